@@ -1,0 +1,33 @@
+package io.msb.api;
+
+import io.msb.api.exec.ExecListener;
+import io.msb.api.exec.ExecOptions;
+import io.msb.api.exec.ExecResult;
+import io.msb.api.exec.ExecSession;
+import io.msb.api.fs.SandboxFs;
+import java.time.Duration;
+
+/** A sandbox to act on. Obtaining a handle does not start anything. */
+public interface SandboxHandle {
+    String name();
+
+    /** Current, reconciled information. */
+    SandboxInfo info();
+
+    /** Runs a command and collects its output. */
+    ExecResult exec(ExecOptions options);
+
+    /** Starts a command and streams its events to {@code listener}. */
+    ExecSession execStream(ExecOptions options, ExecListener listener);
+
+    SandboxFs fs();
+
+    /** Opens a TCP connection to {@code host:port} as seen from inside the guest. */
+    TcpStream connect(String host, int port);
+
+    void stop(Duration grace);
+
+    void kill();
+
+    void drain();
+}

@@ -1,0 +1,47 @@
+package io.msb.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The sandbox API of the platform. Every read reconciles the records with the live VMs. */
+public interface SandboxService {
+    /**
+     * Validates the spec, pulls what it needs and boots the sandbox.
+     *
+     * @throws InvalidConfigException a field breaks a rule; nothing was created
+     * @throws AlreadyExistsException the name is taken and {@code replace} was not asked
+     * @throws BootFailedException the VM did not become ready; the record is left Stopped
+     */
+    SandboxHandle create(SandboxSpec spec);
+
+    /** Boots a stopped or crashed sandbox again, keeping its writable disk. */
+    SandboxHandle start(String name);
+
+    /** Asks the guest to shut down, then SIGTERM, then SIGKILL after {@code grace}. */
+    void stop(String name, Duration grace);
+
+    /** Ends the VM at once with SIGKILL. */
+    void kill(String name);
+
+    /** Lets running commands finish, then stops. */
+    void drain(String name);
+
+    /** Waits until the sandbox is no longer running; a null timeout waits forever. */
+    SandboxInfo waitFor(String name, Duration timeout) throws InterruptedException;
+
+    /**
+     * Removes the sandbox's records and disks.
+     *
+     * @param force stop it first if it runs; otherwise a running sandbox is refused with
+     *              {@link StillRunningException}
+     */
+    void remove(String name, boolean force);
+
+    List<SandboxInfo> list(LabelSelector selector);
+
+    Optional<SandboxInfo> get(String name);
+
+    /** @throws NotFoundException no sandbox has that name */
+    SandboxHandle handle(String name);
+}

@@ -1,0 +1,229 @@
+package io.msb.api;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything needed to create a sandbox. Unset optional values are {@code null} (or 0 for numbers) and
+ * take the platform's configured defaults or the image's own settings. Validation against the platform's
+ * rules happens in {@link SandboxService#create}, not here, so that one error names every rule precisely.
+ *
+ * @param name unique name, at most 128 UTF-8 bytes, safe as a path element
+ * @param rootfs where the root filesystem comes from
+ * @param cpus virtual CPUs, 0 for the default
+ * @param memoryMib guest memory in MiB, 0 for the default
+ * @param diskSizeMib size of the writable upper disk in MiB, 0 for the default
+ * @param env extra environment for every process in the guest (keys must not start with {@code MSB_})
+ * @param labels user labels (keys non-empty, not prefixed {@code sandbox.}, {@code microsandbox.}, {@code service.})
+ * @param workdir working directory in the guest, or null for the image's
+ * @param user user in the guest (name or uid[:gid]), or null for the image's
+ * @param hostname guest hostname (at most 64 bytes), or null to derive it from the name
+ * @param shell shell used for string commands, or null for {@code /bin/sh}
+ * @param mounts host directories and volumes to mount
+ * @param network network policy, or null for no network
+ * @param idleTimeout stop the sandbox after this much inactivity, or null for never
+ * @param maxDuration stop the sandbox after this much run time, or null for never
+ * @param pullPolicy when to contact the registry
+ * @param replace replace an existing sandbox of the same name (stopping it first)
+ * @param detached the sandbox outlives the process that created it
+ * @param ephemeral remove the sandbox's records and disks when it stops
+ */
+public record SandboxSpec(
+        String name,
+        RootfsSource rootfs,
+        int cpus,
+        int memoryMib,
+        int diskSizeMib,
+        Map<String, String> env,
+        Map<String, String> labels,
+        String workdir,
+        String user,
+        String hostname,
+        String shell,
+        List<Mount> mounts,
+        NetworkPolicy network,
+        Duration idleTimeout,
+        Duration maxDuration,
+        PullPolicy pullPolicy,
+        boolean replace,
+        boolean detached,
+        boolean ephemeral) {
+
+    public SandboxSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(rootfs, "rootfs");
+        env = Map.copyOf(env == null ? Map.of() : env);
+        labels = Map.copyOf(labels == null ? Map.of() : labels);
+        mounts = List.copyOf(mounts == null ? List.of() : mounts);
+        pullPolicy = pullPolicy == null ? PullPolicy.IF_MISSING : pullPolicy;
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** A builder that starts from this spec. */
+    public Builder toBuilder() {
+        Builder b = new Builder(name);
+        b.rootfs = rootfs;
+        b.cpus = cpus;
+        b.memoryMib = memoryMib;
+        b.diskSizeMib = diskSizeMib;
+        b.env.putAll(env);
+        b.labels.putAll(labels);
+        b.workdir = workdir;
+        b.user = user;
+        b.hostname = hostname;
+        b.shell = shell;
+        b.mounts.addAll(mounts);
+        b.network = network;
+        b.idleTimeout = idleTimeout;
+        b.maxDuration = maxDuration;
+        b.pullPolicy = pullPolicy;
+        b.replace = replace;
+        b.detached = detached;
+        b.ephemeral = ephemeral;
+        return b;
+    }
+
+    /** Fluent construction: {@code SandboxSpec.builder("dev").image("debian:bookworm").cpus(2).build()}. */
+    public static final class Builder {
+        private final String name;
+        private RootfsSource rootfs;
+        private int cpus;
+        private int memoryMib;
+        private int diskSizeMib;
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private final Map<String, String> labels = new LinkedHashMap<>();
+        private String workdir;
+        private String user;
+        private String hostname;
+        private String shell;
+        private final List<Mount> mounts = new ArrayList<>();
+        private NetworkPolicy network;
+        private Duration idleTimeout;
+        private Duration maxDuration;
+        private PullPolicy pullPolicy;
+        private boolean replace;
+        private boolean detached;
+        private boolean ephemeral;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder image(String reference) {
+            return rootfs(new RootfsSource.OciImage(reference));
+        }
+
+        public Builder rootfs(RootfsSource source) {
+            this.rootfs = source;
+            return this;
+        }
+
+        public Builder cpus(int cpus) {
+            this.cpus = cpus;
+            return this;
+        }
+
+        public Builder memoryMib(int memoryMib) {
+            this.memoryMib = memoryMib;
+            return this;
+        }
+
+        public Builder diskSizeMib(int diskSizeMib) {
+            this.diskSizeMib = diskSizeMib;
+            return this;
+        }
+
+        public Builder env(String key, String value) {
+            env.put(key, value);
+            return this;
+        }
+
+        public Builder env(Map<String, String> values) {
+            env.putAll(values);
+            return this;
+        }
+
+        public Builder label(String key, String value) {
+            labels.put(key, value);
+            return this;
+        }
+
+        public Builder labels(Map<String, String> values) {
+            labels.putAll(values);
+            return this;
+        }
+
+        public Builder workdir(String workdir) {
+            this.workdir = workdir;
+            return this;
+        }
+
+        public Builder user(String user) {
+            this.user = user;
+            return this;
+        }
+
+        public Builder hostname(String hostname) {
+            this.hostname = hostname;
+            return this;
+        }
+
+        public Builder shell(String shell) {
+            this.shell = shell;
+            return this;
+        }
+
+        public Builder mount(Mount mount) {
+            mounts.add(mount);
+            return this;
+        }
+
+        public Builder network(NetworkPolicy network) {
+            this.network = network;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        public Builder maxDuration(Duration maxDuration) {
+            this.maxDuration = maxDuration;
+            return this;
+        }
+
+        public Builder pullPolicy(PullPolicy pullPolicy) {
+            this.pullPolicy = pullPolicy;
+            return this;
+        }
+
+        public Builder replace(boolean replace) {
+            this.replace = replace;
+            return this;
+        }
+
+        public Builder detached(boolean detached) {
+            this.detached = detached;
+            return this;
+        }
+
+        public Builder ephemeral(boolean ephemeral) {
+            this.ephemeral = ephemeral;
+            return this;
+        }
+
+        public SandboxSpec build() {
+            return new SandboxSpec(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user,
+                    hostname, shell, mounts, network, idleTimeout, maxDuration, pullPolicy, replace, detached,
+                    ephemeral);
+        }
+    }
+}

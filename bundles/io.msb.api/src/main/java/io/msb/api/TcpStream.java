@@ -1,0 +1,16 @@
+package io.msb.api;
+
+import java.io.Closeable;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/** A TCP connection to an address inside the guest, carried over the agent channel. */
+public interface TcpStream extends Closeable {
+    InputStream input();
+
+    /** Closing the output half-closes the connection (the guest peer reads EOF). */
+    OutputStream output();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,7 @@
+package io.msb.api.exec;
+
+/** Why the agent could not start a process, as the agent protocol reports it. */
+public enum ExecFailureKind {
+    NOT_FOUND, PERMISSION_DENIED, NOT_EXECUTABLE, BAD_CWD, BAD_ARGS, RESOURCE_LIMIT, USER_SETUP_FAILED,
+    PTY_SETUP_FAILED, OTHER
+}

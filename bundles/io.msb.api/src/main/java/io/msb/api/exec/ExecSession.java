@@ -1,0 +1,23 @@
+package io.msb.api.exec;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/** A running streamed command; events go to the listener given when it was started. */
+public interface ExecSession {
+    void writeStdin(byte[] data);
+
+    void closeStdin();
+
+    /** Resizes the terminal (tty sessions only). */
+    void resize(int rows, int cols);
+
+    /** Sends a POSIX signal number to the process. */
+    void signal(int signal);
+
+    /** Completes with the exit, or exceptionally with {@link ExecFailedException}. */
+    CompletionStage<ExecExit> exit();
+
+    /** Waits for the exit; a null timeout waits forever. */
+    ExecExit waitFor(Duration timeout) throws InterruptedException;
+}

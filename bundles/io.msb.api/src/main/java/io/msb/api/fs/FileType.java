@@ -1,0 +1,4 @@
+package io.msb.api.fs;
+
+/** The kind of a file in the guest. */
+public enum FileType { FILE, DIRECTORY, SYMLINK, OTHER }

@@ -1,0 +1,76 @@
+package io.msb.api.store;
+
+import io.msb.api.LabelSelector;
+import io.msb.api.SandboxStatus;
+import io.msb.api.TerminationReason;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable records of the platform. Every method is one transaction: it is applied whole or not at all.
+ * Name conflicts raise {@link io.msb.api.AlreadyExistsException}; missing rows
+ * {@link io.msb.api.NotFoundException}.
+ */
+public interface SandboxStore {
+    // sandboxes
+
+    void insertSandbox(SandboxRecord sandbox);
+
+    /** Replaces the config, status, ephemeral flag and labels of an existing sandbox. */
+    void updateSandbox(SandboxRecord sandbox);
+
+    void updateStatus(String name, SandboxStatus status, Instant at);
+
+    Optional<SandboxRecord> findSandbox(String name);
+
+    List<SandboxRecord> listSandboxes(LabelSelector selector);
+
+    /** Deletes the sandbox with its labels and runs; returns whether it existed. */
+    boolean deleteSandbox(String name);
+
+    // runs
+
+    /** Records a new run and sets the sandbox's status, in one transaction. */
+    RunRecord startRun(String sandbox, long pid, Instant at, SandboxStatus status);
+
+    /** Ends a run and sets the sandbox's status, in one transaction. */
+    void terminateRun(long runId, TerminationReason reason, Integer exitCode, Integer signal, Instant at,
+            SandboxStatus sandboxStatus);
+
+    /** The newest run of the sandbox. */
+    Optional<RunRecord> latestRun(String sandbox);
+
+    List<RunRecord> runs(String sandbox);
+
+    // images
+
+    /** Records the image and its layers, replacing an earlier record of the same reference. */
+    void saveImage(ImageRecord image);
+
+    Optional<ImageRecord> findImage(String reference);
+
+    List<ImageRecord> listImages();
+
+    boolean deleteImage(String reference);
+
+    // volumes
+
+    void insertVolume(VolumeRecord volume);
+
+    Optional<VolumeRecord> findVolume(String name);
+
+    List<VolumeRecord> listVolumes();
+
+    boolean deleteVolume(String name);
+
+    // snapshots
+
+    void insertSnapshot(SnapshotRecord snapshot);
+
+    Optional<SnapshotRecord> findSnapshot(String name);
+
+    List<SnapshotRecord> listSnapshots(String sandbox);
+
+    boolean deleteSnapshot(String name);
+}
