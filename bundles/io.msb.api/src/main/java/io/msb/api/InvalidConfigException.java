@@ -1,17 +1,19 @@
 package io.msb.api;
 
 /**
- * A configuration value broke a rule. The message names the field and the rule, e.g.
- * {@code invalid config: hostname is too long: 65 bytes (max 64)}.
+ * A configuration value broke a rule. The message names the field and the rule, as microsandbox words
+ * it, e.g. {@code invalid config: hostname is too long: 65 bytes (max 64)}.
  */
 public class InvalidConfigException extends MsbException {
     private static final long serialVersionUID = 1L;
     private final String field;
 
-    /** @param field the offending field, e.g. {@code hostname} or {@code labels}
-     *  @param problem what is wrong, phrased to follow the field name, e.g. {@code is too long: 65 bytes (max 64)} */
-    public InvalidConfigException(String field, String problem) {
-        super("invalid config: " + field + " " + problem);
+    /**
+     * @param field the offending field, e.g. {@code hostname} or {@code labels}
+     * @param detail what is wrong, naming the field and the rule, e.g. {@code hostname is too long: 65 bytes (max 64)}
+     */
+    public InvalidConfigException(String field, String detail) {
+        super("invalid config: " + detail);
         this.field = field;
     }
 
