@@ -1,0 +1,27 @@
+package io.msb.runtime.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "msb runtime",
+        description = "Sandbox lifecycle: where state lives and the defaults of new sandboxes.")
+public @interface RuntimeConfig {
+    String PID = "io.msb.runtime";
+
+    @AttributeDefinition(name = "Home directory",
+            description = "State directory; empty means $MSB_HOME, the msb.home property, or ~/.msb.")
+    String home() default "";
+
+    @AttributeDefinition(name = "Default vCPUs", description = "vCPUs of sandboxes that do not ask for a number.", min = "1")
+    int defaultCpus() default 1;
+
+    @AttributeDefinition(name = "Default memory (MiB)", description = "Guest memory of sandboxes that do not ask for an amount.", min = "64")
+    int defaultMemoryMib() default 512;
+
+    @AttributeDefinition(name = "Default VMM backend",
+            description = "Name of the VMM backend to use when it is available (e.g. qemu, libkrun); otherwise the highest ranked available one.")
+    String defaultBackend() default "qemu";
+
+    @AttributeDefinition(name = "Stop grace (seconds)", description = "Time between SIGTERM and SIGKILL when stopping a VM.", min = "0")
+    int stopGraceSeconds() default 10;
+}

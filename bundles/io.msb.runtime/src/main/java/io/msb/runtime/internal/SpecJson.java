@@ -1,0 +1,164 @@
+package io.msb.runtime.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.msb.api.Mount;
+import io.msb.api.NetworkPolicy;
+import io.msb.api.PullPolicy;
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The stored form of a {@link SandboxSpec}: explicit JSON rather than reflective mapping, so that the
+ * persisted format is a visible contract that only changes on purpose ({@code "v"} is its version).
+ */
+final class SpecJson {
+    private static final int VERSION = 1;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private SpecJson() {
+    }
+
+    static String write(SandboxSpec spec) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("v", VERSION);
+        o.put("name", spec.name());
+        o.set("rootfs", rootfs(spec.rootfs()));
+        o.put("cpus", spec.cpus());
+        o.put("memoryMib", spec.memoryMib());
+        o.put("diskSizeMib", spec.diskSizeMib());
+        o.set("env", MAPPER.valueToTree(spec.env()));
+        o.set("labels", MAPPER.valueToTree(spec.labels()));
+        putIfSet(o, "workdir", spec.workdir());
+        putIfSet(o, "user", spec.user());
+        putIfSet(o, "hostname", spec.hostname());
+        putIfSet(o, "shell", spec.shell());
+        ArrayNode mounts = o.putArray("mounts");
+        for (Mount m : spec.mounts()) {
+            mounts.addObject().put("source", m.source()).put("guestPath", m.guestPath())
+                    .put("kind", m.kind().name()).put("readOnly", m.readOnly());
+        }
+        if (spec.network() != null) {
+            o.set("network", MAPPER.valueToTree(spec.network()));
+        }
+        if (spec.idleTimeout() != null) {
+            o.put("idleTimeoutMs", spec.idleTimeout().toMillis());
+        }
+        if (spec.maxDuration() != null) {
+            o.put("maxDurationMs", spec.maxDuration().toMillis());
+        }
+        o.put("pullPolicy", spec.pullPolicy().name());
+        o.put("detached", spec.detached());
+        o.put("ephemeral", spec.ephemeral());
+        return o.toString();
+    }
+
+    static SandboxSpec read(String json) {
+        JsonNode o;
+        try {
+            o = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored sandbox config is not JSON", e);
+        }
+        int version = o.path("v").asInt();
+        if (version != VERSION) {
+            throw new IllegalStateException("stored sandbox config has unknown version " + version);
+        }
+        SandboxSpec.Builder b = SandboxSpec.builder(o.path("name").asText())
+                .rootfs(rootfs(o.path("rootfs")))
+                .cpus(o.path("cpus").asInt())
+                .memoryMib(o.path("memoryMib").asInt())
+                .diskSizeMib(o.path("diskSizeMib").asInt())
+                .env(stringMap(o.path("env")))
+                .labels(stringMap(o.path("labels")))
+                .workdir(text(o, "workdir"))
+                .user(text(o, "user"))
+                .hostname(text(o, "hostname"))
+                .shell(text(o, "shell"))
+                .pullPolicy(PullPolicy.valueOf(o.path("pullPolicy").asText(PullPolicy.IF_MISSING.name())))
+                .detached(o.path("detached").asBoolean())
+                .ephemeral(o.path("ephemeral").asBoolean());
+        for (JsonNode m : o.path("mounts")) {
+            b.mount(new Mount(m.path("source").asText(), m.path("guestPath").asText(),
+                    Mount.Kind.valueOf(m.path("kind").asText()), m.path("readOnly").asBoolean()));
+        }
+        if (o.has("network")) {
+            b.network(network(o.get("network")));
+        }
+        if (o.has("idleTimeoutMs")) {
+            b.idleTimeout(Duration.ofMillis(o.get("idleTimeoutMs").asLong()));
+        }
+        if (o.has("maxDurationMs")) {
+            b.maxDuration(Duration.ofMillis(o.get("maxDurationMs").asLong()));
+        }
+        return b.build();
+    }
+
+    private static ObjectNode rootfs(RootfsSource source) {
+        ObjectNode r = MAPPER.createObjectNode();
+        if (source instanceof RootfsSource.OciImage image) {
+            r.put("kind", "oci").put("reference", image.reference());
+        } else if (source instanceof RootfsSource.HostDirectory dir) {
+            r.put("kind", "dir").put("path", dir.path().toString());
+        } else if (source instanceof RootfsSource.DiskImage disk) {
+            r.put("kind", "disk").put("path", disk.path().toString()).put("format", disk.format().name());
+        }
+        return r;
+    }
+
+    private static RootfsSource rootfs(JsonNode r) {
+        return switch (r.path("kind").asText()) {
+            case "oci" -> new RootfsSource.OciImage(r.path("reference").asText());
+            case "dir" -> new RootfsSource.HostDirectory(Path.of(r.path("path").asText()));
+            case "disk" -> new RootfsSource.DiskImage(Path.of(r.path("path").asText()),
+                    RootfsSource.DiskImage.Format.valueOf(r.path("format").asText()));
+            default -> throw new IllegalStateException("stored rootfs has unknown kind: " + r.path("kind"));
+        };
+    }
+
+    private static NetworkPolicy network(JsonNode n) {
+        List<NetworkPolicy.PortMapping> ports = new ArrayList<>();
+        for (JsonNode p : n.path("ports")) {
+            ports.add(new NetworkPolicy.PortMapping(p.path("hostAddress").asText(), p.path("hostPort").asInt(),
+                    p.path("guestPort").asInt(), p.path("protocol").asText()));
+        }
+        return new NetworkPolicy(NetworkPolicy.Scope.valueOf(n.path("scope").asText()), strings(n.path("allow")),
+                strings(n.path("deny")), ports);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(e -> out.add(e.asText()));
+        return out;
+    }
+
+    private static Map<String, String> stringMap(JsonNode object) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
+    private static String text(JsonNode o, String field) {
+        JsonNode n = o.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    private static void putIfSet(ObjectNode o, String field, String value) {
+        if (value != null) {
+            o.put(field, value);
+        }
+    }
+}

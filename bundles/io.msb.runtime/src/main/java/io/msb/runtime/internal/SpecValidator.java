@@ -1,0 +1,125 @@
+package io.msb.runtime.internal;
+
+import io.msb.api.InvalidConfigException;
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxSpec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+
+/** The platform's rules for a sandbox spec, worded as microsandbox words them. */
+final class SpecValidator {
+    static final int MAX_NAME_BYTES = 128;
+    static final int MAX_HOSTNAME_BYTES = 64;
+    private static final List<String> RESERVED_LABEL_PREFIXES = List.of("sandbox.", "microsandbox.", "service.");
+
+    private SpecValidator() {
+    }
+
+    /** Checks every rule and returns the spec with the hostname derived when absent. */
+    static SandboxSpec validate(SandboxSpec spec) {
+        validateName(spec.name());
+        validateHostname(spec.hostname());
+        validateLabels(spec.labels());
+        validateEnv(spec.env());
+        validateResources(spec);
+        validateRootfs(spec.rootfs());
+        return spec.hostname() != null ? spec : spec.toBuilder().hostname(Hostnames.fromSandboxName(spec.name())).build();
+    }
+
+    /** A name is 1..128 bytes of ASCII letters, digits, dots, hyphens and underscores, starting alphanumeric. */
+    static void validateName(String name) {
+        if (name.isEmpty()) {
+            throw new InvalidConfigException("name", "sandbox name must not be empty");
+        }
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_NAME_BYTES) {
+            throw new InvalidConfigException("name",
+                    "sandbox name must be at most " + MAX_NAME_BYTES + " characters: got " + bytes);
+        }
+        boolean firstAlphanumeric = isAsciiAlphanumeric(name.charAt(0));
+        boolean charsetOk = name.chars().allMatch(c -> isAsciiAlphanumeric(c) || c == '.' || c == '-' || c == '_');
+        if (!firstAlphanumeric || !charsetOk) {
+            throw new InvalidConfigException("name", "sandbox name must start with an alphanumeric and contain only "
+                    + "alphanumeric, dots, hyphens, and underscores: " + name);
+        }
+    }
+
+    static void validateHostname(String hostname) {
+        if (hostname == null) {
+            return;
+        }
+        if (hostname.isEmpty()) {
+            throw new InvalidConfigException("hostname", "hostname must not be empty");
+        }
+        int bytes = hostname.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_HOSTNAME_BYTES) {
+            throw new InvalidConfigException("hostname",
+                    "hostname is too long: " + bytes + " bytes (max " + MAX_HOSTNAME_BYTES + ")");
+        }
+    }
+
+    static void validateLabels(Map<String, String> labels) {
+        for (String key : labels.keySet()) {
+            if (key.isEmpty()) {
+                throw new InvalidConfigException("labels", "label key must not be empty");
+            }
+            for (String prefix : RESERVED_LABEL_PREFIXES) {
+                if (key.startsWith(prefix)) {
+                    throw new InvalidConfigException("labels",
+                            "label key '" + key + "' uses reserved prefix '" + prefix + "'");
+                }
+            }
+        }
+    }
+
+    static void validateEnv(Map<String, String> env) {
+        for (String key : env.keySet()) {
+            if (key.startsWith("MSB_")) {
+                throw new InvalidConfigException("env",
+                        "environment variable \"" + key + "\" uses the reserved MSB_ prefix");
+            }
+            if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
+                throw new InvalidConfigException("env",
+                        "environment variable name must be non-empty without '=' or NUL: \"" + key + "\"");
+            }
+        }
+    }
+
+    private static void validateResources(SandboxSpec spec) {
+        requireNonNegative("cpus", spec.cpus());
+        requireNonNegative("memoryMib", spec.memoryMib());
+        requireNonNegative("diskSizeMib", spec.diskSizeMib());
+        if (spec.idleTimeout() != null && (spec.idleTimeout().isNegative() || spec.idleTimeout().isZero())) {
+            throw new InvalidConfigException("idleTimeout", "idleTimeout must be positive: " + spec.idleTimeout());
+        }
+        if (spec.maxDuration() != null && (spec.maxDuration().isNegative() || spec.maxDuration().isZero())) {
+            throw new InvalidConfigException("maxDuration", "maxDuration must be positive: " + spec.maxDuration());
+        }
+        if (spec.workdir() != null && !spec.workdir().startsWith("/")) {
+            throw new InvalidConfigException("workdir", "workdir must be an absolute path: " + spec.workdir());
+        }
+    }
+
+    private static void requireNonNegative(String field, int value) {
+        if (value < 0) {
+            throw new InvalidConfigException(field, field + " must not be negative: " + value);
+        }
+    }
+
+    /** The host-side checks of non-image roots: a bind path must be a directory, a disk image a regular file. */
+    private static void validateRootfs(RootfsSource rootfs) {
+        if (rootfs instanceof RootfsSource.OciImage image && image.reference().isBlank()) {
+            throw new InvalidConfigException("rootfs", "image reference must not be empty");
+        } else if (rootfs instanceof RootfsSource.HostDirectory dir && !Files.isDirectory(dir.path())) {
+            throw new InvalidConfigException("rootfs", "rootfs path must be an existing directory: " + dir.path());
+        } else if (rootfs instanceof RootfsSource.DiskImage disk && !Files.isRegularFile(disk.path())) {
+            throw new InvalidConfigException("rootfs", "disk image must be a regular file: " + disk.path());
+        }
+    }
+
+    private static boolean isAsciiAlphanumeric(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+}

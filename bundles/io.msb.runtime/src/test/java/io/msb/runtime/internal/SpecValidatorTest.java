@@ -1,0 +1,124 @@
+package io.msb.runtime.internal;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.msb.api.InvalidConfigException;
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SpecValidatorTest {
+
+    private static SandboxSpec.Builder spec(String name) {
+        return SandboxSpec.builder(name).image("alpine");
+    }
+
+    private static InvalidConfigException rejected(SandboxSpec.Builder spec) {
+        return assertThrows(InvalidConfigException.class, () -> SpecValidator.validate(spec.build()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"foo", "foo-bar", "foo.bar", "foo_bar", "FooBar", "abc123", "a", "0", "agent-1", "my.app_2026"})
+    void acceptsTypicalNames(String name) {
+        assertDoesNotThrow(() -> SpecValidator.validate(spec(name).build()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"foo bar", "foo/bar", "foo:bar", "foo!", "foo@bar", "foo#1", "✨", ".foo", "-foo", "_foo", "..", "a/../b"})
+    void rejectsNamesUnsafeForAPath(String name) {
+        InvalidConfigException e = rejected(spec(name));
+        assertEquals("name", e.field());
+        assertEquals("invalid config: sandbox name must start with an alphanumeric and contain only alphanumeric, "
+                + "dots, hyphens, and underscores: " + name, e.getMessage());
+    }
+
+    @Test
+    void rejectsEmptyName() {
+        assertEquals("invalid config: sandbox name must not be empty", rejected(spec("")).getMessage());
+    }
+
+    @Test
+    void nameLimitIs128Bytes() {
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("a".repeat(128)).build()));
+        assertEquals("invalid config: sandbox name must be at most 128 characters: got 129",
+                rejected(spec("a".repeat(129))).getMessage());
+    }
+
+    @Test
+    void hostnameLimitIs64Bytes() {
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("x").hostname("y".repeat(64)).build()));
+        InvalidConfigException e = rejected(spec("x").hostname("y".repeat(65)));
+        assertEquals("hostname", e.field());
+        assertEquals("invalid config: hostname is too long: 65 bytes (max 64)", e.getMessage());
+        assertEquals("invalid config: hostname is too long: 66 bytes (max 64)",
+                rejected(spec("x").hostname("é".repeat(33))).getMessage());
+    }
+
+    @Test
+    void rejectsEmptyHostname() {
+        assertEquals("invalid config: hostname must not be empty", rejected(spec("x").hostname("")).getMessage());
+    }
+
+    @Test
+    void derivesHostnameWhenAbsent() {
+        assertEquals("short", SpecValidator.validate(spec("short").build()).hostname());
+        assertEquals(Hostnames.fromSandboxName("a".repeat(100)),
+                SpecValidator.validate(spec("a".repeat(100)).build()).hostname());
+        assertEquals("given", SpecValidator.validate(spec("x").hostname("given").build()).hostname());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sandbox.id", "microsandbox.owner", "service.pid"})
+    void rejectsReservedLabelPrefixes(String key) {
+        InvalidConfigException e = rejected(spec("x").label(key, "v"));
+        assertEquals("labels", e.field());
+        String prefix = key.substring(0, key.indexOf('.') + 1);
+        assertEquals("invalid config: label key '" + key + "' uses reserved prefix '" + prefix + "'", e.getMessage());
+    }
+
+    @Test
+    void labelKeysMustBeNonEmptyButValuesMayBe() {
+        assertEquals("invalid config: label key must not be empty", rejected(spec("x").label("", "v")).getMessage());
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("x").label("team", "").label("sandboxes", "1").build()));
+    }
+
+    @Test
+    void rejectsReservedEnvPrefix() {
+        InvalidConfigException e = rejected(spec("x").env("MSB_TOKEN", "v"));
+        assertEquals("env", e.field());
+        assertEquals("invalid config: environment variable \"MSB_TOKEN\" uses the reserved MSB_ prefix", e.getMessage());
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("x").env("MSBX", "v").env("PATH", "/bin").build()));
+        assertEquals("env", rejected(spec("x").env("A=B", "v")).field());
+    }
+
+    @Test
+    void rejectsNegativeResourcesAndDurations() {
+        assertEquals("invalid config: cpus must not be negative: -1", rejected(spec("x").cpus(-1)).getMessage());
+        assertEquals("memoryMib", rejected(spec("x").memoryMib(-5)).field());
+        assertEquals("idleTimeout", rejected(spec("x").idleTimeout(Duration.ZERO)).field());
+        assertEquals("maxDuration", rejected(spec("x").maxDuration(Duration.ofSeconds(-1))).field());
+        assertEquals("workdir", rejected(spec("x").workdir("relative/dir")).field());
+    }
+
+    @Test
+    void checksHostRootsLikeTheSeeds(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("disk.img"), "x");
+        assertDoesNotThrow(() -> SpecValidator.validate(
+                SandboxSpec.builder("x").rootfs(new RootfsSource.HostDirectory(tmp)).build()));
+        assertEquals("invalid config: rootfs path must be an existing directory: " + file, rejected(
+                SandboxSpec.builder("x").rootfs(new RootfsSource.HostDirectory(file))).getMessage());
+        assertDoesNotThrow(() -> SpecValidator.validate(SandboxSpec.builder("x")
+                .rootfs(new RootfsSource.DiskImage(file, RootfsSource.DiskImage.Format.RAW)).build()));
+        assertEquals("rootfs", rejected(SandboxSpec.builder("x")
+                .rootfs(new RootfsSource.DiskImage(tmp, RootfsSource.DiskImage.Format.QCOW2))).field());
+        assertEquals("invalid config: image reference must not be empty", rejected(spec("x").image(" ")).getMessage());
+    }
+}
