@@ -145,6 +145,8 @@ ok("exec-exited-0", "core.exec.exited", 1, T, {"code": 0}, "exit 0, terminal")
 ok("exec-exited-137", "core.exec.exited", 1, T, {"code": 137}, "killed by SIGKILL (128+9)")
 ok("exec-exited-negative", "core.exec.exited", 1, T, {"code": -1},
    "negative codes use CBOR major type 1")
+ok("exec-exited-signal", "core.exec.exited", 1, T, {"code": 137, "signal": 9},
+   "msb extension: killed by a signal -> code 128+signal plus additive `signal` (ignored by older peers)")
 ok("exec-failed", "core.exec.failed", 3, T,
    {"kind": "not_found", "errno": 2, "errno_name": "ENOENT",
     "message": "No such file or directory", "stage": "exec"}, "spawn failure, terminal")
