@@ -1,0 +1,53 @@
+package io.msb.shell.internal;
+
+import io.msb.api.RunInfo;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxSpec;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The {@code msb:inspect} text: one {@code key: value} line per fact, maps sorted for stable output. */
+final class SandboxDetails {
+    private SandboxDetails() {
+    }
+
+    static String render(SandboxInfo info) {
+        SandboxSpec spec = info.spec();
+        StringBuilder out = new StringBuilder();
+        line(out, "name", info.name());
+        line(out, "status", info.status().name());
+        line(out, "rootfs", SandboxTable.rootfs(spec.rootfs()));
+        line(out, "cpus", spec.cpus());
+        line(out, "memoryMib", spec.memoryMib());
+        line(out, "hostname", spec.hostname());
+        line(out, "workdir", spec.workdir());
+        line(out, "user", spec.user());
+        line(out, "labels", new TreeMap<>(spec.labels()));
+        line(out, "env", new TreeMap<>(spec.env()));
+        line(out, "detached", spec.detached());
+        line(out, "ephemeral", spec.ephemeral());
+        line(out, "idleTimeout", spec.idleTimeout());
+        line(out, "maxDuration", spec.maxDuration());
+        line(out, "createdAt", info.createdAt());
+        line(out, "updatedAt", info.updatedAt());
+        info.currentRun().ifPresent(run -> run(out, run));
+        return out.toString().stripTrailing();
+    }
+
+    private static void run(StringBuilder out, RunInfo run) {
+        line(out, "run.id", run.id());
+        line(out, "run.pid", run.pid());
+        line(out, "run.startedAt", run.startedAt());
+        line(out, "run.terminatedAt", run.terminatedAt());
+        line(out, "run.reason", run.reason());
+        line(out, "run.exitCode", run.exitCode());
+        line(out, "run.signal", run.signal());
+    }
+
+    private static void line(StringBuilder out, String key, Object value) {
+        if (value == null || (value instanceof Map<?, ?> map && map.isEmpty())) {
+            return;
+        }
+        out.append(key).append(": ").append(value).append(System.lineSeparator());
+    }
+}

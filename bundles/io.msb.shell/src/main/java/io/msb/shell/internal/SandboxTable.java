@@ -1,0 +1,70 @@
+package io.msb.shell.internal;
+
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The {@code msb:ls} table, docker-ps style: fixed columns sized to their content. */
+final class SandboxTable {
+    private static final List<String> HEADER = List.of("NAME", "STATUS", "IMAGE", "CPUS", "MEMORY", "UPTIME", "PID");
+
+    private SandboxTable() {
+    }
+
+    static String render(List<SandboxInfo> sandboxes) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(HEADER);
+        Instant now = Instant.now();
+        for (SandboxInfo s : sandboxes) {
+            var run = s.currentRun().filter(r -> r.running());
+            rows.add(List.of(s.name(), s.status().name(), rootfs(s.spec().rootfs()), Integer.toString(s.spec().cpus()),
+                    s.spec().memoryMib() + " MiB",
+                    run.map(r -> human(Duration.between(r.startedAt(), now))).orElse("-"),
+                    run.map(r -> Long.toString(r.pid())).orElse("-")));
+        }
+        int[] widths = new int[HEADER.size()];
+        for (List<String> row : rows) {
+            for (int i = 0; i < row.size(); i++) {
+                widths[i] = Math.max(widths[i], row.get(i).length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (List<String> row : rows) {
+            for (int i = 0; i < row.size(); i++) {
+                String cell = row.get(i);
+                out.append(cell);
+                if (i < row.size() - 1) {
+                    out.append(" ".repeat(widths[i] - cell.length() + 2));
+                }
+            }
+            out.append(System.lineSeparator());
+        }
+        return out.toString().stripTrailing();
+    }
+
+    static String rootfs(RootfsSource source) {
+        if (source instanceof RootfsSource.OciImage image) {
+            return image.reference();
+        } else if (source instanceof RootfsSource.HostDirectory dir) {
+            return "dir:" + dir.path();
+        } else if (source instanceof RootfsSource.DiskImage disk) {
+            return "disk:" + disk.path();
+        }
+        return "?";
+    }
+
+    static String human(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 60) {
+            return s + "s";
+        } else if (s < 3600) {
+            return s / 60 + "m" + s % 60 + "s";
+        } else if (s < 86400) {
+            return s / 3600 + "h" + s % 3600 / 60 + "m";
+        }
+        return s / 86400 + "d" + s % 86400 / 3600 + "h";
+    }
+}
