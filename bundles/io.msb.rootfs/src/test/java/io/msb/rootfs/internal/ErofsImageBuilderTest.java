@@ -1,0 +1,258 @@
+package io.msb.rootfs.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.msb.api.MsbException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Builds images from real layer tarballs and checks them with erofs-utils (and the kernel, when it can mount). */
+class ErofsImageBuilderTest {
+    @TempDir
+    Path tmp;
+
+    // commons-compress writes PAX mtimes with 100 ns resolution, so test times stay on that grid
+    static final Instant T0 = Instant.ofEpochSecond(1_600_000_000, 123_456_700);
+    static final Instant T1 = Instant.ofEpochSecond(1_650_000_000);
+    static final Instant T2 = Instant.ofEpochSecond(1_700_000_000);
+
+    static byte[] bytes(long seed, int n) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static final String LONG = "L".repeat(250) + ".txt";
+    static final String UNICODE = "ünïcødé-名前-🙂";
+
+    /** Three layers (gzip, zstd, plain tar) that use every feature; returns them lowest first. */
+    List<Layer> layers(Expected want) throws Exception {
+        byte[] sh = bytes(1, 3 * 1024 * 1024 + 123);
+        byte[] sparse = new byte[5 * 4096 + 10];
+        System.arraycopy(bytes(2, 4096), 0, sparse, 4096, 4096);
+        sparse[sparse.length - 1] = 7;
+        byte[] bigX = bytes(3, 4096 + 2000);
+        Path p1 = tmp.resolve("l1.tar.gz");
+        try (LayerTar t = new LayerTar(p1, LayerTar.Codec.GZIP)) {
+            t.dir("etc", 0755, 0, 0, T0, Map.of());
+            t.file("etc/passwd", utf8("root:x:0:0\n"), 0644, 0, 0, T0, Map.of());
+            t.dir("keep", 0700, 1000, 1001, T0, Map.of("user.k", "v"));
+            t.dir("bin", 0755, 0, 0, T0, Map.of());
+            t.file("bin/sh", sh, 0755, 0, 0, T0, Map.of("user.a", "1", "user.b", "two"));
+            t.hardlink("bin/sh2", "bin/sh");
+            t.symlink("lib", "usr/lib", 0, 0, T0);
+            t.dir("dev", 0755, 0, 0, T0, Map.of());
+            t.device("dev/null", TarConstants.LF_CHR, 0666, 1, 3, T0);
+            t.device("dev/sda", TarConstants.LF_BLK, 0660, 8, 0, T0);
+            t.device("dev/wide", TarConstants.LF_CHR, 0600, 4095, 300000, T0);
+            t.device("dev/fifo", TarConstants.LF_FIFO, 0640, 0, 0, T0);
+            t.dir("opq", 0755, 0, 0, T0, Map.of());
+            t.file("opq/a", "a");
+            t.file("opq/b", "b");
+            t.dir("gone", 0755, 0, 0, T0, Map.of());
+            t.file("gone/file", "x");
+            t.file("gone2", "y");
+            t.dir("was-dir", 0755, 0, 0, T0, Map.of());
+            t.file("was-dir/x", "x");
+            t.dir("many", 0755, 0, 0, T0, Map.of());
+            for (int i = 0; i < 600; i++) {
+                t.file("many/file-with-a-longish-name-" + i, i % 7 == 0 ? "" : "n" + i);
+            }
+            t.dir("sizes", 0755, 0, 0, T0, Map.of());
+            for (int n : new int[] {0, 1, 2048, 2049, 4095, 4096, 4097, 8192, 12345}) {
+                t.file("sizes/" + n, bytes(n, n), 0600, 7, 8, T0, Map.of());
+            }
+            t.file("sizes/sparse", sparse, 0644, 0, 0, T0, Map.of());
+            t.file(LONG, utf8("long"), 0644, 0, 0, T0, Map.of());
+            t.file(UNICODE, utf8("uni"), 0644, 65534, 65534, T0, Map.of());
+            t.file("implicit/deep/file", utf8("deep"), 0644, 0, 0, T0, Map.of());
+        }
+        Path p2 = tmp.resolve("l2.tar.zst");
+        try (LayerTar t = new LayerTar(p2, LayerTar.Codec.ZSTD)) {
+            t.file("opq/c", "c");
+            t.opaque("opq");
+            t.whiteout("gone/file");
+            t.whiteout("gone2");
+            t.file("keep/new", utf8("new"), 0644, 0, 0, T1, Map.of());
+            t.file("etc/passwd", utf8("root:x:0:0\nuser:x:1000:1000\n"), 0640, 0, 42, T1, Map.of());
+            t.hardlink("etc/passwd-link", "etc/passwd");
+            t.dir("etc", 0750, 0, 0, T1, Map.of());
+            t.file("was-dir", utf8("now a file"), 0644, 0, 0, T1, Map.of());
+        }
+        Path p3 = tmp.resolve("l3.tar");
+        try (LayerTar t = new LayerTar(p3, LayerTar.Codec.TAR)) {
+            t.whiteout("bin/sh");
+            t.file("bigxattr", bigX, 0644, 0, 0, T2, Map.of("user.big", "z".repeat(3000)));
+        }
+        want.dir("/", 0755, 0, 0, Instant.EPOCH)
+                .dir("/etc", 0750, 0, 0, T1)
+                .file("/etc/passwd", utf8("root:x:0:0\nuser:x:1000:1000\n"), 0640, 0, 42, T1)
+                .file("/etc/passwd-link", utf8("root:x:0:0\nuser:x:1000:1000\n"), 0640, 0, 42, T1)
+                .dir("/keep", 0700, 1000, 1001, T0).xattrs("/keep", Map.of("user.k", "v"))
+                .file("/keep/new", utf8("new"), 0644, 0, 0, T1)
+                .dir("/bin", 0755, 0, 0, T0)
+                .file("/bin/sh2", sh, 0755, 0, 0, T0).xattrs("/bin/sh2", Map.of("user.a", "1", "user.b", "two"))
+                .symlink("/lib", "usr/lib", 0, 0, T0)
+                .dir("/dev", 0755, 0, 0, T0)
+                .device("/dev/null", 'c', 0666, 1, 3, T0)
+                .device("/dev/sda", 'b', 0660, 8, 0, T0)
+                .device("/dev/wide", 'c', 0600, 4095, 300000, T0)
+                .device("/dev/fifo", 'p', 0640, 0, 0, T0)
+                .dir("/opq", 0755, 0, 0, T0)
+                .file("/opq/c", utf8("c"), 0644, 0, 0, T2)
+                .dir("/gone", 0755, 0, 0, T0)
+                .file("/was-dir", utf8("now a file"), 0644, 0, 0, T1)
+                .dir("/many", 0755, 0, 0, T0)
+                .dir("/sizes", 0755, 0, 0, T0)
+                .file("/sizes/sparse", sparse, 0644, 0, 0, T0)
+                .file("/" + LONG, utf8("long"), 0644, 0, 0, T0)
+                .file("/" + UNICODE, utf8("uni"), 0644, 65534, 65534, T0)
+                .dir("/implicit", 0755, 0, 0, Instant.EPOCH)
+                .dir("/implicit/deep", 0755, 0, 0, Instant.EPOCH)
+                .file("/implicit/deep/file", utf8("deep"), 0644, 0, 0, T0)
+                .file("/bigxattr", bigX, 0644, 0, 0, T2).xattrs("/bigxattr", Map.of("user.big", "z".repeat(3000)));
+        for (int i = 0; i < 600; i++) {
+            want.file("/many/file-with-a-longish-name-" + i, utf8(i % 7 == 0 ? "" : "n" + i), 0644, 0, 0, T2);
+        }
+        for (int n : new int[] {0, 1, 2048, 2049, 4095, 4096, 4097, 8192, 12345}) {
+            want.file("/sizes/" + n, bytes(n, n), 0600, 7, 8, T0);
+        }
+        return List.of(new Layer(p1, "application/vnd.oci.image.layer.v1.tar+gzip"), new Layer(p2, null), new Layer(p3, "application/vnd.oci.image.layer.v1.tar"));
+    }
+
+    @Test
+    void everyFeatureSurvivesFsckAndExtract() throws Exception {
+        Expected want = new Expected();
+        List<Layer> layers = layers(want);
+        Path img = tmp.resolve("out/root.erofs");
+        new ErofsImageBuilder().build(layers, img, new byte[16]);
+        Path x = tmp.resolve("x");
+        Tools.fsckAndExtract(img, x);
+        assertEquals(List.of(), want.withoutXattrs().diff(Expected.read(x, false)));
+        assertEquals(List.of("root.erofs"), List.of(img.getParent().toFile().list()), "no temp file is left behind");
+    }
+
+    @Test
+    void kernelMountsTheImage() throws Exception {
+        Expected want = new Expected();
+        List<Layer> layers = layers(want);
+        Path img = tmp.resolve("root.erofs");
+        new ErofsImageBuilder().build(layers, img, new byte[16]);
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.Result r = Tools.run("mount", "-t", "erofs", "-o", "loop,ro", img.toString(), mnt.toString());
+        assumeTrue(r.exit() == 0, "cannot mount erofs here (needs root, loop devices and erofs in the kernel): " + r.output());
+        try {
+            assertEquals(List.of(), want.userXattrsOnly().diff(Expected.read(mnt, true)));
+            // hard links share one inode; a directory's link count is 2 + its subdirectories
+            Object ino1 = Files.getAttribute(mnt.resolve("etc/passwd"), "unix:ino", LinkOption.NOFOLLOW_LINKS);
+            Object ino2 = Files.getAttribute(mnt.resolve("etc/passwd-link"), "unix:ino", LinkOption.NOFOLLOW_LINKS);
+            assertEquals(ino1, ino2);
+            assertEquals(2, Files.getAttribute(mnt.resolve("etc/passwd"), "unix:nlink"));
+            assertEquals(1, Files.getAttribute(mnt.resolve("bin/sh2"), "unix:nlink"));
+            assertEquals(3, Files.getAttribute(mnt.resolve("implicit"), "unix:nlink"));
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+    }
+
+    @Test
+    void pathEscapingTheRootIsRefused() throws Exception {
+        Path p = tmp.resolve("evil.tar");
+        try (LayerTar t = new LayerTar(p, LayerTar.Codec.TAR)) {
+            t.file("../../etc/shadow", "x");
+        }
+        MsbException e = assertThrows(MsbException.class,
+                () -> new ErofsImageBuilder().build(List.of(new Layer(p, null)), tmp.resolve("o/root.erofs"), new byte[16]));
+        assertTrue(e.getMessage().contains("must not contain '..'"), e.getMessage());
+        assertEquals(List.of(), List.of(tmp.resolve("o").toFile().list()), "the failed build leaves nothing");
+    }
+
+    @Test
+    void danglingHardLinkIsRefused() throws Exception {
+        Path p = tmp.resolve("bad.tar.gz");
+        try (LayerTar t = new LayerTar(p, LayerTar.Codec.GZIP)) {
+            t.hardlink("a", "nowhere");
+        }
+        MsbException e = assertThrows(MsbException.class,
+                () -> new ErofsImageBuilder().build(List.of(new Layer(p, null)), tmp.resolve("root.erofs"), new byte[16]));
+        assertTrue(e.getMessage().contains("points at /nowhere, which is missing"), e.getMessage());
+    }
+
+    /** Bounded random trees over two layers, checked against a plain path-map model of the merge. */
+    @Test
+    void randomTrees() throws Exception {
+        for (long seed = 1; seed <= 4; seed++) {
+            Random rnd = new Random(seed);
+            Map<String, Expected.Node> model = new java.util.TreeMap<>();
+            model.put("/", new Expected.Node('d', 0755, 0, 0, Instant.EPOCH, 0, "", 0, 0, Map.of()));
+            List<Layer> layers = new ArrayList<>();
+            for (int l = 0; l < 2; l++) {
+                Path p = tmp.resolve("r" + seed + "-" + l + ".tar.zst");
+                List<String> dirs = new ArrayList<>(model.keySet().stream().filter(k -> model.get(k).type() == 'd').toList());
+                try (LayerTar t = new LayerTar(p, LayerTar.Codec.ZSTD)) {
+                    if (l == 1) { // delete a few paths of the lower layer
+                        List<String> all = new ArrayList<>(model.keySet());
+                        for (int i = 0; i < 5; i++) {
+                            String v = all.get(1 + rnd.nextInt(all.size() - 1));
+                            if (model.containsKey(v)) {
+                                t.whiteout(v.substring(1));
+                                model.keySet().removeIf(k -> k.equals(v) || k.startsWith(v + "/"));
+                            }
+                        }
+                        dirs.removeIf(d -> !model.containsKey(d));
+                    }
+                    for (int i = 0; i < 150; i++) {
+                        String parent = dirs.get(rnd.nextInt(dirs.size()));
+                        String path = (parent.equals("/") ? "" : parent) + "/n" + l + "_" + i + "_" + "é".repeat(rnd.nextInt(3));
+                        Instant t0 = Instant.ofEpochSecond(rnd.nextInt(2_000_000_000), rnd.nextInt(10_000_000) * 100L);
+                        int perm = rnd.nextInt(01000);
+                        long uid = rnd.nextInt(70000);
+                        long gid = rnd.nextInt(70000);
+                        switch (rnd.nextInt(3)) {
+                            case 0 -> {
+                                t.dir(path.substring(1), perm | 0700, uid, gid, t0, Map.of());
+                                model.put(path, new Expected.Node('d', perm | 0700, uid, gid, t0, 0, "", 0, 0, Map.of()));
+                                dirs.add(path);
+                            }
+                            case 1 -> {
+                                byte[] c = bytes(rnd.nextLong(), rnd.nextInt(3) == 0 ? rnd.nextInt(100_000) : rnd.nextInt(5000));
+                                t.file(path.substring(1), c, perm, uid, gid, t0, Map.of());
+                                model.put(path, new Expected.Node('f', perm, uid, gid, t0, c.length, Expected.sha(c), 0, 0, Map.of()));
+                            }
+                            default -> {
+                                String target = "t".repeat(1 + rnd.nextInt(300));
+                                t.symlink(path.substring(1), target, uid, gid, t0);
+                                model.put(path, new Expected.Node('l', 0777, uid, gid, t0, target.length(), target, 0, 0, Map.of()));
+                            }
+                        }
+                    }
+                }
+                layers.add(new Layer(p, null));
+            }
+            Path img = tmp.resolve("rand" + seed + ".erofs");
+            new ErofsImageBuilder(2, ErofsImageBuilder.DEFAULT_TAIL_BUDGET).build(layers, img, new byte[16]);
+            Path x = tmp.resolve("rx" + seed);
+            Tools.fsckAndExtract(img, x);
+            Expected want = new Expected();
+            want.nodes.putAll(model);
+            assertEquals(List.of(), want.diff(Expected.read(x, false)), "seed " + seed);
+        }
+    }
+}
