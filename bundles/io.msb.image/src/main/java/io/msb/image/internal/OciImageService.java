@@ -1,0 +1,346 @@
+package io.msb.image.internal;
+
+import io.msb.api.InvalidConfigException;
+import io.msb.api.MsbException;
+import io.msb.api.MsbHome;
+import io.msb.api.NotFoundException;
+import io.msb.api.PullPolicy;
+import io.msb.api.image.ImageInfo;
+import io.msb.api.image.ImageService;
+import io.msb.api.image.LayerInfo;
+import io.msb.api.image.PullEvent;
+import io.msb.api.spi.RootfsBuilder;
+import io.msb.api.store.ImageRecord;
+import io.msb.api.store.LayerRecord;
+import io.msb.api.store.SandboxStore;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+
+/** {@link ImageService} over the OCI distribution API, the shared blob cache and the store's image records. */
+@Component(service = ImageService.class, configurationPid = "io.msb.image",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = ImageServiceConfig.class)
+public final class OciImageService implements ImageService, AutoCloseable {
+    private static final long PROGRESS_STEP = 1 << 20;
+
+    private final ImageRecords records;
+    private final ImageSettings settings;
+    private final BlobCache cache;
+    private final RegistryClient registry;
+    private final Manifests.Platform platform;
+    private final ExecutorService downloads;
+    /** Blobs of pulls in progress here, which prune must not take away before the image is recorded. */
+    private final Map<String, AtomicInteger> pinned = new ConcurrentHashMap<>();
+
+    /** Optional: when present, a pull also builds the image's root disk. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile RootfsBuilder rootfs;
+
+    @Activate
+    public OciImageService(@Reference(name = "store") SandboxStore store, ImageServiceConfig config) {
+        this(ImageRecords.of(store), settings(config));
+    }
+
+    /** Plain-Java construction, for tests, benchmarks and tools. */
+    public OciImageService(ImageRecords records, ImageSettings settings) {
+        this.records = records;
+        this.settings = settings;
+        this.cache = new BlobCache(settings.home().resolve("cache").resolve("blobs").resolve("sha256"), settings.retries());
+        this.registry = new RegistryClient(settings, new Credentials(settings.credentials(), settings.dockerConfig()));
+        this.platform = Manifests.Platform.parse(settings.platform());
+        AtomicInteger n = new AtomicInteger();
+        this.downloads = Executors.newFixedThreadPool(settings.maxParallelDownloads(), r -> {
+            Thread t = new Thread(r, "msb-image-download-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    static ImageSettings settings(ImageServiceConfig c) {
+        Map<String, String> mirrors = new HashMap<>();
+        for (String m : c.registryMirrors()) {
+            int eq = m.indexOf('=');
+            if (eq <= 0 || !(m.startsWith("http://", eq + 1) || m.startsWith("https://", eq + 1))) {
+                throw new InvalidConfigException("registryMirrors", "entries must be registry=http(s)://host[:port], got '" + m + "'");
+            }
+            mirrors.put(m.substring(0, eq), m.substring(eq + 1));
+        }
+        return new ImageSettings(MsbHome.resolve(c.home()), c.maxParallelDownloads(),
+                Set.copyOf(Arrays.asList(c.insecureRegistries())), mirrors,
+                c.caCertificates().isBlank() ? null : Path.of(c.caCertificates()), Arrays.asList(c.credentials()),
+                c.useDockerConfig() ? Credentials.defaultDockerConfig() : null, c.platform(), c.retries());
+    }
+
+    /** Sets the optional root-disk builder when not running under DS. */
+    public void setRootfsBuilder(RootfsBuilder builder) {
+        this.rootfs = builder;
+    }
+
+    /** Where blobs live: {@code $MSB_HOME/cache/blobs/sha256}. */
+    public Path blobDirectory() {
+        return cache.root();
+    }
+
+    @Override
+    public ImageInfo pull(String reference, PullPolicy policy, Consumer<PullEvent> progress) {
+        Consumer<PullEvent> events = serialized(progress == null ? e -> { } : progress);
+        String key = normalise(reference);
+        events.accept(new PullEvent.Resolving(key));
+        Optional<ImageInfo> cached = policy == PullPolicy.ALWAYS ? Optional.empty() : findComplete(key);
+        ImageInfo info;
+        if (cached.isPresent()) {
+            info = cached.get();
+            events.accept(new PullEvent.Resolved(info.manifestDigest(), info.layers().size(), info.compressedSize()));
+        } else if (policy == PullPolicy.NEVER) {
+            throw new NotFoundException("image", key + " (it is not cached and the pull policy is NEVER)");
+        } else if (Digests.isValid(key)) {
+            throw new NotFoundException("image", key + " (a bare digest names a loaded image; it cannot be pulled)");
+        } else {
+            info = fetch(ImageReference.parse(key), events);
+        }
+        RootfsBuilder builder = rootfs;
+        if (builder != null) {
+            events.accept(new PullEvent.Materializing(info.manifestDigest()));
+            builder.rootDisk(info);
+        }
+        events.accept(new PullEvent.Complete(info));
+        return info;
+    }
+
+    private ImageInfo fetch(ImageReference ref, Consumer<PullEvent> events) {
+        RegistryClient.Manifest top = registry.manifest(ref, ref.manifestRef());
+        Manifests.Parsed parsed = Manifests.parse(top.body(), top.contentType());
+        RegistryClient.Manifest chosen = top;
+        if (parsed instanceof Manifests.Index index) {
+            Manifests.Descriptor d = Manifests.select(index, platform);
+            chosen = registry.manifest(ref, d.digest());
+            parsed = Manifests.parse(chosen.body(), chosen.contentType());
+            if (parsed instanceof Manifests.Index) {
+                throw new MsbException("image index " + top.digest() + " points to another index for " + platform);
+            }
+        }
+        Manifests.ImageManifest manifest = (Manifests.ImageManifest) parsed;
+        String manifestDigest = cache.putBytes(chosen.body());
+        List<String> blobs = new ArrayList<>();
+        blobs.add(manifestDigest);
+        blobs.add(manifest.config().digest());
+        manifest.layers().forEach(l -> blobs.add(l.digest()));
+        pin(blobs, +1);
+        try {
+            Manifests.Descriptor cd = manifest.config();
+            if (cd.size() > Manifests.MAX_CONFIG_BYTES) {
+                throw new MsbException("image config " + cd.digest() + " is larger than " + Manifests.MAX_CONFIG_BYTES + " bytes");
+            }
+            cache.fetch(cd.digest(), cd.size(), source(ref, cd.digest()), done -> { });
+            Manifests.Config config = Manifests.parseConfig(cache.read(cd.digest(), Manifests.MAX_CONFIG_BYTES));
+            long total = manifest.layers().stream().mapToLong(Manifests.Descriptor::size).sum();
+            events.accept(new PullEvent.Resolved(manifestDigest, manifest.layers().size(), total));
+            List<Future<?>> running = new ArrayList<>();
+            for (Manifests.Descriptor layer : manifest.layers()) {
+                running.add(downloads.submit(() -> cache.fetch(layer.digest(), layer.size(), source(ref, layer.digest()),
+                        throttled(layer, events))));
+            }
+            awaitAll(running);
+            return record(ref.toString(), manifestDigest, manifest, config);
+        } finally {
+            pin(blobs, -1);
+        }
+    }
+
+    /** Records a manifest whose blobs are all in the cache; shared by pull and load. */
+    ImageInfo record(String key, String manifestDigest, Manifests.ImageManifest manifest, Manifests.Config config) {
+        if (config.diffIds().size() != manifest.layers().size()) {
+            throw new MsbException("image " + key + ": config lists " + config.diffIds().size()
+                    + " diff_ids for " + manifest.layers().size() + " layers");
+        }
+        List<LayerRecord> layers = new ArrayList<>();
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            Manifests.Descriptor l = manifest.layers().get(i);
+            if (!cache.has(l.digest())) {
+                throw new MsbException("layer " + l.digest() + " of " + key + " vanished from the cache (pruned meanwhile?)");
+            }
+            layers.add(new LayerRecord(l.digest(), config.diffIds().get(i), l.mediaType(), l.size()));
+        }
+        ImageRecord rec = new ImageRecord(key, manifestDigest, manifest.config().digest(),
+                Manifests.toJson(config.runtime()), layers, Instant.now());
+        records.save(rec);
+        return toInfo(rec);
+    }
+
+    private BlobCache.Source source(ImageReference ref, String digest) {
+        return offset -> {
+            RegistryClient.Opened r = registry.blob(ref, digest, offset);
+            long start = 0;
+            if (r.status() == 206) {
+                String range = r.response().headers().firstValue("Content-Range").orElse("");
+                var m = java.util.regex.Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)").matcher(range);
+                start = m.matches() ? Long.parseLong(m.group(1)) : -1;
+            }
+            return new BlobCache.Ranged(r.body(), start, r);
+        };
+    }
+
+    /** Per-layer progress, at most one event per MiB plus the last. */
+    private static java.util.function.LongConsumer throttled(Manifests.Descriptor layer, Consumer<PullEvent> events) {
+        long[] last = {-1};
+        return done -> {
+            if (done == layer.size() || done - last[0] >= PROGRESS_STEP || last[0] < 0) {
+                if (done != last[0]) {
+                    last[0] = done;
+                    events.accept(new PullEvent.LayerProgress(layer.digest(), done, layer.size()));
+                }
+            }
+        };
+    }
+
+    private static Consumer<PullEvent> serialized(Consumer<PullEvent> consumer) {
+        return event -> {
+            synchronized (consumer) {
+                consumer.accept(event);
+            }
+        };
+    }
+
+    private static void awaitAll(List<Future<?>> running) {
+        RuntimeException first = null;
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (first == null) {
+                    first = e.getCause() instanceof RuntimeException r ? r : new MsbException(e.getCause().toString(), e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running.forEach(x -> x.cancel(true));
+                throw new MsbException("pull interrupted", e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private synchronized void pin(List<String> digests, int delta) {
+        for (String d : digests) {
+            pinned.computeIfAbsent(d, k -> new AtomicInteger()).addAndGet(delta);
+            pinned.computeIfPresent(d, (k, v) -> v.get() <= 0 ? null : v);
+        }
+    }
+
+    /** A digest names a loaded, untagged image; anything else is a Docker-style reference. */
+    static String normalise(String reference) {
+        if (reference != null && Digests.isValid(reference.trim())) {
+            return reference.trim();
+        }
+        return ImageReference.parse(reference).toString();
+    }
+
+    private Optional<ImageInfo> findComplete(String key) {
+        return records.find(key).filter(r -> cache.has(r.manifestDigest()) && cache.has(r.configDigest())
+                && r.layers().stream().allMatch(l -> cache.has(l.digest()))).map(OciImageService::toInfo);
+    }
+
+    static ImageInfo toInfo(ImageRecord r) {
+        List<LayerInfo> layers = r.layers().stream()
+                .map(l -> new LayerInfo(l.digest(), l.diffId(), l.mediaType(), l.size())).toList();
+        return new ImageInfo(r.reference(), r.manifestDigest(), r.configDigest(), layers,
+                Manifests.configFromJson(r.configJson()), r.createdAt());
+    }
+
+    @Override
+    public Optional<ImageInfo> find(String reference) {
+        return records.find(normalise(reference)).map(OciImageService::toInfo);
+    }
+
+    @Override
+    public List<ImageInfo> list() {
+        return records.list().stream().map(OciImageService::toInfo).toList();
+    }
+
+    @Override
+    public void remove(String reference) {
+        String key = normalise(reference);
+        ImageRecord rec = records.find(key).orElseThrow(() -> new NotFoundException("image", key));
+        records.delete(key);
+        Set<String> stillUsed = referencedBlobs();
+        for (String d : blobsOf(rec)) {
+            if (!stillUsed.contains(d)) {
+                cache.delete(d);
+            }
+        }
+    }
+
+    @Override
+    public long prune() {
+        Set<String> used = referencedBlobs();
+        long freed = 0;
+        for (String d : cache.list()) {
+            if (!used.contains(d)) {
+                freed += cache.delete(d);
+            }
+        }
+        return freed;
+    }
+
+    private Set<String> referencedBlobs() {
+        Set<String> used = new HashSet<>(pinned.keySet());
+        for (ImageRecord r : records.list()) {
+            used.addAll(blobsOf(r));
+        }
+        return used;
+    }
+
+    private static List<String> blobsOf(ImageRecord r) {
+        List<String> out = new ArrayList<>();
+        out.add(r.manifestDigest());
+        out.add(r.configDigest());
+        r.layers().forEach(l -> out.add(l.digest()));
+        return out;
+    }
+
+    @Override
+    public List<ImageInfo> load(Path archive) {
+        return new Archives(cache, platform).load(archive).stream()
+                .map(img -> record(img.reference(), img.manifestDigest(), img.manifest(), img.config())).toList();
+    }
+
+    @Override
+    public void save(String reference, Path archive, ArchiveFormat format) {
+        String key = normalise(reference);
+        ImageInfo info = findComplete(key).orElseThrow(() -> new NotFoundException("image", key + " (not cached)"));
+        new Archives(cache, platform).save(info, archive, format);
+    }
+
+    @Deactivate
+    @Override
+    public void close() {
+        downloads.shutdownNow();
+        cache.close();
+    }
+}
