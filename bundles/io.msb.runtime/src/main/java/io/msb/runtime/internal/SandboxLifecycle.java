@@ -14,6 +14,7 @@ import io.msb.api.TerminationReason;
 import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
@@ -88,15 +89,15 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public SandboxHandle create(SandboxSpec requested) {
         SandboxSpec spec = withDefaults(SpecValidator.validate(requested));
+        VmmBackend vmm = selectBackend(); // before anything is replaced or written: a refusal changes nothing
         synchronized (lockFor(spec.name())) {
             Path dir = settings.sandboxDir(spec.name());
             if (store.findSandbox(spec.name()).isPresent() || Files.exists(dir)) {
-                if (!spec.replace()) {
+                if (!requested.replace()) {
                     throw new AlreadyExistsException("sandbox", spec.name());
                 }
                 discard(spec.name());
             }
-            VmmBackend vmm = selectBackend();
             Instant now = Instant.now();
             store.insertSandbox(new SandboxRecord(spec.name(), SpecJson.write(spec), SandboxStatus.CREATED,
                     spec.ephemeral(), spec.labels(), now, now));
@@ -115,9 +116,30 @@ public final class SandboxLifecycle implements SandboxBackend {
         }
     }
 
-    /** Boots the VM of a recorded sandbox; the VM half of this lands with the QEMU backend. */
+    /**
+     * Starts the VM of a recorded sandbox and records the run. A failure leaves the record Stopped and
+     * releases what the boot took, so nothing half-made stays behind.
+     */
     private SandboxHandle boot(SandboxSpec spec, VmmBackend vmm) {
-        throw new UnsupportedFeatureException("the " + vmm.name() + " backend cannot boot sandboxes in this build");
+        String name = spec.name();
+        Path dir = settings.sandboxDir(name);
+        store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
+        VmHandle vm = null;
+        try {
+            Files.createDirectories(dir.resolve("logs"));
+            vm = vmm.start(new VmSpec(name, dir, null, null, List.of(), List.of(), spec.cpus(), spec.memoryMib(),
+                    spec.detached(), null));
+            store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.RUNNING);
+            vms.put(name, vm);
+            return handle(name);
+        } catch (IOException | RuntimeException e) {
+            if (vm != null) {
+                vm.kill();
+            }
+            store.updateStatus(name, SandboxStatus.STOPPED, Instant.now());
+            throw e instanceof IOException io ? new UncheckedIOException("cannot prepare " + dir, io)
+                    : (RuntimeException) e;
+        }
     }
 
     @Override

@@ -1,0 +1,332 @@
+package io.msb.runtime.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.msb.api.AlreadyExistsException;
+import io.msb.api.InvalidConfigException;
+import io.msb.api.LabelSelector;
+import io.msb.api.NotFoundException;
+import io.msb.api.RunInfo;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxSpec;
+import io.msb.api.SandboxStatus;
+import io.msb.api.StillRunningException;
+import io.msb.api.TerminationReason;
+import io.msb.api.UnsupportedFeatureException;
+import io.msb.api.spi.VmmBackend;
+import io.msb.api.store.SandboxRecord;
+import io.msb.store.internal.H2Store;
+import io.msb.store.internal.JdbcSandboxStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SandboxLifecycleTest {
+    @TempDir
+    Path home;
+
+    private JdbcSandboxStore store;
+    private final List<VmmBackend> backends = new ArrayList<>();
+    private final List<Process> strays = new ArrayList<>();
+    private SandboxLifecycle lifecycle;
+
+    @BeforeEach
+    void open() {
+        store = H2Store.open(home, 4);
+        lifecycle = new SandboxLifecycle(store,
+                new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)), () -> backends);
+    }
+
+    @AfterEach
+    void close() {
+        backends.stream().filter(ProcessVmmBackendForTests.class::isInstance).map(ProcessVmmBackendForTests.class::cast)
+                .forEach(ProcessVmmBackendForTests::destroyAll);
+        strays.forEach(Process::destroyForcibly);
+        store.close();
+    }
+
+    private ProcessVmmBackendForTests backend(String... command) {
+        ProcessVmmBackendForTests b = new ProcessVmmBackendForTests(command);
+        backends.add(b);
+        return b;
+    }
+
+    private static SandboxSpec.Builder spec(String name) {
+        return SandboxSpec.builder(name).image("alpine");
+    }
+
+    private Process sleeper() throws Exception {
+        Process p = new ProcessBuilder("sleep", "1000").start();
+        strays.add(p);
+        return p;
+    }
+
+    /** A pid that certainly belonged to a process that has exited (and was reaped). */
+    private static long deadPid() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        return p.pid();
+    }
+
+    private void recordRunning(String name, long pid, Map<String, String> labels) {
+        Instant now = Instant.now();
+        store.insertSandbox(new SandboxRecord(name, SpecJson.write(spec(name).labels(labels).cpus(1).memoryMib(256)
+                .hostname(name).build()), SandboxStatus.CREATED, false, labels, now, now));
+        store.startRun(name, pid, now, SandboxStatus.RUNNING);
+    }
+
+    private SandboxInfo info(String name) {
+        return lifecycle.get(name).orElseThrow();
+    }
+
+    @Test
+    void createRecordsARunningSandboxWithDefaultsApplied() {
+        ProcessVmmBackendForTests vmm = backend();
+        lifecycle.create(spec("dev").label("team", "a").build());
+        SandboxInfo info = info("dev");
+        assertEquals(SandboxStatus.RUNNING, info.status());
+        assertEquals(1, info.spec().cpus());
+        assertEquals(256, info.spec().memoryMib());
+        assertEquals("dev", info.spec().hostname());
+        RunInfo run = info.currentRun().orElseThrow();
+        assertTrue(run.running());
+        assertEquals(vmm.processes.get(0).pid(), run.pid());
+        assertEquals(home.resolve("sandboxes/dev"), vmm.started.get(0).stateDir());
+        assertTrue(Files.isDirectory(home.resolve("sandboxes/dev/logs")));
+    }
+
+    @Test
+    void invalidSpecWritesNothing() {
+        backend();
+        assertThrows(InvalidConfigException.class, () -> lifecycle.create(spec("x").hostname("h".repeat(65)).build()));
+        assertTrue(lifecycle.get("x").isEmpty());
+        assertFalse(Files.exists(home.resolve("sandboxes/x")));
+    }
+
+    @Test
+    void withoutABackendCreateFailsAndChangesNothing() throws Exception {
+        Process old = sleeper();
+        recordRunning("dev", old.pid(), Map.of());
+        UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class,
+                () -> lifecycle.create(spec("dev").replace(true).build()));
+        assertTrue(e.getMessage().contains("no VMM backend is available"), e.getMessage());
+        assertTrue(old.isAlive(), "the sandbox to be replaced was left alone");
+        assertEquals(SandboxStatus.RUNNING, info("dev").status());
+        assertThrows(UnsupportedFeatureException.class, () -> lifecycle.create(spec("new").build()));
+        assertTrue(lifecycle.get("new").isEmpty());
+    }
+
+    @Test
+    void unavailableBackendsAreNotChosen() {
+        backends.add(new VmmBackend() {
+            public String name() {
+                return "qemu";
+            }
+
+            public boolean available() {
+                return false;
+            }
+
+            public io.msb.api.spi.VmHandle start(io.msb.api.spi.VmSpec spec) {
+                throw new AssertionError("an unavailable backend was asked to start a VM");
+            }
+
+            public java.util.Optional<io.msb.api.spi.VmHandle> reattach(String n, long p, Path d) {
+                return java.util.Optional.empty();
+            }
+        });
+        assertThrows(UnsupportedFeatureException.class, () -> lifecycle.create(spec("x").build()));
+        ProcessVmmBackendForTests fallback = backend();
+        lifecycle.create(spec("x").build());
+        assertEquals(1, fallback.started.size());
+    }
+
+    @Test
+    void refusesAnExistingNameOrDirectory() throws Exception {
+        backend();
+        lifecycle.create(spec("dev").build());
+        AlreadyExistsException e = assertThrows(AlreadyExistsException.class, () -> lifecycle.create(spec("dev").build()));
+        assertEquals("sandbox already exists: dev", e.getMessage());
+
+        Files.createDirectories(home.resolve("sandboxes/leftover"));
+        assertThrows(AlreadyExistsException.class, () -> lifecycle.create(spec("leftover").build()));
+        assertTrue(lifecycle.get("leftover").isEmpty());
+    }
+
+    @Test
+    void replaceStopsTheRunningOneAndRemovesItsState() throws Exception {
+        ProcessVmmBackendForTests vmm = backend();
+        lifecycle.create(spec("dev").label("gen", "1").build());
+        Process first = vmm.processes.get(0);
+        Path marker = Files.writeString(home.resolve("sandboxes/dev/old-state"), "x");
+
+        lifecycle.create(spec("dev").label("gen", "2").replace(true).build());
+
+        assertFalse(first.isAlive());
+        assertEquals(143, first.waitFor(), "SIGTERM ended the old VM");
+        assertFalse(Files.exists(marker));
+        SandboxInfo info = info("dev");
+        assertEquals("2", info.spec().labels().get("gen"));
+        assertEquals(SandboxStatus.RUNNING, info.status());
+        assertEquals(vmm.processes.get(1).pid(), info.currentRun().orElseThrow().pid());
+    }
+
+    @Test
+    void replaceKillsAVmThatIgnoresSigtermAfterTheGracePeriod() throws Exception {
+        Process stubborn = new ProcessBuilder("sh", "-c", "trap '' TERM; exec sleep 1000").start();
+        strays.add(stubborn);
+        Thread.sleep(200); // let the shell install its trap before exec
+        recordRunning("dev", stubborn.pid(), Map.of());
+        backend();
+
+        lifecycle.create(spec("dev").replace(true).build());
+
+        assertTrue(stubborn.waitFor(5, TimeUnit.SECONDS));
+        assertEquals(137, stubborn.exitValue(), "SIGKILL ended the VM that ignored SIGTERM");
+    }
+
+    @Test
+    void aDeadVmIsReconciledToCrashedOnRead() throws Exception {
+        recordRunning("dead", deadPid(), Map.of());
+        Process live = sleeper();
+        recordRunning("live", live.pid(), Map.of());
+
+        SandboxInfo dead = info("dead");
+        assertEquals(SandboxStatus.CRASHED, dead.status());
+        RunInfo run = dead.currentRun().orElseThrow();
+        assertFalse(run.running());
+        assertEquals(TerminationReason.INTERNAL_ERROR, run.reason());
+        assertEquals(SandboxStatus.RUNNING, info("live").status());
+        assertTrue(info("live").currentRun().orElseThrow().running());
+        assertEquals(SandboxStatus.CRASHED, store.findSandbox("dead").orElseThrow().status(), "written back");
+    }
+
+    @Test
+    void aKilledVmShowsAsCrashedInListsToo() throws Exception {
+        ProcessVmmBackendForTests vmm = backend();
+        lifecycle.create(spec("a").build());
+        lifecycle.create(spec("b").build());
+        Process a = vmm.processes.get(0);
+        a.destroyForcibly().waitFor();
+
+        Map<String, SandboxStatus> statuses = new java.util.HashMap<>();
+        lifecycle.list(LabelSelector.ALL).forEach(s -> statuses.put(s.name(), s.status()));
+        assertEquals(Map.of("a", SandboxStatus.CRASHED, "b", SandboxStatus.RUNNING), statuses);
+        assertEquals(SandboxStatus.CRASHED, lifecycle.waitFor("a", Duration.ofSeconds(5)).status());
+    }
+
+    @Test
+    void zombiesCountAsDead() throws Exception {
+        // The shell's child exits, then the shell becomes a sleep that never reaps it: a zombie whose pid exists.
+        Process parent = new ProcessBuilder("sh", "-c", "sleep 0 & echo $!; exec sleep 1000").start();
+        strays.add(parent);
+        long zombie = Long.parseLong(new java.io.BufferedReader(
+                new java.io.InputStreamReader(parent.getInputStream())).readLine().trim());
+        Path stat = Path.of("/proc", Long.toString(zombie), "stat");
+        for (int i = 0; i < 100 && !Files.readString(stat).contains(") Z "); i++) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.readString(stat).contains(") Z "), "the child is a zombie");
+        recordRunning("z", zombie, Map.of());
+        assertEquals(SandboxStatus.CRASHED, info("z").status());
+    }
+
+    @Test
+    void stopRecordsShutdownAndKillRecordsTheSignal() throws Exception {
+        ProcessVmmBackendForTests vmm = backend();
+        lifecycle.create(spec("s").build());
+        lifecycle.create(spec("k").build());
+
+        lifecycle.stop("s", Duration.ofSeconds(2));
+        lifecycle.kill("k");
+
+        SandboxInfo s = info("s");
+        assertEquals(SandboxStatus.STOPPED, s.status());
+        assertEquals(TerminationReason.SHUTDOWN_REQUESTED, s.currentRun().orElseThrow().reason());
+        assertFalse(vmm.processes.get(0).isAlive());
+        SandboxInfo k = info("k");
+        assertEquals(SandboxStatus.STOPPED, k.status());
+        assertEquals(TerminationReason.SIGNAL, k.currentRun().orElseThrow().reason());
+        assertEquals(9, k.currentRun().orElseThrow().signal());
+        assertFalse(vmm.processes.get(1).isAlive());
+        lifecycle.stop("s", Duration.ofSeconds(1)); // stopping a stopped sandbox is a no-op
+        assertEquals(1, store.runs("s").size());
+    }
+
+    @Test
+    void startAgainAddsARun() {
+        backend();
+        lifecycle.create(spec("dev").build());
+        lifecycle.stop("dev", null);
+        lifecycle.start("dev");
+        assertEquals(SandboxStatus.RUNNING, info("dev").status());
+        assertEquals(2, store.runs("dev").size());
+    }
+
+    @Test
+    void drainEndsTheRunWithDrainRequested() {
+        backend();
+        lifecycle.create(spec("d").build());
+        lifecycle.drain("d");
+        assertEquals(TerminationReason.DRAIN_REQUESTED, info("d").currentRun().orElseThrow().reason());
+    }
+
+    @Test
+    void removeRefusesARunningSandboxUnlessForced() {
+        ProcessVmmBackendForTests vmm = backend();
+        lifecycle.create(spec("r").build());
+        StillRunningException e = assertThrows(StillRunningException.class, () -> lifecycle.remove("r", false));
+        assertEquals("sandbox is still running: r", e.getMessage());
+        lifecycle.remove("r", true);
+        assertTrue(lifecycle.get("r").isEmpty());
+        assertFalse(vmm.processes.get(0).isAlive());
+        assertFalse(Files.exists(home.resolve("sandboxes/r")));
+        assertThrows(NotFoundException.class, () -> lifecycle.remove("r", false));
+    }
+
+    @Test
+    void ephemeralSandboxesDisappearWhenStopped() {
+        backend();
+        lifecycle.create(spec("tmp").ephemeral(true).build());
+        lifecycle.stop("tmp", Duration.ofSeconds(1));
+        assertTrue(lifecycle.get("tmp").isEmpty());
+        assertFalse(Files.exists(home.resolve("sandboxes/tmp")));
+    }
+
+    @Test
+    void listFiltersByLabels() throws Exception {
+        recordRunning("a", sleeper().pid(), Map.of("team", "infra", "tier", "dev"));
+        recordRunning("b", sleeper().pid(), Map.of("team", "web"));
+        recordRunning("c", sleeper().pid(), Map.of());
+        assertEquals(List.of("a"), names(LabelSelector.parse("team=infra")));
+        assertEquals(List.of("a", "b"), names(LabelSelector.parse("team")));
+        assertEquals(List.of("a"), names(LabelSelector.parse("team,tier=dev")));
+        assertEquals(List.of(), names(LabelSelector.parse("team=nobody")));
+        assertEquals(List.of("a", "b", "c"), names(LabelSelector.ALL));
+    }
+
+    private List<String> names(LabelSelector selector) {
+        return lifecycle.list(selector).stream().map(SandboxInfo::name).sorted().toList();
+    }
+
+    @Test
+    void aBootFailureLeavesTheRecordStoppedAndTakesNothing() {
+        backends.add(new ProcessVmmBackendForTests("/nonexistent/qemu"));
+        assertThrows(RuntimeException.class, () -> lifecycle.create(spec("broken").build()));
+        SandboxInfo info = info("broken");
+        assertEquals(SandboxStatus.STOPPED, info.status());
+        assertTrue(info.currentRun().isEmpty());
+    }
+}
