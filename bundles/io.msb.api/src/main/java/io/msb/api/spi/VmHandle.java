@@ -2,6 +2,7 @@ package io.msb.api.spi;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalInt;
 
 /** A VM process started (or reattached) by a {@link VmmBackend}. */
@@ -21,4 +22,12 @@ public interface VmHandle {
 
     /** Waits for the process to end; returns its exit status when known. */
     OptionalInt waitFor(Duration timeout) throws InterruptedException;
+
+    /**
+     * The last lines of the guest's console (kernel log), oldest first, for boot failure reports; empty when
+     * the backend keeps none. Guest output: bounded and stripped of control characters by the backend.
+     */
+    default List<String> consoleTail(int maxLines) {
+        return List.of();
+    }
 }

@@ -9,8 +9,9 @@ import java.util.Objects;
  *
  * @param sandboxName the sandbox the VM belongs to
  * @param stateDir {@code $MSB_HOME/sandboxes/<name>}: sockets and logs go here
- * @param kernel kernel image
- * @param initramfs initramfs carrying the agent as {@code /init}
+ * @param kernel kernel image, or null for the backend's configured kernel
+ * @param initramfs initramfs carrying the agent as {@code /init}, or null for one the backend builds from its
+ *        configured agent binary and the kernel's modules
  * @param kernelArgs extra kernel command line arguments
  * @param disks block devices in order (root first, then the writable upper)
  * @param cpus virtual CPUs

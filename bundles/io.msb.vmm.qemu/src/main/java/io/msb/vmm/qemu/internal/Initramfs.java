@@ -1,0 +1,78 @@
+package io.msb.vmm.qemu.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+import io.msb.api.MsbException;
+
+/**
+ * Builds the initramfs: the given program as {@code /init} plus the kernel modules it must load, as
+ * {@code /lib/modules/<name>.ko} and {@code /lib/modules/load.list} (one file name a line, in load order).
+ * That layout is the contract with agentd (decision 0802). Archives are cached under their SHA-256.
+ */
+final class Initramfs {
+    /** What a sandbox needs from a modular kernel: the virtio-mmio transport, console, disks, net, filesystems. */
+    static final List<String> GUEST_MODULES = List.of("virtio_mmio", "virtio_console", "virtio_blk", "virtio_net",
+            "overlay", "erofs");
+    static final String LOAD_LIST = "lib/modules/load.list";
+    private static final long MAX_INIT_BYTES = 64L << 20;
+
+    private Initramfs() {
+    }
+
+    /** The archive bytes; {@code modules} may be null for a kernel with everything built in. */
+    static byte[] archive(byte[] init, KernelModules modules, List<String> wanted) {
+        if (init.length == 0 || init.length > MAX_INIT_BYTES) {
+            throw new MsbException("init program must have 1 to " + MAX_INIT_BYTES + " bytes, has " + init.length);
+        }
+        Cpio cpio = new Cpio();
+        for (String d : List.of("dev", "proc", "sys", "run", "tmp", "lib", "lib/modules")) {
+            cpio.directory(d, 0755);
+        }
+        // The kernel opens /dev/console for init's stdio before anything is mounted.
+        cpio.charDevice("dev/console", 0600, 5, 1);
+        cpio.file("init", 0755, init);
+        StringBuilder list = new StringBuilder();
+        if (modules != null) {
+            for (String name : modules.loadOrder(wanted)) {
+                cpio.file("lib/modules/" + name + ".ko", 0644, modules.contents(name));
+                list.append(name).append(".ko\n");
+            }
+        }
+        cpio.file(LOAD_LIST, 0644, list.toString().getBytes(StandardCharsets.US_ASCII));
+        return cpio.finish();
+    }
+
+    /** Builds (or reuses) the archive for {@code init} and returns its path in {@code cacheDir}. */
+    static Path build(byte[] init, KernelModules modules, List<String> wanted, Path cacheDir) {
+        try {
+            byte[] bytes = archive(init, modules, wanted);
+            Files.createDirectories(cacheDir);
+            Path target = cacheDir.resolve(sha256(bytes) + ".cpio");
+            if (!Files.isRegularFile(target)) {
+                Path tmp = Files.createTempFile(cacheDir, ".initramfs", ".tmp");
+                Files.write(tmp, bytes);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build the initramfs in " + cacheDir, e);
+        }
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

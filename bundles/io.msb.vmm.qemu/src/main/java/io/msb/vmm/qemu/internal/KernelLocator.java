@@ -1,0 +1,129 @@
+package io.msb.vmm.qemu.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import io.msb.api.MsbException;
+
+/**
+ * Finds the guest kernel: a configured path, or Debian's cloud kernel fetched by {@code fetch-kernel.sh}
+ * ({@code apt-get download} + {@code dpkg-deb -x}, nothing installed on the host) into {@code kernelCache}.
+ */
+final class KernelLocator {
+    private static final System.Logger LOG = System.getLogger(KernelLocator.class.getName());
+    private static final String SCRIPT = "fetch-kernel.sh";
+
+    private KernelLocator() {
+    }
+
+    /** A configured kernel; its modules directory may be null (then only built-in drivers are used). */
+    static GuestKernel configured(Path image, Path modulesDir) {
+        if (!Files.isRegularFile(image)) {
+            throw new MsbException("configured kernel does not exist: " + image);
+        }
+        return new GuestKernel(image, modulesDir);
+    }
+
+    /** Debian's {@code linux-image-cloud-amd64}, fetched once and reused from {@code kernelCache}. */
+    static synchronized GuestKernel debianCloud(Path kernelCache) {
+        Path dir;
+        try {
+            dir = fetch(kernelCache);
+        } catch (MsbException e) {
+            // Offline or apt broken: an earlier complete fetch is still a good kernel.
+            dir = newestComplete(kernelCache).orElseThrow(() -> e);
+            LOG.log(Level.WARNING, "cannot refresh the Debian cloud kernel ({0}); using the cached {1}",
+                    e.getMessage(), dir);
+        }
+        return unpacked(dir);
+    }
+
+    /** The kernel inside a directory produced by fetch-kernel.sh. */
+    static GuestKernel unpacked(Path dir) {
+        Path image = single(dir.resolve("boot"), "vmlinuz-*");
+        String release = image.getFileName().toString().substring("vmlinuz-".length());
+        Path modules = dir.resolve("lib/modules").resolve(release);
+        return new GuestKernel(image, Files.isDirectory(modules) ? modules : null);
+    }
+
+    private static Path fetch(Path cache) {
+        try {
+            Files.createDirectories(cache);
+            Path script = cache.resolve("." + SCRIPT);
+            try (InputStream in = KernelLocator.class.getResourceAsStream(SCRIPT)) {
+                if (in == null) {
+                    throw new MsbException("resource " + SCRIPT + " is missing from the bundle");
+                }
+                Path tmp = Files.createTempFile(cache, ".script", ".tmp");
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, script, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Path err = Files.createTempFile(cache, ".fetch", ".log");
+            try {
+                Process p = new ProcessBuilder("sh", script.toString(), cache.toString())
+                        .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .start();
+                String out;
+                try (InputStream in = p.getInputStream()) {
+                    out = new String(in.readNBytes(4096), StandardCharsets.UTF_8).trim();
+                }
+                if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                    throw new MsbException("fetching the Debian cloud kernel took more than 10 minutes");
+                }
+                if (p.exitValue() != 0) {
+                    throw new MsbException("fetching the Debian cloud kernel failed: "
+                            + String.join(" | ", LogTail.lastLines(err, 5)));
+                }
+                String[] lines = out.split("\n");
+                return Path.of(lines[lines.length - 1]);
+            } finally {
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fetch the Debian cloud kernel into " + cache, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MsbException("interrupted while fetching the Debian cloud kernel");
+        }
+    }
+
+    private static Optional<Path> newestComplete(Path cache) {
+        List<Path> done = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(cache, "linux-image-*")) {
+            ds.forEach(d -> {
+                if (Files.isRegularFile(d.resolve(".complete"))) {
+                    done.add(d);
+                }
+            });
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return done.stream().max(Comparator.comparing(d -> d.toFile().lastModified()));
+    }
+
+    private static Path single(Path dir, String glob) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, glob)) {
+            List<Path> found = new ArrayList<>();
+            ds.forEach(found::add);
+            if (found.size() != 1) {
+                throw new MsbException("expected one " + glob + " in " + dir + ", found " + found.size());
+            }
+            return found.get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.msb.vmm.qemu.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import io.msb.api.InvalidConfigException;
+import io.msb.api.UnsupportedFeatureException;
+import io.msb.api.spi.NetworkAttachment;
+import io.msb.api.spi.VmSpec;
+
+/**
+ * The QEMU command line for one sandbox VM (decision 0801): microvm, direct kernel boot, virtio-mmio devices
+ * only, nothing QEMU would add by default, no network unless one is attached.
+ */
+final class QemuCommand {
+    /** Serial console for the kernel log; panic=-1 + -no-reboot make a panicking guest end the QEMU process. */
+    static final List<String> BASE_KERNEL_ARGS = List.of("console=ttyS0", "reboot=k", "panic=-1", "quiet",
+            "8250.nr_uarts=1", "i8042.noaux", "i8042.nomux", "i8042.nopnp", "i8042.dumbkbd");
+    static final int MAX_CMDLINE = 2047;
+    /** sun_path holds 108 bytes including the terminating NUL. */
+    static final int MAX_SOCKET_PATH = 107;
+    static final int MAX_CPUS = 255;
+    static final int MIN_MEMORY_MIB = 64;
+    static final int MAX_MEMORY_MIB = 1 << 20;
+    private static final Set<String> DISK_FORMATS = Set.of("raw", "qcow2");
+    private static final Pattern KERNEL_ARG = Pattern.compile("[\\x21-\\x7e]+");
+    private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
+
+    /** Where a VM's files live inside its state directory. */
+    record Paths(Path stateDir, Path vmSocket, Path qmpSocket, Path kernelLog, Path qemuLog, Path stateFile) {
+        static Paths of(Path stateDir) {
+            Path logs = stateDir.resolve("logs");
+            return new Paths(stateDir, stateDir.resolve("vm.sock"), stateDir.resolve("qmp.sock"),
+                    logs.resolve("kernel.log"), logs.resolve("qemu.log"), stateDir.resolve("vm.properties"));
+        }
+    }
+
+    private QemuCommand() {
+    }
+
+    /** Checks everything QEMU and the kernel would otherwise reject less clearly. */
+    static void validate(VmSpec spec) {
+        if (spec.sandboxName() == null || spec.sandboxName().isBlank()) {
+            throw new InvalidConfigException("sandboxName", "must not be empty");
+        }
+        if (spec.sandboxName().getBytes(StandardCharsets.UTF_8).length > 128) {
+            throw new InvalidConfigException("sandboxName", "is longer than 128 bytes");
+        }
+        if (spec.stateDir() == null || !spec.stateDir().isAbsolute()) {
+            throw new InvalidConfigException("stateDir", "must be an absolute path");
+        }
+        if (spec.cpus() < 1 || spec.cpus() > MAX_CPUS) {
+            throw new InvalidConfigException("cpus", "must be between 1 and " + MAX_CPUS + ", is " + spec.cpus());
+        }
+        if (spec.memoryMib() < MIN_MEMORY_MIB || spec.memoryMib() > MAX_MEMORY_MIB) {
+            throw new InvalidConfigException("memoryMib", "must be between " + MIN_MEMORY_MIB + " and "
+                    + MAX_MEMORY_MIB + ", is " + spec.memoryMib());
+        }
+        for (int i = 0; i < spec.kernelArgs().size(); i++) {
+            String a = spec.kernelArgs().get(i);
+            if (a == null || !KERNEL_ARG.matcher(a).matches()) {
+                throw new InvalidConfigException("kernelArgs[" + i + "]",
+                        "must be non-empty printable ASCII without spaces");
+            }
+        }
+        if (cmdline(spec).length() > MAX_CMDLINE) {
+            throw new InvalidConfigException("kernelArgs", "make a kernel command line longer than "
+                    + MAX_CMDLINE + " bytes");
+        }
+        for (int i = 0; i < spec.disks().size(); i++) {
+            VmSpec.Disk d = spec.disks().get(i);
+            if (!DISK_FORMATS.contains(d.format())) {
+                throw new InvalidConfigException("disks[" + i + "].format", "must be raw or qcow2, is '"
+                        + d.format() + "'");
+            }
+            if (!java.nio.file.Files.isRegularFile(d.path())) {
+                throw new InvalidConfigException("disks[" + i + "].path", "is not a regular file: " + d.path());
+            }
+        }
+        Paths p = Paths.of(spec.stateDir());
+        for (Path sock : List.of(p.vmSocket(), p.qmpSocket())) {
+            if (sock.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+                throw new InvalidConfigException("stateDir", "is too long for a UNIX socket path (" + sock
+                        + " exceeds " + MAX_SOCKET_PATH + " bytes)");
+            }
+        }
+        if (spec.network() != null) {
+            netdev(spec.network());
+        }
+    }
+
+    static String cmdline(VmSpec spec) {
+        List<String> args = new ArrayList<>(BASE_KERNEL_ARGS);
+        args.addAll(spec.kernelArgs());
+        return String.join(" ", args);
+    }
+
+    static List<String> build(String qemu, VmSpec spec, Path kernel, Path initramfs, Accel accel) {
+        Paths p = Paths.of(spec.stateDir());
+        List<String> a = new ArrayList<>(List.of(qemu,
+                "-name", opt(spec.sandboxName()),
+                // No option ROMs and no ISA devices beyond the serial port: less to emulate, faster boot.
+                "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on",
+                "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+                "-sandbox", "on",
+                "-smp", Integer.toString(spec.cpus()),
+                "-m", spec.memoryMib() + "M"));
+        a.addAll(accel.qemuArgs());
+        a.addAll(List.of("-kernel", kernel.toString(), "-append", cmdline(spec)));
+        if (initramfs != null) {
+            a.addAll(List.of("-initrd", initramfs.toString()));
+        }
+        a.addAll(List.of(
+                "-chardev", "file,id=console,path=" + opt(p.kernelLog().toString()),
+                "-serial", "chardev:console",
+                "-chardev", "socket,id=agent,path=" + opt(p.vmSocket().toString()) + ",server=on,wait=off",
+                "-device", "virtio-serial-device,max_ports=2",
+                "-device", "virtserialport,chardev=agent,name=agent",
+                "-chardev", "socket,id=qmp,path=" + opt(p.qmpSocket().toString()) + ",server=on,wait=off",
+                "-mon", "chardev=qmp,mode=control"));
+        for (int i = 0; i < spec.disks().size(); i++) {
+            VmSpec.Disk d = spec.disks().get(i);
+            a.addAll(List.of("-drive", "id=disk" + i + ",if=none,file=" + opt(d.path().toString()) + ",format="
+                    + d.format() + (d.readOnly() ? ",readonly=on" : ""),
+                    // The serial lets the guest find a disk by role whatever order the buses enumerate in.
+                    "-device", "virtio-blk-device,drive=disk" + i + ",serial=msb-disk" + i));
+        }
+        if (spec.network() != null) {
+            a.addAll(netdev(spec.network()));
+        }
+        return List.copyOf(a);
+    }
+
+    /** Supported attachments: {@code stream} (a UNIX stream socket served by the network bundle). */
+    static List<String> netdev(NetworkAttachment net) {
+        Map<String, String> params = net.parameters();
+        if (!"stream".equals(net.kind())) {
+            throw new UnsupportedFeatureException("the qemu backend cannot attach a network of kind '" + net.kind()
+                    + "' (supported: stream)");
+        }
+        String path = params.get("path");
+        if (path == null || !Path.of(path).isAbsolute()) {
+            throw new InvalidConfigException("network.parameters.path", "must be an absolute UNIX socket path");
+        }
+        String mac = params.getOrDefault("mac", "");
+        if (!mac.isEmpty() && !MAC.matcher(mac).matches()) {
+            throw new InvalidConfigException("network.parameters.mac", "must look like 02:00:00:00:00:01");
+        }
+        return List.of("-netdev", "stream,id=net0,server=off,addr.type=unix,addr.path=" + opt(path),
+                "-device", "virtio-net-device,netdev=net0" + (mac.isEmpty() ? "" : ",mac=" + mac));
+    }
+
+    /** QEMU splits option values at commas; a doubled comma is a literal one. */
+    static String opt(String value) {
+        return value.replace(",", ",,");
+    }
+}

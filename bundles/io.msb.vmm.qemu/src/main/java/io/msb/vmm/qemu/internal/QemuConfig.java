@@ -1,0 +1,32 @@
+package io.msb.vmm.qemu.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+@ObjectClassDefinition(id = QemuVmmComponent.PID, name = "msb QEMU VMM backend",
+        description = "Boots sandbox VMs with QEMU's microvm machine (direct kernel boot, virtio-mmio).")
+@interface QemuConfig {
+    @AttributeDefinition(name = "QEMU binary", description = "Name on PATH or absolute path.")
+    String qemu() default "qemu-system-x86_64";
+
+    @AttributeDefinition(name = "Kernel", required = false,
+            description = "Kernel image; empty = Debian's linux-image-cloud-amd64 cached under $MSB_HOME/kernel.")
+    String kernel() default "";
+
+    @AttributeDefinition(name = "Kernel modules", required = false,
+            description = "lib/modules/<release> of a configured kernel; empty = its drivers are built in.")
+    String kernelModules() default "";
+
+    @AttributeDefinition(name = "Acceleration", description = "auto probes whether KVM really runs a guest.",
+            options = {@Option(value = "auto", label = "auto"), @Option(value = "kvm", label = "KVM"),
+                @Option(value = "tcg", label = "TCG (emulation)")})
+    String accel() default "auto";
+
+    @AttributeDefinition(name = "Home", required = false, description = "Empty = $MSB_HOME, msb.home or ~/.msb.")
+    String home() default "";
+
+    @AttributeDefinition(name = "Agent binary", required = false,
+            description = "agentd used as /init when the runtime gives no initramfs; empty = the io.msb:agentd resource.")
+    String agentd() default "";
+}

@@ -1,0 +1,146 @@
+package io.msb.vmm.qemu.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+import io.msb.api.MsbException;
+import io.msb.api.spi.VmHandle;
+
+/**
+ * One QEMU process, identified by pid and start time so that a reused pid is never signalled. {@code process}
+ * is the launched process when this JVM started the VM (the watcher wrapper for attached VMs, QEMU itself for
+ * detached ones; either way its exit status is QEMU's), or null after a reattach.
+ */
+final class QemuVmHandle implements VmHandle {
+    private static final long POLL_MILLIS = 20;
+    private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+
+    private final long pid;
+    private final long startTime;
+    private final Process process;
+    private final QemuCommand.Paths paths;
+
+    QemuVmHandle(long pid, long startTime, Process process, QemuCommand.Paths paths) {
+        this.pid = pid;
+        this.startTime = startTime;
+        this.process = process;
+        this.paths = paths;
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    long startTime() {
+        return startTime;
+    }
+
+    @Override
+    public Path agentChannel() {
+        return paths.vmSocket();
+    }
+
+    Path qmpSocket() {
+        return paths.qmpSocket();
+    }
+
+    @Override
+    public boolean alive() {
+        return ProcStat.isAlive(pid, startTime);
+    }
+
+    @Override
+    public void terminate(Duration grace) {
+        signal(false);
+        try {
+            if (waitFor(grace).isEmpty() && alive()) {
+                kill();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+        }
+    }
+
+    @Override
+    public void kill() {
+        signal(true);
+        try {
+            waitFor(KILL_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (alive()) {
+            throw new MsbException("QEMU process " + pid + " survived SIGKILL for " + KILL_WAIT.toSeconds() + " s");
+        }
+    }
+
+    @Override
+    public OptionalInt waitFor(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (process != null) {
+            if (process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                cleanup();
+                return OptionalInt.of(process.exitValue());
+            }
+            return OptionalInt.empty();
+        }
+        // Not our child: poll until the identified process is gone; its status went to its parent.
+        while (alive()) {
+            if (System.nanoTime() >= deadline) {
+                return OptionalInt.empty();
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+        cleanup();
+        return OptionalInt.empty();
+    }
+
+    @Override
+    public List<String> consoleTail(int maxLines) {
+        return LogTail.lastLines(paths.kernelLog(), maxLines);
+    }
+
+    List<String> qemuLogTail(int maxLines) {
+        return LogTail.lastLines(paths.qemuLog(), maxLines);
+    }
+
+    private void signal(boolean force) {
+        // Checked just before signalling: a pid whose start time differs now belongs to someone else.
+        if (alive()) {
+            ProcessHandle.of(pid).ifPresent(h -> {
+                if (force) {
+                    h.destroyForcibly();
+                } else {
+                    h.destroy();
+                }
+            });
+        }
+    }
+
+    /** Once QEMU is gone its sockets and state file are stale; the logs stay for diagnosis. */
+    void cleanup() {
+        if (alive() || VmState.read(paths.stateFile())
+                .filter(s -> s.pid() != pid || s.startTime() != startTime).isPresent()) {
+            return; // still running, or the state directory already belongs to a newer VM
+        }
+        for (Path p : List.of(paths.vmSocket(), paths.qmpSocket(), paths.stateFile())) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                // Stale files are replaced on the next start.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "qemu[pid=" + pid + ", agent=" + paths.vmSocket() + "]";
+    }
+}

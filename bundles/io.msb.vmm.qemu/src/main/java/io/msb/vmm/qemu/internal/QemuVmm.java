@@ -1,0 +1,287 @@
+package io.msb.vmm.qemu.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import io.msb.api.BootFailedException;
+import io.msb.api.MsbException;
+import io.msb.api.StillRunningException;
+import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
+import io.msb.api.spi.VmmBackend;
+
+/**
+ * The QEMU backend as plain Java (the OSGi component only adapts configuration to {@link Settings}), so tests
+ * and benchmarks use exactly what the platform runs.
+ */
+public final class QemuVmm implements VmmBackend {
+    private static final System.Logger LOG = System.getLogger(QemuVmm.class.getName());
+    static final String AGENTD_RESOURCE = "io/msb/agentd/agentd";
+    private static final long SOCKET_WAIT_MILLIS = 30_000;
+    private static final int LOG_TAIL_LINES = 30;
+
+    /**
+     * Keeps an attached VM tied to this JVM: the wrapper starts QEMU, reports its pid, and a background reader
+     * holds the pipe whose write end only this JVM has. When the JVM dies, however it dies, the kernel closes
+     * that end, the read sees end-of-file and QEMU is killed. When QEMU ends first the wrapper stops the reader
+     * and exits with QEMU's status.
+     */
+    static final String WATCH_SCRIPT = """
+            exec 3<&0 0</dev/null
+            "$@" 3<&- >&2 &
+            q=$!
+            echo "$q"
+            { while read -r _ <&3; do :; done; kill -KILL "$q" 2>/dev/null; } &
+            w=$!
+            exec 3<&-
+            wait "$q"
+            rc=$?
+            kill "$w" 2>/dev/null
+            exit "$rc"
+            """;
+
+    /**
+     * @param qemu QEMU binary (name on PATH or path)
+     * @param home {@code $MSB_HOME}: kernel cache, initramfs cache, KVM probe verdicts
+     * @param kernel kernel image, or null for Debian's cloud kernel fetched into {@code home/kernel}
+     * @param kernelModules {@code lib/modules/<release>} of a configured kernel, or null
+     * @param accel auto, kvm or tcg
+     * @param agentd the agent binary for default initramfs images, or null to look for the
+     *        {@code io/msb/agentd/agentd} class path resource
+     */
+    public record Settings(String qemu, Path home, Path kernel, Path kernelModules, Accel accel, Path agentd) {
+        public Settings {
+            if (qemu == null || qemu.isBlank()) {
+                throw new io.msb.api.InvalidConfigException("qemu", "must name the QEMU binary");
+            }
+        }
+
+        /** Defaults: qemu-system-x86_64 on PATH, Debian cloud kernel, auto acceleration. */
+        public static Settings defaults(Path home) {
+            return new Settings("qemu-system-x86_64", home, null, null, Accel.AUTO, null);
+        }
+
+        public Settings withAccel(String accel) {
+            return new Settings(qemu, home, kernel, kernelModules, Accel.parse("accel", accel), agentd);
+        }
+
+        public Settings withAgentd(Path agentd) {
+            return new Settings(qemu, home, kernel, kernelModules, accel, agentd);
+        }
+    }
+
+    private final Settings settings;
+    private GuestKernel kernel;
+    private Accel resolvedAccel;
+
+    public QemuVmm(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    @Override
+    public boolean available() {
+        try {
+            Process p = new ProcessBuilder(settings.qemu(), "--version").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                return true;
+            }
+            p.destroyForcibly();
+            LOG.log(Level.WARNING, "QEMU backend unavailable: {0} --version failed", settings.qemu());
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "QEMU backend unavailable: cannot run {0}: {1}", settings.qemu(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /** The guest kernel: configured, or Debian's cloud kernel (fetched on first use). */
+    public synchronized Path kernelImage() {
+        return guestKernel().image();
+    }
+
+    synchronized GuestKernel guestKernel() {
+        if (kernel == null) {
+            kernel = settings.kernel() != null
+                    ? KernelLocator.configured(settings.kernel(), settings.kernelModules())
+                    : KernelLocator.debianCloud(settings.home().resolve("kernel"));
+        }
+        return kernel;
+    }
+
+    /** An initramfs with {@code init} as /init plus the kernel's guest modules (cached by content hash). */
+    public Path initramfs(byte[] init) {
+        GuestKernel k = guestKernel();
+        KernelModules modules = k.modulesDir() == null ? null : KernelModules.open(k.modulesDir());
+        return Initramfs.build(init, modules, Initramfs.GUEST_MODULES, settings.home().resolve("cache/initramfs"));
+    }
+
+    /** KVM or TCG, probed once per backend instance when configured as auto. */
+    public synchronized Accel accel() {
+        if (resolvedAccel == null) {
+            resolvedAccel = settings.accel();
+            if (resolvedAccel == Accel.AUTO) {
+                StringBuilder why = new StringBuilder();
+                boolean kvm = AccelProbe.kvmUsable(settings.qemu(), kernelImage(),
+                        settings.home().resolve("kernel/accel-probe.properties"), why);
+                resolvedAccel = kvm ? Accel.KVM : Accel.TCG;
+                if (!kvm) {
+                    LOG.log(Level.WARNING, "KVM is not usable here ({0}); VMs run under TCG emulation, which is "
+                            + "much slower. Set accel=tcg in io.msb.vmm.qemu to skip the probe.", why);
+                }
+            }
+        }
+        return resolvedAccel;
+    }
+
+    @Override
+    public VmHandle start(VmSpec spec) {
+        QemuCommand.validate(spec);
+        QemuCommand.Paths paths = QemuCommand.Paths.of(spec.stateDir());
+        List<String> argv;
+        try {
+            Path kernelPath = spec.kernel() != null ? spec.kernel() : kernelImage();
+            Path initrd = spec.initramfs() != null ? spec.initramfs() : initramfs(agentd());
+            argv = QemuCommand.build(settings.qemu(), spec, kernelPath, initrd, accel());
+            Files.createDirectories(paths.kernelLog().getParent());
+            Optional<VmState> previous = VmState.read(paths.stateFile());
+            if (previous.isPresent() && ProcStat.isAlive(previous.get().pid(), previous.get().startTime())) {
+                throw new StillRunningException(spec.sandboxName());
+            }
+            for (Path stale : List.of(paths.vmSocket(), paths.qmpSocket(), paths.stateFile())) {
+                Files.deleteIfExists(stale);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof StillRunningException s) {
+                throw s;
+            }
+            throw new BootFailedException(BootFailedException.Stage.PREPARE, e.getMessage(), List.of(), e);
+        }
+        return launch(spec, paths, argv);
+    }
+
+    private VmHandle launch(VmSpec spec, QemuCommand.Paths paths, List<String> argv) {
+        Process proc = null;
+        QemuVmHandle handle = null;
+        try {
+            // setsid: QEMU gets its own session and process group, so terminal signals aimed at the
+            // caller's group (Ctrl-C) do not reach it.
+            List<String> cmd = new ArrayList<>(List.of("setsid"));
+            File qemuLog = paths.qemuLog().toFile();
+            long pid;
+            if (spec.detached()) {
+                cmd.addAll(argv);
+                proc = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                        .redirectOutput(qemuLog).redirectErrorStream(true).start();
+                pid = proc.pid();
+            } else {
+                cmd.addAll(List.of("sh", "-c", WATCH_SCRIPT, "msb-vm-watch"));
+                cmd.addAll(argv);
+                proc = new ProcessBuilder(cmd).redirectError(qemuLog).start();
+                pid = readPid(proc.getInputStream());
+            }
+            long startTime = ProcStat.read(pid).map(ProcStat::startTime)
+                    .orElseThrow(() -> new IOException("QEMU exited at once"));
+            handle = new QemuVmHandle(pid, startTime, proc, paths);
+            awaitSockets(proc, paths);
+            new VmState(spec.sandboxName(), pid, startTime, spec.detached()).write(paths.stateFile());
+            return handle;
+        } catch (IOException | RuntimeException e) {
+            List<String> qemuErr = LogTail.lastLines(paths.qemuLog(), 5);
+            if (handle != null) {
+                handle.kill();
+            }
+            if (proc != null) {
+                proc.destroyForcibly();
+                try {
+                    proc.waitFor(30, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            for (Path p : List.of(paths.vmSocket(), paths.qmpSocket(), paths.stateFile())) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // Replaced on the next start anyway.
+                }
+            }
+            String why = e.getMessage() + (qemuErr.isEmpty() ? "" : ": " + String.join(" | ", qemuErr));
+            throw new BootFailedException(BootFailedException.Stage.VMM_START, why,
+                    LogTail.lastLines(paths.kernelLog(), LOG_TAIL_LINES), e);
+        }
+    }
+
+    /** QEMU creates its listening sockets before the guest runs; their presence means QEMU is up. */
+    private static void awaitSockets(Process proc, QemuCommand.Paths paths) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SOCKET_WAIT_MILLIS);
+        while (!(Files.exists(paths.vmSocket()) && Files.exists(paths.qmpSocket()))) {
+            if (!proc.isAlive()) {
+                throw new IOException("QEMU exited with status " + proc.exitValue() + " during startup");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("QEMU did not create its sockets within " + SOCKET_WAIT_MILLIS + " ms");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for QEMU");
+            }
+        }
+    }
+
+    /** The wrapper's first output line: QEMU's pid (at most a few digits; anything else is an error). */
+    private static long readPid(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (sb.length() > 20) {
+                throw new IOException("the VM wrapper printed no pid");
+            }
+            sb.append((char) c);
+        }
+        try {
+            return Long.parseLong(sb.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new IOException("the VM wrapper printed no pid: '" + sb + "'");
+        }
+    }
+
+    private byte[] agentd() throws IOException {
+        if (settings.agentd() != null) {
+            return Files.readAllBytes(settings.agentd());
+        }
+        try (InputStream in = QemuVmm.class.getClassLoader().getResourceAsStream(AGENTD_RESOURCE)) {
+            if (in == null) {
+                throw new MsbException("no agent binary: configure agentd in io.msb.vmm.qemu or put io.msb:agentd"
+                        + " (resource " + AGENTD_RESOURCE + ") on the class path");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    @Override
+    public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
+        QemuCommand.Paths paths = QemuCommand.Paths.of(stateDir);
+        return VmState.read(paths.stateFile())
+                .filter(s -> s.sandboxName().equals(sandboxName) && s.pid() == pid)
+                .filter(s -> ProcStat.isAlive(s.pid(), s.startTime()))
+                .map(s -> new QemuVmHandle(s.pid(), s.startTime(), null, paths));
+    }
+
+}
