@@ -1,0 +1,97 @@
+package io.msb.protocol;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.msb.protocol.internal.Check;
+
+/** Payloads of the {@code core.*} messages (field names become snake_case on the wire). */
+public final class Core {
+    private Core() {
+    }
+
+    /** {@code core.ready}: the agent is up; boot timings in ns of CLOCK_BOOTTIME. */
+    public record Ready(long bootTimeNs, long initTimeNs, long readyTimeNs,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) String agentVersion) {
+        public Ready {
+            Check.nonNegative("boot_time_ns", bootTimeNs);
+            Check.nonNegative("init_time_ns", initTimeNs);
+            Check.nonNegative("ready_time_ns", readyTimeNs);
+            agentVersion = agentVersion == null ? "" : Check.maxLength("agent_version", agentVersion, 256);
+        }
+    }
+
+    public record Ping() {
+    }
+
+    public record Pong() {
+    }
+
+    public record Touch() {
+    }
+
+    public record Touched(long activitySeq) {
+        public Touched {
+            Check.nonNegative("activity_seq", activitySeq);
+        }
+    }
+
+    public record ClockSync(long unixTimeNanos) {
+    }
+
+    public record InitAck() {
+    }
+
+    public record ResolvedUser(long uid, long gid) {
+        public ResolvedUser {
+            Check.u32("uid", uid);
+            Check.u32("gid", gid);
+        }
+    }
+
+    public record InitResolved(ResolvedUser defaultUser) {
+        public InitResolved {
+            Check.required("default_user", defaultUser);
+        }
+    }
+
+    /** {@code core.relay.client.disconnected}: the relay client owning [idStart, idEndExclusive) left. */
+    public record RelayClientDisconnected(long idStart, long idEndExclusive) {
+        public RelayClientDisconnected {
+            Check.u32("id_start", idStart);
+            Check.u32("id_end_exclusive", idEndExclusive);
+        }
+    }
+
+    /** {@code core.error}: a recoverable error about the message with the same id. */
+    public record Error(ErrorKind kind, String message,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String offendingType) {
+        public Error {
+            Check.required("kind", kind);
+            Check.maxLength("message", Check.required("message", message), 64 * 1024);
+            if (offendingType != null) {
+                Check.maxLength("offending_type", offendingType, 256);
+            }
+        }
+    }
+
+    public enum ErrorKind {
+        MALFORMED_MESSAGE, UNSUPPORTED_MESSAGE_TYPE, UNSUPPORTED_PROTOCOL_GENERATION, INVALID_FLAGS,
+        INVALID_PAYLOAD, INVALID_SESSION;
+
+        @JsonValue
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        @JsonCreator
+        public static ErrorKind fromWire(String wire) {
+            for (ErrorKind k : values()) {
+                if (k.wire().equals(wire)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("kind: unknown core.error kind '" + wire + "'");
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package io.msb.protocol.internal;
+
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import com.fasterxml.jackson.dataformat.cbor.CBORParser;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import io.msb.protocol.Core;
+import io.msb.protocol.Exec;
+import io.msb.protocol.Fs;
+import io.msb.protocol.Frame;
+import io.msb.protocol.Message;
+import io.msb.protocol.MessageType;
+import io.msb.protocol.ProtocolException;
+import io.msb.protocol.Tcp;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The CBOR side of the codec. Envelopes and single-{@code data} payloads (the hot path) are
+ * written by hand; other payloads go through Jackson via a tree, because Jackson writes POJOs
+ * as indefinite-length maps while the canonical form (and the conformance vectors) use
+ * definite lengths.
+ */
+public final class Cbor {
+    private static final CBORFactory FACTORY = CBORFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(32)
+                    .maxStringLength(Frame.MAX_FRAME_SIZE)
+                    .maxNumberLength(64)
+                    .build())
+            .build();
+
+    static final ObjectMapper MAPPER = CBORMapper.builder(FACTORY)
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .build();
+
+    private static final byte[] NULL = { (byte) 0xf6 };
+    private static final int MAX_TYPE_LENGTH = 256;
+
+    private Cbor() {
+    }
+
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** The canonical CBOR encoding of a payload (null encodes CBOR null, as Rust's unit). */
+    public static byte[] encodePayload(Object payload) {
+        if (payload == null) {
+            return NULL.clone();
+        }
+        byte[] data = dataOf(payload);
+        if (data != null) {
+            Buf b = new Buf(data.length + 16);
+            b.head(5, 1);
+            b.text("data");
+            b.head(2, data.length);
+            b.bytes(data, 0, data.length);
+            return b.toArray();
+        }
+        try {
+            JsonNode tree = MAPPER.valueToTree(payload);
+            return MAPPER.writeValueAsBytes(tree);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("payload: cannot encode " + payload.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static byte[] dataOf(Object payload) {
+        if (payload instanceof Exec.Stdout p) {
+            return p.data();
+        } else if (payload instanceof Exec.Stdin p) {
+            return p.data();
+        } else if (payload instanceof Exec.Stderr p) {
+            return p.data();
+        } else if (payload instanceof Fs.Data p) {
+            return p.data();
+        } else if (payload instanceof Tcp.Data p) {
+            return p.data();
+        }
+        return null;
+    }
+
+    /** The envelope {v, t, p} in canonical form. */
+    public static byte[] encodeEnvelope(String type, byte[] payload) {
+        byte[] t = type.getBytes(StandardCharsets.UTF_8);
+        Buf b = new Buf(16 + t.length + payload.length);
+        b.head(5, 3);
+        b.text("v");
+        b.head(0, MessageType.PROTOCOL_VERSION);
+        b.text("t");
+        b.head(3, t.length);
+        b.bytes(t, 0, t.length);
+        b.text("p");
+        b.head(2, payload.length);
+        b.bytes(payload, 0, payload.length);
+        return b.toArray();
+    }
+
+    /** Decodes an envelope; anything but one well-formed {v, t, p} map is malformed_message. */
+    public static Message decodeEnvelope(Frame frame) {
+        Integer v = null;
+        String t = null;
+        byte[] p = null;
+        try (CBORParser parser = (CBORParser) FACTORY.createParser(frame.body())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw malformed("envelope: must be a CBOR map");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (name) {
+                case "v" -> {
+                    if (value != JsonToken.VALUE_NUMBER_INT) {
+                        throw malformed("v: must be an unsigned integer");
+                    }
+                    long version = parser.getLongValue();
+                    if (version < 0 || version > 255) {
+                        throw malformed("v: must be in [0, 255], got " + version);
+                    }
+                    v = (int) version;
+                }
+                case "t" -> {
+                    if (value != JsonToken.VALUE_STRING) {
+                        throw malformed("t: must be a text string");
+                    }
+                    t = parser.getText();
+                    if (t.length() > MAX_TYPE_LENGTH) {
+                        throw malformed("t: longer than " + MAX_TYPE_LENGTH + " characters");
+                    }
+                }
+                case "p" -> {
+                    if (value != JsonToken.VALUE_EMBEDDED_OBJECT) {
+                        throw malformed("p: must be a byte string");
+                    }
+                    p = parser.getBinaryValue();
+                }
+                default -> parser.skipChildren();
+                }
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT) {
+                throw malformed("envelope: map is not terminated");
+            }
+            if (parser.nextToken() != null) {
+                throw malformed("envelope: trailing bytes after the map");
+            }
+        } catch (StreamReadException e) {
+            throw malformed("envelope: invalid CBOR: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw malformed("envelope: " + e.getMessage());
+        }
+        if (v == null || t == null || p == null) {
+            throw malformed("envelope: " + (v == null ? "v" : t == null ? "t" : "p") + " is required");
+        }
+        return new Message(frame.id(), frame.flags(), v, t, p);
+    }
+
+    /** Decodes a payload; a mismatch is invalid_payload naming the field when it can. */
+    public static <T> T decodePayload(Message m, Class<T> type) {
+        byte[] p = m.payload();
+        try {
+            T value = MAPPER.readValue(p, type);
+            if (value == null && type != Void.class) {
+                throw new ProtocolException(Core.ErrorKind.INVALID_PAYLOAD,
+                        m.wireType() + ": payload is null, expected " + type.getSimpleName());
+            }
+            return value;
+        } catch (ValueInstantiationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new ProtocolException(Core.ErrorKind.INVALID_PAYLOAD, m.wireType() + ": " + cause.getMessage(), e);
+        } catch (IOException e) {
+            String msg = e instanceof com.fasterxml.jackson.core.JacksonException je ? je.getOriginalMessage()
+                    : e.getMessage();
+            throw new ProtocolException(Core.ErrorKind.INVALID_PAYLOAD, m.wireType() + ": " + msg, e);
+        }
+    }
+
+    private static ProtocolException malformed(String message) {
+        return new ProtocolException(Core.ErrorKind.MALFORMED_MESSAGE, message);
+    }
+
+    /** A growable byte buffer that writes CBOR heads in their shortest form. */
+    static final class Buf {
+        private byte[] a;
+        private int n;
+
+        Buf(int capacity) {
+            a = new byte[capacity];
+        }
+
+        void head(int major, long value) {
+            int m = major << 5;
+            if (value < 24) {
+                put(m | (int) value);
+            } else if (value < 0x100) {
+                put(m | 24);
+                put((int) value);
+            } else if (value < 0x10000) {
+                put(m | 25);
+                put((int) (value >>> 8));
+                put((int) value);
+            } else if (value < 0x100000000L) {
+                put(m | 26);
+                for (int s = 24; s >= 0; s -= 8) {
+                    put((int) (value >>> s));
+                }
+            } else {
+                put(m | 27);
+                for (int s = 56; s >= 0; s -= 8) {
+                    put((int) (value >>> s));
+                }
+            }
+        }
+
+        void text(String ascii) {
+            head(3, ascii.length());
+            for (int i = 0; i < ascii.length(); i++) {
+                put(ascii.charAt(i));
+            }
+        }
+
+        void bytes(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, a, n, len);
+            n += len;
+        }
+
+        private void put(int b) {
+            ensure(1);
+            a[n++] = (byte) b;
+        }
+
+        private void ensure(int more) {
+            if (n + more > a.length) {
+                a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, n + more));
+            }
+        }
+
+        byte[] toArray() {
+            return n == a.length ? a : java.util.Arrays.copyOf(a, n);
+        }
+    }
+}
