@@ -1,0 +1,357 @@
+/* PID 1 duties: mounts, modules, root assembly, switch_root, identity, bootstrap (decision 0203). */
+#include "agent.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define BOOTSTRAP_PATH "/msb/bootstrap.cbor"
+#define MODULES_PATH "/msb/modules.list"
+#define MAX_BOOTSTRAP (1024 * 1024)
+#define EROFS_MAGIC 0xE0F5E1E2u
+#define EXT4_MAGIC 0xEF53u
+
+extern char **environ;
+
+static void warn(const char *what, const char *arg)
+{
+    fprintf(stderr, "agentd: %s %s: %s\n", what, arg ? arg : "", strerror(errno));
+}
+
+static int mount_at(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
+{
+    mkdir(dst, 0755);
+    if (mount(src, dst, type, flags, data) && errno != EBUSY) {
+        warn("mount", dst);
+        return -1;
+    }
+    return 0;
+}
+
+/* finit_module for each path listed (one per line, '#' comments), in order: dependencies first. */
+static void load_modules(void)
+{
+    FILE *f = fopen(MODULES_PATH, "re");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0] || line[0] == '#')
+            continue;
+        int fd = open(line, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            warn("open module", line);
+            continue;
+        }
+        if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+            warn("finit_module", line);
+        close(fd);
+    }
+    fclose(f);
+}
+
+static struct cbor_doc bootstrap;
+
+static const struct cv *load_bootstrap(void)
+{
+    int fd = open(BOOTSTRAP_PATH, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct buf b = {0};
+    uint8_t chunk[4096];
+    ssize_t r;
+    while ((r = read(fd, chunk, sizeof chunk)) > 0 && b.len <= MAX_BOOTSTRAP)
+        buf_put(&b, chunk, (size_t)r);
+    close(fd);
+    char err[200];
+    if (b.len > MAX_BOOTSTRAP || cbor_decode(b.p, b.len, &bootstrap, err, sizeof err) ||
+        bootstrap.root->type != CV_MAP) {
+        fprintf(stderr, "agentd: ignoring %s: %s\n", BOOTSTRAP_PATH, b.len > MAX_BOOTSTRAP ? "larger than 1 MiB" : err);
+        buf_free(&b);
+        return NULL;
+    }
+    buf_free(&b);
+    return bootstrap.root;
+}
+
+/* Reads the superblock magics of /dev/<name>: 1 for EROFS, 2 for ext4, 0 otherwise. */
+static int disk_kind(const char *dev)
+{
+    int fd = open(dev, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    uint8_t sb[1024 + 64];
+    ssize_t n = pread(fd, sb, sizeof sb, 0);
+    close(fd);
+    if (n < (ssize_t)sizeof sb)
+        return 0;
+    uint32_t em = sb[1024] | sb[1025] << 8 | sb[1026] << 16 | (uint32_t)sb[1027] << 24;
+    uint16_t xm = (uint16_t)(sb[1024 + 0x38] | sb[1024 + 0x39] << 8);
+    return em == EROFS_MAGIC ? 1 : xm == EXT4_MAGIC ? 2 : 0;
+}
+
+/* Finds the first virtio-blk disk of each kind; waits up to 5 s for devices to appear. */
+static void find_disks(char *lower, char *upper, size_t n)
+{
+    for (int tries = 0; tries < 50 && (!lower[0] || !upper[0]); tries++) {
+        DIR *d = opendir("/sys/block");
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (strncmp(e->d_name, "vd", 2))
+                continue;
+            char dev[64];
+            if (strlen(e->d_name) > 32)
+                continue;
+            snprintf(dev, sizeof dev, "/dev/%.32s", e->d_name);
+            int k = disk_kind(dev);
+            if (k == 1 && !lower[0])
+                snprintf(lower, n, "%s", dev);
+            else if (k == 2 && !upper[0])
+                snprintf(upper, n, "%s", dev);
+        }
+        if (d)
+            closedir(d);
+        if (lower[0] && upper[0])
+            break;
+        if (lower[0] && tries >= 10) /* an EROFS root without an ext4 disk gets a tmpfs upper */
+            break;
+        usleep(100000);
+    }
+}
+
+static const char *text(const struct cv *m, const char *key, size_t max)
+{
+    const struct cv *v = cv_get(m, key);
+    if (!v || v->type != CV_TEXT || v->n > max || strlen(v->s) != v->n)
+        return NULL;
+    return v->s;
+}
+
+/* Overlay root (EROFS lower + ext4 or tmpfs upper), then switch_root while staying PID 1. */
+static int assemble_root(const struct cv *bs)
+{
+    char lower[256] = "", upper[256] = "", upper_type[16] = "ext4";
+    const struct cv *br = cv_get(bs, "block_root");
+    const char *kind = br ? text(br, "kind", 32) : NULL;
+    if (kind && !strcmp(kind, "disk-image")) {
+        const char *dev = text(br, "device", 200), *fs = text(br, "fstype", 15);
+        if (!dev || mount_at(dev, "/newroot", fs ? fs : "ext4", 0, NULL))
+            return -1;
+        goto switch_root;
+    }
+    if (kind && !strcmp(kind, "oci-erofs")) {
+        const char *l = text(br, "lower", 200);
+        const struct cv *up = cv_get(br, "upper");
+        const char *uk = up ? text(up, "kind", 32) : NULL;
+        if (l)
+            snprintf(lower, sizeof lower, "%s", l);
+        if (uk && !strcmp(uk, "device")) {
+            const char *u = text(up, "device", 200), *t = text(up, "fstype", 15);
+            if (u)
+                snprintf(upper, sizeof upper, "%s", u);
+            if (t)
+                snprintf(upper_type, sizeof upper_type, "%s", t);
+        } else if (uk && !strcmp(uk, "tmpfs"))
+            snprintf(upper, sizeof upper, "tmpfs");
+    }
+    find_disks(lower, upper, sizeof lower);
+    if (!lower[0]) {
+        fputs("agentd: no EROFS root disk found; staying on the initramfs root\n", stderr);
+        return 1;
+    }
+    if (mount_at(lower, "/mnt/lower", "erofs", MS_RDONLY, NULL))
+        return -1;
+    if (!upper[0] || !strcmp(upper, "tmpfs")) {
+        if (mount_at("tmpfs", "/mnt/upper", "tmpfs", 0, "mode=0755"))
+            return -1;
+    } else if (mount_at(upper, "/mnt/upper", upper_type, 0, NULL))
+        return -1;
+    mkdir("/mnt/upper/upper", 0755);
+    mkdir("/mnt/upper/work", 0755);
+    if (mount_at("overlay", "/newroot", "overlay", 0,
+                 "lowerdir=/mnt/lower,upperdir=/mnt/upper/upper,workdir=/mnt/upper/work"))
+        return -1;
+switch_root:
+    for (const char *const *m = (const char *const[]){"/dev", "/proc", "/sys", NULL}; *m; m++) {
+        char dst[64];
+        snprintf(dst, sizeof dst, "/newroot%s", *m);
+        mkdir(dst, 0755);
+        if (mount(*m, dst, NULL, MS_MOVE, NULL))
+            warn("move mount", *m);
+    }
+    if (chdir("/newroot") || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/")) {
+        warn("switch_root", "/newroot");
+        return -1;
+    }
+    return 0;
+}
+
+static void write_file(const char *path, const char *content)
+{
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s.msb-tmp", path);
+    FILE *f = fopen(tmp, "we");
+    if (!f) {
+        warn("write", path);
+        return;
+    }
+    fputs(content, f);
+    if (fclose(f) || rename(tmp, path))
+        warn("write", path);
+}
+
+static void identity(const struct cv *bs)
+{
+    const char *host = bs ? text(bs, "hostname", 64) : NULL;
+    const char *alias = bs ? text(bs, "host_alias", 253) : NULL;
+    if (!host)
+        host = "sandbox";
+    if (sethostname(host, strlen(host)))
+        warn("sethostname", host);
+    char hosts[1024];
+    snprintf(hosts, sizeof hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", host);
+    const struct cv *dns = bs ? cv_get(bs, "dns") : NULL;
+    if (alias && dns && dns->type == CV_ARRAY && dns->n && dns->kids[0].type == CV_TEXT && dns->kids[0].n < 64) {
+        size_t l = strlen(hosts);
+        snprintf(hosts + l, sizeof hosts - l, "%s\t%s\n", dns->kids[0].s, alias);
+    }
+    mkdir("/etc", 0755);
+    write_file("/etc/hosts", hosts);
+    if (dns && dns->type == CV_ARRAY && dns->n) {
+        char rc[1024] = "";
+        for (size_t i = 0; i < dns->n && i < 3; i++)
+            if (dns->kids[i].type == CV_TEXT && dns->kids[i].n < 64 && strlen(dns->kids[i].s) == dns->kids[i].n) {
+                size_t l = strlen(rc);
+                snprintf(rc + l, sizeof rc - l, "nameserver %s\n", dns->kids[i].s);
+            }
+        write_file("/etc/resolv.conf", rc);
+    }
+}
+
+/* Bootstrap env, rlimits, user and workdir become the defaults every exec inherits. */
+static void apply_defaults(const struct cv *bs, struct agent_config *cfg)
+{
+    setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+    setenv("HOME", "/root", 1);
+    setenv("TERM", "xterm-256color", 0);
+    if (!bs)
+        return;
+    const struct cv *env = cv_get(bs, "default_env");
+    for (size_t i = 0; env && env->type == CV_ARRAY && i < env->n && i < 4096; i++) {
+        const char *k = text(&env->kids[i], "key", 1024), *v = text(&env->kids[i], "value", 65536);
+        if (k && v && *k && !strchr(k, '='))
+            setenv(k, v, 1);
+    }
+    const struct cv *rl = cv_get(bs, "rlimits");
+    for (size_t i = 0; rl && rl->type == CV_ARRAY && i < rl->n; i++) {
+        struct fields f = {.map = &rl->kids[i]};
+        const char *name;
+        uint64_t soft, hard;
+        int res;
+        if (f_text(&f, "resource", 1, 32, &name) || f_u64(&f, "soft", 1, UINT64_MAX, &soft) ||
+            f_u64(&f, "hard", 1, UINT64_MAX, &hard) || soft > hard || (res = rlimit_resource(name)) < 0) {
+            fprintf(stderr, "agentd: bootstrap rlimits[%zu] ignored: %s\n", i, f.err[0] ? f.err : "bad resource or soft > hard");
+            continue;
+        }
+        struct rlimit lim = {soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)soft, hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)hard};
+        if (setrlimit(res, &lim))
+            warn("setrlimit", name);
+    }
+    cfg->default_user = text(bs, "user", 255);
+    cfg->default_cwd = text(bs, "default_cwd", 4096);
+    const struct cv *tm = cv_get(bs, "tmpfs_mounts");
+    for (size_t i = 0; tm && tm->type == CV_ARRAY && i < tm->n && i < 64; i++) {
+        const char *path = text(&tm->kids[i], "path", 4096);
+        struct fields f = {.map = &tm->kids[i]};
+        uint64_t size = 0, mode = 01777;
+        if (!path || path[0] != '/' || f_u64(&f, "size_mib", 0, 1u << 20, &size) < 0 || f_u64(&f, "mode", 0, 07777, &mode) < 0)
+            continue;
+        char opts[64];
+        if (size)
+            snprintf(opts, sizeof opts, "mode=%llo,size=%llum", (unsigned long long)mode, (unsigned long long)size);
+        else
+            snprintf(opts, sizeof opts, "mode=%llo", (unsigned long long)mode);
+        mount_at("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts);
+    }
+}
+
+int init_system(struct agent_config *cfg)
+{
+    int rc = 0;
+    umask(022);
+    mount_at("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+    int con = open("/dev/console", O_RDWR | O_CLOEXEC);
+    if (con >= 0) {
+        dup2(con, 0);
+        dup2(con, 1);
+        dup2(con, 2);
+        if (con > 2)
+            close(con);
+    }
+    mount_at("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    load_modules();
+    const struct cv *bs = load_bootstrap();
+    if (assemble_root(bs) < 0)
+        rc = -1;
+    mount_at("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    unlink("/dev/ptmx");
+    if (symlink("pts/ptmx", "/dev/ptmx"))
+        warn("symlink", "/dev/ptmx");
+    mount_at("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+    mount_at("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    mount_at("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+    mkdir("/tmp", 01777);
+    mkdir("/.msb", 0700);
+    identity(bs);
+    apply_defaults(bs, cfg);
+    return rc;
+}
+
+/* The host names the port; the kernel lists it under /sys/class/virtio-ports/vportNpM/name. */
+int open_agent_port(void)
+{
+    DIR *d = opendir("/sys/class/virtio-ports");
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int fd = -1;
+    while (fd < 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512], name[64] = "";
+        snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue;
+        if (fgets(name, sizeof name, f))
+            name[strcspn(name, "\n")] = 0;
+        fclose(f);
+        if (!strcmp(name, "agent")) {
+            snprintf(path, sizeof path, "/dev/%s", e->d_name);
+            fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        }
+    }
+    closedir(d);
+    return fd;
+}
+
+void power_off(void)
+{
+    sync();
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL))
+        warn("remount read-only", "/");
+    sync();
+    reboot(RB_POWER_OFF);
+    _exit(0);
+}

@@ -1,0 +1,192 @@
+/* TCP streams to guest-local destinations, relayed with bounded queues both ways. */
+#include "agent.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void failed(struct agent *a, struct session *s, uint32_t id, const char *what, int err)
+{
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s: %s", what, err ? strerror(err) : "failed");
+    struct buf p = {0};
+    cb_map(&p, 1);
+    cb_str(&p, "error");
+    cb_str(&p, msg);
+    send_msg(a, MT_TCP_FAILED, id, &p);
+    buf_free(&p);
+    if (s)
+        s->done = 1;
+}
+
+static struct session *tcp_session(struct agent *a, uint32_t id)
+{
+    struct session *s = session_find(a, id);
+    return s && s->kind == S_TCP ? s : NULL;
+}
+
+void tcp_connect(struct agent *a, struct msg *m)
+{
+    struct fields f = {.map = m->payload.root};
+    const char *host;
+    uint64_t port;
+    if (f_text(&f, "host", 1, 253, &host) || f_u64(&f, "port", 1, 65535, &port)) {
+        failed(a, NULL, m->id, f.err, 0);
+        return;
+    }
+    if (port == 0 || !*host) {
+        failed(a, NULL, m->id, port == 0 ? "field port: must be 1..65535" : "field host: must not be empty", 0);
+        return;
+    }
+    if (session_find(a, m->id)) {
+        send_core_error(a, m->id, "invalid_session", "session id is already in use", m->tname);
+        return;
+    }
+    char ports[8];
+    snprintf(ports, sizeof ports, "%u", (unsigned)port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    /* destinations are guest-local (/etc/hosts or literals): resolution does not leave the VM */
+    int gai = getaddrinfo(host, ports, &hints, &res);
+    if (gai) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "resolve %.253s: %s", host, gai_strerror(gai));
+        failed(a, NULL, m->id, msg, 0);
+        return;
+    }
+    struct session *s = session_new(a, S_TCP, m->id);
+    if (!s) {
+        freeaddrinfo(res);
+        failed(a, NULL, m->id, "too many sessions", 0);
+        return;
+    }
+    s->u.tcp.fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->u.tcp.fd < 0) {
+        failed(a, s, m->id, "socket", errno);
+        freeaddrinfo(res);
+        return;
+    }
+    int one = 1;
+    setsockopt(s->u.tcp.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int rc = connect(s->u.tcp.fd, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    if (rc && errno != EINPROGRESS) {
+        failed(a, s, m->id, "connect", errno);
+        return;
+    }
+    s->u.tcp.connecting = 1;
+}
+
+void tcp_on_writable(struct agent *a, struct session *s)
+{
+    if (s->u.tcp.connecting) {
+        int err = 0;
+        socklen_t l = sizeof err;
+        getsockopt(s->u.tcp.fd, SOL_SOCKET, SO_ERROR, &err, &l);
+        if (err) {
+            failed(a, s, s->id, "connect", err);
+            return;
+        }
+        s->u.tcp.connecting = 0;
+        struct buf p = {0};
+        cb_map(&p, 0);
+        send_msg(a, MT_TCP_CONNECTED, s->id, &p);
+        buf_free(&p);
+        activity(a);
+    }
+    if (s->u.tcp.q.len) {
+        ssize_t w = send(s->u.tcp.fd, s->u.tcp.q.p, s->u.tcp.q.len, MSG_NOSIGNAL);
+        if (w > 0)
+            buf_consume(&s->u.tcp.q, (size_t)w);
+        else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+            failed(a, s, s->id, "write TCP stream", errno);
+            return;
+        }
+    }
+    if (!s->u.tcp.q.len && s->u.tcp.want_shutdown) {
+        s->u.tcp.want_shutdown = 0;
+        if (shutdown(s->u.tcp.fd, SHUT_WR))
+            failed(a, s, s->id, "shutdown TCP stream", errno);
+    }
+}
+
+void tcp_on_readable(struct agent *a, struct session *s)
+{
+    if (s->u.tcp.read_eof)
+        return;
+    uint8_t data[IO_CHUNK];
+    ssize_t r = recv(s->u.tcp.fd, data, sizeof data, 0);
+    if (r > 0) {
+        struct buf p = {0};
+        cb_map(&p, 1);
+        cb_str(&p, "data");
+        cb_bytes(&p, data, (size_t)r);
+        send_msg(a, MT_TCP_DATA, s->id, &p);
+        buf_free(&p);
+        a->tcp_bytes += (uint64_t)r;
+        activity(a);
+    } else if (r == 0) {
+        /* the destination half-closed: tell the host, keep host->destination flowing */
+        struct buf p = {0};
+        cb_map(&p, 0);
+        send_msg(a, MT_TCP_EOF, s->id, &p);
+        buf_free(&p);
+        s->u.tcp.read_eof = 1;
+    } else if (errno != EAGAIN && errno != EINTR) {
+        failed(a, s, s->id, "read TCP stream", errno);
+    }
+}
+
+void tcp_data(struct agent *a, struct msg *m)
+{
+    struct fields f = {.map = m->payload.root};
+    const uint8_t *data;
+    size_t n;
+    if (f_bytes(&f, "data", 1, &data, &n)) {
+        send_core_error(a, m->id, "invalid_payload", f.err, m->tname);
+        return;
+    }
+    struct session *s = tcp_session(a, m->id);
+    if (!s) {
+        failed(a, NULL, m->id, "unknown TCP session", 0);
+        return;
+    }
+    if (s->u.tcp.q.len + n > SESSION_QUEUE_MAX) {
+        /* the destination is not reading: fail this stream instead of stalling the others */
+        failed(a, s, m->id, "TCP send queue is full (4 MiB): destination is not reading", 0);
+        return;
+    }
+    buf_put(&s->u.tcp.q, data, n);
+    a->tcp_bytes += n;
+}
+
+void tcp_eof(struct agent *a, struct msg *m)
+{
+    struct session *s = tcp_session(a, m->id);
+    if (s)
+        s->u.tcp.want_shutdown = 1;
+}
+
+void tcp_close(struct agent *a, struct msg *m)
+{
+    struct session *s = tcp_session(a, m->id);
+    if (!s)
+        return;
+    struct buf p = {0};
+    cb_map(&p, 0);
+    send_msg(a, MT_TCP_CLOSED, m->id, &p);
+    buf_free(&p);
+    s->done = 1;
+}
+
+void tcp_close_session(struct session *s)
+{
+    if (s->u.tcp.fd >= 0)
+        close(s->u.tcp.fd);
+    s->u.tcp.fd = -1;
+    buf_free(&s->u.tcp.q);
+}
