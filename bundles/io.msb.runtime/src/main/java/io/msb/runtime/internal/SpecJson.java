@@ -22,14 +22,14 @@ import java.util.Map;
  * The stored form of a {@link SandboxSpec}: explicit JSON rather than reflective mapping, so that the
  * persisted format is a visible contract that only changes on purpose ({@code "v"} is its version).
  */
-final class SpecJson {
+public final class SpecJson {
     private static final int VERSION = 1;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private SpecJson() {
     }
 
-    static String write(SandboxSpec spec) {
+    public static String write(SandboxSpec spec) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("v", VERSION);
         o.put("name", spec.name());
@@ -63,7 +63,7 @@ final class SpecJson {
         return o.toString();
     }
 
-    static SandboxSpec read(String json) {
+    public static SandboxSpec read(String json) {
         JsonNode o;
         try {
             o = MAPPER.readTree(json);
