@@ -1,0 +1,71 @@
+package io.msb.store.internal;
+
+import static io.msb.store.internal.StoreFixture.count;
+import static io.msb.store.internal.StoreFixture.sandbox;
+import static io.msb.store.internal.StoreFixture.sql;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.msb.api.MsbException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MigrationsTest {
+    @TempDir
+    Path home;
+
+    @Test
+    void migratesAnEmptyDatabaseAndRecordsEveryVersion() throws Exception {
+        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+            assertTrue(Files.exists(home.resolve("db/msb.mv.db")), "database file under $home/db");
+            assertEquals(Migrations.latest(), count(home, "SELECT MAX(version) FROM schema_version"));
+            assertEquals(Migrations.latest(), count(home, "SELECT COUNT(*) FROM schema_version"));
+            assertEquals(1, count(home, "SELECT COUNT(*) FROM schema_version WHERE version = 1 "
+                    + "AND description = 'initial'"));
+            store.insertSandbox(sandbox("kept", Map.of("k", "v")));
+        }
+    }
+
+    @Test
+    void reopeningIsIdempotentAndKeepsData() throws Exception {
+        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+            store.insertSandbox(sandbox("kept", Map.of("k", "v")));
+        }
+        for (int i = 0; i < 2; i++) {
+            try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+                assertEquals(sandbox("kept", Map.of("k", "v")), store.findSandbox("kept").orElseThrow());
+                assertEquals(Migrations.latest(), count(home, "SELECT COUNT(*) FROM schema_version"));
+            }
+        }
+    }
+
+    @Test
+    void refusesADatabaseFromANewerMsb() throws Exception {
+        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+            sql(home, "INSERT INTO schema_version (version, description, applied_at) "
+                    + "VALUES (7, 'future', CURRENT_TIMESTAMP)");
+        }
+        var e = assertThrows(MsbException.class, () -> H2Store.open(home, 2));
+        assertEquals("database schema version 7 is newer than this msb supports (" + Migrations.latest()
+                + "); upgrade msb", e.getMessage());
+    }
+
+    @Test
+    void scriptsAreNumberedContiguously() {
+        for (int v = 1; v <= Migrations.latest(); v++) {
+            assertTrue(Migrations.SCRIPTS.get(v - 1).startsWith("V" + v + "__"), Migrations.SCRIPTS.get(v - 1));
+        }
+    }
+
+    @Test
+    void splitsScriptsIntoStatements() {
+        assertEquals(List.of("CREATE TABLE a (\n    x INT\n)", "CREATE INDEX i ON a(x)"),
+                Migrations.statements("-- comment\nCREATE TABLE a (\n    x INT\n);\n\n  -- more\nCREATE INDEX i ON a(x);\n"));
+        assertThrows(IllegalStateException.class, () -> Migrations.statements("CREATE TABLE b (x INT)"));
+    }
+}

@@ -1,0 +1,333 @@
+package io.msb.store.internal;
+
+import static io.msb.store.internal.StoreFixture.T0;
+import static io.msb.store.internal.StoreFixture.count;
+import static io.msb.store.internal.StoreFixture.sandbox;
+import static io.msb.store.internal.StoreFixture.sql;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.msb.api.AlreadyExistsException;
+import io.msb.api.InvalidConfigException;
+import io.msb.api.LabelSelector;
+import io.msb.api.MsbException;
+import io.msb.api.NotFoundException;
+import io.msb.api.SandboxStatus;
+import io.msb.api.StillRunningException;
+import io.msb.api.TerminationReason;
+import io.msb.api.store.ImageRecord;
+import io.msb.api.store.LayerRecord;
+import io.msb.api.store.RunRecord;
+import io.msb.api.store.SandboxRecord;
+import io.msb.api.store.SnapshotRecord;
+import io.msb.api.store.VolumeRecord;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SandboxStoreTest {
+    @TempDir
+    Path home;
+    JdbcSandboxStore store;
+
+    @BeforeEach
+    void open() {
+        store = H2Store.open(home, 4);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    // sandboxes
+
+    @Test
+    void insertFindUpdateDeleteSandbox() {
+        SandboxRecord s = sandbox("web", Map.of("team", "a", "tier", "front"));
+        store.insertSandbox(s);
+        assertEquals(Optional.of(s), store.findSandbox("web"));
+        assertEquals(Optional.empty(), store.findSandbox("nope"));
+
+        Instant t1 = T0.plusSeconds(5);
+        SandboxRecord changed = new SandboxRecord("web", "{\"v\":2}", SandboxStatus.RUNNING, true,
+                Map.of("team", "b"), T0, t1);
+        store.updateSandbox(changed);
+        assertEquals(Optional.of(changed), store.findSandbox("web"));
+
+        store.updateStatus("web", SandboxStatus.STOPPED, t1.plusSeconds(1));
+        SandboxRecord stopped = store.findSandbox("web").orElseThrow();
+        assertEquals(SandboxStatus.STOPPED, stopped.status());
+        assertEquals(t1.plusSeconds(1), stopped.updatedAt());
+        assertEquals(T0, stopped.createdAt());
+
+        assertTrue(store.deleteSandbox("web"));
+        assertFalse(store.deleteSandbox("web"));
+        assertEquals(Optional.empty(), store.findSandbox("web"));
+    }
+
+    @Test
+    void duplicateNameIsAlreadyExistsAndMissingIsNotFound() {
+        store.insertSandbox(sandbox("dup", Map.of()));
+        var e = assertThrows(AlreadyExistsException.class, () -> store.insertSandbox(sandbox("dup", Map.of())));
+        assertEquals("sandbox already exists: dup", e.getMessage());
+        assertThrows(NotFoundException.class, () -> store.updateSandbox(sandbox("ghost", Map.of())));
+        assertThrows(NotFoundException.class, () -> store.updateStatus("ghost", SandboxStatus.RUNNING, T0));
+    }
+
+    @Test
+    void badInputNamesTheFieldAndTheRule() {
+        var tooLong = assertThrows(InvalidConfigException.class, () -> store.insertSandbox(sandbox("é".repeat(65), Map.of())));
+        assertEquals("invalid config: name is too long: 130 bytes (max 128)", tooLong.getMessage());
+        var empty = assertThrows(InvalidConfigException.class, () -> store.insertSandbox(sandbox("", Map.of())));
+        assertEquals("name", empty.field());
+        var label = assertThrows(InvalidConfigException.class,
+                () -> store.insertSandbox(sandbox("x", Map.of("k", "v".repeat(4097)))));
+        assertEquals("invalid config: labels[k] is too long: 4097 characters (max 4096)", label.getMessage());
+        var json = assertThrows(InvalidConfigException.class, () -> store.insertSandbox(new SandboxRecord("x",
+                "x".repeat(1_000_001), SandboxStatus.CREATED, false, Map.of(), T0, T0)));
+        assertEquals("configJson", json.field());
+        var created = assertThrows(InvalidConfigException.class, () -> store.insertSandbox(new SandboxRecord("x",
+                "{}", SandboxStatus.CREATED, false, Map.of(), null, T0)));
+        assertEquals("invalid config: createdAt is required", created.getMessage());
+        var pid = assertThrows(InvalidConfigException.class, () -> store.startRun("x", 0, T0, SandboxStatus.RUNNING));
+        assertEquals("pid", pid.field());
+        assertEquals(Optional.empty(), store.findSandbox("x"));
+    }
+
+    @Test
+    void deleteSandboxCascadesToLabelsAndRuns() throws Exception {
+        store.insertSandbox(sandbox("gone", Map.of("a", "1", "b", "2")));
+        store.startRun("gone", 42, T0, SandboxStatus.RUNNING);
+        assertEquals(2, count(home, "SELECT COUNT(*) FROM sandbox_labels"));
+        assertEquals(1, count(home, "SELECT COUNT(*) FROM runs"));
+        assertTrue(store.deleteSandbox("gone"));
+        assertEquals(0, count(home, "SELECT COUNT(*) FROM sandbox_labels"));
+        assertEquals(0, count(home, "SELECT COUNT(*) FROM runs"));
+        assertEquals(List.of(), store.runs("gone"));
+    }
+
+    // label selectors
+
+    @Test
+    void labelSelectorsFilterInSql() {
+        store.insertSandbox(sandbox("a", Map.of("env", "prod", "team", "x")));
+        store.insertSandbox(sandbox("b", Map.of("env", "dev", "team", "x")));
+        store.insertSandbox(sandbox("c", Map.of("env", "prod")));
+        store.insertSandbox(sandbox("d", Map.of()));
+
+        assertEquals(List.of("a", "b", "c", "d"), names(LabelSelector.ALL));
+        assertEquals(List.of("a", "b", "c", "d"), names(null));
+        assertEquals(List.of("a", "c"), names(LabelSelector.parse("env=prod")));
+        assertEquals(List.of("a", "b"), names(LabelSelector.parse("team")));
+        assertEquals(List.of("a"), names(LabelSelector.parse("env=prod,team=x")));
+        assertEquals(List.of(), names(LabelSelector.parse("env=prod,team=y")));
+        assertEquals(List.of(), names(LabelSelector.parse("missing")));
+        // the matching sandboxes come back with all their labels, not only the selected ones
+        assertEquals(Map.of("env", "prod", "team", "x"),
+                store.listSandboxes(LabelSelector.parse("team=x")).get(0).labels());
+        // SQL filtering agrees with the API's in-memory definition
+        for (String sel : List.of("env", "env=dev", "team=x,env", "env=")) {
+            LabelSelector s = LabelSelector.parse(sel);
+            List<String> expected = store.listSandboxes(LabelSelector.ALL).stream()
+                    .filter(r -> s.matches(r.labels())).map(SandboxRecord::name).collect(Collectors.toList());
+            assertEquals(expected, names(s), sel);
+        }
+    }
+
+    private List<String> names(LabelSelector selector) {
+        return store.listSandboxes(selector).stream().map(SandboxRecord::name).collect(Collectors.toList());
+    }
+
+    // runs
+
+    @Test
+    void runLifecycle() {
+        store.insertSandbox(sandbox("r", Map.of()));
+        assertEquals(Optional.empty(), store.latestRun("r"));
+        RunRecord first = store.startRun("r", 100, T0, SandboxStatus.RUNNING);
+        assertTrue(first.running());
+        assertEquals(SandboxStatus.RUNNING, store.findSandbox("r").orElseThrow().status());
+        assertThrows(StillRunningException.class, () -> store.startRun("r", 101, T0, SandboxStatus.RUNNING));
+
+        Instant end = T0.plusSeconds(3);
+        store.terminateRun(first.id(), TerminationReason.SIGNAL, null, 9, end, SandboxStatus.CRASHED);
+        RunRecord ended = store.latestRun("r").orElseThrow();
+        assertEquals(new RunRecord(first.id(), "r", 100, T0, end, TerminationReason.SIGNAL, null, 9), ended);
+        assertEquals(SandboxStatus.CRASHED, store.findSandbox("r").orElseThrow().status());
+        assertEquals(end, store.findSandbox("r").orElseThrow().updatedAt());
+        var again = assertThrows(MsbException.class, () -> store.terminateRun(first.id(),
+                TerminationReason.COMPLETED, 0, null, end, SandboxStatus.STOPPED));
+        assertEquals("run " + first.id() + " is already terminated", again.getMessage());
+
+        RunRecord second = store.startRun("r", 200, end, SandboxStatus.RUNNING);
+        store.terminateRun(second.id(), TerminationReason.COMPLETED, 0, null, end.plusSeconds(1),
+                SandboxStatus.STOPPED);
+        assertEquals(List.of(first.id(), second.id()), store.runs("r").stream().map(RunRecord::id).toList());
+        assertEquals(0, store.latestRun("r").orElseThrow().exitCode());
+        assertNull(store.latestRun("r").orElseThrow().signal());
+
+        assertThrows(NotFoundException.class, () -> store.startRun("ghost", 1, T0, SandboxStatus.RUNNING));
+        assertThrows(NotFoundException.class, () -> store.terminateRun(999_999, TerminationReason.COMPLETED, 0,
+                null, T0, SandboxStatus.STOPPED));
+    }
+
+    @Test
+    void startRunIsAtomic() throws Exception {
+        store.insertSandbox(sandbox("a", Map.of()));
+        // test-only constraint: the status update, which comes after the run insert, fails
+        sql(home, "ALTER TABLE sandboxes ADD CONSTRAINT test_no_paused CHECK (status <> 'PAUSED')");
+        assertThrows(MsbException.class, () -> store.startRun("a", 7, T0, SandboxStatus.PAUSED));
+        assertEquals(List.of(), store.runs("a"));
+        assertEquals(SandboxStatus.CREATED, store.findSandbox("a").orElseThrow().status());
+    }
+
+    @Test
+    void terminateRunIsAtomic() throws Exception {
+        store.insertSandbox(sandbox("a", Map.of()));
+        RunRecord run = store.startRun("a", 7, T0, SandboxStatus.RUNNING);
+        sql(home, "ALTER TABLE sandboxes ADD CONSTRAINT test_no_crashed CHECK (status <> 'CRASHED')");
+        assertThrows(MsbException.class, () -> store.terminateRun(run.id(), TerminationReason.INTERNAL_ERROR,
+                null, null, T0, SandboxStatus.CRASHED));
+        assertTrue(store.latestRun("a").orElseThrow().running(), "the run update must be rolled back");
+        assertEquals(SandboxStatus.RUNNING, store.findSandbox("a").orElseThrow().status());
+    }
+
+    @Test
+    void insertSandboxIsAtomic() throws Exception {
+        sql(home, "ALTER TABLE sandbox_labels ADD CONSTRAINT test_no_boom CHECK (label_value <> 'boom')");
+        assertThrows(MsbException.class, () -> store.insertSandbox(sandbox("a", Map.of("ok", "1", "bad", "boom"))));
+        assertEquals(Optional.empty(), store.findSandbox("a"));
+        assertEquals(0, count(home, "SELECT COUNT(*) FROM sandbox_labels"));
+    }
+
+    @Test
+    void concurrentStartsOfOneSandboxOpenOneRun() throws Exception {
+        store.insertSandbox(sandbox("race", Map.of()));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<RunRecord>> starts = new ArrayList<>();
+            for (int i = 1; i <= 8; i++) {
+                long pid = i;
+                starts.add(() -> store.startRun("race", pid, T0, SandboxStatus.RUNNING));
+            }
+            int ok = 0;
+            int refused = 0;
+            for (Future<RunRecord> f : pool.invokeAll(starts)) {
+                try {
+                    f.get();
+                    ok++;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof StillRunningException, e.getCause().toString());
+                    refused++;
+                }
+            }
+            assertEquals(1, ok);
+            assertEquals(7, refused);
+            assertEquals(1, store.runs("race").size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // images
+
+    private static LayerRecord layer(String id) {
+        return new LayerRecord("sha256:" + id, "sha256:diff" + id, "application/vnd.oci.image.layer.v1.tar+gzip",
+                id.length() * 1000L);
+    }
+
+    @Test
+    void imagesWithOrderedLayers() throws Exception {
+        ImageRecord alpine = new ImageRecord("docker.io/library/alpine:3", "sha256:m1", "sha256:c1", "{\"Env\":[]}",
+                List.of(layer("c"), layer("a"), layer("b")), T0);
+        store.saveImage(alpine);
+        assertEquals(Optional.of(alpine), store.findImage("docker.io/library/alpine:3"));
+        // a second reference to the same manifest shares its rows
+        ImageRecord latest = new ImageRecord("docker.io/library/alpine:latest", "sha256:m1", "sha256:c1",
+                "{\"Env\":[]}", alpine.layers(), T0.plusSeconds(1));
+        store.saveImage(latest);
+        assertEquals(List.of(alpine, latest), store.listImages());
+        assertEquals(1, count(home, "SELECT COUNT(*) FROM manifests"));
+
+        // re-pointing a reference replaces its record; the manifest stays while another reference uses it
+        ImageRecord moved = new ImageRecord("docker.io/library/alpine:latest", "sha256:m2", "sha256:c2", "{}",
+                List.of(layer("a"), layer("dd")), T0.plusSeconds(2));
+        store.saveImage(moved);
+        assertEquals(Optional.of(moved), store.findImage("docker.io/library/alpine:latest"));
+        assertEquals(2, count(home, "SELECT COUNT(*) FROM manifests"));
+        assertEquals(4, count(home, "SELECT COUNT(*) FROM layers"));
+
+        assertTrue(store.deleteImage("docker.io/library/alpine:3"));
+        assertFalse(store.deleteImage("docker.io/library/alpine:3"));
+        // m1 and its layers b, c went with their last reference; a is still used by m2
+        assertEquals(1, count(home, "SELECT COUNT(*) FROM manifests"));
+        assertEquals(2, count(home, "SELECT COUNT(*) FROM layers"));
+        assertEquals(List.of(moved), store.listImages());
+
+        ImageRecord scratch = new ImageRecord("scratch:1", "sha256:m3", "sha256:c3", "{}", List.of(), T0);
+        store.saveImage(scratch);
+        assertEquals(Optional.of(scratch), store.findImage("scratch:1"));
+        var bad = assertThrows(InvalidConfigException.class, () -> store.saveImage(new ImageRecord("x", "sha256:m",
+                "sha256:c", "{}", List.of(new LayerRecord("sha256:l", "", "t", 1)), T0)));
+        assertEquals("layers[0].diffId", bad.field());
+    }
+
+    // volumes
+
+    @Test
+    void volumes() {
+        VolumeRecord data = new VolumeRecord("data", "/var/msb/volumes/data", 1024, Map.of("app", "db"), T0);
+        VolumeRecord cache = new VolumeRecord("cache", "/var/msb/volumes/cache", 0, Map.of(), T0);
+        store.insertVolume(data);
+        store.insertVolume(cache);
+        assertEquals(Optional.of(data), store.findVolume("data"));
+        assertEquals(List.of(cache, data), store.listVolumes());
+        assertThrows(AlreadyExistsException.class, () -> store.insertVolume(data));
+        var negative = assertThrows(InvalidConfigException.class, () -> store.insertVolume(
+                new VolumeRecord("v", "/p", -1, Map.of(), T0)));
+        assertEquals("invalid config: sizeLimitMib must not be negative: -1", negative.getMessage());
+        assertTrue(store.deleteVolume("data"));
+        assertFalse(store.deleteVolume("data"));
+        assertEquals(List.of(cache), store.listVolumes());
+    }
+
+    // snapshots
+
+    @Test
+    void snapshots() {
+        store.insertSandbox(sandbox("src", Map.of()));
+        store.insertSandbox(sandbox("other", Map.of()));
+        SnapshotRecord s1 = new SnapshotRecord("s1", "src", "/snap/s1.ext4", 4096, T0);
+        SnapshotRecord s2 = new SnapshotRecord("s2", "other", "/snap/s2.ext4", 8192, T0);
+        store.insertSnapshot(s1);
+        store.insertSnapshot(s2);
+        assertThrows(AlreadyExistsException.class, () -> store.insertSnapshot(s1));
+        assertThrows(NotFoundException.class, () -> store.insertSnapshot(
+                new SnapshotRecord("s3", "ghost", "/snap/s3", 1, T0)));
+        assertEquals(Optional.of(s1), store.findSnapshot("s1"));
+        assertEquals(List.of(s1), store.listSnapshots("src"));
+        assertEquals(List.of(s1, s2), store.listSnapshots(null));
+        // a snapshot outlives its source sandbox
+        store.deleteSandbox("src");
+        assertEquals(Optional.of(s1), store.findSnapshot("s1"));
+        assertTrue(store.deleteSnapshot("s1"));
+        assertFalse(store.deleteSnapshot("s1"));
+        assertEquals(List.of(s2), store.listSnapshots(null));
+    }
+}
