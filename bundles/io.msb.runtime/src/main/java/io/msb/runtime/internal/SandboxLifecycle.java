@@ -26,12 +26,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.apache.felix.scr.component.ExtComponentContext;
+import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -45,7 +50,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * store, reconciled with the live VM processes on every read. VMM backends are tracked dynamically (highest
  * ranking first), so a backend bundle can come and go without this component restarting.
  */
-@Component(name = RuntimeConfig.PID, configurationPid = RuntimeConfig.PID,
+@Component(name = RuntimeConfig.PID, configurationPid = RuntimeConfig.PID, immediate = true,
         service = {SandboxService.class, SandboxBackend.class}, property = "msb.backend=local")
 @Designate(ocd = RuntimeConfig.class)
 public final class SandboxLifecycle implements SandboxBackend {
@@ -63,11 +68,13 @@ public final class SandboxLifecycle implements SandboxBackend {
     private final ConcurrentMap<String, Object> nameLocks = new ConcurrentHashMap<>();
 
     @Activate
-    public SandboxLifecycle(@Reference(name = "store") SandboxStore store, RuntimeConfig config) {
+    public SandboxLifecycle(@Reference(name = "store") SandboxStore store, RuntimeConfig config,
+            ComponentContext context) {
         this.store = store;
         this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
                 config.defaultMemoryMib(), config.defaultBackend(), Duration.ofSeconds(config.stopGraceSeconds()));
         this.backends = () -> vmmBackends;
+        publishHome(context);
     }
 
     /** Plain-Java construction, outside OSGi. */
@@ -75,6 +82,23 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.store = store;
         this.settings = settings;
         this.backends = backends;
+    }
+
+    /**
+     * Adds the resolved home to the service properties, so consoles and tests see where this runtime keeps its
+     * state (the configured value may be empty). DS has no portable way to add a computed service property;
+     * Felix SCR, the SCR of Felix and Karaf, offers one.
+     */
+    private void publishHome(ComponentContext context) {
+        if (context instanceof ExtComponentContext ext) {
+            Dictionary<String, Object> properties = new Hashtable<>();
+            for (Enumeration<String> keys = context.getProperties().keys(); keys.hasMoreElements();) {
+                String key = keys.nextElement();
+                properties.put(key, context.getProperties().get(key));
+            }
+            properties.put("msb.home", settings.home().toString());
+            ext.setServiceProperties(properties);
+        }
     }
 
     @Override
