@@ -254,19 +254,6 @@ static void handle_frame(struct agent *a, uint32_t id, uint8_t flags, const uint
         msg_free(&m);
         return;
     }
-    if (flags != mt_flags(m.type)) {
-        snprintf(err, sizeof err, "invalid flags for %s: got %u, expected %u", mt_name(m.type), flags,
-                 mt_flags(m.type));
-        send_core_error(a, id, "invalid_flags", err, m.tname);
-        msg_free(&m);
-        return;
-    }
-    /* Payload-less messages ({} structs) may arrive with p empty or as an empty map. */
-    if (m.payload.root && m.payload.root->type != CV_MAP) {
-        send_core_error(a, id, "invalid_payload", "field p: payload must be a CBOR map", m.tname);
-        msg_free(&m);
-        return;
-    }
     switch (m.type) {
     case MT_PING:
         send_msg(a, MT_PONG, id, NULL);
@@ -315,17 +302,19 @@ static int process_input(struct agent *a)
 {
     size_t off = 0;
     int rc = 0;
-    while (!a->shutdown && a->in.len - off >= 4) {
-        uint32_t len = be32(a->in.p + off);
-        if (len > MAX_FRAME || len < FRAME_HEADER) {
+    while (!a->shutdown) {
+        uint32_t len = 0;
+        int fc = frame_check(a->in.p + off, a->in.len - off, &len);
+        if (fc == FRAME_INCOMPLETE)
+            break;
+        if (fc != FRAME_OK) {
+            /* the stream cannot be resynchronised: report and drop the connection */
             char err[128];
             snprintf(err, sizeof err, "frame length %u is outside %u..%u", len, FRAME_HEADER, MAX_FRAME);
             send_core_error(a, 0, "malformed_message", err, NULL);
             rc = -1;
             break;
         }
-        if (a->in.len - off < 4 + (size_t)len)
-            break;
         const uint8_t *f = a->in.p + off + 4;
         handle_frame(a, be32(f), f[4], f + FRAME_HEADER, len - FRAME_HEADER);
         off += 4 + (size_t)len;

@@ -85,7 +85,7 @@ int msg_decode(const uint8_t *body, size_t n, struct msg *m, const char **kind, 
     }
     const struct cv *v = cv_get(r, "v"), *t = cv_get(r, "t"), *p = cv_get(r, "p");
     if (!v || v->type != CV_UINT || !t || t->type != CV_TEXT || !p ||
-        (p->type != CV_BYTES && p->type != CV_ARRAY)) {
+        p->type != CV_BYTES) {
         *kind = "malformed_message";
         snprintf(err, errlen, "message body needs v (unsigned), t (text) and p (bytes)");
         return -1;
@@ -93,7 +93,7 @@ int msg_decode(const uint8_t *body, size_t n, struct msg *m, const char **kind, 
     m->v = v->u;
     m->tname = t->s;
     m->type = mt_parse(t->s, t->n);
-    if (m->v < 1 || m->v > 255) {
+    if (m->v < 1 || m->v > 255) { /* v is a u8; older generations are served */
         *kind = "unsupported_protocol_generation";
         snprintf(err, errlen, "field v: protocol generation %llu is not supported (this agent speaks %d)",
                  (unsigned long long)m->v, PROTO_VERSION);
@@ -104,30 +104,22 @@ int msg_decode(const uint8_t *body, size_t n, struct msg *m, const char **kind, 
         snprintf(err, errlen, "field t: unknown message type '%.100s'", t->s);
         return -1;
     }
-    /* serde_bytes also accepts an array of small integers; normalise to bytes */
-    struct buf tmp = {0};
     const uint8_t *pp = (const uint8_t *)p->s;
     size_t pn = p->n;
-    if (p->type == CV_ARRAY) {
-        for (size_t i = 0; i < p->n; i++) {
-            if (p->kids[i].type != CV_UINT || p->kids[i].u > 255) {
-                buf_free(&tmp);
-                *kind = "malformed_message";
-                snprintf(err, errlen, "field p: array elements must be bytes 0..255");
-                return -1;
-            }
-            uint8_t c = (uint8_t)p->kids[i].u;
-            buf_put(&tmp, &c, 1);
-        }
-        pp = tmp.p;
-        pn = tmp.len;
-    }
     if (pn > 0 && cbor_decode(pp, pn, &m->payload, err, errlen)) {
-        buf_free(&tmp);
         *kind = "invalid_payload";
         return -1;
     }
-    buf_free(&tmp);
+    if (m->flags != mt_flags(m->type)) {
+        *kind = "invalid_flags";
+        snprintf(err, errlen, "invalid flags for %s: got %u, expected %u", mt_name(m->type), m->flags,
+                 mt_flags(m->type));
+        return -1;
+    }
+    if (payload_validate(m->type, m->payload.root, err, errlen)) {
+        *kind = "invalid_payload";
+        return -1;
+    }
     return 0;
 }
 
@@ -241,4 +233,122 @@ void p_core_error(struct buf *p, const char *kind, const char *message, const ch
         cb_str(p, "offending_type");
         cb_str(p, offending);
     }
+}
+
+/* Payload schemas: the top-level fields of each message's struct (microsandbox protocol, gen 7).
+ * Nested structures (fs ops, rlimits, attrs) are checked by the handlers that use them. */
+enum fk { K_U8, K_U16, K_U32, K_U64, K_I32, K_TEXT, K_BYTES, K_BOOL, K_ARRAY, K_MAP, K_ANY };
+struct fdef {
+    const char *name;
+    enum fk kind;
+    int required;
+};
+#define F(n, k, r) {n, k, r}
+static const struct fdef S_READY[] = {F("boot_time_ns", K_U64, 1), F("init_time_ns", K_U64, 1), F("ready_time_ns", K_U64, 1), F("agent_version", K_TEXT, 0), {0}};
+static const struct fdef S_INIT_RESOLVED[] = {F("default_user", K_MAP, 1), {0}};
+static const struct fdef S_RELAY[] = {F("id_start", K_U32, 1), F("id_end_exclusive", K_U32, 1), {0}};
+static const struct fdef S_CLOCK[] = {F("unix_time_nanos", K_U64, 1), {0}};
+static const struct fdef S_TOUCHED[] = {F("activity_seq", K_U64, 1), {0}};
+static const struct fdef S_ERROR[] = {F("kind", K_TEXT, 1), F("message", K_TEXT, 1), F("offending_type", K_TEXT, 0), {0}};
+static const struct fdef S_EXEC_REQUEST[] = {F("cmd", K_TEXT, 1), F("args", K_ARRAY, 0), F("env", K_ARRAY, 0), F("cwd", K_TEXT, 0), F("user", K_TEXT, 0), F("tty", K_BOOL, 0), F("rows", K_U16, 0), F("cols", K_U16, 0), F("rlimits", K_ARRAY, 0), {0}};
+static const struct fdef S_EXEC_STARTED[] = {F("pid", K_U32, 1), {0}};
+static const struct fdef S_DATA[] = {F("data", K_BYTES, 1), {0}};
+static const struct fdef S_STDIN_ERROR[] = {F("errno", K_I32, 0), F("errno_name", K_TEXT, 0), F("message", K_TEXT, 1), {0}};
+static const struct fdef S_EXITED[] = {F("code", K_I32, 1), F("signal", K_U8, 0), {0}};
+static const struct fdef S_FAILED[] = {F("kind", K_TEXT, 1), F("errno", K_I32, 0), F("errno_name", K_TEXT, 0), F("message", K_TEXT, 1), F("stage", K_TEXT, 0), {0}};
+static const struct fdef S_RESIZE[] = {F("rows", K_U16, 1), F("cols", K_U16, 1), {0}};
+static const struct fdef S_SIGNAL[] = {F("signal", K_I32, 1), {0}};
+static const struct fdef S_FS_REQUEST[] = {F("op", K_MAP, 1), {0}};
+static const struct fdef S_FS_RESPONSE[] = {F("ok", K_BOOL, 1), F("error", K_TEXT, 0), F("data", K_ANY, 0), {0}};
+static const struct fdef S_TCP_CONNECT[] = {F("host", K_TEXT, 1), F("port", K_U16, 1), {0}};
+static const struct fdef S_TCP_FAILED[] = {F("error", K_TEXT, 1), {0}};
+static const struct fdef S_EMPTY[] = {{0}};
+#undef F
+
+static const struct fdef *schema(enum mt t)
+{
+    switch (t) {
+    case MT_READY: return S_READY;
+    case MT_INIT_RESOLVED: return S_INIT_RESOLVED;
+    case MT_RELAY_CLIENT_DISCONNECTED: return S_RELAY;
+    case MT_CLOCK_SYNC: return S_CLOCK;
+    case MT_TOUCHED: return S_TOUCHED;
+    case MT_ERROR: return S_ERROR;
+    case MT_EXEC_REQUEST: return S_EXEC_REQUEST;
+    case MT_EXEC_STARTED: return S_EXEC_STARTED;
+    case MT_EXEC_STDIN: case MT_EXEC_STDOUT: case MT_EXEC_STDERR: case MT_FS_DATA: case MT_TCP_DATA: return S_DATA;
+    case MT_EXEC_STDIN_ERROR: return S_STDIN_ERROR;
+    case MT_EXEC_EXITED: return S_EXITED;
+    case MT_EXEC_FAILED: return S_FAILED;
+    case MT_EXEC_RESIZE: return S_RESIZE;
+    case MT_EXEC_SIGNAL: return S_SIGNAL;
+    case MT_FS_REQUEST: return S_FS_REQUEST;
+    case MT_FS_RESPONSE: return S_FS_RESPONSE;
+    case MT_TCP_CONNECT: return S_TCP_CONNECT;
+    case MT_TCP_FAILED: return S_TCP_FAILED;
+    case MT_BOOTSTRAP: return NULL; /* any map: bootstrap reaches us through the initramfs */
+    default: return S_EMPTY;
+    }
+}
+
+int payload_validate(enum mt t, const struct cv *p, char *err, size_t errlen)
+{
+    const struct fdef *s = schema(t);
+    if (!p || p->type == CV_NULL) {
+        /* an empty or null payload is fine only when nothing is required */
+        for (const struct fdef *d = s; d && d->name; d++)
+            if (d->required) {
+                snprintf(err, errlen, "field %s: is required", d->name);
+                return -1;
+            }
+        return 0;
+    }
+    if (p->type != CV_MAP) {
+        snprintf(err, errlen, "payload of %s must be a CBOR map", mt_name(t));
+        return -1;
+    }
+    for (const struct fdef *d = s; d && d->name; d++) {
+        const struct cv *v = cv_get(p, d->name);
+        if (cv_is_absent(v)) {
+            if (d->required) {
+                snprintf(err, errlen, "field %s: is required", d->name);
+                return -1;
+            }
+            continue;
+        }
+        const char *rule = NULL;
+        switch (d->kind) {
+        case K_U8: if (v->type != CV_UINT || v->u > 0xff) rule = "must be an unsigned 8-bit integer"; break;
+        case K_U16: if (v->type != CV_UINT || v->u > 0xffff) rule = "must be an unsigned 16-bit integer"; break;
+        case K_U32: if (v->type != CV_UINT || v->u > 0xffffffffu) rule = "must be an unsigned 32-bit integer"; break;
+        case K_U64: if (v->type != CV_UINT) rule = "must be an unsigned integer"; break;
+        case K_I32:
+            if (!((v->type == CV_UINT && v->u <= 0x7fffffffu) || (v->type == CV_NEG && v->u <= 0x7fffffffu)))
+                rule = "must be a signed 32-bit integer";
+            break;
+        case K_TEXT: if (v->type != CV_TEXT) rule = "must be a text string"; break;
+        case K_BYTES: if (v->type != CV_BYTES) rule = "must be a byte string"; break;
+        case K_BOOL: if (v->type != CV_BOOL) rule = "must be a boolean"; break;
+        case K_ARRAY: if (v->type != CV_ARRAY) rule = "must be an array"; break;
+        case K_MAP: if (v->type != CV_MAP) rule = "must be a map"; break;
+        case K_ANY: break;
+        }
+        if (rule) {
+            snprintf(err, errlen, "field %s: %s", d->name, rule);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int frame_check(const uint8_t *p, size_t n, uint32_t *len)
+{
+    if (n < 4)
+        return FRAME_INCOMPLETE;
+    *len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    if (*len > MAX_FRAME)
+        return FRAME_TOO_LARGE;
+    if (*len < FRAME_HEADER)
+        return FRAME_TOO_SHORT;
+    return n - 4 < *len ? FRAME_INCOMPLETE : FRAME_OK;
 }

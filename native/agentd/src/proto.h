@@ -41,9 +41,17 @@ struct msg {
 /* Appends a complete frame carrying payload p (already CBOR) to out. */
 void frame_append(struct buf *out, enum mt t, uint32_t id, const struct buf *p);
 
-/* Splits and decodes the frame body. Returns 0, or -1 with a core.error kind and message. */
+/* Decodes the body of a frame whose id and flags are already in m: envelope, type, flags and
+ * payload schema. Returns 0, or -1 with the core.error kind and a message. */
 int msg_decode(const uint8_t *body, size_t n, struct msg *m, const char **kind, char *err, size_t errlen);
 void msg_free(struct msg *m);
+
+/* Checks the payload against the message's struct: required fields and field types. */
+int payload_validate(enum mt t, const struct cv *p, char *err, size_t errlen);
+
+/* Frame boundary check on buffered input; *len is the frame's length field. */
+enum { FRAME_OK, FRAME_INCOMPLETE, FRAME_TOO_LARGE, FRAME_TOO_SHORT };
+int frame_check(const uint8_t *p, size_t n, uint32_t *len);
 
 /* Field readers for payload maps. Each returns 0 when set, 1 when absent (optional), -1 on error
  * with a message naming the field and the rule. Strings reject embedded NUL. */
