@@ -1,0 +1,144 @@
+package io.msb.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import io.msb.api.LabelSelector;
+import io.msb.api.SandboxService;
+import io.msb.api.store.SandboxStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import javax.inject.Inject;
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/** Changes made through ConfigAdmin (as the Web Console makes them) reach the running components. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ConfigurationIT {
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
+    @Configuration
+    public Option[] config() {
+        return MsbPlatform.forHome(MsbPlatform.newHome(getClass()));
+    }
+
+    private Path home() {
+        return Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
+    }
+
+    /** Each test starts from the class's home, whatever the previous test left configured. */
+    @After
+    public void restoreHomes() {
+        Osgi.configure(configAdmin, MsbPlatform.STORE_PID, Map.of("home", home().toString(), "maxConnections", 8));
+        Osgi.configure(configAdmin, MsbPlatform.RUNTIME_PID, Map.of("home", home().toString()));
+        Osgi.service(context, SandboxService.class, homeFilter(home()));
+    }
+
+    @Test
+    public void runtimeHomeChangeShowsInTheServiceProperties() {
+        Osgi.service(context, SandboxService.class, homeFilter(home()));
+        Path moved = home().resolve("runtime-moved");
+
+        Osgi.configure(configAdmin, MsbPlatform.RUNTIME_PID, Map.of("home", moved.toString()));
+
+        SandboxService service = Osgi.service(context, SandboxService.class, homeFilter(moved));
+        // The re-configured service works, and the old registration is gone rather than duplicated.
+        service.list(LabelSelector.ALL);
+        Osgi.eventually("no SandboxService left on the old home", () ->
+                context.getServiceReferences(SandboxService.class, homeFilter(home())).isEmpty());
+    }
+
+    @Test
+    public void storeHomeChangeReopensTheStoreAtTheNewLocation() throws Exception {
+        Path moved = home().resolve("store-moved");
+        Osgi.service(context, SandboxStore.class).insertSandbox(Records.stopped("first-home", "alpine:3.20", Map.of()));
+
+        Osgi.configure(configAdmin, MsbPlatform.STORE_PID, Map.of("home", moved.toString()));
+
+        // The new store is empty: it is a different database, under the new home's db/ directory.
+        Osgi.eventually("the store re-opened at " + moved, () -> {
+            SandboxStore store = Osgi.service(context, SandboxStore.class);
+            return store.findSandbox("first-home").isEmpty() && store.listSandboxes(LabelSelector.ALL).isEmpty();
+        });
+        assertTrue("database files under " + moved.resolve("db"), hasFiles(moved.resolve("db")));
+        Osgi.service(context, SandboxStore.class).insertSandbox(Records.stopped("second-home", "alpine:3.20", Map.of()));
+
+        Osgi.configure(configAdmin, MsbPlatform.STORE_PID, Map.of("home", home().toString()));
+
+        // Back at the first home: its row is there, the other database's row is not.
+        Osgi.eventually("the store re-opened at " + home(), () -> {
+            SandboxStore store = Osgi.service(context, SandboxStore.class);
+            return store.findSandbox("first-home").isPresent() && store.findSandbox("second-home").isEmpty();
+        });
+    }
+
+    @Test
+    public void invalidStoreConfigurationFailsNamingTheField() throws Exception {
+        Osgi.service(context, SandboxStore.class);
+        long before = serviceId();
+
+        Osgi.configure(configAdmin, MsbPlatform.STORE_PID, Map.of("maxConnections", 0));
+
+        // SCR re-registers the (delayed) component; activating it must fail with a message naming the field.
+        AtomicReference<ServiceReference<SandboxStore>> ref = new AtomicReference<>();
+        Osgi.eventually("SandboxStore re-registered", () -> {
+            ref.set(context.getServiceReference(SandboxStore.class));
+            return ref.get() != null && (Long) ref.get().getProperty(Constants.SERVICE_ID) != before;
+        });
+        assertNull("a store with maxConnections=0 must not activate", context.getService(ref.get()));
+        ServiceComponentRuntime scr = Osgi.service(context, ServiceComponentRuntime.class);
+        ComponentDescriptionDTO store = scr.getComponentDescriptionDTO(Osgi.bundle(context, "io.msb.store"),
+                MsbPlatform.STORE_PID);
+        String failures = scr.getComponentConfigurationDTOs(store).stream()
+                .filter(c -> c.state == ComponentConfigurationDTO.FAILED_ACTIVATION)
+                .map(c -> c.failure).reduce("", String::concat);
+        assertTrue("activation failure names maxConnections: " + failures, failures.contains("maxConnections"));
+
+        // A valid value again brings the store back.
+        Osgi.configure(configAdmin, MsbPlatform.STORE_PID, Map.of("maxConnections", 2));
+        Osgi.eventually("store usable again", () -> Osgi.service(context, SandboxStore.class)
+                .listSandboxes(LabelSelector.ALL) != null);
+        assertEquals(2, ((Number) configAdmin.getConfiguration(MsbPlatform.STORE_PID, "?").getProperties()
+                .get("maxConnections")).intValue());
+    }
+
+    private long serviceId() {
+        ServiceReference<SandboxStore> ref = context.getServiceReference(SandboxStore.class);
+        return ref == null ? -1 : (Long) ref.getProperty(Constants.SERVICE_ID);
+    }
+
+    private static String homeFilter(Path home) {
+        return "(msb.home=" + Osgi.escape(home.toString()) + ")";
+    }
+
+    private static boolean hasFiles(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.findAny().isPresent();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.msb.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.ops4j.pax.exam.Constants;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.cm.ConfigurationAdminOptions;
+import org.ops4j.pax.exam.options.MavenArtifactProvisionOption;
+import org.ops4j.pax.exam.options.ProvisionOption;
+
+/**
+ * The Felix platform the msb bundles run on in these tests, and the per-class state directory they use.
+ *
+ * <p>Start levels order the boot: the services and libraries first (level 3), then the configuration
+ * that points every component at the test's home (level 3, after ConfigAdmin), then SCR and the msb
+ * bundles (level 4). So each component sees its configuration when it is first activated and never
+ * touches the user's real {@code ~/.msb}.
+ */
+public final class MsbPlatform {
+    /** Framework property carrying the home directory of the running test class into the container. */
+    public static final String HOME_PROPERTY = "msb.itests.home";
+    /** The directory components would use if their configuration arrived too late: it must stay absent. */
+    public static final String UNCONFIGURED = "unconfigured";
+
+    public static final String STORE_PID = "io.msb.store";
+    public static final String RUNTIME_PID = "io.msb.runtime";
+
+    /** Bundles every test needs ACTIVE. */
+    public static final List<String> CORE_BUNDLES = List.of(
+            "io.msb.api", "io.msb.protocol", "io.msb.store", "io.msb.runtime", "io.msb.shell");
+
+    private static final int LEVEL_PLATFORM = Constants.START_LEVEL_DEFAULT_PROVISION;
+    private static final int LEVEL_MSB = LEVEL_PLATFORM + 1;
+
+    private MsbPlatform() {
+    }
+
+    /** A fresh home under {@code target/msb-homes}, so nothing outside the build directory is written. */
+    public static Path newHome(Class<?> testClass) {
+        Path base = Path.of(System.getProperty("msb.itests.target", "target"), "msb-homes").toAbsolutePath();
+        try {
+            Files.createDirectories(base);
+            return Files.createTempDirectory(base, testClass.getSimpleName() + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a test home under " + base, e);
+        }
+    }
+
+    /** Everything needed to run the msb bundles with their state in {@code home}. */
+    public static Option[] forHome(Path home) {
+        return options(
+                systemTimeout(60_000),
+                frameworkProperty(HOME_PROPERTY).value(home.toString()),
+                // Only used if a component ran before its configuration arrived; a test checks it stays unused.
+                systemProperty("msb.home").value(home.resolve(UNCONFIGURED).toString()),
+                junitBundles(),
+                platform(),
+                configuration(home),
+                msb());
+    }
+
+    private static Option platform() {
+        return composite(
+                lib("org.osgi", "org.osgi.util.function"),
+                lib("org.osgi", "org.osgi.util.promise"),
+                lib("org.osgi", "org.osgi.service.component"),
+                lib("org.apache.felix", "org.apache.felix.configadmin"),
+                lib("org.apache.felix", "org.apache.felix.metatype"),
+                lib("org.apache.felix", "org.apache.felix.gogo.runtime"),
+                lib("com.fasterxml.jackson.core", "jackson-core"),
+                lib("com.fasterxml.jackson.core", "jackson-annotations"),
+                lib("com.fasterxml.jackson.core", "jackson-databind"),
+                lib("com.fasterxml.jackson.dataformat", "jackson-dataformat-cbor"),
+                lib("org.osgi", "org.osgi.service.jdbc"),
+                lib("com.h2database", "h2"),
+                // io.msb.rootfs: layer decompression. Compress marks these imports optional but its tar and
+                // zstd code needs them, so they are installed before it resolves.
+                lib("commons-io", "commons-io"),
+                lib("org.apache.commons", "commons-lang3"),
+                lib("commons-codec", "commons-codec"),
+                lib("com.github.luben", "zstd-jni"),
+                lib("org.apache.commons", "commons-compress"));
+    }
+
+    private static Option configuration(Path home) {
+        return composite(homeOf(STORE_PID, home), homeOf(RUNTIME_PID, home));
+    }
+
+    /** A small bundle that sets {@code home} of {@code pid} through ConfigAdmin as soon as ConfigAdmin starts. */
+    private static Option homeOf(String pid, Path home) {
+        // Declared as Option, but it is the provision option of that bundle.
+        ProvisionOption<?> seed = (ProvisionOption<?>) ConfigurationAdminOptions.newConfiguration(pid)
+                .put("home", home.toString()).asOption();
+        return seed.startLevel(LEVEL_PLATFORM);
+    }
+
+    private static Option msb() {
+        return composite(
+                mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject().startLevel(LEVEL_MSB),
+                msb("io.msb.api"),
+                msb("io.msb.protocol"),
+                msb("io.msb.store"),
+                msb("io.msb.image"),
+                msb("io.msb.rootfs"),
+                msb("io.msb.vmm.qemu"),
+                msb("io.msb.runtime"),
+                msb("io.msb.shell"));
+    }
+
+    private static MavenArtifactProvisionOption lib(String group, String artifact) {
+        return mavenBundle(group, artifact).versionAsInProject().startLevel(LEVEL_PLATFORM);
+    }
+
+    private static MavenArtifactProvisionOption msb(String artifact) {
+        return mavenBundle("io.msb", artifact).versionAsInProject().startLevel(LEVEL_MSB);
+    }
+}

@@ -1,0 +1,194 @@
+package io.msb.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import io.msb.api.LabelSelector;
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxStatus;
+import io.msb.api.SandboxService;
+import io.msb.api.spi.SandboxBackend;
+import io.msb.api.store.SandboxStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
+import org.osgi.service.metatype.AttributeDefinition;
+import org.osgi.service.metatype.MetaTypeInformation;
+import org.osgi.service.metatype.MetaTypeService;
+import org.osgi.service.metatype.ObjectClassDefinition;
+
+/** The msb bundles start in Felix, wire their components together and expose their services and commands. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class PlatformWiringIT {
+    @Inject
+    private BundleContext context;
+
+    @Configuration
+    public Option[] config() {
+        return MsbPlatform.forHome(MsbPlatform.newHome(getClass()));
+    }
+
+    @Test
+    public void everyMsbBundleIsActive() {
+        List<String> problems = new ArrayList<>();
+        for (String name : MsbPlatform.CORE_BUNDLES) {
+            Bundle b = Osgi.bundle(context, name);
+            if (b.getState() != Bundle.ACTIVE) {
+                problems.add(name + " " + Osgi.whyNotActive(b));
+            }
+        }
+        // The image, rootfs and VMM bundles are provisioned too: whatever is installed must also start.
+        for (Bundle b : context.getBundles()) {
+            String name = b.getSymbolicName();
+            if (name.startsWith("io.msb.") && !MsbPlatform.CORE_BUNDLES.contains(name) && b.getState() != Bundle.ACTIVE) {
+                problems.add(name + " " + Osgi.whyNotActive(b));
+            }
+        }
+        assertTrue("msb bundles not active: " + problems, problems.isEmpty());
+    }
+
+    @Test
+    public void noMsbComponentIsBrokenOrMissingAReference() {
+        ServiceComponentRuntime scr = Osgi.service(context, ServiceComponentRuntime.class);
+        List<String> problems = new ArrayList<>();
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (!d.bundle.symbolicName.startsWith("io.msb.")) {
+                continue;
+            }
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    problems.add(d.name + " failed to activate: " + c.failure);
+                } else if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
+                    List<String> missing = new ArrayList<>();
+                    for (UnsatisfiedReferenceDTO r : c.unsatisfiedReferences) {
+                        missing.add(r.name + " " + r.target);
+                    }
+                    problems.add(d.name + " lacks " + missing);
+                }
+            }
+        }
+        assertTrue("msb components not satisfied: " + problems, problems.isEmpty());
+    }
+
+    @Test
+    public void coreServicesAreRegistered() throws Exception {
+        Path home = Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
+        assertNotNull(Osgi.service(context, SandboxStore.class));
+
+        SandboxService sandboxes = Osgi.service(context, SandboxService.class,
+                "(msb.home=" + Osgi.escape(home.toString()) + ")");
+        // A live round trip through the chain store -> H2 -> runtime.
+        SandboxStore store = Osgi.service(context, SandboxStore.class);
+        store.insertSandbox(Records.stopped("wiring-core", "alpine:3.20", Map.of("team", "a")));
+        try {
+            SandboxInfo info = sandboxes.get("wiring-core").orElseThrow(
+                    () -> new AssertionError("SandboxService does not see the stored sandbox"));
+            assertEquals(SandboxStatus.STOPPED, info.status());
+            assertEquals(new RootfsSource.OciImage("alpine:3.20"), info.spec().rootfs());
+            assertEquals(List.of("wiring-core"), sandboxes.list(LabelSelector.parse("team=a")).stream()
+                    .map(SandboxInfo::name).toList());
+        } finally {
+            store.deleteSandbox("wiring-core");
+        }
+
+        SandboxBackend local = Osgi.service(context, SandboxBackend.class);
+        ServiceReference<?>[] backends = context.getServiceReferences(SandboxBackend.class.getName(), null);
+        List<String> names = new ArrayList<>();
+        for (ServiceReference<?> ref : backends) {
+            names.add(((SandboxBackend) context.getService(ref)).name());
+            context.ungetService(ref);
+        }
+        assertTrue("a backend named local, got " + names + " (" + local.name() + ")", names.contains("local"));
+    }
+
+    @Test
+    public void componentsNeverSawAnUnconfiguredHome() {
+        // The configuration is in place before SCR starts the components, so the fallback home stays unused.
+        Path home = Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
+        Osgi.service(context, SandboxService.class);
+        assertFalse("a component used the fallback home instead of its configured one",
+                Files.exists(home.resolve(MsbPlatform.UNCONFIGURED)));
+    }
+
+    @Test
+    public void gogoCommandsAreRegisteredInScopeMsb() throws Exception {
+        Osgi.eventually("msb commands registered", () -> context.getServiceReferences((String) null,
+                "(osgi.command.scope=msb)") != null);
+        Set<String> functions = new TreeSet<>();
+        for (ServiceReference<?> ref : context.getServiceReferences((String) null, "(osgi.command.scope=msb)")) {
+            Object f = ref.getProperty("osgi.command.function");
+            if (f instanceof String[] array) {
+                functions.addAll(Arrays.asList(array));
+            } else if (f != null) {
+                functions.add(f.toString());
+            }
+        }
+        assertTrue("msb commands " + functions, functions.containsAll(Set.of("ls", "inspect", "rm", "version")));
+    }
+
+    @Test
+    public void msbVersionRunsInAGogoSession() throws Exception {
+        Bundle shell = Osgi.bundle(context, "io.msb.shell");
+        String version = shell.getVersion().getMajor() + "." + shell.getVersion().getMinor() + "."
+                + shell.getVersion().getMicro();
+        String out = Gogo.run(context, "msb:version");
+        assertTrue("msb:version printed " + out + ", expected the version " + version, out.contains(version));
+    }
+
+    @Test
+    public void msbLsListsTheSandboxesInAGogoSession() throws Exception {
+        SandboxStore store = Osgi.service(context, SandboxStore.class);
+        store.insertSandbox(Records.stopped("wiring-ls", "alpine:3.20", Map.of()));
+        try {
+            String out = Gogo.run(context, "msb:ls");
+            assertTrue("msb:ls printed " + out, out.contains("wiring-ls"));
+        } finally {
+            store.deleteSandbox("wiring-ls");
+        }
+    }
+
+    @Test
+    public void storeAndRuntimeHaveMetatype() {
+        MetaTypeService metatype = Osgi.service(context, MetaTypeService.class);
+        assertAttributes(metatype, "io.msb.store", MsbPlatform.STORE_PID, "home", "maxConnections");
+        assertAttributes(metatype, "io.msb.runtime", MsbPlatform.RUNTIME_PID,
+                "home", "defaultCpus", "defaultMemoryMib", "defaultBackend", "stopGraceSeconds");
+    }
+
+    private void assertAttributes(MetaTypeService metatype, String bundle, String pid, String... ids) {
+        MetaTypeInformation info = metatype.getMetaTypeInformation(Osgi.bundle(context, bundle));
+        assertNotNull(bundle + " has no metatype", info);
+        assertTrue(bundle + " metatype PIDs " + Arrays.toString(info.getPids()),
+                Arrays.asList(info.getPids()).contains(pid));
+        ObjectClassDefinition ocd = info.getObjectClassDefinition(pid, null);
+        Set<String> found = new TreeSet<>();
+        for (AttributeDefinition ad : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
+            found.add(ad.getID());
+        }
+        assertTrue(pid + " attributes " + found, found.containsAll(List.of(ids)));
+    }
+}

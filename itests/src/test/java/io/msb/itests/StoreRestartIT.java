@@ -1,0 +1,94 @@
+package io.msb.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.msb.api.LabelSelector;
+import io.msb.api.RunInfo;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxService;
+import io.msb.api.SandboxStatus;
+import io.msb.api.TerminationReason;
+import io.msb.api.store.ImageRecord;
+import io.msb.api.store.LayerRecord;
+import io.msb.api.store.RunRecord;
+import io.msb.api.store.SandboxRecord;
+import io.msb.api.store.SandboxStore;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/** Restarting the store bundle (an upgrade, a hot swap) loses nothing, and the runtime comes back with it. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class StoreRestartIT {
+    private static final String DIGEST = "sha256:" + "ab".repeat(32);
+
+    @Inject
+    private BundleContext context;
+
+    @Configuration
+    public Option[] config() {
+        return MsbPlatform.forHome(MsbPlatform.newHome(getClass()));
+    }
+
+    @Test
+    public void recordsSurviveAStopAndStartOfTheStoreBundle() throws Exception {
+        SandboxStore store = Osgi.service(context, SandboxStore.class);
+        SandboxRecord a = Records.stopped("keep-a", "alpine:3.20", Map.of("team", "a"));
+        SandboxRecord b = Records.stopped("keep-b", "debian:bookworm", Map.of("team", "b", "tier", "gold"));
+        store.insertSandbox(a);
+        store.insertSandbox(b);
+        Instant started = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        RunRecord run = store.startRun("keep-a", 4242, started, SandboxStatus.RUNNING);
+        store.terminateRun(run.id(), TerminationReason.COMPLETED, 0, null, started.plusSeconds(3),
+                SandboxStatus.STOPPED);
+        ImageRecord image = new ImageRecord("alpine:3.20", DIGEST, DIGEST, "{\"Env\":[\"PATH=/bin\"]}",
+                List.of(new LayerRecord(DIGEST, DIGEST, "application/vnd.oci.image.layer.v1.tar+gzip", 3_456_789)),
+                started);
+        store.saveImage(image);
+        SandboxRecord aBefore = store.findSandbox("keep-a").orElseThrow();
+        List<RunRecord> runsBefore = store.runs("keep-a");
+
+        Bundle bundle = Osgi.bundle(context, "io.msb.store");
+        bundle.stop();
+        Osgi.gone(context, SandboxStore.class);
+        // The runtime cannot work without its store: it withdraws its service rather than fail calls.
+        Osgi.gone(context, SandboxService.class);
+        bundle.start();
+
+        SandboxStore reopened = Osgi.service(context, SandboxStore.class);
+        assertEquals(aBefore, reopened.findSandbox("keep-a").orElseThrow());
+        assertEquals(b, reopened.findSandbox("keep-b").orElseThrow());
+        assertEquals(runsBefore, reopened.runs("keep-a"));
+        assertEquals(RunRecord.class, runsBefore.get(0).getClass());
+        assertEquals(image, reopened.findImage("alpine:3.20").orElseThrow());
+        assertEquals(List.of("keep-b"), reopened.listSandboxes(LabelSelector.parse("tier=gold")).stream()
+                .map(SandboxRecord::name).toList());
+
+        // The runtime is back too, and sees the same sandboxes through the new store.
+        SandboxService sandboxes = Osgi.service(context, SandboxService.class);
+        assertEquals(List.of("keep-a", "keep-b"), sandboxes.list(LabelSelector.ALL).stream()
+                .map(SandboxInfo::name).sorted().toList());
+        SandboxInfo keepA = sandboxes.get("keep-a").orElseThrow();
+        assertEquals(SandboxStatus.STOPPED, keepA.status());
+        RunInfo lastRun = keepA.currentRun().orElseThrow(() -> new AssertionError("keep-a lost its run"));
+        assertEquals(4242, lastRun.pid());
+        assertEquals(TerminationReason.COMPLETED, lastRun.reason());
+        assertEquals(Map.of("team", "b", "tier", "gold"), sandboxes.get("keep-b").orElseThrow().spec().labels());
+
+        String ls = Gogo.run(context, "msb:ls");
+        assertTrue("msb:ls after the restart printed " + ls, ls.contains("keep-a") && ls.contains("keep-b"));
+    }
+}
