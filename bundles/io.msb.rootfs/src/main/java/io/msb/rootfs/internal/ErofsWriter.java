@@ -88,8 +88,9 @@ final class ErofsWriter {
         }
         writeSuperblock(root, metaBlock, blocks, uuid);
         long size = blocks * BLOCK;
-        // extend to the full length so trailing holes are part of the image
-        data.writeFully(ByteBuffer.allocate(1), size - 1);
+        if (out.size() < size) { // trailing zeros never written: extend so they are part of the image
+            data.writeFully(ByteBuffer.allocate(1), size - 1);
+        }
         out.truncate(size);
         return size;
     }

@@ -137,12 +137,14 @@ class ErofsImageBuilderTest {
         return List.of(new Layer(p1, "application/vnd.oci.image.layer.v1.tar+gzip"), new Layer(p2, null), new Layer(p3, "application/vnd.oci.image.layer.v1.tar"));
     }
 
-    @Test
-    void everyFeatureSurvivesFsckAndExtract() throws Exception {
+    /** With no tail budget every partial last block goes to the data area instead of beside the inode. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {ErofsImageBuilder.DEFAULT_TAIL_BUDGET, 0})
+    void everyFeatureSurvivesFsckAndExtract(long tailBudget) throws Exception {
         Expected want = new Expected();
         List<Layer> layers = layers(want);
         Path img = tmp.resolve("out/root.erofs");
-        new ErofsImageBuilder().build(layers, img, new byte[16]);
+        new ErofsImageBuilder(2, tailBudget).build(layers, img, new byte[16]);
         Path x = tmp.resolve("x");
         Tools.fsckAndExtract(img, x);
         assertEquals(List.of(), want.withoutXattrs().diff(Expected.read(x, false)));
@@ -170,6 +172,15 @@ class ErofsImageBuilderTest {
         } finally {
             Tools.run("umount", mnt.toString());
         }
+    }
+
+    @Test
+    void noLayersGiveAnEmptyRoot() throws Exception {
+        Path img = tmp.resolve("empty.erofs");
+        new ErofsImageBuilder().build(List.of(), img, new byte[16]);
+        Path x = tmp.resolve("x");
+        Tools.fsckAndExtract(img, x);
+        assertEquals(List.of(), new Expected().dir("/", 0755, 0, 0, Instant.EPOCH).diff(Expected.read(x, false)));
     }
 
     @Test
