@@ -1,7 +1,6 @@
 package io.msb.image.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.msb.api.InvalidConfigException;
 import io.msb.api.MsbException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,18 +36,25 @@ final class Credentials {
     private static final int MAX_HELPER_OUTPUT = 64 * 1024;
     private final Map<String, Login> configured;
     private final Path dockerConfig;
+    private final Path helperDir;
+
+    Credentials(List<String> entries, Path dockerConfig) {
+        this(entries, dockerConfig, null);
+    }
 
     /**
      * @param entries {@code registry=username:password} entries from msb's configuration
      * @param dockerConfig Docker's config.json, or null to ignore it
+     * @param helperDir where credential helpers live, or null to search the PATH
      */
-    Credentials(List<String> entries, Path dockerConfig) {
+    Credentials(List<String> entries, Path dockerConfig, Path helperDir) {
+        this.helperDir = helperDir;
         Map<String, Login> map = new HashMap<>();
         for (String entry : entries) {
             int eq = entry.indexOf('=');
             int colon = entry.indexOf(':', eq + 1);
             if (eq <= 0 || colon < 0 || colon == eq + 1) {
-                throw new InvalidConfigException("credentials", "entries must be registry=username:password");
+                throw Invalid.of("credentials", "entries must be registry=username:password");
             }
             map.put(normalise(entry.substring(0, eq)), new Login(entry.substring(eq + 1, colon), entry.substring(colon + 1)));
         }
@@ -118,13 +124,14 @@ final class Credentials {
     }
 
     /** Runs {@code docker-credential-<helper> get}: server URL on stdin, {@code {Username, Secret}} on stdout. */
-    private static Optional<Login> runHelper(String helper, String serverUrl) {
+    private Optional<Login> runHelper(String helper, String serverUrl) {
         if (!helper.matches("[A-Za-z0-9_.-]+")) {
             throw new MsbException("docker config credential helper name '" + helper + "' is invalid");
         }
         Process process;
         try {
-            process = new ProcessBuilder("docker-credential-" + helper, "get")
+            String program = "docker-credential-" + helper;
+            process = new ProcessBuilder(helperDir == null ? program : helperDir.resolve(program).toString(), "get")
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
             return Optional.empty(); // helper configured but not installed: Docker ignores it too for pulls

@@ -1,6 +1,5 @@
 package io.msb.image.internal;
 
-import io.msb.api.InvalidConfigException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -20,7 +19,7 @@ final class Digests {
     /** Returns {@code digest} or throws naming {@code field}. */
     static String requireValid(String field, String digest) {
         if (!isValid(digest)) {
-            throw new InvalidConfigException(field, "must be sha256:<64 lowercase hex digits>, got '"
+            throw Invalid.of(field, "must be sha256:<64 lowercase hex digits>, got '"
                     + (digest == null ? "null" : digest.length() > 80 ? digest.substring(0, 80) + "…" : digest) + "'");
         }
         return digest;

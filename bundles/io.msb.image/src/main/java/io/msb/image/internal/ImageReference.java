@@ -1,6 +1,5 @@
 package io.msb.image.internal;
 
-import io.msb.api.InvalidConfigException;
 import java.util.regex.Pattern;
 
 /**
@@ -25,7 +24,7 @@ public record ImageReference(String registry, String repository, String tag, Str
     /** Parses and normalises {@code text}; errors name the field {@code image} and the rule. */
     public static ImageReference parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new InvalidConfigException("image", "must not be empty");
+            throw Invalid.of("image", "must not be empty");
         }
         String rest = text.trim();
         String digest = null;
@@ -41,7 +40,7 @@ public record ImageReference(String registry, String repository, String tag, Str
             tag = rest.substring(colon + 1);
             rest = rest.substring(0, colon);
             if (!TAG.matcher(tag).matches()) {
-                throw new InvalidConfigException("image", "has an invalid tag '" + tag
+                throw Invalid.of("image", "has an invalid tag '" + tag
                         + "' (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')");
             }
         }
@@ -55,7 +54,7 @@ public record ImageReference(String registry, String repository, String tag, Str
                 registry = first;
                 path = rest.substring(slash + 1);
                 if (!HOST.matcher(registry).matches()) {
-                    throw new InvalidConfigException("image", "has an invalid registry host '" + registry + "'");
+                    throw Invalid.of("image", "has an invalid registry host '" + registry + "'");
                 }
             }
         }
@@ -66,11 +65,11 @@ public record ImageReference(String registry, String repository, String tag, Str
             path = "library/" + path;
         }
         if (path.isEmpty() || path.length() > MAX_NAME) {
-            throw new InvalidConfigException("image", "repository name must be 1.." + MAX_NAME + " characters");
+            throw Invalid.of("image", "repository name must be 1.." + MAX_NAME + " characters");
         }
         for (String component : path.split("/", -1)) {
             if (!COMPONENT.matcher(component).matches()) {
-                throw new InvalidConfigException("image", "has an invalid repository component '" + component
+                throw Invalid.of("image", "has an invalid repository component '" + component
                         + "' (lowercase letters and digits, separated by '.', '_', '__' or '-')");
             }
         }

@@ -1,6 +1,5 @@
 package io.msb.image.internal;
 
-import io.msb.api.InvalidConfigException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +23,13 @@ public record ImageSettings(Path home, int maxParallelDownloads, Set<String> ins
         String platform, int retries) {
     public ImageSettings {
         if (home == null) {
-            throw new InvalidConfigException("home", "must be set");
+            throw Invalid.of("home", "must be set");
         }
         if (maxParallelDownloads < 1 || maxParallelDownloads > 64) {
-            throw new InvalidConfigException("maxParallelDownloads", "must be 1..64, got " + maxParallelDownloads);
+            throw Invalid.of("maxParallelDownloads", "must be 1..64, got " + maxParallelDownloads);
         }
         if (retries < 0 || retries > 20) {
-            throw new InvalidConfigException("retries", "must be 0..20, got " + retries);
+            throw Invalid.of("retries", "must be 0..20, got " + retries);
         }
         insecureRegistries = Set.copyOf(insecureRegistries);
         mirrors = Map.copyOf(mirrors);

@@ -35,7 +35,7 @@ final class Manifests {
         static Platform parse(String text) {
             String[] parts = text.split("/");
             if (parts.length < 2 || parts.length > 3 || parts[0].isBlank() || parts[1].isBlank()) {
-                throw new io.msb.api.InvalidConfigException("platform", "must be os/arch[/variant], got '" + text + "'");
+                throw Invalid.of("platform", "must be os/arch[/variant], got '" + text + "'");
             }
             return new Platform(parts[0], parts[1], parts.length == 3 ? parts[2] : "");
         }

@@ -1,6 +1,5 @@
 package io.msb.image.internal;
 
-import io.msb.api.InvalidConfigException;
 import io.msb.api.MsbException;
 import io.msb.api.MsbHome;
 import io.msb.api.NotFoundException;
@@ -86,7 +85,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
         for (String m : c.registryMirrors()) {
             int eq = m.indexOf('=');
             if (eq <= 0 || !(m.startsWith("http://", eq + 1) || m.startsWith("https://", eq + 1))) {
-                throw new InvalidConfigException("registryMirrors", "entries must be registry=http(s)://host[:port], got '" + m + "'");
+                throw Invalid.of("registryMirrors", "entries must be registry=http(s)://host[:port], got '" + m + "'");
             }
             mirrors.put(m.substring(0, eq), m.substring(eq + 1));
         }

@@ -1,6 +1,5 @@
 package io.msb.image.internal;
 
-import io.msb.api.InvalidConfigException;
 import io.msb.api.MsbException;
 import io.msb.api.NotFoundException;
 import java.io.IOException;
@@ -372,7 +371,7 @@ final class RegistryClient {
             } else if (Files.isRegularFile(extra)) {
                 files = List.of(extra);
             } else {
-                throw new InvalidConfigException("caCertificates", "is neither a file nor a directory: " + extra);
+                throw Invalid.of("caCertificates", "is neither a file nor a directory: " + extra);
             }
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
             for (Path f : files) {
@@ -386,7 +385,7 @@ final class RegistryClient {
             tmf.init(store);
             return (X509TrustManager) tmf.getTrustManagers()[0];
         } catch (GeneralSecurityException | IOException e) {
-            throw new InvalidConfigException("caCertificates", "cannot be loaded: " + e.getMessage());
+            throw Invalid.of("caCertificates", "cannot be loaded: " + e.getMessage());
         }
     }
 

@@ -235,7 +235,7 @@ final class Tar {
         try {
             return Long.parseLong(s, 8);
         } catch (NumberFormatException e) {
-            throw new MsbException("archive tar header field " + field + " is not octal: '" + s + "'");
+            throw new MsbException("archive is not a tar file (header field " + field + " is not octal)");
         }
     }
 
