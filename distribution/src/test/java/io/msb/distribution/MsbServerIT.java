@@ -1,0 +1,299 @@
+package io.msb.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * Boots a copy of the real assembly with {@code bin/msb-server start} on free loopback ports and a
+ * temporary MSB_HOME, talks to it through {@code bin/client} and the Web Console, and stops it.
+ * The server process is killed and the copy removed whatever happens.
+ */
+@TestMethodOrder(OrderAnnotation.class)
+@ExtendWith(MsbServerIT.DumpLogOnFailure.class)
+class MsbServerIT {
+
+    private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+
+    private static Path home;
+    private static Path msbHome;
+    private static int sshPort;
+    private static int httpPort;
+    private static String password;
+    private static Result started;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path assembly = Path.of(System.getProperty("msb.assembly", "target/assembly")).toAbsolutePath();
+        assumeTrue(Files.isExecutable(assembly.resolve("bin/msb-server")),
+            "the unpacked assembly is missing: " + assembly + " (run mvn package in distribution/)");
+        assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "bash is missing (bin/msb-server needs it)");
+
+        Path work = Files.createTempDirectory(assembly.getParent(), "it-");
+        home = work.resolve("server");
+        msbHome = work.resolve("msb-home");
+        run(List.of("cp", "-a", assembly.toString(), home.toString()), Map.of());
+        Runtime.getRuntime().addShutdownHook(new Thread(MsbServerIT::killServer));
+
+        sshPort = freePort();
+        httpPort = freePort();
+        setProperty(home.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", Integer.toString(sshPort));
+        setProperty(home.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", Integer.toString(httpPort));
+        setProperty(home.resolve("etc/system.properties"), "org.osgi.service.http.port", Integer.toString(httpPort));
+        password = randomPassword();
+
+        started = server("start");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (home == null) {
+            return;
+        }
+        try {
+            if (serverPid().isPresent()) {
+                server("stop");
+            }
+        } finally {
+            killServer();
+            deleteTree(home.getParent());
+        }
+    }
+
+    @Test
+    @Order(1)
+    void startWaitsUntilReady() {
+        assertEquals(0, started.exit, started.output);
+        assertTrue(started.output.contains("msb server ready"), started.output);
+        assertTrue(Files.isDirectory(msbHome), "MSB_HOME was not created: " + msbHome);
+    }
+
+    @Test
+    @Order(2)
+    void clientAnswersMsbVersion() throws Exception {
+        Result r = run(List.of(home.resolve("bin/client").toString(), "echo (msb:version)"), Map.of());
+        assertEquals(0, r.exit, r.output);
+        Matcher m = Pattern.compile("(?m)^msb (\\d+\\.\\d+\\.\\d+\\S*)\\s*$").matcher(r.output);
+        assertTrue(m.find(), "msb:version answered: " + r.output);
+        assertTrue(m.group(1).startsWith(System.getProperty("msb.version", "0.1.0").replace("-SNAPSHOT", "")),
+            "unexpected version " + m.group(1));
+    }
+
+    @Test
+    @Order(3)
+    void statusReportsReady() throws Exception {
+        Result r = server("status");
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("running") && r.output.contains("ready"), r.output);
+    }
+
+    @Test
+    @Order(4)
+    void webConsoleNeedsTheGeneratedCredentials() throws Exception {
+        URI bundles = URI.create("http://127.0.0.1:" + httpPort + "/system/console/bundles");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(bundles).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, anonymous.statusCode());
+        assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"),
+            "no Basic challenge: " + anonymous.headers().map());
+
+        assertEquals(401, get(http, bundles, "admin", "admin").statusCode(), "Felix's default password must not work");
+        assertEquals(401, get(http, bundles, "admin", password + "x").statusCode());
+
+        HttpResponse<String> admin = get(http, bundles, "admin", password);
+        assertEquals(200, admin.statusCode(), admin.body());
+        assertTrue(admin.body().contains("io.msb.api"), "the bundle list does not show io.msb.api");
+    }
+
+    @Test
+    @Order(5)
+    void listensOnLoopbackOnly() throws Exception {
+        Optional<Result> ss = tryRun(List.of("ss", "-Htln"));
+        assumeTrue(ss.isPresent() && ss.get().exit == 0, "ss (iproute2) is missing");
+        for (int port : new int[] {sshPort, httpPort}) {
+            List<String> local = new ArrayList<>();
+            for (String line : ss.get().output.split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 4 && f[3].endsWith(":" + port)) {
+                    local.add(f[3]);
+                }
+            }
+            assertFalse(local.isEmpty(), "nothing listens on port " + port + ":\n" + ss.get().output);
+            for (String address : local) {
+                assertTrue(address.startsWith("127.0.0.1:") || address.startsWith("[::1]:")
+                    || address.startsWith("[::ffff:127.0.0.1]:"), "port " + port + " is bound to " + address);
+            }
+        }
+    }
+
+    @Test
+    @Order(6)
+    void stopEndsTheProcess() throws Exception {
+        long pid = serverPid().orElseThrow(() -> new AssertionError("no server pid"));
+        Result r = server("stop");
+        assertEquals(0, r.exit, r.output);
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " still runs");
+        Result status = server("status");
+        assertEquals(3, status.exit, status.output);
+    }
+
+    // ---- helpers
+
+    private static HttpResponse<String> get(HttpClient http, URI uri, String user, String pw) throws Exception {
+        String basic = Base64.getEncoder().encodeToString((user + ":" + pw).getBytes(StandardCharsets.UTF_8));
+        return http.send(HttpRequest.newBuilder(uri).header("Authorization", "Basic " + basic).build(),
+            HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static Result server(String verb) throws Exception {
+        return run(List.of(home.resolve("bin/msb-server").toString(), verb),
+            Map.of("MSB_HOME", msbHome.toString(), "MSB_ADMIN_PASSWORD", password, "MSB_START_TIMEOUT", "240"));
+    }
+
+    record Result(int exit, String output) {
+    }
+
+    private static Optional<Result> tryRun(List<String> command) throws Exception {
+        try {
+            return Optional.of(run(command, Map.of()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Runs a command with stdin that never ends (bin/client closes its channel on EOF). */
+    private static Result run(List<String> command, Map<String, String> env) throws Exception {
+        Path out = Files.createTempFile("msb-it-", ".out");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).redirectInput(new File("/dev/zero"));
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new AssertionError(command + " did not finish within " + COMMAND_TIMEOUT + ":\n"
+                    + Files.readString(out));
+            }
+            return new Result(p.exitValue(), Files.readString(out));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    private static Optional<Long> serverPid() {
+        try {
+            Path pidFile = home.resolve("karaf.pid");
+            if (!Files.exists(pidFile)) {
+                return Optional.empty();
+            }
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(h -> pid);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void killServer() {
+        serverPid().flatMap(ProcessHandle::of).ifPresent(h -> {
+            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            h.destroyForcibly();
+            h.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        });
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String randomPassword() {
+        byte[] b = new byte[18];
+        new SecureRandom().nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b).replace("-", "a").replace("_", "b");
+    }
+
+    /** Sets KEY in a Karaf .cfg/.properties file, replacing an existing assignment. */
+    private static void setProperty(Path file, String key, String value) throws IOException {
+        Pattern assignment = Pattern.compile("^\\s*" + Pattern.quote(key) + "\\s*[=:].*$");
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        boolean replaced = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (assignment.matcher(lines.get(i)).matches()) {
+                lines.set(i, key + " = " + value);
+                replaced = true;
+            }
+        }
+        if (!replaced) {
+            lines.add(key + " = " + value);
+        }
+        Files.write(file, lines);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** On a failure, shows the end of Karaf's log: the server is deleted afterwards. */
+    static class DumpLogOnFailure implements TestWatcher {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (home == null) {
+                return;
+            }
+            Path log = home.resolve("data/log/karaf.log");
+            try {
+                List<String> lines = Files.readAllLines(log);
+                System.err.println("--- " + log + " (last 60 lines)");
+                lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(System.err::println);
+            } catch (IOException e) {
+                System.err.println("no Karaf log at " + log);
+            }
+        }
+    }
+}
