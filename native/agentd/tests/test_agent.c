@@ -1,0 +1,827 @@
+/* Protocol tests against a real agentd process over --stdio (and --listen): every message
+ * family, failure kinds, error replies for malformed input, backpressure and heartbeat. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "json.h"
+#include "vec.h"
+
+#define T 20000 /* generous safety timeout (ms) for each reply: tests never assert on time */
+
+static const char *bin, *vectors_dir;
+static char tmpdir[256];
+static int failures, checks;
+
+#define CHECK(cond, ...)                                                     \
+    do {                                                                     \
+        checks++;                                                            \
+        if (!(cond)) {                                                       \
+            fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__);             \
+            fprintf(stderr, __VA_ARGS__);                                    \
+            fputc('\n', stderr);                                             \
+            failures++;                                                      \
+        }                                                                    \
+    } while (0)
+
+static struct buf J(const char *json)
+{
+    struct buf b = {0};
+    char err[200];
+    if (json_to_cbor(json, &b, err, sizeof err)) {
+        fprintf(stderr, "bad test JSON %s: %s\n", json, err);
+        abort();
+    }
+    return b;
+}
+
+static void sendj(struct agentp *a, enum mt t, uint32_t id, const char *json)
+{
+    struct buf p = J(json);
+    ap_send(a, t, id, &p);
+    buf_free(&p);
+}
+
+static void send_data(struct agentp *a, enum mt t, uint32_t id, const void *data, size_t n)
+{
+    struct buf p = {0};
+    cb_map(&p, 1);
+    cb_str(&p, "data");
+    cb_bytes(&p, data, n);
+    ap_send(a, t, id, &p);
+    buf_free(&p);
+}
+
+/* Receives the next message; fails the test on timeout or EOF. */
+static int recv1(struct agentp *a, struct rmsg *r)
+{
+    int rc = ap_recv(a, r, T);
+    CHECK(rc == 1, "no message from the agent (rc %d)", rc);
+    if (rc == 1)
+        CHECK(r->ok, "agent sent a message that does not conform");
+    return rc == 1 && r->ok;
+}
+
+static const struct cv *P(struct rmsg *r, const char *k) { return cv_get(r->m.payload.root, k); }
+
+static void start(struct agentp *a, const char *const *extra)
+{
+    if (ap_start(a, bin, extra)) {
+        perror("start agentd");
+        exit(1);
+    }
+    struct rmsg r;
+    if (recv1(a, &r)) {
+        CHECK(r.m.type == MT_READY && r.m.id == 0, "first message is core.ready on id 0");
+        const struct cv *ver = P(&r, "agent_version"), *b = P(&r, "boot_time_ns"), *rd = P(&r, "ready_time_ns");
+        CHECK(ver && ver->type == CV_TEXT && ver->n > 0, "ready carries agent_version");
+        CHECK(b && rd && rd->u >= b->u, "ready_time_ns >= boot_time_ns");
+    }
+    rmsg_free(&r);
+}
+
+static void ping_ok(struct agentp *a, uint32_t id)
+{
+    struct rmsg r;
+    sendj(a, MT_PING, id, "{}");
+    for (;;) {
+        if (!recv1(a, &r))
+            return;
+        if (r.m.id == id)
+            break;
+        rmsg_free(&r); /* output of other sessions may still be in flight */
+    }
+    CHECK(r.m.type == MT_PONG && (r.m.flags & FLAG_TERMINAL), "pong on id %u", id);
+    rmsg_free(&r);
+}
+
+struct exec_result {
+    int started, exited, failed;
+    uint64_t pid;
+    int64_t code, signal;
+    struct buf out, err;
+    char kind[64];
+};
+
+static void exec_collect(struct agentp *a, uint32_t id, struct exec_result *x)
+{
+    struct rmsg r;
+    while (recv1(a, &r)) {
+        if (r.m.id != id) {
+            rmsg_free(&r);
+            continue;
+        }
+        const struct cv *d = P(&r, "data");
+        switch (r.m.type) {
+        case MT_EXEC_STARTED: x->started = 1; x->pid = P(&r, "pid")->u; break;
+        case MT_EXEC_STDOUT: buf_put(&x->out, d->s, d->n); break;
+        case MT_EXEC_STDERR: buf_put(&x->err, d->s, d->n); break;
+        case MT_EXEC_EXITED: {
+            const struct cv *c = P(&r, "code"), *s = P(&r, "signal");
+            x->exited = 1;
+            x->code = c->type == CV_NEG ? -1 - (int64_t)c->u : (int64_t)c->u;
+            x->signal = s ? (int64_t)s->u : 0;
+            break;
+        }
+        case MT_EXEC_FAILED: {
+            const struct cv *k = P(&r, "kind");
+            x->failed = 1;
+            snprintf(x->kind, sizeof x->kind, "%s", k->s);
+            break;
+        }
+        default: break;
+        }
+        int done = r.m.flags & FLAG_TERMINAL;
+        rmsg_free(&r);
+        if (done)
+            break;
+    }
+    buf_put(&x->out, "", 1);
+    buf_put(&x->err, "", 1);
+}
+
+static void exec_free(struct exec_result *x)
+{
+    buf_free(&x->out);
+    buf_free(&x->err);
+}
+
+static void run(struct agentp *a, uint32_t id, const char *req, const char *in, struct exec_result *x)
+{
+    memset(x, 0, sizeof *x);
+    sendj(a, MT_EXEC_REQUEST, id, req);
+    if (in) {
+        if (*in)
+            send_data(a, MT_EXEC_STDIN, id, in, strlen(in));
+        send_data(a, MT_EXEC_STDIN, id, "", 0);
+    }
+    exec_collect(a, id, x);
+}
+
+static void test_core(void)
+{
+    struct agentp a;
+    struct rmsg r;
+    start(&a, NULL);
+    ping_ok(&a, 1);
+    ping_ok(&a, 0xfffffffe);
+    uint64_t seq1 = 0;
+    sendj(&a, MT_TOUCH, 2, "{}");
+    if (recv1(&a, &r)) {
+        CHECK(r.m.type == MT_TOUCHED && r.m.id == 2, "touched");
+        seq1 = P(&r, "activity_seq")->u;
+    }
+    rmsg_free(&r);
+    sendj(&a, MT_TOUCH, 3, "{}");
+    if (recv1(&a, &r))
+        CHECK(P(&r, "activity_seq")->u > seq1, "activity_seq advances");
+    rmsg_free(&r);
+    /* unknown types get core.error and the connection stays up */
+    struct buf body = J("{\"v\":7,\"t\":\"core.future.thing\",\"p\":{\"$bytes\":\"a0\"}}");
+    uint8_t h[9] = {0, 0, 0, (uint8_t)(body.len + 5), 0, 0, 0, 9, 0};
+    ap_send_raw(&a, h, 9);
+    ap_send_raw(&a, body.p, body.len);
+    buf_free(&body);
+    if (recv1(&a, &r)) {
+        CHECK(r.m.type == MT_ERROR && r.m.id == 9, "core.error for unknown type");
+        CHECK(!strcmp(P(&r, "kind")->s, "unsupported_message_type"), "kind unsupported_message_type");
+        CHECK(P(&r, "offending_type") && !strcmp(P(&r, "offending_type")->s, "core.future.thing"), "offending_type");
+    }
+    rmsg_free(&r);
+    /* a message only the agent sends */
+    sendj(&a, MT_PONG, 10, "{}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_ERROR && !strcmp(P(&r, "kind")->s, "unsupported_message_type"), "agent-only type refused");
+    rmsg_free(&r);
+    ping_ok(&a, 11);
+    /* unknown optional fields are ignored */
+    sendj(&a, MT_PING, 12, "{\"future\":[1,2,3]}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_PONG, "unknown fields ignored");
+    rmsg_free(&r);
+    /* shutdown: sync, then exit 0 when not PID 1 */
+    sendj(&a, MT_SHUTDOWN, 0, "null");
+    int rc = ap_recv(&a, &r, T);
+    CHECK(rc == 0, "connection closes after shutdown");
+    int st = ap_wait(&a, T);
+    CHECK(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent exits 0 after core.shutdown");
+    ap_kill(&a);
+}
+
+/* Message-level error vectors get core.error with the vector's kind; the connection survives. */
+static void test_error_vectors(void)
+{
+    struct vector *v;
+    int n = vectors_load(vectors_dir, &v);
+    CHECK(n > 0, "vectors available in %s", vectors_dir);
+    struct agentp a;
+    start(&a, NULL);
+    int seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(v[i].expect, "error") || !strncmp(v[i].mode, "frame", 5) || !strcmp(v[i].mode, "truncated"))
+            continue;
+        ap_send_raw(&a, v[i].frame.p, v[i].frame.len);
+        uint32_t id = (uint32_t)v[i].frame.p[4] << 24 | (uint32_t)v[i].frame.p[5] << 16 | (uint32_t)v[i].frame.p[6] << 8 | v[i].frame.p[7];
+        struct rmsg r;
+        if (recv1(&a, &r)) {
+            CHECK(r.m.type == MT_ERROR && r.m.id == id, "%s: core.error on id %u", v[i].name, id);
+            const struct cv *k = P(&r, "kind");
+            CHECK(k && !strcmp(k->s, v[i].mode), "%s: kind %s, expected %s", v[i].name, k ? k->s : "-", v[i].mode);
+        }
+        rmsg_free(&r);
+        ping_ok(&a, 1000 + (uint32_t)i);
+        seen++;
+    }
+    CHECK(seen >= 5, "message-level error vectors exercised (%d)", seen);
+    /* decode-only vectors that a host may send are served */
+    for (int i = 0; i < n; i++) {
+        if (strcmp(v[i].mode, "decode-only") || !v[i].decoded)
+            continue;
+        if (!strstr(v[i].decoded, "\"t\":\"core.ping\"") && !strstr(v[i].decoded, "\"t\":\"core.exec.request\""))
+            continue;
+        ap_send_raw(&a, v[i].frame.p, v[i].frame.len);
+        struct rmsg r;
+        int terminal = 0;
+        while (!terminal && recv1(&a, &r)) {
+            CHECK(r.m.type != MT_ERROR, "%s: served without core.error", v[i].name);
+            terminal = r.m.flags & FLAG_TERMINAL;
+            if (r.m.type == MT_EXEC_EXITED)
+                CHECK(P(&r, "code")->u == 0, "%s: minimal exec of 'true' exits 0", v[i].name);
+            rmsg_free(&r);
+        }
+    }
+    ap_kill(&a);
+    /* frame-level errors: the agent reports, then drops the connection instead of resyncing */
+    for (int i = 0; i < n; i++) {
+        if (strcmp(v[i].expect, "error") || strncmp(v[i].mode, "frame", 5))
+            continue;
+        start(&a, NULL);
+        ap_send_raw(&a, v[i].frame.p, v[i].frame.len);
+        struct rmsg r;
+        int rc = ap_recv(&a, &r, T);
+        if (rc == 1) {
+            CHECK(r.m.type == MT_ERROR && !strcmp(P(&r, "kind")->s, "malformed_message"), "%s: reported", v[i].name);
+            rmsg_free(&r);
+            rc = ap_recv(&a, &r, T);
+        }
+        CHECK(rc == 0, "%s: connection dropped", v[i].name);
+        int st = ap_wait(&a, T);
+        CHECK(st >= 0 && WIFEXITED(st), "%s: agent exits cleanly", v[i].name);
+        ap_kill(&a);
+    }
+    vectors_free(v, n);
+}
+
+/* Random bodies inside well-formed frames: never a crash, always an answer. */
+static void test_garbage(void)
+{
+    struct agentp a;
+    start(&a, NULL);
+    unsigned seed = 12345;
+    for (uint32_t i = 0; i < 3000; i++) {
+        uint8_t f[80];
+        size_t n = 1 + (seed = seed * 1103515245 + 12345) % 70;
+        for (size_t k = 0; k < n; k++)
+            f[9 + k % 70] = (uint8_t)((seed = seed * 1103515245 + 12345) >> 16);
+        /* half of them start like an envelope so the decoder goes deeper */
+        if (i % 2 && n > 8)
+            memcpy(f + 9, "\xa3\x61v\x07\x61t", 6);
+        uint32_t len = (uint32_t)n + 5;
+        uint8_t h[9] = {0, 0, 0, (uint8_t)len, (uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i, (uint8_t)(i % 8)};
+        memcpy(f, h, 9);
+        ap_send_raw(&a, f, 9 + n);
+        struct rmsg r;
+        if (!recv1(&a, &r))
+            break;
+        CHECK(r.m.id == i, "garbage frame %u answered on its id", i);
+        rmsg_free(&r);
+    }
+    ping_ok(&a, 99999);
+    ap_kill(&a);
+}
+
+static void test_exec(void)
+{
+    struct agentp a;
+    struct exec_result x;
+    start(&a, NULL);
+    run(&a, 1, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"echo out; echo err >&2; exit 3\"]}", NULL, &x);
+    CHECK(x.started && x.pid > 0, "started with a pid");
+    CHECK(x.exited && x.code == 3, "exit code 3 (got %lld)", (long long)x.code);
+    CHECK(!strcmp((char *)x.out.p, "out\n") && !strcmp((char *)x.err.p, "err\n"), "stdout and stderr separated");
+    exec_free(&x);
+    run(&a, 2, "{\"cmd\":\"cat\"}", "hello stdin", &x);
+    CHECK(x.exited && x.code == 0 && !strcmp((char *)x.out.p, "hello stdin"), "stdin then EOF reaches cat");
+    exec_free(&x);
+    run(&a, 3, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"echo $FOO; pwd\"],\"env\":[\"FOO=bar baz\"],\"cwd\":\"/tmp\"}", NULL, &x);
+    CHECK(!strcmp((char *)x.out.p, "bar baz\n/tmp\n"), "env and cwd applied (got %s)", (char *)x.out.p);
+    exec_free(&x);
+    run(&a, 4, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"ulimit -n\"],\"rlimits\":[{\"resource\":\"nofile\",\"soft\":64,\"hard\":64}]}", NULL, &x);
+    CHECK(!strcmp((char *)x.out.p, "64\n"), "rlimit nofile applied (got %s)", (char *)x.out.p);
+    exec_free(&x);
+    /* failure kinds */
+    run(&a, 5, "{\"cmd\":\"/nonexistent/prog\"}", NULL, &x);
+    CHECK(x.failed && !strcmp(x.kind, "not_found"), "not_found (got %s)", x.kind);
+    exec_free(&x);
+    run(&a, 6, "{\"cmd\":\"true\",\"cwd\":\"/nonexistent-dir\"}", NULL, &x);
+    CHECK(x.failed && !strcmp(x.kind, "bad_cwd"), "bad_cwd (got %s)", x.kind);
+    exec_free(&x);
+    char path[512];
+    snprintf(path, sizeof path, "%s/noexec", tmpdir);
+    FILE *f = fopen(path, "w");
+    fputs("#!/bin/sh\necho no\n", f);
+    fclose(f);
+    chmod(path, 0644);
+    char req[1024];
+    snprintf(req, sizeof req, "{\"cmd\":\"%s\"}", path);
+    if (geteuid() != 0) { /* root may execute files without exec bits? no: exec needs one x bit even for root */ }
+    run(&a, 7, req, NULL, &x);
+    CHECK(x.failed && !strcmp(x.kind, "permission_denied"), "permission_denied (got %s)", x.kind);
+    exec_free(&x);
+    run(&a, 8, "{\"cmd\":\"true\",\"user\":\"no-such-user-xyz\"}", NULL, &x);
+    CHECK(x.failed && !strcmp(x.kind, "user_setup_failed"), "user_setup_failed (got %s)", x.kind);
+    exec_free(&x);
+    run(&a, 9, "{\"cmd\":\"true\",\"rlimits\":[{\"resource\":\"bogus\",\"soft\":1,\"hard\":1}]}", NULL, &x);
+    CHECK(x.failed && !strcmp(x.kind, "bad_args"), "bad_args for unknown rlimit (got %s)", x.kind);
+    exec_free(&x);
+    run(&a, 10, "{\"cmd\":\"true\",\"rlimits\":[{\"resource\":\"nofile\",\"soft\":2000000000,\"hard\":2000000000}]}", NULL, &x);
+    CHECK(x.failed && !strcmp(x.kind, "resource_limit"), "resource_limit when the limit cannot be raised (got %s)", x.kind);
+    exec_free(&x);
+    run(&a, 11, "{\"cmd\":\"true\",\"env\":[\"NOEQUALS\"]}", NULL, &x);
+    CHECK(x.failed && !strcmp(x.kind, "bad_args"), "bad_args for env without '=' (got %s)", x.kind);
+    exec_free(&x);
+    /* a signal ends the process: 128+n plus the signal */
+    memset(&x, 0, sizeof x);
+    sendj(&a, MT_EXEC_REQUEST, 12, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
+    struct rmsg r;
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_EXEC_STARTED, "sleep started");
+    rmsg_free(&r);
+    sendj(&a, MT_EXEC_SIGNAL, 12, "{\"signal\":15}");
+    exec_collect(&a, 12, &x);
+    CHECK(x.exited && x.code == 143 && x.signal == 15, "SIGTERM: code 143 signal 15 (got %lld/%lld)", (long long)x.code, (long long)x.signal);
+    exec_free(&x);
+    /* a background child keeping stdout open does not hold back `exited` */
+    run(&a, 13, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"sleep 60 & echo parent-done\"]}", NULL, &x);
+    CHECK(x.exited && x.code == 0 && strstr((char *)x.out.p, "parent-done"), "exited reported despite background child");
+    exec_free(&x);
+    /* a duplicate session id is refused */
+    sendj(&a, MT_EXEC_REQUEST, 14, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_EXEC_STARTED, "second sleep started");
+    rmsg_free(&r);
+    sendj(&a, MT_EXEC_REQUEST, 14, "{\"cmd\":\"true\"}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_ERROR && !strcmp(P(&r, "kind")->s, "invalid_session"), "duplicate id refused");
+    rmsg_free(&r);
+    sendj(&a, MT_EXEC_SIGNAL, 14, "{\"signal\":9}");
+    exec_collect(&a, 14, &x);
+    CHECK(x.exited && x.signal == 9, "SIGKILL reported");
+    exec_free(&x);
+    /* pty: a terminal, resizable */
+    memset(&x, 0, sizeof x);
+    sendj(&a, MT_EXEC_REQUEST, 15, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"test -t 0 && echo is-tty; read line; stty size\"],\"tty\":true,\"rows\":30,\"cols\":90}");
+    sendj(&a, MT_EXEC_RESIZE, 15, "{\"rows\":40,\"cols\":100}");
+    send_data(&a, MT_EXEC_STDIN, 15, "go\n", 3);
+    exec_collect(&a, 15, &x);
+    CHECK(x.exited && x.code == 0, "tty exec exits 0");
+    CHECK(strstr((char *)x.out.p, "is-tty") && strstr((char *)x.out.p, "40 100"), "tty and resize seen (got %s)", (char *)x.out.p);
+    exec_free(&x);
+    /* user switching needs root */
+    if (geteuid() == 0) {
+        run(&a, 16, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"id -u; id -g; echo $HOME\"],\"user\":\"nobody\"}", NULL, &x);
+        CHECK(x.exited && !strncmp((char *)x.out.p, "65534\n", 6), "user nobody (got %s)", (char *)x.out.p);
+        exec_free(&x);
+        run(&a, 17, "{\"cmd\":\"id\",\"args\":[\"-u\"],\"user\":\"1234:1234\"}", NULL, &x);
+        CHECK(x.exited && !strcmp((char *)x.out.p, "1234\n"), "uid:gid form (got %s)", (char *)x.out.p);
+        exec_free(&x);
+    } else
+        fprintf(stderr, "SKIP user switching: needs root\n");
+    ping_ok(&a, 18);
+    ap_kill(&a);
+}
+
+/* A process that never reads stdin must not stall other sessions. */
+static void test_backpressure(void)
+{
+    struct agentp a;
+    struct rmsg r;
+    start(&a, NULL);
+    sendj(&a, MT_EXEC_REQUEST, 1, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_EXEC_STARTED, "started");
+    rmsg_free(&r);
+    static uint8_t chunk[512 * 1024];
+    int stdin_errors = 0;
+    for (int i = 0; i < 12; i++)
+        send_data(&a, MT_EXEC_STDIN, 1, chunk, sizeof chunk);
+    /* a ping is answered while the stuck session's queue is full */
+    sendj(&a, MT_PING, 2, "{}");
+    int pong = 0;
+    while (!pong && recv1(&a, &r)) {
+        if (r.m.type == MT_EXEC_STDIN_ERROR && r.m.id == 1)
+            stdin_errors++;
+        pong = r.m.type == MT_PONG && r.m.id == 2;
+        rmsg_free(&r);
+    }
+    CHECK(pong, "pong while a session is stuck");
+    CHECK(stdin_errors > 0, "stdin beyond the 4 MiB queue is refused with exec.stdin.error");
+    /* a TCP destination that never reads */
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    bind(ls, (struct sockaddr *)&sa, sizeof sa);
+    listen(ls, 1);
+    getsockname(ls, (struct sockaddr *)&sa, &sl);
+    char req[128];
+    snprintf(req, sizeof req, "{\"host\":\"127.0.0.1\",\"port\":%u}", ntohs(sa.sin_port));
+    sendj(&a, MT_TCP_CONNECT, 3, req);
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_TCP_CONNECTED, "connected to the stuck destination");
+    rmsg_free(&r);
+    int failed = 0;
+    for (int i = 0; i < 40 && !failed; i++) {
+        send_data(&a, MT_TCP_DATA, 3, chunk, sizeof chunk);
+        while (ap_recv(&a, &r, 50) == 1) {
+            if (r.m.type == MT_TCP_FAILED && r.m.id == 3)
+                failed = 1;
+            rmsg_free(&r);
+        }
+    }
+    CHECK(failed, "a destination that never reads fails its stream (bounded queue)");
+    ping_ok(&a, 4);
+    close(ls);
+    ap_kill(&a);
+}
+
+static void fs_req(struct agentp *a, uint32_t id, const char *op, struct rmsg *r)
+{
+    sendj(a, MT_FS_REQUEST, id, op);
+    recv1(a, r);
+}
+
+static int fs_ok(struct rmsg *r)
+{
+    const struct cv *ok = P(r, "ok");
+    return r->m.type == MT_FS_RESPONSE && ok && ok->u == 1;
+}
+
+static const struct cv *fs_data_of(struct rmsg *r, const char *variant)
+{
+    return cv_get(P(r, "data"), variant);
+}
+
+static void test_fs(void)
+{
+    struct agentp a;
+    struct rmsg r;
+    char op[2048], dir[512], file[600];
+    start(&a, NULL);
+    snprintf(dir, sizeof dir, "%s/fs/a/b", tmpdir);
+    snprintf(op, sizeof op, "{\"op\":{\"Mkdir\":{\"path\":\"%s\",\"mode\":448}}}", dir);
+    fs_req(&a, 1, op, &r);
+    CHECK(fs_ok(&r), "mkdir -p");
+    rmsg_free(&r);
+    struct stat st;
+    CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700, "directory created with mode");
+    /* write a file through a handle, streaming 1 MiB + 1 in chunks */
+    snprintf(file, sizeof file, "%s/data.bin", dir);
+    snprintf(op, sizeof op, "{\"op\":{\"OpenFile\":{\"path\":\"%s\",\"options\":{\"read\":false,\"write\":true,\"append\":false,\"create\":true,\"truncate\":true,\"create_new\":false,\"mode\":420}}}}", file);
+    fs_req(&a, 2, op, &r);
+    CHECK(fs_ok(&r), "open for writing");
+    const struct cv *h = fs_data_of(&r, "Handle");
+    uint64_t wh = h ? h->u : 0;
+    rmsg_free(&r);
+    size_t total = 1024 * 1024 + 1;
+    uint8_t *content = malloc(total);
+    for (size_t i = 0; i < total; i++)
+        content[i] = (uint8_t)(i * 7 + 3);
+    snprintf(op, sizeof op, "{\"op\":{\"Write\":{\"handle\":%llu,\"offset\":0,\"len\":%zu}}}", (unsigned long long)wh, total);
+    sendj(&a, MT_FS_REQUEST, 3, op);
+    for (size_t off = 0; off < total; off += 300000)
+        send_data(&a, MT_FS_DATA, 3, content + off, total - off < 300000 ? total - off : 300000);
+    send_data(&a, MT_FS_DATA, 3, "", 0);
+    if (recv1(&a, &r))
+        CHECK(fs_ok(&r) && r.m.id == 3, "write stream completes");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"CloseHandle\":{\"handle\":%llu}}}", (unsigned long long)wh);
+    fs_req(&a, 4, op, &r);
+    CHECK(fs_ok(&r), "close");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"Stat\":{\"path\":\"%s\",\"follow_symlink\":true}}}", file);
+    fs_req(&a, 5, op, &r);
+    const struct cv *sti = fs_data_of(&r, "Stat");
+    CHECK(fs_ok(&r) && sti && cv_get(sti, "size")->u == total && !strcmp(cv_get(sti, "kind")->s, "file"), "stat size and kind");
+    CHECK(sti && (cv_get(sti, "mode")->u & 0777) == 0644, "file mode from open options");
+    rmsg_free(&r);
+    /* read it back as a stream of chunks ending with an empty chunk, then the response */
+    snprintf(op, sizeof op, "{\"op\":{\"OpenFile\":{\"path\":\"%s\",\"options\":{\"read\":true,\"write\":false,\"append\":false,\"create\":false,\"truncate\":false,\"create_new\":false,\"mode\":null}}}}", file);
+    fs_req(&a, 6, op, &r);
+    h = fs_data_of(&r, "Handle");
+    uint64_t rh = h ? h->u : 0;
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"Read\":{\"handle\":%llu,\"offset\":0,\"len\":null}}}", (unsigned long long)rh);
+    sendj(&a, MT_FS_REQUEST, 7, op);
+    struct buf got = {0};
+    int chunks = 0, empty_seen = 0, resp_ok = 0;
+    while (recv1(&a, &r)) {
+        if (r.m.type == MT_FS_DATA) {
+            const struct cv *d = P(&r, "data");
+            if (d->n == 0)
+                empty_seen = 1;
+            buf_put(&got, d->s, d->n);
+            chunks++;
+        }
+        int term = r.m.flags & FLAG_TERMINAL;
+        if (term)
+            resp_ok = fs_ok(&r);
+        rmsg_free(&r);
+        if (term)
+            break;
+    }
+    CHECK(resp_ok && empty_seen && chunks > 2, "read stream: chunks, empty chunk, ok response");
+    CHECK(got.len == total && !memcmp(got.p, content, total), "read content equals written content");
+    buf_free(&got);
+    /* ranged read */
+    snprintf(op, sizeof op, "{\"op\":{\"Read\":{\"handle\":%llu,\"offset\":10,\"len\":5}}}", (unsigned long long)rh);
+    sendj(&a, MT_FS_REQUEST, 8, op);
+    while (recv1(&a, &r)) {
+        if (r.m.type == MT_FS_DATA)
+            buf_put(&got, P(&r, "data")->s, P(&r, "data")->n);
+        int term = r.m.flags & FLAG_TERMINAL;
+        rmsg_free(&r);
+        if (term)
+            break;
+    }
+    CHECK(got.len == 5 && !memcmp(got.p, content + 10, 5), "ranged read");
+    buf_free(&got);
+    free(content);
+    /* writing through a read-only handle is refused */
+    snprintf(op, sizeof op, "{\"op\":{\"Write\":{\"handle\":%llu,\"offset\":0,\"len\":null}}}", (unsigned long long)rh);
+    fs_req(&a, 9, op, &r);
+    CHECK(r.m.type == MT_FS_RESPONSE && !fs_ok(&r), "write on a read handle refused");
+    rmsg_free(&r);
+    /* list, rename, copy, symlink, readlink, realpath, setstat */
+    snprintf(op, sizeof op, "{\"op\":{\"List\":{\"path\":\"%s\"}}}", dir);
+    fs_req(&a, 10, op, &r);
+    const struct cv *l = fs_data_of(&r, "List");
+    CHECK(fs_ok(&r) && l && l->n == 1 && !strcmp(cv_get(&l->kids[0], "path")->s, file), "list one entry with full path");
+    rmsg_free(&r);
+    char f2[700], f3[700], ln[700];
+    snprintf(f2, sizeof f2, "%s/renamed.bin", dir);
+    snprintf(f3, sizeof f3, "%s/copy.bin", dir);
+    snprintf(ln, sizeof ln, "%s/link", dir);
+    snprintf(op, sizeof op, "{\"op\":{\"Rename\":{\"src\":\"%s\",\"dst\":\"%s\"}}}", file, f2);
+    fs_req(&a, 11, op, &r);
+    CHECK(fs_ok(&r) && access(f2, F_OK) == 0 && access(file, F_OK) != 0, "rename");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"Copy\":{\"src\":\"%s\",\"dst\":\"%s\"}}}", f2, f3);
+    fs_req(&a, 12, op, &r);
+    CHECK(fs_ok(&r) && stat(f3, &st) == 0 && (size_t)st.st_size == total, "copy");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"Symlink\":{\"target\":\"copy.bin\",\"link_path\":\"%s\"}}}", ln);
+    fs_req(&a, 13, op, &r);
+    CHECK(fs_ok(&r), "symlink");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"ReadLink\":{\"path\":\"%s\"}}}", ln);
+    fs_req(&a, 14, op, &r);
+    CHECK(fs_ok(&r) && !strcmp(fs_data_of(&r, "Path")->s, "copy.bin"), "readlink");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"RealPath\":{\"path\":\"%s/../b/link\"}}}", dir);
+    fs_req(&a, 15, op, &r);
+    char real[PATH_MAX];
+    CHECK(fs_ok(&r) && realpath(f3, real) && !strcmp(fs_data_of(&r, "Path")->s, real), "realpath resolves");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"Stat\":{\"path\":\"%s\",\"follow_symlink\":false}}}", ln);
+    fs_req(&a, 16, op, &r);
+    CHECK(fs_ok(&r) && !strcmp(cv_get(fs_data_of(&r, "Stat"), "kind")->s, "symlink"), "lstat sees a symlink");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"SetStat\":{\"path\":\"%s\",\"follow_symlink\":true,\"attrs\":{\"mode\":384,\"uid\":null,\"gid\":null,\"size\":100,\"atime\":1000000000,\"mtime\":1500000000}}}}", f3);
+    fs_req(&a, 17, op, &r);
+    CHECK(fs_ok(&r) && stat(f3, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 100 && st.st_mtime == 1500000000, "setstat mode, size, times");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"Remove\":{\"path\":\"%s\"}}}", f2);
+    fs_req(&a, 18, op, &r);
+    CHECK(fs_ok(&r) && access(f2, F_OK) != 0, "remove");
+    rmsg_free(&r);
+    /* directory handles */
+    snprintf(op, sizeof op, "{\"op\":{\"OpenDir\":{\"path\":\"%s\"}}}", dir);
+    fs_req(&a, 19, op, &r);
+    h = fs_data_of(&r, "Handle");
+    uint64_t dh = h ? h->u : 0;
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"ReadDir\":{\"handle\":%llu,\"limit\":1}}}", (unsigned long long)dh);
+    fs_req(&a, 20, op, &r);
+    l = fs_data_of(&r, "List");
+    CHECK(fs_ok(&r) && l && l->n == 1, "readdir honours limit");
+    rmsg_free(&r);
+    fs_req(&a, 21, op, &r);
+    l = fs_data_of(&r, "List");
+    CHECK(fs_ok(&r) && l && l->n == 1, "readdir continues");
+    rmsg_free(&r);
+    fs_req(&a, 22, op, &r);
+    l = fs_data_of(&r, "List");
+    CHECK(fs_ok(&r) && l && l->n == 0, "readdir at end is empty");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"FStat\":{\"handle\":%llu}}}", (unsigned long long)dh);
+    fs_req(&a, 23, op, &r);
+    CHECK(fs_ok(&r) && !strcmp(cv_get(fs_data_of(&r, "Stat"), "kind")->s, "dir"), "fstat on a directory handle");
+    rmsg_free(&r);
+    /* errors are responses, not crashes */
+    snprintf(op, sizeof op, "{\"op\":{\"Stat\":{\"path\":\"%s/missing\",\"follow_symlink\":true}}}", dir);
+    fs_req(&a, 24, op, &r);
+    CHECK(r.m.type == MT_FS_RESPONSE && !fs_ok(&r) && strstr(P(&r, "error")->s, "No such file"), "stat of a missing path");
+    rmsg_free(&r);
+    fs_req(&a, 25, "{\"op\":{\"Explode\":{}}}", &r);
+    CHECK(r.m.type == MT_FS_RESPONSE && !fs_ok(&r) && strstr(P(&r, "error")->s, "unknown operation"), "unknown op named");
+    rmsg_free(&r);
+    fs_req(&a, 26, "{\"op\":{\"Stat\":{\"path\":7}}}", &r);
+    CHECK(!fs_ok(&r) && strstr(P(&r, "error")->s, "field path"), "wrong field type named");
+    rmsg_free(&r);
+    send_data(&a, MT_FS_DATA, 27, "x", 1);
+    recv1(&a, &r);
+    CHECK(r.m.type == MT_FS_RESPONSE && !fs_ok(&r), "data for an unknown write session");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"RemoveDir\":{\"path\":\"%s/fs/a/b\",\"recursive\":false}}}", tmpdir);
+    fs_req(&a, 28, op, &r);
+    CHECK(!fs_ok(&r), "non-recursive remove of a non-empty directory fails");
+    rmsg_free(&r);
+    snprintf(op, sizeof op, "{\"op\":{\"RemoveDir\":{\"path\":\"%s/fs\",\"recursive\":true}}}", tmpdir);
+    fs_req(&a, 29, op, &r);
+    snprintf(op, sizeof op, "%s/fs", tmpdir);
+    CHECK(fs_ok(&r) && access(op, F_OK) != 0, "recursive remove");
+    rmsg_free(&r);
+    ap_kill(&a);
+}
+
+static void test_tcp(void)
+{
+    struct agentp a;
+    struct rmsg r;
+    start(&a, NULL);
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    bind(ls, (struct sockaddr *)&sa, sizeof sa);
+    listen(ls, 1);
+    getsockname(ls, (struct sockaddr *)&sa, &sl);
+    char req[128];
+    snprintf(req, sizeof req, "{\"host\":\"localhost\",\"port\":%u}", ntohs(sa.sin_port));
+    sendj(&a, MT_TCP_CONNECT, 1, req);
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_TCP_CONNECTED && r.m.id == 1, "tcp connected");
+    rmsg_free(&r);
+    int c = accept(ls, NULL, NULL);
+    send_data(&a, MT_TCP_DATA, 1, "ping", 4);
+    char b[16] = "";
+    size_t got = 0;
+    while (got < 4) {
+        ssize_t n = read(c, b + got, 4 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    CHECK(got == 4 && !memcmp(b, "ping", 4), "host data reaches the destination");
+    CHECK(write(c, "pong", 4) == 4, "write");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_TCP_DATA && P(&r, "data")->n == 4 && !memcmp(P(&r, "data")->s, "pong", 4), "destination data reaches the host");
+    rmsg_free(&r);
+    shutdown(c, SHUT_WR);
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_TCP_EOF && !(r.m.flags & FLAG_TERMINAL), "destination EOF is a non-terminal tcp.eof");
+    rmsg_free(&r);
+    sendj(&a, MT_TCP_EOF, 1, "{}");
+    got = (size_t)read(c, b, sizeof b);
+    CHECK(got == 0, "host EOF half-closes toward the destination");
+    sendj(&a, MT_TCP_CLOSE, 1, "{}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_TCP_CLOSED && (r.m.flags & FLAG_TERMINAL), "close answered with closed");
+    rmsg_free(&r);
+    close(c);
+    close(ls); /* now the port refuses */
+    sendj(&a, MT_TCP_CONNECT, 2, req);
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_TCP_FAILED && strstr(P(&r, "error")->s, "refused"), "refused connect fails");
+    rmsg_free(&r);
+    sendj(&a, MT_TCP_CONNECT, 3, "{\"host\":\"127.0.0.1\",\"port\":0}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_TCP_FAILED && strstr(P(&r, "error")->s, "port"), "port 0 refused naming the field");
+    rmsg_free(&r);
+    ap_kill(&a);
+}
+
+static void test_heartbeat(void)
+{
+    char hb[512];
+    snprintf(hb, sizeof hb, "%s/heartbeat.json", tmpdir);
+    const char *extra[] = {"--heartbeat", hb, NULL};
+    struct agentp a;
+    struct rmsg r;
+    start(&a, extra);
+    sendj(&a, MT_EXEC_REQUEST, 1, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_EXEC_STARTED, "started");
+    rmsg_free(&r);
+    /* wait (bounded) for a heartbeat written after the exec started */
+    char text[2048] = "";
+    int found = 0;
+    for (int i = 0; i < 200 && !found; i++) {
+        FILE *f = fopen(hb, "r");
+        if (f) {
+            size_t n = fread(text, 1, sizeof text - 1, f);
+            text[n] = 0;
+            fclose(f);
+            found = strstr(text, "\"active_exec_sessions\":1") != NULL;
+        }
+        if (!found)
+            usleep(50000);
+    }
+    CHECK(found, "heartbeat counts the running exec (got %s)", text);
+    CHECK(strstr(text, "\"heartbeat_seq\":") && strstr(text, "\"activity_seq\":") && strstr(text, "\"timestamp\":\""), "heartbeat fields");
+    struct buf j = {0};
+    char err[200];
+    CHECK(json_to_cbor(text, &j, err, sizeof err) == 0, "heartbeat is valid JSON: %s", err);
+    buf_free(&j);
+    sendj(&a, MT_EXEC_SIGNAL, 1, "{\"signal\":9}");
+    ap_kill(&a);
+    CHECK(access(hb, F_OK) == 0, "heartbeat file remains");
+}
+
+static void test_listen(void)
+{
+    char sock[512];
+    snprintf(sock, sizeof sock, "%s/agent.sock", tmpdir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(bin, bin, "--listen", sock, (char *)NULL);
+        _exit(127);
+    }
+    for (int round = 0; round < 2; round++) {
+        struct agentp a;
+        struct rmsg r;
+        CHECK(ap_connect_unix(&a, sock) == 0, "connect to --listen socket");
+        if (recv1(&a, &r))
+            CHECK(r.m.type == MT_READY, "ready on every connection");
+        rmsg_free(&r);
+        ping_ok(&a, 1);
+        if (round == 1) {
+            sendj(&a, MT_SHUTDOWN, 0, "null");
+            CHECK(ap_recv(&a, &r, T) == 0, "closed after shutdown");
+        }
+        ap_kill(&a);
+    }
+    int st = -1;
+    for (int i = 0; i < 400; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            break;
+        st = -1;
+        usleep(50000);
+    }
+    CHECK(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "--listen agent exits 0 after shutdown");
+    if (st < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_agent AGENTD [VECTORS_DIR]\n");
+        return 2;
+    }
+    bin = argv[1];
+    vectors_dir = argc > 2 ? argv[2] : "../../conformance/agent-protocol";
+    signal(SIGPIPE, SIG_IGN);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/agentd-test-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_core();
+    test_error_vectors();
+    test_garbage();
+    test_exec();
+    test_backpressure();
+    test_fs();
+    test_tcp();
+    test_heartbeat();
+    test_listen();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd)) {
+    }
+    printf("test_agent %s: %d checks, %d failures\n", bin, checks, failures);
+    return failures ? 1 : 0;
+}
