@@ -1,0 +1,395 @@
+package io.msb.protocol;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Shares one agent connection among many clients, as microsandbox's relay does: each client
+ * owns a slice of the correlation-id space, receives {@code [id_start u32 BE][id_end_exclusive
+ * u32 BE]} and the cached {@code core.ready} frame when it connects, and frames are routed by id
+ * without decoding. When a client leaves, its running execs get SIGKILL and the agent is told
+ * with {@code core.relay.client.disconnected}.
+ */
+public final class Relay implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Relay.class.getName());
+    /** Most clients at once, and so the number of id slices. */
+    public static final int MAX_CLIENTS = 128;
+    /** Width of one client's id slice. */
+    public static final long ID_RANGE_STEP = 0xffffffffL / MAX_CLIENTS;
+    private static final int SIGKILL = 9;
+
+    /**
+     * @param readyTimeout how long to wait for the agent's {@code core.ready}
+     * @param clientQueueFrames frames buffered per client before the agent side stalls
+     */
+    public record Options(Duration readyTimeout, int clientQueueFrames) {
+        public static final Options DEFAULTS = new Options(Duration.ofSeconds(180), 64);
+
+        public Options {
+            Objects.requireNonNull(readyTimeout, "readyTimeout");
+            if (readyTimeout.isNegative() || readyTimeout.isZero()) {
+                throw new IllegalArgumentException("readyTimeout: must be positive");
+            }
+            if (clientQueueFrames < 1 || clientQueueFrames > 65536) {
+                throw new IllegalArgumentException("clientQueueFrames: must be in [1, 65536], got " + clientQueueFrames);
+            }
+        }
+    }
+
+    private final AgentTransport agent;
+    private final InputStream agentIn;
+    private final OutputStream agentOut;
+    private final Object agentWriteLock = new Object();
+    private final Path listenPath;
+    private final ServerSocketChannel server;
+    private final Options options;
+    private final byte[] readyFrame;
+    private final Core.Ready ready;
+    private final Client[] slots = new Client[MAX_CLIENTS];
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private volatile boolean closing;
+
+    private Relay(AgentTransport agent, InputStream agentIn, Frame readyFrame, Path listenPath,
+            ServerSocketChannel server, Options options) {
+        this.agent = agent;
+        this.agentIn = agentIn;
+        this.agentOut = agent.output();
+        this.readyFrame = readyFrame.encode();
+        this.ready = Codec.decode(readyFrame).payload(Core.Ready.class);
+        this.listenPath = listenPath;
+        this.server = server;
+        this.options = options;
+    }
+
+    /** Connects to the agent's socket (e.g. the VM's private channel) and serves {@code listenPath}. */
+    public static Relay start(Path agentSocket, Path listenPath, Options options) throws IOException {
+        return start(AgentTransport.unix(agentSocket), listenPath, options);
+    }
+
+    /**
+     * Waits for the agent's {@code core.ready} (answering {@code core.init.resolved}), then binds
+     * {@code listenPath} (replacing a stale socket file) and starts relaying.
+     */
+    public static Relay start(AgentTransport agent, Path listenPath, Options options) throws IOException {
+        InputStream in = new BufferedInputStream(agent.input(), 64 * 1024);
+        Frame ready = awaitReady(agent, in, options.readyTimeout());
+        ServerSocketChannel server = null;
+        try {
+            Files.createDirectories(listenPath.toAbsolutePath().getParent());
+            Files.deleteIfExists(listenPath);
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(listenPath));
+        } catch (IOException e) {
+            agent.close();
+            if (server != null) {
+                server.close();
+            }
+            throw new IOException("relay: cannot listen on " + listenPath + ": " + e.getMessage(), e);
+        }
+        Relay r = new Relay(agent, in, ready, listenPath, server, options);
+        r.thread(r::agentLoop, "msb-relay-agent");
+        r.thread(r::acceptLoop, "msb-relay-accept");
+        return r;
+    }
+
+    private static Frame awaitReady(AgentTransport agent, InputStream in, Duration timeout) throws IOException {
+        var watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        var timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        watchdog.schedule(() -> {
+            timedOut.set(true);
+            agent.close();
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            while (true) {
+                Frame f = Frame.read(in);
+                if (f == null) {
+                    throw new IOException("relay: agent closed before core.ready");
+                }
+                Message m = Codec.decode(f);
+                if (m.type() == MessageType.READY) {
+                    m.payload(Core.Ready.class); // validates before it is cached for every client
+                    return f;
+                }
+                if (m.type() == MessageType.INIT_RESOLVED) {
+                    synchronized (agent) {
+                        agent.output().write(Codec.encode(MessageType.INIT_ACK, 0, new Core.InitAck()).encode());
+                        agent.output().flush();
+                    }
+                } else {
+                    LOG.fine(() -> "relay: discarding pre-ready " + m);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            agent.close();
+            if (timedOut.get()) {
+                throw new AgentTimeoutException("relay: no core.ready from the agent within " + timeout);
+            }
+            throw e;
+        } finally {
+            watchdog.shutdownNow();
+        }
+    }
+
+    private void thread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    public Core.Ready ready() {
+        return ready;
+    }
+
+    public Path path() {
+        return listenPath;
+    }
+
+    /** Clients connected now. */
+    public synchronized int clientCount() {
+        int n = 0;
+        for (Client c : slots) {
+            n += c != null ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Completes when the relay stops (agent gone or {@link #close()}). */
+    public CompletionStage<Void> closed() {
+        return closed.minimalCompletionStage();
+    }
+
+    private void acceptLoop() {
+        while (!closing) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (IOException e) {
+                if (!closing) {
+                    LOG.log(Level.WARNING, "relay: accept failed, stopping", e);
+                    close();
+                }
+                return;
+            }
+            Client c = admit(ch);
+            if (c != null) {
+                c.start();
+            }
+        }
+    }
+
+    private synchronized Client admit(SocketChannel ch) {
+        for (int slot = 0; slot < MAX_CLIENTS; slot++) {
+            if (slots[slot] == null) {
+                Client c = new Client(slot, AgentTransport.of(ch));
+                slots[slot] = c;
+                return c;
+            }
+        }
+        LOG.warning("relay: " + MAX_CLIENTS + " clients connected, refusing another");
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // refusing anyway
+        }
+        return null;
+    }
+
+    private synchronized Client clientFor(int id) {
+        long slot = Math.min(Integer.toUnsignedLong(id) / ID_RANGE_STEP, MAX_CLIENTS - 1);
+        return slots[(int) slot];
+    }
+
+    private synchronized void release(Client c) {
+        if (slots[c.slot] == c) {
+            slots[c.slot] = null;
+        }
+    }
+
+    /** Agent → clients, routed by the id slice; a slow client stalls this loop (bounded queue). */
+    private void agentLoop() {
+        try {
+            Frame f;
+            while ((f = Frame.read(agentIn)) != null) {
+                Client c = clientFor(f.id());
+                if (c == null) {
+                    continue;
+                }
+                if (f.terminal()) {
+                    c.execSessions.remove(f.id());
+                }
+                c.enqueue(f);
+            }
+            LOG.info("relay: agent closed the connection");
+        } catch (IOException e) {
+            if (!closing) {
+                LOG.log(Level.WARNING, "relay: agent connection failed", e);
+            }
+        } finally {
+            close();
+        }
+    }
+
+    private void toAgent(Frame f) throws IOException {
+        synchronized (agentWriteLock) {
+            agentOut.write(f.encode());
+            agentOut.flush();
+        }
+    }
+
+    /** Stops listening, disconnects every client and closes the agent connection. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+        Client[] all;
+        synchronized (this) {
+            all = slots.clone();
+        }
+        for (Client c : all) {
+            if (c != null) {
+                c.transport.close();
+            }
+        }
+        agent.close();
+        try {
+            Files.deleteIfExists(listenPath);
+        } catch (IOException ignored) {
+            // a stale socket file is replaced on the next start
+        }
+        closed.complete(null);
+    }
+
+    private final class Client {
+        final int slot;
+        final long idStart;
+        final long idEndExclusive;
+        final AgentTransport transport;
+        final BlockingQueue<Frame> queue = new ArrayBlockingQueue<>(options.clientQueueFrames());
+        final Set<Integer> execSessions = ConcurrentHashMap.newKeySet();
+        volatile boolean gone;
+
+        Client(int slot, AgentTransport transport) {
+            this.slot = slot;
+            this.idStart = slot * ID_RANGE_STEP + 1;
+            this.idEndExclusive = slot * ID_RANGE_STEP + ID_RANGE_STEP;
+            this.transport = transport;
+        }
+
+        void start() {
+            thread(this::writeLoop, "msb-relay-client-" + slot + "-out");
+            thread(this::readLoop, "msb-relay-client-" + slot + "-in");
+        }
+
+        void enqueue(Frame f) {
+            try {
+                while (!gone && !queue.offer(f, 50, TimeUnit.MILLISECONDS)) {
+                    // waiting for the client to drain: backpressure towards the agent
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void writeLoop() {
+            OutputStream out = transport.output();
+            try {
+                byte[] head = new byte[8];
+                Frame.putInt(head, 0, (int) idStart);
+                Frame.putInt(head, 4, (int) idEndExclusive);
+                out.write(head);
+                out.write(readyFrame);
+                out.flush();
+                while (!gone) {
+                    Frame f = queue.poll(50, TimeUnit.MILLISECONDS);
+                    if (f != null) {
+                        out.write(f.encode());
+                        out.flush();
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                transport.close();
+            }
+        }
+
+        private void readLoop() {
+            InputStream in = new BufferedInputStream(transport.input(), 64 * 1024);
+            try {
+                Frame f;
+                while ((f = Frame.read(in)) != null) {
+                    long id = Integer.toUnsignedLong(f.id());
+                    boolean shutdownControl = f.shutdown() && id == 0;
+                    if (!shutdownControl && (id < idStart || id >= idEndExclusive)) {
+                        LOG.warning("relay: client " + slot + " used id " + id + " outside [" + idStart + ", "
+                                + idEndExclusive + "), disconnecting it");
+                        break;
+                    }
+                    if (f.sessionStart() && isExecRequest(f)) {
+                        execSessions.add(f.id());
+                    }
+                    if (f.terminal()) {
+                        execSessions.remove(f.id());
+                    }
+                    toAgent(f);
+                }
+            } catch (FrameException e) {
+                LOG.warning("relay: client " + slot + " sent a bad frame (" + e.getMessage() + "), disconnecting it");
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "relay: client " + slot + " read failed", e);
+            } finally {
+                disconnected();
+            }
+        }
+
+        private boolean isExecRequest(Frame f) {
+            try {
+                return Codec.decode(f).type() == MessageType.EXEC_REQUEST;
+            } catch (ProtocolException e) {
+                return false; // the agent answers malformed frames itself
+            }
+        }
+
+        private void disconnected() {
+            gone = true;
+            transport.close();
+            try {
+                for (Integer id : execSessions) {
+                    toAgent(Codec.encode(MessageType.EXEC_SIGNAL, id, new Exec.Signal(SIGKILL)));
+                }
+                toAgent(Codec.encode(MessageType.RELAY_CLIENT_DISCONNECTED, 0,
+                        new Core.RelayClientDisconnected(idStart, idEndExclusive)));
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "relay: agent gone while announcing a client's departure", e);
+            }
+            execSessions.clear();
+            release(this);
+        }
+    }
+}

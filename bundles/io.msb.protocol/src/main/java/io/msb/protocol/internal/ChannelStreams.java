@@ -1,0 +1,92 @@
+package io.msb.protocol.internal;
+
+import io.msb.protocol.AgentTransport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Streams over a socket channel that call read/write directly: the JDK's Channels.newInputStream
+ * adapters share one lock between reading and writing, so a blocked reader would stall writers.
+ */
+public final class ChannelStreams {
+    private ChannelStreams() {
+    }
+
+    public static AgentTransport transport(SocketChannel ch) {
+        InputStream in = input(ch);
+        OutputStream out = output(ch);
+        return new AgentTransport() {
+            @Override
+            public InputStream input() {
+                return in;
+            }
+
+            @Override
+            public OutputStream output() {
+                return out;
+            }
+
+            @Override
+            public void close() {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // already closed or broken: nothing left to release
+                }
+            }
+        };
+    }
+
+    public static InputStream input(SocketChannel ch) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                int n;
+                do {
+                    n = ch.read(ByteBuffer.wrap(b, off, len));
+                } while (n == 0);
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                ch.shutdownInput();
+            }
+        };
+    }
+
+    public static OutputStream output(SocketChannel ch) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] { (byte) b }, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                ch.shutdownOutput();
+            }
+        };
+    }
+}

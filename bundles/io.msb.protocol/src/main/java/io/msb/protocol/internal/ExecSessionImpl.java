@@ -1,0 +1,200 @@
+package io.msb.protocol.internal;
+
+import io.msb.api.exec.ExecEvent;
+import io.msb.api.exec.ExecExit;
+import io.msb.api.exec.ExecFailedException;
+import io.msb.api.exec.ExecFailureKind;
+import io.msb.api.exec.ExecListener;
+import io.msb.api.exec.ExecOptions;
+import io.msb.api.exec.ExecSession;
+import io.msb.protocol.AgentTimeoutException;
+import io.msb.protocol.Core;
+import io.msb.protocol.Exec;
+import io.msb.protocol.Message;
+import io.msb.protocol.MessageType;
+import io.msb.protocol.ProtocolException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** A streamed exec: events go to the listener on the reader thread, in wire order. */
+public final class ExecSessionImpl extends Session implements ExecSession {
+    private static final Logger LOG = Logger.getLogger(ExecSessionImpl.class.getName());
+    /** Stdin chunk size: well under the frame limit. */
+    static final int STDIN_CHUNK = 1024 * 1024;
+    private static final int SIGKILL = 9;
+
+    private final Mux mux;
+    private final ExecListener listener;
+    private final CompletableFuture<ExecExit> exit = new CompletableFuture<>();
+    private volatile boolean eofSent;
+    private volatile Exec.StdinError stdinError;
+    private volatile ScheduledFuture<?> timeoutTask;
+
+    private ExecSessionImpl(Mux mux, ExecListener listener) {
+        this.mux = mux;
+        this.listener = listener;
+    }
+
+    public static ExecSessionImpl start(Mux mux, ExecOptions options, ExecListener listener) {
+        Exec.Request request = toRequest(options);
+        ExecSessionImpl s = new ExecSessionImpl(mux, listener);
+        int id = mux.register(s);
+        try {
+            mux.send(MessageType.EXEC_REQUEST, id, request);
+        } catch (RuntimeException e) {
+            mux.unregister(s);
+            throw e;
+        }
+        if (options.timeout() != null) {
+            s.timeoutTask = mux.timer().schedule(s::kill, options.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+        if (options.stdin() != null) {
+            s.writeStdin(options.stdin());
+            s.closeStdin();
+        }
+        return s;
+    }
+
+    static Exec.Request toRequest(ExecOptions o) {
+        if (o.command().isEmpty()) {
+            throw new IllegalArgumentException("command: must name a program");
+        }
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : o.env().entrySet()) {
+            if (e.getKey().isEmpty() || e.getKey().indexOf('=') >= 0) {
+                throw new IllegalArgumentException("env: key '" + e.getKey() + "' must be non-empty without '='");
+            }
+            env.add(e.getKey() + "=" + e.getValue());
+        }
+        List<Exec.Rlimit> rlimits = o.rlimits().stream()
+                .map(r -> new Exec.Rlimit(r.resource(), r.soft(), r.hard()))
+                .toList();
+        return new Exec.Request(o.command().get(0), o.command().subList(1, o.command().size()), env, o.cwd(),
+                o.user(), o.tty(), o.rows(), o.cols(), rlimits);
+    }
+
+    private void kill() {
+        if (!exit.isDone()) {
+            try {
+                signal(SIGKILL);
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "exec timeout: kill failed", e);
+            }
+        }
+    }
+
+    @Override
+    protected void onMessage(MessageType type, Message m) {
+        switch (type) {
+        case EXEC_STARTED -> emit(new ExecEvent.Started(m.payload(Exec.Started.class).pid()));
+        case EXEC_STDOUT -> emit(new ExecEvent.Stdout(m.payload(Exec.Stdout.class).data()));
+        case EXEC_STDERR -> emit(new ExecEvent.Stderr(m.payload(Exec.Stderr.class).data()));
+        case EXEC_STDIN_ERROR -> {
+            // non-terminal: the process goes on, the caller can still close stdin
+            stdinError = m.payload(Exec.StdinError.class);
+        }
+        case EXEC_EXITED -> {
+            Exec.Exited e = m.payload(Exec.Exited.class);
+            ExecExit result = new ExecExit(e.code(), e.signal());
+            finish();
+            emit(new ExecEvent.Exited(result));
+            exit.complete(result);
+        }
+        case EXEC_FAILED -> {
+            Exec.Failed f = m.payload(Exec.Failed.class);
+            finish();
+            emit(new ExecEvent.Failed(f.kind().api(), f.message()));
+            exit.completeExceptionally(new ExecFailedException(f.kind().api(), f.message()));
+        }
+        default -> throw new ProtocolException(Core.ErrorKind.INVALID_SESSION,
+                type.wire() + " is not part of an exec session");
+        }
+    }
+
+    @Override
+    protected void onFailure(RuntimeException cause) {
+        finish();
+        if (!exit.isDone()) {
+            emit(new ExecEvent.Failed(ExecFailureKind.OTHER, cause.getMessage()));
+            exit.completeExceptionally(cause);
+        }
+    }
+
+    private void finish() {
+        ScheduledFuture<?> t = timeoutTask;
+        if (t != null) {
+            t.cancel(false);
+        }
+    }
+
+    private void emit(ExecEvent event) {
+        try {
+            listener.onEvent(event);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "exec listener threw; the session goes on", e);
+        }
+    }
+
+    @Override
+    public void writeStdin(byte[] data) {
+        if (eofSent) {
+            throw new IllegalStateException("stdin: already closed");
+        }
+        for (int off = 0; off < data.length; off += STDIN_CHUNK) {
+            int n = Math.min(STDIN_CHUNK, data.length - off);
+            byte[] chunk = off == 0 && n == data.length ? data : java.util.Arrays.copyOfRange(data, off, off + n);
+            mux.send(MessageType.EXEC_STDIN, id, new Exec.Stdin(chunk));
+        }
+    }
+
+    @Override
+    public void closeStdin() {
+        if (!eofSent) {
+            eofSent = true;
+            if (!exit.isDone()) {
+                mux.send(MessageType.EXEC_STDIN, id, new Exec.Stdin(new byte[0]));
+            }
+        }
+    }
+
+    /** The agent's report of a failed stdin write, or null. */
+    public Exec.StdinError stdinError() {
+        return stdinError;
+    }
+
+    @Override
+    public void resize(int rows, int cols) {
+        mux.send(MessageType.EXEC_RESIZE, id, new Exec.Resize(rows, cols));
+    }
+
+    @Override
+    public void signal(int signal) {
+        mux.send(MessageType.EXEC_SIGNAL, id, new Exec.Signal(signal));
+    }
+
+    @Override
+    public CompletionStage<ExecExit> exit() {
+        return exit.minimalCompletionStage();
+    }
+
+    @Override
+    public ExecExit waitFor(Duration timeout) throws InterruptedException {
+        try {
+            return timeout == null ? exit.get() : exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new AgentTimeoutException("exec: still running after " + timeout);
+        } catch (ExecutionException e) {
+            throw Sessions.rethrow(e.getCause());
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.msb.protocol.internal;
+
+import io.msb.protocol.Message;
+import io.msb.protocol.MessageType;
+
+/** One correlation id's conversation with the agent; callbacks run on the connection's reader thread. */
+public abstract class Session {
+    volatile int id;
+
+    public int id() {
+        return id;
+    }
+
+    /**
+     * A message of a known type for this id. A {@link io.msb.protocol.ProtocolException} thrown
+     * here fails the session. May block (that is the backpressure on the whole connection).
+     */
+    protected abstract void onMessage(MessageType type, Message message);
+
+    /** The session ended abnormally: agent core.error, invalid payload, or connection loss. */
+    protected abstract void onFailure(RuntimeException cause);
+}
