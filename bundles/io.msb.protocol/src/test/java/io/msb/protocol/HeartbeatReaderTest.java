@@ -1,0 +1,188 @@
+package io.msb.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.msb.api.exec.ExecOptions;
+import io.msb.api.exec.ExecSession;
+import io.msb.protocol.HeartbeatReader.State;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The seeds' heartbeat cases (microsandbox runtime heartbeat.rs), on a synthetic clock, plus the real agentd. */
+class HeartbeatReaderTest {
+    private static final long S = 1_000_000_000L;
+    private static final Duration IDLE = Duration.ofSeconds(60);
+    private static final Duration STALE = Duration.ofSeconds(5);
+    @TempDir
+    Path dir;
+
+    private Path file() {
+        return dir.resolve("heartbeat.json");
+    }
+
+    private void write(long heartbeatSeq, long activitySeq, int execs) throws Exception {
+        Files.writeString(file(), "{\"heartbeat_seq\":" + heartbeatSeq + ",\"activity_seq\":" + activitySeq
+                + ",\"timestamp\":\"2026-01-01T00:00:00Z\",\"last_activity\":\"2026-01-01T00:00:00Z\","
+                + "\"active_exec_sessions\":" + execs + ",\"active_fs_streams\":0,\"active_tcp_streams\":0,"
+                + "\"activity_counters\":{\"host_messages\":1,\"guest_messages\":1,\"exec_output_bytes\":0,"
+                + "\"fs_bytes\":0,\"tcp_bytes\":0}}");
+    }
+
+    @Test
+    void clearStaleRemovesPreviousRunFiles() throws Exception {
+        write(1, 1, 0);
+        Files.writeString(dir.resolve("heartbeat.json.tmp"), "stale");
+        HeartbeatReader.clearStale(file());
+        assertFalse(Files.exists(file()));
+        assertFalse(Files.exists(dir.resolve("heartbeat.json.tmp")));
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        assertEquals(State.PENDING_BOOT, r.check(S, IDLE, STALE, Duration.ofSeconds(2)).state());
+    }
+
+    @Test
+    void runningExecPreventsIdleDespiteStaleActivitySequence() throws Exception {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        write(1, 1, 1);
+        assertEquals(State.ACTIVE, r.check(0, IDLE, STALE, Duration.ZERO).state());
+        write(2, 1, 1);
+        assertEquals(State.ACTIVE, r.check(120 * S, IDLE, STALE, Duration.ZERO).state());
+    }
+
+    @Test
+    void noExecIsIdleWhenActivitySequenceIsStale() throws Exception {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        write(1, 1, 0);
+        assertEquals(State.ACTIVE, r.check(0, IDLE, STALE, Duration.ZERO).state());
+        write(2, 1, 0);
+        HeartbeatReader.Decision d = r.check(120 * S, IDLE, STALE, Duration.ZERO);
+        assertEquals(State.IDLE, d.state());
+        assertEquals(Duration.ofSeconds(120), d.status().idleFor());
+        assertEquals(Duration.ZERO, d.status().heartbeatStaleFor());
+    }
+
+    @Test
+    void activityResetsTheIdleClock() throws Exception {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        write(1, 1, 0);
+        r.check(0, IDLE, STALE, Duration.ZERO);
+        write(2, 2, 0);
+        assertEquals(State.ACTIVE, r.check(59 * S, IDLE, STALE, Duration.ZERO).state());
+        write(3, 2, 0);
+        assertEquals(State.ACTIVE, r.check(118 * S, IDLE, STALE, Duration.ZERO).state());
+        write(4, 2, 0);
+        assertEquals(State.IDLE, r.check(119 * S, IDLE, STALE, Duration.ZERO).state());
+    }
+
+    @Test
+    void noIdleTimeoutKeepsFreshInactiveSandboxActive() throws Exception {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        write(1, 1, 0);
+        assertEquals(State.ACTIVE, r.check(0, null, STALE, Duration.ZERO).state());
+        write(2, 1, 0);
+        assertEquals(State.ACTIVE, r.check(120 * S, null, STALE, Duration.ZERO).state());
+    }
+
+    @Test
+    void staleHeartbeatWithRunningExecIsUnresponsiveAfterTheBudgetIsConfirmed() throws Exception {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        write(1, 1, 1);
+        assertEquals(State.ACTIVE, r.check(0, IDLE, STALE, Duration.ZERO).state());
+        // stale beyond the budget once: only noted
+        assertEquals(State.ACTIVE, r.check(6 * S, IDLE, STALE, Duration.ZERO).state());
+        // and still stale a budget later: unresponsive
+        assertEquals(State.AGENT_UNRESPONSIVE, r.check(12 * S, IDLE, STALE, Duration.ZERO).state());
+    }
+
+    @Test
+    void freshHeartbeatClearsTheStaleConfirmation() throws Exception {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        write(1, 1, 0);
+        r.check(0, IDLE, STALE, Duration.ZERO);
+        assertEquals(State.ACTIVE, r.check(6 * S, IDLE, STALE, Duration.ZERO).state());
+        write(2, 1, 0);
+        assertEquals(State.ACTIVE, r.check(7 * S, IDLE, STALE, Duration.ZERO).state());
+        // stale again from 7s: noted at 13s, confirmed only at 18s
+        assertEquals(State.ACTIVE, r.check(13 * S, IDLE, STALE, Duration.ZERO).state());
+        assertEquals(State.ACTIVE, r.check(17 * S, IDLE, STALE, Duration.ZERO).state());
+        assertEquals(State.AGENT_UNRESPONSIVE, r.check(18 * S, IDLE, STALE, Duration.ZERO).state());
+    }
+
+    @Test
+    void withoutStaleBudgetAStaleHeartbeatIsNeverUnresponsive() throws Exception {
+        // the seeds' later policy: a busy-but-quiet agent is healthy
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        write(1, 1, 1);
+        assertEquals(State.ACTIVE, r.check(0, IDLE, null, null).state());
+        assertEquals(State.ACTIVE, r.check(3600 * S, IDLE, null, null).state());
+        write(1, 1, 0);
+        assertEquals(State.ACTIVE, r.check(3601 * S, null, null, null).state());
+    }
+
+    @Test
+    void missingHeartbeatBecomesUnresponsiveAfterBootGrace() {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        assertEquals(State.PENDING_BOOT, r.check(S, IDLE, STALE, Duration.ofSeconds(2)).state());
+        assertEquals(State.AGENT_UNRESPONSIVE, r.check(3 * S, IDLE, STALE, Duration.ofSeconds(2)).state());
+    }
+
+    @Test
+    void missingHeartbeatWithoutBootGraceStaysPendingBoot() {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        assertEquals(State.PENDING_BOOT, r.check(3600 * S, IDLE, STALE, null).state());
+    }
+
+    @Test
+    void hostileFilesAreIgnored() throws Exception {
+        Files.writeString(file(), "{\"heartbeat_seq\":-1,\"activity_seq\":1,\"active_exec_sessions\":0,"
+                + "\"active_fs_streams\":0,\"active_tcp_streams\":0}");
+        assertNull(HeartbeatReader.read(file()), "negative sequence");
+        Files.writeString(file(), "{\"heartbeat_seq\":1}");
+        assertNull(HeartbeatReader.read(file()), "missing fields");
+        Files.write(file(), new byte[HeartbeatReader.MAX_FILE_BYTES + 1]);
+        assertNull(HeartbeatReader.read(file()), "oversized");
+        Files.writeString(file(), "{\"heartbeat_seq\":1,");
+        assertNull(HeartbeatReader.read(file()), "truncated");
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        assertEquals(State.PENDING_BOOT, r.check(S, IDLE, STALE, Duration.ofSeconds(2)).state());
+    }
+
+    @Test
+    void realAgentHeartbeatCountsRunningExecs() throws Exception {
+        Agentd.binary();
+        Path hb = dir.resolve("hb.json");
+        Agentd agent = Agentd.start(dir, "--stdio", "--heartbeat", hb.toString());
+        try (AgentClient c = AgentClient.connect(AgentTransport.of(agent.process), Agentd.OPTIONS)) {
+            ExecSession s = c.exec(ExecOptions.of("sleep", "30").build(), e -> {
+            });
+            HeartbeatReader r = new HeartbeatReader(hb);
+            HeartbeatReader.Decision d = null;
+            for (int i = 0; i < 300; i++) {
+                d = r.check(Duration.ofMillis(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
+                if (d.status().activeExecSessions() > 0) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertNotNull(d);
+            assertEquals(1, d.status().activeExecSessions(), "heartbeat shows the running exec: " + d);
+            assertEquals(State.ACTIVE, d.state(), "a running exec is never idle");
+            s.signal(9);
+            s.waitFor(Duration.ofSeconds(30));
+            for (int i = 0; i < 300 && d.state() != State.IDLE; i++) {
+                Thread.sleep(50);
+                d = r.check(Duration.ofMillis(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
+            }
+            assertEquals(State.IDLE, d.state(), "idle once the exec is gone: " + d);
+            assertTrue(d.status().heartbeatSeq() >= 1);
+        } finally {
+            agent.close();
+        }
+    }
+}
