@@ -12,7 +12,14 @@ import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.store.ImageRecord;
 import io.msb.api.store.LayerRecord;
 import io.msb.api.store.SandboxStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -293,6 +301,9 @@ public final class OciImageService implements ImageService, AutoCloseable {
                 cache.delete(d);
             }
         }
+        if (!stillUsed.contains(rec.manifestDigest())) {
+            dropRootImage(imagesDir().resolve(rec.manifestDigest()));
+        }
     }
 
     @Override
@@ -304,7 +315,48 @@ public final class OciImageService implements ImageService, AutoCloseable {
                 freed += cache.delete(d);
             }
         }
+        if (Files.isDirectory(imagesDir())) {
+            try (Stream<Path> dirs = Files.list(imagesDir())) {
+                for (Path dir : dirs.toList()) {
+                    if (!used.contains(dir.getFileName().toString())) {
+                        freed += dropRootImage(dir);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + imagesDir(), e);
+            }
+        }
         return freed;
+    }
+
+    private Path imagesDir() {
+        return settings.home().resolve("cache").resolve("images");
+    }
+
+    /**
+     * Deletes the files a {@link RootfsBuilder} made for a manifest ({@code cache/images/<digest>/}) unless it holds
+     * that directory's {@code .lock} right now; the lock file stays, as in the blob cache.
+     */
+    private static long dropRootImage(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = ch.tryLock(); Stream<Path> files = Files.list(dir)) {
+            if (lock == null) {
+                return 0;
+            }
+            long freed = 0;
+            for (Path f : files.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().equals(".lock")).toList()) {
+                freed += Files.size(f);
+                Files.delete(f);
+            }
+            return freed;
+        } catch (OverlappingFileLockException e) {
+            return 0; // being built in this process
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the root image in " + dir, e);
+        }
     }
 
     private Set<String> referencedBlobs() {

@@ -1,0 +1,48 @@
+package io.msb.image.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.msb.api.PullPolicy;
+import io.msb.api.image.ImageInfo;
+import io.msb.api.image.PullEvent;
+import io.msb.rootfs.internal.ErofsImageBuilder;
+import io.msb.rootfs.internal.LocalRootfsBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** With a RootfsBuilder present a pull ends by building the root disk; rm and prune take it away again. */
+class MaterializeTest {
+    @Test
+    void pullBuildsTheRootDiskAndRemoveDropsIt(@TempDir Path dir, @TempDir Path home) throws Exception {
+        TestImages.Image image = TestImages.oneLayer("amd64", "materialize me");
+        try (RegistryFixture registry = RegistryFixture.start(dir, "");
+                ImageEnv env = new ImageEnv(home)) {
+            new RegistryPusher(registry.host()).push("m/img", "1", image);
+            LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
+            env.images.setRootfsBuilder(rootfs);
+            ImageEnv.Events events = new ImageEnv.Events();
+            ImageInfo info = env.images.pull(registry.host() + "/m/img:1", PullPolicy.IF_MISSING, events);
+
+            List<PullEvent> tail = events.all.subList(events.all.size() - 2, events.all.size());
+            assertEquals(new PullEvent.Materializing(info.manifestDigest()), tail.get(0));
+            assertInstanceOf(PullEvent.Complete.class, tail.get(1));
+            Path erofs = rootfs.imageFile(info.manifestDigest());
+            assertTrue(Files.size(erofs) > 0);
+
+            env.images.remove(info.reference());
+            assertFalse(Files.exists(erofs));
+
+            env.images.pull(registry.host() + "/m/img:1", PullPolicy.IF_MISSING, null);
+            assertTrue(Files.exists(erofs));
+            env.store.deleteImage(info.reference());
+            assertTrue(env.images.prune() > 0);
+            assertFalse(Files.exists(erofs));
+        }
+    }
+}
