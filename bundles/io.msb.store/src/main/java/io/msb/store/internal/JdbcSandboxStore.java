@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,9 +42,8 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     private static final LabelTable SANDBOX_LABELS = new LabelTable("sandbox_labels");
     private static final LabelTable VOLUME_LABELS = new LabelTable("volume_labels");
 
-    private static final String SELECT_SANDBOXES = "SELECT s.id, s.name, s.config_json, s.status, s.ephemeral, "
-            + "s.created_at, s.updated_at, l.label_key, l.label_value "
-            + "FROM sandboxes s LEFT JOIN sandbox_labels l ON l.owner_id = s.id ";
+    private static final String SELECT_SANDBOX_COLUMNS = "SELECT s.id, s.name, s.config_json, s.status, "
+            + "s.ephemeral, s.created_at, s.updated_at, l.label_key, l.label_value ";
     private static final String SELECT_RUNS = "SELECT r.id, s.name, r.pid, r.started_at, r.terminated_at, r.reason, "
             + "r.exit_code, r.term_signal FROM runs r JOIN sandboxes s ON s.id = r.sandbox_id WHERE s.name = ? ";
     private static final String SELECT_IMAGES = "SELECT i.reference, i.manifest_digest, m.config_digest, "
@@ -162,26 +162,46 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     public Optional<SandboxRecord> findSandbox(String name) {
         Check.present("name", name);
         return tx("findSandbox", null, c -> first(querySandboxes(c,
-                SELECT_SANDBOXES + "WHERE s.name = ? ORDER BY l.label_key", List.of(name))));
+                SELECT_SANDBOX_COLUMNS
+                + "FROM sandboxes s LEFT JOIN sandbox_labels l ON l.owner_id = s.id WHERE s.name = ? ORDER BY l.label_key", List.of(name))));
     }
 
     @Override
     public List<SandboxRecord> listSandboxes(LabelSelector selector) {
-        Map<String, String> required = selector == null ? Map.of() : selector.required();
-        // one EXISTS per required label keeps the join's label rows complete for the sandboxes that match
-        StringBuilder sql = new StringBuilder(SELECT_SANDBOXES).append("WHERE TRUE");
+        List<Map.Entry<String, String>> required = new ArrayList<>(
+                (selector == null ? LabelSelector.ALL : selector).required().entrySet());
+        // Drive the query from the label index with a key=value entry (the most selective kind), check the
+        // other entries per candidate with EXISTS; ordering by id rather than name keeps H2 from choosing a
+        // full scan of the name index instead.
+        required.sort(Map.Entry.comparingByValue(Comparator.comparing(String::isEmpty)));
+        StringBuilder sql = new StringBuilder(SELECT_SANDBOX_COLUMNS);
         List<Object> params = new ArrayList<>();
-        required.forEach((k, v) -> {
-            sql.append(" AND EXISTS (SELECT 1 FROM sandbox_labels f WHERE f.owner_id = s.id AND f.label_key = ?");
-            params.add(k);
-            if (!v.isEmpty()) {
-                sql.append(" AND f.label_value = ?");
-                params.add(v);
+        if (required.isEmpty()) {
+            sql.append("FROM sandboxes s ");
+        } else {
+            sql.append("FROM sandbox_labels f0 JOIN sandboxes s ON s.id = f0.owner_id ");
+        }
+        sql.append("LEFT JOIN sandbox_labels l ON l.owner_id = s.id WHERE TRUE");
+        for (int i = 0; i < required.size(); i++) {
+            String f = "f" + i;
+            if (i > 0) {
+                sql.append(" AND EXISTS (SELECT 1 FROM sandbox_labels ").append(f)
+                        .append(" WHERE ").append(f).append(".owner_id = s.id");
             }
-            sql.append(')');
-        });
-        sql.append(" ORDER BY s.name, l.label_key");
-        return tx("listSandboxes", null, c -> querySandboxes(c, sql.toString(), params));
+            sql.append(" AND ").append(f).append(".label_key = ?");
+            params.add(required.get(i).getKey());
+            if (!required.get(i).getValue().isEmpty()) {
+                sql.append(" AND ").append(f).append(".label_value = ?");
+                params.add(required.get(i).getValue());
+            }
+            if (i > 0) {
+                sql.append(')');
+            }
+        }
+        sql.append(" ORDER BY s.id, l.label_key");
+        List<SandboxRecord> found = tx("listSandboxes", null, c -> querySandboxes(c, sql.toString(), params));
+        found.sort(Comparator.comparing(SandboxRecord::name));
+        return found;
     }
 
     @Override
