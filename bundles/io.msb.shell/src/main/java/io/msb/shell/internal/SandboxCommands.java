@@ -2,9 +2,7 @@ package io.msb.shell.internal;
 
 import io.msb.api.LabelSelector;
 import io.msb.api.NotFoundException;
-import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxService;
-import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.framework.BundleContext;
@@ -12,7 +10,11 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
-/** The {@code msb:} commands of the Felix/Karaf console; each returns the text the console prints. */
+/**
+ * The {@code msb:} commands of the Felix/Karaf console. They print to {@code System.out}, which Gogo routes to
+ * the calling session, rather than returning text: Karaf's exec channel ({@code bin/client CMD}, {@code ssh …
+ * CMD}) does not print return values.
+ */
 @Component(service = SandboxCommands.class, property = {
     "osgi.command.scope=msb",
     "osgi.command.function=ls",
@@ -34,19 +36,19 @@ public final class SandboxCommands {
     }
 
     @Descriptor("lists sandboxes")
-    public String ls(
+    public void ls(
             @Descriptor("only sandboxes with these labels: key=value[,key2[=value2]…]")
             @Parameter(names = {"-l", "--label"}, absentValue = "") String labels) {
-        return SandboxTable.render(sandboxes.list(LabelSelector.parse(labels)));
+        System.out.println(SandboxTable.render(sandboxes.list(LabelSelector.parse(labels))));
     }
 
     @Descriptor("shows everything known about a sandbox")
-    public String inspect(@Descriptor("sandbox name") String name) {
-        return SandboxDetails.render(sandboxes.get(name).orElseThrow(() -> new NotFoundException("sandbox", name)));
+    public void inspect(@Descriptor("sandbox name") String name) {
+        System.out.println(SandboxDetails.render(sandboxes.get(name).orElseThrow(() -> new NotFoundException("sandbox", name))));
     }
 
     @Descriptor("removes sandboxes and their disks")
-    public String rm(
+    public void rm(
             @Descriptor("stop running sandboxes first") @Parameter(names = {"-f", "--force"}, presentValue = "true",
                     absentValue = "false") boolean force,
             @Descriptor("sandbox names") String... names) {
@@ -55,12 +57,12 @@ public final class SandboxCommands {
         }
         for (String name : names) {
             sandboxes.remove(name, force);
+            System.out.println(name);
         }
-        return String.join(System.lineSeparator(), List.of(names));
     }
 
     @Descriptor("prints the msb version")
-    public String version() {
-        return "msb " + version;
+    public void version() {
+        System.out.println("msb " + version);
     }
 }

@@ -42,6 +42,19 @@ class SandboxCommandsTest {
         record("db", "postgres:16", Map.of("team", "data", "tier", "prod"), 0);
     }
 
+    /** Runs a command and returns what it printed, as a console session would show it. */
+    private static String printed(Runnable command) {
+        java.io.PrintStream console = System.out;
+        var out = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            command.run();
+        } finally {
+            System.setOut(console);
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8).stripTrailing();
+    }
+
     @AfterEach
     void close() {
         vm.destroyForcibly();
@@ -60,7 +73,7 @@ class SandboxCommandsTest {
 
     @Test
     void lsPrintsATableAndFiltersByLabel() {
-        String all = commands.ls("");
+        String all = printed(() -> commands.ls(""));
         List<String> lines = all.lines().toList();
         assertEquals(3, lines.size(), all);
         assertTrue(lines.get(0).matches("NAME +STATUS +IMAGE +CPUS +MEMORY +UPTIME +PID"), lines.get(0));
@@ -68,15 +81,15 @@ class SandboxCommandsTest {
         assertTrue(all.contains(Long.toString(vm.pid())), all);
         assertTrue(all.contains("postgres:16"), all);
 
-        String data = commands.ls("team=data");
+        String data = printed(() -> commands.ls("team=data"));
         assertEquals(2, data.lines().count(), data);
         assertTrue(data.contains("db"), data);
-        assertEquals(1, commands.ls("tier=dev").lines().count());
+        assertEquals(1, printed(() -> commands.ls("tier=dev")).lines().count());
     }
 
     @Test
     void inspectShowsTheRecordAndRun() {
-        String text = commands.inspect("web");
+        String text = printed(() -> commands.inspect("web"));
         assertTrue(text.contains("name: web"), text);
         assertTrue(text.contains("status: RUNNING"), text);
         assertTrue(text.contains("rootfs: docker.io/library/nginx:latest"), text);
@@ -88,7 +101,7 @@ class SandboxCommandsTest {
 
     @Test
     void rmRemovesStoppedSandboxesAndRefusesRunningOnesUnlessForced() throws Exception {
-        assertEquals("db", commands.rm(false, "db"));
+        assertEquals("db", printed(() -> commands.rm(false, "db")));
         assertTrue(store.findSandbox("db").isEmpty());
         assertThrows(StillRunningException.class, () -> commands.rm(false, "web"));
         commands.rm(true, "web");
@@ -99,6 +112,6 @@ class SandboxCommandsTest {
 
     @Test
     void versionNamesTheBundleVersion() {
-        assertEquals("msb 0.1.0.TEST", commands.version());
+        assertEquals("msb 0.1.0.TEST", printed(commands::version));
     }
 }
