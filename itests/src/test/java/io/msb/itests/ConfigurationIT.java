@@ -22,7 +22,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
@@ -53,6 +52,8 @@ public class ConfigurationIT {
     public void restoreHomes() {
         Osgi.configure(configAdmin, MsbPlatform.STORE_PID, Map.of("home", home().toString(), "maxConnections", 8));
         Osgi.configure(configAdmin, MsbPlatform.RUNTIME_PID, Map.of("home", home().toString()));
+        // SCR publishes the configuration in the service properties: wait until both show the restored one.
+        Osgi.service(context, SandboxStore.class, "(&" + homeFilter("home", home()) + "(maxConnections=8))");
         Osgi.service(context, SandboxService.class, homeFilter(home()));
     }
 
@@ -96,16 +97,15 @@ public class ConfigurationIT {
 
     @Test
     public void invalidStoreConfigurationFailsNamingTheField() throws Exception {
-        Osgi.service(context, SandboxStore.class);
-        long before = serviceId();
-
         Osgi.configure(configAdmin, MsbPlatform.STORE_PID, Map.of("maxConnections", 0));
 
-        // SCR re-registers the (delayed) component; activating it must fail with a message naming the field.
+        // SCR re-registers the (delayed) component with the new properties; activating it must fail with a
+        // message naming the field.
         AtomicReference<ServiceReference<SandboxStore>> ref = new AtomicReference<>();
-        Osgi.eventually("SandboxStore re-registered", () -> {
-            ref.set(context.getServiceReference(SandboxStore.class));
-            return ref.get() != null && (Long) ref.get().getProperty(Constants.SERVICE_ID) != before;
+        Osgi.eventually("SandboxStore re-registered with maxConnections=0", () -> {
+            ref.set(context.getServiceReferences(SandboxStore.class, "(maxConnections=0)").stream()
+                    .findFirst().orElse(null));
+            return ref.get() != null;
         });
         assertNull("a store with maxConnections=0 must not activate", context.getService(ref.get()));
         ServiceComponentRuntime scr = Osgi.service(context, ServiceComponentRuntime.class);
@@ -124,13 +124,12 @@ public class ConfigurationIT {
                 .get("maxConnections")).intValue());
     }
 
-    private long serviceId() {
-        ServiceReference<SandboxStore> ref = context.getServiceReference(SandboxStore.class);
-        return ref == null ? -1 : (Long) ref.getProperty(Constants.SERVICE_ID);
+    private static String homeFilter(Path home) {
+        return homeFilter("msb.home", home);
     }
 
-    private static String homeFilter(Path home) {
-        return "(msb.home=" + Osgi.escape(home.toString()) + ")";
+    private static String homeFilter(String property, Path home) {
+        return "(" + property + "=" + Osgi.escape(home.toString()) + ")";
     }
 
     private static boolean hasFiles(Path dir) throws Exception {

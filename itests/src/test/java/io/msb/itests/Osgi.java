@@ -15,13 +15,10 @@ import java.util.concurrent.Callable;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.Filter;
-import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * Waiting for the dynamic parts of the framework. Waits are bounded so that a broken wiring fails with a
@@ -35,31 +32,30 @@ final class Osgi {
     }
 
     /**
-     * The service of that type (and filter, if not null), waiting for it to appear. The test bundle keeps
-     * using it until it stops, as a real client would: releasing it at once would let SCR dispose a delayed
-     * component while the test still calls it.
+     * The service of that type (and filter, if not null), waiting for it to appear. It polls rather than
+     * tracks: a service event can be delivered while its component is still activating, when getting the
+     * service yields null and a tracker would drop it for good. The test bundle keeps using the service
+     * until it stops, as a real client would: releasing it at once would let SCR dispose a delayed component
+     * while the test still calls it.
      */
     static <T> T service(BundleContext context, Class<T> type, String filter) {
-        String ldap = filter == null ? "(objectClass=" + type.getName() + ")"
-                : "(&(objectClass=" + type.getName() + ")" + filter + ")";
-        ServiceTracker<T, T> tracker = new ServiceTracker<>(context, filter(ldap), null);
-        tracker.open();
-        try {
-            if (tracker.waitForService(WAIT.toMillis()) == null) {
-                fail("no " + type.getSimpleName() + " service matching " + ldap + " appeared; registered: "
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            try {
+                for (ServiceReference<T> ref : context.getServiceReferences(type, filter)) {
+                    T service = context.getService(ref);
+                    if (service != null) {
+                        return service;
+                    }
+                }
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalArgumentException("bad filter " + filter, e);
+            }
+            if (System.nanoTime() > deadline) {
+                fail("no usable " + type.getSimpleName() + " service matching " + filter + " appeared; registered: "
                         + describe(context, type));
             }
-            ServiceReference<T> ref = tracker.getServiceReference();
-            T service = ref == null ? null : context.getService(ref);
-            if (service == null) {
-                fail(type.getSimpleName() + " matching " + ldap + " went away while the test was getting it");
-            }
-            return service;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for " + ldap, e);
-        } finally {
-            tracker.close();
+            sleep();
         }
     }
 
@@ -176,14 +172,6 @@ final class Osgi {
             sb.append(c);
         }
         return sb.toString();
-    }
-
-    static Filter filter(String ldap) {
-        try {
-            return FrameworkUtil.createFilter(ldap);
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException("bad filter " + ldap, e);
-        }
     }
 
     private static void sleep() {

@@ -172,6 +172,21 @@ public class PlatformWiringIT {
     }
 
     @Test
+    public void msbInspectAndRmWorkInAGogoSession() throws Exception {
+        SandboxStore store = Osgi.service(context, SandboxStore.class);
+        store.insertSandbox(Records.stopped("wiring-rm", "busybox:1.36", Map.of()));
+        try {
+            String inspect = Gogo.run(context, "msb:inspect wiring-rm");
+            assertTrue("msb:inspect printed " + inspect, inspect.contains("busybox:1.36"));
+
+            Gogo.run(context, "msb:rm wiring-rm");
+            assertTrue("msb:rm left the record behind", store.findSandbox("wiring-rm").isEmpty());
+        } finally {
+            store.deleteSandbox("wiring-rm");
+        }
+    }
+
+    @Test
     public void storeAndRuntimeHaveMetatype() {
         MetaTypeService metatype = Osgi.service(context, MetaTypeService.class);
         assertAttributes(metatype, "io.msb.store", MsbPlatform.STORE_PID, "home", "maxConnections");
