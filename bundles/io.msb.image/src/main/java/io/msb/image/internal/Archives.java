@@ -32,6 +32,7 @@ final class Archives {
 
     private static final long MAX_ENTRY = 64L << 30;
     private static final int MAX_JSON = 8 << 20;
+    private static final int MAX_ENTRIES = 10_000;
     private final BlobCache cache;
     private final Manifests.Platform platform;
 
@@ -45,9 +46,13 @@ final class Archives {
         Map<String, Long> sizes = new HashMap<>();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
             Tar.Reader tar = new Tar.Reader(in);
+            int count = 0;
             for (Tar.Entry e; (e = tar.next()) != null; ) {
                 if (!e.isFile()) {
                     continue;
+                }
+                if (++count > MAX_ENTRIES) {
+                    throw new MsbException("archive has more than " + MAX_ENTRIES + " files");
                 }
                 String name = e.name().startsWith("./") ? e.name().substring(2) : e.name();
                 if (e.size() > MAX_ENTRY) {

@@ -141,7 +141,11 @@ final class BlobCache implements AutoCloseable {
             try {
                 have = transfer(source, partial, md, have, size, progress);
             } catch (IOException e) {
-                Thread.interrupted(); // clear a watchdog interrupt before sleeping
+                if (e instanceof Stalled) {
+                    Thread.interrupted(); // the watchdog's interrupt, not a cancellation
+                } else if (Thread.currentThread().isInterrupted()) {
+                    throw new MsbException("download of blob " + digest + " was cancelled", e);
+                }
                 if (attempt >= retries) {
                     throw new MsbException("downloading blob " + digest + " failed after " + (attempt + 1)
                             + " attempts: " + e.getMessage(), e);
@@ -226,11 +230,20 @@ final class BlobCache implements AutoCloseable {
             Files.deleteIfExists(partial);
             throw e;
         } catch (IOException e) {
-            throw stalled[0] ? new IOException("no data for 60 s", e) : e;
+            throw stalled[0] ? new Stalled(e) : e;
         } catch (Exception e) {
             throw new IOException(e);
         } finally {
             guard.cancel(false);
+        }
+    }
+
+    /** A download that received nothing for too long and was interrupted by the watchdog. */
+    private static final class Stalled extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Stalled(IOException cause) {
+            super("no data for " + TimeUnit.NANOSECONDS.toSeconds(STALL_NANOS) + " s", cause);
         }
     }
 

@@ -215,6 +215,10 @@ final class RegistryClient {
         }
         String challenge = r.response().headers().firstValue("WWW-Authenticate").orElse("");
         r.close();
+        if (challenge.isBlank()) {
+            throw new MsbException("registry " + registry + " answered HTTP 401 for " + path
+                    + " without a WWW-Authenticate challenge");
+        }
         auth = authorize(registry, base, challenge, scope);
         r = send(base, base.resolve(path), headers, auth);
         if (r.status() == 401 || r.status() == 403) {
