@@ -22,7 +22,7 @@ public class RootfsBench {
                 Files.size(work.resolve("tree.tar")) / 1e6, cpus);
 
         Path out = work.resolve("out.erofs");
-        double[] t = time(() -> new ErofsImageBuilder(1, ErofsImageBuilder.DEFAULT_TAIL_BUDGET)
+        double[] t = time(() -> phases = new ErofsImageBuilder(1, ErofsImageBuilder.DEFAULT_TAIL_BUDGET)
                 .build(List.of(new Layer(work.resolve("tree.tar"), null)), out, new byte[16]));
         report("EROFS writer, 1 uncompressed tar layer", t, treeBytes);
         System.out.printf("  image %.1f MB apparent, %.1f MB on disk%n", Files.size(out) / 1e6, du(out) / 1e6);
@@ -41,7 +41,7 @@ public class RootfsBench {
             }
             System.out.printf("3 layers .%s: %.1f MB compressed%n", ext, compressed / 1e6);
             for (int threads : new int[] {1, cpus}) {
-                t = time(() -> new ErofsImageBuilder(threads, ErofsImageBuilder.DEFAULT_TAIL_BUDGET).build(layers, out, new byte[16]));
+                t = time(() -> phases = new ErofsImageBuilder(threads, ErofsImageBuilder.DEFAULT_TAIL_BUDGET).build(layers, out, new byte[16]));
                 report("cold materialize, 3 ." + ext + " layers, " + threads + " thread(s)", t, treeBytes);
             }
             System.out.printf("  image %.1f MB on disk (uncompressed tree %.1f MB)%n", du(out) / 1e6, treeBytes / 1e6);
@@ -67,14 +67,24 @@ public class RootfsBench {
         void run() throws Exception;
     }
 
+    static double lastCpu;
+    static ErofsImageBuilder.Result phases;
+
+    /** Wall-clock seconds of each run; lastCpu gets the median CPU seconds this JVM (not children) used. */
     static double[] time(Task task) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double[] r = new double[RUNS];
+        double[] cpu = new double[RUNS];
         for (int i = 0; i < RUNS; i++) {
             exec("sync");
+            long c = os.getProcessCpuTime();
             long s = System.nanoTime();
             task.run();
             r[i] = (System.nanoTime() - s) / 1e9;
+            cpu[i] = (os.getProcessCpuTime() - c) / 1e9;
         }
+        Arrays.sort(cpu);
+        lastCpu = cpu[RUNS / 2];
         return r;
     }
 
@@ -82,8 +92,13 @@ public class RootfsBench {
         double first = t[0];
         double[] s = t.clone();
         Arrays.sort(s);
-        System.out.printf("%s: first %.3f s, median %.3f s, best %.3f s -> %.0f MB/s (median)%n", what, first,
-                s[s.length / 2], s[0], bytes / 1e6 / s[s.length / 2]);
+        System.out.printf("%s: first %.3f s, median %.3f s, best %.3f s -> %.0f MB/s (median), %.0f MB/s (best); JVM CPU %.2f s (median)%n",
+                what, first, s[s.length / 2], s[0], bytes / 1e6 / s[s.length / 2], bytes / 1e6 / s[0], lastCpu);
+        if (phases != null) {
+            System.out.printf("  last run: layers %.3f s, metadata %.3f s, fsync %.3f s%n", phases.layersNanos() / 1e9,
+                    phases.metadataNanos() / 1e9, phases.syncNanos() / 1e9);
+            phases = null;
+        }
     }
 
     static long du(Path p) throws Exception {

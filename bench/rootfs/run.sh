@@ -13,6 +13,8 @@ work=${BENCH_WORK:-/var/tmp/msb-bench-rootfs}
 mkdir -p "$work"
 if [ ! -f "$work/layer3.tar.zst" ]; then
   rm -rf "$work/tree" && cp -a "$tree" "$work/tree"
+  # drop apt's package lists and download cache, as published Debian images do
+  rm -rf "$work/tree/var/lib/apt/lists/"* "$work/tree/var/cache/apt/"*.bin "$work/tree/var/cache/apt/archives/"*.deb
   (cd "$work/tree" && tar --numeric-owner --xattrs -cf "$work/tree.tar" .)
   # three layers of similar size: the base system, usr/lib, usr/share
   (cd "$work/tree" && tar --numeric-owner --xattrs --exclude=./usr/lib --exclude=./usr/share -cf "$work/layer1.tar" .)

@@ -58,9 +58,10 @@ public record Layer(Path blob, String mediaType) {
         }
         InputStream raw = new BufferedInputStream(Files.newInputStream(blob), BUFFER);
         try {
+            String name = blob.getFileName().toString();
             return switch (compression()) {
-                case GZIP -> new BufferedInputStream(new GZIPInputStream(raw, BUFFER), BUFFER);
-                case ZSTD -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(raw), BUFFER);
+                case GZIP -> new ReadAhead(new GZIPInputStream(raw, BUFFER), name);
+                case ZSTD -> new ReadAhead(new ZstdInputStreamNoFinalizer(raw), name);
                 case NONE -> raw;
             };
         } catch (IOException | RuntimeException e) {

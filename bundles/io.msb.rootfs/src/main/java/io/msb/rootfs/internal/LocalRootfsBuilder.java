@@ -97,7 +97,7 @@ public final class LocalRootfsBuilder implements RootfsBuilder {
         }
     }
 
-    // the same image always gets the same volume UUID, so rebuilt images are byte-identical
+    // the same image always gets the same volume UUID
     private static byte[] uuid(String digest) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(digest.getBytes(StandardCharsets.US_ASCII));

@@ -196,6 +196,23 @@ class ErofsImageBuilderTest {
     }
 
     @Test
+    void truncatedLayersFailCleanly() throws Exception {
+        for (LayerTar.Codec codec : new LayerTar.Codec[] {LayerTar.Codec.GZIP, LayerTar.Codec.ZSTD}) {
+            Path p = tmp.resolve("whole." + codec);
+            try (LayerTar t = new LayerTar(p, codec)) {
+                t.file("big", bytes(9, 2_000_000), 0644, 0, 0, T0, Map.of());
+            }
+            byte[] all = Files.readAllBytes(p);
+            Path cut = Files.write(tmp.resolve("cut." + codec), java.util.Arrays.copyOf(all, all.length / 2));
+            Path out = tmp.resolve("o-" + codec + "/root.erofs");
+            MsbException e = assertThrows(MsbException.class,
+                    () -> new ErofsImageBuilder().build(List.of(new Layer(cut, null)), out, new byte[16]));
+            assertTrue(e.getMessage().startsWith("reading layer cut." + codec + " failed"), e.getMessage());
+            assertEquals(List.of(), List.of(out.getParent().toFile().list()), "the failed build leaves nothing");
+        }
+    }
+
+    @Test
     void danglingHardLinkIsRefused() throws Exception {
         Path p = tmp.resolve("bad.tar.gz");
         try (LayerTar t = new LayerTar(p, LayerTar.Codec.GZIP)) {
