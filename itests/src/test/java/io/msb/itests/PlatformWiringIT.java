@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import javax.inject.Inject;
 import org.junit.Test;
@@ -54,20 +55,24 @@ public class PlatformWiringIT {
 
     @Test
     public void everyMsbBundleIsActive() {
+        Map<String, Bundle> installed = new TreeMap<>();
+        for (Bundle b : context.getBundles()) {
+            if (b.getLocation().startsWith("mvn:io.msb/")) {
+                installed.put(b.getSymbolicName(), b);
+            }
+        }
         List<String> problems = new ArrayList<>();
         for (String name : MsbPlatform.CORE_BUNDLES) {
-            Bundle b = Osgi.bundle(context, name);
-            if (b.getState() != Bundle.ACTIVE) {
-                problems.add(name + " " + Osgi.whyNotActive(b));
+            if (!installed.containsKey(name)) {
+                problems.add(name + " missing (installed msb bundles: " + installed.keySet() + ")");
             }
         }
         // The image, rootfs and VMM bundles are provisioned too: whatever is installed must also start.
-        for (Bundle b : context.getBundles()) {
-            String name = b.getSymbolicName();
-            if (name.startsWith("io.msb.") && !MsbPlatform.CORE_BUNDLES.contains(name) && b.getState() != Bundle.ACTIVE) {
+        installed.forEach((name, b) -> {
+            if (b.getState() != Bundle.ACTIVE) {
                 problems.add(name + " " + Osgi.whyNotActive(b));
             }
-        }
+        });
         assertTrue("msb bundles not active: " + problems, problems.isEmpty());
     }
 
@@ -115,14 +120,10 @@ public class PlatformWiringIT {
             store.deleteSandbox("wiring-core");
         }
 
-        SandboxBackend local = Osgi.service(context, SandboxBackend.class);
-        ServiceReference<?>[] backends = context.getServiceReferences(SandboxBackend.class.getName(), null);
-        List<String> names = new ArrayList<>();
-        for (ServiceReference<?> ref : backends) {
-            names.add(((SandboxBackend) context.getService(ref)).name());
-            context.ungetService(ref);
-        }
-        assertTrue("a backend named local, got " + names + " (" + local.name() + ")", names.contains("local"));
+        Osgi.service(context, SandboxBackend.class);
+        List<String> backends = context.getServiceReferences(SandboxBackend.class, null).stream()
+                .map(ref -> context.getService(ref).name()).toList();
+        assertTrue("a SandboxBackend named local, got " + backends, backends.contains("local"));
     }
 
     @Test
