@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #define BOOTSTRAP_PATH "/msb/bootstrap.cbor"
-#define MODULES_PATH "/msb/modules.list"
+#define BOOTSTRAP_ARG "msb.bootstrap="
+#define MODULES_DIR "/lib/modules/"
+#define MODULES_LIST "/lib/modules/load.list"
 #define MAX_BOOTSTRAP (1024 * 1024)
 #define EROFS_MAGIC 0xE0F5E1E2u
 #define EXT4_MAGIC 0xEF53u
@@ -37,18 +39,21 @@ static int mount_at(const char *src, const char *dst, const char *type, unsigned
     return 0;
 }
 
-/* finit_module for each path listed (one per line, '#' comments), in order: dependencies first. */
+/* finit_module for each file listed in load.list (names relative to /lib/modules, '#' comments),
+ * in order: the initramfs builder puts dependencies first. */
 static void load_modules(void)
 {
-    FILE *f = fopen(MODULES_PATH, "re");
+    FILE *f = fopen(MODULES_LIST, "re");
     if (!f)
         return;
     char line[512];
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = 0;
-        if (!line[0] || line[0] == '#')
+        if (!line[0] || line[0] == '#' || strstr(line, ".."))
             continue;
-        int fd = open(line, O_RDONLY | O_CLOEXEC);
+        char path[600];
+        snprintf(path, sizeof path, "%s%s", line[0] == '/' ? "" : MODULES_DIR, line);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             warn("open module", line);
             continue;
@@ -62,21 +67,69 @@ static void load_modules(void)
 
 static struct cbor_doc bootstrap;
 
-static const struct cv *load_bootstrap(void)
+/* Base64 (standard or URL-safe alphabet, padding optional) into out; -1 on a bad character. */
+static int base64_decode(const char *s, size_t n, struct buf *out)
 {
-    int fd = open(BOOTSTRAP_PATH, O_RDONLY | O_CLOEXEC);
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n && s[i] != '='; i++) {
+        char c = s[i];
+        int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
+              : c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : -1;
+        if (v < 0)
+            return -1;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            uint8_t byte = (uint8_t)(acc >> bits);
+            buf_put(out, &byte, 1);
+        }
+    }
+    return 0;
+}
+
+/* The per-sandbox bootstrap rides on the kernel command line (the initramfs is shared and
+ * cached): msb.bootstrap=<base64 CBOR>. A file in the initramfs is the fallback. */
+static int bootstrap_bytes(struct buf *b, const char **source)
+{
+    char cmdline[4096];
+    int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, cmdline, sizeof cmdline - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n > 0) {
+        cmdline[n] = 0;
+        for (char *tok = strtok(cmdline, " \n"); tok; tok = strtok(NULL, " \n"))
+            if (!strncmp(tok, BOOTSTRAP_ARG, strlen(BOOTSTRAP_ARG))) {
+                *source = "kernel command line";
+                const char *v = tok + strlen(BOOTSTRAP_ARG);
+                return base64_decode(v, strlen(v), b);
+            }
+    }
+    *source = BOOTSTRAP_PATH;
+    fd = open(BOOTSTRAP_PATH, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return NULL;
-    struct buf b = {0};
+        return 1;
     uint8_t chunk[4096];
     ssize_t r;
-    while ((r = read(fd, chunk, sizeof chunk)) > 0 && b.len <= MAX_BOOTSTRAP)
-        buf_put(&b, chunk, (size_t)r);
+    while ((r = read(fd, chunk, sizeof chunk)) > 0 && b->len <= MAX_BOOTSTRAP)
+        buf_put(b, chunk, (size_t)r);
     close(fd);
-    char err[200];
-    if (b.len > MAX_BOOTSTRAP || cbor_decode(b.p, b.len, &bootstrap, err, sizeof err) ||
-        bootstrap.root->type != CV_MAP) {
-        fprintf(stderr, "agentd: ignoring %s: %s\n", BOOTSTRAP_PATH, b.len > MAX_BOOTSTRAP ? "larger than 1 MiB" : err);
+    return b->len > MAX_BOOTSTRAP ? -1 : 0;
+}
+
+static const struct cv *load_bootstrap(void)
+{
+    struct buf b = {0};
+    const char *source;
+    char err[200] = "not valid base64 or larger than 1 MiB";
+    int rc = bootstrap_bytes(&b, &source);
+    if (rc > 0)
+        return NULL;
+    if (rc < 0 || cbor_decode(b.p, b.len, &bootstrap, err, sizeof err) || bootstrap.root->type != CV_MAP) {
+        fprintf(stderr, "agentd: ignoring bootstrap from %s: %s\n", source, bootstrap.root ? "not a CBOR map" : err);
+        cbor_free(&bootstrap);
         buf_free(&b);
         return NULL;
     }
