@@ -94,7 +94,8 @@ public final class MsbPlatform {
     }
 
     private static Option configuration(Path home) {
-        return composite(homeOf(STORE_PID, home), homeOf(RUNTIME_PID, home));
+        return composite(homeOf(STORE_PID, home), homeOf(RUNTIME_PID, home), homeOf("io.msb.image", home),
+                homeOf("io.msb.rootfs", home), homeOf("io.msb.vmm.qemu", home));
     }
 
     /** A small bundle that sets {@code home} of {@code pid} through ConfigAdmin as soon as ConfigAdmin starts. */
