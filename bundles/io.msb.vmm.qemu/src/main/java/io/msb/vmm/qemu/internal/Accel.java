@@ -2,7 +2,6 @@ package io.msb.vmm.qemu.internal;
 
 import java.util.Locale;
 
-import io.msb.api.InvalidConfigException;
 
 /** How QEMU executes guest code: probed ({@code auto}), or forced by configuration. */
 public enum Accel {
@@ -14,7 +13,7 @@ public enum Accel {
             case "auto" -> AUTO;
             case "kvm" -> KVM;
             case "tcg" -> TCG;
-            default -> throw new InvalidConfigException(field, "must be auto, kvm or tcg, not '" + value + "'");
+            default -> throw QemuCommand.invalid(field, "must be auto, kvm or tcg, not '" + value + "'");
         };
     }
 

@@ -60,6 +60,7 @@ final class Initramfs {
             if (!Files.isRegularFile(target)) {
                 Path tmp = Files.createTempFile(cacheDir, ".initramfs", ".tmp");
                 Files.write(tmp, bytes);
+                tmp.toFile().setReadable(true, false); // QEMU may run as another user
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
             return target;

@@ -35,7 +35,8 @@ final class KernelModules {
 
     private KernelModules(Path dir) throws IOException {
         this.dir = dir;
-        try (Stream<Path> walk = Files.walk(dir.resolve("kernel"))) {
+        // Followed links: a modules tree may be assembled from links to another.
+        try (Stream<Path> walk = Files.walk(dir.resolve("kernel"), java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             walk.filter(p -> moduleName(p) != null).forEach(p -> files.put(moduleName(p), p));
         }
         Path builtinList = dir.resolve("modules.builtin");

@@ -22,6 +22,8 @@ final class QemuCommand {
     static final List<String> BASE_KERNEL_ARGS = List.of("console=ttyS0", "reboot=k", "panic=-1", "quiet",
             "8250.nr_uarts=1", "i8042.noaux", "i8042.nomux", "i8042.nopnp", "i8042.dumbkbd");
     static final int MAX_CMDLINE = 2047;
+    /** Room kept for the arguments the backend adds per host, e.g. the TSC frequency under TCG. */
+    static final int HOST_ARGS_RESERVE = 64;
     /** sun_path holds 108 bytes including the terminating NUL. */
     static final int MAX_SOCKET_PATH = 107;
     static final int MAX_CPUS = 255;
@@ -46,46 +48,46 @@ final class QemuCommand {
     /** Checks everything QEMU and the kernel would otherwise reject less clearly. */
     static void validate(VmSpec spec) {
         if (spec.sandboxName() == null || spec.sandboxName().isBlank()) {
-            throw new InvalidConfigException("sandboxName", "must not be empty");
+            throw invalid("sandboxName", "must not be empty");
         }
         if (spec.sandboxName().getBytes(StandardCharsets.UTF_8).length > 128) {
-            throw new InvalidConfigException("sandboxName", "is longer than 128 bytes");
+            throw invalid("sandboxName", "is longer than 128 bytes");
         }
         if (spec.stateDir() == null || !spec.stateDir().isAbsolute()) {
-            throw new InvalidConfigException("stateDir", "must be an absolute path");
+            throw invalid("stateDir", "must be an absolute path");
         }
         if (spec.cpus() < 1 || spec.cpus() > MAX_CPUS) {
-            throw new InvalidConfigException("cpus", "must be between 1 and " + MAX_CPUS + ", is " + spec.cpus());
+            throw invalid("cpus", "must be between 1 and " + MAX_CPUS + ", is " + spec.cpus());
         }
         if (spec.memoryMib() < MIN_MEMORY_MIB || spec.memoryMib() > MAX_MEMORY_MIB) {
-            throw new InvalidConfigException("memoryMib", "must be between " + MIN_MEMORY_MIB + " and "
+            throw invalid("memoryMib", "must be between " + MIN_MEMORY_MIB + " and "
                     + MAX_MEMORY_MIB + ", is " + spec.memoryMib());
         }
         for (int i = 0; i < spec.kernelArgs().size(); i++) {
             String a = spec.kernelArgs().get(i);
             if (a == null || !KERNEL_ARG.matcher(a).matches()) {
-                throw new InvalidConfigException("kernelArgs[" + i + "]",
+                throw invalid("kernelArgs[" + i + "]",
                         "must be non-empty printable ASCII without spaces");
             }
         }
-        if (cmdline(spec).length() > MAX_CMDLINE) {
-            throw new InvalidConfigException("kernelArgs", "make a kernel command line longer than "
+        if (cmdline(spec, List.of()).length() + HOST_ARGS_RESERVE > MAX_CMDLINE) {
+            throw invalid("kernelArgs", "make a kernel command line longer than "
                     + MAX_CMDLINE + " bytes");
         }
         for (int i = 0; i < spec.disks().size(); i++) {
             VmSpec.Disk d = spec.disks().get(i);
             if (!DISK_FORMATS.contains(d.format())) {
-                throw new InvalidConfigException("disks[" + i + "].format", "must be raw or qcow2, is '"
+                throw invalid("disks[" + i + "].format", "must be raw or qcow2, is '"
                         + d.format() + "'");
             }
             if (!java.nio.file.Files.isRegularFile(d.path())) {
-                throw new InvalidConfigException("disks[" + i + "].path", "is not a regular file: " + d.path());
+                throw invalid("disks[" + i + "].path", "is not a regular file: " + d.path());
             }
         }
         Paths p = Paths.of(spec.stateDir());
         for (Path sock : List.of(p.vmSocket(), p.qmpSocket())) {
             if (sock.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-                throw new InvalidConfigException("stateDir", "is too long for a UNIX socket path (" + sock
+                throw invalid("stateDir", "is too long for a UNIX socket path (" + sock
                         + " exceeds " + MAX_SOCKET_PATH + " bytes)");
             }
         }
@@ -94,13 +96,18 @@ final class QemuCommand {
         }
     }
 
-    static String cmdline(VmSpec spec) {
+    static String cmdline(VmSpec spec, List<String> hostArgs) {
         List<String> args = new ArrayList<>(BASE_KERNEL_ARGS);
+        args.addAll(hostArgs);
         args.addAll(spec.kernelArgs());
         return String.join(" ", args);
     }
 
-    static List<String> build(String qemu, VmSpec spec, Path kernel, Path initramfs, Accel accel) {
+    /**
+     * @param hostArgs kernel arguments that describe this host to the guest (see {@link HostTsc})
+     */
+    static List<String> build(String qemu, VmSpec spec, Path kernel, Path initramfs, Accel accel,
+            List<String> hostArgs) {
         Paths p = Paths.of(spec.stateDir());
         List<String> a = new ArrayList<>(List.of(qemu,
                 "-name", opt(spec.sandboxName()),
@@ -111,7 +118,7 @@ final class QemuCommand {
                 "-smp", Integer.toString(spec.cpus()),
                 "-m", spec.memoryMib() + "M"));
         a.addAll(accel.qemuArgs());
-        a.addAll(List.of("-kernel", kernel.toString(), "-append", cmdline(spec)));
+        a.addAll(List.of("-kernel", kernel.toString(), "-append", cmdline(spec, hostArgs)));
         if (initramfs != null) {
             a.addAll(List.of("-initrd", initramfs.toString()));
         }
@@ -145,14 +152,19 @@ final class QemuCommand {
         }
         String path = params.get("path");
         if (path == null || !Path.of(path).isAbsolute()) {
-            throw new InvalidConfigException("network.parameters.path", "must be an absolute UNIX socket path");
+            throw invalid("network.parameters.path", "must be an absolute UNIX socket path");
         }
         String mac = params.getOrDefault("mac", "");
         if (!mac.isEmpty() && !MAC.matcher(mac).matches()) {
-            throw new InvalidConfigException("network.parameters.mac", "must look like 02:00:00:00:00:01");
+            throw invalid("network.parameters.mac", "must look like 02:00:00:00:00:01");
         }
         return List.of("-netdev", "stream,id=net0,server=off,addr.type=unix,addr.path=" + opt(path),
                 "-device", "virtio-net-device,netdev=net0" + (mac.isEmpty() ? "" : ",mac=" + mac));
+    }
+
+    /** The platform's wording: the message names the field, then the rule it broke. */
+    static InvalidConfigException invalid(String field, String rule) {
+        return new InvalidConfigException(field, field + " " + rule);
     }
 
     /** QEMU splits option values at commas; a doubled comma is a literal one. */

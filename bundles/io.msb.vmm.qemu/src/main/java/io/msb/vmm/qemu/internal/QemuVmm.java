@@ -25,7 +25,7 @@ import io.msb.api.spi.VmmBackend;
 public final class QemuVmm implements VmmBackend {
     private static final System.Logger LOG = System.getLogger(QemuVmm.class.getName());
     static final String AGENTD_RESOURCE = "io/msb/agentd/agentd";
-    private static final long SOCKET_WAIT_MILLIS = 30_000;
+    private static final long STARTUP_MILLIS = 60_000;
     private static final int LOG_TAIL_LINES = 30;
 
     /**
@@ -60,7 +60,7 @@ public final class QemuVmm implements VmmBackend {
     public record Settings(String qemu, Path home, Path kernel, Path kernelModules, Accel accel, Path agentd) {
         public Settings {
             if (qemu == null || qemu.isBlank()) {
-                throw new io.msb.api.InvalidConfigException("qemu", "must name the QEMU binary");
+                throw QemuCommand.invalid("qemu", "must name the QEMU binary");
             }
         }
 
@@ -156,7 +156,9 @@ public final class QemuVmm implements VmmBackend {
         try {
             Path kernelPath = spec.kernel() != null ? spec.kernel() : kernelImage();
             Path initrd = spec.initramfs() != null ? spec.initramfs() : initramfs(agentd());
-            argv = QemuCommand.build(settings.qemu(), spec, kernelPath, initrd, accel());
+            Accel accel = accel();
+            argv = QemuCommand.build(settings.qemu(), spec, kernelPath, initrd, accel,
+                    accel == Accel.TCG ? HostTsc.kernelArgs() : List.of());
             Files.createDirectories(paths.kernelLog().getParent());
             Optional<VmState> previous = VmState.read(paths.stateFile());
             if (previous.isPresent() && ProcStat.isAlive(previous.get().pid(), previous.get().startTime())) {
@@ -197,7 +199,7 @@ public final class QemuVmm implements VmmBackend {
             long startTime = ProcStat.read(pid).map(ProcStat::startTime)
                     .orElseThrow(() -> new IOException("QEMU exited at once"));
             handle = new QemuVmHandle(pid, startTime, proc, paths);
-            awaitSockets(proc, paths);
+            awaitRunning(proc, paths);
             new VmState(spec.sandboxName(), pid, startTime, spec.detached()).write(paths.stateFile());
             return handle;
         } catch (IOException | RuntimeException e) {
@@ -226,22 +228,51 @@ public final class QemuVmm implements VmmBackend {
         }
     }
 
-    /** QEMU creates its listening sockets before the guest runs; their presence means QEMU is up. */
-    private static void awaitSockets(Process proc, QemuCommand.Paths paths) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SOCKET_WAIT_MILLIS);
+    /**
+     * Waits until QEMU's monitor reports a running machine. The listening sockets appear early, before the
+     * kernel is even loaded; only the monitor's answer proves that QEMU got through its startup.
+     */
+    private static void awaitRunning(Process proc, QemuCommand.Paths paths) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STARTUP_MILLIS);
         while (!(Files.exists(paths.vmSocket()) && Files.exists(paths.qmpSocket()))) {
             if (!proc.isAlive()) {
                 throw new IOException("QEMU exited with status " + proc.exitValue() + " during startup");
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("QEMU did not create its sockets within " + SOCKET_WAIT_MILLIS + " ms");
+                throw new IOException("QEMU did not create its sockets within " + STARTUP_MILLIS + " ms");
             }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for QEMU");
+            sleep(5);
+        }
+        String status;
+        try (Qmp qmp = Qmp.connect(paths.qmpSocket(), deadline)) {
+            status = qmp.handshakeAndStatus();
+        } catch (IOException e) {
+            if (!proc.isAlive() || waitBriefly(proc)) {
+                throw new IOException("QEMU exited with status " + proc.exitValue() + " during startup", e);
             }
+            throw e;
+        }
+        if (!status.equals("running")) {
+            throw new IOException("QEMU reports the VM as " + status + ", not running");
+        }
+    }
+
+    /** After its monitor closed, QEMU is usually just about to exit: give it a moment to report its status. */
+    private static boolean waitBriefly(Process proc) {
+        try {
+            return proc.waitFor(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for QEMU");
         }
     }
 

@@ -1,0 +1,97 @@
+package io.msb.vmm.qemu.internal;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * Just enough of the QEMU Machine Protocol to know that QEMU is up: its monitor answers only from the main
+ * loop, which starts after the machine (kernel, initramfs, devices) is fully built, so an answer to
+ * {@code query-status} means every startup error is behind us, and end-of-file means QEMU gave up.
+ */
+final class Qmp implements AutoCloseable {
+    private static final int MAX_LINE = 64 * 1024;
+
+    private final SocketChannel ch;
+    private final Selector selector;
+    private final long deadline;
+    private final ByteBuffer in = ByteBuffer.allocate(MAX_LINE);
+
+    private Qmp(SocketChannel ch, long deadlineNanos) throws IOException {
+        this.ch = ch;
+        this.deadline = deadlineNanos;
+        ch.configureBlocking(false);
+        selector = Selector.open();
+        ch.register(selector, SelectionKey.OP_READ);
+    }
+
+    static Qmp connect(Path socket, long deadlineNanos) throws IOException {
+        return new Qmp(SocketChannel.open(UnixDomainSocketAddress.of(socket)), deadlineNanos);
+    }
+
+    /** Negotiates capabilities and returns the VM's run state, e.g. {@code running}. */
+    String handshakeAndStatus() throws IOException {
+        readMessage(); // greeting
+        command("qmp_capabilities");
+        String status = command("query-status");
+        int i = status.indexOf("\"status\"");
+        if (i < 0) {
+            throw new IOException("unexpected QMP answer: " + status);
+        }
+        int q1 = status.indexOf('"', status.indexOf(':', i) + 1);
+        int q2 = status.indexOf('"', q1 + 1);
+        return q1 < 0 || q2 < 0 ? "" : status.substring(q1 + 1, q2);
+    }
+
+    /** Sends a command without arguments and returns its answer, skipping asynchronous events. */
+    String command(String name) throws IOException {
+        ByteBuffer out = ByteBuffer.wrap(("{\"execute\":\"" + name + "\"}\n").getBytes(StandardCharsets.US_ASCII));
+        while (out.hasRemaining()) {
+            ch.write(out);
+        }
+        while (true) {
+            String msg = readMessage();
+            if (msg.contains("\"error\"")) {
+                throw new IOException("QMP " + name + " failed: " + msg);
+            }
+            if (msg.contains("\"return\"")) {
+                return msg;
+            }
+        }
+    }
+
+    private String readMessage() throws IOException {
+        while (true) {
+            for (int i = 0; i < in.position(); i++) {
+                if (in.get(i) == '\n') {
+                    String line = new String(in.array(), 0, i, StandardCharsets.UTF_8);
+                    in.flip().position(i + 1);
+                    in.compact();
+                    return line;
+                }
+            }
+            if (!in.hasRemaining()) {
+                throw new IOException("QMP message longer than " + MAX_LINE + " bytes");
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IOException("QEMU's monitor did not answer in time");
+            }
+            selector.select(Math.max(1, left / 1_000_000));
+            if (ch.read(in) < 0) {
+                throw new IOException("QEMU closed its monitor");
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        selector.close();
+        ch.close();
+    }
+}

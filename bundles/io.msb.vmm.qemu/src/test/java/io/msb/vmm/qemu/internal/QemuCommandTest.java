@@ -1,0 +1,100 @@
+package io.msb.vmm.qemu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.msb.api.InvalidConfigException;
+import io.msb.api.UnsupportedFeatureException;
+import io.msb.api.spi.NetworkAttachment;
+import io.msb.api.spi.VmSpec;
+
+class QemuCommandTest {
+    @TempDir
+    Path tmp;
+
+    private VmSpec spec(List<String> args, List<VmSpec.Disk> disks, int cpus, int mem, NetworkAttachment net) {
+        return new VmSpec("box", tmp, Path.of("/k"), Path.of("/i"), args, disks, cpus, mem, false, net);
+    }
+
+    @Test
+    void commandLineIsMicrovmWithVirtioMmioOnly() throws Exception {
+        Path root = Files.createFile(tmp.resolve("root,1.erofs"));
+        Path upper = Files.createFile(tmp.resolve("upper.ext4"));
+        VmSpec s = spec(List.of("foo=bar"), List.of(new VmSpec.Disk(root, true, "raw"),
+                new VmSpec.Disk(upper, false, "raw")), 2, 512, null);
+        QemuCommand.validate(s);
+        List<String> a = QemuCommand.build("qemu", s, Path.of("/k"), Path.of("/i"), Accel.TCG,
+                List.of("tsc_early_khz=1"));
+        String line = String.join(" ", a);
+        assertTrue(line.startsWith("qemu -name box -M microvm,"), line);
+        for (String part : List.of("-nodefaults", "-no-user-config", "-sandbox on", "-no-reboot", "-smp 2",
+                "-m 512M", "-accel tcg,thread=multi -cpu max", "-kernel /k", "-initrd /i",
+                "virtserialport,chardev=agent,name=agent", "path=" + tmp.resolve("vm.sock") + ",server=on,wait=off",
+                "-mon chardev=qmp,mode=control", "path=" + tmp.resolve("logs/kernel.log"),
+                "file=" + tmp.resolve("root,,1.erofs") + ",format=raw,readonly=on",
+                "virtio-blk-device,drive=disk1,serial=msb-disk1")) {
+            assertTrue(line.contains(part), "missing " + part + " in " + line);
+        }
+        assertFalse(line.contains("upper.ext4,format=raw,readonly"), "upper disk must be writable");
+        assertFalse(line.contains("-netdev"), "no network unless attached");
+        assertFalse(line.contains("pci"), "virtio-mmio only");
+        String append = a.get(a.indexOf("-append") + 1);
+        assertTrue(append.startsWith("console=ttyS0 ") && append.endsWith(" tsc_early_khz=1 foo=bar"), append);
+    }
+
+    @Test
+    void streamNetworkBecomesVirtioNet() {
+        VmSpec s = spec(List.of(), List.of(), 1, 256, new NetworkAttachment("stream",
+                Map.of("path", "/run/net.sock", "mac", "02:00:00:00:00:01")));
+        String line = String.join(" ", QemuCommand.build("qemu", s, Path.of("/k"), null, Accel.KVM, List.of()));
+        assertTrue(line.contains("-netdev stream,id=net0,server=off,addr.type=unix,addr.path=/run/net.sock"), line);
+        assertTrue(line.contains("virtio-net-device,netdev=net0,mac=02:00:00:00:00:01"), line);
+        assertTrue(line.contains("-accel kvm -cpu host"), line);
+        assertFalse(line.contains("-initrd"));
+    }
+
+    @Test
+    void badSpecsNameTheFieldAndTheRule() throws Exception {
+        assertField("cpus", spec(List.of(), List.of(), 0, 256, null));
+        assertField("memoryMib", spec(List.of(), List.of(), 1, 16, null));
+        assertField("kernelArgs[1]", spec(List.of("ok", "has space"), List.of(), 1, 256, null));
+        assertField("kernelArgs", spec(List.of("x".repeat(3000)), List.of(), 1, 256, null));
+        assertField("disks[0].format", spec(List.of(), List.of(new VmSpec.Disk(tmp, true, "vmdk")), 1, 256, null));
+        assertField("disks[0].path", spec(List.of(), List.of(new VmSpec.Disk(tmp.resolve("nope"), true, "raw")), 1,
+                256, null));
+        assertField("network.parameters.path", spec(List.of(), List.of(), 1, 256,
+                new NetworkAttachment("stream", Map.of())));
+        assertField("network.parameters.mac", spec(List.of(), List.of(), 1, 256,
+                new NetworkAttachment("stream", Map.of("path", "/n", "mac", "zz"))));
+        assertThrows(UnsupportedFeatureException.class, () -> QemuCommand.validate(spec(List.of(), List.of(), 1, 256,
+                new NetworkAttachment("tap", Map.of()))));
+        Path deep = tmp.resolve("d".repeat(100));
+        assertField("stateDir", new VmSpec("box", deep, null, null, List.of(), List.of(), 1, 256, false, null));
+        assertField("stateDir", new VmSpec("box", Path.of("rel"), null, null, List.of(), List.of(), 1, 256, false,
+                null));
+        assertField("sandboxName", new VmSpec(" ", tmp, null, null, List.of(), List.of(), 1, 256, false, null));
+    }
+
+    private static void assertField(String field, VmSpec s) {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> QemuCommand.validate(s));
+        assertEquals(field, e.field(), e.getMessage());
+    }
+
+    @Test
+    void accelValuesAreCheckedByName() {
+        assertEquals(Accel.TCG, Accel.parse("accel", " TCG "));
+        assertEquals(Accel.AUTO, Accel.parse("accel", ""));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Accel.parse("accel", "hvf"));
+        assertTrue(e.getMessage().contains("accel") && e.getMessage().contains("auto, kvm or tcg"), e.getMessage());
+    }
+}

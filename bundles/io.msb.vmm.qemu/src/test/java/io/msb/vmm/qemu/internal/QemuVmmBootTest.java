@@ -1,0 +1,181 @@
+package io.msb.vmm.qemu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.msb.api.BootFailedException;
+import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
+
+/**
+ * Boots Debian's cloud kernel under real QEMU (TCG where KVM cannot run a guest) with an initramfs built by
+ * the backend around the test /init. Waits are bounded only to turn a hang into a failure, never to measure.
+ */
+class QemuVmmBootTest {
+    private static final Duration GUARD = Duration.ofMinutes(3);
+    private static QemuVmm vmm;
+    private static Path initramfs;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        vmm = TestGuest.vmm();
+        initramfs = vmm.initramfs(TestGuest.testInit());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        TestGuest.cleanup();
+    }
+
+    @Test
+    void guestTalksOverTheAgentPortAndPowersOff() throws Exception {
+        VmSpec spec = TestGuest.spec("agent-port", initramfs, "agent", false);
+        VmHandle vm = vmm.start(spec);
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(vm.agentChannel()))) {
+            String hello = readLine(ch, vm);
+            assertTrue(hello.startsWith("hello from " + release()), "guest said: " + hello);
+            ch.write(ByteBuffer.wrap("bye\n".getBytes(StandardCharsets.US_ASCII)));
+            OptionalInt status = vm.waitFor(GUARD);
+            assertEquals(OptionalInt.of(0), status, () -> "QEMU exit after guest power-off; console: "
+                    + vm.consoleTail(20));
+        }
+        assertTrue(vm.consoleTail(50).contains("msbtest: got bye"), () -> "console: " + vm.consoleTail(50));
+        assertFalse(vm.alive());
+        // Gone process, gone sockets and state: nothing stale is left for the next start.
+        assertFalse(Files.exists(spec.stateDir().resolve("vm.sock")));
+        assertFalse(Files.exists(spec.stateDir().resolve("vm.properties")));
+        assertTrue(Files.exists(spec.stateDir().resolve("logs/kernel.log")));
+    }
+
+    @Test
+    void kernelPanicEndsTheVmAndTheConsoleTellsWhy() throws Exception {
+        VmHandle vm = vmm.start(TestGuest.spec("panic", initramfs, "panic", false));
+        assertTrue(vm.waitFor(GUARD).isPresent(), "QEMU did not exit after the guest panicked");
+        List<String> tail = vm.consoleTail(40);
+        assertTrue(tail.stream().anyMatch(l -> l.contains("Kernel panic") && l.contains("Attempted to kill init")),
+                () -> "console: " + tail);
+    }
+
+    @Test
+    void qemuFailingAtStartupIsABootFailureThatLeavesNothingBehind() throws Exception {
+        Path bogusKernel = TestGuest.tempDir().resolve("not-a-kernel.img");
+        Files.writeString(bogusKernel, "not a kernel");
+        VmSpec good = TestGuest.spec("bad-kernel", initramfs, "poweroff", false);
+        VmSpec spec = new VmSpec(good.sandboxName(), good.stateDir(), bogusKernel, initramfs, good.kernelArgs(),
+                List.of(), 1, 256, false, null);
+        BootFailedException e = assertThrows(BootFailedException.class, () -> vmm.start(spec));
+        assertEquals(BootFailedException.Stage.VMM_START, e.stage());
+        assertTrue(e.getMessage().contains("QEMU exited"), e.getMessage());
+        for (String f : List.of("vm.sock", "qmp.sock", "vm.properties")) {
+            assertFalse(Files.exists(spec.stateDir().resolve(f)), f + " left behind");
+        }
+    }
+
+    @Test
+    void terminateAndKillEndTheProcess() throws Exception {
+        VmHandle a = vmm.start(TestGuest.spec("terminate", initramfs, "sleep", false));
+        VmHandle b = vmm.start(TestGuest.spec("kill", initramfs, "sleep", false));
+        assertTrue(a.alive() && b.alive());
+        a.terminate(Duration.ofSeconds(30));
+        b.kill();
+        assertFalse(a.alive());
+        assertFalse(b.alive());
+        assertTrue(ProcessHandle.of(b.pid()).filter(ProcessHandle::isAlive)
+                .flatMap(h -> ProcStat.read(h.pid())).filter(ProcStat::running).isEmpty());
+    }
+
+    @Test
+    void detachedVmOutlivesItsOwnerAndAttachedOneDiesWithIt() throws Exception {
+        Path attachedDir = TestGuest.tempDir();
+        Path detachedDir = TestGuest.tempDir();
+        GuestKernel k = TestGuest.kernel();
+        Process owner = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), VmOwnerMain.class.getName(),
+                TestGuest.HOME.toString(), k.image().toString(), initramfs.toString(), vmm.accel().name(),
+                attachedDir.toString(), detachedDir.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String[] pids;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(owner.getInputStream(),
+                StandardCharsets.US_ASCII))) {
+            String line = r.readLine();
+            if (line == null) {
+                fail("the owner JVM exited with " + owner.waitFor() + " before starting its VMs");
+            }
+            pids = line.trim().split(" ");
+        }
+        long attachedPid = Long.parseLong(pids[0]);
+        long detachedPid = Long.parseLong(pids[1]);
+        VmHandle attached = vmm.reattach("owner-attached", attachedPid, attachedDir).orElseThrow();
+        assertTrue(attached.alive());
+
+        owner.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook runs
+
+        assertTrue(attached.waitFor(GUARD).isEmpty() && !attached.alive(), "the attached VM outlived its owner");
+        Optional<VmHandle> detached = vmm.reattach("owner-detached", detachedPid, detachedDir);
+        assertTrue(detached.isPresent() && detached.get().alive(), "the detached VM died with its owner");
+        assertTrue(vmm.reattach("owner-detached", detachedPid + 1, detachedDir).isEmpty(), "wrong pid accepted");
+        assertTrue(vmm.reattach("someone-else", detachedPid, detachedDir).isEmpty(), "wrong sandbox accepted");
+        assertTrue(Files.exists(detached.get().agentChannel()));
+        detached.get().kill();
+        assertFalse(detached.get().alive());
+        assertTrue(vmm.reattach("owner-detached", detachedPid, detachedDir).isEmpty());
+    }
+
+    private static String release() {
+        String image = TestGuest.kernel().image().getFileName().toString();
+        return image.substring("vmlinuz-".length());
+    }
+
+    /** One line from the guest, bounded in size and (as a hang guard) in time. */
+    private static String readLine(SocketChannel ch, VmHandle vm) throws IOException {
+        ch.configureBlocking(false);
+        ByteBuffer buf = ByteBuffer.allocate(512);
+        long deadline = System.nanoTime() + GUARD.toNanos();
+        String line = null;
+        try (Selector sel = Selector.open()) {
+            ch.register(sel, SelectionKey.OP_READ);
+            while (line == null && System.nanoTime() < deadline && vm.alive()) {
+                sel.select(200);
+                if (ch.read(buf) < 0) {
+                    break;
+                }
+                for (int i = 0; i < buf.position() && line == null; i++) {
+                    if (buf.get(i) == '\n') {
+                        line = new String(buf.array(), 0, i, StandardCharsets.UTF_8);
+                    }
+                }
+                if (line == null && !buf.hasRemaining()) {
+                    fail("guest line longer than 512 bytes");
+                }
+            }
+        }
+        if (line == null) {
+            fail("no line from the guest; console: " + vm.consoleTail(30));
+        }
+        ch.configureBlocking(true);
+        return line;
+    }
+}
