@@ -42,20 +42,31 @@ class TcpTest {
         }
     }
 
-    /** A server that reads to EOF, then answers with the byte count and digest of what it got, then closes. */
+    private static final int ACK_EVERY = 1024 * 1024;
+
+    /**
+     * A server that acknowledges every MiB with one byte (application-level pacing: agentd buffers
+     * at most 4 MiB per stream and the protocol has no window), reads to EOF, then answers with the
+     * byte count and digest of what it got, then closes.
+     */
     private static CompletableFuture<Void> digestServer(ServerSocket server) {
         return CompletableFuture.runAsync(() -> {
             try (Socket s = server.accept()) {
                 MessageDigest md = MessageDigest.getInstance("SHA-256");
                 InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
                 byte[] buf = new byte[65536];
                 long total = 0;
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     md.update(buf, 0, n);
+                    long before = total / ACK_EVERY;
                     total += n;
+                    for (long k = before; k < total / ACK_EVERY; k++) {
+                        out.write('+');
+                    }
+                    out.flush();
                 }
-                OutputStream out = s.getOutputStream();
                 out.write((total + " " + HexFormat.of().formatHex(md.digest())).getBytes(StandardCharsets.UTF_8));
                 out.flush();
             } catch (Exception e) {
@@ -71,11 +82,17 @@ class TcpTest {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> served = digestServer(server);
             try (TcpStream t = client.connectTcp("127.0.0.1", server.getLocalPort())) {
-                for (int off = 0; off < data.length; off += 1_000_000) {
-                    t.output().write(data, off, Math.min(1_000_000, data.length - off));
+                int acked = 0;
+                for (int off = 0; off < data.length; off += ACK_EVERY) {
+                    t.output().write(data, off, Math.min(ACK_EVERY, data.length - off));
+                    if (off >= 2 * ACK_EVERY) { // keep at most ~3 MiB in flight
+                        assertEquals('+', t.input().read());
+                        acked++;
+                    }
                 }
                 t.output().close(); // half-close: the server sees EOF but can still answer
                 String answer = new String(t.input().readAllBytes(), StandardCharsets.UTF_8);
+                answer = answer.substring(data.length / ACK_EVERY - acked);
                 assertEquals(data.length + " " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data)),
                         answer);
             }

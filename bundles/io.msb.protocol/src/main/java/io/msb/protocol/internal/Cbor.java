@@ -1,9 +1,11 @@
 package io.msb.protocol.internal;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,6 +25,7 @@ import io.msb.protocol.ProtocolException;
 import io.msb.protocol.Tcp;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The CBOR side of the codec. Envelopes and single-{@code data} payloads (the hot path) are
@@ -181,13 +184,45 @@ public final class Cbor {
             }
             return value;
         } catch (ValueInstantiationException e) {
+            // our own validation: its message already starts with the field name
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new ProtocolException(Core.ErrorKind.INVALID_PAYLOAD, m.wireType() + ": " + cause.getMessage(), e);
+            throw new ProtocolException(Core.ErrorKind.INVALID_PAYLOAD,
+                    m.wireType() + ": " + prefix(parentPath(e)) + cause.getMessage(), e);
+        } catch (JsonMappingException e) {
+            String msg = e.getOriginalMessage();
+            if (msg != null && msg.startsWith("Cannot map `null` into type")) {
+                msg = "required";
+            }
+            String path = path(e.getPath());
+            throw new ProtocolException(Core.ErrorKind.INVALID_PAYLOAD,
+                    m.wireType() + ": " + (path.isEmpty() ? "" : path + ": ") + msg, e);
         } catch (IOException e) {
-            String msg = e instanceof com.fasterxml.jackson.core.JacksonException je ? je.getOriginalMessage()
-                    : e.getMessage();
+            String msg = e instanceof JacksonException je ? je.getOriginalMessage() : e.getMessage();
             throw new ProtocolException(Core.ErrorKind.INVALID_PAYLOAD, m.wireType() + ": " + msg, e);
         }
+    }
+
+    private static String prefix(String path) {
+        return path.isEmpty() ? "" : path + ".";
+    }
+
+    /** Where a failed record creation sits: the path up to (not including) the record itself. */
+    private static String parentPath(JsonMappingException e) {
+        List<JsonMappingException.Reference> refs = e.getPath();
+        return path(refs.isEmpty() ? refs : refs.subList(0, refs.size() - 1));
+    }
+
+    /** data.List[3].kind from Jackson's reference chain, with wire (snake_case) names. */
+    private static String path(List<JsonMappingException.Reference> refs) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : refs) {
+            if (r.getFieldName() != null) {
+                b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.toString();
     }
 
     private static ProtocolException malformed(String message) {
