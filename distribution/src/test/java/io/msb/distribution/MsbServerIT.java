@@ -116,6 +116,15 @@ class MsbServerIT {
 
     @Test
     @Order(3)
+    void runtimeKeepsItsStateInMsbHome() throws Exception {
+        Result r = run(List.of(home.resolve("bin/client").toString(), "service:list io.msb.api.SandboxService"), Map.of());
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("msb.home = " + msbHome), "the runtime does not use MSB_HOME: " + r.output);
+        assertFalse(r.output.contains("JAVA_HOME not set"), r.output);
+    }
+
+    @Test
+    @Order(4)
     void statusReportsReady() throws Exception {
         Result r = server("status");
         assertEquals(0, r.exit, r.output);
@@ -123,7 +132,7 @@ class MsbServerIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void webConsoleNeedsTheGeneratedCredentials() throws Exception {
         URI bundles = URI.create("http://127.0.0.1:" + httpPort + "/system/console/bundles");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -143,7 +152,7 @@ class MsbServerIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void listensOnLoopbackOnly() throws Exception {
         Optional<Result> ss = tryRun(List.of("ss", "-Htln"));
         assumeTrue(ss.isPresent() && ss.get().exit == 0, "ss (iproute2) is missing");
@@ -164,7 +173,7 @@ class MsbServerIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void stopEndsTheProcess() throws Exception {
         long pid = serverPid().orElseThrow(() -> new AssertionError("no server pid"));
         Result r = server("stop");
