@@ -29,9 +29,22 @@ static void warn(const char *what, const char *arg)
     fprintf(stderr, "agentd: %s %s: %s\n", what, arg ? arg : "", strerror(errno));
 }
 
+static void mkdirs(const char *path)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = 0;
+            mkdir(p, 0755);
+            *s = '/';
+        }
+    mkdir(p, 0755);
+}
+
 static int mount_at(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
 {
-    mkdir(dst, 0755);
+    mkdirs(dst);
     if (mount(src, dst, type, flags, data) && errno != EBUSY) {
         warn("mount", dst);
         return -1;

@@ -247,7 +247,7 @@ int main(int argc, char **argv)
     for (int i = 0; dirs[i]; i++)
         cpio_entry(&cpio, dirs[i], 040755, NULL, 0);
     cpio_entry(&cpio, "init", 0100755, init.p, init.len);
-    const char *wanted[] = {"virtio_mmio", "virtio_console", NULL};
+    const char *wanted[] = {"virtio_mmio", "virtio_console", "virtio_blk", "erofs", "overlay", NULL};
     for (int i = 0; wanted[i]; i++)
         if (add_module(moddir, wanted[i], &cpio, &list, 0))
             return skip("cannot resolve the guest kernel modules");
@@ -263,6 +263,22 @@ int main(int argc, char **argv)
     buf_free(&cpio);
     buf_free(&list);
     buf_free(&init);
+
+    /* root disks: a read-only EROFS lower with a marker file, an empty ext4 upper */
+    char lower[300], upper[300], cmd[1200];
+    snprintf(lower, sizeof lower, "%s/lower.erofs", tmp);
+    snprintf(upper, sizeof upper, "%s/upper.ext4", tmp);
+    snprintf(cmd, sizeof cmd,
+             "set -e; mkdir -p %s/root/etc %s/root/data; echo from-the-image > %s/root/data/marker.txt; cp %s %s/root/init; "
+             "mkfs.erofs --quiet %s %s/root >/dev/null 2>&1; truncate -s 32M %s; mkfs.ext4 -q -F %s >/dev/null 2>&1",
+             tmp, tmp, tmp, argv[1], tmp, lower, tmp, upper, upper);
+    int disks = system("command -v mkfs.erofs >/dev/null && command -v mkfs.ext4 >/dev/null && command -v debugfs >/dev/null") == 0 &&
+                system(cmd) == 0;
+    if (!disks)
+        printf("SKIP test_vm root assembly: needs mkfs.erofs, mkfs.ext4 and debugfs\n");
+    char drive0[400], drive1[400];
+    snprintf(drive0, sizeof drive0, "id=disk0,if=none,format=raw,readonly=on,file=%s", lower);
+    snprintf(drive1, sizeof drive1, "id=disk1,if=none,format=raw,file=%s", upper);
 
     /* bootstrap: hostname and an rlimit, as base64url CBOR on the kernel command line */
     struct buf bs = {0};
@@ -295,7 +311,9 @@ int main(int argc, char **argv)
         execlp(qemu, qemu, "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on", "-accel", "tcg", "-cpu", "max", "-nodefaults",
                "-no-user-config", "-display", "none", "-no-reboot", "-m", "256M", "-smp", "1", "-kernel", kernel,
                "-initrd", initrd, "-append", append, "-serial", serial, "-chardev", chardev, "-device",
-               "virtio-serial-device,max_ports=2", "-device", "virtserialport,chardev=agent,name=agent", (char *)NULL);
+               "virtio-serial-device,max_ports=2", "-device", "virtserialport,chardev=agent,name=agent",
+               disks ? "-drive" : NULL, drive0, "-device", "virtio-blk-device,drive=disk0", "-drive", drive1,
+               "-device", "virtio-blk-device,drive=disk1", (char *)NULL);
         _exit(127);
     }
     struct agentp a;
@@ -330,6 +348,20 @@ int main(int argc, char **argv)
         CHECK(read_guest_file(&a, 40, "/proc/1/limits", &out) == 0 && strstr((char *)out.p, "Max open files            4096                 8192"),
               "bootstrap rlimit applied to PID 1");
         buf_free(&out);
+        if (disks) {
+            /* the overlay root is assembled and switched to: image content visible, writes land in the upper */
+            CHECK(read_guest_file(&a, 60, "/data/marker.txt", &out) == 0 && !strcmp((char *)out.p, "from-the-image\n"),
+                  "root is the EROFS image (got %s)", out.p ? (char *)out.p : "");
+            buf_free(&out);
+            CHECK(read_guest_file(&a, 62, "/proc/mounts", &out) == 0 && strstr((char *)out.p, "overlay / overlay"),
+                  "overlay mounted on / (got %s)", out.p ? (char *)out.p : "");
+            buf_free(&out);
+            sendj(&a, MT_FS_REQUEST, 64, "{\"op\":{\"Mkdir\":{\"path\":\"/data/written-in-guest\",\"mode\":null}}}");
+            struct buf ign = {0};
+            CHECK(collect(&a, 64, &ign, &r) == 0 && cv_get(r.m.payload.root, "ok")->u == 1, "mkdir on the overlay");
+            rmsg_free(&r);
+            buf_free(&ign);
+        }
         int hb = 0;
         for (int i = 0; i < 100 && !hb; i++) {
             hb = read_guest_file(&a, 50 + 2 * (uint32_t)i, "/.msb/heartbeat.json", &out) == 0 && strstr((char *)out.p, "heartbeat_seq");
@@ -352,14 +384,17 @@ int main(int argc, char **argv)
         kill(qp, SIGKILL);
         waitpid(qp, NULL, 0);
     }
+    if (disks && st >= 0) {
+        /* after power off the write is in the ext4 upper layer, synced */
+        snprintf(cmd, sizeof cmd, "debugfs -R 'ls -l /upper/data' %s 2>/dev/null | grep -q written-in-guest", upper);
+        CHECK(system(cmd) == 0, "guest writes persisted in the upper disk");
+    }
     if (failures) {
-        char cmd[400];
         snprintf(cmd, sizeof cmd, "tail -30 %s >&2", log);
         if (system(cmd)) {
         }
     }
     ap_kill(&a);
-    char cmd[100];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     if (system(cmd)) {
     }
