@@ -23,6 +23,8 @@ final class LayerReader {
     private static final int COPY = 1 << 20;
     private static final int MAX_PATH = 4096;
     private static final int MAX_NAME = 255;
+    /** Layers come from registries: bound the metadata one layer may make us hold in memory. */
+    static final int MAX_ENTRIES = 4_000_000;
 
     private final DataArea data;
     private final TailBudget tails;
@@ -57,6 +59,9 @@ final class LayerReader {
                 TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
+                if (out.size() >= MAX_ENTRIES) {
+                    throw new MsbException("layer " + where + " has more than " + MAX_ENTRIES + " entries");
+                }
                 List<String> path = normalise(e.getName(), where);
                 String base = path.isEmpty() ? "" : path.get(path.size() - 1);
                 if (base.equals(OPAQUE)) {
