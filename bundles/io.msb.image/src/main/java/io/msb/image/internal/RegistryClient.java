@@ -135,6 +135,11 @@ final class RegistryClient {
             boolean more = i + 1 < endpoints.size();
             try {
                 Opened r = authorized(ref.registry(), base, path, headers, scope);
+                if (r.status() == 400 && "http".equals(base.getScheme()) && last != null) {
+                    r.close(); // a TLS port answering our plain-HTTP fallback: the HTTPS failure is the real story
+                    throw new MsbException("cannot reach registry " + ref.registry() + " over HTTPS (" + last.getMessage()
+                            + ") and it refuses plain HTTP; trust its CA with caCertificates or mark it insecure");
+                }
                 if (more && (r.status() == 404 || r.status() >= 500) && isMirror(ref.registry(), base)) {
                     r.close(); // a mirror that lacks the content: ask the next endpoint
                     continue;

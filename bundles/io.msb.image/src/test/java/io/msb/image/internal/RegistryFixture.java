@@ -33,6 +33,15 @@ final class RegistryFixture implements AutoCloseable {
 
     /** Starts a registry; {@code authYaml} is the {@code auth:} section (indented by two), or empty. */
     static RegistryFixture start(Path dir, String authYaml) throws Exception {
+        return start(dir, authYaml, "");
+    }
+
+    /** A registry serving HTTPS with the given PEM certificate and key. */
+    static RegistryFixture startTls(Path dir, Path cert, Path key) throws Exception {
+        return start(dir, "", "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n");
+    }
+
+    private static RegistryFixture start(Path dir, String authYaml, String tlsYaml) throws Exception {
         assumeInstalled();
         int port = freePort();
         Path storage = Files.createDirectories(dir.resolve("registry-storage"));
@@ -50,16 +59,16 @@ final class RegistryFixture implements AutoCloseable {
                 http:
                   addr: 127.0.0.1:%d
                   secret: msb-image-tests
-                health:
+                %shealth:
                   storagedriver:
                     enabled: false
-                %s""".formatted(storage, port, authYaml.isEmpty() ? "" : "auth:\n" + authYaml);
+                %s""".formatted(storage, port, tlsYaml, authYaml.isEmpty() ? "" : "auth:\n" + authYaml);
         Path config = dir.resolve("registry.yml");
         Files.writeString(config, yaml);
         Process p = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
         RegistryFixture r = new RegistryFixture(p, port, storage);
-        r.awaitReady(dir);
+        r.awaitReady(dir, !tlsYaml.isEmpty());
         return r;
     }
 
@@ -73,7 +82,7 @@ final class RegistryFixture implements AutoCloseable {
         return storage.resolve("docker/registry/v2/blobs/sha256").resolve(hex.substring(0, 2)).resolve(hex).resolve("data");
     }
 
-    private void awaitReady(Path dir) throws Exception {
+    private void awaitReady(Path dir, boolean tls) throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         for (int i = 0; i < 200; i++) {
             if (!process.isAlive()) {
@@ -82,7 +91,7 @@ final class RegistryFixture implements AutoCloseable {
             try {
                 HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create("http://" + host() + "/v2/")).build(),
                         HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200 || r.statusCode() == 401) {
+                if (r.statusCode() == 200 || r.statusCode() == 401 || (tls && r.statusCode() == 400)) {
                     return;
                 }
             } catch (IOException e) {

@@ -239,4 +239,19 @@ class RegistryPullTest {
                     .contains("does not match its content"));
         }
     }
+
+    @Test
+    void mirrorsComeFirstAndAreSkippedWhenTheyLackTheImage(@TempDir Path home, @TempDir Path home2,
+            @TempDir Path emptyDir) throws Exception {
+        String ref = registry.host() + "/test/one:1";
+        try (ImageEnv env = new ImageEnv(home, s -> s.withMirrors(java.util.Map.of(registry.host(), "http://" + proxy.host())))) {
+            long before = proxy.requests().stream().filter(h -> h.startsWith("GET /v2/test/one/manifests/1 ")).count();
+            assertEquals(ONE.manifestDigest(), env.images.pull(ref, PullPolicy.IF_MISSING, null).manifestDigest());
+            assertEquals(before + 1, proxy.requests().stream().filter(h -> h.startsWith("GET /v2/test/one/manifests/1 ")).count());
+        }
+        try (RegistryFixture empty = RegistryFixture.start(emptyDir, "");
+                ImageEnv env = new ImageEnv(home2, s -> s.withMirrors(java.util.Map.of(registry.host(), "http://" + empty.host())))) {
+            assertEquals(ONE.manifestDigest(), env.images.pull(ref, PullPolicy.IF_MISSING, null).manifestDigest());
+        }
+    }
 }

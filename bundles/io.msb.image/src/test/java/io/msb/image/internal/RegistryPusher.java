@@ -17,13 +17,14 @@ import java.util.regex.Pattern;
  * Bearer challenges with the given login.
  */
 final class RegistryPusher {
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http;
     private final String base;
     private final String user;
     private final String password;
     private String authorization;
 
     RegistryPusher(String host, String user, String password) {
+        this.http = HttpClient.newHttpClient();
         this.base = "http://" + host;
         this.user = user;
         this.password = password;
@@ -31,6 +32,14 @@ final class RegistryPusher {
 
     RegistryPusher(String host) {
         this(host, null, null);
+    }
+
+    /** Anonymous pushes through {@code http} to {@code base} (e.g. an HTTPS registry with a test CA). */
+    RegistryPusher(HttpClient http, String base) {
+        this.http = http;
+        this.base = base;
+        this.user = null;
+        this.password = null;
     }
 
     void push(String repo, String tag, TestImages.Image image) throws Exception {
