@@ -1,0 +1,34 @@
+package io.msb.protocol;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The protocol bundle's service: opens clients and relays with the configured timeouts and
+ * buffer sizes (configuration PID {@code io.msb.protocol}).
+ */
+@ProviderType
+public interface AgentConnector {
+    /** A client talking straight to an agent socket (a VM's private channel, {@code agentd --listen}). */
+    AgentClient connect(Path agentSocket) throws IOException;
+
+    /** A client of a relay socket (a sandbox's {@code agent.sock}). */
+    AgentClient connectRelay(Path relaySocket) throws IOException;
+
+    /** A client over any transport that starts with the agent's {@code core.ready}. */
+    AgentClient connect(AgentTransport transport) throws IOException;
+
+    /** Relays the agent at {@code agentSocket} on {@code listenPath}. */
+    Relay relay(Path agentSocket, Path listenPath) throws IOException;
+
+    /** A heartbeat reader for the agent's heartbeat file. */
+    HeartbeatReader heartbeat(Path file);
+
+    /** Configured: how long an agent may go without its first heartbeat; null: forever. */
+    Duration heartbeatBootGrace();
+
+    /** Configured: how long a heartbeat may stay stale (twice, to confirm); null: never unresponsive. */
+    Duration heartbeatStaleBudget();
+}

@@ -1,0 +1,122 @@
+package io.msb.protocol.internal;
+
+import io.msb.protocol.AgentClient;
+import io.msb.protocol.AgentConnector;
+import io.msb.protocol.AgentTransport;
+import io.msb.protocol.HeartbeatReader;
+import io.msb.protocol.Relay;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** {@link AgentConnector} with timeouts and buffer sizes from configuration PID {@code io.msb.protocol}. */
+@Component(service = AgentConnector.class, configurationPid = AgentConnectorComponent.PID)
+@Designate(ocd = AgentConnectorComponent.Config.class)
+public final class AgentConnectorComponent implements AgentConnector {
+    public static final String PID = "io.msb.protocol";
+
+    @ObjectClassDefinition(name = "msb agent protocol",
+            description = "Timeouts and buffers of agent connections, the relay and the heartbeat monitor")
+    public @interface Config {
+        @AttributeDefinition(name = "Ready timeout (s)", min = "1",
+                description = "How long a client waits for the agent's core.ready")
+        int readyTimeoutSeconds() default 30;
+
+        @AttributeDefinition(name = "Request timeout (s)", min = "1",
+                description = "How long a request (ping, fs operation, tcp connect) waits for its answer")
+        int requestTimeoutSeconds() default 30;
+
+        @AttributeDefinition(name = "Stream queue (chunks)", min = "1", max = "4096",
+                description = "Chunks buffered per fs read or tcp stream before the connection stalls")
+        int streamQueueChunks() default 16;
+
+        @AttributeDefinition(name = "Relay ready timeout (s)", min = "1",
+                description = "How long the relay waits for a booting guest's core.ready")
+        int relayReadyTimeoutSeconds() default 180;
+
+        @AttributeDefinition(name = "Relay client queue (frames)", min = "1", max = "65536",
+                description = "Frames buffered per relay client before the agent side stalls")
+        int relayClientQueueFrames() default 64;
+
+        @AttributeDefinition(name = "Heartbeat boot grace (s)", min = "0",
+                description = "No heartbeat after this long means the agent is unresponsive; 0 waits forever")
+        int heartbeatBootGraceSeconds() default 0;
+
+        @AttributeDefinition(name = "Heartbeat stale budget (s)", min = "0",
+                description = "A heartbeat stale this long (confirmed for as long again) means the agent is "
+                        + "unresponsive; 0 never decides that from staleness")
+        int heartbeatStaleBudgetSeconds() default 0;
+    }
+
+    private final AgentClient.Options clientOptions;
+    private final Relay.Options relayOptions;
+    private final Duration bootGrace;
+    private final Duration staleBudget;
+
+    @Activate
+    public AgentConnectorComponent(Config config) {
+        clientOptions = new AgentClient.Options(
+                seconds("readyTimeoutSeconds", config.readyTimeoutSeconds(), 1),
+                seconds("requestTimeoutSeconds", config.requestTimeoutSeconds(), 1),
+                within("streamQueueChunks", config.streamQueueChunks(), 1, 4096));
+        relayOptions = new Relay.Options(seconds("relayReadyTimeoutSeconds", config.relayReadyTimeoutSeconds(), 1),
+                within("relayClientQueueFrames", config.relayClientQueueFrames(), 1, 65536));
+        bootGrace = optional(seconds("heartbeatBootGraceSeconds", config.heartbeatBootGraceSeconds(), 0));
+        staleBudget = optional(seconds("heartbeatStaleBudgetSeconds", config.heartbeatStaleBudgetSeconds(), 0));
+    }
+
+    private static Duration seconds(String key, int value, int min) {
+        return Duration.ofSeconds(within(key, value, min, Integer.MAX_VALUE));
+    }
+
+    private static int within(String key, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(PID + " " + key + ": must be in [" + min + ", " + max + "], got " + value);
+        }
+        return value;
+    }
+
+    private static Duration optional(Duration d) {
+        return d.isZero() ? null : d;
+    }
+
+    @Override
+    public AgentClient connect(Path agentSocket) throws IOException {
+        return AgentClient.connect(agentSocket, clientOptions);
+    }
+
+    @Override
+    public AgentClient connectRelay(Path relaySocket) throws IOException {
+        return AgentClient.connectRelay(relaySocket, clientOptions);
+    }
+
+    @Override
+    public AgentClient connect(AgentTransport transport) throws IOException {
+        return AgentClient.connect(transport, clientOptions);
+    }
+
+    @Override
+    public Relay relay(Path agentSocket, Path listenPath) throws IOException {
+        return Relay.start(agentSocket, listenPath, relayOptions);
+    }
+
+    @Override
+    public HeartbeatReader heartbeat(Path file) {
+        return new HeartbeatReader(file);
+    }
+
+    @Override
+    public Duration heartbeatBootGrace() {
+        return bootGrace;
+    }
+
+    @Override
+    public Duration heartbeatStaleBudget() {
+        return staleBudget;
+    }
+}
