@@ -35,6 +35,8 @@ public final class MsbPlatform {
 
     public static final String STORE_PID = "io.msb.store";
     public static final String RUNTIME_PID = "io.msb.runtime";
+    /** The other components that keep state under the home; each bundle's PID is its name. */
+    public static final List<String> OTHER_HOME_PIDS = List.of("io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu");
 
     /** Bundles every test needs ACTIVE. */
     public static final List<String> CORE_BUNDLES = List.of(
@@ -94,8 +96,8 @@ public final class MsbPlatform {
     }
 
     private static Option configuration(Path home) {
-        return composite(homeOf(STORE_PID, home), homeOf(RUNTIME_PID, home), homeOf("io.msb.image", home),
-                homeOf("io.msb.rootfs", home), homeOf("io.msb.vmm.qemu", home));
+        return composite(homeOf(STORE_PID, home), homeOf(RUNTIME_PID, home),
+                composite(OTHER_HOME_PIDS.stream().map(pid -> homeOf(pid, home)).toArray(Option[]::new)));
     }
 
     /** A small bundle that sets {@code home} of {@code pid} through ConfigAdmin as soon as ConfigAdmin starts. */

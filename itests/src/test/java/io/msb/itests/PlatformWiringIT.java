@@ -188,11 +188,15 @@ public class PlatformWiringIT {
     }
 
     @Test
-    public void storeAndRuntimeHaveMetatype() {
+    public void configurableBundlesHaveMetatype() {
+        // The Web Console edits configurations through these definitions.
         MetaTypeService metatype = Osgi.service(context, MetaTypeService.class);
         assertAttributes(metatype, "io.msb.store", MsbPlatform.STORE_PID, "home", "maxConnections");
         assertAttributes(metatype, "io.msb.runtime", MsbPlatform.RUNTIME_PID,
                 "home", "defaultCpus", "defaultMemoryMib", "defaultBackend", "stopGraceSeconds");
+        for (String pid : MsbPlatform.OTHER_HOME_PIDS) {
+            assertAttributes(metatype, pid, pid, "home");
+        }
     }
 
     private void assertAttributes(MetaTypeService metatype, String bundle, String pid, String... ids) {
