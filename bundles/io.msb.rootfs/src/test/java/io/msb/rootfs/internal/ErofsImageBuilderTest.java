@@ -174,6 +174,25 @@ class ErofsImageBuilderTest {
         }
     }
 
+    /** Zero blocks stay holes, and the image costs no more disk than the layers' uncompressed data. */
+    @Test
+    void diskUseIsBoundedByTheUncompressedTree() throws Exception {
+        Path p = tmp.resolve("zeros.tar.gz");
+        byte[] data = bytes(4, 300_000);
+        try (LayerTar t = new LayerTar(p, LayerTar.Codec.GZIP)) {
+            t.file("zeros", new byte[8 << 20], 0644, 0, 0, T0, Map.of());
+            t.file("data", data, 0644, 0, 0, T0, Map.of());
+        }
+        Path img = tmp.resolve("z.erofs");
+        new ErofsImageBuilder().build(List.of(new Layer(p, null)), img, new byte[16]);
+        long allocated = UpperDisksTest.allocatedBytes(img);
+        assertTrue(Files.size(img) > (8 << 20), "the zero file is part of the image");
+        assertTrue(allocated <= data.length + 64 * 1024, "allocated " + allocated + " bytes for 300000 bytes of data");
+        Path x = tmp.resolve("x");
+        Tools.fsckAndExtract(img, x);
+        assertTrue(java.util.Arrays.equals(new byte[8 << 20], Files.readAllBytes(x.resolve("zeros"))));
+    }
+
     @Test
     void noLayersGiveAnEmptyRoot() throws Exception {
         Path img = tmp.resolve("empty.erofs");
