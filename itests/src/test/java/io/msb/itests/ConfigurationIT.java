@@ -84,7 +84,8 @@ public class ConfigurationIT {
             return store.findSandbox("first-home").isEmpty() && store.listSandboxes(LabelSelector.ALL).isEmpty();
         });
         assertTrue("database files under " + moved.resolve("db"), hasFiles(moved.resolve("db")));
-        Osgi.service(context, SandboxStore.class).insertSandbox(Records.stopped("second-home", "alpine:3.20", Map.of()));
+        Osgi.service(context, SandboxStore.class)
+                .insertSandbox(Records.stopped("second-home", "alpine:3.20", Map.of()));
 
         Osgi.configure(configAdmin, MsbPlatform.STORE_PID, Map.of("home", home().toString()));
 

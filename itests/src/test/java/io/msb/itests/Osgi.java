@@ -32,11 +32,11 @@ final class Osgi {
     }
 
     /**
-     * The service of that type (and filter, if not null), waiting for it to appear. It polls rather than
-     * tracks: a service event can be delivered while its component is still activating, when getting the
-     * service yields null and a tracker would drop it for good. The test bundle keeps using the service
-     * until it stops, as a real client would: releasing it at once would let SCR dispose a delayed component
-     * while the test still calls it.
+     * The service of that type (and filter, if not null), waiting for it to appear. It polls the registry
+     * rather than tracking events, so it does not depend on which events reach a waiter (a ServiceTracker
+     * opened during a reconfiguration missed the runtime's later property update). The test bundle keeps
+     * using the service until it stops, as a real client would: releasing it at once would let SCR dispose
+     * a delayed component while the test still calls it.
      */
     static <T> T service(BundleContext context, Class<T> type, String filter) {
         long deadline = System.nanoTime() + WAIT.toNanos();
