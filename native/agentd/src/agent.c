@@ -405,6 +405,11 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
                     ev |= POLLOUT;
                 if (!s->u.tcp.connecting && !s->u.tcp.read_eof && room)
                     ev |= POLLIN;
+                if (s->u.tcp.connecting) {
+                    int64_t left = s->u.tcp.deadline_ms - now;
+                    if (left < timeout)
+                        timeout = left < 0 ? 0 : (int)left;
+                }
                 if (ev) /* a half-closed socket reports POLLHUP forever: only poll with a reason */
                     ADD(s->u.tcp.fd, ev, s, PW_TCP);
             } else if (s->kind == S_FS_READ && room) {
@@ -487,6 +492,9 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
             if (!s->done && s->kind == S_FS_READ && a->out.len < OUT_HIGH_WATER)
                 fs_read_pump(a, s);
         now = now_ms();
+        for (struct session *s = a->sessions; s; s = s->next)
+            if (!s->done && s->kind == S_TCP)
+                tcp_check_timeout(a, s, now);
         for (struct session *s = a->sessions; s; s = s->next)
             if (!s->done && s->kind == S_EXEC && s->u.ex.exited &&
                 ((s->u.ex.out_fd < 0 && s->u.ex.err_fd < 0) || now >= s->u.ex.drain_deadline_ms))

@@ -15,7 +15,8 @@
 #define OUT_HARD_LIMIT (16u * 1024 * 1024)   /* stop reading the host above this */
 #define IO_CHUNK (64 * 1024)
 #define FS_CHUNK (256 * 1024)
-#define EXEC_DRAIN_MS 100 /* how long output of an exited exec is still drained */
+#define EXEC_DRAIN_MS 100
+#define TCP_CONNECT_TIMEOUT_MS 30000 /* how long output of an exited exec is still drained */
 
 enum skind { S_EXEC, S_FS_READ, S_FS_WRITE, S_TCP };
 
@@ -54,6 +55,7 @@ struct session {
             struct buf q;
             int want_shutdown; /* host sent EOF: shutdown(SHUT_WR) once q drained */
             int read_eof;
+            int64_t deadline_ms; /* connect timeout */
         } tcp;
     } u;
 };
@@ -133,6 +135,7 @@ void tcp_close(struct agent *a, struct msg *m);
 void tcp_on_writable(struct agent *a, struct session *s);
 void tcp_on_readable(struct agent *a, struct session *s);
 void tcp_close_session(struct session *s);
+void tcp_check_timeout(struct agent *a, struct session *s, int64_t now);
 
 /* user.c: resolves "name", "uid", "name:group" or "uid:gid" from the guest's passwd/group files. */
 struct user_info {

@@ -5,6 +5,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,6 +24,36 @@ static void failed(struct agent *a, struct session *s, uint32_t id, const char *
     buf_free(&p);
     if (s)
         s->done = 1;
+}
+
+/* Literal addresses pass through; localhost and /etc/hosts names map to their first address. */
+static int local_address(const char *host, char *out, size_t n)
+{
+    struct in6_addr tmp;
+    if (inet_pton(AF_INET, host, &tmp) == 1 || inet_pton(AF_INET6, host, &tmp) == 1) {
+        snprintf(out, n, "%s", host);
+        return 0;
+    }
+    FILE *f = fopen("/etc/hosts", "re");
+    char line[512];
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "#\n")] = 0;
+        char *save = NULL, *ip = strtok_r(line, " \t", &save);
+        for (char *name = ip ? strtok_r(NULL, " \t", &save) : NULL; ip && name; name = strtok_r(NULL, " \t", &save))
+            if (!strcasecmp(name, host) && strlen(ip) < n) {
+                snprintf(out, n, "%s", ip);
+                found = 1;
+                break;
+            }
+    }
+    if (f)
+        fclose(f);
+    if (!found && !strcasecmp(host, "localhost")) {
+        snprintf(out, n, "127.0.0.1");
+        found = 1;
+    }
+    return found ? 0 : -1;
 }
 
 static struct session *tcp_session(struct agent *a, uint32_t id)
@@ -47,11 +79,18 @@ void tcp_connect(struct agent *a, struct msg *m)
         send_core_error(a, m->id, "invalid_session", "session id is already in use", m->tname);
         return;
     }
-    char ports[8];
+    char ports[8], addr[64];
     snprintf(ports, sizeof ports, "%u", (unsigned)port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
-    /* destinations are guest-local (/etc/hosts or literals): resolution does not leave the VM */
-    int gai = getaddrinfo(host, ports, &hints, &res);
+    /* Destinations are guest-local: literals, localhost or /etc/hosts. A DNS query would block the
+     * one loop every session shares, so names are never sent to a resolver. */
+    if (local_address(host, addr, sizeof addr)) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "field host: '%.253s' must be an IP address, localhost or a name in /etc/hosts", host);
+        failed(a, NULL, m->id, msg, 0);
+        return;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST}, *res = NULL;
+    int gai = getaddrinfo(addr, ports, &hints, &res);
     if (gai) {
         char msg[300];
         snprintf(msg, sizeof msg, "resolve %.253s: %s", host, gai_strerror(gai));
@@ -79,6 +118,13 @@ void tcp_connect(struct agent *a, struct msg *m)
         return;
     }
     s->u.tcp.connecting = 1;
+    s->u.tcp.deadline_ms = now_ms() + TCP_CONNECT_TIMEOUT_MS;
+}
+
+void tcp_check_timeout(struct agent *a, struct session *s, int64_t now)
+{
+    if (s->u.tcp.connecting && now >= s->u.tcp.deadline_ms)
+        failed(a, s, s->id, "connect", ETIMEDOUT);
 }
 
 void tcp_on_writable(struct agent *a, struct session *s)

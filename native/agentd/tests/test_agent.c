@@ -714,6 +714,10 @@ static void test_tcp(void)
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_FAILED && strstr(P(&r, "error")->s, "refused"), "refused connect fails");
     rmsg_free(&r);
+    sendj(&a, MT_TCP_CONNECT, 4, "{\"host\":\"no-such-host.example\",\"port\":80}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_TCP_FAILED && strstr(P(&r, "error")->s, "field host"), "names outside /etc/hosts are refused, not resolved");
+    rmsg_free(&r);
     sendj(&a, MT_TCP_CONNECT, 3, "{\"host\":\"127.0.0.1\",\"port\":0}");
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_FAILED && strstr(P(&r, "error")->s, "port"), "port 0 refused naming the field");
