@@ -11,6 +11,7 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -61,6 +62,17 @@ final class Osgi {
 
     static <T> T service(BundleContext context, Class<T> type) {
         return service(context, type, null);
+    }
+
+    /** Every usable service of the type, once at least one is registered. */
+    static <T> List<T> services(BundleContext context, Class<T> type) {
+        service(context, type, null);
+        try {
+            return context.getServiceReferences(type, null).stream().map(context::getService)
+                    .filter(Objects::nonNull).toList();
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Waits until {@code condition} holds; failures count as "not yet" and the last one is reported. */

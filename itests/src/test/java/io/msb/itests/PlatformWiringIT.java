@@ -10,7 +10,10 @@ import io.msb.api.RootfsSource;
 import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxStatus;
 import io.msb.api.SandboxService;
+import io.msb.api.image.ImageService;
+import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.SandboxBackend;
+import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.SandboxStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,10 +123,17 @@ public class PlatformWiringIT {
             store.deleteSandbox("wiring-core");
         }
 
-        Osgi.service(context, SandboxBackend.class);
-        List<String> backends = context.getServiceReferences(SandboxBackend.class, null).stream()
-                .map(ref -> context.getService(ref).name()).toList();
+        List<String> backends = Osgi.services(context, SandboxBackend.class).stream()
+                .map(SandboxBackend::name).toList();
         assertTrue("a SandboxBackend named local, got " + backends, backends.contains("local"));
+    }
+
+    @Test
+    public void imageRootfsAndVmmServicesAreRegistered() {
+        assertNotNull(Osgi.service(context, ImageService.class));
+        assertNotNull(Osgi.service(context, RootfsBuilder.class));
+        List<String> vmms = Osgi.services(context, VmmBackend.class).stream().map(VmmBackend::name).toList();
+        assertTrue("a VmmBackend named qemu, got " + vmms, vmms.contains("qemu"));
     }
 
     @Test
