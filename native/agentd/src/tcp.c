@@ -2,7 +2,6 @@
 #include "agent.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -79,8 +78,7 @@ void tcp_connect(struct agent *a, struct msg *m)
         send_core_error(a, m->id, "invalid_session", "session id is already in use", m->tname);
         return;
     }
-    char ports[8], addr[64];
-    snprintf(ports, sizeof ports, "%u", (unsigned)port);
+    char addr[64];
     /* Destinations are guest-local: literals, localhost or /etc/hosts. A DNS query would block the
      * one loop every session shares, so names are never sent to a resolver. */
     if (local_address(host, addr, sizeof addr)) {
@@ -89,30 +87,37 @@ void tcp_connect(struct agent *a, struct msg *m)
         failed(a, NULL, m->id, msg, 0);
         return;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST}, *res = NULL;
-    int gai = getaddrinfo(addr, ports, &hints, &res);
-    if (gai) {
+    struct sockaddr_storage ss = {0};
+    socklen_t sl;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        sl = sizeof *v4;
+    } else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        sl = sizeof *v6;
+    } else {
         char msg[300];
-        snprintf(msg, sizeof msg, "resolve %.253s: %s", host, gai_strerror(gai));
+        snprintf(msg, sizeof msg, "field host: /etc/hosts maps '%.200s' to an invalid address", host);
         failed(a, NULL, m->id, msg, 0);
         return;
     }
     struct session *s = session_new(a, S_TCP, m->id);
     if (!s) {
-        freeaddrinfo(res);
         failed(a, NULL, m->id, "too many sessions", 0);
         return;
     }
-    s->u.tcp.fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    s->u.tcp.fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->u.tcp.fd < 0) {
         failed(a, s, m->id, "socket", errno);
-        freeaddrinfo(res);
         return;
     }
     int one = 1;
     setsockopt(s->u.tcp.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    int rc = connect(s->u.tcp.fd, res->ai_addr, res->ai_addrlen);
-    freeaddrinfo(res);
+    int rc = connect(s->u.tcp.fd, (struct sockaddr *)&ss, sl);
     if (rc && errno != EINPROGRESS) {
         failed(a, s, m->id, "connect", errno);
         return;
