@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Streams one layer: turns its tar entries into {@link LayerEntry}s and copies file data straight into
@@ -56,9 +55,10 @@ final class LayerReader {
         byte[] buf = new byte[COPY];
         String where = layer.blob().getFileName().toString();
         try (InputStream in = layer.open();
-                TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
+                PaxTarInputStream tar = new PaxTarInputStream(in)) {
             TarArchiveEntry e;
-            while ((e = tar.getNextEntry()) != null) {
+            Map<String, byte[]> rawXattrs = new java.util.HashMap<>();
+            while ((e = tar.next(rawXattrs)) != null) {
                 if (out.size() >= MAX_ENTRIES) {
                     throw new MsbException("layer " + where + " has more than " + MAX_ENTRIES + " entries");
                 }
@@ -79,6 +79,9 @@ final class LayerReader {
                     continue;
                 }
                 Inode node = metadata(e, where);
+                if (node != null) {
+                    node.xattrs.putAll(rawXattrs); // the exact bytes win over Commons Compress's decoded text
+                }
                 if (node == null) {
                     continue; // a tar entry type with no file behind it (e.g. a GNU volume header)
                 }
@@ -159,7 +162,7 @@ final class LayerReader {
     }
 
     /** Full blocks go to the data area now; the last partial block stays in memory if the budget allows. */
-    private void copyData(TarArchiveInputStream tar, Inode n, byte[] buf, String name) throws IOException {
+    private void copyData(PaxTarInputStream tar, Inode n, byte[] buf, String name) throws IOException {
         long full = n.size >>> DataArea.BLOCK_BITS;
         int tailLen = (int) (n.size & (DataArea.BLOCK - 1));
         boolean inline = tailLen > 0 && tailLen <= DataArea.BLOCK / 2 && tails.take(tailLen);

@@ -202,6 +202,41 @@ class ErofsImageBuilderTest {
         assertEquals(List.of(), new Expected().dir("/", 0755, 0, 0, Instant.EPOCH).diff(Expected.read(x, false)));
     }
 
+    /** Binary xattr values (file capabilities, say) must reach the image byte for byte. */
+    @Test
+    void binaryXattrValuesAreExact() throws Exception {
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            all[i] = (byte) i;
+        }
+        byte[] cap = {1, 0, 0, 2, (byte) 0xff, 0x30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        Path p = tmp.resolve("caps.tar.gz");
+        try (LayerTar t = new LayerTar(p, LayerTar.Codec.GZIP)) {
+            t.rawPax(Map.of("SCHILY.xattr.user.bin", all, "SCHILY.xattr.security.capability", cap));
+            t.file("ping", utf8("elf"), 0755, 0, 0, T1, Map.of());
+        }
+        LayerReader reader = new LayerReader(new DataArea(java.nio.channels.FileChannel.open(tmp.resolve("scratch"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)), new LayerReader.TailBudget(1 << 20));
+        Inode ping = reader.read(new Layer(p, null)).get(0).inode();
+        assertTrue(java.util.Arrays.equals(all, ping.xattrs.get("user.bin")));
+        assertTrue(java.util.Arrays.equals(cap, ping.xattrs.get("security.capability")));
+
+        Path img = tmp.resolve("caps.erofs");
+        new ErofsImageBuilder().build(List.of(new Layer(p, null)), img, new byte[16]);
+        Tools.fsckAndExtract(img, tmp.resolve("x"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.Result r = Tools.run("mount", "-t", "erofs", "-o", "loop,ro", img.toString(), mnt.toString());
+        assumeTrue(r.exit() == 0, "cannot mount erofs here (needs root, loop devices and erofs in the kernel): " + r.output());
+        try {
+            var view = Files.getFileAttributeView(mnt.resolve("ping"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(view.size("bin"));
+            view.read("bin", b);
+            assertTrue(java.util.Arrays.equals(all, b.array()));
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+    }
+
     @Test
     void pathEscapingTheRootIsRefused() throws Exception {
         Path p = tmp.resolve("evil.tar");

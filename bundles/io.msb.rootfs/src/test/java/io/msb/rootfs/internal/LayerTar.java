@@ -103,6 +103,30 @@ final class LayerTar implements AutoCloseable {
         return this;
     }
 
+    /** A PAX extended header with raw (possibly binary) values; it applies to the entry written next. */
+    LayerTar rawPax(Map<String, byte[]> records) throws IOException {
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        for (var r : records.entrySet()) {
+            byte[] key = r.getKey().getBytes(StandardCharsets.UTF_8);
+            int body = 1 + key.length + 1 + r.getValue().length + 1; // ' ' key '=' value '\n'
+            int len = body + Integer.toString(body).length();
+            if (Integer.toString(len).length() != Integer.toString(body).length()) {
+                len++;
+            }
+            data.writeBytes((len + " ").getBytes(StandardCharsets.US_ASCII));
+            data.writeBytes(key);
+            data.write('=');
+            data.writeBytes(r.getValue());
+            data.write('\n');
+        }
+        TarArchiveEntry e = new TarArchiveEntry("./PaxHeaders/x", TarConstants.LF_PAX_EXTENDED_HEADER_LC);
+        e.setSize(data.size());
+        tar.putArchiveEntry(e);
+        tar.write(data.toByteArray());
+        tar.closeArchiveEntry();
+        return this;
+    }
+
     LayerTar whiteout(String path) throws IOException {
         int slash = path.lastIndexOf('/');
         return file(path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1), "");
