@@ -100,6 +100,8 @@ class ErofsImageBuilderTest {
         try (LayerTar t = new LayerTar(p3, LayerTar.Codec.TAR)) {
             t.whiteout("bin/sh");
             t.file("bigxattr", bigX, 0644, 0, 0, T2, Map.of("user.big", "z".repeat(3000)));
+            // inode + xattrs larger than a block: the inode spans blocks, its data cannot be inline
+            t.file("hugexattr", utf8("small"), 0600, 3, 4, T2, Map.of("user.h1", "1".repeat(3000), "user.h2", "2".repeat(3000)));
         }
         want.dir("/", 0755, 0, 0, Instant.EPOCH)
                 .dir("/etc", 0750, 0, 0, T1)
@@ -127,7 +129,9 @@ class ErofsImageBuilderTest {
                 .dir("/implicit", 0755, 0, 0, Instant.EPOCH)
                 .dir("/implicit/deep", 0755, 0, 0, Instant.EPOCH)
                 .file("/implicit/deep/file", utf8("deep"), 0644, 0, 0, T0)
-                .file("/bigxattr", bigX, 0644, 0, 0, T2).xattrs("/bigxattr", Map.of("user.big", "z".repeat(3000)));
+                .file("/bigxattr", bigX, 0644, 0, 0, T2).xattrs("/bigxattr", Map.of("user.big", "z".repeat(3000)))
+                .file("/hugexattr", utf8("small"), 0600, 3, 4, T2)
+                .xattrs("/hugexattr", Map.of("user.h1", "1".repeat(3000), "user.h2", "2".repeat(3000)));
         for (int i = 0; i < 600; i++) {
             want.file("/many/file-with-a-longish-name-" + i, utf8(i % 7 == 0 ? "" : "n" + i), 0644, 0, 0, T2);
         }
