@@ -161,15 +161,19 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public Optional<SandboxRecord> findSandbox(String name) {
         Check.present("name", name);
-        return tx("findSandbox", null, c -> first(querySandboxes(c,
-                SELECT_SANDBOX_COLUMNS
-                + "FROM sandboxes s LEFT JOIN sandbox_labels l ON l.owner_id = s.id WHERE s.name = ? ORDER BY l.label_key", List.of(name))));
+        return tx("findSandbox", null, c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS
+                + "FROM sandboxes s LEFT JOIN sandbox_labels l ON l.owner_id = s.id "
+                + "WHERE s.name = ? ORDER BY l.label_key", List.of(name))));
     }
 
     @Override
     public List<SandboxRecord> listSandboxes(LabelSelector selector) {
         List<Map.Entry<String, String>> required = new ArrayList<>(
                 (selector == null ? LabelSelector.ALL : selector).required().entrySet());
+        if (required.size() > Check.MAX_LABELS) {
+            throw Check.invalid("selector",
+                    "has too many entries: " + required.size() + " (max " + Check.MAX_LABELS + ")");
+        }
         // Drive the query from the label index with a key=value entry (the most selective kind), check the
         // other entries per candidate with EXISTS; ordering by id rather than name keeps H2 from choosing a
         // full scan of the name index instead.
@@ -286,8 +290,8 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public Optional<RunRecord> latestRun(String sandbox) {
         Check.present("sandbox", sandbox);
-        return tx("latestRun", null, c -> first(
-                query(c, SELECT_RUNS + "ORDER BY r.id DESC FETCH FIRST ROW ONLY", List.of(sandbox), JdbcSandboxStore::run)));
+        return tx("latestRun", null, c -> first(query(c, SELECT_RUNS + "ORDER BY r.id DESC FETCH FIRST ROW ONLY",
+                List.of(sandbox), JdbcSandboxStore::run)));
     }
 
     @Override

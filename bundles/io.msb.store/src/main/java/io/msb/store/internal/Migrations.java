@@ -103,7 +103,7 @@ final class Migrations {
         }
     }
 
-    /** Splits a script into statements: {@code --} comment lines dropped, a statement ends with {@code ;} at a line end. */
+    /** Splits a script into statements: {@code --} comment lines are dropped, {@code ;} at a line end ends one. */
     static List<String> statements(String script) {
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();

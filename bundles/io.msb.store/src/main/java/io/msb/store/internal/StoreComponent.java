@@ -16,8 +16,8 @@ import org.osgi.service.metatype.annotations.Designate;
 public final class StoreComponent extends JdbcSandboxStore {
 
     @Activate
-    public StoreComponent(StoreConfig config,
-            @Reference(name = "dataSourceFactory", target = "(osgi.jdbc.driver.class=org.h2.Driver)") DataSourceFactory factory) {
+    public StoreComponent(StoreConfig config, @Reference(name = "dataSourceFactory",
+            target = "(osgi.jdbc.driver.class=org.h2.Driver)") DataSourceFactory factory) {
         this(H2Store.pool(factory, MsbHome.resolve(config.home()), config.maxConnections()));
     }
 
