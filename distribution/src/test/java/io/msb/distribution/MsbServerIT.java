@@ -153,6 +153,24 @@ class MsbServerIT {
 
     @Test
     @Order(6)
+    void webConsoleShowsMsbComponentsAndTheirConfiguration() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        String base = "http://127.0.0.1:" + httpPort + "/system/console/";
+
+        HttpResponse<String> components = get(http, URI.create(base + "components"), "admin", password);
+        assertEquals(200, components.statusCode(), "no Components page (webconsole.plugins.ds)");
+        assertTrue(components.body().contains("io.msb.runtime"), "io.msb.runtime is not among the components");
+
+        // Metatype makes each component's configuration editable in the Configuration page.
+        HttpResponse<String> config = get(http, URI.create(base + "configMgr"), "admin", password);
+        assertEquals(200, config.statusCode());
+        for (String pid : List.of("io.msb.store", "io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu", "io.msb.runtime")) {
+            assertTrue(config.body().contains(pid), pid + " is not configurable in the Web Console");
+        }
+    }
+
+    @Test
+    @Order(7)
     void listensOnLoopbackOnly() throws Exception {
         Optional<Result> ss = tryRun(List.of("ss", "-Htln"));
         assumeTrue(ss.isPresent() && ss.get().exit == 0, "ss (iproute2) is missing");
@@ -173,7 +191,7 @@ class MsbServerIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void stopEndsTheProcess() throws Exception {
         long pid = serverPid().orElseThrow(() -> new AssertionError("no server pid"));
         Result r = server("stop");
