@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -68,6 +69,27 @@ class QemuVmmBootTest {
         assertFalse(Files.exists(spec.stateDir().resolve("vm.sock")));
         assertFalse(Files.exists(spec.stateDir().resolve("vm.properties")));
         assertTrue(Files.exists(spec.stateDir().resolve("logs/kernel.log")));
+    }
+
+    @Test
+    void defaultInitramfsBootsAgentdWhichSaysReady() throws Exception {
+        assumeTrue(QemuVmm.class.getClassLoader().getResource(QemuVmm.AGENTD_RESOURCE) != null,
+                "io.msb:agentd (resource " + QemuVmm.AGENTD_RESOURCE + ") is not on the test class path");
+        VmSpec s = TestGuest.spec("agentd", null, "unused", false);
+        VmHandle vm = vmm.start(new VmSpec(s.sandboxName(), s.stateDir(), null, null, List.of(), List.of(), 1, 256,
+                false, null));
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(vm.agentChannel()))) {
+            // Frame: [len u32 BE][id u32 BE][flags u8][CBOR {v,t,p}]; the first one must be core.ready.
+            ByteBuffer header = readExactly(ch, vm, 4);
+            int len = header.getInt(0);
+            assertTrue(len >= 5 && len <= 4 << 20, "frame length " + len);
+            byte[] body = readExactly(ch, vm, len).array();
+            assertTrue(new String(body, StandardCharsets.ISO_8859_1).contains("core.ready"),
+                    () -> "first frame is not core.ready; console: " + vm.consoleTail(30));
+        } finally {
+            vm.kill();
+        }
+        assertFalse(vm.alive());
     }
 
     @Test
@@ -147,6 +169,27 @@ class QemuVmmBootTest {
     private static String release() {
         String image = TestGuest.kernel().image().getFileName().toString();
         return image.substring("vmlinuz-".length());
+    }
+
+    /** Exactly n bytes from the guest, guarded against a hang like {@link #readLine}. */
+    private static ByteBuffer readExactly(SocketChannel ch, VmHandle vm, int n) throws IOException {
+        ch.configureBlocking(false);
+        ByteBuffer buf = ByteBuffer.allocate(n);
+        long deadline = System.nanoTime() + GUARD.toNanos();
+        try (Selector sel = Selector.open()) {
+            ch.register(sel, SelectionKey.OP_READ);
+            while (buf.hasRemaining() && System.nanoTime() < deadline && vm.alive()) {
+                sel.select(200);
+                if (ch.read(buf) < 0) {
+                    break;
+                }
+            }
+        }
+        if (buf.hasRemaining()) {
+            fail("guest sent " + buf.position() + " of " + n + " bytes; console: " + vm.consoleTail(30));
+        }
+        ch.configureBlocking(true);
+        return buf;
     }
 
     /** One line from the guest, bounded in size and (as a hang guard) in time. */
