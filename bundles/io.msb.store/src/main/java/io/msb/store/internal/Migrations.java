@@ -40,18 +40,23 @@ final class Migrations {
      * allows; the version row is written last, so an interrupted migration is re-run from its start.
      */
     static void apply(Connection c) throws SQLException {
+        apply(c, SCRIPTS);
+    }
+
+    /** Applies the given script list (all of {@link #SCRIPTS} in production; tests add versions). */
+    static void apply(Connection c, List<String> scripts) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS schema_version ("
                     + "version INTEGER PRIMARY KEY, description VARCHAR(256) NOT NULL, "
                     + "applied_at TIMESTAMP(9) WITH TIME ZONE NOT NULL)");
         }
         int current = current(c);
-        if (current > latest()) {
+        if (current > scripts.size()) {
             throw new MsbException("database schema version " + current
-                    + " is newer than this msb supports (" + latest() + "); upgrade msb");
+                    + " is newer than this msb supports (" + scripts.size() + "); upgrade msb");
         }
-        for (int v = current + 1; v <= latest(); v++) {
-            applyOne(c, v, SCRIPTS.get(v - 1));
+        for (int v = current + 1; v <= scripts.size(); v++) {
+            applyOne(c, v, scripts.get(v - 1));
         }
     }
 
@@ -84,7 +89,10 @@ final class Migrations {
                 ps.executeUpdate();
             }
             c.commit();
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            c.rollback();
+            throw new SQLException("schema migration " + script + " failed: " + e.getMessage(), e.getSQLState(), e);
+        } catch (RuntimeException e) {
             c.rollback();
             throw e;
         } finally {

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.msb.api.MsbException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -53,6 +55,32 @@ class MigrationsTest {
         var e = assertThrows(MsbException.class, () -> H2Store.open(home, 2));
         assertEquals("database schema version 7 is newer than this msb supports (" + Migrations.latest()
                 + "); upgrade msb", e.getMessage());
+    }
+
+    @Test
+    void upgradesAnExistingDatabaseKeepingItsData() throws Exception {
+        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+            store.insertSandbox(sandbox("old", Map.of("k", "v")));
+            try (Connection c = StoreFixture.raw(home)) {
+                Migrations.apply(c, List.of("V1__initial.sql", "V2__test_upgrade.sql"));
+                assertEquals(2, Migrations.current(c));
+                // re-applying is a no-op
+                Migrations.apply(c, List.of("V1__initial.sql", "V2__test_upgrade.sql"));
+            }
+            assertEquals(2, count(home, "SELECT COUNT(*) FROM schema_version"));
+            assertEquals(1, count(home, "SELECT COUNT(*) FROM sandboxes WHERE test_note = 'migrated'"));
+            assertEquals(sandbox("old", Map.of("k", "v")), store.findSandbox("old").orElseThrow());
+        }
+    }
+
+    @Test
+    void aFailedMigrationIsNotRecordedAndNamesItsScript() throws Exception {
+        try (JdbcSandboxStore store = H2Store.open(home, 2); Connection c = StoreFixture.raw(home)) {
+            var e = assertThrows(SQLException.class,
+                    () -> Migrations.apply(c, List.of("V1__initial.sql", "V2__test_broken.sql")));
+            assertTrue(e.getMessage().startsWith("schema migration V2__test_broken.sql failed: "), e.getMessage());
+            assertEquals(1, Migrations.current(c));
+        }
     }
 
     @Test
