@@ -360,7 +360,6 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
     fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK);
     fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) | O_NONBLOCK);
     ready(a);
-    int64_t next_hb = now_ms();
     size_t cap = 64;
     struct pollfd *pf = xmalloc(cap * sizeof *pf);
     struct session **ps = xmalloc(cap * sizeof *ps);
@@ -417,7 +416,7 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
             }
         }
 #undef ADD
-        int64_t hb_left = next_hb - now;
+        int64_t hb_left = a->next_heartbeat_ms - now;
         if (a->cfg->heartbeat_path && hb_left < timeout)
             timeout = hb_left < 0 ? 0 : (int)hb_left;
         int rc = poll(pf, (nfds_t)n, timeout);
@@ -513,9 +512,9 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
         }
         sessions_sweep(a);
         flush_out(a);
-        if (a->cfg->heartbeat_path && now_ms() >= next_hb) {
+        if (a->cfg->heartbeat_path && now_ms() >= a->next_heartbeat_ms) {
             heartbeat_write(a);
-            next_hb = now_ms() + 1000;
+            a->next_heartbeat_ms = now_ms() + 1000;
         }
         if (a->shutdown) {
             drain_out(a);
@@ -523,7 +522,8 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
             break;
         }
         if (eof) {
-            drain_out(a);
+            if (!a->reconnectable) /* nobody is listening on a disconnected port */
+                drain_out(a);
             break;
         }
     }

@@ -87,7 +87,9 @@ struct agent {
     uint64_t next_handle;
     int sigfd;
     int shutdown;
+    int reconnectable; /* virtio port: EOF means the host went away for now, not the end */
     /* heartbeat */
+    int64_t next_heartbeat_ms;
     uint64_t heartbeat_seq, activity_seq;
     int64_t last_activity_ms;
     uint64_t host_messages, guest_messages, exec_output_bytes, fs_bytes, tcp_bytes;

@@ -45,6 +45,7 @@ static int listen_unix(const char *path)
 /* PID 1: the port survives host reconnects, so sessions do too. */
 static void serve_port(struct agent *a)
 {
+    a->reconnectable = 1;
     for (;;) {
         int fd = open_agent_port();
         if (fd < 0) {

@@ -370,6 +370,31 @@ int main(int argc, char **argv)
                 usleep(100000);
         }
         CHECK(hb, "heartbeat written in the guest");
+        /* the host goes away and comes back: a fresh core.ready, sessions survive */
+        sendj(&a, MT_EXEC_REQUEST, 70, "{\"cmd\":\"/init\",\"args\":[\"--stdio\"]}");
+        CHECK(ap_recv(&a, &r, T) == 1 && r.m.type == MT_EXEC_STARTED, "long-running exec started");
+        rmsg_free(&r);
+        ap_kill(&a);
+        CHECK(ap_connect_unix(&a, sock) == 0, "reconnect to the agent socket");
+        /* frames the guest wrote while nobody listened stay queued in QEMU and come first: a
+         * reconnecting host skips to the fresh core.ready (decision 0201) */
+        int rr, skipped = 0;
+        while ((rr = ap_recv(&a, &r, T)) == 1 && r.m.type != MT_READY && skipped < 100) {
+            rmsg_free(&r);
+            skipped++;
+        }
+        CHECK(rr == 1 && r.m.type == MT_READY, "core.ready again after the host reconnects");
+        rmsg_free(&r);
+        struct buf ign = {0};
+        struct buf p = {0};
+        cb_map(&p, 1);
+        cb_str(&p, "data");
+        cb_bytes(&p, "", 0);
+        ap_send(&a, MT_EXEC_STDIN, 70, &p);
+        buf_free(&p);
+        CHECK(collect(&a, 70, &ign, &r) == 0 && r.m.type == MT_EXEC_EXITED, "the exec survived the reconnect and exits");
+        rmsg_free(&r);
+        buf_free(&ign);
         sendj(&a, MT_SHUTDOWN, 0, "null");
     }
     int st = -1;
