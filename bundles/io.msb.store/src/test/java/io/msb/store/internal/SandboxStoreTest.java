@@ -245,6 +245,34 @@ class SandboxStoreTest {
         }
     }
 
+    @Test
+    void concurrentInsertsOfOneNameCreateOneSandbox() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<Boolean>> inserts = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Map<String, String> labels = Map.of("writer", Integer.toString(i));
+                inserts.add(() -> {
+                    store.insertSandbox(sandbox("same", labels));
+                    return true;
+                });
+            }
+            int ok = 0;
+            for (Future<Boolean> f : pool.invokeAll(inserts)) {
+                try {
+                    f.get();
+                    ok++;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof AlreadyExistsException, e.getCause().toString());
+                }
+            }
+            assertEquals(1, ok);
+            assertEquals(1, store.findSandbox("same").orElseThrow().labels().size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // images
 
     private static LayerRecord layer(String id) {
