@@ -148,7 +148,7 @@ public final class AgentFs implements SandboxFs {
                     queue.fail(new IOException("read " + path + ": " + r.error()));
                 }
                 // closing needs a round trip, which the reader thread must not wait for
-                mux.timer().execute(this::release);
+                mux.later(this::release);
             } else {
                 throw new ProtocolException(Core.ErrorKind.INVALID_SESSION, type.wire() + " in an fs read");
             }

@@ -117,6 +117,63 @@ public final class Cbor {
 
     /** Decodes an envelope; anything but one well-formed {v, t, p} map is malformed_message. */
     public static Message decodeEnvelope(Frame frame) {
+        Message fast = canonicalEnvelope(frame);
+        return fast != null ? fast : parseEnvelope(frame);
+    }
+
+    /** The common case, canonical {v, t, p} with an ASCII type, without a parser; null otherwise. */
+    private static Message canonicalEnvelope(Frame frame) {
+        byte[] b = frame.body();
+        if (b.length < 9 || (b[0] & 0xff) != 0xa3 || (b[1] & 0xff) != 0x61 || b[2] != 'v' || (b[3] & 0xe0) != 0
+                || (b[3] & 0x1f) >= 24 || (b[4] & 0xff) != 0x61 || b[5] != 't' || (b[6] & 0xe0) != 0x60) {
+            return null;
+        }
+        int tlen = b[6] & 0x1f;
+        if (tlen >= 24) {
+            if (tlen != 24) {
+                return null;
+            }
+            tlen = b[7] & 0xff;
+        }
+        int off = (b[6] & 0x1f) == 24 ? 8 : 7;
+        if (tlen > MAX_TYPE_LENGTH || off + tlen + 3 > b.length) {
+            return null;
+        }
+        for (int i = off; i < off + tlen; i++) {
+            if (b[i] < 0x20) {
+                return null; // control or non-ASCII (negative): leave it to the full parser
+            }
+        }
+        String t = new String(b, off, tlen, StandardCharsets.US_ASCII);
+        off += tlen;
+        if ((b[off] & 0xff) != 0x61 || b[off + 1] != 'p' || (b[off + 2] & 0xe0) != 0x40) {
+            return null;
+        }
+        int info = b[off + 2] & 0x1f;
+        off += 3;
+        long len;
+        if (info < 24) {
+            len = info;
+        } else if (info == 24 && off + 1 <= b.length) {
+            len = b[off] & 0xff;
+            off += 1;
+        } else if (info == 25 && off + 2 <= b.length) {
+            len = (b[off] & 0xff) << 8 | b[off + 1] & 0xff;
+            off += 2;
+        } else if (info == 26 && off + 4 <= b.length) {
+            len = Integer.toUnsignedLong(int32(b, off));
+            off += 4;
+        } else {
+            return null;
+        }
+        if (off + len != b.length) {
+            return null;
+        }
+        return new Message(frame.id(), frame.flags(), b[3] & 0x1f, t,
+                java.util.Arrays.copyOfRange(b, off, b.length));
+    }
+
+    private static Message parseEnvelope(Frame frame) {
         Integer v = null;
         String t = null;
         byte[] p = null;
@@ -176,6 +233,13 @@ public final class Cbor {
     /** Decodes a payload; a mismatch is invalid_payload naming the field when it can. */
     public static <T> T decodePayload(Message m, Class<T> type) {
         byte[] p = m.payload();
+        byte[] data = canonicalData(p);
+        if (data != null) {
+            Object fast = dataPayload(type, data);
+            if (fast != null) {
+                return type.cast(fast);
+            }
+        }
         try {
             T value = MAPPER.readValue(p, type);
             if (value == null && type != Void.class) {
@@ -200,6 +264,54 @@ public final class Cbor {
             String msg = e instanceof JacksonException je ? je.getOriginalMessage() : e.getMessage();
             throw new ProtocolException(Core.ErrorKind.INVALID_PAYLOAD, m.wireType() + ": " + msg, e);
         }
+    }
+
+    /** The bytes of a canonical {"data": bstr} payload (the hot path), or null for any other shape. */
+    private static byte[] canonicalData(byte[] p) {
+        if (p.length < 7 || (p[0] & 0xff) != 0xa1 || (p[1] & 0xff) != 0x64 || p[2] != 'd' || p[3] != 'a'
+                || p[4] != 't' || p[5] != 'a' || (p[6] & 0xe0) != 0x40) {
+            return null;
+        }
+        int info = p[6] & 0x1f;
+        int off = 7;
+        long len;
+        if (info < 24) {
+            len = info;
+        } else if (info == 24 && p.length >= 8) {
+            len = p[7] & 0xff;
+            off = 8;
+        } else if (info == 25 && p.length >= 9) {
+            len = (p[7] & 0xff) << 8 | p[8] & 0xff;
+            off = 9;
+        } else if (info == 26 && p.length >= 11) {
+            len = Integer.toUnsignedLong(int32(p, 7));
+            off = 11;
+        } else {
+            return null;
+        }
+        if (off + len != p.length) {
+            return null; // trailing bytes or short: let the full decoder report it
+        }
+        return java.util.Arrays.copyOfRange(p, off, p.length);
+    }
+
+    static int int32(byte[] b, int off) {
+        return (b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | b[off + 3] & 0xff;
+    }
+
+    private static Object dataPayload(Class<?> type, byte[] data) {
+        if (type == Exec.Stdout.class) {
+            return new Exec.Stdout(data);
+        } else if (type == Exec.Stderr.class) {
+            return new Exec.Stderr(data);
+        } else if (type == Exec.Stdin.class) {
+            return new Exec.Stdin(data);
+        } else if (type == Fs.Data.class) {
+            return new Fs.Data(data);
+        } else if (type == Tcp.Data.class) {
+            return new Tcp.Data(data);
+        }
+        return null;
     }
 
     private static String prefix(String path) {

@@ -56,7 +56,11 @@ public final class ExecSessionImpl extends Session implements ExecSession {
             throw e;
         }
         if (options.timeout() != null) {
-            s.timeoutTask = mux.timer().schedule(s::kill, options.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            try {
+                s.timeoutTask = mux.timer().schedule(s::kill, options.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the connection closed meanwhile; the session has failed already
+            }
         }
         if (options.stdin() != null) {
             s.writeStdin(options.stdin());

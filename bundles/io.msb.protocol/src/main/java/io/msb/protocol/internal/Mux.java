@@ -85,6 +85,15 @@ public final class Mux implements AutoCloseable {
         return timer;
     }
 
+    /** Runs a follow-up (e.g. a request the reader thread must not wait for) unless the connection closed. */
+    public void later(Runnable task) {
+        try {
+            timer.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed meanwhile: the agent releases what the task would have released
+        }
+    }
+
     public boolean isOpen() {
         return closedCause == null;
     }
