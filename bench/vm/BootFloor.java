@@ -1,3 +1,6 @@
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,18 +16,20 @@ import io.msb.vmm.qemu.internal.QemuVmm;
 /**
  * The boot floor: the backend boots its kernel with an initramfs whose /init only powers off, N times, and
  * prints per boot the time until QEMU runs (start() returned) and until QEMU exited, then the medians.
- * Usage (see README.md): java -cp <jars> BootFloor.java <poweroff-binary> [boots] [auto|kvm|tcg]
+ * With "agentd" instead of a binary it boots the default initramfs (agentd from the class path) and times the
+ * first frame (core.ready) on the agent channel instead of the power-off.
+ * Usage (see README.md): java -cp <jars> BootFloor.java <poweroff-binary|agentd> [boots] [auto|kvm|tcg]
  */
 public class BootFloor {
     public static void main(String[] args) throws Exception {
-        Path init = Path.of(args[0]);
+        boolean agentd = args[0].equals("agentd");
         int boots = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         String accel = args.length > 2 ? args[2] : "auto";
         Path home = io.msb.api.MsbHome.resolve(null);
         QemuVmm vmm = new QemuVmm(QemuVmm.Settings.defaults(home).withAccel(accel));
-        Path initramfs = vmm.initramfs(Files.readAllBytes(init));
-        System.out.printf("kernel %s%ninitramfs %s (%d bytes)%naccel %s, 1 vCPU, 256 MiB, %d boots%n",
-                vmm.kernelImage(), initramfs, Files.size(initramfs), vmm.accel(), boots);
+        Path initramfs = agentd ? null : vmm.initramfs(Files.readAllBytes(Path.of(args[0])));
+        System.out.printf("kernel %s%ninit %s%naccel %s, 1 vCPU, 256 MiB, %d boots%n", vmm.kernelImage(),
+                agentd ? "agentd (default initramfs)" : initramfs, vmm.accel(), boots);
         List<Double> up = new ArrayList<>();
         List<Double> total = new ArrayList<>();
         for (int i = 0; i < boots; i++) {
@@ -33,21 +38,31 @@ public class BootFloor {
             long t0 = System.nanoTime();
             VmHandle vm = vmm.start(spec);
             long t1 = System.nanoTime();
-            OptionalInt status = vm.waitFor(Duration.ofMinutes(5));
-            long t2 = System.nanoTime();
-            if (status.isEmpty() || status.getAsInt() != 0) {
-                vm.kill();
-                throw new IllegalStateException("boot " + i + " did not power off cleanly: " + vm.consoleTail(10));
+            long t2;
+            if (agentd) {
+                try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(vm.agentChannel()))) {
+                    ch.read(ByteBuffer.allocate(1)); // the first byte of core.ready
+                    t2 = System.nanoTime();
+                } finally {
+                    vm.kill();
+                }
+            } else {
+                OptionalInt status = vm.waitFor(Duration.ofMinutes(5));
+                t2 = System.nanoTime();
+                if (status.isEmpty() || status.getAsInt() != 0) {
+                    vm.kill();
+                    throw new IllegalStateException("boot " + i + " did not power off: " + vm.consoleTail(10));
+                }
             }
             up.add((t1 - t0) / 1e6);
             total.add((t2 - t0) / 1e6);
-            System.out.printf("boot %2d: qemu running %7.1f ms, powered off %7.1f ms%n", i, up.get(i), total.get(i));
+            System.out.printf("boot %2d: qemu running %7.1f ms, " + (agentd ? "agent ready" : "powered off") + " %7.1f ms%n", i, up.get(i), total.get(i));
             try (var walk = Files.walk(dir)) {
                 walk.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        System.out.printf("median: qemu running %.1f ms, start-to-power-off %.1f ms (min %.1f, max %.1f)%n",
-                median(up), median(total), Collections.min(total), Collections.max(total));
+        System.out.printf("median: qemu running %.1f ms, start-to-%s %.1f ms (min %.1f, max %.1f)%n", median(up),
+                agentd ? "agent-ready" : "power-off", median(total), Collections.min(total), Collections.max(total));
     }
 
     private static double median(List<Double> xs) {

@@ -81,6 +81,7 @@ public final class QemuVmm implements VmmBackend {
     private final Settings settings;
     private GuestKernel kernel;
     private Accel resolvedAccel;
+    private volatile boolean qemuWorks;
 
     public QemuVmm(Settings settings) {
         this.settings = settings;
@@ -93,10 +94,14 @@ public final class QemuVmm implements VmmBackend {
 
     @Override
     public boolean available() {
+        if (qemuWorks) {
+            return true; // asked on every create; one successful run of the binary is enough
+        }
         try {
             Process p = new ProcessBuilder(settings.qemu(), "--version").redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                qemuWorks = true;
                 return true;
             }
             p.destroyForcibly();
