@@ -356,7 +356,10 @@ int init_system(struct agent_config *cfg)
     int rc = 0;
     umask(022);
     mount_at("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+    /* fds 0-2 must be taken before any other open, or logs could land on the agent port */
     int con = open("/dev/console", O_RDWR | O_CLOEXEC);
+    if (con < 0)
+        con = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (con >= 0) {
         dup2(con, 0);
         dup2(con, 1);

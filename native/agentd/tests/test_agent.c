@@ -408,6 +408,17 @@ static void test_exec(void)
         exec_free(&x);
     } else
         fprintf(stderr, "SKIP user switching: needs root\n");
+    /* a relay client going away ends its sessions: the id is free again */
+    sendj(&a, MT_EXEC_REQUEST, 40, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
+    if (recv1(&a, &r))
+        CHECK(r.m.type == MT_EXEC_STARTED, "sleep for the relay client started");
+    rmsg_free(&r);
+    sendj(&a, MT_RELAY_CLIENT_DISCONNECTED, 0, "{\"id_start\":33,\"id_end_exclusive\":48}");
+    run(&a, 40, "{\"cmd\":\"true\"}", NULL, &x);
+    CHECK(x.started && x.exited && x.code == 0, "session id reusable after relay.client.disconnected");
+    exec_free(&x);
+    /* clock sync is accepted (and ignored outside the guest) */
+    sendj(&a, MT_CLOCK_SYNC, 0, "{\"unix_time_nanos\":1764061200123456789}");
     ping_ok(&a, 18);
     ap_kill(&a);
 }
