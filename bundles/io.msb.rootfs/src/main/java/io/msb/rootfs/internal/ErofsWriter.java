@@ -40,10 +40,12 @@ final class ErofsWriter {
     private final Map<Inode, Dir> dirs = new IdentityHashMap<>();
     private final Map<Inode, byte[]> xattrBodies = new IdentityHashMap<>();
 
+    private record Dirent(byte[] name, Inode target) {
+    }
+
     /** A directory's sorted entries and its content once nids are known. */
     private static final class Dir {
-        byte[][] names;
-        Inode[] targets;
+        Dirent[] entries;
         int[] blockStarts; // index of the first entry of each block
         byte[] content;
     }
@@ -101,87 +103,44 @@ final class ErofsWriter {
         return indexes.get(n);
     }
 
-    /** Breadth-first from the root, each inode once however many names it has; counts links. */
+    /**
+     * Breadth-first from the root, each inode once however many names it has; counts links and builds
+     * every directory's entries, "." and ".." included, sorted by name bytes.
+     */
     private void collect(Inode root) {
-        ArrayDeque<Inode> queue = new ArrayDeque<>();
-        root.nlink = 0;
+        ArrayDeque<Inode[]> queue = new ArrayDeque<>(); // {directory, its parent}
         indexes.put(root, 0);
         order.add(root);
-        queue.add(root);
+        queue.add(new Inode[] {root, root});
         while (!queue.isEmpty()) {
-            Inode dir = queue.poll();
-            byte[][] names = new byte[dir.children.size() + 2][];
-            Inode[] targets = new Inode[names.length];
-            String[] keys = dir.children.keySet().toArray(new String[0]);
-            byte[][] encoded = new byte[keys.length][];
-            Integer[] idx = new Integer[keys.length];
-            for (int i = 0; i < keys.length; i++) {
-                encoded[i] = keys[i].getBytes(StandardCharsets.UTF_8);
-                idx[i] = i;
-            }
-            Arrays.sort(idx, (a, b) -> Arrays.compareUnsigned(encoded[a], encoded[b]));
-            names[0] = new byte[] {'.'};
-            names[1] = new byte[] {'.', '.'};
-            targets[0] = dir;
+            Inode dir = queue.peek()[0];
+            Inode parent = queue.poll()[1];
+            List<Dirent> entries = new ArrayList<>(dir.children.size() + 2);
+            entries.add(new Dirent(new byte[] {'.'}, dir));
+            entries.add(new Dirent(new byte[] {'.', '.'}, parent));
             int subdirs = 0;
-            for (int i = 0; i < keys.length; i++) {
-                Inode child = dir.children.get(keys[idx[i]]);
-                names[i + 2] = encoded[idx[i]];
-                targets[i + 2] = child;
-                if (child.isDir()) {
-                    subdirs++;
-                    child.nlink = 0; // a directory has exactly one name
-                }
+            for (var e : dir.children.entrySet()) {
+                Inode child = e.getValue();
+                entries.add(new Dirent(e.getKey().getBytes(StandardCharsets.UTF_8), child));
                 if (!indexes.containsKey(child)) {
                     indexes.put(child, order.size());
                     order.add(child);
                     child.nlink = 0;
                     if (child.isDir()) {
-                        queue.add(child);
+                        queue.add(new Inode[] {child, dir});
                     }
                 }
-                if (!child.isDir()) {
+                if (child.isDir()) {
+                    subdirs++;
+                } else {
                     child.nlink++;
                 }
             }
             dir.nlink = 2 + subdirs;
+            entries.sort((x, y) -> Arrays.compareUnsigned(x.name(), y.name()));
             Dir d = new Dir();
-            d.names = names;
-            d.targets = targets;
+            d.entries = entries.toArray(new Dirent[0]);
             dirs.put(dir, d);
-        }
-        // ".." entries: the root is its own parent, every other directory points at the one that lists it
-        for (Inode dir : order) {
-            if (dir.isDir()) {
-                for (int i = 2; i < dirs.get(dir).targets.length; i++) {
-                    Inode c = dirs.get(dir).targets[i];
-                    if (c.isDir()) {
-                        dirs.get(c).targets[1] = dir;
-                    }
-                }
-            }
-        }
-        dirs.get(root).targets[1] = root;
-        sortNames();
-    }
-
-    // "." and ".." must take their sorted places among the other names
-    private void sortNames() {
-        for (Dir d : dirs.values()) {
-            Integer[] idx = new Integer[d.names.length];
-            for (int i = 0; i < idx.length; i++) {
-                idx[i] = i;
-            }
-            byte[][] names = d.names;
-            Arrays.sort(idx, (a, b) -> Arrays.compareUnsigned(names[a], names[b]));
-            byte[][] n2 = new byte[names.length][];
-            Inode[] t2 = new Inode[names.length];
-            for (int i = 0; i < idx.length; i++) {
-                n2[i] = names[idx[i]];
-                t2[i] = d.targets[idx[i]];
-            }
-            d.names = n2;
-            d.targets = t2;
         }
     }
 
@@ -190,8 +149,8 @@ final class ErofsWriter {
         List<Integer> starts = new ArrayList<>();
         int used = 0;
         starts.add(0);
-        for (int i = 0; i < d.names.length; i++) {
-            int need = DIRENT + d.names[i].length;
+        for (int i = 0; i < d.entries.length; i++) {
+            int need = DIRENT + d.entries[i].name().length;
             if (used + need > BLOCK) {
                 starts.add(i);
                 used = 0;
@@ -207,16 +166,17 @@ final class ErofsWriter {
         ByteBuffer b = ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN);
         for (int blk = 0; blk < d.blockStarts.length; blk++) {
             int from = d.blockStarts[blk];
-            int to = blk + 1 < d.blockStarts.length ? d.blockStarts[blk + 1] : d.names.length;
+            int to = blk + 1 < d.blockStarts.length ? d.blockStarts[blk + 1] : d.entries.length;
             int base = blk * BLOCK;
             int nameOff = (to - from) * DIRENT;
             for (int i = from; i < to; i++) {
                 int at = base + (i - from) * DIRENT;
-                b.putLong(at, d.targets[i].nid);
+                Dirent e = d.entries[i];
+                b.putLong(at, e.target().nid);
                 b.putShort(at + 8, (short) nameOff);
-                c[at + 10] = fileType(d.targets[i]);
-                System.arraycopy(d.names[i], 0, c, base + nameOff, d.names[i].length);
-                nameOff += d.names[i].length;
+                c[at + 10] = fileType(e.target());
+                System.arraycopy(e.name(), 0, c, base + nameOff, e.name().length);
+                nameOff += e.name().length;
             }
         }
         return c;
@@ -307,8 +267,9 @@ final class ErofsWriter {
         return INODE_SIZE + xattrBodies.get(n).length + (inline ? (int) (n.size & (BLOCK - 1)) : 0);
     }
 
+    /** Fills the inode area through a 4 MiB window, flushed at block boundaries as it slides. */
     private void writeMeta(long base, long size, boolean[] inline) throws IOException {
-        final int chunk = 1 << 22;
+        final int chunk = 1 << 22; // > the largest inode: 64 + 12 + 65535 * 4 xattr bytes + a tail
         ByteBuffer buf = ByteBuffer.allocate(chunk + BLOCK * 2).order(ByteOrder.LITTLE_ENDIAN);
         long bufStart = 0; // meta offset of buf[0]
         for (int i = 0; i < order.size(); i++) {
@@ -327,7 +288,7 @@ final class ErofsWriter {
     private void flush(ByteBuffer buf, long pos, int len) throws IOException {
         byte[] a = buf.array();
         data.writeFully(ByteBuffer.wrap(a, 0, len), pos);
-        // keep the bytes past len (an inode already started beyond the flush point is impossible: we flush at its block)
+        // slide: the block being filled (inodes before the flush point that share it) moves to the front
         System.arraycopy(a, len, a, 0, a.length - len);
         Arrays.fill(a, a.length - len, a.length, (byte) 0);
     }
