@@ -37,6 +37,16 @@ void send_msg(struct agent *a, enum mt t, uint32_t id, const struct buf *p)
     a->guest_messages++;
 }
 
+void send_data(struct agent *a, enum mt t, uint32_t id, const void *data, size_t n)
+{
+    struct buf p = {0};
+    cb_map(&p, 1);
+    cb_str(&p, "data");
+    cb_bytes(&p, data, n);
+    send_msg(a, t, id, &p);
+    buf_free(&p);
+}
+
 void send_core_error(struct agent *a, uint32_t id, const char *kind, const char *message, const char *offending)
 {
     struct buf p = {0};
@@ -460,12 +470,7 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
                 uint8_t data[IO_CHUNK];
                 ssize_t r = read(*fdp, data, sizeof data);
                 if (r > 0) {
-                    struct buf p = {0};
-                    cb_map(&p, 1);
-                    cb_str(&p, "data");
-                    cb_bytes(&p, data, (size_t)r);
-                    send_msg(a, pw[i] == PW_EX_OUT ? MT_EXEC_STDOUT : MT_EXEC_STDERR, s->id, &p);
-                    buf_free(&p);
+                    send_data(a, pw[i] == PW_EX_OUT ? MT_EXEC_STDOUT : MT_EXEC_STDERR, s->id, data, (size_t)r);
                     a->exec_output_bytes += (uint64_t)r;
                     activity(a);
                 } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {

@@ -106,6 +106,8 @@ void heartbeat_write(struct agent *a);
 
 /* Sends a message with payload p (may be NULL for an empty payload). */
 void send_msg(struct agent *a, enum mt t, uint32_t id, const struct buf *p);
+/* Sends {data: bytes}, the payload of every stream chunk (stdout, stderr, fs.data, tcp.data). */
+void send_data(struct agent *a, enum mt t, uint32_t id, const void *data, size_t n);
 void send_core_error(struct agent *a, uint32_t id, const char *kind, const char *message, const char *offending);
 struct session *session_find(struct agent *a, uint32_t id);
 struct session *session_new(struct agent *a, enum skind kind, uint32_t id);

@@ -63,23 +63,29 @@ static const char *errno_name(int e)
     }
 }
 
+/* errno and errno_name fields; both null when there is no errno */
+static void put_errno(struct buf *p, int err)
+{
+    const char *en = err ? errno_name(err) : NULL;
+    cb_str(p, "errno");
+    if (err)
+        cb_int(p, err);
+    else
+        cb_null(p);
+    cb_str(p, "errno_name");
+    if (en)
+        cb_str(p, en);
+    else
+        cb_null(p);
+}
+
 static void send_failed(struct agent *a, uint32_t id, const char *kind, int err, const char *stage, const char *message)
 {
     struct buf p = {0};
-    const char *en = err ? errno_name(err) : NULL;
     cb_map(&p, 5);
     cb_str(&p, "kind");
     cb_str(&p, kind);
-    cb_str(&p, "errno");
-    if (err)
-        cb_int(&p, err);
-    else
-        cb_null(&p);
-    cb_str(&p, "errno_name");
-    if (en)
-        cb_str(&p, en);
-    else
-        cb_null(&p);
+    put_errno(&p, err);
     cb_str(&p, "message");
     cb_str(&p, message);
     cb_str(&p, "stage");
@@ -428,18 +434,8 @@ static struct session *exec_session(struct agent *a, uint32_t id)
 static void stdin_error(struct agent *a, uint32_t id, int err, const char *message)
 {
     struct buf p = {0};
-    const char *en = err ? errno_name(err) : NULL;
     cb_map(&p, 3);
-    cb_str(&p, "errno");
-    if (err)
-        cb_int(&p, err);
-    else
-        cb_null(&p);
-    cb_str(&p, "errno_name");
-    if (en)
-        cb_str(&p, en);
-    else
-        cb_null(&p);
+    put_errno(&p, err);
     cb_str(&p, "message");
     cb_str(&p, message);
     send_msg(a, MT_EXEC_STDIN_ERROR, id, &p);

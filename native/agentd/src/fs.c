@@ -397,12 +397,7 @@ void fs_read_pump(struct agent *a, struct session *s)
         s->done = 1;
         return;
     }
-    struct buf p = {0};
-    cb_map(&p, 1);
-    cb_str(&p, "data");
-    cb_bytes(&p, chunk, (size_t)r);
-    send_msg(a, MT_FS_DATA, s->id, &p);
-    buf_free(&p);
+    send_data(a, MT_FS_DATA, s->id, chunk, (size_t)r);
     if (r > 0) {
         s->u.rd.offset += (uint64_t)r;
         if (s->u.rd.remaining != UINT64_MAX)

@@ -143,10 +143,7 @@ void tcp_on_writable(struct agent *a, struct session *s)
             return;
         }
         s->u.tcp.connecting = 0;
-        struct buf p = {0};
-        cb_map(&p, 0);
-        send_msg(a, MT_TCP_CONNECTED, s->id, &p);
-        buf_free(&p);
+        send_msg(a, MT_TCP_CONNECTED, s->id, NULL); /* {} */
         activity(a);
     }
     if (s->u.tcp.q.len) {
@@ -172,20 +169,12 @@ void tcp_on_readable(struct agent *a, struct session *s)
     uint8_t data[IO_CHUNK];
     ssize_t r = recv(s->u.tcp.fd, data, sizeof data, 0);
     if (r > 0) {
-        struct buf p = {0};
-        cb_map(&p, 1);
-        cb_str(&p, "data");
-        cb_bytes(&p, data, (size_t)r);
-        send_msg(a, MT_TCP_DATA, s->id, &p);
-        buf_free(&p);
+        send_data(a, MT_TCP_DATA, s->id, data, (size_t)r);
         a->tcp_bytes += (uint64_t)r;
         activity(a);
     } else if (r == 0) {
         /* the destination half-closed: tell the host, keep host->destination flowing */
-        struct buf p = {0};
-        cb_map(&p, 0);
-        send_msg(a, MT_TCP_EOF, s->id, &p);
-        buf_free(&p);
+        send_msg(a, MT_TCP_EOF, s->id, NULL); /* {} */
         s->u.tcp.read_eof = 1;
     } else if (errno != EAGAIN && errno != EINTR) {
         failed(a, s, s->id, "read TCP stream", errno);
@@ -227,10 +216,7 @@ void tcp_close(struct agent *a, struct msg *m)
     struct session *s = tcp_session(a, m->id);
     if (!s)
         return;
-    struct buf p = {0};
-    cb_map(&p, 0);
-    send_msg(a, MT_TCP_CLOSED, m->id, &p);
-    buf_free(&p);
+    send_msg(a, MT_TCP_CLOSED, m->id, NULL); /* {} */
     s->done = 1;
 }
 
