@@ -99,6 +99,7 @@ class ErofsImageBuilderTest {
         Path p3 = tmp.resolve("l3.tar");
         try (LayerTar t = new LayerTar(p3, LayerTar.Codec.TAR)) {
             t.whiteout("bin/sh");
+            t.hardlink("sizes/link-to-lower", "sizes/4097");
             t.file("bigxattr", bigX, 0644, 0, 0, T2, Map.of("user.big", "z".repeat(3000)));
             // inode + xattrs larger than a block: the inode spans blocks, its data cannot be inline
             t.file("hugexattr", utf8("small"), 0600, 3, 4, T2, Map.of("user.h1", "1".repeat(3000), "user.h2", "2".repeat(3000)));
@@ -138,6 +139,7 @@ class ErofsImageBuilderTest {
         for (int n : new int[] {0, 1, 2048, 2049, 4095, 4096, 4097, 8192, 12345}) {
             want.file("/sizes/" + n, bytes(n, n), 0600, 7, 8, T0);
         }
+        want.file("/sizes/link-to-lower", bytes(4097, 4097), 0600, 7, 8, T0);
         return List.of(new Layer(p1, "application/vnd.oci.image.layer.v1.tar+gzip"), new Layer(p2, null), new Layer(p3, "application/vnd.oci.image.layer.v1.tar"));
     }
 
@@ -172,6 +174,9 @@ class ErofsImageBuilderTest {
             assertEquals(ino1, ino2);
             assertEquals(2, Files.getAttribute(mnt.resolve("etc/passwd"), "unix:nlink"));
             assertEquals(1, Files.getAttribute(mnt.resolve("bin/sh2"), "unix:nlink"));
+            assertEquals(2, Files.getAttribute(mnt.resolve("sizes/link-to-lower"), "unix:nlink"));
+            assertEquals(Files.getAttribute(mnt.resolve("sizes/4097"), "unix:ino"),
+                    Files.getAttribute(mnt.resolve("sizes/link-to-lower"), "unix:ino"));
             assertEquals(3, Files.getAttribute(mnt.resolve("implicit"), "unix:nlink"));
         } finally {
             Tools.run("umount", mnt.toString());
