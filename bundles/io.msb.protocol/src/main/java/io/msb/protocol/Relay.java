@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,20 +35,14 @@ public final class Relay implements AutoCloseable {
     public static final long ID_RANGE_STEP = 0xffffffffL / MAX_CLIENTS;
     private static final int SIGKILL = 9;
 
-    /**
-     * @param readyTimeout how long to wait for the agent's {@code core.ready}
-     * @param clientQueueFrames frames buffered per client before the agent side stalls
-     */
-    public record Options(Duration readyTimeout, int clientQueueFrames) {
-        public static final Options DEFAULTS = new Options(Duration.ofSeconds(180), 64);
+    /** @param readyTimeout how long to wait for the agent's {@code core.ready} */
+    public record Options(Duration readyTimeout) {
+        public static final Options DEFAULTS = new Options(Duration.ofSeconds(180));
 
         public Options {
             Objects.requireNonNull(readyTimeout, "readyTimeout");
             if (readyTimeout.isNegative() || readyTimeout.isZero()) {
                 throw new IllegalArgumentException("readyTimeout: must be positive");
-            }
-            if (clientQueueFrames < 1 || clientQueueFrames > 65536) {
-                throw new IllegalArgumentException("clientQueueFrames: must be in [1, 65536], got " + clientQueueFrames);
             }
         }
     }
@@ -61,7 +53,6 @@ public final class Relay implements AutoCloseable {
     private final Object agentWriteLock = new Object();
     private final Path listenPath;
     private final ServerSocketChannel server;
-    private final Options options;
     private final byte[] readyFrame;
     private final Core.Ready ready;
     private final Client[] slots = new Client[MAX_CLIENTS];
@@ -69,7 +60,7 @@ public final class Relay implements AutoCloseable {
     private volatile boolean closing;
 
     private Relay(AgentTransport agent, InputStream agentIn, Frame readyFrame, Path listenPath,
-            ServerSocketChannel server, Options options) {
+            ServerSocketChannel server) {
         this.agent = agent;
         this.agentIn = agentIn;
         this.agentOut = agent.output();
@@ -77,7 +68,6 @@ public final class Relay implements AutoCloseable {
         this.ready = Codec.decode(readyFrame).payload(Core.Ready.class);
         this.listenPath = listenPath;
         this.server = server;
-        this.options = options;
     }
 
     /** Connects to the agent's socket (e.g. the VM's private channel) and serves {@code listenPath}. */
@@ -105,7 +95,7 @@ public final class Relay implements AutoCloseable {
             }
             throw new IOException("relay: cannot listen on " + listenPath + ": " + e.getMessage(), e);
         }
-        Relay r = new Relay(agent, in, ready, listenPath, server, options);
+        Relay r = new Relay(agent, in, ready, listenPath, server);
         r.thread(r::agentLoop, "msb-relay-agent");
         r.thread(r::acceptLoop, "msb-relay-accept");
         return r;
@@ -191,15 +181,22 @@ public final class Relay implements AutoCloseable {
             }
             Client c = admit(ch);
             if (c != null) {
-                c.start();
+                thread(c::readLoop, "msb-relay-client-" + c.slot);
             }
         }
     }
 
+    /** Takes a free slot and sends the handshake before any routed frame can reach the client. */
     private synchronized Client admit(SocketChannel ch) {
         for (int slot = 0; slot < MAX_CLIENTS; slot++) {
             if (slots[slot] == null) {
                 Client c = new Client(slot, AgentTransport.of(ch));
+                try {
+                    c.handshake();
+                } catch (IOException e) {
+                    c.transport.close();
+                    return null;
+                }
                 slots[slot] = c;
                 return c;
             }
@@ -224,7 +221,7 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    /** Agent → clients, routed by the id slice; a slow client stalls this loop (bounded queue). */
+    /** Agent → clients, routed by the id slice and written directly: a slow client stalls this loop. */
     private void agentLoop() {
         try {
             Frame f;
@@ -236,7 +233,7 @@ public final class Relay implements AutoCloseable {
                 if (f.terminal()) {
                     c.execSessions.remove(f.id());
                 }
-                c.enqueue(f);
+                c.send(f);
             }
             LOG.info("relay: agent closed the connection");
         } catch (IOException e) {
@@ -292,9 +289,7 @@ public final class Relay implements AutoCloseable {
         final long idStart;
         final long idEndExclusive;
         final AgentTransport transport;
-        final BlockingQueue<Frame> queue = new ArrayBlockingQueue<>(options.clientQueueFrames());
         final Set<Integer> execSessions = ConcurrentHashMap.newKeySet();
-        volatile boolean gone;
 
         Client(int slot, AgentTransport transport) {
             this.slot = slot;
@@ -303,38 +298,23 @@ public final class Relay implements AutoCloseable {
             this.transport = transport;
         }
 
-        void start() {
-            thread(this::writeLoop, "msb-relay-client-" + slot + "-out");
-            thread(this::readLoop, "msb-relay-client-" + slot + "-in");
-        }
-
-        void enqueue(Frame f) {
-            try {
-                while (!gone && !queue.offer(f, 50, TimeUnit.MILLISECONDS)) {
-                    // waiting for the client to drain: backpressure towards the agent
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private void writeLoop() {
+        synchronized void handshake() throws IOException {
+            byte[] head = new byte[8];
+            Frame.putInt(head, 0, (int) idStart);
+            Frame.putInt(head, 4, (int) idEndExclusive);
             OutputStream out = transport.output();
+            out.write(head);
+            out.write(readyFrame);
+            out.flush();
+        }
+
+        /** A failed write hangs up on the client; its read loop then announces the departure. */
+        synchronized void send(Frame f) {
             try {
-                byte[] head = new byte[8];
-                Frame.putInt(head, 0, (int) idStart);
-                Frame.putInt(head, 4, (int) idEndExclusive);
-                out.write(head);
-                out.write(readyFrame);
+                OutputStream out = transport.output();
+                out.write(f.encode());
                 out.flush();
-                while (!gone) {
-                    Frame f = queue.poll(50, TimeUnit.MILLISECONDS);
-                    if (f != null) {
-                        out.write(f.encode());
-                        out.flush();
-                    }
-                }
-            } catch (IOException | InterruptedException e) {
+            } catch (IOException e) {
                 transport.close();
             }
         }
@@ -377,7 +357,6 @@ public final class Relay implements AutoCloseable {
         }
 
         private void disconnected() {
-            gone = true;
             transport.close();
             try {
                 for (Integer id : execSessions) {

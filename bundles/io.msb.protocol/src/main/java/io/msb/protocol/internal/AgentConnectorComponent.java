@@ -39,10 +39,6 @@ public final class AgentConnectorComponent implements AgentConnector {
                 description = "How long the relay waits for a booting guest's core.ready")
         int relayReadyTimeoutSeconds() default 180;
 
-        @AttributeDefinition(name = "Relay client queue (frames)", min = "1", max = "65536",
-                description = "Frames buffered per relay client before the agent side stalls")
-        int relayClientQueueFrames() default 64;
-
         @AttributeDefinition(name = "Heartbeat boot grace (s)", min = "0",
                 description = "No heartbeat after this long means the agent is unresponsive; 0 waits forever")
         int heartbeatBootGraceSeconds() default 0;
@@ -64,8 +60,7 @@ public final class AgentConnectorComponent implements AgentConnector {
                 seconds("readyTimeoutSeconds", config.readyTimeoutSeconds(), 1),
                 seconds("requestTimeoutSeconds", config.requestTimeoutSeconds(), 1),
                 within("streamQueueChunks", config.streamQueueChunks(), 1, 4096));
-        relayOptions = new Relay.Options(seconds("relayReadyTimeoutSeconds", config.relayReadyTimeoutSeconds(), 1),
-                within("relayClientQueueFrames", config.relayClientQueueFrames(), 1, 65536));
+        relayOptions = new Relay.Options(seconds("relayReadyTimeoutSeconds", config.relayReadyTimeoutSeconds(), 1));
         bootGrace = optional(seconds("heartbeatBootGraceSeconds", config.heartbeatBootGraceSeconds(), 0));
         staleBudget = optional(seconds("heartbeatStaleBudgetSeconds", config.heartbeatStaleBudgetSeconds(), 0));
     }
