@@ -496,9 +496,14 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
             if (!s->done && s->kind == S_FS_READ && a->out.len < OUT_HIGH_WATER)
                 fs_read_pump(a, s);
         now = now_ms();
-        for (struct session *s = a->sessions; s; s = s->next)
+        for (struct session *s = a->sessions; s; s = s->next) {
             if (!s->done && s->kind == S_TCP)
                 tcp_check_timeout(a, s, now);
+            /* time the host was too slow to take output does not count against the drain window */
+            if (!s->done && s->kind == S_EXEC && s->u.ex.exited && a->out.len >= OUT_HIGH_WATER &&
+                s->u.ex.drain_deadline_ms < now + EXEC_DRAIN_MS)
+                s->u.ex.drain_deadline_ms = now + EXEC_DRAIN_MS < s->u.ex.drain_limit_ms ? now + EXEC_DRAIN_MS : s->u.ex.drain_limit_ms;
+        }
         for (struct session *s = a->sessions; s; s = s->next)
             if (!s->done && s->kind == S_EXEC && s->u.ex.exited &&
                 ((s->u.ex.out_fd < 0 && s->u.ex.err_fd < 0) || now >= s->u.ex.drain_deadline_ms))

@@ -15,8 +15,9 @@
 #define OUT_HARD_LIMIT (16u * 1024 * 1024)   /* stop reading the host above this */
 #define IO_CHUNK (64 * 1024)
 #define FS_CHUNK (256 * 1024)
-#define EXEC_DRAIN_MS 100
-#define TCP_CONNECT_TIMEOUT_MS 30000 /* how long output of an exited exec is still drained */
+#define EXEC_DRAIN_MS 100       /* how long output of an exited exec is still drained */
+#define EXEC_DRAIN_MAX_MS 10000 /* ... at most, counting time the host was too slow to take it */
+#define TCP_CONNECT_TIMEOUT_MS 30000 /* a destination that neither accepts nor refuses */
 
 enum skind { S_EXEC, S_FS_READ, S_FS_WRITE, S_TCP };
 
@@ -34,7 +35,7 @@ struct session {
             int in_eof; /* host sent EOF: close stdin once in_q drained */
             int exited;
             int status;
-            int64_t drain_deadline_ms;
+            int64_t drain_deadline_ms, drain_limit_ms;
         } ex;
         struct {
             int fd;

@@ -515,6 +515,7 @@ void exec_child_exited(struct agent *a, pid_t pid, int status)
             s->u.ex.exited = 1;
             s->u.ex.status = status;
             s->u.ex.drain_deadline_ms = now_ms() + EXEC_DRAIN_MS;
+            s->u.ex.drain_limit_ms = now_ms() + EXEC_DRAIN_MAX_MS;
             return;
         }
 }

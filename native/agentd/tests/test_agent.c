@@ -448,6 +448,22 @@ static void test_backpressure(void)
     }
     CHECK(pong, "pong while a session is stuck");
     CHECK(stdin_errors > 0, "stdin beyond the 4 MiB queue is refused with exec.stdin.error");
+    /* a slow host: output still queued in the pipe when the process exits is not lost */
+    sendj(&a, MT_EXEC_REQUEST, 5, "{\"cmd\":\"head\",\"args\":[\"-c\",\"16777216\",\"/dev/zero\"]}");
+    long long total = 0;
+    int exited = 0, stalled = 0;
+    usleep(300000);
+    while (!exited && recv1(&a, &r)) {
+        if (r.m.id == 5 && r.m.type == MT_EXEC_STDOUT)
+            total += (long long)P(&r, "data")->n;
+        exited = r.m.id == 5 && r.m.type == MT_EXEC_EXITED;
+        rmsg_free(&r);
+        if (total >= 14 * 1048576 && !stalled) {
+            usleep(500000); /* the host stalls around the moment the process exits */
+            stalled = 1;
+        }
+    }
+    CHECK(exited && total == 16777216, "all 16 MiB delivered to a slow reader (got %lld)", total);
     /* a TCP destination that never reads */
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
