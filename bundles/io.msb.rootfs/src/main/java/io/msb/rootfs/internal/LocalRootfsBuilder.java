@@ -81,6 +81,12 @@ public final class LocalRootfsBuilder implements RootfsBuilder {
                 if (Files.isRegularFile(target)) {
                     return; // someone else built it while we waited
                 }
+                // we hold the lock, so temp files here are leftovers of a build that crashed
+                try (var stale = Files.newDirectoryStream(target.getParent(), IMAGE_FILE + ".*.tmp")) {
+                    for (Path p : stale) {
+                        Files.deleteIfExists(p);
+                    }
+                }
                 List<Layer> layers = new ArrayList<>();
                 for (LayerInfo l : image.layers()) {
                     Path blob = blobFile(l.digest());

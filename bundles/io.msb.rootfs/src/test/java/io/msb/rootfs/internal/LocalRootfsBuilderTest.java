@@ -87,6 +87,17 @@ class LocalRootfsBuilderTest {
     }
 
     @Test
+    void leftoversOfACrashedBuildAreRemoved() throws Exception {
+        ImageInfo image = cachedImage();
+        Path target = builder().imageFile(image.manifestDigest());
+        Files.createDirectories(target.getParent());
+        Path stale = Files.write(target.resolveSibling("root.erofs.123.tmp"), new byte[4096]);
+        builder().rootDisk(image);
+        assertTrue(Files.notExists(stale));
+        assertTrue(Files.isRegularFile(target));
+    }
+
+    @Test
     void missingBlobAndBadDigestAreReported() throws Exception {
         ImageInfo image = cachedImage();
         ImageInfo bad = new ImageInfo(image.reference(), "sha256:../../etc", image.configDigest(), image.layers(), null, Instant.EPOCH);
