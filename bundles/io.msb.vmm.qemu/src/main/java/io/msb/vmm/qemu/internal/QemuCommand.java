@@ -34,11 +34,13 @@ final class QemuCommand {
     private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
 
     /** Where a VM's files live inside its state directory. */
-    record Paths(Path stateDir, Path vmSocket, Path qmpSocket, Path kernelLog, Path qemuLog, Path stateFile) {
+    record Paths(Path stateDir, Path vmSocket, Path qmpSocket, Path consoleFifo, Path kernelLog, Path qemuLog,
+            Path stateFile) {
         static Paths of(Path stateDir) {
             Path logs = stateDir.resolve("logs");
             return new Paths(stateDir, stateDir.resolve("vm.sock"), stateDir.resolve("qmp.sock"),
-                    logs.resolve("kernel.log"), logs.resolve("qemu.log"), stateDir.resolve("vm.properties"));
+                    stateDir.resolve("console.fifo"), logs.resolve("kernel.log"), logs.resolve("qemu.log"),
+                    stateDir.resolve("vm.properties"));
         }
     }
 
@@ -123,7 +125,8 @@ final class QemuCommand {
             a.addAll(List.of("-initrd", initramfs.toString()));
         }
         a.addAll(List.of(
-                "-chardev", "file,id=console,path=" + opt(p.kernelLog().toString()),
+                // A FIFO drained by the launcher into logs/kernel.log, capped: the guest must not fill the host's disk.
+                "-chardev", "file,id=console,path=" + opt(p.consoleFifo().toString()),
                 "-serial", "chardev:console",
                 "-chardev", "socket,id=agent,path=" + opt(p.vmSocket().toString()) + ",server=on,wait=off",
                 "-device", "virtio-serial-device,max_ports=2",

@@ -130,7 +130,7 @@ final class QemuVmHandle implements VmHandle {
                 .filter(s -> s.pid() != pid || s.startTime() != startTime).isPresent()) {
             return; // still running, or the state directory already belongs to a newer VM
         }
-        for (Path p : List.of(paths.vmSocket(), paths.qmpSocket(), paths.stateFile())) {
+        for (Path p : List.of(paths.vmSocket(), paths.qmpSocket(), paths.consoleFifo(), paths.stateFile())) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {

@@ -29,24 +29,42 @@ public final class QemuVmm implements VmmBackend {
     private static final int LOG_TAIL_LINES = 30;
 
     /**
-     * Keeps an attached VM tied to this JVM: the wrapper starts QEMU, reports its pid, and a background reader
-     * holds the pipe whose write end only this JVM has. When the JVM dies, however it dies, the kernel closes
-     * that end, the read sees end-of-file and QEMU is killed. When QEMU ends first the wrapper stops the reader
-     * and exits with QEMU's status.
+     * Launches QEMU: {@code sh -c LAUNCHER msb-vm <attached|detached> <console fifo> <kernel log> <cap> qemu…}.
+     * <ul>
+     * <li>The serial console goes through a FIFO: a reader copies the first {@code cap} bytes to the kernel log
+     * and discards the rest, so a chatty guest cannot fill the host's disk (and never blocks on a full pipe).
+     * <li>It prints QEMU's pid, waits for QEMU and exits with its status.
+     * <li>Attached: stdin is a pipe only this JVM holds the write end of. A background {@code read} loop on it
+     * kills QEMU at end-of-file, which the kernel delivers however the JVM ends, SIGKILL included.
+     * </ul>
+     * Opening the FIFO read-write at the end releases a reader still waiting for a QEMU that never opened it.
      */
-    static final String WATCH_SCRIPT = """
-            exec 3<&0 0</dev/null
+    static final String LAUNCHER = """
+            mode=$1 fifo=$2 log=$3 cap=$4
+            shift 4
+            rm -f "$fifo" && mkfifo -m 600 "$fifo" || exit 125
+            { head -c "$cap" >"$log"; exec cat >/dev/null; } <"$fifo" &
+            [ "$mode" = attached ] && exec 3<&0
+            exec 0</dev/null
             "$@" 3<&- >&2 &
             q=$!
             echo "$q"
-            { while read -r _ <&3; do :; done; kill -KILL "$q" 2>/dev/null; } &
-            w=$!
-            exec 3<&-
+            w=
+            if [ "$mode" = attached ]; then
+                { while read -r _ <&3; do :; done; kill -KILL "$q" 2>/dev/null; } &
+                w=$!
+                exec 3<&-
+            fi
             wait "$q"
             rc=$?
-            kill "$w" 2>/dev/null
+            [ -n "$w" ] && kill "$w" 2>/dev/null
+            : 4<>"$fifo"
+            rm -f "$fifo"
             exit "$rc"
             """;
+    /** The kernel log keeps the first 8 MiB of console output; boot and panic messages fit many times over. */
+    static final long KERNEL_LOG_CAP = 8L << 20;
+
 
     /**
      * @param qemu QEMU binary (name on PATH or path)
@@ -169,7 +187,8 @@ public final class QemuVmm implements VmmBackend {
             if (previous.isPresent() && ProcStat.isAlive(previous.get().pid(), previous.get().startTime())) {
                 throw new StillRunningException(spec.sandboxName());
             }
-            for (Path stale : List.of(paths.vmSocket(), paths.qmpSocket(), paths.stateFile())) {
+            // The kernel log goes too: a failed start must not report the previous boot's lines.
+            for (Path stale : List.of(paths.vmSocket(), paths.qmpSocket(), paths.stateFile(), paths.kernelLog())) {
                 Files.deleteIfExists(stale);
             }
         } catch (IOException | RuntimeException e) {
@@ -187,20 +206,16 @@ public final class QemuVmm implements VmmBackend {
         try {
             // setsid: QEMU gets its own session and process group, so terminal signals aimed at the
             // caller's group (Ctrl-C) do not reach it.
-            List<String> cmd = new ArrayList<>(List.of("setsid"));
-            File qemuLog = paths.qemuLog().toFile();
-            long pid;
+            List<String> cmd = new ArrayList<>(List.of("setsid", "sh", "-c", LAUNCHER, "msb-vm",
+                    spec.detached() ? "detached" : "attached", paths.consoleFifo().toString(),
+                    paths.kernelLog().toString(), Long.toString(KERNEL_LOG_CAP)));
+            cmd.addAll(argv);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(paths.qemuLog().toFile());
             if (spec.detached()) {
-                cmd.addAll(argv);
-                proc = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                        .redirectOutput(qemuLog).redirectErrorStream(true).start();
-                pid = proc.pid();
-            } else {
-                cmd.addAll(List.of("sh", "-c", WATCH_SCRIPT, "msb-vm-watch"));
-                cmd.addAll(argv);
-                proc = new ProcessBuilder(cmd).redirectError(qemuLog).start();
-                pid = readPid(proc.getInputStream());
+                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             }
+            proc = pb.start();
+            long pid = readPid(proc.getInputStream());
             long startTime = ProcStat.read(pid).map(ProcStat::startTime)
                     .orElseThrow(() -> new IOException("QEMU exited at once"));
             handle = new QemuVmHandle(pid, startTime, proc, paths);
@@ -213,11 +228,14 @@ public final class QemuVmm implements VmmBackend {
                 handle.kill();
             }
             if (proc != null) {
-                proc.destroyForcibly();
                 try {
-                    proc.waitFor(30, TimeUnit.SECONDS);
+                    // With QEMU gone the launcher cleans up and exits by itself; force it only if it hangs.
+                    if (!proc.waitFor(30, TimeUnit.SECONDS)) {
+                        proc.destroyForcibly();
+                    }
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
+                    proc.destroyForcibly();
                 }
             }
             for (Path p : List.of(paths.vmSocket(), paths.qmpSocket(), paths.stateFile())) {
@@ -249,7 +267,7 @@ public final class QemuVmm implements VmmBackend {
             sleep(5);
         }
         String status;
-        try (Qmp qmp = Qmp.connect(paths.qmpSocket(), deadline)) {
+        try (Qmp qmp = Qmp.connect(paths.qmpSocket(), deadline, proc::isAlive)) {
             status = qmp.handshakeAndStatus();
         } catch (IOException e) {
             if (!proc.isAlive() || waitBriefly(proc)) {

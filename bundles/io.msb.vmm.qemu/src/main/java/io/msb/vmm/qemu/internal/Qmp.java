@@ -8,6 +8,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 
 /**
  * Just enough of the QEMU Machine Protocol to know that QEMU is up: its monitor answers only from the main
@@ -30,8 +31,26 @@ final class Qmp implements AutoCloseable {
         ch.register(selector, SelectionKey.OP_READ);
     }
 
-    static Qmp connect(Path socket, long deadlineNanos) throws IOException {
-        return new Qmp(SocketChannel.open(UnixDomainSocketAddress.of(socket)), deadlineNanos);
+    /**
+     * Retries a refused connection while {@code keepTrying} holds: QEMU binds the socket file a moment before it
+     * listens on it. {@code deadlineNanos} bounds the connection and every later read.
+     */
+    static Qmp connect(Path socket, long deadlineNanos, BooleanSupplier keepTrying) throws IOException {
+        while (true) {
+            try {
+                return new Qmp(SocketChannel.open(UnixDomainSocketAddress.of(socket)), deadlineNanos);
+            } catch (java.net.ConnectException e) {
+                if (System.nanoTime() > deadlineNanos || !keepTrying.getAsBoolean()) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while connecting to QEMU's monitor", ie);
+                }
+            }
+        }
     }
 
     /** Negotiates capabilities and returns the VM's run state, e.g. {@code running}. */

@@ -40,7 +40,7 @@ class QemuCommandTest {
         for (String part : List.of("-nodefaults", "-no-user-config", "-sandbox on", "-no-reboot", "-smp 2",
                 "-m 512M", "-accel tcg,thread=multi -cpu max", "-kernel /k", "-initrd /i",
                 "virtserialport,chardev=agent,name=agent", "path=" + tmp.resolve("vm.sock") + ",server=on,wait=off",
-                "-mon chardev=qmp,mode=control", "path=" + tmp.resolve("logs/kernel.log"),
+                "-mon chardev=qmp,mode=control", "file,id=console,path=" + tmp.resolve("console.fifo"),
                 "file=" + tmp.resolve("root,,1.erofs") + ",format=raw,readonly=on",
                 "virtio-blk-device,drive=disk1,serial=msb-disk1")) {
             assertTrue(line.contains(part), "missing " + part + " in " + line);

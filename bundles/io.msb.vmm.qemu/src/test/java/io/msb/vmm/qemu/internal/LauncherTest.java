@@ -1,0 +1,84 @@
+package io.msb.vmm.qemu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher script with a stand-in for QEMU (a shell command), so its contract is checked without booting:
+ * it reports the child's pid, caps the console log, kills an attached child when its owner's pipe closes and
+ * leaves a detached one alone.
+ */
+class LauncherTest {
+    @TempDir
+    Path tmp;
+
+    private Process launch(String mode, String fakeQemu, long cap) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", QemuVmm.LAUNCHER, "msb-vm", mode,
+                tmp.resolve("console.fifo").toString(), tmp.resolve("kernel.log").toString(), Long.toString(cap),
+                "sh", "-c", fakeQemu));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(tmp.resolve("err.log").toFile());
+        if (mode.equals("detached")) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        }
+        return pb.start();
+    }
+
+    private static long pid(Process p) throws Exception {
+        return Long.parseLong(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))
+                .readLine().trim());
+    }
+
+    @Test
+    void consoleOutputIsCappedAndTheStatusPassedOn() throws Exception {
+        String fifo = tmp.resolve("console.fifo").toString();
+        Process p = launch("attached", "head -c 100000 /dev/zero | tr '\\000' x >'" + fifo + "'; exit 7", 1000);
+        assertTrue(pid(p) > 0);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher did not finish");
+        assertEquals(7, p.exitValue(), () -> "stderr: " + read(tmp.resolve("err.log")));
+        assertEquals(1000, Files.size(tmp.resolve("kernel.log")));
+        assertFalse(Files.exists(tmp.resolve("console.fifo")), "FIFO left behind");
+    }
+
+    @Test
+    void attachedChildDiesWhenTheOwnerPipeCloses() throws Exception {
+        Process p = launch("attached", "exec sleep 600", 1000);
+        long child = pid(p);
+        assertTrue(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
+        p.getOutputStream().close(); // what the kernel does for a JVM that dies
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher did not finish");
+        assertEquals(137, p.exitValue(), "the child should have been SIGKILLed");
+        assertTrue(ProcStat.read(child).filter(ProcStat::running).isEmpty());
+        assertFalse(Files.exists(tmp.resolve("console.fifo")), "FIFO left behind (a QEMU that never opened it)");
+    }
+
+    @Test
+    void detachedChildIgnoresItsStdin() throws Exception {
+        Process p = launch("detached", "exec sleep 600", 1000);
+        long child = pid(p);
+        assertFalse(p.waitFor(1, TimeUnit.SECONDS), "detached launcher ended with its stdin at EOF");
+        ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(137, p.exitValue());
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+}
