@@ -176,14 +176,14 @@ static int parse_rlimits(struct fields *f, struct rl *out, size_t *n)
 }
 
 /* Builds the child's environment: ours, then the user's identity, then the request (later wins). */
-static char **build_env(const char **req, size_t nreq, const struct user_info *u)
+static char **build_env(const char **req, size_t nreq, const struct user_info *u, char *ids[3])
 {
     size_t nbase = 0;
     while (environ && environ[nbase])
         nbase++;
     char **env = xcalloc(nbase + nreq + 4, sizeof *env);
     size_t n = 0;
-    char *ids[3] = {NULL, NULL, NULL};
+    ids[0] = ids[1] = ids[2] = NULL;
     if (u) {
         size_t l = strlen(u->home) + 6;
         ids[0] = xmalloc(l);
@@ -211,7 +211,7 @@ static char **build_env(const char **req, size_t nreq, const struct user_info *u
                 n++;
         }
     env[n] = NULL;
-    return env; /* ids[] leak only into the forked child, which execs or exits */
+    return env; /* the caller frees env and ids[] after the fork */
 }
 
 static void child_fail(int fd, enum stage st, int err)
@@ -319,7 +319,8 @@ void exec_request(struct agent *a, struct msg *m)
     argv[0] = cmd;
     for (size_t i = 0; i < nargs; i++)
         argv[i + 1] = args[i];
-    char **envp = build_env(env, nenv, up);
+    char *ids[3];
+    char **envp = build_env(env, nenv, up, ids);
     pid_t pid = fork();
     if (pid == 0) {
         sigset_t none;
@@ -373,6 +374,8 @@ void exec_request(struct agent *a, struct msg *m)
     }
     free(argv);
     free(envp);
+    for (int i = 0; i < 3; i++)
+        free(ids[i]);
     if (pid < 0) {
         close(ep[0]);
         send_failed(a, m->id, "resource_limit", fork_err, "fork", strerror(fork_err));
