@@ -20,10 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -237,9 +234,8 @@ public final class AgentClient implements AutoCloseable {
             s.signal(9);
             throw new AgentTimeoutException("exec: interrupted");
         }
-        synchronized (out) {
-            return new ExecResult(exit, out.toByteArray(), err.toByteArray(), Duration.ofNanos(System.nanoTime() - t0));
-        }
+        // the exit future completing after the last output event orders these reads after its writes
+        return new ExecResult(exit, out.toByteArray(), err.toByteArray(), Duration.ofNanos(System.nanoTime() - t0));
     }
 
     /** File operations performed by the agent. */
@@ -265,24 +261,9 @@ public final class AgentClient implements AutoCloseable {
         return Call.run(mux, type, payload, options.requestTimeout());
     }
 
-    /** Sends a prepared frame under a fresh id and waits for the terminal answer. */
+    /** Sends a message with explicit wire type and flags under a fresh id and waits for the terminal answer. */
     public Message requestRaw(String wireType, int flags, byte[] payload) {
-        CompletableFuture<Message> done = new CompletableFuture<>();
-        var s = new io.msb.protocol.internal.RawCall(done);
-        int id = mux.register(s);
-        mux.send(Codec.encodeRaw(wireType, id, flags, payload));
-        try {
-            return done.get(options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            mux.unregister(s);
-            throw new AgentTimeoutException(wireType + ": no answer within " + options.requestTimeout());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            mux.unregister(s);
-            throw new AgentTimeoutException(wireType + ": interrupted");
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        }
+        return Call.run(mux, id -> Codec.encodeRaw(wireType, id, flags, payload), wireType, options.requestTimeout());
     }
 
     /** Closes the connection; every pending session fails with {@link AgentClosedException}. */

@@ -51,6 +51,7 @@ class AgentConnectorComponentTest {
                 AgentClient client = c.connectRelay(relay.path())) {
             assertEquals("ok\n", client.run(ExecOptions.of("echo", "ok").build()).stdoutText());
             assertTrue(client.ping().toNanos() > 0);
+            assertTrue(agent.process.isAlive());
         }
     }
 }

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,8 +102,7 @@ class ConformanceVectorsTest {
         }
         if (n.isObject()) {
             ObjectNode o = f.objectNode();
-            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : n.properties()) {
                 o.set(e.getKey(), jsonForm(e.getValue()));
             }
             return o;
@@ -126,7 +124,7 @@ class ConformanceVectorsTest {
         }
         if (n.isObject()) {
             StringBuilder b = new StringBuilder("{");
-            n.fields().forEachRemaining(e -> b.append(e.getKey()).append(':').append(normalize(e.getValue())).append(','));
+            n.properties().forEach(e -> b.append(e.getKey()).append(':').append(normalize(e.getValue())).append(','));
             return b.append('}').toString();
         }
         if (n.isArray()) {

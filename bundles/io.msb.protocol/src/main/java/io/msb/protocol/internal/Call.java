@@ -1,6 +1,8 @@
 package io.msb.protocol.internal;
 
 import io.msb.protocol.AgentTimeoutException;
+import io.msb.protocol.Codec;
+import io.msb.protocol.Frame;
 import io.msb.protocol.Message;
 import io.msb.protocol.MessageType;
 import java.time.Duration;
@@ -8,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 
 /** A request whose answer is one terminal message (ping, touch, simple fs operations, tcp connect). */
 public final class Call extends Session {
@@ -15,27 +18,32 @@ public final class Call extends Session {
 
     /** Sends the request and waits for its terminal reply. */
     public static Message run(Mux mux, MessageType type, Object payload, Duration timeout) {
+        return run(mux, id -> Codec.encode(type, id, payload), type.wire(), timeout);
+    }
+
+    /** Sends the frame built for a fresh id and waits for the terminal reply. */
+    public static Message run(Mux mux, IntFunction<Frame> frameForId, String what, Duration timeout) {
         Call c = new Call();
         int id = mux.register(c);
         try {
-            mux.send(type, id, payload);
+            mux.send(frameForId.apply(id));
         } catch (RuntimeException e) {
             mux.unregister(c);
             throw e;
         }
-        return c.await(mux, type, timeout);
+        return c.await(mux, what, timeout);
     }
 
-    Message await(Mux mux, MessageType type, Duration timeout) {
+    private Message await(Mux mux, String what, Duration timeout) {
         try {
             return reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             mux.unregister(this);
-            throw new AgentTimeoutException(type.wire() + ": no reply within " + timeout);
+            throw new AgentTimeoutException(what + ": no reply within " + timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             mux.unregister(this);
-            throw new AgentTimeoutException(type.wire() + ": interrupted while waiting for the reply");
+            throw new AgentTimeoutException(what + ": interrupted while waiting for the reply");
         } catch (ExecutionException e) {
             throw Sessions.rethrow(e.getCause());
         }
@@ -43,7 +51,7 @@ public final class Call extends Session {
 
     @Override
     protected void onMessage(MessageType type, Message message) {
-        if ((message.flags() & io.msb.protocol.Frame.TERMINAL) != 0) {
+        if ((message.flags() & Frame.TERMINAL) != 0) {
             reply.complete(message);
         }
     }

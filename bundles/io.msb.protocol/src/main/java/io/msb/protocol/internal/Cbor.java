@@ -177,7 +177,7 @@ public final class Cbor {
         Integer v = null;
         String t = null;
         byte[] p = null;
-        try (CBORParser parser = (CBORParser) FACTORY.createParser(frame.body())) {
+        try (CBORParser parser = FACTORY.createParser(frame.body())) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw malformed("envelope: must be a CBOR map");
             }
