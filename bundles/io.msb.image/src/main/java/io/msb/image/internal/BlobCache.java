@@ -44,9 +44,9 @@ final class BlobCache implements AutoCloseable {
     }
 
     private static final int BUFFER = 256 * 1024;
-    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
     private final Path root;
     private final int retries;
+    private final long stallNanos;
     private final Map<String, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "msb-image-stall-watchdog");
@@ -54,9 +54,10 @@ final class BlobCache implements AutoCloseable {
         return t;
     });
 
-    BlobCache(Path root, int retries) {
+    BlobCache(Path root, int retries, int stallTimeoutSeconds) {
         this.root = root;
         this.retries = retries;
+        this.stallNanos = TimeUnit.SECONDS.toNanos(stallTimeoutSeconds);
     }
 
     Path root() {
@@ -141,9 +142,7 @@ final class BlobCache implements AutoCloseable {
             try {
                 have = transfer(source, partial, md, have, size, progress);
             } catch (IOException e) {
-                if (e instanceof Stalled) {
-                    Thread.interrupted(); // the watchdog's interrupt, not a cancellation
-                } else if (Thread.currentThread().isInterrupted()) {
+                if (Thread.currentThread().isInterrupted()) { // a cancelled pull, not a transport failure
                     throw new MsbException("download of blob " + digest + " was cancelled", e);
                 }
                 if (attempt >= retries) {
@@ -190,15 +189,9 @@ final class BlobCache implements AutoCloseable {
             return have;
         }
         Ranged r = source.open(have);
-        Thread self = Thread.currentThread();
-        long[] last = {System.nanoTime()};
-        boolean[] stalled = {false};
-        var guard = watchdog.scheduleWithFixedDelay(() -> {
-            if (System.nanoTime() - last[0] > STALL_NANOS) {
-                stalled[0] = true;
-                self.interrupt(); // the HTTP body stream turns an interrupt into an IOException
-            }
-        }, 5, 5, TimeUnit.SECONDS);
+        Watch watch = new Watch(r.in());
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(250), stallNanos / 4);
+        var guard = watchdog.scheduleWithFixedDelay(watch::check, period, period, TimeUnit.NANOSECONDS);
         try (AutoCloseable resource = r.resource(); InputStream in = r.in();
                 FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             if (r.start() != have) {
@@ -218,7 +211,7 @@ final class BlobCache implements AutoCloseable {
                 out.write(ByteBuffer.wrap(buf, 0, n));
                 md.update(buf, 0, n);
                 have += n;
-                last[0] = System.nanoTime();
+                watch.progress();
                 progress.accept(have);
             }
             out.force(true);
@@ -230,20 +223,57 @@ final class BlobCache implements AutoCloseable {
             Files.deleteIfExists(partial);
             throw e;
         } catch (IOException e) {
-            throw stalled[0] ? new Stalled(e) : e;
+            throw watch.finish() ? new Stalled(e, stallNanos) : e;
         } catch (Exception e) {
             throw new IOException(e);
         } finally {
             guard.cancel(false);
+            watch.finish();
         }
     }
 
-    /** A download that received nothing for too long and was interrupted by the watchdog. */
+    /**
+     * Tracks progress of one transfer and closes its body stream after a stall: the JDK's HTTP body stream
+     * ignores interrupts, but a close from another thread ends a blocked read with an IOException.
+     */
+    private final class Watch {
+        private final InputStream body;
+        private long last = System.nanoTime();
+        private boolean done;
+        private boolean fired;
+
+        Watch(InputStream body) {
+            this.body = body;
+        }
+
+        synchronized void progress() {
+            last = System.nanoTime();
+        }
+
+        synchronized void check() {
+            if (!done && !fired && System.nanoTime() - last > stallNanos) {
+                fired = true;
+                try {
+                    body.close();
+                } catch (IOException ignored) {
+                    // the reader sees the failure
+                }
+            }
+        }
+
+        /** Stops watching; returns whether the watchdog fired. */
+        synchronized boolean finish() {
+            done = true;
+            return fired;
+        }
+    }
+
+    /** A download that received nothing for too long and was cut by the watchdog. */
     private static final class Stalled extends IOException {
         private static final long serialVersionUID = 1L;
 
-        Stalled(IOException cause) {
-            super("no data for " + TimeUnit.NANOSECONDS.toSeconds(STALL_NANOS) + " s", cause);
+        Stalled(IOException cause, long nanos) {
+            super("no data for " + TimeUnit.NANOSECONDS.toSeconds(nanos) + " s", cause);
         }
     }
 

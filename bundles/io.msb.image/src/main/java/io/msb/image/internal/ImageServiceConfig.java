@@ -35,4 +35,8 @@ public @interface ImageServiceConfig {
 
     @AttributeDefinition(min = "0", max = "20", description = "Retries per blob after a dropped connection")
     int retries() default 5;
+
+    @AttributeDefinition(min = "1", max = "3600",
+            description = "A blob download that receives nothing for this many seconds is cut and resumed")
+    int stallTimeoutSeconds() default 60;
 }

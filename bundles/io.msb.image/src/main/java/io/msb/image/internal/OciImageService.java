@@ -77,7 +77,8 @@ public final class OciImageService implements ImageService, AutoCloseable {
     public OciImageService(ImageRecords records, ImageSettings settings) {
         this.records = records;
         this.settings = settings;
-        this.cache = new BlobCache(settings.home().resolve("cache").resolve("blobs").resolve("sha256"), settings.retries());
+        this.cache = new BlobCache(settings.home().resolve("cache").resolve("blobs").resolve("sha256"), settings.retries(),
+                settings.stallTimeoutSeconds());
         this.registry = new RegistryClient(settings, new Credentials(settings.credentials(), settings.dockerConfig()));
         this.platform = Manifests.Platform.parse(settings.platform());
         AtomicInteger n = new AtomicInteger();
@@ -100,7 +101,8 @@ public final class OciImageService implements ImageService, AutoCloseable {
         return new ImageSettings(MsbHome.resolve(c.home()), c.maxParallelDownloads(),
                 Set.copyOf(Arrays.asList(c.insecureRegistries())), mirrors,
                 c.caCertificates().isBlank() ? null : Path.of(c.caCertificates()), Arrays.asList(c.credentials()),
-                c.useDockerConfig() ? Credentials.defaultDockerConfig() : null, c.platform(), c.retries());
+                c.useDockerConfig() ? Credentials.defaultDockerConfig() : null, c.platform(), c.retries(),
+                c.stallTimeoutSeconds());
     }
 
     /** Sets the optional root-disk builder when not running under DS. */

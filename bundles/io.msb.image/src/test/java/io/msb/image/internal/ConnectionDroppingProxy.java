@@ -23,6 +23,7 @@ final class ConnectionDroppingProxy implements AutoCloseable {
     private final List<String> heads = new ArrayList<>();
     private volatile String dropFragment;
     private volatile long dropAfter;
+    private volatile boolean stallInsteadOfDrop;
     private final AtomicLong bytesPerSecond = new AtomicLong();
 
     ConnectionDroppingProxy(int upstreamPort) throws IOException {
@@ -39,6 +40,14 @@ final class ConnectionDroppingProxy implements AutoCloseable {
 
     /** Cuts the next response to a request containing {@code fragment} after {@code bytes} bytes. */
     void dropOnce(String fragment, long bytes) {
+        stallInsteadOfDrop = false;
+        dropAfter = bytes;
+        dropFragment = fragment;
+    }
+
+    /** Like {@link #dropOnce} but keeps the connection open and silent until the client gives up. */
+    void stallOnce(String fragment, long bytes) {
+        stallInsteadOfDrop = true;
         dropAfter = bytes;
         dropFragment = fragment;
     }
@@ -82,10 +91,12 @@ final class ConnectionDroppingProxy implements AutoCloseable {
                 heads.add(head);
             }
             long limit = Long.MAX_VALUE;
+            boolean stall = false;
             synchronized (this) {
                 String fragment = dropFragment;
                 if (fragment != null && requestLine.contains(fragment)) {
                     limit = dropAfter;
+                    stall = stallInsteadOfDrop;
                     dropFragment = null;
                 }
             }
@@ -101,6 +112,9 @@ final class ConnectionDroppingProxy implements AutoCloseable {
                 out.flush();
                 sent += n;
                 if (sent >= limit) {
+                    if (stall) {
+                        client.getInputStream().read(); // silent until the client closes the connection
+                    }
                     return; // drop the connection mid-response
                 }
                 long bps = bytesPerSecond.get();

@@ -155,6 +155,20 @@ class RegistryPullTest {
     }
 
     @Test
+    void stalledDownloadIsCutAndResumed(@TempDir Path home) throws Exception {
+        String big = BIG.layers().get(0).digest();
+        proxy.stallOnce("/blobs/" + big, 200_000);
+        try (ImageEnv env = new ImageEnv(home, s -> s.withStallTimeout(1))) {
+            ImageInfo info = env.images.pull(proxy.host() + "/test/big:1", PullPolicy.ALWAYS, null);
+            assertEquals(BIG.manifestDigest(), info.manifestDigest());
+            assertArrayEquals(BIG.layers().get(0).data(), Files.readAllBytes(env.blob(big)));
+            List<String> gets = proxy.requests().stream().filter(h -> h.contains("/blobs/" + big)).toList();
+            String last = gets.get(gets.size() - 1);
+            assertTrue(last.toLowerCase().contains("range: bytes="), "the retry resumes: " + last);
+        }
+    }
+
+    @Test
     void corruptedBlobIsRejectedAndNotCached(@TempDir Path home) throws Exception {
         TestImages.Image bad = TestImages.image("amd64", List.of(TestImages.randomFile("x.bin", 100_000, 42)));
         new RegistryPusher(registry.host()).push("test/corrupt", "1", bad);

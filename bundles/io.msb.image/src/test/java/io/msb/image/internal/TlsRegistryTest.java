@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -58,8 +57,7 @@ class TlsRegistryTest {
                 assertTrue(e.getMessage().startsWith("cannot reach registry " + registry.host() + " over HTTPS ("), e.getMessage());
                 assertTrue(e.getMessage().contains("PKIX"), e.getMessage());
             }
-            try (ImageEnv env = new ImageEnv(h2, s -> new ImageSettings(s.home(), 4, Set.of(), s.mirrors(), cert,
-                    List.of(), null, "linux/amd64", 5))) {
+            try (ImageEnv env = new ImageEnv(h2, s -> s.withCaCertificates(cert))) {
                 assertEquals(image.manifestDigest(), env.images.pull(ref, PullPolicy.IF_MISSING, null).manifestDigest());
             }
             try (ImageEnv env = new ImageEnv(h3, s -> s.withInsecure(Set.of(registry.host())))) {
