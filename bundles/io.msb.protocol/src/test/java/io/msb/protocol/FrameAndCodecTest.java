@@ -77,6 +77,15 @@ class FrameAndCodecTest {
     }
 
     @Test
+    void everyWireFailureKindMapsToTheApiKindOfTheSameName() {
+        for (Exec.FailureKind k : Exec.FailureKind.values()) {
+            assertEquals(k.name(), k.api().name());
+            assertEquals(k, Exec.FailureKind.fromWire(k.wire()));
+        }
+        assertEquals(Exec.FailureKind.OTHER, Exec.FailureKind.fromWire("kind_from_a_newer_agent"));
+    }
+
+    @Test
     void requestValidationRejectsBadHostInput() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Exec.Signal(0)).getMessage()
                 .startsWith("signal:"));
