@@ -1,24 +1,27 @@
 package io.msb.runtime.internal;
 
+import io.msb.api.NotFoundException;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxInfo;
 import io.msb.api.TcpStream;
-import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.exec.ExecListener;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
 import io.msb.api.exec.ExecSession;
 import io.msb.api.fs.SandboxFs;
 import java.time.Duration;
+import java.time.Instant;
 
-/** A handle on a local sandbox; lifecycle calls go back to the backend, guest calls to the agent channel. */
+/** A handle on a local sandbox; lifecycle calls go back to the runtime, guest calls to the agent. */
 final class LocalSandboxHandle implements SandboxHandle {
     private final SandboxLifecycle lifecycle;
     private final String name;
+    private final ExecLog log;
 
-    LocalSandboxHandle(SandboxLifecycle lifecycle, String name) {
+    LocalSandboxHandle(SandboxLifecycle lifecycle, String name, ExecLog log) {
         this.lifecycle = lifecycle;
         this.name = name;
+        this.log = log;
     }
 
     @Override
@@ -28,27 +31,36 @@ final class LocalSandboxHandle implements SandboxHandle {
 
     @Override
     public SandboxInfo info() {
-        return lifecycle.get(name).orElseThrow(() -> new io.msb.api.NotFoundException("sandbox", name));
+        return lifecycle.get(name).orElseThrow(() -> new NotFoundException("sandbox", name));
     }
 
     @Override
     public ExecResult exec(ExecOptions options) {
-        throw noAgentChannel();
+        ExecResult result = lifecycle.connection(name).agent().run(options);
+        log.exited(options, Instant.now().minus(result.duration()), result.exit());
+        return result;
     }
 
     @Override
     public ExecSession execStream(ExecOptions options, ExecListener listener) {
-        throw noAgentChannel();
+        Instant started = Instant.now();
+        ExecSession session = lifecycle.connection(name).agent().exec(options, listener);
+        session.exit().whenComplete((exit, failure) -> {
+            if (exit != null) {
+                log.exited(options, started, exit);
+            }
+        });
+        return session;
     }
 
     @Override
     public SandboxFs fs() {
-        throw noAgentChannel();
+        return lifecycle.connection(name).agent().fs();
     }
 
     @Override
     public TcpStream connect(String host, int port) {
-        throw noAgentChannel();
+        return lifecycle.connection(name).agent().connectTcp(host, port);
     }
 
     @Override
@@ -64,10 +76,5 @@ final class LocalSandboxHandle implements SandboxHandle {
     @Override
     public void drain() {
         lifecycle.drain(name);
-    }
-
-    private UnsupportedFeatureException noAgentChannel() {
-        return new UnsupportedFeatureException("sandbox " + name + ": guest operations need the agent channel, "
-                + "which this build of the runtime does not connect yet");
     }
 }

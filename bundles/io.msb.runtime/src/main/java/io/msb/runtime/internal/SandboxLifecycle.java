@@ -2,6 +2,7 @@ package io.msb.runtime.internal;
 
 import io.msb.api.AlreadyExistsException;
 import io.msb.api.LabelSelector;
+import io.msb.api.MsbException;
 import io.msb.api.MsbHome;
 import io.msb.api.NotFoundException;
 import io.msb.api.SandboxHandle;
@@ -14,7 +15,9 @@ import io.msb.api.TerminationReason;
 import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmHandle;
-import io.msb.api.spi.VmSpec;
+import io.msb.api.image.ImageService;
+import io.msb.api.spi.RootfsBuilder;
+import io.msb.protocol.AgentConnector;
 import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
@@ -39,6 +42,7 @@ import org.apache.felix.scr.component.ExtComponentContext;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -60,28 +64,47 @@ public final class SandboxLifecycle implements SandboxBackend {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<VmmBackend> vmmBackends = List.of();
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ImageService imageService;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RootfsBuilder rootfsBuilder;
+
     private final SandboxStore store;
     private final RuntimeSettings settings;
     private final Supplier<List<VmmBackend>> backends;
-    /** VMs this process started or reattached to; the pid in the store is the fallback for the others. */
-    private final ConcurrentMap<String, VmHandle> vms = new ConcurrentHashMap<>();
+    private final VmBooter booter;
+    /** VMs this process is connected to; the pid in the store is the fallback for the others. */
+    private final ConcurrentMap<String, LiveVm> live = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Object> nameLocks = new ConcurrentHashMap<>();
 
     @Activate
-    public SandboxLifecycle(@Reference(name = "store") SandboxStore store, RuntimeConfig config,
-            ComponentContext context) {
+    public SandboxLifecycle(@Reference(name = "store") SandboxStore store,
+            @Reference(name = "agents") AgentConnector agents, RuntimeConfig config, ComponentContext context) {
         this.store = store;
         this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
                 config.defaultMemoryMib(), config.defaultBackend(), Duration.ofSeconds(config.stopGraceSeconds()));
         this.backends = () -> vmmBackends;
+        this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder);
         publishHome(context);
     }
 
     /** Plain-Java construction, outside OSGi. */
-    public SandboxLifecycle(SandboxStore store, RuntimeSettings settings, Supplier<List<VmmBackend>> backends) {
+    public SandboxLifecycle(SandboxStore store, RuntimeSettings settings, Supplier<List<VmmBackend>> backends,
+            AgentConnector agents, Supplier<ImageService> images, Supplier<RootfsBuilder> rootfs) {
         this.store = store;
         this.settings = settings;
         this.backends = backends;
+        this.booter = new VmBooter(settings, agents, images, rootfs);
+    }
+
+    /** Lets go of the VMs without stopping them: detached ones are found again by the next runtime. */
+    @Deactivate
+    void deactivate() {
+        live.values().forEach(LiveVm::disconnect);
+        live.clear();
     }
 
     /**
@@ -141,29 +164,73 @@ public final class SandboxLifecycle implements SandboxBackend {
     }
 
     /**
-     * Starts the VM of a recorded sandbox and records the run. A failure leaves the record Stopped and
-     * releases what the boot took, so nothing half-made stays behind.
+     * Boots the VM of a recorded sandbox and records the run. A failure leaves the record Stopped with
+     * nothing running, so nothing half-made stays behind.
      */
     private SandboxHandle boot(SandboxSpec spec, VmmBackend vmm) {
         String name = spec.name();
-        Path dir = settings.sandboxDir(name);
         store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
-        VmHandle vm = null;
+        LiveVm vm;
         try {
-            Files.createDirectories(dir.resolve("logs"));
-            vm = vmm.start(new VmSpec(name, dir, null, null, List.of(), List.of(), spec.cpus(), spec.memoryMib(),
-                    spec.detached(), null));
-            store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.RUNNING);
-            vms.put(name, vm);
-            return handle(name);
-        } catch (IOException | RuntimeException e) {
-            if (vm != null) {
-                vm.kill();
-            }
+            vm = booter.boot(spec, vmm);
+        } catch (RuntimeException e) {
             store.updateStatus(name, SandboxStatus.STOPPED, Instant.now());
-            throw e instanceof IOException io ? new UncheckedIOException("cannot prepare " + dir, io)
-                    : (RuntimeException) e;
+            throw e;
         }
+        try {
+            store.startRun(name, vm.vm().pid(), Instant.now(), SandboxStatus.RUNNING);
+        } catch (RuntimeException e) {
+            vm.kill();
+            store.updateStatus(name, SandboxStatus.STOPPED, Instant.now());
+            throw e;
+        }
+        live.put(name, vm);
+        return handle(name);
+    }
+
+    /**
+     * The connection to a running sandbox's agent: the one this process made, or, for a VM started by an
+     * earlier runtime (a detached sandbox after a restart), a new one after the backend reattached to it.
+     */
+    LiveVm connection(String name) {
+        LiveVm current = live.get(name);
+        if (current != null && current.agent().isOpen() && current.vm().alive()) {
+            return current; // the common case, without a store read
+        }
+        synchronized (lockFor(name)) {
+            SandboxRecord record = reconciled(require(name));
+            if (!record.status().expectsLiveVm()) {
+                throw new MsbException("sandbox is not running: " + name + " (" + record.status() + ")");
+            }
+            LiveVm vm = live.get(name);
+            if (vm != null && vm.agent().isOpen()) {
+                return vm;
+            }
+            RunRecord run = store.latestRun(name).filter(RunRecord::running)
+                    .orElseThrow(() -> new MsbException("sandbox is starting: " + name));
+            if (vm != null) {
+                vm.disconnect();
+                live.remove(name);
+            }
+            Optional<LiveVm> reattached = reattach(name, run);
+            if (reattached.isPresent()) {
+                live.put(name, reattached.get());
+                return reattached.get();
+            }
+            throw new MsbException("sandbox " + name + " runs (pid " + run.pid()
+                    + ") but no VMM backend can reattach to it");
+        }
+    }
+
+    private Optional<LiveVm> reattach(String name, RunRecord run) {
+        Path dir = settings.sandboxDir(name);
+        for (VmmBackend backend : backends.get()) {
+            Optional<VmHandle> handle = backend.reattach(name, run.pid(), dir);
+            if (handle.isPresent()) {
+                return Optional.of(booter.connect(handle.get(), dir));
+            }
+        }
+        return Optional.empty();
     }
 
     @Override
@@ -204,13 +271,16 @@ public final class SandboxLifecycle implements SandboxBackend {
         }
         String name = record.name();
         Optional<RunRecord> run = store.latestRun(name).filter(RunRecord::running);
-        VmHandle vm = vms.remove(name);
+        LiveVm vm = live.remove(name);
+        if (vm == null && run.isPresent()) {
+            vm = reattach(name, run.get()).orElse(null); // a VM from an earlier runtime: stop it through its agent too
+        }
         boolean kill = grace.isZero();
         if (vm != null) {
             if (kill) {
                 vm.kill();
             } else {
-                vm.terminate(grace);
+                vm.shutdown(grace);
             }
         } else if (run.isPresent()) {
             if (kill) {
@@ -238,9 +308,9 @@ public final class SandboxLifecycle implements SandboxBackend {
             if (!info.get().status().expectsLiveVm() || System.nanoTime() - deadline > 0) {
                 return info.get();
             }
-            VmHandle vm = vms.get(name);
+            LiveVm vm = live.get(name);
             if (vm != null) {
-                vm.waitFor(Duration.ofMillis(200));
+                vm.vm().waitFor(Duration.ofMillis(200));
             } else {
                 Thread.sleep(100);
             }
@@ -271,7 +341,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public SandboxHandle handle(String name) {
         require(name);
-        return new LocalSandboxHandle(this, name);
+        return new LocalSandboxHandle(this, name, new ExecLog(settings.sandboxDir(name)));
     }
 
     /**
@@ -287,7 +357,10 @@ public final class SandboxLifecycle implements SandboxBackend {
             return record;
         }
         Instant now = Instant.now();
-        vms.remove(record.name());
+        LiveVm gone = live.remove(record.name());
+        if (gone != null) {
+            gone.disconnect();
+        }
         if (run.isPresent()) {
             store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now,
                     SandboxStatus.CRASHED);

@@ -5,6 +5,7 @@ import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,17 +15,20 @@ import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stands in for QEMU in the runtime's unit tests: each "VM" is a real host process (by default {@code sleep})
- * that is really signalled, so the lifecycle's process handling is exercised for real. Booting real VMs is
- * covered by the end-to-end tests of the QEMU backend.
+ * Stands in for QEMU in the runtime's unit tests: each "VM" is the real guest agent running as a host process
+ * ({@code agentd --listen <stateDir>/vm.sock}), so boot, relay, exec, fs and shutdown run for real without a
+ * kernel. Booting real VMs is covered by the QEMU backend's tests and the end-to-end profile.
  */
 final class ProcessVmmBackendForTests implements VmmBackend {
+    static final Path AGENTD = Path.of(System.getProperty("msb.agentd", "../../native/agentd/target/agentd"));
+
     final List<VmSpec> started = new ArrayList<>();
     final List<Process> processes = new ArrayList<>();
     private final List<String> command;
 
+    /** VMs that are agentd processes, or, given a command, some other program (e.g. one that cannot boot). */
     ProcessVmmBackendForTests(String... command) {
-        this.command = command.length == 0 ? List.of("sleep", "1000") : List.of(command);
+        this.command = command.length == 0 ? null : List.of(command);
     }
 
     @Override
@@ -39,34 +43,40 @@ final class ProcessVmmBackendForTests implements VmmBackend {
 
     @Override
     public VmHandle start(VmSpec spec) {
+        Path socket = spec.stateDir().resolve("vm.sock");
         try {
-            Process process = new ProcessBuilder(command).start();
+            Files.deleteIfExists(socket);
+            Process process = new ProcessBuilder(command != null ? command
+                    : List.of(AGENTD.toString(), "--listen", socket.toString())).redirectErrorStream(true)
+                    .redirectOutput(spec.stateDir().resolve("logs/kernel.log").toFile()).start();
             started.add(spec);
             processes.add(process);
-            return new Handle(process);
+            for (int i = 0; i < 500 && !Files.exists(socket) && process.isAlive(); i++) {
+                Thread.sleep(10);
+            }
+            return new Handle(process, socket);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
     @Override
     public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
-        return Optional.empty();
+        return processes.stream().filter(p -> p.pid() == pid && p.isAlive()).findFirst()
+                .map(p -> new Handle(p, stateDir.resolve("vm.sock")));
     }
 
     void destroyAll() {
         processes.forEach(Process::destroyForcibly);
     }
 
-    private record Handle(Process process) implements VmHandle {
+    private record Handle(Process process, Path agentChannel) implements VmHandle {
         @Override
         public long pid() {
             return process.pid();
-        }
-
-        @Override
-        public Path agentChannel() {
-            return null;
         }
 
         @Override

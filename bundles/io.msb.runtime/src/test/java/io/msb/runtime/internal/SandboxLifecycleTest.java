@@ -5,7 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.msb.api.AlreadyExistsException;
+import io.msb.api.BootFailedException;
+import io.msb.api.MsbException;
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxHandle;
+import io.msb.api.exec.ExecOptions;
+import io.msb.api.exec.ExecResult;
+import io.msb.protocol.internal.AgentConnectorComponent;
+import io.msb.rootfs.internal.ErofsImageBuilder;
+import io.msb.rootfs.internal.LocalRootfsBuilder;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.LabelSelector;
 import io.msb.api.NotFoundException;
@@ -42,11 +54,23 @@ class SandboxLifecycleTest {
     private final List<Process> strays = new ArrayList<>();
     private SandboxLifecycle lifecycle;
 
+    private Path rootImage;
+
     @BeforeEach
-    void open() {
+    void open() throws Exception {
+        assumeTrue(Files.isExecutable(ProcessVmmBackendForTests.AGENTD),
+                "needs the agentd binary (built by native/agentd): " + ProcessVmmBackendForTests.AGENTD);
         store = H2Store.open(home, 4);
-        lifecycle = new SandboxLifecycle(store,
-                new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)), () -> backends);
+        lifecycle = lifecycle();
+        rootImage = Files.write(home.resolve("root.img"), new byte[4096]);
+    }
+
+    /** A runtime over the same store and home, as after a restart of the host process. */
+    private SandboxLifecycle lifecycle() {
+        LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
+        return new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
+                () -> backends, new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
+                () -> null, () -> rootfs);
     }
 
     @AfterEach
@@ -63,8 +87,8 @@ class SandboxLifecycleTest {
         return b;
     }
 
-    private static SandboxSpec.Builder spec(String name) {
-        return SandboxSpec.builder(name).image("alpine");
+    private SandboxSpec.Builder spec(String name) {
+        return SandboxSpec.builder(name).rootfs(new RootfsSource.DiskImage(rootImage, RootfsSource.DiskImage.Format.RAW));
     }
 
     private Process sleeper() throws Exception {
@@ -82,7 +106,7 @@ class SandboxLifecycleTest {
 
     private void recordRunning(String name, long pid, Map<String, String> labels) {
         Instant now = Instant.now();
-        store.insertSandbox(new SandboxRecord(name, SpecJson.write(spec(name).labels(labels).cpus(1).memoryMib(256)
+        store.insertSandbox(new SandboxRecord(name, SpecJson.write(SandboxSpec.builder(name).image("alpine").labels(labels).cpus(1).memoryMib(256)
                 .hostname(name).build()), SandboxStatus.CREATED, false, labels, now, now));
         store.startRun(name, pid, now, SandboxStatus.RUNNING);
     }
@@ -175,7 +199,7 @@ class SandboxLifecycleTest {
         lifecycle.create(spec("dev").label("gen", "2").replace(true).build());
 
         assertFalse(first.isAlive());
-        assertEquals(143, first.waitFor(), "SIGTERM ended the old VM");
+        assertEquals(0, first.waitFor(), "the old guest shut down when asked (core.shutdown)");
         assertFalse(Files.exists(marker));
         SandboxInfo info = info("dev");
         assertEquals("2", info.spec().labels().get("gen"));
@@ -322,11 +346,70 @@ class SandboxLifecycleTest {
     }
 
     @Test
-    void aBootFailureLeavesTheRecordStoppedAndTakesNothing() {
-        backends.add(new ProcessVmmBackendForTests("/nonexistent/qemu"));
-        assertThrows(RuntimeException.class, () -> lifecycle.create(spec("broken").build()));
+    void aBootFailureLeavesTheRecordStoppedAndTakesNothing() throws Exception {
+        ProcessVmmBackendForTests vmm = new ProcessVmmBackendForTests("sh", "-c", "echo 'Kernel panic - not syncing'; exit 1");
+        backends.add(vmm);
+        BootFailedException e = assertThrows(BootFailedException.class, () -> lifecycle.create(spec("broken").build()));
+        assertEquals(BootFailedException.Stage.AGENT_HANDSHAKE, e.stage());
+        assertTrue(e.kernelLogTail().isEmpty() || e.kernelLogTail().toString().contains("panic"), e.kernelLogTail().toString());
         SandboxInfo info = info("broken");
         assertEquals(SandboxStatus.STOPPED, info.status());
         assertTrue(info.currentRun().isEmpty());
+        assertFalse(vmm.processes.get(0).isAlive());
+        String record = Files.readString(home.resolve("sandboxes/broken/logs/boot-error.json"));
+        assertTrue(record.contains("\"stage\" : \"AGENT_HANDSHAKE\""), record);
+    }
+
+    @Test
+    void aMissingWorkdirFailsTheBootAtTheWorkdirStage() {
+        ProcessVmmBackendForTests vmm = backend();
+        BootFailedException e = assertThrows(BootFailedException.class,
+                () -> lifecycle.create(spec("w").workdir("/no/such/dir").build()));
+        assertEquals(BootFailedException.Stage.WORKDIR, e.stage());
+        assertFalse(vmm.processes.get(0).isAlive());
+        assertEquals(SandboxStatus.STOPPED, info("w").status());
+    }
+
+    @Test
+    void execAndFilesGoThroughTheAgent() throws Exception {
+        backend();
+        SandboxHandle dev = lifecycle.create(spec("dev").env("GREETING", "hello").build());
+        ExecResult r = dev.exec(ExecOptions.of("sh", "-c", "echo $GREETING from $(hostname -s 2>/dev/null || echo x); exit 3")
+                .env("GREETING", "hello").build());
+        assertEquals(3, r.exit().code());
+        assertTrue(r.stdoutText().startsWith("hello from"), r.stdoutText());
+
+        Path file = home.resolve("guest-file.bin");
+        byte[] data = new byte[300_000];
+        new java.util.Random(7).nextBytes(data);
+        dev.fs().write(file.toString(), data);
+        assertArrayEquals(data, dev.fs().readAllBytes(file.toString()));
+
+        String log = Files.readString(home.resolve("sandboxes/dev/logs/exec.log"));
+        assertTrue(log.contains("\"exitCode\":3"), log);
+        assertTrue(Files.exists(home.resolve("sandboxes/dev/agent.sock")), "the relay serves agent.sock");
+        assertTrue(Files.exists(home.resolve("sandboxes/dev/upper.ext4")), "the writable disk was made");
+    }
+
+    @Test
+    void anotherRuntimeReattachesToARunningSandbox() {
+        ProcessVmmBackendForTests vmm = backend();
+        lifecycle.create(spec("keep").detached(true).build());
+        lifecycle.deactivate(); // the host process lets go; the VM keeps running
+
+        SandboxLifecycle restarted = lifecycle();
+        assertEquals(SandboxStatus.RUNNING, restarted.get("keep").orElseThrow().status());
+        assertEquals("again\n", restarted.handle("keep").exec(ExecOptions.of("echo", "again").build()).stdoutText());
+        restarted.stop("keep", Duration.ofSeconds(5));
+        assertFalse(vmm.processes.get(0).isAlive());
+    }
+
+    @Test
+    void guestOperationsOnAStoppedSandboxSayItIsNotRunning() {
+        backend();
+        SandboxHandle dev = lifecycle.create(spec("dev").build());
+        dev.stop(Duration.ofSeconds(2));
+        MsbException e = assertThrows(MsbException.class, () -> dev.exec(ExecOptions.of("true").build()));
+        assertEquals("sandbox is not running: dev (STOPPED)", e.getMessage());
     }
 }

@@ -36,7 +36,8 @@ class SandboxCommandsTest {
     void open() throws Exception {
         store = H2Store.open(home, 2);
         commands = new SandboxCommands(new SandboxLifecycle(store,
-                new RuntimeSettings(home, 1, 512, "qemu", Duration.ofSeconds(1)), List::of), "0.1.0.TEST");
+                new RuntimeSettings(home, 1, 512, "qemu", Duration.ofSeconds(1)), List::of, null, () -> null,
+                () -> null), "0.1.0.TEST"); // no VMM, no agent: these commands only read and remove records
         vm = new ProcessBuilder("sleep", "1000").start();
         record("web", "docker.io/library/nginx:latest", Map.of("team", "web"), vm.pid());
         record("db", "postgres:16", Map.of("team", "data", "tier", "prod"), 0);

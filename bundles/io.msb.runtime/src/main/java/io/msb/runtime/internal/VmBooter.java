@@ -1,0 +1,181 @@
+package io.msb.runtime.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.msb.api.BootFailedException;
+import io.msb.api.MsbException;
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxSpec;
+import io.msb.api.UnsupportedFeatureException;
+import io.msb.api.fs.FileType;
+import io.msb.api.image.ImageConfig;
+import io.msb.api.image.ImageInfo;
+import io.msb.api.image.ImageService;
+import io.msb.api.spi.RootfsBuilder;
+import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
+import io.msb.api.spi.VmmBackend;
+import io.msb.protocol.AgentClient;
+import io.msb.protocol.AgentConnector;
+import io.msb.protocol.GuestBootstrap;
+import io.msb.protocol.Relay;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Turns a recorded sandbox into a VM with a ready agent: root disk, writable upper, bootstrap, VM, relay,
+ * client, workdir check. A failure kills what was started and leaves {@code logs/boot-error.json}.
+ */
+final class VmBooter {
+    private static final System.Logger LOG = System.getLogger(VmBooter.class.getName());
+    private static final int KERNEL_LOG_LINES = 30;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RuntimeSettings settings;
+    private final AgentConnector agents;
+    private final Supplier<ImageService> images;
+    private final Supplier<RootfsBuilder> rootfs;
+
+    VmBooter(RuntimeSettings settings, AgentConnector agents, Supplier<ImageService> images,
+            Supplier<RootfsBuilder> rootfs) {
+        this.settings = settings;
+        this.agents = agents;
+        this.images = images;
+        this.rootfs = rootfs;
+    }
+
+    LiveVm boot(SandboxSpec spec, VmmBackend vmm) {
+        Path dir = settings.sandboxDir(spec.name());
+        try {
+            Files.createDirectories(dir.resolve("logs"));
+            Files.deleteIfExists(dir.resolve("logs/boot-error.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + dir, e);
+        }
+        VmHandle vm = null;
+        try {
+            RootfsBuilder builder = require(rootfs.get(), "no RootfsBuilder service (io.msb.rootfs) is running");
+            Root root = root(spec, builder);
+            VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder);
+            GuestBootstrap bootstrap = bootstrap(spec, root.config());
+            vm = vmm.start(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
+                    List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), null));
+            LiveVm live = connect(vm, dir);
+            checkWorkdir(live.agent(), bootstrap.defaultCwd(), vm);
+            return live;
+        } catch (RuntimeException e) {
+            if (vm == null && e instanceof MsbException && !(e instanceof BootFailedException)) {
+                throw e; // refused before any VM ran (missing image, bad root, no service): reported as it is
+            }
+            if (vm != null) {
+                vm.kill();
+            }
+            BootFailedException failure = e instanceof BootFailedException b ? b
+                    : new BootFailedException(vm == null ? BootFailedException.Stage.PREPARE
+                            : BootFailedException.Stage.AGENT_HANDSHAKE, String.valueOf(e.getMessage()),
+                            vm == null ? List.of() : vm.consoleTail(KERNEL_LOG_LINES), e);
+            recordFailure(dir, failure);
+            throw failure;
+        }
+    }
+
+    /** Connects to a VM's agent channel: a relay on {@code agent.sock} and our client of it. */
+    LiveVm connect(VmHandle vm, Path dir) {
+        Relay relay = null;
+        try {
+            relay = agents.relay(vm.agentChannel(), dir.resolve("agent.sock"));
+            return new LiveVm(vm, relay, agents.connectRelay(relay.path()));
+        } catch (IOException | RuntimeException e) {
+            if (relay != null) {
+                relay.close();
+            }
+            throw new BootFailedException(BootFailedException.Stage.AGENT_HANDSHAKE,
+                    "the guest agent did not become ready: " + e.getMessage(), vm.consoleTail(KERNEL_LOG_LINES), e);
+        }
+    }
+
+    private record Root(VmSpec.Disk disk, ImageConfig config) {
+    }
+
+    private Root root(SandboxSpec spec, RootfsBuilder builder) {
+        if (spec.rootfs() instanceof RootfsSource.OciImage oci) {
+            ImageService service = require(images.get(), "no ImageService (io.msb.image) is running");
+            ImageInfo image = service.pull(oci.reference(), spec.pullPolicy(),
+                    event -> LOG.log(Level.DEBUG, "{0}: {1}", spec.name(), event));
+            return new Root(builder.rootDisk(image), image.config());
+        }
+        return new Root(builder.rootDisk(spec.rootfs()), new ImageConfig(null, null, null, null, null, null));
+    }
+
+    /** The writable disk is made once; later boots keep what the guest wrote. */
+    private static VmSpec.Disk upper(Path file, SandboxSpec spec, RootfsBuilder builder) {
+        return Files.exists(file) ? new VmSpec.Disk(file, false, "raw") : builder.createUpper(file, spec.diskSizeMib());
+    }
+
+    /** The spec's settings over the image's defaults. */
+    static GuestBootstrap bootstrap(SandboxSpec spec, ImageConfig image) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String entry : image.env()) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                env.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        env.putAll(spec.env());
+        String user = spec.user() != null ? spec.user() : blankToNull(image.user());
+        String cwd = spec.workdir() != null ? spec.workdir() : blankToNull(image.workingDir());
+        return new GuestBootstrap(spec.hostname(), GuestBootstrap.env(env), user, cwd, List.of());
+    }
+
+    private static void checkWorkdir(AgentClient agent, String workdir, VmHandle vm) {
+        if (workdir == null) {
+            return;
+        }
+        boolean directory;
+        try {
+            directory = agent.fs().stat(workdir).type() == FileType.DIRECTORY;
+        } catch (MsbException e) {
+            directory = false;
+        }
+        if (!directory) {
+            throw new BootFailedException(BootFailedException.Stage.WORKDIR,
+                    "workdir is not a directory in the guest: " + workdir, vm.consoleTail(KERNEL_LOG_LINES), null);
+        }
+    }
+
+    /** {@code logs/boot-error.json}: what failed, for the user and for tools, written atomically. */
+    private static void recordFailure(Path dir, BootFailedException failure) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("time", Instant.now().toString());
+        record.put("stage", failure.stage().name());
+        record.put("message", failure.getMessage());
+        record.put("kernelLogTail", failure.kernelLogTail());
+        try {
+            Path tmp = Files.createTempFile(dir.resolve("logs"), "boot-error", ".tmp");
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), record);
+            Files.move(tmp, dir.resolve("logs/boot-error.json"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot record the boot failure in " + dir, e);
+        }
+    }
+
+    private static <T> T require(T service, String missing) {
+        if (service == null) {
+            throw new UnsupportedFeatureException(missing);
+        }
+        return service;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}
