@@ -68,7 +68,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.closer = Objects.requireNonNull(closer, "closer");
         try {
-            tx("migrate", null, c -> {
+            write("migrate", null, c -> {
                 Migrations.apply(c);
                 return null;
             });
@@ -101,7 +101,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public void insertSandbox(SandboxRecord s) {
         checkSandbox(s);
-        tx("insertSandbox", () -> new AlreadyExistsException("sandbox", s.name()), c -> {
+        write("insertSandbox", () -> new AlreadyExistsException("sandbox", s.name()), c -> {
             long id;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO sandboxes "
                     + "(name, config_json, status, ephemeral, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -123,7 +123,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public void updateSandbox(SandboxRecord s) {
         checkSandbox(s);
-        tx("updateSandbox", null, c -> {
+        write("updateSandbox", null, c -> {
             long id = sandboxId(c, s.name(), true);
             try (PreparedStatement ps = c.prepareStatement("UPDATE sandboxes SET config_json = ?, status = ?, "
                     + "ephemeral = ?, updated_at = ? WHERE id = ?")) {
@@ -144,7 +144,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         Check.name("name", name);
         Check.present("status", status);
         Check.present("at", at);
-        tx("updateStatus", null, c -> {
+        write("updateStatus", null, c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE sandboxes SET status = ?, updated_at = ? WHERE name = ?")) {
                 ps.setString(1, status.name());
@@ -161,7 +161,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public Optional<SandboxRecord> findSandbox(String name) {
         Check.present("name", name);
-        return tx("findSandbox", null, c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS
+        return read("findSandbox", c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS
                 + "FROM sandboxes s LEFT JOIN sandbox_labels l ON l.owner_id = s.id "
                 + "WHERE s.name = ? ORDER BY l.label_key", List.of(name))));
     }
@@ -203,7 +203,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
             }
         }
         sql.append(" ORDER BY s.id, l.label_key");
-        List<SandboxRecord> found = tx("listSandboxes", null, c -> querySandboxes(c, sql.toString(), params));
+        List<SandboxRecord> found = read("listSandboxes", c -> querySandboxes(c, sql.toString(), params));
         found.sort(Comparator.comparing(SandboxRecord::name));
         return found;
     }
@@ -212,7 +212,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     public boolean deleteSandbox(String name) {
         Check.present("name", name);
         // runs and labels go with it through ON DELETE CASCADE
-        return tx("deleteSandbox", null, c -> update(c, "DELETE FROM sandboxes WHERE name = ?", name) > 0);
+        return write("deleteSandbox", null, c -> update(c, "DELETE FROM sandboxes WHERE name = ?", name) > 0);
     }
 
     // runs
@@ -225,7 +225,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         }
         Check.present("at", at);
         Check.present("status", status);
-        return tx("startRun", null, c -> {
+        return write("startRun", null, c -> {
             // the row lock serialises concurrent starts of one sandbox, so at most one run is open
             long id = sandboxId(c, sandbox, true);
             try (PreparedStatement ps = c.prepareStatement(
@@ -258,7 +258,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         Check.present("reason", reason);
         Check.present("at", at);
         Check.present("sandboxStatus", sandboxStatus);
-        tx("terminateRun", null, c -> {
+        write("terminateRun", null, c -> {
             long sandboxId;
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT sandbox_id, terminated_at FROM runs WHERE id = ? FOR UPDATE")) {
@@ -290,14 +290,14 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public Optional<RunRecord> latestRun(String sandbox) {
         Check.present("sandbox", sandbox);
-        return tx("latestRun", null, c -> first(query(c, SELECT_RUNS + "ORDER BY r.id DESC FETCH FIRST ROW ONLY",
+        return read("latestRun", c -> first(query(c, SELECT_RUNS + "ORDER BY r.id DESC FETCH FIRST ROW ONLY",
                 List.of(sandbox), JdbcSandboxStore::run)));
     }
 
     @Override
     public List<RunRecord> runs(String sandbox) {
         Check.present("sandbox", sandbox);
-        return tx("runs", null, c -> query(c, SELECT_RUNS + "ORDER BY r.id", List.of(sandbox), JdbcSandboxStore::run));
+        return read("runs", c -> query(c, SELECT_RUNS + "ORDER BY r.id", List.of(sandbox), JdbcSandboxStore::run));
     }
 
     // images
@@ -306,7 +306,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     public void saveImage(ImageRecord image) {
         checkImage(image);
         String digest = image.manifestDigest();
-        tx("saveImage", null, c -> {
+        write("saveImage", null, c -> {
             Optional<String> previous = first(query(c, "SELECT manifest_digest FROM images WHERE reference = ?",
                     List.of(image.reference()), rs -> rs.getString(1)));
             try (PreparedStatement ps = c.prepareStatement(
@@ -353,20 +353,20 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public Optional<ImageRecord> findImage(String reference) {
         Check.present("reference", reference);
-        return tx("findImage", null, c -> first(queryImages(c,
+        return read("findImage", c -> first(queryImages(c,
                 SELECT_IMAGES + "WHERE i.reference = ? ORDER BY ml.layer_index", List.of(reference))));
     }
 
     @Override
     public List<ImageRecord> listImages() {
-        return tx("listImages", null, c -> queryImages(c,
+        return read("listImages", c -> queryImages(c,
                 SELECT_IMAGES + "ORDER BY i.reference, ml.layer_index", List.of()));
     }
 
     @Override
     public boolean deleteImage(String reference) {
         Check.present("reference", reference);
-        return tx("deleteImage", null, c -> {
+        return write("deleteImage", null, c -> {
             Optional<String> digest = first(query(c, "SELECT manifest_digest FROM images WHERE reference = ?",
                     List.of(reference), rs -> rs.getString(1)));
             if (digest.isEmpty()) {
@@ -396,7 +396,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         Check.nonNegative("sizeLimitMib", v.sizeLimitMib());
         Check.labels("labels", v.labels());
         Check.present("createdAt", v.createdAt());
-        tx("insertVolume", () -> new AlreadyExistsException("volume", v.name()), c -> {
+        write("insertVolume", () -> new AlreadyExistsException("volume", v.name()), c -> {
             long id;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO volumes "
                     + "(name, path, size_limit_mib, created_at) VALUES (?, ?, ?, ?)",
@@ -416,20 +416,20 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public Optional<VolumeRecord> findVolume(String name) {
         Check.present("name", name);
-        return tx("findVolume", null, c -> first(queryVolumes(c,
+        return read("findVolume", c -> first(queryVolumes(c,
                 SELECT_VOLUMES + "WHERE v.name = ? ORDER BY l.label_key", List.of(name))));
     }
 
     @Override
     public List<VolumeRecord> listVolumes() {
-        return tx("listVolumes", null, c -> queryVolumes(c,
+        return read("listVolumes", c -> queryVolumes(c,
                 SELECT_VOLUMES + "ORDER BY v.name, l.label_key", List.of()));
     }
 
     @Override
     public boolean deleteVolume(String name) {
         Check.present("name", name);
-        return tx("deleteVolume", null, c -> update(c, "DELETE FROM volumes WHERE name = ?", name) > 0);
+        return write("deleteVolume", null, c -> update(c, "DELETE FROM volumes WHERE name = ?", name) > 0);
     }
 
     // snapshots
@@ -442,7 +442,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         Check.required("path", s.path(), Check.PATH_CHARS);
         Check.nonNegative("sizeBytes", s.sizeBytes());
         Check.present("createdAt", s.createdAt());
-        tx("insertSnapshot", () -> new AlreadyExistsException("snapshot", s.name()), c -> {
+        write("insertSnapshot", () -> new AlreadyExistsException("snapshot", s.name()), c -> {
             sandboxId(c, s.sandbox(), false);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO snapshots "
                     + "(name, sandbox, path, size_bytes, created_at) VALUES (?, ?, ?, ?, ?)")) {
@@ -460,14 +460,14 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public Optional<SnapshotRecord> findSnapshot(String name) {
         Check.present("name", name);
-        return tx("findSnapshot", null, c -> first(
+        return read("findSnapshot", c -> first(
                 query(c, SELECT_SNAPSHOTS + "WHERE name = ?", List.of(name), JdbcSandboxStore::snapshot)));
     }
 
     /** @param sandbox the source sandbox's name, or null for every snapshot */
     @Override
     public List<SnapshotRecord> listSnapshots(String sandbox) {
-        return tx("listSnapshots", null, c -> sandbox == null
+        return read("listSnapshots", c -> sandbox == null
                 ? query(c, SELECT_SNAPSHOTS + "ORDER BY name", List.of(), JdbcSandboxStore::snapshot)
                 : query(c, SELECT_SNAPSHOTS + "WHERE sandbox = ? ORDER BY name", List.of(sandbox),
                         JdbcSandboxStore::snapshot));
@@ -476,7 +476,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public boolean deleteSnapshot(String name) {
         Check.present("name", name);
-        return tx("deleteSnapshot", null, c -> update(c, "DELETE FROM snapshots WHERE name = ?", name) > 0);
+        return write("deleteSnapshot", null, c -> update(c, "DELETE FROM snapshots WHERE name = ?", name) > 0);
     }
 
     // validation
@@ -633,24 +633,40 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         T read(ResultSet rs) throws SQLException;
     }
 
+    private <T> T read(String op, SqlWork<T> work) {
+        return tx(op, null, false, work);
+    }
+
+    private <T> T write(String op, Supplier<? extends MsbException> onDuplicate, SqlWork<T> work) {
+        return tx(op, onDuplicate, true, work);
+    }
+
     /**
-     * Runs work in one transaction. A unique-key violation becomes onDuplicate's exception when given;
-     * other SQL errors become an MsbException naming the operation. Exceptions thrown by work roll back.
+     * Runs work in one transaction. A write is followed by CHECKPOINT, which writes the commit to the
+     * database file before returning (see docs/decisions/0101). A unique-key violation becomes
+     * onDuplicate's exception when given; other SQL errors become an MsbException naming the operation.
+     * Exceptions thrown by work roll back.
      */
-    private <T> T tx(String op, Supplier<? extends MsbException> onDuplicate, SqlWork<T> work) {
+    private <T> T tx(String op, Supplier<? extends MsbException> onDuplicate, boolean durable, SqlWork<T> work) {
         if (closed) {
             throw new MsbException("store is closed (" + op + ")");
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
+            T result;
             try {
-                T result = work.run(c);
+                result = work.run(c);
                 c.commit();
-                return result;
             } catch (SQLException | RuntimeException | Error e) {
                 c.rollback();
                 throw e;
             }
+            if (durable) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("CHECKPOINT");
+                }
+            }
+            return result;
         } catch (SQLException e) {
             if (onDuplicate != null && SQLSTATE_DUPLICATE.equals(e.getSQLState())) {
                 throw onDuplicate.get();
