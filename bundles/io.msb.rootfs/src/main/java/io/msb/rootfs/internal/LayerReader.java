@@ -19,6 +19,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 final class LayerReader {
     static final String WHITEOUT = ".wh.";
     static final String OPAQUE = ".wh..wh..opq";
+    private static final String AUFS_META = ".wh..wh.";
     private static final int COPY = 1 << 20;
     private static final int MAX_PATH = 4096;
     private static final int MAX_NAME = 255;
@@ -68,6 +69,9 @@ final class LayerReader {
                     out.add(new LayerEntry(LayerEntry.Kind.OPAQUE, path.subList(0, path.size() - 1), null, null));
                     continue;
                 }
+                if (path.stream().anyMatch(p -> p.startsWith(AUFS_META))) {
+                    continue; // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not part of the tree
+                }
                 if (base.startsWith(WHITEOUT)) {
                     List<String> victim = new ArrayList<>(path.subList(0, path.size() - 1));
                     victim.add(base.substring(WHITEOUT.length()));
@@ -79,12 +83,10 @@ final class LayerReader {
                     continue;
                 }
                 Inode node = metadata(e, where);
-                if (node != null) {
-                    node.xattrs.putAll(rawXattrs); // the exact bytes win over Commons Compress's decoded text
-                }
                 if (node == null) {
                     continue; // a tar entry type with no file behind it (e.g. a GNU volume header)
                 }
+                node.xattrs.putAll(rawXattrs); // the exact bytes win over Commons Compress's decoded text
                 if (node.isReg()) {
                     copyData(tar, node, buf, e.getName());
                 }

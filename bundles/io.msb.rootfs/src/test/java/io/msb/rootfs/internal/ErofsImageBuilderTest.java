@@ -99,6 +99,7 @@ class ErofsImageBuilderTest {
         Path p3 = tmp.resolve("l3.tar");
         try (LayerTar t = new LayerTar(p3, LayerTar.Codec.TAR)) {
             t.whiteout("bin/sh");
+            t.file(".wh..wh.plnk/123.456", "aufs hard-link bookkeeping, never part of the tree");
             t.hardlink("sizes/link-to-lower", "sizes/4097");
             t.file("bigxattr", bigX, 0644, 0, 0, T2, Map.of("user.big", "z".repeat(3000)));
             // inode + xattrs larger than a block: the inode spans blocks, its data cannot be inline
