@@ -6,7 +6,6 @@ import io.msb.api.exec.ExecSession;
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.Relay;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
