@@ -33,4 +33,19 @@ public sealed interface RootfsSource {
     static RootfsSource image(String reference) {
         return new OciImage(reference);
     }
+
+    /**
+     * Parses a root as typed on a console or command line: {@code dir:PATH} (a host directory),
+     * {@code disk:PATH} (a disk image; qcow2 when the name ends in {@code .qcow2}, else raw), or an image reference.
+     */
+    static RootfsSource parse(String text) {
+        if (text.startsWith("dir:")) {
+            return new HostDirectory(Path.of(text.substring(4)));
+        }
+        if (text.startsWith("disk:")) {
+            Path path = Path.of(text.substring(5));
+            return new DiskImage(path, path.toString().endsWith(".qcow2") ? DiskImage.Format.QCOW2 : DiskImage.Format.RAW);
+        }
+        return new OciImage(text);
+    }
 }

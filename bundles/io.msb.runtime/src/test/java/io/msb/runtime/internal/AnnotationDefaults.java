@@ -3,11 +3,11 @@ package io.msb.runtime.internal;
 import java.lang.reflect.Proxy;
 
 /** An instance of a configuration annotation whose methods return their declared defaults, as DS would give. */
-final class AnnotationDefaults {
+public final class AnnotationDefaults {
     private AnnotationDefaults() {
     }
 
-    static <A> A of(Class<A> type) {
+    public static <A> A of(Class<A> type) {
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
                 (proxy, method, args) -> method.getDefaultValue()));
     }

@@ -19,15 +19,15 @@ import java.util.concurrent.TimeUnit;
  * ({@code agentd --listen <stateDir>/vm.sock}), so boot, relay, exec, fs and shutdown run for real without a
  * kernel. Booting real VMs is covered by the QEMU backend's tests and the end-to-end profile.
  */
-final class ProcessVmmBackendForTests implements VmmBackend {
-    static final Path AGENTD = Path.of(System.getProperty("msb.agentd", "../../native/agentd/target/agentd"));
+public final class ProcessVmmBackendForTests implements VmmBackend {
+    public static final Path AGENTD = Path.of(System.getProperty("msb.agentd", "../../native/agentd/target/agentd"));
 
     final List<VmSpec> started = new ArrayList<>();
     final List<Process> processes = new ArrayList<>();
     private final List<String> command;
 
     /** VMs that are agentd processes, or, given a command, some other program (e.g. one that cannot boot). */
-    ProcessVmmBackendForTests(String... command) {
+    public ProcessVmmBackendForTests(String... command) {
         this.command = command.length == 0 ? null : List.of(command);
     }
 
@@ -69,7 +69,7 @@ final class ProcessVmmBackendForTests implements VmmBackend {
                 .map(p -> new Handle(p, stateDir.resolve("vm.sock")));
     }
 
-    void destroyAll() {
+    public void destroyAll() {
         processes.forEach(Process::destroyForcibly);
     }
 
