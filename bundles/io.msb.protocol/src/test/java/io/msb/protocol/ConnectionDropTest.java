@@ -76,6 +76,23 @@ class ConnectionDropTest {
     }
 
     @Test
+    void shutdownEndsTheAgentAndFailsWhatWasRunning() throws Exception {
+        Agentd agent = Agentd.start(dir, "--stdio");
+        AgentClient client = AgentClient.connect(AgentTransport.of(agent.process), Agentd.OPTIONS);
+        ExecSession s = client.exec(ExecOptions.of("sleep", "600").build(), e -> {
+        });
+        client.shutdown();
+        assertTrue(agent.process.waitFor(60, TimeUnit.SECONDS), "agentd exits on core.shutdown");
+        assertEquals(0, agent.process.exitValue(), agent.stderrText());
+        try {
+            assertTrue(s.waitFor(Duration.ofSeconds(60)).signal() > 0, "the exec was killed");
+        } catch (AgentClosedException e) {
+            // also fine: the connection ended before the exit was reported
+        }
+        client.close();
+    }
+
+    @Test
     void closingTheClientFailsPendingSessions() throws Exception {
         AgentClient client = Agentd.stdio(dir);
         ExecSession s = client.exec(ExecOptions.of("sleep", "600").build(), e -> {
