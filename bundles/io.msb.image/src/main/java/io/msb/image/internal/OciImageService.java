@@ -60,6 +60,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
     private final RegistryClient registry;
     private final Manifests.Platform platform;
     private final ExecutorService downloads;
+    private final BuiltinImages builtins;
     /** Blobs of pulls in progress here, which prune must not take away before the image is recorded. */
     private final Map<String, AtomicInteger> pinned = new ConcurrentHashMap<>();
 
@@ -81,6 +82,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
                 settings.stallTimeoutSeconds());
         this.registry = new RegistryClient(settings, new Credentials(settings.credentials(), settings.dockerConfig()));
         this.platform = Manifests.Platform.parse(settings.platform());
+        this.builtins = new BuiltinImages(settings.home().resolve("cache").resolve("builtin"), cache);
         AtomicInteger n = new AtomicInteger();
         this.downloads = Executors.newFixedThreadPool(settings.maxParallelDownloads(), r -> {
             Thread t = new Thread(r, "msb-image-download-" + n.incrementAndGet());
@@ -120,9 +122,15 @@ public final class OciImageService implements ImageService, AutoCloseable {
         Consumer<PullEvent> events = serialized(progress == null ? e -> { } : progress);
         String key = normalise(reference);
         events.accept(new PullEvent.Resolving(key));
-        Optional<ImageInfo> cached = policy == PullPolicy.ALWAYS ? Optional.empty() : findComplete(key);
+        boolean builtin = BuiltinImages.isBuiltin(key);
+        // A builtin image is made here, never fetched: every policy reuses the one already built.
+        Optional<ImageInfo> cached = policy == PullPolicy.ALWAYS && !builtin ? Optional.empty() : findComplete(key);
         ImageInfo info;
-        if (cached.isPresent()) {
+        if (cached.isEmpty() && builtin) {
+            BuiltinImages.Built b = builtins.build(key);
+            info = record(key, b.manifestDigest(), b.manifest(), b.config());
+            events.accept(new PullEvent.Resolved(info.manifestDigest(), info.layers().size(), info.compressedSize()));
+        } else if (cached.isPresent()) {
             info = cached.get();
             events.accept(new PullEvent.Resolved(info.manifestDigest(), info.layers().size(), info.compressedSize()));
         } else if (policy == PullPolicy.NEVER) {
@@ -264,6 +272,9 @@ public final class OciImageService implements ImageService, AutoCloseable {
 
     /** A digest names a loaded, untagged image; anything else is a Docker-style reference. */
     static String normalise(String reference) {
+        if (BuiltinImages.isBuiltin(reference)) {
+            return BuiltinImages.key(reference);
+        }
         if (reference != null && Digests.isValid(reference.trim())) {
             return reference.trim();
         }

@@ -153,7 +153,7 @@ final class Tar {
         }
     }
 
-    /** Writes ustar regular files; names must fit the 100-byte name field (image archives' names do). */
+    /** Writes ustar entries; names must fit the 100-byte name field (image archives' and builtin layers' names do). */
     static final class Writer implements AutoCloseable {
         private final OutputStream out;
 
@@ -162,18 +162,33 @@ final class Tar {
         }
 
         void file(String name, long size, InputStream body) throws IOException {
+            entry(name, '0', 0644, "", size, body);
+        }
+
+        void directory(String name, int mode) throws IOException {
+            entry(name, '5', mode, "", 0, InputStream.nullInputStream());
+        }
+
+        void symlink(String name, String target) throws IOException {
+            entry(name, '2', 0777, target, 0, InputStream.nullInputStream());
+        }
+
+        /** One entry owned by root with mtime 0, so that equal content gives an equal digest. */
+        void entry(String name, char type, int mode, String link, long size, InputStream body) throws IOException {
             byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-            if (nameBytes.length > 100) {
-                throw new IllegalArgumentException("tar name longer than 100 bytes: " + name);
+            byte[] linkBytes = link.getBytes(StandardCharsets.UTF_8);
+            if (nameBytes.length > 100 || linkBytes.length > 100) {
+                throw new IllegalArgumentException("tar name or link target longer than 100 bytes: " + name);
             }
             byte[] h = new byte[BLOCK];
             System.arraycopy(nameBytes, 0, h, 0, nameBytes.length);
-            putOctal(h, 100, 8, 0644);
+            putOctal(h, 100, 8, mode);
             putOctal(h, 108, 8, 0);
             putOctal(h, 116, 8, 0);
             putOctal(h, 124, 12, size);
             putOctal(h, 136, 12, 0);
-            h[156] = '0';
+            h[156] = (byte) type;
+            System.arraycopy(linkBytes, 0, h, 157, linkBytes.length);
             System.arraycopy("ustar\u000000".getBytes(StandardCharsets.US_ASCII), 0, h, 257, 8);
             Arrays.fill(h, 148, 156, (byte) ' ');
             long sum = 0;
