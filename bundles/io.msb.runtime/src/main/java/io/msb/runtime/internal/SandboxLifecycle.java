@@ -102,7 +102,7 @@ public final class SandboxLifecycle implements SandboxBackend {
 
     /** Lets go of the VMs without stopping them: detached ones are found again by the next runtime. */
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         live.values().forEach(LiveVm::disconnect);
         live.clear();
     }
