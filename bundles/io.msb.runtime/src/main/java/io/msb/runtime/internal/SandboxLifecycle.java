@@ -33,6 +33,7 @@ import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -79,6 +80,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** VMs this process is connected to; the pid in the store is the fallback for the others. */
     private final ConcurrentMap<String, LiveVm> live = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Object> nameLocks = new ConcurrentHashMap<>();
+    private volatile Supervisor supervisor;
 
     @Activate
     public SandboxLifecycle(@Reference(name = "store") SandboxStore store,
@@ -89,6 +91,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.backends = () -> vmmBackends;
         this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder);
         publishHome(context);
+        supervise(Duration.ofSeconds(1));
     }
 
     /** Plain-Java construction, outside OSGi. */
@@ -103,8 +106,43 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** Lets go of the VMs without stopping them: detached ones are found again by the next runtime. */
     @Deactivate
     public void deactivate() {
+        if (supervisor != null) {
+            supervisor.close();
+        }
         live.values().forEach(LiveVm::disconnect);
         live.clear();
+    }
+
+    /** Starts enforcing idle timeouts and maximum durations, checking every {@code interval}. */
+    void supervise(Duration interval) {
+        supervisor = new Supervisor(new Supervisor.Sandboxes() {
+            @Override
+            public Map<String, LiveVm> live() {
+                return live;
+            }
+
+            @Override
+            public SandboxSpec spec(String name) {
+                return SpecJson.read(require(name).configJson());
+            }
+
+            @Override
+            public Instant runStartedAt(String name) {
+                return store.latestRun(name).map(RunRecord::startedAt).orElse(Instant.now());
+            }
+
+            @Override
+            public void end(String name, TerminationReason reason) {
+                endRun(name, reason, settings.stopGrace());
+            }
+
+            @Override
+            public void reconcile(String name) {
+                synchronized (lockFor(name)) {
+                    store.findSandbox(name).ifPresent(SandboxLifecycle.this::reconciled);
+                }
+            }
+        }, interval);
     }
 
     /**

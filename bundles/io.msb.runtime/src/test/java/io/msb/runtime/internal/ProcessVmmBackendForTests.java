@@ -51,15 +51,25 @@ public final class ProcessVmmBackendForTests implements VmmBackend {
                     .redirectOutput(spec.stateDir().resolve("logs/kernel.log").toFile()).start();
             started.add(spec);
             processes.add(process);
-            for (int i = 0; i < 500 && !Files.exists(socket) && process.isAlive(); i++) {
-                Thread.sleep(10);
-            }
+            awaitListening(socket, process);
             return new Handle(process, socket);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Like QEMU's chardev, the socket must accept before start returns (agentd binds, then listens). */
+    private static void awaitListening(Path socket, Process process) throws InterruptedException {
+        for (int i = 0; i < 1000 && process.isAlive(); i++) {
+            try (var probe = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                probe.connect(java.net.UnixDomainSocketAddress.of(socket));
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(10);
+            }
         }
     }
 

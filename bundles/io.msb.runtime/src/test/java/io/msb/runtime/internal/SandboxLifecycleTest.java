@@ -75,6 +75,7 @@ class SandboxLifecycleTest {
 
     @AfterEach
     void close() {
+        lifecycle.deactivate();
         backends.stream().filter(ProcessVmmBackendForTests.class::isInstance).map(ProcessVmmBackendForTests.class::cast)
                 .forEach(ProcessVmmBackendForTests::destroyAll);
         strays.forEach(Process::destroyForcibly);
@@ -411,5 +412,52 @@ class SandboxLifecycleTest {
         dev.stop(Duration.ofSeconds(2));
         MsbException e = assertThrows(MsbException.class, () -> dev.exec(ExecOptions.of("true").build()));
         assertEquals("sandbox is not running: dev (STOPPED)", e.getMessage());
+    }
+
+    private io.msb.api.store.RunRecord awaitEnded(String name, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            var run = store.latestRun(name).orElseThrow();
+            if (!run.running()) {
+                return run;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(name + " still runs after " + timeout);
+    }
+
+    @Test
+    void idleSandboxesStopAndARunningCommandKeepsThemAlive() throws Exception {
+        backend();
+        lifecycle.supervise(Duration.ofMillis(100));
+        SandboxHandle busy = lifecycle.create(spec("busy").idleTimeout(Duration.ofMillis(800)).build());
+        lifecycle.create(spec("idle").idleTimeout(Duration.ofMillis(800)).build());
+
+        // a silent command outlasts the idle timeout several times over
+        ExecResult r = busy.exec(ExecOptions.of("sleep", "3").build());
+        assertEquals(0, r.exit().code());
+        assertEquals(SandboxStatus.RUNNING, store.findSandbox("busy").orElseThrow().status(), "busy while the command ran");
+        assertEquals(TerminationReason.IDLE_TIMEOUT, awaitEnded("idle", Duration.ofSeconds(10)).reason());
+        assertEquals(TerminationReason.IDLE_TIMEOUT, awaitEnded("busy", Duration.ofSeconds(10)).reason());
+        assertEquals(SandboxStatus.STOPPED, store.findSandbox("idle").orElseThrow().status());
+    }
+
+    @Test
+    void maxDurationEndsTheRun() throws Exception {
+        ProcessVmmBackendForTests vmm = backend();
+        lifecycle.supervise(Duration.ofMillis(100));
+        lifecycle.create(spec("short").maxDuration(Duration.ofSeconds(1)).build());
+        assertEquals(TerminationReason.MAX_DURATION_EXCEEDED, awaitEnded("short", Duration.ofSeconds(10)).reason());
+        assertFalse(vmm.processes.get(0).isAlive());
+    }
+
+    @Test
+    void aCrashIsRecordedWithoutAnyoneReading() throws Exception {
+        ProcessVmmBackendForTests vmm = backend();
+        lifecycle.supervise(Duration.ofMillis(100));
+        lifecycle.create(spec("c").build());
+        vmm.processes.get(0).destroyForcibly();
+        assertEquals(TerminationReason.INTERNAL_ERROR, awaitEnded("c", Duration.ofSeconds(10)).reason());
+        assertEquals(SandboxStatus.CRASHED, store.findSandbox("c").orElseThrow().status());
     }
 }
