@@ -37,14 +37,41 @@ void send_msg(struct agent *a, enum mt t, uint32_t id, const struct buf *p)
     a->guest_messages++;
 }
 
+size_t out_backlog(const struct agent *a) { return a->out.len - a->out_head; }
+
 void send_data(struct agent *a, enum mt t, uint32_t id, const void *data, size_t n)
 {
-    struct buf p = {0};
-    cb_map(&p, 1);
-    cb_str(&p, "data");
-    cb_bytes(&p, data, n);
-    send_msg(a, t, id, &p);
-    buf_free(&p);
+    buf_reserve(&a->out, FRAME_PREFIX_MAX + n);
+    a->out.len += frame_data_prefix(a->out.p + a->out.len, t, id, n);
+    buf_put(&a->out, data, n);
+    a->guest_messages++;
+}
+
+ssize_t read_data_frame(struct agent *a, enum mt t, uint32_t id, int fd, off_t off, size_t max, int tty)
+{
+    uint8_t guess[FRAME_PREFIX_MAX];
+    /* read behind room for the prefix of a max-sized chunk; a shorter prefix moves the data once */
+    size_t room = frame_data_prefix(guess, t, id, max), got = 0;
+    buf_reserve(&a->out, room + max);
+    uint8_t *data = a->out.p + a->out.len + room;
+    ssize_t r = 0;
+    while (got < max) {
+        r = off < 0 ? read(fd, data + got, max - got) : pread(fd, data + got, max - got, off + (off_t)got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        if (!tty && got < max)
+            break; /* a short pipe read took everything there was */
+    }
+    if (!got)
+        return r;
+    uint8_t *dst = a->out.p + a->out.len;
+    size_t pl = frame_data_prefix(dst, t, id, got);
+    if (pl != room)
+        memmove(dst + pl, data, got);
+    a->out.len += pl + got;
+    a->guest_messages++;
+    return (ssize_t)got;
 }
 
 void send_core_error(struct agent *a, uint32_t id, const char *kind, const char *message, const char *offending)
@@ -335,21 +362,29 @@ static int process_input(struct agent *a)
 
 static void flush_out(struct agent *a)
 {
-    while (a->out.len) {
-        ssize_t w = write(a->out_fd, a->out.p, a->out.len);
+    while (out_backlog(a)) {
+        ssize_t w = write(a->out_fd, a->out.p + a->out_head, out_backlog(a));
         if (w > 0)
-            buf_consume(&a->out, (size_t)w);
+            a->out_head += (size_t)w;
         else if (w < 0 && errno == EINTR)
             continue;
         else
             break;
+    }
+    /* compact only when less is left than was written: each byte moves O(1) times on average */
+    if (a->out_head == a->out.len)
+        a->out.len = a->out_head = 0;
+    else if (a->out_head >= out_backlog(a)) {
+        memmove(a->out.p, a->out.p + a->out_head, out_backlog(a));
+        a->out.len -= a->out_head;
+        a->out_head = 0;
     }
 }
 
 /* Blocks at most ~1 s to hand queued frames to the host before exiting. */
 static void drain_out(struct agent *a)
 {
-    for (int i = 0; i < 100 && a->out.len; i++) {
+    for (int i = 0; i < 100 && out_backlog(a); i++) {
         struct pollfd p = {.fd = a->out_fd, .events = POLLOUT};
         if (poll(&p, 1, 10) < 0 && errno != EINTR)
             return;
@@ -366,7 +401,7 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
     a->in_fd = in_fd;
     a->out_fd = out_fd;
     a->in.len = 0;
-    a->out.len = 0;
+    a->out.len = a->out_head = 0;
     fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK);
     fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) | O_NONBLOCK);
     ready(a);
@@ -388,9 +423,9 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
         }
 #define ADD(fd_, ev_, s_, w_) (pf[n] = (struct pollfd){.fd = (fd_), .events = (short)(ev_)}, ps[n] = (s_), pw[n++] = (w_))
         ADD(a->sigfd, POLLIN, NULL, PW_SIG);
-        ADD(a->in_fd, a->out.len < OUT_HARD_LIMIT ? POLLIN : 0, NULL, PW_IN);
-        ADD(a->out_fd, a->out.len ? POLLOUT : 0, NULL, PW_OUT);
-        int room = a->out.len < OUT_HIGH_WATER;
+        ADD(a->in_fd, out_backlog(a) < OUT_HARD_LIMIT ? POLLIN : 0, NULL, PW_IN);
+        ADD(a->out_fd, out_backlog(a) ? POLLOUT : 0, NULL, PW_OUT);
+        int room = out_backlog(a) < OUT_HIGH_WATER;
         int timeout = 1000;
         int64_t now = now_ms();
         for (struct session *s = a->sessions; s; s = s->next) {
@@ -467,10 +502,12 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
                 int *fdp = pw[i] == PW_EX_OUT ? &s->u.ex.out_fd : &s->u.ex.err_fd;
                 if (*fdp < 0)
                     break;
-                uint8_t data[IO_CHUNK];
-                ssize_t r = read(*fdp, data, sizeof data);
+                /* whole 256 KiB frames while the host keeps up; past the high-water mark every
+                 * readable session still gets a turn, but only 64 KiB, to bound the backlog */
+                size_t max = out_backlog(a) < OUT_HIGH_WATER ? FRAME_DATA_MAX : IO_CHUNK;
+                ssize_t r = read_data_frame(a, pw[i] == PW_EX_OUT ? MT_EXEC_STDOUT : MT_EXEC_STDERR, s->id, *fdp,
+                                            -1, max, s->u.ex.tty);
                 if (r > 0) {
-                    send_data(a, pw[i] == PW_EX_OUT ? MT_EXEC_STDOUT : MT_EXEC_STDERR, s->id, data, (size_t)r);
                     a->exec_output_bytes += (uint64_t)r;
                     activity(a);
                 } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -493,14 +530,14 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
             }
         }
         for (struct session *s = a->sessions; s; s = s->next)
-            if (!s->done && s->kind == S_FS_READ && a->out.len < OUT_HIGH_WATER)
+            if (!s->done && s->kind == S_FS_READ && out_backlog(a) < OUT_HIGH_WATER)
                 fs_read_pump(a, s);
         now = now_ms();
         for (struct session *s = a->sessions; s; s = s->next) {
             if (!s->done && s->kind == S_TCP)
                 tcp_check_timeout(a, s, now);
             /* time the host was too slow to take output does not count against the drain window */
-            if (!s->done && s->kind == S_EXEC && s->u.ex.exited && a->out.len >= OUT_HIGH_WATER &&
+            if (!s->done && s->kind == S_EXEC && s->u.ex.exited && out_backlog(a) >= OUT_HIGH_WATER &&
                 s->u.ex.drain_deadline_ms < now + EXEC_DRAIN_MS)
                 s->u.ex.drain_deadline_ms = now + EXEC_DRAIN_MS < s->u.ex.drain_limit_ms ? now + EXEC_DRAIN_MS : s->u.ex.drain_limit_ms;
         }

@@ -15,6 +15,7 @@
 #define OUT_HARD_LIMIT (16u * 1024 * 1024)   /* stop reading the host above this */
 #define IO_CHUNK (64 * 1024)
 #define FS_CHUNK (256 * 1024)
+#define PIPE_SIZE (1024 * 1024) /* exec stdout/stderr pipes, when the kernel allows */
 #define EXEC_DRAIN_MS 100       /* how long output of an exited exec is still drained */
 #define EXEC_DRAIN_MAX_MS 10000 /* ... at most, counting time the host was too slow to take it */
 #define TCP_CONNECT_TIMEOUT_MS 30000 /* a destination that neither accepts nor refuses */
@@ -83,6 +84,7 @@ struct agent {
     const struct agent_config *cfg;
     int in_fd, out_fd;
     struct buf in, out;
+    size_t out_head; /* bytes at the front of out already written to the host */
     struct session *sessions;
     struct fs_handle handles[MAX_FS_HANDLES];
     uint64_t next_handle;
@@ -107,6 +109,12 @@ void heartbeat_write(struct agent *a);
 
 /* Sends a message with payload p (may be NULL for an empty payload). */
 void send_msg(struct agent *a, enum mt t, uint32_t id, const struct buf *p);
+/* Bytes queued for the host and not yet written. */
+size_t out_backlog(const struct agent *a);
+/* Reads from fd (pread at off when off >= 0) straight into a {data} frame of type t, with no
+ * intermediate copy: up to max bytes, more than one read only for a pty (which hands out little per
+ * read). Returns the bytes framed, 0 at EOF (nothing framed), or -1 with errno. */
+ssize_t read_data_frame(struct agent *a, enum mt t, uint32_t id, int fd, off_t off, size_t max, int tty);
 /* Sends {data: bytes}, the payload of every stream chunk (stdout, stderr, fs.data, tcp.data). */
 void send_data(struct agent *a, enum mt t, uint32_t id, const void *data, size_t n);
 void send_core_error(struct agent *a, uint32_t id, const char *kind, const char *message, const char *offending);

@@ -75,9 +75,8 @@ void buf_free(struct buf *b)
 
 /* ---- encoder ---- */
 
-static void head(struct buf *b, uint8_t major, uint64_t v)
+size_t cb_head(uint8_t h[9], uint8_t major, uint64_t v)
 {
-    uint8_t h[9];
     size_t n;
     major <<= 5;
     if (v < 24) {
@@ -103,7 +102,13 @@ static void head(struct buf *b, uint8_t major, uint64_t v)
             h[1 + i] = (uint8_t)(v >> (56 - 8 * i));
         n = 9;
     }
-    buf_put(b, h, n);
+    return n;
+}
+
+static void head(struct buf *b, uint8_t major, uint64_t v)
+{
+    uint8_t h[9];
+    buf_put(b, h, cb_head(h, major, v));
 }
 
 void cb_uint(struct buf *b, uint64_t v) { head(b, 0, v); }

@@ -20,6 +20,8 @@ void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);
 
 /* Encoder: definite lengths, shortest integer forms (the canonical form serde/ciborium writes). */
+/* Writes the shortest head of major type major (0..7) with argument v into h; returns its size. */
+size_t cb_head(uint8_t h[9], uint8_t major, uint64_t v);
 void cb_uint(struct buf *b, uint64_t v);
 void cb_int(struct buf *b, int64_t v);
 void cb_bytes(struct buf *b, const void *p, size_t n);

@@ -417,6 +417,12 @@ void exec_request(struct agent *a, struct msg *m)
         set_nonblock(s->u.ex.out_fd);
     if (s->u.ex.err_fd >= 0)
         set_nonblock(s->u.ex.err_fd);
+    if (!tty) {
+        /* a 1 MiB pipe lets a fast writer fill whole 256 KiB frames while we write to the host;
+         * the kernel may refuse (pipe-max-size, per-user limits): the default 64 KiB still works */
+        fcntl(s->u.ex.out_fd, F_SETPIPE_SZ, PIPE_SIZE);
+        fcntl(s->u.ex.err_fd, F_SETPIPE_SZ, PIPE_SIZE);
+    }
     struct buf p = {0};
     cb_map(&p, 1);
     cb_str(&p, "pid");

@@ -385,9 +385,8 @@ static void op_stream(struct agent *a, struct msg *m, struct fields *f, int writ
 
 void fs_read_pump(struct agent *a, struct session *s)
 {
-    static uint8_t chunk[FS_CHUNK];
     size_t want = s->u.rd.remaining < FS_CHUNK ? (size_t)s->u.rd.remaining : FS_CHUNK;
-    ssize_t r = want ? pread(s->u.rd.fd, chunk, want, (off_t)s->u.rd.offset) : 0;
+    ssize_t r = want ? read_data_frame(a, MT_FS_DATA, s->id, s->u.rd.fd, (off_t)s->u.rd.offset, want, 0) : 0;
     if (r < 0) {
         if (errno == EINTR)
             return;
@@ -397,7 +396,6 @@ void fs_read_pump(struct agent *a, struct session *s)
         s->done = 1;
         return;
     }
-    send_data(a, MT_FS_DATA, s->id, chunk, (size_t)r);
     if (r > 0) {
         s->u.rd.offset += (uint64_t)r;
         if (s->u.rd.remaining != UINT64_MAX)
@@ -406,7 +404,8 @@ void fs_read_pump(struct agent *a, struct session *s)
         activity(a);
         return;
     }
-    /* the empty chunk above marks the end; the response completes the session */
+    /* an empty chunk marks the end; the response completes the session */
+    send_data(a, MT_FS_DATA, s->id, NULL, 0);
     respond(a, s->id, NULL, NULL);
     s->done = 1;
 }

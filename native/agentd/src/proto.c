@@ -67,6 +67,42 @@ void frame_append(struct buf *out, enum mt t, uint32_t id, const struct buf *p)
     buf_free(&body);
 }
 
+size_t frame_data_prefix(uint8_t out[FRAME_PREFIX_MAX], enum mt t, uint32_t id, size_t n)
+{
+    _Static_assert(FRAME_DATA_MAX + FRAME_PREFIX_MAX <= MAX_FRAME, "stream chunks fit in a frame");
+    uint8_t pre[16], body[64];
+    /* payload {data: bytes(n)} without its n bytes */
+    size_t pl = 0;
+    pre[pl++] = 0xa1;
+    pl += cb_head(pre + pl, 3, 4);
+    memcpy(pre + pl, "data", 4);
+    pl += 4;
+    pl += cb_head(pre + pl, 2, n);
+    /* body {v: 7, t: name, p: bytes(payload)} up to the payload */
+    const char *name = mt_name(t);
+    size_t nl = strlen(name), bl = 0;
+    body[bl++] = 0xa3;
+    body[bl++] = 0x61;
+    body[bl++] = 'v';
+    bl += cb_head(body + bl, 0, PROTO_VERSION);
+    body[bl++] = 0x61;
+    body[bl++] = 't';
+    bl += cb_head(body + bl, 3, nl);
+    memcpy(body + bl, name, nl);
+    bl += nl;
+    body[bl++] = 0x61;
+    body[bl++] = 'p';
+    bl += cb_head(body + bl, 2, pl + n);
+    uint32_t len = (uint32_t)(FRAME_HEADER + bl + pl + n);
+    uint8_t h[9] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len,
+                    (uint8_t)(id >> 24),  (uint8_t)(id >> 16),  (uint8_t)(id >> 8),  (uint8_t)id,
+                    mt_flags(t)};
+    memcpy(out, h, 9);
+    memcpy(out + 9, body, bl);
+    memcpy(out + 9 + bl, pre, pl);
+    return 9 + bl + pl;
+}
+
 int msg_decode(const uint8_t *body, size_t n, struct msg *m, const char **kind, char *err, size_t errlen)
 {
     m->type = MT_UNKNOWN;

@@ -41,6 +41,13 @@ struct msg {
 /* Appends a complete frame carrying payload p (already CBOR) to out. */
 void frame_append(struct buf *out, enum mt t, uint32_t id, const struct buf *p);
 
+/* Stream chunks ({data: bytes}) are framed in place: the prefix below, then the n data bytes.
+ * frame_data_prefix writes the frame header, envelope and payload head for n data bytes (the same
+ * bytes frame_append would produce) and returns its length, at most FRAME_PREFIX_MAX. */
+#define FRAME_PREFIX_MAX 96
+#define FRAME_DATA_MAX (256u * 1024) /* largest stream chunk the agent sends */
+size_t frame_data_prefix(uint8_t out[FRAME_PREFIX_MAX], enum mt t, uint32_t id, size_t n);
+
 /* Decodes the body of a frame whose id and flags are already in m: envelope, type, flags and
  * payload schema. Returns 0, or -1 with the core.error kind and a message. */
 int msg_decode(const uint8_t *body, size_t n, struct msg *m, const char **kind, char *err, size_t errlen);
