@@ -6,8 +6,10 @@ import io.msb.api.exec.ExecResult;
 import io.msb.api.exec.ExecSession;
 import io.msb.api.fs.SandboxFs;
 import java.time.Duration;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** A sandbox to act on. Obtaining a handle does not start anything. */
+@ProviderType
 public interface SandboxHandle {
     String name();
 
@@ -21,6 +23,9 @@ public interface SandboxHandle {
     ExecSession execStream(ExecOptions options, ExecListener listener);
 
     SandboxFs fs();
+
+    /** CPU time and memory of the running VM. */
+    SandboxMetrics metrics();
 
     /** Opens a TCP connection to {@code host:port} as seen from inside the guest. */
     TcpStream connect(String host, int port);

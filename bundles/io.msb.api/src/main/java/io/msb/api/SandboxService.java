@@ -3,8 +3,10 @@ package io.msb.api;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** The sandbox API of the platform. Every read reconciles the records with the live VMs. */
+@ProviderType
 public interface SandboxService {
     /**
      * Validates the spec, pulls what it needs and boots the sandbox.

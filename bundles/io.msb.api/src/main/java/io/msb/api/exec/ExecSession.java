@@ -2,8 +2,10 @@ package io.msb.api.exec;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** A running streamed command; events go to the listener given when it was started. */
+@ProviderType
 public interface ExecSession {
     void writeStdin(byte[] data);
 

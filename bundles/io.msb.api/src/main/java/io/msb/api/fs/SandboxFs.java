@@ -3,8 +3,10 @@ package io.msb.api.fs;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** File operations inside a running sandbox, performed by its agent. Paths are absolute guest paths. */
+@ProviderType
 public interface SandboxFs {
     FileStat stat(String path);
 

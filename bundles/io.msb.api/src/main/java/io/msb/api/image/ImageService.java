@@ -5,8 +5,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** OCI images: resolve, pull into the shared cache, list, remove, load and save archives. */
+@ProviderType
 public interface ImageService {
     /** Archive formats for {@link #load} and {@link #save}. */
     enum ArchiveFormat { DOCKER, OCI_LAYOUT }

@@ -1,8 +1,10 @@
 package io.msb.api.spi;
 
 import io.msb.api.NetworkPolicy;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** Compiles network policies and provides the per-sandbox network a VM attaches to. */
+@ProviderType
 public interface NetworkPolicyService {
     /** Checks a policy, failing with {@link io.msb.api.InvalidConfigException} on a bad rule. */
     void validate(NetworkPolicy policy);

@@ -4,8 +4,10 @@ import io.msb.api.RootfsSource;
 import io.msb.api.image.ImageInfo;
 import java.nio.file.Path;
 import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** Turns images into disks: a shared read-only root per image and a fresh writable upper per sandbox. */
+@ProviderType
 public interface RootfsBuilder {
     /** The read-only root disk of a pulled image, built once and cached by manifest digest. */
     VmSpec.Disk rootDisk(ImageInfo image);

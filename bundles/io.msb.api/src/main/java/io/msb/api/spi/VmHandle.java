@@ -4,8 +4,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** A VM process started (or reattached) by a {@link VmmBackend}. */
+@ProviderType
 public interface VmHandle {
     long pid();
 

@@ -6,12 +6,14 @@ import io.msb.api.TerminationReason;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Durable records of the platform. Every method is one transaction: it is applied whole or not at all.
  * Name conflicts raise {@link io.msb.api.AlreadyExistsException}; missing rows
  * {@link io.msb.api.NotFoundException}.
  */
+@ProviderType
 public interface SandboxStore {
     // sandboxes
 

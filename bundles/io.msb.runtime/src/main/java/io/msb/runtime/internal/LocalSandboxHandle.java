@@ -3,6 +3,7 @@ package io.msb.runtime.internal;
 import io.msb.api.NotFoundException;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxMetrics;
 import io.msb.api.TcpStream;
 import io.msb.api.exec.ExecListener;
 import io.msb.api.exec.ExecOptions;
@@ -56,6 +57,11 @@ final class LocalSandboxHandle implements SandboxHandle {
     @Override
     public SandboxFs fs() {
         return lifecycle.connection(name).agent().fs();
+    }
+
+    @Override
+    public SandboxMetrics metrics() {
+        return ProcMetrics.read(lifecycle.connection(name).vm().pid());
     }
 
     @Override

@@ -386,6 +386,11 @@ class SandboxLifecycleTest {
         dev.fs().write(file.toString(), data);
         assertArrayEquals(data, dev.fs().readAllBytes(file.toString()));
 
+        var metrics = dev.metrics();
+        assertEquals(info("dev").currentRun().orElseThrow().pid(), metrics.pid());
+        assertTrue(metrics.rssBytes() > 0, "resident memory of the VM process: " + metrics);
+        assertFalse(metrics.cpuTime().isNegative());
+
         String log = Files.readString(home.resolve("sandboxes/dev/logs/exec.log"));
         assertTrue(log.contains("\"exitCode\":3"), log);
         assertTrue(Files.exists(home.resolve("sandboxes/dev/agent.sock")), "the relay serves agent.sock");

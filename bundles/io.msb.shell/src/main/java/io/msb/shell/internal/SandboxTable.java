@@ -25,24 +25,7 @@ final class SandboxTable {
                     run.map(r -> human(Duration.between(r.startedAt(), now))).orElse("-"),
                     run.map(r -> Long.toString(r.pid())).orElse("-")));
         }
-        int[] widths = new int[HEADER.size()];
-        for (List<String> row : rows) {
-            for (int i = 0; i < row.size(); i++) {
-                widths[i] = Math.max(widths[i], row.get(i).length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (List<String> row : rows) {
-            for (int i = 0; i < row.size(); i++) {
-                String cell = row.get(i);
-                out.append(cell);
-                if (i < row.size() - 1) {
-                    out.append(" ".repeat(widths[i] - cell.length() + 2));
-                }
-            }
-            out.append(System.lineSeparator());
-        }
-        return out.toString().stripTrailing();
+        return Columns.render(rows);
     }
 
     static String rootfs(RootfsSource source) {
