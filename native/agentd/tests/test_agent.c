@@ -111,6 +111,7 @@ struct exec_result {
     uint64_t pid;
     int64_t code, signal;
     struct buf out, err;
+    size_t max_chunk; /* largest stdout/stderr data seen in one frame */
     char kind[64];
 };
 
@@ -123,6 +124,8 @@ static void exec_collect(struct agentp *a, uint32_t id, struct exec_result *x)
             continue;
         }
         const struct cv *d = P(&r, "data");
+        if (d && d->n > x->max_chunk)
+            x->max_chunk = d->n;
         switch (r.m.type) {
         case MT_EXEC_STARTED: x->started = 1; x->pid = P(&r, "pid")->u; break;
         case MT_EXEC_STDOUT: buf_put(&x->out, d->s, d->n); break;
@@ -434,6 +437,70 @@ static void test_exec(void)
     sendj(&a, MT_CLOCK_SYNC, 0, "{\"unix_time_nanos\":1764061200123456789}");
     ping_ok(&a, 18);
     finish(&a, "test_exec");
+}
+
+/* seq 1 n, as text; eol is "\n" or, through a terminal, "\r\n" */
+static void seq_text(struct buf *b, int n, const char *eol)
+{
+    char line[32];
+    for (int i = 1; i <= n; i++)
+        buf_put(b, line, (size_t)snprintf(line, sizeof line, "%d%s", i, eol));
+    buf_put(b, "", 1);
+}
+
+/* Bulk output arrives intact and in bounded frames, from pipes and from a pty; a session streaming
+ * without end does not hold back a small one. */
+static void test_streaming(void)
+{
+    struct agentp a;
+    struct exec_result x;
+    struct buf want = {0};
+    start(&a, NULL);
+    seq_text(&want, 300000, "\n");
+    run(&a, 1, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"seq 1 300000; seq 1 300000 >&2\"]}", NULL, &x);
+    CHECK(x.exited && x.code == 0, "seq exits 0");
+    CHECK(x.out.len == want.len && !memcmp(x.out.p, want.p, want.len), "2 MB of stdout intact (%zu bytes)", x.out.len);
+    CHECK(x.err.len == want.len && !memcmp(x.err.p, want.p, want.len), "2 MB of stderr intact (%zu bytes)", x.err.len);
+    CHECK(x.max_chunk > 0 && x.max_chunk <= FRAME_DATA_MAX, "chunks within 256 KiB (largest %zu)", x.max_chunk);
+    exec_free(&x);
+    buf_free(&want);
+    seq_text(&want, 50000, "\r\n");
+    run(&a, 2, "{\"cmd\":\"seq\",\"args\":[\"1\",\"50000\"],\"tty\":true}", NULL, &x);
+    CHECK(x.exited && x.code == 0, "seq on a tty exits 0");
+    CHECK(x.out.len == want.len && !memcmp(x.out.p, want.p, want.len), "tty output intact (%zu bytes)", x.out.len);
+    exec_free(&x);
+    buf_free(&want);
+    /* fairness: an endless stream (id 3) and a small exec (id 4) share the connection */
+    sendj(&a, MT_EXEC_REQUEST, 3, "{\"cmd\":\"cat\",\"args\":[\"/dev/zero\"]}");
+    struct rmsg r;
+    long long streamed = 0;
+    int stream_ended = 0;
+    while (streamed < 8 * 1048576 && !stream_ended && recv1(&a, &r)) {
+        if (r.m.id == 3 && r.m.type == MT_EXEC_STDOUT)
+            streamed += (long long)P(&r, "data")->n;
+        stream_ended = r.m.id == 3 && (r.m.flags & FLAG_TERMINAL);
+        rmsg_free(&r);
+    }
+    memset(&x, 0, sizeof x);
+    sendj(&a, MT_EXEC_REQUEST, 4, "{\"cmd\":\"echo\",\"args\":[\"small\"]}");
+    while (!x.exited && !stream_ended && recv1(&a, &r)) {
+        if (r.m.id == 4 && r.m.type == MT_EXEC_STDOUT)
+            buf_put(&x.out, P(&r, "data")->s, P(&r, "data")->n);
+        x.exited = r.m.id == 4 && r.m.type == MT_EXEC_EXITED;
+        stream_ended = r.m.id == 3 && (r.m.flags & FLAG_TERMINAL);
+        rmsg_free(&r);
+    }
+    buf_put(&x.out, "", 1);
+    CHECK(x.exited && !stream_ended && !strcmp((char *)x.out.p, "small\n"),
+          "a small exec completes while another session streams without end");
+    exec_free(&x);
+    sendj(&a, MT_EXEC_SIGNAL, 3, "{\"signal\":9}");
+    memset(&x, 0, sizeof x);
+    exec_collect(&a, 3, &x);
+    CHECK(x.exited && x.signal == 9, "the endless stream ends with SIGKILL");
+    exec_free(&x);
+    ping_ok(&a, 5);
+    finish(&a, "test_streaming");
 }
 
 /* A process that never reads stdin must not stall other sessions. */
@@ -858,6 +925,7 @@ int main(int argc, char **argv)
     test_garbage();
     test_exec();
     test_backpressure();
+    test_streaming();
     test_fs();
     test_tcp();
     test_heartbeat();
