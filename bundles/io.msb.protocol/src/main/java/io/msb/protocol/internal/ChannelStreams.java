@@ -16,28 +16,7 @@ public final class ChannelStreams {
     }
 
     public static AgentTransport transport(SocketChannel ch) {
-        InputStream in = input(ch);
-        OutputStream out = output(ch);
-        return new AgentTransport() {
-            @Override
-            public InputStream input() {
-                return in;
-            }
-
-            @Override
-            public OutputStream output() {
-                return out;
-            }
-
-            @Override
-            public void close() {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // already closed or broken: nothing left to release
-                }
-            }
-        };
+        return AgentTransport.of(input(ch), output(ch), ch);
     }
 
     public static InputStream input(SocketChannel ch) {
