@@ -91,9 +91,9 @@ int ap_recv(struct agentp *a, struct rmsg *r, int timeout_ms)
     memset(r, 0, sizeof *r);
     for (;;) {
         uint32_t len;
-        int fc = frame_check(a->in.p, a->in.len, &len);
+        int fc = frame_check(a->in.p + a->head, a->in.len - a->head, &len);
         if (fc == FRAME_OK) {
-            const uint8_t *f = a->in.p + 4;
+            const uint8_t *f = a->in.p + a->head + 4;
             r->m.id = (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 | (uint32_t)f[2] << 8 | f[3];
             r->m.flags = f[4];
             const char *kind;
@@ -101,7 +101,7 @@ int ap_recv(struct agentp *a, struct rmsg *r, int timeout_ms)
             r->ok = msg_decode(f + FRAME_HEADER, len - FRAME_HEADER, &r->m, &kind, err, sizeof err) == 0;
             if (!r->ok)
                 fprintf(stderr, "agent sent an invalid message: %s: %s\n", kind, err);
-            buf_consume(&a->in, 4 + (size_t)len);
+            a->head += 4 + (size_t)len;
             return 1;
         }
         if (fc != FRAME_INCOMPLETE) {
@@ -114,8 +114,11 @@ int ap_recv(struct agentp *a, struct rmsg *r, int timeout_ms)
         struct pollfd p = {.fd = a->from, .events = POLLIN};
         if (poll(&p, 1, (int)left) <= 0)
             continue;
-        buf_reserve(&a->in, 65536);
-        ssize_t n = read(a->from, a->in.p + a->in.len, 65536);
+        /* only a partial frame is left to move; then read as much as the agent has queued */
+        buf_consume(&a->in, a->head);
+        a->head = 0;
+        buf_reserve(&a->in, 1 << 20);
+        ssize_t n = read(a->from, a->in.p + a->in.len, a->in.cap - a->in.len);
         if (n <= 0)
             return 0;
         a->in.len += (size_t)n;

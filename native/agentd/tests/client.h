@@ -9,6 +9,7 @@ struct agentp {
     pid_t pid;
     int to, from; /* write frames to `to`, read frames from `from` */
     struct buf in;
+    size_t head; /* bytes at the front of in already handed out as messages */
 };
 
 /* A received message; payload is decoded and checked against its schema by msg_decode. */
