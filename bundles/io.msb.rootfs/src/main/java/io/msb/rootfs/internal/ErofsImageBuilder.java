@@ -10,15 +10,19 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Layers → one EROFS image, without root and without unpacking: every layer is decompressed and parsed
  * on its own thread, writing file data straight into the image; the tree is merged in layer order as
- * layers finish, and the metadata is written last. The image appears atomically at its final name.
+ * layers finish, and the metadata is written last. The image appears atomically at its final name. A layer
+ * may still be arriving when the build starts: it is read as soon as its blob is ready.
  */
 public final class ErofsImageBuilder {
     /** Default memory for small-file tails kept for inlining (beyond it tails cost a data block each). */
@@ -46,8 +50,19 @@ public final class ErofsImageBuilder {
     public record Result(long size, long layersNanos, long metadataNanos, long syncNanos) {
     }
 
-    /** Builds the image of {@code layers} (lowest first) at {@code target}. */
+    /** Builds the image of {@code layers} (lowest first, all on disk) at {@code target}. */
     public Result build(List<Layer> layers, Path target, byte[] uuid) {
+        return build(layers, layers.stream().map(l -> CompletableFuture.completedFuture(null)).toList(), target, uuid);
+    }
+
+    /**
+     * Builds the image of {@code layers} (lowest first) at {@code target}, reading layer {@code i} once
+     * {@code ready.get(i)} completes; if one fails, so does the build, with its error.
+     */
+    public Result build(List<Layer> layers, List<? extends CompletionStage<?>> ready, Path target, byte[] uuid) {
+        if (ready.size() != layers.size()) {
+            throw new IllegalArgumentException("ready must have one stage per layer");
+        }
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, layers.size())), r -> {
@@ -65,9 +80,18 @@ public final class ErofsImageBuilder {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 DataArea data = new DataArea(ch);
                 LayerReader reader = new LayerReader(data, new LayerReader.TailBudget(tailBudget));
-                List<Future<List<LayerEntry>>> parts = new ArrayList<>();
-                for (Layer l : layers) {
-                    parts.add(pool.submit(() -> reader.read(l)));
+                // a layer that becomes ready after a failed build has nowhere to go, and must not fail its downloader
+                Executor readers = r -> {
+                    try {
+                        pool.execute(r);
+                    } catch (RejectedExecutionException abandoned) {
+                        // the build is over
+                    }
+                };
+                List<CompletableFuture<List<LayerEntry>>> parts = new ArrayList<>();
+                for (int i = 0; i < layers.size(); i++) {
+                    Layer l = layers.get(i);
+                    parts.add(ready.get(i).toCompletableFuture().thenApplyAsync(x -> reader.read(l), readers));
                 }
                 TreeMerger tree = new TreeMerger();
                 for (int i = 0; i < parts.size(); i++) {

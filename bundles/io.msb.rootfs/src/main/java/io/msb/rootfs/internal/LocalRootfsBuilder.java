@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -63,17 +65,27 @@ public final class LocalRootfsBuilder implements RootfsBuilder {
 
     @Override
     public VmSpec.Disk rootDisk(ImageInfo image) {
+        return rootDisk(image, image.layers().stream().map(l -> CompletableFuture.completedFuture(null)).toList());
+    }
+
+    /** Starts reading each layer as soon as its download completes, so decompression and writing overlap downloads. */
+    @Override
+    public VmSpec.Disk rootDisk(ImageInfo image, List<? extends CompletionStage<?>> layersReady) {
+        if (layersReady.size() != image.layers().size()) {
+            throw new IllegalArgumentException("layersReady must have one stage per layer: " + layersReady.size()
+                    + " for " + image.layers().size());
+        }
         Path target = imageFile(image.manifestDigest());
         if (!Files.isRegularFile(target)) {
             // one builder per digest in this process; the file lock covers other processes
             synchronized (building.computeIfAbsent(image.manifestDigest(), k -> new Object())) {
-                build(image, target);
+                build(image, layersReady, target);
             }
         }
         return new VmSpec.Disk(target, true, "raw");
     }
 
-    private void build(ImageInfo image, Path target) {
+    private void build(ImageInfo image, List<? extends CompletionStage<?>> layersReady, Path target) {
         try {
             Files.createDirectories(target.getParent());
             try (FileChannel lockFile = FileChannel.open(target.resolveSibling(".lock"), StandardOpenOption.CREATE,
@@ -88,15 +100,19 @@ public final class LocalRootfsBuilder implements RootfsBuilder {
                     }
                 }
                 List<Layer> layers = new ArrayList<>();
-                for (LayerInfo l : image.layers()) {
+                for (int i = 0; i < image.layers().size(); i++) {
+                    LayerInfo l = image.layers().get(i);
                     Path blob = blobFile(l.digest());
-                    if (!Files.isRegularFile(blob)) {
+                    // a layer still downloading is not there yet; one that should be, is checked here
+                    CompletableFuture<?> r = layersReady.get(i).toCompletableFuture();
+                    boolean arrived = r.isDone() && !r.isCompletedExceptionally();
+                    if (arrived && !Files.isRegularFile(blob)) {
                         throw new MsbException("layer blob " + l.digest() + " of " + image.reference()
                                 + " is not in the cache (" + blob + "): pull the image first");
                     }
                     layers.add(new Layer(blob, l.mediaType()));
                 }
-                erofs.build(layers, target, uuid(image.manifestDigest()));
+                erofs.build(layers, layersReady, target, uuid(image.manifestDigest()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("building the root image of " + image.reference() + " failed", e);

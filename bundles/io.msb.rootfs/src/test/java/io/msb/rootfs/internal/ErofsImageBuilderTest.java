@@ -259,6 +259,63 @@ class ErofsImageBuilderTest {
         assertEquals(List.of(), List.of(tmp.resolve("o").toFile().list()), "the failed build leaves nothing");
     }
 
+    /**
+     * Layers that arrive while the build runs (here last first, each blob put in place just before it is
+     * announced, so reading early would fail) give the same tree as layers that were all there to begin with.
+     */
+    @Test
+    void layersArrivingDuringTheBuildGiveTheSameTree() throws Exception {
+        Expected want = new Expected();
+        List<Layer> onDisk = layers(want);
+        Path whole = tmp.resolve("whole/root.erofs");
+        new ErofsImageBuilder(2, ErofsImageBuilder.DEFAULT_TAIL_BUDGET).build(onDisk, whole, new byte[16]);
+
+        List<Layer> arriving = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<Void>> ready = new ArrayList<>();
+        for (Layer l : onDisk) {
+            arriving.add(new Layer(tmp.resolve("incoming").resolve(l.blob().getFileName()), l.mediaType()));
+            ready.add(new java.util.concurrent.CompletableFuture<>());
+        }
+        Files.createDirectories(tmp.resolve("incoming"));
+        Thread downloader = new Thread(() -> {
+            try {
+                for (int i = onDisk.size() - 1; i >= 0; i--) {
+                    Files.copy(onDisk.get(i).blob(), arriving.get(i).blob());
+                    ready.get(i).complete(null);
+                }
+            } catch (java.io.IOException e) {
+                ready.forEach(r -> r.completeExceptionally(e));
+            }
+        });
+        downloader.start();
+        Path overlapped = tmp.resolve("overlapped/root.erofs");
+        new ErofsImageBuilder(2, ErofsImageBuilder.DEFAULT_TAIL_BUDGET).build(arriving, ready, overlapped, new byte[16]);
+        downloader.join();
+
+        Tools.fsckAndExtract(whole, tmp.resolve("x1"));
+        Tools.fsckAndExtract(overlapped, tmp.resolve("x2"));
+        Expected a = Expected.read(tmp.resolve("x1"), false);
+        assertEquals(List.of(), want.withoutXattrs().diff(a));
+        assertEquals(List.of(), a.diff(Expected.read(tmp.resolve("x2"), false)));
+    }
+
+    /** A layer whose download fails fails the build with that error, and leaves nothing behind. */
+    @Test
+    void aFailedDownloadFailsTheBuild() throws Exception {
+        List<Layer> layers = layers(new Expected());
+        MsbException broken = new MsbException("download of layer 2 failed");
+        List<java.util.concurrent.CompletableFuture<Void>> ready = List.of(
+                java.util.concurrent.CompletableFuture.completedFuture(null),
+                java.util.concurrent.CompletableFuture.failedFuture(broken),
+                new java.util.concurrent.CompletableFuture<>()); // never arrives: the build must not wait for it
+        Path out = tmp.resolve("failed/root.erofs");
+        MsbException e = assertThrows(MsbException.class,
+                () -> new ErofsImageBuilder(2, ErofsImageBuilder.DEFAULT_TAIL_BUDGET).build(layers, ready, out, new byte[16]));
+        assertEquals(broken, e);
+        assertEquals(List.of(), List.of(out.getParent().toFile().list()), "the failed build leaves nothing");
+        ready.get(2).complete(null); // arriving after the build is over is harmless
+    }
+
     @Test
     void truncatedLayersFailCleanly() throws Exception {
         for (LayerTar.Codec codec : new LayerTar.Codec[] {LayerTar.Codec.GZIP, LayerTar.Codec.ZSTD}) {
