@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -138,7 +139,10 @@ public final class OciImageService implements ImageService, AutoCloseable {
         } else if (Digests.isValid(key)) {
             throw new NotFoundException("image", key + " (a bare digest names a loaded image; it cannot be pulled)");
         } else {
-            info = fetch(ImageReference.parse(key), events);
+            // a download also materializes, layer by layer as the blobs arrive
+            info = fetch(ImageReference.parse(key), events, rootfs);
+            events.accept(new PullEvent.Complete(info));
+            return info;
         }
         RootfsBuilder builder = rootfs;
         if (builder != null) {
@@ -149,7 +153,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
         return info;
     }
 
-    private ImageInfo fetch(ImageReference ref, Consumer<PullEvent> events) {
+    private ImageInfo fetch(ImageReference ref, Consumer<PullEvent> events, RootfsBuilder builder) {
         RegistryClient.Manifest top = registry.manifest(ref, ref.manifestRef());
         Manifests.Parsed parsed = Manifests.parse(top.body(), top.contentType());
         RegistryClient.Manifest chosen = top;
@@ -177,13 +181,37 @@ public final class OciImageService implements ImageService, AutoCloseable {
             Manifests.Config config = Manifests.parseConfig(cache.read(cd.digest(), Manifests.MAX_CONFIG_BYTES));
             long total = manifest.layers().stream().mapToLong(Manifests.Descriptor::size).sum();
             events.accept(new PullEvent.Resolved(manifestDigest, manifest.layers().size(), total));
+            checkDiffIds(ref.toString(), manifest, config);
             List<Future<?>> running = new ArrayList<>();
+            List<CompletableFuture<Void>> arrived = new ArrayList<>();
             for (Manifests.Descriptor layer : manifest.layers()) {
-                running.add(downloads.submit(() -> cache.fetch(layer.digest(), layer.size(), source(ref, layer.digest()),
-                        throttled(layer, events))));
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                arrived.add(done);
+                running.add(downloads.submit(() -> {
+                    try {
+                        cache.fetch(layer.digest(), layer.size(), source(ref, layer.digest()), throttled(layer, events));
+                        done.complete(null);
+                    } catch (Throwable t) {
+                        done.completeExceptionally(t);
+                        throw t;
+                    }
+                }));
+            }
+            RuntimeException buildFailure = null;
+            if (builder != null) {
+                events.accept(new PullEvent.Materializing(manifestDigest));
+                try {
+                    builder.rootDisk(toInfo(pending(ref.toString(), manifestDigest, manifest, config)), arrived);
+                } catch (RuntimeException e) {
+                    buildFailure = e; // reported after any download error, which likely caused it
+                }
             }
             awaitAll(running);
-            return record(ref.toString(), manifestDigest, manifest, config);
+            ImageInfo info = record(ref.toString(), manifestDigest, manifest, config);
+            if (buildFailure != null) {
+                throw buildFailure;
+            }
+            return info;
         } finally {
             pin(blobs, -1);
         }
@@ -191,22 +219,34 @@ public final class OciImageService implements ImageService, AutoCloseable {
 
     /** Records a manifest whose blobs are all in the cache; shared by pull and load. */
     ImageInfo record(String key, String manifestDigest, Manifests.ImageManifest manifest, Manifests.Config config) {
+        for (Manifests.Descriptor l : manifest.layers()) {
+            if (!cache.has(l.digest())) {
+                throw new MsbException("layer " + l.digest() + " of " + key + " vanished from the cache (pruned meanwhile?)");
+            }
+        }
+        ImageRecord rec = pending(key, manifestDigest, manifest, config);
+        records.save(rec);
+        return toInfo(rec);
+    }
+
+    /** The record of an image, whether or not its layers are all here yet. */
+    private static ImageRecord pending(String key, String manifestDigest, Manifests.ImageManifest manifest,
+            Manifests.Config config) {
+        checkDiffIds(key, manifest, config);
+        List<LayerRecord> layers = new ArrayList<>();
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            Manifests.Descriptor l = manifest.layers().get(i);
+            layers.add(new LayerRecord(l.digest(), config.diffIds().get(i), l.mediaType(), l.size()));
+        }
+        return new ImageRecord(key, manifestDigest, manifest.config().digest(), Manifests.toJson(config.runtime()),
+                layers, Instant.now());
+    }
+
+    private static void checkDiffIds(String key, Manifests.ImageManifest manifest, Manifests.Config config) {
         if (config.diffIds().size() != manifest.layers().size()) {
             throw new MsbException("image " + key + ": config lists " + config.diffIds().size()
                     + " diff_ids for " + manifest.layers().size() + " layers");
         }
-        List<LayerRecord> layers = new ArrayList<>();
-        for (int i = 0; i < manifest.layers().size(); i++) {
-            Manifests.Descriptor l = manifest.layers().get(i);
-            if (!cache.has(l.digest())) {
-                throw new MsbException("layer " + l.digest() + " of " + key + " vanished from the cache (pruned meanwhile?)");
-            }
-            layers.add(new LayerRecord(l.digest(), config.diffIds().get(i), l.mediaType(), l.size()));
-        }
-        ImageRecord rec = new ImageRecord(key, manifestDigest, manifest.config().digest(),
-                Manifests.toJson(config.runtime()), layers, Instant.now());
-        records.save(rec);
-        return toInfo(rec);
     }
 
     private BlobCache.Source source(ImageReference ref, String digest) {

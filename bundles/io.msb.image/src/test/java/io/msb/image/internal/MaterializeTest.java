@@ -1,6 +1,5 @@
 package io.msb.image.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +11,6 @@ import io.msb.rootfs.internal.ErofsImageBuilder;
 import io.msb.rootfs.internal.LocalRootfsBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,9 +27,9 @@ class MaterializeTest {
             ImageEnv.Events events = new ImageEnv.Events();
             ImageInfo info = env.images.pull(registry.host() + "/m/img:1", PullPolicy.IF_MISSING, events);
 
-            List<PullEvent> tail = events.all.subList(events.all.size() - 2, events.all.size());
-            assertEquals(new PullEvent.Materializing(info.manifestDigest()), tail.get(0));
-            assertInstanceOf(PullEvent.Complete.class, tail.get(1));
+            // materializing starts while layers still download, so it is followed by progress, then Complete
+            assertTrue(events.all.contains(new PullEvent.Materializing(info.manifestDigest())));
+            assertInstanceOf(PullEvent.Complete.class, events.all.get(events.all.size() - 1));
             Path erofs = rootfs.imageFile(info.manifestDigest());
             assertTrue(Files.size(erofs) > 0);
 
