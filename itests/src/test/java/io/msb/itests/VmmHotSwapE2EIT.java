@@ -1,0 +1,159 @@
+package io.msb.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import io.msb.api.RunInfo;
+import io.msb.api.SandboxHandle;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxService;
+import io.msb.api.SandboxSpec;
+import io.msb.api.SandboxStatus;
+import io.msb.api.exec.ExecOptions;
+import io.msb.api.exec.ExecResult;
+import io.msb.api.spi.VmmBackend;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+
+/**
+ * Hot swap with a real VM: stopping and starting the io.msb.vmm.qemu bundle while a builtin:busybox sandbox runs
+ * leaves the sandbox running (same run, same QEMU process) and usable. The runtime talks to the guest through its
+ * own agent client and relay, so the backend bundle's absence must not touch a live VM.
+ *
+ * <p>End-to-end: runs only under {@code -Pe2e} (its own failsafe execution, skipped by {@code msb.e2e.skip}).
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class VmmHotSwapE2EIT {
+    private static final String AGENTD_RESOURCE = "io/msb/agentd/agentd";
+    private static final String NAME = "hotswap";
+
+    @Inject
+    private BundleContext context;
+
+    /**
+     * Runs in the test JVM before Felix starts. The home is short and under /tmp (unix socket paths are limited to
+     * 108 bytes); its {@code kernel} links to the shared cache of the e2e tests so Debian's kernel is fetched once.
+     */
+    @Configuration
+    public Option[] config() throws IOException {
+        Path home = Files.createTempDirectory("msb-it-");
+        Path kernels = Path.of(System.getProperty("msb.e2e.kernelCache",
+                System.getProperty("user.home") + "/.msb/kernel"));
+        Files.createDirectories(kernels);
+        Files.createSymbolicLink(home.resolve("kernel"), kernels);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteHome(home)));
+
+        // The qemu bundle looks for agentd on its own class path, which inside OSGi does not include the plain
+        // io.msb:agentd jar: hand it the binary from the test class path through its configuration instead.
+        Map<String, Object> qemu = new HashMap<>();
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream(AGENTD_RESOURCE)) {
+            if (in != null) {
+                Path agentd = home.resolve("agentd");
+                Files.copy(in, agentd);
+                qemu.put("agentd", agentd.toString());
+            }
+        }
+        return MsbPlatform.forHome(home, qemu);
+    }
+
+    @Test
+    public void aRunningSandboxSurvivesARestartOfTheQemuBundle() throws Exception {
+        requireHostTools();
+        SandboxService sandboxes = Osgi.service(context, SandboxService.class);
+        long serviceId = (Long) context.getServiceReference(SandboxService.class).getProperty(Constants.SERVICE_ID);
+        Bundle qemu = Osgi.bundle(context, "io.msb.vmm.qemu");
+        SandboxHandle sandbox = sandboxes.create(SandboxSpec.builder(NAME).image("builtin:busybox").replace(true).build());
+        try {
+            RunInfo run = runningRun(sandboxes);
+            assertTrue("QEMU pid " + run.pid() + " is not alive", ProcessHandle.of(run.pid()).isPresent());
+            assertEcho(sandbox, "before");
+
+            qemu.stop();
+            Osgi.gone(context, VmmBackend.class);
+            assertEquals("the run changed while the backend was away", run, runningRun(sandboxes));
+
+            qemu.start();
+            assertEquals("qemu", Osgi.service(context, VmmBackend.class).name());
+            assertEquals("SandboxService re-registered", serviceId,
+                    (long) (Long) context.getServiceReference(SandboxService.class).getProperty(Constants.SERVICE_ID));
+            assertEquals("the run changed across the backend restart", run, runningRun(sandboxes));
+            assertTrue("QEMU pid " + run.pid() + " died", ProcessHandle.of(run.pid()).map(ProcessHandle::isAlive).orElse(false));
+            assertEcho(sandbox, "after");
+            assertEcho(sandboxes.handle(NAME), "again"); // a handle looked up after the swap works too
+
+            sandboxes.stop(NAME, Duration.ofSeconds(30));
+            SandboxInfo stopped = sandboxes.get(NAME).orElseThrow();
+            assertEquals(SandboxStatus.STOPPED, stopped.status());
+            RunInfo last = stopped.currentRun().orElseThrow(() -> new AssertionError("the stopped sandbox lost its run"));
+            assertEquals(run.id(), last.id());
+            assertFalse("the run is still marked running: " + last, last.running());
+            Osgi.eventually("QEMU pid " + run.pid() + " gone",
+                    () -> !ProcessHandle.of(run.pid()).map(ProcessHandle::isAlive).orElse(false));
+        } finally {
+            sandboxes.remove(NAME, true);
+        }
+    }
+
+    private static RunInfo runningRun(SandboxService sandboxes) {
+        SandboxInfo info = sandboxes.get(NAME).orElseThrow(() -> new AssertionError(NAME + " is gone"));
+        assertEquals(SandboxStatus.RUNNING, info.status());
+        RunInfo run = info.currentRun().orElseThrow(() -> new AssertionError(NAME + " has no run"));
+        assertTrue("run not marked running: " + run, run.running());
+        return run;
+    }
+
+    private static void assertEcho(SandboxHandle sandbox, String word) {
+        ExecResult r = sandbox.exec(ExecOptions.of("echo", word).build());
+        assertTrue("echo " + word + " exited " + r.exit() + ", stderr: " + new String(r.stderr()), r.exit().success());
+        assertEquals(word + "\n", r.stdoutText());
+    }
+
+    private void requireHostTools() {
+        for (String tool : List.of("qemu-system-x86_64", "mke2fs", "debugfs", "apt-get", "dpkg-deb")) {
+            assumeTrue("this test needs " + tool + " on PATH", onPath(tool));
+        }
+        Path home = Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
+        assumeTrue("this test needs the agentd binary (io.msb:agentd, built by native/agentd)",
+                Files.isRegularFile(home.resolve("agentd")));
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
+        return Stream.of(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+
+    /** Removes the home but not the shared kernel cache its link points to. */
+    private static void deleteHome(Path home) {
+        try {
+            Files.deleteIfExists(home.resolve("kernel"));
+            try (Stream<Path> walk = Files.walk(home)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + home, e);
+        }
+    }
+}
