@@ -49,6 +49,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
 class MsbServerIT {
 
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+    /** Under -Pe2e the server also boots a real sandbox (QEMU, kernel, agentd). */
+    private static final boolean E2E = "false".equals(System.getProperty("msb.e2e.skip", "true"));
 
     private static Path home;
     private static Path msbHome;
@@ -76,6 +78,13 @@ class MsbServerIT {
         setProperty(home.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", Integer.toString(httpPort));
         setProperty(home.resolve("etc/system.properties"), "org.osgi.service.http.port", Integer.toString(httpPort));
         password = randomPassword();
+        if (E2E) {
+            // The kernel comes from the e2e tests' shared cache, so Debian's package is fetched once per machine.
+            Path kernels = Path.of(System.getProperty("msb.e2e.kernelCache", System.getProperty("user.home") + "/.msb/kernel"));
+            Files.createDirectories(kernels);
+            Files.createDirectories(msbHome);
+            Files.createSymbolicLink(msbHome.resolve("kernel"), kernels);
+        }
 
         started = server("start");
     }
@@ -192,6 +201,27 @@ class MsbServerIT {
 
     @Test
     @Order(8)
+    void runsARealSandboxThroughTheConsole() throws Exception {
+        assumeTrue(E2E, "boots a VM: runs under -Pe2e only");
+        for (String tool : List.of("qemu-system-x86_64", "mke2fs", "debugfs", "apt-get", "dpkg-deb")) {
+            assumeTrue(onPath(tool), "running a sandbox needs " + tool + " on PATH");
+        }
+        assertTrue(Files.isRegularFile(home.resolve("lib/msb/agentd")), "the assembly lacks lib/msb/agentd");
+
+        // Gogo passes "--" through as the first command word; msb:run drops it.
+        Result run = run(List.of(home.resolve("bin/client").toString(),
+            "msb:run --rm builtin:busybox -- echo hello from a microVM"), Map.of());
+        assertEquals(0, run.exit, run.output);
+        assertTrue(run.output.contains("hello from a microVM"), "msb:run printed: " + run.output);
+
+        Result ls = run(List.of(home.resolve("bin/client").toString(), "msb:ls"), Map.of());
+        assertEquals(0, ls.exit, ls.output);
+        assertTrue(ls.output.contains("NAME"), "msb:ls printed no table: " + ls.output);
+        assertFalse(ls.output.contains("builtin:busybox"), "--rm left a sandbox: " + ls.output);
+    }
+
+    @Test
+    @Order(9)
     void stopEndsTheProcess() throws Exception {
         long pid = serverPid().orElseThrow(() -> new AssertionError("no server pid"));
         Result r = server("stop");
@@ -264,6 +294,11 @@ class MsbServerIT {
             h.destroyForcibly();
             h.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
         });
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
+        return Stream.of(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
     }
 
     private static int freePort() throws IOException {
