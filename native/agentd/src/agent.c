@@ -547,8 +547,9 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
                 exec_finish(a, s);
         int eof = 0;
         if (pf[1].revents) {
-            buf_reserve(&a->in, IO_CHUNK);
-            ssize_t r = read(a->in_fd, a->in.p + a->in.len, IO_CHUNK);
+            /* as much as the host has sent, up to a big chunk: fewer rounds for fs writes and stdin */
+            buf_reserve(&a->in, FRAME_DATA_MAX);
+            ssize_t r = read(a->in_fd, a->in.p + a->in.len, FRAME_DATA_MAX);
             if (r > 0) {
                 a->in.len += (size_t)r;
                 if (process_input(a))
