@@ -24,15 +24,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Exec and fs through the whole stack, on one builtin:busybox sandbox shared by the tests (each leaves it as found). */
+@ExtendWith(PlatformExtension.class)
 class ExecIT {
     private static Platform platform;
     private static SandboxHandle box;
 
     @BeforeAll
-    static void boot() {
-        platform = Platform.shared();
+    static void boot(Platform shared) {
+        platform = shared;
         box = platform.create("e2e-exec", false);
     }
 

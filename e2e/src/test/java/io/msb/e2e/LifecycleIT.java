@@ -27,14 +27,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Sandbox lifecycles on real VMs: concurrency, stop/start, crash, runtime restart, boot failure. */
+@ExtendWith(PlatformExtension.class)
 class LifecycleIT {
     private static Platform platform;
 
     @BeforeAll
-    static void platform() {
-        platform = Platform.shared();
+    static void platform(Platform shared) {
+        platform = shared;
     }
 
     private static SandboxInfo info(String name) {

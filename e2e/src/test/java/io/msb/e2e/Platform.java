@@ -31,19 +31,18 @@ import java.util.function.BooleanSupplier;
 /**
  * The real platform wired in plain Java, as the OSGi components would be: H2 store, OCI image service (which makes
  * builtin:busybox), EROFS/ext4 root builder, QEMU backend (accel auto: TCG where KVM cannot run a guest), agent
- * connector and the runtime. One per test JVM, in a temporary MSB_HOME whose {@code kernel} directory links to a
- * shared cache, so Debian's kernel is fetched once for every run.
+ * connector and the runtime. One per test run (PlatformExtension), in a temporary MSB_HOME whose {@code kernel} directory links to a
+ * shared cache, so Debian's kernel is fetched once for every run. Public for bench/vm, which measures the same stack.
  */
-final class Platform {
+public final class Platform implements AutoCloseable {
     static final String IMAGE = "builtin:busybox";
-    private static Platform shared;
 
-    final Path home;
-    final JdbcSandboxStore store;
-    final OciImageService images;
-    final LocalRootfsBuilder rootfs;
-    final QemuVmm qemu;
-    final AgentConnectorComponent agents;
+    public final Path home;
+    public final JdbcSandboxStore store;
+    public final OciImageService images;
+    public final LocalRootfsBuilder rootfs;
+    public final QemuVmm qemu;
+    public final AgentConnectorComponent agents;
     private volatile SandboxLifecycle runtime;
 
     private Platform(Path home) {
@@ -57,35 +56,38 @@ final class Platform {
         this.runtime = runtime(qemu);
     }
 
-    /** The platform of this JVM; skips the calling test when a host tool the platform needs is missing. */
-    static synchronized Platform shared() {
+    /** Skips the calling test when a host tool the platform needs is missing. */
+    static void requireHostTools() {
         for (String tool : List.of("qemu-system-x86_64", "mke2fs", "debugfs", "apt-get", "dpkg-deb")) {
             assumeTrue(onPath(tool), "end-to-end tests need " + tool + " on PATH");
         }
         assumeTrue(Platform.class.getClassLoader().getResource("io/msb/agentd/agentd") != null,
                 "end-to-end tests need the agentd binary (io.msb:agentd, built by native/agentd)");
-        if (shared == null) {
-            try {
-                Path home = Files.createTempDirectory("msb-e2e-"); // short: unix socket paths are limited to 108 bytes
-                Path kernels = Path.of(System.getProperty("msb.e2e.kernelCache",
-                        System.getProperty("user.home") + "/.msb/kernel"));
-                Files.createDirectories(kernels);
-                Files.createSymbolicLink(home.resolve("kernel"), kernels);
-                shared = new Platform(home);
-                Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "msb-e2e-cleanup"));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-        return shared;
     }
 
-    SandboxLifecycle runtime() {
+    /** The shared kernel cache: {@code -Dmsb.e2e.kernelCache}, else {@code ~/.msb/kernel}. */
+    static Path kernelCache() {
+        return Path.of(System.getProperty("msb.e2e.kernelCache", System.getProperty("user.home") + "/.msb/kernel"));
+    }
+
+    /** A platform in a new temporary home whose kernel cache is {@code kernels}; close() removes it all. */
+    public static Platform open(Path kernels) {
+        try {
+            Path home = Files.createTempDirectory("msb-e2e-"); // short: unix socket paths are limited to 108 bytes
+            Files.createDirectories(kernels);
+            Files.createSymbolicLink(home.resolve("kernel"), kernels);
+            return new Platform(home);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public SandboxLifecycle runtime() {
         return runtime;
     }
 
     /** A runtime over this platform's store and home with the given backend. */
-    SandboxLifecycle runtime(VmmBackend backend) {
+    public SandboxLifecycle runtime(VmmBackend backend) {
         return new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofSeconds(5)),
                 () -> List.of(backend), agents, () -> images, () -> rootfs);
     }
@@ -97,7 +99,7 @@ final class Platform {
         return runtime;
     }
 
-    SandboxHandle create(String name, boolean detached) {
+    public SandboxHandle create(String name, boolean detached) {
         return runtime.create(SandboxSpec.builder(name).image(IMAGE).detached(detached).replace(true).build());
     }
 
@@ -116,7 +118,8 @@ final class Platform {
         throw new AssertionError("gave up waiting for " + what);
     }
 
-    private void close() {
+    @Override
+    public void close() {
         try {
             for (var info : runtime.list(LabelSelector.ALL)) {
                 try {
