@@ -34,6 +34,23 @@ static void mem(pid_t pid, long *rss, long *hwm)
         fclose(f);
 }
 
+/* CPU seconds (user + system) a process has used so far. */
+static double cpu_s(pid_t pid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    unsigned long long ut = 0, st = 0;
+    if (f && fgets(line, sizeof line, f)) {
+        const char *p = strrchr(line, ')'); /* the command name may contain spaces */
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+            ut = st = 0;
+    }
+    if (f)
+        fclose(f);
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void sendj(struct agentp *a, enum mt t, uint32_t id, const char *json)
 {
     struct buf p = {0};
@@ -95,10 +112,13 @@ int main(int argc, char **argv)
     printf("  ping round trips (1 in flight) %8.0f /s (%.1f us each)\n", pings / dt, dt / pings * 1e6);
 
     t0 = now_s();
+    double c0 = cpu_s(a.pid);
     sendj(&a, MT_EXEC_REQUEST, 100000, "{\"cmd\":\"head\",\"args\":[\"-c\",\"268435456\",\"/dev/zero\"]}");
     long long got = drain(&a, 100000);
     dt = now_s() - t0;
     printf("  exec stdout streaming        %10.1f MiB/s (%lld MiB)\n", got / dt / 1048576.0, got >> 20);
+    /* CPU per byte does not depend on how busy the machine is, unlike MiB/s */
+    printf("  agentd CPU per GiB of stdout %10.2f s\n", (cpu_s(a.pid) - c0) / ((double)got / 1073741824.0));
 
     char path[] = "/tmp/agentd-bench-XXXXXX";
     int fd = mkstemp(path);
@@ -117,11 +137,13 @@ int main(int argc, char **argv)
     rmsg_free(&r);
     snprintf(req, sizeof req, "{\"op\":{\"Read\":{\"handle\":%llu,\"offset\":0,\"len\":null}}}", handle);
     t0 = now_s();
+    c0 = cpu_s(a.pid);
     sendj(&a, MT_FS_REQUEST, 100002, req);
     got = drain(&a, 100002);
     dt = now_s() - t0;
     unlink(path);
     printf("  fs read streaming            %10.1f MiB/s (%lld MiB)\n", got / dt / 1048576.0, got >> 20);
+    printf("  agentd CPU per GiB of fs read %9.2f s\n", (cpu_s(a.pid) - c0) / ((double)got / 1073741824.0));
 
     /* many concurrent sessions */
     for (uint32_t i = 0; i < 100; i++)
