@@ -10,19 +10,19 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * Layers → one EROFS image, without root and without unpacking: every layer is decompressed and parsed
  * on its own thread, writing file data straight into the image; the tree is merged in layer order as
  * layers finish, and the metadata is written last. The image appears atomically at its final name. A layer
- * may still be arriving when the build starts: it is read as soon as its blob is ready.
+ * may still be downloading when the build starts: it is read as it arrives.
  */
 public final class ErofsImageBuilder {
     /** Default memory for small-file tails kept for inlining (beyond it tails cost a data block each). */
@@ -50,14 +50,38 @@ public final class ErofsImageBuilder {
     public record Result(long size, long layersNanos, long metadataNanos, long syncNanos) {
     }
 
+    /**
+     * The first failed download among {@code ready}, as the build's failure; waits for every download when
+     * {@code wait}, else looks only at those that have ended.
+     */
+    private static Optional<ExecutionException> downloadFailure(List<? extends CompletionStage<?>> ready, boolean wait)
+            throws InterruptedException {
+        for (CompletionStage<?> stage : ready) {
+            CompletableFuture<?> r = stage.toCompletableFuture();
+            if (!wait && !r.isDone()) {
+                continue;
+            }
+            try {
+                r.get();
+            } catch (ExecutionException e) {
+                return Optional.of(e);
+            } catch (java.util.concurrent.CancellationException e) {
+                return Optional.of(new ExecutionException(new MsbException("a layer download was cancelled")));
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Builds the image of {@code layers} (lowest first, all on disk) at {@code target}. */
     public Result build(List<Layer> layers, Path target, byte[] uuid) {
         return build(layers, layers.stream().map(l -> CompletableFuture.completedFuture(null)).toList(), target, uuid);
     }
 
     /**
-     * Builds the image of {@code layers} (lowest first) at {@code target}, reading layer {@code i} once
-     * {@code ready.get(i)} completes; if one fails, so does the build, with its error.
+     * Builds the image of {@code layers} (lowest first) at {@code target} while their blobs may still be
+     * downloading: layer {@code i} is read as its blob arrives, and is complete and verified when
+     * {@code ready.get(i)} completes. The image is published only once all have; if one fails, so does the
+     * build, with that error (a failed download explains the read errors it causes).
      */
     public Result build(List<Layer> layers, List<? extends CompletionStage<?>> ready, Path target, byte[] uuid) {
         if (ready.size() != layers.size()) {
@@ -80,23 +104,27 @@ public final class ErofsImageBuilder {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 DataArea data = new DataArea(ch);
                 LayerReader reader = new LayerReader(data, new LayerReader.TailBudget(tailBudget));
-                // a layer that becomes ready after a failed build has nowhere to go, and must not fail its downloader
-                Executor readers = r -> {
-                    try {
-                        pool.execute(r);
-                    } catch (RejectedExecutionException abandoned) {
-                        // the build is over
-                    }
-                };
-                List<CompletableFuture<List<LayerEntry>>> parts = new ArrayList<>();
+                // a layer still downloading is read as it arrives; its bytes count only once verified
+                List<Future<List<LayerEntry>>> parts = new ArrayList<>();
                 for (int i = 0; i < layers.size(); i++) {
+                    CompletableFuture<?> r = ready.get(i).toCompletableFuture();
                     Layer l = layers.get(i);
-                    parts.add(ready.get(i).toCompletableFuture().thenApplyAsync(x -> reader.read(l), readers));
+                    Layer arriving = r.isDone() && !r.isCompletedExceptionally() ? l : new Layer(l.blob(), l.mediaType(), r);
+                    parts.add(pool.submit(() -> reader.read(arriving)));
                 }
                 TreeMerger tree = new TreeMerger();
-                for (int i = 0; i < parts.size(); i++) {
-                    tree.apply(parts.get(i).get(), layers.get(i).blob().getFileName().toString());
-                    parts.set(i, null); // let the entries go as soon as they are merged
+                try {
+                    for (int i = 0; i < parts.size(); i++) {
+                        tree.apply(parts.get(i).get(), layers.get(i).blob().getFileName().toString());
+                        parts.set(i, null); // let the entries go as soon as they are merged
+                    }
+                } catch (ExecutionException e) {
+                    throw downloadFailure(ready, false).orElse(e);
+                }
+                // the tar may end before its blob does: the image is published only once every blob is verified
+                Optional<ExecutionException> failed = downloadFailure(ready, true);
+                if (failed.isPresent()) {
+                    throw failed.get();
                 }
                 t1 = System.nanoTime();
                 size = new ErofsWriter(ch, data).write(tree.root(), uuid);

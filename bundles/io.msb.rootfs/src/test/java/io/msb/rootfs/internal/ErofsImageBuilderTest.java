@@ -260,8 +260,8 @@ class ErofsImageBuilderTest {
     }
 
     /**
-     * Layers that arrive while the build runs (here last first, each blob put in place just before it is
-     * announced, so reading early would fail) give the same tree as layers that were all there to begin with.
+     * Layers that arrive while the build runs (here last first, each written piecemeal into its .partial file
+     * while the builder reads it) give the same tree as layers that were all there to begin with.
      */
     @Test
     void layersArrivingDuringTheBuildGiveTheSameTree() throws Exception {
@@ -277,10 +277,21 @@ class ErofsImageBuilderTest {
             ready.add(new java.util.concurrent.CompletableFuture<>());
         }
         Files.createDirectories(tmp.resolve("incoming"));
+        // as the image bundle's cache does: 64 KiB writes into <blob>.partial, a rename, then "verified"
         Thread downloader = new Thread(() -> {
             try {
                 for (int i = onDisk.size() - 1; i >= 0; i--) {
-                    Files.copy(onDisk.get(i).blob(), arriving.get(i).blob());
+                    Path blob = arriving.get(i).blob();
+                    Path partial = blob.resolveSibling(blob.getFileName() + ".partial");
+                    byte[] all = Files.readAllBytes(onDisk.get(i).blob());
+                    try (var out = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.CREATE_NEW,
+                            java.nio.file.StandardOpenOption.WRITE)) {
+                        for (int off = 0; off < all.length; off += 65536) {
+                            out.write(java.nio.ByteBuffer.wrap(all, off, Math.min(65536, all.length - off)));
+                            Thread.yield();
+                        }
+                    }
+                    Files.move(partial, blob, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                     ready.get(i).complete(null);
                 }
             } catch (java.io.IOException e) {
