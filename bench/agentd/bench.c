@@ -145,6 +145,10 @@ int main(int argc, char **argv)
     printf("  fs read streaming            %10.1f MiB/s (%lld MiB)\n", got / dt / 1048576.0, got >> 20);
     printf("  agentd CPU per GiB of fs read %9.2f s\n", (cpu_s(a.pid) - c0) / ((double)got / 1073741824.0));
 
+    usleep(1500000); /* idle for more than one poll timeout */
+    mem(a.pid, &rss, &hwm);
+    printf("  RSS idle after the streams   %10ld KiB\n", rss);
+
     /* many concurrent sessions */
     for (uint32_t i = 0; i < 100; i++)
         sendj(&a, MT_EXEC_REQUEST, 200000 + i, "{\"cmd\":\"sleep\",\"args\":[\"30\"]}");

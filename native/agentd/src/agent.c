@@ -469,6 +469,11 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
             perror("agentd: poll");
             break;
         }
+        if (rc == 0 && !out_backlog(a) && a->out.cap > 2 * FRAME_DATA_MAX) {
+            /* idle: give back what a burst of output grew the queue to */
+            buf_free(&a->out);
+            a->out_head = 0;
+        }
         if (rc > 0 && pf[0].revents)
             reap(a);
         for (size_t i = 3; rc > 0 && i < n; i++) {
