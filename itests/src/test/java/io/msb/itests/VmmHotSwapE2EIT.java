@@ -48,7 +48,6 @@ import org.osgi.framework.Constants;
 @ExamReactorStrategy(PerClass.class)
 public class VmmHotSwapE2EIT {
     private static final String AGENTD_RESOURCE = "io/msb/agentd/agentd";
-    private static final String NAME = "hotswap";
 
     @Inject
     private BundleContext context;
@@ -79,33 +78,45 @@ public class VmmHotSwapE2EIT {
         return MsbPlatform.forHome(home, qemu);
     }
 
+    /** The VM's lifetime is tied to this JVM; its handle came from the backend instance that is stopped. */
     @Test
-    public void aRunningSandboxSurvivesARestartOfTheQemuBundle() throws Exception {
+    public void anAttachedSandboxSurvivesARestartOfTheQemuBundle() throws Exception {
+        survivesARestartOfTheQemuBundle("hotswap-attached", false);
+    }
+
+    /** A VM that would outlive the JVM: the runtime must not need to reattach just because the backend left. */
+    @Test
+    public void aDetachedSandboxSurvivesARestartOfTheQemuBundle() throws Exception {
+        survivesARestartOfTheQemuBundle("hotswap-detached", true);
+    }
+
+    private void survivesARestartOfTheQemuBundle(String name, boolean detached) throws Exception {
         requireHostTools();
         SandboxService sandboxes = Osgi.service(context, SandboxService.class);
         long serviceId = (Long) context.getServiceReference(SandboxService.class).getProperty(Constants.SERVICE_ID);
         Bundle qemu = Osgi.bundle(context, "io.msb.vmm.qemu");
-        SandboxHandle sandbox = sandboxes.create(SandboxSpec.builder(NAME).image("builtin:busybox").replace(true).build());
+        SandboxHandle sandbox = sandboxes.create(SandboxSpec.builder(name).image("builtin:busybox")
+                .detached(detached).replace(true).build());
         try {
-            RunInfo run = runningRun(sandboxes);
+            RunInfo run = runningRun(sandboxes, name);
             assertTrue("QEMU pid " + run.pid() + " is not alive", ProcessHandle.of(run.pid()).isPresent());
             assertEcho(sandbox, "before");
 
             qemu.stop();
             Osgi.gone(context, VmmBackend.class);
-            assertEquals("the run changed while the backend was away", run, runningRun(sandboxes));
+            assertEquals("the run changed while the backend was away", run, runningRun(sandboxes, name));
 
             qemu.start();
             assertEquals("qemu", Osgi.service(context, VmmBackend.class).name());
             assertEquals("SandboxService re-registered", serviceId,
                     (long) (Long) context.getServiceReference(SandboxService.class).getProperty(Constants.SERVICE_ID));
-            assertEquals("the run changed across the backend restart", run, runningRun(sandboxes));
+            assertEquals("the run changed across the backend restart", run, runningRun(sandboxes, name));
             assertTrue("QEMU pid " + run.pid() + " died", ProcessHandle.of(run.pid()).map(ProcessHandle::isAlive).orElse(false));
             assertEcho(sandbox, "after");
-            assertEcho(sandboxes.handle(NAME), "again"); // a handle looked up after the swap works too
+            assertEcho(sandboxes.handle(name), "again"); // a handle looked up after the swap works too
 
-            sandboxes.stop(NAME, Duration.ofSeconds(30));
-            SandboxInfo stopped = sandboxes.get(NAME).orElseThrow();
+            sandboxes.stop(name, Duration.ofSeconds(30));
+            SandboxInfo stopped = sandboxes.get(name).orElseThrow();
             assertEquals(SandboxStatus.STOPPED, stopped.status());
             RunInfo last = stopped.currentRun().orElseThrow(() -> new AssertionError("the stopped sandbox lost its run"));
             assertEquals(run.id(), last.id());
@@ -113,14 +124,14 @@ public class VmmHotSwapE2EIT {
             Osgi.eventually("QEMU pid " + run.pid() + " gone",
                     () -> !ProcessHandle.of(run.pid()).map(ProcessHandle::isAlive).orElse(false));
         } finally {
-            sandboxes.remove(NAME, true);
+            sandboxes.remove(name, true);
         }
     }
 
-    private static RunInfo runningRun(SandboxService sandboxes) {
-        SandboxInfo info = sandboxes.get(NAME).orElseThrow(() -> new AssertionError(NAME + " is gone"));
+    private static RunInfo runningRun(SandboxService sandboxes, String name) {
+        SandboxInfo info = sandboxes.get(name).orElseThrow(() -> new AssertionError(name + " is gone"));
         assertEquals(SandboxStatus.RUNNING, info.status());
-        RunInfo run = info.currentRun().orElseThrow(() -> new AssertionError(NAME + " has no run"));
+        RunInfo run = info.currentRun().orElseThrow(() -> new AssertionError(name + " has no run"));
         assertTrue("run not marked running: " + run, run.running());
         return run;
     }
