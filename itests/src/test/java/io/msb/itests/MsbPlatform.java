@@ -13,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.cm.ConfigurationAdminOptions;
@@ -36,9 +35,8 @@ public final class MsbPlatform {
 
     public static final String STORE_PID = "io.msb.store";
     public static final String RUNTIME_PID = "io.msb.runtime";
-    public static final String QEMU_PID = "io.msb.vmm.qemu";
     /** The other components that keep state under the home; each bundle's PID is its name. */
-    public static final List<String> OTHER_HOME_PIDS = List.of("io.msb.image", "io.msb.rootfs", QEMU_PID);
+    public static final List<String> OTHER_HOME_PIDS = List.of("io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu");
 
     /** Bundles every test needs ACTIVE. */
     public static final List<String> CORE_BUNDLES = List.of(
@@ -63,14 +61,6 @@ public final class MsbPlatform {
 
     /** Everything needed to run the msb bundles with their state in {@code home}. */
     public static Option[] forHome(Path home) {
-        return forHome(home, Map.of());
-    }
-
-    /**
-     * As {@link #forHome(Path)}, with extra properties for the {@code io.msb.vmm.qemu} configuration (e.g. the
-     * agentd binary, which the bundle cannot load from the plain io.msb:agentd jar inside OSGi).
-     */
-    public static Option[] forHome(Path home, Map<String, Object> qemu) {
         return options(
                 systemTimeout(60_000),
                 frameworkProperty(HOME_PROPERTY).value(home.toString()),
@@ -78,7 +68,7 @@ public final class MsbPlatform {
                 systemProperty("msb.home").value(home.resolve(UNCONFIGURED).toString()),
                 junitBundles(),
                 platform(),
-                configuration(home, qemu),
+                configuration(home),
                 msb());
     }
 
@@ -105,21 +95,16 @@ public final class MsbPlatform {
                 lib("org.apache.commons", "commons-compress"));
     }
 
-    private static Option configuration(Path home, Map<String, Object> qemu) {
-        return composite(homeOf(STORE_PID, home, Map.of()), homeOf(RUNTIME_PID, home, Map.of()),
-                composite(OTHER_HOME_PIDS.stream()
-                        .map(pid -> homeOf(pid, home, pid.equals(QEMU_PID) ? qemu : Map.of()))
-                        .toArray(Option[]::new)));
+    private static Option configuration(Path home) {
+        return composite(homeOf(STORE_PID, home), homeOf(RUNTIME_PID, home),
+                composite(OTHER_HOME_PIDS.stream().map(pid -> homeOf(pid, home)).toArray(Option[]::new)));
     }
 
-    /**
-     * A small bundle that sets {@code home} (and {@code extra}) of {@code pid} through ConfigAdmin as soon as
-     * ConfigAdmin starts.
-     */
-    private static Option homeOf(String pid, Path home, Map<String, Object> extra) {
+    /** A small bundle that sets {@code home} of {@code pid} through ConfigAdmin as soon as ConfigAdmin starts. */
+    private static Option homeOf(String pid, Path home) {
         // Declared as Option, but it is the provision option of that bundle.
         ProvisionOption<?> seed = (ProvisionOption<?>) ConfigurationAdminOptions.newConfiguration(pid)
-                .put("home", home.toString()).putAll(extra).asOption();
+                .put("home", home.toString()).asOption();
         return seed.startLevel(LEVEL_PLATFORM);
     }
 

@@ -15,15 +15,12 @@ import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
 import io.msb.api.spi.VmmBackend;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import javax.inject.Inject;
 import org.junit.Test;
@@ -47,7 +44,6 @@ import org.osgi.framework.Constants;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class VmmHotSwapE2EIT {
-    private static final String AGENTD_RESOURCE = "io/msb/agentd/agentd";
 
     @Inject
     private BundleContext context;
@@ -64,18 +60,7 @@ public class VmmHotSwapE2EIT {
         Files.createDirectories(kernels);
         Files.createSymbolicLink(home.resolve("kernel"), kernels);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteHome(home)));
-
-        // The qemu bundle looks for agentd on its own class path, which inside OSGi does not include the plain
-        // io.msb:agentd jar: hand it the binary from the test class path through its configuration instead.
-        Map<String, Object> qemu = new HashMap<>();
-        try (InputStream in = getClass().getClassLoader().getResourceAsStream(AGENTD_RESOURCE)) {
-            if (in != null) {
-                Path agentd = home.resolve("agentd");
-                Files.copy(in, agentd);
-                qemu.put("agentd", agentd.toString());
-            }
-        }
-        return MsbPlatform.forHome(home, qemu);
+        return MsbPlatform.forHome(home); // the qemu bundle carries agentd itself
     }
 
     /** The VM's lifetime is tied to this JVM; its handle came from the backend instance that is stopped. */
@@ -146,9 +131,6 @@ public class VmmHotSwapE2EIT {
         for (String tool : List.of("qemu-system-x86_64", "mke2fs", "debugfs", "apt-get", "dpkg-deb")) {
             assumeTrue("this test needs " + tool + " on PATH", onPath(tool));
         }
-        Path home = Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
-        assumeTrue("this test needs the agentd binary (io.msb:agentd, built by native/agentd)",
-                Files.isRegularFile(home.resolve("agentd")));
     }
 
     private static boolean onPath(String tool) {

@@ -2,19 +2,15 @@ package io.msb.shell.internal;
 
 import io.msb.api.LabelSelector;
 import io.msb.api.NotFoundException;
-import io.msb.api.RootfsSource;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxService;
-import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecEvent;
 import io.msb.api.exec.ExecExit;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecSession;
 import java.io.PrintStream;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.felix.service.command.Descriptor;
@@ -71,33 +67,19 @@ public final class SandboxCommands {
     }
 
     @Descriptor("creates and starts a sandbox from an image; with a command, runs it and prints its output")
-    public void run(
-            @Descriptor("sandbox name (default: generated)") @Parameter(names = {"-n", "--name"}, absentValue = "") String name,
-            @Descriptor("vCPUs (default: configured)") @Parameter(names = "--cpus", absentValue = "0") int cpus,
-            @Descriptor("memory in MiB (default: configured)") @Parameter(names = {"-m", "--memory"}, absentValue = "0") int memoryMib,
-            @Descriptor("environment: KEY=value[,KEY2=value2…]") @Parameter(names = {"-e", "--env"}, absentValue = "") String env,
-            @Descriptor("labels: key=value[,key2=value2…]") @Parameter(names = {"-l", "--label"}, absentValue = "") String labels,
-            @Descriptor("working directory in the guest") @Parameter(names = {"-w", "--workdir"}, absentValue = "") String workdir,
-            @Descriptor("remove the sandbox when the command ends") @Parameter(names = "--rm", presentValue = "true", absentValue = "false") boolean remove,
-            @Descriptor("keep running after the command (detached from this console)") @Parameter(names = {"-d", "--detach"}, presentValue = "true", absentValue = "false") boolean detach,
-            @Descriptor("image reference (builtin:busybox, debian:bookworm …), dir:PATH or disk:PATH") String image,
-            @Descriptor("command and arguments (after an optional --)") String... command) throws InterruptedException {
-        SandboxSpec.Builder spec = SandboxSpec.builder(name.isEmpty() ? generatedName() : name).rootfs(RootfsSource.parse(image))
-                .cpus(cpus).memoryMib(memoryMib).env(KeyValues.parse("env", env)).labels(KeyValues.parse("labels", labels))
-                .detached(detach).ephemeral(remove);
-        if (!workdir.isEmpty()) {
-            spec.workdir(workdir);
-        }
-        SandboxHandle sandbox = sandboxes.create(spec.build());
-        List<String> argv = argv(command);
-        if (argv.isEmpty()) {
+    public void run(@Descriptor(RunArguments.USAGE
+            + " — IMAGE is a reference (builtin:busybox, debian:bookworm …), dir:PATH or disk:PATH") String... words)
+            throws InterruptedException {
+        RunArguments run = RunArguments.parse(List.of(words));
+        SandboxHandle sandbox = sandboxes.create(run.spec());
+        if (run.command().isEmpty()) {
             System.out.println(sandbox.name());
             return;
         }
         try {
-            runIn(sandbox, argv);
+            runIn(sandbox, run.command());
         } finally {
-            if (remove) {
+            if (run.remove()) {
                 sandboxes.remove(sandbox.name(), true);
             }
         }
@@ -165,10 +147,6 @@ public final class SandboxCommands {
             action.accept(name);
             System.out.println(name);
         }
-    }
-
-    private static String generatedName() {
-        return "msb-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt());
     }
 
     @Descriptor("shows everything known about a sandbox")

@@ -119,9 +119,11 @@ class RunCommandsTest {
 
     @Test
     void badArgumentsNameTheField() throws Exception {
-        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> commands.run("x", 0, 0, "NOVALUE",
-                "", "", false, false, image(), "true"));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> commands.run("-n", "x", "-e", "NOVALUE", image(), "true"));
         assertEquals("env", e.field());
+        assertThrows(IllegalArgumentException.class, () -> commands.run("--bogus", image()));
+        assertThrows(IllegalArgumentException.class, () -> commands.run("-n"));
         assertThrows(IllegalArgumentException.class, () -> commands.exec("x"));
     }
 }

@@ -7,6 +7,12 @@ final class SandboxCommandsTestSupport {
 
     static void run(SandboxCommands commands, String name, String diskImage, boolean remove, String... command)
             throws InterruptedException {
-        commands.run(name, 0, 0, "", "", "", remove, false, "disk:" + diskImage, command);
+        java.util.List<String> words = new java.util.ArrayList<>(java.util.List.of("-n", name));
+        if (remove) {
+            words.add("--rm");
+        }
+        words.add("disk:" + diskImage);
+        words.addAll(java.util.List.of(command));
+        commands.run(words.toArray(String[]::new));
     }
 }

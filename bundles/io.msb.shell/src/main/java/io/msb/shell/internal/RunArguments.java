@@ -1,0 +1,78 @@
+package io.msb.shell.internal;
+
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxSpec;
+import java.security.SecureRandom;
+import java.util.LinkedHashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The words of {@code msb:run}, read the way {@code docker run} reads them: options up to the image, then the
+ * command, untouched. Gogo's own option matching would take a guest command's {@code -n} or {@code -l} as
+ * ours, wherever it stands.
+ */
+record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
+
+    static final String USAGE = "msb:run [-n NAME] [--cpus N] [-m MIB] [-e KEY=VALUE]… [-l KEY=VALUE]… [-w DIR] "
+            + "[--rm] [-d] IMAGE [--] [COMMAND [ARG…]]";
+
+    static RunArguments parse(List<String> words) {
+        String name = null;
+        String workdir = null;
+        int cpus = 0;
+        int memoryMib = 0;
+        boolean remove = false;
+        boolean detach = false;
+        Map<String, String> env = new LinkedHashMap<>();
+        Map<String, String> labels = new LinkedHashMap<>();
+        int i = 0;
+        for (; i < words.size() && words.get(i).startsWith("-") && !words.get(i).equals("--"); i++) {
+            String option = words.get(i);
+            switch (option) {
+                case "--rm" -> remove = true;
+                case "-d", "--detach" -> detach = true;
+                case "-n", "--name" -> name = value(words, ++i, option);
+                case "--cpus" -> cpus = number(words, ++i, option);
+                case "-m", "--memory" -> memoryMib = number(words, ++i, option);
+                case "-e", "--env" -> env.putAll(KeyValues.parse("env", value(words, ++i, option)));
+                case "-l", "--label" -> labels.putAll(KeyValues.parse("labels", value(words, ++i, option)));
+                case "-w", "--workdir" -> workdir = value(words, ++i, option);
+                default -> throw new IllegalArgumentException("msb:run: unknown option " + option + "; usage: " + USAGE);
+            }
+        }
+        i = skipSeparator(words, i);
+        if (i >= words.size()) {
+            throw new IllegalArgumentException("msb:run needs an image; usage: " + USAGE);
+        }
+        SandboxSpec spec = SandboxSpec.builder(name != null ? name : generatedName())
+                .rootfs(RootfsSource.parse(words.get(i))).cpus(cpus).memoryMib(memoryMib).env(env).labels(labels)
+                .workdir(workdir).detached(detach).ephemeral(remove).build();
+        return new RunArguments(spec, remove, List.copyOf(words.subList(skipSeparator(words, i + 1), words.size())));
+    }
+
+    private static int skipSeparator(List<String> words, int i) {
+        return i < words.size() && words.get(i).equals("--") ? i + 1 : i;
+    }
+
+    private static String value(List<String> words, int i, String option) {
+        if (i >= words.size()) {
+            throw new IllegalArgumentException("msb:run: " + option + " needs a value; usage: " + USAGE);
+        }
+        return words.get(i);
+    }
+
+    private static int number(List<String> words, int i, String option) {
+        String text = value(words, i, option);
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("msb:run: " + option + " needs a whole number, got " + text);
+        }
+    }
+
+    private static String generatedName() {
+        return "msb-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt());
+    }
+}
