@@ -30,6 +30,7 @@ public final class DebianBench {
     public static void main(String[] args) throws Exception {
         Path layout = Path.of(args.length > 0 ? args[0] : "/var/cache/msb-test/debian-python-oci");
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        boolean coldOnly = args.length > 2 && args[2].equals("cold"); // just the two cold variants
         Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "msb-debian-bench");
         System.out.println("load: " + sh("uptime").strip());
         try (RegistryFixture registry = RegistryFixture.start(dir, "")) {
@@ -51,6 +52,9 @@ public final class DebianBench {
             }
             print("msb cold pull+materialize (overlapped)", overlapped);
             print("msb cold pull, then materialize", sequential);
+            if (coldOnly) {
+                return;
+            }
 
             Path home = dir.resolve("o0");
             List<Double> warm = new ArrayList<>();
@@ -85,9 +89,10 @@ public final class DebianBench {
                 writer(images.blobDirectory(), info, dir, rounds);
             }
             otherwise(ref, dir, rounds);
+        } finally {
+            System.out.println("load: " + sh("uptime").strip());
+            sh("rm", "-rf", dir.toString());
         }
-        System.out.println("load: " + sh("uptime").strip());
-        sh("rm", "-rf", dir.toString());
     }
 
     /** One cold pull into an empty home; overlapped or with the root disk built after the download. */
