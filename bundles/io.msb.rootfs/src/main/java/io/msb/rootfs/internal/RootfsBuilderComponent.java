@@ -8,6 +8,7 @@ import io.msb.api.spi.RootfsPatch;
 import io.msb.api.spi.VmSpec;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -53,6 +54,11 @@ public final class RootfsBuilderComponent implements RootfsBuilder {
     @Override
     public VmSpec.Disk rootDisk(ImageInfo image) {
         return delegate.rootDisk(image);
+    }
+
+    @Override
+    public VmSpec.Disk rootDisk(ImageInfo image, List<? extends CompletionStage<?>> layersReady) {
+        return delegate.rootDisk(image, layersReady);
     }
 
     @Override

@@ -57,4 +57,13 @@ class RootfsBuilderComponentTest {
         c.createUpper(upper, 0);
         assertEquals(32L << 20, Files.size(upper));
     }
+
+    /** A default method left to the interface would silently lose what the builder does better (overlap). */
+    @Test
+    void everyMethodIsDelegated() throws Exception {
+        for (var m : io.msb.api.spi.RootfsBuilder.class.getMethods()) {
+            assertEquals(RootfsBuilderComponent.class,
+                    RootfsBuilderComponent.class.getMethod(m.getName(), m.getParameterTypes()).getDeclaringClass(), m.toString());
+        }
+    }
 }
