@@ -24,10 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Exec and fs through the whole stack, on one builtin:busybox sandbox shared by the tests (each leaves it as found). */
 @ExtendWith(PlatformExtension.class)
+@Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES) // a hang guard, not a time assertion
 class ExecIT {
     private static Platform platform;
     private static SandboxHandle box;
@@ -59,7 +61,9 @@ class ExecIT {
         // The image's PATH and /etc/passwd are what the guest sees.
         assertEquals("/usr/sbin:/usr/bin:/sbin:/bin\nroot\n", sh(box, "echo $PATH; id -un").stdoutText());
         assertEquals(9, sh(box, "kill -9 $$").exit().signal());
-        assertThrows(ExecFailedException.class, () -> box.exec(ExecOptions.of("/no/such/binary").build()));
+        // Streamed with a bound: a lost failure reply must fail this test, not hang the suite.
+        assertThrows(ExecFailedException.class,
+                () -> box.execStream(ExecOptions.of("/no/such/binary").build(), e -> { }).waitFor(Duration.ofMinutes(2)));
     }
 
     @Test

@@ -27,10 +27,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Sandbox lifecycles on real VMs: concurrency, stop/start, crash, runtime restart, boot failure. */
 @ExtendWith(PlatformExtension.class)
+@Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES) // a hang guard, not a time assertion
 class LifecycleIT {
     private static Platform platform;
 
