@@ -23,6 +23,9 @@ public interface AgentConnector {
     /** Relays the agent at {@code agentSocket} on {@code listenPath}. */
     Relay relay(Path agentSocket, Path listenPath) throws IOException;
 
+    /** Relays an agent that already served another host connection ({@link Relay#resume}). */
+    Relay resumeRelay(Path agentSocket, Path listenPath, Core.Ready lastReady) throws IOException;
+
     /** A heartbeat reader for the agent's heartbeat file. */
     HeartbeatReader heartbeat(Path file);
 

@@ -81,7 +81,24 @@ public final class Relay implements AutoCloseable {
      */
     public static Relay start(AgentTransport agent, Path listenPath, Options options) throws IOException {
         InputStream in = new BufferedInputStream(agent.input(), 64 * 1024);
-        Frame ready = awaitReady(agent, in, options.readyTimeout());
+        return serve(agent, in, awaitReady(agent, in, options.readyTimeout()), listenPath);
+    }
+
+    /**
+     * Relays an agent that was already serving another host connection (a VM the runtime reattaches to after a
+     * restart). The guest may not notice a quick reconnect on its virtio port and then sends no new
+     * {@code core.ready}, while frames for the old connection may still be queued: so the relay sends a
+     * {@code core.ping} with an id no client owns and discards everything up to its pong (adopting a
+     * {@code core.ready} met on the way). Clients are then given {@code lastReady}, the agent's boot-time ready.
+     */
+    public static Relay resume(AgentTransport agent, Path listenPath, Core.Ready lastReady, Options options)
+            throws IOException {
+        InputStream in = new BufferedInputStream(agent.input(), 64 * 1024);
+        return serve(agent, in, awaitSync(agent, in, Codec.encode(MessageType.READY, 0, lastReady),
+                options.readyTimeout()), listenPath);
+    }
+
+    private static Relay serve(AgentTransport agent, InputStream in, Frame ready, Path listenPath) throws IOException {
         ServerSocketChannel server = null;
         try {
             Files.createDirectories(listenPath.toAbsolutePath().getParent());
@@ -101,7 +118,42 @@ public final class Relay implements AutoCloseable {
         return r;
     }
 
-    private static Frame awaitReady(AgentTransport agent, InputStream in, Duration timeout) throws IOException {
+    /** The id of the resume handshake's ping: above every client's range, so no client can own it. */
+    static final int SYNC_ID = -1;
+
+    private static Frame awaitSync(AgentTransport agent, InputStream in, Frame ready, Duration timeout)
+            throws IOException {
+        synchronized (agent) {
+            agent.output().write(Codec.encode(MessageType.PING, SYNC_ID, new Core.Ping()).encode());
+            agent.output().flush();
+        }
+        return withTimeout(agent, timeout, "no core.pong from the agent", () -> {
+            Frame current = ready;
+            while (true) {
+                Frame f = Frame.read(in);
+                if (f == null) {
+                    throw new IOException("relay: agent closed before answering the resume ping");
+                }
+                Message m = Codec.decode(f);
+                if (m.type() == MessageType.READY) {
+                    m.payload(Core.Ready.class);
+                    current = f;
+                } else if (m.type() == MessageType.PONG && f.id() == SYNC_ID) {
+                    return current;
+                } else {
+                    LOG.fine(() -> "relay: discarding a frame of the previous connection: " + m);
+                }
+            }
+        });
+    }
+
+    private interface FrameWait {
+        Frame await() throws IOException;
+    }
+
+    /** Runs {@code wait}; after {@code timeout} the agent connection is closed, which ends the wait. */
+    private static Frame withTimeout(AgentTransport agent, Duration timeout, String what, FrameWait wait)
+            throws IOException {
         var watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         var timedOut = new java.util.concurrent.atomic.AtomicBoolean();
         watchdog.schedule(() -> {
@@ -109,6 +161,20 @@ public final class Relay implements AutoCloseable {
             agent.close();
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         try {
+            return wait.await();
+        } catch (IOException | RuntimeException e) {
+            agent.close();
+            if (timedOut.get()) {
+                throw new AgentTimeoutException("relay: " + what + " within " + timeout);
+            }
+            throw e;
+        } finally {
+            watchdog.shutdownNow();
+        }
+    }
+
+    private static Frame awaitReady(AgentTransport agent, InputStream in, Duration timeout) throws IOException {
+        return withTimeout(agent, timeout, "no core.ready from the agent", () -> {
             while (true) {
                 Frame f = Frame.read(in);
                 if (f == null) {
@@ -128,15 +194,7 @@ public final class Relay implements AutoCloseable {
                     LOG.fine(() -> "relay: discarding pre-ready " + m);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            agent.close();
-            if (timedOut.get()) {
-                throw new AgentTimeoutException("relay: no core.ready from the agent within " + timeout);
-            }
-            throw e;
-        } finally {
-            watchdog.shutdownNow();
-        }
+        });
     }
 
     private void thread(Runnable r, String name) {

@@ -62,6 +62,28 @@ class RelayTest {
     }
 
     @Test
+    void resumeServesAnAgentThatSendsNoNewReady() throws Exception {
+        relay.close();
+        relay = null;
+        // The agent already said ready on this connection and has an exec in flight: like a VM whose guest did
+        // not notice that the host end of its port was replaced.
+        AgentTransport t = AgentTransport.unix(dir.resolve("vm.sock"));
+        Frame first = Frame.read(t.input());
+        assertEquals(MessageType.READY, Codec.decode(first).type());
+        Core.Ready booted = new Core.Ready(1, 2, 3, "boot-time");
+        t.output().write(Codec.encode(MessageType.PING, 7, new Core.Ping()).encode()); // its pong is stale traffic
+        t.output().flush();
+
+        relay = Relay.resume(t, dir.resolve("agent.sock"), booted, Relay.Options.DEFAULTS);
+
+        assertEquals(booted, relay.ready());
+        try (AgentClient client = AgentClient.connectRelay(relay.path(), AgentClient.Options.DEFAULTS)) {
+            assertEquals(booted, client.ready());
+            assertEquals("resumed\n", client.run(io.msb.api.exec.ExecOptions.of("echo", "resumed").build()).stdoutText());
+        }
+    }
+
+    @Test
     void clientsGetDisjointRangesAndWorkConcurrently() throws Exception {
         try (AgentClient a = AgentClient.connectRelay(relay.path(), Agentd.OPTIONS);
                 AgentClient b = AgentClient.connectRelay(relay.path(), Agentd.OPTIONS)) {

@@ -2,6 +2,7 @@ package io.msb.protocol.internal;
 
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.AgentConnector;
+import io.msb.protocol.Core;
 import io.msb.protocol.AgentTransport;
 import io.msb.protocol.HeartbeatReader;
 import io.msb.protocol.Relay;
@@ -98,6 +99,11 @@ public final class AgentConnectorComponent implements AgentConnector {
     @Override
     public Relay relay(Path agentSocket, Path listenPath) throws IOException {
         return Relay.start(agentSocket, listenPath, relayOptions);
+    }
+
+    @Override
+    public Relay resumeRelay(Path agentSocket, Path listenPath, Core.Ready lastReady) throws IOException {
+        return Relay.resume(AgentTransport.unix(agentSocket), listenPath, lastReady, relayOptions);
     }
 
     @Override

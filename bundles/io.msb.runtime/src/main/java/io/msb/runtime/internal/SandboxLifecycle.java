@@ -265,7 +265,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         for (VmmBackend backend : backends.get()) {
             Optional<VmHandle> handle = backend.reattach(name, run.pid(), dir);
             if (handle.isPresent()) {
-                return Optional.of(booter.connect(handle.get(), dir));
+                return Optional.of(booter.reconnect(handle.get(), dir));
             }
         }
         return Optional.empty();

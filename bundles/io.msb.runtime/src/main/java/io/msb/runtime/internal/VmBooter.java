@@ -16,9 +16,14 @@ import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.AgentConnector;
+import io.msb.protocol.Codec;
+import io.msb.protocol.Core;
+import io.msb.protocol.Frame;
+import io.msb.protocol.MessageType;
 import io.msb.protocol.GuestBootstrap;
 import io.msb.protocol.Relay;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -38,6 +43,7 @@ final class VmBooter {
     private static final System.Logger LOG = System.getLogger(VmBooter.class.getName());
     private static final int KERNEL_LOG_LINES = 30;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String READY_FILE = "agent.ready";
 
     private final RuntimeSettings settings;
     private final AgentConnector agents;
@@ -87,11 +93,46 @@ final class VmBooter {
         }
     }
 
-    /** Connects to a VM's agent channel: a relay on {@code agent.sock} and our client of it. */
+    /**
+     * Connects to a freshly booted VM's agent channel: a relay on {@code agent.sock} and our client of it. The
+     * agent's {@code core.ready} is kept in {@code agent.ready} for a runtime that reattaches later.
+     */
     LiveVm connect(VmHandle vm, Path dir) {
+        return connect(vm, dir, () -> {
+            Relay relay = agents.relay(vm.agentChannel(), dir.resolve("agent.sock"));
+            Path tmp = Files.createTempFile(dir, "agent.ready", ".tmp");
+            Files.write(tmp, Codec.encode(MessageType.READY, 0, relay.ready()).encode());
+            Files.move(tmp, dir.resolve(READY_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return relay;
+        });
+    }
+
+    /**
+     * Connects to a VM an earlier runtime started. Its agent already served a connection and may not notice the
+     * new one, so the relay resumes with a ping instead of waiting for a ready that may never come.
+     */
+    LiveVm reconnect(VmHandle vm, Path dir) {
+        return connect(vm, dir, () -> {
+            Path saved = dir.resolve(READY_FILE);
+            if (!Files.exists(saved)) {
+                return agents.relay(vm.agentChannel(), dir.resolve("agent.sock"));
+            }
+            Core.Ready ready;
+            try (InputStream in = Files.newInputStream(saved)) {
+                ready = Codec.decode(Frame.read(in)).payload(Core.Ready.class);
+            }
+            return agents.resumeRelay(vm.agentChannel(), dir.resolve("agent.sock"), ready);
+        });
+    }
+
+    private interface RelayStart {
+        Relay start() throws IOException;
+    }
+
+    private LiveVm connect(VmHandle vm, Path dir, RelayStart start) {
         Relay relay = null;
         try {
-            relay = agents.relay(vm.agentChannel(), dir.resolve("agent.sock"));
+            relay = start.start();
             return new LiveVm(vm, relay, agents.connectRelay(relay.path()));
         } catch (IOException | RuntimeException e) {
             if (relay != null) {
