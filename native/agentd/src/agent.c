@@ -585,3 +585,13 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
     free(pw);
     return result;
 }
+
+int data_payload(struct agent *a, struct msg *m, const uint8_t **data, size_t *n)
+{
+    struct fields f = {.map = m->payload.root};
+    if (f_bytes(&f, "data", 1, data, n)) {
+        send_core_error(a, m->id, "invalid_payload", f.err, m->tname);
+        return -1;
+    }
+    return 0;
+}

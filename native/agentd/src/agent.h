@@ -118,6 +118,8 @@ ssize_t read_data_frame(struct agent *a, enum mt t, uint32_t id, int fd, off_t o
 /* Sends {data: bytes}, the payload of every stream chunk (stdout, stderr, fs.data, tcp.data). */
 void send_data(struct agent *a, enum mt t, uint32_t id, const void *data, size_t n);
 void send_core_error(struct agent *a, uint32_t id, const char *kind, const char *message, const char *offending);
+/* The {data: bytes} payload of a stream message; on a bad payload answers core.error and returns -1. */
+int data_payload(struct agent *a, struct msg *m, const uint8_t **data, size_t *n);
 struct session *session_find(struct agent *a, uint32_t id);
 struct session *session_new(struct agent *a, enum skind kind, uint32_t id);
 int session_count(struct agent *a, enum skind kind);

@@ -453,13 +453,10 @@ static void stdin_error(struct agent *a, uint32_t id, int err, const char *messa
 
 void exec_stdin(struct agent *a, struct msg *m)
 {
-    struct fields f = {.map = m->payload.root};
     const uint8_t *data;
     size_t n;
-    if (f_bytes(&f, "data", 1, &data, &n)) {
-        send_core_error(a, m->id, "invalid_payload", f.err, m->tname);
+    if (data_payload(a, m, &data, &n))
         return;
-    }
     struct session *s = exec_session(a, m->id);
     if (!s || s->u.ex.exited)
         return; /* racing with exit: nothing left to feed */

@@ -412,13 +412,10 @@ void fs_read_pump(struct agent *a, struct session *s)
 
 void fs_data(struct agent *a, struct msg *m)
 {
-    struct fields f = {.map = m->payload.root};
     const uint8_t *data;
     size_t n;
-    if (f_bytes(&f, "data", 1, &data, &n)) {
-        send_core_error(a, m->id, "invalid_payload", f.err, m->tname);
+    if (data_payload(a, m, &data, &n))
         return;
-    }
     struct session *s = session_find(a, m->id);
     if (!s || s->kind != S_FS_WRITE) {
         char msg[64];

@@ -183,13 +183,10 @@ void tcp_on_readable(struct agent *a, struct session *s)
 
 void tcp_data(struct agent *a, struct msg *m)
 {
-    struct fields f = {.map = m->payload.root};
     const uint8_t *data;
     size_t n;
-    if (f_bytes(&f, "data", 1, &data, &n)) {
-        send_core_error(a, m->id, "invalid_payload", f.err, m->tname);
+    if (data_payload(a, m, &data, &n))
         return;
-    }
     struct session *s = tcp_session(a, m->id);
     if (!s) {
         failed(a, NULL, m->id, "unknown TCP session", 0);
