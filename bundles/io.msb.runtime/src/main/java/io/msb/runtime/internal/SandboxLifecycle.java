@@ -13,15 +13,15 @@ import io.msb.api.SandboxStatus;
 import io.msb.api.StillRunningException;
 import io.msb.api.TerminationReason;
 import io.msb.api.UnsupportedFeatureException;
-import io.msb.api.spi.SandboxBackend;
-import io.msb.api.spi.VmHandle;
 import io.msb.api.image.ImageService;
 import io.msb.api.spi.RootfsBuilder;
-import io.msb.protocol.AgentConnector;
+import io.msb.api.spi.SandboxBackend;
+import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
+import io.msb.protocol.AgentConnector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -167,10 +167,6 @@ public final class SandboxLifecycle implements SandboxBackend {
         return "local";
     }
 
-    RuntimeSettings settings() {
-        return settings;
-    }
-
     @Override
     public SandboxHandle create(SandboxSpec requested) {
         SandboxSpec spec = withDefaults(SpecValidator.validate(requested));
@@ -208,17 +204,14 @@ public final class SandboxLifecycle implements SandboxBackend {
     private SandboxHandle boot(SandboxSpec spec, VmmBackend vmm) {
         String name = spec.name();
         store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
-        LiveVm vm;
+        LiveVm vm = null;
         try {
             vm = booter.boot(spec, vmm);
-        } catch (RuntimeException e) {
-            store.updateStatus(name, SandboxStatus.STOPPED, Instant.now());
-            throw e;
-        }
-        try {
             store.startRun(name, vm.vm().pid(), Instant.now(), SandboxStatus.RUNNING);
         } catch (RuntimeException e) {
-            vm.kill();
+            if (vm != null) {
+                vm.kill();
+            }
             store.updateStatus(name, SandboxStatus.STOPPED, Instant.now());
             throw e;
         }

@@ -90,7 +90,7 @@ class RunCommandsTest {
 
     @Test
     void runPrintsTheCommandsOutputAndExitStatus() throws Exception {
-        SandboxCommandsTestSupport.run(commands, "box", image(), false, "--", "sh", "-c", "echo out; echo err >&2; exit 4");
+        commands.run("-n", "box", "disk:" + image(), "--", "sh", "-c", "echo out; echo err >&2; exit 4");
         assertEquals("out\n", printed());
         assertEquals("err\n[exit 4]\n", err.toString(StandardCharsets.UTF_8));
         assertEquals(SandboxStatus.RUNNING, runtime.get("box").orElseThrow().status());
@@ -111,7 +111,7 @@ class RunCommandsTest {
 
     @Test
     void runWithRmLeavesNothing() throws Exception {
-        SandboxCommandsTestSupport.run(commands, "gone", image(), true, "echo", "hi");
+        commands.run("-n", "gone", "--rm", "disk:" + image(), "echo", "hi");
         assertEquals("hi\n", printed());
         assertTrue(runtime.get("gone").isEmpty());
         assertTrue(Files.notExists(home.resolve("sandboxes/gone")));
