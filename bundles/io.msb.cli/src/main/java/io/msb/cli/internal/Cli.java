@@ -1,0 +1,44 @@
+package io.msb.cli.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** What every command shares: the terminal's streams, the environment and the API client (made on first use). */
+final class Cli {
+    final ObjectMapper json = new ObjectMapper();
+    final OutputStream stdout;
+    final OutputStream stderr;
+    final InputStream stdin;
+    final PrintStream out;
+    final PrintStream err;
+    final Map<String, String> env;
+    private final Supplier<Config> config;
+    private ApiClient api;
+
+    Cli(OutputStream stdout, OutputStream stderr, InputStream stdin, Map<String, String> env, String launcher) {
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.stdin = stdin;
+        this.out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+        this.err = new PrintStream(stderr, true, StandardCharsets.UTF_8);
+        this.env = env;
+        this.config = () -> Config.fromEnvironment(env, launcher);
+    }
+
+    /** Made when a command first talks to the server, so --help and bad arguments never read the key. */
+    synchronized ApiClient api() {
+        if (api == null) {
+            api = new ApiClient(config.get(), json);
+        }
+        return api;
+    }
+
+    static String byName(String name) {
+        return "/v1/sandboxes/by-name/" + ApiClient.segment(name);
+    }
+}

@@ -1,0 +1,45 @@
+package io.msb.cli.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code msb exec}: run a command in a running sandbox and exit with its status. */
+@Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run COMMAND in the running sandbox NAME with its output streamed, and exit with COMMAND's "
+        + "exit status (128+N when killed by signal N).",
+        "Options go before NAME; everything after NAME (and an optional --) is the command."},
+    footer = {"", "Exit status: the command's; 125 when msb or the server failed; 126 when the command cannot "
+        + "be started; 127 when it is not found."})
+final class ExecCommand implements Callable<Integer> {
+    private final Cli cli;
+
+    @Mixin
+    ProcessOptions process = new ProcessOptions();
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Sandbox name.")
+    String name;
+
+    @Parameters(index = "1..*", paramLabel = "COMMAND", description = "Program and arguments.")
+    List<String> command = new ArrayList<>();
+
+    ExecCommand(Cli cli) {
+        this.cli = cli;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        List<String> cmd = !command.isEmpty() && command.get(0).equals("--") ? command.subList(1, command.size()) : command;
+        if (cmd.isEmpty()) {
+            throw new CliException("COMMAND: required after NAME");
+        }
+        try (InputStream events = cli.api().stream(Cli.byName(name) + "/exec", process.execBody(cli, cmd))) {
+            return new ExecStream(cli.json).play(events, cli.stdout, cli.stderr);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.msb.cli.internal;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The options of the process that run and exec start in the guest. */
+final class ProcessOptions {
+    /** -i sends stdin in the exec request (the contract has no stdin stream yet): bounded. */
+    static final int MAX_STDIN = 16 << 20;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY[=VALUE]",
+        description = "Set an environment variable; KEY alone passes this shell's value (if set).")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory in the guest.")
+    String workdir;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "User in the guest (name or uid[:gid]).")
+    String user;
+
+    @Option(names = {"-i", "--interactive"},
+        description = "Send this shell's stdin (read to its end, at most 16 MiB) to the command.")
+    boolean interactive;
+
+    /** -e values as a map, in order; a bare KEY takes the value from {@code hostEnv} or is left out. */
+    Map<String, String> env(Map<String, String> hostEnv) {
+        Map<String, String> result = new LinkedHashMap<>();
+        for (String e : env) {
+            int eq = e.indexOf('=');
+            String key = eq < 0 ? e : e.substring(0, eq);
+            if (key.isEmpty()) {
+                throw new CliException("--env " + e + ": the key must not be empty (KEY=VALUE)");
+            }
+            if (eq >= 0) {
+                result.put(key, e.substring(eq + 1));
+            } else if (hostEnv.get(key) != null) {
+                result.put(key, hostEnv.get(key));
+            }
+        }
+        return result;
+    }
+
+    /** The body of POST …/exec. */
+    ObjectNode execBody(Cli cli, List<String> command) {
+        ObjectNode body = cli.json.createObjectNode();
+        body.putPOJO("cmd", command);
+        Map<String, String> vars = env(cli.env);
+        if (!vars.isEmpty()) {
+            body.putPOJO("env", vars);
+        }
+        if (workdir != null) {
+            body.put("workdir", workdir);
+        }
+        if (user != null) {
+            body.put("user", user);
+        }
+        if (interactive) {
+            body.put("stdin", Base64.getEncoder().encodeToString(readStdin(cli.stdin)));
+        }
+        return body;
+    }
+
+    private static byte[] readStdin(InputStream in) {
+        try {
+            byte[] data = in.readNBytes(MAX_STDIN + 1);
+            if (data.length > MAX_STDIN) {
+                throw new CliException("--interactive: stdin is larger than " + (MAX_STDIN >> 20) + " MiB");
+            }
+            return data;
+        } catch (IOException e) {
+            throw new CliException("--interactive: cannot read stdin: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.msb.cli.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ArgumentsTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Cli cli = new Cli(out, err, new ByteArrayInputStream("input".getBytes(StandardCharsets.UTF_8)),
+        Map.of("FROM_HOST", "host value", "MSB_API_URL", "http://127.0.0.1:1"), null);
+
+    private RunCommand run(String... args) {
+        CommandLine cl = Main.commandLine(cli);
+        return (RunCommand) cl.parseArgs(prepend("run", args)).subcommand().commandSpec().userObject();
+    }
+
+    private static String[] prepend(String first, String... rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    @Test
+    void runBuildsTheCloudSpecAndTheExecBody() {
+        RunCommand r = run("--rm", "--name", "box", "-e", "A=1", "-e", "B=x=y", "-e", "FROM_HOST", "-e", "UNSET",
+            "--cpus", "2", "--memory", "1G", "-w", "/tmp", "-u", "nobody", "-l", "team=a", "-i",
+            "builtin:busybox", "--", "sh", "-c", "echo hi");
+        assertTrue(r.remove);
+        JsonNode spec = r.spec();
+        assertEquals("box", spec.get("name").asText());
+        assertEquals("oci", spec.at("/image/type").asText());
+        assertEquals("builtin:busybox", spec.at("/image/reference").asText());
+        assertEquals("[{\"key\":\"A\",\"value\":\"1\"},{\"key\":\"B\",\"value\":\"x=y\"},"
+            + "{\"key\":\"FROM_HOST\",\"value\":\"host value\"}]", spec.get("env").toString());
+        assertEquals("{\"team\":\"a\"}", spec.get("labels").toString());
+        assertEquals(2, spec.at("/resources/vcpus").asInt());
+        assertEquals(1024, spec.at("/resources/memory_mib").asInt());
+        assertEquals("/tmp", spec.at("/runtime/workdir").asText());
+        assertEquals("nobody", spec.at("/runtime/user").asText());
+        assertEquals(List.of("sh", "-c", "echo hi"), r.command());
+
+        JsonNode exec = r.process.execBody(cli, r.command());
+        assertEquals("[\"sh\",\"-c\",\"echo hi\"]", exec.get("cmd").toString());
+        assertEquals("{\"A\":\"1\",\"B\":\"x=y\",\"FROM_HOST\":\"host value\"}", exec.get("env").toString());
+        assertEquals("/tmp", exec.get("workdir").asText());
+        assertEquals("nobody", exec.get("user").asText());
+        assertEquals("aW5wdXQ=", exec.get("stdin").asText());
+    }
+
+    @Test
+    void aMinimalRunSendsOnlyNameAndImageSoTheServerDefaultsApply() {
+        RunCommand r = run("builtin:busybox", "true");
+        JsonNode spec = r.spec();
+        assertEquals(List.of("image", "name"), fieldNames(spec).stream().sorted().toList());
+        assertTrue(spec.get("name").asText().matches("msb-[0-9a-f]{8}"), spec.toString());
+        assertFalse(r.process.execBody(cli, r.command()).has("stdin"));
+    }
+
+    @Test
+    void everythingAfterTheImageIsTheCommandEvenOptionsAndDoubleDashes() {
+        assertEquals(List.of("ls", "-l", "--rm"), run("img", "ls", "-l", "--rm").command());
+        assertEquals(List.of("ls", "--", "-x"), run("img", "--", "ls", "--", "-x").command());
+        assertFalse(run("img", "echo", "--rm").remove);
+        assertEquals(List.of("--name", "x"), run("img", "--", "--name", "x").command());
+    }
+
+    @Test
+    void memoryTakesMibOrAUnit() {
+        assertEquals(512, RunCommand.memoryMib("512"));
+        assertEquals(512, RunCommand.memoryMib("512M"));
+        assertEquals(512, RunCommand.memoryMib("512MiB"));
+        assertEquals(2048, RunCommand.memoryMib("2g"));
+        assertTrue(assertThrows(CliException.class, () -> RunCommand.memoryMib("lots")).getMessage()
+            .startsWith("--memory lots: must be a number of MiB"));
+        assertTrue(assertThrows(CliException.class, () -> RunCommand.memoryMib("0")).getMessage()
+            .contains("at least 1 MiB"));
+        assertTrue(assertThrows(CliException.class, () -> RunCommand.memoryMib("512K")).getMessage()
+            .startsWith("--memory 512K"));
+    }
+
+    @Test
+    void labelsAndEnvNeedAKey() {
+        assertEquals("--label =v: must be KEY=VALUE with a non-empty KEY",
+            assertThrows(CliException.class, () -> run("-l", "=v", "img", "true").spec()).getMessage());
+        assertEquals("--label novalue: must be KEY=VALUE with a non-empty KEY",
+            assertThrows(CliException.class, () -> run("-l", "novalue", "img", "true").spec()).getMessage());
+        assertEquals("--env =v: the key must not be empty (KEY=VALUE)",
+            assertThrows(CliException.class, () -> run("-e", "=v", "img", "true").spec()).getMessage());
+    }
+
+    @Test
+    void execTakesOptionsBeforeTheName() {
+        CommandLine cl = Main.commandLine(cli);
+        ExecCommand e = (ExecCommand) cl.parseArgs("exec", "-e", "K=V", "-w", "/", "box", "--", "cat", "-n")
+            .subcommand().commandSpec().userObject();
+        assertEquals("box", e.name);
+        assertEquals(List.of("--", "cat", "-n"), e.command);
+        assertEquals(Map.of("K", "V"), e.process.env(Map.of()));
+    }
+
+    @Test
+    void badArgumentsExit125WithAMessageAndAHint() {
+        assertEquals(125, Main.run(new String[] {"run", "--cpus", "two", "img", "true"}, cli));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("msb: Invalid value for option '--cpus'"), text);
+        assertTrue(text.contains("Run 'msb run --help' for usage."), text);
+    }
+
+    @Test
+    void missingPiecesAreNamed() {
+        assertEquals(125, Main.run(new String[] {"run"}, cli));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("IMAGE"), err.toString(StandardCharsets.UTF_8));
+        err.reset();
+        assertEquals(125, Main.run(new String[] {"run", "img"}, cli));
+        assertEquals("msb: COMMAND: required after IMAGE (or --detach to leave the sandbox running)\n",
+            err.toString(StandardCharsets.UTF_8));
+        err.reset();
+        assertEquals(125, Main.run(new String[] {"run", "-d", "--rm", "img"}, cli));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("msb: --detach: cannot be combined"));
+        err.reset();
+        assertEquals(125, Main.run(new String[] {"frobnicate"}, cli));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unmatched argument"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : List.of("run", "exec", "ls", "ps", "inspect", "start", "stop", "rm", "version")) {
+            out.reset();
+            assertEquals(0, Main.run(new String[] {command, "--help"}, cli), command);
+            // ps is an alias: its help is ls's.
+            assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: msb " + command.replace("ps", "ls")),
+                out.toString(StandardCharsets.UTF_8));
+        }
+        out.reset();
+        assertEquals(0, Main.run(new String[] {}, cli));
+        String usage = out.toString(StandardCharsets.UTF_8);
+        assertTrue(usage.contains("run") && usage.contains("MSB_API_URL"), usage);
+    }
+
+    @Test
+    void anUnreachableServerIsNamedWithHowToStartIt() {
+        // Port 1 on loopback: nothing listens there, so this is a real refused connection.
+        assertEquals(125, Main.run(new String[] {"ls"}, cli));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("msb: cannot reach the msb server at http://127.0.0.1:1 (MSB_API_URL"), text);
+        assertTrue(text.contains("msb-server start"), text);
+    }
+
+    @Test
+    void runWithRmDoesNotTryToRemoveWhatItNeverCreated() {
+        assertEquals(125, Main.run(new String[] {"run", "--rm", "img", "true"}, cli));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, text.lines().count(), text);
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
