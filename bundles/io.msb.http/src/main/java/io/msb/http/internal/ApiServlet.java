@@ -1,0 +1,343 @@
+package io.msb.http.internal;
+
+import io.msb.api.AlreadyExistsException;
+import io.msb.api.BootFailedException;
+import io.msb.api.InvalidConfigException;
+import io.msb.api.LabelSelector;
+import io.msb.api.MsbException;
+import io.msb.api.MsbHome;
+import io.msb.api.NotFoundException;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxService;
+import io.msb.api.StillRunningException;
+import io.msb.api.UnsupportedFeatureException;
+import io.msb.api.exec.ExecOptions;
+import io.msb.api.exec.ExecSession;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.servlet.whiteboard.annotations.RequireHttpWhiteboard;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+
+/**
+ * The {@code /v1} API of decision 0011 on the Jakarta Servlet whiteboard: the sandbox routes of the
+ * microsandbox cloud API v1, msb's NDJSON exec beside them, and an unauthenticated {@code /v1/version}.
+ */
+@Component(service = Servlet.class, configurationPid = HttpApiConfig.PID)
+@Designate(ocd = HttpApiConfig.class)
+@HttpWhiteboardServletPattern("/v1/*")
+@HttpWhiteboardServletName("msb-api-v1")
+@RequireHttpWhiteboard
+public final class ApiServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final System.Logger LOG = System.getLogger(ApiServlet.class.getName());
+    /** The agent protocol generation the platform speaks. */
+    static final int PROTOCOL = 7;
+    static final int DEFAULT_PAGE = 20;
+    static final int MAX_PAGE = 100;
+    static final Duration KEEPALIVE = Duration.ofSeconds(5);
+
+    private final transient SandboxService sandboxes;
+    private final transient ApiKeys keys;
+    private final int maxBodyBytes;
+    private final long maxExecOutputBytes;
+    private final int maxExecTimeoutSecs;
+    private final String version;
+
+    @Activate
+    public ApiServlet(@Reference(name = "sandboxes") SandboxService sandboxes, HttpApiConfig config, BundleContext context) {
+        this(sandboxes, config, context.getBundle().getVersion().toString());
+    }
+
+    ApiServlet(SandboxService sandboxes, HttpApiConfig config, String version) {
+        this.sandboxes = sandboxes;
+        this.keys = ApiKeys.of(config.apiKeys(), MsbHome.resolve(config.home()));
+        this.maxBodyBytes = config.maxBodyBytes();
+        this.maxExecOutputBytes = (long) config.maxExecOutputMib() << 20;
+        this.maxExecTimeoutSecs = config.maxExecTimeoutSecs();
+        this.version = version;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String method = req.getMethod();
+        List<String> path = segments(req.getPathInfo());
+        try {
+            if (path.equals(List.of("version")) && method.equals("GET")) {
+                send(resp, 200, new Wire.Version(version, PROTOCOL));
+                return;
+            }
+            if (!keys.accepts(req.getHeader("Authorization"))) {
+                throw new ApiException(401, "invalid_api_key", "missing or invalid API key (Authorization: Bearer <key>)", null);
+            }
+            route(req, resp, method, path);
+        } catch (ApiException e) {
+            fail(resp, e);
+        } catch (RuntimeException e) {
+            fail(resp, translate(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(resp, new ApiException(503, "internal_error", "the server is shutting down", null));
+        }
+    }
+
+    private void route(HttpServletRequest req, HttpServletResponse resp, String method, List<String> path)
+            throws IOException, InterruptedException {
+        if (path.isEmpty() || !path.get(0).equals("sandboxes")) {
+            throw notRouted(method, req);
+        }
+        if (path.size() == 1) {
+            switch (method) {
+                case "GET" -> send(resp, 200, list(req));
+                case "POST" -> send(resp, 200, create(req));
+                default -> throw notAllowed(method, req);
+            }
+            return;
+        }
+        String name;
+        List<String> rest;
+        if (path.get(1).equals("by-name")) {
+            if (path.size() < 3) {
+                throw notRouted(method, req);
+            }
+            name = path.get(2);
+            rest = path.subList(3, path.size());
+        } else {
+            name = nameOfId(path.get(1));
+            rest = path.subList(2, path.size());
+        }
+        String action = rest.isEmpty() ? "" : rest.get(0);
+        if (rest.size() > 1) {
+            throw notRouted(method, req);
+        }
+        switch (method + " " + action) {
+            case "GET " -> send(resp, 200, Mapping.response(info(name)));
+            case "DELETE " -> {
+                info(name);
+                sandboxes.remove(name, true); // cloud semantics: a running sandbox is stopped first
+                send(resp, 200, new Wire.Message("sandbox " + name + " removed"));
+            }
+            case "POST start" -> send(resp, 200, start(name));
+            case "POST stop" -> send(resp, 200, stop(name));
+            case "POST exec" -> exec(req, resp, name);
+            default -> throw action.isEmpty() || List.of("start", "stop", "exec").contains(action)
+                    ? notAllowed(method, req) : notRouted(method, req);
+        }
+    }
+
+    private Wire.Page list(HttpServletRequest req) {
+        int limit = DEFAULT_PAGE;
+        String limitText = req.getParameter("limit");
+        if (limitText != null) {
+            try {
+                limit = Integer.parseInt(limitText);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_PAGE) {
+                throw ApiException.invalid("limit", "must be an integer 1.." + MAX_PAGE);
+            }
+        }
+        String after = cursor(req.getParameter("cursor"));
+        LabelSelector selector = new LabelSelector(Mapping.labelsQuery(req.getParameter("labels")));
+        List<SandboxInfo> page = sandboxes.list(selector).stream()
+                .filter(s -> after == null || s.name().compareTo(after) > 0)
+                .sorted(Comparator.comparing(SandboxInfo::name)).limit(limit + 1L).toList();
+        boolean more = page.size() > limit;
+        List<SandboxInfo> shown = more ? page.subList(0, limit) : page;
+        String next = more ? Base64.getUrlEncoder().withoutPadding().encodeToString(
+                shown.get(limit - 1).name().getBytes(StandardCharsets.UTF_8)) : null;
+        return new Wire.Page(shown.stream().map(Mapping::response).toList(), more, next);
+    }
+
+    private static String cursor(String text) {
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        try {
+            return new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("cursor", "must be a next_cursor from an earlier page");
+        }
+    }
+
+    private Wire.SandboxResponse create(HttpServletRequest req) {
+        String start = req.getParameter("start");
+        if (start != null && !start.equals("true")) {
+            throw ApiException.invalid("start", start.equals("false")
+                    ? "false is not supported yet: create boots the sandbox" : "must be true or false");
+        }
+        String waitFor = req.getParameter("wait_for");
+        if (waitFor != null && !waitFor.equals("running")) {
+            throw ApiException.invalid("wait_for", "must be running");
+        }
+        String waitTimeout = req.getParameter("wait_timeout");
+        if (waitTimeout != null) {
+            if (waitFor == null) {
+                throw ApiException.invalid("wait_timeout", "is valid only with wait_for");
+            }
+            if (!waitTimeout.matches("[0-9]{1,9}")) {
+                throw ApiException.invalid("wait_timeout", "must be a number of seconds");
+            }
+        }
+        Wire.CreateRequest body = body(req, Wire.CreateRequest.class);
+        // create returns once the sandbox runs, so every wait_for is already met
+        return Mapping.response(sandboxes.create(Mapping.spec(body)).info());
+    }
+
+    private Wire.SandboxResponse start(String name) {
+        SandboxInfo info = info(name);
+        if (info.status().expectsLiveVm()) {
+            throw invalidState(name, info, "start");
+        }
+        return Mapping.response(sandboxes.start(name).info());
+    }
+
+    private Wire.SandboxResponse stop(String name) {
+        SandboxInfo info = info(name);
+        if (!info.status().expectsLiveVm()) {
+            throw invalidState(name, info, "stop");
+        }
+        sandboxes.stop(name, null);
+        // an ephemeral sandbox is gone once stopped: report the last state it had
+        return sandboxes.get(name).map(Mapping::response).orElseGet(() -> {
+            Wire.SandboxResponse last = Mapping.response(info);
+            return new Wire.SandboxResponse(last.id(), last.orgId(), last.name(), last.slug(), "stopped",
+                    last.ephemeral(), last.createdAt(), last.startedAt(), last.stoppedAt(), null, last.spec());
+        });
+    }
+
+    private void exec(HttpServletRequest req, HttpServletResponse resp, String name)
+            throws IOException, InterruptedException {
+        ExecOptions options = Mapping.exec(body(req, Wire.ExecRequest.class), maxExecTimeoutSecs);
+        SandboxInfo info = info(name);
+        if (!info.status().expectsLiveVm()) {
+            throw invalidState(name, info, "exec in");
+        }
+        NdjsonExec stream = new NdjsonExec(maxExecOutputBytes, KEEPALIVE);
+        ExecSession session = sandboxes.handle(name).execStream(options, stream);
+        if (options.stdin() == null) {
+            session.closeStdin(); // nothing more will come: a command reading stdin sees its end
+        }
+        resp.setStatus(200);
+        resp.setContentType("application/x-ndjson");
+        resp.setHeader("Cache-Control", "no-store");
+        if (!stream.pump(session, resp.getOutputStream())) {
+            LOG.log(Level.INFO, "exec client of sandbox {0} went away: the command was killed", name);
+        }
+    }
+
+    private SandboxInfo info(String name) {
+        return sandboxes.get(name).orElseThrow(() -> notFound(name));
+    }
+
+    private String nameOfId(String id) {
+        return sandboxes.list(LabelSelector.ALL).stream().map(SandboxInfo::name)
+                .filter(n -> Mapping.id(n).equals(id.toLowerCase(Locale.ROOT))).findFirst()
+                .orElseThrow(() -> notFound(id));
+    }
+
+    private <T> T body(HttpServletRequest req, Class<T> type) {
+        if (req.getContentLengthLong() > maxBodyBytes) {
+            throw Json.tooLarge(maxBodyBytes);
+        }
+        try {
+            return Json.read(req.getInputStream(), maxBodyBytes, type);
+        } catch (IOException e) {
+            throw ApiException.invalid("request body", "cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** The platform's exceptions as decision 0011's error codes. */
+    static ApiException translate(RuntimeException e) {
+        if (e instanceof InvalidConfigException ice) {
+            Map<String, Object> details = ice.field() == null ? null : Map.of("field", ice.field());
+            return new ApiException(400, "invalid_request", e.getMessage(), details);
+        }
+        if (e instanceof NotFoundException) {
+            return new ApiException(404, "sandbox_not_found", e.getMessage(), null);
+        }
+        if (e instanceof AlreadyExistsException) {
+            return new ApiException(409, "name_already_exists", e.getMessage(), null);
+        }
+        if (e instanceof StillRunningException) {
+            return new ApiException(409, "invalid_state_transition", e.getMessage(), null);
+        }
+        if (e instanceof BootFailedException b) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("stage", b.stage().name().toLowerCase(Locale.ROOT));
+            details.put("kernel_log", b.kernelLogTail());
+            return new ApiException(502, "boot_failed", e.getMessage(), details);
+        }
+        if (e instanceof UnsupportedFeatureException) {
+            return new ApiException(501, "not_supported", e.getMessage(), null);
+        }
+        if (e instanceof MsbException) {
+            LOG.log(Level.WARNING, "request failed", e);
+            return new ApiException(500, "internal_error", e.getMessage(), null);
+        }
+        LOG.log(Level.ERROR, "request failed unexpectedly", e);
+        return new ApiException(500, "internal_error", "internal error: " + e.getClass().getSimpleName(), null);
+    }
+
+    private static ApiException notFound(String name) {
+        return new ApiException(404, "sandbox_not_found", "sandbox not found: " + name, null);
+    }
+
+    private static ApiException invalidState(String name, SandboxInfo info, String verb) {
+        return new ApiException(409, "invalid_state_transition", "cannot " + verb + " sandbox " + name + ": it is "
+                + Mapping.status(info.status()), null);
+    }
+
+    private static ApiException notRouted(String method, HttpServletRequest req) {
+        return new ApiException(404, "not_found", "no such route: " + method + " " + req.getRequestURI(), null);
+    }
+
+    private static ApiException notAllowed(String method, HttpServletRequest req) {
+        return new ApiException(405, "method_not_allowed", method + " is not allowed on " + req.getRequestURI(), null);
+    }
+
+    private static List<String> segments(String pathInfo) {
+        if (pathInfo == null) {
+            return List.of();
+        }
+        return Arrays.stream(pathInfo.split("/", -1)).skip(1).toList();
+    }
+
+    private static void fail(HttpServletResponse resp, ApiException e) throws IOException {
+        if (resp.isCommitted()) {
+            LOG.log(Level.WARNING, "error after the response began: {0}", e.getMessage());
+            return;
+        }
+        if (e.status() == 401) {
+            resp.setHeader("WWW-Authenticate", "Bearer");
+        }
+        send(resp, e.status(), new Wire.ErrorResponse(new Wire.ErrorBody(e.code(), e.getMessage(), e.details())));
+    }
+
+    private static void send(HttpServletResponse resp, int status, Object body) throws IOException {
+        byte[] bytes = Json.write(body);
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+}

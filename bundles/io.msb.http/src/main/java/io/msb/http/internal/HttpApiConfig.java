@@ -1,0 +1,32 @@
+package io.msb.http.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "msb HTTP API",
+        description = "The /v1 API (microsandbox cloud API v1 and msb's extensions): keys and request limits.")
+public @interface HttpApiConfig {
+    String PID = "io.msb.http";
+
+    @AttributeDefinition(name = "API keys", type = AttributeType.PASSWORD,
+            description = "Bearer keys accepted on /v1. Empty: the key in <home>/api-key, generated on first start.")
+    String[] apiKeys() default {};
+
+    @AttributeDefinition(name = "Home directory",
+            description = "Where the generated api-key lives; empty means $MSB_HOME, the msb.home property, or ~/.msb.")
+    String home() default "";
+
+    @AttributeDefinition(name = "Maximum request body (bytes)",
+            description = "Larger JSON bodies are refused with 413 before they are parsed.", min = "1024")
+    int maxBodyBytes() default 1 << 20;
+
+    @AttributeDefinition(name = "Maximum exec output (MiB)",
+            description = "stdout plus stderr one exec may stream; beyond it the process is killed. 0: no limit.",
+            min = "0")
+    int maxExecOutputMib() default 1024;
+
+    @AttributeDefinition(name = "Maximum exec timeout (seconds)",
+            description = "Largest timeout_secs an exec may ask for.", min = "1")
+    int maxExecTimeoutSecs() default 86_400;
+}

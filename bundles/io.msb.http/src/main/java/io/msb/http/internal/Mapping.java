@@ -1,0 +1,363 @@
+package io.msb.http.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.msb.api.PullPolicy;
+import io.msb.api.RootfsSource;
+import io.msb.api.RunInfo;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxSpec;
+import io.msb.api.SandboxStatus;
+import io.msb.api.exec.ExecOptions;
+import io.msb.http.internal.Wire.CreateRequest;
+import io.msb.http.internal.Wire.EnvVar;
+import io.msb.http.internal.Wire.ExecRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Wire shapes to the platform's types and back. The runtime validates names, labels, env keys and the
+ * rest when it creates (its InvalidConfigException becomes a 400 as is); this class checks what only the
+ * wire has: presence, ranges, enumerations, and fields the platform cannot honour yet.
+ */
+final class Mapping {
+    /** The one local organisation. */
+    static final String ORG_ID = new UUID(0, 0).toString();
+    private static final byte[] ID_NAMESPACE = "msb sandbox id v1:".getBytes(StandardCharsets.UTF_8);
+    static final int MAX_VCPUS = 64;
+    static final int MIN_MEMORY_MIB = 64;
+    static final int MAX_MEMORY_MIB = 1 << 20;
+    static final int MAX_DISK_MIB = 1 << 24;
+    static final int MAX_ARGS = 4096;
+
+    private Mapping() {
+    }
+
+    static SandboxSpec spec(CreateRequest r) {
+        String name = required(r.name(), "name");
+        SandboxSpec.Builder b = SandboxSpec.builder(name).rootfs(rootfs(r.image()));
+        if (r.slug() != null && !r.slug().equals(name)) {
+            throw ApiException.invalid("slug", "must equal name (the slug of a local sandbox is its name)");
+        }
+        unsupported(r.registry(), "registry");
+        unsupported(r.init(), "init");
+        unsupportedList(r.rlimits(), "rlimits");
+        unsupportedList(r.mounts(), "mounts");
+        unsupportedList(r.patches(), "patches");
+        if (r.securityProfile() != null && !r.securityProfile().equals("default")) {
+            throw ApiException.invalid("security_profile", "only \"default\" is supported");
+        }
+        if (r.env() != null) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < r.env().size(); i++) {
+                EnvVar e = r.env().get(i);
+                String at = "env[" + i + "]";
+                if (e == null) {
+                    throw ApiException.invalid(at, "must be an object {key, value}");
+                }
+                String key = required(e.key(), at + ".key");
+                if (e.value() == null) {
+                    throw ApiException.invalid(at + ".value", "is required");
+                }
+                envKey(key, at + ".key");
+                noNul(e.value(), at + ".value");
+                if (!seen.add(key)) {
+                    throw ApiException.invalid(at + ".key", "duplicate key " + key);
+                }
+                b.env(key, e.value());
+            }
+        }
+        if (r.labels() != null) {
+            r.labels().forEach((k, v) -> {
+                if (v == null) {
+                    throw ApiException.invalid("labels." + k, "must be a string");
+                }
+            });
+            b.labels(r.labels());
+        }
+        if (r.lifecycle() != null) {
+            b.ephemeral(Boolean.TRUE.equals(r.lifecycle().ephemeral()));
+            b.idleTimeout(seconds(r.lifecycle().idleTimeoutSecs(), "lifecycle.idle_timeout_secs"));
+            b.maxDuration(seconds(r.lifecycle().maxDurationSecs(), "lifecycle.max_duration_secs"));
+        }
+        if (r.resources() != null) {
+            b.cpus(range(r.resources().vcpus(), "resources.vcpus", 1, MAX_VCPUS));
+            b.memoryMib(range(r.resources().memoryMib(), "resources.memory_mib", MIN_MEMORY_MIB, MAX_MEMORY_MIB));
+            b.diskSizeMib(range(r.resources().diskSizeMib(), "resources.disk_size_mib", 1, MAX_DISK_MIB));
+        }
+        if (r.runtime() != null) {
+            var rt = r.runtime();
+            if (rt.cmd() != null) {
+                throw ApiException.invalid("runtime.cmd", "not supported yet (run commands with exec)");
+            }
+            if (rt.entrypoint() != null) {
+                throw ApiException.invalid("runtime.entrypoint", "not supported yet (run commands with exec)");
+            }
+            unsupported(rt.logLevel(), "runtime.log_level");
+            if (rt.scripts() != null && !rt.scripts().isEmpty()) {
+                throw ApiException.invalid("runtime.scripts", "not supported yet");
+            }
+            b.user(optionalText(rt.user(), "runtime.user"));
+            b.workdir(optionalText(rt.workdir(), "runtime.workdir"));
+            b.shell(optionalText(rt.shell(), "runtime.shell"));
+        }
+        if (r.pullPolicy() != null) {
+            b.pullPolicy(switch (r.pullPolicy()) {
+                case "if_missing" -> PullPolicy.IF_MISSING;
+                case "always" -> PullPolicy.ALWAYS;
+                case "never" -> PullPolicy.NEVER;
+                default -> throw ApiException.invalid("pull_policy", "must be one of if_missing, always, never");
+            });
+        }
+        if (r.network() != null) {
+            if (Boolean.TRUE.equals(r.network().enabled())) {
+                throw ApiException.invalid("network.enabled", "networking is not available yet; omit network or set enabled to false");
+            }
+            if (r.network().maxConnections() != null) {
+                throw ApiException.invalid("network.max_connections", "not supported yet");
+            }
+            unsupported(r.network().policy(), "network.policy");
+            unsupported(r.network().secrets(), "network.secrets");
+        }
+        return b.detached(true).build();
+    }
+
+    private static RootfsSource rootfs(Wire.ImageSource image) {
+        if (image == null) {
+            throw ApiException.invalid("image", "is required");
+        }
+        String type = required(image.type(), "image.type");
+        return switch (type) {
+            case "oci" -> {
+                only(image.path() == null && image.format() == null, "image", "oci takes only type and reference");
+                yield new RootfsSource.OciImage(required(image.reference(), "image.reference"));
+            }
+            case "bind" -> {
+                only(image.reference() == null && image.format() == null, "image", "bind takes only type and path");
+                yield new RootfsSource.HostDirectory(absolute(image.path()));
+            }
+            case "disk_image" -> {
+                only(image.reference() == null, "image", "disk_image takes only type, path and format");
+                RootfsSource.DiskImage.Format format = switch (image.format() == null ? "raw" : image.format()) {
+                    case "raw" -> RootfsSource.DiskImage.Format.RAW;
+                    case "qcow2" -> RootfsSource.DiskImage.Format.QCOW2;
+                    default -> throw ApiException.invalid("image.format", "must be raw or qcow2");
+                };
+                yield new RootfsSource.DiskImage(absolute(image.path()), format);
+            }
+            default -> throw ApiException.invalid("image.type", "must be oci, bind or disk_image");
+        };
+    }
+
+    private static Path absolute(String path) {
+        String p = required(path, "image.path");
+        if (!p.startsWith("/")) {
+            throw ApiException.invalid("image.path", "must be an absolute host path");
+        }
+        return Path.of(p);
+    }
+
+    static ExecOptions exec(ExecRequest r, int maxTimeoutSecs) {
+        if (r.cmd() == null || r.cmd().isEmpty()) {
+            throw ApiException.invalid("cmd", "must be a non-empty array of strings");
+        }
+        if (r.cmd().size() > MAX_ARGS) {
+            throw ApiException.invalid("cmd", "must have at most " + MAX_ARGS + " elements");
+        }
+        for (int i = 0; i < r.cmd().size(); i++) {
+            String arg = r.cmd().get(i);
+            if (arg == null) {
+                throw ApiException.invalid("cmd[" + i + "]", "must be a string");
+            }
+            noNul(arg, "cmd[" + i + "]");
+        }
+        if (r.cmd().get(0).isEmpty()) {
+            throw ApiException.invalid("cmd[0]", "must not be empty");
+        }
+        ExecOptions.Builder b = ExecOptions.of(r.cmd());
+        if (r.env() != null) {
+            r.env().forEach((k, v) -> {
+                envKey(k, "env." + k);
+                if (v == null) {
+                    throw ApiException.invalid("env." + k, "must be a string");
+                }
+                noNul(v, "env." + k);
+                b.env(k, v);
+            });
+        }
+        b.cwd(optionalText(r.workdir(), "workdir"));
+        b.user(optionalText(r.user(), "user"));
+        if (r.timeoutSecs() != null) {
+            b.timeout(Duration.ofSeconds(range(r.timeoutSecs(), "timeout_secs", 1, maxTimeoutSecs)));
+        }
+        if (r.stdin() != null) {
+            try {
+                b.stdin(Base64.getDecoder().decode(r.stdin()));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("stdin", "must be base64");
+            }
+        }
+        return b.build();
+    }
+
+    static Wire.SandboxResponse response(SandboxInfo info) {
+        SandboxSpec s = info.spec();
+        RunInfo run = info.currentRun().orElse(null);
+        List<EnvVar> env = new ArrayList<>();
+        new java.util.TreeMap<>(s.env()).forEach((k, v) -> env.add(new EnvVar(k, v)));
+        Wire.SpecResponse spec = new Wire.SpecResponse(
+                s.rootfs() instanceof RootfsSource.OciImage oci ? oci.reference() : null,
+                new Wire.Resources((long) s.cpus(), (long) s.memoryMib(), s.diskSizeMib() == 0 ? null : (long) s.diskSizeMib()),
+                new Wire.RuntimeResponse(null, null, s.hostname(), s.shell(), s.user(), s.workdir()),
+                env, new java.util.TreeMap<>(s.labels()), List.of(),
+                new Wire.Lifecycle(s.ephemeral(), secs(s.idleTimeout()), secs(s.maxDuration())), List.of(),
+                new Wire.NetworkResponse(false, List.of(), false));
+        return new Wire.SandboxResponse(id(info.name()), ORG_ID, info.name(), info.name(), status(info.status()),
+                s.ephemeral(), time(info.createdAt()), run == null ? null : time(run.startedAt()),
+                run == null ? null : time(run.terminatedAt()), failure(info.status(), run), spec);
+    }
+
+    /** Cloud statuses: our CRASHED is failed, DRAINING is stopping, PAUSED still runs. */
+    static String status(SandboxStatus status) {
+        return switch (status) {
+            case CREATED -> "created";
+            case STARTING -> "starting";
+            case RUNNING, PAUSED -> "running";
+            case DRAINING -> "stopping";
+            case STOPPED -> "stopped";
+            case CRASHED -> "failed";
+        };
+    }
+
+    private static String failure(SandboxStatus status, RunInfo run) {
+        if (status != SandboxStatus.CRASHED) {
+            return null;
+        }
+        return run == null || run.reason() == null ? "the VM ended unexpectedly"
+                : "the VM ended unexpectedly (" + run.reason().name().toLowerCase(Locale.ROOT) + ")";
+    }
+
+    /** A stable, name-derived UUID (version 5 layout: SHA-1 of a namespace and the name). */
+    static String id(String name) {
+        try {
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            sha1.update(ID_NAMESPACE);
+            byte[] h = sha1.digest(name.getBytes(StandardCharsets.UTF_8));
+            h[6] = (byte) ((h[6] & 0x0f) | 0x50);
+            h[8] = (byte) ((h[8] & 0x3f) | 0x80);
+            long msb = 0;
+            long lsb = 0;
+            for (int i = 0; i < 8; i++) {
+                msb = (msb << 8) | (h[i] & 0xff);
+                lsb = (lsb << 8) | (h[i + 8] & 0xff);
+            }
+            return new UUID(msb, lsb).toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is part of every Java platform", e);
+        }
+    }
+
+    /** The {@code labels} query parameter: a JSON object of strings. */
+    static Map<String, String> labelsQuery(String text) {
+        if (text == null || text.isEmpty()) {
+            return Map.of();
+        }
+        JsonNode node = Json.parse(text.getBytes(StandardCharsets.UTF_8), JsonNode.class);
+        if (!node.isObject()) {
+            throw ApiException.invalid("labels", "must be a JSON object of strings");
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (var it = node.fields(); it.hasNext();) {
+            var e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw ApiException.invalid("labels." + e.getKey(), "must be a string");
+            }
+            labels.put(e.getKey(), e.getValue().asText());
+        }
+        return labels;
+    }
+
+    private static String time(Instant t) {
+        return t == null ? null : t.toString();
+    }
+
+    private static Long secs(Duration d) {
+        return d == null ? null : d.toSeconds();
+    }
+
+    private static Duration seconds(Long value, String field) {
+        if (value == null) {
+            return null;
+        }
+        if (value < 1) {
+            throw ApiException.invalid(field, "must be at least 1 second (omit it for no limit)");
+        }
+        return Duration.ofSeconds(value);
+    }
+
+    private static int range(Long value, String field, int min, int max) {
+        if (value == null) {
+            return 0;
+        }
+        if (value < min || value > max) {
+            throw ApiException.invalid(field, "must be " + min + ".." + max);
+        }
+        return value.intValue();
+    }
+
+    private static String required(String value, String field) {
+        if (value == null || value.isEmpty()) {
+            throw ApiException.invalid(field, "is required");
+        }
+        noNul(value, field);
+        return value;
+    }
+
+    private static String optionalText(String value, String field) {
+        if (value == null) {
+            return null;
+        }
+        return required(value, field);
+    }
+
+    private static void envKey(String key, String field) {
+        if (key.isEmpty() || key.indexOf('=') >= 0) {
+            throw ApiException.invalid(field, "must be a non-empty name without '='");
+        }
+        noNul(key, field);
+    }
+
+    private static void noNul(String value, String field) {
+        if (value.indexOf('\0') >= 0) {
+            throw ApiException.invalid(field, "must not contain NUL");
+        }
+    }
+
+    private static void only(boolean ok, String field, String rule) {
+        if (!ok) {
+            throw ApiException.invalid(field, rule);
+        }
+    }
+
+    private static void unsupported(JsonNode node, String field) {
+        if (node != null && !node.isNull()) {
+            throw ApiException.invalid(field, "not supported yet");
+        }
+    }
+
+    private static void unsupportedList(List<JsonNode> list, String field) {
+        if (list != null && !list.isEmpty()) {
+            throw ApiException.invalid(field, "not supported yet");
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package io.msb.http.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.msb.api.PullPolicy;
+import io.msb.api.RootfsSource;
+import io.msb.api.RunInfo;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxSpec;
+import io.msb.api.SandboxStatus;
+import io.msb.api.TerminationReason;
+import io.msb.api.exec.ExecOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The wire's JSON read strictly and mapped to the platform's types, and the platform's types written back. */
+class MappingTest {
+
+    private static SandboxSpec create(String json) {
+        return Mapping.spec(Json.parse(json.getBytes(StandardCharsets.UTF_8), Wire.CreateRequest.class));
+    }
+
+    private static ExecOptions exec(String json) {
+        return Mapping.exec(Json.parse(json.getBytes(StandardCharsets.UTF_8), Wire.ExecRequest.class), 3600);
+    }
+
+    /** The message of the 400 that reading or mapping {@code json} ends in. */
+    private static String rejected(String json) {
+        ApiException e = assertThrows(ApiException.class, () -> create(json));
+        assertEquals(400, e.status());
+        assertEquals("invalid_request", e.code());
+        return e.getMessage();
+    }
+
+    @Test
+    void everySupportedFieldReachesTheSpec() {
+        SandboxSpec s = create("""
+                {"name":"box","image":{"type":"oci","reference":"alpine:3.20"},
+                 "env":[{"key":"A","value":"1"},{"key":"B","value":""}],
+                 "labels":{"team":"x"},
+                 "lifecycle":{"ephemeral":true,"idle_timeout_secs":30,"max_duration_secs":600},
+                 "resources":{"vcpus":2,"memory_mib":256,"disk_size_mib":1024},
+                 "runtime":{"user":"nobody","workdir":"/tmp","shell":"/bin/ash","cmd":null},
+                 "pull_policy":"never","network":{"enabled":false},"rlimits":[],"mounts":[],
+                 "security_profile":"default","slug":"box"}""");
+        assertEquals("box", s.name());
+        assertEquals(new RootfsSource.OciImage("alpine:3.20"), s.rootfs());
+        assertEquals(Map.of("A", "1", "B", ""), s.env());
+        assertEquals(Map.of("team", "x"), s.labels());
+        assertTrue(s.ephemeral());
+        assertEquals(Duration.ofSeconds(30), s.idleTimeout());
+        assertEquals(Duration.ofSeconds(600), s.maxDuration());
+        assertEquals(2, s.cpus());
+        assertEquals(256, s.memoryMib());
+        assertEquals(1024, s.diskSizeMib());
+        assertEquals("nobody", s.user());
+        assertEquals("/tmp", s.workdir());
+        assertEquals("/bin/ash", s.shell());
+        assertEquals(PullPolicy.NEVER, s.pullPolicy());
+        assertTrue(s.detached(), "a server's sandboxes outlive the request that made them");
+    }
+
+    @Test
+    void absentFieldsTakeThePlatformsDefaults() {
+        SandboxSpec s = create("{\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"builtin:busybox\"},"
+                + "\"resources\":{\"vcpus\":1}}");
+        assertEquals(0, s.memoryMib());
+        assertEquals(0, s.diskSizeMib());
+        assertEquals(PullPolicy.IF_MISSING, s.pullPolicy());
+        assertFalse(s.ephemeral());
+        assertNull(s.idleTimeout());
+    }
+
+    @Test
+    void hostRootsAreExtensions() {
+        assertEquals(new RootfsSource.HostDirectory(Path.of("/srv/root")),
+                create("{\"name\":\"b\",\"image\":{\"type\":\"bind\",\"path\":\"/srv/root\"}}").rootfs());
+        assertEquals(new RootfsSource.DiskImage(Path.of("/d.qcow2"), RootfsSource.DiskImage.Format.QCOW2),
+                create("{\"name\":\"b\",\"image\":{\"type\":\"disk_image\",\"path\":\"/d.qcow2\",\"format\":\"qcow2\"}}").rootfs());
+        assertEquals("image.path: must be an absolute host path",
+                rejected("{\"name\":\"b\",\"image\":{\"type\":\"bind\",\"path\":\"rel\"}}"));
+        assertEquals("image.format: must be raw or qcow2",
+                rejected("{\"name\":\"b\",\"image\":{\"type\":\"disk_image\",\"path\":\"/d\",\"format\":\"vmdk\"}}"));
+    }
+
+    @Test
+    void unknownFieldsAreNamedWithTheirPath() {
+        assertEquals("nmae: unknown field", rejected("{\"nmae\":\"b\"}"));
+        assertEquals("resources.cpus: unknown field",
+                rejected("{\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"},\"resources\":{\"cpus\":2}}"));
+        assertEquals("env[1].val: unknown field", rejected("{\"env\":[{\"key\":\"A\",\"value\":\"1\"},{\"val\":\"2\"}]}"));
+        assertEquals("runtime.hostname: unknown field", rejected("{\"runtime\":{\"hostname\":\"h\"}}"));
+    }
+
+    @Test
+    void wrongTypesAreNamed() {
+        assertEquals("resources.vcpus: must be an integer", rejected("{\"resources\":{\"vcpus\":\"2\"}}"));
+        assertEquals("resources.vcpus: must be an integer", rejected("{\"resources\":{\"vcpus\":1.5}}"));
+        assertEquals("name: must be a string", rejected("{\"name\":7}"));
+        assertEquals("env: must be an array", rejected("{\"env\":{\"A\":\"1\"}}"));
+        assertEquals("lifecycle.ephemeral: must be true or false", rejected("{\"lifecycle\":{\"ephemeral\":\"yes\"}}"));
+        assertEquals("request body: must be an object", rejected("[1]"));
+        assertEquals("request body: must be a JSON object", rejected(""));
+        assertTrue(rejected("{\"name\":\"a\",\"name\":\"b\"}").startsWith("request body: malformed JSON: Duplicate field 'name'"));
+        assertTrue(rejected("{\"name\":").startsWith("request body: malformed JSON"));
+        assertTrue(rejected("{} {}").startsWith("request body: "));
+    }
+
+    @Test
+    void rulesNameTheFieldAndTheRule() {
+        String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"}";
+        assertEquals("name: is required", rejected("{\"image\":{\"type\":\"oci\",\"reference\":\"x\"}}"));
+        assertEquals("image: is required", rejected("{\"name\":\"b\"}"));
+        assertEquals("image.type: must be oci, bind or disk_image",
+                rejected("{\"name\":\"b\",\"image\":{\"type\":\"docker\",\"reference\":\"x\"}}"));
+        assertEquals("image.reference: is required", rejected("{\"name\":\"b\",\"image\":{\"type\":\"oci\"}}"));
+        assertEquals("resources.vcpus: must be 1..64", rejected("{" + ok + ",\"resources\":{\"vcpus\":65}}"));
+        assertEquals("resources.vcpus: must be 1..64", rejected("{" + ok + ",\"resources\":{\"vcpus\":0}}"));
+        assertEquals("resources.memory_mib: must be 64..1048576", rejected("{" + ok + ",\"resources\":{\"memory_mib\":8}}"));
+        assertEquals("lifecycle.idle_timeout_secs: must be at least 1 second (omit it for no limit)",
+                rejected("{" + ok + ",\"lifecycle\":{\"idle_timeout_secs\":0}}"));
+        assertEquals("env[0].value: is required", rejected("{" + ok + ",\"env\":[{\"key\":\"A\"}]}"));
+        assertEquals("env[1].key: duplicate key A",
+                rejected("{" + ok + ",\"env\":[{\"key\":\"A\",\"value\":\"1\"},{\"key\":\"A\",\"value\":\"2\"}]}"));
+        assertEquals("env[0].key: must be a non-empty name without '='",
+                rejected("{" + ok + ",\"env\":[{\"key\":\"A=B\",\"value\":\"1\"}]}"));
+        assertEquals("labels.team: must be a string", rejected("{" + ok + ",\"labels\":{\"team\":null}}"));
+        assertEquals("pull_policy: must be one of if_missing, always, never", rejected("{" + ok + ",\"pull_policy\":\"IfMissing\"}"));
+        assertEquals("slug: must equal name (the slug of a local sandbox is its name)", rejected("{" + ok + ",\"slug\":\"other\"}"));
+        assertEquals("runtime.workdir: must not contain NUL", rejected("{" + ok + ",\"runtime\":{\"workdir\":\"/a\\u0000\"}}"));
+    }
+
+    @Test
+    void fieldsThePlatformCannotHonourYetAreRefused() {
+        String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"}";
+        assertEquals("network.enabled: networking is not available yet; omit network or set enabled to false",
+                rejected("{" + ok + ",\"network\":{\"enabled\":true}}"));
+        assertEquals("rlimits: not supported yet",
+                rejected("{" + ok + ",\"rlimits\":[{\"resource\":\"nofile\",\"soft\":1,\"hard\":1}]}"));
+        assertEquals("mounts: not supported yet", rejected("{" + ok + ",\"mounts\":[{}]}"));
+        assertEquals("runtime.cmd: not supported yet (run commands with exec)", rejected("{" + ok + ",\"runtime\":{\"cmd\":[\"sh\"]}}"));
+        assertEquals("init: not supported yet", rejected("{" + ok + ",\"init\":{\"path\":\"/sbin/init\"}}"));
+        assertEquals("security_profile: only \"default\" is supported", rejected("{" + ok + ",\"security_profile\":\"strict\"}"));
+    }
+
+    @Test
+    void execRequestsMapToExecOptions() {
+        ExecOptions o = exec("{\"cmd\":[\"sh\",\"-c\",\"cat\"],\"env\":{\"A\":\"1\"},\"workdir\":\"/tmp\",\"user\":\"nobody\","
+                + "\"timeout_secs\":5,\"stdin\":\"aGk=\"}");
+        assertEquals(List.of("sh", "-c", "cat"), o.command());
+        assertEquals(Map.of("A", "1"), o.env());
+        assertEquals("/tmp", o.cwd());
+        assertEquals("nobody", o.user());
+        assertEquals(Duration.ofSeconds(5), o.timeout());
+        assertArrayEquals("hi".getBytes(StandardCharsets.US_ASCII), o.stdin());
+        assertNull(exec("{\"cmd\":[\"true\"]}").stdin(), "no stdin: the stream's caller closes it");
+
+        assertEquals("cmd: must be a non-empty array of strings", execRejected("{\"cmd\":[]}"));
+        assertEquals("cmd: must be a non-empty array of strings", execRejected("{}"));
+        assertEquals("cmd[1]: must be a string", execRejected("{\"cmd\":[\"a\",null]}"));
+        assertEquals("cmd[0]: must not be empty", execRejected("{\"cmd\":[\"\"]}"));
+        assertEquals("stdin: must be base64", execRejected("{\"cmd\":[\"cat\"],\"stdin\":\"***\"}"));
+        assertEquals("timeout_secs: must be 1..3600", execRejected("{\"cmd\":[\"cat\"],\"timeout_secs\":3601}"));
+        assertEquals("env.A: must be a string", execRejected("{\"cmd\":[\"cat\"],\"env\":{\"A\":null}}"));
+        assertEquals("tty: unknown field", execRejected("{\"cmd\":[\"cat\"],\"tty\":true}"));
+    }
+
+    private static String execRejected(String json) {
+        return assertThrows(ApiException.class, () -> exec(json)).getMessage();
+    }
+
+    @Test
+    void idsAreStableVersion5UuidsPerName() {
+        String id = Mapping.id("box");
+        assertEquals(id, Mapping.id("box"));
+        assertFalse(id.equals(Mapping.id("box2")));
+        UUID uuid = UUID.fromString(id);
+        assertEquals(5, uuid.version());
+        assertEquals(2, uuid.variant());
+    }
+
+    @Test
+    void statusesFollowTheCloudNames() {
+        assertEquals("running", Mapping.status(SandboxStatus.RUNNING));
+        assertEquals("running", Mapping.status(SandboxStatus.PAUSED));
+        assertEquals("stopping", Mapping.status(SandboxStatus.DRAINING));
+        assertEquals("failed", Mapping.status(SandboxStatus.CRASHED));
+        assertEquals("stopped", Mapping.status(SandboxStatus.STOPPED));
+        assertEquals("created", Mapping.status(SandboxStatus.CREATED));
+        assertEquals("starting", Mapping.status(SandboxStatus.STARTING));
+    }
+
+    @Test
+    void responsesHaveTheSandboxResponseShape() {
+        SandboxSpec spec = SandboxSpec.builder("box").image("alpine:3.20").cpus(2).memoryMib(256).env("A", "1")
+                .label("team", "x").idleTimeout(Duration.ofSeconds(9)).build();
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        RunInfo run = new RunInfo(1, 42, t0.plusSeconds(1), t0.plusSeconds(5), TerminationReason.INTERNAL_ERROR, null, null);
+        SandboxInfo info = new SandboxInfo("box", SandboxStatus.CRASHED, spec, t0, t0.plusSeconds(5), Optional.of(run));
+
+        JsonNode json = Json.MAPPER.valueToTree(Mapping.response(info));
+        assertEquals(Mapping.id("box"), json.get("id").asText());
+        assertEquals("00000000-0000-0000-0000-000000000000", json.get("org_id").asText());
+        assertEquals("box", json.get("slug").asText());
+        assertEquals("failed", json.get("status").asText());
+        assertEquals("the VM ended unexpectedly (internal_error)", json.get("last_failure_message").asText());
+        assertEquals("2026-11-25T10:00:00Z", json.get("created_at").asText());
+        assertEquals("2026-11-25T10:00:01Z", json.get("started_at").asText());
+        assertEquals("2026-11-25T10:00:05Z", json.get("stopped_at").asText());
+        assertFalse(json.get("ephemeral").asBoolean());
+        JsonNode s = json.get("spec");
+        assertEquals("alpine:3.20", s.get("image").asText());
+        assertEquals(2, s.get("resources").get("vcpus").asInt());
+        assertEquals(256, s.get("resources").get("memory_mib").asInt());
+        assertTrue(s.get("resources").get("disk_size_mib").isNull());
+        assertEquals("A", s.get("env").get(0).get("key").asText());
+        assertEquals("x", s.get("labels").get("team").asText());
+        assertEquals(9, s.get("lifecycle").get("idle_timeout_secs").asInt());
+        assertFalse(s.get("network").get("enabled").asBoolean());
+
+        SandboxInfo never = new SandboxInfo("new", SandboxStatus.CREATED, spec, t0, t0, Optional.empty());
+        JsonNode fresh = Json.MAPPER.valueToTree(Mapping.response(never));
+        assertTrue(fresh.get("started_at").isNull());
+        assertTrue(fresh.get("last_failure_message").isNull());
+    }
+
+    @Test
+    void labelQueriesAreJsonObjectsOfStrings() {
+        assertEquals(Map.of("team", "x", "env", "dev"), Mapping.labelsQuery("{\"team\":\"x\",\"env\":\"dev\"}"));
+        assertEquals(Map.of(), Mapping.labelsQuery(null));
+        assertEquals("labels: must be a JSON object of strings",
+                assertThrows(ApiException.class, () -> Mapping.labelsQuery("[\"x\"]")).getMessage());
+        assertEquals("labels.n: must be a string",
+                assertThrows(ApiException.class, () -> Mapping.labelsQuery("{\"n\":1}")).getMessage());
+    }
+
+    @Test
+    void oversizedBodiesAreRefusedBeforeParsing() {
+        ApiException e = assertThrows(ApiException.class, () -> Json.read(
+                new java.io.ByteArrayInputStream(new byte[2048]), 1024, Wire.CreateRequest.class));
+        assertEquals(413, e.status());
+        assertEquals("request body: must be at most 1024 bytes", e.getMessage());
+    }
+}
