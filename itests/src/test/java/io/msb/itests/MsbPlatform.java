@@ -35,6 +35,7 @@ public final class MsbPlatform {
 
     public static final String STORE_PID = "io.msb.store";
     public static final String RUNTIME_PID = "io.msb.runtime";
+    public static final String HTTP_PID = "io.msb.http";
     /** The other components that keep state under the home; each bundle's PID is its name. */
     public static final List<String> OTHER_HOME_PIDS = List.of("io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu");
 
@@ -119,6 +120,29 @@ public final class MsbPlatform {
                 msb("io.msb.vmm.qemu"),
                 msb("io.msb.runtime"),
                 msb("io.msb.shell"));
+    }
+
+    /**
+     * The Jakarta web stack of decision 0402 listening on {@code 127.0.0.1:port}, and io.msb.http keeping its
+     * state in {@code home} and accepting {@code apiKey}. Add it to {@link #forHome}'s options.
+     */
+    public static Option http(Path home, int port, String apiKey) {
+        ProvisionOption<?> seed = (ProvisionOption<?>) ConfigurationAdminOptions.newConfiguration(HTTP_PID)
+                .put("home", home.toString()).put("apiKeys", apiKey).asOption();
+        return composite(
+                frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"),
+                frameworkProperty("org.osgi.service.http.port").value(String.valueOf(port)),
+                // Jetty 12 logs through SLF4J 2, which Pax Exam's own pax-logging-api does not export; without
+                // a logging backend pax-logging's fallback prints everything from DEBUG up.
+                systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"),
+                mavenBundle("org.ops4j.pax.logging", "pax-logging-api")
+                        .version(System.getProperty("msb.itests.paxLoggingSlf4j2")).startLevel(LEVEL_PLATFORM),
+                lib("org.apache.felix", "org.apache.felix.http.servlet-api"),
+                lib("commons-fileupload", "commons-fileupload"),
+                mavenBundle("org.apache.felix", "org.apache.felix.http.jetty12")
+                        .version(System.getProperty("msb.itests.jetty12")).startLevel(LEVEL_PLATFORM),
+                seed.startLevel(LEVEL_PLATFORM),
+                msb("io.msb.http"));
     }
 
     private static MavenArtifactProvisionOption lib(String group, String artifact) {

@@ -1,0 +1,463 @@
+package io.msb.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.msb.api.SandboxService;
+import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
+import io.msb.api.spi.VmmBackend;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.UnixDomainSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import javax.inject.Inject;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * The HTTP API (io.msb.http on Felix HTTP Jetty 12) driven with java.net.http against the real runtime, store,
+ * rootfs builder and guest agent. The "VM" of every sandbox is the real agentd running as a host process (the
+ * runtime's unit-test arrangement, decision 0010), so boot, exec, stop and remove run for real in seconds.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class HttpApiIT {
+    private static final String KEY = "msb_itest_key";
+    private static final String PORT_PROPERTY = "msb.itests.httpPort";
+    private static final String BACKEND = "agentd-process";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static volatile boolean prepared;
+
+    @Inject
+    private BundleContext context;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    @Configuration
+    public Option[] config() throws IOException {
+        Path home = MsbPlatform.newHome(getClass());
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        return options(composite(MsbPlatform.forHome(home)), MsbPlatform.http(home, port, KEY),
+                frameworkProperty(PORT_PROPERTY).value(String.valueOf(port)));
+    }
+
+    /** Once per framework: the agentd "VMM" is registered and made the runtime's backend, and HTTP answers. */
+    @Before
+    public void prepare() throws Exception {
+        if (prepared) {
+            return;
+        }
+        Path agentd = home().resolve("agentd");
+        try (InputStream in = Optional.ofNullable(Osgi.bundle(context, "io.msb.vmm.qemu").getEntry("io/msb/agentd/agentd"))
+                .map(u -> {
+                    try {
+                        return u.openStream();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }).orElse(null)) {
+            assumeTrue("needs the agentd binary inside io.msb.vmm.qemu (built by native/agentd)", in != null);
+            Files.copy(in, agentd, StandardCopyOption.REPLACE_EXISTING);
+        }
+        assumeTrue("agentd must be executable here", agentd.toFile().setExecutable(true));
+        Dictionary<String, Object> props = new Hashtable<>(Map.of(Constants.SERVICE_RANKING, 100));
+        context.registerService(VmmBackend.class, new AgentdProcessVmmForTests(agentd), props);
+        Osgi.configure(Osgi.service(context, ConfigurationAdmin.class), MsbPlatform.RUNTIME_PID,
+                Map.of("defaultBackend", BACKEND));
+        Osgi.service(context, SandboxService.class, "(defaultBackend=" + BACKEND + ")");
+        Osgi.eventually("the API answers on its port", () -> send("GET", "/v1/version", null, null).status() == 200);
+        prepared = true;
+    }
+
+    @Test
+    public void requestsWithoutTheKeyAreRefused() throws Exception {
+        Reply none = send("GET", "/v1/sandboxes", null, null);
+        assertEquals(401, none.status());
+        assertEquals("invalid_api_key", none.json().path("error").path("code").asText());
+        assertEquals(401, send("GET", "/v1/sandboxes", null, "wrong").status());
+        assertEquals(401, send("DELETE", "/v1/sandboxes/by-name/x", null, "Bearer").status());
+
+        Reply version = send("GET", "/v1/version", null, null);
+        assertEquals("the version probe needs no key", 200, version.status());
+        assertEquals(7, version.json().get("protocol").asInt());
+        assertTrue(version.json().get("version").asText().startsWith("0.1.0"));
+    }
+
+    @Test
+    public void aSandboxLivesAndDiesThroughTheApi() throws Exception {
+        Reply created = api("POST", "/v1/sandboxes?wait_for=running", create("life", "{\"team\":\"life\"}"));
+        assertEquals(created.body(), 200, created.status());
+        JsonNode sandbox = created.json();
+        assertEquals("life", sandbox.get("name").asText());
+        assertEquals("running", sandbox.get("status").asText());
+        assertEquals("life", sandbox.get("spec").get("labels").get("team").asText());
+        assertFalse(sandbox.get("started_at").isNull());
+        String id = sandbox.get("id").asText();
+
+        assertEquals(id, api("GET", "/v1/sandboxes/by-name/life", null).json().get("id").asText());
+        assertEquals("life", api("GET", "/v1/sandboxes/" + id, null).json().get("name").asText());
+        assertEquals(List.of("life"), names(api("GET", "/v1/sandboxes?labels=" + query("{\"team\":\"life\"}"), null)));
+        assertEquals(List.of(), names(api("GET", "/v1/sandboxes?labels=" + query("{\"team\":\"nobody\"}"), null)));
+
+        Reply again = api("POST", "/v1/sandboxes", create("life", null));
+        assertEquals(409, again.status());
+        assertEquals("name_already_exists", code(again));
+
+        List<JsonNode> events = exec("life", "{\"cmd\":[\"sh\",\"-c\",\"echo out; echo err >&2; exit 3\"]}");
+        assertEquals("started", events.get(0).get("type").asText());
+        assertEquals("out\n", output(events, "stdout"));
+        assertEquals("err\n", output(events, "stderr"));
+        JsonNode exit = events.get(events.size() - 1);
+        assertEquals("exit", exit.get("type").asText());
+        assertEquals(3, exit.get("code").asInt());
+        assertEquals(0, exit.get("signal").asInt());
+
+        String stdin = Base64.getEncoder().encodeToString("fed through stdin".getBytes(StandardCharsets.UTF_8));
+        assertEquals("fed through stdin", output(exec("life", "{\"cmd\":[\"cat\"],\"stdin\":\"" + stdin + "\"}"), "stdout"));
+        List<JsonNode> missing = exec("life", "{\"cmd\":[\"/no/such/program\"]}");
+        JsonNode error = missing.get(missing.size() - 1);
+        assertEquals(missing.toString(), "error", error.get("type").asText());
+        assertEquals("not_found", error.get("kind").asText());
+
+        Reply stopped = api("POST", "/v1/sandboxes/by-name/life/stop", "");
+        assertEquals(stopped.body(), 200, stopped.status());
+        assertEquals("stopped", stopped.json().get("status").asText());
+        assertEquals("invalid_state_transition", code(api("POST", "/v1/sandboxes/by-name/life/stop", "")));
+        Reply execStopped = api("POST", "/v1/sandboxes/by-name/life/exec", "{\"cmd\":[\"true\"]}");
+        assertEquals(409, execStopped.status());
+        assertEquals("invalid_state_transition", code(execStopped));
+
+        Reply started = api("POST", "/v1/sandboxes/" + id + "/start", "");
+        assertEquals(started.body(), 200, started.status());
+        assertEquals("running", started.json().get("status").asText());
+
+        Reply deleted = api("DELETE", "/v1/sandboxes/by-name/life", null);
+        assertEquals("a running sandbox is stopped, then removed: " + deleted.body(), 200, deleted.status());
+        assertTrue(deleted.json().get("message").asText().contains("life"));
+        Reply gone = api("GET", "/v1/sandboxes/by-name/life", null);
+        assertEquals(404, gone.status());
+        assertEquals("sandbox_not_found", code(gone));
+        assertEquals(404, api("DELETE", "/v1/sandboxes/by-name/life", null).status());
+        assertEquals(404, api("GET", "/v1/sandboxes/" + id, null).status());
+    }
+
+    @Test
+    public void listsArePagedByCursor() throws Exception {
+        for (String name : List.of("page-a", "page-b", "page-c")) {
+            Reply r = api("POST", "/v1/sandboxes", create(name, "{\"page\":\"x\"}"));
+            assertEquals(r.body(), 200, r.status());
+        }
+        try {
+            String labels = "labels=" + query("{\"page\":\"x\"}");
+            JsonNode first = api("GET", "/v1/sandboxes?limit=2&" + labels, null).json();
+            assertEquals(List.of("page-a", "page-b"), names(first));
+            assertTrue(first.get("has_more").asBoolean());
+            JsonNode second = api("GET", "/v1/sandboxes?limit=2&" + labels + "&cursor="
+                    + first.get("next_cursor").asText(), null).json();
+            assertEquals(List.of("page-c"), names(second));
+            assertFalse(second.get("has_more").asBoolean());
+            assertTrue(second.get("next_cursor").isNull());
+            assertEquals("limit: must be an integer 1..100", message(api("GET", "/v1/sandboxes?limit=0", null)));
+        } finally {
+            for (String name : List.of("page-a", "page-b", "page-c")) {
+                api("DELETE", "/v1/sandboxes/by-name/" + name, null);
+            }
+        }
+    }
+
+    @Test
+    public void badRequestsSayWhichFieldBreaksWhichRule() throws Exception {
+        assertEquals("resourcez: unknown field",
+                message(api("POST", "/v1/sandboxes", "{\"name\":\"bad\",\"resourcez\":{}}")));
+        assertEquals("resources.vcpus: must be 1..64", message(api("POST", "/v1/sandboxes",
+                "{\"name\":\"bad\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"},\"resources\":{\"vcpus\":99}}")));
+        // The runtime's own rules come back as it words them.
+        Reply runtimeRule = api("POST", "/v1/sandboxes", create("bad", "{\"sandbox.owner\":\"me\"}"));
+        assertEquals(400, runtimeRule.status());
+        assertTrue(runtimeRule.body(), message(runtimeRule).startsWith("invalid config: "));
+        assertTrue(runtimeRule.body(), message(runtimeRule).contains("sandbox."));
+        assertEquals("start: false is not supported yet: create boots the sandbox",
+                message(api("POST", "/v1/sandboxes?start=false", create("bad", null))));
+        // Refused on its Content-Length alone, before any of the body is sent.
+        assertTrue(headersOnly("POST", "/v1/sandboxes", 2 << 20).startsWith("HTTP/1.1 413 "));
+        assertEquals("cmd: must be a non-empty array of strings",
+                message(api("POST", "/v1/sandboxes/by-name/bad/exec", "{\"cmd\":[]}")));
+        assertEquals(404, api("POST", "/v1/sandboxes/by-name/bad/exec", "{\"cmd\":[\"true\"]}").status());
+        assertEquals(404, api("GET", "/v1/nothing-here", null).status());
+        assertEquals(405, api("PUT", "/v1/sandboxes", "{}").status());
+        assertEquals(404, api("GET", "/v1/sandboxes/by-name/bad", null).status());
+    }
+
+    @Test
+    public void aClientThatGoesAwayTakesItsCommandWithIt() throws Exception {
+        assertEquals(200, api("POST", "/v1/sandboxes", create("leaver", null)).status());
+        try {
+            HttpResponse<InputStream> stream = http.send(request("POST", "/v1/sandboxes/by-name/leaver/exec",
+                    "{\"cmd\":[\"sh\",\"-c\",\"echo ready; exec sleep 600\"]}", "Bearer " + KEY),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, stream.statusCode());
+            long pid;
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+                JsonNode started = JSON.readTree(lines.readLine());
+                assertEquals("started", started.get("type").asText());
+                pid = started.get("pid").asLong();
+                JsonNode ready = JSON.readTree(lines.readLine());
+                assertEquals("the output arrives while the command still runs", "stdout", ready.get("type").asText());
+                // agentd runs on this host here, so the guest pid is a host pid
+                assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+            }
+            Osgi.eventually("the command of a vanished client is killed",
+                    () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        } finally {
+            api("DELETE", "/v1/sandboxes/by-name/leaver", null);
+        }
+    }
+
+    // --- helpers ---
+
+    private Path home() {
+        return Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
+    }
+
+    /** A create body booting a tiny raw disk as the root (the agentd "VM" ignores it, the runtime checks it). */
+    private String create(String name, String labels) throws IOException {
+        Path disk = home().resolve("root.img");
+        if (!Files.exists(disk)) {
+            Files.write(disk, new byte[4096]);
+        }
+        return "{\"name\":\"" + name + "\",\"image\":{\"type\":\"disk_image\",\"path\":\"" + disk + "\",\"format\":\"raw\"}"
+                + (labels == null ? "" : ",\"labels\":" + labels) + "}";
+    }
+
+    private List<JsonNode> exec(String name, String body) throws Exception {
+        Reply r = api("POST", "/v1/sandboxes/by-name/" + name + "/exec", body);
+        assertEquals(r.body(), 200, r.status());
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : r.body().split("\n")) {
+            if (!line.isEmpty()) {
+                events.add(JSON.readTree(line));
+            }
+        }
+        return events;
+    }
+
+    /** The status line the server answers a request whose body is announced but never sent. */
+    private String headersOnly(String method, String path, long contentLength) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", Integer.parseInt(context.getProperty(PORT_PROPERTY)))) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + KEY + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    private static String output(List<JsonNode> events, String type) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode e : events) {
+            if (e.get("type").asText().equals(type)) {
+                sb.append(new String(Base64.getDecoder().decode(e.get("data").asText()), StandardCharsets.UTF_8));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static List<String> names(Reply page) {
+        assertEquals(page.body(), 200, page.status());
+        return names(page.json());
+    }
+
+    private static List<String> names(JsonNode page) {
+        List<String> names = new ArrayList<>();
+        page.get("data").forEach(s -> names.add(s.get("name").asText()));
+        return names;
+    }
+
+    private static String code(Reply r) {
+        return r.json().path("error").path("code").asText();
+    }
+
+    private static String message(Reply r) {
+        return r.json().path("error").path("message").asText();
+    }
+
+    private static String query(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private Reply api(String method, String path, String body) throws Exception {
+        return send(method, path, body, "Bearer " + KEY);
+    }
+
+    private Reply send(String method, String path, String body, String authorization) throws Exception {
+        HttpResponse<String> r = http.send(request(method, path, body, authorization),
+                HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body());
+    }
+
+    private HttpRequest request(String method, String path, String body, String authorization) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + context.getProperty(PORT_PROPERTY) + path))
+                .timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return b.build();
+    }
+
+    private record Reply(int status, String body) {
+        JsonNode json() {
+            try {
+                JsonNode node = JSON.readTree(body);
+                assertNotNull("a JSON body", node);
+                return node;
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
+    }
+
+    /**
+     * Stands in for QEMU (this test is about HTTP): each "VM" is agentd as a host process serving the socket QEMU's
+     * chardev would, like the runtime test-jar's ProcessVmmBackendForTests, which cannot be loaded inside Felix.
+     */
+    private static final class AgentdProcessVmmForTests implements VmmBackend {
+        private final Path agentd;
+        private final List<Process> processes = new CopyOnWriteArrayList<>();
+
+        AgentdProcessVmmForTests(Path agentd) {
+            this.agentd = agentd;
+        }
+
+        @Override
+        public String name() {
+            return BACKEND;
+        }
+
+        @Override
+        public boolean available() {
+            return true;
+        }
+
+        @Override
+        public VmHandle start(VmSpec spec) {
+            Path socket = spec.stateDir().resolve("vm.sock");
+            try {
+                Files.deleteIfExists(socket);
+                Process p = new ProcessBuilder(agentd.toString(), "--listen", socket.toString()).redirectErrorStream(true)
+                        .redirectOutput(spec.stateDir().resolve("logs/kernel.log").toFile()).start();
+                processes.add(p);
+                for (int i = 0; i < 1000 && p.isAlive(); i++) { // like QEMU's chardev: listening before start returns
+                    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                        c.connect(UnixDomainSocketAddress.of(socket));
+                        break;
+                    } catch (IOException notYet) {
+                        Thread.sleep(10);
+                    }
+                }
+                return new Handle(p, socket);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
+            return processes.stream().filter(p -> p.pid() == pid && p.isAlive()).findFirst()
+                    .map(p -> new Handle(p, stateDir.resolve("vm.sock")));
+        }
+    }
+
+    private record Handle(Process process, Path agentChannel) implements VmHandle {
+        @Override
+        public long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public boolean alive() {
+            return process.isAlive();
+        }
+
+        @Override
+        public void terminate(Duration grace) {
+            process.destroy();
+            try {
+                if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                    kill();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void kill() {
+            process.destroyForcibly();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public OptionalInt waitFor(Duration timeout) throws InterruptedException {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+        }
+    }
+}
