@@ -169,6 +169,7 @@ int rlimit_resource(const char *name);
 /* init.c: PID 1 duties */
 int init_system(struct agent_config *cfg);
 int open_agent_port(void);
+void boot_mark(const char *stage, const char *arg);
 void power_off(void);
 
 #endif

@@ -53,6 +53,7 @@ static void serve_port(struct agent *a)
             sleep(1);
             continue;
         }
+        boot_mark("agent port open", NULL);
         int shut = agent_serve(a, fd, fd);
         close(fd);
         if (shut) {
