@@ -19,9 +19,11 @@ import io.msb.api.MsbException;
  * That layout is the contract with agentd (decision 0802). Archives are cached under their SHA-256.
  */
 final class Initramfs {
-    /** What a sandbox needs from a modular kernel: the virtio-mmio transport, console, disks, net, filesystems. */
-    static final List<String> GUEST_MODULES = List.of("virtio_mmio", "virtio_console", "virtio_blk", "virtio_net",
-            "overlay", "erofs");
+    /** What every sandbox needs from a modular kernel: the virtio-mmio transport, console, disks, filesystems. */
+    static final List<String> GUEST_MODULES = List.of("virtio_mmio", "virtio_console", "virtio_blk", "overlay",
+            "erofs");
+    /** Only for a VM with a network device: loading them costs every other boot time for nothing. */
+    static final List<String> NETWORK_MODULES = List.of("virtio_net");
     static final String LOAD_LIST = "lib/modules/load.list";
     private static final long MAX_INIT_BYTES = 64L << 20;
 
@@ -42,8 +44,10 @@ final class Initramfs {
         cpio.file("init", 0755, init);
         StringBuilder list = new StringBuilder();
         if (modules != null) {
+            boolean unsigned = ModuleSignatures.optional(modules.directory());
             for (String name : modules.loadOrder(wanted)) {
-                cpio.file("lib/modules/" + name + ".ko", 0644, modules.contents(name));
+                byte[] ko = modules.contents(name);
+                cpio.file("lib/modules/" + name + ".ko", 0644, unsigned ? ModuleSignatures.strip(ko) : ko);
                 list.append(name).append(".ko\n");
             }
         }

@@ -74,6 +74,11 @@ final class KernelModules {
         return null;
     }
 
+    /** {@code lib/modules/<release>}. */
+    Path directory() {
+        return dir;
+    }
+
     boolean isBuiltin(String name) {
         return builtin.contains(normalize(name));
     }

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.msb.api.BootFailedException;
@@ -100,6 +102,8 @@ public final class QemuVmm implements VmmBackend {
     private GuestKernel kernel;
     private Accel resolvedAccel;
     private volatile boolean qemuWorks;
+    /** The agent's initramfs per network flag and agent binary: building one reads and hashes ~1 MB. */
+    private final Map<String, Path> agentInitramfs = new ConcurrentHashMap<>();
 
     public QemuVmm(Settings settings) {
         this.settings = settings;
@@ -148,9 +152,18 @@ public final class QemuVmm implements VmmBackend {
 
     /** An initramfs with {@code init} as /init plus the kernel's guest modules (cached by content hash). */
     public Path initramfs(byte[] init) {
+        return initramfs(init, false);
+    }
+
+    /** @param network whether the VM has a network device, whose driver is then carried too */
+    public Path initramfs(byte[] init, boolean network) {
         GuestKernel k = guestKernel();
         KernelModules modules = k.modulesDir() == null ? null : KernelModules.open(k.modulesDir());
-        return Initramfs.build(init, modules, Initramfs.GUEST_MODULES, settings.home().resolve("cache/initramfs"));
+        List<String> wanted = new ArrayList<>(Initramfs.GUEST_MODULES);
+        if (network) {
+            wanted.addAll(Initramfs.NETWORK_MODULES);
+        }
+        return Initramfs.build(init, modules, wanted, settings.home().resolve("cache/initramfs"));
     }
 
     /** KVM or TCG, probed once per backend instance when configured as auto. */
@@ -178,7 +191,7 @@ public final class QemuVmm implements VmmBackend {
         List<String> argv;
         try {
             Path kernelPath = spec.kernel() != null ? spec.kernel() : kernelImage();
-            Path initrd = spec.initramfs() != null ? spec.initramfs() : initramfs(agentd());
+            Path initrd = spec.initramfs() != null ? spec.initramfs() : agentInitramfs(spec.network() != null);
             Accel accel = accel();
             argv = QemuCommand.build(settings.qemu(), spec, kernelPath, initrd, accel,
                     accel == Accel.TCG ? HostTsc.kernelArgs() : List.of());
@@ -314,6 +327,17 @@ public final class QemuVmm implements VmmBackend {
         } catch (NumberFormatException e) {
             throw new IOException("the VM wrapper printed no pid: '" + sb + "'");
         }
+    }
+
+    private Path agentInitramfs(boolean network) throws IOException {
+        String key = network + "|" + (settings.agentd() == null ? "embedded" : settings.agentd() + "|"
+                + Files.size(settings.agentd()) + "|" + Files.getLastModifiedTime(settings.agentd()).toMillis());
+        Path cached = agentInitramfs.get(key);
+        if (cached == null || !Files.isRegularFile(cached)) {
+            cached = initramfs(agentd(), network);
+            agentInitramfs.put(key, cached);
+        }
+        return cached;
     }
 
     private byte[] agentd() throws IOException {
