@@ -73,6 +73,11 @@ class UpperDisksTest {
         assertEquals("040755/0/0/", root.get("upper").substring(0, 11));
         assertTrue(root.containsKey("work"), root.toString());
         assertEquals(List.of("upper.ext4"), List.of(disk.getParent().toFile().list()));
+        // Inode tables marked zeroed (the holes are zeros): the guest kernel must not zero them during boot.
+        String groups = Tools.run(Tools.require("dumpe2fs").toString(), disk.toString()).output();
+        long total = groups.lines().filter(l -> l.matches("Group [0-9]+: .*")).count();
+        long zeroed = groups.lines().filter(l -> l.matches("Group [0-9]+: .*") && l.contains("ITABLE_ZEROED")).count();
+        assertTrue(total > 0 && zeroed == total, zeroed + " of " + total + " groups have ITABLE_ZEROED");
     }
 
     @Test
