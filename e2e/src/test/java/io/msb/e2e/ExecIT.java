@@ -4,10 +4,12 @@ import static io.msb.e2e.Platform.await;
 import static io.msb.e2e.Platform.sh;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.SandboxHandle;
+import io.msb.api.SandboxMetrics;
 import io.msb.api.exec.ExecEvent;
 import io.msb.api.exec.ExecExit;
 import io.msb.api.exec.ExecFailedException;
@@ -112,6 +114,19 @@ class ExecIT {
         await("stty size after the resize", () -> screen.indexOf("40 120") >= 0);
         s.writeStdin("exit 7\n".getBytes(StandardCharsets.UTF_8));
         assertEquals(7, s.waitFor(Duration.ofMinutes(2)).code());
+    }
+
+    @Test
+    void metricsReportTheGuestsOwnMemory() {
+        SandboxMetrics m = box.metrics();
+        long vmBytes = (long) platform.runtime().get(box.name()).orElseThrow().spec().memoryMib() << 20;
+        assertNotNull(m.guestMemory(), "the agent reports the guest's memory: " + m);
+        // The guest's kernel keeps some of the VM's memory for itself: so not the host's meminfo, and not more
+        // than the VM has.
+        assertTrue(m.guestMemory().totalBytes() < vmBytes && m.guestMemory().totalBytes() > vmBytes / 2,
+                m.guestMemory() + " for a VM of " + vmBytes + " bytes");
+        assertTrue(m.guestMemory().usedBytes() > 0, m.toString());
+        assertTrue(m.rssBytes() > 0, m.toString());
     }
 
     @Test

@@ -61,7 +61,8 @@ final class LocalSandboxHandle implements SandboxHandle {
 
     @Override
     public SandboxMetrics metrics() {
-        return ProcMetrics.read(lifecycle.connection(name).vm().pid());
+        LiveVm vm = lifecycle.connection(name);
+        return ProcMetrics.read(vm.vm().pid()).withGuestMemory(GuestMemoryReader.read(vm.agent().fs()));
     }
 
     @Override

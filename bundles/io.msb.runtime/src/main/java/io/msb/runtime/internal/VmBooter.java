@@ -68,14 +68,21 @@ final class VmBooter {
         }
         VmHandle vm = null;
         try {
+            long t0 = System.nanoTime();
             RootfsBuilder builder = require(rootfs.get(), "no RootfsBuilder service (io.msb.rootfs) is running");
             Root root = root(spec, builder);
             VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder);
             GuestBootstrap bootstrap = bootstrap(spec, root.config());
+            long t1 = System.nanoTime();
             vm = vmm.start(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
                     List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), null));
+            long t2 = System.nanoTime();
             LiveVm live = connect(vm, dir);
+            long t3 = System.nanoTime();
             checkWorkdir(live.agent(), bootstrap.defaultCwd(), vm);
+            LOG.log(Level.DEBUG, () -> String.format("%s boot: disks %.1f ms, VMM start %.1f ms, agent ready %.1f ms,"
+                    + " workdir %.1f ms", spec.name(), (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
+                    (System.nanoTime() - t3) / 1e6));
             return live;
         } catch (RuntimeException e) {
             if (vm == null && e instanceof MsbException && !(e instanceof BootFailedException)) {

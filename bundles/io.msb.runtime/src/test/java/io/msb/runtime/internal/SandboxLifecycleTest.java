@@ -1,6 +1,7 @@
 package io.msb.runtime.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -390,6 +391,9 @@ class SandboxLifecycleTest {
         assertEquals(info("dev").currentRun().orElseThrow().pid(), metrics.pid());
         assertTrue(metrics.rssBytes() > 0, "resident memory of the VM process: " + metrics);
         assertFalse(metrics.cpuTime().isNegative());
+        // agentd runs on the host here, so its /proc/meminfo is the host's: still read through the agent
+        assertNotNull(metrics.guestMemory(), "memory reported by the agent: " + metrics);
+        assertTrue(metrics.guestMemory().totalBytes() > metrics.guestMemory().usedBytes(), metrics.toString());
 
         String log = Files.readString(home.resolve("sandboxes/dev/logs/exec.log"));
         assertTrue(log.contains("\"exitCode\":3"), log);
