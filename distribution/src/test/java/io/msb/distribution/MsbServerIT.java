@@ -202,10 +202,7 @@ class MsbServerIT {
     @Test
     @Order(8)
     void runsARealSandboxThroughTheConsole() throws Exception {
-        assumeTrue(E2E, "boots a VM: runs under -Pe2e only");
-        for (String tool : List.of("qemu-system-x86_64", "mke2fs", "debugfs", "apt-get", "dpkg-deb")) {
-            assumeTrue(onPath(tool), "running a sandbox needs " + tool + " on PATH");
-        }
+        assumeVmTools();
 
         // Gogo passes "--" through as the first command word; msb:run drops it.
         Result run = run(List.of(home.resolve("bin/client").toString(),
@@ -219,8 +216,85 @@ class MsbServerIT {
         assertFalse(ls.output.contains("builtin:busybox"), "--rm left a sandbox: " + ls.output);
     }
 
+    // ---- bin/msb, the CLI: it talks only HTTP to the server (decision 0011)
+
     @Test
-    @Order(9)
+    @Order(10)
+    void cliReportsBothVersions() throws Exception {
+        CliResult r = msb(Map.of(), "version");
+        assertEquals(0, r.exit, r.output + r.errors);
+        assertTrue(r.output.startsWith("msb client " + System.getProperty("msb.version", "0.1.0")), r.output);
+        assertTrue(r.output.contains("\nmsb server "), r.output);
+    }
+
+    @Test
+    @Order(11)
+    void cliListsSandboxesAsJson() throws Exception {
+        CliResult r = msb(Map.of(), "ls", "--json");
+        assertEquals(0, r.exit, r.output + r.errors);
+        assertTrue(r.output.trim().startsWith("[") && r.output.trim().endsWith("]"), "not a JSON array: " + r.output);
+        CliResult table = msb(Map.of(), "ps");
+        assertEquals(0, table.exit, table.output + table.errors);
+        assertTrue(table.output.startsWith("NAME"), table.output);
+    }
+
+    @Test
+    @Order(12)
+    void cliWithAWrongKeyExits125AndSaysWhy() throws Exception {
+        CliResult r = msb(Map.of("MSB_API_KEY", "msb_not-the-key"), "ls");
+        assertEquals(125, r.exit, r.output + r.errors);
+        assertTrue(r.errors.startsWith("msb: "), r.errors);
+        assertTrue(r.errors.contains("MSB_API_KEY"), "the message does not say which key was refused: " + r.errors);
+        assertEquals("", r.output);
+    }
+
+    @Test
+    @Order(13)
+    void cliRunsACommandInARealSandboxAndExitsWithItsStatus() throws Exception {
+        assumeVmTools();
+        CliResult hello = msb(Map.of(), "run", "--rm", "builtin:busybox", "--", "echo", "hello");
+        assertEquals(0, hello.exit, hello.output + hello.errors);
+        assertEquals("hello\n", hello.output);
+
+        CliResult failing = msb(Map.of(), "run", "--rm", "builtin:busybox", "--", "sh", "-c", "echo err >&2; exit 3");
+        assertEquals(3, failing.exit, failing.output + failing.errors);
+        assertEquals("err\n", failing.errors);
+        assertEquals("", failing.output);
+
+        CliResult missing = msb(Map.of(), "run", "--rm", "builtin:busybox", "--", "no-such-command");
+        assertEquals(127, missing.exit, missing.output + missing.errors);
+        assertTrue(missing.errors.startsWith("msb: "), missing.errors);
+
+        CliResult ls = msb(Map.of(), "ls", "--json");
+        assertEquals(0, ls.exit, ls.errors);
+        assertEquals("[ ]", ls.output.trim(), "--rm left a sandbox");
+    }
+
+    @Test
+    @Order(14)
+    void cliKeepsANamedSandboxForExecUntilRm() throws Exception {
+        assumeVmTools();
+        CliResult run = msb(Map.of(), "run", "--name", "kept", "builtin:busybox", "true");
+        assertEquals(0, run.exit, run.output + run.errors);
+        try {
+            CliResult exec = msb(Map.of(), "exec", "kept", "--", "sh", "-c", "kill -TERM $$");
+            assertEquals(128 + 15, exec.exit, exec.output + exec.errors);
+            CliResult inspect = msb(Map.of(), "inspect", "kept");
+            assertEquals(0, inspect.exit, inspect.errors);
+            assertTrue(inspect.output.contains("\"status\" : \"running\""), inspect.output);
+            CliResult rm = msb(Map.of(), "rm", "kept");
+            assertEquals(125, rm.exit, "rm without -f removed a running sandbox: " + rm.output);
+            assertTrue(rm.errors.contains("rm -f"), rm.errors);
+        } finally {
+            CliResult rm = msb(Map.of(), "rm", "-f", "kept");
+            assertEquals(0, rm.exit, rm.output + rm.errors);
+        }
+        CliResult gone = msb(Map.of(), "inspect", "kept");
+        assertEquals(125, gone.exit, gone.output);
+    }
+
+    @Test
+    @Order(20)
     void stopEndsTheProcess() throws Exception {
         long pid = serverPid().orElseThrow(() -> new AssertionError("no server pid"));
         Result r = server("stop");
@@ -231,6 +305,42 @@ class MsbServerIT {
     }
 
     // ---- helpers
+
+    private static void assumeVmTools() {
+        assumeTrue(E2E, "boots a VM: runs under -Pe2e only");
+        for (String tool : List.of("qemu-system-x86_64", "mke2fs", "debugfs", "apt-get", "dpkg-deb")) {
+            assumeTrue(onPath(tool), "running a sandbox needs " + tool + " on PATH");
+        }
+    }
+
+    record CliResult(int exit, String output, String errors) {
+    }
+
+    /** Runs bin/msb against the test server, with stdout and stderr apart; {@code env} adds to the environment. */
+    private static CliResult msb(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/msb").toString()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile("msb-cli-", ".out");
+        Path err = Files.createTempFile("msb-cli-", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(new File("/dev/null"));
+            pb.environment().remove("MSB_API_KEY");
+            pb.environment().put("MSB_HOME", msbHome.toString());
+            pb.environment().put("MSB_API_URL", "http://127.0.0.1:" + httpPort);
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(command + " did not finish within " + COMMAND_TIMEOUT + ":\n"
+                    + Files.readString(out) + Files.readString(err));
+            }
+            return new CliResult(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
 
     private static HttpResponse<String> get(HttpClient http, URI uri, String user, String pw) throws Exception {
         String basic = Base64.getEncoder().encodeToString((user + ":" + pw).getBytes(StandardCharsets.UTF_8));

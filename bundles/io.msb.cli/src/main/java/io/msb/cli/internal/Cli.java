@@ -17,6 +17,8 @@ final class Cli {
     final PrintStream out;
     final PrintStream err;
     final Map<String, String> env;
+    /** Set when Ctrl-C (or SIGTERM) ends the JVM: what fails after that is the shutdown's doing, not news. */
+    volatile boolean shuttingDown;
     private final Supplier<Config> config;
     private ApiClient api;
 

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Plays an exec's NDJSON event stream (decision 0011): stdout and stderr bytes are written as they
@@ -71,9 +72,24 @@ public final class ExecStream {
         return signal > 0 ? Math.min(128 + signal, 255) : code;
     }
 
-    /** Docker's convention: 127 when the command is not found, 126 when it cannot be started otherwise. */
+    /** The exec failure kinds of the agent protocol (the API's ExecFailureKind, lower-case): nothing ran. */
+    private static final Set<String> CANNOT_START = Set.of("permission_denied", "not_executable", "bad_cwd",
+        "bad_args", "resource_limit", "user_setup_failed", "pty_setup_failed", "out_of_memory", "other");
+
+    /**
+     * Docker's convention: 127 when the command is not found, 126 when it cannot be started otherwise;
+     * 137 when the server killed it (SIGKILL) for passing its output limit; 125 for a kind this CLI does
+     * not know, since it cannot tell whether the command ran.
+     */
     static int failureStatus(String kind) {
-        return kind.toLowerCase(Locale.ROOT).replace('-', '_').equals("not_found") ? 127 : 126;
+        String k = kind.toLowerCase(Locale.ROOT).replace('-', '_');
+        if (k.equals("not_found")) {
+            return 127;
+        }
+        if (k.equals("output_limit")) {
+            return 128 + 9;
+        }
+        return CANNOT_START.contains(k) ? 126 : CliException.EXIT_CLI;
     }
 
     private static void write(OutputStream out, byte[] data) throws IOException {

@@ -91,7 +91,7 @@ final class ListCommand implements Callable<Integer> {
         rows.add(new String[] {"NAME", "STATUS", "IMAGE", "CREATED"});
         for (JsonNode s : sandboxes) {
             rows.add(new String[] {s.path("name").asText(), s.path("status").asText(""),
-                s.path("spec").path("image").path("reference").asText(""), time(s.path("created_at").asText(""))});
+                image(s.path("spec").path("image")), time(s.path("created_at").asText(""))});
         }
         int[] widths = new int[4];
         rows.forEach(r -> {
@@ -108,6 +108,11 @@ final class ListCommand implements Callable<Integer> {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** A response's spec carries the image as a string; a request's as {type, reference}: take either. */
+    private static String image(JsonNode image) {
+        return image.isTextual() ? image.asText() : image.path("reference").asText("");
     }
 
     /** RFC 3339 to "2026-11-25 11:04:12": seconds are enough in a table. */

@@ -72,6 +72,9 @@ public final class Main implements Callable<Integer> {
     }
 
     private static int failed(Cli cli, Exception e) {
+        if (cli.shuttingDown) {
+            return CliException.EXIT_CLI; // the JVM exits with 128+signal anyway
+        }
         if (e instanceof CliException c) {
             cli.err.println("msb: " + c.getMessage());
             return c.exitStatus();

@@ -78,6 +78,7 @@ final class RunCommand implements Callable<Integer> {
         // create is under way, only a generated name is surely ours.
         AtomicBoolean ours = new AtomicBoolean(name == null);
         Thread cleanup = remove ? new Thread(() -> {
+            cli.shuttingDown = true;
             if (ours.get()) {
                 removeQuietly(sandbox);
             }

@@ -84,7 +84,9 @@ class ExecStreamTest {
         assertEquals(126, ExecStream.failureStatus("permission_denied"));
         assertEquals(126, ExecStream.failureStatus("not_executable"));
         assertEquals(126, ExecStream.failureStatus("bad_cwd"));
-        assertEquals(126, ExecStream.failureStatus("something_new"));
+        assertEquals(126, ExecStream.failureStatus("out_of_memory"));
+        assertEquals(137, ExecStream.failureStatus("output_limit"));
+        assertEquals(125, ExecStream.failureStatus("something_new"));
     }
 
     @Test
