@@ -15,6 +15,7 @@ import io.msb.api.SandboxService;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
+import jakarta.servlet.Servlet;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,7 +133,13 @@ public class HttpApiIT {
 
     @Test
     public void aSandboxLivesAndDiesThroughTheApi() throws Exception {
-        Reply created = api("POST", "/v1/sandboxes?wait_for=running", create("life", "{\"team\":\"life\"}"));
+        // Sent as curl -d sends it (a form content type): the body is still read as JSON.
+        HttpResponse<String> asForm = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + context.getProperty(PORT_PROPERTY) + "/v1/sandboxes?wait_for=running"))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(create("life", "{\"team\":\"life\"}"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        Reply created = new Reply(asForm.statusCode(), asForm.body());
         assertEquals(created.body(), 200, created.status());
         JsonNode sandbox = created.json();
         assertEquals("life", sandbox.get("name").asText());
@@ -257,6 +264,27 @@ public class HttpApiIT {
                     () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
         } finally {
             api("DELETE", "/v1/sandboxes/by-name/leaver", null);
+        }
+    }
+
+    @Test
+    public void outputBeyondTheLimitKillsTheCommand() throws Exception {
+        ConfigurationAdmin admin = Osgi.service(context, ConfigurationAdmin.class);
+        Osgi.configure(admin, MsbPlatform.HTTP_PID, Map.of("maxExecOutputMib", 1));
+        try {
+            Osgi.service(context, Servlet.class, "(maxExecOutputMib=1)");
+            Osgi.eventually("the reconfigured API answers", () -> send("GET", "/v1/version", null, null).status() == 200);
+            assertEquals(200, api("POST", "/v1/sandboxes", create("flood", null)).status());
+            List<JsonNode> events = exec("flood", "{\"cmd\":[\"head\",\"-c\",\"50000000\",\"/dev/zero\"]}");
+            JsonNode last = events.get(events.size() - 1);
+            assertEquals("error", last.get("type").asText());
+            assertEquals("output_limit", last.get("kind").asText());
+            assertTrue(output(events, "stdout").length() <= 1 << 20);
+        } finally {
+            api("DELETE", "/v1/sandboxes/by-name/flood", null);
+            Osgi.configure(admin, MsbPlatform.HTTP_PID, Map.of("maxExecOutputMib", 1024));
+            Osgi.service(context, Servlet.class, "(maxExecOutputMib=1024)");
+            Osgi.eventually("the API answers again", () -> send("GET", "/v1/version", null, null).status() == 200);
         }
     }
 

@@ -19,6 +19,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -145,7 +146,7 @@ public final class ApiServlet extends HttpServlet {
 
     private Wire.Page list(HttpServletRequest req) {
         int limit = DEFAULT_PAGE;
-        String limitText = req.getParameter("limit");
+        String limitText = query(req, "limit");
         if (limitText != null) {
             try {
                 limit = Integer.parseInt(limitText);
@@ -156,8 +157,8 @@ public final class ApiServlet extends HttpServlet {
                 throw ApiException.invalid("limit", "must be an integer 1.." + MAX_PAGE);
             }
         }
-        String after = cursor(req.getParameter("cursor"));
-        LabelSelector selector = new LabelSelector(Mapping.labelsQuery(req.getParameter("labels")));
+        String after = cursor(query(req, "cursor"));
+        LabelSelector selector = new LabelSelector(Mapping.labelsQuery(query(req, "labels")));
         List<SandboxInfo> page = sandboxes.list(selector).stream()
                 .filter(s -> after == null || s.name().compareTo(after) > 0)
                 .sorted(Comparator.comparing(SandboxInfo::name)).limit(limit + 1L).toList();
@@ -180,16 +181,16 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private Wire.SandboxResponse create(HttpServletRequest req) {
-        String start = req.getParameter("start");
+        String start = query(req, "start");
         if (start != null && !start.equals("true")) {
             throw ApiException.invalid("start", start.equals("false")
                     ? "false is not supported yet: create boots the sandbox" : "must be true or false");
         }
-        String waitFor = req.getParameter("wait_for");
+        String waitFor = query(req, "wait_for");
         if (waitFor != null && !waitFor.equals("running")) {
             throw ApiException.invalid("wait_for", "must be running");
         }
-        String waitTimeout = req.getParameter("wait_timeout");
+        String waitTimeout = query(req, "wait_timeout");
         if (waitTimeout != null) {
             if (waitFor == null) {
                 throw ApiException.invalid("wait_timeout", "is valid only with wait_for");
@@ -242,6 +243,29 @@ public final class ApiServlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
         if (!stream.pump(session, resp.getOutputStream())) {
             LOG.log(Level.INFO, "exec client of sandbox {0} went away: the command was killed", name);
+        }
+    }
+
+    /**
+     * A query parameter, read from the query string only: {@code getParameter} would also parse (and so
+     * consume) a form-encoded body, which is what {@code curl -d} announces for a JSON body.
+     */
+    static String query(HttpServletRequest req, String name) {
+        String qs = req.getQueryString();
+        if (qs == null) {
+            return null;
+        }
+        try {
+            for (String pair : qs.split("&")) {
+                int eq = pair.indexOf('=');
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                if (key.equals(name)) {
+                    return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                }
+            }
+            return null;
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("query string", "malformed percent-encoding");
         }
     }
 

@@ -70,15 +70,16 @@ final class NdjsonExec implements ExecListener {
                     }
                 } else if (event instanceof ExecEvent.Exited x) {
                     if (overLimit) {
-                        line(out, error("output_limit", "the command's output passed " + maxOutputBytes
+                        line(out, fields("kind", "output_limit", "message", "the command's output passed " + maxOutputBytes
                                 + " bytes (maxExecOutputMib of io.msb.http); it was killed"), "error");
                     } else {
-                        line(out, Map.of("code", x.exit().code(), "signal", x.exit().signal()), "exit");
+                        line(out, fields("code", x.exit().code(), "signal", x.exit().signal()), "exit");
                     }
                     out.flush();
                     return true;
                 } else if (event instanceof ExecEvent.Failed f) {
-                    line(out, error(f.kind().name().toLowerCase(Locale.ROOT), f.message()), "error");
+                    line(out, fields("kind", f.kind().name().toLowerCase(Locale.ROOT),
+                            "message", f.message() == null ? f.kind().name() : f.message()), "error");
                     out.flush();
                     return true;
                 }
@@ -92,10 +93,11 @@ final class NdjsonExec implements ExecListener {
         }
     }
 
-    private static Map<String, Object> error(String kind, String message) {
+    /** Two fields in this order (Map.of has none). */
+    private static Map<String, Object> fields(String k1, Object v1, String k2, Object v2) {
         Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("kind", kind);
-        fields.put("message", message == null ? kind : message);
+        fields.put(k1, v1);
+        fields.put(k2, v2);
         return fields;
     }
 
