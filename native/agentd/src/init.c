@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define BOOTSTRAP_PATH "/msb/bootstrap.cbor"
@@ -66,31 +67,69 @@ static int mount_at(const char *src, const char *dst, const char *type, unsigned
     return 0;
 }
 
-/* finit_module for each file listed in load.list (names relative to /lib/modules, '#' comments),
- * in order: the initramfs builder puts dependencies first. */
+#define MAX_MODULES 256
+#define MAX_MODULE_GROUPS 8
+
+static void load_group(char names[][128], size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        char path[160];
+        snprintf(path, sizeof path, "%s%s", MODULES_DIR, names[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            warn("open module", names[i]);
+            continue;
+        }
+        if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+            warn("finit_module", names[i]);
+        close(fd);
+        boot_mark("loaded", names[i]);
+    }
+}
+
+/* finit_module for each file listed in load.list (names relative to /lib/modules, '#' comments), in order: the
+ * initramfs builder puts dependencies first. An empty line separates groups that share no module; they load at
+ * the same time, one process each, so one group's CPU work fills another's waits on the devices it probes. */
 static void load_modules(void)
 {
+    static char names[MAX_MODULES][128];
+    size_t bounds[MAX_MODULE_GROUPS + 1] = {0}, groups = 0, n = 0;
     FILE *f = fopen(MODULES_LIST, "re");
     if (!f)
         return;
     char line[512];
-    while (fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, f) && n < MAX_MODULES) {
         line[strcspn(line, "\r\n")] = 0;
-        if (!line[0] || line[0] == '#' || strstr(line, ".."))
-            continue;
-        char path[600];
-        snprintf(path, sizeof path, "%s%s", line[0] == '/' ? "" : MODULES_DIR, line);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            warn("open module", line);
+        if (!line[0]) {
+            if (n > bounds[groups] && groups + 1 < MAX_MODULE_GROUPS)
+                bounds[++groups] = n;
             continue;
         }
-        if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
-            warn("finit_module", line);
-        close(fd);
-        boot_mark("loaded", line);
+        if (line[0] == '#' || strchr(line, '/') || strlen(line) >= sizeof names[0])
+            continue;
+        memcpy(names[n++], line, strlen(line) + 1);
     }
     fclose(f);
+    if (n > bounds[groups])
+        bounds[++groups] = n;
+    pid_t kids[MAX_MODULE_GROUPS];
+    size_t forked = 0;
+    for (size_t g = 1; g < groups; g++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            load_group(names, bounds[g], bounds[g + 1]);
+            _exit(0);
+        }
+        if (pid < 0)
+            load_group(names, bounds[g], bounds[g + 1]); /* no process to spare: load it here */
+        else
+            kids[forked++] = pid;
+    }
+    if (groups)
+        load_group(names, bounds[0], bounds[1]);
+    for (size_t i = 0; i < forked; i++)
+        while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+            ;
 }
 
 static struct cbor_doc bootstrap;

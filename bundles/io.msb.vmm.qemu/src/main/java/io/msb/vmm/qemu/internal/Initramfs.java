@@ -15,7 +15,8 @@ import io.msb.api.MsbException;
 
 /**
  * Builds the initramfs: the given program as {@code /init} plus the kernel modules it must load, as
- * {@code /lib/modules/<name>.ko} and {@code /lib/modules/load.list} (one file name a line, in load order).
+ * {@code /lib/modules/<name>.ko} and {@code /lib/modules/load.list} (one file name a line, in load order; an
+ * empty line between groups that share no module and may load at the same time).
  * That layout is the contract with agentd (decision 0802). Archives are cached under their SHA-256.
  */
 final class Initramfs {
@@ -45,10 +46,15 @@ final class Initramfs {
         StringBuilder list = new StringBuilder();
         if (modules != null) {
             boolean unsigned = ModuleSignatures.optional(modules.directory());
-            for (String name : modules.loadOrder(wanted)) {
-                byte[] ko = modules.contents(name);
-                cpio.file("lib/modules/" + name + ".ko", 0644, unsigned ? ModuleSignatures.strip(ko) : ko);
-                list.append(name).append(".ko\n");
+            for (List<String> group : modules.loadGroups(wanted)) {
+                if (!list.isEmpty()) {
+                    list.append('\n'); // an empty line: the next group shares nothing with this one
+                }
+                for (String name : group) {
+                    byte[] ko = modules.contents(name);
+                    cpio.file("lib/modules/" + name + ".ko", 0644, unsigned ? ModuleSignatures.strip(ko) : ko);
+                    list.append(name).append(".ko\n");
+                }
             }
         }
         cpio.file(LOAD_LIST, 0644, list.toString().getBytes(StandardCharsets.US_ASCII));

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -98,6 +100,33 @@ final class KernelModules {
             visit(normalize(w), order, new HashSet<>(), w);
         }
         return List.copyOf(order);
+    }
+
+    /**
+     * {@link #loadOrder} split into groups that share no module, so that they can load at the same time: wanted
+     * modules with a common dependency end up in one group. Groups come in the order of their first wanted module.
+     */
+    List<List<String>> loadGroups(List<String> wanted) {
+        List<Set<String>> members = new ArrayList<>();
+        List<List<String>> roots = new ArrayList<>();
+        for (String w : wanted) {
+            Set<String> closure = new HashSet<>(loadOrder(List.of(w)));
+            if (closure.isEmpty()) {
+                continue; // built in
+            }
+            List<String> mine = new ArrayList<>(List.of(w));
+            for (int g = members.size() - 1; g >= 0; g--) {
+                if (!Collections.disjoint(members.get(g), closure)) {
+                    closure.addAll(members.remove(g));
+                    mine.addAll(roots.remove(g));
+                }
+            }
+            mine.sort(Comparator.comparingInt(wanted::indexOf));
+            members.add(closure);
+            roots.add(mine);
+        }
+        roots.sort(Comparator.comparingInt(r -> wanted.indexOf(r.get(0))));
+        return roots.stream().map(this::loadOrder).toList();
     }
 
     private void visit(String name, LinkedHashSet<String> order, Set<String> path, String root) {

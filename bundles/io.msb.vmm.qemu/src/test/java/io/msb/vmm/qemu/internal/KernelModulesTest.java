@@ -52,6 +52,22 @@ class KernelModulesTest {
     }
 
     @Test
+    void modulesThatShareNothingLoadInSeparateGroups() {
+        GuestKernel k = TestGuest.kernel();
+        assumeTrue(k.modulesDir() != null, "the kernel has no modules directory");
+        KernelModules m = KernelModules.open(k.modulesDir());
+        List<List<String>> groups = m.loadGroups(Initramfs.GUEST_MODULES);
+        List<String> all = groups.stream().flatMap(List::stream).toList();
+        assertEquals(new HashSet<>(m.loadOrder(Initramfs.GUEST_MODULES)), new HashSet<>(all));
+        assertEquals(all.size(), new HashSet<>(all).size(), "a module in two groups: " + groups);
+        List<String> first = groups.get(0);
+        assertTrue(first.containsAll(List.of("virtio_ring", "virtio_mmio", "virtio_console", "virtio_blk")),
+                "the virtio drivers share the virtio core, so they are one group: " + groups);
+        assertTrue(groups.stream().anyMatch(g -> g.contains("overlay") && !g.contains("virtio")), groups.toString());
+        assertEquals(List.of(), m.loadGroups(List.of("ext4")), "built in: nothing to load");
+    }
+
+    @Test
     void builtinModulesAreSkippedAndUnknownOnesNamed() {
         GuestKernel k = TestGuest.kernel();
         assumeTrue(k.modulesDir() != null, "the kernel has no modules directory");
