@@ -229,6 +229,30 @@ class MsbServerIT {
 
     @Test
     @Order(11)
+    void cliWritesAClassDataArchiveThatLaterRunsMap() throws Exception {
+        // The first run starts the archive's training in the background; wait for it (bounded), then make
+        // the JVM insist on sharing: -Xshare:on fails the run if the archive cannot be mapped.
+        Path cache = home.getParent().resolve("cache/msb");
+        for (int i = 0; i < 240 && !hasArchive(cache); i++) {
+            Thread.sleep(500);
+        }
+        assertTrue(hasArchive(cache), "no cli-*.jsa in " + cache + " after 2 minutes");
+        CliResult r = msb(Map.of("MSB_JAVA_OPTS", "-Xshare:on"), "version");
+        assertEquals(0, r.exit, r.output + r.errors);
+        assertTrue(r.output.contains("msb server "), r.output);
+    }
+
+    private static boolean hasArchive(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().matches("cli-\\d+\\.jsa"));
+        }
+    }
+
+    @Test
+    @Order(12)
     void cliListsSandboxesAsJson() throws Exception {
         CliResult r = msb(Map.of(), "ls", "--json");
         assertEquals(0, r.exit, r.output + r.errors);
@@ -239,7 +263,7 @@ class MsbServerIT {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void cliWithAWrongKeyExits125AndSaysWhy() throws Exception {
         CliResult r = msb(Map.of("MSB_API_KEY", "msb_not-the-key"), "ls");
         assertEquals(125, r.exit, r.output + r.errors);
@@ -249,7 +273,7 @@ class MsbServerIT {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void cliRunsACommandInARealSandboxAndExitsWithItsStatus() throws Exception {
         assumeVmTools();
         CliResult hello = msb(Map.of(), "run", "--rm", "builtin:busybox", "--", "echo", "hello");
@@ -271,7 +295,7 @@ class MsbServerIT {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void cliKeepsANamedSandboxForExecUntilRm() throws Exception {
         assumeVmTools();
         CliResult run = msb(Map.of(), "run", "--name", "kept", "builtin:busybox", "true");
@@ -328,6 +352,7 @@ class MsbServerIT {
             pb.environment().remove("MSB_API_KEY");
             pb.environment().put("MSB_HOME", msbHome.toString());
             pb.environment().put("MSB_API_URL", "http://127.0.0.1:" + httpPort);
+            pb.environment().put("XDG_CACHE_HOME", home.getParent().resolve("cache").toString());
             pb.environment().putAll(env);
             Process p = pb.start();
             if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {

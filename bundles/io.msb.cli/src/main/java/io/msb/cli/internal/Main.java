@@ -35,7 +35,11 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (Boolean.getBoolean("msb.cli.cdsTraining")) {
+            CdsTraining.run();
+            return;
+        }
         // Unbuffered: guest output reaches the terminal as each event arrives (ExecStream flushes).
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         OutputStream err = new FileOutputStream(FileDescriptor.err);

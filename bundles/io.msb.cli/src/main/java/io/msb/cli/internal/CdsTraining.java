@@ -1,0 +1,45 @@
+package io.msb.cli.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * What bin/msb runs once, in the background, with {@code -XX:ArchiveClassesAtExit}: it loads the classes
+ * a real command loads (argument parsing, JSON both ways, the exec stream, HTTP), without a server, so
+ * the archive it leaves makes later commands start faster (decision 1023).
+ */
+final class CdsTraining {
+    private CdsTraining() {
+    }
+
+    static void run() throws IOException {
+        OutputStream sink = new ByteArrayOutputStream();
+        Cli cli = new Cli(sink, sink, new ByteArrayInputStream(new byte[0]), Map.of(), null);
+        Main.run(new String[] {"run", "--help"}, cli);
+        Main.run(new String[] {"run", "--cpus", "x", "img", "true"}, cli); // a usage error: never reaches HTTP
+        RunCommand run = (RunCommand) Main.commandLine(cli).parseArgs("run", "-e", "A=1", "-m", "1G", "-c", "1", "img", "true")
+            .subcommand().commandSpec().userObject();
+        byte[] body = cli.json.writeValueAsBytes(run.spec());
+        cli.json.writeValueAsBytes(run.process.execBody(cli, run.command()));
+        ListCommand.table(cli.json.readTree("[{\"name\":\"a\",\"status\":\"running\",\"spec\":{\"image\":\"b\"}}]"));
+        cli.json.writerWithDefaultPrettyPrinter().writeValueAsString(cli.json.readTree(body));
+        String events = "{\"type\":\"started\",\"pid\":1}\n{\"type\":\"stdout\",\"data\":\"aGk=\"}\n"
+            + "{\"type\":\"exit\",\"code\":0,\"signal\":0}\n";
+        new ExecStream(cli.json).play(new ByteArrayInputStream(events.getBytes(StandardCharsets.UTF_8)), sink, sink);
+        // The HTTP classes up to the connect; port 1 on loopback refuses at once.
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:1/v1/version").toURL().openConnection();
+        c.setConnectTimeout(1000);
+        c.setRequestProperty("Accept", "application/json");
+        try {
+            c.getResponseCode();
+        } catch (IOException expected) {
+            // nothing listens there
+        }
+    }
+}
