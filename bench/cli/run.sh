@@ -4,6 +4,7 @@
 # temporary MSB_HOME whose kernel/ is the shared cache ~/.msb/kernel):
 #   help        bin/msb --help                                  JVM + argument parsing, no HTTP
 #   version     bin/msb version                                 start-up + one HTTP round trip
+#   version-nocds  the same without the class-data archive (MSB_CLI_CDS=0)
 #   run         bin/msb run --rm builtin:busybox -- true        create+boot, exec, delete: a whole sandbox
 #   curl-run    the same three HTTP requests with curl          the HTTP path without the CLI's JVM
 #   console-run bin/client 'msb:run --rm builtin:busybox -- true'   the same through the Karaf console
@@ -22,6 +23,7 @@ ASSEMBLY=${ASSEMBLY:-$HERE/../../distribution/target/assembly}
 WORK=$(mktemp -d /tmp/msb-bench-cli.XXXXXX)
 SERVER="$WORK/server"
 export MSB_HOME="$WORK/home"
+export XDG_CACHE_HOME="$WORK/cache"   # bin/msb's class-data archive: this run's own
 cleanup() {
     "$SERVER/bin/msb-server" stop > /dev/null 2>&1 || true
     rm -rf "$WORK"
@@ -82,15 +84,21 @@ console() { "$SERVER/bin/client" -a "$SSH_PORT" "$1" < /dev/zero; }
 # Warm-up, not counted: the first sandbox builds the builtin image; the first JVMs fill the page cache.
 "$MSB" run --rm builtin:busybox -- true
 console 'echo warm' > /dev/null
+for _ in $(seq 120); do
+    ls "$XDG_CACHE_HOME"/msb/cli-*.jsa > /dev/null 2>&1 && break
+    sleep 0.5
+done
+ls "$XDG_CACHE_HOME"/msb/cli-*.jsa > /dev/null || { echo "bin/msb wrote no class-data archive" >&2; exit 1; }
 
 for _ in $(seq "$RUNS"); do measure help "$MSB" --help; done
 for _ in $(seq "$RUNS"); do measure version "$MSB" version; done
+for _ in $(seq "$RUNS"); do measure version-nocds env MSB_CLI_CDS=0 "$MSB" version; done
 for _ in $(seq "$VM_RUNS"); do measure run "$MSB" run --rm builtin:busybox -- true; done
 for _ in $(seq "$VM_RUNS"); do measure curl-run curl_run; done
 for _ in $(seq "$VM_RUNS"); do measure console-run console 'msb:run --rm builtin:busybox -- true'; done
 for _ in $(seq "$VM_RUNS"); do measure client-echo console 'echo x'; done
 
 echo "--- median ms (nproc $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1))"
-for kind in help version run curl-run console-run client-echo; do
-    printf '%-12s %s\n' "$kind" "$(echo "${RESULTS[$kind]}" | median)"
+for kind in help version version-nocds run curl-run console-run client-echo; do
+    printf '%-14s %s\n' "$kind" "$(echo "${RESULTS[$kind]}" | median)"
 done
