@@ -303,6 +303,9 @@ class MsbServerIT {
         try {
             CliResult exec = msb(Map.of(), "exec", "kept", "--", "sh", "-c", "kill -TERM $$");
             assertEquals(128 + 15, exec.exit, exec.output + exec.errors);
+            CliResult cat = msbWithInput("piped through\n", "exec", "-i", "kept", "cat");
+            assertEquals(0, cat.exit, cat.output + cat.errors);
+            assertEquals("piped through\n", cat.output);
             CliResult inspect = msb(Map.of(), "inspect", "kept");
             assertEquals(0, inspect.exit, inspect.errors);
             assertTrue(inspect.output.contains("\"status\" : \"running\""), inspect.output);
@@ -340,15 +343,29 @@ class MsbServerIT {
     record CliResult(int exit, String output, String errors) {
     }
 
-    /** Runs bin/msb against the test server, with stdout and stderr apart; {@code env} adds to the environment. */
+    private static CliResult msbWithInput(String input, String... args) throws Exception {
+        Path in = Files.createTempFile("msb-cli-", ".in");
+        try {
+            Files.writeString(in, input);
+            return msb(Map.of(), in.toFile(), args);
+        } finally {
+            Files.deleteIfExists(in);
+        }
+    }
+
     private static CliResult msb(Map<String, String> env, String... args) throws Exception {
+        return msb(env, new File("/dev/null"), args);
+    }
+
+    /** Runs bin/msb against the test server, with stdout and stderr apart; {@code env} adds to the environment. */
+    private static CliResult msb(Map<String, String> env, File stdin, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/msb").toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("msb-cli-", ".out");
         Path err = Files.createTempFile("msb-cli-", ".err");
         try {
             ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(new File("/dev/null"));
+                .redirectInput(stdin);
             pb.environment().remove("MSB_API_KEY");
             pb.environment().put("MSB_HOME", msbHome.toString());
             pb.environment().put("MSB_API_URL", "http://127.0.0.1:" + httpPort);
