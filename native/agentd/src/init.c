@@ -434,6 +434,10 @@ int init_system(struct agent_config *cfg)
         if (con > 2)
             close(con);
     }
+    char entered[32]; /* /dev/kmsg exists only now: say when main() began, on the kernel log's clock */
+    snprintf(entered, sizeof entered, "%llu.%06llu", (unsigned long long)(cfg->boot_time_ns / 1000000000u),
+             (unsigned long long)(cfg->boot_time_ns % 1000000000u / 1000u));
+    boot_mark("started at", entered);
     mount_at("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     load_modules();
