@@ -12,9 +12,8 @@ import static org.ops4j.pax.exam.CoreOptions.options;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.msb.api.SandboxService;
-import io.msb.api.spi.VmHandle;
-import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
+import io.msb.testing.AgentdProcessVmmForTests;
 import jakarta.servlet.Servlet;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,14 +22,11 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,9 +39,6 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import org.junit.Before;
 import org.junit.Test;
@@ -86,6 +79,7 @@ public class HttpApiIT {
             port = probe.getLocalPort();
         }
         return options(composite(MsbPlatform.forHome(home)), MsbPlatform.http(home, port, KEY),
+                MsbPlatform.testSupport(),
                 frameworkProperty(PORT_PROPERTY).value(String.valueOf(port)));
     }
 
@@ -109,7 +103,7 @@ public class HttpApiIT {
         }
         assumeTrue("agentd must be executable here", agentd.toFile().setExecutable(true));
         Dictionary<String, Object> props = new Hashtable<>(Map.of(Constants.SERVICE_RANKING, 100));
-        context.registerService(VmmBackend.class, new AgentdProcessVmmForTests(agentd), props);
+        context.registerService(VmmBackend.class, new AgentdProcessVmmForTests(BACKEND, agentd), props);
         Osgi.configure(Osgi.service(context, ConfigurationAdmin.class), MsbPlatform.RUNTIME_PID,
                 Map.of("defaultBackend", BACKEND));
         Osgi.service(context, SandboxService.class, "(defaultBackend=" + BACKEND + ")");
@@ -392,100 +386,6 @@ public class HttpApiIT {
             } catch (IOException e) {
                 throw new AssertionError("not JSON: " + body, e);
             }
-        }
-    }
-
-    /**
-     * Stands in for QEMU (this test is about HTTP): each "VM" is agentd as a host process serving the socket QEMU's
-     * chardev would, like the runtime test-jar's ProcessVmmBackendForTests, which cannot be loaded inside Felix.
-     */
-    private static final class AgentdProcessVmmForTests implements VmmBackend {
-        private final Path agentd;
-        private final List<Process> processes = new CopyOnWriteArrayList<>();
-
-        AgentdProcessVmmForTests(Path agentd) {
-            this.agentd = agentd;
-        }
-
-        @Override
-        public String name() {
-            return BACKEND;
-        }
-
-        @Override
-        public boolean available() {
-            return true;
-        }
-
-        @Override
-        public VmHandle start(VmSpec spec) {
-            Path socket = spec.stateDir().resolve("vm.sock");
-            try {
-                Files.deleteIfExists(socket);
-                Process p = new ProcessBuilder(agentd.toString(), "--listen", socket.toString()).redirectErrorStream(true)
-                        .redirectOutput(spec.stateDir().resolve("logs/kernel.log").toFile()).start();
-                processes.add(p);
-                for (int i = 0; i < 1000 && p.isAlive(); i++) { // like QEMU's chardev: listening before start returns
-                    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                        c.connect(UnixDomainSocketAddress.of(socket));
-                        break;
-                    } catch (IOException notYet) {
-                        Thread.sleep(10);
-                    }
-                }
-                return new Handle(p, socket);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-
-        @Override
-        public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
-            return processes.stream().filter(p -> p.pid() == pid && p.isAlive()).findFirst()
-                    .map(p -> new Handle(p, stateDir.resolve("vm.sock")));
-        }
-    }
-
-    private record Handle(Process process, Path agentChannel) implements VmHandle {
-        @Override
-        public long pid() {
-            return process.pid();
-        }
-
-        @Override
-        public boolean alive() {
-            return process.isAlive();
-        }
-
-        @Override
-        public void terminate(Duration grace) {
-            process.destroy();
-            try {
-                if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                    kill();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public void kill() {
-            process.destroyForcibly();
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                    ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
         }
     }
 }

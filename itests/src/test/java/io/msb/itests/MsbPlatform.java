@@ -145,6 +145,11 @@ public final class MsbPlatform {
                 msb("io.msb.http"));
     }
 
+    /** io.msb.testing: test doubles such as the agentd-process VMM, for tests about something other than VMs. */
+    public static Option testSupport() {
+        return msb("io.msb.testing");
+    }
+
     private static MavenArtifactProvisionOption lib(String group, String artifact) {
         return mavenBundle(group, artifact).versionAsInProject().startLevel(LEVEL_PLATFORM);
     }

@@ -33,6 +33,7 @@ import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.SandboxRecord;
 import io.msb.store.internal.H2Store;
 import io.msb.store.internal.JdbcSandboxStore;
+import io.msb.testing.AgentdProcessVmmForTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,8 +60,8 @@ class SandboxLifecycleTest {
 
     @BeforeEach
     void open() throws Exception {
-        assumeTrue(Files.isExecutable(ProcessVmmBackendForTests.AGENTD),
-                "needs the agentd binary (built by native/agentd): " + ProcessVmmBackendForTests.AGENTD);
+        assumeTrue(Files.isExecutable(AgentdProcessVmmForTests.AGENTD),
+                "needs the agentd binary (built by native/agentd): " + AgentdProcessVmmForTests.AGENTD);
         store = H2Store.open(home, 4);
         lifecycle = lifecycle();
         rootImage = Files.write(home.resolve("root.img"), new byte[4096]);
@@ -77,14 +78,15 @@ class SandboxLifecycleTest {
     @AfterEach
     void close() {
         lifecycle.deactivate();
-        backends.stream().filter(ProcessVmmBackendForTests.class::isInstance).map(ProcessVmmBackendForTests.class::cast)
-                .forEach(ProcessVmmBackendForTests::destroyAll);
+        backends.stream().filter(AgentdProcessVmmForTests.class::isInstance).map(AgentdProcessVmmForTests.class::cast)
+                .forEach(AgentdProcessVmmForTests::destroyAll);
         strays.forEach(Process::destroyForcibly);
         store.close();
     }
 
-    private ProcessVmmBackendForTests backend(String... command) {
-        ProcessVmmBackendForTests b = new ProcessVmmBackendForTests(command);
+    private AgentdProcessVmmForTests backend(String... command) {
+        AgentdProcessVmmForTests b = command.length == 0 ? new AgentdProcessVmmForTests()
+                : AgentdProcessVmmForTests.running(command);
         backends.add(b);
         return b;
     }
@@ -119,7 +121,7 @@ class SandboxLifecycleTest {
 
     @Test
     void createRecordsARunningSandboxWithDefaultsApplied() {
-        ProcessVmmBackendForTests vmm = backend();
+        AgentdProcessVmmForTests vmm = backend();
         lifecycle.create(spec("dev").label("team", "a").build());
         SandboxInfo info = info("dev");
         assertEquals(SandboxStatus.RUNNING, info.status());
@@ -128,8 +130,8 @@ class SandboxLifecycleTest {
         assertEquals("dev", info.spec().hostname());
         RunInfo run = info.currentRun().orElseThrow();
         assertTrue(run.running());
-        assertEquals(vmm.processes.get(0).pid(), run.pid());
-        assertEquals(home.resolve("sandboxes/dev"), vmm.started.get(0).stateDir());
+        assertEquals(vmm.processes().get(0).pid(), run.pid());
+        assertEquals(home.resolve("sandboxes/dev"), vmm.started().get(0).stateDir());
         assertTrue(Files.isDirectory(home.resolve("sandboxes/dev/logs")));
     }
 
@@ -174,9 +176,9 @@ class SandboxLifecycleTest {
             }
         });
         assertThrows(UnsupportedFeatureException.class, () -> lifecycle.create(spec("x").build()));
-        ProcessVmmBackendForTests fallback = backend();
+        AgentdProcessVmmForTests fallback = backend();
         lifecycle.create(spec("x").build());
-        assertEquals(1, fallback.started.size());
+        assertEquals(1, fallback.started().size());
     }
 
     @Test
@@ -193,9 +195,9 @@ class SandboxLifecycleTest {
 
     @Test
     void replaceStopsTheRunningOneAndRemovesItsState() throws Exception {
-        ProcessVmmBackendForTests vmm = backend();
+        AgentdProcessVmmForTests vmm = backend();
         lifecycle.create(spec("dev").label("gen", "1").build());
-        Process first = vmm.processes.get(0);
+        Process first = vmm.processes().get(0);
         Path marker = Files.writeString(home.resolve("sandboxes/dev/old-state"), "x");
 
         lifecycle.create(spec("dev").label("gen", "2").replace(true).build());
@@ -206,7 +208,7 @@ class SandboxLifecycleTest {
         SandboxInfo info = info("dev");
         assertEquals("2", info.spec().labels().get("gen"));
         assertEquals(SandboxStatus.RUNNING, info.status());
-        assertEquals(vmm.processes.get(1).pid(), info.currentRun().orElseThrow().pid());
+        assertEquals(vmm.processes().get(1).pid(), info.currentRun().orElseThrow().pid());
     }
 
     @Test
@@ -241,10 +243,10 @@ class SandboxLifecycleTest {
 
     @Test
     void aKilledVmShowsAsCrashedInListsToo() throws Exception {
-        ProcessVmmBackendForTests vmm = backend();
+        AgentdProcessVmmForTests vmm = backend();
         lifecycle.create(spec("a").build());
         lifecycle.create(spec("b").build());
-        Process a = vmm.processes.get(0);
+        Process a = vmm.processes().get(0);
         a.destroyForcibly().waitFor();
 
         Map<String, SandboxStatus> statuses = new java.util.HashMap<>();
@@ -271,7 +273,7 @@ class SandboxLifecycleTest {
 
     @Test
     void stopRecordsShutdownAndKillRecordsTheSignal() throws Exception {
-        ProcessVmmBackendForTests vmm = backend();
+        AgentdProcessVmmForTests vmm = backend();
         lifecycle.create(spec("s").build());
         lifecycle.create(spec("k").build());
 
@@ -281,12 +283,12 @@ class SandboxLifecycleTest {
         SandboxInfo s = info("s");
         assertEquals(SandboxStatus.STOPPED, s.status());
         assertEquals(TerminationReason.SHUTDOWN_REQUESTED, s.currentRun().orElseThrow().reason());
-        assertFalse(vmm.processes.get(0).isAlive());
+        assertFalse(vmm.processes().get(0).isAlive());
         SandboxInfo k = info("k");
         assertEquals(SandboxStatus.STOPPED, k.status());
         assertEquals(TerminationReason.SIGNAL, k.currentRun().orElseThrow().reason());
         assertEquals(9, k.currentRun().orElseThrow().signal());
-        assertFalse(vmm.processes.get(1).isAlive());
+        assertFalse(vmm.processes().get(1).isAlive());
         lifecycle.stop("s", Duration.ofSeconds(1)); // stopping a stopped sandbox is a no-op
         assertEquals(1, store.runs("s").size());
     }
@@ -311,13 +313,13 @@ class SandboxLifecycleTest {
 
     @Test
     void removeRefusesARunningSandboxUnlessForced() {
-        ProcessVmmBackendForTests vmm = backend();
+        AgentdProcessVmmForTests vmm = backend();
         lifecycle.create(spec("r").build());
         StillRunningException e = assertThrows(StillRunningException.class, () -> lifecycle.remove("r", false));
         assertEquals("sandbox is still running: r", e.getMessage());
         lifecycle.remove("r", true);
         assertTrue(lifecycle.get("r").isEmpty());
-        assertFalse(vmm.processes.get(0).isAlive());
+        assertFalse(vmm.processes().get(0).isAlive());
         assertFalse(Files.exists(home.resolve("sandboxes/r")));
         assertThrows(NotFoundException.class, () -> lifecycle.remove("r", false));
     }
@@ -349,7 +351,7 @@ class SandboxLifecycleTest {
 
     @Test
     void aBootFailureLeavesTheRecordStoppedAndTakesNothing() throws Exception {
-        ProcessVmmBackendForTests vmm = new ProcessVmmBackendForTests("sh", "-c", "echo 'Kernel panic - not syncing'; exit 1");
+        AgentdProcessVmmForTests vmm = AgentdProcessVmmForTests.running("sh", "-c", "echo 'Kernel panic - not syncing'; exit 1");
         backends.add(vmm);
         BootFailedException e = assertThrows(BootFailedException.class, () -> lifecycle.create(spec("broken").build()));
         assertEquals(BootFailedException.Stage.AGENT_HANDSHAKE, e.stage());
@@ -357,18 +359,18 @@ class SandboxLifecycleTest {
         SandboxInfo info = info("broken");
         assertEquals(SandboxStatus.STOPPED, info.status());
         assertTrue(info.currentRun().isEmpty());
-        assertFalse(vmm.processes.get(0).isAlive());
+        assertFalse(vmm.processes().get(0).isAlive());
         String record = Files.readString(home.resolve("sandboxes/broken/logs/boot-error.json"));
         assertTrue(record.contains("\"stage\" : \"AGENT_HANDSHAKE\""), record);
     }
 
     @Test
     void aMissingWorkdirFailsTheBootAtTheWorkdirStage() {
-        ProcessVmmBackendForTests vmm = backend();
+        AgentdProcessVmmForTests vmm = backend();
         BootFailedException e = assertThrows(BootFailedException.class,
                 () -> lifecycle.create(spec("w").workdir("/no/such/dir").build()));
         assertEquals(BootFailedException.Stage.WORKDIR, e.stage());
-        assertFalse(vmm.processes.get(0).isAlive());
+        assertFalse(vmm.processes().get(0).isAlive());
         assertEquals(SandboxStatus.STOPPED, info("w").status());
     }
 
@@ -403,7 +405,7 @@ class SandboxLifecycleTest {
 
     @Test
     void anotherRuntimeReattachesToARunningSandbox() {
-        ProcessVmmBackendForTests vmm = backend();
+        AgentdProcessVmmForTests vmm = backend();
         lifecycle.create(spec("keep").detached(true).build());
         lifecycle.deactivate(); // the host process lets go; the VM keeps running
 
@@ -411,7 +413,7 @@ class SandboxLifecycleTest {
         assertEquals(SandboxStatus.RUNNING, restarted.get("keep").orElseThrow().status());
         assertEquals("again\n", restarted.handle("keep").exec(ExecOptions.of("echo", "again").build()).stdoutText());
         restarted.stop("keep", Duration.ofSeconds(5));
-        assertFalse(vmm.processes.get(0).isAlive());
+        assertFalse(vmm.processes().get(0).isAlive());
     }
 
     @Test
@@ -453,19 +455,19 @@ class SandboxLifecycleTest {
 
     @Test
     void maxDurationEndsTheRun() throws Exception {
-        ProcessVmmBackendForTests vmm = backend();
+        AgentdProcessVmmForTests vmm = backend();
         lifecycle.supervise(Duration.ofMillis(100));
         lifecycle.create(spec("short").maxDuration(Duration.ofSeconds(1)).build());
         assertEquals(TerminationReason.MAX_DURATION_EXCEEDED, awaitEnded("short", Duration.ofSeconds(10)).reason());
-        assertFalse(vmm.processes.get(0).isAlive());
+        assertFalse(vmm.processes().get(0).isAlive());
     }
 
     @Test
     void aCrashIsRecordedWithoutAnyoneReading() throws Exception {
-        ProcessVmmBackendForTests vmm = backend();
+        AgentdProcessVmmForTests vmm = backend();
         lifecycle.supervise(Duration.ofMillis(100));
         lifecycle.create(spec("c").build());
-        vmm.processes.get(0).destroyForcibly();
+        vmm.processes().get(0).destroyForcibly();
         assertEquals(TerminationReason.INTERNAL_ERROR, awaitEnded("c", Duration.ofSeconds(10)).reason());
         assertEquals(SandboxStatus.CRASHED, store.findSandbox("c").orElseThrow().status());
     }

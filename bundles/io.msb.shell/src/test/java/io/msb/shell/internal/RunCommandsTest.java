@@ -12,7 +12,7 @@ import io.msb.protocol.internal.AgentConnectorComponent;
 import io.msb.rootfs.internal.ErofsImageBuilder;
 import io.msb.rootfs.internal.LocalRootfsBuilder;
 import io.msb.runtime.internal.AnnotationDefaults;
-import io.msb.runtime.internal.ProcessVmmBackendForTests;
+import io.msb.testing.AgentdProcessVmmForTests;
 import io.msb.runtime.internal.RuntimeSettings;
 import io.msb.runtime.internal.SandboxLifecycle;
 import io.msb.store.internal.H2Store;
@@ -37,7 +37,7 @@ class RunCommandsTest {
     @TempDir
     Path home;
     private JdbcSandboxStore store;
-    private ProcessVmmBackendForTests vmm;
+    private AgentdProcessVmmForTests vmm;
     private SandboxLifecycle runtime;
     private SandboxCommands commands;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -47,10 +47,10 @@ class RunCommandsTest {
 
     @BeforeEach
     void open() {
-        assumeTrue(Files.isExecutable(ProcessVmmBackendForTests.AGENTD),
-                "needs the agentd binary (built by native/agentd): " + ProcessVmmBackendForTests.AGENTD);
+        assumeTrue(Files.isExecutable(AgentdProcessVmmForTests.AGENTD),
+                "needs the agentd binary (built by native/agentd): " + AgentdProcessVmmForTests.AGENTD);
         store = H2Store.open(home, 2);
-        vmm = new ProcessVmmBackendForTests();
+        vmm = new AgentdProcessVmmForTests();
         LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
         runtime = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofSeconds(2)),
                 () -> List.<VmmBackend>of(vmm), new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),

@@ -1,44 +1,81 @@
-package io.msb.runtime.internal;
+package io.msb.testing;
 
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stands in for QEMU in the runtime's unit tests: each "VM" is the real guest agent running as a host process
- * ({@code agentd --listen <stateDir>/vm.sock}), so boot, relay, exec, fs and shutdown run for real without a
- * kernel. Booting real VMs is covered by the QEMU backend's tests and the end-to-end profile.
+ * Stands in for QEMU where a test is about something else (runtime, shell, HTTP): each "VM" is the real guest agent
+ * running as a host process ({@code agentd --listen <stateDir>/vm.sock}, the socket QEMU's chardev would serve), so
+ * boot, relay, exec, fs and shutdown run for real without a kernel. Real VMs are covered by the QEMU backend's
+ * tests and the end-to-end profile.
  */
-public final class ProcessVmmBackendForTests implements VmmBackend {
+public final class AgentdProcessVmmForTests implements VmmBackend {
+    /** The agentd the build made: system property {@code msb.agentd}, else its place seen from a bundle module. */
     public static final Path AGENTD = Path.of(System.getProperty("msb.agentd", "../../native/agentd/target/agentd"));
 
-    final List<VmSpec> started = new ArrayList<>();
-    final List<Process> processes = new ArrayList<>();
+    private final String name;
+    private final Path agentd;
+    /** What runs instead of agentd, or null. */
     private final List<String> command;
+    private final List<VmSpec> started = new CopyOnWriteArrayList<>();
+    private final List<Process> processes = new CopyOnWriteArrayList<>();
 
-    /** VMs that are agentd processes, or, given a command, some other program (e.g. one that cannot boot). */
-    public ProcessVmmBackendForTests(String... command) {
-        this.command = command.length == 0 ? null : List.of(command);
+    /** Named {@code qemu}, so a runtime that prefers the QEMU backend picks it; VMs are {@link #AGENTD}. */
+    public AgentdProcessVmmForTests() {
+        this("qemu", AGENTD);
+    }
+
+    public AgentdProcessVmmForTests(String name, Path agentd) {
+        this(name, null, agentd);
+    }
+
+    private AgentdProcessVmmForTests(String name, List<String> command, Path agentd) {
+        this.name = name;
+        this.command = command;
+        this.agentd = agentd;
+    }
+
+    /** A backend whose "VMs" run {@code command} instead of agentd, e.g. one that cannot boot. */
+    public static AgentdProcessVmmForTests running(String... command) {
+        return new AgentdProcessVmmForTests("qemu", List.of(command), null);
     }
 
     @Override
     public String name() {
-        return "qemu";
+        return name;
     }
 
     @Override
     public boolean available() {
         return true;
+    }
+
+    /** The specs of every VM started, in order. */
+    public List<VmSpec> started() {
+        return List.copyOf(started);
+    }
+
+    /** The process of every VM started, in order. */
+    public List<Process> processes() {
+        return List.copyOf(processes);
+    }
+
+    public void destroyAll() {
+        processes.forEach(Process::destroyForcibly);
     }
 
     @Override
@@ -47,7 +84,7 @@ public final class ProcessVmmBackendForTests implements VmmBackend {
         try {
             Files.deleteIfExists(socket);
             Process process = new ProcessBuilder(command != null ? command
-                    : List.of(AGENTD.toString(), "--listen", socket.toString())).redirectErrorStream(true)
+                    : List.of(agentd.toString(), "--listen", socket.toString())).redirectErrorStream(true)
                     .redirectOutput(spec.stateDir().resolve("logs/kernel.log").toFile()).start();
             started.add(spec);
             processes.add(process);
@@ -64,8 +101,8 @@ public final class ProcessVmmBackendForTests implements VmmBackend {
     /** Like QEMU's chardev, the socket must accept before start returns (agentd binds, then listens). */
     private static void awaitListening(Path socket, Process process) throws InterruptedException {
         for (int i = 0; i < 1000 && process.isAlive(); i++) {
-            try (var probe = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-                probe.connect(java.net.UnixDomainSocketAddress.of(socket));
+            try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                probe.connect(UnixDomainSocketAddress.of(socket));
                 return;
             } catch (IOException notYet) {
                 Thread.sleep(10);
@@ -77,10 +114,6 @@ public final class ProcessVmmBackendForTests implements VmmBackend {
     public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
         return processes.stream().filter(p -> p.pid() == pid && p.isAlive()).findFirst()
                 .map(p -> new Handle(p, stateDir.resolve("vm.sock")));
-    }
-
-    public void destroyAll() {
-        processes.forEach(Process::destroyForcibly);
     }
 
     private record Handle(Process process, Path agentChannel) implements VmHandle {
