@@ -1,7 +1,6 @@
 package io.msb.cli.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -34,12 +33,10 @@ final class ExecCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<String> cmd = !command.isEmpty() && command.get(0).equals("--") ? command.subList(1, command.size()) : command;
+        List<String> cmd = ProcessOptions.withoutSeparator(command);
         if (cmd.isEmpty()) {
             throw new CliException("COMMAND: required after NAME");
         }
-        try (InputStream events = cli.api().stream(Cli.byName(name) + "/exec", process.execBody(cli, cmd))) {
-            return new ExecStream(cli.json).play(events, cli.stdout, cli.stderr);
-        }
+        return process.exec(cli, name, cmd);
     }
 }

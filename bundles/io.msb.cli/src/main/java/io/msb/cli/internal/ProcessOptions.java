@@ -47,6 +47,18 @@ final class ProcessOptions {
         return result;
     }
 
+    /** COMMAND's words without the -- that may open them. */
+    static List<String> withoutSeparator(List<String> words) {
+        return !words.isEmpty() && words.get(0).equals("--") ? words.subList(1, words.size()) : words;
+    }
+
+    /** Runs {@code command} in {@code sandbox} with its output streamed here; its exit status as msb's. */
+    int exec(Cli cli, String sandbox, List<String> command) throws IOException {
+        try (InputStream events = cli.api().stream(Cli.byName(sandbox) + "/exec", execBody(cli, command))) {
+            return new ExecStream(cli.json).play(events, cli.stdout, cli.stderr);
+        }
+    }
+
     /** The body of POST …/exec. */
     ObjectNode execBody(Cli cli, List<String> command) {
         ObjectNode body = cli.json.createObjectNode();

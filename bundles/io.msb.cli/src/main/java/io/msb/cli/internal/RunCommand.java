@@ -2,7 +2,6 @@ package io.msb.cli.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -100,9 +99,7 @@ final class RunCommand implements Callable<Integer> {
                 cli.out.println(sandbox);
                 return 0;
             }
-            try (InputStream events = cli.api().stream(Cli.byName(sandbox) + "/exec", process.execBody(cli, cmd))) {
-                return new ExecStream(cli.json).play(events, cli.stdout, cli.stderr);
-            }
+            return process.exec(cli, sandbox, cmd);
         } finally {
             if (cleanup != null) {
                 try {
@@ -119,7 +116,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** The command after IMAGE, without the -- that may separate it. */
     List<String> command() {
-        return !command.isEmpty() && command.get(0).equals("--") ? command.subList(1, command.size()) : command;
+        return ProcessOptions.withoutSeparator(command);
     }
 
     /** The CloudSandboxSpec body of POST /v1/sandboxes; only what was asked for, so the server's defaults apply. */
