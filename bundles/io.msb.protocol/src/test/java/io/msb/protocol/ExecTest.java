@@ -27,29 +27,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Exec through the real agentd on stdio: output, stdin, PTY, exit codes, signals, failures, volume. */
-class ExecTest {
+class ExecTest extends AgentdOnStdio {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    @TempDir
-    static Path dir;
-    static AgentClient client;
-
-    @BeforeAll
-    static void connect() throws Exception {
-        client = Agentd.stdio(dir);
-    }
-
-    @AfterAll
-    static void close() {
-        if (client != null) {
-            client.close();
-        }
-    }
 
     private static ExecResult sh(String script) {
         return client.run(ExecOptions.of("/bin/sh", "-c", script).build());

@@ -19,29 +19,16 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** SandboxFs over the real agentd (host mode: its file system is the test's temp directory). */
-class FsTest {
-    @TempDir
-    static Path dir;
-    static AgentClient client;
+class FsTest extends AgentdOnStdio {
     static SandboxFs fs;
 
     @BeforeAll
-    static void connect() throws Exception {
-        client = Agentd.stdio(dir);
+    static void fs() {
         fs = client.fs();
-    }
-
-    @AfterAll
-    static void close() {
-        if (client != null) {
-            client.close();
-        }
     }
 
     private static byte[] random(int n, long seed) {

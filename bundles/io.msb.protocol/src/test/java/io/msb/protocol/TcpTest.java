@@ -13,34 +13,15 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** TCP streams opened by the real agentd to a local server, including half-close. */
-class TcpTest {
-    @TempDir
-    static Path dir;
-    static AgentClient client;
-
-    @BeforeAll
-    static void connect() throws Exception {
-        client = Agentd.stdio(dir);
-    }
-
-    @AfterAll
-    static void close() {
-        if (client != null) {
-            client.close();
-        }
-    }
+class TcpTest extends AgentdOnStdio {
 
     private static final int ACK_EVERY = 1024 * 1024;
 
