@@ -12,23 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "client.h"
 #include "json.h"
 
 #define BOOT_TIMEOUT 180000 /* TCG boots are slow on a busy machine: a safety bound, not an assertion */
 #define T 60000
-
-static int failures, checks;
-#define CHECK(cond, ...)                                         \
-    do {                                                         \
-        checks++;                                                \
-        if (!(cond)) {                                           \
-            fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                        \
-            fputc('\n', stderr);                                 \
-            failures++;                                          \
-        }                                                        \
-    } while (0)
 
 static int skip(const char *what)
 {
