@@ -30,12 +30,10 @@ final class ModuleSignatures {
      */
     static boolean optional(Path modulesDir) {
         String release = modulesDir.getFileName().toString();
-        Path root = modulesDir.toAbsolutePath().getParent();
         List<Path> candidates = List.of(
                 modulesDir.resolve("build/.config"),
-                // a Debian package unpacked as it is: boot/ next to lib/
-                root == null || root.getParent() == null ? modulesDir.resolve("config")
-                        : root.getParent().getParent().resolve("boot/config-" + release),
+                // a Debian package unpacked as it is (boot/ beside lib/), or the host's own kernel
+                modulesDir.resolve("../../../boot/config-" + release).normalize(),
                 Path.of("/boot/config-" + release));
         for (Path config : candidates) {
             if (Files.isRegularFile(config)) {
@@ -57,9 +55,8 @@ final class ModuleSignatures {
             return module;
         }
         int info = n - MAGIC.length - INFO_BYTES;
-        ByteBuffer b = ByteBuffer.wrap(module, info, INFO_BYTES);
         int idType = module[info + 2];
-        long sigLen = Integer.toUnsignedLong(b.getInt(info + 8));
+        long sigLen = Integer.toUnsignedLong(ByteBuffer.wrap(module).getInt(info + 8));
         if (idType != PKCS7 || module[info + 3] != 0 || module[info + 4] != 0 || sigLen == 0 || sigLen > info) {
             return module;
         }
