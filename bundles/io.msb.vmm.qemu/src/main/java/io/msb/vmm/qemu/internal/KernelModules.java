@@ -34,6 +34,8 @@ final class KernelModules {
     private final Map<String, Path> files = new HashMap<>();
     private final Set<String> builtin = new HashSet<>();
     private final Map<String, List<String>> depsFromIndex;
+    /** Without modules.dep, each module's own modinfo: read once, however many closures need it. */
+    private final Map<String, List<String>> depsFromModinfo = new HashMap<>();
 
     private KernelModules(Path dir) throws IOException {
         this.dir = dir;
@@ -152,6 +154,10 @@ final class KernelModules {
         if (depsFromIndex != null) {
             return depsFromIndex.getOrDefault(name, List.of());
         }
+        return depsFromModinfo.computeIfAbsent(name, this::modinfoDependencies);
+    }
+
+    private List<String> modinfoDependencies(String name) {
         String depends = modinfo(contents(name)).getOrDefault("depends", "");
         List<String> out = new ArrayList<>();
         for (String d : depends.split(",")) {
@@ -159,7 +165,7 @@ final class KernelModules {
                 out.add(normalize(d.trim()));
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** The module's ELF image, decompressed with the host's xz/zstd/gzip when the kernel ships it compressed. */
