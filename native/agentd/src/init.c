@@ -1,5 +1,6 @@
-/* PID 1 duties: mounts, modules, root assembly, switch_root, identity, bootstrap (decision 0203). */
+/* PID 1 duties: mounts, modules, root assembly, switch_root, identity, bootstrap (decisions 0203, 0240). */
 #include "agent.h"
+#include "bootstrap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,11 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BOOTSTRAP_PATH "/msb/bootstrap.cbor"
-#define BOOTSTRAP_ARG "msb.bootstrap="
 #define MODULES_DIR "/lib/modules/"
 #define MODULES_LIST "/lib/modules/load.list"
-#define MAX_BOOTSTRAP (1024 * 1024)
 #define EROFS_MAGIC 0xE0F5E1E2u
 #define EXT4_MAGIC 0xEF53u
 
@@ -134,74 +132,22 @@ static void load_modules(void)
 
 static struct cbor_doc bootstrap;
 
-/* Base64 (standard or URL-safe alphabet, padding optional) into out; -1 on a bad character. */
-static int base64_decode(const char *s, size_t n, struct buf *out)
+/* The per-sandbox bootstrap: a file the host appends to this VM's initramfs (the shared initramfs is cached,
+ * and a command line is readable by every user on the host), else the kernel command line (decision 0240). */
+static const struct cv *load_bootstrap(void)
 {
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n && s[i] != '='; i++) {
-        char c = s[i];
-        int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
-              : c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : -1;
-        if (v < 0)
-            return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            uint8_t byte = (uint8_t)(acc >> bits);
-            buf_put(out, &byte, 1);
-        }
-    }
-    return 0;
-}
-
-/* The per-sandbox bootstrap rides on the kernel command line (the initramfs is shared and
- * cached): msb.bootstrap=<base64 CBOR>. A file in the initramfs is the fallback. */
-static int bootstrap_bytes(struct buf *b, const char **source)
-{
-    char cmdline[4096];
+    char cmdline[4096] = "", err[200] = "";
+    const char *source;
     int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
     ssize_t n = fd >= 0 ? read(fd, cmdline, sizeof cmdline - 1) : -1;
     if (fd >= 0)
         close(fd);
-    if (n > 0) {
-        cmdline[n] = 0;
-        for (char *tok = strtok(cmdline, " \n"); tok; tok = strtok(NULL, " \n"))
-            if (!strncmp(tok, BOOTSTRAP_ARG, strlen(BOOTSTRAP_ARG))) {
-                *source = "kernel command line";
-                const char *v = tok + strlen(BOOTSTRAP_ARG);
-                return base64_decode(v, strlen(v), b);
-            }
-    }
-    *source = BOOTSTRAP_PATH;
-    fd = open(BOOTSTRAP_PATH, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 1;
-    uint8_t chunk[4096];
-    ssize_t r;
-    while ((r = read(fd, chunk, sizeof chunk)) > 0 && b->len <= MAX_BOOTSTRAP)
-        buf_put(b, chunk, (size_t)r);
-    close(fd);
-    return b->len > MAX_BOOTSTRAP ? -1 : 0;
-}
-
-static const struct cv *load_bootstrap(void)
-{
-    struct buf b = {0};
-    const char *source;
-    char err[200] = "not valid base64 or larger than 1 MiB";
-    int rc = bootstrap_bytes(&b, &source);
-    if (rc > 0)
-        return NULL;
-    if (rc < 0 || cbor_decode(b.p, b.len, &bootstrap, err, sizeof err) || bootstrap.root->type != CV_MAP) {
-        fprintf(stderr, "agentd: ignoring bootstrap from %s: %s\n", source, bootstrap.root ? "not a CBOR map" : err);
-        cbor_free(&bootstrap);
-        buf_free(&b);
-        return NULL;
-    }
-    buf_free(&b);
-    return bootstrap.root;
+    cmdline[n > 0 ? n : 0] = 0;
+    int rc = bootstrap_load(BOOTSTRAP_FILE, cmdline, &bootstrap, &source, err, sizeof err);
+    unlink(BOOTSTRAP_FILE); /* read once; it must not linger in the initramfs */
+    if (rc < 0)
+        fprintf(stderr, "agentd: ignoring the bootstrap from %s: %s\n", source, err);
+    return rc ? NULL : bootstrap.root;
 }
 
 /* Reads the superblock magics of /dev/<name>: 1 for EROFS, 2 for ext4, 0 otherwise. */
@@ -380,10 +326,13 @@ static void apply_defaults(const struct cv *bs, struct agent_config *cfg)
     if (!bs)
         return;
     const struct cv *env = cv_get(bs, "default_env");
-    for (size_t i = 0; env && env->type == CV_ARRAY && i < env->n && i < 4096; i++) {
-        const char *k = text(&env->kids[i], "key", 1024), *v = text(&env->kids[i], "value", 65536);
-        if (k && v && *k && !strchr(k, '='))
-            setenv(k, v, 1);
+    for (size_t i = 0; env && env->type == CV_ARRAY && i < env->n && i < BOOTSTRAP_ENV_MAX; i++) {
+        const char *k, *v;
+        char err[300];
+        if (bootstrap_env_entry(&env->kids[i], i, &k, &v, err, sizeof err))
+            fprintf(stderr, "agentd: bootstrap %s: ignored\n", err);
+        else if (setenv(k, v, 1))
+            warn("setenv", k);
     }
     const struct cv *rl = cv_get(bs, "rlimits");
     for (size_t i = 0; rl && rl->type == CV_ARRAY && i < rl->n; i++) {

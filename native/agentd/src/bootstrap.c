@@ -1,0 +1,122 @@
+/* Reading and checking the guest bootstrap (decision 0240). The host is trusted more than the guest, but what
+ * PID 1 parses is still bounded: a size cap before decoding, CBOR's own limits, a map at the top. */
+#include "bootstrap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+/* Base64 (standard or URL-safe alphabet, padding optional) into out; -1 on a bad character. */
+static int base64_decode(const char *s, size_t n, struct buf *out)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n && s[i] != '='; i++) {
+        char c = s[i];
+        int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
+              : c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : -1;
+        if (v < 0)
+            return -1;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            uint8_t byte = (uint8_t)(acc >> bits);
+            buf_put(out, &byte, 1);
+        }
+    }
+    return 0;
+}
+
+/* 0 read, 1 absent, -1 error. Only a regular file, not followed through a symlink, and never more than the cap. */
+static int read_file(const char *path, struct buf *b, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 1;
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > BOOTSTRAP_MAX) {
+        snprintf(err, errlen, "must be a regular file of at most %d bytes", BOOTSTRAP_MAX);
+        close(fd);
+        return -1;
+    }
+    uint8_t chunk[16384];
+    ssize_t r;
+    while ((r = read(fd, chunk, sizeof chunk)) > 0 && b->len + (size_t)r <= BOOTSTRAP_MAX)
+        buf_put(b, chunk, (size_t)r);
+    close(fd);
+    if (r != 0) {
+        snprintf(err, errlen, r < 0 ? "read failed" : "grew beyond %d bytes while read", BOOTSTRAP_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+/* 0 found, 1 absent, -1 error. */
+static int from_cmdline(const char *cmdline, struct buf *b, char *err, size_t errlen)
+{
+    size_t arg = strlen(BOOTSTRAP_ARG);
+    for (const char *p = cmdline; p && *p;) {
+        size_t n = strcspn(p, " \t\n");
+        if (n > arg && !strncmp(p, BOOTSTRAP_ARG, arg)) {
+            if ((n - arg) / 4 * 3 > BOOTSTRAP_MAX || base64_decode(p + arg, n - arg, b)) {
+                snprintf(err, errlen, "must be base64 of at most %d bytes", BOOTSTRAP_MAX);
+                return -1;
+            }
+            return 0;
+        }
+        p += n;
+        p += strspn(p, " \t\n");
+    }
+    return 1;
+}
+
+int bootstrap_load(const char *file, const char *cmdline, struct cbor_doc *doc, const char **source, char *err,
+                   size_t errlen)
+{
+    struct buf b = {0};
+    memset(doc, 0, sizeof *doc);
+    *source = file;
+    int rc = read_file(file, &b, err, errlen);
+    if (rc == 1) {
+        *source = "kernel command line";
+        rc = from_cmdline(cmdline, &b, err, errlen);
+    }
+    if (rc == 0 && cbor_decode(b.p, b.len, doc, err, errlen))
+        rc = -1;
+    else if (rc == 0 && doc->root->type != CV_MAP) {
+        snprintf(err, errlen, "must be a CBOR map");
+        cbor_free(doc);
+        rc = -1;
+    }
+    buf_free(&b);
+    return rc;
+}
+
+int bootstrap_env_entry(const struct cv *entry, size_t i, const char **key, const char **value, char *err,
+                        size_t errlen)
+{
+    struct fields f = {.map = entry};
+    const char *rule = NULL;
+    if (entry->type != CV_MAP)
+        rule = "must be a map of key and value";
+    else if (f_text(&f, "key", 1, BOOTSTRAP_ENV_ENTRY, key) || f_text(&f, "value", 1, BOOTSTRAP_ENV_ENTRY, value))
+        rule = f.err;
+    else if (!**key || strchr(*key, '='))
+        rule = "key must be non-empty and must not contain '='";
+    else if (strlen(*key) + strlen(*value) + 2 > BOOTSTRAP_ENV_ENTRY)
+        rule = "KEY=VALUE must be shorter than 128 KiB";
+    if (!rule)
+        return 0;
+    snprintf(err, errlen, "default_env[%zu] %s", i, rule);
+    return -1;
+}

@@ -1,0 +1,168 @@
+/* Unit tests of the bootstrap reader and its checks (src/bootstrap.c, decision 0240). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bootstrap.h"
+#include "check.h"
+#include "json.h"
+
+static char dir[] = "/tmp/test_bootstrap.XXXXXX";
+static char file[300];
+
+static void write_bytes(const void *p, size_t n)
+{
+    FILE *f = fopen(file, "wb");
+    if (n)
+        fwrite(p, 1, n, f);
+    fclose(f);
+}
+
+static void write_json(const char *json)
+{
+    struct buf b = {0};
+    char err[200];
+    if (json_to_cbor(json, &b, err, sizeof err)) {
+        fprintf(stderr, "bad test JSON %s: %s\n", json, err);
+        exit(2);
+    }
+    write_bytes(b.p, b.len);
+    buf_free(&b);
+}
+
+/* Loads from the test file (and cmdline); returns the rc, with err and source for the checks. */
+static int load(const char *cmdline, struct cbor_doc *doc, const char **source, char *err)
+{
+    err[0] = 0;
+    return bootstrap_load(file, cmdline, doc, source, err, 200);
+}
+
+static void file_wins_and_is_bounded(void)
+{
+    struct cbor_doc doc;
+    const char *source, *v;
+    char err[200];
+    write_json("{\"hostname\":\"from-file\"}");
+    /* the command line carries {"hostname":"cmd"} too: the file wins */
+    CHECK(load("quiet msb.bootstrap=oWhob3N0bmFtZWNjbWQ", &doc, &source, err) == 0 && !strcmp(source, file) &&
+              (v = cv_get(doc.root, "hostname")->s) && !strcmp(v, "from-file"),
+          "the file is read first (%s)", err);
+    cbor_free(&doc);
+
+    /* exactly the cap is fine, one byte more is refused before decoding */
+    uint8_t *big = calloc(1, BOOTSTRAP_MAX + 1);
+    big[0] = 0x5a; /* byte string, 4-byte length */
+    uint32_t n = BOOTSTRAP_MAX - 5;
+    big[1] = (uint8_t)(n >> 24), big[2] = (uint8_t)(n >> 16), big[3] = (uint8_t)(n >> 8), big[4] = (uint8_t)n;
+    write_bytes(big, BOOTSTRAP_MAX);
+    CHECK(load(NULL, &doc, &source, err) == -1 && strstr(err, "CBOR map"), "a 1 MiB non-map is read, then refused: %s", err);
+    big[0] = 0xa1, big[1] = 0x61, big[2] = 'k', big[3] = 0x5a; /* {"k": <byte string filling the rest>} */
+    n = BOOTSTRAP_MAX - 8;
+    big[4] = (uint8_t)(n >> 24), big[5] = (uint8_t)(n >> 16), big[6] = (uint8_t)(n >> 8), big[7] = (uint8_t)n;
+    write_bytes(big, BOOTSTRAP_MAX);
+    CHECK(load(NULL, &doc, &source, err) == 0 && cv_get(doc.root, "k")->n == BOOTSTRAP_MAX - 8,
+          "a map of exactly %d bytes is accepted (%s)", BOOTSTRAP_MAX, err);
+    cbor_free(&doc);
+    write_bytes(big, BOOTSTRAP_MAX + 1);
+    CHECK(load(NULL, &doc, &source, err) == -1 && strstr(err, "at most 1048576 bytes") && !doc.root,
+          "one byte over the cap is refused: %s", err);
+    free(big);
+
+    write_bytes("\xa1\x61", 2);
+    CHECK(load(NULL, &doc, &source, err) == -1 && err[0] && !doc.root, "truncated CBOR is refused: %s", err);
+    write_bytes("", 0);
+    CHECK(load(NULL, &doc, &source, err) == -1 && err[0], "an empty file is refused: %s", err);
+    write_json("[1,2]");
+    CHECK(load(NULL, &doc, &source, err) == -1 && strstr(err, "CBOR map"), "an array is refused: %s", err);
+
+    unlink(file);
+    char target[320];
+    snprintf(target, sizeof target, "%s.target", file);
+    write_json("{}");
+    rename(file, target);
+    CHECK(symlink(target, file) == 0 && load(NULL, &doc, &source, err) == -1 && strstr(err, "cannot open"),
+          "a symlink is not followed: %s", err);
+    unlink(file);
+    unlink(target);
+    CHECK(mkdir(file, 0700) == 0 && load(NULL, &doc, &source, err) == -1 && strstr(err, "regular file"),
+          "a directory is refused: %s", err);
+    rmdir(file);
+}
+
+static void command_line_is_the_fallback(void)
+{
+    struct cbor_doc doc;
+    const char *source;
+    char err[200];
+    CHECK(load(NULL, &doc, &source, err) == 1, "no file, no command line: none");
+    CHECK(load("console=ttyS0 quiet", &doc, &source, err) == 1, "a command line without it: none");
+    CHECK(load("quiet msb.bootstrap=oWhob3N0bmFtZWNjbWQ panic=-1", &doc, &source, err) == 0 &&
+              !strcmp(source, "kernel command line") && !strcmp(cv_get(doc.root, "hostname")->s, "cmd"),
+          "base64url without padding from the command line (%s)", err);
+    cbor_free(&doc);
+    CHECK(load("msb.bootstrap=oWhob3N0bmFtZWNjbWQ=", &doc, &source, err) == 0, "padding is accepted (%s)", err);
+    cbor_free(&doc);
+    CHECK(load("msb.bootstrap=oWhob3N0b*", &doc, &source, err) == -1 && strstr(err, "base64"),
+          "a bad character is refused: %s", err);
+    CHECK(load("msb.bootstrapx=oWE", &doc, &source, err) == 1, "a different word is not it");
+}
+
+static void env_entries_are_checked(void)
+{
+    struct buf b = {0};
+    char err[300], *json = malloc(2 * BOOTSTRAP_ENV_ENTRY + 1024);
+    struct cbor_doc doc;
+    size_t v = BOOTSTRAP_ENV_ENTRY - 2 - 3; /* "KEY" + '=' + NUL: exactly at the limit */
+    int len = snprintf(json, 64, "[{\"key\":\"KEY\",\"value\":\"");
+    memset(json + len, 'v', v);
+    len += (int)v;
+    len += snprintf(json + len, 300, "\"},{\"key\":\"KEY\",\"value\":\"");
+    memset(json + len, 'v', v + 1);
+    len += (int)v + 1;
+    snprintf(json + len, 400, "\"},{\"key\":\"\",\"value\":\"x\"},{\"key\":\"A=B\",\"value\":\"x\"},{\"key\":\"A\"},"
+             "{\"key\":\"A\",\"value\":7},[\"A\",\"x\"],{\"key\":\"SECRET_TOKEN\",\"value\":\"\"}]");
+    CHECK(json_to_cbor(json, &b, err, sizeof err) == 0 && cbor_decode(b.p, b.len, &doc, err, sizeof err) == 0, "test data");
+    const struct cv *env = doc.root;
+    const char *k, *val;
+    CHECK(bootstrap_env_entry(&env->kids[0], 0, &k, &val, err, sizeof err) == 0 && strlen(val) == v,
+          "KEY=VALUE of 128 KiB minus its NUL is accepted (%s)", err);
+    CHECK(bootstrap_env_entry(&env->kids[1], 1, &k, &val, err, sizeof err) == -1 && strstr(err, "default_env[1] KEY=VALUE"),
+          "one byte more is refused: %s", err);
+    CHECK(bootstrap_env_entry(&env->kids[2], 2, &k, &val, err, sizeof err) == -1 && strstr(err, "non-empty"), "empty key: %s", err);
+    CHECK(bootstrap_env_entry(&env->kids[3], 3, &k, &val, err, sizeof err) == -1 && strstr(err, "'='"), "'=' in key: %s", err);
+    CHECK(bootstrap_env_entry(&env->kids[4], 4, &k, &val, err, sizeof err) == -1 && strstr(err, "field value: is required"),
+          "missing value: %s", err);
+    CHECK(bootstrap_env_entry(&env->kids[5], 5, &k, &val, err, sizeof err) == -1 && strstr(err, "field value: must be a text"),
+          "value not text: %s", err);
+    CHECK(bootstrap_env_entry(&env->kids[6], 6, &k, &val, err, sizeof err) == -1 && strstr(err, "default_env[6] must be a map"),
+          "entry not a map: %s", err);
+    CHECK(bootstrap_env_entry(&env->kids[7], 7, &k, &val, err, sizeof err) == 0 && !strcmp(k, "SECRET_TOKEN") && !*val,
+          "an empty value is fine (%s)", err);
+    cbor_free(&doc);
+    buf_free(&b);
+    /* NUL inside a key: json.c cannot write one, so by hand {"key":"A\0B","value":"x"} */
+    static const uint8_t nul[] = {0xa2, 0x63, 'k', 'e', 'y', 0x63, 'A', 0, 'B', 0x65, 'v', 'a', 'l', 'u', 'e', 0x61, 'x'};
+    CHECK(cbor_decode(nul, sizeof nul, &doc, err, sizeof err) == 0 &&
+              bootstrap_env_entry(doc.root, 0, &k, &val, err, sizeof err) == -1 && strstr(err, "NUL"),
+          "NUL in a key: %s", err);
+    cbor_free(&doc);
+    free(json);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    snprintf(file, sizeof file, "%s/bootstrap.cbor", dir);
+    file_wins_and_is_bounded();
+    command_line_is_the_fallback();
+    env_entries_are_checked();
+    unlink(file);
+    rmdir(dir);
+    printf("test_bootstrap: %d checks, %d failures\n", checks, failures);
+    return failures != 0;
+}
