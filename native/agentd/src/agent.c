@@ -222,7 +222,7 @@ static void reap(struct agent *a)
 static void ready(struct agent *a)
 {
     struct buf p = {0};
-    cb_map(&p, 4);
+    cb_map(&p, 5);
     cb_str(&p, "boot_time_ns");
     cb_uint(&p, a->cfg->boot_time_ns);
     cb_str(&p, "init_time_ns");
@@ -231,6 +231,8 @@ static void ready(struct agent *a)
     cb_uint(&p, boottime_ns());
     cb_str(&p, "agent_version");
     cb_str(&p, AGENT_VERSION);
+    cb_str(&p, "flow_control"); /* we honour msb.flow.pause/resume (decision 0230) */
+    cb_bool(&p, 1);
     send_msg(a, MT_READY, 0, &p);
     buf_free(&p);
 }
@@ -317,6 +319,14 @@ static void handle_frame(struct agent *a, uint32_t id, uint8_t flags, const uint
     case MT_TCP_CLOSE: tcp_close(a, &m); break;
     case MT_RELAY_CLIENT_DISCONNECTED: relay_disconnected(a, &m); break;
     case MT_CLOCK_SYNC: clock_sync(a, &m); break;
+    case MT_FLOW_PAUSE:
+    case MT_FLOW_RESUME: {
+        /* an id that already ended is no error: the host's pause crossed the session's end */
+        struct session *s = session_find(a, id);
+        if (s)
+            s->paused = m.type == MT_FLOW_PAUSE;
+        break;
+    }
     case MT_INIT_ACK:
     case MT_BOOTSTRAP:
         /* boot-time handshake messages: bootstrap comes from the initramfs here (decision 0203) */
@@ -426,6 +436,7 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
         ADD(a->in_fd, out_backlog(a) < OUT_HARD_LIMIT ? POLLIN : 0, NULL, PW_IN);
         ADD(a->out_fd, out_backlog(a) ? POLLOUT : 0, NULL, PW_OUT);
         int room = out_backlog(a) < OUT_HIGH_WATER;
+        /* a session the host paused is not read at all: its producer blocks, the others go on */
         int timeout = 1000;
         int64_t now = now_ms();
         for (struct session *s = a->sessions; s; s = s->next) {
@@ -434,11 +445,11 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
             if (s->kind == S_EXEC) {
                 if (s->u.ex.in_fd >= 0 && (s->u.ex.in_q.len || s->u.ex.in_eof) && !s->u.ex.exited)
                     ADD(s->u.ex.in_fd, POLLOUT, s, PW_EX_IN);
-                if (s->u.ex.out_fd >= 0 && room)
+                if (s->u.ex.out_fd >= 0 && room && !s->paused)
                     ADD(s->u.ex.out_fd, POLLIN, s, PW_EX_OUT);
-                if (s->u.ex.err_fd >= 0 && room)
+                if (s->u.ex.err_fd >= 0 && room && !s->paused)
                     ADD(s->u.ex.err_fd, POLLIN, s, PW_EX_ERR);
-                if (s->u.ex.exited) {
+                if (s->u.ex.exited && !s->u.ex.owed) { /* owed output wakes us by itself */
                     int64_t left = s->u.ex.drain_deadline_ms - now;
                     if (left < timeout)
                         timeout = left < 0 ? 0 : (int)left;
@@ -447,7 +458,7 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
                 short ev = 0;
                 if (s->u.tcp.connecting || s->u.tcp.q.len || s->u.tcp.want_shutdown)
                     ev |= POLLOUT;
-                if (!s->u.tcp.connecting && !s->u.tcp.read_eof && room)
+                if (!s->u.tcp.connecting && !s->u.tcp.read_eof && room && !s->paused)
                     ev |= POLLIN;
                 if (s->u.tcp.connecting) {
                     int64_t left = s->u.tcp.deadline_ms - now;
@@ -456,7 +467,7 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
                 }
                 if (ev) /* a half-closed socket reports POLLHUP forever: only poll with a reason */
                     ADD(s->u.tcp.fd, ev, s, PW_TCP);
-            } else if (s->kind == S_FS_READ && room) {
+            } else if (s->kind == S_FS_READ && room && !s->paused) {
                 timeout = 0;
             }
         }
@@ -513,6 +524,7 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
                 ssize_t r = read_data_frame(a, pw[i] == PW_EX_OUT ? MT_EXEC_STDOUT : MT_EXEC_STDERR, s->id, *fdp,
                                             -1, max, s->u.ex.tty);
                 if (r > 0) {
+                    exec_output_read(s, (size_t)r);
                     a->exec_output_bytes += (uint64_t)r;
                     activity(a);
                 } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -535,20 +547,17 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
             }
         }
         for (struct session *s = a->sessions; s; s = s->next)
-            if (!s->done && s->kind == S_FS_READ && out_backlog(a) < OUT_HIGH_WATER)
+            if (!s->done && s->kind == S_FS_READ && !s->paused && out_backlog(a) < OUT_HIGH_WATER)
                 fs_read_pump(a, s);
         now = now_ms();
         for (struct session *s = a->sessions; s; s = s->next) {
             if (!s->done && s->kind == S_TCP)
                 tcp_check_timeout(a, s, now);
-            /* time the host was too slow to take output does not count against the drain window */
-            if (!s->done && s->kind == S_EXEC && s->u.ex.exited && out_backlog(a) >= OUT_HIGH_WATER &&
-                s->u.ex.drain_deadline_ms < now + EXEC_DRAIN_MS)
-                s->u.ex.drain_deadline_ms = now + EXEC_DRAIN_MS < s->u.ex.drain_limit_ms ? now + EXEC_DRAIN_MS : s->u.ex.drain_limit_ms;
+            if (!s->done && s->kind == S_EXEC && s->u.ex.exited)
+                exec_drain_tick(a, s, now);
         }
         for (struct session *s = a->sessions; s; s = s->next)
-            if (!s->done && s->kind == S_EXEC && s->u.ex.exited &&
-                ((s->u.ex.out_fd < 0 && s->u.ex.err_fd < 0) || now >= s->u.ex.drain_deadline_ms))
+            if (!s->done && s->kind == S_EXEC && s->u.ex.exited && exec_finished(s, now))
                 exec_finish(a, s);
         int eof = 0;
         if (pf[1].revents) {

@@ -17,7 +17,8 @@
 #define FS_CHUNK (256 * 1024)
 #define PIPE_SIZE (1024 * 1024) /* exec stdout/stderr pipes, when the kernel allows */
 #define EXEC_DRAIN_MS 100       /* how long output of an exited exec is still drained */
-#define EXEC_DRAIN_MAX_MS 10000 /* ... at most, counting time the host was too slow to take it */
+#define EXEC_DRAIN_MAX_MS 10000 /* ... at most for output written after the exit (background
+                                  * children), not counting time the host paused the session */
 #define TCP_CONNECT_TIMEOUT_MS 30000 /* a destination that neither accepts nor refuses */
 
 enum skind { S_EXEC, S_FS_READ, S_FS_WRITE, S_TCP };
@@ -27,6 +28,7 @@ struct session {
     enum skind kind;
     uint32_t id;
     int done; /* terminal message queued: free at the end of the iteration */
+    int paused; /* the host asked us to stop reading this session's source (msb.flow.pause, 0230) */
     union {
         struct {
             pid_t pid;
@@ -37,6 +39,7 @@ struct session {
             int exited;
             int status;
             int64_t drain_deadline_ms, drain_limit_ms;
+            uint64_t owed; /* bytes in the pipes when the child exited: always delivered (0231) */
         } ex;
         struct {
             int fd;
@@ -133,6 +136,9 @@ void exec_signal(struct agent *a, struct msg *m);
 void exec_child_exited(struct agent *a, pid_t pid, int status);
 void exec_close(struct session *s, int kill_group);
 void exec_finish(struct agent *a, struct session *s);
+void exec_output_read(struct session *s, size_t n);
+void exec_drain_tick(struct agent *a, struct session *s, int64_t now);
+int exec_finished(const struct session *s, int64_t now);
 int exec_tty_eof(int fd);
 
 /* fs.c */

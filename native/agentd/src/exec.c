@@ -514,16 +514,51 @@ int exec_tty_eof(int fd)
     return write(fd, &c, 1) == 1 ? 0 : -1;
 }
 
+static uint64_t pipe_pending(int fd)
+{
+    int n = 0;
+    return fd >= 0 && ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (uint64_t)n : 0;
+}
+
 void exec_child_exited(struct agent *a, pid_t pid, int status)
 {
     for (struct session *s = a->sessions; s; s = s->next)
         if (s->kind == S_EXEC && !s->done && s->u.ex.pid == pid && !s->u.ex.exited) {
             s->u.ex.exited = 1;
             s->u.ex.status = status;
+            /* what the process wrote before it exited is delivered whatever the time (decision 0231) */
+            s->u.ex.owed = pipe_pending(s->u.ex.out_fd) +
+                           (s->u.ex.err_fd != s->u.ex.out_fd ? pipe_pending(s->u.ex.err_fd) : 0);
             s->u.ex.drain_deadline_ms = now_ms() + EXEC_DRAIN_MS;
             s->u.ex.drain_limit_ms = now_ms() + EXEC_DRAIN_MAX_MS;
             return;
         }
+}
+
+void exec_output_read(struct session *s, size_t n)
+{
+    if (s->u.ex.exited)
+        s->u.ex.owed = n < s->u.ex.owed ? s->u.ex.owed - n : 0;
+}
+
+/* Output written after the exit (by background children) gets EXEC_DRAIN_MS of grace, which
+ * restarts while the host cannot take output; time the host paused the session does not count
+ * against the EXEC_DRAIN_MAX_MS bound, time it was merely slow does (decisions 0202, 0231). */
+void exec_drain_tick(struct agent *a, struct session *s, int64_t now)
+{
+    if (s->paused && s->u.ex.drain_limit_ms < now + EXEC_DRAIN_MAX_MS)
+        s->u.ex.drain_limit_ms = now + EXEC_DRAIN_MAX_MS;
+    if ((s->paused || out_backlog(a) >= OUT_HIGH_WATER) && s->u.ex.drain_deadline_ms < now + EXEC_DRAIN_MS)
+        s->u.ex.drain_deadline_ms =
+            now + EXEC_DRAIN_MS < s->u.ex.drain_limit_ms ? now + EXEC_DRAIN_MS : s->u.ex.drain_limit_ms;
+}
+
+/* exited may be sent: the pipes are closed, or everything owed went out and the grace is over */
+int exec_finished(const struct session *s, int64_t now)
+{
+    if (s->u.ex.out_fd < 0 && s->u.ex.err_fd < 0)
+        return 1;
+    return !s->u.ex.owed && now >= s->u.ex.drain_deadline_ms;
 }
 
 void exec_finish(struct agent *a, struct session *s)

@@ -11,6 +11,7 @@ static const char *const NAMES[MT_COUNT] = {
     "core.exec.failed", "core.exec.resize", "core.exec.signal", "core.fs.request",
     "core.fs.response", "core.fs.data", "core.tcp.connect", "core.tcp.connected", "core.tcp.data",
     "core.tcp.eof", "core.tcp.close", "core.tcp.closed", "core.tcp.failed", "core.bootstrap",
+    "msb.flow.pause", "msb.flow.resume",
 };
 
 const char *mt_name(enum mt t)
@@ -280,7 +281,7 @@ struct fdef {
     int required;
 };
 #define F(n, k, r) {n, k, r}
-static const struct fdef S_READY[] = {F("boot_time_ns", K_U64, 1), F("init_time_ns", K_U64, 1), F("ready_time_ns", K_U64, 1), F("agent_version", K_TEXT, 0), {0}};
+static const struct fdef S_READY[] = {F("boot_time_ns", K_U64, 1), F("init_time_ns", K_U64, 1), F("ready_time_ns", K_U64, 1), F("agent_version", K_TEXT, 0), F("flow_control", K_BOOL, 0), {0}};
 static const struct fdef S_INIT_RESOLVED[] = {F("default_user", K_MAP, 1), {0}};
 static const struct fdef S_RELAY[] = {F("id_start", K_U32, 1), F("id_end_exclusive", K_U32, 1), {0}};
 static const struct fdef S_CLOCK[] = {F("unix_time_nanos", K_U64, 1), {0}};

@@ -19,6 +19,7 @@ enum mt {
     MT_FS_REQUEST, MT_FS_RESPONSE, MT_FS_DATA,
     MT_TCP_CONNECT, MT_TCP_CONNECTED, MT_TCP_DATA, MT_TCP_EOF, MT_TCP_CLOSE, MT_TCP_CLOSED,
     MT_TCP_FAILED, MT_BOOTSTRAP,
+    MT_FLOW_PAUSE, MT_FLOW_RESUME, /* msb extension, decision 0230: per-session output pause */
     MT_COUNT,
     MT_UNKNOWN = -1
 };

@@ -561,6 +561,75 @@ static void test_backpressure(void)
     finish(&a, "test_backpressure");
 }
 
+/* Collects one exec's stdout bytes until its terminal message or (stop_ms > 0) until no frame of
+ * it came for stop_ms; returns the bytes, *exited set when exited arrived. */
+static long long collect_stdout(struct agentp *a, uint32_t id, int stop_ms, int *exited)
+{
+    struct rmsg r;
+    long long total = 0;
+    int rc;
+    *exited = 0;
+    while ((rc = ap_recv(a, &r, stop_ms > 0 ? stop_ms : T)) == 1) {
+        if (r.m.id == id && r.m.type == MT_EXEC_STDOUT)
+            total += (long long)P(&r, "data")->n;
+        int end = r.m.id == id && (r.m.flags & FLAG_TERMINAL);
+        if (end)
+            *exited = r.m.type == MT_EXEC_EXITED;
+        rmsg_free(&r);
+        if (end)
+            break;
+    }
+    CHECK(rc == 1 || stop_ms > 0, "exec %u: no message from the agent (rc %d)", id, rc);
+    return total;
+}
+
+/* msb.flow.pause/resume (decision 0230): a paused session's producer blocks, the others go on,
+ * and output owed at exit is delivered after any pause (0231). */
+static void test_flow(void)
+{
+    struct agentp a;
+    struct rmsg r;
+    if (ap_start(&a, bin, NULL)) {
+        perror("start agentd");
+        exit(1);
+    }
+    if (recv1(&a, &r)) {
+        const struct cv *fc = P(&r, "flow_control");
+        CHECK(r.m.type == MT_READY && fc && fc->type == CV_BOOL && fc->u == 1, "ready announces flow_control");
+    }
+    rmsg_free(&r);
+    /* 8 MiB: far more than the pipe and the agent's backlog hold */
+    sendj(&a, MT_EXEC_REQUEST, 1, "{\"cmd\":\"head\",\"args\":[\"-c\",\"8388608\",\"/dev/zero\"]}");
+    sendj(&a, MT_FLOW_PAUSE, 1, "{}");
+    int exited = 0;
+    long long before = collect_stdout(&a, 1, 500, &exited);
+    CHECK(!exited && before < 8388608, "a paused exec sends nothing more (%lld bytes before the pause)", before);
+    struct exec_result x;
+    run(&a, 2, "{\"cmd\":\"echo\",\"args\":[\"second\"]}", NULL, &x);
+    CHECK(x.exited && x.code == 0 && strcmp((char *)x.out.p, "second\n") == 0,
+          "a second exec completes with its output while the first is paused (out '%s')", (char *)x.out.p);
+    exec_free(&x);
+    long long during = collect_stdout(&a, 1, 300, &exited);
+    CHECK(!exited && during == 0, "still paused: no output (%lld)", during);
+    sendj(&a, MT_FLOW_RESUME, 1, "{}");
+    long long after = collect_stdout(&a, 1, 0, &exited);
+    CHECK(exited && before + after == 8388608, "after resume everything arrives (%lld + %lld)", before, after);
+    /* exits while paused with its output still in the pipe: exited only after all of it, however
+     * long the pause (well past the 100 ms drain grace) */
+    sendj(&a, MT_EXEC_REQUEST, 3, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"head -c 600000 /dev/zero; echo tail\"]}");
+    sendj(&a, MT_FLOW_PAUSE, 3, "{}");
+    before = collect_stdout(&a, 3, 1500, &exited);
+    CHECK(!exited, "no exited while output is owed and the session is paused (%lld before)", before);
+    sendj(&a, MT_FLOW_RESUME, 3, "{}");
+    after = collect_stdout(&a, 3, 0, &exited);
+    CHECK(exited && before + after == 600005, "owed output delivered before exited (%lld + %lld)", before, after);
+    /* pause/resume of an id that ended (or never was) is harmless */
+    sendj(&a, MT_FLOW_PAUSE, 3, "{}");
+    sendj(&a, MT_FLOW_RESUME, 99, "{}");
+    ping_ok(&a, 4);
+    finish(&a, "test_flow");
+}
+
 static void fs_req(struct agentp *a, uint32_t id, const char *op, struct rmsg *r)
 {
     sendj(a, MT_FS_REQUEST, id, op);
@@ -914,6 +983,7 @@ int main(int argc, char **argv)
     test_garbage();
     test_exec();
     test_backpressure();
+    test_flow();
     test_streaming();
     test_fs();
     test_tcp();
