@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Per-sandbox settings agentd applies as PID 1 before it serves the protocol, carried on the kernel command
- * line as {@code msb.bootstrap=<base64url(CBOR)>} (decision 0203; names follow microsandbox's GuestBootstrap).
- * Absent fields are left out of the encoding and take agentd's defaults.
+ * Per-sandbox settings agentd applies as PID 1 before it serves the protocol (decision 0203; names follow
+ * microsandbox's GuestBootstrap). It reaches the VMM backend as the argument {@code msb.bootstrap=<base64url(CBOR)>}
+ * among {@code VmSpec.kernelArgs}; the backend takes it off the command line and hands it to the guest privately,
+ * since it carries the environment and so secrets (decision 0240). Absent fields are left out of the encoding
+ * and take agentd's defaults.
  *
  * @param hostname guest hostname (at most 64 bytes)
  * @param defaultEnv environment every process inherits
@@ -20,8 +22,10 @@ import java.util.Map;
 public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String user, String defaultCwd,
         List<Rlimit> rlimits) {
 
-    /** The kernel's command line holds at most 2047 bytes; the fixed arguments take about 200. */
-    public static final int MAX_KERNEL_ARGUMENT_BYTES = 1536;
+    /** The argument's prefix. */
+    public static final String ARGUMENT_PREFIX = "msb.bootstrap=";
+    /** The most CBOR bytes agentd reads (its BOOTSTRAP_MAX); env itself is limited to 256 KiB before this. */
+    public static final int MAX_BYTES = 1 << 20;
 
     public record EnvVar(String key, String value) {
     }
@@ -40,18 +44,16 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
     }
 
     /**
-     * The kernel argument that carries this bootstrap.
+     * The argument that carries this bootstrap to the VMM backend, which delivers it off the command line.
      *
-     * @throws IllegalArgumentException if it would not fit on the kernel command line; large environments
-     *         belong in exec requests
+     * @throws IllegalArgumentException if its CBOR exceeds {@link #MAX_BYTES}
      */
     public String kernelArgument() {
-        String arg = "msb.bootstrap=" + Base64.getUrlEncoder().withoutPadding().encodeToString(Codec.encodePayload(this));
-        if (arg.length() > MAX_KERNEL_ARGUMENT_BYTES) {
-            throw new IllegalArgumentException("the guest bootstrap is " + arg.length()
-                    + " bytes on the kernel command line (max " + MAX_KERNEL_ARGUMENT_BYTES
-                    + "): pass large environments to exec instead");
+        byte[] cbor = Codec.encodePayload(this);
+        if (cbor.length > MAX_BYTES) {
+            throw new IllegalArgumentException("the guest bootstrap is " + cbor.length + " bytes (max " + MAX_BYTES
+                    + "): pass large data to the sandbox as files or exec input instead");
         }
-        return arg;
+        return ARGUMENT_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(cbor);
     }
 }

@@ -39,10 +39,18 @@ class GuestBootstrapTest {
     }
 
     @Test
-    void refusesWhatDoesNotFitOnTheKernelCommandLine() {
-        var big = GuestBootstrap.env(Map.of("BIG", "x".repeat(2000)));
+    void carriesLargeEnvironmentsUpToAgentdsLimit() throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (int i = 0; i < 8; i++) {
+            env.put("VAR" + i, Integer.toString(i).repeat(64 * 1024));
+        }
+        JsonNode map = decode(new GuestBootstrap("h", GuestBootstrap.env(env), null, null, null).kernelArgument());
+        assertEquals(8, map.get("default_env").size());
+        assertEquals("7".repeat(64 * 1024), map.get("default_env").get(7).get("value").asText());
+
+        env.put("MORE", "x".repeat(600 * 1024));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new GuestBootstrap("h", big, null, null, null).kernelArgument());
-        assertTrue(e.getMessage().contains("max 1536"), e.getMessage());
+                () -> new GuestBootstrap("h", GuestBootstrap.env(env), null, null, null).kernelArgument());
+        assertTrue(e.getMessage().contains("(max 1048576)"), e.getMessage());
     }
 }
