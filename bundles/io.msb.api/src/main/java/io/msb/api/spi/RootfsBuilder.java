@@ -38,6 +38,17 @@ public interface RootfsBuilder {
     /** Creates a sparse writable upper disk of {@code sizeMib} at {@code file}. */
     VmSpec.Disk createUpper(Path file, int sizeMib);
 
+    /**
+     * Creates the upper disk for a sandbox whose read-only root is {@code lower} (a disk this builder returned):
+     * the guest's {@code /} is the upper's root directory, so it takes the lower root's mode, owner and mtime
+     * where the builder can read them (as Docker's overlay2 does). This default ignores {@code lower}.
+     *
+     * @since 1.2
+     */
+    default VmSpec.Disk createUpper(Path file, int sizeMib, VmSpec.Disk lower) {
+        return createUpper(file, sizeMib);
+    }
+
     /** Applies patches to an upper disk that no VM is using. */
     void applyPatches(Path upper, List<RootfsPatch> patches);
 }

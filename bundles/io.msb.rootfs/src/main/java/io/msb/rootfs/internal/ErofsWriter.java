@@ -245,7 +245,9 @@ final class ErofsWriter {
 
     /** Gives every inode its nid: 32-byte aligned, not straddling a block unless larger than one. */
     private long assignNids(boolean[] inline) {
-        long pos = 0;
+        // the first slot stays empty: nid 0 is the kernel's inode number 0, and readdir() in glibc skips
+        // entries with d_ino 0, so a root at nid 0 would hide every ".." that points at it
+        long pos = 32;
         for (int i = 0; i < order.size(); i++) {
             Inode n = order.get(i);
             long total = footprint(n, inline[i]);

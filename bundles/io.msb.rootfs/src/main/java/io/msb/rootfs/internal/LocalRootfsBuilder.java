@@ -171,7 +171,19 @@ public final class LocalRootfsBuilder implements RootfsBuilder {
 
     @Override
     public VmSpec.Disk createUpper(Path file, int sizeMib) {
-        uppers.create(file, sizeMib <= 0 ? defaultUpperSizeMib : sizeMib);
+        return createUpper(file, sizeMib, null);
+    }
+
+    /** An upper whose root directory has the attributes of the EROFS {@code lower}'s root (any other lower: the default). */
+    @Override
+    public VmSpec.Disk createUpper(Path file, int sizeMib, VmSpec.Disk lower) {
+        Inode root;
+        try {
+            root = lower != null && "raw".equals(lower.format()) ? ErofsRoot.read(lower.path()) : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the root directory of " + lower.path() + " failed", e);
+        }
+        uppers.create(file, sizeMib <= 0 ? defaultUpperSizeMib : sizeMib, root);
         return new VmSpec.Disk(file, false, "raw");
     }
 

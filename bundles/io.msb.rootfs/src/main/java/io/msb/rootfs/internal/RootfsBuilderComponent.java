@@ -72,6 +72,11 @@ public final class RootfsBuilderComponent implements RootfsBuilder {
     }
 
     @Override
+    public VmSpec.Disk createUpper(Path file, int sizeMib, VmSpec.Disk lower) {
+        return delegate.createUpper(file, sizeMib, lower);
+    }
+
+    @Override
     public void applyPatches(Path upper, List<RootfsPatch> patches) {
         delegate.applyPatches(upper, patches);
     }

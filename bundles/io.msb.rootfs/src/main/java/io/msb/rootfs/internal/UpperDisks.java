@@ -41,6 +41,14 @@ public final class UpperDisks {
 
     /** Creates the sparse ext4 file; it costs well under 1 MiB of disk until the guest writes. */
     public void create(Path file, int sizeMib) {
+        create(file, sizeMib, null);
+    }
+
+    /**
+     * As {@link #create(Path, int)}, with {@code upper/} taking the mode, owner and mtime of {@code lowerRoot}
+     * (the image's root directory; null keeps mke2fs's 0755 root:root): the guest's {@code /} is that directory.
+     */
+    void create(Path file, int sizeMib, Inode lowerRoot) {
         if (sizeMib < MIN_SIZE_MIB || sizeMib > MAX_SIZE_MIB) {
             throw new InvalidConfigException("upperSizeMib", "upperSizeMib must be between " + MIN_SIZE_MIB
                     + " and " + MAX_SIZE_MIB + " MiB, got " + sizeMib);
@@ -59,7 +67,11 @@ public final class UpperDisks {
                     "root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1,nodiscard,assume_storage_prezeroed=1",
                     "-L", "msb-upper",
                     tmp.toString()));
-            script(tmp, List.of("mkdir upper", "mkdir work"));
+            List<String> cmds = new ArrayList<>(List.of("mkdir upper", "mkdir work"));
+            if (lowerRoot != null) {
+                cmds.addAll(rootAttributes(lowerRoot));
+            }
+            script(tmp, cmds);
             Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -71,6 +83,18 @@ public final class UpperDisks {
                 // nothing useful to do
             }
         }
+    }
+
+    /** debugfs commands giving {@code upper/} the attributes of {@code root}. */
+    private static List<String> rootAttributes(Inode root) {
+        // ext4 keeps the low 32 bits of the seconds in mtime, and the epoch bits (33-34) and the
+        // nanoseconds in mtime_extra; debugfs sets each field as given
+        int low = (int) root.mtime;
+        long epoch = ((root.mtime - low) >> 32) & 3;
+        return List.of("sif " + UPPER + " mode 0" + Integer.toOctalString(Inode.S_IFDIR | (root.mode & 07777)),
+                "sif " + UPPER + " uid " + root.uid, "sif " + UPPER + " gid " + root.gid,
+                "sif " + UPPER + " mtime @" + low,
+                "sif " + UPPER + " mtime_extra " + (((long) root.mtimeNsec << 2) | epoch));
     }
 
     /** Applies {@code patches} in order to an upper disk no VM is using. */

@@ -5,7 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Encodes an inode's xattrs as an EROFS inline xattr body (no shared xattrs, no name filter). */
+/** Encodes an inode's xattrs as an EROFS inline xattr body (no shared xattrs, no name filter, no empty values). */
 final class Xattrs {
     private static final int HEADER = 12;
     private static final int MAX_BODY = HEADER + 0xfffe * 4; // i_xattr_icount is 16 bits
@@ -45,6 +45,9 @@ final class Xattrs {
                 continue; // e.g. an unknown "system." attribute: the kernel could not return it anyway
             }
             byte[] v = e.getValue();
+            if (v.length == 0) {
+                continue; // as Go's archive/tar (umoci, Docker, containerd): an empty PAX value is no xattr
+            }
             if (n.suffix().length > 255 || v.length > 0xffff) {
                 throw new MsbException("xattr " + e.getKey() + ": name must be <= 255 bytes after its prefix and value <= 65535 bytes");
             }

@@ -247,6 +247,93 @@ class ErofsImageBuilderTest {
         }
     }
 
+    /** name → nid of the entries of {@code dir}, as dump.erofs lists them. */
+    static Map<String, Long> dumpLs(Path img, String dir) throws Exception {
+        Tools.Result r = Tools.run(Tools.require("dump.erofs").toString(), "--path=" + dir, "--ls", img.toString());
+        assertEquals(0, r.exit(), r.output());
+        Map<String, Long> out = new java.util.HashMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\s+(\\d+)\\s+\\d+\\s+(.+)$").matcher(r.output());
+        while (m.find()) {
+            out.put(m.group(2), Long.parseLong(m.group(1)));
+        }
+        return out;
+    }
+
+    /**
+     * The root is not at nid 0 (the kernel's inode number 0, which glibc's readdir skips): every ".." that
+     * names the root must be listed, with the root's inode number.
+     */
+    @Test
+    void everyDotDotNamesTheRoot() throws Exception {
+        Expected want = new Expected();
+        Path img = tmp.resolve("root.erofs");
+        new ErofsImageBuilder().build(layers(want), img, new byte[16]);
+        Tools.fsckAndExtract(img, tmp.resolve("x"));
+        Tools.Result sb = Tools.run(Tools.require("dump.erofs").toString(), "-s", img.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("root nid:\\s+(\\d+)").matcher(sb.output());
+        assertTrue(m.find(), sb.output());
+        long rootNid = Long.parseLong(m.group(1));
+        assertTrue(rootNid != 0, "root nid must not be 0");
+        assertEquals(rootNid, dumpLs(img, "/").get("."));
+        assertEquals(rootNid, dumpLs(img, "/").get(".."));
+        List<String> top = want.nodes.entrySet().stream()
+                .filter(e -> e.getValue().type() == 'd' && e.getKey().lastIndexOf('/') == 0 && e.getKey().length() > 1)
+                .map(Map.Entry::getKey).toList();
+        assertTrue(top.size() >= 5, top.toString());
+        for (String dir : top) {
+            assertEquals(rootNid, dumpLs(img, dir).get(".."), dir + "/..");
+        }
+        assertEquals(dumpLs(img, "/implicit").get("."), dumpLs(img, "/implicit/deep").get(".."));
+
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.Result r = Tools.run("mount", "-t", "erofs", "-o", "loop,ro", img.toString(), mnt.toString());
+        assumeTrue(r.exit() == 0, "cannot mount erofs here (needs root, loop devices and erofs in the kernel): " + r.output());
+        try {
+            Object rootIno = Files.getAttribute(mnt, "unix:ino");
+            for (String dir : top) {
+                Tools.Result ls = Tools.run("ls", "-ai", mnt + dir);
+                java.util.regex.Matcher dd = java.util.regex.Pattern.compile("(?m)^\\s*(\\d+) \\.\\.$").matcher(ls.output());
+                assertTrue(dd.find(), "ls -ai " + dir + " lists no '..':\n" + ls.output());
+                assertEquals(rootIno.toString(), dd.group(1), dir + "/..");
+            }
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+    }
+
+    /** An empty xattr value means no xattr, as for Go's archive/tar (umoci, Docker, containerd). */
+    @Test
+    void emptyXattrValuesAreDropped() throws Exception {
+        byte[] x = utf8("x");
+        assertEquals(0, Xattrs.encode(Map.of("user.empty", new byte[0])).length);
+        assertTrue(java.util.Arrays.equals(Xattrs.encode(Map.of("user.full", x)),
+                Xattrs.encode(new java.util.TreeMap<>(Map.of("user.empty", new byte[0], "user.full", x)))));
+
+        Path p = tmp.resolve("empty-xattr.tar");
+        try (LayerTar t = new LayerTar(p, LayerTar.Codec.TAR)) {
+            t.rawPax(Map.of("SCHILY.xattr.user.empty", new byte[0], "SCHILY.xattr.user.full", x));
+            t.file("both", utf8("b"), 0644, 0, 0, T1, Map.of());
+            t.rawPax(Map.of("SCHILY.xattr.user.empty", new byte[0]));
+            t.file("only-empty", utf8("e"), 0644, 0, 0, T1, Map.of());
+        }
+        Path img = tmp.resolve("x.erofs");
+        new ErofsImageBuilder().build(List.of(new Layer(p, null)), img, new byte[16]);
+        Tools.fsckAndExtract(img, tmp.resolve("x"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.Result r = Tools.run("mount", "-t", "erofs", "-o", "loop,ro", img.toString(), mnt.toString());
+        assumeTrue(r.exit() == 0, "cannot mount erofs here (needs root, loop devices and erofs in the kernel): " + r.output());
+        try {
+            assertEquals(List.of(), userXattrs(mnt, "only-empty"));
+            assertEquals(List.of("full"), userXattrs(mnt, "both"));
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+    }
+
+    private static List<String> userXattrs(Path mnt, String file) throws Exception {
+        return Files.getFileAttributeView(mnt.resolve(file), java.nio.file.attribute.UserDefinedFileAttributeView.class).list();
+    }
+
     @Test
     void pathEscapingTheRootIsRefused() throws Exception {
         Path p = tmp.resolve("evil.tar");

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -131,6 +132,41 @@ class LocalRootfsBuilderTest {
         Path qcow = Files.write(home.resolve("disk.qcow2"), new byte[] {'Q', 'F', 'I', (byte) 0xfb, 0, 0, 0, 3});
         assertEquals(new VmSpec.Disk(qcow, false, "qcow2"),
                 b.rootDisk(new RootfsSource.DiskImage(qcow, RootfsSource.DiskImage.Format.QCOW2)));
+    }
+
+    /** The upper made for an image's root disk gives the guest's / the image root's attributes. */
+    @Test
+    void upperRootCopiesTheImageRoot() throws Exception {
+        Tools.require("mke2fs");
+        Path blob = home.resolve("cache/blobs/sha256/root-layer");
+        Files.createDirectories(blob.getParent());
+        try (LayerTar t = new LayerTar(blob, LayerTar.Codec.TAR)) {
+            t.dir("./", 0751, 10, 20, Instant.ofEpochSecond(1_650_000_000, 700), Map.of()); // PAX times: 100 ns grid
+            t.file("etc/hostname", "x\n");
+        }
+        String d = digest(Files.readAllBytes(blob));
+        Files.move(blob, blob.resolveSibling(d.substring(7)));
+        ImageInfo image = new ImageInfo("127.0.0.1:5000/root:1", digest("root-manifest".getBytes()),
+                digest("c".getBytes()), List.of(new LayerInfo(d, d, "application/vnd.oci.image.layer.v1.tar", 1)), null,
+                Instant.EPOCH);
+        LocalRootfsBuilder b = builder();
+        VmSpec.Disk lower = b.rootDisk(image);
+        Inode root = ErofsRoot.read(lower.path());
+        assertEquals(List.of(040751, 10L, 20L, 1_650_000_000L, 700),
+                List.of(root.mode, root.uid, root.gid, root.mtime, root.mtimeNsec));
+
+        Path upper = home.resolve("sandboxes/s/upper.ext4");
+        b.createUpper(upper, 16, lower);
+        String stat = Tools.run("debugfs", "-R", "stat /upper", upper.toString()).output();
+        assertTrue(stat.contains("Mode:  0751"), stat);
+        assertTrue(stat.matches("(?s).*User:\\s+10\\s+Group:\\s+20\\b.*"), stat);
+        assertTrue(stat.contains(String.format("mtime: 0x%08x:%08x", 1_650_000_000, 700 << 2)), stat);
+
+        // a lower that is not EROFS (a raw disk of the user's) leaves mke2fs's root
+        Path raw = Files.write(home.resolve("disk.raw"), new byte[8192]);
+        Path other = home.resolve("sandboxes/t/upper.ext4");
+        b.createUpper(other, 16, new VmSpec.Disk(raw, false, "raw"));
+        assertTrue(Tools.run("debugfs", "-R", "stat /upper", other.toString()).output().contains("Mode:  0755"));
     }
 
     @Test

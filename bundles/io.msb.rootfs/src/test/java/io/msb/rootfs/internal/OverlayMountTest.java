@@ -77,4 +77,39 @@ class OverlayMountTest {
         Files.writeString(merged.resolve("data/new"), "written by the sandbox");
         assertEquals("written by the sandbox", Files.readString(upperfs.resolve("upper/data/new")));
     }
+
+    /**
+     * The guest's / shows the image root's mode and owner (the upper's root copies them), and ".." is listed
+     * in directories that only the image has (the image root is not inode 0).
+     */
+    @Test
+    void mergedRootIsTheImageRoot() throws Exception {
+        Path layer = tmp.resolve("root.tar");
+        try (LayerTar t = new LayerTar(layer, LayerTar.Codec.TAR)) {
+            t.dir("./", 0751, 0, 42, java.time.Instant.ofEpochSecond(1_650_000_000), java.util.Map.of());
+            t.file("usr/bin/tool", "tool");
+            t.file("home/user/.profile", "");
+        }
+        Path img = tmp.resolve("root.erofs");
+        new ErofsImageBuilder().build(List.of(new Layer(layer, null)), img, new byte[16]);
+        Path upper = tmp.resolve("upper.ext4");
+        new UpperDisks(Tools.require("mke2fs").toString(), Tools.require("debugfs").toString())
+                .create(upper, 64, ErofsRoot.read(img));
+
+        Path lower = Files.createDirectories(tmp.resolve("lower"));
+        Path upperfs = Files.createDirectories(tmp.resolve("upperfs"));
+        Path merged = Files.createDirectories(tmp.resolve("merged"));
+        mount("-t", "erofs", "-o", "loop,ro", img.toString(), lower.toString());
+        mount("-t", "ext4", "-o", "loop", upper.toString(), upperfs.toString());
+        mount("-t", "overlay", "overlay", "-o", "lowerdir=" + lower + ",upperdir=" + upperfs + "/upper,workdir="
+                + upperfs + "/work", merged.toString());
+
+        assertEquals(040751, Files.getAttribute(merged, "unix:mode"));
+        assertEquals(0, Files.getAttribute(merged, "unix:uid"));
+        assertEquals(42, Files.getAttribute(merged, "unix:gid"));
+        for (String dir : List.of("usr", "home", "home/user")) {
+            Tools.Result ls = Tools.run("ls", "-a", merged.resolve(dir).toString());
+            assertEquals(List.of(".", ".."), ls.output().lines().limit(2).toList(), dir + ": " + ls.output());
+        }
+    }
 }

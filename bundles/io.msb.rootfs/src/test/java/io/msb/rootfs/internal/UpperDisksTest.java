@@ -80,6 +80,44 @@ class UpperDisksTest {
         assertTrue(total > 0 && zeroed == total, zeroed + " of " + total + " groups have ITABLE_ZEROED");
     }
 
+    /** "mode uid gid mtime-hex:extra-hex" of {@code path}, read back with debugfs's stat. */
+    String stat(Path disk, String path) throws Exception {
+        String out = Tools.run(debugfs, "-R", "stat \"" + path + "\"", disk.toString()).output();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(?s)Mode:\\s+(\\d+).*User:\\s+(\\d+)\\s+Group:\\s+(\\d+).*\\bmtime: 0x(\\p{XDigit}+):(\\p{XDigit}+)").matcher(out);
+        assertTrue(m.find(), out);
+        return m.group(1) + " " + m.group(2) + " " + m.group(3) + " " + m.group(4) + ":" + m.group(5);
+    }
+
+    /**
+     * The guest's / is the upper's root directory: it takes the image root's mode, owner and mtime (here a
+     * time past 2038, so the ext4 epoch bits matter, with nanoseconds).
+     */
+    @Test
+    void upperRootTakesTheImageRootsAttributes() throws Exception {
+        long sec = 4_300_000_000L;
+        Path disk = tmp.resolve("u.ext4");
+        uppers.create(disk, 16, Inode.directory(01751, 70000, 1234, sec, 123_456_789));
+        fsckClean(disk);
+        // low 32 bits of the seconds; extra = nanoseconds << 2 | epoch (seconds >> 32)
+        assertEquals(String.format("01751 70000 1234 %08x:%08x", (int) sec, (123_456_789 << 2) | 1), stat(disk, "/upper"));
+        assertEquals("0755 0 0", stat(disk, "/work").substring(0, 8), "work/ is the overlay's, not the guest's");
+
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.Result r = Tools.run("mount", "-t", "ext4", "-o", "loop,ro,noload", disk.toString(), mnt.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(r.exit() == 0, "cannot mount ext4 here (needs root and loop devices): " + r.output());
+        try {
+            Map<String, Object> a = Files.readAttributes(mnt.resolve("upper"), "unix:mode,uid,gid,lastModifiedTime");
+            assertEquals(040000 | 01751, a.get("mode"));
+            assertEquals(70000, a.get("uid"));
+            assertEquals(1234, a.get("gid"));
+            assertEquals(java.time.Instant.ofEpochSecond(sec, 123_456_789),
+                    ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toInstant());
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+    }
+
     @Test
     void patchesLandInTheUpperDirectory() throws Exception {
         Path disk = tmp.resolve("upper.ext4");

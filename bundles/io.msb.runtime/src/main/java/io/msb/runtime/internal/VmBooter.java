@@ -71,7 +71,7 @@ final class VmBooter {
             long t0 = System.nanoTime();
             RootfsBuilder builder = require(rootfs.get(), "no RootfsBuilder service (io.msb.rootfs) is running");
             Root root = root(spec, builder);
-            VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder);
+            VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder, root.disk());
             GuestBootstrap bootstrap = bootstrap(spec, root.config());
             long t1 = System.nanoTime();
             vm = vmm.start(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
@@ -164,8 +164,8 @@ final class VmBooter {
     }
 
     /** The writable disk is made once; later boots keep what the guest wrote. */
-    private static VmSpec.Disk upper(Path file, SandboxSpec spec, RootfsBuilder builder) {
-        return Files.exists(file) ? new VmSpec.Disk(file, false, "raw") : builder.createUpper(file, spec.diskSizeMib());
+    private static VmSpec.Disk upper(Path file, SandboxSpec spec, RootfsBuilder builder, VmSpec.Disk lower) {
+        return Files.exists(file) ? new VmSpec.Disk(file, false, "raw") : builder.createUpper(file, spec.diskSizeMib(), lower);
     }
 
     /** The spec's settings over the image's defaults. */
