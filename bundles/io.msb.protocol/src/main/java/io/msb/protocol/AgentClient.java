@@ -28,9 +28,9 @@ import java.util.logging.Logger;
  * correlation id. Works directly against an agent (which speaks first with {@code core.ready})
  * or through a {@link Relay} (which first sends the client's id range). Thread-safe.
  * <p>
- * Events of streamed sessions are delivered on the connection's reader thread; a consumer that
- * does not keep up stalls the connection (that is the backpressure), so listeners must not
- * block on this client.
+ * Events of streamed sessions are delivered to each session's consumer off the connection's
+ * reader thread, in order; a consumer that does not keep up only pauses its own session in the
+ * agent (decision 0310), so one slow consumer never delays another session.
  */
 public final class AgentClient implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AgentClient.class.getName());
@@ -38,7 +38,8 @@ public final class AgentClient implements AutoCloseable {
     /**
      * @param readyTimeout how long to wait for the handshake ({@code core.ready})
      * @param requestTimeout how long to wait for the answer to a request (ping, fs, tcp connect)
-     * @param streamQueueChunks chunks buffered per fs read or tcp stream before the connection stalls
+     * @param streamQueueChunks 256 KiB chunks buffered per session (exec output, fs read, tcp stream)
+     *        before the agent is asked to pause that session (decision 0310)
      */
     public record Options(Duration readyTimeout, Duration requestTimeout, int streamQueueChunks) {
         public static final Options DEFAULTS = new Options(Duration.ofSeconds(30), Duration.ofSeconds(30), 16);
@@ -56,6 +57,11 @@ public final class AgentClient implements AutoCloseable {
                 throw new IllegalArgumentException("streamQueueChunks: must be in [1, 4096], got " + streamQueueChunks);
             }
         }
+
+        /** The per-session buffer in bytes (chunks of the agent's largest frame, 256 KiB). */
+        public long streamBufferBytes() {
+            return streamQueueChunks * 256L * 1024;
+        }
     }
 
     private final Mux mux;
@@ -71,7 +77,7 @@ public final class AgentClient implements AutoCloseable {
         this.ready = ready;
         this.idStart = idStart;
         this.idEndExclusive = idEndExclusive;
-        this.fs = new AgentFs(mux, options.requestTimeout(), options.streamQueueChunks());
+        this.fs = new AgentFs(mux, options.requestTimeout(), options.streamBufferBytes());
     }
 
     /** Connects straight to an agent's UNIX socket ({@code agentd --listen}, a VM channel). */
@@ -125,6 +131,7 @@ public final class AgentClient implements AutoCloseable {
             }
             mux = new Mux(transport, start, end, relay ? "msb-relay-client" : "msb-agent");
             Core.Ready ready = readReady(mux, relay);
+            mux.flowControl(ready.supportsFlowControl());
             mux.start(m -> LOG.fine(() -> "unsolicited " + m));
             return new AgentClient(mux, options, ready, start, end);
         } catch (IOException | RuntimeException e) {
@@ -204,10 +211,13 @@ public final class AgentClient implements AutoCloseable {
         mux.send(MessageType.SHUTDOWN, 0, null);
     }
 
-    /** Starts a command; events go to {@code listener} on the reader thread, in order. */
+    /**
+     * Starts a command; events go to {@code listener} in order, on a delivery thread of this session
+     * (never the reader thread): a listener that blocks pauses only this command's output.
+     */
     public ExecSession exec(ExecOptions options, ExecListener listener) {
         return ExecSessionImpl.start(mux, Objects.requireNonNull(options, "options"),
-                Objects.requireNonNull(listener, "listener"));
+                Objects.requireNonNull(listener, "listener"), this.options.streamBufferBytes());
     }
 
     /**
@@ -245,7 +255,7 @@ public final class AgentClient implements AutoCloseable {
 
     /** Opens a TCP connection from inside the guest to {@code host:port}. */
     public TcpStream connectTcp(String host, int port) {
-        return AgentTcpStream.connect(mux, host, port, options.requestTimeout(), options.streamQueueChunks());
+        return AgentTcpStream.connect(mux, host, port, options.requestTimeout(), options.streamBufferBytes());
     }
 
     /** Sends one frame as is (no session bookkeeping), for tools and tests. */

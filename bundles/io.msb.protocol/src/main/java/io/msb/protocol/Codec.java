@@ -93,6 +93,7 @@ public final class Codec {
         case TCP_CLOSE -> Tcp.Close.class;
         case TCP_CLOSED -> Tcp.Closed.class;
         case TCP_FAILED -> Tcp.Failed.class;
+        case FLOW_PAUSE, FLOW_RESUME -> Core.Flow.class;
         };
     }
 }

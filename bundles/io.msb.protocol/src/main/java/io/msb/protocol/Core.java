@@ -10,15 +10,32 @@ public final class Core {
     private Core() {
     }
 
-    /** {@code core.ready}: the agent is up; boot timings in ns of CLOCK_BOOTTIME. */
+    /**
+     * {@code core.ready}: the agent is up; boot timings in ns of CLOCK_BOOTTIME. {@code flowControl} is
+     * an msb extension (decision 0310): the agent honours {@code msb.flow.pause/resume}; absent means no.
+     */
     public record Ready(long bootTimeNs, long initTimeNs, long readyTimeNs,
-            @JsonInclude(JsonInclude.Include.NON_EMPTY) String agentVersion) {
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) String agentVersion,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean flowControl) {
         public Ready {
             Check.nonNegative("boot_time_ns", bootTimeNs);
             Check.nonNegative("init_time_ns", initTimeNs);
             Check.nonNegative("ready_time_ns", readyTimeNs);
             agentVersion = agentVersion == null ? "" : Check.maxLength("agent_version", agentVersion, 256);
         }
+
+        public Ready(long bootTimeNs, long initTimeNs, long readyTimeNs, String agentVersion) {
+            this(bootTimeNs, initTimeNs, readyTimeNs, agentVersion, null);
+        }
+
+        /** Whether the agent announced per-session pause/resume. */
+        public boolean supportsFlowControl() {
+            return Boolean.TRUE.equals(flowControl);
+        }
+    }
+
+    /** {@code msb.flow.pause} and {@code msb.flow.resume}: empty; the id names the session. */
+    public record Flow() {
     }
 
     public record Ping() {

@@ -36,7 +36,11 @@ public enum MessageType {
     TCP_CLOSE("core.tcp.close", 0, 4),
     TCP_CLOSED("core.tcp.closed", Frame.TERMINAL, 4),
     TCP_FAILED("core.tcp.failed", Frame.TERMINAL, 4),
-    BOOTSTRAP("core.bootstrap", 0, 7);
+    BOOTSTRAP("core.bootstrap", 0, 7),
+    /** msb extension (decision 0310): stop reading this session's source; only to an agent announcing flow_control. */
+    FLOW_PAUSE("msb.flow.pause", 0, 7),
+    /** msb extension (decision 0310): read this session's source again. */
+    FLOW_RESUME("msb.flow.resume", 0, 7);
 
     /** The protocol generation this implementation speaks. */
     public static final int PROTOCOL_VERSION = 7;

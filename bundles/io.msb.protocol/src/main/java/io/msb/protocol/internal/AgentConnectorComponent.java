@@ -33,7 +33,7 @@ public final class AgentConnectorComponent implements AgentConnector {
         int requestTimeoutSeconds() default 30;
 
         @AttributeDefinition(name = "Stream queue (chunks)", min = "1", max = "4096",
-                description = "Chunks buffered per fs read or tcp stream before the connection stalls")
+                description = "256 KiB chunks buffered per exec, fs read or tcp stream before the agent pauses that session")
         int streamQueueChunks() default 16;
 
         @AttributeDefinition(name = "Relay ready timeout (s)", min = "1",

@@ -27,12 +27,13 @@ public final class AgentFs implements SandboxFs {
     static final int WRITE_CHUNK = 1024 * 1024;
     private final Mux mux;
     private final Duration timeout;
-    private final int readQueueChunks;
+    private final long readBufferBytes;
 
-    public AgentFs(Mux mux, Duration timeout, int readQueueChunks) {
+    /** @param readBufferBytes bytes of a read buffered before the agent is asked to pause it */
+    public AgentFs(Mux mux, Duration timeout, long readBufferBytes) {
         this.mux = mux;
         this.timeout = timeout;
-        this.readQueueChunks = readQueueChunks;
+        this.readBufferBytes = readBufferBytes;
     }
 
     private Fs.Response call(String what, Fs.Op op) {
@@ -123,7 +124,7 @@ public final class AgentFs implements SandboxFs {
     private final class ReadStream extends Session {
         final String path;
         final long handle;
-        final ChunkQueue queue = new ChunkQueue(readQueueChunks);
+        final ChunkQueue queue = new ChunkQueue(mux, this, readBufferBytes);
         final InputStream stream = new java.io.FilterInputStream(queue) {
             @Override
             public void close() {

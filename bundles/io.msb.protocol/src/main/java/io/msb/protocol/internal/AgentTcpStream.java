@@ -60,14 +60,15 @@ public final class AgentTcpStream extends Session implements TcpStream {
         }
     };
 
-    private AgentTcpStream(Mux mux, int queueChunks) {
+    private AgentTcpStream(Mux mux, long bufferBytes) {
         this.mux = mux;
-        this.in = new ChunkQueue(queueChunks);
+        this.in = new ChunkQueue(mux, this, bufferBytes);
     }
 
-    public static AgentTcpStream connect(Mux mux, String host, int port, Duration timeout, int queueChunks) {
+    /** @param bufferBytes received bytes buffered before the agent is asked to pause the stream */
+    public static AgentTcpStream connect(Mux mux, String host, int port, Duration timeout, long bufferBytes) {
         Tcp.Connect request = new Tcp.Connect(host, port);
-        AgentTcpStream s = new AgentTcpStream(mux, queueChunks);
+        AgentTcpStream s = new AgentTcpStream(mux, bufferBytes);
         int id = mux.register(s);
         try {
             mux.send(MessageType.TCP_CONNECT, id, request);

@@ -3,55 +3,45 @@ package io.msb.protocol.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * Chunks from the reader thread to a consumer's InputStream. The queue is bounded: when the
- * consumer lags, the reader thread blocks, which stops reading the connection (the protocol has
- * no per-session window, so this is its only backpressure). Once the consumer closes the stream,
- * further chunks are dropped instead.
+ * Chunks from the reader thread to a consumer's InputStream. The reader never waits for the
+ * consumer: the session's {@link Flow} asks the agent to pause the source when too much is
+ * buffered (decision 0310). Once the consumer closes the stream, further chunks are dropped.
  */
 public final class ChunkQueue extends InputStream {
     private static final Object END = new Object();
 
-    private final BlockingQueue<Object> queue;
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final Flow flow;
     private byte[] current;
     private int pos;
     private boolean ended;
     private volatile boolean discarding;
     private IOException error;
 
-    public ChunkQueue(int capacity) {
-        queue = new ArrayBlockingQueue<>(capacity);
+    /** @param high bytes buffered before the agent is asked to pause the session */
+    public ChunkQueue(Mux mux, Session session, long high) {
+        this.flow = new Flow(mux, session, high);
     }
 
-    /** From the reader thread: blocks while the queue is full and the consumer still reads. */
+    /** From the reader thread. */
     public void push(byte[] chunk) {
-        if (chunk.length == 0) {
+        if (chunk.length == 0 || discarding) {
             return;
         }
-        offer(chunk);
+        queue.add(chunk);
+        flow.added(chunk.length);
     }
 
     public void end() {
-        offer(END);
+        queue.add(END);
     }
 
     public void fail(IOException e) {
-        offer(e);
-    }
-
-    private void offer(Object o) {
-        try {
-            while (!discarding) {
-                if (queue.offer(o, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        queue.add(e);
     }
 
     @Override
@@ -87,6 +77,7 @@ public final class ChunkQueue extends InputStream {
             } else {
                 current = (byte[]) o;
                 pos = 0;
+                flow.released(current.length);
             }
         }
         int n = Math.min(len, current.length - pos);
@@ -108,6 +99,7 @@ public final class ChunkQueue extends InputStream {
     @Override
     public void close() {
         discarding = true;
-        queue.clear();
+        queue.removeIf(o -> o instanceof byte[]);
+        flow.discard();
     }
 }

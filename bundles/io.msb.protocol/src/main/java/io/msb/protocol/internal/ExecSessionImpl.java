@@ -23,10 +23,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** A streamed exec: events go to the listener on the reader thread, in wire order. */
+/**
+ * A streamed exec: events go to the listener in wire order on a delivery task of this session, never
+ * on the reader thread; what the listener has not taken yet is bounded by a {@link Flow} (decision 0310).
+ */
 public final class ExecSessionImpl extends Session implements ExecSession {
     private static final Logger LOG = Logger.getLogger(ExecSessionImpl.class.getName());
     /** Stdin chunk size: well under the frame limit. */
@@ -35,19 +40,28 @@ public final class ExecSessionImpl extends Session implements ExecSession {
 
     private final Mux mux;
     private final ExecListener listener;
+    private final Flow flow;
+    private final ConcurrentLinkedQueue<ExecEvent> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean delivering = new AtomicBoolean();
     private final CompletableFuture<ExecExit> exit = new CompletableFuture<>();
+    /** How the exit future ends, set on the reader thread before the last event is queued. */
+    private volatile RuntimeException failure;
+    /** A terminal event is queued (reader thread only). */
+    private volatile boolean ended;
     private volatile boolean eofSent;
     private volatile Exec.StdinError stdinError;
     private volatile ScheduledFuture<?> timeoutTask;
 
-    private ExecSessionImpl(Mux mux, ExecListener listener) {
+    private ExecSessionImpl(Mux mux, ExecListener listener, long bufferBytes) {
         this.mux = mux;
         this.listener = listener;
+        this.flow = new Flow(mux, this, bufferBytes);
     }
 
-    public static ExecSessionImpl start(Mux mux, ExecOptions options, ExecListener listener) {
+    /** @param bufferBytes output bytes queued for the listener before the agent is asked to pause the process */
+    public static ExecSessionImpl start(Mux mux, ExecOptions options, ExecListener listener, long bufferBytes) {
         Exec.Request request = toRequest(options);
-        ExecSessionImpl s = new ExecSessionImpl(mux, listener);
+        ExecSessionImpl s = new ExecSessionImpl(mux, listener, bufferBytes);
         int id = mux.register(s);
         try {
             mux.send(MessageType.EXEC_REQUEST, id, request);
@@ -109,16 +123,16 @@ public final class ExecSessionImpl extends Session implements ExecSession {
         }
         case EXEC_EXITED -> {
             Exec.Exited e = m.payload(Exec.Exited.class);
-            ExecExit result = new ExecExit(e.code(), e.signal());
             finish();
-            emit(new ExecEvent.Exited(result));
-            exit.complete(result);
+            ended = true;
+            emit(new ExecEvent.Exited(new ExecExit(e.code(), e.signal())));
         }
         case EXEC_FAILED -> {
             Exec.Failed f = m.payload(Exec.Failed.class);
             finish();
+            ended = true;
+            failure = new ExecFailedException(f.kind().api(), f.message());
             emit(new ExecEvent.Failed(f.kind().api(), f.message()));
-            exit.completeExceptionally(new ExecFailedException(f.kind().api(), f.message()));
         }
         default -> throw new ProtocolException(Core.ErrorKind.INVALID_SESSION,
                 type.wire() + " is not part of an exec session");
@@ -128,9 +142,10 @@ public final class ExecSessionImpl extends Session implements ExecSession {
     @Override
     protected void onFailure(RuntimeException cause) {
         finish();
-        if (!exit.isDone()) {
+        if (!ended) {
+            ended = true;
+            failure = cause;
             emit(new ExecEvent.Failed(ExecFailureKind.OTHER, cause.getMessage()));
-            exit.completeExceptionally(cause);
         }
     }
 
@@ -141,12 +156,42 @@ public final class ExecSessionImpl extends Session implements ExecSession {
         }
     }
 
+    /** From the reader thread (or a failing connection): queue, and make sure a delivery task runs. */
     private void emit(ExecEvent event) {
-        try {
-            listener.onEvent(event);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "exec listener threw; the session goes on", e);
+        pending.add(event);
+        if (delivering.compareAndSet(false, true)) {
+            mux.deliver(this::deliver);
         }
+        flow.added(size(event));
+    }
+
+    private static int size(ExecEvent e) {
+        if (e instanceof ExecEvent.Stdout o) {
+            return o.data().length;
+        }
+        return e instanceof ExecEvent.Stderr o ? o.data().length : 0;
+    }
+
+    /** One task at a time per session: hands queued events to the listener in order. */
+    private void deliver() {
+        do {
+            ExecEvent e;
+            while ((e = pending.poll()) != null) {
+                try {
+                    listener.onEvent(e);
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.WARNING, "exec listener threw; the session goes on", ex);
+                }
+                flow.released(size(e));
+                // the future completes after the listener saw the last event, so callers see all output
+                if (e instanceof ExecEvent.Exited x) {
+                    exit.complete(x.exit());
+                } else if (e instanceof ExecEvent.Failed) {
+                    exit.completeExceptionally(failure);
+                }
+            }
+            delivering.set(false);
+        } while (!pending.isEmpty() && delivering.compareAndSet(false, true));
     }
 
     @Override

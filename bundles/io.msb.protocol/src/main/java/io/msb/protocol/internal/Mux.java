@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -25,8 +26,9 @@ import java.util.logging.Logger;
 
 /**
  * Multiplexes sessions over one agent connection by correlation id: one reader thread
- * dispatches frames to sessions, writers serialise on a lock. When the connection drops, every
- * pending session fails with {@link AgentClosedException}.
+ * dispatches frames to sessions, which queue them for their consumers without blocking
+ * (per-session flow control, decision 0310); writers serialise on a lock. When the connection
+ * drops, every pending session fails with {@link AgentClosedException}.
  */
 public final class Mux implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Mux.class.getName());
@@ -42,7 +44,9 @@ public final class Mux implements AutoCloseable {
     private final AtomicLong nextId;
     private final ScheduledExecutorService timer;
     private final String name;
+    private final java.util.concurrent.ExecutorService delivery;
     private volatile AgentClosedException closedCause;
+    private volatile boolean flowControl;
     private Thread reader;
 
     /**
@@ -62,6 +66,27 @@ public final class Mux implements AutoCloseable {
         this.nextId = new AtomicLong(idStart);
         this.name = name;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-timer"));
+        // one task per session with events to hand over; idle threads go away (decision 0310)
+        var pool = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), r -> daemon(r, name + "-delivery"));
+        this.delivery = pool;
+    }
+
+    /** Set once from core.ready: the agent honours msb.flow.pause/resume (decision 0310). */
+    public void flowControl(boolean supported) {
+        this.flowControl = supported;
+    }
+
+    public boolean flowControl() {
+        return flowControl;
+    }
+
+    /**
+     * Runs a session's delivery to its consumer off the reader thread. Deliveries still run after the
+     * connection closed (the final failure events must reach their listeners).
+     */
+    public void deliver(Runnable task) {
+        delivery.execute(task);
     }
 
     /** The raw input, for a handshake read before {@link #start}. */

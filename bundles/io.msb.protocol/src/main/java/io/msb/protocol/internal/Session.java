@@ -13,7 +13,8 @@ public abstract class Session {
 
     /**
      * A message of a known type for this id. A {@link io.msb.protocol.ProtocolException} thrown
-     * here fails the session. May block (that is the backpressure on the whole connection).
+     * here fails the session. Must not wait for a consumer: queue through a {@link Flow} instead
+     * (decision 0310).
      */
     protected abstract void onMessage(MessageType type, Message message);
 
