@@ -6,6 +6,7 @@
  *   sleep     load modules, then wait forever
  *   agent     load modules (the load.list contract), find the virtio port named "agent",
  *             send a line, wait for the host's reply line, echo it to the console, power off
+ *   bootstrap as agent, but what it sends is "<size>\n" and the bytes of /msb/bootstrap.cbor (size -1: none)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -95,11 +97,23 @@ int main(void) {
     if (find_agent_port(dev, sizeof dev) != 0) { say("%s", "no agent port"); power_off(); }
     int fd = open(dev, O_RDWR);
     if (fd < 0) { say("cannot open agent port: %s", strerror(errno)); power_off(); }
-    struct utsname u;
-    uname(&u);
     char line[512];
-    int len = snprintf(line, sizeof line, "hello from %s\n", u.release);
-    if (write(fd, line, len) != len) say("write failed: %s", strerror(errno));
+    if (!strcmp(mode, "bootstrap")) {
+        int b = open("/msb/bootstrap.cbor", O_RDONLY);
+        struct stat st;
+        int len = snprintf(line, sizeof line, "%lld\n", b >= 0 && !fstat(b, &st) ? (long long)st.st_size : -1LL);
+        if (write(fd, line, len) != len) say("write failed: %s", strerror(errno));
+        static char data[65536];
+        ssize_t r;
+        while (b >= 0 && (r = read(b, data, sizeof data)) > 0)
+            for (ssize_t off = 0, w; off < r; off += w)
+                if ((w = write(fd, data + off, r - off)) <= 0) { say("write failed: %s", strerror(errno)); break; }
+    } else {
+        struct utsname u;
+        uname(&u);
+        int len = snprintf(line, sizeof line, "hello from %s\n", u.release);
+        if (write(fd, line, len) != len) say("write failed: %s", strerror(errno));
+    }
     char reply[128];
     size_t got = 0;
     while (got < sizeof reply - 1) {

@@ -35,12 +35,12 @@ final class QemuCommand {
 
     /** Where a VM's files live inside its state directory. */
     record Paths(Path stateDir, Path vmSocket, Path qmpSocket, Path consoleFifo, Path kernelLog, Path qemuLog,
-            Path stateFile) {
+            Path stateFile, Path initramfs) {
         static Paths of(Path stateDir) {
             Path logs = stateDir.resolve("logs");
             return new Paths(stateDir, stateDir.resolve("vm.sock"), stateDir.resolve("qmp.sock"),
                     stateDir.resolve("console.fifo"), logs.resolve("kernel.log"), logs.resolve("qemu.log"),
-                    stateDir.resolve("vm.properties"));
+                    stateDir.resolve("vm.properties"), stateDir.resolve("initramfs.cpio"));
         }
     }
 
@@ -72,6 +72,7 @@ final class QemuCommand {
                         "must be non-empty printable ASCII without spaces");
             }
         }
+        BootstrapArchive.find(spec.kernelArgs());
         if (cmdline(spec, List.of()).length() + HOST_ARGS_RESERVE > MAX_CMDLINE) {
             throw invalid("kernelArgs", "make a kernel command line longer than "
                     + MAX_CMDLINE + " bytes");
@@ -98,27 +99,43 @@ final class QemuCommand {
         }
     }
 
+    /** The kernel command line: never the bootstrap, which travels in the initramfs ({@link BootstrapArchive}). */
     static String cmdline(VmSpec spec, List<String> hostArgs) {
         List<String> args = new ArrayList<>(BASE_KERNEL_ARGS);
         args.addAll(hostArgs);
-        args.addAll(spec.kernelArgs());
+        spec.kernelArgs().stream().filter(a -> !BootstrapArchive.isBootstrap(a)).forEach(args::add);
         return String.join(" ", args);
     }
 
     /**
+     * QEMU's seccomp filter (decision 0810): no obsolete calls, no fork/exec (nothing here spawns helpers), no
+     * scheduling or priority changes. Set*id calls only stay allowed for a QEMU that drops to another user,
+     * because QEMU 7.2 installs the filter before it switches; afterwards it holds no capability and runs with
+     * no_new_privs, so it cannot get privileges back anyway.
+     */
+    static String sandbox(boolean dropsToUser) {
+        return "on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=" + (dropsToUser ? "allow" : "deny");
+    }
+
+    /**
      * @param hostArgs kernel arguments that describe this host to the guest (see {@link HostTsc})
+     * @param runAs user QEMU switches to once it opened its files (kernel, initramfs, disks, sockets), or null
+     *        to keep the caller's
      */
     static List<String> build(String qemu, VmSpec spec, Path kernel, Path initramfs, Accel accel,
-            List<String> hostArgs) {
+            List<String> hostArgs, String runAs) {
         Paths p = Paths.of(spec.stateDir());
         List<String> a = new ArrayList<>(List.of(qemu,
                 "-name", opt(spec.sandboxName()),
                 // No option ROMs and no ISA devices beyond the serial port: less to emulate, faster boot.
                 "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on",
                 "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-                "-sandbox", "on",
+                "-sandbox", sandbox(runAs != null),
                 "-smp", Integer.toString(spec.cpus()),
                 "-m", spec.memoryMib() + "M"));
+        if (runAs != null) {
+            a.addAll(List.of("-runas", runAs));
+        }
         a.addAll(accel.qemuArgs());
         a.addAll(List.of("-kernel", kernel.toString(), "-append", cmdline(spec, hostArgs)));
         if (initramfs != null) {

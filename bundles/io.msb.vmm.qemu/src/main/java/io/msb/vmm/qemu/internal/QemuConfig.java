@@ -29,4 +29,10 @@ import org.osgi.service.metatype.annotations.Option;
     @AttributeDefinition(name = "Agent binary", required = false,
             description = "agentd used as /init when the runtime gives no initramfs; empty = the io.msb:agentd resource.")
     String agentd() default "";
+
+    @AttributeDefinition(name = "QEMU user", required = false,
+            description = "When the server runs as root, QEMU switches to this user (no capabilities) once it has"
+                    + " opened its files; the start fails if the user does not exist. Empty = QEMU runs as root."
+                    + " A server that is not root runs QEMU as itself either way.")
+    String runAs() default QemuVmm.Settings.DEFAULT_RUN_AS;
 }

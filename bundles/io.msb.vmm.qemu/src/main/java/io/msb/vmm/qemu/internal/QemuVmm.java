@@ -76,25 +76,46 @@ public final class QemuVmm implements VmmBackend {
      * @param accel auto, kvm or tcg
      * @param agentd the agent binary for default initramfs images, or null to look for the
      *        {@code io/msb/agentd/agentd} class path resource
+     * @param runAs the user QEMU switches to when this process runs as root (decision 0811); empty = QEMU stays
+     *        root
      */
-    public record Settings(String qemu, Path home, Path kernel, Path kernelModules, Accel accel, Path agentd) {
+    public record Settings(String qemu, Path home, Path kernel, Path kernelModules, Accel accel, Path agentd,
+            String runAs) {
+        /** The dedicated user {@code scripts/setup} creates. */
+        public static final String DEFAULT_RUN_AS = "msb-qemu";
+        private static final java.util.regex.Pattern USER = java.util.regex.Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
+
         public Settings {
             if (qemu == null || qemu.isBlank()) {
                 throw QemuCommand.invalid("qemu", "must name the QEMU binary");
             }
+            runAs = runAs == null ? "" : runAs.trim();
+            if (!runAs.isEmpty() && !USER.matcher(runAs).matches()) {
+                throw QemuCommand.invalid("runAs", "must be a user name ([a-z_][a-z0-9_-]*, at most 32 characters)"
+                        + " or empty, is '" + runAs + "'");
+            }
         }
 
-        /** Defaults: qemu-system-x86_64 on PATH, Debian cloud kernel, auto acceleration. */
+        /** QEMU drops to {@link #DEFAULT_RUN_AS} when this process is root. */
+        public Settings(String qemu, Path home, Path kernel, Path kernelModules, Accel accel, Path agentd) {
+            this(qemu, home, kernel, kernelModules, accel, agentd, DEFAULT_RUN_AS);
+        }
+
+        /** Defaults: qemu-system-x86_64 on PATH, Debian cloud kernel, auto acceleration, QEMU as msb-qemu. */
         public static Settings defaults(Path home) {
             return new Settings("qemu-system-x86_64", home, null, null, Accel.AUTO, null);
         }
 
         public Settings withAccel(String accel) {
-            return new Settings(qemu, home, kernel, kernelModules, Accel.parse("accel", accel), agentd);
+            return new Settings(qemu, home, kernel, kernelModules, Accel.parse("accel", accel), agentd, runAs);
         }
 
         public Settings withAgentd(Path agentd) {
-            return new Settings(qemu, home, kernel, kernelModules, accel, agentd);
+            return new Settings(qemu, home, kernel, kernelModules, accel, agentd, runAs);
+        }
+
+        public Settings withRunAs(String runAs) {
+            return new Settings(qemu, home, kernel, kernelModules, accel, agentd, runAs);
         }
     }
 
@@ -102,6 +123,8 @@ public final class QemuVmm implements VmmBackend {
     private GuestKernel kernel;
     private Accel resolvedAccel;
     private volatile boolean qemuWorks;
+    /** Set once the run-as user was found: a user does not disappear under a running server in practice. */
+    private volatile boolean runAsChecked;
     /** The agent's initramfs per network flag and agent binary: building one reads and hashes ~1 MB. */
     private final Map<String, Path> agentInitramfs = new ConcurrentHashMap<>();
 
@@ -188,29 +211,81 @@ public final class QemuVmm implements VmmBackend {
     public VmHandle start(VmSpec spec) {
         QemuCommand.validate(spec);
         QemuCommand.Paths paths = QemuCommand.Paths.of(spec.stateDir());
-        List<String> argv;
+        try {
+            return launch(spec, paths, prepare(spec, paths));
+        } finally {
+            // QEMU has copied it into guest memory once it runs (or it failed): no secret stays on disk.
+            try {
+                Files.deleteIfExists(paths.initramfs());
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot remove {0}: {1}", paths.initramfs(), e.getMessage());
+            }
+        }
+    }
+
+    /** Everything before QEMU runs; returns its command line. */
+    private List<String> prepare(VmSpec spec, QemuCommand.Paths paths) {
         try {
             Path kernelPath = spec.kernel() != null ? spec.kernel() : kernelImage();
             Path initrd = spec.initramfs() != null ? spec.initramfs() : agentInitramfs(spec.network() != null);
             Accel accel = accel();
-            argv = QemuCommand.build(settings.qemu(), spec, kernelPath, initrd, accel,
-                    accel == Accel.TCG ? HostTsc.kernelArgs() : List.of());
+            String runAs = runAs();
             Files.createDirectories(paths.kernelLog().getParent());
             Optional<VmState> previous = VmState.read(paths.stateFile());
             if (previous.isPresent() && ProcStat.isAlive(previous.get().pid(), previous.get().startTime())) {
                 throw new StillRunningException(spec.sandboxName());
             }
             // The kernel log goes too: a failed start must not report the previous boot's lines.
-            for (Path stale : List.of(paths.vmSocket(), paths.qmpSocket(), paths.stateFile(), paths.kernelLog())) {
+            for (Path stale : List.of(paths.vmSocket(), paths.qmpSocket(), paths.stateFile(), paths.kernelLog(),
+                    paths.initramfs())) {
                 Files.deleteIfExists(stale);
             }
+            byte[] bootstrap = BootstrapArchive.find(spec.kernelArgs());
+            if (bootstrap != null) {
+                BootstrapArchive.write(initrd, bootstrap, paths.initramfs());
+                initrd = paths.initramfs();
+            }
+            return QemuCommand.build(settings.qemu(), spec, kernelPath, initrd, accel,
+                    accel == Accel.TCG ? HostTsc.kernelArgs() : List.of(), runAs);
         } catch (IOException | RuntimeException e) {
             if (e instanceof StillRunningException s) {
                 throw s;
             }
             throw new BootFailedException(BootFailedException.Stage.PREPARE, e.getMessage(), List.of(), e);
         }
-        return launch(spec, paths, argv);
+    }
+
+    /**
+     * The user QEMU switches to, or null to keep this process's: only a root server drops (decision 0811), and
+     * then to a user that exists, or the start fails rather than run QEMU as root unasked.
+     */
+    private String runAs() throws IOException {
+        if (settings.runAs().isEmpty() || !isRoot()) {
+            return null;
+        }
+        if (!runAsChecked) {
+            Process p = new ProcessBuilder("getent", "passwd", settings.runAs()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    p.destroyForcibly();
+                    throw QemuCommand.invalid("runAs", "names user '" + settings.runAs() + "', which does not exist:"
+                            + " create it (scripts/setup does: useradd --system --user-group --no-create-home"
+                            + " --shell /usr/sbin/nologin " + settings.runAs() + "), or set runAs empty in "
+                            + QemuVmmComponent.PID + " to run QEMU as root");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while looking up user " + settings.runAs());
+            }
+            runAsChecked = true;
+        }
+        return settings.runAs();
+    }
+
+    private static boolean isRoot() throws IOException {
+        // /proc/self belongs to the process's effective uid.
+        return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
     }
 
     private VmHandle launch(VmSpec spec, QemuCommand.Paths paths, List<String> argv) {

@@ -27,7 +27,7 @@ public final class QemuVmmComponent implements VmmBackend {
     public QemuVmmComponent(QemuConfig config) {
         this.vmm = new QemuVmm(new QemuVmm.Settings(config.qemu().trim(), MsbHome.resolve(config.home()),
                 path(config.kernel()), path(config.kernelModules()), Accel.parse("accel", config.accel()),
-                path(config.agentd())));
+                path(config.agentd()), config.runAs()));
     }
 
     private static Path path(String value) {

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -34,10 +36,11 @@ class QemuCommandTest {
                 new VmSpec.Disk(upper, false, "raw")), 2, 512, null);
         QemuCommand.validate(s);
         List<String> a = QemuCommand.build("qemu", s, Path.of("/k"), Path.of("/i"), Accel.TCG,
-                List.of("tsc_early_khz=1"));
+                List.of("tsc_early_khz=1"), null);
         String line = String.join(" ", a);
         assertTrue(line.startsWith("qemu -name box -M microvm,"), line);
-        for (String part : List.of("-nodefaults", "-no-user-config", "-sandbox on", "-no-reboot", "-smp 2",
+        for (String part : List.of("-nodefaults", "-no-user-config", "-no-reboot", "-smp 2",
+                "-sandbox on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=deny",
                 "-m 512M", "-accel tcg,thread=multi -cpu max", "-kernel /k", "-initrd /i",
                 "virtserialport,chardev=agent,name=agent", "path=" + tmp.resolve("vm.sock") + ",server=on,wait=off",
                 "-mon chardev=qmp,mode=control", "file,id=console,path=" + tmp.resolve("console.fifo"),
@@ -47,6 +50,7 @@ class QemuCommandTest {
         }
         assertFalse(line.contains("upper.ext4,format=raw,readonly"), "upper disk must be writable");
         assertFalse(line.contains("-netdev"), "no network unless attached");
+        assertFalse(line.contains("-runas"), "no user switch unless asked");
         assertFalse(line.contains("pci"), "virtio-mmio only");
         String append = a.get(a.indexOf("-append") + 1);
         assertTrue(append.startsWith("console=ttyS0 ") && append.endsWith(" tsc_early_khz=1 foo=bar"), append);
@@ -56,7 +60,8 @@ class QemuCommandTest {
     void streamNetworkBecomesVirtioNet() {
         VmSpec s = spec(List.of(), List.of(), 1, 256, new NetworkAttachment("stream",
                 Map.of("path", "/run/net.sock", "mac", "02:00:00:00:00:01")));
-        String line = String.join(" ", QemuCommand.build("qemu", s, Path.of("/k"), null, Accel.KVM, List.of()));
+        String line = String.join(" ", QemuCommand.build("qemu", s, Path.of("/k"), null, Accel.KVM, List.of(),
+                null));
         assertTrue(line.contains("-netdev stream,id=net0,server=off,addr.type=unix,addr.path=/run/net.sock"), line);
         assertTrue(line.contains("virtio-net-device,netdev=net0,mac=02:00:00:00:00:01"), line);
         assertTrue(line.contains("-accel kvm -cpu host"), line);
@@ -83,6 +88,52 @@ class QemuCommandTest {
         assertField("stateDir", new VmSpec("box", Path.of("rel"), null, null, List.of(), List.of(), 1, 256, false,
                 null));
         assertField("sandboxName", new VmSpec(" ", tmp, null, null, List.of(), List.of(), 1, 256, false, null));
+    }
+
+    @Test
+    void theBootstrapIsOnNoCommandLine() {
+        String secret = "SECRET_TOKEN=" + "s3cr3t".repeat(40_000); // ~240 KB: far beyond any command line
+        String bootstrap = BootstrapArchive.ARGUMENT
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(secret.getBytes(StandardCharsets.UTF_8));
+        VmSpec s = spec(List.of("foo=bar", bootstrap), List.of(), 1, 256, null);
+        QemuCommand.validate(s);
+        List<String> a = QemuCommand.build("qemu", s, Path.of("/k"), Path.of("/i"), Accel.TCG, List.of(), null);
+        String line = String.join(" ", a);
+        assertFalse(line.contains("msb.bootstrap") || line.contains(bootstrap.substring(20, 60)), "bootstrap leaked");
+        assertTrue(a.get(a.indexOf("-append") + 1).endsWith(" foo=bar"), line);
+        assertTrue(line.length() < 2000, "command line of " + line.length() + " bytes");
+        assertEquals(secret, new String(BootstrapArchive.find(s.kernelArgs()), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void badBootstrapsNameTheArgument() {
+        assertField("kernelArgs[1]", spec(List.of("a=b", "msb.bootstrap=not*base64"), List.of(), 1, 256, null));
+        assertField("kernelArgs[0]", spec(List.of("msb.bootstrap="), List.of(), 1, 256, null));
+        assertField("kernelArgs[1]", spec(List.of("msb.bootstrap=oWE", "msb.bootstrap=oWE"), List.of(), 1, 256,
+                null));
+        String tooBig = "msb.bootstrap=" + "A".repeat(BootstrapArchive.MAX_BYTES / 3 * 4 + 8);
+        assertField("kernelArgs[0]", spec(List.of(tooBig), List.of(), 1, 256, null));
+        String atTheLimit = "msb.bootstrap=" + "A".repeat(BootstrapArchive.MAX_BYTES / 3 * 4);
+        QemuCommand.validate(spec(List.of(atTheLimit), List.of(), 1, 256, null));
+    }
+
+    @Test
+    void droppingToAUserKeepsTheOtherSeccompRules() {
+        VmSpec s = spec(List.of(), List.of(), 1, 256, null);
+        String line = String.join(" ", QemuCommand.build("qemu", s, Path.of("/k"), null, Accel.TCG, List.of(),
+                "msb-qemu"));
+        assertTrue(line.contains("-runas msb-qemu"), line);
+        assertTrue(line.contains("-sandbox on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=allow"),
+                line);
+    }
+
+    @Test
+    void runAsMustBeAUserName() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> QemuVmm.Settings.defaults(tmp).withRunAs("root,x"));
+        assertEquals("runAs", e.field(), e.getMessage());
+        assertEquals("", QemuVmm.Settings.defaults(tmp).withRunAs(" ").runAs());
+        assertEquals("msb-qemu", QemuVmm.Settings.defaults(tmp).runAs());
     }
 
     private static void assertField(String field, VmSpec s) {

@@ -1,5 +1,6 @@
 package io.msb.vmm.qemu.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,7 +19,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -90,6 +93,50 @@ class QemuVmmBootTest {
             vm.kill();
         }
         assertFalse(vm.alive());
+    }
+
+    /**
+     * A 200 KiB bootstrap (random bytes: this init does not parse it) reaches the guest as /msb/bootstrap.cbor,
+     * intact, while no process's command line carries it, the private initramfs is gone, and QEMU runs without
+     * root (when this test runs as root, QEMU switches to msb-qemu).
+     */
+    @Test
+    void bootstrapReachesTheGuestThroughTheInitramfsOnly() throws Exception {
+        byte[] bootstrap = new byte[200 * 1024];
+        new SecureRandom().nextBytes(bootstrap);
+        String arg = BootstrapArchive.ARGUMENT + Base64.getUrlEncoder().withoutPadding().encodeToString(bootstrap);
+        VmSpec s = TestGuest.spec("bootstrap", initramfs, "bootstrap", false);
+        VmSpec spec = new VmSpec(s.sandboxName(), s.stateDir(), null, initramfs, List.of("msbtest=bootstrap", arg),
+                List.of(), 1, 256, false, null);
+        VmHandle vm = vmm.start(spec);
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(vm.agentChannel()))) {
+            String header = bootstrap.length + "\n";
+            assertEquals(header, new String(readExactly(ch, vm, header.length()).array(), StandardCharsets.US_ASCII));
+            assertArrayEquals(bootstrap, readExactly(ch, vm, bootstrap.length).array());
+
+            assertFalse(Files.exists(spec.stateDir().resolve("initramfs.cpio")), "the private initramfs stayed");
+            String piece = arg.substring(BootstrapArchive.ARGUMENT.length(), BootstrapArchive.ARGUMENT.length() + 64);
+            try (var procs = Files.list(Path.of("/proc"))) {
+                for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                    String cmdline;
+                    try {
+                        cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.ISO_8859_1);
+                    } catch (IOException gone) {
+                        continue;
+                    }
+                    assertFalse(cmdline.contains(piece) || cmdline.contains("msb.bootstrap"), p + ": " + cmdline);
+                }
+            }
+            if (((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0) {
+                List<String> status = Files.readAllLines(Path.of("/proc/" + vm.pid() + "/status"));
+                assertTrue(status.stream().anyMatch(l -> l.matches("Uid:\\s+[1-9]\\d*\\s.*")), () -> "QEMU " + status);
+                assertTrue(status.contains("CapEff:\t0000000000000000"), () -> "QEMU " + status);
+            }
+            ch.write(ByteBuffer.wrap("bye\n".getBytes(StandardCharsets.US_ASCII)));
+            assertEquals(OptionalInt.of(0), vm.waitFor(GUARD), () -> "console: " + vm.consoleTail(20));
+        } finally {
+            vm.kill();
+        }
     }
 
     @Test
