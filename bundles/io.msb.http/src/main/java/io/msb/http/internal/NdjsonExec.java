@@ -15,8 +15,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One exec's events as NDJSON lines (decision 0011), flushed one by one. The agent's reader thread hands
- * events over through a small bounded queue, so a slow client slows the guest down instead of filling memory;
+ * One exec's events as NDJSON lines (decision 0011), flushed one by one by the servlet thread. The exec's own
+ * delivery task (never the agent connection's reader thread, decisions 0310/1010) hands events over through a
+ * small bounded queue, so a slow client pauses only its own guest process instead of filling memory;
  * when the client goes away the queue switches to discarding (the reader thread is never left blocked) and
  * the guest process is killed. While the command is silent a blank line goes out every {@code keepalive}: it
  * finds a vanished client and keeps idle timeouts away; clients skip blank lines.
