@@ -141,9 +141,15 @@ public final class HeartbeatReader {
     public static Heartbeat read(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-            if (bytes.length > MAX_FILE_BYTES) {
-                return null;
-            }
+            return bytes.length > MAX_FILE_BYTES ? null : parse(bytes);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Parses the bytes of a heartbeat file; null when they are not a valid heartbeat (the fuzzed entry point). */
+    static Heartbeat parse(byte[] bytes) {
+        try {
             return JSON.readValue(bytes, Heartbeat.class);
         } catch (IOException | IllegalArgumentException e) {
             return null;

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Fuzzes the Java decoders of guest data with Jazzer (libFuzzer in the JVM, coverage-guided).
+# usage: bench/fuzz/run-java.sh [RUNS] [TARGET...]   (RUNS default 10000000; targets default: all three)
+# Needs: io.msb.protocol installed (mvn -o -q install -pl bundles/io.msb.protocol -DskipTests), python3.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+runs=${1:-10000000}
+[ $# -gt 0 ] && shift
+targets=${*:-"FrameFuzz PayloadFuzz HeartbeatFuzz"}
+work=${FUZZ_WORK:-/var/tmp/msb-fuzz}
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+
+(cd "$here/java" && mvn -q package dependency:build-classpath -Dmdep.outputFile=target/cp.txt)
+cp="$here/java/target/msb-bench-fuzz-0.1.0-SNAPSHOT.jar:$(cat "$here/java/target/cp.txt")"
+
+# seeds: every conformance vector as a whole frame (FrameFuzz), as type byte + payload (PayloadFuzz),
+# and a heartbeat file as agentd writes it (HeartbeatFuzz)
+mkdir -p "$work/seeds/FrameFuzz" "$work/seeds/PayloadFuzz" "$work/seeds/HeartbeatFuzz"
+python3 - "$root/conformance/agent-protocol/vectors.json" "$work/seeds" <<'PY'
+import json, sys, os
+vectors = json.load(open(sys.argv[1]))["vectors"]
+out = sys.argv[2]
+for i, v in enumerate(vectors):
+    b = bytes.fromhex(v["hex"])
+    open(os.path.join(out, "FrameFuzz", "v%03d" % i), "wb").write(b)
+    open(os.path.join(out, "PayloadFuzz", "v%03d" % i), "wb").write(bytes([i % 256]) + b[9:])
+open(os.path.join(out, "HeartbeatFuzz", "agentd"), "wb").write(
+    b'{"heartbeat_seq":12,"activity_seq":3,"active_exec_sessions":1,"active_fs_streams":0,'
+    b'"active_tcp_streams":0,"uptime_ms":12000}\n')
+PY
+
+for t in $targets; do
+    mkdir -p "$work/corpus/$t" "$work/crashes/$t"
+    echo "== $t: $runs runs"
+    start=$(date +%s)
+    # -timeout 60: the first inputs load and instrument Jackson (seconds on a loaded 2-core host), a real hang
+    # still trips it; -rss_limit_mb: the JVM's own footprint counts, the decoders stay far below it
+    "$java" -Xmx512m -cp "$cp" com.code_intelligence.jazzer.Jazzer --target_class="io.msb.protocol.$t" \
+        --instrumentation_includes='io.msb.**' \
+        -runs="$runs" -max_len=4096 -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$work/crashes/$t/" "$work/corpus/$t" "$work/seeds/$t" 2>&1 | tee "$work/$t.log" | grep -E '^(#[0-9]+ +(DONE|pulse)|==|INFO: seed|stat::|.*(Exception|Error|crash-|timeout-))' || true
+    echo "== $t: $(( $(date +%s) - start )) s; crashes: $(ls "$work/crashes/$t" | wc -l) (log $work/$t.log)"
+done
