@@ -1,7 +1,7 @@
 package io.msb.image.internal;
 
 import io.msb.api.MsbException;
-import io.msb.api.NotFoundException;
+import io.msb.api.image.ImageNotFoundException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,7 +58,7 @@ final class BuiltinImages {
     static String key(String reference) {
         String r = reference.trim();
         if (!r.equals(BUSYBOX)) {
-            throw new NotFoundException("image", r + " (the builtin images are: " + BUSYBOX + ")");
+            throw new ImageNotFoundException("image", r + " (the builtin images are: " + BUSYBOX + ")");
         }
         return r;
     }

@@ -2,7 +2,7 @@ package io.msb.image.internal;
 
 import io.msb.api.MsbException;
 import io.msb.api.MsbHome;
-import io.msb.api.NotFoundException;
+import io.msb.api.image.ImageNotFoundException;
 import io.msb.api.PullPolicy;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageService;
@@ -135,9 +135,9 @@ public final class OciImageService implements ImageService, AutoCloseable {
             info = cached.get();
             events.accept(new PullEvent.Resolved(info.manifestDigest(), info.layers().size(), info.compressedSize()));
         } else if (policy == PullPolicy.NEVER) {
-            throw new NotFoundException("image", key + " (it is not cached and the pull policy is NEVER)");
+            throw new ImageNotFoundException("image", key + " (it is not cached and the pull policy is NEVER)");
         } else if (Digests.isValid(key)) {
-            throw new NotFoundException("image", key + " (a bare digest names a loaded image; it cannot be pulled)");
+            throw new ImageNotFoundException("image", key + " (a bare digest names a loaded image; it cannot be pulled)");
         } else {
             // a download also materializes, layer by layer as the blobs arrive
             info = fetch(ImageReference.parse(key), events, rootfs);
@@ -346,7 +346,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
     @Override
     public void remove(String reference) {
         String key = normalise(reference);
-        ImageRecord rec = records.find(key).orElseThrow(() -> new NotFoundException("image", key));
+        ImageRecord rec = records.find(key).orElseThrow(() -> new ImageNotFoundException("image", key));
         records.delete(key);
         Set<String> stillUsed = referencedBlobs();
         for (String d : blobsOf(rec)) {
@@ -437,7 +437,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
     @Override
     public void save(String reference, Path archive, ArchiveFormat format) {
         String key = normalise(reference);
-        ImageInfo info = findComplete(key).orElseThrow(() -> new NotFoundException("image", key + " (not cached)"));
+        ImageInfo info = findComplete(key).orElseThrow(() -> new ImageNotFoundException("image", key + " (not cached)"));
         new Archives(cache, platform).save(info, archive, format);
     }
 

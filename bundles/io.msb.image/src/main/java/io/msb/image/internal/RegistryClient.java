@@ -1,7 +1,8 @@
 package io.msb.image.internal;
 
 import io.msb.api.MsbException;
-import io.msb.api.NotFoundException;
+import io.msb.api.image.ImageNotFoundException;
+import io.msb.api.image.RegistryUnreachableException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -87,7 +88,7 @@ final class RegistryClient {
     Manifest manifest(ImageReference ref, String tagOrDigest) {
         try (Opened r = get(ref, "/manifests/" + tagOrDigest, Map.of("Accept", Manifests.ACCEPT), -1)) {
             if (r.status() == 404) {
-                throw new NotFoundException("image manifest", ref.registry() + "/" + ref.repository() + ":" + tagOrDigest);
+                throw new ImageNotFoundException("image manifest", ref.registry() + "/" + ref.repository() + ":" + tagOrDigest);
             }
             expectOk(r, "manifest " + tagOrDigest);
             byte[] body = readBounded(r.body(), Manifests.MAX_MANIFEST_BYTES, "manifest " + tagOrDigest);
@@ -102,8 +103,30 @@ final class RegistryClient {
             }
             return new Manifest(body, r.response().headers().firstValue("Content-Type").orElse(""), digest);
         } catch (IOException e) {
-            throw new MsbException("reading manifest " + tagOrDigest + " from " + ref.registry() + " failed: " + e.getMessage(), e);
+            throw new RegistryUnreachableException(ref.registry(), "cannot reach registry " + ref.registry()
+                    + " for manifest " + tagOrDigest + ": " + describe(e), e);
         }
+    }
+
+    /**
+     * What went wrong on the wire, in words: several of the JDK's exceptions (connection refused, for one)
+     * carry no message, which used to give "failed: null".
+     */
+    static String describe(IOException e) {
+        String message = e.getMessage();
+        String what;
+        if (e instanceof java.net.ConnectException) {
+            what = "connection refused or unreachable";
+        } else if (e instanceof java.net.UnknownHostException) {
+            what = "unknown host";
+        } else if (e instanceof java.net.http.HttpTimeoutException) {
+            what = "timed out";
+        } else if (e instanceof javax.net.ssl.SSLException) {
+            what = "TLS failed";
+        } else {
+            what = e.getClass().getSimpleName();
+        }
+        return message == null || message.isBlank() ? what : what + " (" + message + ")";
     }
 
     /** Opens a blob from {@code offset} (a Range request when positive); status 200 or 206, else an error. */
@@ -115,7 +138,7 @@ final class RegistryClient {
         }
         try (r) {
             if (r.status() == 404) {
-                throw new NotFoundException("blob", ref.registry() + "/" + ref.repository() + "@" + digest);
+                throw new ImageNotFoundException("blob", ref.registry() + "/" + ref.repository() + "@" + digest);
             }
             if (r.status() >= 500 || r.status() == 429) {
                 throw new IOException("registry answered HTTP " + r.status() + " for blob " + digest); // retryable
