@@ -42,6 +42,18 @@ class OverlayMountTest {
         mounts.add(Path.of(args[args.length - 1]));
     }
 
+    /** The guest's root: the image as lower, the upper disk's upper/ and work/; returns the merged tree. */
+    private Path overlay(Path img, Path upper) throws Exception {
+        Path lower = Files.createDirectories(tmp.resolve("lower"));
+        Path upperfs = Files.createDirectories(tmp.resolve("upperfs"));
+        Path merged = Files.createDirectories(tmp.resolve("merged"));
+        mount("-t", "erofs", "-o", "loop,ro", img.toString(), lower.toString());
+        mount("-t", "ext4", "-o", "loop", upper.toString(), upperfs.toString());
+        mount("-t", "overlay", "overlay", "-o", "lowerdir=" + lower + ",upperdir=" + upperfs + "/upper,workdir="
+                + upperfs + "/work", merged.toString());
+        return merged;
+    }
+
     @Test
     void patchedUpperOverlaysTheImage() throws Exception {
         Path layer = tmp.resolve("l.tar.gz");
@@ -61,13 +73,7 @@ class OverlayMountTest {
                 new RootfsPatch.Remove("/usr/bin"),
                 new RootfsPatch.Mkdir("/data", 0700)));
 
-        Path lower = Files.createDirectories(tmp.resolve("lower"));
-        Path upperfs = Files.createDirectories(tmp.resolve("upperfs"));
-        Path merged = Files.createDirectories(tmp.resolve("merged"));
-        mount("-t", "erofs", "-o", "loop,ro", img.toString(), lower.toString());
-        mount("-t", "ext4", "-o", "loop", upper.toString(), upperfs.toString());
-        mount("-t", "overlay", "overlay", "-o", "lowerdir=" + lower + ",upperdir=" + upperfs + "/upper,workdir="
-                + upperfs + "/work", merged.toString());
+        Path merged = overlay(img, upper);
 
         assertEquals("patched\n", Files.readString(merged.resolve("etc/hostname")));
         assertFalse(Files.exists(merged.resolve("etc/passwd")), "a Remove hides the image's file");
@@ -75,7 +81,7 @@ class OverlayMountTest {
         assertTrue(Files.isDirectory(merged.resolve("usr")));
         assertEquals(0700, (Integer) Files.getAttribute(merged.resolve("data"), "unix:mode") & 07777);
         Files.writeString(merged.resolve("data/new"), "written by the sandbox");
-        assertEquals("written by the sandbox", Files.readString(upperfs.resolve("upper/data/new")));
+        assertEquals("written by the sandbox", Files.readString(tmp.resolve("upperfs/upper/data/new")));
     }
 
     /**
@@ -96,13 +102,7 @@ class OverlayMountTest {
         new UpperDisks(Tools.require("mke2fs").toString(), Tools.require("debugfs").toString())
                 .create(upper, 64, ErofsRoot.read(img));
 
-        Path lower = Files.createDirectories(tmp.resolve("lower"));
-        Path upperfs = Files.createDirectories(tmp.resolve("upperfs"));
-        Path merged = Files.createDirectories(tmp.resolve("merged"));
-        mount("-t", "erofs", "-o", "loop,ro", img.toString(), lower.toString());
-        mount("-t", "ext4", "-o", "loop", upper.toString(), upperfs.toString());
-        mount("-t", "overlay", "overlay", "-o", "lowerdir=" + lower + ",upperdir=" + upperfs + "/upper,workdir="
-                + upperfs + "/work", merged.toString());
+        Path merged = overlay(img, upper);
 
         assertEquals(040751, Files.getAttribute(merged, "unix:mode"));
         assertEquals(0, Files.getAttribute(merged, "unix:uid"));

@@ -41,4 +41,21 @@ final class Tools {
         r = run(fsck, "--extract=" + into, "--preserve", image.toString());
         org.junit.jupiter.api.Assertions.assertEquals(0, r.exit(), "fsck.erofs --extract failed:\n" + r.output());
     }
+
+    /** A loop mount of a test image, unmounted on close; skips the test where the host cannot mount. */
+    record Mount(Path path) implements AutoCloseable {
+        @Override
+        public void close() throws IOException, InterruptedException {
+            run("umount", path.toString());
+        }
+    }
+
+    /** Mounts {@code image} (type {@code fs}, loop, with {@code options}) on {@code dir}, made here. */
+    static Mount mount(String fs, String options, Path image, Path dir) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Result r = run("mount", "-t", fs, "-o", "loop," + options, image.toString(), dir.toString());
+        assumeTrue(r.exit() == 0, "cannot mount " + fs + " here (needs root, loop devices and " + fs
+                + " in the kernel): " + r.output());
+        return new Mount(dir);
+    }
 }
