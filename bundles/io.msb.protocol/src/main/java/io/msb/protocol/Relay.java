@@ -1,5 +1,6 @@
 package io.msb.protocol;
 
+import io.msb.protocol.internal.RelayOutbox;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,7 +28,9 @@ import java.util.logging.Logger;
  * owns a slice of the correlation-id space, receives {@code [id_start u32 BE][id_end_exclusive
  * u32 BE]} and the cached {@code core.ready} frame when it connects, and frames are routed by id
  * without decoding. When a client leaves, its running execs get SIGKILL and the agent is told
- * with {@code core.relay.client.disconnected}.
+ * with {@code core.relay.client.disconnected}. Each client has its own queue and writer thread: a client that
+ * does not read gets its sessions paused and, past {@link Options#clientBacklog()}, is disconnected; it never
+ * delays the others (decision 0311).
  */
 public final class Relay implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Relay.class.getName());
@@ -35,8 +40,14 @@ public final class Relay implements AutoCloseable {
     public static final long ID_RANGE_STEP = 0xffffffffL / MAX_CLIENTS;
     private static final int SIGKILL = 9;
 
-    /** @param readyTimeout how long to wait for the agent's {@code core.ready} */
-    public record Options(Duration readyTimeout) {
+    /**
+     * @param readyTimeout how long to wait for the agent's {@code core.ready}
+     * @param clientBacklog most bytes queued for one client before it is disconnected; at a quarter of it the
+     *        relay pauses that client's sessions (when the agent supports {@code msb.flow.pause})
+     */
+    public record Options(Duration readyTimeout, long clientBacklog) {
+        /** Default {@link #clientBacklog()}: pause at 8 MiB, far above what arrives after a pause (0311). */
+        public static final long DEFAULT_CLIENT_BACKLOG = 32L * 1024 * 1024;
         public static final Options DEFAULTS = new Options(Duration.ofSeconds(180));
 
         public Options {
@@ -44,6 +55,14 @@ public final class Relay implements AutoCloseable {
             if (readyTimeout.isNegative() || readyTimeout.isZero()) {
                 throw new IllegalArgumentException("readyTimeout: must be positive");
             }
+            if (clientBacklog < 4L * Frame.MAX_FRAME_SIZE) {
+                throw new IllegalArgumentException("clientBacklog: must be at least " + 4L * Frame.MAX_FRAME_SIZE
+                        + " bytes (four frames)");
+            }
+        }
+
+        public Options(Duration readyTimeout) {
+            this(readyTimeout, DEFAULT_CLIENT_BACKLOG);
         }
     }
 
@@ -55,13 +74,21 @@ public final class Relay implements AutoCloseable {
     private final ServerSocketChannel server;
     private final byte[] readyFrame;
     private final Core.Ready ready;
+    private final long clientBacklog;
+    /** Writes flow frames to the agent in the order they were decided, off the agent loop. */
+    private final ExecutorService flowWriter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "msb-relay-flow");
+        t.setDaemon(true);
+        return t;
+    });
     private final Client[] slots = new Client[MAX_CLIENTS];
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closing;
 
     private Relay(AgentTransport agent, InputStream agentIn, Frame readyFrame, Path listenPath,
-            ServerSocketChannel server) {
+            ServerSocketChannel server, long clientBacklog) {
         this.agent = agent;
+        this.clientBacklog = clientBacklog;
         this.agentIn = agentIn;
         this.agentOut = agent.output();
         this.readyFrame = readyFrame.encode();
@@ -81,7 +108,7 @@ public final class Relay implements AutoCloseable {
      */
     public static Relay start(AgentTransport agent, Path listenPath, Options options) throws IOException {
         InputStream in = new BufferedInputStream(agent.input(), 64 * 1024);
-        return serve(agent, in, awaitReady(agent, in, options.readyTimeout()), listenPath);
+        return serve(agent, in, awaitReady(agent, in, options.readyTimeout()), listenPath, options);
     }
 
     /**
@@ -95,10 +122,11 @@ public final class Relay implements AutoCloseable {
             throws IOException {
         InputStream in = new BufferedInputStream(agent.input(), 64 * 1024);
         return serve(agent, in, awaitSync(agent, in, Codec.encode(MessageType.READY, 0, lastReady),
-                options.readyTimeout()), listenPath);
+                options.readyTimeout()), listenPath, options);
     }
 
-    private static Relay serve(AgentTransport agent, InputStream in, Frame ready, Path listenPath) throws IOException {
+    private static Relay serve(AgentTransport agent, InputStream in, Frame ready, Path listenPath, Options options)
+            throws IOException {
         ServerSocketChannel server = null;
         try {
             Files.createDirectories(listenPath.toAbsolutePath().getParent());
@@ -112,7 +140,7 @@ public final class Relay implements AutoCloseable {
             }
             throw new IOException("relay: cannot listen on " + listenPath + ": " + e.getMessage(), e);
         }
-        Relay r = new Relay(agent, in, ready, listenPath, server);
+        Relay r = new Relay(agent, in, ready, listenPath, server, options.clientBacklog());
         r.thread(r::agentLoop, "msb-relay-agent");
         r.thread(r::acceptLoop, "msb-relay-accept");
         return r;
@@ -197,10 +225,11 @@ public final class Relay implements AutoCloseable {
         });
     }
 
-    private void thread(Runnable r, String name) {
+    private Thread thread(Runnable r, String name) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
     public Core.Ready ready() {
@@ -239,6 +268,7 @@ public final class Relay implements AutoCloseable {
             }
             Client c = admit(ch);
             if (c != null) {
+                c.writer = thread(c.outbox, "msb-relay-client-" + c.slot + "-writer");
                 thread(c::readLoop, "msb-relay-client-" + c.slot);
             }
         }
@@ -279,7 +309,13 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    /** Agent → clients, routed by the id slice and written directly: a slow client stalls this loop. */
+    /** Bytes queued for the client in {@code slot} now (0 without one); for tests and diagnostics. */
+    public synchronized long queuedFor(int slot) {
+        Client c = slots[slot];
+        return c == null ? 0 : c.outbox.queued();
+    }
+
+    /** Agent → clients, routed by the id slice into each client's queue: never waits for a client. */
     private void agentLoop() {
         try {
             Frame f;
@@ -291,7 +327,7 @@ public final class Relay implements AutoCloseable {
                 if (f.terminal()) {
                     c.execSessions.remove(f.id());
                 }
-                c.send(f);
+                c.outbox.offer(f);
             }
             LOG.info("relay: agent closed the connection");
         } catch (IOException e) {
@@ -300,6 +336,21 @@ public final class Relay implements AutoCloseable {
             }
         } finally {
             close();
+        }
+    }
+
+    /** Queues a frame for the agent behind the flow frames decided before it. */
+    private void toAgentInOrder(Frame f) {
+        try {
+            flowWriter.execute(() -> {
+                try {
+                    toAgent(f);
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "relay: agent gone while sending " + f, e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the relay is closing
         }
     }
 
@@ -334,6 +385,7 @@ public final class Relay implements AutoCloseable {
             }
         }
         agent.close();
+        flowWriter.shutdownNow();
         try {
             Files.deleteIfExists(listenPath);
         } catch (IOException ignored) {
@@ -348,12 +400,16 @@ public final class Relay implements AutoCloseable {
         final long idEndExclusive;
         final AgentTransport transport;
         final Set<Integer> execSessions = ConcurrentHashMap.newKeySet();
+        final RelayOutbox outbox;
+        volatile Thread writer;
 
         Client(int slot, AgentTransport transport) {
             this.slot = slot;
             this.idStart = slot * ID_RANGE_STEP + 1;
             this.idEndExclusive = slot * ID_RANGE_STEP + ID_RANGE_STEP;
             this.transport = transport;
+            this.outbox = new RelayOutbox("client " + slot, transport.output(), clientBacklog,
+                    ready.supportsFlowControl(), Relay.this::toAgentInOrder, transport::close);
         }
 
         synchronized void handshake() throws IOException {
@@ -364,17 +420,6 @@ public final class Relay implements AutoCloseable {
             out.write(head);
             out.write(readyFrame);
             out.flush();
-        }
-
-        /** A failed write hangs up on the client; its read loop then announces the departure. */
-        synchronized void send(Frame f) {
-            try {
-                OutputStream out = transport.output();
-                out.write(f.encode());
-                out.flush();
-            } catch (IOException e) {
-                transport.close();
-            }
         }
 
         private void readLoop() {
@@ -395,7 +440,9 @@ public final class Relay implements AutoCloseable {
                     if (f.terminal()) {
                         execSessions.remove(f.id());
                     }
-                    toAgent(f);
+                    if (!outbox.fromClient(f)) {
+                        toAgent(f);
+                    }
                 }
             } catch (FrameException e) {
                 LOG.warning("relay: client " + slot + " sent a bad frame (" + e.getMessage() + "), disconnecting it");
@@ -416,6 +463,10 @@ public final class Relay implements AutoCloseable {
 
         private void disconnected() {
             transport.close();
+            Thread w = writer;
+            if (w != null) {
+                w.interrupt();
+            }
             try {
                 for (Integer id : execSessions) {
                     toAgent(Codec.encode(MessageType.EXEC_SIGNAL, id, new Exec.Signal(SIGKILL)));

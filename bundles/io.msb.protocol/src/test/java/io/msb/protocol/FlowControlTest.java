@@ -30,7 +30,7 @@ class FlowControlTest extends AgentdOnStdio {
     /** seq 1 N: far more than the session buffer (4 MiB), the agent's backlog and the pipe together. */
     private static final int LINES = 3_000_000;
 
-    private static byte[] seq(int n) {
+    static byte[] seq(int n) {
         StringBuilder b = new StringBuilder();
         for (int i = 1; i <= n; i++) {
             b.append(i).append('\n');
@@ -38,7 +38,7 @@ class FlowControlTest extends AgentdOnStdio {
         return b.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static byte[] sha256(byte[] data) throws Exception {
+    static byte[] sha256(byte[] data) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(data);
     }
 
