@@ -1,0 +1,193 @@
+package io.msb.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.options;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.msb.api.SandboxService;
+import io.msb.api.spi.VmmBackend;
+import io.msb.testing.AgentdProcessVmmForTests;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Hashtable;
+import java.util.Map;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * Per-session flow control end to end in Felix (decisions 0230, 0310, 1010): an NDJSON exec client that stops
+ * reading holds up only its own command; a second exec on the same sandbox completes in full meanwhile, and the
+ * stalled output is complete once read. The sandbox's "VM" is the real agentd as a host process (as in
+ * {@code HttpApiIT}), so the stalled command's pid is a host pid.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ExecFlowControlIT {
+    private static final String KEY = "msb_itest_key";
+    private static final String PORT_PROPERTY = "msb.itests.httpPort";
+    private static final String BACKEND = "agentd-process";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** seq 1 N: about 39 MB, 52 MB as NDJSON: more than the socket buffers, the event queue, the client's session
+     * buffer, agentd's backlog and the pipe hold together, so the command must block until it is read. */
+    private static final int LINES = 5_000_000;
+
+    @Inject
+    private BundleContext context;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    @Configuration
+    public Option[] config() throws IOException {
+        Path home = MsbPlatform.newHome(getClass());
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        return options(composite(MsbPlatform.forHome(home)), MsbPlatform.http(home, port, KEY),
+                MsbPlatform.testSupport(), frameworkProperty(PORT_PROPERTY).value(String.valueOf(port)));
+    }
+
+    @Test
+    public void aStalledExecClientDelaysNoOtherExecAndLosesNothing() throws Exception {
+        useAgentdAsTheVmm();
+        HttpResponse<String> created = http.send(request("/v1/sandboxes?wait_for=running", createBody("flow")),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(created.body(), 200, created.statusCode());
+        try {
+            HttpResponse<InputStream> stalled = http.send(
+                    request("/v1/sandboxes/by-name/flow/exec", "{\"cmd\":[\"seq\",\"1\",\"" + LINES + "\"]}"),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, stalled.statusCode());
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(stalled.body(), StandardCharsets.UTF_8))) {
+                JsonNode started = JSON.readTree(lines.readLine());
+                assertEquals("started", started.get("type").asText());
+                long pid = started.get("pid").asLong();
+                // from here on the stalled client reads nothing until the other exec is done
+
+                for (int i = 0; i < 3; i++) {
+                    HttpResponse<String> second = http.send(
+                            request("/v1/sandboxes/by-name/flow/exec", "{\"cmd\":[\"echo\",\"second\"]}"),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertEquals(second.body(), 200, second.statusCode());
+                    Stream s = Stream.of(new BufferedReader(new java.io.StringReader(second.body())));
+                    assertEquals("second\n", s.stdout.toString(StandardCharsets.UTF_8));
+                    assertEquals("the second exec's exit: " + second.body(), 0, s.exitCode);
+                }
+                assertTrue("the stalled command is blocked by its reader, not finished",
+                        ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+
+                Stream rest = Stream.of(lines);
+                assertEquals(0, rest.exitCode);
+                byte[] expected = seq(LINES);
+                assertEquals("every byte of the stalled exec arrives", expected.length, rest.stdout.size());
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                assertArrayEquals(sha.digest(expected), sha.digest(rest.stdout.toByteArray()));
+            }
+        } finally {
+            http.send(request("DELETE", "/v1/sandboxes/by-name/flow", null), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    /** The stdout and exit code of an NDJSON exec stream (blank keep-alive lines skipped). */
+    private record Stream(ByteArrayOutputStream stdout, int exitCode) {
+        static Stream of(BufferedReader lines) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int code = -1;
+            for (String line; (line = lines.readLine()) != null;) {
+                if (line.isEmpty()) {
+                    continue;
+                }
+                JsonNode e = JSON.readTree(line);
+                switch (e.get("type").asText()) {
+                    case "stdout" -> out.writeBytes(Base64.getDecoder().decode(e.get("data").asText()));
+                    case "exit" -> code = e.get("code").asInt();
+                    case "error" -> throw new AssertionError("the exec failed: " + line);
+                    default -> {
+                    }
+                }
+            }
+            return new Stream(out, code);
+        }
+    }
+
+    private static byte[] seq(int n) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+            b.append(i).append('\n');
+        }
+        return b.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The agentd "VMM" (io.msb.testing) becomes the runtime's backend, and the API answers. */
+    private void useAgentdAsTheVmm() throws Exception {
+        Path agentd = home().resolve("agentd");
+        var entry = Osgi.bundle(context, "io.msb.vmm.qemu").getEntry("io/msb/agentd/agentd");
+        assumeTrue("needs the agentd binary inside io.msb.vmm.qemu (built by native/agentd)", entry != null);
+        try (InputStream in = entry.openStream()) {
+            Files.copy(in, agentd);
+        }
+        assumeTrue("agentd must be executable here", agentd.toFile().setExecutable(true));
+        context.registerService(VmmBackend.class, new AgentdProcessVmmForTests(BACKEND, agentd),
+                new Hashtable<>(Map.of(Constants.SERVICE_RANKING, 100)));
+        Osgi.configure(Osgi.service(context, ConfigurationAdmin.class), MsbPlatform.RUNTIME_PID,
+                Map.of("defaultBackend", BACKEND));
+        Osgi.service(context, SandboxService.class, "(defaultBackend=" + BACKEND + ")");
+        Osgi.eventually("the API answers on its port", () -> http.send(request("GET", "/v1/version", null),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+    }
+
+    private Path home() {
+        return Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
+    }
+
+    /** A create body with a tiny raw disk as the root (the agentd "VM" ignores it, the runtime checks it). */
+    private String createBody(String name) throws IOException {
+        Path disk = home().resolve("root.img");
+        Files.write(disk, new byte[4096]);
+        return "{\"name\":\"" + name + "\",\"image\":{\"type\":\"disk_image\",\"path\":\"" + disk
+                + "\",\"format\":\"raw\"}}";
+    }
+
+    private HttpRequest request(String path, String body) {
+        return request("POST", path, body);
+    }
+
+    private HttpRequest request(String method, String path, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + context.getProperty(PORT_PROPERTY) + path))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + KEY)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return b.build();
+    }
+}
