@@ -64,6 +64,7 @@ public class HttpApiIT {
     private static final String PORT_PROPERTY = "msb.itests.httpPort";
     private static final String BACKEND = "agentd-process";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int IDLE_TIMEOUT_MS = 10_000;
     private static volatile boolean prepared;
 
     @Inject
@@ -80,7 +81,10 @@ public class HttpApiIT {
         }
         return options(composite(MsbPlatform.forHome(home)), MsbPlatform.http(home, port, KEY),
                 MsbPlatform.testSupport(),
-                frameworkProperty(PORT_PROPERTY).value(String.valueOf(port)));
+                frameworkProperty(PORT_PROPERTY).value(String.valueOf(port)),
+                // a stalled request body fails after this idle time (decision 1007); the exec stream's
+                // keep-alive lines (every 5 s) keep long commands well inside it
+                frameworkProperty("org.apache.felix.http.timeout").value(String.valueOf(IDLE_TIMEOUT_MS)));
     }
 
     /** Once per framework: the agentd "VMM" is registered and made the runtime's backend, and HTTP answers. */
@@ -282,6 +286,138 @@ public class HttpApiIT {
         }
     }
 
+    @Test
+    public void errorsJettyAnswersItselfAreTheJsonContractToo() throws Exception {
+        String big = "a".repeat(40_000);
+        Map<String, Integer> expected = new java.util.LinkedHashMap<>();
+        expected.put("GET /v1/version HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431);
+        expected.put("GET /v1/version?" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414);
+        expected.put("GET /v1/sandboxes/by-name/a%2Fb HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+        expected.put("GET /v1/sandboxes/by-name/a%2fb HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+        expected.put("GET /v1/sandboxes/by-name/a%00b HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+        expected.put("GET /v1/sandboxes/by-name/%FF HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+        expected.put("GET /v1/sandboxes/by-name/%C0%AF HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+        expected.put("GET /v1/sandboxes/by-name/%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+        expected.put("GET /v1/version HTTP/1.1\r\n\r\n", 400);
+        expected.put("GET /v1/version HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400);
+        expected.put("POST /v1/sandboxes HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400);
+        expected.put("POST /v1/sandboxes HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400);
+        expected.put("POST /v1/sandboxes HTTP/1.1\r\nHost: x\r\nContent-Length: two\r\n\r\n{}", 400);
+        expected.put("GET /v1/version HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", 400);
+        for (Map.Entry<String, Integer> e : expected.entrySet()) {
+            Raw r = raw(e.getKey());
+            String what = e.getKey().substring(0, Math.min(80, e.getKey().length())) + " -> " + r;
+            assertEquals(what, (int) e.getValue(), r.status());
+            assertTrue(what, r.headers().getOrDefault("content-type", "").startsWith("application/json"));
+            JsonNode error = new Reply(r.status(), r.body()).json().get("error");
+            assertNotNull(what, error);
+            assertEquals(what, "invalid_request", error.path("code").asText());
+            assertFalse(what, error.path("message").asText().isEmpty());
+        }
+    }
+
+    @Test
+    public void headAnswersWhereGetDoes() throws Exception {
+        Raw version = raw("HEAD /v1/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals(version.toString(), 200, version.status());
+        assertEquals("", version.body());
+        assertTrue(version.toString(), Integer.parseInt(version.headers().get("content-length")) > 0);
+        Raw list = raw("HEAD /v1/sandboxes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                + "\r\nConnection: close\r\n\r\n");
+        assertEquals(list.toString(), 200, list.status());
+        assertEquals(401, raw("HEAD /v1/sandboxes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status());
+    }
+
+    @Test
+    public void theApiAlsoAnswersOnTheIpv6Loopback() throws Exception {
+        assumeTrue("needs ::1", java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getByName("::1")) != null);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://[::1]:"
+                + context.getProperty(PORT_PROPERTY) + "/v1/nothing")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, r.statusCode());
+    }
+
+    @Test
+    public void missingImagesAndUnreachableRegistriesHaveTheirOwnCodes() throws Exception {
+        Reply missing = api("POST", "/v1/sandboxes", "{\"name\":\"no-image\",\"image\":{\"type\":\"oci\","
+                + "\"reference\":\"127.0.0.1:1/not/cached:1\"},\"pull_policy\":\"never\"}");
+        assertEquals(missing.body(), 404, missing.status());
+        assertEquals("image_not_found", code(missing));
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Reply unreachable = api("POST", "/v1/sandboxes", "{\"name\":\"no-registry\",\"image\":{\"type\":\"oci\","
+                + "\"reference\":\"127.0.0.1:" + closed + "/x/y:1\"}}");
+        assertEquals(unreachable.body(), 502, unreachable.status());
+        assertEquals("registry_unreachable", code(unreachable));
+        assertTrue(unreachable.body(), message(unreachable).contains("127.0.0.1:" + closed));
+        assertFalse(unreachable.body(), message(unreachable).contains("null"));
+        assertEquals("127.0.0.1:" + closed, unreachable.json().get("error").get("details").get("registry").asText());
+        api("DELETE", "/v1/sandboxes/by-name/no-image", null);
+        api("DELETE", "/v1/sandboxes/by-name/no-registry", null);
+    }
+
+    @Test
+    public void badBodiesAreTheClientsErrors() throws Exception {
+        String head = "POST /v1/sandboxes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n";
+        try (Socket stalled = rawSocket()) {
+            stalled.getOutputStream().write((head + "{\"name\":").getBytes(StandardCharsets.US_ASCII));
+            Raw r = Raw.read(stalled.getInputStream());
+            assertEquals(r.toString(), 408, r.status());
+            assertEquals("request_timeout", code(new Reply(r.status(), r.body())));
+        }
+        try (Socket crawling = rawSocket()) {
+            crawling.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < 100 && crawling.getInputStream().available() == 0; i++) {
+                crawling.getOutputStream().write(' '); // 1 byte every 200 ms: below the minimum rate of 1 KiB/s
+                Thread.sleep(200);
+            }
+            Raw r = Raw.read(crawling.getInputStream());
+            assertEquals(r.toString(), 408, r.status());
+        } catch (java.net.SocketException e) {
+            throw new AssertionError("the server closed without an answer", e);
+        }
+        try (Socket shortBody = rawSocket()) {
+            shortBody.getOutputStream().write((head + "{}").getBytes(StandardCharsets.US_ASCII));
+            shortBody.shutdownOutput();
+            Raw r = Raw.read(shortBody.getInputStream());
+            assertEquals(r.toString(), 400, r.status());
+            assertEquals("invalid_request", code(new Reply(r.status(), r.body())));
+        }
+    }
+
+    @Test
+    public void aClientWithTooManyUnfinishedBodiesIsTurnedAway() throws Exception {
+        ConfigurationAdmin admin = Osgi.service(context, ConfigurationAdmin.class);
+        Osgi.configure(admin, MsbPlatform.HTTP_PID, Map.of("maxUnfinishedBodiesPerClient", 2));
+        List<Socket> slow = new ArrayList<>();
+        try {
+            Osgi.service(context, Servlet.class, "(maxUnfinishedBodiesPerClient=2)");
+            Osgi.eventually("the reconfigured API answers", () -> send("GET", "/v1/version", null, null).status() == 200);
+            String head = "POST /v1/sandboxes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+            for (int i = 0; i < 2; i++) {
+                Socket s = rawSocket();
+                slow.add(s);
+                s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            }
+            Osgi.eventually("a third body from the same client is refused at once",
+                    () -> code(api("POST", "/v1/sandboxes", "{}")).equals("too_many_requests"));
+            Reply refused = api("POST", "/v1/sandboxes", "{}");
+            assertEquals(refused.body(), 429, refused.status());
+            assertEquals("requests without a body still pass", 200, send("GET", "/v1/version", null, null).status());
+        } finally {
+            for (Socket s : slow) {
+                s.close();
+            }
+            Osgi.configure(admin, MsbPlatform.HTTP_PID, Map.of("maxUnfinishedBodiesPerClient", 16));
+            Osgi.service(context, Servlet.class, "(maxUnfinishedBodiesPerClient=16)");
+            Osgi.eventually("the API answers again", () -> send("GET", "/v1/version", null, null).status() == 200);
+        }
+    }
+
     // --- helpers ---
 
     private Path home() {
@@ -318,6 +454,48 @@ public class HttpApiIT {
                     + KEY + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    private Socket rawSocket() throws IOException {
+        Socket socket = new Socket("127.0.0.1", Integer.parseInt(context.getProperty(PORT_PROPERTY)));
+        socket.setSoTimeout(IDLE_TIMEOUT_MS * 3);
+        return socket;
+    }
+
+    /** Sends bytes as they are (no client library would send these requests) and reads one response. */
+    private Raw raw(String request) throws IOException {
+        try (Socket socket = rawSocket()) {
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return Raw.read(socket.getInputStream());
+        }
+    }
+
+    /** One HTTP/1.1 response: status, headers (lower-case names) and the body its Content-Length gives. */
+    private record Raw(int status, Map<String, String> headers, String body) {
+        static Raw read(InputStream in) throws IOException {
+            String statusLine = line(in);
+            Map<String, String> headers = new java.util.HashMap<>();
+            for (String h = line(in); !h.isEmpty(); h = line(in)) {
+                int colon = h.indexOf(':');
+                headers.put(h.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT), h.substring(colon + 1).trim());
+            }
+            // a HEAD answer announces a length but has no body: the server closes (Connection: close) instead
+            byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
+            return new Raw(Integer.parseInt(statusLine.split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+        }
+
+        private static String line(InputStream in) throws IOException {
+            StringBuilder sb = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("the connection ended inside the response head: " + sb);
+                }
+                if (c != '\r') {
+                    sb.append((char) c);
+                }
+            }
+            return sb.toString();
         }
     }
 

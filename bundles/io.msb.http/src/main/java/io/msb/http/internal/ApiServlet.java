@@ -13,6 +13,8 @@ import io.msb.api.StillRunningException;
 import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecSession;
+import io.msb.api.image.ImageNotFoundException;
+import io.msb.api.image.RegistryUnreachableException;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -58,7 +60,7 @@ public final class ApiServlet extends HttpServlet {
 
     private final transient SandboxService sandboxes;
     private final transient ApiKeys keys;
-    private final int maxBodyBytes;
+    private final transient RequestBodies bodies;
     private final long maxExecOutputBytes;
     private final int maxExecTimeoutSecs;
     private final String version;
@@ -71,7 +73,7 @@ public final class ApiServlet extends HttpServlet {
     ApiServlet(SandboxService sandboxes, HttpApiConfig config, String version) {
         this.sandboxes = sandboxes;
         this.keys = ApiKeys.of(config.apiKeys(), MsbHome.resolve(config.home()));
-        this.maxBodyBytes = config.maxBodyBytes();
+        this.bodies = new RequestBodies(config.maxBodyBytes(), config.maxUnfinishedBodiesPerClient());
         this.maxExecOutputBytes = (long) config.maxExecOutputMib() << 20;
         this.maxExecTimeoutSecs = config.maxExecTimeoutSecs();
         this.version = version;
@@ -79,7 +81,8 @@ public final class ApiServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String method = req.getMethod();
+        // HEAD is GET without a body: Jetty sends the headers (Content-Length included) and drops the body
+        String method = req.getMethod().equals("HEAD") ? "GET" : req.getMethod();
         List<String> path = segments(req.getPathInfo());
         try {
             if (path.equals(List.of("version")) && method.equals("GET")) {
@@ -280,14 +283,7 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private <T> T body(HttpServletRequest req, Class<T> type) {
-        if (req.getContentLengthLong() > maxBodyBytes) {
-            throw Json.tooLarge(maxBodyBytes);
-        }
-        try {
-            return Json.read(req.getInputStream(), maxBodyBytes, type);
-        } catch (IOException e) {
-            throw ApiException.invalid("request body", "cannot be read: " + e.getMessage());
-        }
+        return bodies.read(req, type);
     }
 
     /** The platform's exceptions as decision 0011's error codes. */
@@ -295,6 +291,12 @@ public final class ApiServlet extends HttpServlet {
         if (e instanceof InvalidConfigException ice) {
             Map<String, Object> details = ice.field() == null ? null : Map.of("field", ice.field());
             return new ApiException(400, "invalid_request", e.getMessage(), details);
+        }
+        if (e instanceof ImageNotFoundException) {
+            return new ApiException(404, "image_not_found", e.getMessage(), null);
+        }
+        if (e instanceof RegistryUnreachableException r) {
+            return new ApiException(502, "registry_unreachable", e.getMessage(), Map.of("registry", r.registry()));
         }
         if (e instanceof NotFoundException) {
             return new ApiException(404, "sandbox_not_found", e.getMessage(), null);
@@ -332,11 +334,11 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private static ApiException notRouted(String method, HttpServletRequest req) {
-        return new ApiException(404, "not_found", "no such route: " + method + " " + req.getRequestURI(), null);
+        return new ApiException(404, "not_found", "no such route: " + req.getMethod() + " " + req.getRequestURI(), null);
     }
 
     private static ApiException notAllowed(String method, HttpServletRequest req) {
-        return new ApiException(405, "method_not_allowed", method + " is not allowed on " + req.getRequestURI(), null);
+        return new ApiException(405, "method_not_allowed", req.getMethod() + " is not allowed on " + req.getRequestURI(), null);
     }
 
     private static List<String> segments(String pathInfo) {

@@ -29,4 +29,14 @@ public @interface HttpApiConfig {
     @AttributeDefinition(name = "Maximum exec timeout (seconds)",
             description = "Largest timeout_secs an exec may ask for.", min = "1")
     int maxExecTimeoutSecs() default 86_400;
+
+    @AttributeDefinition(name = "Unfinished request bodies per client",
+            description = "Requests one client address may have whose body is still arriving; more are 429 at once, so "
+                    + "slow bodies cannot hold every server thread.", min = "1")
+    int maxUnfinishedBodiesPerClient() default 16;
+
+    @AttributeDefinition(name = "Minimum request body rate (bytes/s)",
+            description = "A body arriving slower is 408 (Jetty's minimum request data rate); a body that stops is 408 "
+                    + "after the HTTP idle timeout (org.apache.felix.http.timeout). 0: no minimum.", min = "0")
+    long minBodyBytesPerSecond() default 1024;
 }

@@ -42,18 +42,13 @@ final class Json {
     private Json() {
     }
 
-    /** Reads one JSON value of {@code type} from at most {@code maxBytes} bytes of {@code in}. */
-    static <T> T read(InputStream in, int maxBytes, Class<T> type) {
-        byte[] body;
-        try {
-            body = in.readNBytes(maxBytes + 1);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the request body", e);
-        }
+    /** At most {@code maxBytes} bytes of {@code in}, or 413 when there are more. */
+    static byte[] readBytes(InputStream in, int maxBytes) throws IOException {
+        byte[] body = in.readNBytes(maxBytes + 1);
         if (body.length > maxBytes) {
             throw tooLarge(maxBytes);
         }
-        return parse(body, type);
+        return body;
     }
 
     static ApiException tooLarge(int maxBytes) {

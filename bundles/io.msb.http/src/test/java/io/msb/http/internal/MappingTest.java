@@ -249,8 +249,8 @@ class MappingTest {
 
     @Test
     void oversizedBodiesAreRefusedBeforeParsing() {
-        ApiException e = assertThrows(ApiException.class, () -> Json.read(
-                new java.io.ByteArrayInputStream(new byte[2048]), 1024, Wire.CreateRequest.class));
+        ApiException e = assertThrows(ApiException.class, () -> Json.readBytes(
+                new java.io.ByteArrayInputStream(new byte[2048]), 1024));
         assertEquals(413, e.status());
         assertEquals("request body: must be at most 1024 bytes", e.getMessage());
     }
