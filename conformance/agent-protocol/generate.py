@@ -100,6 +100,10 @@ ok("core-ready", "core.ready", 0, 0,
 ok("core-ready-no-version", "core.ready", 0, 0,
    {"boot_time_ns": 0, "init_time_ns": 0, "ready_time_ns": 5000000000},
    "agent_version is omitted when empty; u64 above 2^32 uses the 8-byte head")
+ok("core-ready-flow-control", "core.ready", 0, 0,
+   {"boot_time_ns": 812345678, "init_time_ns": 1500000, "ready_time_ns": 830000000,
+    "agent_version": "0.1.0", "flow_control": True},
+   "msb extension (decisions 0230, 0310): the agent honours msb.flow.pause/resume; last, omitted when absent")
 ok("core-ping", "core.ping", 7, 0, {}, "ping has an empty map payload")
 ok("core-pong", "core.pong", 7, T, {}, "pong is terminal")
 ok("core-touch", "core.touch", 8, 0, {}, "explicit idle-timer refresh")
@@ -120,6 +124,11 @@ ok("core-relay-client-disconnected", "core.relay.client.disconnected", 0, 0,
 ok("core-init-resolved", "core.init.resolved", 0, 0,
    {"default_user": {"uid": 1000, "gid": 1000}}, "guest-resolved default user")
 ok("core-init-ack", "core.init.ack", 0, 0, {}, "host acknowledgement")
+
+# --- msb extensions (not microsandbox's core.*; sent only to an agent announcing flow_control) ---
+ok("msb-flow-pause", "msb.flow.pause", 0x02000001, 0, {},
+   "host asks the agent to stop reading this session's source (decision 0230); empty map, flags 0")
+ok("msb-flow-resume", "msb.flow.resume", 0x02000001, 0, {}, "undoes msb.flow.pause on the same id")
 
 # --- exec -------------------------------------------------------------------------------
 ok("exec-request", "core.exec.request", 1, S,
@@ -278,6 +287,8 @@ bad("invalid-payload-missing-required", frame(4, S, envelope("core.exec.request"
     "invalid_payload", "cmd is required", reply="invalid_payload")
 bad("invalid-flags", frame(4, 0, envelope("core.exec.request", {"cmd": "true"})), "invalid_flags",
     "exec.request without SESSION_START", reply="invalid_flags")
+bad("invalid-flags-flow-pause", frame(4, T, envelope("msb.flow.pause", {})), "invalid_flags",
+    "msb.flow.pause has flags 0", reply="invalid_flags")
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "vectors.json"), "w") as f:
