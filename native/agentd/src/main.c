@@ -42,23 +42,35 @@ static int listen_unix(const char *path)
     return fd;
 }
 
-/* PID 1: the port survives host reconnects, so sessions do too. */
+/* PID 1: the port survives host reconnects, so sessions do too. While the host is away, agent_serve
+ * returns at once (read gives 0) and is re-entered every 100 ms, each time with a fresh core.ready.
+ * The port stays open throughout: the guest kernel discards what a closed port holds or receives, so
+ * closing it on EOF lost whatever a host that had already reconnected sent first, e.g. its resync ping
+ * (decision 0232). */
 static void serve_port(struct agent *a)
 {
     a->reconnectable = 1;
+    int fd = -1;
     for (;;) {
-        int fd = open_agent_port();
         if (fd < 0) {
-            fprintf(stderr, "agentd: no virtio-console port named 'agent'; retrying\n");
-            sleep(1);
-            continue;
+            fd = open_agent_port();
+            if (fd < 0) {
+                fprintf(stderr, "agentd: no virtio-console port named 'agent'; retrying\n");
+                sleep(1);
+                continue;
+            }
+            boot_mark("agent port open", NULL);
         }
-        boot_mark("agent port open", NULL);
         int shut = agent_serve(a, fd, fd);
-        close(fd);
         if (shut) {
+            close(fd);
             agent_drop_sessions(a);
             power_off();
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 0) < 0 || (p.revents & (POLLERR | POLLNVAL))) { /* a broken port: open it afresh */
+            close(fd);
+            fd = -1;
         }
         poll(NULL, 0, 100);
     }
