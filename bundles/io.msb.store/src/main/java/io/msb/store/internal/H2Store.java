@@ -18,10 +18,11 @@ import org.osgi.service.jdbc.DataSourceFactory;
 public final class H2Store {
     /**
      * Writers of one sandbox row queue behind each other for up to 10 s instead of failing after H2's
-     * default 1 s. WRITE_DELAY stays at its default: its background thread also compacts the file, and
-     * durability comes from the CHECKPOINT after each write (docs/decisions/0101).
+     * default 1 s. WRITE_DELAY=0: every commit writes its chunk before it returns and there is no background
+     * writer, whose asynchronous stores let a later CHECKPOINT return before a commit reached the file
+     * (docs/decisions/0104).
      */
-    static final String SETTINGS = ";LOCK_TIMEOUT=10000";
+    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0";
 
     private H2Store() {
     }

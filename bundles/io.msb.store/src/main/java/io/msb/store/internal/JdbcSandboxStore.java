@@ -634,20 +634,20 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     }
 
     private <T> T read(String op, SqlWork<T> work) {
-        return tx(op, null, false, work);
+        return tx(op, null, work);
     }
 
     private <T> T write(String op, Supplier<? extends MsbException> onDuplicate, SqlWork<T> work) {
-        return tx(op, onDuplicate, true, work);
+        return tx(op, onDuplicate, work);
     }
 
     /**
-     * Runs work in one transaction. A write is followed by CHECKPOINT, which writes the commit to the
-     * database file before returning (see docs/decisions/0101). A unique-key violation becomes
+     * Runs work in one transaction. With WRITE_DELAY=0 the commit itself writes the transaction to the
+     * database file before it returns (see docs/decisions/0104). A unique-key violation becomes
      * onDuplicate's exception when given; other SQL errors become an MsbException naming the operation.
      * Exceptions thrown by work roll back.
      */
-    private <T> T tx(String op, Supplier<? extends MsbException> onDuplicate, boolean durable, SqlWork<T> work) {
+    private <T> T tx(String op, Supplier<? extends MsbException> onDuplicate, SqlWork<T> work) {
         if (closed) {
             throw new MsbException("store is closed (" + op + ")");
         }
@@ -660,11 +660,6 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
             } catch (SQLException | RuntimeException | Error e) {
                 c.rollback();
                 throw e;
-            }
-            if (durable) {
-                try (Statement st = c.createStatement()) {
-                    st.execute("CHECKPOINT");
-                }
             }
             return result;
         } catch (SQLException e) {
