@@ -147,9 +147,9 @@ class LifecycleIT {
             // QEMU itself refuses the file: the failure names the stage and carries QEMU's reason.
             assertEquals(BootFailedException.Stage.VMM_START, e.stage(), e.getMessage());
             assertTrue(e.getMessage().contains("kernel"), e.getMessage());
-            SandboxStatus status = runtime.get("e2e-broken").map(SandboxInfo::status).orElse(SandboxStatus.STOPPED);
-            assertFalse(status.expectsLiveVm(), "no record is left running: " + status);
-            assertTrue(Files.isRegularFile(platform.home.resolve("sandboxes/e2e-broken/logs/boot-error.json")));
+            // a failed create leaves nothing: no record, no directory (decision 0013)
+            assertTrue(runtime.get("e2e-broken").isEmpty(), "no record is left");
+            assertFalse(Files.exists(platform.home.resolve("sandboxes/e2e-broken")), "no directory is left");
         } finally {
             runtime.deactivate();
             if (runtime.get("e2e-broken").isPresent()) {

@@ -41,6 +41,23 @@ final class Processes {
         awaitExit(pid, KILL_WAIT);
     }
 
+    /** The VM's parent, its launcher (decision 0804), unless that is init or this JVM. */
+    static Optional<ProcessHandle> parentOf(long pid) {
+        return ProcessHandle.of(pid).flatMap(ProcessHandle::parent)
+                .filter(p -> p.pid() > 1 && p.pid() != ProcessHandle.current().pid());
+    }
+
+    /** Waits (bounded) for a process to exit, e.g. a VM launcher that still writes its last files. */
+    static void awaitExit(ProcessHandle process) {
+        try {
+            process.onExit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // gone or stuck: the directory is renamed before it is deleted, so a straggler cannot break that
+        }
+    }
+
     private static boolean awaitExit(long pid, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (alive(pid)) {

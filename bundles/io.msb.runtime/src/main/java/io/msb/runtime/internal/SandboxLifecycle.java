@@ -5,6 +5,8 @@ import io.msb.api.LabelSelector;
 import io.msb.api.MsbException;
 import io.msb.api.MsbHome;
 import io.msb.api.NotFoundException;
+import io.msb.api.PullPolicy;
+import io.msb.api.RootfsSource;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxService;
@@ -17,6 +19,7 @@ import io.msb.api.image.ImageService;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
@@ -25,6 +28,8 @@ import io.msb.protocol.AgentConnector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +39,9 @@ import java.util.Enumeration;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
@@ -59,7 +66,10 @@ import org.osgi.service.metatype.annotations.Designate;
         service = {SandboxService.class, SandboxBackend.class}, property = "msb.backend=local")
 @Designate(ocd = RuntimeConfig.class)
 public final class SandboxLifecycle implements SandboxBackend {
+    private static final System.Logger LOG = System.getLogger(SandboxLifecycle.class.getName());
     private static final int SIGKILL = 9;
+    /** Prefix of directories being deleted; not a valid sandbox name (names start alphanumeric). */
+    private static final String TRASH = ".trash-";
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -80,6 +90,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** VMs this process is connected to; the pid in the store is the fallback for the others. */
     private final ConcurrentMap<String, LiveVm> live = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Object> nameLocks = new ConcurrentHashMap<>();
+    /** Sandboxes this process is booting: a Created/Starting record not in here was left by an earlier process. */
+    private final Set<String> booting = ConcurrentHashMap.newKeySet();
     private volatile Supervisor supervisor;
 
     @Activate
@@ -91,7 +103,8 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.backends = () -> vmmBackends;
         this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder);
         publishHome(context);
-        supervise(Duration.ofSeconds(1));
+        // the VMM backends are bound after this constructor: recovery runs first thing on the supervisor's thread
+        supervise(Duration.ofSeconds(1), this::recover);
     }
 
     /** Plain-Java construction, outside OSGi. */
@@ -101,6 +114,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.settings = settings;
         this.backends = backends;
         this.booter = new VmBooter(settings, agents, images, rootfs);
+        recover();
     }
 
     /** Lets go of the VMs without stopping them: detached ones are found again by the next runtime. */
@@ -115,7 +129,11 @@ public final class SandboxLifecycle implements SandboxBackend {
 
     /** Starts enforcing idle timeouts and maximum durations, checking every {@code interval}. */
     void supervise(Duration interval) {
-        supervisor = new Supervisor(new Supervisor.Sandboxes() {
+        supervise(interval, () -> { });
+    }
+
+    private void supervise(Duration interval, Runnable first) {
+        supervisor = new Supervisor(first, new Supervisor.Sandboxes() {
             @Override
             public Map<String, LiveVm> live() {
                 return live;
@@ -139,7 +157,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             @Override
             public void reconcile(String name) {
                 synchronized (lockFor(name)) {
-                    store.findSandbox(name).ifPresent(SandboxLifecycle.this::reconciled);
+                    store.findSandbox(name).map(SandboxLifecycle.this::reconciled);
                 }
             }
         }, interval);
@@ -167,23 +185,61 @@ public final class SandboxLifecycle implements SandboxBackend {
         return "local";
     }
 
+    /**
+     * Validates, resolves the image and chooses the backend before anything is written; then record, directory,
+     * VM (its pid journaled as the run as soon as it exists), agent. A create that fails leaves nothing: the VM
+     * is killed and the record and directory are removed (decision 0013).
+     */
     @Override
     public SandboxHandle create(SandboxSpec requested) {
         SandboxSpec spec = withDefaults(SpecValidator.validate(requested));
+        SpecValidator.validateSocketPath(spec.name(), settings.home().resolve("sandboxes"));
         VmmBackend vmm = selectBackend(); // before anything is replaced or written: a refusal changes nothing
         synchronized (lockFor(spec.name())) {
-            Path dir = settings.sandboxDir(spec.name());
-            if (store.findSandbox(spec.name()).isPresent() || Files.exists(dir)) {
+            if (store.findSandbox(spec.name()).isPresent()) {
                 if (!requested.replace()) {
                     throw new AlreadyExistsException("sandbox", spec.name());
                 }
                 discard(spec.name());
             }
+            // a directory without a record is what a crashed create or remove left: nothing owns it
+            deleteTree(settings.sandboxDir(spec.name()));
+            SandboxSpec bootSpec = resolveImage(spec);
             Instant now = Instant.now();
-            store.insertSandbox(new SandboxRecord(spec.name(), SpecJson.write(spec), SandboxStatus.CREATED,
-                    spec.ephemeral(), spec.labels(), now, now));
-            return boot(spec, vmm);
+            booting.add(spec.name());
+            try {
+                store.insertSandbox(new SandboxRecord(spec.name(), SpecJson.write(spec), SandboxStatus.CREATED,
+                        spec.ephemeral(), spec.labels(), now, now));
+                try {
+                    return boot(bootSpec, vmm);
+                } catch (RuntimeException | Error e) {
+                    try {
+                        discard(spec.name());
+                    } catch (RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                    throw e;
+                }
+            } finally {
+                booting.remove(spec.name());
+            }
         }
+    }
+
+    /**
+     * Pulls the image before any record exists, so a bad reference, a missing image or an unreachable registry
+     * fails the create with nothing to clean up; the boot then uses the cached image (pull policy NEVER).
+     */
+    private SandboxSpec resolveImage(SandboxSpec spec) {
+        if (!(spec.rootfs() instanceof RootfsSource.OciImage oci)) {
+            return spec;
+        }
+        ImageService images = imageService;
+        if (images == null) {
+            throw new UnsupportedFeatureException("no ImageService (io.msb.image) is running");
+        }
+        images.pull(oci.reference(), spec.pullPolicy(), event -> { });
+        return spec.toBuilder().pullPolicy(PullPolicy.NEVER).build();
     }
 
     @Override
@@ -203,20 +259,69 @@ public final class SandboxLifecycle implements SandboxBackend {
      */
     private SandboxHandle boot(SandboxSpec spec, VmmBackend vmm) {
         String name = spec.name();
-        store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
+        booting.add(name);
         LiveVm vm = null;
         try {
-            vm = booter.boot(spec, vmm);
-            store.startRun(name, vm.vm().pid(), Instant.now(), SandboxStatus.RUNNING);
-        } catch (RuntimeException e) {
+            store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
+            vm = booter.boot(spec, journaled(name, vmm));
+            store.updateStatus(name, SandboxStatus.RUNNING, Instant.now());
+        } catch (RuntimeException | Error e) {
             if (vm != null) {
                 vm.kill();
             }
-            store.updateStatus(name, SandboxStatus.STOPPED, Instant.now());
+            Instant now = Instant.now();
+            try {
+                Optional<RunRecord> run = store.latestRun(name).filter(RunRecord::running);
+                if (run.isPresent()) {
+                    store.terminateRun(run.get().id(), TerminationReason.FAILED, null, null, now, SandboxStatus.STOPPED);
+                } else {
+                    store.updateStatus(name, SandboxStatus.STOPPED, now);
+                }
+            } catch (RuntimeException store) {
+                e.addSuppressed(store);
+            }
             throw e;
+        } finally {
+            booting.remove(name);
         }
         live.put(name, vm);
         return handle(name);
+    }
+
+    /**
+     * The backend, with the VM's pid recorded as the sandbox's run the moment the VM exists (before the agent
+     * handshake), so a runtime that dies during a boot leaves a record of the process it started. The backend
+     * keeps the pid's start time beside it (vm.properties), which every later signal checks.
+     */
+    private VmmBackend journaled(String name, VmmBackend vmm) {
+        return new VmmBackend() {
+            @Override
+            public String name() {
+                return vmm.name();
+            }
+
+            @Override
+            public boolean available() {
+                return vmm.available();
+            }
+
+            @Override
+            public VmHandle start(VmSpec spec) {
+                VmHandle vm = vmm.start(spec);
+                try {
+                    store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.STARTING);
+                } catch (RuntimeException e) {
+                    vm.kill(); // a VM nobody has a record of must not outlive the failed write
+                    throw e;
+                }
+                return vm;
+            }
+
+            @Override
+            public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
+                return vmm.reattach(sandboxName, pid, stateDir);
+            }
+        };
     }
 
     /**
@@ -229,7 +334,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             return current; // the common case, without a store read
         }
         synchronized (lockFor(name)) {
-            SandboxRecord record = reconciled(require(name));
+            SandboxRecord record = requireReconciled(name);
             if (!record.status().expectsLiveVm()) {
                 throw new MsbException("sandbox is not running: " + name + " (" + record.status() + ")");
             }
@@ -254,12 +359,22 @@ public final class SandboxLifecycle implements SandboxBackend {
     }
 
     private Optional<LiveVm> reattach(String name, RunRecord run) {
+        return findVm(name, run).map(vm -> booter.reconnect(vm, settings.sandboxDir(name)));
+    }
+
+    /** The run's VM process if a backend recognises it (pid and start time); empty when it is gone. */
+    private Optional<VmHandle> findVm(String name, RunRecord run) {
         Path dir = settings.sandboxDir(name);
         for (VmmBackend backend : backends.get()) {
             Optional<VmHandle> handle = backend.reattach(name, run.pid(), dir);
             if (handle.isPresent()) {
-                return Optional.of(booter.reconnect(handle.get(), dir));
+                return handle;
             }
+        }
+        if (backends.get().isEmpty() && Processes.alive(run.pid())) {
+            // without a backend nothing can tell our VM from a reused pid, and nothing can stop it either
+            throw new MsbException("sandbox " + name + ": pid " + run.pid()
+                    + " is alive and no VMM backend is running to identify or stop it");
         }
         return Optional.empty();
     }
@@ -277,7 +392,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public void drain(String name) {
         synchronized (lockFor(name)) {
-            if (reconciled(require(name)).status() == SandboxStatus.RUNNING) {
+            if (requireReconciled(name).status() == SandboxStatus.RUNNING) {
                 store.updateStatus(name, SandboxStatus.DRAINING, Instant.now());
             }
         }
@@ -287,7 +402,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** Ends the current run, then removes an ephemeral sandbox. */
     private void endRun(String name, TerminationReason reason, Duration grace) {
         synchronized (lockFor(name)) {
-            SandboxRecord record = reconciled(require(name));
+            SandboxRecord record = requireReconciled(name);
             endRunLocked(record, reason, grace);
             if (record.ephemeral()) {
                 discard(name);
@@ -303,23 +418,33 @@ public final class SandboxLifecycle implements SandboxBackend {
         String name = record.name();
         Optional<RunRecord> run = store.latestRun(name).filter(RunRecord::running);
         LiveVm vm = live.remove(name);
-        if (vm == null && run.isPresent()) {
-            vm = reattach(name, run.get()).orElse(null); // a VM from an earlier runtime: stop it through its agent too
-        }
+        VmHandle process = vm != null ? vm.vm() : run.flatMap(r -> findVm(name, r)).orElse(null);
+        Optional<ProcessHandle> launcher = process == null ? Optional.empty() : Processes.parentOf(process.pid());
         boolean kill = grace.isZero();
+        if (vm == null && process != null && !kill) {
+            try {
+                vm = booter.reconnect(process, settings.sandboxDir(name)); // an earlier runtime's VM: ask its agent too
+            } catch (RuntimeException e) {
+                // the agent does not answer: the signals decide
+            }
+        }
         if (vm != null) {
             if (kill) {
                 vm.kill();
             } else {
                 vm.shutdown(grace);
             }
-        } else if (run.isPresent()) {
+        } else if (process != null) {
             if (kill) {
-                Processes.kill(run.get().pid());
+                process.kill();
             } else {
-                Processes.terminate(run.get().pid(), grace);
+                process.terminate(grace);
             }
         }
+        if (process != null && process.alive()) {
+            throw new MsbException("sandbox " + name + ": the VM (pid " + process.pid() + ") is still running");
+        }
+        launcher.ifPresent(Processes::awaitExit); // it writes into the sandbox directory until it exits
         Instant now = Instant.now();
         if (run.isPresent()) {
             store.terminateRun(run.get().id(), reason, null, kill ? SIGKILL : null, now, SandboxStatus.STOPPED);
@@ -351,7 +476,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public void remove(String name, boolean force) {
         synchronized (lockFor(name)) {
-            if (!force && reconciled(require(name)).status().expectsLiveVm()) {
+            if (!force && requireReconciled(name).status().expectsLiveVm()) {
                 throw new StillRunningException(name);
             }
             discard(name);
@@ -361,7 +486,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public List<SandboxInfo> list(LabelSelector selector) {
         return store.listSandboxes(selector == null ? LabelSelector.ALL : selector).stream()
-                .map(this::reconciled).map(this::toInfo).toList();
+                .map(this::reconciled).filter(Objects::nonNull).map(this::toInfo).toList();
     }
 
     @Override
@@ -380,6 +505,13 @@ public final class SandboxLifecycle implements SandboxBackend {
      * InternalError. Runs on every read, so a crash is seen however the sandbox is looked at.
      */
     private SandboxRecord reconciled(SandboxRecord record) {
+        if (incompleteBoot(record)) {
+            synchronized (lockFor(record.name())) {
+                Optional<SandboxRecord> current = store.findSandbox(record.name());
+                return current.isPresent() && incompleteBoot(current.get()) ? recoverBoot(current.get())
+                        : current.map(this::reconciled).orElse(null);
+            }
+        }
         if (!record.status().expectsLiveVm()) {
             return record;
         }
@@ -403,6 +535,84 @@ public final class SandboxLifecycle implements SandboxBackend {
         return record.withStatus(SandboxStatus.CRASHED, now);
     }
 
+    private SandboxRecord requireReconciled(String name) {
+        SandboxRecord record = reconciled(require(name));
+        if (record == null) {
+            throw new NotFoundException("sandbox", name);
+        }
+        return record;
+    }
+
+    /** A Created or Starting record that no boot of this process owns: an earlier process died while booting it. */
+    private boolean incompleteBoot(SandboxRecord record) {
+        return (record.status() == SandboxStatus.CREATED || record.status() == SandboxStatus.STARTING)
+                && !booting.contains(record.name());
+    }
+
+    /**
+     * Finishes or rolls back a boot an earlier process left: a VM that is still ours (pid and start time) and whose
+     * agent answers makes the sandbox Running; any other VM is killed and the run ends Crashed (InternalError).
+     * A create that never got a VM is rolled back entirely (record and directory); null then.
+     */
+    private SandboxRecord recoverBoot(SandboxRecord record) {
+        String name = record.name();
+        Optional<RunRecord> run = store.latestRun(name).filter(RunRecord::running);
+        Instant now = Instant.now();
+        if (run.isEmpty()) {
+            if (store.runs(name).isEmpty()) {
+                discard(name);
+                return null;
+            }
+            store.updateStatus(name, SandboxStatus.STOPPED, now);
+            return record.withStatus(SandboxStatus.STOPPED, now);
+        }
+        Optional<VmHandle> vm = findVm(name, run.get());
+        if (vm.isPresent()) {
+            try {
+                live.put(name, booter.reconnect(vm.get(), settings.sandboxDir(name)));
+                store.updateStatus(name, SandboxStatus.RUNNING, now);
+                return record.withStatus(SandboxStatus.RUNNING, now);
+            } catch (RuntimeException e) {
+                vm.get().kill();
+            }
+        }
+        store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now, SandboxStatus.CRASHED);
+        return record.withStatus(SandboxStatus.CRASHED, now);
+    }
+
+    /**
+     * Brings the store and the disk in line with the processes after a restart: every record reconciled (boots
+     * left half-done are finished or rolled back), ephemeral sandboxes without a VM removed, and sandbox
+     * directories without a record (a crash between the steps of create or remove) deleted.
+     */
+    void recover() {
+        try {
+            for (SandboxRecord record : store.listSandboxes(LabelSelector.ALL)) {
+                synchronized (lockFor(record.name())) {
+                    SandboxRecord r = reconciled(record);
+                    if (r != null && r.ephemeral() && !r.status().expectsLiveVm()) {
+                        discard(r.name());
+                    }
+                }
+            }
+            Path sandboxes = settings.home().resolve("sandboxes");
+            if (Files.isDirectory(sandboxes)) {
+                try (Stream<Path> dirs = Files.list(sandboxes)) {
+                    for (Path dir : dirs.toList()) {
+                        String name = dir.getFileName().toString();
+                        synchronized (lockFor(name)) {
+                            if (name.startsWith(TRASH) || store.findSandbox(name).isEmpty()) {
+                                deleteTree(dir);
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "recovering sandboxes after a restart failed", e);
+        }
+    }
+
     private SandboxInfo toInfo(SandboxRecord record) {
         return new SandboxInfo(record.name(), record.status(), SpecJson.read(record.configJson()),
                 record.createdAt(), record.updatedAt(), store.latestRun(record.name()).map(RunRecord::toInfo));
@@ -410,7 +620,7 @@ public final class SandboxLifecycle implements SandboxBackend {
 
     /** Stops whatever still runs under the name and deletes its records and state directory. */
     private void discard(String name) {
-        store.findSandbox(name).map(this::reconciled)
+        store.findSandbox(name)
                 .ifPresent(record -> endRunLocked(record, TerminationReason.SHUTDOWN_REQUESTED, settings.stopGrace()));
         store.deleteSandbox(name);
         deleteTree(settings.sandboxDir(name));
@@ -444,9 +654,20 @@ public final class SandboxLifecycle implements SandboxBackend {
         return nameLocks.computeIfAbsent(name, n -> new Object());
     }
 
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
+    /**
+     * Renames the directory out of the way first: the name is free at once, and a straggler still holding the old
+     * path (a launcher's last open of its FIFO, an exec log line) fails instead of writing into the tree being
+     * deleted. A crash mid-way leaves a {@code .trash-} directory that {@link #recover()} deletes.
+     */
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
+        }
+        Path root = dir.resolveSibling(TRASH + dir.getFileName() + "-" + System.nanoTime());
+        try {
+            Files.move(dir, root, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir, e);
         }
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {

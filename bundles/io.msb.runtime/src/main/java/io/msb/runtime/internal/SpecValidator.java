@@ -5,6 +5,7 @@ import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +13,13 @@ import java.util.Map;
 final class SpecValidator {
     static final int MAX_NAME_BYTES = 128;
     static final int MAX_HOSTNAME_BYTES = 64;
+    /** sun_path is 108 bytes with its terminating NUL: a UNIX socket path has at most 107. */
+    static final int MAX_SOCKET_PATH_BYTES = 107;
+    /** The longest socket file name in a sandbox directory (agent.sock; vm.sock and qmp.sock are shorter). */
+    static final String LONGEST_SOCKET = "agent.sock";
+    /** The kernel's MAX_ARG_STRLEN (32 pages): one KEY=VALUE string, with its NUL, must fit. */
+    static final int MAX_ENV_ENTRY_BYTES = 128 * 1024 - 1;
+    static final int MAX_ENV_TOTAL_BYTES = 256 * 1024;
     private static final List<String> RESERVED_LABEL_PREFIXES = List.of("sandbox.", "microsandbox.", "service.");
 
     private SpecValidator() {
@@ -74,7 +82,36 @@ final class SpecValidator {
         }
     }
 
+    /**
+     * The sandbox's sockets live in {@code <home>/sandboxes/<name>/}, so the name must leave room for the longest
+     * one within sun_path; the limit depends on where the home is.
+     */
+    static void validateSocketPath(String name, Path sandboxesDir) {
+        int fixed = (sandboxesDir.toAbsolutePath() + "/").getBytes(StandardCharsets.UTF_8).length
+                + ("/" + LONGEST_SOCKET).length();
+        int max = MAX_SOCKET_PATH_BYTES - fixed;
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > max) {
+            throw new InvalidConfigException("name", "sandbox name is too long for this host: " + bytes
+                    + " bytes, at most " + max + " here, because " + sandboxesDir.toAbsolutePath() + "/<name>/"
+                    + LONGEST_SOCKET + " must fit in a UNIX socket path (" + MAX_SOCKET_PATH_BYTES + " bytes)");
+        }
+    }
+
     static void validateEnv(Map<String, String> env) {
+        long total = 0;
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            int bytes = (e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > MAX_ENV_ENTRY_BYTES) {
+                throw new InvalidConfigException("env", "environment variable \"" + e.getKey() + "\" is too long: "
+                        + bytes + " bytes as KEY=VALUE (max " + MAX_ENV_ENTRY_BYTES + ", the kernel's MAX_ARG_STRLEN)");
+            }
+            total += bytes + 1;
+        }
+        if (total > MAX_ENV_TOTAL_BYTES) {
+            throw new InvalidConfigException("env", "environment is too large: " + total
+                    + " bytes as KEY=VALUE strings (max " + MAX_ENV_TOTAL_BYTES + ")");
+        }
         for (String key : env.keySet()) {
             if (key.startsWith("MSB_")) {
                 throw new InvalidConfigException("env",

@@ -44,8 +44,10 @@ final class Supervisor implements AutoCloseable {
         return t;
     });
 
-    Supervisor(Sandboxes sandboxes, Duration interval) {
+    /** {@code first} runs once on the supervisor's thread before the first check (the runtime's recovery). */
+    Supervisor(Runnable first, Sandboxes sandboxes, Duration interval) {
         this.sandboxes = sandboxes;
+        timer.execute(first);
         timer.scheduleWithFixedDelay(this::check, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -3,6 +3,7 @@ package io.msb.runtime.internal;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.InvalidConfigException;
 import io.msb.api.RootfsSource;
@@ -120,5 +121,33 @@ class SpecValidatorTest {
         assertEquals("rootfs", rejected(SandboxSpec.builder("x")
                 .rootfs(new RootfsSource.DiskImage(tmp, RootfsSource.DiskImage.Format.QCOW2))).field());
         assertEquals("invalid config: image reference must not be empty", rejected(spec("x").image(" ")).getMessage());
+    }
+
+    @Test
+    void theNameLimitIsWhatFitsTheAgentSocketInSunPath() {
+        Path sandboxes = Path.of("/msb-home/sandboxes"); // "/msb-home/sandboxes/" + name + "/agent.sock" <= 107
+        int max = 107 - "/msb-home/sandboxes/".length() - "/agent.sock".length();
+        assertDoesNotThrow(() -> SpecValidator.validateSocketPath("a".repeat(max), sandboxes));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> SpecValidator.validateSocketPath("a".repeat(max + 1), sandboxes));
+        assertEquals("name", e.field());
+        assertEquals(107, ("/msb-home/sandboxes/" + "a".repeat(max) + "/agent.sock").length());
+        assertTrue(e.getMessage().contains("at most " + max + " here"), e.getMessage());
+    }
+
+    @Test
+    void envEntriesAndTotalAreBoundedBeforeAnythingIsAllocated() {
+        int maxValue = SpecValidator.MAX_ENV_ENTRY_BYTES - "K=".length();
+        assertDoesNotThrow(() -> SpecValidator.validateEnv(java.util.Map.of("K", "v".repeat(maxValue))));
+        InvalidConfigException one = assertThrows(InvalidConfigException.class,
+                () -> SpecValidator.validateEnv(java.util.Map.of("K", "v".repeat(maxValue + 1))));
+        assertEquals("env", one.field());
+        java.util.Map<String, String> many = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            many.put("K" + i, "v".repeat(100_000));
+        }
+        InvalidConfigException total = assertThrows(InvalidConfigException.class, () -> SpecValidator.validateEnv(many));
+        assertEquals("env", total.field());
+        assertTrue(total.getMessage().contains("max " + SpecValidator.MAX_ENV_TOTAL_BYTES), total.getMessage());
     }
 }
