@@ -27,11 +27,7 @@ public final class RoundTrip {
         int n = args.length > 1 && !args[args.length - 1].startsWith("--") ? Integer.parseInt(args[args.length - 1]) : 10_000;
         Path dir = Files.createTempDirectory("msb-bench");
         Path sock = dir.resolve("vm.sock");
-        Process agent = new ProcessBuilder(args[0], "--listen", sock.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("agentd.log").toFile()).start();
-        for (int i = 0; i < 500 && !Files.exists(sock); i++) {
-            Thread.sleep(10);
-        }
+        Process agent = startAgent(args[0], sock);
         AgentClient.Options opts = new AgentClient.Options(Duration.ofSeconds(30), Duration.ofSeconds(120), 16);
         Relay relay = viaRelay ? Relay.start(sock, dir.resolve("agent.sock"), Relay.Options.DEFAULTS) : null;
         try (AgentClient c = viaRelay ? AgentClient.connectRelay(relay.path(), opts) : AgentClient.connect(sock, opts)) {
@@ -120,7 +116,18 @@ public final class RoundTrip {
         }
     }
 
-    private static void report(String what, long[] nanos) {
+    /** agentd --listen SOCK as a host process (its output in agentd.log beside the socket). */
+    static Process startAgent(String agentd, Path sock) throws Exception {
+        Process agent = new ProcessBuilder(agentd, "--listen", sock.toString()).redirectErrorStream(true)
+                .redirectOutput(sock.resolveSibling("agentd.log").toFile()).start();
+        for (int i = 0; i < 500 && !Files.exists(sock); i++) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(50); // the socket file exists from bind, just before listen
+        return agent;
+    }
+
+    static void report(String what, long[] nanos) {
         long[] s = nanos.clone();
         Arrays.sort(s);
         System.out.printf("%s: p50 %.1f µs, p99 %.1f µs, max %.1f µs (n=%d)%n", what, s[s.length / 2] / 1e3,
