@@ -199,6 +199,47 @@ class MsbServerIT {
         }
     }
 
+    /** Decision 0411: another local user can read none of the server's state and cannot stop it. */
+    @Test
+    @Order(9)
+    void anotherLocalUserCanNeitherReadNorStopTheServer() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")) && onPath("setpriv"),
+            "switching to another user needs root and setpriv");
+        // the test's own directory is 0700 (createTempDirectory): open it, or nothing inside could be reached
+        Files.setPosixFilePermissions(home.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Result control = asNobody("test", "-r", home.resolve("bin/msb-server").toString());
+        assertEquals(0, control.exit, "nobody cannot even reach the assembly, so the next check proves nothing: "
+            + control.output);
+
+        Result readable = asNobody("find", msbHome.toString(), home.resolve("data").toString(),
+            home.resolve("etc").toString(), "-readable", "-print");
+        assertEquals("", readable.output.lines().filter(l -> !l.contains("Permission denied")).reduce("",
+            (a, b) -> a + b + "\n"), "readable by another user");
+        assertTrue(Files.exists(msbHome.resolve("api-key")), "no api-key in MSB_HOME: the check above tested nothing");
+        assertEquals(1, asNobody("cat", msbHome.resolve("api-key").toString()).exit);
+        assertEquals(1, asNobody("cat", home.resolve("etc/users.properties").toString()).exit);
+
+        // no shutdown port: the server listens on the SSH and HTTP ports only
+        assertFalse(Files.exists(home.resolve("data/port")), "a shutdown port file exists");
+        long pid = serverPid().orElseThrow();
+        Optional<Result> ss = tryRun(List.of("ss", "-Htlnp"));
+        assumeTrue(ss.isPresent() && ss.get().exit == 0, "ss (iproute2) is missing");
+        for (String line : ss.get().output.split("\n")) {
+            if (line.contains("pid=" + pid + ",")) {
+                String local = line.trim().split("\\s+")[3];
+                int port = Integer.parseInt(local.substring(local.lastIndexOf(':') + 1));
+                assertTrue(port == sshPort || port == httpPort, "the server also listens on " + local);
+            }
+        }
+        assertEquals(0, server("status").exit, "the server is no longer up");
+    }
+
+    private static Result asNobody(String... command) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+        argv.addAll(List.of(command));
+        return run(argv, Map.of());
+    }
+
     @Test
     @Order(8)
     void runsARealSandboxThroughTheConsole() throws Exception {
