@@ -4,11 +4,9 @@ import io.msb.api.exec.ExecEvent;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecSession;
 import io.msb.protocol.AgentClient;
-import io.msb.protocol.Relay;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,20 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RoundTrip {
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: RoundTrip AGENTD [--relay] [iterations]");
-            System.exit(2);
-        }
-        boolean viaRelay = Arrays.asList(args).contains("--relay");
-        int n = args.length > 1 && !args[args.length - 1].startsWith("--") ? Integer.parseInt(args[args.length - 1]) : 10_000;
-        Path dir = Files.createTempDirectory("msb-bench");
-        Path sock = dir.resolve("vm.sock");
-        Process agent = startAgent(args[0], sock);
-        AgentClient.Options opts = new AgentClient.Options(Duration.ofSeconds(30), Duration.ofSeconds(120), 16);
-        Relay relay = viaRelay ? Relay.start(sock, dir.resolve("agent.sock"), Relay.Options.DEFAULTS) : null;
-        try (AgentClient c = viaRelay ? AgentClient.connectRelay(relay.path(), opts) : AgentClient.connect(sock, opts)) {
-            System.out.printf("mode: %s, cores: %d%n", viaRelay ? "through Relay" : "direct UNIX socket",
-                    Runtime.getRuntime().availableProcessors());
+        try (BenchAgent b = BenchAgent.start("RoundTrip", args, 10_000)) {
+            AgentClient c = b.client;
+            int n = b.iterations;
+            Path dir = b.dir;
             long[] ping = new long[n];
             for (int i = 0; i < n; i++) { // warm-up
                 c.ping();
@@ -107,24 +95,7 @@ public final class RoundTrip {
                         size >> 20);
             }
             Files.deleteIfExists(file);
-        } finally {
-            if (relay != null) {
-                relay.close();
-            }
-            agent.destroy();
-            agent.waitFor();
         }
-    }
-
-    /** agentd --listen SOCK as a host process (its output in agentd.log beside the socket). */
-    static Process startAgent(String agentd, Path sock) throws Exception {
-        Process agent = new ProcessBuilder(agentd, "--listen", sock.toString()).redirectErrorStream(true)
-                .redirectOutput(sock.resolveSibling("agentd.log").toFile()).start();
-        for (int i = 0; i < 500 && !Files.exists(sock); i++) {
-            Thread.sleep(10);
-        }
-        Thread.sleep(50); // the socket file exists from bind, just before listen
-        return agent;
     }
 
     static void report(String what, long[] nanos) {

@@ -12,10 +12,7 @@ import io.msb.protocol.Frame;
 import io.msb.protocol.MessageType;
 import io.msb.protocol.Relay;
 import java.io.DataInputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -34,21 +31,10 @@ public final class StalledExec {
     private static final ExecOptions ENDLESS = ExecOptions.of("cat", "/dev/zero").build();
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: StalledExec AGENTD [--relay] [iterations]");
-            System.exit(2);
-        }
-        boolean viaRelay = Arrays.asList(args).contains("--relay");
-        int n = args.length > 1 && !args[args.length - 1].startsWith("--") ? Integer.parseInt(args[args.length - 1]) : 300;
-        Path dir = Files.createTempDirectory("msb-bench");
-        Path sock = dir.resolve("vm.sock");
-        Process agent = RoundTrip.startAgent(args[0], sock);
-        AgentClient.Options opts = new AgentClient.Options(Duration.ofSeconds(30), Duration.ofSeconds(120), 16);
-        Relay relay = viaRelay ? Relay.start(sock, dir.resolve("agent.sock"), Relay.Options.DEFAULTS) : null;
-        try (AgentClient c = viaRelay ? AgentClient.connectRelay(relay.path(), opts) : AgentClient.connect(sock, opts)) {
-            System.out.printf("mode: agentd as a host process, %s, cores: %d, load: %.1f%n",
-                    viaRelay ? "through Relay" : "direct UNIX socket", Runtime.getRuntime().availableProcessors(),
-                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        try (BenchAgent b = BenchAgent.start("StalledExec", args, 300)) {
+            AgentClient c = b.client;
+            Relay relay = b.relay;
+            int n = b.iterations;
             for (int i = 0; i < 50; i++) { // warm-up
                 c.run(SECOND);
             }
@@ -86,12 +72,6 @@ public final class StalledExec {
                             relay.queuedFor(0) + relay.queuedFor(1) >> 20, relay.clientCount());
                 }
             }
-        } finally {
-            if (relay != null) {
-                relay.close();
-            }
-            agent.destroy();
-            agent.waitFor();
         }
     }
 
