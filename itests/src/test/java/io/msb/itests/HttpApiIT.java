@@ -360,6 +360,43 @@ public class HttpApiIT {
 
     @Test
     public void badBodiesAreTheClientsErrors() throws Exception {
+        // io.msb.http logs through System.Logger, which is java.util.logging here: catch what it writes
+        java.util.logging.Logger httpLog = java.util.logging.Logger.getLogger("io.msb.http");
+        List<java.util.logging.LogRecord> logged = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Level before = httpLog.getLevel();
+        httpLog.setLevel(java.util.logging.Level.ALL);
+        httpLog.addHandler(capture);
+        try {
+            sendBadBodies();
+        } finally {
+            httpLog.removeHandler(capture);
+            httpLog.setLevel(before);
+        }
+        synchronized (logged) {
+            assertTrue("each bad body leaves one DEBUG line: " + logged.size(), logged.stream()
+                    .filter(r -> r.getLevel().intValue() <= java.util.logging.Level.FINE.intValue()).count() >= 3);
+            for (java.util.logging.LogRecord r : logged) {
+                assertTrue("logged above DEBUG: " + r.getLevel() + " " + r.getMessage(),
+                        r.getLevel().intValue() <= java.util.logging.Level.FINE.intValue() && r.getThrown() == null);
+            }
+        }
+    }
+
+    private void sendBadBodies() throws Exception {
         String head = "POST /v1/sandboxes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
                 + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n";
         try (Socket stalled = rawSocket()) {
