@@ -1,6 +1,7 @@
 package io.msb.protocol;
 
 import io.msb.protocol.internal.RelayOutbox;
+import io.msb.protocol.internal.Resync;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,8 +122,9 @@ public final class Relay implements AutoCloseable {
     public static Relay resume(AgentTransport agent, Path listenPath, Core.Ready lastReady, Options options)
             throws IOException {
         InputStream in = new BufferedInputStream(agent.input(), 64 * 1024);
-        return serve(agent, in, awaitSync(agent, in, Codec.encode(MessageType.READY, 0, lastReady),
-                options.readyTimeout()), listenPath, options);
+        Frame[] ready = {Codec.encode(MessageType.READY, 0, lastReady)};
+        InputStream rest = awaitSync(agent, in, ready, options.readyTimeout());
+        return serve(agent, rest, ready[0], listenPath, options);
     }
 
     private static Relay serve(AgentTransport agent, InputStream in, Frame ready, Path listenPath, Options options)
@@ -149,38 +151,32 @@ public final class Relay implements AutoCloseable {
     /** The id of the resume handshake's ping: above every client's range, so no client can own it. */
     static final int SYNC_ID = -1;
 
-    private static Frame awaitSync(AgentTransport agent, InputStream in, Frame ready, Duration timeout)
+    /**
+     * Pings and reads up to the pong, which may follow a partial frame of the previous connection (decision
+     * 0233); a valid core.ready met on the way replaces {@code ready[0]}. Returns the stream after the pong.
+     */
+    private static InputStream awaitSync(AgentTransport agent, InputStream in, Frame[] ready, Duration timeout)
             throws IOException {
         synchronized (agent) {
             agent.output().write(Codec.encode(MessageType.PING, SYNC_ID, new Core.Ping()).encode());
             agent.output().flush();
         }
-        return withTimeout(agent, timeout, "no core.pong from the agent", () -> {
-            Frame current = ready;
-            while (true) {
-                Frame f = Frame.read(in);
-                if (f == null) {
-                    throw new IOException("relay: agent closed before answering the resume ping");
-                }
-                Message m = Codec.decode(f);
-                if (m.type() == MessageType.READY) {
-                    m.payload(Core.Ready.class);
-                    current = f;
-                } else if (m.type() == MessageType.PONG && f.id() == SYNC_ID) {
-                    return current;
-                } else {
-                    LOG.fine(() -> "relay: discarding a frame of the previous connection: " + m);
-                }
+        return withTimeout(agent, timeout, "no core.pong from the agent", () -> Resync.awaitPong(in, SYNC_ID, f -> {
+            try {
+                Codec.decode(f).payload(Core.Ready.class);
+                ready[0] = f;
+            } catch (ProtocolException e) {
+                LOG.warning("relay: ignoring an invalid core.ready met while resynchronising: " + e.getMessage());
             }
-        });
+        }));
     }
 
-    private interface FrameWait {
-        Frame await() throws IOException;
+    private interface Wait<T> {
+        T await() throws IOException;
     }
 
     /** Runs {@code wait}; after {@code timeout} the agent connection is closed, which ends the wait. */
-    private static Frame withTimeout(AgentTransport agent, Duration timeout, String what, FrameWait wait)
+    private static <T> T withTimeout(AgentTransport agent, Duration timeout, String what, Wait<T> wait)
             throws IOException {
         var watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         var timedOut = new java.util.concurrent.atomic.AtomicBoolean();
