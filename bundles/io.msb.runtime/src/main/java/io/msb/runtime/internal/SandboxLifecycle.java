@@ -86,6 +86,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     private final SandboxStore store;
     private final RuntimeSettings settings;
     private final Supplier<List<VmmBackend>> backends;
+    /** The image service create pulls with: the DS reference, or the plain-Java constructor's supplier. */
+    private final Supplier<ImageService> images;
     private final VmBooter booter;
     /** VMs this process is connected to; the pid in the store is the fallback for the others. */
     private final ConcurrentMap<String, LiveVm> live = new ConcurrentHashMap<>();
@@ -101,6 +103,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
                 config.defaultMemoryMib(), config.defaultBackend(), Duration.ofSeconds(config.stopGraceSeconds()));
         this.backends = () -> vmmBackends;
+        this.images = () -> imageService;
         this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder);
         publishHome(context);
         // the VMM backends are bound after this constructor: recovery runs first thing on the supervisor's thread
@@ -113,6 +116,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.store = store;
         this.settings = settings;
         this.backends = backends;
+        this.images = images;
         this.booter = new VmBooter(settings, agents, images, rootfs);
         recover();
     }
@@ -234,11 +238,11 @@ public final class SandboxLifecycle implements SandboxBackend {
         if (!(spec.rootfs() instanceof RootfsSource.OciImage oci)) {
             return spec;
         }
-        ImageService images = imageService;
-        if (images == null) {
+        ImageService service = images.get();
+        if (service == null) {
             throw new UnsupportedFeatureException("no ImageService (io.msb.image) is running");
         }
-        images.pull(oci.reference(), spec.pullPolicy(), event -> { });
+        service.pull(oci.reference(), spec.pullPolicy(), event -> { });
         return spec.toBuilder().pullPolicy(PullPolicy.NEVER).build();
     }
 

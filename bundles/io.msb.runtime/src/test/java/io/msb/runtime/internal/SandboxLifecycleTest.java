@@ -15,6 +15,10 @@ import io.msb.api.MsbException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxHandle;
 import io.msb.api.exec.ExecOptions;
+import io.msb.api.image.RegistryUnreachableException;
+import io.msb.image.internal.ImageRecords;
+import io.msb.image.internal.ImageSettings;
+import io.msb.image.internal.OciImageService;
 import io.msb.api.exec.ExecResult;
 import io.msb.protocol.internal.AgentConnectorComponent;
 import io.msb.rootfs.internal.ErofsImageBuilder;
@@ -141,6 +145,29 @@ class SandboxLifecycleTest {
         assertThrows(InvalidConfigException.class, () -> lifecycle.create(spec("x").hostname("h".repeat(65)).build()));
         assertTrue(lifecycle.get("x").isEmpty());
         assertFalse(Files.exists(home.resolve("sandboxes/x")));
+    }
+
+    @Test
+    void aPlainJavaRuntimePullsWithItsImageServiceBeforeWritingAnything() throws Exception {
+        backend();
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        try (OciImageService images = new OciImageService(ImageRecords.of(store),
+                ImageSettings.defaults(home).withCredentials(List.of(), null))) {
+            LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
+            SandboxLifecycle plain = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu",
+                    Duration.ofMillis(500)), () -> backends,
+                    new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
+                    () -> images, () -> rootfs);
+            // the supplied service is asked (it was once ignored for the DS field: "no ImageService"), and its
+            // failure comes before the record
+            assertThrows(RegistryUnreachableException.class, () -> plain.create(SandboxSpec.builder("img")
+                    .image("127.0.0.1:" + closed + "/nothing:here").build()));
+            assertTrue(plain.get("img").isEmpty());
+            assertFalse(Files.exists(home.resolve("sandboxes/img")));
+        }
     }
 
     @Test
