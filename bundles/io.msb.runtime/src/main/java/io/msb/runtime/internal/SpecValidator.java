@@ -13,8 +13,11 @@ import java.util.Map;
 final class SpecValidator {
     static final int MAX_NAME_BYTES = 128;
     static final int MAX_HOSTNAME_BYTES = 64;
-    /** sun_path is 108 bytes with its terminating NUL: a UNIX socket path has at most 107. */
-    static final int MAX_SOCKET_PATH_BYTES = 107;
+    /**
+     * sun_path is 108 bytes with its terminating NUL, but the JDK's UNIX sockets (the relay's agent.sock) refuse paths
+     * of more than 106 bytes ("Unix domain path too long"): the limit is what our own relay can bind.
+     */
+    static final int MAX_SOCKET_PATH_BYTES = 106;
     /** The longest socket file name in a sandbox directory (agent.sock; vm.sock and qmp.sock are shorter). */
     static final String LONGEST_SOCKET = "agent.sock";
     /** The kernel's MAX_ARG_STRLEN (32 pages): one KEY=VALUE string, with its NUL, must fit. */

@@ -125,14 +125,28 @@ class SpecValidatorTest {
 
     @Test
     void theNameLimitIsWhatFitsTheAgentSocketInSunPath() {
-        Path sandboxes = Path.of("/msb-home/sandboxes"); // "/msb-home/sandboxes/" + name + "/agent.sock" <= 107
-        int max = 107 - "/msb-home/sandboxes/".length() - "/agent.sock".length();
+        Path sandboxes = Path.of("/msb-home/sandboxes"); // "/msb-home/sandboxes/" + name + "/agent.sock" <= 106
+        int max = 106 - "/msb-home/sandboxes/".length() - "/agent.sock".length();
         assertDoesNotThrow(() -> SpecValidator.validateSocketPath("a".repeat(max), sandboxes));
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> SpecValidator.validateSocketPath("a".repeat(max + 1), sandboxes));
         assertEquals("name", e.field());
-        assertEquals(107, ("/msb-home/sandboxes/" + "a".repeat(max) + "/agent.sock").length());
+        assertEquals(106, ("/msb-home/sandboxes/" + "a".repeat(max) + "/agent.sock").length());
         assertTrue(e.getMessage().contains("at most " + max + " here"), e.getMessage());
+    }
+
+    @Test
+    void theLongestNameAllowedCanReallyBindTheAgentSocket(@TempDir Path home) throws Exception {
+        Path sandboxes = home.resolve("sandboxes");
+        int max = SpecValidator.MAX_SOCKET_PATH_BYTES - (sandboxes + "/").length() - "/agent.sock".length();
+        String name = "a".repeat(max);
+        SpecValidator.validateSocketPath(name, sandboxes);
+        // as the relay binds it (107 bytes fit sun_path but the JDK refuses them)
+        Path socket = Files.createDirectories(sandboxes.resolve(name)).resolve("agent.sock");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+        }
+        assertThrows(InvalidConfigException.class, () -> SpecValidator.validateSocketPath(name + "a", sandboxes));
     }
 
     @Test
