@@ -82,6 +82,14 @@ public final class Platform implements AutoCloseable {
         }
     }
 
+    /**
+     * A platform over an existing home (its {@code kernel} link made by {@link #open}), as a restarted host process
+     * opens it: the runtime recovers whatever an earlier process left there. {@link #release()} lets go of it.
+     */
+    public static Platform on(Path home) {
+        return new Platform(home);
+    }
+
     public SandboxLifecycle runtime() {
         return runtime;
     }
@@ -128,9 +136,7 @@ public final class Platform implements AutoCloseable {
                     System.err.println("e2e cleanup: cannot remove " + info.name() + ": " + e.getMessage());
                 }
             }
-            runtime.deactivate();
-            images.close();
-            store.close();
+            release();
             Files.delete(home.resolve("kernel")); // the link only: the shared kernel cache stays
             try (var walk = Files.walk(home)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -138,6 +144,13 @@ public final class Platform implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             System.err.println("e2e cleanup of " + home + " failed: " + e);
         }
+    }
+
+    /** Closes runtime, image service and store, leaving the home and detached VMs as they are (for another process). */
+    public void release() {
+        runtime.deactivate();
+        images.close();
+        store.close();
     }
 
     private static boolean onPath(String tool) {
