@@ -1,9 +1,10 @@
 package io.msb.vmm.qemu.internal;
 
-import java.io.File;
+import java.io.OutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +39,8 @@ public final class QemuVmm implements VmmBackend {
      * <li>It prints QEMU's pid, waits for QEMU and exits with its status.
      * <li>Attached: stdin is a pipe only this JVM holds the write end of. A background {@code read} loop on it
      * kills QEMU at end-of-file, which the kernel delivers however the JVM ends, SIGKILL included.
+     * <li>Detached: the same pipe, until this JVM has written {@code vm.properties} and sends {@code detach}: a JVM
+     * that dies before (during QEMU's startup) takes the VM with it, so no VM runs that nobody has a record of.
      * </ul>
      * Opening the FIFO read-write at the end releases a reader still waiting for a QEMU that never opened it.
      */
@@ -46,8 +49,7 @@ public final class QemuVmm implements VmmBackend {
             shift 4
             rm -f "$fifo" && mkfifo -m 600 "$fifo" || exit 125
             { head -c "$cap" >"$log"; exec cat >/dev/null; } <"$fifo" &
-            [ "$mode" = attached ] && exec 3<&0
-            exec 0</dev/null
+            exec 3<&0 0</dev/null
             "$@" 3<&- >&2 &
             q=$!
             echo "$q"
@@ -55,8 +57,10 @@ public final class QemuVmm implements VmmBackend {
             if [ "$mode" = attached ]; then
                 { while read -r _ <&3; do :; done; kill -KILL "$q" 2>/dev/null; } &
                 w=$!
-                exec 3<&-
+            else
+                { read -r l <&3; [ "$l" = detach ] || kill -KILL "$q" 2>/dev/null; } &
             fi
+            exec 3<&-
             wait "$q"
             rc=$?
             [ -n "$w" ] && kill "$w" 2>/dev/null
@@ -298,17 +302,19 @@ public final class QemuVmm implements VmmBackend {
                     spec.detached() ? "detached" : "attached", paths.consoleFifo().toString(),
                     paths.kernelLog().toString(), Long.toString(KERNEL_LOG_CAP)));
             cmd.addAll(argv);
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(paths.qemuLog().toFile());
-            if (spec.detached()) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            }
-            proc = pb.start();
+            proc = new ProcessBuilder(cmd).redirectError(paths.qemuLog().toFile()).start();
             long pid = readPid(proc.getInputStream());
             long startTime = ProcStat.read(pid).map(ProcStat::startTime)
                     .orElseThrow(() -> new IOException("QEMU exited at once"));
             handle = new QemuVmHandle(pid, startTime, proc, paths);
             awaitRunning(proc, paths);
             new VmState(spec.sandboxName(), pid, startTime, spec.detached()).write(paths.stateFile());
+            if (spec.detached()) {
+                // recorded: from now on the VM outlives this JVM (decision 0812)
+                try (OutputStream pipe = proc.getOutputStream()) {
+                    pipe.write("detach\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            }
             return handle;
         } catch (IOException | RuntimeException e) {
             List<String> qemuErr = LogTail.lastLines(paths.qemuLog(), 5);
@@ -316,6 +322,7 @@ public final class QemuVmm implements VmmBackend {
                 handle.kill();
             }
             if (proc != null) {
+                closeQuietly(proc.getOutputStream()); // a detached launcher's watcher ends (and kills what runs)
                 try {
                     // With QEMU gone the launcher cleans up and exits by itself; force it only if it hangs.
                     if (!proc.waitFor(30, TimeUnit.SECONDS)) {
@@ -365,6 +372,14 @@ public final class QemuVmm implements VmmBackend {
         }
         if (!status.equals("running")) {
             throw new IOException("QEMU reports the VM as " + status + ", not running");
+        }
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException ignored) {
+            // the launcher is gone already
         }
     }
 

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The launcher script with a stand-in for QEMU (a shell command), so its contract is checked without booting:
- * it reports the child's pid, caps the console log, kills an attached child when its owner's pipe closes and
- * leaves a detached one alone.
+ * it reports the child's pid, caps the console log, kills an attached child when its owner's pipe closes, and a
+ * detached one too unless the owner said {@code detach} first (decision 0812).
  */
 class LauncherTest {
     @TempDir
@@ -29,11 +29,7 @@ class LauncherTest {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", QemuVmm.LAUNCHER, "msb-vm", mode,
                 tmp.resolve("console.fifo").toString(), tmp.resolve("kernel.log").toString(), Long.toString(cap),
                 "sh", "-c", fakeQemu));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(tmp.resolve("err.log").toFile());
-        if (mode.equals("detached")) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        }
-        return pb.start();
+        return new ProcessBuilder(cmd).redirectError(tmp.resolve("err.log").toFile()).start();
     }
 
     private static long pid(Process p) throws Exception {
@@ -65,13 +61,27 @@ class LauncherTest {
     }
 
     @Test
-    void detachedChildIgnoresItsStdin() throws Exception {
+    void detachedChildOutlivesItsOwnerOnceDetached() throws Exception {
         Process p = launch("detached", "exec sleep 600", 1000);
         long child = pid(p);
+        try (var pipe = p.getOutputStream()) {
+            pipe.write("detach\n".getBytes(StandardCharsets.US_ASCII));
+        }
         assertFalse(p.waitFor(1, TimeUnit.SECONDS), "detached launcher ended with its stdin at EOF");
+        assertTrue(ProcStat.read(child).filter(ProcStat::running).isPresent());
         ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(137, p.exitValue());
+    }
+
+    @Test
+    void detachedChildDiesWithAnOwnerThatGoesBeforeDetaching() throws Exception {
+        Process p = launch("detached", "exec sleep 600", 1000);
+        long child = pid(p);
+        p.getOutputStream().close(); // an owner killed during QEMU's startup, before vm.properties
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher did not finish");
+        assertEquals(137, p.exitValue(), "the child should have been SIGKILLed");
+        assertTrue(ProcStat.read(child).filter(ProcStat::running).isEmpty());
     }
 
     private static String read(Path p) {
