@@ -41,8 +41,9 @@ final class KernelLocator {
         Path dir;
         try {
             dir = fetch(kernelCache);
-        } catch (MsbException e) {
-            // Offline or apt broken: an earlier complete fetch is still a good kernel.
+        } catch (MsbException | UncheckedIOException e) {
+            // Offline, apt broken, or another process refreshing the same cache: an earlier complete fetch is
+            // still a good kernel.
             dir = newestComplete(kernelCache).orElseThrow(() -> e);
             LOG.log(Level.WARNING, "cannot refresh the Debian cloud kernel ({0}); using the cached {1}",
                     e.getMessage(), dir);
