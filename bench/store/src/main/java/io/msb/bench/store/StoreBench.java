@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * {@code StoreBench [records=10000] [warmup=2000]}.
  */
 public final class StoreBench {
-    private static final String CONFIG = "{\"image\":\"docker.io/library/alpine:3\",\"cpus\":1,\"memoryMib\":512}";
+    static final String CONFIG = "{\"image\":\"docker.io/library/alpine:3\",\"cpus\":1,\"memoryMib\":512}";
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
@@ -79,7 +79,7 @@ public final class StoreBench {
         store.startRun(name, 10_000 + i, now, SandboxStatus.RUNNING);
     }
 
-    private static void delete(Path dir) throws IOException {
+    static void delete(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);

@@ -20,9 +20,11 @@ public final class H2Store {
      * Writers of one sandbox row queue behind each other for up to 10 s instead of failing after H2's
      * default 1 s. WRITE_DELAY=0: every commit writes its chunk before it returns and there is no background
      * writer, whose asynchronous stores let a later CHECKPOINT return before a commit reached the file
-     * (docs/decisions/0104).
+     * (docs/decisions/0104). RETENTION_TIME=5000: old chunks are kept 5 s instead of 45 s before their space is
+     * reused, which bounds the file at about 5 s of writes; safe because {@link Housekeeping} fsyncs every second
+     * (H2 assumes the disk holds a chunk within the retention time) (0105).
      */
-    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;RETENTION_TIME=5000";
 
     private H2Store() {
     }
@@ -35,7 +37,28 @@ public final class H2Store {
     /** Opens the store of the given msb home through a JDBC DataSourceFactory for H2. */
     public static JdbcSandboxStore open(DataSourceFactory factory, Path home, int maxConnections) {
         JdbcConnectionPool pool = pool(factory, home, maxConnections);
-        return new JdbcSandboxStore(pool, pool::dispose);
+        return new JdbcSandboxStore(pool, withHousekeeping(pool));
+    }
+
+    /**
+     * Starts the housekeeping of the pool's database (decision 0105) and returns what closes both: housekeeping
+     * stops first, then the pool is disposed, which closes the database.
+     */
+    static AutoCloseable withHousekeeping(JdbcConnectionPool pool) {
+        Housekeeping housekeeping;
+        try {
+            housekeeping = Housekeeping.start(pool);
+        } catch (RuntimeException e) {
+            pool.dispose();
+            throw e;
+        }
+        return () -> {
+            try {
+                housekeeping.close();
+            } finally {
+                pool.dispose();
+            }
+        };
     }
 
     static JdbcConnectionPool pool(DataSourceFactory factory, Path home, int maxConnections) {

@@ -22,7 +22,7 @@ public final class StoreComponent extends JdbcSandboxStore {
     }
 
     private StoreComponent(JdbcConnectionPool pool) {
-        super(pool, pool::dispose);
+        super(pool, H2Store.withHousekeeping(pool));
     }
 
     @Deactivate

@@ -1,0 +1,87 @@
+package io.msb.store.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.msb.api.SandboxStatus;
+import io.msb.api.TerminationReason;
+import io.msb.api.store.RunRecord;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.h2.mvstore.MVStore;
+import org.h2.util.OsgiDataSourceFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HousekeepingTest {
+    private static final int KEPT = 60;
+
+    @TempDir
+    Path home;
+
+    @Test
+    void theUrlSettingsReachTheMvStore() {
+        JdbcConnectionPool pool = pool();
+        try (JdbcSandboxStore store = new JdbcSandboxStore(pool, pool::dispose)) {
+            MVStore mv = Housekeeping.mvStore(pool);
+            assertEquals(0, mv.getAutoCommitDelay(), "WRITE_DELAY=0: no background writer (decision 0104)");
+            assertEquals(5000, mv.getRetentionTime(), "RETENTION_TIME (decision 0105)");
+        }
+    }
+
+    /** Rounds that rewrite chunks keep every row: checked after a reopen, i.e. from the file. */
+    @Test
+    void roundsRewriteSparseChunksAndLoseNothing() {
+        JdbcConnectionPool pool = pool();
+        try (JdbcSandboxStore store = new JdbcSandboxStore(pool, pool::dispose)) {
+            MVStore mv = Housekeeping.mvStore(pool);
+            mv.setRetentionTime(0); // chunks become rewritable at once instead of 5 s later
+            int rewritten = 0;
+            for (int i = 0; i < KEPT * 10; i++) {
+                String name = "s-" + i;
+                store.insertSandbox(StoreFixture.sandbox(name, Map.of("i", Integer.toString(i))));
+                RunRecord run = store.startRun(name, 1000 + i, Instant.now(), SandboxStatus.RUNNING);
+                store.terminateRun(run.id(), TerminationReason.COMPLETED, 0, null, Instant.now(),
+                        SandboxStatus.STOPPED);
+                if (i % 10 != 0) {
+                    store.deleteSandbox(name);
+                }
+                if (i % 20 == 0 && Housekeeping.round(mv)) {
+                    rewritten++;
+                }
+            }
+            assertTrue(rewritten > 0, "no round rewrote anything; fill rate " + mv.getFileStore().getChunksFillRate());
+        }
+        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+            for (int i = 0; i < KEPT * 10; i++) {
+                var sandbox = store.findSandbox("s-" + i);
+                assertEquals(i % 10 == 0, sandbox.isPresent(), "s-" + i);
+                if (i % 10 == 0) {
+                    assertEquals(Map.of("i", Integer.toString(i)), sandbox.get().labels());
+                    assertEquals(SandboxStatus.STOPPED, sandbox.get().status());
+                    assertEquals(TerminationReason.COMPLETED, store.latestRun("s-" + i).orElseThrow().reason());
+                }
+            }
+        }
+    }
+
+    @Test
+    void closingTheStoreStopsItsHousekeepingThread() {
+        JdbcSandboxStore store = H2Store.open(home, 2);
+        assertTrue(housekeepingThreads() > 0, "housekeeping runs while the store is open");
+        store.close();
+        assertEquals(0, housekeepingThreads(), "housekeeping threads left after close");
+    }
+
+    private static long housekeepingThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("msb-store-housekeeping")).count();
+    }
+
+    private JdbcConnectionPool pool() {
+        return H2Store.pool(new OsgiDataSourceFactory(org.h2.Driver.load()), home, 2);
+    }
+}
