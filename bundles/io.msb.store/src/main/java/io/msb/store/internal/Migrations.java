@@ -51,12 +51,34 @@ final class Migrations {
                     + "applied_at TIMESTAMP(9) WITH TIME ZONE NOT NULL)");
         }
         int current = current(c);
+        if (current == 0) {
+            dropInterruptedFirstMigration(c);
+        }
         if (current > scripts.size()) {
             throw new MsbException("database schema version " + current
                     + " is newer than this msb supports (" + scripts.size() + "); upgrade msb");
         }
         for (int v = current + 1; v <= scripts.size(); v++) {
             applyOne(c, v, scripts.get(v - 1));
+        }
+    }
+
+    /**
+     * A kill during V1 leaves the tables it had created (DDL commits at once) but no version row, and re-running V1
+     * would fail on them. No store method runs before V1 is recorded, so such tables hold nothing: drop them.
+     */
+    private static void dropInterruptedFirstMigration(Connection c) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT table_name FROM "
+                + "information_schema.tables WHERE table_schema = 'PUBLIC' AND table_name <> 'SCHEMA_VERSION'")) {
+            while (rs.next()) {
+                tables.add(rs.getString(1));
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            for (String table : tables) {
+                st.execute("DROP TABLE IF EXISTS \"" + table + "\" CASCADE");
+            }
         }
     }
 

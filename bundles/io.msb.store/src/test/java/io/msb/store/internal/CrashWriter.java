@@ -5,29 +5,66 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Child process of {@link CrashDurabilityTest}: several threads create sandboxes (labels and a run), stop
  * some and delete some, the way a busy runtime does, with an occasional idle pause (which is when H2's
  * background writer used to store asynchronously). Each change is printed only after its store method
  * returned: {@code + name}, {@code r name} (run started), {@code s name} (stopped), {@code - name}
- * (deleted). Runs until it is killed.
+ * (deleted). Runs until it is killed. A writer thread that fails halts the JVM (status 3) after printing its
+ * error, and a thread stuck on one change for {@link #STUCK_SECONDS} prints a dump of all threads and halts it
+ * (status 4), so the test fails with the cause instead of going on with fewer writers or hanging.
  */
 public final class CrashWriter {
+    /** Far beyond a change's worst latency (LOCK_TIMEOUT is 10 s): only a hang gets here. */
+    static final int STUCK_SECONDS = 120;
+
     public static void main(String[] args) throws InterruptedException {
         Path home = Path.of(args[0]);
         String prefix = args[1];
         int threads = Integer.parseInt(args[2]);
         JdbcSandboxStore store = H2Store.open(home, threads);
+        AtomicLongArray progress = new AtomicLongArray(threads);
         for (int t = 0; t < threads; t++) {
             String tag = prefix + "-" + t + "-";
-            Thread w = new Thread(() -> write(store, tag), "writer-" + t);
+            int slot = t;
+            Thread w = new Thread(() -> write(store, tag, progress, slot), "writer-" + t);
+            w.setUncaughtExceptionHandler((thread, e) -> {
+                System.err.println(thread.getName() + " failed:");
+                e.printStackTrace();
+                Runtime.getRuntime().halt(3);
+            });
             w.start();
         }
-        Thread.currentThread().join(); // until killed
+        long[] seen = new long[threads];
+        int[] stuck = new int[threads];
+        while (true) { // until killed
+            Thread.sleep(1000);
+            for (int t = 0; t < threads; t++) {
+                long now = progress.get(t);
+                stuck[t] = now == seen[t] ? stuck[t] + 1 : 0;
+                seen[t] = now;
+                if (stuck[t] >= STUCK_SECONDS) {
+                    dumpThreads("writer-" + t + " made no change for " + STUCK_SECONDS + " s");
+                    Runtime.getRuntime().halt(4);
+                }
+            }
+        }
     }
 
-    private static void write(JdbcSandboxStore store, String tag) {
+    private static void dumpThreads(String why) {
+        System.err.println(why + "; threads:");
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            System.err.println("\"" + thread.getName() + "\" " + thread.getState());
+            for (StackTraceElement frame : stack) {
+                System.err.println("    at " + frame);
+            }
+        });
+        System.err.flush();
+    }
+
+    private static void write(JdbcSandboxStore store, String tag, AtomicLongArray progress, int slot) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (long i = 0; ; i++) {
             String name = tag + i;
@@ -43,6 +80,7 @@ public final class CrashWriter {
                 store.deleteSandbox(name);
                 ack("-", name);
             }
+            progress.incrementAndGet(slot);
             if (random.nextInt(40) == 0) {
                 pause(400 + random.nextInt(400)); // idle long enough for a background store to start
             }

@@ -46,6 +46,26 @@ class MigrationsTest {
         }
     }
 
+    /** A kill -9 in the middle of V1 (seen in CrashDurabilityTest loops) left a database that never opened again. */
+    @Test
+    void aFirstMigrationInterruptedByAKillIsRunAgain() throws Exception {
+        String v1;
+        try (var in = Migrations.class.getResourceAsStream("db/V1__initial.sql")) {
+            v1 = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        var statements = Migrations.statements(v1);
+        sql(home, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description VARCHAR(256) NOT NULL, "
+                + "applied_at TIMESTAMP(9) WITH TIME ZONE NOT NULL)");
+        for (String statement : statements.subList(0, statements.size() / 2)) {
+            sql(home, statement); // each DDL statement commits, as when the kill came between two of them
+        }
+        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+            store.insertSandbox(sandbox("after", Map.of("k", "v")));
+            assertEquals(sandbox("after", Map.of("k", "v")), store.findSandbox("after").orElseThrow());
+            assertEquals(1, count(home, "SELECT COUNT(*) FROM schema_version WHERE version = 1"));
+        }
+    }
+
     @Test
     void refusesADatabaseFromANewerMsb() throws Exception {
         H2Store.open(home, 2).close();
