@@ -245,6 +245,18 @@ public final class Relay implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Exec sessions open now across all clients (started, no terminal frame yet): a silent command another
+     * client runs is still use of the sandbox (decision 0009).
+     */
+    public synchronized int openExecSessions() {
+        int n = 0;
+        for (Client c : slots) {
+            n += c != null ? c.execSessions.size() : 0;
+        }
+        return n;
+    }
+
     /** Completes when the relay stops (agent gone or {@link #close()}). */
     public CompletionStage<Void> closed() {
         return closed.minimalCompletionStage();

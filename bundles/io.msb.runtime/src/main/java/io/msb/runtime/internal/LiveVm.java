@@ -1,15 +1,35 @@
 package io.msb.runtime.internal;
 
+import io.msb.api.SandboxSpec;
 import io.msb.api.spi.VmHandle;
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.Relay;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * A sandbox VM this process is connected to: the VM process, the relay that owns its private agent channel
- * and serves {@code agent.sock}, and the runtime's own client of that relay.
+ * and serves {@code agent.sock}, the runtime's own client of that relay, and the limits the supervisor enforces
+ * (kept here so its periodic pass reads no store).
  */
-record LiveVm(VmHandle vm, Relay relay, AgentClient agent) {
+record LiveVm(VmHandle vm, Relay relay, AgentClient agent, Limits limits) {
+
+    /** Idle timeout and maximum duration of the sandbox (null: none), and when its current run started. */
+    record Limits(Duration idleTimeout, Duration maxDuration, Instant runStartedAt) {
+        static final Limits NONE = new Limits(null, null, Instant.EPOCH);
+
+        static Limits of(SandboxSpec spec, Instant runStartedAt) {
+            return new Limits(spec.idleTimeout(), spec.maxDuration(), runStartedAt);
+        }
+    }
+
+    LiveVm(VmHandle vm, Relay relay, AgentClient agent) {
+        this(vm, relay, agent, Limits.NONE);
+    }
+
+    LiveVm withLimits(Limits newLimits) {
+        return new LiveVm(vm, relay, agent, newLimits);
+    }
 
     /** {@code core.shutdown} to the agent, then SIGTERM and SIGKILL if the guest does not power off in time. */
     void shutdown(Duration grace) {

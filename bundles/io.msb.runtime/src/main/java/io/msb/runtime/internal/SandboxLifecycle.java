@@ -44,6 +44,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.felix.scr.component.ExtComponentContext;
@@ -127,30 +128,21 @@ public final class SandboxLifecycle implements SandboxBackend {
         if (supervisor != null) {
             supervisor.close();
         }
-        live.values().forEach(LiveVm::disconnect);
-        live.clear();
+        List<LiveVm> vms = List.copyOf(live.values());
+        live.clear(); // first: a relay closing below is then not taken for a crash
+        vms.forEach(LiveVm::disconnect);
     }
 
     /** Starts enforcing idle timeouts and maximum durations, checking every {@code interval}. */
-    void supervise(Duration interval) {
-        supervise(interval, () -> { });
+    Supervisor supervise(Duration interval) {
+        return supervise(interval, () -> { });
     }
 
-    private void supervise(Duration interval, Runnable first) {
+    private Supervisor supervise(Duration interval, Runnable first) {
         supervisor = new Supervisor(first, new Supervisor.Sandboxes() {
             @Override
             public Map<String, LiveVm> live() {
                 return live;
-            }
-
-            @Override
-            public SandboxSpec spec(String name) {
-                return SpecJson.read(require(name).configJson());
-            }
-
-            @Override
-            public Instant runStartedAt(String name) {
-                return store.latestRun(name).map(RunRecord::startedAt).orElse(Instant.now());
             }
 
             @Override
@@ -165,6 +157,24 @@ public final class SandboxLifecycle implements SandboxBackend {
                 }
             }
         }, interval);
+        return supervisor;
+    }
+
+    /**
+     * Makes {@code vm} the live VM of {@code name}, with the limits the supervisor enforces (from the spec, read
+     * once here) and a watch on its agent connection: when that closes, the supervisor looks at once whether the
+     * VM died instead of waiting for its next pass.
+     */
+    private LiveVm track(String name, LiveVm vm, SandboxSpec spec, Instant runStartedAt) {
+        LiveVm tracked = vm.withLimits(LiveVm.Limits.of(spec, runStartedAt));
+        live.put(name, tracked);
+        tracked.relay().closed().thenRun(() -> {
+            Supervisor s = supervisor;
+            if (s != null) {
+                s.agentGone(name, tracked);
+            }
+        });
+        return tracked;
     }
 
     /**
@@ -265,9 +275,10 @@ public final class SandboxLifecycle implements SandboxBackend {
         String name = spec.name();
         booting.add(name);
         LiveVm vm = null;
+        AtomicReference<RunRecord> run = new AtomicReference<>();
         try {
             store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
-            vm = booter.boot(spec, journaled(name, vmm));
+            vm = booter.boot(spec, journaled(name, vmm, run));
             store.updateStatus(name, SandboxStatus.RUNNING, Instant.now());
         } catch (RuntimeException | Error e) {
             if (vm != null) {
@@ -275,9 +286,9 @@ public final class SandboxLifecycle implements SandboxBackend {
             }
             Instant now = Instant.now();
             try {
-                Optional<RunRecord> run = store.latestRun(name).filter(RunRecord::running);
-                if (run.isPresent()) {
-                    store.terminateRun(run.get().id(), TerminationReason.FAILED, null, null, now, SandboxStatus.STOPPED);
+                Optional<RunRecord> running = store.latestRun(name).filter(RunRecord::running);
+                if (running.isPresent()) {
+                    store.terminateRun(running.get().id(), TerminationReason.FAILED, null, null, now, SandboxStatus.STOPPED);
                 } else {
                     store.updateStatus(name, SandboxStatus.STOPPED, now);
                 }
@@ -288,16 +299,17 @@ public final class SandboxLifecycle implements SandboxBackend {
         } finally {
             booting.remove(name);
         }
-        live.put(name, vm);
+        track(name, vm, spec, run.get().startedAt());
         return handle(name);
     }
 
     /**
      * The backend, with the VM's pid recorded as the sandbox's run the moment the VM exists (before the agent
      * handshake), so a runtime that dies during a boot leaves a record of the process it started. The backend
-     * keeps the pid's start time beside it (vm.properties), which every later signal checks.
+     * keeps the pid's start time beside it (vm.properties), which every later signal checks. The recorded run is
+     * put in {@code run}.
      */
-    private VmmBackend journaled(String name, VmmBackend vmm) {
+    private VmmBackend journaled(String name, VmmBackend vmm, AtomicReference<RunRecord> run) {
         return new VmmBackend() {
             @Override
             public String name() {
@@ -313,7 +325,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             public VmHandle start(VmSpec spec) {
                 VmHandle vm = vmm.start(spec);
                 try {
-                    store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.STARTING);
+                    run.set(store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.STARTING));
                 } catch (RuntimeException e) {
                     vm.kill(); // a VM nobody has a record of must not outlive the failed write
                     throw e;
@@ -349,13 +361,12 @@ public final class SandboxLifecycle implements SandboxBackend {
             RunRecord run = store.latestRun(name).filter(RunRecord::running)
                     .orElseThrow(() -> new MsbException("sandbox is starting: " + name));
             if (vm != null) {
+                live.remove(name); // first: its relay closing is then not taken for a crash
                 vm.disconnect();
-                live.remove(name);
             }
             Optional<LiveVm> reattached = reattach(name, run);
             if (reattached.isPresent()) {
-                live.put(name, reattached.get());
-                return reattached.get();
+                return track(name, reattached.get(), SpecJson.read(record.configJson()), run.startedAt());
             }
             throw new MsbException("sandbox " + name + " runs (pid " + run.pid()
                     + ") but no VMM backend can reattach to it");
@@ -573,7 +584,8 @@ public final class SandboxLifecycle implements SandboxBackend {
         Optional<VmHandle> vm = findVm(name, run.get());
         if (vm.isPresent()) {
             try {
-                live.put(name, booter.reconnect(vm.get(), settings.sandboxDir(name)));
+                track(name, booter.reconnect(vm.get(), settings.sandboxDir(name)), SpecJson.read(record.configJson()),
+                        run.get().startedAt());
                 store.updateStatus(name, SandboxStatus.RUNNING, now);
                 return record.withStatus(SandboxStatus.RUNNING, now);
             } catch (RuntimeException e) {

@@ -1,6 +1,5 @@
 package io.msb.runtime.internal;
 
-import io.msb.api.SandboxSpec;
 import io.msb.api.TerminationReason;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -8,6 +7,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -15,18 +15,19 @@ import java.util.concurrent.TimeUnit;
  * Enforces idle timeouts and maximum durations of running sandboxes, and notices crashed VMs without waiting for
  * a read. Activity comes from the agent itself: {@code core.touch} returns the agent's activity sequence, which
  * every host message and every chunk of exec output, file or TCP data advances, so a sequence that moved by more
- * than our own touch means the sandbox was used. A command still running through the runtime is never idle.
+ * than our own touch means the sandbox was used. A command still running through any relay client is never idle.
+ * The limits travel with the {@link LiveVm}, so the periodic pass reads no store; a VM whose agent connection
+ * closes is looked at at once ({@link #agentGone}), the periodic pass being the backstop.
  */
 final class Supervisor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Supervisor.class.getName());
+    /** After the agent connection closed, how often and how many times to look whether the VM process ended. */
+    private static final long EXIT_POLL_MILLIS = 50;
+    private static final int EXIT_POLLS = 40;
 
     /** What the supervisor needs from the runtime. */
     interface Sandboxes {
         Map<String, LiveVm> live();
-
-        SandboxSpec spec(String name);
-
-        Instant runStartedAt(String name);
 
         void end(String name, TerminationReason reason);
 
@@ -51,6 +52,7 @@ final class Supervisor implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::check, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** One pass over the live VMs; touches no store unless a VM died or a limit ends a run. */
     void check() {
         Instant now = Instant.now();
         activity.keySet().retainAll(sandboxes.live().keySet());
@@ -63,27 +65,61 @@ final class Supervisor implements AutoCloseable {
         });
     }
 
+    /**
+     * The agent connection of {@code vm} closed (its relay stopped): if the VM is still the live one of
+     * {@code name} and its process ends within a short while, the crash is recorded now rather than at the next
+     * pass. A VM that keeps running without its agent is left to the next connection (which reattaches).
+     */
+    void agentGone(String name, LiveVm vm) {
+        schedule(() -> awaitExit(name, vm, EXIT_POLLS), 0);
+    }
+
+    private void awaitExit(String name, LiveVm vm, int polls) {
+        if (sandboxes.live().get(name) != vm) {
+            return; // stopped, removed or replaced on purpose: whoever did it recorded it
+        }
+        if (!vm.vm().alive()) {
+            sandboxes.reconcile(name);
+        } else if (polls > 0) {
+            schedule(() -> awaitExit(name, vm, polls - 1), EXIT_POLL_MILLIS);
+        }
+    }
+
+    private void schedule(Runnable r, long delayMillis) {
+        try {
+            timer.schedule(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "supervising a closed agent connection failed", e);
+                }
+            }, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed: the runtime is going away
+        }
+    }
+
     private void check(String name, LiveVm vm, Instant now) {
-        if (!vm.vm().alive() || !vm.agent().isOpen()) {
+        if (!vm.vm().alive()) {
             sandboxes.reconcile(name);
             return;
         }
-        SandboxSpec spec = sandboxes.spec(name);
-        if (spec.maxDuration() != null && sandboxes.runStartedAt(name).plus(spec.maxDuration()).isBefore(now)) {
+        LiveVm.Limits limits = vm.limits();
+        if (limits.maxDuration() != null && limits.runStartedAt().plus(limits.maxDuration()).isBefore(now)) {
             sandboxes.end(name, TerminationReason.MAX_DURATION_EXCEEDED);
             return;
         }
-        if (spec.idleTimeout() == null) {
+        if (limits.idleTimeout() == null || !vm.agent().isOpen()) {
             return;
         }
         long seq = vm.agent().touch();
         Activity last = activity.get(name);
-        boolean busy = vm.agent().pendingSessions() > 0;
+        boolean busy = vm.relay().openExecSessions() > 0 || vm.agent().pendingSessions() > 0;
         if (last == null || busy || seq > last.seq() + 1) {
             activity.put(name, new Activity(seq, now));
         } else {
             activity.put(name, new Activity(seq, last.changedAt()));
-            if (last.changedAt().plus(spec.idleTimeout()).isBefore(now)) {
+            if (last.changedAt().plus(limits.idleTimeout()).isBefore(now)) {
                 sandboxes.end(name, TerminationReason.IDLE_TIMEOUT);
             }
         }

@@ -73,6 +73,10 @@ class SandboxLifecycleTest {
 
     /** A runtime over the same store and home, as after a restart of the host process. */
     private SandboxLifecycle lifecycle() {
+        return lifecycle(store);
+    }
+
+    private SandboxLifecycle lifecycle(io.msb.api.store.SandboxStore store) {
         LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
         return new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
                 () -> backends, new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
@@ -487,6 +491,69 @@ class SandboxLifecycleTest {
         assertEquals(TerminationReason.IDLE_TIMEOUT, awaitEnded("idle", Duration.ofSeconds(10)).reason());
         assertEquals(TerminationReason.IDLE_TIMEOUT, awaitEnded("busy", Duration.ofSeconds(10)).reason());
         assertEquals(SandboxStatus.STOPPED, store.findSandbox("idle").orElseThrow().status());
+    }
+
+    @Test
+    void anExecOfAnotherRelayClientKeepsTheSandboxBusy() throws Exception {
+        backend();
+        lifecycle.supervise(Duration.ofMillis(100));
+        lifecycle.create(spec("shared").idleTimeout(Duration.ofMillis(800)).build());
+
+        // a second client of agent.sock (as microsandbox's SDK would be) runs a silent command past the timeout
+        try (io.msb.protocol.AgentClient other = io.msb.protocol.AgentClient.connectRelay(
+                home.resolve("sandboxes/shared/agent.sock"), io.msb.protocol.AgentClient.Options.DEFAULTS)) {
+            ExecResult r = other.run(ExecOptions.of("sleep", "3").build());
+            assertEquals(0, r.exit().code(), "the command ran to its end: the sandbox was not stopped under it");
+            assertTrue(store.latestRun("shared").orElseThrow().running(), "still running after the command");
+        }
+        assertEquals(TerminationReason.IDLE_TIMEOUT, awaitEnded("shared", Duration.ofSeconds(10)).reason());
+    }
+
+    /** The periodic pass reads no store: limits travel with the live VM (a counting wrapper around the H2 store). */
+    @Test
+    void supervisorPassesReadNoStore() throws Exception {
+        backend();
+        CountingStoreWrapper counting = new CountingStoreWrapper(store);
+        SandboxLifecycle counted = lifecycle(counting.store());
+        try {
+            Supervisor supervisor = counted.supervise(Duration.ofHours(1)); // passes run only when called below
+            counted.create(spec("plain").build());
+            counted.create(spec("limited").idleTimeout(Duration.ofHours(1)).maxDuration(Duration.ofHours(1)).build());
+            long before = counting.calls();
+            for (int i = 0; i < 50; i++) {
+                supervisor.check();
+            }
+            assertEquals(0, counting.calls() - before, "store calls over 50 supervisor passes");
+            assertEquals(SandboxStatus.RUNNING, info("plain").status());
+            assertEquals(SandboxStatus.RUNNING, info("limited").status());
+        } finally {
+            counted.deactivate();
+        }
+    }
+
+    /** A reattached VM's limits are read once at reattach: a restarted runtime still enforces them. */
+    @Test
+    void aReattachedSandboxKeepsItsMaxDuration() throws Exception {
+        backend();
+        lifecycle.create(spec("again").detached(true).maxDuration(Duration.ofSeconds(1)).build());
+        lifecycle.deactivate();
+
+        lifecycle = lifecycle();
+        assertEquals(SandboxStatus.RUNNING, info("again").status());
+        lifecycle.handle("again").exec(ExecOptions.of("true").build()); // reattaches
+        lifecycle.supervise(Duration.ofMillis(100));
+        assertEquals(TerminationReason.MAX_DURATION_EXCEEDED, awaitEnded("again", Duration.ofSeconds(10)).reason());
+    }
+
+    /** The crash is seen through the agent connection closing, not by a periodic pass (which would take an hour). */
+    @Test
+    void aCrashIsRecordedWhenTheAgentConnectionCloses() throws Exception {
+        AgentdProcessVmmForTests vmm = backend();
+        lifecycle.supervise(Duration.ofHours(1));
+        lifecycle.create(spec("c").build());
+        vmm.processes().get(0).destroyForcibly();
+        assertEquals(TerminationReason.INTERNAL_ERROR, awaitEnded("c", Duration.ofSeconds(10)).reason());
+        assertEquals(SandboxStatus.CRASHED, store.findSandbox("c").orElseThrow().status());
     }
 
     @Test
