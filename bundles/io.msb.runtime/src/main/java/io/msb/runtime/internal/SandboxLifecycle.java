@@ -276,13 +276,16 @@ public final class SandboxLifecycle implements SandboxBackend {
         booting.add(name);
         LiveVm vm = null;
         AtomicReference<RunRecord> run = new AtomicReference<>();
+        AtomicReference<VmHandle> started = new AtomicReference<>();
         try {
             store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
-            vm = booter.boot(spec, journaled(name, vmm, run));
+            vm = booter.boot(spec, journaled(name, vmm, run, started));
             store.updateStatus(name, SandboxStatus.RUNNING, Instant.now());
         } catch (RuntimeException | Error e) {
             if (vm != null) {
                 vm.kill();
+            } else if (started.get() != null) {
+                started.get().kill(); // the booter failed past the VM's start without stopping it (an Error, say)
             }
             Instant now = Instant.now();
             try {
@@ -307,9 +310,10 @@ public final class SandboxLifecycle implements SandboxBackend {
      * The backend, with the VM's pid recorded as the sandbox's run the moment the VM exists (before the agent
      * handshake), so a runtime that dies during a boot leaves a record of the process it started. The backend
      * keeps the pid's start time beside it (vm.properties), which every later signal checks. The recorded run is
-     * put in {@code run}.
+     * put in {@code run}, the VM in {@code started}.
      */
-    private VmmBackend journaled(String name, VmmBackend vmm, AtomicReference<RunRecord> run) {
+    private VmmBackend journaled(String name, VmmBackend vmm, AtomicReference<RunRecord> run,
+            AtomicReference<VmHandle> started) {
         return new VmmBackend() {
             @Override
             public String name() {
@@ -324,6 +328,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             @Override
             public VmHandle start(VmSpec spec) {
                 VmHandle vm = vmm.start(spec);
+                started.set(vm);
                 try {
                     run.set(store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.STARTING));
                 } catch (RuntimeException e) {

@@ -33,6 +33,8 @@ import io.msb.api.SandboxStatus;
 import io.msb.api.StillRunningException;
 import io.msb.api.TerminationReason;
 import io.msb.api.UnsupportedFeatureException;
+import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.SandboxRecord;
 import io.msb.store.internal.H2Store;
@@ -45,6 +47,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -390,6 +393,44 @@ class SandboxLifecycleTest {
         assertEquals(BootFailedException.Stage.AGENT_HANDSHAKE, e.stage());
         assertTrue(e.kernelLogTail().isEmpty() || e.kernelLogTail().toString().contains("panic"), e.kernelLogTail().toString());
         assertLeftNothing("broken", vmm);
+    }
+
+    @Test
+    void anErrorPastTheVmStartStillKillsTheVm() throws Exception {
+        AgentdProcessVmmForTests vmm = new AgentdProcessVmmForTests();
+        // Simulated: an Error where the booter connects to the agent (e2e's kill -9 workload met a
+        // NoClassDefFoundError there, a jar replaced under the JVM); the VM it left ran on without a record.
+        backends.add(new VmmBackend() {
+            public String name() {
+                return vmm.name();
+            }
+
+            public boolean available() {
+                return true;
+            }
+
+            public VmHandle start(VmSpec s) {
+                VmHandle vm = vmm.start(s);
+                return (VmHandle) java.lang.reflect.Proxy.newProxyInstance(VmHandle.class.getClassLoader(),
+                        new Class<?>[] {VmHandle.class}, (proxy, method, args) -> {
+                            if (method.getName().equals("agentChannel")) {
+                                throw new NoClassDefFoundError("io/msb/protocol/Relay (simulated)");
+                            }
+                            try {
+                                return method.invoke(vm, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+            }
+
+            public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
+                return vmm.reattach(sandboxName, pid, stateDir);
+            }
+        });
+        assertThrows(NoClassDefFoundError.class, () -> lifecycle.create(spec("err").build()));
+        assertEquals(1, vmm.processes().size());
+        assertLeftNothing("err", vmm);
     }
 
     /** A failed create leaves no record, no directory and no process (decision 0013). */
