@@ -192,7 +192,7 @@ public final class CrashLoop implements AutoCloseable {
                 try {
                     Platform.await("unrecorded QEMU " + pid + " to exit", () -> !Files.exists(Path.of("/proc/" + pid)));
                 } catch (AssertionError stillThere) {
-                    orphans.add("QEMU " + pid + ": " + cmdline(pid).stream().filter(a -> a.contains(home.toString()))
+                    orphans.add("QEMU " + pid + ": " + cmdline(pid).stream().filter(a -> a.contains(home + "/sandboxes/"))
                             .findFirst().orElse("?"));
                 }
             }

@@ -69,7 +69,7 @@ public final class CrashWorkload {
                     default -> runtime.remove(name, true);
                 }
                 say("ACK " + line);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too: a worker that dies silently would stop the log
                 say("FAIL " + line + " " + oneLine(e));
             }
         }
