@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.msb.api.MsbException;
 import io.msb.api.NotFoundException;
 import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
@@ -105,9 +106,14 @@ class SandboxCommandsTest {
         assertEquals("db", printed(() -> commands.rm(false, "db")));
         assertTrue(store.findSandbox("db").isEmpty());
         assertThrows(StillRunningException.class, () -> commands.rm(false, "web"));
-        commands.rm(true, "web");
+        // no VMM backend here: nothing can tell its VM from a reused pid, so the runtime refuses to signal it
+        MsbException refused = assertThrows(MsbException.class, () -> commands.rm(true, "web"));
+        assertTrue(refused.getMessage().contains("no VMM backend"), refused.getMessage());
+        assertTrue(vm.isAlive(), "a pid no backend recognises is never signalled");
+        assertTrue(store.findSandbox("web").isPresent(), "a refused remove keeps the record");
+        vm.destroyForcibly().waitFor();
+        commands.rm(true, "web"); // its process is gone: reconciled, then removed
         assertTrue(store.findSandbox("web").isEmpty());
-        assertTrue(vm.waitFor(5, java.util.concurrent.TimeUnit.SECONDS), "the VM process was stopped");
         assertThrows(IllegalArgumentException.class, () -> commands.rm(false));
     }
 
