@@ -3,16 +3,12 @@ package io.msb.itests;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assume.assumeTrue;
 import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.msb.api.SandboxService;
-import io.msb.api.spi.VmmBackend;
-import io.msb.testing.AgentdProcessVmmForTests;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,8 +25,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Hashtable;
-import java.util.Map;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -40,8 +34,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
-import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * Per-session flow control end to end in Felix (decisions 0230, 0310, 1010): an NDJSON exec client that stops
@@ -149,18 +141,7 @@ public class ExecFlowControlIT {
 
     /** The agentd "VMM" (io.msb.testing) becomes the runtime's backend, and the API answers. */
     private void useAgentdAsTheVmm() throws Exception {
-        Path agentd = home().resolve("agentd");
-        var entry = Osgi.bundle(context, "io.msb.vmm.qemu").getEntry("io/msb/agentd/agentd");
-        assumeTrue("needs the agentd binary inside io.msb.vmm.qemu (built by native/agentd)", entry != null);
-        try (InputStream in = entry.openStream()) {
-            Files.copy(in, agentd);
-        }
-        assumeTrue("agentd must be executable here", agentd.toFile().setExecutable(true));
-        context.registerService(VmmBackend.class, new AgentdProcessVmmForTests(BACKEND, agentd),
-                new Hashtable<>(Map.of(Constants.SERVICE_RANKING, 100)));
-        Osgi.configure(Osgi.service(context, ConfigurationAdmin.class), MsbPlatform.RUNTIME_PID,
-                Map.of("defaultBackend", BACKEND));
-        Osgi.service(context, SandboxService.class, "(defaultBackend=" + BACKEND + ")");
+        AgentdAsTheVmm.install(context, home(), BACKEND);
         Osgi.eventually("the API answers on its port", () -> http.send(request("GET", "/v1/version", null),
                 HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
     }

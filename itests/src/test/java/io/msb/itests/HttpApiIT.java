@@ -11,15 +11,11 @@ import static org.ops4j.pax.exam.CoreOptions.options;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.msb.api.SandboxService;
-import io.msb.api.spi.VmmBackend;
-import io.msb.testing.AgentdProcessVmmForTests;
 import jakarta.servlet.Servlet;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -30,15 +26,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import javax.inject.Inject;
 import org.junit.Before;
 import org.junit.Test;
@@ -49,7 +41,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -93,24 +84,7 @@ public class HttpApiIT {
         if (prepared) {
             return;
         }
-        Path agentd = home().resolve("agentd");
-        try (InputStream in = Optional.ofNullable(Osgi.bundle(context, "io.msb.vmm.qemu").getEntry("io/msb/agentd/agentd"))
-                .map(u -> {
-                    try {
-                        return u.openStream();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }).orElse(null)) {
-            assumeTrue("needs the agentd binary inside io.msb.vmm.qemu (built by native/agentd)", in != null);
-            Files.copy(in, agentd, StandardCopyOption.REPLACE_EXISTING);
-        }
-        assumeTrue("agentd must be executable here", agentd.toFile().setExecutable(true));
-        Dictionary<String, Object> props = new Hashtable<>(Map.of(Constants.SERVICE_RANKING, 100));
-        context.registerService(VmmBackend.class, new AgentdProcessVmmForTests(BACKEND, agentd), props);
-        Osgi.configure(Osgi.service(context, ConfigurationAdmin.class), MsbPlatform.RUNTIME_PID,
-                Map.of("defaultBackend", BACKEND));
-        Osgi.service(context, SandboxService.class, "(defaultBackend=" + BACKEND + ")");
+        AgentdAsTheVmm.install(context, home(), BACKEND);
         Osgi.eventually("the API answers on its port", () -> send("GET", "/v1/version", null, null).status() == 200);
         prepared = true;
     }
