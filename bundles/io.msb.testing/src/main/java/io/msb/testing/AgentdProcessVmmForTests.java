@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +35,7 @@ public final class AgentdProcessVmmForTests implements VmmBackend {
     private final List<String> command;
     private final List<VmSpec> started = new CopyOnWriteArrayList<>();
     private final List<Process> processes = new CopyOnWriteArrayList<>();
+    private final Map<Long, VmSpec> specOfPid = new ConcurrentHashMap<>();
 
     /** Named {@code qemu}, so a runtime that prefers the QEMU backend picks it; VMs are {@link #AGENTD}. */
     public AgentdProcessVmmForTests() {
@@ -88,6 +91,7 @@ public final class AgentdProcessVmmForTests implements VmmBackend {
                     .redirectOutput(spec.stateDir().resolve("logs/kernel.log").toFile()).start();
             started.add(spec);
             processes.add(process);
+            specOfPid.put(process.pid(), spec);
             awaitListening(socket, process);
             return new Handle(process, socket);
         } catch (IOException e) {
@@ -114,6 +118,15 @@ public final class AgentdProcessVmmForTests implements VmmBackend {
     public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
         return processes.stream().filter(p -> p.pid() == pid && p.isAlive()).findFirst()
                 .map(p -> new Handle(p, stateDir.resolve("vm.sock")));
+    }
+
+    /** Like QEMU's state file: the live VM last started for that sandbox in that directory. */
+    @Override
+    public Optional<VmHandle> find(String sandboxName, Path stateDir) {
+        return processes.stream().filter(Process::isAlive).filter(p -> {
+            VmSpec spec = specOfPid.get(p.pid());
+            return spec.sandboxName().equals(sandboxName) && spec.stateDir().equals(stateDir);
+        }).reduce((first, last) -> last).map(p -> new Handle(p, stateDir.resolve("vm.sock")));
     }
 
     private record Handle(Process process, Path agentChannel) implements VmHandle {

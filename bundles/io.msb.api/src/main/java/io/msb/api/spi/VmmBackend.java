@@ -20,4 +20,13 @@ public interface VmmBackend {
 
     /** Reattaches to a VM this backend started earlier (perhaps from another process), if it is still alive. */
     Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir);
+
+    /**
+     * The VM this backend last started for the sandbox in {@code stateDir}, if it still runs, whatever its pid:
+     * how a runtime that died before it recorded the pid finds that VM again, so as to stop it before the
+     * directory is deleted. Empty by default (a backend whose VMs die with the process that started them).
+     */
+    default Optional<VmHandle> find(String sandboxName, Path stateDir) {
+        return Optional.empty();
+    }
 }

@@ -217,6 +217,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 discard(spec.name());
             }
             // a directory without a record is what a crashed create or remove left: nothing owns it
+            killUnrecordedVm(spec.name());
             deleteTree(settings.sandboxDir(spec.name()));
             SandboxSpec bootSpec = resolveImage(spec);
             Instant now = Instant.now();
@@ -579,6 +580,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         Optional<RunRecord> run = store.latestRun(name).filter(RunRecord::running);
         Instant now = Instant.now();
         if (run.isEmpty()) {
+            killUnrecordedVm(name); // started by a runtime that died before it recorded the run
             if (store.runs(name).isEmpty()) {
                 discard(name);
                 return null;
@@ -623,6 +625,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                         String name = dir.getFileName().toString();
                         synchronized (lockFor(name)) {
                             if (name.startsWith(TRASH) || store.findSandbox(name).isEmpty()) {
+                                killUnrecordedVm(name);
                                 deleteTree(dir);
                             }
                         }
@@ -631,6 +634,22 @@ public final class SandboxLifecycle implements SandboxBackend {
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "recovering sandboxes after a restart failed", e);
+        }
+    }
+
+    /**
+     * Kills a VM that a backend still runs from the sandbox's directory although no run records its pid: the
+     * runtime that started it died between the VM's start and the run's record (decision 0013). The backend
+     * identifies it by what it wrote there (pid and start time), never by name alone.
+     */
+    private void killUnrecordedVm(String name) {
+        Path dir = settings.sandboxDir(name);
+        for (VmmBackend backend : backends.get()) {
+            backend.find(name, dir).ifPresent(vm -> {
+                LOG.log(System.Logger.Level.WARNING, "killing VM {0} of sandbox {1}: no run records it",
+                        vm.pid(), name);
+                vm.kill();
+            });
         }
     }
 

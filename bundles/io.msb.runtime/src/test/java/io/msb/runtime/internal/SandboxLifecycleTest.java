@@ -250,6 +250,31 @@ class SandboxLifecycleTest {
     }
 
     @Test
+    void recoveryKillsAVmStartedByARuntimeThatDiedBeforeRecordingIt() throws Exception {
+        // what a runtime killed between the VM's start and the run's record leaves: a Created record without a
+        // run, and the VM, which its backend still knows from the sandbox's directory
+        AgentdProcessVmmForTests vmm = backend();
+        Instant now = Instant.now();
+        store.insertSandbox(new SandboxRecord("dev", SpecJson.write(spec("dev").cpus(1).memoryMib(256).build()),
+                SandboxStatus.CREATED, false, Map.of(), now, now));
+        Path dir = Files.createDirectories(home.resolve("sandboxes/dev/logs")).getParent();
+        vmm.start(new VmSpec("dev", dir, null, null, List.of(), List.of(), 1, 256, true, null));
+        Process unrecorded = vmm.processes().get(0);
+        // and a directory without any record whose VM also still runs
+        Path orphanDir = Files.createDirectories(home.resolve("sandboxes/gone/logs")).getParent();
+        vmm.start(new VmSpec("gone", orphanDir, null, null, List.of(), List.of(), 1, 256, true, null));
+        Process orphan = vmm.processes().get(1);
+
+        lifecycle.recover();
+
+        assertTrue(unrecorded.waitFor(10, TimeUnit.SECONDS), "the unrecorded VM of a rolled-back create is killed");
+        assertTrue(orphan.waitFor(10, TimeUnit.SECONDS), "the VM of a directory without a record is killed");
+        assertTrue(lifecycle.get("dev").isEmpty());
+        assertFalse(Files.exists(dir));
+        assertFalse(Files.exists(orphanDir));
+    }
+
+    @Test
     void aRecordedPidNoBackendRecognisesIsNeverSignalled() throws Exception {
         Process unrelated = sleeper(); // e.g. the pid was reused after the VM died
         recordRunning("dev", unrelated.pid(), Map.of());

@@ -445,9 +445,15 @@ public final class QemuVmm implements VmmBackend {
 
     @Override
     public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
+        return find(sandboxName, stateDir).filter(vm -> vm.pid() == pid);
+    }
+
+    /** The VM that {@code vm.properties} names, if that pid still runs with the start time recorded. */
+    @Override
+    public Optional<VmHandle> find(String sandboxName, Path stateDir) {
         QemuCommand.Paths paths = QemuCommand.Paths.of(stateDir);
         return VmState.read(paths.stateFile())
-                .filter(s -> s.sandboxName().equals(sandboxName) && s.pid() == pid)
+                .filter(s -> s.sandboxName().equals(sandboxName))
                 .filter(s -> ProcStat.isAlive(s.pid(), s.startTime()))
                 .map(s -> new QemuVmHandle(s.pid(), s.startTime(), null, paths));
     }

@@ -53,4 +53,9 @@ public final class QemuVmmComponent implements VmmBackend {
     public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
         return vmm.reattach(sandboxName, pid, stateDir);
     }
+
+    @Override
+    public Optional<VmHandle> find(String sandboxName, Path stateDir) {
+        return vmm.find(sandboxName, stateDir);
+    }
 }
