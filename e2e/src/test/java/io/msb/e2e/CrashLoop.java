@@ -154,6 +154,22 @@ public final class CrashLoop implements AutoCloseable {
         return expect;
     }
 
+    /** What the runtime and the backend knew of an orphan's sandbox: its record's run and its vm.properties. */
+    private String stateOf(String arg, Map<String, SandboxInfo> records) {
+        String rest = arg.substring(arg.indexOf(home + "/sandboxes/") + (home + "/sandboxes/").length());
+        String name = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
+        Path state = home.resolve("sandboxes").resolve(name).resolve("vm.properties");
+        String vmState;
+        try {
+            vmState = Files.exists(state) ? Files.readString(state).replace('\n', ' ') : "no vm.properties";
+        } catch (IOException e) {
+            vmState = e.toString();
+        }
+        SandboxInfo info = records.get(name);
+        return "[record " + (info == null ? "none" : info.status() + " run " + info.currentRun().orElse(null))
+                + "; " + vmState + "]";
+    }
+
     private Figures check(int n, Platform platform, Map<String, Expect> expected, long killAfter, List<String> log,
             long restartMillis) throws Exception {
         List<String> orphans = new ArrayList<>();
@@ -192,8 +208,11 @@ public final class CrashLoop implements AutoCloseable {
                 try {
                     Platform.await("unrecorded QEMU " + pid + " to exit", () -> !Files.exists(Path.of("/proc/" + pid)));
                 } catch (AssertionError stillThere) {
-                    orphans.add("QEMU " + pid + ": " + cmdline(pid).stream().filter(a -> a.contains(home + "/sandboxes/"))
-                            .findFirst().orElse("?"));
+                    String arg = cmdline(pid).stream().filter(a -> a.contains(home + "/sandboxes/")).findFirst()
+                            .orElse("?");
+                    orphans.add("QEMU " + pid + ": " + arg + " " + stateOf(arg, records));
+                    // gone before the next iteration, so one finding does not repeat as many
+                    new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
                 }
             }
         }

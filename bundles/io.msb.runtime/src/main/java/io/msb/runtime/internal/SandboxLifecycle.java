@@ -545,6 +545,9 @@ public final class SandboxLifecycle implements SandboxBackend {
         if (gone != null) {
             gone.disconnect();
         }
+        if (!booting.contains(record.name())) {
+            killUnrecordedVm(record.name()); // a VM of a boot no run records must not outlive a Crashed record
+        }
         if (run.isPresent()) {
             store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now,
                     SandboxStatus.CRASHED);
@@ -599,6 +602,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 vm.get().kill();
             }
         }
+        killUnrecordedVm(name); // whatever the run's pid says, no VM may outlive a record that says Crashed
         store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now, SandboxStatus.CRASHED);
         return record.withStatus(SandboxStatus.CRASHED, now);
     }
@@ -646,8 +650,8 @@ public final class SandboxLifecycle implements SandboxBackend {
         Path dir = settings.sandboxDir(name);
         for (VmmBackend backend : backends.get()) {
             backend.find(name, dir).ifPresent(vm -> {
-                LOG.log(System.Logger.Level.WARNING, "killing VM {0} of sandbox {1}: no run records it",
-                        vm.pid(), name);
+                LOG.log(System.Logger.Level.WARNING, "killing VM {0} of sandbox {1}: no running run records it"
+                        + " ({2})", vm.pid(), name, store.latestRun(name).map(Object::toString).orElse("no run"));
                 vm.kill();
             });
         }

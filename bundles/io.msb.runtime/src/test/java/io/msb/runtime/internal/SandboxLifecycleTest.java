@@ -275,6 +275,19 @@ class SandboxLifecycleTest {
     }
 
     @Test
+    void aSandboxFoundCrashedLeavesNoUnrecordedVmRunning() throws Exception {
+        // its recorded VM is dead, but a later boot's VM, which no run records, still runs from its directory
+        AgentdProcessVmmForTests vmm = backend();
+        recordRunning("dev", deadPid(), Map.of());
+        Path dir = Files.createDirectories(home.resolve("sandboxes/dev/logs")).getParent();
+        vmm.start(new VmSpec("dev", dir, null, null, List.of(), List.of(), 1, 256, true, null));
+        Process unrecorded = vmm.processes().get(0);
+
+        assertEquals(SandboxStatus.CRASHED, info("dev").status());
+        assertTrue(unrecorded.waitFor(10, TimeUnit.SECONDS), "no VM outlives a record that says Crashed");
+    }
+
+    @Test
     void aRecordedPidNoBackendRecognisesIsNeverSignalled() throws Exception {
         Process unrelated = sleeper(); // e.g. the pid was reused after the VM died
         recordRunning("dev", unrelated.pid(), Map.of());
