@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
  * Docker-archive ({@code docker save}) and OCI-layout tarballs. Loading streams every entry into the blob cache
@@ -44,21 +45,17 @@ final class Archives {
     List<Loaded> load(Path archive) {
         Map<String, String> digests = new HashMap<>();
         Map<String, Long> sizes = new HashMap<>();
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
-            Tar.Reader tar = new Tar.Reader(in);
+        try (Tar.Reader tar = new Tar.Reader(new BufferedInputStream(Files.newInputStream(archive), 1 << 16))) {
             int count = 0;
-            for (Tar.Entry e; (e = tar.next()) != null; ) {
-                if (!e.isFile()) {
-                    continue;
-                }
+            for (TarArchiveEntry e; (e = tar.nextFile()) != null; ) {
                 if (++count > MAX_ENTRIES) {
                     throw new MsbException("archive has more than " + MAX_ENTRIES + " files");
                 }
-                String name = e.name().startsWith("./") ? e.name().substring(2) : e.name();
-                if (e.size() > MAX_ENTRY) {
+                String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
+                if (e.getSize() > MAX_ENTRY) {
                     throw new MsbException("archive entry " + name + " is larger than " + MAX_ENTRY + " bytes");
                 }
-                BlobCache.Imported imported = cache.importStream(tar.body(), MAX_ENTRY);
+                BlobCache.Imported imported = cache.importStream(tar, MAX_ENTRY);
                 if (name.startsWith("blobs/sha256/") && !name.equals("blobs/sha256/" + Digests.hex(imported.digest()))) {
                     throw new MsbException("archive entry " + name + " does not match its content (" + imported.digest() + ")");
                 }
@@ -217,7 +214,7 @@ final class Archives {
                 for (String d : blobs) {
                     Path p = cache.path(d);
                     try (InputStream in = Files.newInputStream(p)) {
-                        tar.file("blobs/sha256/" + Digests.hex(d), Files.size(p), in);
+                        tar.file("blobs/sha256/" + Digests.hex(d), 0644, Files.size(p), in);
                     }
                 }
                 if (format == ArchiveFormat.OCI_LAYOUT) {

@@ -116,7 +116,7 @@ final class BuiltinImages {
             tar.directory("root/", 0700);
             tar.directory("tmp/", 01777);
             tar.directory("var/tmp/", 01777);
-            tar.entry("bin/busybox", '0', 0755, "", size, in);
+            tar.file("bin/busybox", 0755, size, in);
             for (String applet : applets) {
                 if (!applet.equals("bin/busybox")) {
                     tar.symlink(applet, "/bin/busybox");

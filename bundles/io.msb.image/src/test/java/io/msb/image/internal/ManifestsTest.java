@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.msb.api.MsbException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ManifestsTest {
@@ -77,24 +76,5 @@ class ManifestsTest {
         assertTrue(assertThrows(MsbException.class, () -> Manifests.parseConfig(
                 "{\"config\":{\"Env\":\"A=1\"}}".getBytes(StandardCharsets.UTF_8))).getMessage()
                 .contains("config Env must be an array of strings"));
-    }
-
-    @Test
-    void tarRoundTrip() throws Exception {
-        var out = new java.io.ByteArrayOutputStream();
-        try (Tar.Writer w = new Tar.Writer(out)) {
-            w.file("a.txt", "alpha".getBytes(StandardCharsets.UTF_8));
-            w.file("dir/b.bin", new byte[1025]);
-        }
-        Tar.Reader r = new Tar.Reader(new java.io.ByteArrayInputStream(out.toByteArray()));
-        Tar.Entry a = r.next();
-        assertEquals("a.txt", a.name());
-        assertEquals("alpha", new String(r.body().readAllBytes(), StandardCharsets.UTF_8));
-        Tar.Entry b = r.next();
-        assertEquals(Map.of("dir/b.bin", 1025L), Map.of(b.name(), b.size()));
-        assertEquals(null, r.next());
-        byte[] corrupt = out.toByteArray();
-        corrupt[0] = 'x';
-        assertThrows(MsbException.class, () -> new Tar.Reader(new java.io.ByteArrayInputStream(corrupt)).next());
     }
 }
