@@ -100,7 +100,7 @@ public final class ApiClient {
         }
     }
 
-    private ApiException error(int status, InputStream body) {
+    private ApiErrorResponse error(int status, InputStream body) {
         String code = "http_" + status;
         String message = "the server answered HTTP " + status;
         if (body != null) {
@@ -121,7 +121,7 @@ public final class ApiClient {
                 ? " (no API key: set MSB_API_KEY or write the server's key to " + config.keySource() + ")"
                 : " (the key from " + config.keySource() + " was refused)";
         }
-        return new ApiException(status, code, message);
+        return new ApiErrorResponse(status, code, message);
     }
 
     private JsonNode json(InputStream in) {

@@ -1,12 +1,15 @@
 package io.msb.cli.internal;
 
-/** The server answered with an error body {@code {"error":{"code","message"}}}. */
-public final class ApiException extends CliException {
+/**
+ * The server answered a request with an error: its HTTP status and the error body {@code {"error":{"code","message"}}}.
+ * The client's view of an error; the server raises its own ({@code io.msb.http.internal.ApiException}).
+ */
+public final class ApiErrorResponse extends CliException {
     private static final long serialVersionUID = 1L;
     private final int status;
     private final String code;
 
-    public ApiException(int status, String code, String message) {
+    public ApiErrorResponse(int status, String code, String message) {
         super(message);
         this.status = status;
         this.code = code;

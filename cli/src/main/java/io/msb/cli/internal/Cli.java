@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -42,5 +44,18 @@ final class Cli {
 
     static String byName(String name) {
         return "/v1/sandboxes/by-name/" + ApiClient.segment(name);
+    }
+
+    /** --label values (KEY=VALUE) as a map, in order. */
+    static Map<String, String> labels(List<String> labels) {
+        Map<String, String> result = new LinkedHashMap<>();
+        for (String l : labels) {
+            int eq = l.indexOf('=');
+            if (eq <= 0) {
+                throw new CliException("--label " + l + ": must be KEY=VALUE with a non-empty KEY");
+            }
+            result.put(l.substring(0, eq), l.substring(eq + 1));
+        }
+        return result;
     }
 }

@@ -13,8 +13,7 @@ import picocli.CommandLine.Parameters;
     description = {"Run COMMAND in the running sandbox NAME with its output streamed, and exit with COMMAND's "
         + "exit status (128+N when killed by signal N).",
         "Options go before NAME; everything after NAME (and an optional --) is the command."},
-    footer = {"", "Exit status: the command's; 125 when msb or the server failed; 126 when the command cannot "
-        + "be started; 127 when it is not found."})
+    footer = {"", ProcessOptions.EXIT_STATUS})
 final class ExecCommand implements Callable<Integer> {
     private final Cli cli;
 

@@ -36,27 +36,32 @@ abstract class LifecycleCommand implements Callable<Integer> {
         return status;
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start stopped sandboxes.")
-    static final class Start extends LifecycleCommand {
-        Start(Cli cli) {
+    /** start and stop: POST …/{action}. */
+    abstract static class Transition extends LifecycleCommand {
+        private final String action;
+
+        Transition(Cli cli, String action) {
             super(cli);
+            this.action = action;
         }
 
         @Override
         void apply(String name) {
-            cli.api().post(Cli.byName(name) + "/start", cli.json.createObjectNode());
+            cli.api().post(Cli.byName(name) + "/" + action, cli.json.createObjectNode());
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start stopped sandboxes.")
+    static final class Start extends Transition {
+        Start(Cli cli) {
+            super(cli, "start");
         }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop running sandboxes (their state is kept).")
-    static final class Stop extends LifecycleCommand {
+    static final class Stop extends Transition {
         Stop(Cli cli) {
-            super(cli);
-        }
-
-        @Override
-        void apply(String name) {
-            cli.api().post(Cli.byName(name) + "/stop", cli.json.createObjectNode());
+            super(cli, "stop");
         }
     }
 

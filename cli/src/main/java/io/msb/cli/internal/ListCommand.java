@@ -6,7 +6,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,14 +48,7 @@ final class ListCommand implements Callable<Integer> {
     }
 
     private ArrayNode fetch() throws Exception {
-        Map<String, String> filter = new LinkedHashMap<>();
-        for (String l : labels) {
-            int eq = l.indexOf('=');
-            if (eq <= 0) {
-                throw new CliException("--label " + l + ": must be KEY=VALUE with a non-empty KEY");
-            }
-            filter.put(l.substring(0, eq), l.substring(eq + 1));
-        }
+        Map<String, String> filter = Cli.labels(labels);
         String query = filter.isEmpty() ? ""
             : "&labels=" + URLEncoder.encode(cli.json.writeValueAsString(filter), StandardCharsets.UTF_8);
         ArrayNode all = cli.json.createArrayNode();

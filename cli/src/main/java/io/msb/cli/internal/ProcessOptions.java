@@ -12,6 +12,9 @@ import picocli.CommandLine.Option;
 
 /** The options of the process that run and exec start in the guest. */
 final class ProcessOptions {
+    /** The help footer of run and exec, which both exit with the guest command's status. */
+    static final String EXIT_STATUS = "Exit status: the command's; 125 when msb or the server failed; 126 when the "
+        + "command cannot be started; 127 when it is not found.";
     /** -i sends stdin in the exec request (the contract has no stdin stream yet): bounded. */
     static final int MAX_STDIN = 16 << 20;
 

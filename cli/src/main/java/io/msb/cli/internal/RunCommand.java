@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,8 +22,7 @@ import picocli.CommandLine.Parameters;
     description = {"Create a sandbox from IMAGE, run COMMAND in it with its output streamed, and exit with "
         + "COMMAND's exit status (128+N when killed by signal N).",
         "Options go before IMAGE; everything after IMAGE (and an optional --) is the command."},
-    footer = {"", "Exit status: the command's; 125 when msb or the server failed; 126 when the command cannot "
-        + "be started; 127 when it is not found."})
+    footer = {"", ProcessOptions.EXIT_STATUS})
 final class RunCommand implements Callable<Integer> {
     private static final Pattern MEMORY = Pattern.compile("(\\d{1,9})\\s*(|m|mb|mib|g|gb|gib)", Pattern.CASE_INSENSITIVE);
 
@@ -92,7 +90,7 @@ final class RunCommand implements Callable<Integer> {
                 ours.set(true);
             } catch (CliException e) {
                 // A 4xx or an unreachable server created nothing; a failed boot (5xx) leaves a stopped record of ours.
-                ours.set(e instanceof ApiException a && a.status() >= 500);
+                ours.set(e instanceof ApiErrorResponse a && a.status() >= 500);
                 throw e;
             }
             if (detach) {
@@ -155,15 +153,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     Map<String, String> labels() {
-        Map<String, String> result = new LinkedHashMap<>();
-        for (String l : labels) {
-            int eq = l.indexOf('=');
-            if (eq <= 0) {
-                throw new CliException("--label " + l + ": must be KEY=VALUE with a non-empty KEY");
-            }
-            result.put(l.substring(0, eq), l.substring(eq + 1));
-        }
-        return result;
+        return Cli.labels(labels);
     }
 
     static int memoryMib(String value) {
@@ -186,7 +176,7 @@ final class RunCommand implements Callable<Integer> {
     private void removeQuietly(String sandbox) {
         try {
             cli.api().delete(Cli.byName(sandbox));
-        } catch (ApiException e) {
+        } catch (ApiErrorResponse e) {
             if (!"sandbox_not_found".equals(e.code())) {
                 cli.err.println("msb: could not remove sandbox " + sandbox + ": " + e.getMessage());
             }

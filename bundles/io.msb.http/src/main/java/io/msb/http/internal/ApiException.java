@@ -2,7 +2,10 @@ package io.msb.http.internal;
 
 import java.util.Map;
 
-/** An error answer: HTTP status, the stable code of decision 0011, a message, optional details. */
+/**
+ * The server's error answer: HTTP status, the stable code of decision 0011, a message, optional details.
+ * The CLI reads it back as its own {@code ApiErrorResponse}.
+ */
 final class ApiException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final int status;
