@@ -1,25 +1,122 @@
 package io.msb.api.network;
 
-import io.msb.api.InvalidConfigException;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
- * microsandbox's {@code NetworkConfig}. Minimal shape for now (what the stack needs); DNS settings, secrets,
- * {@code strict} and the map form come with the policy engine.
+ * A sandbox's network, microsandbox's {@code NetworkConfig} field for field; JSON
+ * {@code {"enabled":true,"interface":…,"ports":[…],"policy":…,"dns":…,"tls":…,"secrets":…,"max_connections":256,
+ * "rate_limiter":…,"trust_host_cas":false,"strict":false}}.
  *
- * @param maxConnections open flows allowed at once ({@code max_connections}, default 256, at most 4096)
+ * @param enabled false = no network interface at all
+ * @param iface guest interface overrides, or null
+ * @param ports published ports
+ * @param policy the policy, or null for {@link NetworkPolicy#defaults()} (the public profile)
+ * @param dns DNS interception settings
+ * @param tls TLS interception settings in their JSON form, stored only (not supported yet), or null
+ * @param secrets secret injection settings in their JSON form (local or cloud shape), stored only, or null
+ * @param maxConnections open flows allowed at once, 1..4096 (microsandbox's default 256)
+ * @param rateLimiter bandwidth and ops limits; null means {@link RateLimiter#UNLIMITED}
+ * @param trustHostCas give the guest the host's CA certificates
+ * @param strict hostname allows need an inspectable authority (stored only, not supported yet)
  */
-public record NetworkConfig(boolean enabled, List<PublishedPort> ports, NetworkPolicy policy,
-        int maxConnections, RateLimiter rateLimiter) {
+public record NetworkConfig(boolean enabled, InterfaceConfig iface, List<PublishedPort> ports, NetworkPolicy policy,
+        DnsConfig dns, Object tls, Object secrets, int maxConnections, RateLimiter rateLimiter,
+        boolean trustHostCas, boolean strict) {
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
     public static final int MAX_CONNECTIONS_LIMIT = 4096;
+    public static final int MAX_PORTS = 256;
 
     public NetworkConfig {
-        ports = ports == null ? List.of() : List.copyOf(ports);
+        ports = List.copyOf(ports);
+        dns = dns == null ? DnsConfig.DEFAULT : dns;
+        tls = MapReader.copy(tls, "tls", 0);
+        secrets = MapReader.copy(secrets, "secrets", 0);
+        if (ports.size() > MAX_PORTS) {
+            throw Fail.field("ports", "has " + ports.size() + " entries (max " + MAX_PORTS + ")");
+        }
+        for (int i = 0; i < ports.size(); i++) {
+            PublishedPort p = Objects.requireNonNull(ports.get(i), "ports");
+            for (int j = 0; j < i; j++) {
+                PublishedPort q = ports.get(j);
+                if (p.hostPort() == q.hostPort() && p.protocol() == q.protocol() && p.hostBind().equals(q.hostBind())) {
+                    throw Fail.field("ports[" + i + "]", "publishes " + p.hostBind() + ":"
+                            + p.hostPort() + "/" + p.protocol().wire() + " again (ports[" + j + "])");
+                }
+            }
+        }
         rateLimiter = rateLimiter == null ? RateLimiter.UNLIMITED : rateLimiter;
         if (maxConnections < 1 || maxConnections > MAX_CONNECTIONS_LIMIT) {
-            throw new InvalidConfigException("max_connections",
-                    "max_connections must be 1-" + MAX_CONNECTIONS_LIMIT + ": " + maxConnections);
+            throw Fail.field("max_connections", "must be 1.." + MAX_CONNECTIONS_LIMIT + ", got " + maxConnections);
         }
+    }
+
+    /** The fields the stack reads; the others take their defaults. */
+    public NetworkConfig(boolean enabled, List<PublishedPort> ports, NetworkPolicy policy, int maxConnections,
+            RateLimiter rateLimiter) {
+        this(enabled, null, ports, policy, null, null, null, maxConnections, rateLimiter, false, false);
+    }
+
+    /** Networking on, the public profile, no published ports: what a sandbox gets when nothing is said. */
+    public static NetworkConfig defaults() {
+        return new NetworkConfig(true, null, List.of(), null, null, null, null, DEFAULT_MAX_CONNECTIONS, null, false, false);
+    }
+
+    /** No network interface. */
+    public static NetworkConfig disabled() {
+        return new NetworkConfig(false, null, List.of(), null, null, null, null, DEFAULT_MAX_CONNECTIONS, null, false, false);
+    }
+
+    /** The same configuration with another policy. */
+    public NetworkConfig withPolicy(NetworkPolicy p) {
+        return new NetworkConfig(enabled, iface, ports, p, dns, tls, secrets, maxConnections, rateLimiter,
+                trustHostCas, strict);
+    }
+
+    /** The policy in force: the given one, or the public profile. */
+    public NetworkPolicy effectivePolicy() {
+        return policy == null ? NetworkPolicy.defaults() : policy;
+    }
+
+    /** Whether any secret entry is configured (cloud {@code entries} or local {@code secrets} list). */
+    public boolean hasSecrets() {
+        if (secrets instanceof Map<?, ?> m) {
+            return m.get("entries") instanceof List<?> e && !e.isEmpty()
+                    || m.get("secrets") instanceof List<?> s && !s.isEmpty();
+        }
+        return secrets instanceof List<?> l && !l.isEmpty();
+    }
+
+    /** Whether TLS interception is asked for ({@code tls.enabled} true). */
+    public boolean tlsEnabled() {
+        return tls instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("enabled"));
+    }
+
+    /** The JSON form with microsandbox's field names; absent optional fields are left out. */
+    public Map<String, Object> toMap() {
+        return MapReader.ordered("enabled", enabled, "interface", iface == null ? null : iface.toMap(),
+                "ports", ports.stream().map(PublishedPort::toMap).toList(),
+                "policy", policy == null ? null : policy.toMap(), "dns", dns.toMap(), "tls", tls,
+                "secrets", secrets, "max_connections", maxConnections,
+                "rate_limiter", rateLimiter.equals(RateLimiter.UNLIMITED) ? null : rateLimiter.toMap(),
+                "trust_host_cas", trustHostCas, "strict", strict);
+    }
+
+    /** Reads the JSON form (as a Map); errors name the field under {@code network}, e.g. {@code network.ports[0].host_port}. */
+    public static NetworkConfig fromMap(Map<String, ?> map) {
+        return read(map, "network");
+    }
+
+    static NetworkConfig read(Object value, String path) {
+        MapReader m = MapReader.of(value, path);
+        return m.build(() -> {
+            Long max = m.optionalLong("max_connections", 1, MAX_CONNECTIONS_LIMIT);
+            return new NetworkConfig(m.bool("enabled", true), m.object("interface", InterfaceConfig::read),
+                    m.list("ports", MAX_PORTS, PublishedPort::read), m.object("policy", NetworkPolicy::read),
+                    m.object("dns", DnsConfig::read), m.raw("tls"), m.raw("secrets"),
+                    max == null ? DEFAULT_MAX_CONNECTIONS : max.intValue(), m.object("rate_limiter", RateLimiter::read),
+                    m.bool("trust_host_cas", false), m.bool("strict", false));
+        });
     }
 }

@@ -1,7 +1,8 @@
 /**
- * microsandbox's network model. Started by the network stack with the minimal shape it needs (published
- * ports, limits, default actions); the policy rules, DNS settings and the map form come with the policy
- * engine.
+ * A sandbox's network as microsandbox models it: {@link io.msb.api.network.NetworkConfig} with its
+ * {@link io.msb.api.network.NetworkPolicy} (first-match rules), published ports, DNS and rate limits.
+ * Every record validates itself (the error names the field and the rule) and has a dependency-free
+ * {@code Map<String, Object>} form with microsandbox's JSON field names, shared by HTTP, CLI and the store.
  */
 @Export
 @Version("1.0.0")
