@@ -67,6 +67,16 @@ final class Addresses {
         return text.indexOf(':') >= 0 && parsed instanceof Inet4Address;
     }
 
+    /** {@link #hostName}, or an error naming the field and showing what was given. */
+    static String requireHostName(String field, String text, String given) {
+        String canonical = hostName(text);
+        if (canonical == null) {
+            throw Fail.field(field, "must be a DNS name (labels of 1..63 letters, digits, '-', '_'; at most 253 "
+                    + "characters), got " + MapReader.describe(given));
+        }
+        return canonical;
+    }
+
     /**
      * A DNS name in canonical form (lower case, no trailing dot), or null if it is not one: at most 253
      * characters, labels of 1..63 letters, digits, '-' or '_'.

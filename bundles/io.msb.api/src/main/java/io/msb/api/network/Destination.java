@@ -102,12 +102,7 @@ public sealed interface Destination {
     /** Exactly this DNS name (canonical: lower case, no trailing dot). */
     record Domain(String name) implements Destination {
         public Domain {
-            String canonical = Addresses.hostName(name);
-            if (canonical == null) {
-                throw Fail.field("domain", "must be a DNS name (labels of 1..63 letters, digits, '-', '_'; "
-                        + "at most 253 characters), got " + MapReader.describe(name));
-            }
-            name = canonical;
+            name = Addresses.requireHostName("domain", name, name);
         }
 
         public boolean matches(String queried) {
@@ -123,13 +118,8 @@ public sealed interface Destination {
     /** The name and every name under it; a leading dot is dropped, as microsandbox's SDK does. */
     record DomainSuffix(String suffix) implements Destination {
         public DomainSuffix {
-            String s = suffix != null && suffix.startsWith(".") ? suffix.substring(1) : suffix;
-            String canonical = Addresses.hostName(s);
-            if (canonical == null) {
-                throw Fail.field("domain_suffix", "must be a DNS name (labels of 1..63 letters, digits, '-', "
-                        + "'_'; at most 253 characters), got " + MapReader.describe(suffix));
-            }
-            suffix = canonical;
+            suffix = Addresses.requireHostName("domain_suffix",
+                    suffix != null && suffix.startsWith(".") ? suffix.substring(1) : suffix, suffix);
         }
 
         public boolean matches(String queried) {

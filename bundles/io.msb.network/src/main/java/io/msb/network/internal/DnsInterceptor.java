@@ -15,4 +15,12 @@ public interface DnsInterceptor {
      * {@code null} or exceptionally to drop the query. Must not block the caller.
      */
     CompletableFuture<byte[]> answer(byte[] query);
+
+    /**
+     * As {@link #answer(byte[])} for a query that came over {@code transport}: a UDP reply is truncated (TC
+     * set) to the size the guest advertised, a TCP reply may use the whole 64 KiB.
+     */
+    default CompletableFuture<byte[]> answer(byte[] query, Protocol transport) {
+        return answer(query);
+    }
 }

@@ -1,0 +1,130 @@
+package io.msb.network.internal.policy;
+
+import io.msb.api.network.Action;
+import io.msb.api.network.Destination;
+import io.msb.api.network.Direction;
+import io.msb.api.network.Group;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkPolicy;
+import io.msb.network.internal.ConnectionPolicy;
+import io.msb.network.internal.DnsInterceptor;
+import io.msb.network.internal.Protocol;
+import io.msb.network.internal.dns.DnsHandler;
+import io.msb.network.internal.dns.Upstream;
+import java.net.InetAddress;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * One sandbox's policy: answers the stack's per-flow questions from memory (never blocks), owns the
+ * sandbox's DNS interception and pins, and takes live updates, which apply to flows and queries that start
+ * afterwards (open flows are left alone).
+ */
+public final class SandboxPolicy implements ConnectionPolicy {
+    /** Addresses pinned per sandbox at most. */
+    public static final int MAX_PINS = 4096;
+    /** A pin lives at least this long, whatever the record's TTL: guests and libraries cache answers. */
+    public static final long PIN_FLOOR_MILLIS = 60_000;
+
+    private volatile PolicyEngine engine;
+    private final boolean rebindProtection;
+    private final DnsPins pins;
+    private final DnsHandler dns;
+    private final AtomicLong denials = new AtomicLong();
+
+    private SandboxPolicy(NetworkConfig config, Set<InetAddress> host, Upstream upstream, LongSupplier clock) {
+        this.engine = new PolicyEngine(config.effectivePolicy(), host);
+        this.rebindProtection = config.dns().rebindProtection();
+        this.pins = new DnsPins(MAX_PINS, PIN_FLOOR_MILLIS, clock);
+        this.dns = new DnsHandler(new DnsPolicy(), upstream);
+    }
+
+    /**
+     * Compiles a sandbox's policy.
+     *
+     * @param host the sandbox's gateway addresses: group {@code host} and {@code host.microsandbox.internal}
+     */
+    public static SandboxPolicy compile(NetworkConfig config, Collection<InetAddress> host) {
+        return compile(config, host, Upstream.of(config.dns()), System::currentTimeMillis);
+    }
+
+    public static SandboxPolicy compile(NetworkConfig config, Collection<InetAddress> host, Upstream upstream,
+            LongSupplier clock) {
+        return new SandboxPolicy(config, new LinkedHashSet<>(host), upstream, clock);
+    }
+
+    @Override
+    public boolean allowEgress(Protocol protocol, InetAddress destination, int port) {
+        return counted(engine.decide(Direction.EGRESS, protocol, destination, port, pins::names));
+    }
+
+    @Override
+    public boolean allowIngress(Protocol protocol, InetAddress source, int guestPort) {
+        return counted(engine.decide(Direction.INGRESS, protocol, source, guestPort, pins::names));
+    }
+
+    private boolean counted(Action action) {
+        if (action == Action.ALLOW) {
+            return true;
+        }
+        denials.incrementAndGet();
+        return false;
+    }
+
+    /** The sandbox's DNS interception. */
+    public DnsInterceptor dns() {
+        return dns;
+    }
+
+    /** Replaces the policy for flows and queries that start from now on. */
+    public void update(NetworkPolicy policy) {
+        engine = new PolicyEngine(policy, engine.host());
+    }
+
+    public NetworkPolicy policy() {
+        return engine.policy();
+    }
+
+    /** Flows and DNS names refused so far. */
+    public long denials() {
+        return denials.get();
+    }
+
+    /** Addresses currently pinned. */
+    public int pinnedAddresses() {
+        return pins.size();
+    }
+
+    /** Records a name the guest resolved through our DNS (the DNS handler calls this for allowed answers). */
+    void pin(InetAddress address, String name, long ttlSeconds) {
+        pins.pin(Destination.unmapped(address), name, ttlSeconds);
+    }
+
+    private final class DnsPolicy implements DnsHandler.Policy {
+        @Override
+        public boolean allowsQuery(String name, Protocol transport) {
+            return counted(engine.query(name, transport));
+        }
+
+        @Override
+        public boolean allowsAnswer(InetAddress address) {
+            PolicyEngine e = engine;
+            return !rebindProtection || Groups.classify(Destination.unmapped(address), e.host())
+                    == Group.PUBLIC || e.explicitlyAllows(address);
+        }
+
+        @Override
+        public void pin(InetAddress address, String name, long ttlSeconds) {
+            SandboxPolicy.this.pin(address, name, ttlSeconds);
+        }
+
+        @Override
+        public List<InetAddress> hostAddresses() {
+            return List.copyOf(engine.host());
+        }
+    }
+}
