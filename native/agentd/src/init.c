@@ -1,8 +1,10 @@
 /* PID 1 duties: mounts, modules, root assembly, switch_root, identity, bootstrap (decisions 0203, 0240). */
 #include "agent.h"
 #include "bootstrap.h"
+#include "net.h"
 
 #include <dirent.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -271,7 +273,7 @@ static void write_file(const char *path, const char *content)
     size_t len = strlen(content);
     FILE *old = fopen(path, "re");
     if (old) {
-        char cur[1025];
+        static char cur[8193];
         size_t n = fread(cur, 1, sizeof cur, old);
         fclose(old);
         if (n == len && !memcmp(cur, content, len))
@@ -289,6 +291,27 @@ static void write_file(const char *path, const char *content)
         warn("write", path);
 }
 
+/* The bootstrap's network, when it has one: 1 with eth0 configured (or at least the files' content in c), 0
+ * without. lo comes up either way, for services the sandbox runs for itself. A bad map is logged and ignored:
+ * the sandbox then runs without a network rather than not at all. */
+static int network(const struct cv *bs, struct net_config *c)
+{
+    char err[200] = "", ifname[IF_NAMESIZE] = "";
+    if (net_loopback_up(err, sizeof err))
+        fprintf(stderr, "agentd: lo: %s\n", err);
+    const struct cv *m = bs ? cv_get(bs, "network") : NULL;
+    if (cv_is_absent(m))
+        return 0;
+    if (net_parse(m, c, err, sizeof err)) {
+        fprintf(stderr, "agentd: bootstrap %s: no network\n", err);
+        return 0;
+    }
+    if (net_up(c, 2000, ifname, sizeof ifname, err, sizeof err))
+        fprintf(stderr, "agentd: network: %s\n", err);
+    boot_mark("network up", ifname);
+    return 1;
+}
+
 static void identity(const struct cv *bs)
 {
     const char *host = bs ? text(bs, "hostname", 64) : NULL;
@@ -297,21 +320,27 @@ static void identity(const struct cv *bs)
         host = "sandbox";
     if (sethostname(host, strlen(host)))
         warn("sethostname", host);
-    char hosts[1024];
-    snprintf(hosts, sizeof hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", host);
+    static struct net_config net;
+    int has_net = network(bs, &net);
+    static char hosts[8192];
+    size_t l = (size_t)snprintf(hosts, sizeof hosts,
+                                "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", host);
     const struct cv *dns = bs ? cv_get(bs, "dns") : NULL;
-    if (alias && dns && dns->type == CV_ARRAY && dns->n && dns->kids[0].type == CV_TEXT && dns->kids[0].n < 64) {
-        size_t l = strlen(hosts);
+    if (has_net)
+        net_hosts_lines(&net, hosts + l, sizeof hosts - l);
+    else if (alias && dns && dns->type == CV_ARRAY && dns->n && dns->kids[0].type == CV_TEXT && dns->kids[0].n < 64)
         snprintf(hosts + l, sizeof hosts - l, "%s\t%s\n", dns->kids[0].s, alias);
-    }
     mkdir("/etc", 0755);
     write_file("/etc/hosts", hosts);
-    if (dns && dns->type == CV_ARRAY && dns->n) {
-        char rc[1024] = "";
+    char rc[1024] = "";
+    if (has_net && net.nameservers) {
+        net_resolv_conf(&net, rc, sizeof rc);
+        write_file("/etc/resolv.conf", rc);
+    } else if (dns && dns->type == CV_ARRAY && dns->n) {
         for (size_t i = 0; i < dns->n && i < 3; i++)
             if (dns->kids[i].type == CV_TEXT && dns->kids[i].n < 64 && strlen(dns->kids[i].s) == dns->kids[i].n) {
-                size_t l = strlen(rc);
-                snprintf(rc + l, sizeof rc - l, "nameserver %s\n", dns->kids[i].s);
+                size_t rl = strlen(rc);
+                snprintf(rc + rl, sizeof rc - rl, "nameserver %s\n", dns->kids[i].s);
             }
         write_file("/etc/resolv.conf", rc);
     }

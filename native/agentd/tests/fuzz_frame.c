@@ -2,7 +2,8 @@
  * bench/fuzz/run-c.sh. The first input byte picks what the rest is:
  *   0: bytes from the agent channel: frames as agent.c cuts them (frame_check), each body decoded
  *      (msg_decode: envelope, type, flags, payload CBOR and schema);
- *   1: one CBOR item (cbor_decode), then the lookups the agent makes on maps;
+ *   1: one CBOR item (cbor_decode), then the lookups the agent makes on maps, and the item read as the
+ *      bootstrap's network map (net.c: net_parse and the resolv.conf/hosts text it leads to);
  *   2+: a payload for message type (byte - 2) % MT_COUNT, wrapped in a valid envelope with that type's
  *      flags, so every input reaches that type's schema check.
  * Built with -DFUZZ_MAIN it is a plain program that runs the files given as arguments (crash replay). */
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "cbor.h"
+#include "net.h"
 #include "proto.h"
 
 static void check_err(int rc, const char *err)
@@ -48,6 +50,13 @@ static void item(const uint8_t *p, size_t n)
     if (rc == 0) {
         (void)cv_is_absent(cv_get(d.root, "data"));
         (void)cv_get(d.root, "");
+        struct net_config c;
+        char text[NET_MAX_HOSTS * 300];
+        int nrc = net_parse(d.root, &c, err, sizeof err);
+        check_err(nrc, err);
+        if (nrc == 0 && (net_resolv_conf(&c, text, sizeof text) >= sizeof text ||
+                         net_hosts_lines(&c, text, sizeof text) >= sizeof text))
+            abort(); /* every valid map's text fits the buffers agentd uses */
     }
     cbor_free(&d);
 }

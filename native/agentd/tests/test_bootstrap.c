@@ -1,4 +1,5 @@
 /* Unit tests of the bootstrap reader and its checks (src/bootstrap.c, decision 0240). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include "bootstrap.h"
+#include "net.h"
 #include "check.h"
 #include "json.h"
 
@@ -151,7 +153,135 @@ static void env_entries_are_checked(void)
     free(json);
 }
 
-int main(void)
+/* The vector the Java encoder must also produce (conformance/guest-bootstrap/network.hex). */
+static void network_vector(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s", path);
+    if (!f)
+        return;
+    char hex[4096];
+    size_t n = fread(hex, 1, sizeof hex - 1, f);
+    fclose(f);
+    hex[n] = 0;
+    struct buf b = {0};
+    for (size_t i = 0; i + 1 < n && hex[i] != '\n'; i += 2) {
+        unsigned v;
+        sscanf(hex + i, "%2x", &v);
+        uint8_t byte = (uint8_t)v;
+        buf_put(&b, &byte, 1);
+    }
+    struct cbor_doc doc;
+    struct net_config c;
+    char err[200] = "", text[1024], ip[16];
+    CHECK(cbor_decode(b.p, b.len, &doc, err, sizeof err) == 0, "the vector decodes: %s", err);
+    CHECK(net_parse(cv_get(doc.root, "network"), &c, err, sizeof err) == 0, "the vector's network is valid: %s", err);
+    CHECK(!strcmp(inet_ntop(AF_INET, &c.addr, ip, sizeof ip), "172.16.0.6") && c.prefix == 30 && c.mtu == 1400 &&
+              !strcmp(inet_ntop(AF_INET, &c.gateway, ip, sizeof ip), "172.16.0.5"),
+          "address, prefix, gateway, mtu");
+    CHECK(c.has_mac && !memcmp(c.mac, "\x02\x00\xac\x10\x00\x06", 6), "mac");
+    net_resolv_conf(&c, text, sizeof text);
+    CHECK(!strcmp(text, "nameserver 172.16.0.5\nnameserver 10.0.0.53\n"), "resolv.conf: %s", text);
+    net_hosts_lines(&c, text, sizeof text);
+    CHECK(!strcmp(text, "172.16.0.5\thost.microsandbox.internal\n172.16.0.5\tdb.test\n"), "hosts: %s", text);
+    net_hosts_lines(&c, text, 20);
+    CHECK(strlen(text) == 19, "a short buffer truncates, NUL-terminated: %s", text);
+    cbor_free(&doc);
+    buf_free(&b);
+}
+
+/* Parses {"network": <json>} and returns net_parse's rc with its message in err. */
+static int parse_json(const char *json, struct net_config *c, char *err)
+{
+    char wrapped[8192];
+    struct buf b = {0};
+    struct cbor_doc doc;
+    snprintf(wrapped, sizeof wrapped, "{\"network\":%s}", json);
+    if (json_to_cbor(wrapped, &b, err, 200) || cbor_decode(b.p, b.len, &doc, err, 200)) {
+        fprintf(stderr, "bad test JSON %s: %s\n", json, err);
+        exit(2);
+    }
+    err[0] = 0;
+    int rc = net_parse(cv_get(doc.root, "network"), c, err, 200);
+    cbor_free(&doc);
+    buf_free(&b);
+    return rc;
+}
+
+#define NET_OK "\"address\":\"10.0.0.2\",\"prefix\":24,\"gateway\":\"10.0.0.1\""
+
+static void network_fields_are_checked(void)
+{
+    struct net_config c;
+    char err[200];
+    CHECK(parse_json("{" NET_OK "}", &c, err) == 0 && c.mtu == 1500 && !c.has_mac && !c.nameservers && !c.hosts,
+          "address, prefix and gateway suffice; MTU 1500 (%s)", err);
+    static const struct {
+        const char *json, *expect;
+    } bad[] = {
+        {"[]", "network. must be a map"},
+        {"{\"prefix\":24,\"gateway\":\"10.0.0.1\"}", "network.address must be an IPv4"},
+        {"{\"address\":\"10.0.0.02\",\"prefix\":24,\"gateway\":\"10.0.0.1\"}", "network.address must be an IPv4"},
+        {"{\"address\":\"10.0.0.2 \",\"prefix\":24,\"gateway\":\"10.0.0.1\"}", "network.address must be an IPv4"},
+        {"{\"address\":7,\"prefix\":24,\"gateway\":\"10.0.0.1\"}", "network.address must be an IPv4"},
+        {"{\"address\":\"10.0.0.255\",\"prefix\":24,\"gateway\":\"10.0.0.1\"}", "network.address must not be its subnet's"},
+        {"{\"address\":\"10.0.0.2\",\"gateway\":\"10.0.0.1\"}", "network.prefix is required and must be 1 to 30"},
+        {"{\"address\":\"10.0.0.2\",\"prefix\":31,\"gateway\":\"10.0.0.1\"}", "network.prefix is required and must be 1 to 30"},
+        {"{\"address\":\"10.0.0.2\",\"prefix\":0,\"gateway\":\"10.0.0.1\"}", "network.prefix is required and must be 1 to 30"},
+        {"{\"address\":\"10.0.0.2\",\"prefix\":\"24\",\"gateway\":\"10.0.0.1\"}", "network.prefix is required"},
+        {"{\"address\":\"10.0.0.2\",\"prefix\":24,\"gateway\":\"10.0.1.1\"}", "network.gateway must be another host address"},
+        {"{\"address\":\"10.0.0.2\",\"prefix\":24,\"gateway\":\"10.0.0.2\"}", "network.gateway must be another host address"},
+        {"{\"address\":\"10.0.0.2\",\"prefix\":24,\"gateway\":\"10.0.0.0\"}", "network.gateway must be another host address"},
+        {"{" NET_OK ",\"mtu\":67}", "network.mtu must be 68 to 65535"},
+        {"{" NET_OK ",\"mtu\":65536}", "network.mtu must be 68 to 65535"},
+        {"{" NET_OK ",\"mtu\":-1}", "network.mtu must be 68 to 65535"},
+        {"{" NET_OK ",\"mac\":\"03:00:00:00:00:01\"}", "network.mac must be a unicast"},
+        {"{" NET_OK ",\"mac\":\"02:00:00:00:00:0g\"}", "network.mac must be a unicast"},
+        {"{" NET_OK ",\"mac\":\"02-00-00-00-00-01\"}", "network.mac must be a unicast"},
+        {"{" NET_OK ",\"mac\":\"00:00:00:00:00:00\"}", "network.mac must be a unicast"},
+        {"{" NET_OK ",\"nameservers\":\"10.0.0.1\"}", "network.nameservers must be an array of at most 3"},
+        {"{" NET_OK ",\"nameservers\":[\"1.1.1.1\",\"1.1.1.2\",\"1.1.1.3\",\"1.1.1.4\"]}", "network.nameservers must be an array of at most 3"},
+        {"{" NET_OK ",\"nameservers\":[\"1.1.1.1\",\"dns.example\"]}", "network.nameservers[1] must be an IPv4"},
+        {"{" NET_OK ",\"hosts\":{}}", "network.hosts must be an array"},
+        {"{" NET_OK ",\"hosts\":[{\"name\":\"a b\",\"address\":\"10.0.0.1\"}]}", "network.hosts[0].name must be a DNS name"},
+        {"{" NET_OK ",\"hosts\":[{\"name\":\"evil\\n10.0.0.9\",\"address\":\"10.0.0.1\"}]}", "network.hosts[0].name must be a DNS name"},
+        {"{" NET_OK ",\"hosts\":[{\"name\":\"x.-y\",\"address\":\"10.0.0.1\"}]}", "network.hosts[0].name must be a DNS name"},
+        {"{" NET_OK ",\"hosts\":[{\"name\":\"x..y\",\"address\":\"10.0.0.1\"}]}", "network.hosts[0].name must be a DNS name"},
+        {"{" NET_OK ",\"hosts\":[{\"name\":\"x-\",\"address\":\"10.0.0.1\"}]}", "network.hosts[0].name must be a DNS name"},
+        {"{" NET_OK ",\"hosts\":[{\"name\":\"x#\",\"address\":\"10.0.0.1\"}]}", "network.hosts[0].name must be a DNS name"},
+        {"{" NET_OK ",\"hosts\":[{\"name\":\"ok\",\"address\":\"10.0.0.256\"}]}", "network.hosts[0].address must be an IPv4"},
+        {"{" NET_OK ",\"hosts\":[{\"name\":\"ok\",\"address\":\"10.0.0.1\"},\"x\"]}", "network.hosts[1].name must be a DNS name"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(parse_json(bad[i].json, &c, err) == -1 && strstr(err, bad[i].expect), "%s: got '%s', want '%s'",
+              bad[i].json, err, bad[i].expect);
+
+    /* the bounds themselves: 16 hosts, a 63-byte label in a 253-byte name, MTU 68 and 65535, 3 nameservers */
+    char json[8192], name[254];
+    memset(name, 'a', 253);
+    for (int i = 63; i < 253; i += 64)
+        name[i] = '.';
+    name[253] = 0;
+    int len = snprintf(json, sizeof json, "{" NET_OK ",\"mtu\":68,\"nameservers\":[\"1.1.1.1\",\"1.1.1.2\",\"1.1.1.3\"],\"hosts\":[");
+    for (int i = 0; i < NET_MAX_HOSTS; i++)
+        len += snprintf(json + len, sizeof json - (size_t)len, "%s{\"name\":\"%s\",\"address\":\"10.0.0.1\"}", i ? "," : "", name);
+    snprintf(json + len, sizeof json - (size_t)len, "]}");
+    CHECK(parse_json(json, &c, err) == 0 && c.hosts == 16 && c.nameservers == 3 && c.mtu == 68 &&
+              strlen(c.host[15].name) == 253,
+          "the bounds are accepted (%s)", err);
+    char hosts[NET_MAX_HOSTS * 300];
+    CHECK(net_hosts_lines(&c, hosts, sizeof hosts) == 16 * (8 + 1 + 253 + 1), "all 16 lines fit the buffer agentd uses");
+    snprintf(json + len, sizeof json - (size_t)len, ",{\"name\":\"x\",\"address\":\"10.0.0.1\"}]}");
+    CHECK(parse_json(json, &c, err) == -1 && strstr(err, "at most 16"), "17 hosts are refused: %s", err);
+    memset(name, 'b', 64); /* a 64-byte label */
+    name[64] = 0;
+    snprintf(json, sizeof json, "{" NET_OK ",\"hosts\":[{\"name\":\"x.%s\",\"address\":\"10.0.0.1\"}]}", name);
+    CHECK(parse_json(json, &c, err) == -1 && strstr(err, "hosts[0].name"), "a 64-byte label is refused: %s", err);
+    CHECK(parse_json("{" NET_OK ",\"mtu\":65535,\"future\":1}", &c, err) == 0 && c.mtu == 65535,
+          "unknown fields are ignored (%s)", err);
+}
+
+int main(int argc, char **argv)
 {
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -161,6 +291,8 @@ int main(void)
     file_wins_and_is_bounded();
     command_line_is_the_fallback();
     env_entries_are_checked();
+    network_vector(argc > 1 ? argv[1] : "../../conformance/guest-bootstrap/network.hex");
+    network_fields_are_checked();
     unlink(file);
     rmdir(dir);
     printf("test_bootstrap: %d checks, %d failures\n", checks, failures);

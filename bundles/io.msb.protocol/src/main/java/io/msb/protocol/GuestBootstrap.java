@@ -1,9 +1,13 @@
 package io.msb.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.msb.api.InvalidConfigException;
+import io.msb.api.spi.NetworkAttachment;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Per-sandbox settings agentd applies as PID 1 before it serves the protocol (decision 0203; names follow
@@ -17,10 +21,11 @@ import java.util.Map;
  * @param user default user of execs (name or uid[:gid])
  * @param defaultCwd default working directory of execs
  * @param rlimits limits applied to PID 1 and so inherited
+ * @param network the guest's eth0, or null for a sandbox without a network (decision 0260)
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String user, String defaultCwd,
-        List<Rlimit> rlimits) {
+        List<Rlimit> rlimits, Network network) {
 
     /** The argument's prefix. */
     public static final String ARGUMENT_PREFIX = "msb.bootstrap=";
@@ -33,9 +38,153 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
     public record Rlimit(String resource, long soft, long hard) {
     }
 
+    /**
+     * The guest's network interface as agentd configures it (decision 0260): {@code address/prefix} on the
+     * interface with {@code mac} (else eth0), a default route via {@code gateway}, the MTU, resolv.conf's
+     * nameservers and /etc/hosts entries. agentd checks the same rules again.
+     *
+     * @param address the guest's IPv4 address (dotted quad)
+     * @param prefix its subnet's prefix length, 1 to 30
+     * @param gateway another host address of that subnet
+     * @param mtu 68 to 65535
+     * @param nameservers at most {@value #MAX_NAMESERVERS} IPv4 addresses, in order (may be empty)
+     * @param hosts at most {@value #MAX_HOSTS} /etc/hosts entries
+     * @param mac the interface's MAC (unicast), or null for eth0 whatever its address
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record Network(String address, int prefix, String gateway, int mtu, List<String> nameservers,
+            List<Host> hosts, String mac) {
+        public static final int MAX_NAMESERVERS = 3;
+        public static final int MAX_HOSTS = 16;
+        public static final int MIN_MTU = 68;
+        public static final int MAX_MTU = 65535;
+        public static final int DEFAULT_MTU = 1500;
+        /** What the network service's {@code hosts} parameter always maps to the gateway. */
+        public static final String HOST_ALIAS = "host.microsandbox.internal";
+        private static final Pattern OCTET = Pattern.compile("25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]");
+        private static final Pattern IPV4 = Pattern.compile("(" + OCTET + ")(\\.(" + OCTET + ")){3}");
+        private static final Pattern NAME = Pattern.compile(
+                "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+        private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
+
+        public Network {
+            nameservers = nameservers == null ? List.of() : List.copyOf(nameservers);
+            hosts = hosts == null ? List.of() : List.copyOf(hosts);
+            int addr = ipv4("network.address", address);
+            if (prefix < 1 || prefix > 30) {
+                throw invalid("network.prefix", "must be 1 to 30, is " + prefix);
+            }
+            int gw = ipv4("network.gateway", gateway);
+            if (mtu < MIN_MTU || mtu > MAX_MTU) {
+                throw invalid("network.mtu", "must be " + MIN_MTU + " to " + MAX_MTU + ", is " + mtu);
+            }
+            int mask = -1 << (32 - prefix);
+            int net = addr & mask;
+            int broadcast = net | ~mask;
+            if (addr == net || addr == broadcast) {
+                throw invalid("network.address", "must not be its subnet's network or broadcast address");
+            }
+            if ((gw & mask) != net || gw == net || gw == broadcast || gw == addr) {
+                throw invalid("network.gateway", "must be another host address in " + address + "/" + prefix);
+            }
+            if (nameservers.size() > MAX_NAMESERVERS) {
+                throw invalid("network.nameservers", "has " + nameservers.size() + " entries (max "
+                        + MAX_NAMESERVERS + ")");
+            }
+            for (int i = 0; i < nameservers.size(); i++) {
+                ipv4("network.nameservers[" + i + "]", nameservers.get(i));
+            }
+            if (hosts.size() > MAX_HOSTS) {
+                throw invalid("network.hosts", "has " + hosts.size() + " entries (max " + MAX_HOSTS + ")");
+            }
+            for (int i = 0; i < hosts.size(); i++) {
+                Host h = hosts.get(i);
+                if (h == null || h.name() == null || h.name().length() > 253 || !NAME.matcher(h.name()).matches()) {
+                    throw invalid("network.hosts[" + i + "].name", "must be a DNS name of at most 253 bytes"
+                            + " (letters, digits, '-', '.')");
+                }
+                ipv4("network.hosts[" + i + "].address", h.address());
+            }
+            if (mac != null && (!MAC.matcher(mac).matches() || (Integer.parseInt(mac.substring(0, 2), 16) & 1) != 0
+                    || mac.equals("00:00:00:00:00:00"))) {
+                throw invalid("network.mac", "must be a unicast MAC address like 02:00:00:00:00:01, is '" + mac + "'");
+            }
+        }
+
+        /**
+         * The guest side of a network service's attachment (kind {@code stream}; parameters {@code ipv4} =
+         * address/prefix, {@code gateway}, {@code mtu} (default 1500), {@code dns} (comma-separated; default the
+         * gateway), {@code hosts} (comma-separated name=address), {@code mac}). {@value #HOST_ALIAS} always
+         * names the gateway.
+         *
+         * @throws InvalidConfigException naming the parameter and the rule it broke
+         */
+        public static Network of(NetworkAttachment attachment) {
+            Map<String, String> p = attachment.parameters();
+            String cidr = p.get("ipv4");
+            int slash = cidr == null ? -1 : cidr.indexOf('/');
+            if (slash < 0 || !cidr.substring(slash + 1).matches("[0-9]{1,2}")) {
+                throw invalid("network.parameters.ipv4", "must be an address with a prefix length, e.g."
+                        + " 172.16.0.2/30, is '" + cidr + "'");
+            }
+            String gateway = p.get("gateway");
+            int mtu = DEFAULT_MTU;
+            if (p.get("mtu") != null) {
+                if (!p.get("mtu").matches("[0-9]{1,5}")) {
+                    throw invalid("network.parameters.mtu", "must be a number, is '" + p.get("mtu") + "'");
+                }
+                mtu = Integer.parseInt(p.get("mtu"));
+            }
+            List<String> dns = p.get("dns") == null ? List.of(String.valueOf(gateway)) : split(p.get("dns"));
+            List<Host> hosts = new ArrayList<>();
+            for (String entry : p.get("hosts") == null ? List.<String>of() : split(p.get("hosts"))) {
+                int eq = entry.indexOf('=');
+                if (eq <= 0) {
+                    throw invalid("network.parameters.hosts", "entries must be name=address, is '" + entry + "'");
+                }
+                hosts.add(new Host(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim()));
+            }
+            if (hosts.stream().noneMatch(h -> h.name().equalsIgnoreCase(HOST_ALIAS))) {
+                hosts.add(new Host(HOST_ALIAS, gateway));
+            }
+            return new Network(cidr.substring(0, slash), Integer.parseInt(cidr.substring(slash + 1)), gateway, mtu,
+                    dns, hosts, p.get("mac"));
+        }
+
+        private static List<String> split(String list) {
+            return java.util.Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        }
+
+        /** The address as an int; the field's error when it is not a dotted quad. */
+        private static int ipv4(String field, String value) {
+            if (value == null || !IPV4.matcher(value).matches()) {
+                throw invalid(field, "must be an IPv4 address (a.b.c.d), is '" + value + "'");
+            }
+            int a = 0;
+            for (String octet : value.split("\\.")) {
+                a = a << 8 | Integer.parseInt(octet);
+            }
+            return a;
+        }
+
+        private static InvalidConfigException invalid(String field, String rule) {
+            return new InvalidConfigException(field, field + " " + rule);
+        }
+    }
+
+    /** One /etc/hosts line: {@code address<TAB>name}. */
+    public record Host(String name, String address) {
+    }
+
     public GuestBootstrap {
         defaultEnv = defaultEnv == null ? List.of() : List.copyOf(defaultEnv);
         rlimits = rlimits == null ? List.of() : List.copyOf(rlimits);
+    }
+
+    /** A bootstrap without a network. */
+    public GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String user, String defaultCwd,
+            List<Rlimit> rlimits) {
+        this(hostname, defaultEnv, user, defaultCwd, rlimits, null);
     }
 
     /** Environment entries in the order of the map. */

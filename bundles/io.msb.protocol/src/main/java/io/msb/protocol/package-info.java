@@ -7,7 +7,7 @@
  * {@link io.msb.protocol.HeartbeatReader}.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.msb.protocol;
 
 import org.osgi.annotation.bundle.Export;

@@ -7,10 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import io.msb.api.InvalidConfigException;
+import io.msb.api.spi.NetworkAttachment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class GuestBootstrapTest {
@@ -52,5 +59,106 @@ class GuestBootstrapTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new GuestBootstrap("h", GuestBootstrap.env(env), null, null, null).kernelArgument());
         assertTrue(e.getMessage().contains("(max 1048576)"), e.getMessage());
+    }
+
+    /** The shared vector agentd's test_bootstrap decodes: both sides read the same bytes the same way. */
+    static final Path NETWORK_VECTOR = Path.of("../../conformance/guest-bootstrap/network.hex");
+
+    static GuestBootstrap.Network sampleNetwork() {
+        return new GuestBootstrap.Network("172.16.0.6", 30, "172.16.0.5", 1400, List.of("172.16.0.5", "10.0.0.53"),
+                List.of(new GuestBootstrap.Host("host.microsandbox.internal", "172.16.0.5"),
+                        new GuestBootstrap.Host("db.test", "172.16.0.5")), "02:00:ac:10:00:06");
+    }
+
+    @Test
+    void networkEncodingIsTheSharedVector() throws Exception {
+        byte[] cbor = Codec.encodePayload(new GuestBootstrap("net", List.of(), null, null, List.of(), sampleNetwork()));
+        String hex = HexFormat.of().formatHex(cbor);
+        assertEquals(Files.readString(NETWORK_VECTOR).trim(), hex, "conformance/guest-bootstrap/network.hex");
+        JsonNode net = new CBORMapper().readTree(cbor).get("network");
+        assertEquals("172.16.0.6", net.get("address").asText());
+        assertEquals(30, net.get("prefix").asInt());
+        assertEquals(1400, net.get("mtu").asInt());
+        assertEquals("10.0.0.53", net.get("nameservers").get(1).asText());
+        assertEquals("db.test", net.get("hosts").get(1).get("name").asText());
+        assertEquals("02:00:ac:10:00:06", net.get("mac").asText());
+        assertFalse(new CBORMapper().readTree(Codec.encodePayload(new GuestBootstrap("h", null, null, null, null)))
+                .has("network"), "no network, no field");
+    }
+
+    private static void refused(String field, String rule, Consumer<Map<String, Object>> change) {
+        Map<String, Object> f = new HashMap<>(Map.of("address", "172.16.0.6", "prefix", 30, "gateway", "172.16.0.5",
+                "mtu", 1500, "nameservers", List.of(), "hosts", List.of()));
+        change.accept(f);
+        @SuppressWarnings("unchecked")
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> new GuestBootstrap.Network(
+                (String) f.get("address"), (Integer) f.get("prefix"), (String) f.get("gateway"), (Integer) f.get("mtu"),
+                (List<String>) f.get("nameservers"), (List<GuestBootstrap.Host>) f.get("hosts"), (String) f.get("mac")));
+        assertEquals(field, e.field());
+        assertTrue(e.getMessage().contains(field + " ") && e.getMessage().contains(rule), e.getMessage());
+    }
+
+    @Test
+    void everyNetworkFieldIsChecked() {
+        refused("network.address", "must be an IPv4", f -> f.put("address", "172.16.0.06"));
+        refused("network.address", "must be an IPv4", f -> f.put("address", "fe80::1"));
+        refused("network.address", "must be an IPv4", f -> f.put("address", null));
+        refused("network.address", "network or broadcast", f -> f.put("address", "172.16.0.7"));
+        refused("network.prefix", "must be 1 to 30", f -> f.put("prefix", 31));
+        refused("network.prefix", "must be 1 to 30", f -> f.put("prefix", 0));
+        refused("network.gateway", "another host address", f -> f.put("gateway", "172.16.0.9"));
+        refused("network.gateway", "another host address", f -> f.put("gateway", "172.16.0.6"));
+        refused("network.gateway", "another host address", f -> f.put("gateway", "172.16.0.4"));
+        refused("network.mtu", "must be 68 to 65535", f -> f.put("mtu", 67));
+        refused("network.mtu", "must be 68 to 65535", f -> f.put("mtu", 65536));
+        refused("network.nameservers", "max 3", f -> f.put("nameservers", List.of("1.1.1.1", "1.1.1.2", "1.1.1.3",
+                "1.1.1.4")));
+        refused("network.nameservers[1]", "must be an IPv4", f -> f.put("nameservers", List.of("1.1.1.1", "dns")));
+        refused("network.hosts[0].name", "must be a DNS name", f -> f.put("hosts",
+                List.of(new GuestBootstrap.Host("evil\n1.2.3.4 bank", "172.16.0.5"))));
+        refused("network.hosts[0].name", "must be a DNS name", f -> f.put("hosts",
+                List.of(new GuestBootstrap.Host("-lead.example", "172.16.0.5"))));
+        refused("network.hosts[0].name", "must be a DNS name", f -> f.put("hosts",
+                List.of(new GuestBootstrap.Host("a".repeat(64) + ".example", "172.16.0.5"))));
+        refused("network.hosts[0].address", "must be an IPv4", f -> f.put("hosts",
+                List.of(new GuestBootstrap.Host("ok.example", "300.1.1.1"))));
+        refused("network.hosts", "max 16", f -> f.put("hosts",
+                java.util.Collections.nCopies(17, new GuestBootstrap.Host("a.example", "172.16.0.5"))));
+        refused("network.mac", "unicast", f -> f.put("mac", "03:00:00:00:00:01"));
+        refused("network.mac", "unicast", f -> f.put("mac", "02:00:00:00:00"));
+        refused("network.mac", "unicast", f -> f.put("mac", "00:00:00:00:00:00"));
+        assertEquals(16, new GuestBootstrap.Network("10.0.0.2", 8, "10.255.255.254", 68, null,
+                java.util.Collections.nCopies(16, new GuestBootstrap.Host("a-b.c0", "1.2.3.4")), "02:AB:cd:00:00:01")
+                .hosts().size(), "the bounds themselves are accepted");
+    }
+
+    @Test
+    void networkFromTheServicesAttachment() {
+        GuestBootstrap.Network n = GuestBootstrap.Network.of(new NetworkAttachment("stream", Map.of("path",
+                "/tmp/x/net.sock", "mac", "02:00:ac:10:00:06", "ipv4", "172.16.0.6/30", "gateway", "172.16.0.5", "mtu",
+                "1400", "dns", "172.16.0.5, 10.0.0.53", "hosts",
+                "host.microsandbox.internal=172.16.0.5,db.test=172.16.0.5")));
+        assertEquals(sampleNetwork(), n);
+        GuestBootstrap.Network defaults = GuestBootstrap.Network.of(new NetworkAttachment("stream",
+                Map.of("ipv4", "172.16.0.6/30", "gateway", "172.16.0.5")));
+        assertEquals(1500, defaults.mtu());
+        assertEquals(List.of("172.16.0.5"), defaults.nameservers(), "the gateway answers DNS by default");
+        assertEquals(List.of(new GuestBootstrap.Host("host.microsandbox.internal", "172.16.0.5")), defaults.hosts());
+        assertEquals(null, defaults.mac());
+        for (var bad : List.of(Map.of("ipv4", "172.16.0.6", "gateway", "172.16.0.5"),
+                Map.of("ipv4", "172.16.0.6/x", "gateway", "172.16.0.5"))) {
+            InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                    () -> GuestBootstrap.Network.of(new NetworkAttachment("stream", bad)));
+            assertEquals("network.parameters.ipv4", e.field());
+        }
+        assertEquals("network.parameters.mtu", assertThrows(InvalidConfigException.class,
+                () -> GuestBootstrap.Network.of(new NetworkAttachment("stream", Map.of("ipv4", "172.16.0.6/30",
+                        "gateway", "172.16.0.5", "mtu", "big")))).field());
+        assertEquals("network.parameters.hosts", assertThrows(InvalidConfigException.class,
+                () -> GuestBootstrap.Network.of(new NetworkAttachment("stream", Map.of("ipv4", "172.16.0.6/30",
+                        "gateway", "172.16.0.5", "hosts", "nameonly")))).field());
+        assertEquals("network.gateway", assertThrows(InvalidConfigException.class,
+                () -> GuestBootstrap.Network.of(new NetworkAttachment("stream", Map.of("ipv4", "172.16.0.6/30"))))
+                .field());
     }
 }

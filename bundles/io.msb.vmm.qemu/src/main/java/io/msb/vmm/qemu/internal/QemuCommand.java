@@ -163,7 +163,10 @@ final class QemuCommand {
         return List.copyOf(a);
     }
 
-    /** Supported attachments: {@code stream} (a UNIX stream socket served by the network bundle). */
+    /**
+     * Supported attachments: {@code stream}, a UNIX stream socket on which QEMU listens and the network service
+     * connects (decision 0830): the guest boots without it, and a restarted service connects again.
+     */
     static List<String> netdev(NetworkAttachment net) {
         Map<String, String> params = net.parameters();
         if (!"stream".equals(net.kind())) {
@@ -174,11 +177,15 @@ final class QemuCommand {
         if (path == null || !Path.of(path).isAbsolute()) {
             throw invalid("network.parameters.path", "must be an absolute UNIX socket path");
         }
+        if (path.getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            throw invalid("network.parameters.path", "is longer than " + MAX_SOCKET_PATH + " bytes (a UNIX socket"
+                    + " path's limit)");
+        }
         String mac = params.getOrDefault("mac", "");
         if (!mac.isEmpty() && !MAC.matcher(mac).matches()) {
             throw invalid("network.parameters.mac", "must look like 02:00:00:00:00:01");
         }
-        return List.of("-netdev", "stream,id=net0,server=off,addr.type=unix,addr.path=" + opt(path),
+        return List.of("-netdev", "stream,id=net0,server=on,addr.type=unix,addr.path=" + opt(path),
                 "-device", "virtio-net-device,netdev=net0" + (mac.isEmpty() ? "" : ",mac=" + mac));
     }
 

@@ -67,6 +67,23 @@ class KernelModulesTest {
         assertEquals(List.of(), m.loadGroups(List.of("ext4")), "built in: nothing to load");
     }
 
+    /** Debian's cloud kernel: virtio_net needs net_failover, which needs failover (decision 0830). */
+    @Test
+    void theNetworkDriverBringsItsFailoverDependencies() {
+        GuestKernel k = TestGuest.kernel();
+        assumeTrue(k.modulesDir() != null, "the kernel has no modules directory");
+        KernelModules m = KernelModules.open(k.modulesDir());
+        List<String> wanted = new java.util.ArrayList<>(Initramfs.GUEST_MODULES);
+        wanted.addAll(Initramfs.NETWORK_MODULES);
+        List<String> order = m.loadGroups(wanted).stream().flatMap(List::stream).toList();
+        assertTrue(order.containsAll(List.of("failover", "net_failover", "virtio_net")), order.toString());
+        assertTrue(order.indexOf("failover") < order.indexOf("net_failover")
+                && order.indexOf("net_failover") < order.indexOf("virtio_net")
+                && order.indexOf("virtio_ring") < order.indexOf("virtio_net"), order.toString());
+        assertTrue(m.loadGroups(Initramfs.GUEST_MODULES).stream().flatMap(List::stream)
+                .noneMatch(n -> n.contains("failover") || n.equals("virtio_net")), "only with a network");
+    }
+
     @Test
     void builtinModulesAreSkippedAndUnknownOnesNamed() {
         GuestKernel k = TestGuest.kernel();

@@ -62,7 +62,7 @@ class QemuCommandTest {
                 Map.of("path", "/run/net.sock", "mac", "02:00:00:00:00:01")));
         String line = String.join(" ", QemuCommand.build("qemu", s, Path.of("/k"), null, Accel.KVM, List.of(),
                 null));
-        assertTrue(line.contains("-netdev stream,id=net0,server=off,addr.type=unix,addr.path=/run/net.sock"), line);
+        assertTrue(line.contains("-netdev stream,id=net0,server=on,addr.type=unix,addr.path=/run/net.sock"), line);
         assertTrue(line.contains("virtio-net-device,netdev=net0,mac=02:00:00:00:00:01"), line);
         assertTrue(line.contains("-accel kvm -cpu host"), line);
         assertFalse(line.contains("-initrd"));
@@ -81,6 +81,8 @@ class QemuCommandTest {
                 new NetworkAttachment("stream", Map.of())));
         assertField("network.parameters.mac", spec(List.of(), List.of(), 1, 256,
                 new NetworkAttachment("stream", Map.of("path", "/n", "mac", "zz"))));
+        assertField("network.parameters.path", spec(List.of(), List.of(), 1, 256,
+                new NetworkAttachment("stream", Map.of("path", "/" + "n".repeat(107)))));
         assertThrows(UnsupportedFeatureException.class, () -> QemuCommand.validate(spec(List.of(), List.of(), 1, 256,
                 new NetworkAttachment("tap", Map.of()))));
         Path deep = tmp.resolve("d".repeat(100));

@@ -1,0 +1,274 @@
+/* The guest's network (decision 0260): the bootstrap's "network" map checked field by field, then applied with
+ * the classic interface and route ioctls, which need no netlink message building for four settings. */
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+static int fail(char *err, size_t errlen, const char *field, const char *rule)
+{
+    snprintf(err, errlen, "network.%s %s", field, rule);
+    return -1;
+}
+
+/* A dotted quad only (inet_pton's AF_INET form): no short forms, no hex, no names. */
+static int ipv4(const struct cv *v, uint32_t *out)
+{
+    struct in_addr a;
+    if (!v || v->type != CV_TEXT || v->n > 15 || strlen(v->s) != v->n || inet_pton(AF_INET, v->s, &a) != 1)
+        return -1;
+    *out = a.s_addr;
+    return 0;
+}
+
+/* A DNS name as /etc/hosts can hold it: labels of 1-63 letters, digits and '-' (not first or last), dots
+ * between them; nothing that could start a comment, a new field or a new line. */
+static int hostname_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > NET_MAX_NAME || strlen(s) != n)
+        return 0;
+    size_t label = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = s[i];
+        if (c == '.' || c == 0) {
+            if (label == 0 || label > 63 || s[i - 1] == '-')
+                return 0;
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c == '-' && label)) {
+            label++;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int mac_parse(const struct cv *v, uint8_t mac[6])
+{
+    if (!v || v->type != CV_TEXT || v->n != 17 || strlen(v->s) != 17)
+        return -1;
+    for (int i = 0; i < 6; i++) {
+        unsigned b = 0;
+        for (int j = 0; j < 2; j++) {
+            char c = v->s[i * 3 + j];
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0)
+                return -1;
+            b = b << 4 | (unsigned)d;
+        }
+        if (i < 5 && v->s[i * 3 + 2] != ':')
+            return -1;
+        mac[i] = (uint8_t)b;
+    }
+    static const uint8_t zero[6];
+    return (mac[0] & 1) || !memcmp(mac, zero, 6) ? -1 : 0; /* a unicast, non-zero address */
+}
+
+int net_parse(const struct cv *map, struct net_config *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    if (!map || map->type != CV_MAP)
+        return fail(err, errlen, "", "must be a map");
+    struct fields f = {.map = map};
+    uint64_t prefix, mtu = 1500;
+    if (ipv4(cv_get(map, "address"), &c->addr))
+        return fail(err, errlen, "address", "must be an IPv4 address (a.b.c.d)");
+    if (f_u64(&f, "prefix", 1, 30, &prefix) || prefix < 1)
+        return fail(err, errlen, "prefix", "is required and must be 1 to 30");
+    if (ipv4(cv_get(map, "gateway"), &c->gateway))
+        return fail(err, errlen, "gateway", "must be an IPv4 address (a.b.c.d)");
+    if (f_u64(&f, "mtu", 0, NET_MAX_MTU, &mtu) < 0 || mtu < NET_MIN_MTU)
+        return fail(err, errlen, "mtu", "must be 68 to 65535");
+    c->prefix = (unsigned)prefix;
+    c->mtu = (unsigned)mtu;
+    uint32_t mask = htonl(~0u << (32 - c->prefix)), net = c->addr & mask, bcast = net | ~mask;
+    if (c->addr == net || c->addr == bcast)
+        return fail(err, errlen, "address", "must not be its subnet's network or broadcast address");
+    if ((c->gateway & mask) != net || c->gateway == net || c->gateway == bcast || c->gateway == c->addr)
+        return fail(err, errlen, "gateway", "must be another host address in the address's subnet");
+    const struct cv *mac = cv_get(map, "mac");
+    if (!cv_is_absent(mac)) {
+        if (mac_parse(mac, c->mac))
+            return fail(err, errlen, "mac", "must be a unicast MAC address like 02:00:00:00:00:01");
+        c->has_mac = 1;
+    }
+    const struct cv *ns = cv_get(map, "nameservers");
+    if (!cv_is_absent(ns)) {
+        if (ns->type != CV_ARRAY || ns->n > NET_MAX_NAMESERVERS)
+            return fail(err, errlen, "nameservers", "must be an array of at most 3 IPv4 addresses");
+        for (size_t i = 0; i < ns->n; i++) {
+            char field[40];
+            snprintf(field, sizeof field, "nameservers[%zu]", i);
+            if (ipv4(&ns->kids[i], &c->nameserver[i]))
+                return fail(err, errlen, field, "must be an IPv4 address (a.b.c.d)");
+        }
+        c->nameservers = ns->n;
+    }
+    const struct cv *hosts = cv_get(map, "hosts");
+    if (!cv_is_absent(hosts)) {
+        if (hosts->type != CV_ARRAY || hosts->n > NET_MAX_HOSTS)
+            return fail(err, errlen, "hosts", "must be an array of at most 16 {name, address} maps");
+        for (size_t i = 0; i < hosts->n; i++) {
+            const struct cv *h = &hosts->kids[i], *name = h->type == CV_MAP ? cv_get(h, "name") : NULL;
+            char field[40];
+            snprintf(field, sizeof field, "hosts[%zu].name", i);
+            if (!name || name->type != CV_TEXT || !hostname_ok(name->s, name->n))
+                return fail(err, errlen, field, "must be a DNS name of at most 253 bytes (letters, digits, '-', '.')");
+            snprintf(field, sizeof field, "hosts[%zu].address", i);
+            if (ipv4(cv_get(h, "address"), &c->host[i].addr))
+                return fail(err, errlen, field, "must be an IPv4 address (a.b.c.d)");
+            memcpy(c->host[i].name, name->s, name->n + 1);
+        }
+        c->hosts = hosts->n;
+    }
+    return 0;
+}
+
+/* Appends "first<tab>second\n" (or "first second\n" for a nameserver line) to out[*len..n), keeping it
+ * NUL-terminated and stopping at n - 1. */
+static void append(char *out, size_t n, size_t *len, const char *first, const char *sep, const char *second)
+{
+    if (*len + 1 >= n)
+        return;
+    int w = snprintf(out + *len, n - *len, "%s%s%s\n", first, sep, second);
+    if (w > 0)
+        *len = *len + (size_t)w < n ? *len + (size_t)w : n - 1;
+}
+
+static const char *dotted(uint32_t a, char buf[16])
+{
+    return inet_ntop(AF_INET, &a, buf, 16);
+}
+
+size_t net_resolv_conf(const struct net_config *c, char *out, size_t n)
+{
+    size_t len = 0;
+    char ip[16];
+    if (n)
+        out[0] = 0;
+    for (size_t i = 0; i < c->nameservers; i++)
+        append(out, n, &len, "nameserver", " ", dotted(c->nameserver[i], ip));
+    return len;
+}
+
+size_t net_hosts_lines(const struct net_config *c, char *out, size_t n)
+{
+    size_t len = 0;
+    char ip[16];
+    if (n)
+        out[0] = 0;
+    for (size_t i = 0; i < c->hosts; i++)
+        append(out, n, &len, dotted(c->host[i].addr, ip), "\t", c->host[i].name);
+    return len;
+}
+
+static int req(int fd, unsigned long op, struct ifreq *r, const char *what, char *err, size_t errlen)
+{
+    if (ioctl(fd, op, r) == 0)
+        return 0;
+    snprintf(err, errlen, "%s on %s: %s", what, r->ifr_name, strerror(errno));
+    return -1;
+}
+
+static int set_up(int fd, const char *name, char *err, size_t errlen)
+{
+    struct ifreq r = {0};
+    snprintf(r.ifr_name, sizeof r.ifr_name, "%s", name);
+    if (req(fd, SIOCGIFFLAGS, &r, "SIOCGIFFLAGS", err, errlen))
+        return -1;
+    r.ifr_flags |= IFF_UP | IFF_RUNNING;
+    return req(fd, SIOCSIFFLAGS, &r, "SIOCSIFFLAGS", err, errlen);
+}
+
+int net_loopback_up(char *err, size_t errlen)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    int rc = set_up(fd, "lo", err, errlen);
+    close(fd);
+    return rc;
+}
+
+/* The interface with c's MAC, or eth0: 0 with its name, -1 when none is there (yet). */
+static int find_interface(int fd, const struct net_config *c, char name[IF_NAMESIZE])
+{
+    if (!c->has_mac) {
+        snprintf(name, IF_NAMESIZE, "eth0");
+        return if_nametoindex(name) ? 0 : -1;
+    }
+    struct if_nameindex *all = if_nameindex(), *i;
+    int found = -1;
+    for (i = all; i && i->if_index && found; i++) {
+        struct ifreq r = {0};
+        snprintf(r.ifr_name, sizeof r.ifr_name, "%s", i->if_name);
+        if (ioctl(fd, SIOCGIFHWADDR, &r) == 0 && !memcmp(r.ifr_hwaddr.sa_data, c->mac, 6)) {
+            snprintf(name, IF_NAMESIZE, "%s", i->if_name);
+            found = 0;
+        }
+    }
+    if (all)
+        if_freenameindex(all);
+    return found;
+}
+
+static struct sockaddr inet(uint32_t a)
+{
+    struct sockaddr s;
+    struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = a};
+    memset(&s, 0, sizeof s);
+    memcpy(&s, &in, sizeof in);
+    return s;
+}
+
+int net_up(const struct net_config *c, int wait_ms, char *ifname, size_t ifnamelen, char *err, size_t errlen)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    char name[IF_NAMESIZE];
+    /* The driver registers the device while its module loads; the wait only covers a slow probe. */
+    for (int waited = 0; find_interface(fd, c, name); waited += 20) {
+        if (waited >= wait_ms) {
+            snprintf(err, errlen, "no network interface %s appeared", c->has_mac ? "with the bootstrap's MAC" : "eth0");
+            close(fd);
+            return -1;
+        }
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    snprintf(ifname, ifnamelen, "%s", name);
+    struct ifreq r = {0};
+    snprintf(r.ifr_name, sizeof r.ifr_name, "%s", name);
+    r.ifr_mtu = (int)c->mtu;
+    int rc = req(fd, SIOCSIFMTU, &r, "SIOCSIFMTU", err, errlen);
+    r.ifr_addr = inet(c->addr);
+    rc = rc ? rc : req(fd, SIOCSIFADDR, &r, "SIOCSIFADDR", err, errlen);
+    r.ifr_netmask = inet(htonl(~0u << (32 - c->prefix)));
+    rc = rc ? rc : req(fd, SIOCSIFNETMASK, &r, "SIOCSIFNETMASK", err, errlen);
+    rc = rc ? rc : set_up(fd, name, err, errlen);
+    if (!rc) {
+        struct rtentry rt = {.rt_dst = inet(0), .rt_genmask = inet(0), .rt_gateway = inet(c->gateway),
+                             .rt_flags = RTF_UP | RTF_GATEWAY, .rt_dev = name};
+        if (ioctl(fd, SIOCADDRT, &rt) && errno != EEXIST) {
+            snprintf(err, errlen, "default route via the gateway: %s", strerror(errno));
+            rc = -1;
+        }
+    }
+    close(fd);
+    return rc;
+}
