@@ -151,26 +151,30 @@ static const char *dotted(uint32_t a, char buf[16])
     return inet_ntop(AF_INET, &a, buf, 16);
 }
 
-size_t net_resolv_conf(const struct net_config *c, char *out, size_t n)
+/* resolv.conf's nameserver lines, or with hosts set the /etc/hosts lines. */
+static size_t lines(const struct net_config *c, int hosts, char *out, size_t n)
 {
     size_t len = 0;
     char ip[16];
     if (n)
         out[0] = 0;
-    for (size_t i = 0; i < c->nameservers; i++)
-        append(out, n, &len, "nameserver", " ", dotted(c->nameserver[i], ip));
+    for (size_t i = 0; i < (hosts ? c->hosts : c->nameservers); i++) {
+        if (hosts)
+            append(out, n, &len, dotted(c->host[i].addr, ip), "\t", c->host[i].name);
+        else
+            append(out, n, &len, "nameserver", " ", dotted(c->nameserver[i], ip));
+    }
     return len;
+}
+
+size_t net_resolv_conf(const struct net_config *c, char *out, size_t n)
+{
+    return lines(c, 0, out, n);
 }
 
 size_t net_hosts_lines(const struct net_config *c, char *out, size_t n)
 {
-    size_t len = 0;
-    char ip[16];
-    if (n)
-        out[0] = 0;
-    for (size_t i = 0; i < c->hosts; i++)
-        append(out, n, &len, dotted(c->host[i].addr, ip), "\t", c->host[i].name);
-    return len;
+    return lines(c, 1, out, n);
 }
 
 static int req(int fd, unsigned long op, struct ifreq *r, const char *what, char *err, size_t errlen)
