@@ -90,7 +90,7 @@ final class RunCommand implements Callable<Integer> {
                 ours.set(true);
             } catch (CliException e) {
                 // A 4xx or an unreachable server created nothing; a failed boot (5xx) leaves a stopped record of ours.
-                ours.set(e instanceof ApiErrorResponse a && a.status() >= 500);
+                ours.set(e instanceof ApiErrorResponse a && a.status >= 500);
                 throw e;
             }
             if (detach) {
@@ -177,7 +177,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             cli.api().delete(Cli.byName(sandbox));
         } catch (ApiErrorResponse e) {
-            if (!"sandbox_not_found".equals(e.code())) {
+            if (!"sandbox_not_found".equals(e.code)) {
                 cli.err.println("msb: could not remove sandbox " + sandbox + ": " + e.getMessage());
             }
         } catch (RuntimeException e) {
