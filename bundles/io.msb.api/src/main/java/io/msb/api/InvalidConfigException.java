@@ -7,6 +7,7 @@ package io.msb.api;
 public class InvalidConfigException extends MsbException {
     private static final long serialVersionUID = 1L;
     private final String field;
+    private final String detail;
 
     /**
      * @param field the offending field, e.g. {@code hostname} or {@code labels}
@@ -15,9 +16,15 @@ public class InvalidConfigException extends MsbException {
     public InvalidConfigException(String field, String detail) {
         super("invalid config: " + detail);
         this.field = field;
+        this.detail = detail;
     }
 
     public String field() {
         return field;
+    }
+
+    /** The message without its {@code invalid config: } prefix, for callers that word their own. */
+    public String detail() {
+        return detail;
     }
 }

@@ -3,7 +3,7 @@ package io.msb.protocol;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
-import io.msb.protocol.internal.Check;
+import io.msb.api.Check;
 
 /** Payloads of the {@code core.*} messages (field names become snake_case on the wire). */
 public final class Core {

@@ -3,8 +3,8 @@ package io.msb.protocol;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.msb.api.Check;
 import io.msb.api.exec.ExecFailureKind;
-import io.msb.protocol.internal.Check;
 import java.util.List;
 
 /** Payloads of the {@code core.exec.*} messages. */

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.msb.protocol.internal.Check;
+import io.msb.api.Check;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

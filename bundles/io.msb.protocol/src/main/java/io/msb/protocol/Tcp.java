@@ -1,6 +1,6 @@
 package io.msb.protocol;
 
-import io.msb.protocol.internal.Check;
+import io.msb.api.Check;
 
 /** Payloads of the {@code core.tcp.*} messages. */
 public final class Tcp {

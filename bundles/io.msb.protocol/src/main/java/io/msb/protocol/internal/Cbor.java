@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORParser;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import io.msb.api.InvalidConfigException;
 import io.msb.protocol.Core;
 import io.msb.protocol.Exec;
 import io.msb.protocol.Fs;
@@ -248,10 +249,11 @@ public final class Cbor {
             }
             return value;
         } catch (ValueInstantiationException e) {
-            // our own validation: its message already starts with the field name
+            // our own validation: its detail already starts with the field name
             Throwable cause = e.getCause() != null ? e.getCause() : e;
+            String detail = cause instanceof InvalidConfigException ice ? ice.detail() : cause.getMessage();
             throw new ProtocolException(Core.ErrorKind.INVALID_PAYLOAD,
-                    m.wireType() + ": " + prefix(parentPath(e)) + cause.getMessage(), e);
+                    m.wireType() + ": " + prefix(parentPath(e)) + detail, e);
         } catch (JsonMappingException e) {
             String msg = e.getOriginalMessage();
             if (msg != null && msg.startsWith("Cannot map `null` into type")) {
