@@ -1,6 +1,7 @@
 #!/bin/sh
 # Fuzzes the Java decoders of guest data with Jazzer (libFuzzer in the JVM, coverage-guided).
-# usage: bench/fuzz/run-java.sh [RUNS] [TARGET...]   (RUNS default 10000000; targets default: all three)
+# usage: bench/fuzz/run-java.sh [RUNS] [TARGET...]   (RUNS default 10000000; targets default: the three protocol
+#        ones; the network stack's is io.msb.network.internal.stack.NetStackFuzz)
 # Needs: io.msb.protocol installed (mvn -o -q install -pl bundles/io.msb.protocol -DskipTests), python3.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,12 +32,14 @@ open(os.path.join(out, "HeartbeatFuzz", "agentd"), "wb").write(
 PY
 
 for t in $targets; do
-    mkdir -p "$work/corpus/$t" "$work/crashes/$t"
+    # a bare name is one of the protocol targets; others are given fully qualified
+    case $t in *.*) class=$t ;; *) class=io.msb.protocol.$t ;; esac
+    mkdir -p "$work/corpus/$t" "$work/crashes/$t" "$work/seeds/$t"
     echo "== $t: $runs runs"
     start=$(date +%s)
     # -timeout 60: the first inputs load and instrument Jackson (seconds on a loaded 2-core host), a real hang
     # still trips it; -rss_limit_mb: the JVM's own footprint counts, the decoders stay far below it
-    "$java" -Xmx512m -cp "$cp" com.code_intelligence.jazzer.Jazzer --target_class="io.msb.protocol.$t" \
+    "$java" -Xmx512m -cp "$cp" com.code_intelligence.jazzer.Jazzer --target_class="$class" \
         --instrumentation_includes='io.msb.**' \
         -runs="$runs" -max_len=4096 -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$work/crashes/$t/" "$work/corpus/$t" "$work/seeds/$t" 2>&1 | tee "$work/$t.log" | grep -E '^(#[0-9]+ +(DONE|pulse)|==|INFO: seed|stat::|.*(Exception|Error|crash-|timeout-))' || true

@@ -5,14 +5,20 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
-/** A bounded byte ring buffer: the only kind of buffer a flow has, so memory per flow is fixed. */
+/**
+ * A bounded byte ring buffer: the only kind of buffer a flow has, so memory per flow is bounded by its
+ * capacity. The backing array is allocated when bytes arrive, grows by doubling up to the capacity and is
+ * dropped whenever the ring empties, so an idle flow holds no buffer memory.
+ */
 final class Ring {
-    private final byte[] data;
+    static final int INITIAL = 16 * 1024;
+    private final int capacity;
+    private byte[] data;
     private int head;
     private int size;
 
     Ring(int capacity) {
-        data = new byte[capacity];
+        this.capacity = capacity;
     }
 
     int size() {
@@ -20,16 +26,38 @@ final class Ring {
     }
 
     int free() {
-        return data.length - size;
+        return capacity - size;
     }
 
     int capacity() {
-        return data.length;
+        return capacity;
+    }
+
+    /** Makes the backing array hold at least {@code need} bytes (need <= capacity). */
+    private void ensure(int need) {
+        int len = data == null ? 0 : data.length;
+        if (need <= len) {
+            return;
+        }
+        int n = Math.max(Math.min(INITIAL, capacity), len);
+        while (n < need) {
+            n = Math.min(capacity, n * 2);
+        }
+        byte[] bigger = new byte[n];
+        if (size > 0) {
+            peek(0, bigger, 0, size);
+        }
+        data = bigger;
+        head = 0;
     }
 
     /** Appends up to {@code len} bytes; returns how many fitted. */
     int write(byte[] src, int off, int len) {
         int n = Math.min(len, free());
+        if (n == 0) {
+            return 0;
+        }
+        ensure(size + n);
         int tail = (head + size) % data.length;
         int first = Math.min(n, data.length - tail);
         System.arraycopy(src, off, data, tail, first);
@@ -42,10 +70,14 @@ final class Ring {
     int readFrom(ReadableByteChannel ch) throws IOException {
         int total = 0;
         while (free() > 0) {
+            if (data == null || size == data.length) {
+                ensure(Math.min(capacity, size + Math.max(INITIAL, size)));
+            }
             int tail = (head + size) % data.length;
-            int room = Math.min(free(), data.length - tail);
+            int room = Math.min(data.length - size, data.length - tail);
             int n = ch.read(ByteBuffer.wrap(data, tail, room));
             if (n < 0) {
+                release();
                 return total == 0 ? -1 : total;
             }
             size += n;
@@ -54,6 +86,7 @@ final class Ring {
                 break;
             }
         }
+        release();
         return total;
     }
 
@@ -74,6 +107,9 @@ final class Ring {
 
     /** Copies {@code len} bytes starting {@code offset} bytes after the head, without consuming them. */
     void peek(int offset, byte[] dst, int dstOff, int len) {
+        if (len == 0) {
+            return;
+        }
         int start = (head + offset) % data.length;
         int first = Math.min(len, data.length - start);
         System.arraycopy(data, start, dst, dstOff, first);
@@ -81,9 +117,17 @@ final class Ring {
     }
 
     void discard(int n) {
+        if (n == 0) {
+            return;
+        }
         head = (head + n) % data.length;
         size -= n;
+        release();
+    }
+
+    private void release() {
         if (size == 0) {
+            data = null;
             head = 0;
         }
     }

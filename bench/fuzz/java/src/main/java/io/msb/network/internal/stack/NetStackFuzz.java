@@ -1,0 +1,205 @@
+package io.msb.network.internal.stack;
+
+import com.code_intelligence.jazzer.api.BugDetectors;
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import io.msb.api.network.RateLimiter;
+import io.msb.network.internal.ConnectionPolicy;
+import io.msb.network.internal.DnsInterceptor;
+import io.msb.network.internal.Protocol;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Jazzer target: hostile frames from the guest into one live {@link NetStack} (frame parser, ARP, IPv4, ICMP,
+ * UDP, DNS framing and the TCP state machine). Structure-aware: each input is up to 16 frames of a chosen kind
+ * with fuzzed fields, valid checksums unless the input asks to break them, and TCP acknowledgement numbers
+ * that may be taken relative to the stack's own sequence numbers so established flows are reached. Allowed
+ * flows are dialled to a loopback sink only. Oracle: nothing may throw out of the stack's frame handling.
+ */
+public final class NetStackFuzz {
+    static final int GUEST = 0xac100002;
+    static final int GATEWAY = GUEST - 1;
+    static final byte[] MAC = {2, 0, 0, 0, 0, 2};
+    static final int[] DESTINATIONS = {GATEWAY, 0x0a000001, 0x01010101};
+    static final EventLoop LOOP = new EventLoop("fuzz-net");
+    static final Map<Integer, Integer> STACK_SEQ = new ConcurrentHashMap<>();
+    static final NetStack STACK;
+    static final int SINK_PORT;
+
+    static {
+        // Jazzer's SSRF detector flags every connect; the stack dials only the loopback sink here
+        BugDetectors.allowNetworkConnections((host, port) -> InetAddress.getLoopbackAddress().getHostAddress()
+                .equals(host) || "localhost".equals(host));
+        try {
+            Path dir = Files.createTempDirectory("msbfuzz");
+            Path sock = dir.resolve("net.sock");
+            ServerSocketChannel qemu = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            qemu.bind(UnixDomainSocketAddress.of(sock));
+            ServerSocketChannel sink = ServerSocketChannel.open();
+            sink.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SINK_PORT = ((InetSocketAddress) sink.getLocalAddress()).getPort();
+            daemon(() -> sinkLoop(sink));
+            ConnectionPolicy policy = new ConnectionPolicy() {
+                @Override
+                public boolean allowEgress(Protocol protocol, InetAddress destination, int port) {
+                    return destination.equals(NetStack.address(GATEWAY));
+                }
+
+                @Override
+                public boolean allowIngress(Protocol protocol, InetAddress source, int guestPort) {
+                    return true;
+                }
+            };
+            DnsInterceptor dns = query -> CompletableFuture.completedFuture(query.length < 12 ? null : query);
+            Dialer toSink = new Dialer() {
+                final HostDialer host = new HostDialer();
+
+                @Override
+                public SocketChannel tcp(InetSocketAddress to) throws IOException {
+                    return host.tcp(new InetSocketAddress(InetAddress.getLoopbackAddress(), SINK_PORT));
+                }
+
+                @Override
+                public DatagramChannel udp(InetSocketAddress to) throws IOException {
+                    return host.udp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9)); // discard
+                }
+            };
+            StackConfig config = new StackConfig(sock, MAC, GUEST, 32, RateLimiter.UNLIMITED, List.of(), 8192, 60_000);
+            STACK = NetStack.start(LOOP, config, policy, dns, toSink);
+            SocketChannel link = qemu.accept();
+            daemon(() -> drain(link));
+        } catch (IOException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private NetStackFuzz() {
+    }
+
+    static void daemon(Runnable r) {
+        Thread t = new Thread(r, "fuzz-helper");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The hosts the stack dials: accept, sometimes answer, keep a few open. */
+    static void sinkLoop(ServerSocketChannel sink) {
+        ArrayDeque<SocketChannel> open = new ArrayDeque<>();
+        try {
+            while (true) {
+                SocketChannel s = sink.accept();
+                s.write(ByteBuffer.wrap("hello from the host".getBytes()));
+                open.add(s);
+                if (open.size() > 8) {
+                    open.poll().close();
+                }
+            }
+        } catch (IOException e) {
+            // the fuzz run ends
+        }
+    }
+
+    /** QEMU's side: read frames, remember the stack's TCP sequence numbers per guest port. */
+    static void drain(SocketChannel link) {
+        ByteBuffer len = ByteBuffer.allocate(4);
+        try {
+            while (true) {
+                len.clear();
+                while (len.hasRemaining()) {
+                    if (link.read(len) < 0) {
+                        return;
+                    }
+                }
+                ByteBuffer f = ByteBuffer.allocate(len.getInt(0));
+                while (f.hasRemaining()) {
+                    if (link.read(f) < 0) {
+                        return;
+                    }
+                }
+                byte[] b = f.array();
+                if (b.length >= 54 && Packets.u16(b, 12) == Packets.ETHERTYPE_IPV4 && b[23] == Packets.PROTO_TCP) {
+                    STACK_SEQ.put(Packets.u16(b, 36), Packets.i32(b, 38));
+                }
+            }
+        } catch (IOException e) {
+            // the fuzz run ends
+        }
+    }
+
+    public static void fuzzerTestOneInput(FuzzedDataProvider data) throws Throwable {
+        int frames = data.consumeInt(1, 16);
+        for (int i = 0; i < frames && data.remainingBytes() > 0; i++) {
+            byte[] f = frame(data);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            LOOP.execute(() -> {
+                try {
+                    STACK.fromGuest(f, 0, f.length);
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+            try {
+                done.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause();
+            }
+        }
+    }
+
+    static byte[] frame(FuzzedDataProvider d) {
+        int kind = d.consumeInt(0, 5);
+        int dst = DESTINATIONS[d.consumeInt(0, DESTINATIONS.length - 1)];
+        byte[] f;
+        switch (kind) {
+            case 0 -> {
+                return d.consumeBytes(d.consumeInt(0, 1600));
+            }
+            case 1 -> f = Packets.arp(StackConfig.GATEWAY_MAC, MAC, d.consumeInt(0, 3), MAC, GUEST, new byte[6],
+                    d.consumeBoolean() ? GATEWAY : d.consumeInt());
+            case 2 -> {
+                byte[] body = d.consumeBytes(d.consumeInt(0, 1400));
+                f = Packets.icmp(StackConfig.GATEWAY_MAC, MAC, GUEST, dst, d.consumeBoolean() ? 8 : d.consumeInt(0, 255),
+                        d.consumeInt(0, 3), d.consumeInt(), body, 0, body.length);
+            }
+            case 3 -> {
+                byte[] body = d.consumeBytes(d.consumeInt(0, 1472));
+                f = Packets.udp(StackConfig.GATEWAY_MAC, MAC, GUEST, dst, d.consumeInt(40000, 40003),
+                        d.consumeBoolean() ? 53 : d.consumeInt(0, 65535), body, 0, body.length);
+            }
+            default -> {
+                int sport = d.consumeInt(40000, 40007);
+                int dport = d.consumeBoolean() ? SINK_PORT : d.consumeBoolean() ? 53 : d.consumeInt(0, 65535);
+                int flags = d.consumeInt(0, 0x3f);
+                int seq = d.consumeInt();
+                Integer theirs = STACK_SEQ.get(sport);
+                int ack = d.consumeBoolean() && theirs != null ? theirs + d.consumeInt(-2, 3000) : d.consumeInt();
+                byte[] options = d.consumeBoolean() ? d.consumeBytes(d.consumeInt(0, 40) & ~3) : null;
+                byte[] body = d.consumeBytes(d.consumeInt(0, 1460));
+                f = Packets.tcp(StackConfig.GATEWAY_MAC, MAC, GUEST, dst, sport, dport, seq, ack, flags,
+                        d.consumeInt(0, 65535), options, body, 0, body.length);
+            }
+        }
+        if (d.consumeBoolean() && f.length > 14) {
+            // break a header field: lengths, version, checksums, fragment bits
+            int at = d.consumeInt(14, f.length - 1);
+            f[at] ^= (byte) d.consumeInt(1, 255);
+        }
+        return f;
+    }
+}
