@@ -353,7 +353,7 @@ public final class NetStack implements AutoCloseable {
                 return;
             }
             pendingDns++;
-            askDns(query, reply -> {
+            askDns(query, Protocol.UDP, reply -> {
                 pendingDns--;
                 if (reply != null) {
                     dnsReply(dst, sport, reply);
@@ -409,10 +409,10 @@ public final class NetStack implements AutoCloseable {
     }
 
     /** Asks the interceptor; the answer (or null) is handed to {@code then} on the loop thread. */
-    void askDns(byte[] query, Consumer<byte[]> then) {
+    void askDns(byte[] query, Protocol transport, Consumer<byte[]> then) {
         CompletableFuture<byte[]> f;
         try {
-            f = dns.answer(query);
+            f = dns.answer(query, transport);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }

@@ -485,7 +485,7 @@ final class TcpConnection implements EventLoop.Handler {
         toHost.peek(2, query, 0, n);
         toHost.discard(2 + n);
         dnsPending = true;
-        stack.askDns(query, reply -> {
+        stack.askDns(query, io.msb.network.internal.Protocol.TCP, reply -> {
             dnsPending = false;
             if (state == State.CLOSED) {
                 return;

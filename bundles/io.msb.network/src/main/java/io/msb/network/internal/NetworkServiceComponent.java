@@ -1,0 +1,237 @@
+package io.msb.network.internal;
+
+import io.msb.api.InvalidConfigException;
+import io.msb.api.network.DnsConfig;
+import io.msb.api.network.InterfaceConfig;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkPolicy;
+import io.msb.api.spi.NetworkAttachment;
+import io.msb.api.spi.NetworkCounters;
+import io.msb.api.spi.NetworkService;
+import io.msb.network.internal.policy.SandboxPolicy;
+import io.msb.network.internal.stack.Dialer;
+import io.msb.network.internal.stack.EventLoop;
+import io.msb.network.internal.stack.HostDialer;
+import io.msb.network.internal.stack.NetStack;
+import io.msb.network.internal.stack.Packets;
+import io.msb.network.internal.stack.StackConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
+
+/** {@link NetworkService}: a {@link NetStack} per sandbox on a few shared selector loops. */
+@Component(service = NetworkService.class, configurationPid = "io.msb.network",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = NetworkServiceConfig.class)
+public final class NetworkServiceComponent implements NetworkService, AutoCloseable {
+    static final String SOCKET = "net.sock";
+    static final String STATE = "network.properties";
+    /** sun_path is 108 bytes with its terminating NUL. */
+    static final int MAX_SOCKET_PATH = 107;
+
+    private record Attached(NetStack stack, SandboxPolicy policy, NetworkAttachment attachment, int guestIp) {
+    }
+
+    private final NetworkServiceConfig config;
+    private final SubnetPool pool;
+    private final EventLoop[] loops;
+    private final AtomicInteger nextLoop = new AtomicInteger();
+    private final Dialer dialer;
+    private final Map<String, Attached> attached = new ConcurrentHashMap<>();
+
+    @Activate
+    public NetworkServiceComponent(NetworkServiceConfig config) {
+        this(config, new HostDialer());
+    }
+
+    /** With another dialer (tests). */
+    public NetworkServiceComponent(NetworkServiceConfig config, Dialer dialer) {
+        this.config = config;
+        this.dialer = dialer;
+        this.pool = new SubnetPool(config.subnetPool(), "subnetPool");
+        this.loops = new EventLoop[Math.max(1, config.selectorThreads())];
+        for (int i = 0; i < loops.length; i++) {
+            loops[i] = new EventLoop("msb-net-" + i);
+        }
+    }
+
+    @Override
+    public synchronized NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig network) {
+        Attached a = attached.get(sandbox);
+        if (a != null) {
+            return a.attachment(); // re-attach of a running sandbox: the same addresses
+        }
+        if (!network.enabled()) {
+            throw new InvalidConfigException("network.enabled", "network.enabled is false: nothing to attach");
+        }
+        Path socket = stateDir.toAbsolutePath().resolve(SOCKET);
+        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            throw new IllegalArgumentException("the network socket path is longer than " + MAX_SOCKET_PATH
+                    + " bytes (a UNIX socket limit): " + socket);
+        }
+        InterfaceConfig iface = network.iface();
+        int mtu = iface == null || iface.mtu() == null ? StackConfig.MTU : iface.mtu();
+        if (mtu != StackConfig.MTU) {
+            throw new InvalidConfigException("interface.mtu", "interface.mtu: only 1500 is supported, got " + mtu);
+        }
+        int guest = address(sandbox, stateDir, iface);
+        try {
+            byte[] mac = iface != null && iface.mac() != null ? iface.mac() : macFor(guest);
+            int gateway = guest - 1;
+            NetworkConfig effective = withDefaults(network);
+            SandboxPolicy policy = SandboxPolicy.compile(effective, List.of(address(gateway)));
+            StackConfig sc = new StackConfig(socket, mac, guest, effective.maxConnections(), effective.rateLimiter(),
+                    effective.ports(), config.flowBufferKib() * 1024, config.udpIdleSeconds() * 1000L);
+            NetStack stack = NetStack.start(loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)], sc,
+                    policy, policy.dns(), dialer);
+            Map<String, String> p = new LinkedHashMap<>();
+            p.put("path", socket.toString());
+            p.put("mac", mac(mac));
+            p.put("ipv4", Packets.ip(guest) + "/30");
+            p.put("gateway", Packets.ip(gateway));
+            p.put("mtu", Integer.toString(mtu));
+            p.put("dns", Packets.ip(gateway));
+            p.put("hosts", "host.microsandbox.internal=" + Packets.ip(gateway));
+            NetworkAttachment attachment = new NetworkAttachment("stream", p);
+            remember(stateDir, guest, mac);
+            attached.put(sandbox, new Attached(stack, policy, attachment, guest));
+            return attachment;
+        } catch (RuntimeException e) {
+            pool.release(guest);
+            throw e;
+        }
+    }
+
+    /** The sandbox's guest address: the configured one, the one it had before (kept in its directory), or a new one. */
+    private int address(String sandbox, Path stateDir, InterfaceConfig iface) {
+        if (iface != null && iface.ipv4Address() != null) {
+            int want = Packets.i32(iface.ipv4Address().getAddress(), 0);
+            if ((want & 3) != 2) {
+                throw new InvalidConfigException("interface.ipv4_address", "interface.ipv4_address must be the .2"
+                        + " of a /30 (the gateway is the address before it), got " + Packets.ip(want));
+            }
+            if (!pool.take(want)) {
+                throw new InvalidConfigException("interface.ipv4_address", "interface.ipv4_address "
+                        + Packets.ip(want) + " is used by another sandbox");
+            }
+            return want;
+        }
+        Properties saved = new Properties();
+        Path file = stateDir.resolve(STATE);
+        if (Files.isRegularFile(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                saved.load(in);
+            } catch (IOException e) {
+                saved.clear();
+            }
+            int before = SubnetPool.parse(saved.getProperty("ipv4", ""));
+            if (before != 0 && pool.contains(before) && pool.take(before)) {
+                return before;
+            }
+        }
+        return pool.allocate();
+    }
+
+    private static void remember(Path stateDir, int guest, byte[] mac) {
+        Properties p = new Properties();
+        p.setProperty("ipv4", Packets.ip(guest));
+        p.setProperty("mac", mac(mac));
+        try {
+            Files.createDirectories(stateDir);
+            try (OutputStream out = Files.newOutputStream(stateDir.resolve(STATE))) {
+                p.store(out, "the sandbox's network addresses, kept across server restarts");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + stateDir.resolve(STATE), e);
+        }
+    }
+
+    /** The service's defaults where the sandbox left microsandbox's defaults. */
+    private NetworkConfig withDefaults(NetworkConfig n) {
+        DnsConfig dns = n.dns();
+        List<String> servers = dns.nameservers().isEmpty() ? Arrays.asList(config.nameservers()) : dns.nameservers();
+        long timeout = dns.queryTimeoutMs() == DnsConfig.DEFAULT_QUERY_TIMEOUT_MS ? config.dnsTimeoutMs()
+                : dns.queryTimeoutMs();
+        int max = n.maxConnections() == NetworkConfig.DEFAULT_MAX_CONNECTIONS ? config.maxConnections()
+                : n.maxConnections();
+        return new NetworkConfig(n.enabled(), n.iface(), n.ports(), n.policy(),
+                new DnsConfig(dns.rebindProtection(), new ArrayList<>(servers), timeout), n.tls(), n.secrets(), max,
+                n.rateLimiter(), n.trustHostCas(), n.strict());
+    }
+
+    static byte[] macFor(int guest) {
+        return new byte[] {0x02, 0x00, (byte) (guest >>> 24), (byte) (guest >>> 16), (byte) (guest >>> 8), (byte) guest};
+    }
+
+    static String mac(byte[] m) {
+        StringBuilder b = new StringBuilder();
+        for (byte x : m) {
+            if (b.length() > 0) {
+                b.append(':');
+            }
+            b.append(String.format("%02x", x & 0xff));
+        }
+        return b.toString();
+    }
+
+    private static InetAddress address(int ip) {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void update(String sandbox, NetworkPolicy policy) {
+        Attached a = attached.get(sandbox);
+        if (a == null) {
+            throw new io.msb.api.NotFoundException("sandbox network", sandbox);
+        }
+        a.policy().update(policy);
+    }
+
+    @Override
+    public synchronized void detach(String sandbox) {
+        Attached a = attached.remove(sandbox);
+        if (a != null) {
+            a.stack().close();
+            pool.release(a.guestIp());
+        }
+    }
+
+    @Override
+    public Optional<NetworkCounters> counters(String sandbox) {
+        Attached a = attached.get(sandbox);
+        return a == null ? Optional.empty() : Optional.of(a.stack().counters());
+    }
+
+    @Deactivate
+    @Override
+    public synchronized void close() {
+        for (String s : List.copyOf(attached.keySet())) {
+            detach(s);
+        }
+        for (EventLoop l : loops) {
+            l.close();
+        }
+    }
+}
