@@ -1,5 +1,6 @@
 package io.msb.e2e;
 
+import io.msb.api.image.ImageReference;
 import io.msb.api.LabelSelector;
 import io.msb.api.RunInfo;
 import io.msb.api.SandboxInfo;
@@ -69,7 +70,7 @@ public final class CrashLoop implements AutoCloseable {
     public static CrashLoop open(long seed, long maxKillMillis) {
         Platform platform = Platform.open(Platform.kernelCache());
         try {
-            platform.images.pull(Platform.IMAGE, io.msb.api.PullPolicy.IF_MISSING, e -> { });
+            platform.images.pull(ImageReference.parse(Platform.IMAGE), io.msb.api.PullPolicy.IF_MISSING, e -> { });
         } finally {
             platform.release();
         }

@@ -1,5 +1,6 @@
 package io.msb.e2e;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,7 +69,7 @@ class RootFidelityIT {
 
     /** builtin:busybox's layer, then a layer holding the root directory and /srv/data, as a Docker archive. */
     static String loadImage(Platform platform, Path dir) throws Exception {
-        ImageInfo busybox = platform.images.pull(Platform.IMAGE, PullPolicy.IF_MISSING, null);
+        ImageInfo busybox = platform.images.pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
         assertEquals(1, busybox.layers().size());
         Path archive = Files.createDirectories(dir.resolve("archive"));
         Files.copy(platform.rootfs.blobFile(busybox.layers().get(0).digest()), archive.resolve("base.tar"));

@@ -195,8 +195,19 @@ public class HttpApiIT {
     public void badRequestsSayWhichFieldBreaksWhichRule() throws Exception {
         assertEquals("resourcez: unknown field",
                 message(api("POST", "/v1/sandboxes", "{\"name\":\"bad\",\"resourcez\":{}}")));
-        assertEquals("resources.vcpus: must be 1..64", message(api("POST", "/v1/sandboxes",
-                "{\"name\":\"bad\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"},\"resources\":{\"vcpus\":99}}")));
+        assertEquals("resources.vcpus: must be a whole number from 1 to 2147483647 (omit it for the default)",
+                message(api("POST", "/v1/sandboxes", "{\"name\":\"bad\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"},"
+                        + "\"resources\":{\"vcpus\":0}}")));
+        // limits are the backend's, checked once by the runtime: the error names the field, value and range
+        Reply small = api("POST", "/v1/sandboxes", "{\"name\":\"bad\",\"image\":{\"type\":\"oci\",\"reference\":"
+                + "\"builtin:busybox\"},\"resources\":{\"memory_mib\":32}}");
+        assertEquals(400, small.status());
+        assertEquals("invalid config: memoryMib: 32 is outside 64..1048576 supported by backend qemu", message(small));
+        Reply badImage = api("POST", "/v1/sandboxes", "{\"name\":\"bad\",\"image\":{\"type\":\"oci\",\"reference\":"
+                + "\"Foo:bar\"}}");
+        assertEquals(400, badImage.status());
+        assertTrue(badImage.body(), message(badImage).startsWith(
+                "invalid config: image.reference: \"Foo:bar\" is not a valid image reference: "));
         // The runtime's own rules come back as it words them.
         Reply runtimeRule = api("POST", "/v1/sandboxes", create("bad", "{\"sandbox.owner\":\"me\"}"));
         assertEquals(400, runtimeRule.status());

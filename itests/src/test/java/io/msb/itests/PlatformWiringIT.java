@@ -116,7 +116,7 @@ public class PlatformWiringIT {
             SandboxInfo info = sandboxes.get("wiring-core").orElseThrow(
                     () -> new AssertionError("SandboxService does not see the stored sandbox"));
             assertEquals(SandboxStatus.STOPPED, info.status());
-            assertEquals(new RootfsSource.OciImage("alpine:3.20"), info.spec().rootfs());
+            assertEquals(RootfsSource.image("alpine:3.20"), info.spec().rootfs());
             assertEquals(List.of("wiring-core"), sandboxes.list(LabelSelector.parse("team=a")).stream()
                     .map(SandboxInfo::name).toList());
         } finally {

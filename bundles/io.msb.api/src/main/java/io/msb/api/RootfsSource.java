@@ -1,13 +1,14 @@
 package io.msb.api;
 
+import io.msb.api.image.ImageReference;
 import java.nio.file.Path;
 import java.util.Objects;
 
 /** Where a sandbox's root filesystem comes from. */
 public sealed interface RootfsSource {
 
-    /** An OCI image reference such as {@code debian:bookworm} or {@code 127.0.0.1:5000/x/y@sha256:…}. */
-    record OciImage(String reference) implements RootfsSource {
+    /** An OCI image such as {@code debian:bookworm}, {@code 127.0.0.1:5000/x/y@sha256:…} or {@code builtin:busybox}. */
+    record OciImage(ImageReference reference) implements RootfsSource {
         public OciImage {
             Objects.requireNonNull(reference, "reference");
         }
@@ -30,13 +31,16 @@ public sealed interface RootfsSource {
         }
     }
 
+    /** @throws InvalidConfigException naming the field {@code image} when the reference is malformed */
     static RootfsSource image(String reference) {
-        return new OciImage(reference);
+        return new OciImage(ImageReference.parse(reference));
     }
 
     /**
      * Parses a root as typed on a console or command line: {@code dir:PATH} (a host directory),
      * {@code disk:PATH} (a disk image; qcow2 when the name ends in {@code .qcow2}, else raw), or an image reference.
+     *
+     * @throws InvalidConfigException naming the field {@code image} when an image reference is malformed
      */
     static RootfsSource parse(String text) {
         if (text.startsWith("dir:")) {
@@ -46,6 +50,6 @@ public sealed interface RootfsSource {
             Path path = Path.of(text.substring(5));
             return new DiskImage(path, path.toString().endsWith(".qcow2") ? DiskImage.Format.QCOW2 : DiskImage.Format.RAW);
         }
-        return new OciImage(text);
+        return image(text);
     }
 }

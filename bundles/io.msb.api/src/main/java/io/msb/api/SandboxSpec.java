@@ -116,8 +116,9 @@ public record SandboxSpec(
             this.name = name;
         }
 
+        /** @throws InvalidConfigException naming the field {@code image} when the reference is malformed */
         public Builder image(String reference) {
-            return rootfs(new RootfsSource.OciImage(reference));
+            return rootfs(RootfsSource.image(reference));
         }
 
         public Builder rootfs(RootfsSource source) {

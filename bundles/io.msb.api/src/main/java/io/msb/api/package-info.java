@@ -1,5 +1,5 @@
 @Export
-@Version("1.3.0")
+@Version("2.0.0")
 package io.msb.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -3,6 +3,7 @@ package io.msb.testing;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
+import io.msb.api.spi.VmmCapabilities;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +81,12 @@ public final class AgentdProcessVmmForTests implements VmmBackend {
 
     public void destroyAll() {
         processes.forEach(Process::destroyForcibly);
+    }
+
+    /** The QEMU backend's limits, so that a runtime checks specs as it would for real VMs; no other features. */
+    @Override
+    public VmmCapabilities capabilities() {
+        return new VmmCapabilities(1, 255, 64, 1 << 20, Set.of());
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.msb.cli.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.msb.api.InvalidConfigException;
+import io.msb.api.image.ImageReference;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -121,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
     ObjectNode spec() {
         ObjectNode spec = cli.json.createObjectNode();
         spec.put("name", name != null ? name : generatedName());
-        spec.putObject("image").put("type", "oci").put("reference", image);
+        spec.putObject("image").put("type", "oci").put("reference", imageReference().text());
         Map<String, String> env = process.env(cli.env);
         if (!env.isEmpty()) {
             var array = spec.putArray("env");
@@ -150,6 +152,15 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return spec;
+    }
+
+    /** IMAGE checked with the platform's rules before anything is sent. */
+    ImageReference imageReference() {
+        try {
+            return ImageReference.parse("IMAGE", image);
+        } catch (InvalidConfigException e) {
+            throw new CliException(e.getMessage());
+        }
     }
 
     Map<String, String> labels() {

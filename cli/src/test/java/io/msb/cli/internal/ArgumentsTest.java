@@ -101,6 +101,16 @@ class ArgumentsTest {
     }
 
     @Test
+    void theImageIsCheckedBeforeAnythingIsSent() {
+        assertEquals("invalid config: IMAGE: \"Foo:bar\" is not a valid image reference: invalid repository component"
+                + " 'Foo' (lowercase letters and digits, separated by '.', '_', '__' or '-')",
+            assertThrows(CliException.class, () -> run("Foo:bar", "true").spec()).getMessage());
+        assertEquals("alpine", run("alpine", "true").spec().get("image").get("reference").asText(),
+            "the reference goes to the server as typed");
+        assertEquals("builtin:busybox", run("builtin:busybox", "true").spec().get("image").get("reference").asText());
+    }
+
+    @Test
     void execTakesOptionsBeforeTheName() {
         CommandLine cl = Main.commandLine(cli);
         ExecCommand e = (ExecCommand) cl.parseArgs("exec", "-e", "K=V", "-w", "/", "box", "--", "cat", "-n")

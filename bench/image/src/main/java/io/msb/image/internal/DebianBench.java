@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import io.msb.api.PullPolicy;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.LayerInfo;
@@ -63,15 +64,15 @@ public final class DebianBench {
             try (var store = H2Store.open(home, 2); var images = service(store, home)) {
                 LocalRootfsBuilder rootfs = rootfs(home);
                 images.setRootfsBuilder(rootfs);
-                info = images.pull(ref, PullPolicy.IF_MISSING, null);
+                info = images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
                 for (int i = 0; i < 50; i++) {
                     long t0 = System.nanoTime();
-                    images.pull(ref, PullPolicy.IF_MISSING, null);
+                    images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
                     warm.add(ms(t0));
                 }
                 for (int i = 0; i < 10; i++) {
                     long t0 = System.nanoTime();
-                    ImageInfo again = images.pull(ref, PullPolicy.IF_MISSING, null);
+                    ImageInfo again = images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
                     rootfs.rootDisk(again);
                     rootfs.createUpper(home.resolve("upper-" + i + ".ext4"), 0);
                     warmUpper.add(ms(t0));
@@ -103,9 +104,9 @@ public final class DebianBench {
             long t0 = System.nanoTime();
             if (overlap) {
                 images.setRootfsBuilder(rootfs);
-                images.pull(ref, PullPolicy.IF_MISSING, null);
+                images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
             } else {
-                rootfs.rootDisk(images.pull(ref, PullPolicy.IF_MISSING, null));
+                rootfs.rootDisk(images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null));
             }
             return ms(t0);
         }

@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import io.msb.api.PullPolicy;
 import io.msb.store.internal.H2Store;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ public final class PullBench {
                 Path home = Files.createDirectories(dir.resolve("cold-" + i));
                 try (var store = H2Store.open(home, 2); var images = service(store, home)) {
                     long t0 = System.nanoTime();
-                    images.pull(ref, PullPolicy.IF_MISSING, null);
+                    images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
                     cold.add(ms(t0));
                 }
             }
@@ -45,12 +46,12 @@ public final class PullBench {
             try (var store = H2Store.open(home, 2); var images = service(store, home)) {
                 for (int i = 0; i < 50; i++) {
                     long t0 = System.nanoTime();
-                    images.pull(ref, PullPolicy.IF_MISSING, null);
+                    images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
                     warm.add(ms(t0));
                 }
                 for (int i = 0; i < 20; i++) {
                     long t0 = System.nanoTime();
-                    images.pull(ref, PullPolicy.ALWAYS, null);
+                    images.pull(ImageReference.parse(ref), PullPolicy.ALWAYS, null);
                     always.add(ms(t0));
                 }
             }
@@ -61,7 +62,7 @@ public final class PullBench {
             for (int i = 0; i < 5; i++) {
                 long t0 = System.nanoTime();
                 try (var store = H2Store.open(home, 2); var images = service(store, home)) {
-                    images.pull(ref, PullPolicy.IF_MISSING, null);
+                    images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
                 }
                 fresh.add(ms(t0));
             }

@@ -1,5 +1,5 @@
 @Export
-@Version("1.1.0")
+@Version("2.0.0")
 package io.msb.api.image;
 
 import org.osgi.annotation.bundle.Export;

@@ -16,6 +16,13 @@ public interface VmmBackend {
     /** Whether this backend can start VMs on this host now; the reason is logged when it cannot. */
     boolean available();
 
+    /** What this backend can run; asked before every boot, so it must be cheap (no probing). */
+    VmmCapabilities capabilities();
+
+    /**
+     * Boots a VM. The runtime has checked the spec's CPUs and memory against {@link #capabilities()}; the backend
+     * checks only what its own command line needs.
+     */
     VmHandle start(VmSpec spec);
 
     /** Reattaches to a VM this backend started earlier (perhaps from another process), if it is still alive. */

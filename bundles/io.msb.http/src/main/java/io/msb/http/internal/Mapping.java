@@ -8,6 +8,7 @@ import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
 import io.msb.api.exec.ExecOptions;
+import io.msb.api.image.ImageReference;
 import io.msb.http.internal.Wire.CreateRequest;
 import io.msb.http.internal.Wire.EnvVar;
 import io.msb.http.internal.Wire.ExecRequest;
@@ -26,17 +27,15 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Wire shapes to the platform's types and back. The runtime validates names, labels, env keys and the
- * rest when it creates (its InvalidConfigException becomes a 400 as is); this class checks what only the
- * wire has: presence, ranges, enumerations, and fields the platform cannot honour yet.
+ * Wire shapes to the platform's types and back. The runtime validates names, labels, env keys, CPUs and memory
+ * (against the chosen backend's limits) and the rest when it creates (its InvalidConfigException becomes a 400 as
+ * is); this class checks what only the wire has: presence, types, enumerations, and fields the platform cannot
+ * honour yet.
  */
 final class Mapping {
     /** The one local organisation. */
     static final String ORG_ID = new UUID(0, 0).toString();
     private static final byte[] ID_NAMESPACE = "msb sandbox id v1:".getBytes(StandardCharsets.UTF_8);
-    static final int MAX_VCPUS = 64;
-    static final int MIN_MEMORY_MIB = 64;
-    static final int MAX_MEMORY_MIB = 1 << 20;
     static final int MAX_DISK_MIB = 1 << 24;
     static final int MAX_ARGS = 4096;
 
@@ -91,8 +90,8 @@ final class Mapping {
             b.maxDuration(seconds(r.lifecycle().maxDurationSecs(), "lifecycle.max_duration_secs"));
         }
         if (r.resources() != null) {
-            b.cpus(range(r.resources().vcpus(), "resources.vcpus", 1, MAX_VCPUS));
-            b.memoryMib(range(r.resources().memoryMib(), "resources.memory_mib", MIN_MEMORY_MIB, MAX_MEMORY_MIB));
+            b.cpus(count(r.resources().vcpus(), "resources.vcpus"));
+            b.memoryMib(count(r.resources().memoryMib(), "resources.memory_mib"));
             b.diskSizeMib(range(r.resources().diskSizeMib(), "resources.disk_size_mib", 1, MAX_DISK_MIB));
         }
         if (r.runtime() != null) {
@@ -140,7 +139,8 @@ final class Mapping {
         return switch (type) {
             case "oci" -> {
                 only(image.path() == null && image.format() == null, "image", "oci takes only type and reference");
-                yield new RootfsSource.OciImage(required(image.reference(), "image.reference"));
+                String reference = required(image.reference(), "image.reference");
+                yield new RootfsSource.OciImage(ImageReference.parse("image.reference", reference));
             }
             case "bind" -> {
                 only(image.reference() == null && image.format() == null, "image", "bind takes only type and path");
@@ -216,7 +216,7 @@ final class Mapping {
         List<EnvVar> env = new ArrayList<>();
         new java.util.TreeMap<>(s.env()).forEach((k, v) -> env.add(new EnvVar(k, v)));
         Wire.SpecResponse spec = new Wire.SpecResponse(
-                s.rootfs() instanceof RootfsSource.OciImage oci ? oci.reference() : null,
+                s.rootfs() instanceof RootfsSource.OciImage oci ? oci.reference().text() : null,
                 new Wire.Resources((long) s.cpus(), (long) s.memoryMib(), s.diskSizeMib() == 0 ? null : (long) s.diskSizeMib()),
                 new Wire.RuntimeResponse(null, null, s.hostname(), s.shell(), s.user(), s.workdir()),
                 env, new java.util.TreeMap<>(s.labels()), List.of(),
@@ -303,6 +303,18 @@ final class Mapping {
             throw ApiException.invalid(field, "must be at least 1 second (omit it for no limit)");
         }
         return Duration.ofSeconds(value);
+    }
+
+    /**
+     * A size the spec holds as an int, 0 meaning "the default", so an explicit 0 is refused; the backend's limits are
+     * the runtime's to check (the error then names the backend's range).
+     */
+    private static int count(Long value, String field) {
+        if (value != null && (value < 1 || value > Integer.MAX_VALUE)) {
+            throw ApiException.invalid(field, "must be a whole number from 1 to " + Integer.MAX_VALUE
+                    + " (omit it for the default)");
+        }
+        return value == null ? 0 : value.intValue();
     }
 
     private static int range(Long value, String field, int min, int max) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.msb.api.InvalidConfigException;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.RunInfo;
@@ -57,7 +58,7 @@ class MappingTest {
                  "pull_policy":"never","network":{"enabled":false},"rlimits":[],"mounts":[],
                  "security_profile":"default","slug":"box"}""");
         assertEquals("box", s.name());
-        assertEquals(new RootfsSource.OciImage("alpine:3.20"), s.rootfs());
+        assertEquals(RootfsSource.image("alpine:3.20"), s.rootfs());
         assertEquals(Map.of("A", "1", "B", ""), s.env());
         assertEquals(Map.of("team", "x"), s.labels());
         assertTrue(s.ephemeral());
@@ -127,9 +128,19 @@ class MappingTest {
         assertEquals("image.type: must be oci, bind or disk_image",
                 rejected("{\"name\":\"b\",\"image\":{\"type\":\"docker\",\"reference\":\"x\"}}"));
         assertEquals("image.reference: is required", rejected("{\"name\":\"b\",\"image\":{\"type\":\"oci\"}}"));
-        assertEquals("resources.vcpus: must be 1..64", rejected("{" + ok + ",\"resources\":{\"vcpus\":65}}"));
-        assertEquals("resources.vcpus: must be 1..64", rejected("{" + ok + ",\"resources\":{\"vcpus\":0}}"));
-        assertEquals("resources.memory_mib: must be 64..1048576", rejected("{" + ok + ",\"resources\":{\"memory_mib\":8}}"));
+        InvalidConfigException badImage = assertThrows(InvalidConfigException.class,
+                () -> create("{\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"Foo:bar\"}}"));
+        assertEquals("image.reference", badImage.field());
+        assertTrue(badImage.getMessage().startsWith("invalid config: image.reference: \"Foo:bar\" is not a valid image"
+                + " reference: invalid repository component 'Foo'"), badImage.getMessage());
+        assertEquals(400, ApiServlet.translate(badImage).status());
+        assertEquals("resources.vcpus: must be a whole number from 1 to 2147483647 (omit it for the default)",
+                rejected("{" + ok + ",\"resources\":{\"vcpus\":0}}"));
+        assertEquals("resources.memory_mib: must be a whole number from 1 to 2147483647 (omit it for the default)",
+                rejected("{" + ok + ",\"resources\":{\"memory_mib\":4294967296}}"));
+        // the backend's limits are the runtime's: mapped as they are, checked there once
+        assertEquals(8, create("{" + ok + ",\"resources\":{\"memory_mib\":8}}").memoryMib());
+        assertEquals(300, create("{" + ok + ",\"resources\":{\"vcpus\":300}}").cpus());
         assertEquals("lifecycle.idle_timeout_secs: must be at least 1 second (omit it for no limit)",
                 rejected("{" + ok + ",\"lifecycle\":{\"idle_timeout_secs\":0}}"));
         assertEquals("env[0].value: is required", rejected("{" + ok + ",\"env\":[{\"key\":\"A\"}]}"));

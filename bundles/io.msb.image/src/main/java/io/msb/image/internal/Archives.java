@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.msb.api.MsbException;
+import io.msb.api.image.ImageReference;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageService.ArchiveFormat;
 import io.msb.api.image.LayerInfo;
@@ -109,7 +110,7 @@ final class Archives {
                 out.add(new Loaded(manifestDigest, manifestDigest, parsed, config));
             }
             for (String tag : tags) {
-                out.add(new Loaded(ImageReference.parse(tag).toString(), manifestDigest, parsed, config));
+                out.add(new Loaded(ImageReference.parse("RepoTags", tag).toString(), manifestDigest, parsed, config));
             }
         }
         return out;
@@ -144,7 +145,7 @@ final class Archives {
             if (name == null && refName != null && (refName.contains("/") || refName.contains(":"))) {
                 name = refName;
             }
-            out.add(new Loaded(name != null ? ImageReference.parse(name).toString() : chosen.digest(), chosen.digest(), m, config));
+            out.add(new Loaded(name != null ? ImageReference.parse("io.containerd.image.name", name).toString() : chosen.digest(), chosen.digest(), m, config));
         }
         return out;
     }
@@ -196,7 +197,8 @@ final class Archives {
         return d;
     }
 
-    void save(ImageInfo info, Path archive, ArchiveFormat format) {
+    /** @param ref what the image is saved as: its name in the archive, unless it is a bare digest */
+    void save(ImageReference ref, ImageInfo info, Path archive, ArchiveFormat format) {
         Path tmp = archive.resolveSibling(archive.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
             Path parent = archive.toAbsolutePath().getParent();
@@ -218,9 +220,9 @@ final class Archives {
                     }
                 }
                 if (format == ArchiveFormat.OCI_LAYOUT) {
-                    writeOciIndex(info, tar);
+                    writeOciIndex(ref, info, tar);
                 } else {
-                    writeDockerManifest(info, tar);
+                    writeDockerManifest(ref, info, tar);
                 }
             }
             Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -234,14 +236,13 @@ final class Archives {
         }
     }
 
-    private void writeOciIndex(ImageInfo info, Tar.Writer tar) throws IOException {
+    private void writeOciIndex(ImageReference ref, ImageInfo info, Tar.Writer tar) throws IOException {
         byte[] manifest = cache.read(info.manifestDigest(), Manifests.MAX_MANIFEST_BYTES);
         String mediaType = ((Manifests.ImageManifest) Manifests.parse(manifest, null)).mediaType();
         ObjectNode index = Manifests.json().createObjectNode();
         index.put("schemaVersion", 2).put("mediaType", Manifests.OCI_INDEX);
         ObjectNode d = descriptor(mediaType, info.manifestDigest(), manifest.length);
-        if (!Digests.isValid(info.reference())) {
-            ImageReference ref = ImageReference.parse(info.reference());
+        if (ref.kind() != ImageReference.Kind.DIGEST) {
             ObjectNode annotations = d.putObject("annotations");
             annotations.put("io.containerd.image.name", ref.toString());
             if (ref.tag() != null) {
@@ -253,12 +254,12 @@ final class Archives {
         tar.file("index.json", Manifests.toJson(index).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    private static void writeDockerManifest(ImageInfo info, Tar.Writer tar) throws IOException {
+    private static void writeDockerManifest(ImageReference ref, ImageInfo info, Tar.Writer tar) throws IOException {
         ObjectNode item = Manifests.json().createObjectNode();
         item.put("Config", "blobs/sha256/" + Digests.hex(info.configDigest()));
         ArrayNode tags = item.putArray("RepoTags");
-        if (!Digests.isValid(info.reference())) {
-            tags.add(ImageReference.parse(info.reference()).familiar());
+        if (ref.kind() != ImageReference.Kind.DIGEST) {
+            tags.add(ref.familiar());
         }
         ArrayNode layers = item.putArray("Layers");
         info.layers().forEach(l -> layers.add("blobs/sha256/" + Digests.hex(l.digest())));

@@ -50,22 +50,16 @@ final class BuiltinImages {
         this.cache = cache;
     }
 
-    static boolean isBuiltin(String reference) {
-        return reference != null && reference.trim().startsWith(PREFIX);
-    }
-
-    /** The record key of a builtin reference; only known names pass. */
-    static String key(String reference) {
-        String r = reference.trim();
-        if (!r.equals(BUSYBOX)) {
-            throw new ImageNotFoundException("image", r + " (the builtin images are: " + BUSYBOX + ")");
+    /** Refuses a builtin name this service cannot make. */
+    static void requireKnown(String key) {
+        if (!key.equals(BUSYBOX)) {
+            throw new ImageNotFoundException("image", key + " (the builtin images are: " + BUSYBOX + ")");
         }
-        return r;
     }
 
     /** Builds the image's blobs into the cache. One build at a time: a second caller finds the first's record. */
     synchronized Built build(String key) {
-        key(key);
+        requireKnown(key);
         try {
             Path busybox = busyboxBinary();
             byte[] layer = busyboxLayer(busybox, applets(busybox));

@@ -2,6 +2,7 @@ package io.msb.image.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.msb.api.MsbException;
+import io.msb.api.image.ImageReference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,6 +1,7 @@
 package io.msb.image.internal;
 
 import io.msb.api.MsbException;
+import io.msb.api.image.ImageReference;
 import io.msb.api.MsbHome;
 import io.msb.api.image.ImageNotFoundException;
 import io.msb.api.PullPolicy;
@@ -119,11 +120,11 @@ public final class OciImageService implements ImageService, AutoCloseable {
     }
 
     @Override
-    public ImageInfo pull(String reference, PullPolicy policy, Consumer<PullEvent> progress) {
+    public ImageInfo pull(ImageReference reference, PullPolicy policy, Consumer<PullEvent> progress) {
         Consumer<PullEvent> events = serialized(progress == null ? e -> { } : progress);
-        String key = normalise(reference);
+        String key = key(reference);
         events.accept(new PullEvent.Resolving(key));
-        boolean builtin = BuiltinImages.isBuiltin(key);
+        boolean builtin = reference.kind() == ImageReference.Kind.BUILTIN;
         // A builtin image is made here, never fetched: every policy reuses the one already built.
         Optional<ImageInfo> cached = policy == PullPolicy.ALWAYS && !builtin ? Optional.empty() : findComplete(key);
         ImageInfo info;
@@ -136,11 +137,11 @@ public final class OciImageService implements ImageService, AutoCloseable {
             events.accept(new PullEvent.Resolved(info.manifestDigest(), info.layers().size(), info.compressedSize()));
         } else if (policy == PullPolicy.NEVER) {
             throw new ImageNotFoundException("image", key + " (it is not cached and the pull policy is NEVER)");
-        } else if (Digests.isValid(key)) {
+        } else if (reference.kind() == ImageReference.Kind.DIGEST) {
             throw new ImageNotFoundException("image", key + " (a bare digest names a loaded image; it cannot be pulled)");
         } else {
             // a download also materializes, layer by layer as the blobs arrive
-            info = fetch(ImageReference.parse(key), events, rootfs);
+            info = fetch(reference, events, rootfs);
             events.accept(new PullEvent.Complete(info));
             return info;
         }
@@ -310,15 +311,12 @@ public final class OciImageService implements ImageService, AutoCloseable {
         }
     }
 
-    /** A digest names a loaded, untagged image; anything else is a Docker-style reference. */
-    static String normalise(String reference) {
-        if (BuiltinImages.isBuiltin(reference)) {
-            return BuiltinImages.key(reference);
+    /** The record key: the normalised reference; only known builtin names pass. */
+    static String key(ImageReference reference) {
+        if (reference.kind() == ImageReference.Kind.BUILTIN) {
+            BuiltinImages.requireKnown(reference.toString());
         }
-        if (reference != null && Digests.isValid(reference.trim())) {
-            return reference.trim();
-        }
-        return ImageReference.parse(reference).toString();
+        return reference.toString();
     }
 
     private Optional<ImageInfo> findComplete(String key) {
@@ -334,8 +332,8 @@ public final class OciImageService implements ImageService, AutoCloseable {
     }
 
     @Override
-    public Optional<ImageInfo> find(String reference) {
-        return records.find(normalise(reference)).map(OciImageService::toInfo);
+    public Optional<ImageInfo> find(ImageReference reference) {
+        return records.find(key(reference)).map(OciImageService::toInfo);
     }
 
     @Override
@@ -344,8 +342,8 @@ public final class OciImageService implements ImageService, AutoCloseable {
     }
 
     @Override
-    public void remove(String reference) {
-        String key = normalise(reference);
+    public void remove(ImageReference reference) {
+        String key = key(reference);
         ImageRecord rec = records.find(key).orElseThrow(() -> new ImageNotFoundException("image", key));
         records.delete(key);
         Set<String> stillUsed = referencedBlobs();
@@ -435,10 +433,10 @@ public final class OciImageService implements ImageService, AutoCloseable {
     }
 
     @Override
-    public void save(String reference, Path archive, ArchiveFormat format) {
-        String key = normalise(reference);
+    public void save(ImageReference reference, Path archive, ArchiveFormat format) {
+        String key = key(reference);
         ImageInfo info = findComplete(key).orElseThrow(() -> new ImageNotFoundException("image", key + " (not cached)"));
-        new Archives(cache, platform).save(info, archive, format);
+        new Archives(cache, platform).save(reference, info, archive, format);
     }
 
     @Deactivate

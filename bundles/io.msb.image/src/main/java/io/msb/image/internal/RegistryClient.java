@@ -1,6 +1,7 @@
 package io.msb.image.internal;
 
 import io.msb.api.MsbException;
+import io.msb.api.image.ImageReference;
 import io.msb.api.image.ImageNotFoundException;
 import io.msb.api.image.RegistryUnreachableException;
 import java.io.IOException;
@@ -152,7 +153,7 @@ final class RegistryClient {
         String path = "/v2/" + ref.repository() + suffix;
         String scope = "repository:" + ref.repository() + ":pull";
         IOException last = null;
-        List<URI> endpoints = endpoints(ref.registry());
+        List<URI> endpoints = endpoints(ref);
         for (int i = 0; i < endpoints.size(); i++) {
             URI base = endpoints.get(i);
             boolean more = i + 1 < endpoints.size();
@@ -189,7 +190,8 @@ final class RegistryClient {
     }
 
     /** Mirrors first, then the registry over HTTPS, then plain HTTP where Docker allows it (loopback, insecure). */
-    List<URI> endpoints(String registry) {
+    List<URI> endpoints(ImageReference ref) {
+        String registry = ref.registry();
         List<URI> list = new ArrayList<>();
         String mirror = settings.mirrors().get(registry);
         if (mirror != null) {
@@ -197,7 +199,7 @@ final class RegistryClient {
         }
         String host = registry.equals(ImageReference.DOCKER_HUB) ? "registry-1.docker.io" : registry;
         list.add(URI.create("https://" + host));
-        if (plainHttpAllowed(registry)) {
+        if (plainHttpAllowed(ref)) {
             list.add(URI.create("http://" + host));
         }
         URI known = workingEndpoint.get(registry);
@@ -207,16 +209,14 @@ final class RegistryClient {
         return list;
     }
 
-    boolean plainHttpAllowed(String registry) {
-        return insecure(registry) || isLoopback(new ImageReference(registry, "x", "latest", null).hostName());
+    boolean plainHttpAllowed(ImageReference ref) {
+        return insecure(ref.registry()) || isLoopback(ref.hostName());
     }
 
+    /** insecureRegistries may name a registry with its port or only its host. */
     private boolean insecure(String registryOrHost) {
-        if (settings.insecureRegistries().contains(registryOrHost)) {
-            return true;
-        }
-        String host = new ImageReference(registryOrHost, "x", "latest", null).hostName();
-        return settings.insecureRegistries().contains(host);
+        return settings.insecureRegistries().contains(registryOrHost)
+                || settings.insecureRegistries().contains(ImageReference.hostName(registryOrHost));
     }
 
     static boolean isLoopback(String host) {

@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +44,7 @@ class ArchiveTest {
             assertEquals(diffId, info.layers().get(0).digest()); // an uncompressed layer is its own diff
             assertEquals(Manifests.OCI_LAYER, info.layers().get(0).mediaType());
             assertEquals(List.of("/bin/true"), info.config().cmd());
-            assertEquals(info, env.images.pull("old/style:1", PullPolicy.NEVER, null));
+            assertEquals(info, env.images.pull(ImageReference.parse("old/style:1"), PullPolicy.NEVER, null));
             assertEquals(2, env.store.listImages().size());
 
             // a manifest.json naming a layer the archive lacks is refused by name

@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,24 +33,24 @@ class AuthTest {
             String ref = registry.host() + "/private/app:1";
 
             try (ImageEnv env = new ImageEnv(h1)) {
-                MsbException e = assertThrows(MsbException.class, () -> env.images.pull(ref, PullPolicy.IF_MISSING, null));
+                MsbException e = assertThrows(MsbException.class, () -> env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null));
                 assertEquals("registry " + registry.host() + " requires authentication (Basic) and no credentials"
                         + " are configured for it", e.getMessage());
             }
             try (ImageEnv env = new ImageEnv(h2, s -> s.withCredentials(List.of(registry.host() + "=alice:wrong"), null))) {
-                MsbException e = assertThrows(MsbException.class, () -> env.images.pull(ref, PullPolicy.IF_MISSING, null));
+                MsbException e = assertThrows(MsbException.class, () -> env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null));
                 assertTrue(e.getMessage().contains("refused access") && e.getMessage().contains("check the credentials"),
                         e.getMessage());
             }
             try (ImageEnv env = new ImageEnv(h3, s -> s.withCredentials(List.of(registry.host() + "=alice:s3cret"), null))) {
-                ImageInfo info = env.images.pull(ref, PullPolicy.IF_MISSING, null);
+                ImageInfo info = env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
                 assertEquals(IMAGE.manifestDigest(), info.manifestDigest());
             }
             Path docker = dir.resolve("config.json");
             Files.writeString(docker, "{\"auths\":{\"http://" + registry.host() + "\":{\"auth\":\""
                     + Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8)) + "\"}}}");
             try (ImageEnv env = new ImageEnv(h4, s -> s.withCredentials(List.of(), docker))) {
-                assertEquals(IMAGE.manifestDigest(), env.images.pull(ref, PullPolicy.IF_MISSING, null).manifestDigest());
+                assertEquals(IMAGE.manifestDigest(), env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null).manifestDigest());
             }
         }
     }
@@ -62,13 +63,13 @@ class AuthTest {
             new RegistryPusher(registry.host(), "bob", "hunter2").push("team/tool", "v1", IMAGE);
             String ref = registry.host() + "/team/tool:v1";
             try (ImageEnv env = new ImageEnv(h1)) {
-                MsbException e = assertThrows(MsbException.class, () -> env.images.pull(ref, PullPolicy.IF_MISSING, null));
+                MsbException e = assertThrows(MsbException.class, () -> env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null));
                 assertEquals("token server " + tokens.realm() + " answered HTTP 401 (no credentials configured for "
                         + registry.host() + ")", e.getMessage());
             }
             int before = tokens.issued.get();
             try (ImageEnv env = new ImageEnv(h2, s -> s.withCredentials(List.of(registry.host() + "=bob:hunter2"), null))) {
-                ImageInfo info = env.images.pull(ref, PullPolicy.IF_MISSING, null);
+                ImageInfo info = env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
                 assertEquals(IMAGE.manifestDigest(), info.manifestDigest());
                 // one token for the whole pull: the cached Bearer header serves manifest, config and layer requests
                 assertEquals(before + 1, tokens.issued.get());

@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,7 +30,7 @@ class BuiltinBusyboxTest {
         try (ImageEnv env = new ImageEnv(home)) {
             LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
             env.images.setRootfsBuilder(rootfs);
-            ImageInfo info = env.images.pull("builtin:busybox", PullPolicy.NEVER, null);
+            ImageInfo info = env.images.pull(ImageReference.parse("builtin:busybox"), PullPolicy.NEVER, null);
 
             assertEquals("builtin:busybox", info.reference());
             assertEquals(List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), info.config().env());
@@ -51,10 +52,10 @@ class BuiltinBusyboxTest {
 
             // The second pull, even ALWAYS, reuses the recorded image: the unpacked package is not needed again.
             deleteTree(home.resolve("cache/builtin"));
-            ImageInfo again = env.images.pull("builtin:busybox", PullPolicy.ALWAYS, null);
+            ImageInfo again = env.images.pull(ImageReference.parse("builtin:busybox"), PullPolicy.ALWAYS, null);
             assertEquals(info.manifestDigest(), again.manifestDigest());
             assertFalse(Files.exists(home.resolve("cache/builtin")), "no rebuild on the second pull");
-            assertEquals(info.manifestDigest(), env.images.find(" builtin:busybox").orElseThrow().manifestDigest());
+            assertEquals(info.manifestDigest(), env.images.find(ImageReference.parse(" builtin:busybox")).orElseThrow().manifestDigest());
         }
     }
 
@@ -62,7 +63,7 @@ class BuiltinBusyboxTest {
     void anUnknownBuiltinNameIsNotFoundAndNamesTheKnownOnes(@TempDir Path home) {
         try (ImageEnv env = new ImageEnv(home)) {
             NotFoundException e = assertThrows(NotFoundException.class,
-                    () -> env.images.pull("builtin:alpine", PullPolicy.IF_MISSING, null));
+                    () -> env.images.pull(ImageReference.parse("builtin:alpine"), PullPolicy.IF_MISSING, null));
             assertTrue(e.getMessage().contains("builtin:busybox"), e.getMessage());
         }
     }

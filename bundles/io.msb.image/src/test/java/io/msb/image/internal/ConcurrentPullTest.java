@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,8 +58,8 @@ class ConcurrentPullTest {
             proxy.throttle(8 << 20);
             String ref = proxy.host() + "/shared/img:1";
             var pulls = List.of(
-                    java.util.concurrent.CompletableFuture.supplyAsync(() -> env.images.pull(ref, PullPolicy.ALWAYS, null)),
-                    java.util.concurrent.CompletableFuture.supplyAsync(() -> env.images.pull(ref, PullPolicy.ALWAYS, null)));
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> env.images.pull(ImageReference.parse(ref), PullPolicy.ALWAYS, null)),
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> env.images.pull(ImageReference.parse(ref), PullPolicy.ALWAYS, null)));
             for (var p : pulls) {
                 assertEquals(IMAGE.manifestDigest(), p.get(120, TimeUnit.SECONDS).manifestDigest());
             }

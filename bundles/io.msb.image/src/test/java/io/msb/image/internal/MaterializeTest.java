@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +26,7 @@ class MaterializeTest {
             LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
             env.images.setRootfsBuilder(rootfs);
             ImageEnv.Events events = new ImageEnv.Events();
-            ImageInfo info = env.images.pull(registry.host() + "/m/img:1", PullPolicy.IF_MISSING, events);
+            ImageInfo info = env.images.pull(ImageReference.parse(registry.host() + "/m/img:1"), PullPolicy.IF_MISSING, events);
 
             // materializing starts while layers still download, so it is followed by progress, then Complete
             assertTrue(events.all.contains(new PullEvent.Materializing(info.manifestDigest())));
@@ -33,10 +34,10 @@ class MaterializeTest {
             Path erofs = rootfs.imageFile(info.manifestDigest());
             assertTrue(Files.size(erofs) > 0);
 
-            env.images.remove(info.reference());
+            env.images.remove(ImageReference.parse(info.reference()));
             assertFalse(Files.exists(erofs));
 
-            env.images.pull(registry.host() + "/m/img:1", PullPolicy.IF_MISSING, null);
+            env.images.pull(ImageReference.parse(registry.host() + "/m/img:1"), PullPolicy.IF_MISSING, null);
             assertTrue(Files.exists(erofs));
             env.store.deleteImage(info.reference());
             assertTrue(env.images.prune() > 0);

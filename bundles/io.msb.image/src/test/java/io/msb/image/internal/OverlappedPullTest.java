@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -53,11 +54,11 @@ class OverlappedPullTest {
             LocalRootfsBuilder overlapped = new LocalRootfsBuilder(homeA, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
             a.images.setRootfsBuilder(overlapped);
             ImageEnv.Events events = new ImageEnv.Events();
-            ImageInfo info = a.images.pull(ref, PullPolicy.IF_MISSING, events);
+            ImageInfo info = a.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, events);
             assertTrue(events.all.contains(new PullEvent.Materializing(info.manifestDigest())));
             assertTrue(events.all.get(events.all.size() - 1) instanceof PullEvent.Complete);
 
-            ImageInfo plain = b.images.pull(ref, PullPolicy.IF_MISSING, null);
+            ImageInfo plain = b.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
             LocalRootfsBuilder sequential = new LocalRootfsBuilder(homeB, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
             sequential.rootDisk(plain);
 
@@ -85,10 +86,10 @@ class OverlappedPullTest {
             LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
             env.images.setRootfsBuilder(rootfs);
             MsbException e = assertThrows(MsbException.class,
-                    () -> env.images.pull(registry.host() + "/o/img:1", PullPolicy.IF_MISSING, null));
+                    () -> env.images.pull(ImageReference.parse(registry.host() + "/o/img:1"), PullPolicy.IF_MISSING, null));
             assertTrue(e.getMessage().contains(image.layers().get(1).digest()), e.getMessage());
             assertFalse(Files.exists(rootfs.imageFile(image.manifestDigest())));
-            assertTrue(env.images.find(registry.host() + "/o/img:1").isEmpty(), "a failed pull records nothing");
+            assertTrue(env.images.find(ImageReference.parse(registry.host() + "/o/img:1")).isEmpty(), "a failed pull records nothing");
         }
     }
 

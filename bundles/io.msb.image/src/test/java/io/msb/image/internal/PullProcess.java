@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import io.msb.api.PullPolicy;
 import io.msb.store.internal.H2Store;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ public final class PullProcess {
         try (var store = H2Store.open(Path.of(args[1]), 2);
                 var images = new OciImageService(ImageRecords.of(store), ImageSettings.defaults(Path.of(args[0]))
                         .withCredentials(java.util.List.of(), null))) {
-            var info = images.pull(args[2], PullPolicy.ALWAYS, e -> { });
+            var info = images.pull(ImageReference.parse(args[2]), PullPolicy.ALWAYS, e -> { });
             System.out.println("PULLED " + info.manifestDigest());
         }
     }

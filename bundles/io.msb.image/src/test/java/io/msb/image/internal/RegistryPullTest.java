@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -61,7 +62,7 @@ class RegistryPullTest {
         try (ImageEnv env = new ImageEnv(home)) {
             String ref = proxy.host() + "/test/one:1";
             ImageEnv.Events events = new ImageEnv.Events();
-            ImageInfo info = env.images.pull(ref, PullPolicy.IF_MISSING, events);
+            ImageInfo info = env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, events);
 
             assertEquals(ref.replace("/test", "/test"), info.reference());
             assertEquals(ONE.manifestDigest(), info.manifestDigest());
@@ -86,18 +87,18 @@ class RegistryPullTest {
             var stored = env.store.findImage(info.reference()).orElseThrow();
             assertEquals(ONE.manifestDigest(), stored.manifestDigest());
             assertEquals(ONE.layers().get(0).digest(), stored.layers().get(0).digest());
-            assertEquals(info, env.images.find(ref).orElseThrow());
+            assertEquals(info, env.images.find(ImageReference.parse(ref)).orElseThrow());
             assertEquals(List.of(info.reference()), env.images.list().stream().map(ImageInfo::reference).toList());
 
             // IF_MISSING with everything cached does not contact the registry at all
             int before = proxy.requests().size();
-            ImageInfo again = env.images.pull(ref, PullPolicy.IF_MISSING, null);
+            ImageInfo again = env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
             assertEquals(info.manifestDigest(), again.manifestDigest());
             assertEquals(before, proxy.requests().size());
 
             // ALWAYS resolves the manifest again but does not download cached blobs again
             long layerGets = blobRequests(ONE.layers().get(0).digest());
-            env.images.pull(ref, PullPolicy.ALWAYS, null);
+            env.images.pull(ImageReference.parse(ref), PullPolicy.ALWAYS, null);
             assertTrue(proxy.requests().size() > before);
             assertEquals(layerGets, blobRequests(ONE.layers().get(0).digest()));
         }
@@ -108,7 +109,7 @@ class RegistryPullTest {
         try (ImageEnv env = new ImageEnv(home)) {
             int before = proxy.requests().size();
             NotFoundException e = assertThrows(NotFoundException.class,
-                    () -> env.images.pull(proxy.host() + "/test/one:1", PullPolicy.NEVER, null));
+                    () -> env.images.pull(ImageReference.parse(proxy.host() + "/test/one:1"), PullPolicy.NEVER, null));
             assertEquals("image not found: " + proxy.host() + "/test/one:1 (it is not cached and the pull policy is NEVER)",
                     e.getMessage());
             assertEquals(before, proxy.requests().size());
@@ -119,7 +120,7 @@ class RegistryPullTest {
     void unknownTagIsNotFound(@TempDir Path home) {
         try (ImageEnv env = new ImageEnv(home)) {
             NotFoundException e = assertThrows(NotFoundException.class,
-                    () -> env.images.pull(registry.host() + "/test/one:nope", PullPolicy.IF_MISSING, null));
+                    () -> env.images.pull(ImageReference.parse(registry.host() + "/test/one:nope"), PullPolicy.IF_MISSING, null));
             assertTrue(e.getMessage().contains("test/one:nope"), e.getMessage());
         }
     }
@@ -127,12 +128,12 @@ class RegistryPullTest {
     @Test
     void indexResolvesToThePlatform(@TempDir Path home, @TempDir Path home2) {
         try (ImageEnv env = new ImageEnv(home)) {
-            ImageInfo info = env.images.pull(registry.host() + "/test/multi:1", PullPolicy.IF_MISSING, null);
+            ImageInfo info = env.images.pull(ImageReference.parse(registry.host() + "/test/multi:1"), PullPolicy.IF_MISSING, null);
             assertEquals(MULTI.byPlatform().get("linux/amd64").manifestDigest(), info.manifestDigest());
             assertTrue(info.config().env().contains("GREETING=hello amd64"));
         }
         try (ImageEnv env = new ImageEnv(home2, s -> s.withPlatform("linux/arm64/v8"))) {
-            ImageInfo info = env.images.pull(registry.host() + "/test/multi:1", PullPolicy.IF_MISSING, null);
+            ImageInfo info = env.images.pull(ImageReference.parse(registry.host() + "/test/multi:1"), PullPolicy.IF_MISSING, null);
             assertEquals(MULTI.byPlatform().get("linux/arm64").manifestDigest(), info.manifestDigest());
         }
     }
@@ -142,7 +143,7 @@ class RegistryPullTest {
         String big = BIG.layers().get(0).digest();
         proxy.dropOnce("/blobs/" + big, 300_000);
         try (ImageEnv env = new ImageEnv(home)) {
-            ImageInfo info = env.images.pull(proxy.host() + "/test/big:1", PullPolicy.IF_MISSING, null);
+            ImageInfo info = env.images.pull(ImageReference.parse(proxy.host() + "/test/big:1"), PullPolicy.IF_MISSING, null);
             assertEquals(BIG.manifestDigest(), info.manifestDigest());
             assertArrayEquals(BIG.layers().get(0).data(), Files.readAllBytes(env.blob(big)));
             List<String> gets = proxy.requests().stream().filter(h -> h.contains("/blobs/" + big)).toList();
@@ -159,7 +160,7 @@ class RegistryPullTest {
         String big = BIG.layers().get(0).digest();
         proxy.stallOnce("/blobs/" + big, 200_000);
         try (ImageEnv env = new ImageEnv(home, s -> s.withStallTimeout(1))) {
-            ImageInfo info = env.images.pull(proxy.host() + "/test/big:1", PullPolicy.ALWAYS, null);
+            ImageInfo info = env.images.pull(ImageReference.parse(proxy.host() + "/test/big:1"), PullPolicy.ALWAYS, null);
             assertEquals(BIG.manifestDigest(), info.manifestDigest());
             assertArrayEquals(BIG.layers().get(0).data(), Files.readAllBytes(env.blob(big)));
             List<String> gets = proxy.requests().stream().filter(h -> h.contains("/blobs/" + big)).toList();
@@ -179,26 +180,26 @@ class RegistryPullTest {
         Files.write(data, bytes);
         try (ImageEnv env = new ImageEnv(home)) {
             MsbException e = assertThrows(MsbException.class,
-                    () -> env.images.pull(registry.host() + "/test/corrupt:1", PullPolicy.IF_MISSING, null));
+                    () -> env.images.pull(ImageReference.parse(registry.host() + "/test/corrupt:1"), PullPolicy.IF_MISSING, null));
             assertTrue(e.getMessage().contains("blob " + layer + " failed verification"), e.getMessage());
             assertTrue(e.getMessage().contains("it was not cached"), e.getMessage());
             assertFalse(Files.exists(env.blob(layer)));
             assertFalse(Files.exists(env.images.blobDirectory().resolve(Digests.hex(layer) + ".partial")));
-            assertTrue(env.images.find(registry.host() + "/test/corrupt:1").isEmpty());
+            assertTrue(env.images.find(ImageReference.parse(registry.host() + "/test/corrupt:1")).isEmpty());
         }
     }
 
     @Test
     void removeAndPruneFreeOnlyUnusedBlobs(@TempDir Path home) throws Exception {
         try (ImageEnv env = new ImageEnv(home)) {
-            ImageInfo one = env.images.pull(registry.host() + "/test/one:1", PullPolicy.IF_MISSING, null);
-            ImageInfo multi = env.images.pull(registry.host() + "/test/multi:1", PullPolicy.IF_MISSING, null);
-            env.images.remove(one.reference());
-            assertTrue(env.images.find(one.reference()).isEmpty());
+            ImageInfo one = env.images.pull(ImageReference.parse(registry.host() + "/test/one:1"), PullPolicy.IF_MISSING, null);
+            ImageInfo multi = env.images.pull(ImageReference.parse(registry.host() + "/test/multi:1"), PullPolicy.IF_MISSING, null);
+            env.images.remove(ImageReference.parse(one.reference()));
+            assertTrue(env.images.find(ImageReference.parse(one.reference())).isEmpty());
             assertFalse(Files.exists(env.blob(one.manifestDigest())));
             assertFalse(Files.exists(env.blob(one.layers().get(0).digest())));
             assertTrue(Files.exists(env.blob(multi.layers().get(0).digest())));
-            assertThrows(NotFoundException.class, () -> env.images.remove(one.reference()));
+            assertThrows(NotFoundException.class, () -> env.images.remove(ImageReference.parse(one.reference())));
 
             assertEquals(0, env.images.prune());
             env.store.deleteImage(multi.reference()); // orphan its blobs behind the service's back
@@ -213,9 +214,9 @@ class RegistryPullTest {
     void saveAndLoadBothArchiveFormats(@TempDir Path home, @TempDir Path other, @TempDir Path out) {
         ImageInfo original;
         try (ImageEnv env = new ImageEnv(home)) {
-            original = env.images.pull(registry.host() + "/test/big:1", PullPolicy.IF_MISSING, null);
-            env.images.save(original.reference(), out.resolve("docker.tar"), ArchiveFormat.DOCKER);
-            env.images.save(original.reference(), out.resolve("oci.tar"), ArchiveFormat.OCI_LAYOUT);
+            original = env.images.pull(ImageReference.parse(registry.host() + "/test/big:1"), PullPolicy.IF_MISSING, null);
+            env.images.save(ImageReference.parse(original.reference()), out.resolve("docker.tar"), ArchiveFormat.DOCKER);
+            env.images.save(ImageReference.parse(original.reference()), out.resolve("oci.tar"), ArchiveFormat.OCI_LAYOUT);
         }
         try (ImageEnv env = new ImageEnv(other)) {
             List<ImageInfo> fromOci = env.images.load(out.resolve("oci.tar"));
@@ -223,7 +224,7 @@ class RegistryPullTest {
             assertEquals(original.reference(), fromOci.get(0).reference());
             assertEquals(original.manifestDigest(), fromOci.get(0).manifestDigest());
             assertEquals(original.layers(), fromOci.get(0).layers());
-            env.images.remove(original.reference());
+            env.images.remove(ImageReference.parse(original.reference()));
 
             List<ImageInfo> fromDocker = env.images.load(out.resolve("docker.tar"));
             assertEquals(1, fromDocker.size());
@@ -233,7 +234,7 @@ class RegistryPullTest {
             assertEquals(original.config(), d.config());
             assertEquals(original.layers().stream().map(l -> l.digest() + l.diffId() + l.size()).toList(),
                     d.layers().stream().map(l -> l.digest() + l.diffId() + l.size()).toList());
-            assertEquals(d, env.images.pull(original.reference(), PullPolicy.NEVER, null));
+            assertEquals(d, env.images.pull(ImageReference.parse(original.reference()), PullPolicy.NEVER, null));
             assertTrue(env.store.findImage(original.reference()).isPresent());
         }
     }
@@ -260,12 +261,12 @@ class RegistryPullTest {
         String ref = registry.host() + "/test/one:1";
         try (ImageEnv env = new ImageEnv(home, s -> s.withMirrors(java.util.Map.of(registry.host(), "http://" + proxy.host())))) {
             long before = proxy.requests().stream().filter(h -> h.startsWith("GET /v2/test/one/manifests/1 ")).count();
-            assertEquals(ONE.manifestDigest(), env.images.pull(ref, PullPolicy.IF_MISSING, null).manifestDigest());
+            assertEquals(ONE.manifestDigest(), env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null).manifestDigest());
             assertEquals(before + 1, proxy.requests().stream().filter(h -> h.startsWith("GET /v2/test/one/manifests/1 ")).count());
         }
         try (RegistryFixture empty = RegistryFixture.start(emptyDir, "");
                 ImageEnv env = new ImageEnv(home2, s -> s.withMirrors(java.util.Map.of(registry.host(), "http://" + empty.host())))) {
-            assertEquals(ONE.manifestDigest(), env.images.pull(ref, PullPolicy.IF_MISSING, null).manifestDigest());
+            assertEquals(ONE.manifestDigest(), env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null).manifestDigest());
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,15 +54,15 @@ class TlsRegistryTest {
             String ref = registry.host() + "/tls/img:1";
             try (ImageEnv env = new ImageEnv(h1)) {
                 // HTTPS fails verification; the loopback fallback to plain HTTP reaches a TLS port: both fail
-                MsbException e = assertThrows(MsbException.class, () -> env.images.pull(ref, PullPolicy.IF_MISSING, null));
+                MsbException e = assertThrows(MsbException.class, () -> env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null));
                 assertTrue(e.getMessage().startsWith("cannot reach registry " + registry.host() + " over HTTPS ("), e.getMessage());
                 assertTrue(e.getMessage().contains("PKIX"), e.getMessage());
             }
             try (ImageEnv env = new ImageEnv(h2, s -> s.withCaCertificates(cert))) {
-                assertEquals(image.manifestDigest(), env.images.pull(ref, PullPolicy.IF_MISSING, null).manifestDigest());
+                assertEquals(image.manifestDigest(), env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null).manifestDigest());
             }
             try (ImageEnv env = new ImageEnv(h3, s -> s.withInsecure(Set.of(registry.host())))) {
-                assertEquals(image.manifestDigest(), env.images.pull(ref, PullPolicy.IF_MISSING, null).manifestDigest());
+                assertEquals(image.manifestDigest(), env.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null).manifestDigest());
             }
         }
     }

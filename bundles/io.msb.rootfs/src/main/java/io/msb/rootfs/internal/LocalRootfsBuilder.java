@@ -149,7 +149,7 @@ public final class LocalRootfsBuilder implements RootfsBuilder {
                     d.format() == RootfsSource.DiskImage.Format.QCOW2 ? "qcow2" : "raw");
         }
         RootfsSource.OciImage o = (RootfsSource.OciImage) source;
-        throw new InvalidConfigException("rootfs", "rootfs " + o.reference()
+        throw new InvalidConfigException("rootfs", "rootfs " + o.reference().text()
                 + " is an OCI image: pull it with the image service and pass the pulled ImageInfo");
     }
 

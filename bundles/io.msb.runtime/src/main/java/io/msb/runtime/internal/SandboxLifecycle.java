@@ -21,6 +21,7 @@ import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
+import io.msb.api.spi.VmmCapabilities;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
@@ -208,7 +209,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     public SandboxHandle create(SandboxSpec requested) {
         SandboxSpec spec = withDefaults(SpecValidator.validate(requested));
         SpecValidator.validateSocketPath(spec.name(), settings.home().resolve("sandboxes"));
-        VmmBackend vmm = selectBackend(); // before anything is replaced or written: a refusal changes nothing
+        VmmBackend vmm = backendFor(spec); // before anything is replaced or written: a refusal changes nothing
         synchronized (lockFor(spec.name())) {
             if (store.findSandbox(spec.name()).isPresent()) {
                 if (!requested.replace()) {
@@ -264,7 +265,8 @@ public final class SandboxLifecycle implements SandboxBackend {
             if (record.status().expectsLiveVm()) {
                 return handle(name);
             }
-            return boot(SpecJson.read(record.configJson()), selectBackend());
+            SandboxSpec spec = SpecJson.read(record.configJson());
+            return boot(spec, backendFor(spec));
         }
     }
 
@@ -324,6 +326,11 @@ public final class SandboxLifecycle implements SandboxBackend {
             @Override
             public boolean available() {
                 return vmm.available();
+            }
+
+            @Override
+            public VmmCapabilities capabilities() {
+                return vmm.capabilities();
             }
 
             @Override
@@ -679,6 +686,13 @@ public final class SandboxLifecycle implements SandboxBackend {
             b.memoryMib(settings.defaultMemoryMib());
         }
         return b.replace(false).build();
+    }
+
+    /** The backend that boots {@code spec}, whose CPUs and memory are checked against what it declares. */
+    private VmmBackend backendFor(SandboxSpec spec) {
+        VmmBackend vmm = selectBackend();
+        SpecValidator.validateLimits(spec, vmm.name(), vmm.capabilities());
+        return vmm;
     }
 
     /** The configured backend if it is available, else the first available one (highest service ranking). */

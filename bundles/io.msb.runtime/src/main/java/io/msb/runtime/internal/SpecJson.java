@@ -107,7 +107,7 @@ public final class SpecJson {
     private static ObjectNode rootfs(RootfsSource source) {
         ObjectNode r = MAPPER.createObjectNode();
         if (source instanceof RootfsSource.OciImage image) {
-            r.put("kind", "oci").put("reference", image.reference());
+            r.put("kind", "oci").put("reference", image.reference().text()); // as written: rows stay what they were
         } else if (source instanceof RootfsSource.HostDirectory dir) {
             r.put("kind", "dir").put("path", dir.path().toString());
         } else if (source instanceof RootfsSource.DiskImage disk) {
@@ -118,7 +118,7 @@ public final class SpecJson {
 
     private static RootfsSource rootfs(JsonNode r) {
         return switch (r.path("kind").asText()) {
-            case "oci" -> new RootfsSource.OciImage(r.path("reference").asText());
+            case "oci" -> RootfsSource.image(r.path("reference").asText());
             case "dir" -> new RootfsSource.HostDirectory(Path.of(r.path("path").asText()));
             case "disk" -> new RootfsSource.DiskImage(Path.of(r.path("path").asText()),
                     RootfsSource.DiskImage.Format.valueOf(r.path("format").asText()));

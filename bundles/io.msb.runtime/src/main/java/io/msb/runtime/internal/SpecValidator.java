@@ -3,6 +3,7 @@ package io.msb.runtime.internal;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.spi.VmmCapabilities;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,9 +128,23 @@ final class SpecValidator {
         }
     }
 
+    /**
+     * CPUs and memory, defaults applied, against what the backend that will boot the sandbox declares: the one place
+     * they are checked (front ends only map fields; the backend trusts this check).
+     */
+    static void validateLimits(SandboxSpec spec, String backend, VmmCapabilities limits) {
+        inRange("cpus", spec.cpus(), limits.minCpus(), limits.maxCpus(), backend);
+        inRange("memoryMib", spec.memoryMib(), limits.minMemoryMib(), limits.maxMemoryMib(), backend);
+    }
+
+    private static void inRange(String field, int value, int min, int max, String backend) {
+        if (value < min || value > max) {
+            throw new InvalidConfigException(field, field + ": " + value + " is outside " + min + ".." + max
+                    + " supported by backend " + backend);
+        }
+    }
+
     private static void validateResources(SandboxSpec spec) {
-        requireNonNegative("cpus", spec.cpus());
-        requireNonNegative("memoryMib", spec.memoryMib());
         requireNonNegative("diskSizeMib", spec.diskSizeMib());
         if (spec.idleTimeout() != null && (spec.idleTimeout().isNegative() || spec.idleTimeout().isZero())) {
             throw new InvalidConfigException("idleTimeout", "idleTimeout must be positive: " + spec.idleTimeout());
@@ -148,11 +163,12 @@ final class SpecValidator {
         }
     }
 
-    /** The host-side checks of non-image roots: a bind path must be a directory, a disk image a regular file. */
+    /**
+     * The host-side checks of non-image roots: a bind path must be a directory, a disk image a regular file. An image
+     * reference was checked where it was parsed.
+     */
     private static void validateRootfs(RootfsSource rootfs) {
-        if (rootfs instanceof RootfsSource.OciImage image && image.reference().isBlank()) {
-            throw new InvalidConfigException("rootfs", "image reference must not be empty");
-        } else if (rootfs instanceof RootfsSource.HostDirectory dir && !Files.isDirectory(dir.path())) {
+        if (rootfs instanceof RootfsSource.HostDirectory dir && !Files.isDirectory(dir.path())) {
             throw new InvalidConfigException("rootfs", "rootfs path must be an existing directory: " + dir.path());
         } else if (rootfs instanceof RootfsSource.DiskImage disk && !Files.isRegularFile(disk.path())) {
             throw new InvalidConfigException("rootfs", "disk image must be a regular file: " + disk.path());

@@ -201,6 +201,10 @@ class SandboxLifecycleTest {
                 return false;
             }
 
+            public io.msb.api.spi.VmmCapabilities capabilities() {
+                throw new AssertionError("an unavailable backend was asked what it can run");
+            }
+
             public io.msb.api.spi.VmHandle start(io.msb.api.spi.VmSpec spec) {
                 throw new AssertionError("an unavailable backend was asked to start a VM");
             }
@@ -213,6 +217,25 @@ class SandboxLifecycleTest {
         AgentdProcessVmmForTests fallback = backend();
         lifecycle.create(spec("x").build());
         assertEquals(1, fallback.started().size());
+    }
+
+    @Test
+    void resourcesOutsideTheBackendsLimitsAreRefusedBeforeAnythingIsWrittenOrStarted() {
+        AgentdProcessVmmForTests vmm = backend();
+        InvalidConfigException small = assertThrows(InvalidConfigException.class,
+                () -> lifecycle.create(spec("small").memoryMib(32).build()));
+        assertEquals("memoryMib", small.field());
+        assertEquals("invalid config: memoryMib: 32 is outside 64..1048576 supported by backend qemu", small.getMessage());
+        assertTrue(lifecycle.get("small").isEmpty());
+        assertEquals("invalid config: cpus: 256 is outside 1..255 supported by backend qemu", assertThrows(
+                InvalidConfigException.class, () -> lifecycle.create(spec("wide").cpus(256).build())).getMessage());
+        // a stored spec is checked against the backend that boots it, too
+        Instant now = Instant.now();
+        store.insertSandbox(new SandboxRecord("old", SpecJson.write(spec("old").cpus(1).memoryMib(16).build()),
+                SandboxStatus.STOPPED, false, Map.of(), now, now));
+        assertEquals("memoryMib", assertThrows(InvalidConfigException.class, () -> lifecycle.start("old")).field());
+        assertEquals(SandboxStatus.STOPPED, info("old").status());
+        assertEquals(0, vmm.started().size());
     }
 
     @Test
@@ -445,6 +468,10 @@ class SandboxLifecycleTest {
 
             public boolean available() {
                 return true;
+            }
+
+            public io.msb.api.spi.VmmCapabilities capabilities() {
+                return vmm.capabilities();
             }
 
             public VmHandle start(VmSpec s) {

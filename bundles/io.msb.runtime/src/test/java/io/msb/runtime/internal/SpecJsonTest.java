@@ -7,6 +7,7 @@ import io.msb.api.NetworkPolicy;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.image.ImageReference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +35,23 @@ class SpecJsonTest {
                 new RootfsSource.DiskImage(Path.of("/srv/disk.qcow2"), RootfsSource.DiskImage.Format.QCOW2))) {
             SandboxSpec spec = SandboxSpec.builder("m").rootfs(root).build();
             assertEquals(spec, SpecJson.read(SpecJson.write(spec)));
+        }
+    }
+
+    @Test
+    void aStoredReferenceLoadsAsWrittenAndIsStoredAsWritten() {
+        // the shape rows have had since decision 0004: the reference is the text the user gave
+        String stored = "{\"v\":1,\"name\":\"old\",\"rootfs\":{\"kind\":\"oci\",\"reference\":\"alpine\"},"
+                + "\"cpus\":1,\"memoryMib\":256,\"diskSizeMib\":0,\"env\":{},\"labels\":{},\"mounts\":[],"
+                + "\"pullPolicy\":\"IF_MISSING\",\"detached\":true,\"ephemeral\":false}";
+        SandboxSpec spec = SpecJson.read(stored);
+        ImageReference ref = ((RootfsSource.OciImage) spec.rootfs()).reference();
+        assertEquals("docker.io/library/alpine:latest", ref.toString());
+        assertEquals("alpine", ref.text());
+        assertEquals("alpine", SpecJson.write(spec).replaceAll(".*\"reference\":\"([^\"]*)\".*", "$1"));
+        for (String builtinOrLoaded : List.of("builtin:busybox", "sha256:" + "cd".repeat(32))) {
+            SandboxSpec other = SandboxSpec.builder("b").image(builtinOrLoaded).build();
+            assertEquals(other, SpecJson.read(SpecJson.write(other)));
         }
     }
 }

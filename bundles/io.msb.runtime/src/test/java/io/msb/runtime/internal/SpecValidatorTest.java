@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.spi.VmmCapabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -101,9 +103,30 @@ class SpecValidatorTest {
     }
 
     @Test
+    void limitsAreTheBackendsAndTheErrorNamesFieldValueAndRange() {
+        VmmCapabilities limits = new VmmCapabilities(1, 8, 64, 4096, Set.of());
+        assertDoesNotThrow(() -> SpecValidator.validateLimits(spec("x").cpus(1).memoryMib(64).build(), "qemu", limits));
+        assertDoesNotThrow(() -> SpecValidator.validateLimits(spec("x").cpus(8).memoryMib(4096).build(), "qemu", limits));
+        InvalidConfigException memory = assertThrows(InvalidConfigException.class,
+                () -> SpecValidator.validateLimits(spec("x").cpus(1).memoryMib(32).build(), "qemu", limits));
+        assertEquals("memoryMib", memory.field());
+        assertEquals("invalid config: memoryMib: 32 is outside 64..4096 supported by backend qemu", memory.getMessage());
+        assertEquals("invalid config: memoryMib: 4097 is outside 64..4096 supported by backend krun",
+                assertThrows(InvalidConfigException.class, () -> SpecValidator.validateLimits(
+                        spec("x").cpus(1).memoryMib(4097).build(), "krun", limits)).getMessage());
+        InvalidConfigException cpus = assertThrows(InvalidConfigException.class,
+                () -> SpecValidator.validateLimits(spec("x").cpus(9).memoryMib(64).build(), "qemu", limits));
+        assertEquals("cpus", cpus.field());
+        assertEquals("invalid config: cpus: 9 is outside 1..8 supported by backend qemu", cpus.getMessage());
+        assertEquals("invalid config: cpus: -1 is outside 1..8 supported by backend qemu",
+                assertThrows(InvalidConfigException.class, () -> SpecValidator.validateLimits(
+                        spec("x").cpus(-1).memoryMib(64).build(), "qemu", limits)).getMessage());
+    }
+
+    @Test
     void rejectsNegativeResourcesAndDurations() {
-        assertEquals("invalid config: cpus must not be negative: -1", rejected(spec("x").cpus(-1)).getMessage());
-        assertEquals("memoryMib", rejected(spec("x").memoryMib(-5)).field());
+        assertEquals("invalid config: diskSizeMib must not be negative: -1",
+                rejected(spec("x").diskSizeMib(-1)).getMessage());
         assertEquals("idleTimeout", rejected(spec("x").idleTimeout(Duration.ZERO)).field());
         assertEquals("maxDuration", rejected(spec("x").maxDuration(Duration.ofSeconds(-1))).field());
         assertEquals("workdir", rejected(spec("x").workdir("relative/dir")).field());
@@ -120,7 +143,8 @@ class SpecValidatorTest {
                 .rootfs(new RootfsSource.DiskImage(file, RootfsSource.DiskImage.Format.RAW)).build()));
         assertEquals("rootfs", rejected(SandboxSpec.builder("x")
                 .rootfs(new RootfsSource.DiskImage(tmp, RootfsSource.DiskImage.Format.QCOW2))).field());
-        assertEquals("invalid config: image reference must not be empty", rejected(spec("x").image(" ")).getMessage());
+        assertEquals("invalid config: image: an image reference must not be empty",
+                assertThrows(InvalidConfigException.class, () -> spec("x").image(" ")).getMessage());
     }
 
     @Test

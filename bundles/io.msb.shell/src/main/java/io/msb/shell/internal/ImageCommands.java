@@ -2,6 +2,7 @@ package io.msb.shell.internal;
 
 import io.msb.api.PullPolicy;
 import io.msb.api.image.ImageInfo;
+import io.msb.api.image.ImageReference;
 import io.msb.api.image.ImageService;
 import io.msb.api.image.PullEvent;
 import java.io.PrintStream;
@@ -33,7 +34,7 @@ public final class ImageCommands {
             @Descriptor("always | if-missing | never") @Parameter(names = {"-p", "--policy"}, absentValue = "always") String policy,
             @Descriptor("image reference") String reference) {
         PrintStream out = System.out; // progress arrives on download threads
-        ImageInfo image = images.pull(reference, PullPolicy.valueOf(policy.toUpperCase(Locale.ROOT).replace('-', '_')),
+        ImageInfo image = images.pull(ImageReference.parse(reference), PullPolicy.valueOf(policy.toUpperCase(Locale.ROOT).replace('-', '_')),
                 event -> {
                     if (event instanceof PullEvent.Resolved r) {
                         out.println("resolved " + r.manifestDigest() + ": " + r.layerCount() + " layers, "
@@ -63,9 +64,13 @@ public final class ImageCommands {
         if (references.length == 0) {
             throw new IllegalArgumentException("msb:rmi needs at least one image reference");
         }
+        List<ImageReference> parsed = new ArrayList<>();
         for (String reference : references) {
+            parsed.add(ImageReference.parse(reference)); // all checked before any is removed
+        }
+        for (ImageReference reference : parsed) {
             images.remove(reference);
-            System.out.println(reference);
+            System.out.println(reference.text());
         }
     }
 

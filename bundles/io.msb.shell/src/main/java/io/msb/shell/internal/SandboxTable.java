@@ -30,7 +30,7 @@ final class SandboxTable {
 
     static String rootfs(RootfsSource source) {
         if (source instanceof RootfsSource.OciImage image) {
-            return image.reference();
+            return image.reference().text();
         } else if (source instanceof RootfsSource.HostDirectory dir) {
             return "dir:" + dir.path();
         } else if (source instanceof RootfsSource.DiskImage disk) {

@@ -17,7 +17,7 @@ class RunArgumentsTest {
         RunArguments run = RunArguments.parse(List.of("-n", "box", "--cpus", "2", "-m", "768", "-e", "A=1", "-e", "B=2,C=3",
                 "-l", "team=x", "-w", "/tmp", "--rm", "-d", "builtin:busybox", "--", "ls", "-l", "-n", "--rm", "/"));
         assertEquals("box", run.spec().name());
-        assertEquals(new RootfsSource.OciImage("builtin:busybox"), run.spec().rootfs());
+        assertEquals(RootfsSource.image("builtin:busybox"), run.spec().rootfs());
         assertEquals(2, run.spec().cpus());
         assertEquals(768, run.spec().memoryMib());
         assertEquals(Map.of("A", "1", "B", "2", "C", "3"), run.spec().env());

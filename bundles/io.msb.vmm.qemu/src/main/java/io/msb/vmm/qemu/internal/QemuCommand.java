@@ -26,9 +26,6 @@ final class QemuCommand {
     static final int HOST_ARGS_RESERVE = 64;
     /** sun_path holds 108 bytes including the terminating NUL. */
     static final int MAX_SOCKET_PATH = 107;
-    static final int MAX_CPUS = 255;
-    static final int MIN_MEMORY_MIB = 64;
-    static final int MAX_MEMORY_MIB = 1 << 20;
     private static final Set<String> DISK_FORMATS = Set.of("raw", "qcow2");
     private static final Pattern KERNEL_ARG = Pattern.compile("[\\x21-\\x7e]+");
     private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
@@ -47,7 +44,10 @@ final class QemuCommand {
     private QemuCommand() {
     }
 
-    /** Checks everything QEMU and the kernel would otherwise reject less clearly. */
+    /**
+     * Checks everything QEMU and the kernel would otherwise reject less clearly; CPUs and memory were checked by the
+     * runtime against {@link QemuVmm#capabilities()}.
+     */
     static void validate(VmSpec spec) {
         if (spec.sandboxName() == null || spec.sandboxName().isBlank()) {
             throw invalid("sandboxName", "must not be empty");
@@ -57,13 +57,6 @@ final class QemuCommand {
         }
         if (spec.stateDir() == null || !spec.stateDir().isAbsolute()) {
             throw invalid("stateDir", "must be an absolute path");
-        }
-        if (spec.cpus() < 1 || spec.cpus() > MAX_CPUS) {
-            throw invalid("cpus", "must be between 1 and " + MAX_CPUS + ", is " + spec.cpus());
-        }
-        if (spec.memoryMib() < MIN_MEMORY_MIB || spec.memoryMib() > MAX_MEMORY_MIB) {
-            throw invalid("memoryMib", "must be between " + MIN_MEMORY_MIB + " and "
-                    + MAX_MEMORY_MIB + ", is " + spec.memoryMib());
         }
         for (int i = 0; i < spec.kernelArgs().size(); i++) {
             String a = spec.kernelArgs().get(i);

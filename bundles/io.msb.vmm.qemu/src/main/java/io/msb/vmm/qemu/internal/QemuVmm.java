@@ -8,9 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -20,6 +22,8 @@ import io.msb.api.StillRunningException;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
+import io.msb.api.spi.VmmCapabilities;
+import io.msb.api.spi.VmmCapabilities.Feature;
 
 /**
  * The QEMU backend as plain Java (the OSGi component only adapts configuration to {@link Settings}), so tests
@@ -28,6 +32,9 @@ import io.msb.api.spi.VmmBackend;
 public final class QemuVmm implements VmmBackend {
     private static final System.Logger LOG = System.getLogger(QemuVmm.class.getName());
     static final String AGENTD_RESOURCE = "io/msb/agentd/agentd";
+    static final int MAX_CPUS = 255;
+    static final int MIN_MEMORY_MIB = 64;
+    static final int MAX_MEMORY_MIB = 1 << 20;
     private static final long STARTUP_MILLIS = 60_000;
     private static final int LOG_TAIL_LINES = 30;
 
@@ -139,6 +146,22 @@ public final class QemuVmm implements VmmBackend {
     @Override
     public String name() {
         return "qemu";
+    }
+
+    /**
+     * QEMU's microvm takes up to 255 vCPUs (the wire type of vcpus is a u8 too); below 64 MiB the guest kernel and
+     * its initramfs do not boot; 1 TiB is far beyond any host this runs on. Networking is a {@code stream} netdev.
+     */
+    @Override
+    public VmmCapabilities capabilities() {
+        Set<Feature> accel = switch (settings.accel()) {
+            case KVM -> Set.of(Feature.KVM);
+            case TCG -> Set.of(Feature.TCG);
+            case AUTO -> Set.of(Feature.KVM, Feature.TCG); // KVM where the probe finds it usable, else TCG
+        };
+        Set<Feature> features = new HashSet<>(accel);
+        features.add(Feature.NETWORK);
+        return new VmmCapabilities(1, MAX_CPUS, MIN_MEMORY_MIB, MAX_MEMORY_MIB, features);
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import io.msb.api.MsbHome;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
+import io.msb.api.spi.VmmCapabilities;
 import io.msb.api.spi.VmmBackend;
 
 /**
@@ -42,6 +43,11 @@ public final class QemuVmmComponent implements VmmBackend {
     @Override
     public boolean available() {
         return vmm.available();
+    }
+
+    @Override
+    public VmmCapabilities capabilities() {
+        return vmm.capabilities();
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,8 @@ import io.msb.api.InvalidConfigException;
 import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.spi.VmSpec;
+import io.msb.api.spi.VmmCapabilities;
+import io.msb.api.spi.VmmCapabilities.Feature;
 
 class QemuCommandTest {
     @TempDir
@@ -69,9 +72,19 @@ class QemuCommandTest {
     }
 
     @Test
+    void declaresItsLimitsAndAcceleration() {
+        VmmCapabilities tcg = new QemuVmm(QemuVmm.Settings.defaults(tmp).withAccel("tcg")).capabilities();
+        assertEquals(1, tcg.minCpus());
+        assertEquals(255, tcg.maxCpus());
+        assertEquals(64, tcg.minMemoryMib());
+        assertEquals(1 << 20, tcg.maxMemoryMib());
+        assertEquals(Set.of(Feature.TCG, Feature.NETWORK), tcg.features());
+        assertEquals(Set.of(Feature.KVM, Feature.TCG, Feature.NETWORK),
+                new QemuVmm(QemuVmm.Settings.defaults(tmp)).capabilities().features());
+    }
+
+    @Test
     void badSpecsNameTheFieldAndTheRule() throws Exception {
-        assertField("cpus", spec(List.of(), List.of(), 0, 256, null));
-        assertField("memoryMib", spec(List.of(), List.of(), 1, 16, null));
         assertField("kernelArgs[1]", spec(List.of("ok", "has space"), List.of(), 1, 256, null));
         assertField("kernelArgs", spec(List.of("x".repeat(3000)), List.of(), 1, 256, null));
         assertField("disks[0].format", spec(List.of(), List.of(new VmSpec.Disk(tmp, true, "vmdk")), 1, 256, null));
