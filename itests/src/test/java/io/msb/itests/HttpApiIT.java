@@ -202,7 +202,7 @@ public class HttpApiIT {
         Reply small = api("POST", "/v1/sandboxes", "{\"name\":\"bad\",\"image\":{\"type\":\"oci\",\"reference\":"
                 + "\"builtin:busybox\"},\"resources\":{\"memory_mib\":32}}");
         assertEquals(400, small.status());
-        assertEquals("invalid config: memoryMib: 32 is outside 64..1048576 supported by backend qemu", message(small));
+        assertEquals("invalid config: memoryMib: 32 is outside 64..1048576 supported by backend " + BACKEND, message(small));
         Reply badImage = api("POST", "/v1/sandboxes", "{\"name\":\"bad\",\"image\":{\"type\":\"oci\",\"reference\":"
                 + "\"Foo:bar\"}}");
         assertEquals(400, badImage.status());
