@@ -159,7 +159,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             return ImageReference.parse("IMAGE", image);
         } catch (InvalidConfigException e) {
-            throw new CliException(e.getMessage());
+            throw new CliException(e.detail());
         }
     }
 

@@ -102,7 +102,7 @@ class ArgumentsTest {
 
     @Test
     void theImageIsCheckedBeforeAnythingIsSent() {
-        assertEquals("invalid config: IMAGE: \"Foo:bar\" is not a valid image reference: invalid repository component"
+        assertEquals("IMAGE: \"Foo:bar\" is not a valid image reference: invalid repository component"
                 + " 'Foo' (lowercase letters and digits, separated by '.', '_', '__' or '-')",
             assertThrows(CliException.class, () -> run("Foo:bar", "true").spec()).getMessage());
         assertEquals("alpine", run("alpine", "true").spec().get("image").get("reference").asText(),

@@ -1,5 +1,6 @@
 package io.msb.api.image;
 
+import io.msb.api.Check;
 import io.msb.api.InvalidConfigException;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -71,7 +72,7 @@ public final class ImageReference {
     public static ImageReference parse(String field, String text) {
         Objects.requireNonNull(field, "field");
         if (text == null || text.isBlank()) {
-            throw new InvalidConfigException(field, field + ": an image reference must not be empty");
+            throw Check.invalid(field, "an image reference must not be empty");
         }
         if (text.length() > MAX_TEXT) {
             throw invalid(field, text, "longer than " + MAX_TEXT + " characters");
@@ -142,7 +143,7 @@ public final class ImageReference {
 
     private static InvalidConfigException invalid(String field, String text, String rule) {
         String shown = text.length() > 200 ? text.substring(0, 200) + "…" : text;
-        return new InvalidConfigException(field, field + ": \"" + shown + "\" is not a valid image reference: " + rule);
+        return Check.invalid(field, "\"" + shown + "\" is not a valid image reference: " + rule);
     }
 
     public Kind kind() {

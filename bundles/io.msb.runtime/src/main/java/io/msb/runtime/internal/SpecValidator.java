@@ -1,5 +1,6 @@
 package io.msb.runtime.internal;
 
+import io.msb.api.Check;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
@@ -139,8 +140,7 @@ final class SpecValidator {
 
     private static void inRange(String field, int value, int min, int max, String backend) {
         if (value < min || value > max) {
-            throw new InvalidConfigException(field, field + ": " + value + " is outside " + min + ".." + max
-                    + " supported by backend " + backend);
+            throw Check.invalid(field, value + " is outside " + min + ".." + max + " supported by backend " + backend);
         }
     }
 
