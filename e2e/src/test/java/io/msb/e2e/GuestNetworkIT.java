@@ -1,5 +1,6 @@
 package io.msb.e2e;
 
+import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -48,7 +49,7 @@ class GuestNetworkIT {
 
     @Test
     void agentdConfiguresEth0AndFramesFlowThroughTheReconnectableSocket(Platform platform) throws Exception {
-        ImageInfo busybox = platform.images.pull(Platform.IMAGE, PullPolicy.IF_MISSING, null);
+        ImageInfo busybox = platform.images.pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
         VmSpec.Disk root = platform.rootfs.rootDisk(busybox);
         Path dir = Files.createTempDirectory(platform.home, "net");
         Path socket = dir.resolve("net.sock");
