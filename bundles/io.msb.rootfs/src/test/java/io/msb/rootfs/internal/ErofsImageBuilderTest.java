@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.MsbException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -317,14 +318,29 @@ class ErofsImageBuilderTest {
         return Files.getFileAttributeView(mnt.resolve(file), java.nio.file.attribute.UserDefinedFileAttributeView.class).list();
     }
 
+    /** The error of building an image of one {@code layer} into {@code out}, which must fail. */
+    private static MsbException refused(Path layer, Path out) {
+        return assertThrows(MsbException.class,
+                () -> new ErofsImageBuilder().build(List.of(new Layer(layer, null)), out, new byte[16]));
+    }
+
+    private interface Entries {
+        void write(LayerTar tar) throws IOException;
+    }
+
+    /** The same for a layer {@code file} holding {@code entries}. */
+    private MsbException refused(String file, LayerTar.Codec codec, Entries entries, Path out) throws IOException {
+        Path p = tmp.resolve(file);
+        try (LayerTar t = new LayerTar(p, codec)) {
+            entries.write(t);
+        }
+        return refused(p, out);
+    }
+
     @Test
     void pathEscapingTheRootIsRefused() throws Exception {
-        Path p = tmp.resolve("evil.tar");
-        try (LayerTar t = new LayerTar(p, LayerTar.Codec.TAR)) {
-            t.file("../../etc/shadow", "x");
-        }
-        MsbException e = assertThrows(MsbException.class,
-                () -> new ErofsImageBuilder().build(List.of(new Layer(p, null)), tmp.resolve("o/root.erofs"), new byte[16]));
+        MsbException e = refused("evil.tar", LayerTar.Codec.TAR, t -> t.file("../../etc/shadow", "x"),
+                tmp.resolve("o/root.erofs"));
         assertTrue(e.getMessage().contains("must not contain '..'"), e.getMessage());
         assertEquals(List.of(), List.of(tmp.resolve("o").toFile().list()), "the failed build leaves nothing");
     }
@@ -407,8 +423,7 @@ class ErofsImageBuilderTest {
             byte[] all = Files.readAllBytes(p);
             Path cut = Files.write(tmp.resolve("cut." + codec), java.util.Arrays.copyOf(all, all.length / 2));
             Path out = tmp.resolve("o-" + codec + "/root.erofs");
-            MsbException e = assertThrows(MsbException.class,
-                    () -> new ErofsImageBuilder().build(List.of(new Layer(cut, null)), out, new byte[16]));
+            MsbException e = refused(cut, out);
             assertTrue(e.getMessage().startsWith("reading layer cut." + codec + " failed"), e.getMessage());
             assertEquals(List.of(), List.of(out.getParent().toFile().list()), "the failed build leaves nothing");
         }
@@ -416,12 +431,8 @@ class ErofsImageBuilderTest {
 
     @Test
     void danglingHardLinkIsRefused() throws Exception {
-        Path p = tmp.resolve("bad.tar.gz");
-        try (LayerTar t = new LayerTar(p, LayerTar.Codec.GZIP)) {
-            t.hardlink("a", "nowhere");
-        }
-        MsbException e = assertThrows(MsbException.class,
-                () -> new ErofsImageBuilder().build(List.of(new Layer(p, null)), tmp.resolve("root.erofs"), new byte[16]));
+        MsbException e = refused("bad.tar.gz", LayerTar.Codec.GZIP, t -> t.hardlink("a", "nowhere"),
+                tmp.resolve("root.erofs"));
         assertTrue(e.getMessage().contains("points at /nowhere, which is missing"), e.getMessage());
     }
 
