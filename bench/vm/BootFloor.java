@@ -18,7 +18,10 @@ import io.msb.vmm.qemu.internal.QemuVmm;
  * prints per boot the time until QEMU runs (start() returned) and until QEMU exited, then the medians.
  * With "agentd" instead of a binary it boots the default initramfs (agentd from the class path) and times the
  * first frame (core.ready) on the agent channel instead of the power-off.
- * Usage (see README.md): java -cp <jars> BootFloor.java <poweroff-binary|agentd> [boots] [auto|kvm|tcg]
+ * With "net" as the fourth argument, every other boot has a network: a stream attachment nobody connects to, the
+ * virtio_net modules in the initramfs and (agentd) the bootstrap of conformance/guest-bootstrap/network.hex, so
+ * agentd configures eth0; medians are printed per kind (decision 0830).
+ * Usage (see README.md): java -cp <jars> BootFloor.java <poweroff-binary|agentd> [boots] [auto|kvm|tcg] [net]
  */
 public class BootFloor {
     public static void main(String[] args) throws Exception {
@@ -26,15 +29,26 @@ public class BootFloor {
         int boots = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         String accel = args.length > 2 ? args[2] : "auto";
         Path home = io.msb.api.MsbHome.resolve(null);
+        boolean compareNet = args.length > 3 && args[3].equals("net");
         QemuVmm vmm = new QemuVmm(QemuVmm.Settings.defaults(home).withAccel(accel));
         Path initramfs = agentd ? null : vmm.initramfs(Files.readAllBytes(Path.of(args[0])));
+        Path netInitramfs = agentd ? null : vmm.initramfs(Files.readAllBytes(Path.of(args[0])), true);
+        String netBootstrap = "msb.bootstrap=" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                java.util.HexFormat.of().parseHex(Files.readString(Path.of(System.getProperty("msb.netVector",
+                        "conformance/guest-bootstrap/network.hex"))).trim()));
+        List<Double> netTotal = new ArrayList<>();
         System.out.printf("kernel %s%ninit %s%naccel %s, 1 vCPU, 256 MiB, %d boots%n", vmm.kernelImage(),
                 agentd ? "agentd (default initramfs)" : initramfs, vmm.accel(), boots);
         List<Double> up = new ArrayList<>();
         List<Double> total = new ArrayList<>();
         for (int i = 0; i < boots; i++) {
             Path dir = Files.createTempDirectory("msb-bench-");
-            VmSpec spec = new VmSpec("bench-" + i, dir, null, initramfs, List.of(), List.of(), 1, 256, false, null);
+            boolean net = compareNet && i % 2 == 1;
+            VmSpec spec = net
+                    ? new VmSpec("bench-" + i, dir, null, netInitramfs, agentd ? List.of(netBootstrap) : List.of(),
+                            List.of(), 1, 256, false, new io.msb.api.spi.NetworkAttachment("stream", java.util.Map.of(
+                                    "path", dir.resolve("net.sock").toString(), "mac", "02:00:ac:10:00:06")))
+                    : new VmSpec("bench-" + i, dir, null, initramfs, List.of(), List.of(), 1, 256, false, null);
             long t0 = System.nanoTime();
             VmHandle vm = vmm.start(spec);
             long t1 = System.nanoTime();
@@ -55,14 +69,20 @@ public class BootFloor {
                 }
             }
             up.add((t1 - t0) / 1e6);
-            total.add((t2 - t0) / 1e6);
-            System.out.printf("boot %2d: qemu running %7.1f ms, " + (agentd ? "agent ready" : "powered off") + " %7.1f ms%n", i, up.get(i), total.get(i));
+            (net ? netTotal : total).add((t2 - t0) / 1e6);
+            System.out.printf("boot %2d%s: qemu running %7.1f ms, " + (agentd ? "agent ready" : "powered off") + " %7.1f ms%n", i,
+                    net ? " (network)" : "", up.get(i), (t2 - t0) / 1e6);
             try (var walk = Files.walk(dir)) {
                 walk.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         System.out.printf("median: qemu running %.1f ms, start-to-%s %.1f ms (min %.1f, max %.1f)%n", median(up),
                 agentd ? "agent-ready" : "power-off", median(total), Collections.min(total), Collections.max(total));
+        if (!netTotal.isEmpty()) {
+            System.out.printf("median with a network: start-to-%s %.1f ms (min %.1f, max %.1f)%n",
+                    agentd ? "agent-ready" : "power-off", median(netTotal), Collections.min(netTotal),
+                    Collections.max(netTotal));
+        }
     }
 
     private static double median(List<Double> xs) {

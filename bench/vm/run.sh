@@ -1,5 +1,5 @@
 #!/bin/sh
-# Boot benchmark: see README.md. Usage: bench/vm/run.sh [boots] [auto|kvm|tcg] [poweroff|agentd]
+# Boot benchmark: see README.md. Usage: bench/vm/run.sh [boots] [auto|kvm|tcg] [poweroff|agentd] [net]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -11,4 +11,5 @@ qemu=$(ls "$root"/bundles/io.msb.vmm.qemu/target/io.msb.vmm.qemu-*.jar | grep -v
 agentd=$(ls "$root"/native/agentd/target/agentd-*.jar 2>/dev/null | head -n 1 || true)
 init="$out/poweroff"
 [ "${3:-poweroff}" = agentd ] && init=agentd
-exec java -cp "$api:$qemu:$agentd" "$here/BootFloor.java" "$init" "${1:-10}" "${2:-auto}"
+cd "$root"
+exec java -cp "$api:$qemu:$agentd" "$here/BootFloor.java" "$init" "${1:-10}" "${2:-auto}" "${4:-}"
