@@ -70,7 +70,7 @@ public final class CrashLoop implements AutoCloseable {
     public static CrashLoop open(long seed, long maxKillMillis) {
         Platform platform = Platform.open(Platform.kernelCache());
         try {
-            platform.images.pull(ImageReference.parse(Platform.IMAGE), io.msb.api.PullPolicy.IF_MISSING, e -> { });
+            platform.images().pull(ImageReference.parse(Platform.IMAGE), io.msb.api.PullPolicy.IF_MISSING, e -> { });
         } finally {
             platform.release();
         }

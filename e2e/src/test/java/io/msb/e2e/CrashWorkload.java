@@ -1,8 +1,8 @@
 package io.msb.e2e;
 
 import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxService;
 import io.msb.api.SandboxSpec;
-import io.msb.runtime.internal.SandboxLifecycle;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -38,7 +38,7 @@ public final class CrashWorkload {
         return "cr-" + worker + "-" + k;
     }
 
-    private static void work(SandboxLifecycle runtime, int worker, Random random) {
+    private static void work(SandboxService runtime, int worker, Random random) {
         while (true) {
             String name = name(worker, random.nextInt(NAMES_PER_WORKER));
             Optional<SandboxInfo> info;

@@ -58,7 +58,7 @@ class DebianImageIT {
             platform.runtime().remove(box.name(), true);
         }
         // the registry is gone: a pull that must ask it fails, one that may use the cache does not
-        assertThrows(MsbException.class, () -> platform.images.pull(ImageReference.parse(ref), PullPolicy.ALWAYS, null));
+        assertThrows(MsbException.class, () -> platform.images().pull(ImageReference.parse(ref), PullPolicy.ALWAYS, null));
         SandboxHandle offline = platform.runtime().create(SandboxSpec.builder("e2e-debian-offline").image(ref)
                 .pullPolicy(PullPolicy.IF_MISSING).replace(true).build());
         ExecResult py = offline.exec(ExecOptions.of("python3", "-c", "import sys; print(sys.version_info[0])").build());

@@ -14,14 +14,13 @@ import io.msb.api.InvalidConfigException;
 import io.msb.api.SandboxSpec;
 import io.msb.api.image.ImageNotFoundException;
 import io.msb.api.image.RegistryUnreachableException;
-import io.msb.runtime.internal.SandboxLifecycle;
-import io.msb.vmm.qemu.internal.Accel;
-import io.msb.vmm.qemu.internal.QemuVmm;
+import io.msb.api.SandboxService;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,7 +51,7 @@ class FailedCreateIT {
      * Creates {@code name} with {@code spec(name)} on {@code runtime}, expects {@code expected}, checks that nothing
      * is left, and that a second try of the same create fails the same way (not "already exists").
      */
-    private static <E extends Throwable> E failsCleanly(SandboxLifecycle runtime, String name,
+    private static <E extends Throwable> E failsCleanly(SandboxService runtime, String name,
             Function<String, SandboxSpec> spec, Class<E> expected) {
         E first = assertThrows(expected, () -> runtime.create(spec.apply(name)));
         assertNothingLeft(runtime, name);
@@ -63,7 +62,7 @@ class FailedCreateIT {
         return first;
     }
 
-    private static void assertNothingLeft(SandboxLifecycle runtime, String name) {
+    private static void assertNothingLeft(SandboxService runtime, String name) {
         assertTrue(runtime.get(name).isEmpty(), "no record of " + name);
         try (Stream<Path> dirs = Files.list(platform.home.resolve("sandboxes"))) {
             assertEquals(List.of(), dirs.map(d -> d.getFileName().toString()).filter(d -> d.contains(name)).toList(),
@@ -99,7 +98,7 @@ class FailedCreateIT {
 
     @Test
     void badImagesFailBeforeAnythingIsWritten() throws Exception {
-        SandboxLifecycle rt = platform.runtime();
+        SandboxService rt = platform.runtime();
         InvalidConfigException invalid = failsCleanly(rt, "fc-ref",
                 n -> SandboxSpec.builder(n).image("Not A//Reference:@@").build(), InvalidConfigException.class);
         assertTrue(invalid.getMessage().contains("image"), invalid.getMessage());
@@ -126,7 +125,7 @@ class FailedCreateIT {
 
     @Test
     void invalidSpecsNameTheirField() {
-        SandboxLifecycle rt = platform.runtime();
+        SandboxService rt = platform.runtime();
         int max = longestName();
         for (int length : new int[] {max + 1, 72, 100, 128}) {
             if (length > max) {
@@ -157,15 +156,11 @@ class FailedCreateIT {
 
     @Test
     void aMissingKernelFailsTheBootAndFreesTheName() {
-        QemuVmm broken = new QemuVmm(new QemuVmm.Settings("qemu-system-x86_64", platform.home,
-                platform.home.resolve("no-such-kernel"), null, Accel.TCG, null));
-        SandboxLifecycle rt = platform.runtime(broken);
-        try {
-            BootFailedException e = failsCleanly(rt, "fc-kernel", n -> busybox(n).build(), BootFailedException.class);
+        platform.withQemu(Map.of("kernel", platform.home.resolve("no-such-kernel").toString(), "accel", "tcg"), () -> {
+            BootFailedException e = failsCleanly(platform.runtime(), "fc-kernel", n -> busybox(n).build(),
+                    BootFailedException.class);
             assertTrue(e.getMessage().contains("no-such-kernel"), e.getMessage());
-        } finally {
-            rt.deactivate();
-        }
+        });
         goodCreateWorks("fc-kernel");
     }
 
@@ -182,13 +177,10 @@ class FailedCreateIT {
     void aVmThatDiesDuringTheBootLeavesNothing() throws Exception {
         // an /init that cannot be executed: the kernel finds no working init and panics, QEMU ends (panic=-1)
         Path notAnAgent = Files.write(platform.home.resolve("not-an-agent"), new byte[4096]);
-        QemuVmm dying = new QemuVmm(QemuVmm.Settings.defaults(platform.home).withAgentd(notAnAgent));
-        SandboxLifecycle rt = platform.runtime(dying);
-        try {
-            BootFailedException e = failsCleanly(rt, "fc-dies", n -> busybox(n).build(), BootFailedException.class);
+        platform.withQemu(Map.of("agentd", notAnAgent.toString()), () -> {
+            BootFailedException e = failsCleanly(platform.runtime(), "fc-dies", n -> busybox(n).build(),
+                    BootFailedException.class);
             assertTrue(e.stage() != BootFailedException.Stage.PREPARE, e.getMessage());
-        } finally {
-            rt.deactivate();
-        }
+        });
     }
 }

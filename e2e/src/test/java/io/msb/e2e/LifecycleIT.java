@@ -11,17 +11,16 @@ import io.msb.api.BootFailedException;
 import io.msb.api.RunInfo;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxService;
 import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
 import io.msb.api.TerminationReason;
-import io.msb.runtime.internal.SandboxLifecycle;
-import io.msb.vmm.qemu.internal.Accel;
-import io.msb.vmm.qemu.internal.QemuVmm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -124,7 +123,7 @@ class LifecycleIT {
             assertTrue(sh(box, "echo before > /root/note").exit().success());
             long pid = info("e2e-detached").currentRun().orElseThrow().pid();
 
-            SandboxLifecycle restarted = platform.restartRuntime();
+            SandboxService restarted = platform.restartRuntime();
             SandboxInfo after = restarted.get("e2e-detached").orElseThrow();
             assertEquals(SandboxStatus.RUNNING, after.status());
             assertEquals(pid, after.currentRun().orElseThrow().pid(), "the same VM, not a new boot");
@@ -138,22 +137,21 @@ class LifecycleIT {
     @Test
     void aBrokenKernelFailsTheBootClearlyAndLeavesNothingRunning() throws Exception {
         Path notAKernel = Files.write(platform.home.resolve("not-a-kernel"), new byte[4096]);
-        QemuVmm broken = new QemuVmm(new QemuVmm.Settings("qemu-system-x86_64", platform.home, notAKernel, null,
-                Accel.TCG, null));
-        SandboxLifecycle runtime = platform.runtime(broken);
         try {
-            BootFailedException e = assertThrows(BootFailedException.class, () -> runtime.create(
-                    SandboxSpec.builder("e2e-broken").image(Platform.IMAGE).build()));
-            // QEMU itself refuses the file: the failure names the stage and carries QEMU's reason.
-            assertEquals(BootFailedException.Stage.VMM_START, e.stage(), e.getMessage());
-            assertTrue(e.getMessage().contains("kernel"), e.getMessage());
-            // a failed create leaves nothing: no record, no directory (decision 0013)
-            assertTrue(runtime.get("e2e-broken").isEmpty(), "no record is left");
-            assertFalse(Files.exists(platform.home.resolve("sandboxes/e2e-broken")), "no directory is left");
+            platform.withQemu(Map.of("kernel", notAKernel.toString(), "accel", "tcg"), () -> {
+                SandboxService runtime = platform.runtime();
+                BootFailedException e = assertThrows(BootFailedException.class, () -> runtime.create(
+                        SandboxSpec.builder("e2e-broken").image(Platform.IMAGE).build()));
+                // QEMU itself refuses the file: the failure names the stage and carries QEMU's reason.
+                assertEquals(BootFailedException.Stage.VMM_START, e.stage(), e.getMessage());
+                assertTrue(e.getMessage().contains("kernel"), e.getMessage());
+                // a failed create leaves nothing: no record, no directory (decision 0013)
+                assertTrue(runtime.get("e2e-broken").isEmpty(), "no record is left");
+                assertFalse(Files.exists(platform.home.resolve("sandboxes/e2e-broken")), "no directory is left");
+            });
         } finally {
-            runtime.deactivate();
-            if (runtime.get("e2e-broken").isPresent()) {
-                runtime.remove("e2e-broken", true);
+            if (platform.runtime().get("e2e-broken").isPresent()) {
+                platform.runtime().remove("e2e-broken", true);
             }
         }
     }

@@ -4,56 +4,42 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.msb.api.LabelSelector;
 import io.msb.api.SandboxHandle;
+import io.msb.api.SandboxService;
 import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
-import io.msb.api.spi.VmmBackend;
-import io.msb.image.internal.ImageRecords;
-import io.msb.image.internal.ImageSettings;
-import io.msb.image.internal.OciImageService;
-import io.msb.protocol.internal.AgentConnectorComponent;
-import io.msb.rootfs.internal.ErofsImageBuilder;
-import io.msb.rootfs.internal.LocalRootfsBuilder;
-import io.msb.runtime.internal.RuntimeSettings;
-import io.msb.runtime.internal.SandboxLifecycle;
-import io.msb.store.internal.H2Store;
-import io.msb.store.internal.JdbcSandboxStore;
-import io.msb.vmm.qemu.internal.QemuVmm;
+import io.msb.api.image.ImageService;
+import io.msb.testing.EmbeddedMsb;
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * The real platform wired in plain Java, as the OSGi components would be: H2 store, OCI image service (which makes
- * builtin:busybox), EROFS/ext4 root builder, QEMU backend (accel auto: TCG where KVM cannot run a guest), agent
- * connector and the runtime. One per test run (PlatformExtension), in a temporary MSB_HOME whose {@code kernel} directory links to a
- * shared cache, so Debian's kernel is fetched once for every run. Public for bench/vm, which measures the same stack.
+ * The real platform: the msb bundles started in an embedded Felix (EmbeddedMsb, decision 0902) and used through
+ * their services, as users do - H2 store, OCI image service (which makes builtin:busybox), EROFS/ext4 root builder,
+ * QEMU backend (accel auto: TCG where KVM cannot run a guest), agent connector and the runtime. One per test run
+ * (PlatformExtension), in a temporary MSB_HOME whose {@code kernel} directory links to a shared cache, so Debian's
+ * kernel is fetched once for every run. Public for bench/vm, which measures the same stack.
  */
 public final class Platform implements AutoCloseable {
     static final String IMAGE = "builtin:busybox";
+    static final String QEMU_PID = "io.msb.vmm.qemu";
 
     public final Path home;
-    public final JdbcSandboxStore store;
-    public final OciImageService images;
-    public final LocalRootfsBuilder rootfs;
-    public final QemuVmm qemu;
-    public final AgentConnectorComponent agents;
-    private volatile SandboxLifecycle runtime;
+    private final EmbeddedMsb msb;
 
     private Platform(Path home) {
         this.home = home;
-        this.store = H2Store.open(home, 8);
-        this.images = new OciImageService(ImageRecords.of(store),
-                ImageSettings.defaults(home).withCredentials(List.of(), null));
-        this.rootfs = new LocalRootfsBuilder(home, 512, "mke2fs", "debugfs", new ErofsImageBuilder());
-        this.qemu = new QemuVmm(QemuVmm.Settings.defaults(home));
-        this.agents = new AgentConnectorComponent(defaults(AgentConnectorComponent.Config.class));
-        this.runtime = runtime(qemu);
+        this.msb = EmbeddedMsb.builder(home)
+                .configure("io.msb.image", Map.of("useDockerConfig", false)) // never the user's registry logins
+                .configure("io.msb.rootfs", Map.of("defaultUpperSizeMib", 512))
+                .configure("io.msb.runtime", Map.of("defaultMemoryMib", 256, "stopGraceSeconds", 5))
+                .start();
+        runtime(); // the runtime has recovered the home once its service is there
     }
 
     /** Skips the calling test when a host tool the platform needs is missing. */
@@ -90,25 +76,41 @@ public final class Platform implements AutoCloseable {
         return new Platform(home);
     }
 
-    public SandboxLifecycle runtime() {
-        return runtime;
+    /** The runtime's SandboxService (after {@link #restartRuntime} a new one). */
+    public SandboxService runtime() {
+        return msb.service(SandboxService.class);
     }
 
-    /** A runtime over this platform's store and home with the given backend. */
-    public SandboxLifecycle runtime(VmmBackend backend) {
-        return new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofSeconds(5)),
-                () -> List.of(backend), agents, () -> images, () -> rootfs);
+    public ImageService images() {
+        return msb.service(ImageService.class);
+    }
+
+    /** Where the image bundle caches a blob ({@code $MSB_HOME/cache/blobs/sha256/<hex>}, the on-disk layout). */
+    Path blob(String digest) {
+        return home.resolve("cache/blobs/sha256").resolve(digest.substring(digest.indexOf(':') + 1));
     }
 
     /** As when the host process restarts: the old runtime lets go of its VMs, a new one reads the same store. */
-    SandboxLifecycle restartRuntime() {
-        runtime.deactivate();
-        runtime = runtime(qemu);
-        return runtime;
+    SandboxService restartRuntime() {
+        msb.restart("io.msb.runtime");
+        return runtime();
+    }
+
+    /**
+     * Runs {@code body} while the QEMU backend has {@code configuration} (e.g. a kernel that cannot boot), then gives
+     * it back its usual one. The runtime follows the backend's service, as in a server whose configuration changes.
+     */
+    void withQemu(Map<String, ?> configuration, Runnable body) {
+        msb.configure(QEMU_PID, configuration);
+        try {
+            body.run();
+        } finally {
+            msb.configure(QEMU_PID, Map.of());
+        }
     }
 
     public SandboxHandle create(String name, boolean detached) {
-        return runtime.create(SandboxSpec.builder(name).image(IMAGE).detached(detached).replace(true).build());
+        return runtime().create(SandboxSpec.builder(name).image(IMAGE).detached(detached).replace(true).build());
     }
 
     static ExecResult sh(SandboxHandle sandbox, String script) {
@@ -129,6 +131,7 @@ public final class Platform implements AutoCloseable {
     @Override
     public void close() {
         try {
+            SandboxService runtime = runtime();
             for (var info : runtime.list(LabelSelector.ALL)) {
                 try {
                     runtime.remove(info.name(), true);
@@ -146,11 +149,9 @@ public final class Platform implements AutoCloseable {
         }
     }
 
-    /** Closes runtime, image service and store, leaving the home and detached VMs as they are (for another process). */
+    /** Stops the platform, leaving the home and detached VMs as they are (for another process). */
     public void release() {
-        runtime.deactivate();
-        images.close();
-        store.close();
+        msb.close();
     }
 
     private static boolean onPath(String tool) {
@@ -160,11 +161,5 @@ public final class Platform implements AutoCloseable {
             }
         }
         return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
-    }
-
-    /** A configuration annotation whose methods return their defaults, as DS gives with no configuration. */
-    static <A> A defaults(Class<A> type) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-                (proxy, method, args) -> method.getDefaultValue()));
     }
 }

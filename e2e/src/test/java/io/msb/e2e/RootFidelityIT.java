@@ -69,10 +69,10 @@ class RootFidelityIT {
 
     /** builtin:busybox's layer, then a layer holding the root directory and /srv/data, as a Docker archive. */
     static String loadImage(Platform platform, Path dir) throws Exception {
-        ImageInfo busybox = platform.images.pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
+        ImageInfo busybox = platform.images().pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
         assertEquals(1, busybox.layers().size());
         Path archive = Files.createDirectories(dir.resolve("archive"));
-        Files.copy(platform.rootfs.blobFile(busybox.layers().get(0).digest()), archive.resolve("base.tar"));
+        Files.copy(platform.blob(busybox.layers().get(0).digest()), archive.resolve("base.tar"));
 
         Path tree = Files.createDirectories(dir.resolve("tree"));
         Files.createDirectories(tree.resolve("srv/data"));
@@ -92,7 +92,7 @@ class RootFidelityIT {
         Path tar = dir.resolve("image.tar");
         DebianImageIT.run(dir, "tar", "-C", archive.toString(), "-cf", tar.toString(),
                 "manifest.json", "config.json", "base.tar", "root.tar");
-        List<ImageInfo> loaded = platform.images.load(tar);
+        List<ImageInfo> loaded = platform.images().load(tar);
         assertEquals(1, loaded.size());
         return loaded.get(0).reference();
     }
