@@ -11,7 +11,9 @@ import java.util.OptionalInt;
 
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
-import io.msb.vmm.qemu.internal.QemuVmm;
+import io.msb.api.spi.VmmBackend;
+import io.msb.testing.EmbeddedMsb;
+import java.util.Map;
 
 /**
  * The boot floor: the backend boots its kernel with an initramfs whose /init only powers off, N times, and
@@ -30,28 +32,39 @@ public class BootFloor {
         String accel = args.length > 2 ? args[2] : "auto";
         Path home = io.msb.api.MsbHome.resolve(null);
         boolean compareNet = args.length > 3 && args[3].equals("net");
-        QemuVmm vmm = new QemuVmm(QemuVmm.Settings.defaults(home).withAccel(accel));
-        Path initramfs = agentd ? null : vmm.initramfs(Files.readAllBytes(Path.of(args[0])));
-        Path netInitramfs = agentd ? null : vmm.initramfs(Files.readAllBytes(Path.of(args[0])), true);
+        // The real backend bundle, configured as a server would be; with a binary, that is the backend's /init
+        // (and it adds the network modules to the initramfs of a VM with a network, as for agentd).
+        try (EmbeddedMsb msb = EmbeddedMsb.builder(home).bundles("io.msb.vmm.qemu")
+                .configure("io.msb.vmm.qemu", agentd ? Map.of("accel", accel)
+                        : Map.of("accel", accel, "agentd", Path.of(args[0]).toAbsolutePath().toString()))
+                .start()) {
+            boot(msb.service(VmmBackend.class, "(name=qemu)"), agentd, boots, compareNet);
+        }
+    }
+
+    private static void boot(VmmBackend vmm, boolean agentd, int boots, boolean compareNet) throws Exception {
         String netBootstrap = "msb.bootstrap=" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
                 java.util.HexFormat.of().parseHex(Files.readString(Path.of(System.getProperty("msb.netVector",
                         "conformance/guest-bootstrap/network.hex"))).trim()));
         List<Double> netTotal = new ArrayList<>();
-        System.out.printf("kernel %s%ninit %s%naccel %s, 1 vCPU, 256 MiB, %d boots%n", vmm.kernelImage(),
-                agentd ? "agentd (default initramfs)" : initramfs, vmm.accel(), boots);
+        System.out.printf("init %s, 1 vCPU, 256 MiB, %d boots%n", agentd ? "agentd (default initramfs)" : "poweroff",
+                boots);
         List<Double> up = new ArrayList<>();
         List<Double> total = new ArrayList<>();
         for (int i = 0; i < boots; i++) {
             Path dir = Files.createTempDirectory("msb-bench-");
             boolean net = compareNet && i % 2 == 1;
             VmSpec spec = net
-                    ? new VmSpec("bench-" + i, dir, null, netInitramfs, agentd ? List.of(netBootstrap) : List.of(),
+                    ? new VmSpec("bench-" + i, dir, null, null, agentd ? List.of(netBootstrap) : List.of(),
                             List.of(), 1, 256, false, new io.msb.api.spi.NetworkAttachment("stream", java.util.Map.of(
                                     "path", dir.resolve("net.sock").toString(), "mac", "02:00:ac:10:00:06")))
-                    : new VmSpec("bench-" + i, dir, null, initramfs, List.of(), List.of(), 1, 256, false, null);
+                    : new VmSpec("bench-" + i, dir, null, null, List.of(), List.of(), 1, 256, false, null);
             long t0 = System.nanoTime();
             VmHandle vm = vmm.start(spec);
             long t1 = System.nanoTime();
+            if (i == 0) {
+                System.out.println("QEMU " + io.msb.e2e.Platform.qemuArgs(vm.pid()));
+            }
             long t2;
             if (agentd) {
                 try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(vm.agentChannel()))) {

@@ -9,6 +9,7 @@ import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
 import io.msb.api.image.ImageService;
+import io.msb.api.spi.VmmBackend;
 import io.msb.testing.EmbeddedMsb;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -85,6 +86,17 @@ public final class Platform implements AutoCloseable {
         return msb.service(ImageService.class);
     }
 
+    /** The QEMU backend's service, as the runtime sees it. */
+    public VmmBackend qemu() {
+        return msb.service(VmmBackend.class, "(name=qemu)");
+    }
+
+    /** The accelerator and kernel on a VM's QEMU command line (for the benches' headers). */
+    public static String qemuArgs(long pid) throws IOException {
+        List<String> args = List.of(Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0"));
+        return "-accel " + args.get(args.indexOf("-accel") + 1) + " -kernel " + args.get(args.indexOf("-kernel") + 1);
+    }
+
     /** Where the image bundle caches a blob ({@code $MSB_HOME/cache/blobs/sha256/<hex>}, the on-disk layout). */
     Path blob(String digest) {
         return home.resolve("cache/blobs/sha256").resolve(digest.substring(digest.indexOf(':') + 1));
@@ -100,7 +112,7 @@ public final class Platform implements AutoCloseable {
      * Runs {@code body} while the QEMU backend has {@code configuration} (e.g. a kernel that cannot boot), then gives
      * it back its usual one. The runtime follows the backend's service, as in a server whose configuration changes.
      */
-    void withQemu(Map<String, ?> configuration, Runnable body) {
+    public void withQemu(Map<String, ?> configuration, Runnable body) {
         msb.configure(QEMU_PID, configuration);
         try {
             body.run();

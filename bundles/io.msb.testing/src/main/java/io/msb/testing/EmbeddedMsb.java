@@ -1,16 +1,18 @@
 package io.msb.testing;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.net.URI;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Dictionary;
+import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
@@ -30,6 +33,7 @@ import org.osgi.framework.Filter;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.Version;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.util.tracker.ServiceTracker;
@@ -123,7 +127,7 @@ public final class EmbeddedMsb implements AutoCloseable {
             properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
             properties.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, apiExports());
             properties.put("felix.log.level", "1"); // errors only
-            Framework framework = ServiceLoader.load(FrameworkFactory.class).findFirst()
+            Framework framework = ServiceLoader.load(FrameworkFactory.class, EmbeddedMsb.class.getClassLoader()).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"
                             + " (add org.apache.felix:org.apache.felix.framework)"))
                     .newFramework(properties);
@@ -189,12 +193,13 @@ public final class EmbeddedMsb implements AutoCloseable {
         ServiceTracker<T, T> tracker = new ServiceTracker<>(context, f, null);
         tracker.open();
         try {
-            T service = tracker.waitForService(WAIT_MILLIS);
-            if (service == null) {
+            if (tracker.waitForService(WAIT_MILLIS) == null) {
                 throw new IllegalStateException("no " + type.getName() + (filter == null ? "" : " " + filter)
                         + " appeared; bundles not active: " + notActive());
             }
-            return service;
+            // Got outside the tracker and never released: SCR would deactivate a delayed component (e.g. close the
+            // store) as soon as its last user let go.
+            return context.getService(tracker.getServiceReference());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -314,27 +319,64 @@ public final class EmbeddedMsb implements AutoCloseable {
     private static Path require(Map<String, Path> onClassPath, String name) {
         Path location = onClassPath.get(name);
         if (location == null) {
-            throw new IllegalStateException(name + " is not on the class path (add it as a test dependency)");
+            throw new IllegalStateException(name + " is not on the class path (add it as a dependency); bundles there: "
+                    + onClassPath.keySet());
         }
         return location;
     }
 
-    /** Every bundle on the class path by symbolic name (the first of each), jars and class directories alike. */
+    /**
+     * Every bundle on the class path by symbolic name (the highest version of each: a test class path may carry an
+     * old one too), jars and class directories alike. The class loader's manifests, not {@code java.class.path}:
+     * under exec:java that is someone else's.
+     */
     private static Map<String, Path> bundlesOnClassPath() {
         Map<String, Path> found = new LinkedHashMap<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path path = Path.of(entry);
-            manifest(path).map(m -> m.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME))
-                    .map(bsn -> bsn.split(";")[0].trim()).ifPresent(bsn -> found.putIfAbsent(bsn, path));
+        Map<String, Version> versions = new HashMap<>();
+        try {
+            Enumeration<URL> manifests = EmbeddedMsb.class.getClassLoader().getResources(JarFile.MANIFEST_NAME);
+            while (manifests.hasMoreElements()) {
+                URL url = manifests.nextElement();
+                Optional<Path> location = location(url);
+                if (location.isEmpty()) {
+                    continue;
+                }
+                try (InputStream in = url.openStream()) {
+                    Attributes main = new Manifest(in).getMainAttributes();
+                    String bsn = main.getValue(Constants.BUNDLE_SYMBOLICNAME);
+                    if (bsn != null) {
+                        Version version = Version.parseVersion(main.getValue(Constants.BUNDLE_VERSION));
+                        String name = bsn.split(";")[0].trim();
+                        if (!versions.containsKey(name) || version.compareTo(versions.get(name)) > 0) {
+                            versions.put(name, version);
+                            found.put(name, location.get());
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the class path's manifests", e);
         }
         return found;
+    }
+
+    /** The jar or class directory a manifest URL comes from. */
+    private static Optional<Path> location(URL manifest) {
+        String url = manifest.toString();
+        String root = url.substring(0, url.length() - JarFile.MANIFEST_NAME.length());
+        if (root.startsWith("jar:file:") && root.endsWith("!/")) {
+            root = root.substring("jar:".length(), root.length() - 2);
+        } else if (!root.startsWith("file:")) {
+            return Optional.empty();
+        }
+        return Optional.of(Path.of(URI.create(root)));
     }
 
     /** The packages of the caller's io.msb.api, exported by the system bundle as that bundle would export them. */
     private static String apiExports() {
         Class<?> api;
         try {
-            api = Class.forName("io.msb.api.SandboxService");
+            api = Class.forName("io.msb.api.SandboxService", false, EmbeddedMsb.class.getClassLoader());
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("io.msb.api is not on the class path", e);
         }

@@ -4,8 +4,8 @@ import io.msb.api.SandboxStatus;
 import io.msb.api.TerminationReason;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
-import io.msb.store.internal.H2Store;
-import io.msb.store.internal.JdbcSandboxStore;
+import io.msb.api.store.SandboxStore;
+import io.msb.testing.EmbeddedMsb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -28,7 +28,8 @@ public final class GrowthBench {
         Path home = Files.createTempDirectory("msb-store-growth");
         Path file = home.resolve("db/msb.mv.db");
         try {
-            try (JdbcSandboxStore store = H2Store.open(home, 4)) {
+            try (EmbeddedMsb msb = StoreBench.open(home)) {
+                SandboxStore store = msb.service(SandboxStore.class);
                 long start = System.nanoTime();
                 for (int i = 1; i <= cycles; i++) {
                     Instant now = Instant.now();

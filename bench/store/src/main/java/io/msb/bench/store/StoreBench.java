@@ -4,8 +4,7 @@ import io.msb.api.LabelSelector;
 import io.msb.api.SandboxStatus;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
-import io.msb.store.internal.H2Store;
-import io.msb.store.internal.JdbcSandboxStore;
+import io.msb.testing.EmbeddedMsb;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +31,8 @@ public final class StoreBench {
         Path home = Files.createTempDirectory("msb-store-bench");
         Path file = home.resolve("db/msb.mv.db");
         try {
-            try (JdbcSandboxStore store = H2Store.open(home, 4)) {
+            try (EmbeddedMsb msb = open(home)) {
+                SandboxStore store = msb.service(SandboxStore.class);
                 run(store, n, warmup);
                 System.out.printf("  database file while open: %.1f MiB%n", Files.size(file) / 1048576.0);
                 long t0 = System.nanoTime();
@@ -52,6 +52,12 @@ public final class StoreBench {
         } finally {
             delete(home);
         }
+    }
+
+    /** The store bundle in an embedded Felix, as the server runs it, with 4 connections; closing it closes the store. */
+    static EmbeddedMsb open(Path home) {
+        return EmbeddedMsb.builder(home).bundles("io.msb.store").configure("io.msb.store", Map.of("maxConnections", 4))
+                .start();
     }
 
     private static void run(SandboxStore store, int n, int warmup) {

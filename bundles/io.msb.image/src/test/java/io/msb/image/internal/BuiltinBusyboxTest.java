@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.msb.api.NotFoundException;
 import io.msb.api.PullPolicy;
 import io.msb.api.image.ImageInfo;
-import io.msb.rootfs.internal.ErofsImageBuilder;
-import io.msb.rootfs.internal.LocalRootfsBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,15 +26,14 @@ class BuiltinBusyboxTest {
         assumeTrue(onPath("apt-get") && onPath("dpkg-deb") && onPath("tar"),
                 "needs apt-get, dpkg-deb (Debian) and tar to build builtin:busybox");
         try (ImageEnv env = new ImageEnv(home)) {
-            LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
-            env.images.setRootfsBuilder(rootfs);
+            env.images.setRootfsBuilder(env.rootfs());
             ImageInfo info = env.images.pull(ImageReference.parse("builtin:busybox"), PullPolicy.NEVER, null);
 
             assertEquals("builtin:busybox", info.reference());
             assertEquals(List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), info.config().env());
             assertEquals(List.of("/bin/sh"), info.config().cmd());
             assertEquals(1, info.layers().size());
-            assertTrue(Files.size(rootfs.imageFile(info.manifestDigest())) > 0, "the EROFS root was built");
+            assertTrue(Files.size(env.rootImage(info.manifestDigest())) > 0, "the EROFS root was built");
 
             Path layer = env.blob(info.layers().get(0).digest());
             String listing = run(List.of("tar", "--numeric-owner", "-tvf", layer.toString()));

@@ -1,29 +1,48 @@
 package io.msb.image.internal;
 
 import io.msb.api.image.PullEvent;
-import io.msb.store.internal.H2Store;
-import io.msb.store.internal.JdbcSandboxStore;
+import io.msb.api.spi.RootfsBuilder;
+import io.msb.api.store.SandboxStore;
+import io.msb.testing.EmbeddedMsb;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
-/** An image service over the real H2 store, in a test's msb home; Docker's own config is never read. */
+/**
+ * An image service over the real store, in a test's msb home; Docker's own config is never read. The store and root
+ * builder bundles run in an embedded Felix (decision 0902) and are used through their services.
+ */
 final class ImageEnv implements AutoCloseable {
     final Path home;
-    final JdbcSandboxStore store;
+    private final EmbeddedMsb msb;
+    final SandboxStore store;
     final OciImageService images;
 
     ImageEnv(Path home, UnaryOperator<ImageSettings> tweak) {
         this.home = home;
-        this.store = H2Store.open(home, 4);
+        this.msb = EmbeddedMsb.builder(home).bundles("io.msb.store", "io.msb.rootfs")
+                .configure("io.msb.store", Map.of("maxConnections", 4))
+                .configure("io.msb.rootfs", Map.of("defaultUpperSizeMib", 64)).start();
+        this.store = msb.service(SandboxStore.class);
         this.images = new OciImageService(ImageRecords.of(store),
                 tweak.apply(ImageSettings.defaults(home).withCredentials(List.of(), null)));
     }
 
     ImageEnv(Path home) {
         this(home, s -> s);
+    }
+
+    /** The rootfs bundle's root builder over this home. */
+    RootfsBuilder rootfs() {
+        return msb.service(RootfsBuilder.class);
+    }
+
+    /** Where the rootfs bundle caches the root disk of an image ({@code cache/images/<digest>/root.erofs}). */
+    Path rootImage(String manifestDigest) {
+        return home.resolve("cache/images").resolve(manifestDigest).resolve("root.erofs");
     }
 
     Path blob(String digest) {
@@ -47,6 +66,6 @@ final class ImageEnv implements AutoCloseable {
     @Override
     public void close() {
         images.close();
-        store.close();
+        msb.close();
     }
 }

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.msb.api.PullPolicy;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.PullEvent;
-import io.msb.rootfs.internal.ErofsImageBuilder;
-import io.msb.rootfs.internal.LocalRootfsBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -23,15 +21,14 @@ class MaterializeTest {
         try (RegistryFixture registry = RegistryFixture.start(dir, "");
                 ImageEnv env = new ImageEnv(home)) {
             new RegistryPusher(registry.host()).push("m/img", "1", image);
-            LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
-            env.images.setRootfsBuilder(rootfs);
+            env.images.setRootfsBuilder(env.rootfs());
             ImageEnv.Events events = new ImageEnv.Events();
             ImageInfo info = env.images.pull(ImageReference.parse(registry.host() + "/m/img:1"), PullPolicy.IF_MISSING, events);
 
             // materializing starts while layers still download, so it is followed by progress, then Complete
             assertTrue(events.all.contains(new PullEvent.Materializing(info.manifestDigest())));
             assertInstanceOf(PullEvent.Complete.class, events.all.get(events.all.size() - 1));
-            Path erofs = rootfs.imageFile(info.manifestDigest());
+            Path erofs = env.rootImage(info.manifestDigest());
             assertTrue(Files.size(erofs) > 0);
 
             env.images.remove(ImageReference.parse(info.reference()));

@@ -11,8 +11,6 @@ import io.msb.api.MsbException;
 import io.msb.api.PullPolicy;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.PullEvent;
-import io.msb.rootfs.internal.ErofsImageBuilder;
-import io.msb.rootfs.internal.LocalRootfsBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -51,19 +49,17 @@ class OverlappedPullTest {
             new RegistryPusher(registry.host()).push("o/img", "1", image);
             String ref = registry.host() + "/o/img:1";
 
-            LocalRootfsBuilder overlapped = new LocalRootfsBuilder(homeA, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
-            a.images.setRootfsBuilder(overlapped);
+            a.images.setRootfsBuilder(a.rootfs());
             ImageEnv.Events events = new ImageEnv.Events();
             ImageInfo info = a.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, events);
             assertTrue(events.all.contains(new PullEvent.Materializing(info.manifestDigest())));
             assertTrue(events.all.get(events.all.size() - 1) instanceof PullEvent.Complete);
 
             ImageInfo plain = b.images.pull(ImageReference.parse(ref), PullPolicy.IF_MISSING, null);
-            LocalRootfsBuilder sequential = new LocalRootfsBuilder(homeB, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
-            sequential.rootDisk(plain);
+            b.rootfs().rootDisk(plain);
 
-            Map<String, String> treeA = extract(overlapped.imageFile(info.manifestDigest()), dir.resolve("a"));
-            Map<String, String> treeB = extract(sequential.imageFile(plain.manifestDigest()), dir.resolve("b"));
+            Map<String, String> treeA = extract(a.rootImage(info.manifestDigest()), dir.resolve("a"));
+            Map<String, String> treeB = extract(b.rootImage(plain.manifestDigest()), dir.resolve("b"));
             assertEquals(treeB, treeA);
             assertFalse(treeA.containsKey("/gone.txt"), "layer 2's whiteout applies");
             assertTrue(treeA.get("/kept.txt").endsWith(sha("replaced by layer 3".getBytes())), treeA.get("/kept.txt"));
@@ -83,12 +79,11 @@ class OverlappedPullTest {
                     Files.delete(p);
                 }
             }
-            LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 64, "mke2fs", "debugfs", new ErofsImageBuilder());
-            env.images.setRootfsBuilder(rootfs);
+            env.images.setRootfsBuilder(env.rootfs());
             MsbException e = assertThrows(MsbException.class,
                     () -> env.images.pull(ImageReference.parse(registry.host() + "/o/img:1"), PullPolicy.IF_MISSING, null));
             assertTrue(e.getMessage().contains(image.layers().get(1).digest()), e.getMessage());
-            assertFalse(Files.exists(rootfs.imageFile(image.manifestDigest())));
+            assertFalse(Files.exists(env.rootImage(image.manifestDigest())));
             assertTrue(env.images.find(ImageReference.parse(registry.host() + "/o/img:1")).isEmpty(), "a failed pull records nothing");
         }
     }

@@ -2,7 +2,8 @@ package io.msb.image.internal;
 
 import io.msb.api.image.ImageReference;
 import io.msb.api.PullPolicy;
-import io.msb.store.internal.H2Store;
+import io.msb.api.store.SandboxStore;
+import io.msb.testing.EmbeddedMsb;
 import java.nio.file.Path;
 
 /** A separate JVM that pulls one image into a shared cache, for the cross-process single-download test. */
@@ -12,8 +13,9 @@ public final class PullProcess {
 
     /** Args: msb home (shared cache), store directory (own H2 database), image reference. */
     public static void main(String[] args) throws Exception {
-        try (var store = H2Store.open(Path.of(args[1]), 2);
-                var images = new OciImageService(ImageRecords.of(store), ImageSettings.defaults(Path.of(args[0]))
+        try (var msb = EmbeddedMsb.builder(Path.of(args[1])).bundles("io.msb.store")
+                        .configure("io.msb.store", java.util.Map.of("maxConnections", 2)).start();
+                var images = new OciImageService(ImageRecords.of(msb.service(SandboxStore.class)), ImageSettings.defaults(Path.of(args[0]))
                         .withCredentials(java.util.List.of(), null))) {
             var info = images.pull(ImageReference.parse(args[2]), PullPolicy.ALWAYS, e -> { });
             System.out.println("PULLED " + info.manifestDigest());

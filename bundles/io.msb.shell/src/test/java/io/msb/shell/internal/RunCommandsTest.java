@@ -7,38 +7,31 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.msb.api.InvalidConfigException;
 import io.msb.api.SandboxStatus;
+import io.msb.api.SandboxService;
 import io.msb.api.spi.VmmBackend;
-import io.msb.protocol.internal.AgentConnectorComponent;
-import io.msb.rootfs.internal.ErofsImageBuilder;
-import io.msb.rootfs.internal.LocalRootfsBuilder;
-import io.msb.runtime.internal.AnnotationDefaults;
 import io.msb.testing.AgentdProcessVmmForTests;
-import io.msb.runtime.internal.RuntimeSettings;
-import io.msb.runtime.internal.SandboxLifecycle;
-import io.msb.store.internal.H2Store;
-import io.msb.store.internal.JdbcSandboxStore;
+import io.msb.testing.EmbeddedMsb;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * msb:run, exec, start, stop, kill and ps against the real runtime, with the real agent run as the VM process
- * (the runtime's test fixture); images are real disk-image roots.
+ * msb:run, exec, start, stop, kill and ps against the real runtime (its bundles in an embedded Felix, decision 0902),
+ * with the real agent run as the VM process (io.msb.testing's backend); images are real disk-image roots.
  */
 class RunCommandsTest {
     @TempDir
     Path home;
-    private JdbcSandboxStore store;
+    private EmbeddedMsb msb;
     private AgentdProcessVmmForTests vmm;
-    private SandboxLifecycle runtime;
+    private SandboxService runtime;
     private SandboxCommands commands;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -49,12 +42,13 @@ class RunCommandsTest {
     void open() {
         assumeTrue(Files.isExecutable(AgentdProcessVmmForTests.AGENTD),
                 "needs the agentd binary (built by native/agentd): " + AgentdProcessVmmForTests.AGENTD);
-        store = H2Store.open(home, 2);
+        msb = EmbeddedMsb.builder(home).bundles("io.msb.protocol", "io.msb.store", "io.msb.rootfs", "io.msb.runtime")
+                .configure("io.msb.store", Map.of("maxConnections", 2))
+                .configure("io.msb.rootfs", Map.of("defaultUpperSizeMib", 16, "buildThreads", 1, "tailBudgetMib", 1))
+                .configure("io.msb.runtime", Map.of("defaultMemoryMib", 256, "stopGraceSeconds", 2)).start();
         vmm = new AgentdProcessVmmForTests();
-        LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
-        runtime = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofSeconds(2)),
-                () -> List.<VmmBackend>of(vmm), new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
-                () -> null, () -> rootfs);
+        msb.register(VmmBackend.class, vmm, Map.of());
+        runtime = msb.service(SandboxService.class);
         commands = new SandboxCommands(runtime, "test");
         consoleOut = System.out;
         consoleErr = System.err;
@@ -68,9 +62,9 @@ class RunCommandsTest {
             System.setOut(consoleOut);
             System.setErr(consoleErr);
         }
-        if (vmm != null) {
+        if (msb != null) {
+            msb.close();
             vmm.destroyAll();
-            store.close();
         }
     }
 

@@ -6,39 +6,42 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.MsbException;
 import io.msb.api.NotFoundException;
-import io.msb.api.SandboxSpec;
+import io.msb.api.SandboxService;
 import io.msb.api.SandboxStatus;
 import io.msb.api.StillRunningException;
 import io.msb.api.store.SandboxRecord;
-import io.msb.runtime.internal.RuntimeSettings;
-import io.msb.runtime.internal.SandboxLifecycle;
-import io.msb.runtime.internal.SpecJson;
-import io.msb.store.internal.H2Store;
-import io.msb.store.internal.JdbcSandboxStore;
+import io.msb.api.store.SandboxStore;
+import io.msb.testing.EmbeddedMsb;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The commands against the real runtime and H2 store, with sandboxes recorded as the runtime records them. */
+/**
+ * The commands against the real runtime and store (their bundles in an embedded Felix, decision 0902), with
+ * sandboxes recorded as the runtime records them.
+ */
 class SandboxCommandsTest {
     @TempDir
     Path home;
-    private JdbcSandboxStore store;
+    private EmbeddedMsb msb;
+    private SandboxStore store;
     private SandboxCommands commands;
     private Process vm;
 
     @BeforeEach
     void open() throws Exception {
-        store = H2Store.open(home, 2);
-        commands = new SandboxCommands(new SandboxLifecycle(store,
-                new RuntimeSettings(home, 1, 512, "qemu", Duration.ofSeconds(1)), List::of, null, () -> null,
-                () -> null), "0.1.0.TEST"); // no VMM, no agent: these commands only read and remove records
+        // no VMM backend: these commands only read and remove records
+        msb = EmbeddedMsb.builder(home).bundles("io.msb.protocol", "io.msb.store", "io.msb.runtime")
+                .configure("io.msb.store", Map.of("maxConnections", 2))
+                .configure("io.msb.runtime", Map.of("defaultMemoryMib", 512, "stopGraceSeconds", 1)).start();
+        store = msb.service(SandboxStore.class);
+        commands = new SandboxCommands(msb.service(SandboxService.class), "0.1.0.TEST");
         vm = new ProcessBuilder("sleep", "1000").start();
         record("web", "docker.io/library/nginx:latest", Map.of("team", "web"), vm.pid());
         record("db", "postgres:16", Map.of("team", "data", "tier", "prod"), 0);
@@ -60,13 +63,18 @@ class SandboxCommandsTest {
     @AfterEach
     void close() {
         vm.destroyForcibly();
-        store.close();
+        msb.close();
     }
 
+    /** A record in the runtime's stored form of a spec (version 1 of its JSON, a persisted contract). */
     private void record(String name, String image, Map<String, String> labels, long pid) {
         Instant now = Instant.now();
-        String json = SpecJson.write(SandboxSpec.builder(name).image(image).cpus(2).memoryMib(1024).labels(labels)
-                .hostname(name).build());
+        String json = """
+                {"v":1,"name":"%s","rootfs":{"kind":"oci","reference":"%s"},"cpus":2,"memoryMib":1024,\
+                "diskSizeMib":0,"env":{},"labels":{%s},"hostname":"%s","mounts":[],"pullPolicy":"IF_MISSING"}"""
+                .formatted(name, image, labels.entrySet().stream()
+                        .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue() + "\"").collect(Collectors.joining(",")),
+                        name);
         store.insertSandbox(new SandboxRecord(name, json, SandboxStatus.STOPPED, false, labels, now, now));
         if (pid > 0) {
             store.startRun(name, pid, now, SandboxStatus.RUNNING);
