@@ -49,8 +49,8 @@ class GuestNetworkIT {
 
     @Test
     void agentdConfiguresEth0AndFramesFlowThroughTheReconnectableSocket(Platform platform) throws Exception {
-        ImageInfo busybox = platform.images.pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
-        VmSpec.Disk root = platform.rootfs.rootDisk(busybox);
+        ImageInfo busybox = platform.images().pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
+        VmSpec.Disk root = platform.rootfs().rootDisk(busybox);
         Path dir = Files.createTempDirectory(platform.home, "net");
         Path socket = dir.resolve("net.sock");
         NetworkAttachment attachment = new NetworkAttachment("stream", Map.of("path", socket.toString(),
@@ -58,7 +58,7 @@ class GuestNetworkIT {
                 "dns", "172.16.0.5,10.0.0.53", "hosts", "db.test=172.16.0.5"));
         GuestBootstrap bootstrap = new GuestBootstrap("nettest", List.of(), null, null, List.of(),
                 GuestBootstrap.Network.of(attachment));
-        VmHandle vm = platform.qemu.start(new VmSpec("e2e-net", dir, null, null,
+        VmHandle vm = platform.qemu().start(new VmSpec("e2e-net", dir, null, null,
                 List.of(bootstrap.kernelArgument()), List.of(root), 1, 256, false, attachment));
         try (AgentClient agent = AgentClient.connect(vm.agentChannel(), new AgentClient.Options(
                 Duration.ofSeconds(GUARD_SECONDS), Duration.ofSeconds(GUARD_SECONDS), 16))) {

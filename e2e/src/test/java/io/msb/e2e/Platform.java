@@ -9,6 +9,7 @@ import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
 import io.msb.api.image.ImageService;
+import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.VmmBackend;
 import io.msb.testing.EmbeddedMsb;
 import java.io.IOException;
@@ -84,6 +85,10 @@ public final class Platform implements AutoCloseable {
 
     public ImageService images() {
         return msb.service(ImageService.class);
+    }
+
+    public RootfsBuilder rootfs() {
+        return msb.service(RootfsBuilder.class);
     }
 
     /** The QEMU backend's service, as the runtime sees it. */
