@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,7 +96,7 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
             byte[] mac = iface != null && iface.mac() != null ? iface.mac() : macFor(guest);
             int gateway = guest - 1;
             NetworkConfig effective = withDefaults(network);
-            SandboxPolicy policy = SandboxPolicy.compile(effective, List.of(address(gateway)));
+            SandboxPolicy policy = SandboxPolicy.compile(effective, List.of(NetStack.address(gateway)));
             StackConfig sc = new StackConfig(socket, mac, guest, effective.maxConnections(), effective.rateLimiter(),
                     effective.ports(), config.flowBufferKib() * 1024, config.udpIdleSeconds() * 1000L);
             NetStack stack = NetStack.start(loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)], sc,
@@ -190,14 +189,6 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
             b.append(String.format("%02x", x & 0xff));
         }
         return b.toString();
-    }
-
-    private static InetAddress address(int ip) {
-        try {
-            return InetAddress.getByAddress(new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override

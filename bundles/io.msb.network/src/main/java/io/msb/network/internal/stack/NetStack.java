@@ -300,7 +300,8 @@ public final class NetStack implements AutoCloseable {
         }
     }
 
-    static InetAddress address(int ip) {
+    /** An IPv4 address held as an int. */
+    public static InetAddress address(int ip) {
         try {
             return InetAddress.getByAddress(new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
         } catch (UnknownHostException e) {
@@ -639,10 +640,15 @@ public final class NetStack implements AutoCloseable {
 
     /** A gateway-side port not used by a flow to {@code guestPort}. */
     private int freePort(int guestPort) {
+        return nextFree(p -> tcp.containsKey(key(guestPort, gatewayIp, p)));
+    }
+
+    /** The next gateway-side (ephemeral) port, round robin, that is not {@code used}. */
+    private int nextFree(java.util.function.IntPredicate used) {
         for (int i = 0; i < 65536 - EPHEMERAL_FIRST; i++) {
             int p = nextPort;
             nextPort = nextPort == 65535 ? EPHEMERAL_FIRST : nextPort + 1;
-            if (!tcp.containsKey(key(guestPort, gatewayIp, p))) {
+            if (!used.test(p)) {
                 return p;
             }
         }
@@ -684,7 +690,7 @@ public final class NetStack implements AutoCloseable {
                         counters.denials++;
                         continue;
                     }
-                    gw = nextUdpPort();
+                    gw = nextFree(peerOf::containsKey);
                     portOf.put(peer, gw);
                     peerOf.put(gw, peer);
                     counters.total++;
@@ -697,16 +703,6 @@ public final class NetStack implements AutoCloseable {
             }
         }
 
-        private int nextUdpPort() {
-            for (int i = 0; i < 65536 - EPHEMERAL_FIRST; i++) {
-                int p = nextPort;
-                nextPort = nextPort == 65535 ? EPHEMERAL_FIRST : nextPort + 1;
-                if (!peerOf.containsKey(p)) {
-                    return p;
-                }
-            }
-            return nextPort;
-        }
 
         /** The guest answering from the published port to a peer's gateway-side port. */
         boolean reply(int guestPort, int gwPort, byte[] b, int off, int len) throws IOException {
