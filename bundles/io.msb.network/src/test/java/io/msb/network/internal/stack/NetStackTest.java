@@ -424,6 +424,28 @@ class NetStackTest {
     }
 
     @Test
+    void publishedUdpPortRoundTrip() throws Exception {
+        int hostPort;
+        try (DatagramSocket probe = new DatagramSocket(0, LOOPBACK)) {
+            hostPort = probe.getLocalPort();
+        }
+        start(new AllowListPolicyForTests(), 256,
+                List.of(new PublishedPort(hostPort, 5353, PublishedPort.Protocol.UDP, null)));
+        try (DatagramSocket client = new DatagramSocket(0, LOOPBACK)) {
+            client.setSoTimeout(10_000);
+            client.send(new DatagramPacket("query".getBytes(), 5, LOOPBACK, hostPort));
+            GuestForTests.Seen in = guest.expect("UDP to the guest's port", f -> f.proto() == Packets.PROTO_UDP);
+            assertEquals(5353, in.dstPort());
+            assertEquals(GATEWAY, in.src());
+            assertEquals("query", new String(in.payload()));
+            guest.udp(GATEWAY, 5353, in.srcPort(), "answer".getBytes());
+            DatagramPacket p = new DatagramPacket(new byte[100], 100);
+            client.receive(p);
+            assertEquals("answer", new String(p.getData(), 0, p.getLength()));
+        }
+    }
+
+    @Test
     void publishedPortInUseIsAClearError() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
             InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> NetStack.start(loop,

@@ -1,0 +1,176 @@
+package io.msb.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.msb.api.PullPolicy;
+import io.msb.api.exec.ExecOptions;
+import io.msb.api.exec.ExecResult;
+import io.msb.api.image.ImageInfo;
+import io.msb.api.image.ImageReference;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkPolicy;
+import io.msb.api.spi.NetworkAttachment;
+import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
+import io.msb.network.internal.NetworkServiceComponent;
+import io.msb.network.internal.NetworkServiceConfig;
+import io.msb.protocol.AgentClient;
+import io.msb.protocol.GuestBootstrap;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The user-space stack behind a real VM (issue 12): the network service attaches a sandbox network, QEMU boots
+ * builtin:busybox on its stream socket, and the guest's own tools reach a server this test runs on 127.0.0.1
+ * through {@code host.microsandbox.internal}. The runtime does not ask the service yet, so the test boots the
+ * VM with the attachment itself (as GuestNetworkIT does). A private address is refused at once (nc: connection
+ * refused, counted as a denial). Prints throughput both ways; asserts only the data.
+ */
+@ExtendWith(PlatformExtension.class)
+class NetworkStackIT {
+    static final long GUARD_SECONDS = 300;
+    static final int MIB = 1 << 20;
+
+    static NetworkServiceConfig defaults() {
+        return (NetworkServiceConfig) Proxy.newProxyInstance(NetworkServiceConfig.class.getClassLoader(),
+                new Class<?>[] {NetworkServiceConfig.class}, (proxy, method, args) -> method.getDefaultValue());
+    }
+
+    @Test
+    void guestToolsReachAHostServerThroughTheStack(Platform platform) throws Exception {
+        ImageInfo busybox = platform.images.pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
+        VmSpec.Disk root = platform.rootfs.rootDisk(busybox);
+        Path dir = Files.createTempDirectory(platform.home, "ns");
+        try (NetworkServiceComponent network = new NetworkServiceComponent(defaults());
+                ServerSocket host = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // the host profile: DNS and the host group; nothing else
+            NetworkAttachment attachment = network.attach("e2e-netstack", dir,
+                    NetworkConfig.defaults().withPolicy(NetworkPolicy.profile("host")));
+            GuestBootstrap bootstrap = new GuestBootstrap("netstack", List.of(), null, null, List.of(),
+                    GuestBootstrap.Network.of(attachment));
+            VmHandle vm = platform.qemu.start(new VmSpec("e2e-netstack", dir, null, null,
+                    List.of(bootstrap.kernelArgument()), List.of(root), 1, 256, false, attachment));
+            try (AgentClient agent = AgentClient.connect(vm.agentChannel(), new AgentClient.Options(
+                    Duration.ofSeconds(GUARD_SECONDS), Duration.ofSeconds(GUARD_SECONDS), 16))) {
+                String url = "http://host.microsandbox.internal:" + host.getLocalPort() + "/file";
+                byte[] body = new byte[4 * MIB];
+                new Random(5).nextBytes(body);
+                CompletableFuture<Void> http = serveOnce(host, body);
+                ExecResult wget = sh(agent, "wget -q -O - " + url + " | md5sum");
+                http.get(GUARD_SECONDS, TimeUnit.SECONDS);
+                String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body));
+                assertEquals(md5 + "  -\n", wget.stdoutText(), "wget through host.microsandbox.internal");
+
+                ExecResult denied = sh(agent, "nc -w 5 10.0.0.1 80 </dev/null; echo exit=$?");
+                System.out.println("private address from the guest: " + denied.stdoutText().trim()
+                        + " " + denied.stderrText().trim());
+                assertTrue((denied.stdoutText() + denied.stderrText()).contains("refused"),
+                        "a denied address is refused (RST), not left to time out");
+                assertTrue(network.counters("e2e-netstack").orElseThrow().denials() >= 1, "the denial is counted");
+
+                // bench/network/README.md: -Dmsb.netbench.mib=64 for throughput figures; small by default
+                int mib = Integer.getInteger("msb.netbench.mib", 8);
+                upload(agent, host, mib);
+                download(agent, host, mib);
+                System.out.println("counters: " + network.counters("e2e-netstack").orElseThrow());
+            } finally {
+                vm.kill();
+            }
+        }
+    }
+
+    /** guest→host: {@code dd | nc}; the host reads and counts until the guest closes. */
+    static void upload(AgentClient agent, ServerSocket host, int mib) throws Exception {
+        CompletableFuture<long[]> sink = CompletableFuture.supplyAsync(() -> {
+            try (Socket s = host.accept(); InputStream in = s.getInputStream()) {
+                byte[] b = new byte[1 << 16];
+                long total = 0;
+                long first = 0;
+                int n;
+                while ((n = in.read(b)) > 0) {
+                    if (total == 0) {
+                        first = System.nanoTime();
+                    }
+                    total += n;
+                    if (total >= (long) mib * MIB) {
+                        break; // the host closes: busybox nc exits when the peer does
+                    }
+                }
+                return new long[] {total, System.nanoTime() - first};
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        ExecResult r = sh(agent, "dd if=/dev/zero bs=64k count=" + mib * 16 + " 2>/dev/null | nc 172.16.0.1 "
+                + host.getLocalPort() + "; true");
+        long[] got = sink.get(GUARD_SECONDS, TimeUnit.SECONDS);
+        System.out.printf("real VM guest->host: %.0f Mbit/s (%d MiB)%n", got[0] * 8 / (got[1] / 1e9) / 1e6,
+                got[0] / MIB);
+        assertEquals((long) mib * MIB, got[0], r.stderrText());
+    }
+
+    /** host→guest: the host writes and closes; the guest's nc counts with wc. */
+    static void download(AgentClient agent, ServerSocket host, int mib) throws Exception {
+        CompletableFuture<Long> source = CompletableFuture.supplyAsync(() -> {
+            try (Socket s = host.accept(); OutputStream out = s.getOutputStream()) {
+                long start = System.nanoTime();
+                byte[] b = new byte[1 << 16];
+                for (int i = 0; i < mib * 16; i++) {
+                    out.write(b);
+                }
+                return start;
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        ExecResult r = sh(agent, "nc 172.16.0.1 " + host.getLocalPort() + " </dev/null | wc -c");
+        long end = System.nanoTime();
+        long start = source.get(GUARD_SECONDS, TimeUnit.SECONDS);
+        System.out.printf("real VM host->guest: %.0f Mbit/s (%d MiB, until the guest's nc exited)%n",
+                (double) mib * MIB * 8 / ((end - start) / 1e9) / 1e6, mib);
+        assertEquals(Long.toString((long) mib * MIB), r.stdoutText().trim(), r.stderrText());
+    }
+
+    static CompletableFuture<Void> serveOnce(ServerSocket host, byte[] body) {
+        return CompletableFuture.runAsync(() -> {
+            try (Socket s = host.accept()) {
+                InputStream in = s.getInputStream();
+                byte[] b = new byte[4096];
+                String head = "";
+                while (!head.contains("\r\n\r\n")) {
+                    int n = in.read(b);
+                    if (n < 0) {
+                        return;
+                    }
+                    head += new String(b, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+                }
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.0 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes());
+                out.write(body);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    static ExecResult sh(AgentClient agent, String script) {
+        return agent.run(ExecOptions.of("/bin/sh", "-c", script).build());
+    }
+}
