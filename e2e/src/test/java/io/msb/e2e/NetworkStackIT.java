@@ -55,8 +55,8 @@ class NetworkStackIT {
 
     @Test
     void guestToolsReachAHostServerThroughTheStack(Platform platform) throws Exception {
-        ImageInfo busybox = platform.images.pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
-        VmSpec.Disk root = platform.rootfs.rootDisk(busybox);
+        ImageInfo busybox = platform.images().pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
+        VmSpec.Disk root = platform.rootfs().rootDisk(busybox);
         Path dir = Files.createTempDirectory(platform.home, "ns");
         try (NetworkServiceComponent network = new NetworkServiceComponent(defaults());
                 ServerSocket host = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -65,7 +65,7 @@ class NetworkStackIT {
                     NetworkConfig.defaults().withPolicy(NetworkPolicy.profile("host")));
             GuestBootstrap bootstrap = new GuestBootstrap("netstack", List.of(), null, null, List.of(),
                     GuestBootstrap.Network.of(attachment));
-            VmHandle vm = platform.qemu.start(new VmSpec("e2e-netstack", dir, null, null,
+            VmHandle vm = platform.qemu().start(new VmSpec("e2e-netstack", dir, null, null,
                     List.of(bootstrap.kernelArgument()), List.of(root), 1, 256, false, attachment));
             try (AgentClient agent = AgentClient.connect(vm.agentChannel(), new AgentClient.Options(
                     Duration.ofSeconds(GUARD_SECONDS), Duration.ofSeconds(GUARD_SECONDS), 16))) {
