@@ -1,6 +1,6 @@
 #!/bin/sh
 # Rootfs benchmark: EROFS writer throughput vs mkfs.erofs, cold 3-layer materialize, upper disk cost.
-# Needs: a built io.msb.rootfs (mvn install -pl bundles/io.msb.rootfs -am), erofs-utils, e2fsprogs, zstd,
+# Needs: the modules installed (mvn install -pl e2e -am -DskipTests), erofs-utils, e2fsprogs, zstd,
 # and a tree: by default a Debian bookworm minbase made once with
 #   debootstrap --variant=minbase bookworm /var/cache/msb-bench/minbase-bookworm http://deb.debian.org/debian
 # (or pass any directory as $1).
@@ -27,5 +27,6 @@ if [ ! -f "$work/layer3.tar.zst" ]; then
   done
 fi
 bytes=$(find "$work/tree" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-cp=$(cd "$root" && mvn -q -o dependency:build-classpath -pl bundles/io.msb.rootfs -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=runtime)
-java -cp "$root/bundles/io.msb.rootfs/target/classes:$cp" "$here/RootfsBench.java" "$work" "$bytes"
+# e2e's class path: the rootfs bundle, io.msb.testing (EmbeddedMsb) and the framework it starts the bundle in
+cp=$(cd "$root" && mvn -q -o dependency:build-classpath -pl e2e -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
+java -cp "$cp" "$here/RootfsBench.java" "$work" "$bytes"
