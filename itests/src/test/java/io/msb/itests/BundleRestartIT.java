@@ -15,6 +15,7 @@ import io.msb.api.store.ImageRecord;
 import io.msb.api.store.LayerRecord;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
+import io.msb.api.store.ImageStore;
 import io.msb.api.store.SandboxStore;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -61,13 +62,14 @@ public class BundleRestartIT {
         ImageRecord image = new ImageRecord("alpine:3.20", DIGEST, DIGEST, "{\"Env\":[\"PATH=/bin\"]}",
                 List.of(new LayerRecord(DIGEST, DIGEST, "application/vnd.oci.image.layer.v1.tar+gzip", 3_456_789)),
                 started);
-        store.saveImage(image);
+        Osgi.service(context, ImageStore.class).saveImage(image);
         SandboxRecord aBefore = store.findSandbox("keep-a").orElseThrow();
         List<RunRecord> runsBefore = store.runs("keep-a");
 
         Bundle bundle = Osgi.bundle(context, "io.msb.store");
         bundle.stop();
         Osgi.gone(context, SandboxStore.class);
+        Osgi.gone(context, ImageStore.class);
         // The runtime cannot work without its store: it withdraws its service rather than fail calls.
         Osgi.gone(context, SandboxService.class);
         bundle.start();
@@ -77,7 +79,7 @@ public class BundleRestartIT {
         assertEquals(b, reopened.findSandbox("keep-b").orElseThrow());
         assertEquals(runsBefore, reopened.runs("keep-a"));
         assertEquals(RunRecord.class, runsBefore.get(0).getClass());
-        assertEquals(image, reopened.findImage("alpine:3.20").orElseThrow());
+        assertEquals(image, Osgi.service(context, ImageStore.class).findImage("alpine:3.20").orElseThrow());
         assertEquals(List.of("keep-b"), reopened.listSandboxes(LabelSelector.parse("tier=gold")).stream()
                 .map(SandboxRecord::name).toList());
 

@@ -14,6 +14,7 @@ import io.msb.api.image.ImageService;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmmBackend;
+import io.msb.api.store.ImageStore;
 import io.msb.api.store.SandboxStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,6 +107,7 @@ public class PlatformWiringIT {
     public void coreServicesAreRegistered() throws Exception {
         Path home = Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
         assertNotNull(Osgi.service(context, SandboxStore.class));
+        assertNotNull(Osgi.service(context, ImageStore.class));
 
         SandboxService sandboxes = Osgi.service(context, SandboxService.class,
                 "(msb.home=" + Osgi.escape(home.toString()) + ")");

@@ -212,8 +212,8 @@ public final class DebianBench {
         return Long.parseLong(sh("du", "-B1", "-s", file.toString()).split("\\s+")[0]);
     }
 
-    private static OciImageService service(io.msb.api.store.SandboxStore store, Path home) {
-        return new OciImageService(ImageRecords.of(store), ImageSettings.defaults(home).withCredentials(List.of(), null));
+    private static OciImageService service(H2Store store, Path home) {
+        return new OciImageService(store.images(), ImageSettings.defaults(home).withCredentials(List.of(), null));
     }
 
     private static LocalRootfsBuilder rootfs(Path home) {

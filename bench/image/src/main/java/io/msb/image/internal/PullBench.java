@@ -72,8 +72,8 @@ public final class PullBench {
         }
     }
 
-    private static OciImageService service(io.msb.api.store.SandboxStore store, Path home) {
-        return new OciImageService(ImageRecords.of(store), ImageSettings.defaults(home).withCredentials(List.of(), null));
+    private static OciImageService service(H2Store store, Path home) {
+        return new OciImageService(store.images(), ImageSettings.defaults(home).withCredentials(List.of(), null));
     }
 
     private static void skopeo(String ref, Path dir, int rounds, long bytes) throws Exception {

@@ -9,7 +9,7 @@ import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * Durable records of the platform. Every method is one transaction: it is applied whole or not at all.
+ * Durable records of sandboxes and their runs. Every method is one transaction: it is applied whole or not at all.
  * Name conflicts raise {@link io.msb.api.AlreadyExistsException}; missing rows
  * {@link io.msb.api.NotFoundException}.
  */
@@ -18,9 +18,6 @@ public interface SandboxStore {
     // sandboxes
 
     void insertSandbox(SandboxRecord sandbox);
-
-    /** Replaces the config, status, ephemeral flag and labels of an existing sandbox. */
-    void updateSandbox(SandboxRecord sandbox);
 
     void updateStatus(String name, SandboxStatus status, Instant at);
 
@@ -44,35 +41,4 @@ public interface SandboxStore {
     Optional<RunRecord> latestRun(String sandbox);
 
     List<RunRecord> runs(String sandbox);
-
-    // images
-
-    /** Records the image and its layers, replacing an earlier record of the same reference. */
-    void saveImage(ImageRecord image);
-
-    Optional<ImageRecord> findImage(String reference);
-
-    List<ImageRecord> listImages();
-
-    boolean deleteImage(String reference);
-
-    // volumes
-
-    void insertVolume(VolumeRecord volume);
-
-    Optional<VolumeRecord> findVolume(String name);
-
-    List<VolumeRecord> listVolumes();
-
-    boolean deleteVolume(String name);
-
-    // snapshots
-
-    void insertSnapshot(SnapshotRecord snapshot);
-
-    Optional<SnapshotRecord> findSnapshot(String name);
-
-    List<SnapshotRecord> listSnapshots(String sandbox);
-
-    boolean deleteSnapshot(String name);
 }

@@ -1,5 +1,9 @@
+/**
+ * Durable records of the platform, one store service per aggregate: {@link io.msb.api.store.SandboxStore}
+ * (sandboxes and their runs) and {@link io.msb.api.store.ImageStore} (image references, manifests, layers).
+ */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package io.msb.api.store;
 
 import org.osgi.annotation.bundle.Export;

@@ -12,7 +12,7 @@ import io.msb.api.image.PullEvent;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.store.ImageRecord;
 import io.msb.api.store.LayerRecord;
-import io.msb.api.store.SandboxStore;
+import io.msb.api.store.ImageStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -56,7 +56,7 @@ import org.osgi.service.metatype.annotations.Designate;
 public final class OciImageService implements ImageService, AutoCloseable {
     private static final long PROGRESS_STEP = 1 << 20;
 
-    private final ImageRecords records;
+    private final ImageStore records;
     private final ImageSettings settings;
     private final BlobCache cache;
     private final RegistryClient registry;
@@ -72,12 +72,12 @@ public final class OciImageService implements ImageService, AutoCloseable {
     volatile RootfsBuilder rootfs;
 
     @Activate
-    public OciImageService(@Reference(name = "store") SandboxStore store, ImageServiceConfig config) {
-        this(ImageRecords.of(store), settings(config));
+    public OciImageService(@Reference(name = "store") ImageStore store, ImageServiceConfig config) {
+        this(store, settings(config));
     }
 
     /** Plain-Java construction, for tests, benchmarks and tools. */
-    public OciImageService(ImageRecords records, ImageSettings settings) {
+    public OciImageService(ImageStore records, ImageSettings settings) {
         this.records = records;
         this.settings = settings;
         this.cache = new BlobCache(settings.home().resolve("cache").resolve("blobs").resolve("sha256"), settings.retries(),
@@ -226,7 +226,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
             }
         }
         ImageRecord rec = pending(key, manifestDigest, manifest, config);
-        records.save(rec);
+        records.saveImage(rec);
         return toInfo(rec);
     }
 
@@ -320,7 +320,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
     }
 
     private Optional<ImageInfo> findComplete(String key) {
-        return records.find(key).filter(r -> cache.has(r.manifestDigest()) && cache.has(r.configDigest())
+        return records.findImage(key).filter(r -> cache.has(r.manifestDigest()) && cache.has(r.configDigest())
                 && r.layers().stream().allMatch(l -> cache.has(l.digest()))).map(OciImageService::toInfo);
     }
 
@@ -333,19 +333,19 @@ public final class OciImageService implements ImageService, AutoCloseable {
 
     @Override
     public Optional<ImageInfo> find(ImageReference reference) {
-        return records.find(key(reference)).map(OciImageService::toInfo);
+        return records.findImage(key(reference)).map(OciImageService::toInfo);
     }
 
     @Override
     public List<ImageInfo> list() {
-        return records.list().stream().map(OciImageService::toInfo).toList();
+        return records.listImages().stream().map(OciImageService::toInfo).toList();
     }
 
     @Override
     public void remove(ImageReference reference) {
         String key = key(reference);
-        ImageRecord rec = records.find(key).orElseThrow(() -> new ImageNotFoundException("image", key));
-        records.delete(key);
+        ImageRecord rec = records.findImage(key).orElseThrow(() -> new ImageNotFoundException("image", key));
+        records.deleteImage(key);
         Set<String> stillUsed = referencedBlobs();
         for (String d : blobsOf(rec)) {
             if (!stillUsed.contains(d)) {
@@ -412,7 +412,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
 
     private Set<String> referencedBlobs() {
         Set<String> used = new HashSet<>(pinned.keySet());
-        for (ImageRecord r : records.list()) {
+        for (ImageRecord r : records.listImages()) {
             used.addAll(blobsOf(r));
         }
         return used;

@@ -2,7 +2,7 @@ package io.msb.image.internal;
 
 import io.msb.api.image.PullEvent;
 import io.msb.api.spi.RootfsBuilder;
-import io.msb.api.store.SandboxStore;
+import io.msb.api.store.ImageStore;
 import io.msb.testing.EmbeddedMsb;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ import java.util.function.UnaryOperator;
 final class ImageEnv implements AutoCloseable {
     final Path home;
     private final EmbeddedMsb msb;
-    final SandboxStore store;
+    final ImageStore store;
     final OciImageService images;
 
     ImageEnv(Path home, UnaryOperator<ImageSettings> tweak) {
@@ -26,8 +26,8 @@ final class ImageEnv implements AutoCloseable {
         this.msb = EmbeddedMsb.builder(home).bundles("io.msb.store", "io.msb.rootfs")
                 .configure("io.msb.store", Map.of("maxConnections", 4))
                 .configure("io.msb.rootfs", Map.of("defaultUpperSizeMib", 64)).start();
-        this.store = msb.service(SandboxStore.class);
-        this.images = new OciImageService(ImageRecords.of(store),
+        this.store = msb.service(ImageStore.class);
+        this.images = new OciImageService(store,
                 tweak.apply(ImageSettings.defaults(home).withCredentials(List.of(), null)));
     }
 

@@ -2,7 +2,7 @@ package io.msb.image.internal;
 
 import io.msb.api.image.ImageReference;
 import io.msb.api.PullPolicy;
-import io.msb.api.store.SandboxStore;
+import io.msb.api.store.ImageStore;
 import io.msb.testing.EmbeddedMsb;
 import java.nio.file.Path;
 
@@ -15,7 +15,7 @@ public final class PullProcess {
     public static void main(String[] args) throws Exception {
         try (var msb = EmbeddedMsb.builder(Path.of(args[1])).bundles("io.msb.store")
                         .configure("io.msb.store", java.util.Map.of("maxConnections", 2)).start();
-                var images = new OciImageService(ImageRecords.of(msb.service(SandboxStore.class)), ImageSettings.defaults(Path.of(args[0]))
+                var images = new OciImageService(msb.service(ImageStore.class), ImageSettings.defaults(Path.of(args[0]))
                         .withCredentials(java.util.List.of(), null))) {
             var info = images.pull(ImageReference.parse(args[2]), PullPolicy.ALWAYS, e -> { });
             System.out.println("PULLED " + info.manifestDigest());

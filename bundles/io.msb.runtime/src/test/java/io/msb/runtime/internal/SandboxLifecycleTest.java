@@ -16,7 +16,6 @@ import io.msb.api.RootfsSource;
 import io.msb.api.SandboxHandle;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.image.RegistryUnreachableException;
-import io.msb.image.internal.ImageRecords;
 import io.msb.image.internal.ImageSettings;
 import io.msb.image.internal.OciImageService;
 import io.msb.api.exec.ExecResult;
@@ -37,8 +36,8 @@ import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.SandboxRecord;
+import io.msb.api.store.SandboxStore;
 import io.msb.store.internal.H2Store;
-import io.msb.store.internal.JdbcSandboxStore;
 import io.msb.testing.AgentdProcessVmmForTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +57,8 @@ class SandboxLifecycleTest {
     @TempDir
     Path home;
 
-    private JdbcSandboxStore store;
+    private H2Store db;
+    private SandboxStore store;
     private final List<VmmBackend> backends = new ArrayList<>();
     private final List<Process> strays = new ArrayList<>();
     private SandboxLifecycle lifecycle;
@@ -69,7 +69,8 @@ class SandboxLifecycleTest {
     void open() throws Exception {
         assumeTrue(Files.isExecutable(AgentdProcessVmmForTests.AGENTD),
                 "needs the agentd binary (built by native/agentd): " + AgentdProcessVmmForTests.AGENTD);
-        store = H2Store.open(home, 4);
+        db = H2Store.open(home, 4);
+        store = db.sandboxes();
         lifecycle = lifecycle();
         rootImage = Files.write(home.resolve("root.img"), new byte[4096]);
     }
@@ -92,7 +93,7 @@ class SandboxLifecycleTest {
         backends.stream().filter(AgentdProcessVmmForTests.class::isInstance).map(AgentdProcessVmmForTests.class::cast)
                 .forEach(AgentdProcessVmmForTests::destroyAll);
         strays.forEach(Process::destroyForcibly);
-        store.close();
+        db.close();
     }
 
     private AgentdProcessVmmForTests backend(String... command) {
@@ -161,7 +162,7 @@ class SandboxLifecycleTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
         }
-        try (OciImageService images = new OciImageService(ImageRecords.of(store),
+        try (OciImageService images = new OciImageService(db.images(),
                 ImageSettings.defaults(home).withCredentials(List.of(), null))) {
             LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
             SandboxLifecycle plain = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu",

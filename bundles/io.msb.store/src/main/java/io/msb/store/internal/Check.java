@@ -8,7 +8,6 @@ import java.util.Map;
 final class Check {
     static final int NAME_BYTES = 128;
     static final int JSON_CHARS = 1_000_000;
-    static final int PATH_CHARS = 4096;
     static final int DIGEST_CHARS = 256;
     static final int REFERENCE_CHARS = 1024;
     static final int LABEL_KEY_CHARS = 256;

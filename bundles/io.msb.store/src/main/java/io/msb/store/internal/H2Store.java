@@ -1,6 +1,8 @@
 package io.msb.store.internal;
 
 import io.msb.api.MsbException;
+import io.msb.api.store.ImageStore;
+import io.msb.api.store.SandboxStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +13,12 @@ import org.h2.util.OsgiDataSourceFactory;
 import org.osgi.service.jdbc.DataSourceFactory;
 
 /**
- * Opens the store's H2 database under an msb home. The OSGi component passes the registered
- * {@link DataSourceFactory}; plain Java callers (tests, benchmarks, tools) use {@link #open(Path, int)},
- * which builds the same factory over {@code org.h2.Driver} directly, so both take one code path.
+ * The store's H2 database under an msb home, opened outside OSGi with its store services. The OSGi component
+ * ({@link StoreComponent}) passes the registered {@link DataSourceFactory}; plain Java callers (tests,
+ * benchmarks, tools) use {@link #open(Path, int)}, which builds the same factory over {@code org.h2.Driver}
+ * directly, so both take one code path.
  */
-public final class H2Store {
+public final class H2Store implements AutoCloseable {
     /**
      * Writers of one sandbox row queue behind each other for up to 10 s instead of failing after H2's
      * default 1 s. WRITE_DELAY=0: every commit writes its chunk before it returns and there is no background
@@ -26,18 +29,41 @@ public final class H2Store {
      */
     static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;RETENTION_TIME=5000";
 
-    private H2Store() {
+    private final Database database;
+    private final SandboxStore sandboxes;
+    private final ImageStore images;
+
+    private H2Store(Database database) {
+        this.database = database;
+        this.sandboxes = new JdbcSandboxStore(database);
+        this.images = new JdbcImageStore(database);
     }
 
     /** Opens (creating and migrating as needed) the store of the given msb home, outside OSGi. */
-    public static JdbcSandboxStore open(Path home, int maxConnections) {
+    public static H2Store open(Path home, int maxConnections) {
         return open(new OsgiDataSourceFactory(org.h2.Driver.load()), home, maxConnections);
     }
 
     /** Opens the store of the given msb home through a JDBC DataSourceFactory for H2. */
-    public static JdbcSandboxStore open(DataSourceFactory factory, Path home, int maxConnections) {
+    public static H2Store open(DataSourceFactory factory, Path home, int maxConnections) {
         JdbcConnectionPool pool = pool(factory, home, maxConnections);
-        return new JdbcSandboxStore(pool, withHousekeeping(pool));
+        return new H2Store(new Database(pool, withHousekeeping(pool)));
+    }
+
+    /** Sandboxes and their runs. */
+    public SandboxStore sandboxes() {
+        return sandboxes;
+    }
+
+    /** Image references, manifests and layers. */
+    public ImageStore images() {
+        return images;
+    }
+
+    /** Stops housekeeping and closes the database; both stores refuse calls afterwards. */
+    @Override
+    public void close() {
+        database.close();
     }
 
     /**

@@ -1,5 +1,15 @@
 package io.msb.store.internal;
 
+import static io.msb.store.internal.Database.enumValue;
+import static io.msb.store.internal.Database.first;
+import static io.msb.store.internal.Database.foldChildren;
+import static io.msb.store.internal.Database.generatedId;
+import static io.msb.store.internal.Database.instant;
+import static io.msb.store.internal.Database.prepare;
+import static io.msb.store.internal.Database.query;
+import static io.msb.store.internal.Database.setInteger;
+import static io.msb.store.internal.Database.update;
+
 import io.msb.api.AlreadyExistsException;
 import io.msb.api.LabelSelector;
 import io.msb.api.MsbException;
@@ -7,19 +17,14 @@ import io.msb.api.NotFoundException;
 import io.msb.api.SandboxStatus;
 import io.msb.api.StillRunningException;
 import io.msb.api.TerminationReason;
-import io.msb.api.store.ImageRecord;
-import io.msb.api.store.LayerRecord;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
-import io.msb.api.store.SnapshotRecord;
-import io.msb.api.store.VolumeRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,72 +33,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Function;
-import java.util.function.Supplier;
-import javax.sql.DataSource;
 
 /**
- * {@link SandboxStore} over JDBC (H2 SQL dialect). Each public method runs in exactly one transaction on a
- * pooled connection. Construction applies the schema migrations.
+ * {@link SandboxStore} over the bundle's shared {@link Database}: sandboxes, their labels and their runs. Each
+ * public method runs in exactly one transaction.
  */
-public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
-    private static final String SQLSTATE_DUPLICATE = "23505";
-
-    private static final LabelTable SANDBOX_LABELS = new LabelTable("sandbox_labels");
-    private static final LabelTable VOLUME_LABELS = new LabelTable("volume_labels");
-
+public class JdbcSandboxStore implements SandboxStore {
     private static final String SELECT_SANDBOX_COLUMNS = "SELECT s.id, s.name, s.config_json, s.status, "
             + "s.ephemeral, s.created_at, s.updated_at, l.label_key, l.label_value ";
     private static final String SELECT_RUNS = "SELECT r.id, s.name, r.pid, r.started_at, r.terminated_at, r.reason, "
             + "r.exit_code, r.term_signal FROM runs r JOIN sandboxes s ON s.id = r.sandbox_id WHERE s.name = ? ";
-    private static final String SELECT_IMAGES = "SELECT i.reference, i.manifest_digest, m.config_digest, "
-            + "m.config_json, i.created_at, l.digest, l.diff_id, l.media_type, l.size_bytes "
-            + "FROM images i JOIN manifests m ON m.digest = i.manifest_digest "
-            + "LEFT JOIN manifest_layers ml ON ml.manifest_digest = m.digest "
-            + "LEFT JOIN layers l ON l.digest = ml.layer_digest ";
-    private static final String SELECT_VOLUMES = "SELECT v.id, v.name, v.path, v.size_limit_mib, v.created_at, "
-            + "l.label_key, l.label_value FROM volumes v LEFT JOIN volume_labels l ON l.owner_id = v.id ";
-    private static final String SELECT_SNAPSHOTS =
-            "SELECT name, sandbox, path, size_bytes, created_at FROM snapshots ";
 
-    private final DataSource dataSource;
-    private final AutoCloseable closer;
-    private volatile boolean closed;
+    private final Database db;
 
-    /**
-     * @param dataSource pooled connections to the database
-     * @param closer releases the pool; called by {@link #close()}
-     */
-    public JdbcSandboxStore(DataSource dataSource, AutoCloseable closer) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-        this.closer = Objects.requireNonNull(closer, "closer");
-        try {
-            write("migrate", null, c -> {
-                Migrations.apply(c);
-                return null;
-            });
-        } catch (RuntimeException e) {
-            // an unusable database must not stay open (and file-locked) behind a failed activation
-            try {
-                closer.close();
-            } catch (Exception suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-    }
-
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            closer.close();
-        } catch (Exception e) {
-            throw new MsbException("cannot close the store: " + e.getMessage(), e);
-        }
+    public JdbcSandboxStore(Database db) {
+        this.db = Objects.requireNonNull(db, "db");
     }
 
     // sandboxes
@@ -101,7 +55,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public void insertSandbox(SandboxRecord s) {
         checkSandbox(s);
-        write("insertSandbox", () -> new AlreadyExistsException("sandbox", s.name()), c -> {
+        db.write("insertSandbox", () -> new AlreadyExistsException("sandbox", s.name()), c -> {
             long id;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO sandboxes "
                     + "(name, config_json, status, ephemeral, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -115,26 +69,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
                 ps.executeUpdate();
                 id = generatedId(ps);
             }
-            SANDBOX_LABELS.insert(c, id, s.labels());
-            return null;
-        });
-    }
-
-    @Override
-    public void updateSandbox(SandboxRecord s) {
-        checkSandbox(s);
-        write("updateSandbox", null, c -> {
-            long id = sandboxId(c, s.name(), true);
-            try (PreparedStatement ps = c.prepareStatement("UPDATE sandboxes SET config_json = ?, status = ?, "
-                    + "ephemeral = ?, updated_at = ? WHERE id = ?")) {
-                ps.setString(1, s.configJson());
-                ps.setString(2, s.status().name());
-                ps.setBoolean(3, s.ephemeral());
-                ps.setObject(4, s.updatedAt());
-                ps.setLong(5, id);
-                ps.executeUpdate();
-            }
-            SANDBOX_LABELS.replace(c, id, s.labels());
+            insertLabels(c, id, s.labels());
             return null;
         });
     }
@@ -144,7 +79,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         Check.name("name", name);
         Check.present("status", status);
         Check.present("at", at);
-        write("updateStatus", null, c -> {
+        db.write("updateStatus", null, c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE sandboxes SET status = ?, updated_at = ? WHERE name = ?")) {
                 ps.setString(1, status.name());
@@ -161,7 +96,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public Optional<SandboxRecord> findSandbox(String name) {
         Check.present("name", name);
-        return read("findSandbox", c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS
+        return db.read("findSandbox", c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS
                 + "FROM sandboxes s LEFT JOIN sandbox_labels l ON l.owner_id = s.id "
                 + "WHERE s.name = ? ORDER BY l.label_key", List.of(name))));
     }
@@ -203,7 +138,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
             }
         }
         sql.append(" ORDER BY s.id, l.label_key");
-        List<SandboxRecord> found = read("listSandboxes", c -> querySandboxes(c, sql.toString(), params));
+        List<SandboxRecord> found = db.read("listSandboxes", c -> querySandboxes(c, sql.toString(), params));
         found.sort(Comparator.comparing(SandboxRecord::name));
         return found;
     }
@@ -212,7 +147,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     public boolean deleteSandbox(String name) {
         Check.present("name", name);
         // runs and labels go with it through ON DELETE CASCADE
-        return write("deleteSandbox", null, c -> update(c, "DELETE FROM sandboxes WHERE name = ?", name) > 0);
+        return db.write("deleteSandbox", null, c -> update(c, "DELETE FROM sandboxes WHERE name = ?", name) > 0);
     }
 
     // runs
@@ -225,7 +160,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         }
         Check.present("at", at);
         Check.present("status", status);
-        return write("startRun", null, c -> {
+        return db.write("startRun", null, c -> {
             // the row lock serialises concurrent starts of one sandbox, so at most one run is open
             long id = sandboxId(c, sandbox, true);
             try (PreparedStatement ps = c.prepareStatement(
@@ -258,7 +193,7 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         Check.present("reason", reason);
         Check.present("at", at);
         Check.present("sandboxStatus", sandboxStatus);
-        write("terminateRun", null, c -> {
+        db.write("terminateRun", null, c -> {
             long sandboxId;
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT sandbox_id, terminated_at FROM runs WHERE id = ? FOR UPDATE")) {
@@ -290,193 +225,14 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
     @Override
     public Optional<RunRecord> latestRun(String sandbox) {
         Check.present("sandbox", sandbox);
-        return read("latestRun", c -> first(query(c, SELECT_RUNS + "ORDER BY r.id DESC FETCH FIRST ROW ONLY",
+        return db.read("latestRun", c -> first(query(c, SELECT_RUNS + "ORDER BY r.id DESC FETCH FIRST ROW ONLY",
                 List.of(sandbox), JdbcSandboxStore::run)));
     }
 
     @Override
     public List<RunRecord> runs(String sandbox) {
         Check.present("sandbox", sandbox);
-        return read("runs", c -> query(c, SELECT_RUNS + "ORDER BY r.id", List.of(sandbox), JdbcSandboxStore::run));
-    }
-
-    // images
-
-    @Override
-    public void saveImage(ImageRecord image) {
-        checkImage(image);
-        String digest = image.manifestDigest();
-        write("saveImage", null, c -> {
-            Optional<String> previous = first(query(c, "SELECT manifest_digest FROM images WHERE reference = ?",
-                    List.of(image.reference()), rs -> rs.getString(1)));
-            try (PreparedStatement ps = c.prepareStatement(
-                    "MERGE INTO manifests (digest, config_digest, config_json) KEY (digest) VALUES (?, ?, ?)")) {
-                ps.setString(1, digest);
-                ps.setString(2, image.configDigest());
-                ps.setString(3, image.configJson());
-                ps.executeUpdate();
-            }
-            update(c, "DELETE FROM manifest_layers WHERE manifest_digest = ?", digest);
-            try (PreparedStatement layer = c.prepareStatement("MERGE INTO layers (digest, diff_id, media_type, "
-                    + "size_bytes) KEY (digest) VALUES (?, ?, ?, ?)");
-                    PreparedStatement link = c.prepareStatement("INSERT INTO manifest_layers "
-                            + "(manifest_digest, layer_index, layer_digest) VALUES (?, ?, ?)")) {
-                int index = 0;
-                for (LayerRecord l : image.layers()) {
-                    layer.setString(1, l.digest());
-                    layer.setString(2, l.diffId());
-                    layer.setString(3, l.mediaType());
-                    layer.setLong(4, l.size());
-                    layer.addBatch();
-                    link.setString(1, digest);
-                    link.setInt(2, index++);
-                    link.setString(3, l.digest());
-                    link.addBatch();
-                }
-                layer.executeBatch();
-                link.executeBatch();
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "MERGE INTO images (reference, manifest_digest, created_at) KEY (reference) VALUES (?, ?, ?)")) {
-                ps.setString(1, image.reference());
-                ps.setString(2, digest);
-                ps.setObject(3, image.createdAt());
-                ps.executeUpdate();
-            }
-            if (previous.isPresent() && !previous.get().equals(digest)) {
-                collectManifest(c, previous.get());
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public Optional<ImageRecord> findImage(String reference) {
-        Check.present("reference", reference);
-        return read("findImage", c -> first(queryImages(c,
-                SELECT_IMAGES + "WHERE i.reference = ? ORDER BY ml.layer_index", List.of(reference))));
-    }
-
-    @Override
-    public List<ImageRecord> listImages() {
-        return read("listImages", c -> queryImages(c,
-                SELECT_IMAGES + "ORDER BY i.reference, ml.layer_index", List.of()));
-    }
-
-    @Override
-    public boolean deleteImage(String reference) {
-        Check.present("reference", reference);
-        return write("deleteImage", null, c -> {
-            Optional<String> digest = first(query(c, "SELECT manifest_digest FROM images WHERE reference = ?",
-                    List.of(reference), rs -> rs.getString(1)));
-            if (digest.isEmpty()) {
-                return false;
-            }
-            update(c, "DELETE FROM images WHERE reference = ?", reference);
-            collectManifest(c, digest.get());
-            return true;
-        });
-    }
-
-    /** Drops a manifest no reference points to any more, and the layers no manifest uses. */
-    private static void collectManifest(Connection c, String digest) throws SQLException {
-        update(c, "DELETE FROM manifests m WHERE m.digest = ? "
-                + "AND NOT EXISTS (SELECT 1 FROM images i WHERE i.manifest_digest = m.digest)", digest);
-        update(c, "DELETE FROM layers l "
-                + "WHERE NOT EXISTS (SELECT 1 FROM manifest_layers ml WHERE ml.layer_digest = l.digest)");
-    }
-
-    // volumes
-
-    @Override
-    public void insertVolume(VolumeRecord v) {
-        Check.present("volume", v);
-        Check.name("name", v.name());
-        Check.required("path", v.path(), Check.PATH_CHARS);
-        Check.nonNegative("sizeLimitMib", v.sizeLimitMib());
-        Check.labels("labels", v.labels());
-        Check.present("createdAt", v.createdAt());
-        write("insertVolume", () -> new AlreadyExistsException("volume", v.name()), c -> {
-            long id;
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO volumes "
-                    + "(name, path, size_limit_mib, created_at) VALUES (?, ?, ?, ?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                ps.setString(1, v.name());
-                ps.setString(2, v.path());
-                ps.setLong(3, v.sizeLimitMib());
-                ps.setObject(4, v.createdAt());
-                ps.executeUpdate();
-                id = generatedId(ps);
-            }
-            VOLUME_LABELS.insert(c, id, v.labels());
-            return null;
-        });
-    }
-
-    @Override
-    public Optional<VolumeRecord> findVolume(String name) {
-        Check.present("name", name);
-        return read("findVolume", c -> first(queryVolumes(c,
-                SELECT_VOLUMES + "WHERE v.name = ? ORDER BY l.label_key", List.of(name))));
-    }
-
-    @Override
-    public List<VolumeRecord> listVolumes() {
-        return read("listVolumes", c -> queryVolumes(c,
-                SELECT_VOLUMES + "ORDER BY v.name, l.label_key", List.of()));
-    }
-
-    @Override
-    public boolean deleteVolume(String name) {
-        Check.present("name", name);
-        return write("deleteVolume", null, c -> update(c, "DELETE FROM volumes WHERE name = ?", name) > 0);
-    }
-
-    // snapshots
-
-    @Override
-    public void insertSnapshot(SnapshotRecord s) {
-        Check.present("snapshot", s);
-        Check.name("name", s.name());
-        Check.name("sandbox", s.sandbox());
-        Check.required("path", s.path(), Check.PATH_CHARS);
-        Check.nonNegative("sizeBytes", s.sizeBytes());
-        Check.present("createdAt", s.createdAt());
-        write("insertSnapshot", () -> new AlreadyExistsException("snapshot", s.name()), c -> {
-            sandboxId(c, s.sandbox(), false);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO snapshots "
-                    + "(name, sandbox, path, size_bytes, created_at) VALUES (?, ?, ?, ?, ?)")) {
-                ps.setString(1, s.name());
-                ps.setString(2, s.sandbox());
-                ps.setString(3, s.path());
-                ps.setLong(4, s.sizeBytes());
-                ps.setObject(5, s.createdAt());
-                ps.executeUpdate();
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public Optional<SnapshotRecord> findSnapshot(String name) {
-        Check.present("name", name);
-        return read("findSnapshot", c -> first(
-                query(c, SELECT_SNAPSHOTS + "WHERE name = ?", List.of(name), JdbcSandboxStore::snapshot)));
-    }
-
-    /** @param sandbox the source sandbox's name, or null for every snapshot */
-    @Override
-    public List<SnapshotRecord> listSnapshots(String sandbox) {
-        return read("listSnapshots", c -> sandbox == null
-                ? query(c, SELECT_SNAPSHOTS + "ORDER BY name", List.of(), JdbcSandboxStore::snapshot)
-                : query(c, SELECT_SNAPSHOTS + "WHERE sandbox = ? ORDER BY name", List.of(sandbox),
-                        JdbcSandboxStore::snapshot));
-    }
-
-    @Override
-    public boolean deleteSnapshot(String name) {
-        Check.present("name", name);
-        return write("deleteSnapshot", null, c -> update(c, "DELETE FROM snapshots WHERE name = ?", name) > 0);
+        return db.read("runs", c -> query(c, SELECT_RUNS + "ORDER BY r.id", List.of(sandbox), JdbcSandboxStore::run));
     }
 
     // validation
@@ -490,110 +246,26 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         Check.present("updatedAt", s.updatedAt());
     }
 
-    private static void checkImage(ImageRecord image) {
-        Check.present("image", image);
-        Check.required("reference", image.reference(), Check.REFERENCE_CHARS);
-        Check.required("manifestDigest", image.manifestDigest(), Check.DIGEST_CHARS);
-        Check.required("configDigest", image.configDigest(), Check.DIGEST_CHARS);
-        Check.text("configJson", image.configJson(), Check.JSON_CHARS);
-        Check.present("createdAt", image.createdAt());
-        if (image.layers().size() > Check.MAX_LAYERS) {
-            throw Check.invalid("layers",
-                    "has too many entries: " + image.layers().size() + " (max " + Check.MAX_LAYERS + ")");
-        }
-        for (int i = 0; i < image.layers().size(); i++) {
-            LayerRecord l = image.layers().get(i);
-            String f = "layers[" + i + "].";
-            Check.required(f + "digest", l.digest(), Check.DIGEST_CHARS);
-            Check.required(f + "diffId", l.diffId(), Check.DIGEST_CHARS);
-            Check.required(f + "mediaType", l.mediaType(), Check.DIGEST_CHARS);
-            Check.nonNegative(f + "size", l.size());
-        }
-    }
-
     // row mapping
 
     private static List<SandboxRecord> querySandboxes(Connection c, String sql, List<?> params) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
-            return fold(rs, r -> r.getLong(1), r -> {
+            return foldChildren(rs, r -> r.getLong(1), r -> {
                 String name = r.getString(2);
                 String json = r.getString(3);
                 SandboxStatus status = enumValue(SandboxStatus.class, r.getString(4), "sandboxes.status");
                 boolean ephemeral = r.getBoolean(5);
                 Instant created = instant(r, 6);
                 Instant updated = instant(r, 7);
-                return labels -> new SandboxRecord(name, json, status, ephemeral, labels, created, updated);
-            }, 8);
-        }
-    }
-
-    private static List<VolumeRecord> queryVolumes(Connection c, String sql, List<?> params) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
-            return fold(rs, r -> r.getLong(1), r -> {
-                String name = r.getString(2);
-                String path = r.getString(3);
-                long limit = r.getLong(4);
-                Instant created = instant(r, 5);
-                return labels -> new VolumeRecord(name, path, limit, labels, created);
-            }, 6);
-        }
-    }
-
-    /** Folds parent rows LEFT JOINed with their labels (key, value at labelColumn) into one value per parent. */
-    private static <T> List<T> fold(ResultSet rs, Row<Object> key, Row<Function<Map<String, String>, T>> parent,
-            int labelColumn) throws SQLException {
-        return foldChildren(rs, key, r -> {
-            Function<Map<String, String>, T> make = parent.read(r);
-            return entries -> {
-                Map<String, String> labels = new LinkedHashMap<>();
-                entries.forEach(e -> labels.put(e.getKey(), e.getValue()));
-                return make.apply(labels);
-            };
-        }, r -> {
-            String k = r.getString(labelColumn);
-            return k == null ? null : Map.entry(k, r.getString(labelColumn + 1));
-        });
-    }
-
-    /** Folds rows of a parent LEFT JOINed with its children into one value per parent, in row order. */
-    private static <T, C> List<T> foldChildren(ResultSet rs, Row<Object> key, Row<Function<List<C>, T>> parent,
-            Row<C> child) throws SQLException {
-        List<T> out = new ArrayList<>();
-        Object currentKey = null;
-        Function<List<C>, T> current = null;
-        List<C> children = new ArrayList<>();
-        while (rs.next()) {
-            Object k = key.read(rs);
-            if (!k.equals(currentKey)) {
-                if (current != null) {
-                    out.add(current.apply(children));
-                }
-                currentKey = k;
-                current = parent.read(rs);
-                children = new ArrayList<>();
-            }
-            C ch = child.read(rs);
-            if (ch != null) {
-                children.add(ch);
-            }
-        }
-        if (current != null) {
-            out.add(current.apply(children));
-        }
-        return out;
-    }
-
-    private static List<ImageRecord> queryImages(Connection c, String sql, List<?> params) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
-            return foldChildren(rs, r -> r.getString(1), r -> {
-                String reference = r.getString(1);
-                String manifest = r.getString(2);
-                String configDigest = r.getString(3);
-                String configJson = r.getString(4);
-                Instant created = instant(r, 5);
-                return layers -> new ImageRecord(reference, manifest, configDigest, configJson, layers, created);
-            }, r -> r.getString(6) == null ? null
-                    : new LayerRecord(r.getString(6), r.getString(7), r.getString(8), r.getLong(9)));
+                return entries -> {
+                    Map<String, String> labels = new LinkedHashMap<>();
+                    entries.forEach(e -> labels.put(e.getKey(), e.getValue()));
+                    return new SandboxRecord(name, json, status, ephemeral, labels, created, updated);
+                };
+            }, r -> {
+                String key = r.getString(8);
+                return key == null ? null : Map.entry(key, r.getString(9));
+            });
         }
     }
 
@@ -602,72 +274,6 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         return new RunRecord(r.getLong(1), r.getString(2), r.getLong(3), instant(r, 4), instant(r, 5),
                 reason == null ? null : enumValue(TerminationReason.class, reason, "runs.reason"),
                 r.getObject(7, Integer.class), r.getObject(8, Integer.class));
-    }
-
-    private static SnapshotRecord snapshot(ResultSet r) throws SQLException {
-        return new SnapshotRecord(r.getString(1), r.getString(2), r.getString(3), r.getLong(4), instant(r, 5));
-    }
-
-    private static Instant instant(ResultSet r, int column) throws SQLException {
-        return r.getObject(column, Instant.class);
-    }
-
-    private static <E extends Enum<E>> E enumValue(Class<E> type, String value, String column) {
-        try {
-            return Enum.valueOf(type, value);
-        } catch (IllegalArgumentException e) {
-            throw new MsbException("database holds an unknown " + type.getSimpleName() + " in " + column + ": "
-                    + value + " (written by a newer msb?)", e);
-        }
-    }
-
-    // plumbing
-
-    @FunctionalInterface
-    interface SqlWork<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    @FunctionalInterface
-    interface Row<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
-
-    private <T> T read(String op, SqlWork<T> work) {
-        return tx(op, null, work);
-    }
-
-    private <T> T write(String op, Supplier<? extends MsbException> onDuplicate, SqlWork<T> work) {
-        return tx(op, onDuplicate, work);
-    }
-
-    /**
-     * Runs work in one transaction. With WRITE_DELAY=0 the commit itself writes the transaction to the
-     * database file before it returns (see docs/decisions/0104). A unique-key violation becomes
-     * onDuplicate's exception when given; other SQL errors become an MsbException naming the operation.
-     * Exceptions thrown by work roll back.
-     */
-    private <T> T tx(String op, Supplier<? extends MsbException> onDuplicate, SqlWork<T> work) {
-        if (closed) {
-            throw new MsbException("store is closed (" + op + ")");
-        }
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            T result;
-            try {
-                result = work.run(c);
-                c.commit();
-            } catch (SQLException | RuntimeException | Error e) {
-                c.rollback();
-                throw e;
-            }
-            return result;
-        } catch (SQLException e) {
-            if (onDuplicate != null && SQLSTATE_DUPLICATE.equals(e.getSQLState())) {
-                throw onDuplicate.get();
-            }
-            throw new MsbException("store " + op + " failed: " + e.getMessage(), e);
-        }
     }
 
     /** The sandbox's id, optionally row-locked until the transaction ends; NotFoundException if absent. */
@@ -695,72 +301,19 @@ public class JdbcSandboxStore implements SandboxStore, AutoCloseable {
         }
     }
 
-    private static PreparedStatement prepare(Connection c, String sql, List<?> params) throws SQLException {
-        PreparedStatement ps = c.prepareStatement(sql);
-        for (int i = 0; i < params.size(); i++) {
-            ps.setObject(i + 1, params.get(i));
+    private static void insertLabels(Connection c, long sandboxId, Map<String, String> labels) throws SQLException {
+        if (labels.isEmpty()) {
+            return;
         }
-        return ps;
-    }
-
-    private static <T> List<T> query(Connection c, String sql, List<?> params, Row<T> row) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
-            List<T> out = new ArrayList<>();
-            while (rs.next()) {
-                out.add(row.read(rs));
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO sandbox_labels (owner_id, label_key, label_value) VALUES (?, ?, ?)")) {
+            for (Map.Entry<String, String> e : labels.entrySet()) {
+                ps.setLong(1, sandboxId);
+                ps.setString(2, e.getKey());
+                ps.setString(3, e.getValue());
+                ps.addBatch();
             }
-            return out;
-        }
-    }
-
-    private static int update(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, List.of(params))) {
-            return ps.executeUpdate();
-        }
-    }
-
-    private static <T> Optional<T> first(List<T> rows) {
-        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
-    }
-
-    private static long generatedId(PreparedStatement ps) throws SQLException {
-        try (ResultSet keys = ps.getGeneratedKeys()) {
-            if (!keys.next()) {
-                throw new SQLException("no generated key");
-            }
-            return keys.getLong(1);
-        }
-    }
-
-    private static void setInteger(PreparedStatement ps, int index, Integer value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.INTEGER);
-        } else {
-            ps.setInt(index, value);
-        }
-    }
-
-    /** A label table: (owner_id, label_key, label_value), owned by sandboxes or volumes. */
-    private record LabelTable(String table) {
-        void insert(Connection c, long owner, Map<String, String> labels) throws SQLException {
-            if (labels.isEmpty()) {
-                return;
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO " + table + " (owner_id, label_key, label_value) VALUES (?, ?, ?)")) {
-                for (Map.Entry<String, String> e : labels.entrySet()) {
-                    ps.setLong(1, owner);
-                    ps.setString(2, e.getKey());
-                    ps.setString(3, e.getValue());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        }
-
-        void replace(Connection c, long owner, Map<String, String> labels) throws SQLException {
-            update(c, "DELETE FROM " + table + " WHERE owner_id = ?", owner);
-            insert(c, owner, labels);
+            ps.executeBatch();
         }
     }
 }

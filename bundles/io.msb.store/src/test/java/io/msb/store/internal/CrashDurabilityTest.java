@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.SandboxStatus;
+import io.msb.api.store.SandboxStore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,7 +34,8 @@ class CrashDurabilityTest {
     void sigkillLosesNoAcknowledgedChange() throws Exception {
         for (int round = 0; round < CRASHES; round++) {
             Map<String, String> last = crashWhileWriting("c" + round);
-            try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+            try (H2Store db = H2Store.open(home, 2)) {
+                SandboxStore store = db.sandboxes();
                 for (Map.Entry<String, String> e : last.entrySet()) {
                     String name = e.getKey();
                     var sandbox = store.findSandbox(name);

@@ -1,6 +1,7 @@
 package io.msb.store.internal;
 
 import io.msb.api.SandboxStatus;
+import io.msb.api.store.SandboxStore;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -24,7 +25,7 @@ public final class CrashWriter {
         Path home = Path.of(args[0]);
         String prefix = args[1];
         int threads = Integer.parseInt(args[2]);
-        JdbcSandboxStore store = H2Store.open(home, threads);
+        SandboxStore store = H2Store.open(home, threads).sandboxes();
         AtomicLongArray progress = new AtomicLongArray(threads);
         for (int t = 0; t < threads; t++) {
             String tag = prefix + "-" + t + "-";
@@ -64,7 +65,7 @@ public final class CrashWriter {
         System.err.flush();
     }
 
-    private static void write(JdbcSandboxStore store, String tag, AtomicLongArray progress, int slot) {
+    private static void write(SandboxStore store, String tag, AtomicLongArray progress, int slot) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (long i = 0; ; i++) {
             String name = tag + i;

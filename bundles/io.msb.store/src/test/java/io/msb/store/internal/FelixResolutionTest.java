@@ -77,6 +77,20 @@ class FelixResolutionTest {
                 Method find = storeType.getMethod("findSandbox", String.class);
                 assertEquals(java.util.Optional.empty(), find.invoke(service, "none"));
                 assertTrue(Files.exists(home.resolve("db/msb.mv.db")), "database not under the configured home");
+
+                // the image store is a service of its own on the same database
+                Class<?> imageType = store.loadClass("io.msb.api.store.ImageStore");
+                ServiceTracker<Object, Object> images = new ServiceTracker<>(ctx, ctx.createFilter("(&(objectClass="
+                        + imageType.getName() + ")(home=" + home + "))"), null);
+                images.open(true);
+                try {
+                    Object imageStore = images.waitForService(60_000);
+                    assertNotNull(imageStore, "no ImageStore service within 60 s");
+                    assertEquals(List.of(), imageType.getMethod("listImages").invoke(imageStore));
+                    assertEquals(1, ctx.getAllServiceReferences(storeType.getName(), null).length);
+                } finally {
+                    images.close();
+                }
             } finally {
                 tracker.close();
             }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.msb.api.SandboxStatus;
 import io.msb.api.TerminationReason;
 import io.msb.api.store.RunRecord;
+import io.msb.api.store.SandboxStore;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -25,7 +26,7 @@ class HousekeepingTest {
     @Test
     void theUrlSettingsReachTheMvStore() {
         JdbcConnectionPool pool = pool();
-        try (JdbcSandboxStore store = new JdbcSandboxStore(pool, pool::dispose)) {
+        try (Database db = new Database(pool, pool::dispose)) {
             MVStore mv = Housekeeping.mvStore(pool);
             assertEquals(0, mv.getAutoCommitDelay(), "WRITE_DELAY=0: no background writer (decision 0104)");
             assertEquals(5000, mv.getRetentionTime(), "RETENTION_TIME (decision 0105)");
@@ -36,7 +37,8 @@ class HousekeepingTest {
     @Test
     void roundsRewriteSparseChunksAndLoseNothing() {
         JdbcConnectionPool pool = pool();
-        try (JdbcSandboxStore store = new JdbcSandboxStore(pool, pool::dispose)) {
+        try (Database db = new Database(pool, pool::dispose)) {
+            SandboxStore store = new JdbcSandboxStore(db);
             MVStore mv = Housekeeping.mvStore(pool);
             mv.setRetentionTime(0); // chunks become rewritable at once instead of 5 s later
             int rewritten = 0;
@@ -55,7 +57,8 @@ class HousekeepingTest {
             }
             assertTrue(rewritten > 0, "no round rewrote anything; fill rate " + mv.getFileStore().getChunksFillRate());
         }
-        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+        try (H2Store db = H2Store.open(home, 2)) {
+            SandboxStore store = db.sandboxes();
             for (int i = 0; i < KEPT * 10; i++) {
                 var sandbox = store.findSandbox("s-" + i);
                 assertEquals(i % 10 == 0, sandbox.isPresent(), "s-" + i);
@@ -70,7 +73,7 @@ class HousekeepingTest {
 
     @Test
     void closingTheStoreStopsItsHousekeepingThread() {
-        JdbcSandboxStore store = H2Store.open(home, 2);
+        H2Store store = H2Store.open(home, 2);
         assertTrue(housekeepingThreads() > 0, "housekeeping runs while the store is open");
         store.close();
         assertEquals(0, housekeepingThreads(), "housekeeping threads left after close");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.MsbException;
+import io.msb.api.store.SandboxStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,24 +24,26 @@ class MigrationsTest {
 
     @Test
     void migratesAnEmptyDatabaseAndRecordsEveryVersion() throws Exception {
-        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+        try (H2Store db = H2Store.open(home, 2)) {
             assertTrue(Files.exists(home.resolve("db/msb.mv.db")), "database file under $home/db");
             assertEquals(Migrations.latest(), count(home, "SELECT MAX(version) FROM schema_version"));
             assertEquals(Migrations.latest(), count(home, "SELECT COUNT(*) FROM schema_version"));
             assertEquals(1, count(home, "SELECT COUNT(*) FROM schema_version WHERE version = 1 "
                     + "AND description = 'initial'"));
-            store.insertSandbox(sandbox("kept", Map.of("k", "v")));
+            assertEquals(0, count(home, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'PUBLIC' "
+                    + "AND table_name IN ('VOLUMES', 'VOLUME_LABELS', 'SNAPSHOTS')"), "V2 dropped the unused tables");
+            db.sandboxes().insertSandbox(sandbox("kept", Map.of("k", "v")));
         }
     }
 
     @Test
     void reopeningIsIdempotentAndKeepsData() throws Exception {
-        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
-            store.insertSandbox(sandbox("kept", Map.of("k", "v")));
+        try (H2Store db = H2Store.open(home, 2)) {
+            db.sandboxes().insertSandbox(sandbox("kept", Map.of("k", "v")));
         }
         for (int i = 0; i < 2; i++) {
-            try (JdbcSandboxStore store = H2Store.open(home, 2)) {
-                assertEquals(sandbox("kept", Map.of("k", "v")), store.findSandbox("kept").orElseThrow());
+            try (H2Store db = H2Store.open(home, 2)) {
+                assertEquals(sandbox("kept", Map.of("k", "v")), db.sandboxes().findSandbox("kept").orElseThrow());
                 assertEquals(Migrations.latest(), count(home, "SELECT COUNT(*) FROM schema_version"));
             }
         }
@@ -59,7 +62,8 @@ class MigrationsTest {
         for (String statement : statements.subList(0, statements.size() / 2)) {
             sql(home, statement); // each DDL statement commits, as when the kill came between two of them
         }
-        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+        try (H2Store db = H2Store.open(home, 2)) {
+            SandboxStore store = db.sandboxes();
             store.insertSandbox(sandbox("after", Map.of("k", "v")));
             assertEquals(sandbox("after", Map.of("k", "v")), store.findSandbox("after").orElseThrow());
             assertEquals(1, count(home, "SELECT COUNT(*) FROM schema_version WHERE version = 1"));
@@ -78,15 +82,17 @@ class MigrationsTest {
 
     @Test
     void upgradesAnExistingDatabaseKeepingItsData() throws Exception {
-        try (JdbcSandboxStore store = H2Store.open(home, 2)) {
+        List<String> withTest = withTestScript("V3__test_upgrade.sql");
+        try (H2Store db = H2Store.open(home, 2)) {
+            SandboxStore store = db.sandboxes();
             store.insertSandbox(sandbox("old", Map.of("k", "v")));
             try (Connection c = StoreFixture.raw(home)) {
-                Migrations.apply(c, List.of("V1__initial.sql", "V2__test_upgrade.sql"));
-                assertEquals(2, Migrations.current(c));
+                Migrations.apply(c, withTest);
+                assertEquals(3, Migrations.current(c));
                 // re-applying is a no-op
-                Migrations.apply(c, List.of("V1__initial.sql", "V2__test_upgrade.sql"));
+                Migrations.apply(c, withTest);
             }
-            assertEquals(2, count(home, "SELECT COUNT(*) FROM schema_version"));
+            assertEquals(3, count(home, "SELECT COUNT(*) FROM schema_version"));
             assertEquals(1, count(home, "SELECT COUNT(*) FROM sandboxes WHERE test_note = 'migrated'"));
             assertEquals(sandbox("old", Map.of("k", "v")), store.findSandbox("old").orElseThrow());
         }
@@ -97,10 +103,17 @@ class MigrationsTest {
         H2Store.open(home, 2).close();
         try (Connection c = StoreFixture.raw(home)) {
             var e = assertThrows(SQLException.class,
-                    () -> Migrations.apply(c, List.of("V1__initial.sql", "V2__test_broken.sql")));
-            assertTrue(e.getMessage().startsWith("schema migration V2__test_broken.sql failed: "), e.getMessage());
-            assertEquals(1, Migrations.current(c));
+                    () -> Migrations.apply(c, withTestScript("V3__test_broken.sql")));
+            assertTrue(e.getMessage().startsWith("schema migration V3__test_broken.sql failed: "), e.getMessage());
+            assertEquals(2, Migrations.current(c));
         }
+    }
+
+    /** The production scripts followed by a test-only one. */
+    private static List<String> withTestScript(String script) {
+        List<String> scripts = new java.util.ArrayList<>(Migrations.SCRIPTS);
+        scripts.add(script);
+        return scripts;
     }
 
     @Test
