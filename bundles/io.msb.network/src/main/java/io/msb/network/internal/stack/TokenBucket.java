@@ -21,9 +21,9 @@ final class TokenBucket {
         last = nowNanos;
     }
 
-    /** Tokens an amount costs: an amount above the bucket's size costs a full bucket, so it still passes. */
+    /** Tokens an amount costs: more than the bucket can ever hold costs all it can hold, so it still passes. */
     private long cost(long amount) {
-        return Math.min(amount, size);
+        return Math.min(amount, size + burst);
     }
 
     private void refill(long now) {

@@ -122,6 +122,35 @@ class NetStackTest {
     }
 
     @Test
+    void rateLimitedStackDelaysButDeliversEverything() throws Exception {
+        guest = new GuestForTests(dir.resolve("net.sock"));
+        io.msb.api.network.DirectionLimits tight = new io.msb.api.network.DirectionLimits(
+                new io.msb.api.network.RateLimit(20_000, 100, 0), new io.msb.api.network.RateLimit(5, 100, 0));
+        StackConfig limited = new StackConfig(dir.resolve("net.sock"), GuestForTests.MAC, IP, 256,
+                new RateLimiter(tight, tight), List.of(), BUFFER, 60_000);
+        stack = NetStack.start(loop, limited, new AllowListPolicyForTests(NetStack.address(GATEWAY)), dns, dialer);
+        guest.accept();
+        byte[] body = new byte[1000];
+        for (int i = 0; i < 30; i++) {
+            guest.send(Packets.icmp(StackConfig.GATEWAY_MAC, GuestForTests.MAC, IP, GATEWAY, 8, 0, i, body, 0,
+                    body.length));
+        }
+        for (int i = 0; i < 30; i++) {
+            int seq = i;
+            guest.expect("echo reply " + i, f -> f.proto() == Packets.PROTO_ICMP && f.seq() == seq);
+        }
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+            GuestTcpForTests c = flow(GATEWAY, server.getLocalPort(), 65535);
+            assertTrue(c.connect());
+            try (Socket s = server.accept()) {
+                byte[] down = random(100_000, 9);
+                s.getOutputStream().write(down);
+                assertArrayEquals(down, readFromStack(c, down.length), "limited, not lost");
+            }
+        }
+    }
+
+    @Test
     void tcpDataBothWaysThroughTheGatewayToHostLoopback() throws Exception {
         startAllowingHost();
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
