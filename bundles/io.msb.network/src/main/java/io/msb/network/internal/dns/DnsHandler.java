@@ -56,10 +56,10 @@ public final class DnsHandler implements DnsInterceptor {
     }
 
     private final Policy policy;
-    private final Upstream upstream;
+    private final Forwarder upstream;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    public DnsHandler(Policy policy, Upstream upstream) {
+    public DnsHandler(Policy policy, Forwarder upstream) {
         this.policy = policy;
         this.upstream = upstream;
     }
@@ -132,6 +132,12 @@ public final class DnsHandler implements DnsInterceptor {
     }
 
     private Message filtered(Message query, Message answer, String name) {
+        Header ah = answer.getHeader();
+        Record q = query.getQuestion();
+        if (!ah.getFlag(Flags.QR) || ah.getOpcode() != Opcode.QUERY || ah.getCount(Section.QUESTION) != 1
+                || !q.equals(answer.getQuestion())) {
+            return reply(query, Rcode.SERVFAIL); // not an answer to this question: never relay it
+        }
         Message out = answer.clone();
         out.getHeader().setID(query.getHeader().getID());
         if (query.getOPT() == null && out.getOPT() != null) {

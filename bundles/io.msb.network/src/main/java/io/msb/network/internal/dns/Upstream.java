@@ -20,7 +20,7 @@ import org.xbill.DNS.SimpleResolver;
  * transport error, never after an answer (SERVFAIL and REFUSED are answers). dnsjava's resolvers are
  * asynchronous (one shared NIO selector thread), so nothing here blocks the caller.
  */
-public final class Upstream {
+public final class Upstream implements Forwarder {
     /** Completions run on dnsjava's selector thread: the work after an answer is a short in-memory filter. */
     private static final Executor DIRECT = Runnable::run;
     private final List<InetSocketAddress> servers;
@@ -65,6 +65,7 @@ public final class Upstream {
     }
 
     /** The first answer any nameserver gives, or a failure if every one timed out or failed. */
+    @Override
     public CompletableFuture<Message> send(Message query) {
         return attempt(query, 0).toCompletableFuture();
     }

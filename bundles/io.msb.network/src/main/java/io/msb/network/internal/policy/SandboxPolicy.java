@@ -10,6 +10,7 @@ import io.msb.network.internal.ConnectionPolicy;
 import io.msb.network.internal.DnsInterceptor;
 import io.msb.network.internal.Protocol;
 import io.msb.network.internal.dns.DnsHandler;
+import io.msb.network.internal.dns.Forwarder;
 import io.msb.network.internal.dns.Upstream;
 import java.net.InetAddress;
 import java.util.Collection;
@@ -36,7 +37,7 @@ public final class SandboxPolicy implements ConnectionPolicy {
     private final DnsHandler dns;
     private final AtomicLong denials = new AtomicLong();
 
-    private SandboxPolicy(NetworkConfig config, Set<InetAddress> host, Upstream upstream, LongSupplier clock) {
+    private SandboxPolicy(NetworkConfig config, Set<InetAddress> host, Forwarder upstream, LongSupplier clock) {
         this.engine = new PolicyEngine(config.effectivePolicy(), host);
         this.rebindProtection = config.dns().rebindProtection();
         this.pins = new DnsPins(MAX_PINS, PIN_FLOOR_MILLIS, clock);
@@ -52,7 +53,7 @@ public final class SandboxPolicy implements ConnectionPolicy {
         return compile(config, host, Upstream.of(config.dns()), System::currentTimeMillis);
     }
 
-    public static SandboxPolicy compile(NetworkConfig config, Collection<InetAddress> host, Upstream upstream,
+    public static SandboxPolicy compile(NetworkConfig config, Collection<InetAddress> host, Forwarder upstream,
             LongSupplier clock) {
         return new SandboxPolicy(config, new LinkedHashSet<>(host), upstream, clock);
     }

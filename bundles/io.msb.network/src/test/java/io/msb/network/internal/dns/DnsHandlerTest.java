@@ -175,6 +175,29 @@ class DnsHandlerTest {
     }
 
     @Test
+    void anUpstreamMessageThatDoesNotAnswerTheQuestionIsNeverRelayed() throws Exception {
+        Message notAResponse = new Message(query("allowed.test", Type.A)); // QR clear (found by DnsFuzz)
+        notAResponse.addRecord(new ARecord(Name.fromConstantString("allowed.test."), DClass.IN, 60, PUBLIC), Section.ANSWER);
+        Message otherQuestion = new Message(query("other.test", Type.A));
+        otherQuestion.getHeader().setFlag(Flags.QR);
+        Message otherType = new Message(query("allowed.test", Type.AAAA));
+        otherType.getHeader().setFlag(Flags.QR);
+        Message notify = new Message(query("allowed.test", Type.A));
+        notify.getHeader().setFlag(Flags.QR);
+        notify.getHeader().setOpcode(Opcode.NOTIFY);
+        for (Message hostile : List.of(notAResponse, otherQuestion, otherType, notify)) {
+            NetworkConfig c = new NetworkConfig(true, null, List.of(), NetworkPolicy.allowAll(), DnsConfig.DEFAULT,
+                    null, null, 256, null, false, false);
+            SandboxPolicy p = SandboxPolicy.compile(c, List.of(GW),
+                    q -> java.util.concurrent.CompletableFuture.completedFuture(hostile), () -> 0);
+            Message m = ask(p, query("Allowed.test", Type.A));
+            assertEquals(Rcode.SERVFAIL, m.getRcode(), hostile.toString());
+            assertEquals(List.of(), addresses(m));
+            assertEquals(0, p.pinnedAddresses());
+        }
+    }
+
+    @Test
     void theHostNameIsAnsweredLocally() throws Exception {
         SandboxPolicy p = policy(NetworkPolicy.defaults(), dns(5000, server.nameserver()));
         Message m = ask(p, query("host.microsandbox.internal", Type.A));
