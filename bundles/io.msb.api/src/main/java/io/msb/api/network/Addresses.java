@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -71,7 +72,7 @@ final class Addresses {
     static String requireHostName(String field, String text, String given) {
         String canonical = hostName(text);
         if (canonical == null) {
-            throw Fail.field(field, "must be a DNS name (labels of 1..63 letters, digits, '-', '_'; at most 253 "
+            throw Check.invalid(field, "must be a DNS name (labels of 1..63 letters, digits, '-', '_'; at most 253 "
                     + "characters), got " + MapReader.describe(given));
         }
         return canonical;

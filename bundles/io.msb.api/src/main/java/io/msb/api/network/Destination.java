@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -33,12 +34,12 @@ public sealed interface Destination {
             Objects.requireNonNull(network, "network");
             int bits = network.getAddress().length * 8;
             if (prefix < 0 || prefix > bits) {
-                throw Fail.field("cidr", "prefix must be 0.." + bits + ", got " + prefix);
+                throw Check.invalid("cidr", "prefix must be in [0, " + bits + "], got " + prefix);
             }
             byte[] b = network.getAddress();
             for (int i = prefix; i < bits; i++) {
                 if ((b[i / 8] & (0x80 >>> (i % 8))) != 0) {
-                    throw Fail.field("cidr", "host bits must be zero: " + network.getHostAddress() + "/" + prefix);
+                    throw Check.invalid("cidr", "host bits must be zero: " + network.getHostAddress() + "/" + prefix);
                 }
             }
         }
@@ -50,7 +51,7 @@ public sealed interface Destination {
             String addr = slash < 0 ? text : text.substring(0, slash);
             InetAddress a = Addresses.literal(addr);
             if (a == null) {
-                throw Fail.field("cidr", "must be an IP address or block like 10.0.0.0/8, got \"" + text + "\"");
+                throw Check.invalid("cidr", "must be an IP address or block like 10.0.0.0/8, got \"" + text + "\"");
             }
             int prefix;
             if (slash < 0) {
@@ -58,12 +59,12 @@ public sealed interface Destination {
             } else {
                 String p = text.substring(slash + 1);
                 if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                    throw Fail.field("cidr", "prefix must be a number, got \"" + text + "\"");
+                    throw Check.invalid("cidr", "prefix must be a number, got \"" + text + "\"");
                 }
                 prefix = Integer.parseInt(p);
                 if (Addresses.mappedToIpv4(addr, a)) {
                     if (prefix < 96 || prefix > 128) {
-                        throw Fail.field("cidr", "an IPv4-mapped block needs a prefix 96..128, got \"" + text + "\"");
+                        throw Check.invalid("cidr", "an IPv4-mapped block needs a prefix 96..128, got \"" + text + "\"");
                     }
                     prefix -= 96;
                 }

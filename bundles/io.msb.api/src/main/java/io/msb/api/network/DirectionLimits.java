@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.util.Map;
 
 /**
@@ -9,7 +10,7 @@ import java.util.Map;
 public record DirectionLimits(RateLimit bandwidth, RateLimit ops) {
     public DirectionLimits {
         if (bandwidth == null && ops == null) {
-            throw Fail.field("bandwidth", "a rate limiter needs bandwidth or ops (or both)");
+            throw Check.invalid("bandwidth", "a rate limiter needs bandwidth or ops (or both)");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,18 +22,16 @@ public record DnsConfig(boolean rebindProtection, List<String> nameservers, long
     public DnsConfig {
         nameservers = List.copyOf(nameservers);
         if (nameservers.size() > MAX_NAMESERVERS) {
-            throw Fail.field("nameservers", "has " + nameservers.size() + " entries (max " + MAX_NAMESERVERS + ")");
+            throw Check.invalid("nameservers", "has " + nameservers.size() + " entries (max " + MAX_NAMESERVERS + ")");
         }
         for (int i = 0; i < nameservers.size(); i++) {
             Objects.requireNonNull(nameservers.get(i), "nameservers");
             if (Nameserver.parse(nameservers.get(i)) == null) {
-                throw Fail.field("nameservers[" + i + "]", "must be IP, IP:PORT, [IPv6]:PORT, HOST or HOST:PORT, got "
+                throw Check.invalid("nameservers[" + i + "]", "must be IP, IP:PORT, [IPv6]:PORT, HOST or HOST:PORT, got "
                         + MapReader.describe(nameservers.get(i)));
             }
         }
-        if (queryTimeoutMs < 1 || queryTimeoutMs > MAX_QUERY_TIMEOUT_MS) {
-            throw Fail.field("query_timeout_ms", "must be 1.." + MAX_QUERY_TIMEOUT_MS + ", got " + queryTimeoutMs);
-        }
+        Check.range("query_timeout_ms", queryTimeoutMs, 1, MAX_QUERY_TIMEOUT_MS);
     }
 
     /** A nameserver entry split into host (an IP literal or a DNS name) and port (53 if absent). */

@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -22,21 +23,21 @@ public record InterfaceConfig(byte[] mac, Integer mtu, Inet4Address ipv4Address,
     public InterfaceConfig {
         if (mac != null) {
             if (mac.length != 6) {
-                throw Fail.field("mac", "must have 6 bytes, got " + mac.length);
+                throw Check.invalid("mac", "must have 6 bytes, got " + mac.length);
             }
             if ((mac[0] & 1) != 0) {
-                throw Fail.field("mac", "must be a unicast address (lowest bit of the first byte clear)");
+                throw Check.invalid("mac", "must be a unicast address (lowest bit of the first byte clear)");
             }
             mac = mac.clone();
         }
         if (mtu != null && (mtu < 576 || mtu > 65535)) {
-            throw Fail.field("mtu", "must be 576..65535, got " + mtu);
+            throw Check.invalid("mtu", "must be in [576, 65535], got " + mtu);
         }
         if (ipv4Pool != null && !(ipv4Pool.network() instanceof Inet4Address)) {
-            throw Fail.field("ipv4_pool", "must be an IPv4 block, got " + ipv4Pool);
+            throw Check.invalid("ipv4_pool", "must be an IPv4 block, got " + ipv4Pool);
         }
         if (ipv6Pool != null && !(ipv6Pool.network() instanceof Inet6Address)) {
-            throw Fail.field("ipv6_pool", "must be an IPv6 block, got " + ipv6Pool);
+            throw Check.invalid("ipv6_pool", "must be an IPv6 block, got " + ipv6Pool);
         }
     }
 

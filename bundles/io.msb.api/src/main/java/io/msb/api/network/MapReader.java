@@ -105,11 +105,11 @@ final class MapReader {
                 || (v instanceof BigInteger b && b.bitLength() < 64)) {
             long n = ((Number) v).longValue();
             if (n < min || n > max) {
-                throw new PathError(at(key), "must be " + min + ".." + max + ", got " + n);
+                throw new PathError(at(key), "must be in [" + min + ", " + max + "], got " + n);
             }
             return n;
         }
-        throw new PathError(at(key), "must be an integer " + min + ".." + max + ", got " + describe(v));
+        throw new PathError(at(key), "must be an integer in [" + min + ", " + max + "], got " + describe(v));
     }
 
     /** A list field (absent = empty), each element turned into T by {@code element(value, path)}. */

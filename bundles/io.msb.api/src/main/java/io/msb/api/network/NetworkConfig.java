@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,22 +35,20 @@ public record NetworkConfig(boolean enabled, InterfaceConfig iface, List<Publish
         tls = MapReader.copy(tls, "tls", 0);
         secrets = MapReader.copy(secrets, "secrets", 0);
         if (ports.size() > MAX_PORTS) {
-            throw Fail.field("ports", "has " + ports.size() + " entries (max " + MAX_PORTS + ")");
+            throw Check.invalid("ports", "has " + ports.size() + " entries (max " + MAX_PORTS + ")");
         }
         for (int i = 0; i < ports.size(); i++) {
             PublishedPort p = Objects.requireNonNull(ports.get(i), "ports");
             for (int j = 0; j < i; j++) {
                 PublishedPort q = ports.get(j);
                 if (p.hostPort() == q.hostPort() && p.protocol() == q.protocol() && p.hostBind().equals(q.hostBind())) {
-                    throw Fail.field("ports[" + i + "]", "publishes " + p.hostBind() + ":"
+                    throw Check.invalid("ports[" + i + "]", "publishes " + p.hostBind() + ":"
                             + p.hostPort() + "/" + p.protocol().wire() + " again (ports[" + j + "])");
                 }
             }
         }
         rateLimiter = rateLimiter == null ? RateLimiter.UNLIMITED : rateLimiter;
-        if (maxConnections < 1 || maxConnections > MAX_CONNECTIONS_LIMIT) {
-            throw Fail.field("max_connections", "must be 1.." + MAX_CONNECTIONS_LIMIT + ", got " + maxConnections);
-        }
+        Check.range("max_connections", maxConnections, 1, MAX_CONNECTIONS_LIMIT);
     }
 
     /** The fields the stack reads; the others take their defaults. */

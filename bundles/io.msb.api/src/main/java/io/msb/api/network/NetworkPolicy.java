@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -21,7 +22,7 @@ public record NetworkPolicy(Action defaultEgress, Action defaultIngress, List<Ru
         Objects.requireNonNull(defaultIngress, "defaultIngress");
         rules = List.copyOf(rules);
         if (rules.size() > MAX_RULES) {
-            throw Fail.field("rules", "has " + rules.size() + " rules (max " + MAX_RULES + ")");
+            throw Check.invalid("rules", "has " + rules.size() + " rules (max " + MAX_RULES + ")");
         }
     }
 
@@ -79,7 +80,7 @@ public record NetworkPolicy(Action defaultEgress, Action defaultIngress, List<Ru
             case "host" -> fromProfiles(List.of(NetworkProfile.HOST));
             case "none" -> none();
             case "all" -> allowAll();
-            default -> throw Fail.field("profile", "must be one of public|private|host|none|all, got "
+            default -> throw Check.invalid("profile", "must be one of public|private|host|none|all, got "
                     + MapReader.describe(name));
         };
     }

@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.util.Map;
 
 /**
@@ -10,10 +11,10 @@ import java.util.Map;
  */
 public record PortRange(int start, int end) {
     public PortRange {
-        Fail.port("start", start);
-        Fail.port("end", end);
+        Check.range("start", start, 0, 65535);
+        Check.range("end", end, 0, 65535);
         if (start > end) {
-            throw Fail.field("start", "must not be greater than end (" + start + " > " + end + ")");
+            throw Check.invalid("start", "must not be greater than end (" + start + " > " + end + ")");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Map;
@@ -28,17 +29,13 @@ public record PublishedPort(int hostPort, int guestPort, Protocol protocol, Stri
     public static final String DEFAULT_HOST_BIND = "127.0.0.1";
 
     public PublishedPort {
-        if (hostPort < 1 || hostPort > 65535) {
-            throw Fail.field("host_port", "must be 1..65535, got " + hostPort);
-        }
-        if (guestPort < 1 || guestPort > 65535) {
-            throw Fail.field("guest_port", "must be 1..65535, got " + guestPort);
-        }
+        Check.range("host_port", hostPort, 1, 65535);
+        Check.range("guest_port", guestPort, 1, 65535);
         protocol = protocol == null ? Protocol.TCP : protocol;
         hostBind = hostBind == null || hostBind.isBlank() ? DEFAULT_HOST_BIND : hostBind;
         InetAddress bind = Addresses.literal(hostBind);
         if (bind == null) {
-            throw Fail.field("host_bind", "must be an IP address, got " + MapReader.describe(hostBind));
+            throw Check.invalid("host_bind", "must be an IP address, got " + MapReader.describe(hostBind));
         }
         hostBind = bind.getHostAddress();
     }

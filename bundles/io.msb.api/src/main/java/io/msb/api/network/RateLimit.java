@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.util.Map;
 
 /**
@@ -9,13 +10,13 @@ import java.util.Map;
 public record RateLimit(long size, long refillTimeMs, long oneTimeBurst) {
     public RateLimit {
         if (size < 1) {
-            throw Fail.field("size", "must be greater than 0, got " + size);
+            throw Check.invalid("size", "must be greater than 0, got " + size);
         }
         if (refillTimeMs < 1) {
-            throw Fail.field("refill_time_ms", "must be greater than 0, got " + refillTimeMs);
+            throw Check.invalid("refill_time_ms", "must be greater than 0, got " + refillTimeMs);
         }
         if (oneTimeBurst < 0) {
-            throw Fail.field("one_time_burst", "must not be negative, got " + oneTimeBurst);
+            throw Check.invalid("one_time_burst", "must not be negative, got " + oneTimeBurst);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,10 +26,10 @@ public record Rule(Direction direction, Destination destination, List<Protocol> 
         protocols = List.copyOf(protocols);
         ports = List.copyOf(ports);
         if (protocols.size() > MAX_ITEMS) {
-            throw Fail.field("protocols", "has " + protocols.size() + " entries (max " + MAX_ITEMS + ")");
+            throw Check.invalid("protocols", "has " + protocols.size() + " entries (max " + MAX_ITEMS + ")");
         }
         if (ports.size() > MAX_ITEMS) {
-            throw Fail.field("ports", "has " + ports.size() + " entries (max " + MAX_ITEMS + ")");
+            throw Check.invalid("ports", "has " + ports.size() + " entries (max " + MAX_ITEMS + ")");
         }
     }
 

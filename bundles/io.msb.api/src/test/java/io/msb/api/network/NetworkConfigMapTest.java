@@ -127,14 +127,14 @@ class NetworkConfigMapTest {
 
     @Test
     void errorsNameTheFieldPathAndTheRule() {
-        assertEquals("network.max_connections: must be 1..4096, got 5000", error(with("max_connections", 5000)));
-        assertEquals("network.max_connections: must be 1..4096, got 0", error(with("max_connections", 0)));
-        assertEquals("network.max_connections: must be an integer 1..4096, got 2.5",
+        assertEquals("network.max_connections: must be in [1, 4096], got 5000", error(with("max_connections", 5000)));
+        assertEquals("network.max_connections: must be in [1, 4096], got 0", error(with("max_connections", 0)));
+        assertEquals("network.max_connections: must be an integer in [1, 4096], got 2.5",
                 error(with("max_connections", new BigDecimal("2.5"))));
-        assertEquals("network.max_connections: must be an integer 1..4096, got \"10\"", error(with("max_connections", "10")));
+        assertEquals("network.max_connections: must be an integer in [1, 4096], got \"10\"", error(with("max_connections", "10")));
         assertEquals("network.enabled: must be true or false, got \"yes\"", error(with("enabled", "yes")));
         assertEquals("network.outbound_proxy: unknown field", error(with("outbound_proxy", Map.of())));
-        assertEquals("network.ports[0].host_port: must be 1..65535, got 70000",
+        assertEquals("network.ports[0].host_port: must be in [1, 65535], got 70000",
                 error(with("ports", List.of(Map.of("host_port", 70000, "guest_port", 80)))));
         assertEquals("network.ports[0].guest_port: is required", error(with("ports", List.of(Map.of("host_port", 80)))));
         assertEquals("network.ports[0].protocol: must be one of tcp|udp, got \"sctp\"",
@@ -155,7 +155,7 @@ class NetworkConfigMapTest {
                 error(withRule(Map.of("direction", "egress", "destination", Map.of("cidr", "10.0.0.1/8"), "action", "allow"))));
         assertEquals("network.policy.rules[1].destination.cidr: must be an IP address or block like 10.0.0.0/8, got \"example.com/8\"",
                 error(withRule(Map.of("direction", "egress", "destination", Map.of("cidr", "example.com/8"), "action", "allow"))));
-        assertEquals("network.policy.rules[1].destination.cidr: prefix must be 0..32, got 33",
+        assertEquals("network.policy.rules[1].destination.cidr: prefix must be in [0, 32], got 33",
                 error(withRule(Map.of("direction", "egress", "destination", Map.of("cidr", "10.0.0.0/33"), "action", "allow"))));
         assertEquals("network.policy.rules[1].destination.group: must be one of public|loopback|private|link_local|"
                 + "metadata|multicast|host, got \"lan\"",
@@ -176,10 +176,10 @@ class NetworkConfigMapTest {
                 Map.of("rules", Collections.nCopies(1025, Map.of("direction", "egress", "destination", "any", "action", "allow"))))));
         assertEquals("network.dns.nameservers[0]: must be IP, IP:PORT, [IPv6]:PORT, HOST or HOST:PORT, got \"1.2.3.4:99999\"",
                 error(with("dns", Map.of("nameservers", List.of("1.2.3.4:99999")))));
-        assertEquals("network.dns.query_timeout_ms: must be 1..60000, got 0", error(with("dns", Map.of("query_timeout_ms", 0))));
+        assertEquals("network.dns.query_timeout_ms: must be in [1, 60000], got 0", error(with("dns", Map.of("query_timeout_ms", 0))));
         assertEquals("network.rate_limiter.egress.bandwidth: a rate limiter needs bandwidth or ops (or both)",
                 error(with("rate_limiter", Map.of("egress", Map.of()))));
-        assertEquals("network.rate_limiter.egress.ops.refill_time_ms: must be 1..9223372036854775807, got 0",
+        assertEquals("network.rate_limiter.egress.ops.refill_time_ms: must be in [1, 9223372036854775807], got 0",
                 error(with("rate_limiter", Map.of("egress", Map.of("ops", Map.of("size", 1, "refill_time_ms", 0))))));
         assertEquals("network.rate_limiter.ingress.bandwidth.size: is required",
                 error(with("rate_limiter", Map.of("ingress", Map.of("bandwidth", Map.of("refill_time_ms", 1))))));
@@ -203,7 +203,7 @@ class NetworkConfigMapTest {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> new NetworkConfig(true, null, List.of(), null, null, null, null, 4097, null, false, false));
         assertEquals("max_connections", e.field());
-        assertEquals("invalid config: max_connections: must be 1..4096, got 4097", e.getMessage());
+        assertEquals("invalid config: max_connections: must be in [1, 4096], got 4097", e.getMessage());
         assertThrows(InvalidConfigException.class, () -> new PortRange(-1, 5));
         assertThrows(InvalidConfigException.class, () -> new RateLimit(0, 1, 0));
         assertEquals("profile", assertThrows(InvalidConfigException.class, () -> NetworkPolicy.profile("lan")).field());
