@@ -121,8 +121,15 @@ public final class DnsHandler implements DnsInterceptor {
         }
         return sent.handle((answer, failure) -> {
             inFlight.decrementAndGet();
-            Message out = failure == null && answer != null ? filtered(m, answer, name) : reply(m, Rcode.SERVFAIL);
-            return out.toWire(max);
+            if (failure == null && answer != null) {
+                try {
+                    return filtered(m, answer, name).toWire(max);
+                } catch (RuntimeException e) {
+                    // dnsjava parses some records it cannot write back (a WKS record without a bitmap: found
+                    // by DnsFuzz); a hostile answer must not break the reply
+                }
+            }
+            return reply(m, Rcode.SERVFAIL).toWire(max);
         });
     }
 

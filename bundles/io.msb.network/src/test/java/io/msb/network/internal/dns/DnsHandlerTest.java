@@ -185,7 +185,11 @@ class DnsHandlerTest {
         Message notify = new Message(query("allowed.test", Type.A));
         notify.getHeader().setFlag(Flags.QR);
         notify.getHeader().setOpcode(Opcode.NOTIFY);
-        for (Message hostile : List.of(notAResponse, otherQuestion, otherType, notify)) {
+        Message unwritable = new Message(query("allowed.test", Type.A)); // dnsjava cannot write it back (DnsFuzz)
+        unwritable.getHeader().setFlag(Flags.QR);
+        unwritable.addRecord(new org.xbill.DNS.WKSRecord(Name.fromConstantString("allowed.test."), DClass.IN, 60,
+                PUBLIC, 6, new int[0]), Section.ANSWER);
+        for (Message hostile : List.of(notAResponse, otherQuestion, otherType, notify, unwritable)) {
             NetworkConfig c = new NetworkConfig(true, null, List.of(), NetworkPolicy.allowAll(), DnsConfig.DEFAULT,
                     null, null, 256, null, false, false);
             SandboxPolicy p = SandboxPolicy.compile(c, List.of(GW),
