@@ -5,6 +5,7 @@ import io.msb.network.internal.Protocol;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,7 @@ import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.SVCBBase;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
@@ -27,7 +29,8 @@ import org.xbill.DNS.Type;
  * Answers a sandbox's DNS queries. Each query is parsed with dnsjava (at most {@link #MAX_QUERY} bytes, one
  * question, opcode QUERY, class IN), checked against the policy (a denied name gets NXDOMAIN here and is never
  * forwarded), {@code host.microsandbox.internal} is answered locally, everything else is forwarded upstream
- * with a fresh message id. Answers lose A/AAAA records the policy refuses (rebinding protection), the rest are
+ * with a fresh message id. Answers lose A/AAAA records (and SVCB/HTTPS records whose address hints) the policy
+ * refuses (rebinding protection), the A/AAAA that remain are
  * pinned to the queried name, and the reply fits the guest's UDP size (truncated, TC set) or 64 KiB over TCP.
  * Failure upstream (timeout, every server unreachable) is SERVFAIL. Never blocks.
  */
@@ -152,6 +155,10 @@ public final class DnsHandler implements DnsInterceptor {
         }
         for (int section : new int[] {Section.ANSWER, Section.AUTHORITY, Section.ADDITIONAL}) {
             for (Record r : answer.getSection(section)) {
+                if (r instanceof SVCBBase svcb && !hintsAllowed(svcb)) {
+                    out.removeRecord(r, section); // SVCB/HTTPS address hints could carry a rebinding address
+                    continue;
+                }
                 InetAddress a = address(r);
                 if (a == null) {
                     continue;
@@ -164,6 +171,21 @@ public final class DnsHandler implements DnsInterceptor {
             }
         }
         return out;
+    }
+
+    private boolean hintsAllowed(SVCBBase r) {
+        List<InetAddress> hints = new ArrayList<>();
+        try {
+            if (r.getSvcParamValue(SVCBBase.IPV4HINT) instanceof SVCBBase.ParameterIpv4Hint v4) {
+                hints.addAll(v4.getAddresses());
+            }
+            if (r.getSvcParamValue(SVCBBase.IPV6HINT) instanceof SVCBBase.ParameterIpv6Hint v6) {
+                hints.addAll(v6.getAddresses());
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return hints.stream().allMatch(policy::allowsAnswer);
     }
 
     private static InetAddress address(Record r) {

@@ -202,6 +202,24 @@ class DnsHandlerTest {
     }
 
     @Test
+    void svcbAddressHintsAreCheckedLikeAddresses() throws Exception {
+        Message answer = new Message(query("allowed.test", Type.HTTPS));
+        answer.getHeader().setFlag(Flags.QR);
+        Name name = Name.fromConstantString("allowed.test.");
+        answer.addRecord(new org.xbill.DNS.HTTPSRecord(name, DClass.IN, 60, 1, name, List.of(
+                new org.xbill.DNS.SVCBBase.ParameterIpv4Hint(List.of((java.net.Inet4Address) PRIVATE)))), Section.ANSWER);
+        answer.addRecord(new org.xbill.DNS.HTTPSRecord(name, DClass.IN, 60, 2, name, List.of(
+                new org.xbill.DNS.SVCBBase.ParameterIpv4Hint(List.of((java.net.Inet4Address) PUBLIC)))), Section.ANSWER);
+        NetworkConfig c = new NetworkConfig(true, null, List.of(), NetworkPolicy.allowAll(), DnsConfig.DEFAULT,
+                null, null, 256, null, false, false);
+        SandboxPolicy p = SandboxPolicy.compile(c, List.of(GW),
+                q -> java.util.concurrent.CompletableFuture.completedFuture(answer), () -> 0);
+        Message m = ask(p, query("allowed.test", Type.HTTPS));
+        assertEquals(1, m.getSection(Section.ANSWER).size());
+        assertTrue(m.getSection(Section.ANSWER).get(0).rdataToString().contains("93.184.216.34"));
+    }
+
+    @Test
     void theHostNameIsAnsweredLocally() throws Exception {
         SandboxPolicy p = policy(NetworkPolicy.defaults(), dns(5000, server.nameserver()));
         Message m = ask(p, query("host.microsandbox.internal", Type.A));
