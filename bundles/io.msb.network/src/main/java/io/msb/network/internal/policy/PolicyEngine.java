@@ -22,11 +22,19 @@ public final class PolicyEngine {
     private final NetworkPolicy policy;
     private final Set<InetAddress> host;
     private final Rule[] rules;
+    /** Per rule, a cidr destination's network bytes (null for other destinations): no copies per decision. */
+    private final byte[][] networks;
 
     public PolicyEngine(NetworkPolicy policy, Set<InetAddress> host) {
         this.policy = policy;
         this.host = Set.copyOf(host);
         this.rules = policy.rules().toArray(new Rule[0]);
+        this.networks = new byte[rules.length][];
+        for (int i = 0; i < rules.length; i++) {
+            if (rules[i].destination() instanceof Destination.Cidr c) {
+                networks[i] = c.network().getAddress();
+            }
+        }
     }
 
     public NetworkPolicy policy() {
@@ -48,9 +56,11 @@ public final class PolicyEngine {
             Function<InetAddress, List<String>> pins) {
         InetAddress address = Destination.unmapped(peer);
         io.msb.api.network.Protocol p = wire(protocol, address);
+        byte[] bytes = address.getAddress();
         Group group = null;
         List<String> names = null;
-        for (Rule r : rules) {
+        for (int i = 0; i < rules.length; i++) {
+            Rule r = rules[i];
             if (!r.direction().covers(flow) || !protocolMatches(r, p) || !portMatches(r, p, port)) {
                 continue;
             }
@@ -59,13 +69,16 @@ public final class PolicyEngine {
             if (d instanceof Destination.Any) {
                 match = true;
             } else if (d instanceof Destination.Cidr c) {
-                match = c.contains(address);
+                match = inBlock(bytes, networks[i], c.prefix());
             } else if (d instanceof Destination.InGroup g) {
                 group = group == null ? Groups.classify(address, host) : group;
                 match = g.group() == group;
             } else {
                 names = names == null ? pins.apply(address) : names;
-                match = names.stream().anyMatch(n -> nameMatches(d, n));
+                match = false;
+                for (int n = 0; n < names.size() && !match; n++) {
+                    match = nameMatches(d, names.get(n));
+                }
             }
             if (match) {
                 return r.action();
@@ -119,6 +132,20 @@ public final class PolicyEngine {
             }
         }
         return false;
+    }
+
+    private static boolean inBlock(byte[] a, byte[] network, int prefix) {
+        if (a.length != network.length) {
+            return false;
+        }
+        int full = prefix >>> 3;
+        for (int i = 0; i < full; i++) {
+            if (a[i] != network[i]) {
+                return false;
+            }
+        }
+        int rest = prefix & 7;
+        return rest == 0 || ((a[full] ^ network[full]) & (0xff << (8 - rest)) & 0xff) == 0;
     }
 
     private static boolean nameMatches(Destination d, String name) {
