@@ -2,7 +2,6 @@ package io.msb.e2e;
 
 import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -12,15 +11,13 @@ import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
+import io.msb.testing.LocalRegistry;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +41,7 @@ class DebianImageIT {
         }
         Path layout = debianImage(Path.of(System.getProperty("msb.e2e.imageCache", "/var/cache/msb-test")), dir);
         String ref;
-        try (Registry registry = Registry.start(dir)) {
+        try (LocalRegistry registry = LocalRegistry.start(dir)) {
             ref = registry.host() + "/test/debian:bookworm";
             run(dir, "skopeo", "copy", "--quiet", "--dest-tls-verify=false", "oci:" + layout + ":bookworm", "docker://" + ref);
 
@@ -89,54 +86,5 @@ class DebianImageIT {
             throw new IllegalStateException(String.join(" ", cmd) + " failed:\n" + Files.readString(log) + out);
         }
         return out;
-    }
-
-    /** Debian's docker-registry (distribution 2.8) on a free 127.0.0.1 port, storing under the test's directory. */
-    record Registry(Process process, int port) implements AutoCloseable {
-        static Registry start(Path dir) throws Exception {
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
-            Path config = dir.resolve("registry.yml");
-            Files.writeString(config, """
-                    version: 0.1
-                    log:
-                      level: error
-                    storage:
-                      filesystem:
-                        rootdirectory: %s
-                    http:
-                      addr: 127.0.0.1:%d
-                    """.formatted(Files.createDirectories(dir.resolve("registry")), port));
-            Process p = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("registry.log").toFile()).start();
-            Registry r = new Registry(p, port);
-            for (int i = 0; i < 400; i++) {
-                try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
-                    return r;
-                } catch (IOException notYet) {
-                    if (!p.isAlive()) {
-                        throw new IllegalStateException("docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
-                    }
-                    Thread.sleep(50);
-                }
-            }
-            r.close();
-            throw new IllegalStateException("docker-registry did not listen on 127.0.0.1:" + port);
-        }
-
-        String host() {
-            return "127.0.0.1:" + port;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-            assertFalse(process.isAlive());
-        }
     }
 }

@@ -15,6 +15,7 @@ import io.msb.api.SandboxSpec;
 import io.msb.api.image.ImageNotFoundException;
 import io.msb.api.image.RegistryUnreachableException;
 import io.msb.api.SandboxService;
+import io.msb.testing.LocalRegistry;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -115,7 +116,7 @@ class FailedCreateIT {
     void anImageMissingFromTheRegistryLeavesNothing(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-registry")),
                 "this test needs /usr/bin/docker-registry (apt-get install docker-registry)");
-        try (DebianImageIT.Registry registry = DebianImageIT.Registry.start(dir)) {
+        try (LocalRegistry registry = LocalRegistry.start(dir)) {
             ImageNotFoundException missing = failsCleanly(platform.runtime(), "fc-missing",
                     n -> SandboxSpec.builder(n).image(registry.host() + "/test/none:1").build(),
                     ImageNotFoundException.class);

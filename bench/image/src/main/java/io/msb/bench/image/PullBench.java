@@ -1,0 +1,89 @@
+package io.msb.bench.image;
+
+import static io.msb.bench.image.Bench.ms;
+import static io.msb.bench.image.Bench.print;
+
+import io.msb.api.PullPolicy;
+import io.msb.api.image.ImageReference;
+import io.msb.api.image.ImageService;
+import io.msb.testing.EmbeddedMsb;
+import io.msb.testing.LocalRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Cold pull of a ~60 MB, 3-layer image from a local docker-registry, warm re-pulls, and skopeo copy of the same
+ * image for comparison. The store and image bundles run in an embedded Felix and are used through the ImageService,
+ * as the server uses them. Prints figures; asserts nothing.
+ */
+public final class PullBench {
+    private PullBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        if (!Bench.installed(LocalRegistry.BINARY.toString(), Bench.SKOPEO)) {
+            return; // skopeo pushes the image
+        }
+        Path dir = Files.createTempDirectory("msb-image-bench");
+        long bytes = Bench.randomImage(dir.resolve("oci"), "1", 30 << 20, 20 << 20, 10 << 20);
+        System.out.printf("image: 3 layers, %.1f MB compressed%n", bytes / 1e6);
+        try (LocalRegistry registry = LocalRegistry.start(dir)) {
+            ImageReference ref = ImageReference.parse(registry.host() + "/bench/img:1");
+            Bench.push(dir.resolve("oci"), "1", ref.text());
+
+            List<Double> cold = new ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                try (EmbeddedMsb msb = Bench.platform(dir.resolve("cold-" + i))) {
+                    ImageService images = msb.service(ImageService.class);
+                    long t0 = System.nanoTime();
+                    images.pull(ref, PullPolicy.IF_MISSING, null);
+                    cold.add(ms(t0));
+                }
+            }
+            print("msb cold pull", cold, bytes);
+
+            Path home = dir.resolve("cold-0");
+            List<Double> warm = new ArrayList<>();
+            List<Double> always = new ArrayList<>();
+            try (EmbeddedMsb msb = Bench.platform(home)) {
+                ImageService images = msb.service(ImageService.class);
+                for (int i = 0; i < 50; i++) {
+                    long t0 = System.nanoTime();
+                    images.pull(ref, PullPolicy.IF_MISSING, null);
+                    warm.add(ms(t0));
+                }
+                for (int i = 0; i < 20; i++) {
+                    long t0 = System.nanoTime();
+                    images.pull(ref, PullPolicy.ALWAYS, null);
+                    always.add(ms(t0));
+                }
+            }
+            print("msb warm re-pull (IF_MISSING, cached)", warm, 0);
+            print("msb re-pull ALWAYS (manifest round trip, blobs cached)", always, 0);
+
+            List<Double> fresh = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                long t0 = System.nanoTime();
+                try (EmbeddedMsb msb = Bench.platform(home)) {
+                    msb.service(ImageService.class).pull(ref, PullPolicy.IF_MISSING, null);
+                }
+                fresh.add(ms(t0));
+            }
+            print("msb warm re-pull incl. starting Felix, store, image", fresh, 0);
+
+            List<Double> skopeo = new ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                long t0 = System.nanoTime();
+                Bench.sh(Bench.SKOPEO, "copy", "--quiet", "--src-tls-verify=false", "docker://" + ref.text(),
+                        "dir:" + dir.resolve("skopeo-" + i));
+                skopeo.add(ms(t0));
+            }
+            print("skopeo copy docker:// -> dir: (cold)", skopeo, bytes);
+        } finally {
+            Bench.sh("rm", "-rf", dir.toString());
+        }
+    }
+}
