@@ -1,5 +1,6 @@
 package io.msb.store.internal;
 
+import io.msb.api.Check;
 import io.msb.api.MsbException;
 import io.msb.api.store.ImageStore;
 import io.msb.api.store.SandboxStore;

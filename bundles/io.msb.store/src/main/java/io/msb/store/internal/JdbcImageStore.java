@@ -7,6 +7,7 @@ import static io.msb.store.internal.Database.prepare;
 import static io.msb.store.internal.Database.query;
 import static io.msb.store.internal.Database.update;
 
+import io.msb.api.Check;
 import io.msb.api.store.ImageRecord;
 import io.msb.api.store.ImageStore;
 import io.msb.api.store.LayerRecord;
@@ -86,7 +87,7 @@ public class JdbcImageStore implements ImageStore {
 
     @Override
     public Optional<ImageRecord> findImage(String reference) {
-        Check.present("reference", reference);
+        Check.required("reference", reference);
         return db.read("findImage", c -> first(queryImages(c,
                 SELECT_IMAGES + "WHERE i.reference = ? ORDER BY ml.layer_index", List.of(reference))));
     }
@@ -99,7 +100,7 @@ public class JdbcImageStore implements ImageStore {
 
     @Override
     public boolean deleteImage(String reference) {
-        Check.present("reference", reference);
+        Check.required("reference", reference);
         return db.write("deleteImage", null, c -> {
             Optional<String> digest = first(query(c, "SELECT manifest_digest FROM images WHERE reference = ?",
                     List.of(reference), rs -> rs.getString(1)));
@@ -121,22 +122,22 @@ public class JdbcImageStore implements ImageStore {
     }
 
     private static void checkImage(ImageRecord image) {
-        Check.present("image", image);
-        Check.required("reference", image.reference(), Check.REFERENCE_CHARS);
-        Check.required("manifestDigest", image.manifestDigest(), Check.DIGEST_CHARS);
-        Check.required("configDigest", image.configDigest(), Check.DIGEST_CHARS);
-        Check.text("configJson", image.configJson(), Check.JSON_CHARS);
-        Check.present("createdAt", image.createdAt());
-        if (image.layers().size() > Check.MAX_LAYERS) {
+        Check.required("image", image);
+        Columns.nonEmpty("reference", image.reference(), Columns.REFERENCE_CHARS);
+        Columns.nonEmpty("manifestDigest", image.manifestDigest(), Columns.DIGEST_CHARS);
+        Columns.nonEmpty("configDigest", image.configDigest(), Columns.DIGEST_CHARS);
+        Columns.text("configJson", image.configJson(), Columns.JSON_CHARS);
+        Check.required("createdAt", image.createdAt());
+        if (image.layers().size() > Columns.MAX_LAYERS) {
             throw Check.invalid("layers",
-                    "has too many entries: " + image.layers().size() + " (max " + Check.MAX_LAYERS + ")");
+                    "has too many entries: " + image.layers().size() + " (max " + Columns.MAX_LAYERS + ")");
         }
         for (int i = 0; i < image.layers().size(); i++) {
             LayerRecord l = image.layers().get(i);
             String f = "layers[" + i + "].";
-            Check.required(f + "digest", l.digest(), Check.DIGEST_CHARS);
-            Check.required(f + "diffId", l.diffId(), Check.DIGEST_CHARS);
-            Check.required(f + "mediaType", l.mediaType(), Check.DIGEST_CHARS);
+            Columns.nonEmpty(f + "digest", l.digest(), Columns.DIGEST_CHARS);
+            Columns.nonEmpty(f + "diffId", l.diffId(), Columns.DIGEST_CHARS);
+            Columns.nonEmpty(f + "mediaType", l.mediaType(), Columns.DIGEST_CHARS);
             Check.nonNegative(f + "size", l.size());
         }
     }

@@ -11,6 +11,7 @@ import static io.msb.store.internal.Database.setInteger;
 import static io.msb.store.internal.Database.update;
 
 import io.msb.api.AlreadyExistsException;
+import io.msb.api.Check;
 import io.msb.api.LabelSelector;
 import io.msb.api.MsbException;
 import io.msb.api.NotFoundException;
@@ -76,9 +77,9 @@ public class JdbcSandboxStore implements SandboxStore {
 
     @Override
     public void updateStatus(String name, SandboxStatus status, Instant at) {
-        Check.name("name", name);
-        Check.present("status", status);
-        Check.present("at", at);
+        Columns.name("name", name);
+        Check.required("status", status);
+        Check.required("at", at);
         db.write("updateStatus", null, c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE sandboxes SET status = ?, updated_at = ? WHERE name = ?")) {
@@ -95,7 +96,7 @@ public class JdbcSandboxStore implements SandboxStore {
 
     @Override
     public Optional<SandboxRecord> findSandbox(String name) {
-        Check.present("name", name);
+        Check.required("name", name);
         return db.read("findSandbox", c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS
                 + "FROM sandboxes s LEFT JOIN sandbox_labels l ON l.owner_id = s.id "
                 + "WHERE s.name = ? ORDER BY l.label_key", List.of(name))));
@@ -105,9 +106,9 @@ public class JdbcSandboxStore implements SandboxStore {
     public List<SandboxRecord> listSandboxes(LabelSelector selector) {
         List<Map.Entry<String, String>> required = new ArrayList<>(
                 (selector == null ? LabelSelector.ALL : selector).required().entrySet());
-        if (required.size() > Check.MAX_LABELS) {
+        if (required.size() > Columns.MAX_LABELS) {
             throw Check.invalid("selector",
-                    "has too many entries: " + required.size() + " (max " + Check.MAX_LABELS + ")");
+                    "has too many entries: " + required.size() + " (max " + Columns.MAX_LABELS + ")");
         }
         // Drive the query from the label index with a key=value entry (the most selective kind), check the
         // other entries per candidate with EXISTS; ordering by id rather than name keeps H2 from choosing a
@@ -145,7 +146,7 @@ public class JdbcSandboxStore implements SandboxStore {
 
     @Override
     public boolean deleteSandbox(String name) {
-        Check.present("name", name);
+        Check.required("name", name);
         // runs and labels go with it through ON DELETE CASCADE
         return db.write("deleteSandbox", null, c -> update(c, "DELETE FROM sandboxes WHERE name = ?", name) > 0);
     }
@@ -154,12 +155,12 @@ public class JdbcSandboxStore implements SandboxStore {
 
     @Override
     public RunRecord startRun(String sandbox, long pid, Instant at, SandboxStatus status) {
-        Check.name("sandbox", sandbox);
+        Columns.name("sandbox", sandbox);
         if (pid <= 0) {
             throw Check.invalid("pid", "must be positive: " + pid);
         }
-        Check.present("at", at);
-        Check.present("status", status);
+        Check.required("at", at);
+        Check.required("status", status);
         return db.write("startRun", null, c -> {
             // the row lock serialises concurrent starts of one sandbox, so at most one run is open
             long id = sandboxId(c, sandbox, true);
@@ -190,9 +191,9 @@ public class JdbcSandboxStore implements SandboxStore {
     @Override
     public void terminateRun(long runId, TerminationReason reason, Integer exitCode, Integer signal, Instant at,
             SandboxStatus sandboxStatus) {
-        Check.present("reason", reason);
-        Check.present("at", at);
-        Check.present("sandboxStatus", sandboxStatus);
+        Check.required("reason", reason);
+        Check.required("at", at);
+        Check.required("sandboxStatus", sandboxStatus);
         db.write("terminateRun", null, c -> {
             long sandboxId;
             try (PreparedStatement ps = c.prepareStatement(
@@ -224,26 +225,26 @@ public class JdbcSandboxStore implements SandboxStore {
 
     @Override
     public Optional<RunRecord> latestRun(String sandbox) {
-        Check.present("sandbox", sandbox);
+        Check.required("sandbox", sandbox);
         return db.read("latestRun", c -> first(query(c, SELECT_RUNS + "ORDER BY r.id DESC FETCH FIRST ROW ONLY",
                 List.of(sandbox), JdbcSandboxStore::run)));
     }
 
     @Override
     public List<RunRecord> runs(String sandbox) {
-        Check.present("sandbox", sandbox);
+        Check.required("sandbox", sandbox);
         return db.read("runs", c -> query(c, SELECT_RUNS + "ORDER BY r.id", List.of(sandbox), JdbcSandboxStore::run));
     }
 
     // validation
 
     private static void checkSandbox(SandboxRecord s) {
-        Check.present("sandbox", s);
-        Check.name("name", s.name());
-        Check.text("configJson", s.configJson(), Check.JSON_CHARS);
-        Check.labels("labels", s.labels());
-        Check.present("createdAt", s.createdAt());
-        Check.present("updatedAt", s.updatedAt());
+        Check.required("sandbox", s);
+        Columns.name("name", s.name());
+        Columns.text("configJson", s.configJson(), Columns.JSON_CHARS);
+        Columns.labels("labels", s.labels());
+        Check.required("createdAt", s.createdAt());
+        Check.required("updatedAt", s.updatedAt());
     }
 
     // row mapping

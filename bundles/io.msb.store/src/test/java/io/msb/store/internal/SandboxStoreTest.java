@@ -87,18 +87,18 @@ class SandboxStoreTest {
     @Test
     void badInputNamesTheFieldAndTheRule() {
         var tooLong = assertThrows(InvalidConfigException.class, () -> store.insertSandbox(sandbox("é".repeat(65), Map.of())));
-        assertEquals("invalid config: name is too long: 130 bytes (max 128)", tooLong.getMessage());
+        assertEquals("invalid config: name: longer than 128 bytes", tooLong.getMessage());
         var empty = assertThrows(InvalidConfigException.class, () -> store.insertSandbox(sandbox("", Map.of())));
         assertEquals("name", empty.field());
         var label = assertThrows(InvalidConfigException.class,
                 () -> store.insertSandbox(sandbox("x", Map.of("k", "v".repeat(4097)))));
-        assertEquals("invalid config: labels[k] is too long: 4097 characters (max 4096)", label.getMessage());
+        assertEquals("invalid config: labels[k]: longer than 4096 characters", label.getMessage());
         var json = assertThrows(InvalidConfigException.class, () -> store.insertSandbox(new SandboxRecord("x",
                 "x".repeat(1_000_001), SandboxStatus.CREATED, false, Map.of(), T0, T0)));
         assertEquals("configJson", json.field());
         var created = assertThrows(InvalidConfigException.class, () -> store.insertSandbox(new SandboxRecord("x",
                 "{}", SandboxStatus.CREATED, false, Map.of(), null, T0)));
-        assertEquals("invalid config: createdAt is required", created.getMessage());
+        assertEquals("invalid config: createdAt: required", created.getMessage());
         var pid = assertThrows(InvalidConfigException.class, () -> store.startRun("x", 0, T0, SandboxStatus.RUNNING));
         assertEquals("pid", pid.field());
         assertEquals(Optional.empty(), store.findSandbox("x"));

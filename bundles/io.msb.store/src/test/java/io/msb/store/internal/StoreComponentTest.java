@@ -50,6 +50,6 @@ class StoreComponentTest {
     @Test
     void rejectsAnEmptyPool() {
         var e = assertThrows(InvalidConfigException.class, () -> H2Store.open(factory, home, 0));
-        assertEquals("invalid config: maxConnections must be at least 1: 0", e.getMessage());
+        assertEquals("invalid config: maxConnections: must be at least 1: 0", e.getMessage());
     }
 }
