@@ -11,6 +11,7 @@ import io.msb.api.fs.SandboxFs;
 import io.msb.protocol.internal.AgentFs;
 import io.msb.protocol.internal.AgentTcpStream;
 import io.msb.protocol.internal.Call;
+import io.msb.protocol.internal.Codec;
 import io.msb.protocol.internal.ExecSessionImpl;
 import io.msb.protocol.internal.Mux;
 import java.io.ByteArrayOutputStream;
@@ -26,7 +27,7 @@ import java.util.logging.Logger;
 /**
  * The host's client for one agent connection: exec, fs and tcp sessions multiplexed by
  * correlation id. Works directly against an agent (which speaks first with {@code core.ready})
- * or through a {@link Relay} (which first sends the client's id range). Thread-safe.
+ * or through a {@link AgentRelay} (which first sends the client's id range). Thread-safe.
  * <p>
  * Events of streamed sessions are delivered to each session's consumer off the connection's
  * reader thread, in order; a consumer that does not keep up only pauses its own session in the
@@ -85,7 +86,7 @@ public final class AgentClient implements AutoCloseable {
         return connect(AgentTransport.unix(socket), options);
     }
 
-    /** Connects to a {@link Relay} socket (e.g. a sandbox's {@code agent.sock}). */
+    /** Connects to a {@link AgentRelay} socket (e.g. a sandbox's {@code agent.sock}). */
     public static AgentClient connectRelay(Path socket, Options options) throws IOException {
         return connectRelay(AgentTransport.unix(socket), options);
     }

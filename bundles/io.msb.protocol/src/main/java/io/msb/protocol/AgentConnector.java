@@ -20,14 +20,18 @@ public interface AgentConnector {
     /** A client over any transport that starts with the agent's {@code core.ready}. */
     AgentClient connect(AgentTransport transport) throws IOException;
 
-    /** Relays the agent at {@code agentSocket} on {@code listenPath}. */
-    Relay relay(Path agentSocket, Path listenPath) throws IOException;
+    /**
+     * Relays the freshly booted agent at {@code agentSocket} on {@code listenPath} once it is ready, and keeps its
+     * {@code core.ready} in {@code readyFile} (replaced atomically) for a later {@link #resumeRelay}.
+     */
+    AgentRelay relay(Path agentSocket, Path listenPath, Path readyFile) throws IOException;
 
-    /** Relays an agent that already served another host connection ({@link Relay#resume}). */
-    Relay resumeRelay(Path agentSocket, Path listenPath, Core.Ready lastReady) throws IOException;
-
-    /** A heartbeat reader for the agent's heartbeat file. */
-    HeartbeatReader heartbeat(Path file);
+    /**
+     * Relays an agent that already served another host connection (a VM an earlier process started), giving
+     * clients the {@code core.ready} kept in {@code readyFile}. Without that file (the earlier relay never saw the
+     * agent ready) this is {@link #relay}.
+     */
+    AgentRelay resumeRelay(Path agentSocket, Path listenPath, Path readyFile) throws IOException;
 
     /** Configured: how long an agent may go without its first heartbeat; null: forever. */
     Duration heartbeatBootGrace();

@@ -34,7 +34,7 @@ public interface AgentTransport extends Closeable {
 
     /** Wraps a connected channel; reads and writes may run on different threads. */
     static AgentTransport of(SocketChannel channel) {
-        return ChannelStreams.transport(channel);
+        return of(ChannelStreams.input(channel), ChannelStreams.output(channel), channel);
     }
 
     /** Talks to a process over its stdin/stdout (e.g. {@code agentd --stdio}); close destroys it. */

@@ -3,6 +3,7 @@ package io.msb.protocol;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.spi.NetworkAttachment;
+import io.msb.protocol.internal.Codec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.exec.ExecOptions;
 import io.msb.protocol.internal.AgentConnectorComponent;
+import io.msb.protocol.internal.Codec;
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -47,11 +49,33 @@ class AgentConnectorComponentTest {
         Agentd.binary();
         AgentConnector c = new AgentConnectorComponent(config(Map.of()));
         Path vm = dir.resolve("vm.sock");
-        try (Agentd agent = Agentd.listen(vm); Relay relay = c.relay(vm, dir.resolve("agent.sock"));
-                AgentClient client = c.connectRelay(relay.path())) {
-            assertEquals("ok\n", client.run(ExecOptions.of("echo", "ok").build()).stdoutText());
-            assertTrue(client.ping().toNanos() > 0);
+        Path readyFile = dir.resolve("agent.ready");
+        try (Agentd agent = Agentd.listen(vm)) {
+            try (AgentRelay relay = c.relay(vm, dir.resolve("agent.sock"), readyFile);
+                    AgentClient client = c.connectRelay(relay.path())) {
+                assertEquals("ok\n", client.run(ExecOptions.of("echo", "ok").build()).stdoutText());
+                assertTrue(client.ping().toNanos() > 0);
+                assertEquals(relay.ready(), savedReady(readyFile), "the relay kept the agent's ready");
+            }
+            // a later process resumes the same agent from the kept ready
+            try (AgentRelay relay = c.resumeRelay(vm, dir.resolve("agent.sock"), readyFile);
+                    AgentClient client = c.connectRelay(relay.path())) {
+                assertEquals("resumed\n", client.run(ExecOptions.of("echo", "resumed").build()).stdoutText());
+            }
+            // without a kept ready, resuming is a fresh relay, which keeps one
+            Files.delete(readyFile);
+            try (AgentRelay relay = c.resumeRelay(vm, dir.resolve("agent.sock"), readyFile);
+                    AgentClient client = c.connectRelay(relay.path())) {
+                assertEquals("again\n", client.run(ExecOptions.of("echo", "again").build()).stdoutText());
+                assertEquals(relay.ready(), savedReady(readyFile));
+            }
             assertTrue(agent.process.isAlive());
+        }
+    }
+
+    private static Core.Ready savedReady(Path file) throws Exception {
+        try (var in = Files.newInputStream(file)) {
+            return Codec.decode(Frame.read(in)).payload(Core.Ready.class);
         }
     }
 }

@@ -10,10 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the real guest agent binary as a host process (stdio or a UNIX socket). */
-final class Agentd implements AutoCloseable {
-    static final AgentClient.Options OPTIONS = new AgentClient.Options(Duration.ofSeconds(20), Duration.ofSeconds(60), 16);
-    final Process process;
+/** Runs the real guest agent binary as a host process (stdio or a UNIX socket); public for the internal tests. */
+public final class Agentd implements AutoCloseable {
+    public static final AgentClient.Options OPTIONS = new AgentClient.Options(Duration.ofSeconds(20), Duration.ofSeconds(60), 16);
+    public final Process process;
     final Path stderr;
 
     private Agentd(Process process, Path stderr) {
@@ -21,7 +21,7 @@ final class Agentd implements AutoCloseable {
         this.stderr = stderr;
     }
 
-    static Path binary() {
+    public static Path binary() {
         String p = System.getProperty("msb.agentd");
         assumeTrue(p != null, "system property msb.agentd (the agentd binary) is not set");
         Path bin = Path.of(p);
@@ -29,7 +29,7 @@ final class Agentd implements AutoCloseable {
         return bin;
     }
 
-    static Agentd start(Path dir, String... args) throws IOException {
+    public static Agentd start(Path dir, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary().toString());
         cmd.addAll(List.of(args));

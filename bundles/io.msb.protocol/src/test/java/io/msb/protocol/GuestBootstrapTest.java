@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.spi.NetworkAttachment;
+import io.msb.protocol.internal.Codec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;

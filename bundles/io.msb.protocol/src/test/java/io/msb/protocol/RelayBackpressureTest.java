@@ -11,6 +11,8 @@ import io.msb.api.exec.ExecExit;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
 import io.msb.api.exec.ExecSession;
+import io.msb.protocol.internal.Codec;
+import io.msb.protocol.internal.Relay;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.msb.api.exec.ExecEvent;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
+import io.msb.protocol.internal.Codec;
+import io.msb.protocol.internal.Relay;
 import java.io.DataInputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

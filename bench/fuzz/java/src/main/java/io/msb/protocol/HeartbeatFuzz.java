@@ -1,5 +1,7 @@
 package io.msb.protocol;
 
+import io.msb.protocol.internal.HeartbeatReader;
+
 /**
  * Jazzer target: the bytes of the guest's {@code /.msb/heartbeat.json}. Parsing returns a heartbeat or null, never
  * throws; a heartbeat it returns has no negative counter.

@@ -1,5 +1,6 @@
 package io.msb.protocol;
 
+import io.msb.protocol.internal.Codec;
 import java.util.Arrays;
 
 /**

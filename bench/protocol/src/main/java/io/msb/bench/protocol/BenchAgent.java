@@ -1,7 +1,7 @@
 package io.msb.bench.protocol;
 
 import io.msb.protocol.AgentClient;
-import io.msb.protocol.Relay;
+import io.msb.protocol.internal.Relay;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package io.msb.bench.protocol;
 
-import io.msb.protocol.Codec;
 import io.msb.protocol.Core;
 import io.msb.protocol.Exec;
 import io.msb.protocol.Frame;
 import io.msb.protocol.Fs;
 import io.msb.protocol.MessageType;
+import io.msb.protocol.internal.Codec;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,9 +1,9 @@
 package io.msb.bench.protocol;
 
-import io.msb.protocol.Codec;
 import io.msb.protocol.Exec;
 import io.msb.protocol.Frame;
 import io.msb.protocol.MessageType;
+import io.msb.protocol.internal.Codec;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;

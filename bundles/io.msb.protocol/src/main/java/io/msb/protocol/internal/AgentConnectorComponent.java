@@ -2,12 +2,16 @@ package io.msb.protocol.internal;
 
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.AgentConnector;
-import io.msb.protocol.Core;
+import io.msb.protocol.AgentRelay;
 import io.msb.protocol.AgentTransport;
-import io.msb.protocol.HeartbeatReader;
-import io.msb.protocol.Relay;
+import io.msb.protocol.Core;
+import io.msb.protocol.Frame;
+import io.msb.protocol.MessageType;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -97,18 +101,38 @@ public final class AgentConnectorComponent implements AgentConnector {
     }
 
     @Override
-    public Relay relay(Path agentSocket, Path listenPath) throws IOException {
-        return Relay.start(agentSocket, listenPath, relayOptions);
+    public AgentRelay relay(Path agentSocket, Path listenPath, Path readyFile) throws IOException {
+        Relay relay = Relay.start(agentSocket, listenPath, relayOptions);
+        try {
+            saveReady(relay.ready(), readyFile);
+        } catch (IOException | RuntimeException e) {
+            relay.close();
+            throw e;
+        }
+        return relay;
     }
 
     @Override
-    public Relay resumeRelay(Path agentSocket, Path listenPath, Core.Ready lastReady) throws IOException {
-        return Relay.resume(AgentTransport.unix(agentSocket), listenPath, lastReady, relayOptions);
+    public AgentRelay resumeRelay(Path agentSocket, Path listenPath, Path readyFile) throws IOException {
+        if (!Files.exists(readyFile)) {
+            return relay(agentSocket, listenPath, readyFile);
+        }
+        Core.Ready ready;
+        try (InputStream in = Files.newInputStream(readyFile)) {
+            ready = Codec.decode(Frame.read(in)).payload(Core.Ready.class);
+        }
+        return Relay.resume(AgentTransport.unix(agentSocket), listenPath, ready, relayOptions);
     }
 
-    @Override
-    public HeartbeatReader heartbeat(Path file) {
-        return new HeartbeatReader(file);
+    /** The ready as one frame, the format runtimes have kept it in since the relay could resume (decision 0336). */
+    private static void saveReady(Core.Ready ready, Path file) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            Files.write(tmp, Codec.encode(MessageType.READY, 0, ready).encode());
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     @Override

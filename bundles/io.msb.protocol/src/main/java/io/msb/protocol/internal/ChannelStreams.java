@@ -1,6 +1,5 @@
 package io.msb.protocol.internal;
 
-import io.msb.protocol.AgentTransport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,14 +8,12 @@ import java.nio.channels.SocketChannel;
 
 /**
  * Streams over a socket channel that call read/write directly: the JDK's Channels.newInputStream
- * adapters share one lock between reading and writing, so a blocked reader would stall writers.
+ * adapters share one lock between reading and writing, so a blocked reader would stall writers. Used by
+ * {@link io.msb.protocol.AgentTransport#of(SocketChannel)}; it knows nothing of transports, so the dependency runs
+ * one way only.
  */
 public final class ChannelStreams {
     private ChannelStreams() {
-    }
-
-    public static AgentTransport transport(SocketChannel ch) {
-        return AgentTransport.of(input(ch), output(ch), ch);
     }
 
     public static InputStream input(SocketChannel ch) {

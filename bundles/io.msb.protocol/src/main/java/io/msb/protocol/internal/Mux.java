@@ -2,7 +2,6 @@ package io.msb.protocol.internal;
 
 import io.msb.protocol.AgentClosedException;
 import io.msb.protocol.AgentTransport;
-import io.msb.protocol.Codec;
 import io.msb.protocol.Core;
 import io.msb.protocol.Frame;
 import io.msb.protocol.FrameException;

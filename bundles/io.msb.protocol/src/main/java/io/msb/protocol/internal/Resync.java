@@ -1,6 +1,5 @@
 package io.msb.protocol.internal;
 
-import io.msb.protocol.Codec;
 import io.msb.protocol.Frame;
 import io.msb.protocol.Message;
 import io.msb.protocol.MessageType;

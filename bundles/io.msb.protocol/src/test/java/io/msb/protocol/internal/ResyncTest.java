@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.msb.protocol.Codec;
 import io.msb.protocol.Core;
 import io.msb.protocol.Exec;
 import io.msb.protocol.Frame;

@@ -3,7 +3,7 @@ package io.msb.runtime.internal;
 import io.msb.api.SandboxSpec;
 import io.msb.api.spi.VmHandle;
 import io.msb.protocol.AgentClient;
-import io.msb.protocol.Relay;
+import io.msb.protocol.AgentRelay;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -12,7 +12,7 @@ import java.time.Instant;
  * and serves {@code agent.sock}, the runtime's own client of that relay, and the limits the supervisor enforces
  * (kept here so its periodic pass reads no store).
  */
-record LiveVm(VmHandle vm, Relay relay, AgentClient agent, Limits limits) {
+record LiveVm(VmHandle vm, AgentRelay relay, AgentClient agent, Limits limits) {
 
     /** Idle timeout and maximum duration of the sandbox (null: none), and when its current run started. */
     record Limits(Duration idleTimeout, Duration maxDuration, Instant runStartedAt) {
@@ -23,7 +23,7 @@ record LiveVm(VmHandle vm, Relay relay, AgentClient agent, Limits limits) {
         }
     }
 
-    LiveVm(VmHandle vm, Relay relay, AgentClient agent) {
+    LiveVm(VmHandle vm, AgentRelay relay, AgentClient agent) {
         this(vm, relay, agent, Limits.NONE);
     }
 

@@ -16,14 +16,9 @@ import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.AgentConnector;
-import io.msb.protocol.Codec;
-import io.msb.protocol.Core;
-import io.msb.protocol.Frame;
-import io.msb.protocol.MessageType;
+import io.msb.protocol.AgentRelay;
 import io.msb.protocol.GuestBootstrap;
-import io.msb.protocol.Relay;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -102,16 +97,11 @@ final class VmBooter {
 
     /**
      * Connects to a freshly booted VM's agent channel: a relay on {@code agent.sock} and our client of it. The
-     * agent's {@code core.ready} is kept in {@code agent.ready} for a runtime that reattaches later.
+     * connector keeps the agent's {@code core.ready} in {@code agent.ready} for a runtime that reattaches later.
      */
     LiveVm connect(VmHandle vm, Path dir) {
-        return connect(vm, dir, () -> {
-            Relay relay = agents.relay(vm.agentChannel(), dir.resolve("agent.sock"));
-            Path tmp = Files.createTempFile(dir, "agent.ready", ".tmp");
-            Files.write(tmp, Codec.encode(MessageType.READY, 0, relay.ready()).encode());
-            Files.move(tmp, dir.resolve(READY_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return relay;
-        });
+        return connect(vm, dir,
+                () -> agents.relay(vm.agentChannel(), dir.resolve("agent.sock"), dir.resolve(READY_FILE)));
     }
 
     /**
@@ -119,25 +109,16 @@ final class VmBooter {
      * new one, so the relay resumes with a ping instead of waiting for a ready that may never come.
      */
     LiveVm reconnect(VmHandle vm, Path dir) {
-        return connect(vm, dir, () -> {
-            Path saved = dir.resolve(READY_FILE);
-            if (!Files.exists(saved)) {
-                return agents.relay(vm.agentChannel(), dir.resolve("agent.sock"));
-            }
-            Core.Ready ready;
-            try (InputStream in = Files.newInputStream(saved)) {
-                ready = Codec.decode(Frame.read(in)).payload(Core.Ready.class);
-            }
-            return agents.resumeRelay(vm.agentChannel(), dir.resolve("agent.sock"), ready);
-        });
+        return connect(vm, dir,
+                () -> agents.resumeRelay(vm.agentChannel(), dir.resolve("agent.sock"), dir.resolve(READY_FILE)));
     }
 
     private interface RelayStart {
-        Relay start() throws IOException;
+        AgentRelay start() throws IOException;
     }
 
     private LiveVm connect(VmHandle vm, Path dir, RelayStart start) {
-        Relay relay = null;
+        AgentRelay relay = null;
         try {
             relay = start.start();
             return new LiveVm(vm, relay, agents.connectRelay(relay.path()));

@@ -480,7 +480,7 @@ class SandboxLifecycleTest {
                 return (VmHandle) java.lang.reflect.Proxy.newProxyInstance(VmHandle.class.getClassLoader(),
                         new Class<?>[] {VmHandle.class}, (proxy, method, args) -> {
                             if (method.getName().equals("agentChannel")) {
-                                throw new NoClassDefFoundError("io/msb/protocol/Relay (simulated)");
+                                throw new NoClassDefFoundError("io/msb/protocol/internal/Relay (simulated)");
                             }
                             try {
                                 return method.invoke(vm, args);

@@ -1,4 +1,4 @@
-package io.msb.protocol;
+package io.msb.protocol.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecSession;
-import io.msb.protocol.HeartbeatReader.State;
+import io.msb.protocol.AgentClient;
+import io.msb.protocol.AgentTransport;
+import io.msb.protocol.Agentd;
+import io.msb.protocol.internal.HeartbeatReader.State;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

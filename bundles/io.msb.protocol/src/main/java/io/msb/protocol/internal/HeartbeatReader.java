@@ -1,4 +1,4 @@
-package io.msb.protocol;
+package io.msb.protocol.internal;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +18,7 @@ import java.time.Duration;
  */
 public final class HeartbeatReader {
     /** Largest heartbeat file read; anything bigger is treated as unreadable. */
-    static final int MAX_FILE_BYTES = 64 * 1024;
+    public static final int MAX_FILE_BYTES = 64 * 1024;
     private static final ObjectMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -148,7 +148,7 @@ public final class HeartbeatReader {
     }
 
     /** Parses the bytes of a heartbeat file; null when they are not a valid heartbeat (the fuzzed entry point). */
-    static Heartbeat parse(byte[] bytes) {
+    public static Heartbeat parse(byte[] bytes) {
         try {
             return JSON.readValue(bytes, Heartbeat.class);
         } catch (IOException | IllegalArgumentException e) {

@@ -1,6 +1,14 @@
-package io.msb.protocol;
+package io.msb.protocol.internal;
 
-import io.msb.protocol.internal.Cbor;
+import io.msb.protocol.Core;
+import io.msb.protocol.Exec;
+import io.msb.protocol.Frame;
+import io.msb.protocol.Fs;
+import io.msb.protocol.Message;
+import io.msb.protocol.MessageType;
+import io.msb.protocol.ProtocolException;
+import io.msb.protocol.Tcp;
+
 import java.util.Objects;
 
 /** Typed encoding and decoding of frames: envelope {@code {v, t, p}} with a CBOR payload. */

@@ -1,12 +1,22 @@
-package io.msb.protocol;
+package io.msb.protocol.internal;
 
-import io.msb.protocol.internal.RelayOutbox;
-import io.msb.protocol.internal.Resync;
+import io.msb.protocol.AgentRelay;
+import io.msb.protocol.AgentTimeoutException;
+import io.msb.protocol.AgentTransport;
+import io.msb.protocol.Core;
+import io.msb.protocol.Exec;
+import io.msb.protocol.Frame;
+import io.msb.protocol.FrameException;
+import io.msb.protocol.Message;
+import io.msb.protocol.MessageType;
+import io.msb.protocol.ProtocolException;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -33,7 +43,7 @@ import java.util.logging.Logger;
  * does not read gets its sessions paused and, past {@link Options#clientBacklog()}, is disconnected; it never
  * delays the others (decision 0311).
  */
-public final class Relay implements AutoCloseable {
+public final class Relay implements AgentRelay {
     private static final Logger LOG = Logger.getLogger(Relay.class.getName());
     /** Most clients at once, and so the number of id slices. */
     public static final int MAX_CLIENTS = 128;
@@ -228,15 +238,18 @@ public final class Relay implements AutoCloseable {
         return t;
     }
 
+    @Override
     public Core.Ready ready() {
         return ready;
     }
 
+    @Override
     public Path path() {
         return listenPath;
     }
 
     /** Clients connected now. */
+    @Override
     public synchronized int clientCount() {
         int n = 0;
         for (Client c : slots) {
@@ -249,6 +262,7 @@ public final class Relay implements AutoCloseable {
      * Exec sessions open now across all clients (started, no terminal frame yet): a silent command another
      * client runs is still use of the sandbox (decision 0009).
      */
+    @Override
     public synchronized int openExecSessions() {
         int n = 0;
         for (Client c : slots) {
@@ -258,6 +272,7 @@ public final class Relay implements AutoCloseable {
     }
 
     /** Completes when the relay stops (agent gone or {@link #close()}). */
+    @Override
     public CompletionStage<Void> closed() {
         return closed.minimalCompletionStage();
     }
@@ -421,9 +436,7 @@ public final class Relay implements AutoCloseable {
         }
 
         synchronized void handshake() throws IOException {
-            byte[] head = new byte[8];
-            Frame.putInt(head, 0, (int) idStart);
-            Frame.putInt(head, 4, (int) idEndExclusive);
+            byte[] head = ByteBuffer.allocate(8).putInt((int) idStart).putInt((int) idEndExclusive).array(); // BE
             OutputStream out = transport.output();
             out.write(head);
             out.write(readyFrame);
