@@ -16,12 +16,8 @@ import io.msb.api.RootfsSource;
 import io.msb.api.SandboxHandle;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.image.RegistryUnreachableException;
-import io.msb.image.internal.ImageSettings;
-import io.msb.image.internal.OciImageService;
 import io.msb.api.exec.ExecResult;
 import io.msb.protocol.internal.AgentConnectorComponent;
-import io.msb.rootfs.internal.ErofsImageBuilder;
-import io.msb.rootfs.internal.LocalRootfsBuilder;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.LabelSelector;
 import io.msb.api.NotFoundException;
@@ -37,8 +33,10 @@ import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
-import io.msb.store.internal.H2Store;
+import io.msb.api.image.ImageService;
+import io.msb.api.spi.RootfsBuilder;
 import io.msb.testing.AgentdProcessVmmForTests;
+import io.msb.testing.EmbeddedMsb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,8 +55,10 @@ class SandboxLifecycleTest {
     @TempDir
     Path home;
 
-    private H2Store db;
+    /** The real store, image and rootfs bundles in an embedded Felix: the runtime's collaborators, by their services. */
+    private EmbeddedMsb msb;
     private SandboxStore store;
+    private RootfsBuilder rootfs;
     private final List<VmmBackend> backends = new ArrayList<>();
     private final List<Process> strays = new ArrayList<>();
     private SandboxLifecycle lifecycle;
@@ -69,8 +69,11 @@ class SandboxLifecycleTest {
     void open() throws Exception {
         assumeTrue(Files.isExecutable(AgentdProcessVmmForTests.AGENTD),
                 "needs the agentd binary (built by native/agentd): " + AgentdProcessVmmForTests.AGENTD);
-        db = H2Store.open(home, 4);
-        store = db.sandboxes();
+        msb = EmbeddedMsb.builder(home).bundles("io.msb.store", "io.msb.image", "io.msb.rootfs")
+                .configure("io.msb.store", Map.of("maxConnections", 4))
+                .configure("io.msb.rootfs", Map.of("defaultUpperSizeMib", 16, "buildThreads", 1)).start();
+        store = msb.service(SandboxStore.class);
+        rootfs = msb.service(RootfsBuilder.class);
         lifecycle = lifecycle();
         rootImage = Files.write(home.resolve("root.img"), new byte[4096]);
     }
@@ -81,7 +84,6 @@ class SandboxLifecycleTest {
     }
 
     private SandboxLifecycle lifecycle(io.msb.api.store.SandboxStore store) {
-        LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
         return new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
                 () -> backends, new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
                 () -> null, () -> rootfs);
@@ -93,7 +95,7 @@ class SandboxLifecycleTest {
         backends.stream().filter(AgentdProcessVmmForTests.class::isInstance).map(AgentdProcessVmmForTests.class::cast)
                 .forEach(AgentdProcessVmmForTests::destroyAll);
         strays.forEach(Process::destroyForcibly);
-        db.close();
+        msb.close();
     }
 
     private AgentdProcessVmmForTests backend(String... command) {
@@ -162,9 +164,8 @@ class SandboxLifecycleTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
         }
-        try (OciImageService images = new OciImageService(db.images(),
-                ImageSettings.defaults(home).withCredentials(List.of(), null))) {
-            LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
+        ImageService images = msb.service(ImageService.class);
+        {
             SandboxLifecycle plain = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu",
                     Duration.ofMillis(500)), () -> backends,
                     new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
