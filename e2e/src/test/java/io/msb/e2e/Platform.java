@@ -9,6 +9,7 @@ import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
 import io.msb.api.image.ImageService;
+import io.msb.api.spi.NetworkService;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.VmmBackend;
 import io.msb.testing.EmbeddedMsb;
@@ -89,6 +90,11 @@ public final class Platform implements AutoCloseable {
 
     public RootfsBuilder rootfs() {
         return msb.service(RootfsBuilder.class);
+    }
+
+    /** Whether a network service runs (io.msb.network): networked sandboxes need it. */
+    boolean networked() {
+        return msb.context().getServiceReference(NetworkService.class) != null;
     }
 
     /** The QEMU backend's service, as the runtime sees it. */

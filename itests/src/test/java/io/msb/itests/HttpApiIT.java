@@ -225,6 +225,81 @@ public class HttpApiIT {
         assertEquals(404, api("GET", "/v1/sandboxes/by-name/bad", null).status());
     }
 
+    /**
+     * The create body's network object as the 0.6.18 SDK sends it plus msb's extensions, back in the response with
+     * the policy in force; a live policy change through PATCH; errors naming the field.
+     */
+    @Test
+    public void networkSettingsRoundTripAndThePolicyChangesLive() throws Exception {
+        String network = "{\"enabled\":true,\"strict\":false,\"max_connections\":100,"
+                + "\"secrets\":{\"entries\":[],\"on_violation\":{\"type\":\"block_and_log\"}},"
+                + "\"policy\":{\"default_egress\":\"deny\",\"default_ingress\":\"allow\",\"rules\":[{\"direction\":"
+                + "\"egress\",\"destination\":{\"group\":\"host\"},\"protocols\":[\"tcp\"],\"ports\":[{\"start\":8000,"
+                + "\"end\":8000}],\"action\":\"allow\"}]},\"dns\":{\"nameservers\":[\"127.0.0.1:5300\"]},"
+                + "\"rate_limiter\":{\"egress\":{\"ops\":{\"size\":1000,\"refill_time_ms\":1000}}}}";
+        Reply created = api("POST", "/v1/sandboxes", withNetwork(create("net", null), network));
+        assertEquals(created.body(), 200, created.status());
+        try {
+            JsonNode net = created.json().at("/spec/network");
+            assertTrue(net.get("enabled").asBoolean());
+            assertEquals(100, net.get("max_connections").asInt());
+            assertEquals("host", net.at("/policy/rules/0/destination/group").asText());
+            assertEquals(8000, net.at("/policy/rules/0/ports/0/start").asInt());
+            assertEquals("127.0.0.1:5300", net.at("/dns/nameservers/0").asText());
+            assertEquals(1000, net.at("/rate_limiter/egress/ops/size").asInt());
+            assertFalse(net.get("strict").asBoolean());
+
+            String id = created.json().get("id").asText();
+            Reply changed = api("PATCH", "/v1/sandboxes/" + id + "/network/policy",
+                    "{\"default_egress\":\"deny\",\"default_ingress\":\"deny\",\"rules\":[]}");
+            assertEquals(changed.body(), 200, changed.status());
+            assertEquals("deny", changed.json().at("/spec/network/policy/default_ingress").asText());
+            assertEquals(0, changed.json().at("/spec/network/policy/rules").size());
+            JsonNode now = api("GET", "/v1/sandboxes/by-name/net", null).json().at("/spec/network");
+            assertEquals("kept in the spec", "deny", now.at("/policy/default_ingress").asText());
+            assertEquals("the rest unchanged", 100, now.get("max_connections").asInt());
+
+            Reply badPolicy = api("PATCH", "/v1/sandboxes/by-name/net/network/policy",
+                    "{\"rules\":[{\"direction\":\"egress\",\"destination\":{\"cidr\":\"10.0.0.1/8\"},\"action\":\"allow\"}]}");
+            assertEquals(400, badPolicy.status());
+            assertTrue(badPolicy.body(), message(badPolicy).startsWith("policy.rules[0].destination.cidr: "));
+            assertEquals(405, api("GET", "/v1/sandboxes/by-name/net/network/policy", null).status());
+            assertEquals(404, api("PATCH", "/v1/sandboxes/by-name/ghost/network/policy", "{}").status());
+        } finally {
+            api("DELETE", "/v1/sandboxes/by-name/net", null);
+        }
+
+        Reply off = api("POST", "/v1/sandboxes", withNetwork(create("nonet", null), "{\"enabled\":false}"));
+        assertEquals(off.body(), 200, off.status());
+        try {
+            assertFalse(off.json().at("/spec/network/enabled").asBoolean());
+            Reply noPolicy = api("PATCH", "/v1/sandboxes/by-name/nonet/network/policy", "{}");
+            assertEquals(400, noPolicy.status());
+            assertEquals("network", noPolicy.json().at("/error/details/field").asText());
+        } finally {
+            api("DELETE", "/v1/sandboxes/by-name/nonet", null);
+        }
+
+        for (String[] c : new String[][] {
+            {"{\"strict\":true}", "invalid config: network.strict: true"},
+            {"{\"secrets\":{\"entries\":[{\"env_var\":\"K\",\"value\":\"v\"}]}}", "invalid config: network.secrets: "},
+            {"{\"max_connections\":4097}", "network.max_connections: "},
+            {"{\"ports\":[{\"host_port\":8080}]}", "network.ports[0].guest_port: "},
+            {"{\"dns\":{\"query_timeout_ms\":0}}", "network.dns.query_timeout_ms: "},
+            {"{\"policy\":{\"rules\":[{\"direction\":\"sideways\"}]}}", "network.policy.rules[0].direction: "}}) {
+            Reply r = api("POST", "/v1/sandboxes", withNetwork(create("netbad", null), c[0]));
+            assertEquals(r.body(), 400, r.status());
+            assertTrue(c[0] + " -> " + r.body(), message(r).startsWith(c[1]));
+        }
+        assertTrue(message(api("POST", "/v1/sandboxes", withNetwork(create("netbad", null), "{\"strict\":true}")))
+                .endsWith("is not supported yet"));
+        assertEquals(404, api("GET", "/v1/sandboxes/by-name/netbad", null).status());
+    }
+
+    private static String withNetwork(String body, String network) {
+        return body.substring(0, body.length() - 1) + ",\"network\":" + network + "}";
+    }
+
     @Test
     public void aClientThatGoesAwayTakesItsCommandWithIt() throws Exception {
         assertEquals(200, api("POST", "/v1/sandboxes", create("leaver", null)).status());

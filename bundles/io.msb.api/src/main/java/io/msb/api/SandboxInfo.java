@@ -1,6 +1,8 @@
 package io.msb.api;
 
+import io.msb.api.network.NetworkAddresses;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -8,11 +10,22 @@ import java.util.Optional;
  *
  * @param name the sandbox name
  * @param status current status
- * @param spec the spec it was created from (after defaults were applied)
+ * @param spec the spec it was created from (after defaults were applied), with its current network policy
  * @param createdAt creation time
  * @param updatedAt last status change
  * @param currentRun the latest run, if the sandbox was ever started
+ * @param addresses the addresses of its network while it runs with one
  */
 public record SandboxInfo(String name, SandboxStatus status, SandboxSpec spec, Instant createdAt, Instant updatedAt,
-        Optional<RunInfo> currentRun) {
+        Optional<RunInfo> currentRun, Optional<NetworkAddresses> addresses) {
+    public SandboxInfo {
+        Objects.requireNonNull(currentRun, "currentRun");
+        Objects.requireNonNull(addresses, "addresses");
+    }
+
+    /** Without network addresses. */
+    public SandboxInfo(String name, SandboxStatus status, SandboxSpec spec, Instant createdAt, Instant updatedAt,
+            Optional<RunInfo> currentRun) {
+        this(name, status, spec, createdAt, updatedAt, currentRun, Optional.empty());
+    }
 }

@@ -1,5 +1,6 @@
 package io.msb.api;
 
+import io.msb.api.network.NetworkPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -46,4 +47,13 @@ public interface SandboxService {
 
     /** @throws NotFoundException no sandbox has that name */
     SandboxHandle handle(String name);
+
+    /**
+     * Replaces the network policy of a sandbox: kept in its spec, and if it runs, applied to its new
+     * connections at once (open ones are left alone), without a restart.
+     *
+     * @throws NotFoundException no sandbox has that name
+     * @throws InvalidConfigException the sandbox has no network
+     */
+    SandboxInfo updateNetworkPolicy(String name, NetworkPolicy policy);
 }

@@ -1,5 +1,7 @@
 package io.msb.api;
 
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +26,8 @@ import java.util.Objects;
  * @param hostname guest hostname (at most 64 bytes), or null to derive it from the name
  * @param shell shell used for string commands, or null for {@code /bin/sh}
  * @param mounts host directories and volumes to mount
- * @param network network policy, or null for no network
+ * @param network the sandbox's network (microsandbox's {@code NetworkConfig}), or null for none; the runtime
+ *                checks what it cannot do yet (e.g. {@code strict}, {@code secrets})
  * @param idleTimeout stop the sandbox after this much inactivity, or null for never
  * @param maxDuration stop the sandbox after this much run time, or null for never
  * @param pullPolicy when to contact the registry
@@ -45,7 +48,7 @@ public record SandboxSpec(
         String hostname,
         String shell,
         List<Mount> mounts,
-        NetworkPolicy network,
+        NetworkConfig network,
         Duration idleTimeout,
         Duration maxDuration,
         PullPolicy pullPolicy,
@@ -60,6 +63,11 @@ public record SandboxSpec(
         labels = Map.copyOf(labels == null ? Map.of() : labels);
         mounts = List.copyOf(mounts == null ? List.of() : mounts);
         pullPolicy = pullPolicy == null ? PullPolicy.IF_MISSING : pullPolicy;
+    }
+
+    /** Whether the sandbox gets a network interface. */
+    public boolean networkEnabled() {
+        return network != null && network.enabled();
     }
 
     public static Builder builder(String name) {
@@ -104,7 +112,7 @@ public record SandboxSpec(
         private String hostname;
         private String shell;
         private final List<Mount> mounts = new ArrayList<>();
-        private NetworkPolicy network;
+        private NetworkConfig network;
         private Duration idleTimeout;
         private Duration maxDuration;
         private PullPolicy pullPolicy;
@@ -186,8 +194,21 @@ public record SandboxSpec(
             return this;
         }
 
-        public Builder network(NetworkPolicy network) {
+        /** The whole network configuration; null (the builder's default) means no network. */
+        public Builder network(NetworkConfig network) {
             this.network = network;
+            return this;
+        }
+
+        /** Networking on with this policy (keeping the rest of the configuration already given). */
+        public Builder networkPolicy(NetworkPolicy policy) {
+            this.network = (network == null || !network.enabled() ? NetworkConfig.defaults() : network).withPolicy(policy);
+            return this;
+        }
+
+        /** No network interface at all. */
+        public Builder disableNetwork() {
+            this.network = NetworkConfig.disabled();
             return this;
         }
 

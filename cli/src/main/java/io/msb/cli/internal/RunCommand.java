@@ -52,6 +52,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ProcessOptions process = new ProcessOptions();
 
+    @Mixin
+    NetOptions net = new NetOptions();
+
     @Parameters(index = "0", paramLabel = "IMAGE", description = "OCI image reference, or builtin:busybox.")
     String image;
 
@@ -141,6 +144,9 @@ final class RunCommand implements Callable<Integer> {
             if (memory != null) {
                 resources.put("memory_mib", memoryMib(memory));
             }
+        }
+        if (net.given()) {
+            spec.set("network", cli.json.valueToTree(net.network()));
         }
         if (process.workdir != null || process.user != null) {
             ObjectNode runtime = spec.putObject("runtime");

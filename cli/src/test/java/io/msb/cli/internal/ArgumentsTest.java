@@ -33,6 +33,36 @@ class ArgumentsTest {
     }
 
     @Test
+    void networkOptionsBecomeTheNetworkObject() {
+        JsonNode spec = run("-p", "8080:80", "-p", "127.0.0.2:5353:53/udp", "--net-profile", "none",
+            "--net-allow", "host:8000", "--net-deny", "*.evil.example", "--dns", "127.0.0.1:5300",
+            "builtin:busybox", "true").spec();
+        JsonNode n = spec.get("network");
+        assertTrue(n.get("enabled").asBoolean());
+        assertEquals("{\"host_port\":8080,\"guest_port\":80,\"protocol\":\"tcp\",\"host_bind\":\"127.0.0.1\"}",
+            n.at("/ports/0").toString());
+        assertEquals("udp", n.at("/ports/1/protocol").asText());
+        assertEquals("127.0.0.2", n.at("/ports/1/host_bind").asText());
+        assertEquals("deny", n.at("/policy/default_egress").asText());
+        assertEquals("{\"direction\":\"egress\",\"destination\":{\"domain_suffix\":\"evil.example\"},"
+            + "\"protocols\":[],\"ports\":[],\"action\":\"deny\"}", n.at("/policy/rules/0").toString());
+        assertEquals("{\"group\":\"host\"}", n.at("/policy/rules/1/destination").toString());
+        assertEquals("[{\"start\":8000,\"end\":8000}]", n.at("/policy/rules/1/ports").toString());
+        assertEquals("[\"127.0.0.1:5300\"]", n.at("/dns/nameservers").toString());
+
+        assertFalse(run("--no-net", "builtin:busybox", "true").spec().at("/network/enabled").asBoolean());
+        assertTrue(run("builtin:busybox", "true").spec().get("network") == null, "no option: the server's default");
+        CliException bad = assertThrows(CliException.class, () -> run("-p", "80", "builtin:busybox", "true").spec());
+        assertTrue(bad.getMessage().startsWith("-p: "), bad.getMessage());
+        CliException both = assertThrows(CliException.class,
+            () -> run("--no-net", "-p", "80:80", "builtin:busybox", "true").spec());
+        assertTrue(both.getMessage().startsWith("--no-net: "), both.getMessage());
+        CliException profile = assertThrows(CliException.class,
+            () -> run("--net-profile", "open", "builtin:busybox", "true").spec());
+        assertEquals("--net-profile: must be one of public|private|host|none|all, got \"open\"", profile.getMessage());
+    }
+
+    @Test
     void runBuildsTheCloudSpecAndTheExecBody() {
         RunCommand r = run("--rm", "--name", "box", "-e", "A=1", "-e", "B=x=y", "-e", "FROM_HOST", "-e", "UNSET",
             "--cpus", "2", "--memory", "1G", "-w", "/tmp", "-u", "nobody", "-l", "team=a", "-i",

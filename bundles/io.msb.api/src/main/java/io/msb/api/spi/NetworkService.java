@@ -23,6 +23,9 @@ public interface NetworkService {
     /** Stops the sandbox's network and releases its addresses and ports; does nothing if none is attached. */
     void detach(String sandbox);
 
+    /** What {@link #attach} returned for the sandbox while it stays attached, or empty if it has no network. */
+    Optional<NetworkAttachment> attachment(String sandbox);
+
     /** The sandbox's counters, or empty if it has no network. */
     Optional<NetworkCounters> counters(String sandbox);
 }

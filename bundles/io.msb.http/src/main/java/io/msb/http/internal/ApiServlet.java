@@ -15,6 +15,7 @@ import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecSession;
 import io.msb.api.image.ImageNotFoundException;
 import io.msb.api.image.RegistryUnreachableException;
+import io.msb.api.network.NetworkPolicy;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -42,7 +43,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 
 /**
  * The {@code /v1} API of decision 0011 on the Jakarta Servlet whiteboard: the sandbox routes of the
- * microsandbox cloud API v1, msb's NDJSON exec beside them, and an unauthenticated {@code /v1/version}.
+ * microsandbox cloud API v1, msb's NDJSON exec and live network policy change beside them, and an
+ * unauthenticated {@code /v1/version}.
  */
 @Component(service = Servlet.class, configurationPid = HttpApiConfig.PID)
 @Designate(ocd = HttpApiConfig.class)
@@ -127,6 +129,13 @@ public final class ApiServlet extends HttpServlet {
         } else {
             name = nameOfId(path.get(1));
             rest = path.subList(2, path.size());
+        }
+        if (rest.equals(List.of("network", "policy"))) {
+            if (!method.equals("PATCH")) {
+                throw notAllowed(method, req);
+            }
+            send(resp, 200, updatePolicy(req, name));
+            return;
         }
         String action = rest.isEmpty() ? "" : rest.get(0);
         if (rest.size() > 1) {
@@ -227,6 +236,18 @@ public final class ApiServlet extends HttpServlet {
             return new Wire.SandboxResponse(last.id(), last.orgId(), last.name(), last.slug(), "stopped",
                     last.ephemeral(), last.createdAt(), last.startedAt(), last.stoppedAt(), null, last.spec());
         });
+    }
+
+    /**
+     * msb's live policy change (the cloud API has none): the body is a {@code NetworkPolicy} in microsandbox's
+     * JSON form; a running sandbox's new connections follow it at once.
+     */
+    @SuppressWarnings("unchecked")
+    private Wire.SandboxResponse updatePolicy(HttpServletRequest req, String name) {
+        Map<String, Object> body = body(req, Map.class);
+        NetworkPolicy policy = Mapping.fromModel(() -> NetworkPolicy.fromMap(body));
+        info(name);
+        return Mapping.response(sandboxes.updateNetworkPolicy(name, policy));
     }
 
     private void exec(HttpServletRequest req, HttpServletResponse resp, String name)

@@ -1,6 +1,7 @@
 package io.msb.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.msb.api.InvalidConfigException;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.RunInfo;
@@ -9,6 +10,8 @@ import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.image.ImageReference;
+import io.msb.api.network.NetworkAddresses;
+import io.msb.api.network.NetworkConfig;
 import io.msb.http.internal.Wire.CreateRequest;
 import io.msb.http.internal.Wire.EnvVar;
 import io.msb.http.internal.Wire.ExecRequest;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Wire shapes to the platform's types and back. The runtime validates names, labels, env keys, CPUs and memory
@@ -118,17 +122,22 @@ final class Mapping {
                 default -> throw ApiException.invalid("pull_policy", "must be one of if_missing, always, never");
             });
         }
-        if (r.network() != null) {
-            if (Boolean.TRUE.equals(r.network().enabled())) {
-                throw ApiException.invalid("network.enabled", "networking is not available yet; omit network or set enabled to false");
-            }
-            if (r.network().maxConnections() != null) {
-                throw ApiException.invalid("network.max_connections", "not supported yet");
-            }
-            unsupported(r.network().policy(), "network.policy");
-            unsupported(r.network().secrets(), "network.secrets");
-        }
+        // microsandbox's serde default: a create without network gets one, with the public profile
+        b.network(r.network() == null ? NetworkConfig.defaults() : fromModel(() -> NetworkConfig.fromMap(r.network())));
         return b.detached(true).build();
+    }
+
+    /**
+     * Reads a field through the API's map form, whose errors already name the field's path: the same 400 as
+     * this class's own checks ({@code network.ports[0].host_port: must be 1..65535, got 0}).
+     */
+    static <T> T fromModel(Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (InvalidConfigException e) {
+            throw new ApiException(400, "invalid_request", e.getMessage().replaceFirst("^invalid config: ", ""),
+                    e.field() == null ? null : Map.of("field", e.field()));
+        }
     }
 
     private static RootfsSource rootfs(Wire.ImageSource image) {
@@ -221,10 +230,33 @@ final class Mapping {
                 new Wire.RuntimeResponse(null, null, s.hostname(), s.shell(), s.user(), s.workdir()),
                 env, new java.util.TreeMap<>(s.labels()), List.of(),
                 new Wire.Lifecycle(s.ephemeral(), secs(s.idleTimeout()), secs(s.maxDuration())), List.of(),
-                new Wire.NetworkResponse(false, List.of(), false));
+                network(s.network(), info.addresses().orElse(null)));
         return new Wire.SandboxResponse(id(info.name()), ORG_ID, info.name(), info.name(), status(info.status()),
                 s.ephemeral(), time(info.createdAt()), run == null ? null : time(run.startedAt()),
                 run == null ? null : time(run.terminatedAt()), failure(info.status(), run), spec);
+    }
+
+    /**
+     * {@code SandboxSpecResponse.network}: the stored configuration in microsandbox's JSON form with the policy in
+     * force (the public profile when none was given) and, while it runs, msb's {@code addresses} extension.
+     */
+    static Map<String, Object> network(NetworkConfig config, NetworkAddresses addresses) {
+        NetworkConfig n = config == null ? NetworkConfig.disabled() : config;
+        Map<String, Object> out = new LinkedHashMap<>(n.toMap());
+        if (n.enabled()) {
+            out.put("policy", n.effectivePolicy().toMap());
+        }
+        out.put("secrets", List.of()); // entries are refused until secret injection exists
+        if (addresses != null) {
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("ipv4", addresses.ipv4());
+            a.put("gateway", addresses.gateway());
+            a.put("mac", addresses.mac());
+            a.put("mtu", addresses.mtu());
+            a.put("nameservers", addresses.nameservers());
+            out.put("addresses", a);
+        }
+        return out;
     }
 
     /** Cloud statuses: our CRASHED is failed, DRAINING is stopping, PAUSED still runs. */

@@ -15,7 +15,7 @@ final class Wire {
     /** {@code CloudSandboxSpec} plus the create request's {@code slug} and {@code registry}. */
     record CreateRequest(String name, ImageSource image, List<EnvVar> env, Map<String, String> labels,
             Lifecycle lifecycle, Resources resources, RuntimeOptions runtime, List<JsonNode> rlimits,
-            String pullPolicy, NetworkSpec network, List<JsonNode> mounts, List<JsonNode> patches, JsonNode init,
+            String pullPolicy, Map<String, Object> network, List<JsonNode> mounts, List<JsonNode> patches, JsonNode init,
             String securityProfile, String slug, JsonNode registry) {
     }
 
@@ -36,9 +36,6 @@ final class Wire {
             JsonNode logLevel, Map<String, String> scripts) {
     }
 
-    record NetworkSpec(Boolean enabled, Long maxConnections, JsonNode policy, JsonNode secrets) {
-    }
-
     /** msb's exec extension; {@code stdin} is base64. */
     record ExecRequest(List<String> cmd, Map<String, String> env, String workdir, String user, Long timeoutSecs,
             String stdin) {
@@ -51,14 +48,11 @@ final class Wire {
     /** {@code SandboxSpecResponse}: the resolved spec as the user sees it. */
     record SpecResponse(String image, Resources resources, RuntimeResponse runtime, List<EnvVar> env,
             Map<String, String> labels, List<Object> rlimits, Lifecycle lifecycle, List<Object> mounts,
-            NetworkResponse network) {
+            Map<String, Object> network) {
     }
 
     record RuntimeResponse(List<String> cmd, List<String> entrypoint, String hostname, String shell, String user,
             String workdir) {
-    }
-
-    record NetworkResponse(boolean enabled, List<Object> ports, boolean trustHostCas) {
     }
 
     record Page(List<SandboxResponse> data, boolean hasMore, String nextCursor) {

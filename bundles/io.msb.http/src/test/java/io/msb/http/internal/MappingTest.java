@@ -17,6 +17,10 @@ import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
 import io.msb.api.TerminationReason;
 import io.msb.api.exec.ExecOptions;
+import io.msb.api.network.NetworkAddresses;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkPolicy;
+import io.msb.api.network.PublishedPort;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,8 +161,6 @@ class MappingTest {
     @Test
     void fieldsThePlatformCannotHonourYetAreRefused() {
         String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"}";
-        assertEquals("network.enabled: networking is not available yet; omit network or set enabled to false",
-                rejected("{" + ok + ",\"network\":{\"enabled\":true}}"));
         assertEquals("rlimits: not supported yet",
                 rejected("{" + ok + ",\"rlimits\":[{\"resource\":\"nofile\",\"soft\":1,\"hard\":1}]}"));
         assertEquals("mounts: not supported yet", rejected("{" + ok + ",\"mounts\":[{}]}"));
@@ -240,7 +242,7 @@ class MappingTest {
         assertEquals("A", s.get("env").get(0).get("key").asText());
         assertEquals("x", s.get("labels").get("team").asText());
         assertEquals(9, s.get("lifecycle").get("idle_timeout_secs").asInt());
-        assertFalse(s.get("network").get("enabled").asBoolean());
+        assertFalse(s.get("network").get("enabled").asBoolean(), "the builder's default: no network");
 
         SandboxInfo never = new SandboxInfo("new", SandboxStatus.CREATED, spec, t0, t0, Optional.empty());
         JsonNode fresh = Json.MAPPER.valueToTree(Mapping.response(never));
@@ -264,5 +266,67 @@ class MappingTest {
                 new java.io.ByteArrayInputStream(new byte[2048]), 1024));
         assertEquals(413, e.status());
         assertEquals("request body: must be at most 1024 bytes", e.getMessage());
+    }
+
+    /** What the 0.6.18 SDK sends (microsandbox-facts §2.3), and msb's local extensions, into NetworkConfig. */
+    @Test
+    void networkBodiesAsTheSdkSendsThem() {
+        String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"}";
+        assertEquals(NetworkConfig.defaults(), create("{" + ok + "}").network(), "absent: on, public profile");
+        assertEquals(NetworkConfig.defaults(), create("{" + ok + ",\"network\":{\"enabled\":true,\"strict\":false}}").network());
+        SandboxSpec off = create("{" + ok + ",\"network\":{\"enabled\":false,\"policy\":{\"default_egress\":\"deny\","
+                + "\"default_ingress\":\"deny\",\"rules\":[]},\"secrets\":{\"entries\":[],\"on_violation\":"
+                + "{\"type\":\"block_and_log\"}},\"strict\":false}}");
+        assertFalse(off.networkEnabled());
+        SandboxSpec full = create("{" + ok + ",\"network\":{\"enabled\":true,\"max_connections\":100,"
+                + "\"policy\":{\"default_egress\":\"deny\",\"default_ingress\":\"allow\",\"rules\":["
+                + "{\"direction\":\"egress\",\"destination\":{\"group\":\"host\"},\"protocols\":[\"tcp\"],"
+                + "\"ports\":[{\"start\":8080,\"end\":8080}],\"action\":\"allow\"},"
+                + "{\"direction\":\"egress\",\"destination\":{\"domain_suffix\":\"example.com\"},\"action\":\"allow\"}]},"
+                + "\"ports\":[{\"host_port\":18080,\"guest_port\":80}],"
+                + "\"dns\":{\"nameservers\":[\"127.0.0.1:5353\"],\"query_timeout_ms\":1000},"
+                + "\"rate_limiter\":{\"egress\":{\"bandwidth\":{\"size\":1048576,\"refill_time_ms\":1000}}},"
+                + "\"strict\":false}}");
+        NetworkConfig n = full.network();
+        assertEquals(100, n.maxConnections());
+        assertEquals(2, n.policy().rules().size());
+        assertEquals(PublishedPort.tcp(18080, 80), n.ports().get(0));
+        assertEquals(List.of("127.0.0.1:5353"), n.dns().nameservers());
+        assertEquals(1048576, n.rateLimiter().egress().bandwidth().size());
+        // the response carries it back in the same form
+        SandboxInfo info = new SandboxInfo("b", SandboxStatus.RUNNING, full, Instant.EPOCH, Instant.EPOCH,
+                Optional.empty(), Optional.of(new NetworkAddresses("172.16.0.2/30", "172.16.0.1", "02:00:ac:10:00:02",
+                        1500, List.of("172.16.0.1"))));
+        JsonNode net = Json.MAPPER.valueToTree(Mapping.response(info)).get("spec").get("network");
+        assertEquals(Json.MAPPER.valueToTree(n.policy().toMap()), net.get("policy"));
+        assertEquals(100, net.get("max_connections").asInt());
+        assertEquals(18080, net.get("ports").get(0).get("host_port").asInt());
+        assertEquals("127.0.0.1", net.get("ports").get(0).get("host_bind").asText());
+        assertEquals("127.0.0.1:5353", net.get("dns").get("nameservers").get(0).asText());
+        assertEquals(0, net.get("secrets").size());
+        assertEquals("172.16.0.2/30", net.get("addresses").get("ipv4").asText());
+        assertEquals("172.16.0.1", net.get("addresses").get("gateway").asText());
+    }
+
+    @Test
+    void theEffectivePolicyIsShownWhenNoneWasGiven() {
+        SandboxSpec spec = SandboxSpec.builder("p").image("alpine").network(NetworkConfig.defaults()).build();
+        JsonNode net = Json.MAPPER.valueToTree(Mapping.response(new SandboxInfo("p", SandboxStatus.STOPPED, spec,
+                Instant.EPOCH, Instant.EPOCH, Optional.empty()))).get("spec").get("network");
+        assertEquals(Json.MAPPER.valueToTree(NetworkPolicy.defaults().toMap()), net.get("policy"));
+        assertTrue(net.get("addresses") == null, "no addresses while stopped");
+    }
+
+    @Test
+    void networkErrorsNameTheField() {
+        String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"}";
+        assertTrue(rejected("{" + ok + ",\"network\":{\"max_connections\":5000}}").startsWith("network.max_connections: "));
+        assertTrue(rejected("{" + ok + ",\"network\":{\"ports\":[{\"host_port\":0,\"guest_port\":80}]}}")
+                .startsWith("network.ports[0].host_port: "));
+        assertTrue(rejected("{" + ok + ",\"network\":{\"policy\":{\"rules\":[{\"direction\":\"out\"}]}}}")
+                .startsWith("network.policy.rules[0].direction: "));
+        assertEquals("network.bogus: unknown field", rejected("{" + ok + ",\"network\":{\"bogus\":1}}"));
+        assertTrue(rejected("{" + ok + ",\"network\":{\"enabled\":\"yes\"}}").startsWith("network.enabled: "));
+        assertTrue(rejected("{" + ok + ",\"network\":[]}").startsWith("network: "));
     }
 }

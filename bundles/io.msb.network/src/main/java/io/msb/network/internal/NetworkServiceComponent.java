@@ -210,6 +210,11 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
     }
 
     @Override
+    public Optional<NetworkAttachment> attachment(String sandbox) {
+        return Optional.ofNullable(attached.get(sandbox)).map(Attached::attachment);
+    }
+
+    @Override
     public Optional<NetworkCounters> counters(String sandbox) {
         Attached a = attached.get(sandbox);
         return a == null ? Optional.empty() : Optional.of(a.stack().counters());

@@ -1,6 +1,7 @@
 package io.msb.runtime.internal;
 
 import io.msb.api.AlreadyExistsException;
+import io.msb.api.InvalidConfigException;
 import io.msb.api.LabelSelector;
 import io.msb.api.MsbException;
 import io.msb.api.MsbHome;
@@ -16,6 +17,10 @@ import io.msb.api.StillRunningException;
 import io.msb.api.TerminationReason;
 import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.image.ImageService;
+import io.msb.api.network.NetworkAddresses;
+import io.msb.api.network.NetworkPolicy;
+import io.msb.api.spi.NetworkAttachment;
+import io.msb.api.spi.NetworkService;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmHandle;
@@ -85,11 +90,17 @@ public final class SandboxLifecycle implements SandboxBackend {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile RootfsBuilder rootfsBuilder;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile NetworkService networkService;
+
     private final SandboxStore store;
     private final RuntimeSettings settings;
     private final Supplier<List<VmmBackend>> backends;
     /** The image service create pulls with: the DS reference, or the plain-Java constructor's supplier. */
     private final Supplier<ImageService> images;
+    /** The network service live policy updates go to, if one runs. */
+    private final Supplier<NetworkService> networks;
     private final VmBooter booter;
     /** VMs this process is connected to; the pid in the store is the fallback for the others. */
     private final ConcurrentMap<String, LiveVm> live = new ConcurrentHashMap<>();
@@ -106,19 +117,28 @@ public final class SandboxLifecycle implements SandboxBackend {
                 config.defaultMemoryMib(), config.defaultBackend(), Duration.ofSeconds(config.stopGraceSeconds()));
         this.backends = () -> vmmBackends;
         this.images = () -> imageService;
+        this.networks = () -> networkService;
         this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder);
         publishHome(context);
         // the VMM backends are bound after this constructor: recovery runs first thing on the supervisor's thread
         supervise(Duration.ofSeconds(1), this::recover);
     }
 
-    /** Plain-Java construction, outside OSGi. */
+    /** Plain-Java construction, outside OSGi, without a network service. */
     public SandboxLifecycle(SandboxStore store, RuntimeSettings settings, Supplier<List<VmmBackend>> backends,
             AgentConnector agents, Supplier<ImageService> images, Supplier<RootfsBuilder> rootfs) {
+        this(store, settings, backends, agents, images, rootfs, () -> null);
+    }
+
+    /** Plain-Java construction, outside OSGi. */
+    public SandboxLifecycle(SandboxStore store, RuntimeSettings settings, Supplier<List<VmmBackend>> backends,
+            AgentConnector agents, Supplier<ImageService> images, Supplier<RootfsBuilder> rootfs,
+            Supplier<NetworkService> networks) {
         this.store = store;
         this.settings = settings;
         this.backends = backends;
         this.images = images;
+        this.networks = networks;
         this.booter = new VmBooter(settings, agents, images, rootfs);
         recover();
     }
@@ -529,6 +549,37 @@ public final class SandboxLifecycle implements SandboxBackend {
     }
 
     /**
+     * Keeps the new policy in the spec (the next boot uses it) and hands it to the running network, whose new
+     * flows follow it at once; open connections are left alone.
+     */
+    @Override
+    public SandboxInfo updateNetworkPolicy(String name, NetworkPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        synchronized (lockFor(name)) {
+            SandboxRecord record = requireReconciled(name);
+            SandboxSpec spec = SpecJson.read(record.configJson());
+            if (!spec.networkEnabled()) {
+                throw new InvalidConfigException("network", "sandbox " + name
+                        + " has no network (network.enabled is false): there is no policy to change");
+            }
+            SandboxSpec updated = spec.toBuilder().network(spec.network().withPolicy(policy)).build();
+            SandboxRecord changed = new SandboxRecord(name, SpecJson.write(updated), record.status(),
+                    record.ephemeral(), record.labels(), record.createdAt(), record.updatedAt());
+            store.updateSandbox(changed);
+            NetworkService network = networks.get();
+            if (network != null && record.status().expectsLiveVm()) {
+                try {
+                    network.update(name, policy);
+                } catch (NotFoundException e) {
+                    LOG.log(System.Logger.Level.WARNING, "sandbox {0} runs without an attached network: its new"
+                            + " policy applies from its next start", name);
+                }
+            }
+            return toInfo(changed);
+        }
+    }
+
+    /**
      * A sandbox that should have a live VM but whose VM process is gone has crashed: its run ends with
      * InternalError. Runs on every read, so a crash is seen however the sandbox is looked at.
      */
@@ -665,8 +716,20 @@ public final class SandboxLifecycle implements SandboxBackend {
     }
 
     private SandboxInfo toInfo(SandboxRecord record) {
+        NetworkService network = networks.get();
+        Optional<NetworkAddresses> addresses = network == null || !record.status().expectsLiveVm() ? Optional.empty()
+                : network.attachment(record.name()).map(SandboxLifecycle::addresses);
         return new SandboxInfo(record.name(), record.status(), SpecJson.read(record.configJson()),
-                record.createdAt(), record.updatedAt(), store.latestRun(record.name()).map(RunRecord::toInfo));
+                record.createdAt(), record.updatedAt(), store.latestRun(record.name()).map(RunRecord::toInfo),
+                addresses);
+    }
+
+    /** The user's view of an attachment's parameters (the network service's contract: NETCONTRACT, decision 1101). */
+    static NetworkAddresses addresses(NetworkAttachment attachment) {
+        Map<String, String> p = attachment.parameters();
+        String dns = p.getOrDefault("dns", "");
+        return new NetworkAddresses(p.getOrDefault("ipv4", ""), p.getOrDefault("gateway", ""), p.get("mac"),
+                Integer.parseInt(p.getOrDefault("mtu", "1500")), dns.isEmpty() ? List.of() : List.of(dns.split(",")));
     }
 
     /** Stops whatever still runs under the name and deletes its records and state directory. */

@@ -6,24 +6,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.msb.api.Mount;
-import io.msb.api.NetworkPolicy;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.network.NetworkConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * The stored form of a {@link SandboxSpec}: explicit JSON rather than reflective mapping, so that the
  * persisted format is a visible contract that only changes on purpose ({@code "v"} is its version).
+ * Version 2 stores {@code network} in microsandbox's JSON form ({@link NetworkConfig#toMap()}); a version 1
+ * record's {@code network} was a placeholder that never attached a network, so it reads as disabled.
  */
 public final class SpecJson {
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final int VERSION_WITHOUT_NETWORK = 1;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private SpecJson() {
@@ -49,7 +50,7 @@ public final class SpecJson {
                     .put("kind", m.kind().name()).put("readOnly", m.readOnly());
         }
         if (spec.network() != null) {
-            o.set("network", MAPPER.valueToTree(spec.network()));
+            o.set("network", MAPPER.valueToTree(spec.network().toMap()));
         }
         if (spec.idleTimeout() != null) {
             o.put("idleTimeoutMs", spec.idleTimeout().toMillis());
@@ -71,7 +72,7 @@ public final class SpecJson {
             throw new IllegalStateException("stored sandbox config is not JSON", e);
         }
         int version = o.path("v").asInt();
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_WITHOUT_NETWORK) {
             throw new IllegalStateException("stored sandbox config has unknown version " + version);
         }
         SandboxSpec.Builder b = SandboxSpec.builder(o.path("name").asText())
@@ -93,7 +94,7 @@ public final class SpecJson {
                     Mount.Kind.valueOf(m.path("kind").asText()), m.path("readOnly").asBoolean()));
         }
         if (o.has("network")) {
-            b.network(network(o.get("network")));
+            b.network(version == VERSION_WITHOUT_NETWORK ? NetworkConfig.disabled() : network(o.get("network")));
         }
         if (o.has("idleTimeoutMs")) {
             b.idleTimeout(Duration.ofMillis(o.get("idleTimeoutMs").asLong()));
@@ -126,20 +127,9 @@ public final class SpecJson {
         };
     }
 
-    private static NetworkPolicy network(JsonNode n) {
-        List<NetworkPolicy.PortMapping> ports = new ArrayList<>();
-        for (JsonNode p : n.path("ports")) {
-            ports.add(new NetworkPolicy.PortMapping(p.path("hostAddress").asText(), p.path("hostPort").asInt(),
-                    p.path("guestPort").asInt(), p.path("protocol").asText()));
-        }
-        return new NetworkPolicy(NetworkPolicy.Scope.valueOf(n.path("scope").asText()), strings(n.path("allow")),
-                strings(n.path("deny")), ports);
-    }
-
-    private static List<String> strings(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(e -> out.add(e.asText()));
-        return out;
+    @SuppressWarnings("unchecked")
+    private static NetworkConfig network(JsonNode n) {
+        return NetworkConfig.fromMap(MAPPER.convertValue(n, Map.class));
     }
 
     private static Map<String, String> stringMap(JsonNode object) {

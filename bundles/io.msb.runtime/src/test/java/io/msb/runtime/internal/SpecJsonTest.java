@@ -1,13 +1,24 @@
 package io.msb.runtime.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.msb.api.Mount;
-import io.msb.api.NetworkPolicy;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
 import io.msb.api.image.ImageReference;
+import io.msb.api.network.Action;
+import io.msb.api.network.DirectionLimits;
+import io.msb.api.network.DnsConfig;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkPolicy;
+import io.msb.api.network.PortRange;
+import io.msb.api.network.Protocol;
+import io.msb.api.network.PublishedPort;
+import io.msb.api.network.RateLimit;
+import io.msb.api.network.RateLimiter;
+import io.msb.api.network.Rule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,8 +33,7 @@ class SpecJsonTest {
                 .label("team", "infra").label("empty", "").workdir("/work").user("1000:1000").hostname("box")
                 .shell("/bin/bash").mount(new Mount("/srv/data", "/data", Mount.Kind.BIND, true))
                 .mount(new Mount("cache", "/cache", Mount.Kind.VOLUME, false))
-                .network(new NetworkPolicy(NetworkPolicy.Scope.PUBLIC, List.of("10.0.0.0/8"), List.of("evil.example"),
-                        List.of(new NetworkPolicy.PortMapping("127.0.0.1", 8080, 80, "tcp"))))
+                .network(richNetwork())
                 .idleTimeout(Duration.ofMinutes(5)).maxDuration(Duration.ofHours(1)).pullPolicy(PullPolicy.NEVER)
                 .detached(true).ephemeral(true).build();
         assertEquals(spec, SpecJson.read(SpecJson.write(spec)));
@@ -53,5 +63,40 @@ class SpecJsonTest {
             SandboxSpec other = SandboxSpec.builder("b").image(builtinOrLoaded).build();
             assertEquals(other, SpecJson.read(SpecJson.write(other)));
         }
+    }
+
+    @Test
+    void aDisabledNetworkStaysDisabled() {
+        SandboxSpec spec = SandboxSpec.builder("off").image("alpine").disableNetwork().build();
+        SandboxSpec back = SpecJson.read(SpecJson.write(spec));
+        assertEquals(NetworkConfig.disabled(), back.network());
+    }
+
+    /** Version 1 stored a placeholder shape that never attached a network: it reads as disabled, or as none. */
+    @Test
+    void version1RecordsReadWithoutANetwork() {
+        String withPlaceholder = "{\"v\":1,\"name\":\"old\",\"rootfs\":{\"kind\":\"oci\",\"reference\":\"alpine\"},"
+                + "\"cpus\":1,\"memoryMib\":512,\"diskSizeMib\":0,\"env\":{},\"labels\":{},\"mounts\":[],"
+                + "\"network\":{\"scope\":\"PUBLIC\",\"allow\":[\"10.0.0.0/8\"],\"deny\":[],\"ports\":[{\"hostAddress\":"
+                + "\"127.0.0.1\",\"hostPort\":8080,\"guestPort\":80,\"protocol\":\"tcp\"}]},"
+                + "\"pullPolicy\":\"IF_MISSING\",\"detached\":true,\"ephemeral\":false}";
+        SandboxSpec old = SpecJson.read(withPlaceholder);
+        assertEquals(NetworkConfig.disabled(), old.network());
+        assertEquals("alpine", ((RootfsSource.OciImage) old.rootfs()).reference().text());
+        SandboxSpec none = SpecJson.read(withPlaceholder.replaceFirst("\"network\":\\{.*?\\]\\},", ""));
+        assertNull(none.network());
+    }
+
+    private static NetworkConfig richNetwork() {
+        NetworkPolicy policy = new NetworkPolicy(Action.DENY, Action.ALLOW, List.of(
+                NetworkPolicy.allowDns(),
+                Rule.egress(io.msb.api.network.Destination.Cidr.parse("10.1.0.0/16"), Action.ALLOW)
+                        .protocols(Protocol.TCP).ports(new PortRange(8000, 8100)),
+                Rule.egress(new io.msb.api.network.Destination.DomainSuffix("example.com"), Action.ALLOW)));
+        RateLimit bucket = new RateLimit(1 << 20, 1000, 0);
+        return new NetworkConfig(true, null, List.of(PublishedPort.tcp(8080, 80),
+                new PublishedPort(5353, 53, PublishedPort.Protocol.UDP, "127.0.0.2")), policy,
+                new DnsConfig(true, List.of("127.0.0.1:5300"), 2000), null, null, 100,
+                new RateLimiter(new DirectionLimits(bucket, null), null), false, false);
     }
 }

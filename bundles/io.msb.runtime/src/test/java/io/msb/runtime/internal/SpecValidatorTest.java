@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.network.NetworkConfig;
 import io.msb.api.spi.VmmCapabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -187,5 +190,36 @@ class SpecValidatorTest {
         InvalidConfigException total = assertThrows(InvalidConfigException.class, () -> SpecValidator.validateEnv(many));
         assertEquals("env", total.field());
         assertTrue(total.getMessage().contains("max " + SpecValidator.MAX_ENV_TOTAL_BYTES), total.getMessage());
+    }
+
+    @Test
+    void networkFieldsNotSupportedYetAreRefusedByName() {
+        Map<String, Object> cases = Map.of(
+                "network.strict", Map.of("strict", true),
+                "network.secrets", Map.of("secrets", Map.of("entries", List.of(Map.of("env_var", "KEY")),
+                        "on_violation", Map.of("type", "block_and_log"))),
+                "network.tls", Map.of("tls", Map.of("enabled", true)),
+                "network.trust_host_cas", Map.of("trust_host_cas", true));
+        cases.forEach((field, body) -> {
+            @SuppressWarnings("unchecked")
+            NetworkConfig network = NetworkConfig.fromMap((Map<String, Object>) body);
+            InvalidConfigException e = rejected(spec("n").network(network));
+            assertEquals(field, e.field());
+            assertTrue(e.getMessage().startsWith("invalid config: " + field + ": ")
+                    && e.getMessage().endsWith("is not supported yet"), e.getMessage());
+        });
+    }
+
+    @Test
+    void defaultNetworkValuesAreAccepted() {
+        // what the official SDK sends: strict false, and disableNetwork() an empty secrets object
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("n").network(NetworkConfig.fromMap(
+                Map.of("enabled", true, "strict", false))).build()));
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("n").network(NetworkConfig.fromMap(Map.of(
+                "enabled", false, "secrets", Map.of("entries", List.of(), "on_violation",
+                        Map.of("type", "block_and_log")), "strict", false))).build()));
+        // a disabled network is not checked further: nothing of it is used
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("n").network(NetworkConfig.fromMap(
+                Map.of("enabled", false, "strict", true))).build()));
     }
 }

@@ -1,7 +1,11 @@
 package io.msb.shell.internal;
 
+import io.msb.api.InvalidConfigException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkOptions;
+import java.util.ArrayList;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.HexFormat;
@@ -16,7 +20,8 @@ import java.util.Map;
 record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
 
     static final String USAGE = "msb:run [-n NAME] [--cpus N] [-m MIB] [-e KEY=VALUE]… [-l KEY=VALUE]… [-w DIR] "
-            + "[--rm] [-d] IMAGE [--] [COMMAND [ARG…]]";
+            + "[-p [BIND:]HOST:GUEST[/udp]]… [--no-net] [--net-profile public|private|host|none|all] "
+            + "[--net-allow DEST[:PORTS]]… [--net-deny DEST[:PORTS]]… [--dns SERVER]… [--rm] [-d] IMAGE [--] [COMMAND [ARG…]]";
 
     static RunArguments parse(List<String> words) {
         String name = null;
@@ -27,6 +32,12 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
         boolean detach = false;
         Map<String, String> env = new LinkedHashMap<>();
         Map<String, String> labels = new LinkedHashMap<>();
+        boolean noNet = false;
+        String profile = null;
+        List<String> ports = new ArrayList<>();
+        List<String> allow = new ArrayList<>();
+        List<String> deny = new ArrayList<>();
+        List<String> dns = new ArrayList<>();
         int i = 0;
         for (; i < words.size() && words.get(i).startsWith("-") && !words.get(i).equals("--"); i++) {
             String option = words.get(i);
@@ -39,6 +50,12 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
                 case "-e", "--env" -> env.putAll(KeyValues.parse("env", value(words, ++i, option)));
                 case "-l", "--label" -> labels.putAll(KeyValues.parse("labels", value(words, ++i, option)));
                 case "-w", "--workdir" -> workdir = value(words, ++i, option);
+                case "-p", "--publish" -> ports.add(value(words, ++i, option));
+                case "--no-net" -> noNet = true;
+                case "--net-profile" -> profile = value(words, ++i, option);
+                case "--net-allow" -> allow.add(value(words, ++i, option));
+                case "--net-deny" -> deny.add(value(words, ++i, option));
+                case "--dns" -> dns.add(value(words, ++i, option));
                 default -> throw new IllegalArgumentException("msb:run: unknown option " + option + "; usage: " + USAGE);
             }
         }
@@ -46,7 +63,13 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
         if (i >= words.size()) {
             throw new IllegalArgumentException("msb:run needs an image; usage: " + USAGE);
         }
-        SandboxSpec spec = SandboxSpec.builder(name != null ? name : generatedName())
+        NetworkConfig network;
+        try {
+            network = new NetworkOptions(noNet, profile, allow, deny, ports, dns).toConfig();
+        } catch (InvalidConfigException e) {
+            throw new IllegalArgumentException("msb:run: " + e.getMessage().replaceFirst("^invalid config: ", ""));
+        }
+        SandboxSpec spec = SandboxSpec.builder(name != null ? name : generatedName()).network(network)
                 .rootfs(RootfsSource.parse(words.get(i))).cpus(cpus).memoryMib(memoryMib).env(env).labels(labels)
                 .workdir(workdir).detached(detach).ephemeral(remove).build();
         return new RunArguments(spec, remove, List.copyOf(words.subList(skipSeparator(words, i + 1), words.size())));

@@ -30,6 +30,7 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=ls",
     "osgi.command.function=ps",
     "osgi.command.function=inspect",
+    "osgi.command.function=netpolicy",
     "osgi.command.function=run",
     "osgi.command.function=exec",
     "osgi.command.function=start",
@@ -147,6 +148,12 @@ public final class SandboxCommands {
             action.accept(name);
             System.out.println(name);
         }
+    }
+
+    @Descriptor("replaces a sandbox's network policy; a running sandbox's new connections follow it at once")
+    public void netpolicy(@Descriptor("sandbox name") String name,
+            @Descriptor(NetPolicyArguments.USAGE) String... words) {
+        System.out.println(SandboxDetails.network(sandboxes.updateNetworkPolicy(name, NetPolicyArguments.parse(List.of(words)))));
     }
 
     @Descriptor("shows everything known about a sandbox")

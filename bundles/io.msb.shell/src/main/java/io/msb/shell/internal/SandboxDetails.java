@@ -3,6 +3,8 @@ package io.msb.shell.internal;
 import io.msb.api.RunInfo;
 import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxSpec;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.PublishedPort;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -26,11 +28,36 @@ final class SandboxDetails {
         line(out, "env", new TreeMap<>(spec.env()));
         line(out, "detached", spec.detached());
         line(out, "ephemeral", spec.ephemeral());
+        out.append(network(info)).append(System.lineSeparator());
         line(out, "idleTimeout", spec.idleTimeout());
         line(out, "maxDuration", spec.maxDuration());
         line(out, "createdAt", info.createdAt());
         line(out, "updatedAt", info.updatedAt());
         info.currentRun().ifPresent(run -> run(out, run));
+        return out.toString().stripTrailing();
+    }
+
+    /** The network lines: whether it is on, the policy in force, published ports, and the addresses while it runs. */
+    static String network(SandboxInfo info) {
+        NetworkConfig n = info.spec().network();
+        StringBuilder out = new StringBuilder();
+        line(out, "network.enabled", n != null && n.enabled());
+        if (n != null && n.enabled()) {
+            line(out, "network.policy", n.effectivePolicy().toMap());
+            if (!n.ports().isEmpty()) {
+                line(out, "network.ports", n.ports().stream().map(PublishedPort::toMap).toList());
+            }
+            if (!n.dns().nameservers().isEmpty()) {
+                line(out, "network.dns", n.dns().nameservers());
+            }
+            line(out, "network.maxConnections", n.maxConnections());
+        }
+        info.addresses().ifPresent(a -> {
+            line(out, "network.ipv4", a.ipv4());
+            line(out, "network.gateway", a.gateway());
+            line(out, "network.mac", a.mac());
+            line(out, "network.nameservers", a.nameservers());
+        });
         return out.toString().stripTrailing();
     }
 

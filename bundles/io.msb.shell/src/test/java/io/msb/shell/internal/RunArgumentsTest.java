@@ -6,6 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.RootfsSource;
+import io.msb.api.network.Action;
+import io.msb.api.network.Destination;
+import io.msb.api.network.Group;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkPolicy;
+import io.msb.api.network.PortRange;
+import io.msb.api.network.PublishedPort;
+import io.msb.api.network.Rule;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -51,5 +59,33 @@ class RunArgumentsTest {
                 .getMessage().contains("-n needs a value"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> RunArguments.parse(List.of("--rm")))
                 .getMessage().startsWith("msb:run needs an image"));
+    }
+
+    @Test
+    void networkOptionsAsTheClisOnes() {
+        RunArguments run = RunArguments.parse(List.of("-p", "8080:80/udp", "--net-profile", "none", "--net-allow", "host:8000",
+                "--dns", "127.0.0.1:5300", "img", "-p", "1"));
+        NetworkConfig n = run.spec().network();
+        assertTrue(n.enabled());
+        assertEquals(List.of(new PublishedPort(8080, 80, PublishedPort.Protocol.UDP, null)), n.ports());
+        assertEquals(Rule.egress(Destination.group(Group.HOST), Action.ALLOW).ports(PortRange.of(8000)), n.policy().rules().get(0));
+        assertEquals(List.of("127.0.0.1:5300"), n.dns().nameservers());
+        assertEquals(List.of("-p", "1"), run.command(), "after the image, -p is the command's");
+        assertEquals(NetworkConfig.defaults().withPolicy(NetworkPolicy.defaults()),
+                RunArguments.parse(List.of("img")).spec().network(), "on, public profile, as msb run");
+        assertFalse(RunArguments.parse(List.of("--no-net", "img")).spec().networkEnabled());
+        assertEquals("msb:run: --net-allow: port must be 1..65535, got 0 in \"host:0\"", assertThrows(
+                IllegalArgumentException.class, () -> RunArguments.parse(List.of("--net-allow", "host:0", "img"))).getMessage());
+    }
+
+    @Test
+    void netpolicyWordsBecomeAPolicy() {
+        assertEquals(NetworkPolicy.none().withRulesFirst(List.of(Rule.egress(Destination.cidr("127.0.0.1/32"), Action.ALLOW))),
+                NetPolicyArguments.parse(List.of("--net-profile", "none", "--net-allow", "127.0.0.1")));
+        assertEquals(NetworkPolicy.defaults(), NetPolicyArguments.parse(List.of()));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> NetPolicyArguments.parse(List.of("--net-allow")))
+                .getMessage().startsWith("msb:netpolicy: --net-allow needs a value"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> NetPolicyArguments.parse(List.of("--net-profile", "x")))
+                .getMessage().startsWith("msb:netpolicy: --net-profile: must be one of"));
     }
 }

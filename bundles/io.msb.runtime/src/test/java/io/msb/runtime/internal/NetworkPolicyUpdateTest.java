@@ -1,0 +1,144 @@
+package io.msb.runtime.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.msb.api.InvalidConfigException;
+import io.msb.api.NotFoundException;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxSpec;
+import io.msb.api.SandboxStatus;
+import io.msb.api.network.NetworkAddresses;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkPolicy;
+import io.msb.api.spi.NetworkAttachment;
+import io.msb.api.spi.NetworkCounters;
+import io.msb.api.spi.NetworkService;
+import io.msb.api.store.SandboxRecord;
+import io.msb.protocol.internal.AgentConnectorComponent;
+import io.msb.store.internal.H2Store;
+import io.msb.store.internal.JdbcSandboxStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The live policy change: kept in the stored spec, handed to the network of a running sandbox only. */
+class NetworkPolicyUpdateTest {
+    @TempDir
+    Path home;
+
+    private JdbcSandboxStore store;
+    private SandboxLifecycle lifecycle;
+    private final RecordingNetworkServiceForTests network = new RecordingNetworkServiceForTests();
+    private Process vm;
+
+    /** The network service's side of the boundary: records what the runtime asks, attaches nothing. */
+    static final class RecordingNetworkServiceForTests implements NetworkService {
+        final List<String> updates = new ArrayList<>();
+        final Map<String, NetworkAttachment> attached = new java.util.HashMap<>();
+
+        @Override
+        public NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig config) {
+            throw new UnsupportedOperationException("not used here");
+        }
+
+        @Override
+        public void update(String sandbox, NetworkPolicy policy) {
+            if (!attached.containsKey(sandbox)) {
+                throw new NotFoundException("sandbox network", sandbox);
+            }
+            updates.add(sandbox + " " + policy.toMap());
+        }
+
+        @Override
+        public void detach(String sandbox) {
+            attached.remove(sandbox);
+        }
+
+        @Override
+        public Optional<NetworkAttachment> attachment(String sandbox) {
+            return Optional.ofNullable(attached.get(sandbox));
+        }
+
+        @Override
+        public Optional<NetworkCounters> counters(String sandbox) {
+            return Optional.empty();
+        }
+    }
+
+    @BeforeEach
+    void open() throws Exception {
+        store = H2Store.open(home, 4);
+        lifecycle = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
+                List::of, new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
+                () -> null, () -> null, () -> network);
+        vm = new ProcessBuilder("sleep", "1000").start(); // stands in for a VM: a live pid keeps the record Running
+    }
+
+    @AfterEach
+    void close() {
+        lifecycle.deactivate();
+        vm.destroyForcibly();
+        store.close();
+    }
+
+    private void record(String name, NetworkConfig net, boolean running) {
+        Instant now = Instant.now();
+        store.insertSandbox(new SandboxRecord(name, SpecJson.write(SandboxSpec.builder(name).image("alpine")
+                .network(net).build()), SandboxStatus.STOPPED, false, Map.of(), now, now));
+        if (running) {
+            store.startRun(name, vm.pid(), now, SandboxStatus.RUNNING);
+        }
+    }
+
+    @Test
+    void aRunningSandboxsNetworkGetsTheNewPolicyAndTheSpecKeepsIt() {
+        record("run", NetworkConfig.defaults(), true);
+        network.attached.put("run", new NetworkAttachment("stream", Map.of("ipv4", "172.16.0.6/30",
+                "gateway", "172.16.0.5", "mac", "02:00:ac:10:00:06", "mtu", "1500", "dns", "172.16.0.5")));
+        NetworkPolicy none = NetworkPolicy.none();
+        SandboxInfo info = lifecycle.updateNetworkPolicy("run", none);
+        assertEquals(none, info.spec().network().policy());
+        assertEquals(none, lifecycle.get("run").orElseThrow().spec().network().policy(), "stored");
+        assertEquals(List.of("run " + none.toMap()), network.updates);
+        assertEquals(Optional.of(new NetworkAddresses("172.16.0.6/30", "172.16.0.5", "02:00:ac:10:00:06", 1500,
+                List.of("172.16.0.5"))), lifecycle.get("run").orElseThrow().addresses());
+    }
+
+    @Test
+    void aStoppedSandboxKeepsItForItsNextStart() {
+        record("off", NetworkConfig.defaults(), false);
+        lifecycle.updateNetworkPolicy("off", NetworkPolicy.allowAll());
+        assertEquals(NetworkPolicy.allowAll(), lifecycle.get("off").orElseThrow().spec().network().policy());
+        assertTrue(network.updates.isEmpty());
+        assertEquals(Optional.empty(), lifecycle.get("off").orElseThrow().addresses());
+    }
+
+    @Test
+    void aRunningSandboxWhoseNetworkIsNotAttachedKeepsItToo() {
+        record("loose", NetworkConfig.defaults(), true);
+        lifecycle.updateNetworkPolicy("loose", NetworkPolicy.none());
+        assertEquals(NetworkPolicy.none(), lifecycle.get("loose").orElseThrow().spec().network().policy());
+    }
+
+    @Test
+    void withoutANetworkThereIsNoPolicyToChange() {
+        record("nonet", NetworkConfig.disabled(), true);
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> lifecycle.updateNetworkPolicy("nonet", NetworkPolicy.none()));
+        assertEquals("network", e.field());
+        record("nonet2", null, false);
+        assertEquals("network", assertThrows(InvalidConfigException.class,
+                () -> lifecycle.updateNetworkPolicy("nonet2", NetworkPolicy.none())).field());
+        assertThrows(NotFoundException.class, () -> lifecycle.updateNetworkPolicy("ghost", NetworkPolicy.none()));
+    }
+}
