@@ -110,6 +110,24 @@ class SandboxCommandsTest {
     }
 
     @Test
+    void netpolicyReplacesThePolicyAndInspectShowsIt() {
+        Instant now = Instant.now();
+        store.insertSandbox(new SandboxRecord("api", SpecJson.write(SandboxSpec.builder("api").image("alpine")
+                .network(io.msb.api.network.NetworkConfig.defaults()).build()), SandboxStatus.STOPPED, false, Map.of(),
+                now, now));
+        assertTrue(printed(() -> commands.inspect("api")).contains("network.policy: {default_egress=deny, "
+                + "default_ingress=allow, rules=[{direction=egress, destination={group=host}"), "the public profile");
+        String changed = printed(() -> commands.netpolicy("api", "--net-profile", "none", "--net-allow", "host:5432"));
+        assertTrue(changed.startsWith("network.enabled: true"), changed);
+        assertTrue(changed.contains("network.policy: {default_egress=deny, default_ingress=deny, rules=[{direction=egress,"
+                + " destination={group=host}, protocols=[], ports=[{start=5432, end=5432}], action=allow}]}"), changed);
+        assertTrue(printed(() -> commands.inspect("api")).contains("ports=[{start=5432, end=5432}]"), "kept");
+        assertEquals("network", assertThrows(io.msb.api.InvalidConfigException.class,
+                () -> commands.netpolicy("db", "--net-profile", "none")).field());
+        assertTrue(printed(() -> commands.inspect("db")).contains("network.enabled: false"));
+    }
+
+    @Test
     void rmRemovesStoppedSandboxesAndRefusesRunningOnesUnlessForced() throws Exception {
         assertEquals("db", printed(() -> commands.rm(false, "db")));
         assertTrue(store.findSandbox("db").isEmpty());
