@@ -112,9 +112,11 @@ class SandboxCommandsTest {
     @Test
     void netpolicyReplacesThePolicyAndInspectShowsIt() {
         Instant now = Instant.now();
-        store.insertSandbox(new SandboxRecord("api", SpecJson.write(SandboxSpec.builder("api").image("alpine")
-                .network(io.msb.api.network.NetworkConfig.defaults()).build()), SandboxStatus.STOPPED, false, Map.of(),
-                now, now));
+        // version 2 of the stored form carries the network in microsandbox's JSON (decision 1140)
+        store.insertSandbox(new SandboxRecord("api", """
+                {"v":2,"name":"api","rootfs":{"kind":"oci","reference":"alpine"},"cpus":1,"memoryMib":256,\
+                "diskSizeMib":0,"env":{},"labels":{},"mounts":[],"network":{"enabled":true},"pullPolicy":"IF_MISSING"}""",
+                SandboxStatus.STOPPED, false, Map.of(), now, now));
         assertTrue(printed(() -> commands.inspect("api")).contains("network.policy: {default_egress=deny, "
                 + "default_ingress=allow, rules=[{direction=egress, destination={group=host}"), "the public profile");
         String changed = printed(() -> commands.netpolicy("api", "--net-profile", "none", "--net-allow", "host:5432"));
