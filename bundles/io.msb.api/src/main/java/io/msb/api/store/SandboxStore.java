@@ -21,6 +21,9 @@ public interface SandboxStore {
 
     void updateStatus(String name, SandboxStatus status, Instant at);
 
+    /** Replaces the stored spec (e.g. after a live network policy change); status and times stay as they are. */
+    void updateConfig(String name, String configJson);
+
     Optional<SandboxRecord> findSandbox(String name);
 
     List<SandboxRecord> listSandboxes(LabelSelector selector);

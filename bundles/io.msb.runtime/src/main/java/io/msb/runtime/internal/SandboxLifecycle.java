@@ -565,7 +565,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             SandboxSpec updated = spec.toBuilder().network(spec.network().withPolicy(policy)).build();
             SandboxRecord changed = new SandboxRecord(name, SpecJson.write(updated), record.status(),
                     record.ephemeral(), record.labels(), record.createdAt(), record.updatedAt());
-            store.updateSandbox(changed);
+            store.updateConfig(name, changed.configJson());
             NetworkService network = networks.get();
             if (network != null && record.status().expectsLiveVm()) {
                 try {

@@ -16,9 +16,9 @@ import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.spi.NetworkCounters;
 import io.msb.api.spi.NetworkService;
 import io.msb.api.store.SandboxRecord;
+import io.msb.api.store.SandboxStore;
 import io.msb.protocol.internal.AgentConnectorComponent;
 import io.msb.store.internal.H2Store;
-import io.msb.store.internal.JdbcSandboxStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +36,8 @@ class NetworkPolicyUpdateTest {
     @TempDir
     Path home;
 
-    private JdbcSandboxStore store;
+    private H2Store db;
+    private SandboxStore store;
     private SandboxLifecycle lifecycle;
     private final RecordingNetworkServiceForTests network = new RecordingNetworkServiceForTests();
     private Process vm;
@@ -77,7 +78,8 @@ class NetworkPolicyUpdateTest {
 
     @BeforeEach
     void open() throws Exception {
-        store = H2Store.open(home, 4);
+        db = H2Store.open(home, 4);
+        store = db.sandboxes();
         lifecycle = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
                 List::of, new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
                 () -> null, () -> null, () -> network);
@@ -88,7 +90,7 @@ class NetworkPolicyUpdateTest {
     void close() {
         lifecycle.deactivate();
         vm.destroyForcibly();
-        store.close();
+        db.close();
     }
 
     private void record(String name, NetworkConfig net, boolean running) {

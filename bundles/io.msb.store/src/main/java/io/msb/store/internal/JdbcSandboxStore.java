@@ -95,6 +95,22 @@ public class JdbcSandboxStore implements SandboxStore {
     }
 
     @Override
+    public void updateConfig(String name, String configJson) {
+        Check.name("name", name);
+        Check.text("configJson", configJson, Check.JSON_CHARS);
+        db.write("updateConfig", null, c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE sandboxes SET config_json = ? WHERE name = ?")) {
+                ps.setString(1, configJson);
+                ps.setString(2, name);
+                if (ps.executeUpdate() == 0) {
+                    throw new NotFoundException("sandbox", name);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
     public Optional<SandboxRecord> findSandbox(String name) {
         Check.required("name", name);
         return db.read("findSandbox", c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS

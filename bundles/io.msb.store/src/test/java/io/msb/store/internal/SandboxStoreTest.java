@@ -71,6 +71,13 @@ class SandboxStoreTest {
         assertEquals(t1.plusSeconds(1), stopped.updatedAt());
         assertEquals(T0, stopped.createdAt());
 
+        store.updateConfig("web", "{\"v\":2}");
+        SandboxRecord changed = store.findSandbox("web").orElseThrow();
+        assertEquals("{\"v\":2}", changed.configJson());
+        assertEquals(SandboxStatus.STOPPED, changed.status());
+        assertEquals(stopped.updatedAt(), changed.updatedAt(), "a new spec is not a status change");
+        assertThrows(NotFoundException.class, () -> store.updateConfig("ghost", "{}"));
+
         assertTrue(store.deleteSandbox("web"));
         assertFalse(store.deleteSandbox("web"));
         assertEquals(Optional.empty(), store.findSandbox("web"));
