@@ -1,5 +1,6 @@
 package io.msb.api.network;
 
+import io.msb.api.Check;
 import io.msb.api.InvalidConfigException;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,7 @@ public record NetworkOptions(boolean disabled, String profile, List<String> allo
     public NetworkConfig toConfig() {
         if (disabled) {
             if (profile != null || !allow.isEmpty() || !deny.isEmpty() || !ports.isEmpty() || !dns.isEmpty()) {
-                throw Fail.field("--no-net", "cannot be combined with other network options");
+                throw Check.invalid("--no-net", "cannot be combined with other network options");
             }
             return NetworkConfig.disabled();
         }
@@ -48,7 +49,7 @@ public record NetworkOptions(boolean disabled, String profile, List<String> allo
         try {
             base = NetworkPolicy.profile(profile == null ? "public" : profile.trim().toLowerCase(Locale.ROOT));
         } catch (InvalidConfigException e) {
-            throw Fail.field("--net-profile", "must be one of public|private|host|none|all, got \"" + profile + "\"");
+            throw Check.invalid("--net-profile", "must be one of public|private|host|none|all, got \"" + profile + "\"");
         }
         List<Rule> rules = new ArrayList<>();
         deny.forEach(d -> rules.add(rule("--net-deny", d, Action.DENY)));
@@ -58,7 +59,7 @@ public record NetworkOptions(boolean disabled, String profile, List<String> allo
         try {
             dnsConfig = new DnsConfig(true, dns, DnsConfig.DEFAULT_QUERY_TIMEOUT_MS);
         } catch (InvalidConfigException e) {
-            throw Fail.field("--dns", e.getMessage().replaceFirst("^invalid config: nameservers(\\[\\d+])?: ", ""));
+            throw Check.invalid("--dns", e.getMessage().replaceFirst("^invalid config: nameservers(\\[\\d+])?: ", ""));
         }
         return new NetworkConfig(true, null, published, base.withRulesFirst(rules), dnsConfig, null, null,
                 NetworkConfig.DEFAULT_MAX_CONNECTIONS, null, false, false);
@@ -74,14 +75,14 @@ public record NetworkOptions(boolean disabled, String profile, List<String> allo
             protocol = switch (p) {
                 case "tcp" -> PublishedPort.Protocol.TCP;
                 case "udp" -> PublishedPort.Protocol.UDP;
-                default -> throw Fail.field("-p", "protocol must be tcp or udp, got \"" + p + "\" in \"" + text + "\"");
+                default -> throw Check.invalid("-p", "protocol must be tcp or udp, got \"" + p + "\" in \"" + text + "\"");
             };
             rest = rest.substring(0, slash);
         }
         int guestColon = rest.lastIndexOf(':');
         int hostColon = guestColon < 0 ? -1 : rest.lastIndexOf(':', guestColon - 1);
         if (guestColon < 0) {
-            throw Fail.field("-p", "must be [BIND:]HOST_PORT:GUEST_PORT[/udp], got \"" + text + "\"");
+            throw Check.invalid("-p", "must be [BIND:]HOST_PORT:GUEST_PORT[/udp], got \"" + text + "\"");
         }
         String bind = hostColon < 0 ? null : rest.substring(0, hostColon);
         if (bind != null && bind.startsWith("[") && bind.endsWith("]")) {
@@ -92,7 +93,7 @@ public record NetworkOptions(boolean disabled, String profile, List<String> allo
         try {
             return new PublishedPort(host, guest, protocol, bind);
         } catch (InvalidConfigException e) {
-            throw Fail.field("-p", e.getMessage().replaceFirst("^invalid config: ", "") + " in \"" + text + "\"");
+            throw Check.invalid("-p", e.getMessage().replaceFirst("^invalid config: ", "") + " in \"" + text + "\"");
         }
     }
 
@@ -104,7 +105,7 @@ public record NetworkOptions(boolean disabled, String profile, List<String> allo
         if (t.startsWith("[")) {
             int close = t.indexOf(']');
             if (close < 0) {
-                throw Fail.field(option, "unclosed '[' in \"" + text + "\"");
+                throw Check.invalid(option, "unclosed '[' in \"" + text + "\"");
             }
             int colon = t.indexOf(':', close);
             dest = t.substring(1, close) + (colon < 0 ? t.substring(close + 1) : t.substring(close + 1, colon));
@@ -117,7 +118,7 @@ public record NetworkOptions(boolean disabled, String profile, List<String> allo
         try {
             rule = Rule.egress(destination(dest), action);
         } catch (InvalidConfigException e) {
-            throw Fail.field(option, e.getMessage().replaceFirst("^invalid config: ", "") + " in \"" + text + "\"");
+            throw Check.invalid(option, e.getMessage().replaceFirst("^invalid config: ", "") + " in \"" + text + "\"");
         }
         if (ports == null) {
             return rule;
@@ -126,7 +127,7 @@ public record NetworkOptions(boolean disabled, String profile, List<String> allo
         int first = port(option, dash < 0 ? ports : ports.substring(0, dash), text);
         int last = dash < 0 ? first : port(option, ports.substring(dash + 1), text);
         if (first > last) {
-            throw Fail.field(option, "port range " + ports + " ends before it starts in \"" + text + "\"");
+            throw Check.invalid(option, "port range " + ports + " ends before it starts in \"" + text + "\"");
         }
         return rule.ports(new PortRange(first, last));
     }
@@ -157,11 +158,11 @@ public record NetworkOptions(boolean disabled, String profile, List<String> allo
 
     private static int port(String option, String text, String whole) {
         if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw Fail.field(option, "port must be a number 1..65535, got \"" + text + "\" in \"" + whole + "\"");
+            throw Check.invalid(option, "port must be a number 1..65535, got \"" + text + "\" in \"" + whole + "\"");
         }
         int p = Integer.parseInt(text);
         if (p < 1 || p > 65535) {
-            throw Fail.field(option, "port must be 1..65535, got " + p + " in \"" + whole + "\"");
+            throw Check.invalid(option, "port must be 1..65535, got " + p + " in \"" + whole + "\"");
         }
         return p;
     }
