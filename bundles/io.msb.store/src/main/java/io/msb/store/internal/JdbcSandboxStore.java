@@ -96,8 +96,8 @@ public class JdbcSandboxStore implements SandboxStore {
 
     @Override
     public void updateConfig(String name, String configJson) {
-        Check.name("name", name);
-        Check.text("configJson", configJson, Check.JSON_CHARS);
+        Columns.name("name", name);
+        Columns.text("configJson", configJson, Columns.JSON_CHARS);
         db.write("updateConfig", null, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE sandboxes SET config_json = ? WHERE name = ?")) {
                 ps.setString(1, configJson);
