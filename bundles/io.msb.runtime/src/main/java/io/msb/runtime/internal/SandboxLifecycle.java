@@ -90,8 +90,6 @@ public final class SandboxLifecycle implements SandboxBackend {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile RootfsBuilder rootfsBuilder;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
     private volatile NetworkService networkService;
 
     private final SandboxStore store;
@@ -99,7 +97,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     private final Supplier<List<VmmBackend>> backends;
     /** The image service create pulls with: the DS reference, or the plain-Java constructor's supplier. */
     private final Supplier<ImageService> images;
-    /** The network service live policy updates go to, if one runs. */
+    /** The network service that attaches networked sandboxes (and takes live policy updates), if one runs. */
     private final Supplier<NetworkService> networks;
     private final VmBooter booter;
     /** VMs this process is connected to; the pid in the store is the fallback for the others. */
@@ -118,7 +116,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.backends = () -> vmmBackends;
         this.images = () -> imageService;
         this.networks = () -> networkService;
-        this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder);
+        this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder, networks);
         publishHome(context);
         // the VMM backends are bound after this constructor: recovery runs first thing on the supervisor's thread
         supervise(Duration.ofSeconds(1), this::recover);
@@ -139,8 +137,29 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.backends = backends;
         this.images = images;
         this.networks = networks;
-        this.booter = new VmBooter(settings, agents, images, rootfs);
+        this.booter = new VmBooter(settings, agents, images, rootfs, networks);
         recover();
+    }
+
+    /**
+     * A network service that appears while sandboxes run (started after this runtime, or restarted) gets their
+     * networks attached again, on the supervisor's thread after the recovery: their VMs wait for it on their
+     * sockets.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindNetworkService(NetworkService service) {
+        networkService = service;
+        Supervisor s = supervisor;
+        if (s != null) {
+            s.later(this::reattachNetworks);
+        }
+    }
+
+    void unbindNetworkService(NetworkService service) {
+        if (networkService == service) {
+            networkService = null;
+        }
     }
 
     /** Lets go of the VMs without stopping them: detached ones are found again by the next runtime. */
@@ -230,6 +249,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         SandboxSpec spec = withDefaults(SpecValidator.validate(requested));
         SpecValidator.validateSocketPath(spec.name(), settings.home().resolve("sandboxes"));
         VmmBackend vmm = backendFor(spec); // before anything is replaced or written: a refusal changes nothing
+        VmBooter.requireNetwork(spec, networks.get());
         synchronized (lockFor(spec.name())) {
             if (store.findSandbox(spec.name()).isPresent()) {
                 if (!requested.replace()) {
@@ -310,6 +330,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             } else if (started.get() != null) {
                 started.get().kill(); // the booter failed past the VM's start without stopping it (an Error, say)
             }
+            releaseNetwork(name);
             Instant now = Instant.now();
             try {
                 Optional<RunRecord> running = store.latestRun(name).filter(RunRecord::running);
@@ -410,6 +431,52 @@ public final class SandboxLifecycle implements SandboxBackend {
         return findVm(name, run).map(vm -> booter.reconnect(vm, settings.sandboxDir(name)));
     }
 
+    /**
+     * Attaches the network of a sandbox whose VM runs but whose network this process's service does not serve
+     * (after a server or network service restart): the same addresses again, and the stack reconnects to the
+     * socket QEMU listens on. A failure is logged: the sandbox runs on without a network, as it did before.
+     */
+    private void reattachNetwork(String name, SandboxSpec spec) {
+        NetworkService network = networks.get();
+        if (network == null || !spec.networkEnabled() || network.attachment(name).isPresent()) {
+            return;
+        }
+        try {
+            network.attach(name, settings.sandboxDir(name), spec.network());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot attach the network of running sandbox " + name, e);
+        }
+    }
+
+    /** {@link #reattachNetwork} for every sandbox whose VM runs. */
+    private void reattachNetworks() {
+        for (SandboxRecord record : store.listSandboxes(LabelSelector.ALL)) {
+            synchronized (lockFor(record.name())) {
+                store.findSandbox(record.name()).map(this::reconciled).filter(this::vmRuns)
+                        .ifPresent(r -> reattachNetwork(r.name(), SpecJson.read(r.configJson())));
+            }
+        }
+    }
+
+    /** A record whose VM is up (or finishing its boot in this process, which attaches the network itself). */
+    private boolean vmRuns(SandboxRecord record) {
+        return record.status().expectsLiveVm() && !booting.contains(record.name())
+                && record.status() != SandboxStatus.STARTING;
+    }
+
+    /** Stops the sandbox's network, if any; called wherever a run ends, so every way out releases it. */
+    private void releaseNetwork(String name) {
+        NetworkService network = networks.get();
+        if (network == null) {
+            return;
+        }
+        try {
+            network.detach(name);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot release the network of sandbox " + name, e);
+        }
+    }
+
     /** The run's VM process if a backend recognises it (pid and start time); empty when it is gone. */
     private Optional<VmHandle> findVm(String name, RunRecord run) {
         Path dir = settings.sandboxDir(name);
@@ -493,6 +560,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             throw new MsbException("sandbox " + name + ": the VM (pid " + process.pid() + ") is still running");
         }
         launcher.ifPresent(Processes::awaitExit); // it writes into the sandbox directory until it exits
+        releaseNetwork(name);
         Instant now = Instant.now();
         if (run.isPresent()) {
             store.terminateRun(run.get().id(), reason, null, kill ? SIGKILL : null, now, SandboxStatus.STOPPED);
@@ -605,6 +673,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         }
         if (!booting.contains(record.name())) {
             killUnrecordedVm(record.name()); // a VM of a boot no run records must not outlive a Crashed record
+            releaseNetwork(record.name()); // a boot in progress releases its own on failure
         }
         if (run.isPresent()) {
             store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now,
@@ -642,6 +711,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         Instant now = Instant.now();
         if (run.isEmpty()) {
             killUnrecordedVm(name); // started by a runtime that died before it recorded the run
+            releaseNetwork(name);
             if (store.runs(name).isEmpty()) {
                 discard(name);
                 return null;
@@ -652,8 +722,9 @@ public final class SandboxLifecycle implements SandboxBackend {
         Optional<VmHandle> vm = findVm(name, run.get());
         if (vm.isPresent()) {
             try {
-                track(name, booter.reconnect(vm.get(), settings.sandboxDir(name)), SpecJson.read(record.configJson()),
-                        run.get().startedAt());
+                SandboxSpec spec = SpecJson.read(record.configJson());
+                track(name, booter.reconnect(vm.get(), settings.sandboxDir(name)), spec, run.get().startedAt());
+                reattachNetwork(name, spec);
                 store.updateStatus(name, SandboxStatus.RUNNING, now);
                 return record.withStatus(SandboxStatus.RUNNING, now);
             } catch (RuntimeException e) {
@@ -661,6 +732,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             }
         }
         killUnrecordedVm(name); // whatever the run's pid says, no VM may outlive a record that says Crashed
+        releaseNetwork(name);
         store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now, SandboxStatus.CRASHED);
         return record.withStatus(SandboxStatus.CRASHED, now);
     }
@@ -677,6 +749,8 @@ public final class SandboxLifecycle implements SandboxBackend {
                     SandboxRecord r = reconciled(record);
                     if (r != null && r.ephemeral() && !r.status().expectsLiveVm()) {
                         discard(r.name());
+                    } else if (r != null && vmRuns(r)) {
+                        reattachNetwork(r.name(), SpecJson.read(r.configJson()));
                     }
                 }
             }
@@ -736,6 +810,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     private void discard(String name) {
         store.findSandbox(name)
                 .ifPresent(record -> endRunLocked(record, TerminationReason.SHUTDOWN_REQUESTED, settings.stopGrace()));
+        releaseNetwork(name); // also a network a crashed create or an earlier process left attached
         store.deleteSandbox(name);
         deleteTree(settings.sandboxDir(name));
     }

@@ -85,6 +85,21 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
+    /** Runs {@code task} on the supervisor's thread, after what was queued before it; a failure is logged. */
+    void later(Runnable task) {
+        try {
+            timer.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "a runtime task on the supervisor's thread failed", e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closed: the runtime is going away
+        }
+    }
+
     private void schedule(Runnable r, long delayMillis) {
         try {
             timer.schedule(() -> {

@@ -10,6 +10,8 @@ import io.msb.api.fs.FileType;
 import io.msb.api.image.ImageConfig;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageService;
+import io.msb.api.spi.NetworkAttachment;
+import io.msb.api.spi.NetworkService;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
@@ -44,13 +46,27 @@ final class VmBooter {
     private final AgentConnector agents;
     private final Supplier<ImageService> images;
     private final Supplier<RootfsBuilder> rootfs;
+    private final Supplier<NetworkService> networks;
 
     VmBooter(RuntimeSettings settings, AgentConnector agents, Supplier<ImageService> images,
-            Supplier<RootfsBuilder> rootfs) {
+            Supplier<RootfsBuilder> rootfs, Supplier<NetworkService> networks) {
         this.settings = settings;
         this.agents = agents;
         this.images = images;
         this.rootfs = rootfs;
+        this.networks = networks;
+    }
+
+    /**
+     * The network service a networked spec needs, or null for a spec without a network. Asking for a network
+     * without the service is refused rather than booting a VM that silently has none.
+     */
+    static NetworkService requireNetwork(SandboxSpec spec, NetworkService service) {
+        if (!spec.networkEnabled()) {
+            return null;
+        }
+        return require(service, "network: sandbox " + spec.name() + " asks for a network (network.enabled is"
+                + " true) but no NetworkService (io.msb.network) is running; install it or disable the network");
     }
 
     LiveVm boot(SandboxSpec spec, VmmBackend vmm) {
@@ -62,15 +78,19 @@ final class VmBooter {
             throw new UncheckedIOException("cannot prepare " + dir, e);
         }
         VmHandle vm = null;
+        NetworkService network = null;
         try {
             long t0 = System.nanoTime();
             RootfsBuilder builder = require(rootfs.get(), "no RootfsBuilder service (io.msb.rootfs) is running");
+            network = requireNetwork(spec, networks.get());
             Root root = root(spec, builder);
             VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder, root.disk());
-            GuestBootstrap bootstrap = bootstrap(spec, root.config());
+            // before the VM: QEMU listens on the attachment's socket, the stack connects to it once it exists
+            NetworkAttachment attachment = network == null ? null : network.attach(spec.name(), dir, spec.network());
+            GuestBootstrap bootstrap = bootstrap(spec, root.config(), attachment);
             long t1 = System.nanoTime();
             vm = vmm.start(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
-                    List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), null));
+                    List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), attachment));
             long t2 = System.nanoTime();
             LiveVm live = connect(vm, dir);
             long t3 = System.nanoTime();
@@ -80,6 +100,9 @@ final class VmBooter {
                     (System.nanoTime() - t3) / 1e6));
             return live;
         } catch (RuntimeException e) {
+            if (network != null) {
+                detach(network, spec.name(), e);
+            }
             if (vm == null && e instanceof MsbException && !(e instanceof BootFailedException)) {
                 throw e; // refused before any VM ran (missing image, bad root, no service): reported as it is
             }
@@ -149,8 +172,17 @@ final class VmBooter {
         return Files.exists(file) ? new VmSpec.Disk(file, false, "raw") : builder.createUpper(file, spec.diskSizeMib(), lower);
     }
 
-    /** The spec's settings over the image's defaults. */
-    static GuestBootstrap bootstrap(SandboxSpec spec, ImageConfig image) {
+    /** Releases a failed boot's network; a failure to do so is added to the boot's own. */
+    private static void detach(NetworkService network, String name, RuntimeException failure) {
+        try {
+            network.detach(name);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** The spec's settings over the image's defaults, with the guest's side of {@code network} (null: none). */
+    static GuestBootstrap bootstrap(SandboxSpec spec, ImageConfig image, NetworkAttachment network) {
         Map<String, String> env = new LinkedHashMap<>();
         for (String entry : image.env()) {
             int eq = entry.indexOf('=');
@@ -161,7 +193,8 @@ final class VmBooter {
         env.putAll(spec.env());
         String user = spec.user() != null ? spec.user() : blankToNull(image.user());
         String cwd = spec.workdir() != null ? spec.workdir() : blankToNull(image.workingDir());
-        return new GuestBootstrap(spec.hostname(), GuestBootstrap.env(env), user, cwd, List.of());
+        return new GuestBootstrap(spec.hostname(), GuestBootstrap.env(env), user, cwd, List.of(),
+                network == null ? null : GuestBootstrap.Network.of(network));
     }
 
     private static void checkWorkdir(AgentClient agent, String workdir, VmHandle vm) {

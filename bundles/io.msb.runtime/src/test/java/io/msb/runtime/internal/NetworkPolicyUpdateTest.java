@@ -13,8 +13,6 @@ import io.msb.api.network.NetworkAddresses;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.network.NetworkPolicy;
 import io.msb.api.spi.NetworkAttachment;
-import io.msb.api.spi.NetworkCounters;
-import io.msb.api.spi.NetworkService;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
 import io.msb.protocol.internal.AgentConnectorComponent;
@@ -22,7 +20,6 @@ import io.msb.store.internal.H2Store;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,40 +38,6 @@ class NetworkPolicyUpdateTest {
     private SandboxLifecycle lifecycle;
     private final RecordingNetworkServiceForTests network = new RecordingNetworkServiceForTests();
     private Process vm;
-
-    /** The network service's side of the boundary: records what the runtime asks, attaches nothing. */
-    static final class RecordingNetworkServiceForTests implements NetworkService {
-        final List<String> updates = new ArrayList<>();
-        final Map<String, NetworkAttachment> attached = new java.util.HashMap<>();
-
-        @Override
-        public NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig config) {
-            throw new UnsupportedOperationException("not used here");
-        }
-
-        @Override
-        public void update(String sandbox, NetworkPolicy policy) {
-            if (!attached.containsKey(sandbox)) {
-                throw new NotFoundException("sandbox network", sandbox);
-            }
-            updates.add(sandbox + " " + policy.toMap());
-        }
-
-        @Override
-        public void detach(String sandbox) {
-            attached.remove(sandbox);
-        }
-
-        @Override
-        public Optional<NetworkAttachment> attachment(String sandbox) {
-            return Optional.ofNullable(attached.get(sandbox));
-        }
-
-        @Override
-        public Optional<NetworkCounters> counters(String sandbox) {
-            return Optional.empty();
-        }
-    }
 
     @BeforeEach
     void open() throws Exception {
@@ -111,7 +74,7 @@ class NetworkPolicyUpdateTest {
         SandboxInfo info = lifecycle.updateNetworkPolicy("run", none);
         assertEquals(none, info.spec().network().policy());
         assertEquals(none, lifecycle.get("run").orElseThrow().spec().network().policy(), "stored");
-        assertEquals(List.of("run " + none.toMap()), network.updates);
+        assertEquals(List.of("update run " + none.toMap()), network.events);
         assertEquals(Optional.of(new NetworkAddresses("172.16.0.6/30", "172.16.0.5", "02:00:ac:10:00:06", 1500,
                 List.of("172.16.0.5"))), lifecycle.get("run").orElseThrow().addresses());
     }
@@ -121,7 +84,7 @@ class NetworkPolicyUpdateTest {
         record("off", NetworkConfig.defaults(), false);
         lifecycle.updateNetworkPolicy("off", NetworkPolicy.allowAll());
         assertEquals(NetworkPolicy.allowAll(), lifecycle.get("off").orElseThrow().spec().network().policy());
-        assertTrue(network.updates.isEmpty());
+        assertTrue(network.events.isEmpty());
         assertEquals(Optional.empty(), lifecycle.get("off").orElseThrow().addresses());
     }
 

@@ -1,0 +1,241 @@
+package io.msb.runtime.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.msb.api.BootFailedException;
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxSpec;
+import io.msb.api.SandboxStatus;
+import io.msb.api.UnsupportedFeatureException;
+import io.msb.api.image.ImageConfig;
+import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.NetworkPolicy;
+import io.msb.api.spi.NetworkService;
+import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
+import io.msb.api.spi.VmmBackend;
+import io.msb.api.spi.VmmCapabilities;
+import io.msb.protocol.GuestBootstrap;
+import io.msb.protocol.internal.AgentConnectorComponent;
+import io.msb.rootfs.internal.ErofsImageBuilder;
+import io.msb.rootfs.internal.LocalRootfsBuilder;
+import io.msb.store.internal.H2Store;
+import io.msb.store.internal.JdbcSandboxStore;
+import io.msb.testing.AgentdProcessVmmForTests;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runtime's side of a sandbox's network: attached before its VM starts (the attachment reaching both the VMM
+ * and the guest's bootstrap), released on every way a run ends, attached again for a running sandbox after a
+ * restart, and refused by name when asked for without a network service. VMs are agentd processes.
+ */
+class NetworkAttachTest {
+    @TempDir
+    Path home;
+
+    private JdbcSandboxStore store;
+    private Path rootImage;
+    private final List<SandboxLifecycle> runtimes = new ArrayList<>();
+    private final List<AgentdProcessVmmForTests> vmms = new ArrayList<>();
+    private final RecordingNetworkServiceForTests network = new RecordingNetworkServiceForTests();
+
+    @BeforeEach
+    void open() throws Exception {
+        assumeTrue(Files.isExecutable(AgentdProcessVmmForTests.AGENTD),
+                "needs the agentd binary (built by native/agentd): " + AgentdProcessVmmForTests.AGENTD);
+        store = H2Store.open(home, 4);
+        rootImage = Files.write(home.resolve("root.img"), new byte[4096]);
+    }
+
+    @AfterEach
+    void close() {
+        runtimes.forEach(SandboxLifecycle::deactivate);
+        vmms.forEach(AgentdProcessVmmForTests::destroyAll);
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    /** A runtime over the test's store and home, booting with {@code vmm}, asking {@code networks}. */
+    private SandboxLifecycle runtime(VmmBackend vmm, NetworkService networks) {
+        LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
+        SandboxLifecycle r = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
+                () -> List.of(vmm), new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
+                () -> null, () -> rootfs, () -> networks);
+        runtimes.add(r);
+        return r;
+    }
+
+    private AgentdProcessVmmForTests vmm(String... command) {
+        AgentdProcessVmmForTests v = command.length == 0 ? new AgentdProcessVmmForTests()
+                : AgentdProcessVmmForTests.running(command);
+        vmms.add(v);
+        return v;
+    }
+
+    /** {@code vmm}, noting each start among the network service's events, so their order shows. */
+    private VmmBackend noting(AgentdProcessVmmForTests vmm) {
+        return new VmmBackend() {
+            public String name() {
+                return vmm.name();
+            }
+
+            public boolean available() {
+                return true;
+            }
+
+            public VmmCapabilities capabilities() {
+                return vmm.capabilities();
+            }
+
+            public VmHandle start(VmSpec spec) {
+                network.events.add("start " + spec.sandboxName());
+                return vmm.start(spec);
+            }
+
+            public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
+                return vmm.reattach(sandboxName, pid, stateDir);
+            }
+        };
+    }
+
+    private SandboxSpec.Builder networked(String name) {
+        return SandboxSpec.builder(name).rootfs(new RootfsSource.DiskImage(rootImage, RootfsSource.DiskImage.Format.RAW))
+                .network(NetworkConfig.defaults());
+    }
+
+    @Test
+    void theNetworkIsAttachedBeforeTheVmStartsAndReachesTheVmm() {
+        AgentdProcessVmmForTests vmm = vmm();
+        SandboxLifecycle runtime = runtime(noting(vmm), network);
+        runtime.create(networked("web").build());
+        assertEquals(List.of("attach web", "start web"), network.events);
+        assertEquals(network.attached.get("web"), vmm.started().get(0).network());
+        assertEquals(Optional.of(SandboxLifecycle.addresses(network.attached.get("web"))),
+                runtime.get("web").orElseThrow().addresses(), "inspect shows the addresses");
+
+        runtime.create(SandboxSpec.builder("quiet").rootfs(new RootfsSource.DiskImage(rootImage,
+                RootfsSource.DiskImage.Format.RAW)).build());
+        assertNull(vmm.started().get(1).network(), "no network asked, none attached");
+        assertEquals(List.of("attach web", "start web", "start quiet"), network.events);
+    }
+
+    @Test
+    void theGuestsBootstrapCarriesTheAttachmentsAddresses() {
+        var attachment = RecordingNetworkServiceForTests.attachment(home);
+        GuestBootstrap b = VmBooter.bootstrap(networked("g").build(), new ImageConfig(null, null, null, null, null, null),
+                attachment);
+        assertEquals(GuestBootstrap.Network.of(attachment), b.network());
+        assertEquals("172.16.0.2", b.network().address());
+        assertEquals("172.16.0.1", b.network().gateway());
+        assertNull(VmBooter.bootstrap(networked("g").build(), new ImageConfig(null, null, null, null, null, null),
+                null).network());
+    }
+
+    @Test
+    void stopKillAndRemoveReleaseTheNetworkAfterTheVm() {
+        AgentdProcessVmmForTests vmm = vmm();
+        SandboxLifecycle runtime = runtime(noting(vmm), network);
+        runtime.create(networked("a").build());
+        runtime.stop("a", Duration.ofSeconds(5));
+        assertFalse(vmm.processes().get(0).isAlive());
+        assertEquals(List.of("attach a", "start a", "detach a"), network.events);
+
+        runtime.start("a");
+        assertEquals(List.of("attach a", "start a", "detach a", "attach a", "start a"), network.events);
+        runtime.kill("a");
+        assertEquals("detach a", network.events.get(network.events.size() - 1));
+
+        runtime.start("a");
+        runtime.remove("a", true);
+        assertEquals("detach a", network.events.get(network.events.size() - 1));
+        assertTrue(network.attached.isEmpty());
+
+        runtime.create(networked("e").ephemeral(true).build());
+        runtime.stop("e", Duration.ofSeconds(5));
+        assertTrue(runtime.get("e").isEmpty());
+        assertTrue(network.attached.isEmpty(), "an ephemeral sandbox's network goes with it");
+    }
+
+    @Test
+    void aCrashedVmReleasesItsNetwork() throws Exception {
+        AgentdProcessVmmForTests vmm = vmm();
+        SandboxLifecycle runtime = runtime(vmm, network);
+        runtime.create(networked("c").build());
+        vmm.processes().get(0).destroyForcibly().waitFor();
+        assertEquals(SandboxStatus.CRASHED, runtime.get("c").orElseThrow().status());
+        assertTrue(network.attached.isEmpty(), network.events.toString());
+        assertEquals(List.of("attach c", "detach c"), network.events);
+    }
+
+    @Test
+    void aFailedCreateReleasesTheNetworkItAttached() {
+        AgentdProcessVmmForTests vmm = vmm("sh", "-c", "echo 'Kernel panic - not syncing'; exit 1");
+        SandboxLifecycle runtime = runtime(noting(vmm), network);
+        assertThrows(BootFailedException.class, () -> runtime.create(networked("broken").build()));
+        assertEquals(List.of("attach broken", "start broken", "detach broken"), network.events);
+        assertTrue(runtime.get("broken").isEmpty());
+        assertFalse(Files.exists(home.resolve("sandboxes/broken")));
+    }
+
+    @Test
+    void aFailedStartReleasesTheNetworkToo() {
+        AgentdProcessVmmForTests good = vmm();
+        SandboxLifecycle runtime = runtime(good, network);
+        runtime.create(networked("s").build());
+        runtime.stop("s", Duration.ofSeconds(5));
+        network.events.clear();
+        runtime.deactivate();
+        SandboxLifecycle failing = runtime(vmm("sh", "-c", "exit 1"), network);
+        assertThrows(BootFailedException.class, () -> failing.start("s"));
+        assertEquals(List.of("attach s", "detach s"), network.events);
+        assertEquals(SandboxStatus.STOPPED, failing.get("s").orElseThrow().status());
+    }
+
+    @Test
+    void aRestartedRuntimeAttachesTheNetworkOfARunningSandboxAgain() {
+        AgentdProcessVmmForTests vmm = vmm();
+        SandboxLifecycle first = runtime(vmm, network);
+        first.create(networked("keep").detached(true).build());
+        first.deactivate(); // the host process lets go; the VM keeps running, its network service went with it
+
+        RecordingNetworkServiceForTests restarted = new RecordingNetworkServiceForTests();
+        SandboxLifecycle second = runtime(vmm, restarted);
+        assertEquals(List.of("attach keep"), restarted.events, "recovery attached it without being asked");
+        assertEquals(SandboxStatus.RUNNING, second.get("keep").orElseThrow().status());
+        assertTrue(second.get("keep").orElseThrow().addresses().isPresent());
+        second.updateNetworkPolicy("keep", NetworkPolicy.none());
+        assertEquals("update keep " + NetworkPolicy.none().toMap(), restarted.events.get(1));
+        second.stop("keep", Duration.ofSeconds(5));
+        assertEquals("detach keep", restarted.events.get(2));
+    }
+
+    @Test
+    void aNetworkWithoutANetworkServiceIsRefusedByNameBeforeAnythingIsWritten() {
+        AgentdProcessVmmForTests vmm = vmm();
+        SandboxLifecycle runtime = runtime(vmm, null);
+        UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class,
+                () -> runtime.create(networked("n").build()));
+        assertTrue(e.getMessage().contains("network") && e.getMessage().contains("io.msb.network"), e.getMessage());
+        assertTrue(runtime.get("n").isEmpty());
+        assertTrue(vmm.started().isEmpty());
+        // without a network the same runtime boots as before
+        runtime.create(SandboxSpec.builder("n").rootfs(new RootfsSource.DiskImage(rootImage,
+                RootfsSource.DiskImage.Format.RAW)).network(NetworkConfig.disabled()).build());
+        assertEquals(SandboxStatus.RUNNING, runtime.get("n").orElseThrow().status());
+    }
+}
