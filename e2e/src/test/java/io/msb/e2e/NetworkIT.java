@@ -142,7 +142,7 @@ class NetworkIT {
     }
 
     private static String fetch(SandboxHandle box, int port) {
-        ExecResult r = sh(box, "wget -q -T 10 -O - http://host.microsandbox.internal:" + port + "/file 2>&1; echo \"rc=$?\"");
+        ExecResult r = sh(box, "timeout 30 wget -q -O - http://host.microsandbox.internal:" + port + "/file 2>&1; echo \"rc=$?\"");
         return r.stdoutText();
     }
 
@@ -218,6 +218,42 @@ class NetworkIT {
             assertTrue(box.info().addresses().isPresent(), "a running networked sandbox shows its addresses");
         } finally {
             platform.runtime().remove(box.name(), true);
+        }
+    }
+
+    /**
+     * A server restart with a running networked sandbox: a second platform (store, network service, runtime) over
+     * the first one's home finds the VM, attaches its network again with the same addresses, and the stack
+     * reconnects to the socket QEMU kept listening on, so the guest's next wget goes through.
+     */
+    @Test
+    void aServerRestartReconnectsTheNetworkOfARunningSandbox() throws Exception {
+        Platform first = Platform.open(Platform.kernelCache());
+        Platform second = null;
+        boolean released = false;
+        try {
+            SandboxHandle box = first.runtime().create(SandboxSpec.builder("e2e-net-restart").image(Platform.IMAGE)
+                    .detached(true).replace(true).networkPolicy(NetworkPolicy.defaults().withRulesFirst(List.of(
+                            Rule.egress(Destination.group(Group.HOST), Action.ALLOW).protocols(Protocol.TCP)
+                                    .ports(PortRange.of(httpPort))))).build());
+            assertEquals("served from the host\nrc=0\n", fetch(box, httpPort));
+            var before = box.info().addresses().orElseThrow();
+            first.release(); // the server process goes away; the detached VM keeps running
+            released = true;
+            second = Platform.on(first.home);
+            SandboxHandle again = second.runtime().handle(box.name());
+            // the runtime attaches it again once the network service has bound, on its supervisor's thread
+            await("the network attached again", () -> again.info().addresses().isPresent());
+            assertEquals(before, again.info().addresses().orElseThrow(), "the same addresses after the restart");
+            assertEquals("served from the host\nrc=0\n", fetch(again, httpPort));
+        } finally {
+            if (second != null) {
+                second.close();
+            } else if (released) {
+                Platform.on(first.home).close();
+            } else {
+                first.close();
+            }
         }
     }
 

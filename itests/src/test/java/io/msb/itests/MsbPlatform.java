@@ -41,7 +41,7 @@ public final class MsbPlatform {
 
     /** Bundles every test needs ACTIVE. */
     public static final List<String> CORE_BUNDLES = List.of(
-            "io.msb.api", "io.msb.protocol", "io.msb.store", "io.msb.runtime", "io.msb.shell");
+            "io.msb.api", "io.msb.protocol", "io.msb.store", "io.msb.network", "io.msb.runtime", "io.msb.shell");
 
     private static final int LEVEL_PLATFORM = Constants.START_LEVEL_DEFAULT_PROVISION;
     private static final int LEVEL_MSB = LEVEL_PLATFORM + 1;
@@ -93,7 +93,9 @@ public final class MsbPlatform {
                 lib("org.apache.commons", "commons-lang3"),
                 lib("commons-codec", "commons-codec"),
                 lib("com.github.luben", "zstd-jni"),
-                lib("org.apache.commons", "commons-compress"));
+                lib("org.apache.commons", "commons-compress"),
+                // io.msb.network: DNS messages; its org.slf4j import is served by Pax Exam's pax-logging-api
+                lib("dnsjava", "dnsjava"));
     }
 
     private static Option configuration(Path home) {
@@ -117,6 +119,7 @@ public final class MsbPlatform {
                 msb("io.msb.store"),
                 msb("io.msb.image"),
                 msb("io.msb.rootfs"),
+                msb("io.msb.network"),
                 msb("io.msb.vmm.qemu"),
                 msb("io.msb.runtime"),
                 msb("io.msb.shell"));

@@ -39,7 +39,9 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.service.component.runtime.dto.SatisfiedReferenceDTO;
 import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
+import org.osgi.framework.dto.ServiceReferenceDTO;
 import org.osgi.service.metatype.AttributeDefinition;
 import org.osgi.service.metatype.MetaTypeInformation;
 import org.osgi.service.metatype.MetaTypeService;
@@ -101,6 +103,26 @@ public class PlatformWiringIT {
             }
         }
         assertTrue("msb components not satisfied: " + problems, problems.isEmpty());
+    }
+
+    /** The runtime attaches networks through io.msb.network's service, so networked sandboxes really get one. */
+    @Test
+    public void theRuntimeIsBoundToTheNetworkService() {
+        ServiceComponentRuntime scr = Osgi.service(context, ServiceComponentRuntime.class);
+        List<String> bound = new ArrayList<>();
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (!d.name.equals(MsbPlatform.RUNTIME_PID)) {
+                continue;
+            }
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                for (SatisfiedReferenceDTO r : c.satisfiedReferences) {
+                    for (ServiceReferenceDTO service : r.boundServices) {
+                        bound.add(r.name + " " + context.getBundle(service.bundle).getSymbolicName());
+                    }
+                }
+            }
+        }
+        assertTrue("runtime's bound references: " + bound, bound.contains("NetworkService io.msb.network"));
     }
 
     @Test

@@ -58,7 +58,7 @@ public final class EmbeddedMsb implements AutoCloseable {
 
     /** The msb bundles of the core platform, in dependency order. */
     public static final List<String> CORE_BUNDLES = List.of("io.msb.protocol", "io.msb.store", "io.msb.image",
-            "io.msb.rootfs", "io.msb.vmm.qemu", "io.msb.runtime");
+            "io.msb.rootfs", "io.msb.network", "io.msb.vmm.qemu", "io.msb.runtime");
 
     /** Libraries the msb bundles use; each is installed when it is on the class path. */
     private static final List<String> LIBRARIES = List.of("org.osgi.util.function", "org.osgi.util.promise",
@@ -66,7 +66,8 @@ public final class EmbeddedMsb implements AutoCloseable {
             "com.fasterxml.jackson.core.jackson-core", "com.fasterxml.jackson.core.jackson-annotations",
             "com.fasterxml.jackson.core.jackson-databind", "com.fasterxml.jackson.dataformat.jackson-dataformat-cbor",
             "org.osgi.service.jdbc", "com.h2database", "org.apache.commons.commons-io", "org.apache.commons.lang3",
-            "org.apache.commons.commons-codec", "com.github.luben.zstd-jni", "org.apache.commons.commons-compress");
+            "org.apache.commons.commons-codec", "com.github.luben.zstd-jni", "org.apache.commons.commons-compress",
+            "org.xbill.dns");
 
     private static final String SCR = "org.apache.felix.scr";
     private static final String CONFIG_ADMIN = "org.apache.felix.configadmin";
@@ -372,13 +373,23 @@ public final class EmbeddedMsb implements AutoCloseable {
         return Optional.of(Path.of(URI.create(root)));
     }
 
-    /** The packages of the caller's io.msb.api, exported by the system bundle as that bundle would export them. */
+    /**
+     * The packages of the caller's io.msb.api, exported by the system bundle as that bundle would export them; and
+     * SLF4J's API when it is there (dnsjava logs through it), so bundles log through the class path's binding.
+     */
     private static String apiExports() {
+        String exports = exportsOf("io.msb.api.SandboxService")
+                .orElseThrow(() -> new IllegalStateException("io.msb.api is not on the class path"));
+        return exportsOf("org.slf4j.Logger").map(slf4j -> exports + "," + slf4j).orElse(exports);
+    }
+
+    /** The Export-Package of the class path entry holding {@code className}; empty when the class is not there. */
+    private static Optional<String> exportsOf(String className) {
         Class<?> api;
         try {
-            api = Class.forName("io.msb.api.SandboxService", false, EmbeddedMsb.class.getClassLoader());
+            api = Class.forName(className, false, EmbeddedMsb.class.getClassLoader());
         } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("io.msb.api is not on the class path", e);
+            return Optional.empty();
         }
         Path location;
         try {
@@ -386,8 +397,8 @@ public final class EmbeddedMsb implements AutoCloseable {
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-        return manifest(location).map(m -> m.getMainAttributes().getValue(Constants.EXPORT_PACKAGE))
-                .orElseThrow(() -> new IllegalStateException("no Export-Package in the manifest of " + location));
+        return Optional.of(manifest(location).map(m -> m.getMainAttributes().getValue(Constants.EXPORT_PACKAGE))
+                .orElseThrow(() -> new IllegalStateException("no Export-Package in the manifest of " + location)));
     }
 
     private static Optional<Manifest> manifest(Path entry) {
