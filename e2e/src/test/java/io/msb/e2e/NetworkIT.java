@@ -184,7 +184,9 @@ class NetworkIT {
 
     @Test
     void udpRoundTrip() {
-        ExecResult r = sh(open, "echo ping-udp | nc -u -w 2 host.microsandbox.internal " + udpEcho.getLocalPort());
+        // builtin:busybox's nc has no UDP mode; its tftp client is a UDP request/answer/acknowledgement exchange
+        ExecResult r = sh(open, "tftp -g -r ping -l /tmp/ping host.microsandbox.internal " + udpEcho.getLocalPort()
+                + " && cat /tmp/ping");
         assertEquals("ping-udp\n", r.stdoutText(), r.stderrText());
     }
 
@@ -257,13 +259,17 @@ class NetworkIT {
         }
     }
 
+    /** A one-file TFTP server (RFC 1350): a read request gets one DATA block, "ping-udp\n"; ACKs are ignored. */
     private static void echo() {
         byte[] buf = new byte[2048];
+        byte[] data = {0, 3, 0, 1, 'p', 'i', 'n', 'g', '-', 'u', 'd', 'p', '\n'};
         while (!udpEcho.isClosed()) {
             try {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 udpEcho.receive(p);
-                udpEcho.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
+                if (p.getLength() >= 2 && buf[0] == 0 && buf[1] == 1) { // RRQ
+                    udpEcho.send(new DatagramPacket(data, data.length, p.getSocketAddress()));
+                }
             } catch (IOException e) {
                 return;
             }

@@ -22,16 +22,16 @@ import io.msb.api.spi.VmmBackend;
 import io.msb.api.spi.VmmCapabilities;
 import io.msb.protocol.GuestBootstrap;
 import io.msb.protocol.internal.AgentConnectorComponent;
-import io.msb.rootfs.internal.ErofsImageBuilder;
-import io.msb.rootfs.internal.LocalRootfsBuilder;
-import io.msb.store.internal.H2Store;
-import io.msb.store.internal.JdbcSandboxStore;
+import io.msb.api.spi.RootfsBuilder;
+import io.msb.api.store.SandboxStore;
 import io.msb.testing.AgentdProcessVmmForTests;
+import io.msb.testing.EmbeddedMsb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,7 +47,10 @@ class NetworkAttachTest {
     @TempDir
     Path home;
 
-    private JdbcSandboxStore store;
+    /** The real store and rootfs bundles in an embedded Felix, as SandboxLifecycleTest uses them. */
+    private EmbeddedMsb msb;
+    private SandboxStore store;
+    private RootfsBuilder rootfs;
     private Path rootImage;
     private final List<SandboxLifecycle> runtimes = new ArrayList<>();
     private final List<AgentdProcessVmmForTests> vmms = new ArrayList<>();
@@ -57,7 +60,11 @@ class NetworkAttachTest {
     void open() throws Exception {
         assumeTrue(Files.isExecutable(AgentdProcessVmmForTests.AGENTD),
                 "needs the agentd binary (built by native/agentd): " + AgentdProcessVmmForTests.AGENTD);
-        store = H2Store.open(home, 4);
+        msb = EmbeddedMsb.builder(home).bundles("io.msb.store", "io.msb.rootfs")
+                .configure("io.msb.store", Map.of("maxConnections", 4))
+                .configure("io.msb.rootfs", Map.of("defaultUpperSizeMib", 16, "buildThreads", 1)).start();
+        store = msb.service(SandboxStore.class);
+        rootfs = msb.service(RootfsBuilder.class);
         rootImage = Files.write(home.resolve("root.img"), new byte[4096]);
     }
 
@@ -65,14 +72,13 @@ class NetworkAttachTest {
     void close() {
         runtimes.forEach(SandboxLifecycle::deactivate);
         vmms.forEach(AgentdProcessVmmForTests::destroyAll);
-        if (store != null) {
-            store.close();
+        if (msb != null) {
+            msb.close();
         }
     }
 
     /** A runtime over the test's store and home, booting with {@code vmm}, asking {@code networks}. */
     private SandboxLifecycle runtime(VmmBackend vmm, NetworkService networks) {
-        LocalRootfsBuilder rootfs = new LocalRootfsBuilder(home, 16, "mke2fs", "debugfs", new ErofsImageBuilder(1, 1 << 20));
         SandboxLifecycle r = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
                 () -> List.of(vmm), new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
                 () -> null, () -> rootfs, () -> networks);
