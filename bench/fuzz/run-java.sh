@@ -3,8 +3,8 @@
 # usage: bench/fuzz/run-java.sh [RUNS] [TARGET...]   (RUNS default 10000000; targets default: the three protocol
 #        ones; the network stack's is io.msb.network.internal.stack.NetStackFuzz, DNS interception's
 #        io.msb.network.internal.dns.DnsFuzz)
-# Needs: io.msb.protocol installed (mvn -o -q install -pl bundles/io.msb.protocol -DskipTests), python3;
-#        io.msb.network as well for the network targets.
+# Needs: io.msb.protocol and io.msb.network installed with their test jars, where the targets live
+#        (mvn -o -q install -pl bundles/io.msb.protocol,bundles/io.msb.network -am -DskipTests), python3.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -14,8 +14,9 @@ targets=${*:-"FrameFuzz PayloadFuzz HeartbeatFuzz"}
 work=${FUZZ_WORK:-/var/tmp/msb-fuzz}
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
-(cd "$here/java" && mvn -q package dependency:build-classpath -Dmdep.outputFile=target/cp.txt)
-cp="$here/java/target/msb-bench-fuzz-0.1.0-SNAPSHOT.jar:$(cat "$here/java/target/cp.txt")"
+# the targets are in the bundles' test jars (beside the code they fuzz); bench/fuzz/java only gathers the class path
+(cd "$here/java" && mvn -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt)
+cp=$(cat "$here/java/target/cp.txt")
 
 # seeds: every conformance vector as a whole frame (FrameFuzz), as type byte + payload (PayloadFuzz),
 # and a heartbeat file as agentd writes it (HeartbeatFuzz)
