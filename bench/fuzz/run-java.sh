@@ -5,6 +5,7 @@
 #        io.msb.network.internal.dns.DnsFuzz)
 # Needs: io.msb.protocol and io.msb.network installed with their test jars, where the targets live
 #        (mvn -o -q install -pl bundles/io.msb.protocol,bundles/io.msb.network -am -DskipTests), python3.
+# MVN: the Maven command (default mvn), e.g. MVN="mvn -o -Dmaven.repo.local=/tmp/m2/repository".
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -15,7 +16,7 @@ work=${FUZZ_WORK:-/var/tmp/msb-fuzz}
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
 # the targets are in the bundles' test jars (beside the code they fuzz); bench/fuzz/java only gathers the class path
-(cd "$here/java" && mvn -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt)
+(cd "$here/java" && ${MVN:-mvn} -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt)
 cp=$(cat "$here/java/target/cp.txt")
 
 # seeds: every conformance vector as a whole frame (FrameFuzz), as type byte + payload (PayloadFuzz),
