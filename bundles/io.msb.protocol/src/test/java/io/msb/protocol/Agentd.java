@@ -49,13 +49,22 @@ public final class Agentd implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--listen", socket.toString()));
         args.addAll(List.of(extra));
         Agentd a = start(socket.getParent(), args.toArray(String[]::new));
-        for (int i = 0; i < 500 && !Files.exists(socket) && a.process.isAlive(); i++) {
+        // the file appears at bind(), a connect before listen() is refused: wait until the kernel lists it listening
+        for (int i = 0; i < 500 && !listening(socket) && a.process.isAlive(); i++) {
             Thread.sleep(10);
         }
-        if (!Files.exists(socket)) {
-            throw new IOException("agentd did not create " + socket + ": " + Files.readString(a.stderr));
+        if (!listening(socket)) {
+            throw new IOException("agentd did not listen on " + socket + ": " + Files.readString(a.stderr));
         }
         return a;
+    }
+
+    /** Whether /proc/net/unix has {@code socket} with __SO_ACCEPTCON (00010000) in its flags, i.e. listen() ran. */
+    private static boolean listening(Path socket) throws IOException {
+        try (var lines = Files.lines(Path.of("/proc/net/unix"))) {
+            return lines.map(l -> l.trim().split("\\s+"))
+                    .anyMatch(f -> f.length >= 8 && f[7].equals(socket.toString()) && f[3].equals("00010000"));
+        }
     }
 
     String stderrText() throws IOException {
