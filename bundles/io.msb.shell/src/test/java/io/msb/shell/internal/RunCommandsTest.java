@@ -84,7 +84,8 @@ class RunCommandsTest {
 
     @Test
     void runPrintsTheCommandsOutputAndExitStatus() throws Exception {
-        commands.run("-n", "box", "disk:" + image(), "--", "sh", "-c", "echo out; echo err >&2; exit 4");
+        // the VMs here are agentd processes, which have no network device: msb:run's default network is left off
+        commands.run("-n", "box", "--no-net", "disk:" + image(), "--", "sh", "-c", "echo out; echo err >&2; exit 4");
         assertEquals("out\n", printed());
         assertEquals("err\n[exit 4]\n", err.toString(StandardCharsets.UTF_8));
         assertEquals(SandboxStatus.RUNNING, runtime.get("box").orElseThrow().status());
@@ -105,7 +106,7 @@ class RunCommandsTest {
 
     @Test
     void runWithRmLeavesNothing() throws Exception {
-        commands.run("-n", "gone", "--rm", "disk:" + image(), "echo", "hi");
+        commands.run("-n", "gone", "--rm", "--no-net", "disk:" + image(), "echo", "hi");
         assertEquals("hi\n", printed());
         assertTrue(runtime.get("gone").isEmpty());
         assertTrue(Files.notExists(home.resolve("sandboxes/gone")));
