@@ -676,8 +676,16 @@ public final class SandboxLifecycle implements SandboxBackend {
             releaseNetwork(record.name()); // a boot in progress releases its own on failure
         }
         if (run.isPresent()) {
-            store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now,
-                    SandboxStatus.CRASHED);
+            try {
+                store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now,
+                        SandboxStatus.CRASHED);
+            } catch (MsbException e) {
+                // another reader (or the recovery) reconciled the same crash first: what it wrote stands
+                if (store.latestRun(record.name()).filter(r -> r.id() == run.get().id() && r.running()).isPresent()) {
+                    throw e;
+                }
+                return store.findSandbox(record.name()).orElse(null);
+            }
         } else if (record.status() != SandboxStatus.STARTING) {
             store.updateStatus(record.name(), SandboxStatus.CRASHED, now);
         } else {
@@ -746,11 +754,15 @@ public final class SandboxLifecycle implements SandboxBackend {
         try {
             for (SandboxRecord record : store.listSandboxes(LabelSelector.ALL)) {
                 synchronized (lockFor(record.name())) {
-                    SandboxRecord r = reconciled(record);
-                    if (r != null && r.ephemeral() && !r.status().expectsLiveVm()) {
-                        discard(r.name());
-                    } else if (r != null && vmRuns(r)) {
-                        reattachNetwork(r.name(), SpecJson.read(r.configJson()));
+                    try {
+                        SandboxRecord r = reconciled(record);
+                        if (r != null && r.ephemeral() && !r.status().expectsLiveVm()) {
+                            discard(r.name());
+                        } else if (r != null && vmRuns(r)) {
+                            reattachNetwork(r.name(), SpecJson.read(r.configJson()));
+                        }
+                    } catch (RuntimeException e) { // one sandbox's failure must not leave the others unrecovered
+                        LOG.log(System.Logger.Level.WARNING, "recovering sandbox " + record.name() + " failed", e);
                     }
                 }
             }
