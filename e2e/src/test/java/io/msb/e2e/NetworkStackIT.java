@@ -9,7 +9,13 @@ import io.msb.api.exec.ExecResult;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageReference;
 import io.msb.api.network.NetworkConfig;
+import io.msb.api.network.Action;
+import io.msb.api.network.Destination;
+import io.msb.api.network.Group;
 import io.msb.api.network.NetworkPolicy;
+import io.msb.api.network.PortRange;
+import io.msb.api.network.Protocol;
+import io.msb.api.network.Rule;
 import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
@@ -40,7 +46,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The user-space stack behind a real VM (issue 12): the network service attaches a sandbox network, QEMU boots
  * builtin:busybox on its stream socket, and the guest's own tools reach a server this test runs on 127.0.0.1
  * through {@code host.microsandbox.internal}. The runtime does not ask the service yet, so the test boots the
- * VM with the attachment itself (as GuestNetworkIT does). A private address is refused at once (nc: connection
+ * VM with the attachment itself (as GuestNetworkIT does). A denied destination is refused at once (nc: connection
  * refused, counted as a denial). Prints throughput both ways; asserts only the data.
  */
 @ExtendWith(PlatformExtension.class)
@@ -59,10 +65,14 @@ class NetworkStackIT {
         VmSpec.Disk root = platform.rootfs().rootDisk(busybox);
         Path dir = Files.createTempDirectory(platform.home, "ns");
         try (NetworkServiceComponent network = new NetworkServiceComponent(defaults());
-                ServerSocket host = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            // the host profile: DNS and the host group; nothing else
+                ServerSocket host = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                ServerSocket bait = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // the host profile (DNS and the host group; nothing else), but not the bait's port: the denial is
+            // tested against a listening 127.0.0.1 port, so a broken policy would connect, never leave the host
             NetworkAttachment attachment = network.attach("e2e-netstack", dir,
-                    NetworkConfig.defaults().withPolicy(NetworkPolicy.profile("host")));
+                    NetworkConfig.defaults().withPolicy(NetworkPolicy.profile("host").withRulesFirst(List.of(
+                            Rule.egress(Destination.group(Group.HOST), Action.DENY).protocols(Protocol.TCP)
+                                    .ports(PortRange.of(bait.getLocalPort()))))));
             GuestBootstrap bootstrap = new GuestBootstrap("netstack", List.of(), null, null, List.of(),
                     GuestBootstrap.Network.of(attachment));
             VmHandle vm = platform.qemu().start(new VmSpec("e2e-netstack", dir, null, null,
@@ -78,8 +88,9 @@ class NetworkStackIT {
                 String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body));
                 assertEquals(md5 + "  -\n", wget.stdoutText(), "wget through host.microsandbox.internal");
 
-                ExecResult denied = sh(agent, "nc -w 5 10.0.0.1 80 </dev/null; echo exit=$?");
-                System.out.println("private address from the guest: " + denied.stdoutText().trim()
+                ExecResult denied = sh(agent, "nc -w 5 host.microsandbox.internal " + bait.getLocalPort()
+                        + " </dev/null; echo exit=$?");
+                System.out.println("denied port from the guest: " + denied.stdoutText().trim()
                         + " " + denied.stderrText().trim());
                 assertTrue((denied.stdoutText() + denied.stderrText()).contains("refused"),
                         "a denied address is refused (RST), not left to time out");
