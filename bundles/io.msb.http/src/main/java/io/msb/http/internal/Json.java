@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -42,8 +43,22 @@ final class Json {
     private Json() {
     }
 
-    /** At most {@code maxBytes} bytes of {@code in}, or 413 when there are more. */
-    static byte[] readBytes(InputStream in, int maxBytes) throws IOException {
+    /**
+     * At most {@code maxBytes} bytes of {@code in}, or 413 when there are more. A body of declared length (-1: not
+     * declared) is read to that length and not one read further: Jetty checks its minimum data rate on every read,
+     * so a read for the end of a small body that arrived whole is refused (408) when this thread runs late.
+     */
+    static byte[] readBytes(InputStream in, long declaredLength, int maxBytes) throws IOException {
+        if (declaredLength > maxBytes) {
+            throw tooLarge(maxBytes);
+        }
+        if (declaredLength >= 0) {
+            byte[] body = in.readNBytes((int) declaredLength);
+            if (body.length < declaredLength) {
+                throw new EOFException("request body: " + body.length + " of " + declaredLength + " bytes");
+            }
+            return body;
+        }
         byte[] body = in.readNBytes(maxBytes + 1);
         if (body.length > maxBytes) {
             throw tooLarge(maxBytes);

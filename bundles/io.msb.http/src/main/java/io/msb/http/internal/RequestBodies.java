@@ -26,7 +26,8 @@ final class RequestBodies {
     }
 
     <T> T read(HttpServletRequest req, Class<T> type) {
-        if (req.getContentLengthLong() > maxBytes) {
+        long declaredLength = req.getContentLengthLong();
+        if (declaredLength > maxBytes) {
             throw Json.tooLarge(maxBytes);
         }
         String client = req.getRemoteAddr();
@@ -36,7 +37,7 @@ final class RequestBodies {
         }
         byte[] body;
         try {
-            body = Json.readBytes(req.getInputStream(), maxBytes);
+            body = Json.readBytes(req.getInputStream(), declaredLength, maxBytes);
         } catch (IOException | HttpException.RuntimeException e) {
             ApiException failure = failure(e);
             LOG.log(Level.DEBUG, "request body from {0} failed: {1}", client, failure.getMessage());
