@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Properties;
 import org.h2.jdbcx.JdbcConnectionPool;
+import org.h2.mvstore.MVStoreTool;
 import org.h2.util.OsgiDataSourceFactory;
 import org.osgi.service.jdbc.DataSourceFactory;
 
@@ -24,11 +25,10 @@ public final class H2Store implements AutoCloseable {
      * Writers of one sandbox row queue behind each other for up to 10 s instead of failing after H2's
      * default 1 s. WRITE_DELAY=0: every commit writes its chunk before it returns and there is no background
      * writer, whose asynchronous stores let a later CHECKPOINT return before a commit reached the file
-     * (docs/decisions/0104). RETENTION_TIME=5000: old chunks are kept 5 s instead of 45 s before their space is
-     * reused, which bounds the file at about 5 s of writes; safe because {@link Housekeeping} fsyncs every second
-     * (H2 assumes the disk holds a chunk within the retention time) (0105).
+     * (docs/decisions/0104). REUSE_SPACE=FALSE: every chunk is appended; with space reuse a kill -9 lost the last
+     * acknowledged commits (0108); the file is compacted each time the store opens instead.
      */
-    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;RETENTION_TIME=5000";
+    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;REUSE_SPACE=FALSE";
 
     private final Database database;
     private final SandboxStore sandboxes;
@@ -93,7 +93,9 @@ public final class H2Store implements AutoCloseable {
             throw Check.invalid("maxConnections", "must be at least 1: " + maxConnections);
         }
         Properties props = new Properties();
-        props.setProperty(DataSourceFactory.JDBC_URL, url(home));
+        String url = url(home);
+        compact(home);
+        props.setProperty(DataSourceFactory.JDBC_URL, url);
         props.setProperty(DataSourceFactory.JDBC_USER, "msb");
         props.setProperty(DataSourceFactory.JDBC_PASSWORD, "");
         try {
@@ -102,6 +104,23 @@ public final class H2Store implements AutoCloseable {
             return pool;
         } catch (SQLException e) {
             throw new MsbException("cannot open the store database: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Rewrites the database file with its live data only, into a new file that atomically replaces it (H2's
+     * MVStoreTool): what bounds the file, since chunks are never reused while it is open (decision 0108). A kill
+     * during it leaves the old file whole.
+     */
+    static void compact(Path home) {
+        Path file = home.toAbsolutePath().resolve("db").resolve("msb.mv.db");
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            MVStoreTool.compact(file.toString(), false);
+        } catch (RuntimeException e) {
+            throw new MsbException("cannot compact the store database " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -13,17 +13,13 @@ import org.h2.mvstore.MVStore;
 
 /**
  * What H2's background thread did before WRITE_DELAY=0 (decision 0104) switched it off, from our own thread, once
- * a second (docs/decisions/0105): fsync the file, so that chunks older than a second are on disk and the short
- * retention time of {@link H2Store#SETTINGS} is safe, and rewrite the live pages of mostly-dead chunks, committing
- * synchronously, so those chunks are freed and their space reused. Chunks are never moved.
+ * a second: fsync the file, so that a power loss loses at most about a second of commits (a kill -9 loses none:
+ * every commit is written before it returns). Nothing is compacted while the store is open: chunks are never
+ * reused (0108), so rewritten pages would only grow the file; it is compacted when the store opens.
  */
 final class Housekeeping implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Housekeeping.class.getName());
 
-    /** Compact while less than this percentage of the bytes in chunks is live (H2's own housekeeping: 50-90). */
-    static final int TARGET_FILL_RATE = 80;
-    /** Live bytes rewritten per round at most. */
-    static final int WRITE_LIMIT = 1 << 20;
     static final long PERIOD_MILLIS = 1000;
 
     private final MVStore store;
@@ -44,22 +40,11 @@ final class Housekeeping implements AutoCloseable {
         return new Housekeeping(mvStore(dataSource));
     }
 
-    /**
-     * One round: fsync, then rewrite sparse chunks older than the retention time and store the result before
-     * returning.
-     *
-     * @return whether anything was rewritten
-     */
-    static boolean round(MVStore store) {
-        if (store.isClosed()) {
-            return false;
+    /** One round: fsync the file. */
+    static void round(MVStore store) {
+        if (!store.isClosed()) {
+            store.sync();
         }
-        store.sync();
-        if (!store.compact(TARGET_FILL_RATE, WRITE_LIMIT)) {
-            return false;
-        }
-        store.commit();
-        return true;
     }
 
     private void runLogged() {

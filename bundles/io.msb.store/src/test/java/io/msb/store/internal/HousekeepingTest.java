@@ -8,6 +8,7 @@ import io.msb.api.SandboxStatus;
 import io.msb.api.TerminationReason;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -29,19 +30,16 @@ class HousekeepingTest {
         try (Database db = new Database(pool, pool::dispose)) {
             MVStore mv = Housekeeping.mvStore(pool);
             assertEquals(0, mv.getAutoCommitDelay(), "WRITE_DELAY=0: no background writer (decision 0104)");
-            assertEquals(5000, mv.getRetentionTime(), "RETENTION_TIME (decision 0105)");
+            assertFalse(mv.getFileStore().isSpaceReused(), "REUSE_SPACE=FALSE (decision 0108)");
         }
     }
 
-    /** Rounds that rewrite chunks keep every row: checked after a reopen, i.e. from the file. */
+    /** Reopening compacts the file (decision 0108) and keeps every row: checked from the compacted file. */
     @Test
-    void roundsRewriteSparseChunksAndLoseNothing() {
-        JdbcConnectionPool pool = pool();
-        try (Database db = new Database(pool, pool::dispose)) {
-            SandboxStore store = new JdbcSandboxStore(db);
-            MVStore mv = Housekeeping.mvStore(pool);
-            mv.setRetentionTime(0); // chunks become rewritable at once instead of 5 s later
-            int rewritten = 0;
+    void reopeningCompactsTheFileAndLosesNothing() throws Exception {
+        Path file = home.resolve("db/msb.mv.db");
+        try (H2Store db = H2Store.open(home, 2)) {
+            SandboxStore store = db.sandboxes();
             for (int i = 0; i < KEPT * 10; i++) {
                 String name = "s-" + i;
                 store.insertSandbox(StoreFixture.sandbox(name, Map.of("i", Integer.toString(i))));
@@ -51,13 +49,12 @@ class HousekeepingTest {
                 if (i % 10 != 0) {
                     store.deleteSandbox(name);
                 }
-                if (i % 20 == 0 && Housekeeping.round(mv)) {
-                    rewritten++;
-                }
             }
-            assertTrue(rewritten > 0, "no round rewrote anything; fill rate " + mv.getFileStore().getChunksFillRate());
         }
+        long grown = Files.size(file);
         try (H2Store db = H2Store.open(home, 2)) {
+            long compacted = Files.size(file);
+            assertTrue(compacted * 4 < grown, "file after reopening " + compacted + " bytes, before " + grown);
             SandboxStore store = db.sandboxes();
             for (int i = 0; i < KEPT * 10; i++) {
                 var sandbox = store.findSandbox("s-" + i);
