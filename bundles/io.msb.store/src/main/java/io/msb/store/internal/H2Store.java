@@ -94,7 +94,7 @@ public final class H2Store implements AutoCloseable {
         }
         Properties props = new Properties();
         String url = url(home);
-        compact(home);
+        compact(database(home));
         props.setProperty(DataSourceFactory.JDBC_URL, url);
         props.setProperty(DataSourceFactory.JDBC_USER, "msb");
         props.setProperty(DataSourceFactory.JDBC_PASSWORD, "");
@@ -112,8 +112,8 @@ public final class H2Store implements AutoCloseable {
      * MVStoreTool): what bounds the file, since chunks are never reused while it is open (decision 0108). A kill
      * during it leaves the old file whole.
      */
-    static void compact(Path home) {
-        Path file = home.toAbsolutePath().resolve("db").resolve("msb.mv.db");
+    static void compact(Path database) {
+        Path file = database.resolveSibling(database.getFileName() + ".mv.db"); // H2's file for the name
         if (!Files.exists(file)) {
             return;
         }
@@ -124,10 +124,16 @@ public final class H2Store implements AutoCloseable {
         }
     }
 
-    /** The JDBC URL of the database file {@code $home/db/msb}; creates the directory. */
+    /** The database of the home, {@code $home/db/msb}, as H2 names it (without the file's extension). */
+    static Path database(Path home) {
+        return home.toAbsolutePath().resolve("db").resolve("msb");
+    }
+
+    /** The JDBC URL of the {@linkplain #database database}; creates its directory. */
     static String url(Path home) {
-        Path dir = home.toAbsolutePath().resolve("db");
-        String file = dir.resolve("msb").toString();
+        Path database = database(home);
+        Path dir = database.getParent();
+        String file = database.toString();
         // the URL's settings start at ';', so a path holding one would be misread
         if (file.indexOf(';') >= 0) {
             throw Check.invalid("home", "must not contain ';': " + home);
