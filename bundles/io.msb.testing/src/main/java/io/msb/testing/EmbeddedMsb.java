@@ -18,9 +18,11 @@ import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -216,7 +218,9 @@ public final class EmbeddedMsb implements AutoCloseable {
 
     /**
      * Replaces the configuration of {@code pid} with {@code properties} (plus {@code home}) and returns once the
-     * component it configures registered its service again with them: until then the old one may still be in use.
+     * component it configures registered its service again with them and every bundle that used the old service
+     * uses the new one: until then the old one may still be in use, or none at all (a consumer's bind runs in the
+     * registering thread after the service is already visible in the registry).
      */
     public void configure(String pid, Map<String, ?> properties) {
         long generation = GENERATIONS.incrementAndGet();
@@ -226,8 +230,15 @@ public final class EmbeddedMsb implements AutoCloseable {
         }
         all.putAll(properties);
         all.put(GENERATION, generation);
+        List<Bundle> consumers = usingBundles("(" + Constants.SERVICE_PID + "=" + pid + ")");
+        // services carry service.pid once configured: the builder configures every HOME_PIDS component before start
         update(pid, all);
-        awaitService("(" + GENERATION + "=" + generation + ")");
+        String filter = "(" + GENERATION + "=" + generation + ")";
+        awaitService(filter);
+        awaitUntil("the users of " + pid + " " + consumers + " bound its new service", () -> {
+            List<Bundle> using = usingBundles(filter);
+            return consumers.stream().allMatch(b -> b.getState() != Bundle.ACTIVE || using.contains(b));
+        });
     }
 
     /** Stops and starts a bundle: what a restart of the server does to that part of the platform. */
@@ -262,22 +273,38 @@ public final class EmbeddedMsb implements AutoCloseable {
     }
 
     private ServiceReference<?> awaitService(String filter) {
-        BundleContext context = context();
+        awaitUntil("a service with " + filter, () -> references(filter).length > 0);
+        return references(filter)[0];
+    }
+
+    /** The bundles using any service that matches {@code filter}. */
+    private List<Bundle> usingBundles(String filter) {
+        return Stream.of(references(filter)).map(ServiceReference::getUsingBundles)
+                .filter(Objects::nonNull).flatMap(Stream::of).distinct().toList();
+    }
+
+    private ServiceReference<?>[] references(String filter) {
+        try {
+            ServiceReference<?>[] found = context().getAllServiceReferences(null, filter);
+            return found == null ? new ServiceReference<?>[0] : found;
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private void awaitUntil(String what, BooleanSupplier condition) {
         for (long waited = 0; waited < WAIT_MILLIS; waited += 20) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
             try {
-                ServiceReference<?>[] found = context.getAllServiceReferences(null, filter);
-                if (found != null) {
-                    return found[0];
-                }
                 Thread.sleep(20);
-            } catch (InvalidSyntaxException e) {
-                throw new IllegalArgumentException(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
         }
-        throw new IllegalStateException("no service with " + filter + " appeared; bundles not active: " + notActive());
+        throw new IllegalStateException("gave up waiting for " + what + "; bundles not active: " + notActive());
     }
 
     /**
