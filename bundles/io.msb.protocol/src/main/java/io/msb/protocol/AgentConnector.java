@@ -1,5 +1,6 @@
 package io.msb.protocol;
 
+import io.msb.protocol.internal.AgentConnectorComponent;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,14 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface AgentConnector {
+    /**
+     * The connector the service is without a configuration (every timeout and buffer at its default), for code that
+     * runs outside OSGi: another bundle's unit tests, a runtime assembled by hand (decision 0552).
+     */
+    static AgentConnector withDefaults() {
+        return AgentConnectorComponent.withDefaults();
+    }
+
     /** A client talking straight to an agent socket (a VM's private channel, {@code agentd --listen}). */
     AgentClient connect(Path agentSocket) throws IOException;
 

@@ -45,9 +45,16 @@ class AgentConnectorComponentTest {
     }
 
     @Test
+    void withDefaultsIsTheServiceWithoutAConfiguration() {
+        AgentConnector c = AgentConnector.withDefaults();
+        assertNull(c.heartbeatBootGrace());
+        assertNull(c.heartbeatStaleBudget());
+    }
+
+    @Test
     void relayAndClientsThroughTheService() throws Exception {
         Agentd.binary();
-        AgentConnector c = new AgentConnectorComponent(config(Map.of()));
+        AgentConnector c = AgentConnector.withDefaults();
         Path vm = dir.resolve("vm.sock");
         Path readyFile = dir.resolve("agent.ready");
         try (Agentd agent = Agentd.listen(vm)) {

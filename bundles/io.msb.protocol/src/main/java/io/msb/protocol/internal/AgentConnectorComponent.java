@@ -9,6 +9,7 @@ import io.msb.protocol.Frame;
 import io.msb.protocol.MessageType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -68,6 +69,12 @@ public final class AgentConnectorComponent implements AgentConnector {
         relayOptions = new Relay.Options(seconds("relayReadyTimeoutSeconds", config.relayReadyTimeoutSeconds(), 1));
         bootGrace = optional(seconds("heartbeatBootGraceSeconds", config.heartbeatBootGraceSeconds(), 0));
         staleBudget = optional(seconds("heartbeatStaleBudgetSeconds", config.heartbeatStaleBudgetSeconds(), 0));
+    }
+
+    /** As DS activates the component without a configuration: each attribute its declared default. */
+    public static AgentConnector withDefaults() {
+        return new AgentConnectorComponent((Config) Proxy.newProxyInstance(Config.class.getClassLoader(),
+                new Class<?>[] {Config.class}, (proxy, method, args) -> method.getDefaultValue()));
     }
 
     private static Duration seconds(String key, int value, int min) {

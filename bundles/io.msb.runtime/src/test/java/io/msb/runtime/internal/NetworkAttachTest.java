@@ -20,8 +20,8 @@ import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
 import io.msb.api.spi.VmmCapabilities;
+import io.msb.protocol.AgentConnector;
 import io.msb.protocol.GuestBootstrap;
-import io.msb.protocol.internal.AgentConnectorComponent;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.store.SandboxStore;
 import io.msb.testing.AgentdProcessVmmForTests;
@@ -80,7 +80,7 @@ class NetworkAttachTest {
     /** A runtime over the test's store and home, booting with {@code vmm}, asking {@code networks}. */
     private SandboxLifecycle runtime(VmmBackend vmm, NetworkService networks) {
         SandboxLifecycle r = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
-                () -> List.of(vmm), new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
+                () -> List.of(vmm), AgentConnector.withDefaults(),
                 () -> null, () -> rootfs, () -> networks);
         runtimes.add(r);
         return r;

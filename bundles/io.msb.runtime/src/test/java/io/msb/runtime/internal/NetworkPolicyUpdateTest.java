@@ -15,8 +15,8 @@ import io.msb.api.network.NetworkPolicy;
 import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
-import io.msb.protocol.internal.AgentConnectorComponent;
-import io.msb.store.internal.H2Store;
+import io.msb.protocol.AgentConnector;
+import io.msb.testing.EmbeddedMsb;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +33,8 @@ class NetworkPolicyUpdateTest {
     @TempDir
     Path home;
 
-    private H2Store db;
+    /** The real store bundle in an embedded Felix. */
+    private EmbeddedMsb msb;
     private SandboxStore store;
     private SandboxLifecycle lifecycle;
     private final RecordingNetworkServiceForTests network = new RecordingNetworkServiceForTests();
@@ -41,10 +42,11 @@ class NetworkPolicyUpdateTest {
 
     @BeforeEach
     void open() throws Exception {
-        db = H2Store.open(home, 4);
-        store = db.sandboxes();
+        msb = EmbeddedMsb.builder(home).bundles("io.msb.store").configure("io.msb.store", Map.of("maxConnections", 4))
+                .start();
+        store = msb.service(SandboxStore.class);
         lifecycle = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
-                List::of, new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
+                List::of, AgentConnector.withDefaults(),
                 () -> null, () -> null, () -> network);
         vm = new ProcessBuilder("sleep", "1000").start(); // stands in for a VM: a live pid keeps the record Running
     }
@@ -53,7 +55,7 @@ class NetworkPolicyUpdateTest {
     void close() {
         lifecycle.deactivate();
         vm.destroyForcibly();
-        db.close();
+        msb.close();
     }
 
     private void record(String name, NetworkConfig net, boolean running) {

@@ -17,7 +17,7 @@ import io.msb.api.SandboxHandle;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.image.RegistryUnreachableException;
 import io.msb.api.exec.ExecResult;
-import io.msb.protocol.internal.AgentConnectorComponent;
+import io.msb.protocol.AgentConnector;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.LabelSelector;
 import io.msb.api.NotFoundException;
@@ -85,7 +85,7 @@ class SandboxLifecycleTest {
 
     private SandboxLifecycle lifecycle(io.msb.api.store.SandboxStore store) {
         return new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
-                () -> backends, new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
+                () -> backends, AgentConnector.withDefaults(),
                 () -> null, () -> rootfs);
     }
 
@@ -168,7 +168,7 @@ class SandboxLifecycleTest {
         {
             SandboxLifecycle plain = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu",
                     Duration.ofMillis(500)), () -> backends,
-                    new AgentConnectorComponent(AnnotationDefaults.of(AgentConnectorComponent.Config.class)),
+                    AgentConnector.withDefaults(),
                     () -> images, () -> rootfs);
             // the supplied service is asked (it was once ignored for the DS field: "no ImageService"), and its
             // failure comes before the record
