@@ -17,16 +17,14 @@ import io.msb.api.network.PortRange;
 import io.msb.api.network.Protocol;
 import io.msb.api.network.Rule;
 import io.msb.api.spi.NetworkAttachment;
+import io.msb.api.spi.NetworkService;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
-import io.msb.network.internal.NetworkServiceComponent;
-import io.msb.network.internal.NetworkServiceConfig;
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.GuestBootstrap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -43,29 +41,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The user-space stack behind a real VM (issue 12): the network service attaches a sandbox network, QEMU boots
- * builtin:busybox on its stream socket, and the guest's own tools reach a server this test runs on 127.0.0.1
- * through {@code host.microsandbox.internal}. The runtime does not ask the service yet, so the test boots the
- * VM with the attachment itself (as GuestNetworkIT does). A denied destination is refused at once (nc: connection
- * refused, counted as a denial). Prints throughput both ways; asserts only the data.
+ * The user-space stack behind a real VM (issue 12): the platform's network service (io.msb.network's, through
+ * its service interface) attaches a sandbox network, QEMU boots builtin:busybox on its stream socket, and the
+ * guest's own tools reach a server this test runs on 127.0.0.1 through {@code host.microsandbox.internal}. The
+ * test, not the runtime, asks the service and boots the VM with the attachment (as GuestNetworkIT does). A denied
+ * destination is refused at once (nc: connection refused, counted as a denial). Prints throughput both ways;
+ * asserts only the data.
  */
 @ExtendWith(PlatformExtension.class)
 class NetworkStackIT {
     static final long GUARD_SECONDS = 300;
     static final int MIB = 1 << 20;
 
-    static NetworkServiceConfig defaults() {
-        return (NetworkServiceConfig) Proxy.newProxyInstance(NetworkServiceConfig.class.getClassLoader(),
-                new Class<?>[] {NetworkServiceConfig.class}, (proxy, method, args) -> method.getDefaultValue());
-    }
-
     @Test
     void guestToolsReachAHostServerThroughTheStack(Platform platform) throws Exception {
         ImageInfo busybox = platform.images().pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
         VmSpec.Disk root = platform.rootfs().rootDisk(busybox);
         Path dir = Files.createTempDirectory(platform.home, "ns");
-        try (NetworkServiceComponent network = new NetworkServiceComponent(defaults());
-                ServerSocket host = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        NetworkService network = platform.network(); // the platform's, with its default configuration
+        try (ServerSocket host = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
                 ServerSocket bait = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             // the host profile (DNS and the host group; nothing else), but not the bait's port: the denial is
             // tested against a listening 127.0.0.1 port, so a broken policy would connect, never leave the host
@@ -73,42 +67,48 @@ class NetworkStackIT {
                     NetworkConfig.defaults().withPolicy(NetworkPolicy.profile("host").withRulesFirst(List.of(
                             Rule.egress(Destination.group(Group.HOST), Action.DENY).protocols(Protocol.TCP)
                                     .ports(PortRange.of(bait.getLocalPort()))))));
-            GuestBootstrap bootstrap = new GuestBootstrap("netstack", List.of(), null, null, List.of(),
-                    GuestBootstrap.Network.of(attachment));
-            VmHandle vm = platform.qemu().start(new VmSpec("e2e-netstack", dir, null, null,
-                    List.of(bootstrap.kernelArgument()), List.of(root), 1, 256, false, attachment));
-            try (AgentClient agent = AgentClient.connect(vm.agentChannel(), new AgentClient.Options(
-                    Duration.ofSeconds(GUARD_SECONDS), Duration.ofSeconds(GUARD_SECONDS), 16))) {
-                String url = "http://host.microsandbox.internal:" + host.getLocalPort() + "/file";
-                byte[] body = new byte[4 * MIB];
-                new Random(5).nextBytes(body);
-                CompletableFuture<Void> http = serveOnce(host, body);
-                ExecResult wget = sh(agent, "wget -q -O - " + url + " | md5sum");
-                http.get(GUARD_SECONDS, TimeUnit.SECONDS);
-                String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body));
-                assertEquals(md5 + "  -\n", wget.stdoutText(), "wget through host.microsandbox.internal");
+            try {
+                GuestBootstrap bootstrap = new GuestBootstrap("netstack", List.of(), null, null, List.of(),
+                        GuestBootstrap.Network.of(attachment));
+                VmHandle vm = platform.qemu().start(new VmSpec("e2e-netstack", dir, null, null,
+                        List.of(bootstrap.kernelArgument()), List.of(root), 1, 256, false, attachment));
+                try (AgentClient agent = AgentClient.connect(vm.agentChannel(), new AgentClient.Options(
+                        Duration.ofSeconds(GUARD_SECONDS), Duration.ofSeconds(GUARD_SECONDS), 16))) {
+                    String url = "http://host.microsandbox.internal:" + host.getLocalPort() + "/file";
+                    byte[] body = new byte[4 * MIB];
+                    new Random(5).nextBytes(body);
+                    CompletableFuture<Void> http = serveOnce(host, body);
+                    ExecResult wget = sh(agent, "wget -q -O - " + url + " | md5sum");
+                    http.get(GUARD_SECONDS, TimeUnit.SECONDS);
+                    String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body));
+                    assertEquals(md5 + "  -\n", wget.stdoutText(), "wget through host.microsandbox.internal");
 
-                ExecResult denied = sh(agent, "nc -w 5 host.microsandbox.internal " + bait.getLocalPort()
-                        + " </dev/null; echo exit=$?");
-                System.out.println("denied port from the guest: " + denied.stdoutText().trim()
-                        + " " + denied.stderrText().trim());
-                assertTrue((denied.stdoutText() + denied.stderrText()).contains("refused"),
-                        "a denied address is refused (RST), not left to time out");
-                assertTrue(network.counters("e2e-netstack").orElseThrow().denials() >= 1, "the denial is counted");
+                    ExecResult denied = sh(agent, "nc -w 5 host.microsandbox.internal " + bait.getLocalPort()
+                            + " </dev/null; echo exit=$?");
+                    System.out.println("denied port from the guest: " + denied.stdoutText().trim()
+                            + " " + denied.stderrText().trim());
+                    assertTrue((denied.stdoutText() + denied.stderrText()).contains("refused"),
+                            "a denied address is refused (RST), not left to time out");
+                    assertTrue(network.counters("e2e-netstack").orElseThrow().denials() >= 1, "the denial is counted");
 
-                // bench/network/README.md: -Dmsb.netbench.mib=64 for throughput figures; small by default
-                int mib = Integer.getInteger("msb.netbench.mib", 8);
-                upload(agent, host, mib);
-                download(agent, host, mib);
-                System.out.println("counters: " + network.counters("e2e-netstack").orElseThrow());
+                    // bench/network/README.md: -Dmsb.netbench.mib=64 for throughput figures; small by default
+                    int mib = Integer.getInteger("msb.netbench.mib", 8);
+                    // the gateway's address, not a fixed one: the platform's service may have given out other /30s
+                    String gateway = attachment.parameters().get("gateway");
+                    upload(agent, gateway, host, mib);
+                    download(agent, gateway, host, mib);
+                    System.out.println("counters: " + network.counters("e2e-netstack").orElseThrow());
+                } finally {
+                    vm.kill();
+                }
             } finally {
-                vm.kill();
+                network.detach("e2e-netstack");
             }
         }
     }
 
     /** guest→host: {@code dd | nc}; the host reads and counts until the guest closes. */
-    static void upload(AgentClient agent, ServerSocket host, int mib) throws Exception {
+    static void upload(AgentClient agent, String gateway, ServerSocket host, int mib) throws Exception {
         CompletableFuture<long[]> sink = CompletableFuture.supplyAsync(() -> {
             try (Socket s = host.accept(); InputStream in = s.getInputStream()) {
                 byte[] b = new byte[1 << 16];
@@ -129,7 +129,7 @@ class NetworkStackIT {
                 throw new RuntimeException(e);
             }
         });
-        ExecResult r = sh(agent, "dd if=/dev/zero bs=64k count=" + mib * 16 + " 2>/dev/null | nc 172.16.0.1 "
+        ExecResult r = sh(agent, "dd if=/dev/zero bs=64k count=" + mib * 16 + " 2>/dev/null | nc " + gateway + " "
                 + host.getLocalPort() + "; true");
         long[] got = sink.get(GUARD_SECONDS, TimeUnit.SECONDS);
         System.out.printf("real VM guest->host: %.0f Mbit/s (%d MiB)%n", got[0] * 8 / (got[1] / 1e9) / 1e6,
@@ -138,7 +138,7 @@ class NetworkStackIT {
     }
 
     /** host→guest: the host writes and closes; the guest's nc counts with wc. */
-    static void download(AgentClient agent, ServerSocket host, int mib) throws Exception {
+    static void download(AgentClient agent, String gateway, ServerSocket host, int mib) throws Exception {
         CompletableFuture<Long> source = CompletableFuture.supplyAsync(() -> {
             try (Socket s = host.accept(); OutputStream out = s.getOutputStream()) {
                 long start = System.nanoTime();
@@ -151,7 +151,7 @@ class NetworkStackIT {
                 throw new RuntimeException(e);
             }
         });
-        ExecResult r = sh(agent, "nc 172.16.0.1 " + host.getLocalPort() + " </dev/null | wc -c");
+        ExecResult r = sh(agent, "nc " + gateway + " " + host.getLocalPort() + " </dev/null | wc -c");
         long end = System.nanoTime();
         long start = source.get(GUARD_SECONDS, TimeUnit.SECONDS);
         System.out.printf("real VM host->guest: %.0f Mbit/s (%d MiB, until the guest's nc exited)%n",

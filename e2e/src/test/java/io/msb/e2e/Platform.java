@@ -97,6 +97,11 @@ public final class Platform implements AutoCloseable {
         return msb.context().getServiceReference(NetworkService.class) != null;
     }
 
+    /** The network service (io.msb.network) the runtime uses, with its default configuration. */
+    NetworkService network() {
+        return msb.service(NetworkService.class);
+    }
+
     /** The QEMU backend's service, as the runtime sees it. */
     public VmmBackend qemu() {
         return msb.service(VmmBackend.class, "(name=qemu)");
