@@ -1,4 +1,4 @@
-package io.msb.bench.network.policy;
+package io.msb.network.internal.bench;
 
 import io.msb.api.network.Action;
 import io.msb.api.network.Destination;

@@ -1,4 +1,4 @@
-package io.msb.bench.network;
+package io.msb.network.internal.bench;
 
 import io.msb.api.network.RateLimiter;
 import io.msb.network.internal.ConnectionPolicy;

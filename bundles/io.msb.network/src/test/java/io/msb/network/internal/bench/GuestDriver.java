@@ -1,4 +1,4 @@
-package io.msb.bench.network;
+package io.msb.network.internal.bench;
 
 import io.msb.network.internal.stack.Packets;
 import io.msb.network.internal.stack.StackConfig;
