@@ -128,9 +128,13 @@ final class GuestDriver implements AutoCloseable {
         }
 
         void fin() throws IOException {
-            send(Packets.tcp(StackConfig.GATEWAY_MAC, MAC, IP, GATEWAY, port, remotePort, sndNxt, rcvNxt,
-                    Packets.FIN | Packets.ACK, windowField(), null, null, 0, 0));
-            sndNxt++;
+            // under the flow's lock: the stack's ACK of the FIN can come back before send returns, and the reader
+            // ignores an ACK beyond sndNxt (then nothing acknowledges the FIN again and awaitClosed gives up)
+            synchronized (this) {
+                send(Packets.tcp(StackConfig.GATEWAY_MAC, MAC, IP, GATEWAY, port, remotePort, sndNxt, rcvNxt,
+                        Packets.FIN | Packets.ACK, windowField(), null, null, 0, 0));
+                sndNxt++;
+            }
         }
 
         synchronized void awaitClosed() throws IOException, InterruptedException {
