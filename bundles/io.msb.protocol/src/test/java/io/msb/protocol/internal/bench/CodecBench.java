@@ -1,4 +1,4 @@
-package io.msb.bench.protocol;
+package io.msb.protocol.internal.bench;
 
 import io.msb.protocol.Core;
 import io.msb.protocol.Exec;

@@ -1,4 +1,4 @@
-package io.msb.bench.protocol;
+package io.msb.protocol.internal.bench;
 
 import io.msb.api.exec.ExecEvent;
 import io.msb.api.exec.ExecOptions;
