@@ -230,7 +230,9 @@ public final class EmbeddedMsb implements AutoCloseable {
         }
         all.putAll(properties);
         all.put(GENERATION, generation);
-        List<Bundle> consumers = usingBundles("(" + Constants.SERVICE_PID + "=" + pid + ")");
+        // not the system bundle: it holds what service() handed the caller, who asks service() again for the new one
+        List<Bundle> consumers = usingBundles("(" + Constants.SERVICE_PID + "=" + pid + ")").stream()
+                .filter(b -> b.getBundleId() != Constants.SYSTEM_BUNDLE_ID).toList();
         // services carry service.pid once configured: the builder configures every HOME_PIDS component before start
         update(pid, all);
         String filter = "(" + GENERATION + "=" + generation + ")";
