@@ -26,7 +26,6 @@ import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
-import io.msb.api.spi.VmmCapabilities;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
@@ -322,7 +321,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         AtomicReference<VmHandle> started = new AtomicReference<>();
         try {
             store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
-            vm = booter.boot(spec, journaled(name, vmm, run, started));
+            vm = booter.boot(spec, vmSpec -> startJournaled(name, vmm, vmSpec, run, started));
             store.updateStatus(name, SandboxStatus.RUNNING, Instant.now());
         } catch (RuntimeException | Error e) {
             if (vm != null) {
@@ -351,47 +350,22 @@ public final class SandboxLifecycle implements SandboxBackend {
     }
 
     /**
-     * The backend, with the VM's pid recorded as the sandbox's run the moment the VM exists (before the agent
+     * Starts the VM and records its pid as the sandbox's run the moment the VM exists (before the agent
      * handshake), so a runtime that dies during a boot leaves a record of the process it started. The backend
      * keeps the pid's start time beside it (vm.properties), which every later signal checks. The recorded run is
      * put in {@code run}, the VM in {@code started}.
      */
-    private VmmBackend journaled(String name, VmmBackend vmm, AtomicReference<RunRecord> run,
+    private VmHandle startJournaled(String name, VmmBackend vmm, VmSpec spec, AtomicReference<RunRecord> run,
             AtomicReference<VmHandle> started) {
-        return new VmmBackend() {
-            @Override
-            public String name() {
-                return vmm.name();
-            }
-
-            @Override
-            public boolean available() {
-                return vmm.available();
-            }
-
-            @Override
-            public VmmCapabilities capabilities() {
-                return vmm.capabilities();
-            }
-
-            @Override
-            public VmHandle start(VmSpec spec) {
-                VmHandle vm = vmm.start(spec);
-                started.set(vm);
-                try {
-                    run.set(store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.STARTING));
-                } catch (RuntimeException e) {
-                    vm.kill(); // a VM nobody has a record of must not outlive the failed write
-                    throw e;
-                }
-                return vm;
-            }
-
-            @Override
-            public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
-                return vmm.reattach(sandboxName, pid, stateDir);
-            }
-        };
+        VmHandle vm = vmm.start(spec);
+        started.set(vm);
+        try {
+            run.set(store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.STARTING));
+        } catch (RuntimeException e) {
+            vm.kill(); // a VM nobody has a record of must not outlive the failed write
+            throw e;
+        }
+        return vm;
     }
 
     /**

@@ -15,7 +15,6 @@ import io.msb.api.spi.NetworkService;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
-import io.msb.api.spi.VmmBackend;
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.AgentConnector;
 import io.msb.protocol.AgentRelay;
@@ -30,6 +29,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -69,7 +69,7 @@ final class VmBooter {
                 + " true) but no NetworkService (io.msb.network) is running; install it or disable the network");
     }
 
-    LiveVm boot(SandboxSpec spec, VmmBackend vmm) {
+    LiveVm boot(SandboxSpec spec, Function<VmSpec, VmHandle> startVm) {
         Path dir = settings.sandboxDir(spec.name());
         try {
             Files.createDirectories(dir.resolve("logs"));
@@ -89,7 +89,7 @@ final class VmBooter {
             NetworkAttachment attachment = network == null ? null : network.attach(spec.name(), dir, spec.network());
             GuestBootstrap bootstrap = bootstrap(spec, root.config(), attachment);
             long t1 = System.nanoTime();
-            vm = vmm.start(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
+            vm = startVm.apply(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
                     List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), attachment));
             long t2 = System.nanoTime();
             LiveVm live = connect(vm, dir);

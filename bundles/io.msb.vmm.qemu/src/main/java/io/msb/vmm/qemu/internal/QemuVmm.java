@@ -26,10 +26,10 @@ import io.msb.api.spi.VmmCapabilities;
 import io.msb.api.spi.VmmCapabilities.Feature;
 
 /**
- * The QEMU backend as plain Java (the OSGi component only adapts configuration to {@link Settings}), so tests
- * and benchmarks use exactly what the platform runs.
+ * The QEMU backend as plain Java (the OSGi component, {@link QemuVmmComponent}, only adapts configuration to
+ * {@link Settings}), so tests and benchmarks use exactly what the platform runs.
  */
-public final class QemuVmm implements VmmBackend {
+public class QemuVmm implements VmmBackend {
     private static final System.Logger LOG = System.getLogger(QemuVmm.class.getName());
     static final String AGENTD_RESOURCE = "io/msb/agentd/agentd";
     static final int MAX_CPUS = 255;
