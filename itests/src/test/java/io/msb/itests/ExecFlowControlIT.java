@@ -3,9 +3,6 @@ package io.msb.itests;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.composite;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,16 +11,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.Base64;
 import javax.inject.Inject;
 import org.junit.Test;
@@ -44,9 +36,6 @@ import org.osgi.framework.BundleContext;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class ExecFlowControlIT {
-    private static final String KEY = "msb_itest_key";
-    private static final String PORT_PROPERTY = "msb.itests.httpPort";
-    private static final String BACKEND = "agentd-process";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** seq 1 N: about 39 MB, 52 MB as NDJSON: more than the socket buffers, the event queue, the client's session
      * buffer, agentd's backlog and the pipe hold together, so the command must block until it is read. */
@@ -54,24 +43,17 @@ public class ExecFlowControlIT {
 
     @Inject
     private BundleContext context;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpApiPlatform.client();
 
     @Configuration
     public Option[] config() throws IOException {
-        Path home = MsbPlatform.newHome(getClass());
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
-        return options(composite(MsbPlatform.forHome(home)), MsbPlatform.http(home, port, KEY),
-                MsbPlatform.testSupport(), frameworkProperty(PORT_PROPERTY).value(String.valueOf(port)));
+        return HttpApiPlatform.options(getClass());
     }
 
     @Test
     public void aStalledExecClientDelaysNoOtherExecAndLosesNothing() throws Exception {
-        useAgentdAsTheVmm();
-        HttpResponse<String> created = http.send(request("/v1/sandboxes?wait_for=running", createBody("flow")),
+        HttpApiPlatform.useAgentdAsTheVmm(context, http);
+        HttpResponse<String> created = http.send(request("/v1/sandboxes?wait_for=running", HttpApiPlatform.createBody(context, "flow", null)),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(created.body(), 200, created.statusCode());
         try {
@@ -139,36 +121,11 @@ public class ExecFlowControlIT {
         return b.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** The agentd "VMM" (io.msb.testing) becomes the runtime's backend, and the API answers. */
-    private void useAgentdAsTheVmm() throws Exception {
-        AgentdAsTheVmm.install(context, home(), BACKEND);
-        Osgi.eventually("the API answers on its port", () -> http.send(request("GET", "/v1/version", null),
-                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
-    }
-
-    private Path home() {
-        return Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
-    }
-
-    /** A create body with a tiny raw disk as the root (the agentd "VM" ignores it, the runtime checks it). */
-    private String createBody(String name) throws IOException {
-        Path disk = home().resolve("root.img");
-        Files.write(disk, new byte[4096]);
-        return "{\"name\":\"" + name + "\",\"image\":{\"type\":\"disk_image\",\"path\":\"" + disk
-                + "\",\"format\":\"raw\"}}";
-    }
-
     private HttpRequest request(String path, String body) {
         return request("POST", path, body);
     }
 
     private HttpRequest request(String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + context.getProperty(PORT_PROPERTY) + path))
-                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + KEY)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        return b.build();
+        return HttpApiPlatform.request(context, method, path, body, "Bearer " + HttpApiPlatform.KEY);
     }
 }

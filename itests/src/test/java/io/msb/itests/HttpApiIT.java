@@ -5,9 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
-import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,9 +23,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -52,28 +47,19 @@ import org.osgi.service.cm.ConfigurationAdmin;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class HttpApiIT {
-    private static final String KEY = "msb_itest_key";
-    private static final String PORT_PROPERTY = "msb.itests.httpPort";
-    private static final String BACKEND = "agentd-process";
+    private static final String KEY = HttpApiPlatform.KEY;
+    private static final String BACKEND = HttpApiPlatform.BACKEND;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int IDLE_TIMEOUT_MS = 10_000;
     private static volatile boolean prepared;
 
     @Inject
     private BundleContext context;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpApiPlatform.client();
 
     @Configuration
     public Option[] config() throws IOException {
-        Path home = MsbPlatform.newHome(getClass());
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
-        return options(composite(MsbPlatform.forHome(home)), MsbPlatform.http(home, port, KEY),
-                MsbPlatform.testSupport(),
-                frameworkProperty(PORT_PROPERTY).value(String.valueOf(port)),
+        return HttpApiPlatform.options(getClass(),
                 // a stalled request body fails after this idle time (decision 1007); the exec stream's
                 // keep-alive lines (every 5 s) keep long commands well inside it
                 frameworkProperty("org.apache.felix.http.timeout").value(String.valueOf(IDLE_TIMEOUT_MS)));
@@ -85,8 +71,7 @@ public class HttpApiIT {
         if (prepared) {
             return;
         }
-        AgentdAsTheVmm.install(context, home(), BACKEND);
-        Osgi.eventually("the API answers on its port", () -> send("GET", "/v1/version", null, null).status() == 200);
+        HttpApiPlatform.useAgentdAsTheVmm(context, http);
         prepared = true;
     }
 
@@ -108,7 +93,7 @@ public class HttpApiIT {
     public void aSandboxLivesAndDiesThroughTheApi() throws Exception {
         // Sent as curl -d sends it (a form content type): the body is still read as JSON.
         HttpResponse<String> asForm = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + context.getProperty(PORT_PROPERTY) + "/v1/sandboxes?wait_for=running"))
+                HttpApiPlatform.uri(context, "/v1/sandboxes?wait_for=running"))
                 .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(create("life", "{\"team\":\"life\"}"))).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -394,7 +379,7 @@ public class HttpApiIT {
     public void theApiAlsoAnswersOnTheIpv6Loopback() throws Exception {
         assumeTrue("needs ::1", java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getByName("::1")) != null);
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://[::1]:"
-                + context.getProperty(PORT_PROPERTY) + "/v1/nothing")).build(), HttpResponse.BodyHandlers.ofString());
+                + HttpApiPlatform.port(context) + "/v1/nothing")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(401, r.statusCode());
     }
 
@@ -550,18 +535,8 @@ public class HttpApiIT {
         }
     }
 
-    private Path home() {
-        return Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));
-    }
-
-    /** A create body booting a tiny raw disk as the root (the agentd "VM" ignores it, the runtime checks it). */
     private String create(String name, String labels) throws IOException {
-        Path disk = home().resolve("root.img");
-        if (!Files.exists(disk)) {
-            Files.write(disk, new byte[4096]);
-        }
-        return "{\"name\":\"" + name + "\",\"image\":{\"type\":\"disk_image\",\"path\":\"" + disk + "\",\"format\":\"raw\"}"
-                + (labels == null ? "" : ",\"labels\":" + labels) + "}";
+        return HttpApiPlatform.createBody(context, name, labels);
     }
 
     private List<JsonNode> exec(String name, String body) throws Exception {
@@ -578,7 +553,7 @@ public class HttpApiIT {
 
     /** The status line the server answers a request whose body is announced but never sent. */
     private String headersOnly(String method, String path, long contentLength) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", Integer.parseInt(context.getProperty(PORT_PROPERTY)))) {
+        try (Socket socket = new Socket("127.0.0.1", HttpApiPlatform.port(context))) {
             socket.setSoTimeout(30_000);
             socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
                     + KEY + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength + "\r\n\r\n")
@@ -588,7 +563,7 @@ public class HttpApiIT {
     }
 
     private Socket rawSocket() throws IOException {
-        Socket socket = new Socket("127.0.0.1", Integer.parseInt(context.getProperty(PORT_PROPERTY)));
+        Socket socket = new Socket("127.0.0.1", HttpApiPlatform.port(context));
         socket.setSoTimeout(IDLE_TIMEOUT_MS * 3);
         return socket;
     }
@@ -673,16 +648,7 @@ public class HttpApiIT {
     }
 
     private HttpRequest request(String method, String path, String body, String authorization) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + context.getProperty(PORT_PROPERTY) + path))
-                .timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        return b.build();
+        return HttpApiPlatform.request(context, method, path, body, authorization);
     }
 
     private record Reply(int status, String body) {
