@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -84,22 +85,16 @@ public class PlatformWiringIT {
 
     @Test
     public void noMsbComponentIsBrokenOrMissingAReference() {
-        ServiceComponentRuntime scr = Osgi.service(context, ServiceComponentRuntime.class);
         List<String> problems = new ArrayList<>();
-        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
-            if (!d.bundle.symbolicName.startsWith("io.msb.")) {
-                continue;
-            }
-            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
-                if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
-                    problems.add(d.name + " failed to activate: " + c.failure);
-                } else if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
-                    List<String> missing = new ArrayList<>();
-                    for (UnsatisfiedReferenceDTO r : c.unsatisfiedReferences) {
-                        missing.add(r.name + " " + r.target);
-                    }
-                    problems.add(d.name + " lacks " + missing);
+        for (ComponentConfigurationDTO c : configurations(d -> d.bundle.symbolicName.startsWith("io.msb."))) {
+            if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                problems.add(c.description.name + " failed to activate: " + c.failure);
+            } else if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
+                List<String> missing = new ArrayList<>();
+                for (UnsatisfiedReferenceDTO r : c.unsatisfiedReferences) {
+                    missing.add(r.name + " " + r.target);
                 }
+                problems.add(c.description.name + " lacks " + missing);
             }
         }
         assertTrue("msb components not satisfied: " + problems, problems.isEmpty());
@@ -108,17 +103,11 @@ public class PlatformWiringIT {
     /** The runtime attaches networks through io.msb.network's service, so networked sandboxes really get one. */
     @Test
     public void theRuntimeIsBoundToTheNetworkService() {
-        ServiceComponentRuntime scr = Osgi.service(context, ServiceComponentRuntime.class);
         List<String> bound = new ArrayList<>();
-        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
-            if (!d.name.equals(MsbPlatform.RUNTIME_PID)) {
-                continue;
-            }
-            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
-                for (SatisfiedReferenceDTO r : c.satisfiedReferences) {
-                    for (ServiceReferenceDTO service : r.boundServices) {
-                        bound.add(r.name + " " + context.getBundle(service.bundle).getSymbolicName());
-                    }
+        for (ComponentConfigurationDTO c : configurations(d -> d.name.equals(MsbPlatform.RUNTIME_PID))) {
+            for (SatisfiedReferenceDTO r : c.satisfiedReferences) {
+                for (ServiceReferenceDTO service : r.boundServices) {
+                    bound.add(r.name + " " + context.getBundle(service.bundle).getSymbolicName());
                 }
             }
         }
@@ -244,5 +233,17 @@ public class PlatformWiringIT {
             found.add(ad.getID());
         }
         assertTrue(pid + " attributes " + found, found.containsAll(List.of(ids)));
+    }
+
+    /** The configurations of the components (as SCR sees them now) whose descriptions pass {@code which}. */
+    private List<ComponentConfigurationDTO> configurations(Predicate<ComponentDescriptionDTO> which) {
+        ServiceComponentRuntime scr = Osgi.service(context, ServiceComponentRuntime.class);
+        List<ComponentConfigurationDTO> configurations = new ArrayList<>();
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (which.test(d)) {
+                configurations.addAll(scr.getComponentConfigurationDTOs(d));
+            }
+        }
+        return configurations;
     }
 }
