@@ -51,16 +51,6 @@ static double cpu_s(pid_t pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static void sendj(struct agentp *a, enum mt t, uint32_t id, const char *json)
-{
-    struct buf p = {0};
-    char err[200];
-    if (json_to_cbor(json, &p, err, sizeof err))
-        abort();
-    ap_send(a, t, id, &p);
-    buf_free(&p);
-}
-
 /* Reads frames of session id until its terminal frame; returns data bytes seen. */
 static long long drain(struct agentp *a, uint32_t id)
 {
@@ -103,7 +93,7 @@ int main(int argc, char **argv)
     int pings = 20000;
     double t0 = now_s();
     for (int i = 0; i < pings; i++) {
-        sendj(&a, MT_PING, (uint32_t)i + 1, "{}");
+        ap_send_json(&a, MT_PING, (uint32_t)i + 1, "{}");
         if (ap_recv(&a, &r, 10000) != 1)
             return 1;
         rmsg_free(&r);
@@ -113,7 +103,7 @@ int main(int argc, char **argv)
 
     t0 = now_s();
     double c0 = cpu_s(a.pid);
-    sendj(&a, MT_EXEC_REQUEST, 100000, "{\"cmd\":\"head\",\"args\":[\"-c\",\"268435456\",\"/dev/zero\"]}");
+    ap_send_json(&a, MT_EXEC_REQUEST, 100000, "{\"cmd\":\"head\",\"args\":[\"-c\",\"268435456\",\"/dev/zero\"]}");
     long long got = drain(&a, 100000);
     dt = now_s() - t0;
     printf("  exec stdout streaming        %10.1f MiB/s (%lld MiB)\n", got / dt / 1048576.0, got >> 20);
@@ -129,7 +119,7 @@ int main(int argc, char **argv)
     close(fd);
     char req[512];
     snprintf(req, sizeof req, "{\"op\":{\"OpenFile\":{\"path\":\"%s\",\"options\":{\"read\":true,\"write\":false,\"append\":false,\"create\":false,\"truncate\":false,\"create_new\":false,\"mode\":null}}}}", path);
-    sendj(&a, MT_FS_REQUEST, 100001, req);
+    ap_send_json(&a, MT_FS_REQUEST, 100001, req);
     if (ap_recv(&a, &r, 10000) != 1)
         return 1;
     const struct cv *h = cv_get(cv_get(r.m.payload.root, "data"), "Handle");
@@ -138,7 +128,7 @@ int main(int argc, char **argv)
     snprintf(req, sizeof req, "{\"op\":{\"Read\":{\"handle\":%llu,\"offset\":0,\"len\":null}}}", handle);
     t0 = now_s();
     c0 = cpu_s(a.pid);
-    sendj(&a, MT_FS_REQUEST, 100002, req);
+    ap_send_json(&a, MT_FS_REQUEST, 100002, req);
     got = drain(&a, 100002);
     dt = now_s() - t0;
     unlink(path);
@@ -151,7 +141,7 @@ int main(int argc, char **argv)
 
     /* many concurrent sessions */
     for (uint32_t i = 0; i < 100; i++)
-        sendj(&a, MT_EXEC_REQUEST, 200000 + i, "{\"cmd\":\"sleep\",\"args\":[\"30\"]}");
+        ap_send_json(&a, MT_EXEC_REQUEST, 200000 + i, "{\"cmd\":\"sleep\",\"args\":[\"30\"]}");
     for (int i = 0; i < 100; i++)
         if (ap_recv(&a, &r, 10000) == 1)
             rmsg_free(&r);

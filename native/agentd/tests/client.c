@@ -1,4 +1,5 @@
 #include "client.h"
+#include "json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +86,28 @@ void ap_send(struct agentp *a, enum mt t, uint32_t id, const struct buf *payload
     buf_free(&f);
 }
 
+void ap_send_json(struct agentp *a, enum mt t, uint32_t id, const char *json)
+{
+    struct buf p = {0};
+    char err[200];
+    if (json_to_cbor(json, &p, err, sizeof err)) {
+        fprintf(stderr, "bad test JSON %s: %s\n", json, err);
+        abort();
+    }
+    ap_send(a, t, id, &p);
+    buf_free(&p);
+}
+
+void ap_send_data(struct agentp *a, enum mt t, uint32_t id, const void *data, size_t n)
+{
+    struct buf p = {0};
+    cb_map(&p, 1);
+    cb_str(&p, "data");
+    cb_bytes(&p, data, n);
+    ap_send(a, t, id, &p);
+    buf_free(&p);
+}
+
 int ap_recv(struct agentp *a, struct rmsg *r, int timeout_ms)
 {
     long long deadline = mono_ms() + timeout_ms;
@@ -130,19 +153,35 @@ void rmsg_free(struct rmsg *r)
     msg_free(&r->m);
 }
 
-int ap_wait(struct agentp *a, int timeout_ms)
+/* The wait status of the child pid once it exits, or -1 after timeout_ms. */
+static int child_wait(pid_t pid, int timeout_ms)
 {
     long long deadline = mono_ms() + timeout_ms;
     int st;
     while (mono_ms() < deadline) {
-        pid_t p = waitpid(a->pid, &st, WNOHANG);
-        if (p == a->pid) {
-            a->pid = -1;
+        if (waitpid(pid, &st, WNOHANG) == pid)
             return st;
-        }
         usleep(10000);
     }
     return -1;
+}
+
+int ap_wait(struct agentp *a, int timeout_ms)
+{
+    int st = child_wait(a->pid, timeout_ms);
+    if (st >= 0)
+        a->pid = -1;
+    return st;
+}
+
+int child_wait_or_kill(pid_t pid, int timeout_ms)
+{
+    int st = child_wait(pid, timeout_ms);
+    if (st < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    return st;
 }
 
 void ap_kill(struct agentp *a)

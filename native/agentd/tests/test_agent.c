@@ -35,23 +35,6 @@ static struct buf J(const char *json)
     return b;
 }
 
-static void sendj(struct agentp *a, enum mt t, uint32_t id, const char *json)
-{
-    struct buf p = J(json);
-    ap_send(a, t, id, &p);
-    buf_free(&p);
-}
-
-static void send_data(struct agentp *a, enum mt t, uint32_t id, const void *data, size_t n)
-{
-    struct buf p = {0};
-    cb_map(&p, 1);
-    cb_str(&p, "data");
-    cb_bytes(&p, data, n);
-    ap_send(a, t, id, &p);
-    buf_free(&p);
-}
-
 /* Receives the next message; fails the test on timeout or EOF. */
 static int recv1(struct agentp *a, struct rmsg *r)
 {
@@ -83,7 +66,7 @@ static void start(struct agentp *a, const char *const *extra)
 static void ping_ok(struct agentp *a, uint32_t id)
 {
     struct rmsg r;
-    sendj(a, MT_PING, id, "{}");
+    ap_send_json(a, MT_PING, id, "{}");
     for (;;) {
         if (!recv1(a, &r))
             return;
@@ -152,13 +135,23 @@ static void exec_free(struct exec_result *x)
 static void run(struct agentp *a, uint32_t id, const char *req, const char *in, struct exec_result *x)
 {
     memset(x, 0, sizeof *x);
-    sendj(a, MT_EXEC_REQUEST, id, req);
+    ap_send_json(a, MT_EXEC_REQUEST, id, req);
     if (in) {
         if (*in)
-            send_data(a, MT_EXEC_STDIN, id, in, strlen(in));
-        send_data(a, MT_EXEC_STDIN, id, "", 0);
+            ap_send_data(a, MT_EXEC_STDIN, id, in, strlen(in));
+        ap_send_data(a, MT_EXEC_STDIN, id, "", 0);
     }
     exec_collect(a, id, x);
+}
+
+/* Sends an exec request for a process meant to keep running and checks that it started. */
+static void exec_started(struct agentp *a, uint32_t id, const char *req, const char *what)
+{
+    struct rmsg r;
+    ap_send_json(a, MT_EXEC_REQUEST, id, req);
+    if (recv1(a, &r))
+        CHECK(r.m.type == MT_EXEC_STARTED, "%s", what);
+    rmsg_free(&r);
 }
 
 /* Ends a connection with core.shutdown: the agent must exit 0, which under ASan also means
@@ -166,7 +159,7 @@ static void run(struct agentp *a, uint32_t id, const char *req, const char *in, 
 static void finish(struct agentp *a, const char *what)
 {
     struct rmsg r;
-    sendj(a, MT_SHUTDOWN, 0, "null");
+    ap_send_json(a, MT_SHUTDOWN, 0, "null");
     while (ap_recv(a, &r, T) == 1)
         rmsg_free(&r);
     int st = ap_wait(a, T);
@@ -182,13 +175,13 @@ static void test_core(void)
     ping_ok(&a, 1);
     ping_ok(&a, 0xfffffffe);
     uint64_t seq1 = 0;
-    sendj(&a, MT_TOUCH, 2, "{}");
+    ap_send_json(&a, MT_TOUCH, 2, "{}");
     if (recv1(&a, &r)) {
         CHECK(r.m.type == MT_TOUCHED && r.m.id == 2, "touched");
         seq1 = P(&r, "activity_seq")->u;
     }
     rmsg_free(&r);
-    sendj(&a, MT_TOUCH, 3, "{}");
+    ap_send_json(&a, MT_TOUCH, 3, "{}");
     if (recv1(&a, &r))
         CHECK(P(&r, "activity_seq")->u > seq1, "activity_seq advances");
     rmsg_free(&r);
@@ -205,18 +198,18 @@ static void test_core(void)
     }
     rmsg_free(&r);
     /* a message only the agent sends */
-    sendj(&a, MT_PONG, 10, "{}");
+    ap_send_json(&a, MT_PONG, 10, "{}");
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_ERROR && !strcmp(P(&r, "kind")->s, "unsupported_message_type"), "agent-only type refused");
     rmsg_free(&r);
     ping_ok(&a, 11);
     /* unknown optional fields are ignored */
-    sendj(&a, MT_PING, 12, "{\"future\":[1,2,3]}");
+    ap_send_json(&a, MT_PING, 12, "{\"future\":[1,2,3]}");
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_PONG, "unknown fields ignored");
     rmsg_free(&r);
     /* shutdown: sync, then exit 0 when not PID 1 */
-    sendj(&a, MT_SHUTDOWN, 0, "null");
+    ap_send_json(&a, MT_SHUTDOWN, 0, "null");
     int rc = ap_recv(&a, &r, T);
     CHECK(rc == 0, "connection closes after shutdown");
     int st = ap_wait(&a, T);
@@ -368,12 +361,8 @@ static void test_exec(void)
     exec_free(&x);
     /* a signal ends the process: 128+n plus the signal */
     memset(&x, 0, sizeof x);
-    sendj(&a, MT_EXEC_REQUEST, 12, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
-    struct rmsg r;
-    if (recv1(&a, &r))
-        CHECK(r.m.type == MT_EXEC_STARTED, "sleep started");
-    rmsg_free(&r);
-    sendj(&a, MT_EXEC_SIGNAL, 12, "{\"signal\":15}");
+    exec_started(&a, 12, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}", "sleep started");
+    ap_send_json(&a, MT_EXEC_SIGNAL, 12, "{\"signal\":15}");
     exec_collect(&a, 12, &x);
     CHECK(x.exited && x.code == 143 && x.signal == 15, "SIGTERM: code 143 signal 15 (got %lld/%lld)", (long long)x.code, (long long)x.signal);
     exec_free(&x);
@@ -382,23 +371,21 @@ static void test_exec(void)
     CHECK(x.exited && x.code == 0 && strstr((char *)x.out.p, "parent-done"), "exited reported despite background child");
     exec_free(&x);
     /* a duplicate session id is refused */
-    sendj(&a, MT_EXEC_REQUEST, 14, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
-    if (recv1(&a, &r))
-        CHECK(r.m.type == MT_EXEC_STARTED, "second sleep started");
-    rmsg_free(&r);
-    sendj(&a, MT_EXEC_REQUEST, 14, "{\"cmd\":\"true\"}");
+    struct rmsg r;
+    exec_started(&a, 14, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}", "second sleep started");
+    ap_send_json(&a, MT_EXEC_REQUEST, 14, "{\"cmd\":\"true\"}");
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_ERROR && !strcmp(P(&r, "kind")->s, "invalid_session"), "duplicate id refused");
     rmsg_free(&r);
-    sendj(&a, MT_EXEC_SIGNAL, 14, "{\"signal\":9}");
+    ap_send_json(&a, MT_EXEC_SIGNAL, 14, "{\"signal\":9}");
     exec_collect(&a, 14, &x);
     CHECK(x.exited && x.signal == 9, "SIGKILL reported");
     exec_free(&x);
     /* pty: a terminal, resizable */
     memset(&x, 0, sizeof x);
-    sendj(&a, MT_EXEC_REQUEST, 15, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"test -t 0 && echo is-tty; read line; stty size\"],\"tty\":true,\"rows\":30,\"cols\":90}");
-    sendj(&a, MT_EXEC_RESIZE, 15, "{\"rows\":40,\"cols\":100}");
-    send_data(&a, MT_EXEC_STDIN, 15, "go\n", 3);
+    ap_send_json(&a, MT_EXEC_REQUEST, 15, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"test -t 0 && echo is-tty; read line; stty size\"],\"tty\":true,\"rows\":30,\"cols\":90}");
+    ap_send_json(&a, MT_EXEC_RESIZE, 15, "{\"rows\":40,\"cols\":100}");
+    ap_send_data(&a, MT_EXEC_STDIN, 15, "go\n", 3);
     exec_collect(&a, 15, &x);
     CHECK(x.exited && x.code == 0, "tty exec exits 0");
     CHECK(strstr((char *)x.out.p, "is-tty") && strstr((char *)x.out.p, "40 100"), "tty and resize seen (got %s)", (char *)x.out.p);
@@ -414,16 +401,13 @@ static void test_exec(void)
     } else
         fprintf(stderr, "SKIP user switching: needs root\n");
     /* a relay client going away ends its sessions: the id is free again */
-    sendj(&a, MT_EXEC_REQUEST, 40, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
-    if (recv1(&a, &r))
-        CHECK(r.m.type == MT_EXEC_STARTED, "sleep for the relay client started");
-    rmsg_free(&r);
-    sendj(&a, MT_RELAY_CLIENT_DISCONNECTED, 0, "{\"id_start\":33,\"id_end_exclusive\":48}");
+    exec_started(&a, 40, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}", "sleep for the relay client started");
+    ap_send_json(&a, MT_RELAY_CLIENT_DISCONNECTED, 0, "{\"id_start\":33,\"id_end_exclusive\":48}");
     run(&a, 40, "{\"cmd\":\"true\"}", NULL, &x);
     CHECK(x.started && x.exited && x.code == 0, "session id reusable after relay.client.disconnected");
     exec_free(&x);
     /* clock sync is accepted (and ignored outside the guest) */
-    sendj(&a, MT_CLOCK_SYNC, 0, "{\"unix_time_nanos\":1764061200123456789}");
+    ap_send_json(&a, MT_CLOCK_SYNC, 0, "{\"unix_time_nanos\":1764061200123456789}");
     ping_ok(&a, 18);
     finish(&a, "test_exec");
 }
@@ -460,7 +444,7 @@ static void test_streaming(void)
     exec_free(&x);
     buf_free(&want);
     /* fairness: an endless stream (id 3) and a small exec (id 4) share the connection */
-    sendj(&a, MT_EXEC_REQUEST, 3, "{\"cmd\":\"cat\",\"args\":[\"/dev/zero\"]}");
+    ap_send_json(&a, MT_EXEC_REQUEST, 3, "{\"cmd\":\"cat\",\"args\":[\"/dev/zero\"]}");
     struct rmsg r;
     long long streamed = 0;
     int stream_ended = 0;
@@ -471,7 +455,7 @@ static void test_streaming(void)
         rmsg_free(&r);
     }
     memset(&x, 0, sizeof x);
-    sendj(&a, MT_EXEC_REQUEST, 4, "{\"cmd\":\"echo\",\"args\":[\"small\"]}");
+    ap_send_json(&a, MT_EXEC_REQUEST, 4, "{\"cmd\":\"echo\",\"args\":[\"small\"]}");
     while (!x.exited && !stream_ended && recv1(&a, &r)) {
         if (r.m.id == 4 && r.m.type == MT_EXEC_STDOUT)
             buf_put(&x.out, P(&r, "data")->s, P(&r, "data")->n);
@@ -483,7 +467,7 @@ static void test_streaming(void)
     CHECK(x.exited && !stream_ended && !strcmp((char *)x.out.p, "small\n"),
           "a small exec completes while another session streams without end");
     exec_free(&x);
-    sendj(&a, MT_EXEC_SIGNAL, 3, "{\"signal\":9}");
+    ap_send_json(&a, MT_EXEC_SIGNAL, 3, "{\"signal\":9}");
     memset(&x, 0, sizeof x);
     exec_collect(&a, 3, &x);
     CHECK(x.exited && x.signal == 9, "the endless stream ends with SIGKILL");
@@ -498,16 +482,13 @@ static void test_backpressure(void)
     struct agentp a;
     struct rmsg r;
     start(&a, NULL);
-    sendj(&a, MT_EXEC_REQUEST, 1, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
-    if (recv1(&a, &r))
-        CHECK(r.m.type == MT_EXEC_STARTED, "started");
-    rmsg_free(&r);
+    exec_started(&a, 1, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}", "started");
     static uint8_t chunk[512 * 1024];
     int stdin_errors = 0;
     for (int i = 0; i < 12; i++)
-        send_data(&a, MT_EXEC_STDIN, 1, chunk, sizeof chunk);
+        ap_send_data(&a, MT_EXEC_STDIN, 1, chunk, sizeof chunk);
     /* a ping is answered while the stuck session's queue is full */
-    sendj(&a, MT_PING, 2, "{}");
+    ap_send_json(&a, MT_PING, 2, "{}");
     int pong = 0;
     while (!pong && recv1(&a, &r)) {
         if (r.m.type == MT_EXEC_STDIN_ERROR && r.m.id == 1)
@@ -518,7 +499,7 @@ static void test_backpressure(void)
     CHECK(pong, "pong while a session is stuck");
     CHECK(stdin_errors > 0, "stdin beyond the 4 MiB queue is refused with exec.stdin.error");
     /* a slow host: output still queued in the pipe when the process exits is not lost */
-    sendj(&a, MT_EXEC_REQUEST, 5, "{\"cmd\":\"head\",\"args\":[\"-c\",\"16777216\",\"/dev/zero\"]}");
+    ap_send_json(&a, MT_EXEC_REQUEST, 5, "{\"cmd\":\"head\",\"args\":[\"-c\",\"16777216\",\"/dev/zero\"]}");
     long long total = 0;
     int exited = 0, stalled = 0;
     usleep(300000);
@@ -542,13 +523,13 @@ static void test_backpressure(void)
     getsockname(ls, (struct sockaddr *)&sa, &sl);
     char req[128];
     snprintf(req, sizeof req, "{\"host\":\"127.0.0.1\",\"port\":%u}", ntohs(sa.sin_port));
-    sendj(&a, MT_TCP_CONNECT, 3, req);
+    ap_send_json(&a, MT_TCP_CONNECT, 3, req);
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_CONNECTED, "connected to the stuck destination");
     rmsg_free(&r);
     int failed = 0;
     for (int i = 0; i < 40 && !failed; i++) {
-        send_data(&a, MT_TCP_DATA, 3, chunk, sizeof chunk);
+        ap_send_data(&a, MT_TCP_DATA, 3, chunk, sizeof chunk);
         while (ap_recv(&a, &r, 50) == 1) {
             if (r.m.type == MT_TCP_FAILED && r.m.id == 3)
                 failed = 1;
@@ -599,8 +580,8 @@ static void test_flow(void)
     }
     rmsg_free(&r);
     /* 8 MiB: far more than the pipe and the agent's backlog hold */
-    sendj(&a, MT_EXEC_REQUEST, 1, "{\"cmd\":\"head\",\"args\":[\"-c\",\"8388608\",\"/dev/zero\"]}");
-    sendj(&a, MT_FLOW_PAUSE, 1, "{}");
+    ap_send_json(&a, MT_EXEC_REQUEST, 1, "{\"cmd\":\"head\",\"args\":[\"-c\",\"8388608\",\"/dev/zero\"]}");
+    ap_send_json(&a, MT_FLOW_PAUSE, 1, "{}");
     int exited = 0;
     long long before = collect_stdout(&a, 1, 500, &exited);
     CHECK(!exited && before < 8388608, "a paused exec sends nothing more (%lld bytes before the pause)", before);
@@ -611,28 +592,28 @@ static void test_flow(void)
     exec_free(&x);
     long long during = collect_stdout(&a, 1, 300, &exited);
     CHECK(!exited && during == 0, "still paused: no output (%lld)", during);
-    sendj(&a, MT_FLOW_RESUME, 1, "{}");
+    ap_send_json(&a, MT_FLOW_RESUME, 1, "{}");
     long long after = collect_stdout(&a, 1, 0, &exited);
     CHECK(exited && before + after == 8388608, "after resume everything arrives (%lld + %lld)", before, after);
     /* exits while paused with its output still in the pipe: exited only after all of it, however
      * long the pause (well past the 100 ms drain grace) */
-    sendj(&a, MT_EXEC_REQUEST, 3, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"head -c 600000 /dev/zero; echo tail\"]}");
-    sendj(&a, MT_FLOW_PAUSE, 3, "{}");
+    ap_send_json(&a, MT_EXEC_REQUEST, 3, "{\"cmd\":\"sh\",\"args\":[\"-c\",\"head -c 600000 /dev/zero; echo tail\"]}");
+    ap_send_json(&a, MT_FLOW_PAUSE, 3, "{}");
     before = collect_stdout(&a, 3, 1500, &exited);
     CHECK(!exited, "no exited while output is owed and the session is paused (%lld before)", before);
-    sendj(&a, MT_FLOW_RESUME, 3, "{}");
+    ap_send_json(&a, MT_FLOW_RESUME, 3, "{}");
     after = collect_stdout(&a, 3, 0, &exited);
     CHECK(exited && before + after == 600005, "owed output delivered before exited (%lld + %lld)", before, after);
     /* pause/resume of an id that ended (or never was) is harmless */
-    sendj(&a, MT_FLOW_PAUSE, 3, "{}");
-    sendj(&a, MT_FLOW_RESUME, 99, "{}");
+    ap_send_json(&a, MT_FLOW_PAUSE, 3, "{}");
+    ap_send_json(&a, MT_FLOW_RESUME, 99, "{}");
     ping_ok(&a, 4);
     finish(&a, "test_flow");
 }
 
 static void fs_req(struct agentp *a, uint32_t id, const char *op, struct rmsg *r)
 {
-    sendj(a, MT_FS_REQUEST, id, op);
+    ap_send_json(a, MT_FS_REQUEST, id, op);
     recv1(a, r);
 }
 
@@ -673,10 +654,10 @@ static void test_fs(void)
     for (size_t i = 0; i < total; i++)
         content[i] = (uint8_t)(i * 7 + 3);
     snprintf(op, sizeof op, "{\"op\":{\"Write\":{\"handle\":%llu,\"offset\":0,\"len\":%zu}}}", (unsigned long long)wh, total);
-    sendj(&a, MT_FS_REQUEST, 3, op);
+    ap_send_json(&a, MT_FS_REQUEST, 3, op);
     for (size_t off = 0; off < total; off += 300000)
-        send_data(&a, MT_FS_DATA, 3, content + off, total - off < 300000 ? total - off : 300000);
-    send_data(&a, MT_FS_DATA, 3, "", 0);
+        ap_send_data(&a, MT_FS_DATA, 3, content + off, total - off < 300000 ? total - off : 300000);
+    ap_send_data(&a, MT_FS_DATA, 3, "", 0);
     if (recv1(&a, &r))
         CHECK(fs_ok(&r) && r.m.id == 3, "write stream completes");
     rmsg_free(&r);
@@ -697,7 +678,7 @@ static void test_fs(void)
     uint64_t rh = h ? h->u : 0;
     rmsg_free(&r);
     snprintf(op, sizeof op, "{\"op\":{\"Read\":{\"handle\":%llu,\"offset\":0,\"len\":null}}}", (unsigned long long)rh);
-    sendj(&a, MT_FS_REQUEST, 7, op);
+    ap_send_json(&a, MT_FS_REQUEST, 7, op);
     struct buf got = {0};
     int chunks = 0, empty_seen = 0, resp_ok = 0;
     while (recv1(&a, &r)) {
@@ -720,7 +701,7 @@ static void test_fs(void)
     buf_free(&got);
     /* ranged read */
     snprintf(op, sizeof op, "{\"op\":{\"Read\":{\"handle\":%llu,\"offset\":10,\"len\":5}}}", (unsigned long long)rh);
-    sendj(&a, MT_FS_REQUEST, 8, op);
+    ap_send_json(&a, MT_FS_REQUEST, 8, op);
     while (recv1(&a, &r)) {
         if (r.m.type == MT_FS_DATA)
             buf_put(&got, P(&r, "data")->s, P(&r, "data")->n);
@@ -814,7 +795,7 @@ static void test_fs(void)
     fs_req(&a, 26, "{\"op\":{\"Stat\":{\"path\":7}}}", &r);
     CHECK(!fs_ok(&r) && strstr(P(&r, "error")->s, "field path"), "wrong field type named");
     rmsg_free(&r);
-    send_data(&a, MT_FS_DATA, 27, "x", 1);
+    ap_send_data(&a, MT_FS_DATA, 27, "x", 1);
     recv1(&a, &r);
     CHECK(r.m.type == MT_FS_RESPONSE && !fs_ok(&r), "data for an unknown write session");
     rmsg_free(&r);
@@ -843,12 +824,12 @@ static void test_tcp(void)
     getsockname(ls, (struct sockaddr *)&sa, &sl);
     char req[128];
     snprintf(req, sizeof req, "{\"host\":\"localhost\",\"port\":%u}", ntohs(sa.sin_port));
-    sendj(&a, MT_TCP_CONNECT, 1, req);
+    ap_send_json(&a, MT_TCP_CONNECT, 1, req);
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_CONNECTED && r.m.id == 1, "tcp connected");
     rmsg_free(&r);
     int c = accept(ls, NULL, NULL);
-    send_data(&a, MT_TCP_DATA, 1, "ping", 4);
+    ap_send_data(&a, MT_TCP_DATA, 1, "ping", 4);
     char b[16] = "";
     size_t got = 0;
     while (got < 4) {
@@ -866,24 +847,24 @@ static void test_tcp(void)
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_EOF && !(r.m.flags & FLAG_TERMINAL), "destination EOF is a non-terminal tcp.eof");
     rmsg_free(&r);
-    sendj(&a, MT_TCP_EOF, 1, "{}");
+    ap_send_json(&a, MT_TCP_EOF, 1, "{}");
     got = (size_t)read(c, b, sizeof b);
     CHECK(got == 0, "host EOF half-closes toward the destination");
-    sendj(&a, MT_TCP_CLOSE, 1, "{}");
+    ap_send_json(&a, MT_TCP_CLOSE, 1, "{}");
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_CLOSED && (r.m.flags & FLAG_TERMINAL), "close answered with closed");
     rmsg_free(&r);
     close(c);
     close(ls); /* now the port refuses */
-    sendj(&a, MT_TCP_CONNECT, 2, req);
+    ap_send_json(&a, MT_TCP_CONNECT, 2, req);
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_FAILED && strstr(P(&r, "error")->s, "refused"), "refused connect fails");
     rmsg_free(&r);
-    sendj(&a, MT_TCP_CONNECT, 4, "{\"host\":\"no-such-host.example\",\"port\":80}");
+    ap_send_json(&a, MT_TCP_CONNECT, 4, "{\"host\":\"no-such-host.example\",\"port\":80}");
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_FAILED && strstr(P(&r, "error")->s, "field host"), "names outside /etc/hosts are refused, not resolved");
     rmsg_free(&r);
-    sendj(&a, MT_TCP_CONNECT, 3, "{\"host\":\"127.0.0.1\",\"port\":0}");
+    ap_send_json(&a, MT_TCP_CONNECT, 3, "{\"host\":\"127.0.0.1\",\"port\":0}");
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_FAILED && strstr(P(&r, "error")->s, "port"), "port 0 refused naming the field");
     rmsg_free(&r);
@@ -896,12 +877,8 @@ static void test_heartbeat(void)
     snprintf(hb, sizeof hb, "%s/heartbeat.json", tmpdir);
     const char *extra[] = {"--heartbeat", hb, NULL};
     struct agentp a;
-    struct rmsg r;
     start(&a, extra);
-    sendj(&a, MT_EXEC_REQUEST, 1, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}");
-    if (recv1(&a, &r))
-        CHECK(r.m.type == MT_EXEC_STARTED, "started");
-    rmsg_free(&r);
+    exec_started(&a, 1, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}", "started");
     /* wait (bounded) for a heartbeat written after the exec started */
     char text[2048] = "";
     int found = 0;
@@ -922,7 +899,7 @@ static void test_heartbeat(void)
     char err[200];
     CHECK(json_to_cbor(text, &j, err, sizeof err) == 0, "heartbeat is valid JSON: %s", err);
     buf_free(&j);
-    sendj(&a, MT_EXEC_SIGNAL, 1, "{\"signal\":9}");
+    ap_send_json(&a, MT_EXEC_SIGNAL, 1, "{\"signal\":9}");
     ap_kill(&a);
     CHECK(access(hb, F_OK) == 0, "heartbeat file remains");
 }
@@ -945,23 +922,13 @@ static void test_listen(void)
         rmsg_free(&r);
         ping_ok(&a, 1);
         if (round == 1) {
-            sendj(&a, MT_SHUTDOWN, 0, "null");
+            ap_send_json(&a, MT_SHUTDOWN, 0, "null");
             CHECK(ap_recv(&a, &r, T) == 0, "closed after shutdown");
         }
         ap_kill(&a);
     }
-    int st = -1;
-    for (int i = 0; i < 400; i++) {
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            break;
-        st = -1;
-        usleep(50000);
-    }
+    int st = child_wait_or_kill(pid, 20000);
     CHECK(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "--listen agent exits 0 after shutdown");
-    if (st < 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
 }
 
 int main(int argc, char **argv)

@@ -3,18 +3,8 @@
 #include <string.h>
 
 #include "cbor.h"
+#include "check.h"
 #include "json.h"
-
-static int failures, checks;
-
-#define CHECK(cond, what)                                                   \
-    do {                                                                    \
-        checks++;                                                           \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, what);  \
-            failures++;                                                     \
-        }                                                                   \
-    } while (0)
 
 static int decodes(const char *hex)
 {
@@ -27,6 +17,17 @@ static int decodes(const char *hex)
         cbor_free(&d);
     buf_free(&b);
     return rc == 0;
+}
+
+/* The hex of a 0 inside `depth` one-element arrays (depth at most 40). */
+static const char *nested(int depth)
+{
+    static char hex[2 * 40 + 3];
+    hex[0] = 0;
+    for (int i = 0; i < depth; i++)
+        strcat(hex, "81");
+    strcat(hex, "00");
+    return hex;
 }
 
 static int encodes(void (*fn)(struct buf *), const char *hex)
@@ -104,16 +105,8 @@ int main(void)
     CHECK(!decodes("f800"), "simple value in two-byte form below 32");
 
     /* depth and item bounds */
-    char deep[2 * 40 + 3] = "";
-    for (int i = 0; i < 40; i++)
-        strcat(deep, "81");
-    strcat(deep, "00");
-    CHECK(!decodes(deep), "nesting deeper than 32");
-    char ok_deep[2 * 30 + 3] = "";
-    for (int i = 0; i < 30; i++)
-        strcat(ok_deep, "81");
-    strcat(ok_deep, "00");
-    CHECK(decodes(ok_deep), "nesting of 30");
+    CHECK(!decodes(nested(40)), "nesting deeper than 32");
+    CHECK(decodes(nested(30)), "nesting of 30");
     {
         /* 300000 one-byte items exceed the item bound */
         struct buf b = {0};

@@ -142,16 +142,6 @@ static void base64url(const struct buf *in, char *out)
     out[o] = 0;
 }
 
-static void sendj(struct agentp *a, enum mt t, uint32_t id, const char *json)
-{
-    struct buf p = {0};
-    char err[200];
-    if (json_to_cbor(json, &p, err, sizeof err))
-        abort();
-    ap_send(a, t, id, &p);
-    buf_free(&p);
-}
-
 /* Collects a session's frames until its terminal one; stdout/fs data go to out. */
 static int collect(struct agentp *a, uint32_t id, struct buf *out, struct rmsg *last)
 {
@@ -180,7 +170,7 @@ static int read_guest_file(struct agentp *a, uint32_t id, const char *path, stru
     char req[512];
     struct rmsg r;
     snprintf(req, sizeof req, "{\"op\":{\"OpenFile\":{\"path\":\"%s\",\"options\":{\"read\":true,\"write\":false,\"append\":false,\"create\":false,\"truncate\":false,\"create_new\":false,\"mode\":null}}}}", path);
-    sendj(a, MT_FS_REQUEST, id, req);
+    ap_send_json(a, MT_FS_REQUEST, id, req);
     struct buf ignored = {0};
     if (collect(a, id, &ignored, &r)) {
         buf_free(&ignored);
@@ -193,7 +183,7 @@ static int read_guest_file(struct agentp *a, uint32_t id, const char *path, stru
     if (!h)
         return -1;
     snprintf(req, sizeof req, "{\"op\":{\"Read\":{\"handle\":%llu,\"offset\":0,\"len\":null}}}", (unsigned long long)handle);
-    sendj(a, MT_FS_REQUEST, id + 1, req);
+    ap_send_json(a, MT_FS_REQUEST, id + 1, req);
     int rc = collect(a, id + 1, out, &r);
     rmsg_free(&r);
     return rc;
@@ -315,11 +305,11 @@ int main(int argc, char **argv)
         const struct cv *it = cv_get(r.m.payload.root, "init_time_ns");
         CHECK(it && it->u > 0, "init time reported");
         rmsg_free(&r);
-        sendj(&a, MT_PING, 1, "{}");
+        ap_send_json(&a, MT_PING, 1, "{}");
         CHECK(ap_recv(&a, &r, T) == 1 && r.m.type == MT_PONG, "pong from the guest");
         rmsg_free(&r);
         struct buf out = {0};
-        sendj(&a, MT_EXEC_REQUEST, 2, "{\"cmd\":\"/init\",\"args\":[\"--version\"]}");
+        ap_send_json(&a, MT_EXEC_REQUEST, 2, "{\"cmd\":\"/init\",\"args\":[\"--version\"]}");
         CHECK(collect(&a, 2, &out, &r) == 0 && r.m.type == MT_EXEC_EXITED && strstr((char *)out.p, "agentd"),
               "exec inside the guest (got %s)", out.p ? (char *)out.p : "");
         rmsg_free(&r);
@@ -345,7 +335,7 @@ int main(int argc, char **argv)
             CHECK(read_guest_file(&a, 62, "/proc/mounts", &out) == 0 && strstr((char *)out.p, "overlay / overlay"),
                   "overlay mounted on / (got %s)", out.p ? (char *)out.p : "");
             buf_free(&out);
-            sendj(&a, MT_FS_REQUEST, 64, "{\"op\":{\"Mkdir\":{\"path\":\"/data/written-in-guest\",\"mode\":null}}}");
+            ap_send_json(&a, MT_FS_REQUEST, 64, "{\"op\":{\"Mkdir\":{\"path\":\"/data/written-in-guest\",\"mode\":null}}}");
             struct buf ign = {0};
             CHECK(collect(&a, 64, &ign, &r) == 0 && cv_get(r.m.payload.root, "ok")->u == 1, "mkdir on the overlay");
             rmsg_free(&r);
@@ -360,7 +350,7 @@ int main(int argc, char **argv)
         }
         CHECK(hb, "heartbeat written in the guest");
         /* the host goes away and comes back: a fresh core.ready, sessions survive */
-        sendj(&a, MT_EXEC_REQUEST, 70, "{\"cmd\":\"/init\",\"args\":[\"--stdio\"]}");
+        ap_send_json(&a, MT_EXEC_REQUEST, 70, "{\"cmd\":\"/init\",\"args\":[\"--stdio\"]}");
         CHECK(ap_recv(&a, &r, T) == 1 && r.m.type == MT_EXEC_STARTED, "long-running exec started");
         rmsg_free(&r);
         ap_kill(&a);
@@ -368,7 +358,7 @@ int main(int argc, char **argv)
         /* A quick disconnect/reconnect can be invisible to the guest, and frames written while
          * nobody listened stay queued in QEMU: a reconnecting host resynchronises with a ping and
          * skips frames until its pong (decision 0201). */
-        sendj(&a, MT_PING, 0xabcd, "{}");
+        ap_send_json(&a, MT_PING, 0xabcd, "{}");
         int rr, skipped = 0;
         while ((rr = ap_recv(&a, &r, T)) == 1 && !(r.m.type == MT_PONG && r.m.id == 0xabcd) && skipped < 100) {
             rmsg_free(&r);
@@ -377,29 +367,14 @@ int main(int argc, char **argv)
         CHECK(rr == 1 && r.m.type == MT_PONG, "resynchronised with ping/pong after the host reconnects (rc %d)", rr);
         rmsg_free(&r);
         struct buf ign = {0};
-        struct buf p = {0};
-        cb_map(&p, 1);
-        cb_str(&p, "data");
-        cb_bytes(&p, "", 0);
-        ap_send(&a, MT_EXEC_STDIN, 70, &p);
-        buf_free(&p);
+        ap_send_data(&a, MT_EXEC_STDIN, 70, "", 0);
         CHECK(collect(&a, 70, &ign, &r) == 0 && r.m.type == MT_EXEC_EXITED, "the exec survived the reconnect and exits");
         rmsg_free(&r);
         buf_free(&ign);
-        sendj(&a, MT_SHUTDOWN, 0, "null");
+        ap_send_json(&a, MT_SHUTDOWN, 0, "null");
     }
-    int st = -1;
-    for (int i = 0; i < 1200; i++) {
-        if (waitpid(qp, &st, WNOHANG) == qp)
-            break;
-        st = -1;
-        usleep(50000);
-    }
+    int st = child_wait_or_kill(qp, 60000);
     CHECK(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the guest powers off after core.shutdown (QEMU exit)");
-    if (st < 0) {
-        kill(qp, SIGKILL);
-        waitpid(qp, NULL, 0);
-    }
     if (disks && st >= 0) {
         /* after power off the write is in the ext4 upper layer, synced */
         snprintf(cmd, sizeof cmd, "debugfs -R 'ls -l /upper/data' %s 2>/dev/null | grep -q written-in-guest", upper);
