@@ -20,40 +20,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A relay client that does not read delays no other client (decision 0311): against an agent with flow control
  * its sessions are paused and it loses nothing; against one without, it is disconnected past its backlog.
  */
-class RelayBackpressureTest {
+class RelayBackpressureTest extends AgentdRelayFixture {
     /** seq 1 N: about 21 MB, far more than the socket buffers, the pause mark and the agent's backlog. */
     private static final int LINES = 3_000_000;
     private static final Duration WAIT = Duration.ofSeconds(60);
-
-    @TempDir
-    Path dir;
-    Agentd agent;
-    Relay relay;
-
-    @BeforeEach
-    void start() throws Exception {
-        Agentd.binary();
-        agent = Agentd.listen(dir.resolve("vm.sock"));
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) {
-            relay.close();
-        }
-        if (agent != null) {
-            agent.close();
-        }
-    }
 
     /** A raw client (as microsandbox's SDK is) that starts {@code seq 1 lines} and then reads nothing. */
     private record RawClient(AgentTransport t, DataInputStream in, int id, int slot) implements AutoCloseable {
@@ -143,7 +119,7 @@ class RelayBackpressureTest {
     void aClientThatNeverReadsIsPausedAndLosesNothing() throws Exception {
         // a backlog below the exec's output: only the pause keeps the client connected
         long backlog = 16L * 1024 * 1024;
-        relay = Relay.start(dir.resolve("vm.sock"), dir.resolve("agent.sock"), new Relay.Options(WAIT, backlog));
+        startRelay(new Relay.Options(WAIT, backlog));
         assertTrue(relay.ready().supportsFlowControl());
         long pauseMark = backlog / 4;
         try (RawClient stalled = RawClient.execSeq(relay, LINES);
@@ -167,10 +143,10 @@ class RelayBackpressureTest {
     void withoutFlowControlOnlyTheStalledClientIsDisconnected() throws Exception {
         // An agent that did not announce flow_control (an older agentd): the relay resumes a connection whose
         // ready it already consumed, handing out a ready without the field.
-        AgentTransport t = connectWhenListening(dir.resolve("vm.sock"));
+        AgentTransport t = connectWhenListening(vmSocket());
         assertEquals(MessageType.READY, Codec.decode(Frame.read(t.input())).type());
         long backlog = 16L * 1024 * 1024;
-        relay = Relay.resume(t, dir.resolve("agent.sock"), new Core.Ready(1, 2, 3, "no-flow-control"),
+        relay = Relay.resume(t, relaySocket(), new Core.Ready(1, 2, 3, "no-flow-control"),
                 new Relay.Options(WAIT, backlog));
         assertFalse(relay.ready().supportsFlowControl());
         try (RawClient stalled = RawClient.execSeq(relay, LINES);
@@ -196,7 +172,7 @@ class RelayBackpressureTest {
 
     @Test
     void theClientsOwnPausesAreKeptAcrossTheRelaysResume() throws Exception {
-        relay = Relay.start(dir.resolve("vm.sock"), dir.resolve("agent.sock"), Relay.Options.DEFAULTS);
+        startRelay(Relay.Options.DEFAULTS);
         CountDownLatch stall = new CountDownLatch(1);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (AgentClient a = AgentClient.connectRelay(relay.path(), Agentd.OPTIONS);

@@ -13,39 +13,18 @@ import io.msb.api.exec.ExecResult;
 import io.msb.protocol.internal.Codec;
 import io.msb.protocol.internal.Relay;
 import java.io.DataInputStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The relay in front of a real agentd --listen socket, with several clients. */
-class RelayTest {
-    @TempDir
-    Path dir;
-    Agentd agent;
-    Relay relay;
-
+class RelayTest extends AgentdRelayFixture {
     @BeforeEach
     void start() throws Exception {
-        Agentd.binary();
-        Path vm = dir.resolve("vm.sock");
-        agent = Agentd.listen(vm);
-        relay = Relay.start(vm, dir.resolve("agent.sock"), Relay.Options.DEFAULTS);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (relay != null) {
-            relay.close();
-        }
-        if (agent != null) {
-            agent.close();
-        }
+        startRelay(Relay.Options.DEFAULTS);
     }
 
     @Test
@@ -69,14 +48,14 @@ class RelayTest {
         relay = null;
         // The agent already said ready on this connection and has an exec in flight: like a VM whose guest did
         // not notice that the host end of its port was replaced.
-        AgentTransport t = AgentTransport.unix(dir.resolve("vm.sock"));
+        AgentTransport t = AgentTransport.unix(vmSocket());
         Frame first = Frame.read(t.input());
         assertEquals(MessageType.READY, Codec.decode(first).type());
         Core.Ready booted = new Core.Ready(1, 2, 3, "boot-time");
         t.output().write(Codec.encode(MessageType.PING, 7, new Core.Ping()).encode()); // its pong is stale traffic
         t.output().flush();
 
-        relay = Relay.resume(t, dir.resolve("agent.sock"), booted, Relay.Options.DEFAULTS);
+        relay = Relay.resume(t, relaySocket(), booted, Relay.Options.DEFAULTS);
 
         assertEquals(booted, relay.ready());
         try (AgentClient client = AgentClient.connectRelay(relay.path(), AgentClient.Options.DEFAULTS)) {

@@ -49,72 +49,77 @@ class HeartbeatReaderTest {
         assertEquals(State.PENDING_BOOT, r.check(S, IDLE, STALE, Duration.ofSeconds(2)).state());
     }
 
+    /** The state at {@code seconds} with the usual idle timeout and stale budget, and no boot grace. */
+    private static State stateAt(HeartbeatReader r, long seconds) {
+        return r.check(seconds * S, IDLE, STALE, Duration.ZERO).state();
+    }
+
+    /**
+     * Two minutes in which the heartbeat goes on but the activity sequence stands still: the first heartbeat is
+     * ACTIVE at 0 s; the decision at 120 s, after a second heartbeat, is returned.
+     */
+    private HeartbeatReader.Decision twoMinutesWithoutActivity(int execs, Duration idle) throws Exception {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        write(1, 1, execs);
+        assertEquals(State.ACTIVE, r.check(0, idle, STALE, Duration.ZERO).state());
+        write(2, 1, execs);
+        return r.check(120 * S, idle, STALE, Duration.ZERO);
+    }
+
     @Test
     void runningExecPreventsIdleDespiteStaleActivitySequence() throws Exception {
-        HeartbeatReader r = new HeartbeatReader(file(), 0);
-        write(1, 1, 1);
-        assertEquals(State.ACTIVE, r.check(0, IDLE, STALE, Duration.ZERO).state());
-        write(2, 1, 1);
-        assertEquals(State.ACTIVE, r.check(120 * S, IDLE, STALE, Duration.ZERO).state());
+        assertEquals(State.ACTIVE, twoMinutesWithoutActivity(1, IDLE).state());
     }
 
     @Test
     void noExecIsIdleWhenActivitySequenceIsStale() throws Exception {
-        HeartbeatReader r = new HeartbeatReader(file(), 0);
-        write(1, 1, 0);
-        assertEquals(State.ACTIVE, r.check(0, IDLE, STALE, Duration.ZERO).state());
-        write(2, 1, 0);
-        HeartbeatReader.Decision d = r.check(120 * S, IDLE, STALE, Duration.ZERO);
+        HeartbeatReader.Decision d = twoMinutesWithoutActivity(0, IDLE);
         assertEquals(State.IDLE, d.state());
         assertEquals(Duration.ofSeconds(120), d.status().idleFor());
         assertEquals(Duration.ZERO, d.status().heartbeatStaleFor());
     }
 
     @Test
-    void activityResetsTheIdleClock() throws Exception {
-        HeartbeatReader r = new HeartbeatReader(file(), 0);
-        write(1, 1, 0);
-        r.check(0, IDLE, STALE, Duration.ZERO);
-        write(2, 2, 0);
-        assertEquals(State.ACTIVE, r.check(59 * S, IDLE, STALE, Duration.ZERO).state());
-        write(3, 2, 0);
-        assertEquals(State.ACTIVE, r.check(118 * S, IDLE, STALE, Duration.ZERO).state());
-        write(4, 2, 0);
-        assertEquals(State.IDLE, r.check(119 * S, IDLE, STALE, Duration.ZERO).state());
+    void noIdleTimeoutKeepsFreshInactiveSandboxActive() throws Exception {
+        assertEquals(State.ACTIVE, twoMinutesWithoutActivity(0, null).state());
     }
 
     @Test
-    void noIdleTimeoutKeepsFreshInactiveSandboxActive() throws Exception {
+    void activityResetsTheIdleClock() throws Exception {
         HeartbeatReader r = new HeartbeatReader(file(), 0);
         write(1, 1, 0);
-        assertEquals(State.ACTIVE, r.check(0, null, STALE, Duration.ZERO).state());
-        write(2, 1, 0);
-        assertEquals(State.ACTIVE, r.check(120 * S, null, STALE, Duration.ZERO).state());
+        stateAt(r, 0);
+        write(2, 2, 0);
+        assertEquals(State.ACTIVE, stateAt(r, 59));
+        write(3, 2, 0);
+        assertEquals(State.ACTIVE, stateAt(r, 118));
+        write(4, 2, 0);
+        assertEquals(State.IDLE, stateAt(r, 119));
     }
 
     @Test
     void staleHeartbeatWithRunningExecIsUnresponsiveAfterTheBudgetIsConfirmed() throws Exception {
         HeartbeatReader r = new HeartbeatReader(file(), 0);
         write(1, 1, 1);
-        assertEquals(State.ACTIVE, r.check(0, IDLE, STALE, Duration.ZERO).state());
+        assertEquals(State.ACTIVE, stateAt(r, 0));
         // stale beyond the budget once: only noted
-        assertEquals(State.ACTIVE, r.check(6 * S, IDLE, STALE, Duration.ZERO).state());
+        assertEquals(State.ACTIVE, stateAt(r, 6));
         // and still stale a budget later: unresponsive
-        assertEquals(State.AGENT_UNRESPONSIVE, r.check(12 * S, IDLE, STALE, Duration.ZERO).state());
+        assertEquals(State.AGENT_UNRESPONSIVE, stateAt(r, 12));
     }
 
     @Test
     void freshHeartbeatClearsTheStaleConfirmation() throws Exception {
         HeartbeatReader r = new HeartbeatReader(file(), 0);
         write(1, 1, 0);
-        r.check(0, IDLE, STALE, Duration.ZERO);
-        assertEquals(State.ACTIVE, r.check(6 * S, IDLE, STALE, Duration.ZERO).state());
+        stateAt(r, 0);
+        assertEquals(State.ACTIVE, stateAt(r, 6));
         write(2, 1, 0);
-        assertEquals(State.ACTIVE, r.check(7 * S, IDLE, STALE, Duration.ZERO).state());
+        assertEquals(State.ACTIVE, stateAt(r, 7));
         // stale again from 7s: noted at 13s, confirmed only at 18s
-        assertEquals(State.ACTIVE, r.check(13 * S, IDLE, STALE, Duration.ZERO).state());
-        assertEquals(State.ACTIVE, r.check(17 * S, IDLE, STALE, Duration.ZERO).state());
-        assertEquals(State.AGENT_UNRESPONSIVE, r.check(18 * S, IDLE, STALE, Duration.ZERO).state());
+        assertEquals(State.ACTIVE, stateAt(r, 13));
+        assertEquals(State.ACTIVE, stateAt(r, 17));
+        assertEquals(State.AGENT_UNRESPONSIVE, stateAt(r, 18));
     }
 
     @Test
