@@ -87,26 +87,21 @@ final class Supervisor implements AutoCloseable {
 
     /** Runs {@code task} on the supervisor's thread, after what was queued before it; a failure is logged. */
     void later(Runnable task) {
-        try {
-            timer.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "a runtime task on the supervisor's thread failed", e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // closed: the runtime is going away
-        }
+        schedule(task, 0, "a runtime task on the supervisor's thread failed");
     }
 
-    private void schedule(Runnable r, long delayMillis) {
+    private void schedule(Runnable task, long delayMillis) {
+        schedule(task, delayMillis, "supervising a closed agent connection failed");
+    }
+
+    /** Runs {@code task} on the supervisor's thread after the delay (0: after what was queued before it). */
+    private void schedule(Runnable task, long delayMillis, String failure) {
         try {
             timer.schedule(() -> {
                 try {
-                    r.run();
+                    task.run();
                 } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "supervising a closed agent connection failed", e);
+                    LOG.log(Level.WARNING, failure, e);
                 }
             }, delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {

@@ -19,9 +19,11 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class SpecValidatorTest {
+    private static final VmmCapabilities LIMITS = new VmmCapabilities(1, 8, 64, 4096, Set.of());
 
     private static SandboxSpec.Builder spec(String name) {
         return SandboxSpec.builder(name).image("alpine");
@@ -105,25 +107,24 @@ class SpecValidatorTest {
         assertEquals("env", rejected(spec("x").env("A=B", "v")).field());
     }
 
-    @Test
-    void limitsAreTheBackendsAndTheErrorNamesFieldValueAndRange() {
-        VmmCapabilities limits = new VmmCapabilities(1, 8, 64, 4096, Set.of());
-        assertDoesNotThrow(() -> SpecValidator.validateLimits(spec("x").cpus(1).memoryMib(64).build(), "qemu", limits));
-        assertDoesNotThrow(() -> SpecValidator.validateLimits(spec("x").cpus(8).memoryMib(4096).build(), "qemu", limits));
-        InvalidConfigException memory = assertThrows(InvalidConfigException.class,
-                () -> SpecValidator.validateLimits(spec("x").cpus(1).memoryMib(32).build(), "qemu", limits));
-        assertEquals("memoryMib", memory.field());
-        assertEquals("invalid config: memoryMib: 32 is outside 64..4096 supported by backend qemu", memory.getMessage());
-        assertEquals("invalid config: memoryMib: 4097 is outside 64..4096 supported by backend krun",
-                assertThrows(InvalidConfigException.class, () -> SpecValidator.validateLimits(
-                        spec("x").cpus(1).memoryMib(4097).build(), "krun", limits)).getMessage());
-        InvalidConfigException cpus = assertThrows(InvalidConfigException.class,
-                () -> SpecValidator.validateLimits(spec("x").cpus(9).memoryMib(64).build(), "qemu", limits));
-        assertEquals("cpus", cpus.field());
-        assertEquals("invalid config: cpus: 9 is outside 1..8 supported by backend qemu", cpus.getMessage());
-        assertEquals("invalid config: cpus: -1 is outside 1..8 supported by backend qemu",
-                assertThrows(InvalidConfigException.class, () -> SpecValidator.validateLimits(
-                        spec("x").cpus(-1).memoryMib(64).build(), "qemu", limits)).getMessage());
+    @ParameterizedTest
+    @CsvSource({"1, 64", "8, 4096"})
+    void limitsAreTheBackends(int cpus, int memoryMib) {
+        assertDoesNotThrow(() -> SpecValidator.validateLimits(spec("x").cpus(cpus).memoryMib(memoryMib).build(), "qemu",
+                LIMITS));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "1, 32, qemu, memoryMib, invalid config: memoryMib: 32 is outside 64..4096 supported by backend qemu",
+            "1, 4097, krun, memoryMib, invalid config: memoryMib: 4097 is outside 64..4096 supported by backend krun",
+            "9, 64, qemu, cpus, invalid config: cpus: 9 is outside 1..8 supported by backend qemu",
+            "-1, 64, qemu, cpus, invalid config: cpus: -1 is outside 1..8 supported by backend qemu" })
+    void theLimitsErrorNamesFieldValueAndRange(int cpus, int memoryMib, String backend, String field, String message) {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> SpecValidator.validateLimits(
+                spec("x").cpus(cpus).memoryMib(memoryMib).build(), backend, LIMITS));
+        assertEquals(field, e.field());
+        assertEquals(message, e.getMessage());
     }
 
     @Test
