@@ -279,6 +279,19 @@ static void shutdown_all(struct agent *a)
     a->shutdown = 1;
 }
 
+/* Hands the bytes of a {data: bytes} stream message to its handler; a bad payload is answered with core.error. */
+static void with_data(struct agent *a, struct msg *m,
+                      void (*handler)(struct agent *a, uint32_t id, const uint8_t *data, size_t n))
+{
+    const uint8_t *data;
+    size_t n;
+    struct fields f = {.map = m->payload.root};
+    if (f_bytes(&f, "data", 1, &data, &n))
+        send_core_error(a, m->id, "invalid_payload", f.err, m->tname);
+    else
+        handler(a, m->id, data, n);
+}
+
 static void handle_frame(struct agent *a, uint32_t id, uint8_t flags, const uint8_t *body, size_t n)
 {
     struct msg m = {0};
@@ -308,13 +321,13 @@ static void handle_frame(struct agent *a, uint32_t id, uint8_t flags, const uint
     }
     case MT_SHUTDOWN: shutdown_all(a); break;
     case MT_EXEC_REQUEST: exec_request(a, &m); break;
-    case MT_EXEC_STDIN: exec_stdin(a, &m); break;
+    case MT_EXEC_STDIN: with_data(a, &m, exec_stdin); break;
     case MT_EXEC_RESIZE: exec_resize(a, &m); break;
     case MT_EXEC_SIGNAL: exec_signal(a, &m); break;
     case MT_FS_REQUEST: fs_request(a, &m); break;
-    case MT_FS_DATA: fs_data(a, &m); break;
+    case MT_FS_DATA: with_data(a, &m, fs_data); break;
     case MT_TCP_CONNECT: tcp_connect(a, &m); break;
-    case MT_TCP_DATA: tcp_data(a, &m); break;
+    case MT_TCP_DATA: with_data(a, &m, tcp_data); break;
     case MT_TCP_EOF: tcp_eof(a, &m); break;
     case MT_TCP_CLOSE: tcp_close(a, &m); break;
     case MT_RELAY_CLIENT_DISCONNECTED: relay_disconnected(a, &m); break;
@@ -595,12 +608,3 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
     return result;
 }
 
-int data_payload(struct agent *a, struct msg *m, const uint8_t **data, size_t *n)
-{
-    struct fields f = {.map = m->payload.root};
-    if (f_bytes(&f, "data", 1, data, n)) {
-        send_core_error(a, m->id, "invalid_payload", f.err, m->tname);
-        return -1;
-    }
-    return 0;
-}

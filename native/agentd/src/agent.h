@@ -121,16 +121,14 @@ ssize_t read_data_frame(struct agent *a, enum mt t, uint32_t id, int fd, off_t o
 /* Sends {data: bytes}, the payload of every stream chunk (stdout, stderr, fs.data, tcp.data). */
 void send_data(struct agent *a, enum mt t, uint32_t id, const void *data, size_t n);
 void send_core_error(struct agent *a, uint32_t id, const char *kind, const char *message, const char *offending);
-/* The {data: bytes} payload of a stream message; on a bad payload answers core.error and returns -1. */
-int data_payload(struct agent *a, struct msg *m, const uint8_t **data, size_t *n);
 struct session *session_find(struct agent *a, uint32_t id);
 struct session *session_new(struct agent *a, enum skind kind, uint32_t id);
 int session_count(struct agent *a, enum skind kind);
 void activity(struct agent *a);
 
-/* exec.c */
+/* exec.c; like fs_data and tcp_data, exec_stdin gets the bytes of a {data: bytes} stream message */
 void exec_request(struct agent *a, struct msg *m);
-void exec_stdin(struct agent *a, struct msg *m);
+void exec_stdin(struct agent *a, uint32_t id, const uint8_t *data, size_t n);
 void exec_resize(struct agent *a, struct msg *m);
 void exec_signal(struct agent *a, struct msg *m);
 void exec_child_exited(struct agent *a, pid_t pid, int status);
@@ -143,14 +141,14 @@ int exec_tty_eof(int fd);
 
 /* fs.c */
 void fs_request(struct agent *a, struct msg *m);
-void fs_data(struct agent *a, struct msg *m);
+void fs_data(struct agent *a, uint32_t id, const uint8_t *data, size_t n);
 void fs_read_pump(struct agent *a, struct session *s);
 void fs_handles_close_range(struct agent *a, uint32_t start, uint32_t end);
 void fs_close_session(struct session *s);
 
 /* tcp.c */
 void tcp_connect(struct agent *a, struct msg *m);
-void tcp_data(struct agent *a, struct msg *m);
+void tcp_data(struct agent *a, uint32_t id, const uint8_t *data, size_t n);
 void tcp_eof(struct agent *a, struct msg *m);
 void tcp_close(struct agent *a, struct msg *m);
 void tcp_on_writable(struct agent *a, struct session *s);

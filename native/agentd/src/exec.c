@@ -451,13 +451,9 @@ static void stdin_error(struct agent *a, uint32_t id, int err, const char *messa
     buf_free(&p);
 }
 
-void exec_stdin(struct agent *a, struct msg *m)
+void exec_stdin(struct agent *a, uint32_t id, const uint8_t *data, size_t n)
 {
-    const uint8_t *data;
-    size_t n;
-    if (data_payload(a, m, &data, &n))
-        return;
-    struct session *s = exec_session(a, m->id);
+    struct session *s = exec_session(a, id);
     if (!s || s->u.ex.exited)
         return; /* racing with exit: nothing left to feed */
     if (!n) {
@@ -465,12 +461,12 @@ void exec_stdin(struct agent *a, struct msg *m)
         return;
     }
     if (s->u.ex.in_fd < 0 || (s->u.ex.in_eof && !s->u.ex.tty)) {
-        stdin_error(a, m->id, EPIPE, "stdin is closed");
+        stdin_error(a, id, EPIPE, "stdin is closed");
         return;
     }
     if (s->u.ex.in_q.len + n > SESSION_QUEUE_MAX) {
         /* the process does not read its stdin: refuse rather than block other sessions */
-        stdin_error(a, m->id, ENOBUFS, "stdin queue is full (4 MiB); data dropped");
+        stdin_error(a, id, ENOBUFS, "stdin queue is full (4 MiB); data dropped");
         return;
     }
     buf_put(&s->u.ex.in_q, data, n);

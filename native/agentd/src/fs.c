@@ -410,17 +410,13 @@ void fs_read_pump(struct agent *a, struct session *s)
     s->done = 1;
 }
 
-void fs_data(struct agent *a, struct msg *m)
+void fs_data(struct agent *a, uint32_t id, const uint8_t *data, size_t n)
 {
-    const uint8_t *data;
-    size_t n;
-    if (data_payload(a, m, &data, &n))
-        return;
-    struct session *s = session_find(a, m->id);
+    struct session *s = session_find(a, id);
     if (!s || s->kind != S_FS_WRITE) {
         char msg[64];
-        snprintf(msg, sizeof msg, "unknown write session: %u", m->id);
-        respond(a, m->id, msg, NULL);
+        snprintf(msg, sizeof msg, "unknown write session: %u", id);
+        respond(a, id, msg, NULL);
         return;
     }
     char msg[160];
@@ -428,16 +424,16 @@ void fs_data(struct agent *a, struct msg *m)
         if (s->u.wr.has_expected && s->u.wr.written != s->u.wr.expected) {
             snprintf(msg, sizeof msg, "write length mismatch: expected %llu, wrote %llu",
                      (unsigned long long)s->u.wr.expected, (unsigned long long)s->u.wr.written);
-            respond(a, m->id, msg, NULL);
+            respond(a, id, msg, NULL);
         } else
-            respond(a, m->id, NULL, NULL);
+            respond(a, id, NULL, NULL);
         s->done = 1;
         return;
     }
     if (s->u.wr.has_expected && s->u.wr.written + n > s->u.wr.expected) {
         snprintf(msg, sizeof msg, "write length mismatch: expected %llu, received at least %llu",
                  (unsigned long long)s->u.wr.expected, (unsigned long long)(s->u.wr.written + n));
-        respond(a, m->id, msg, NULL);
+        respond(a, id, msg, NULL);
         s->done = 1;
         return;
     }
@@ -448,7 +444,7 @@ void fs_data(struct agent *a, struct msg *m)
             if (errno == EINTR)
                 continue;
             snprintf(msg, sizeof msg, "write: %s", strerror(errno));
-            respond(a, m->id, msg, NULL);
+            respond(a, id, msg, NULL);
             s->done = 1;
             return;
         }

@@ -181,20 +181,16 @@ void tcp_on_readable(struct agent *a, struct session *s)
     }
 }
 
-void tcp_data(struct agent *a, struct msg *m)
+void tcp_data(struct agent *a, uint32_t id, const uint8_t *data, size_t n)
 {
-    const uint8_t *data;
-    size_t n;
-    if (data_payload(a, m, &data, &n))
-        return;
-    struct session *s = tcp_session(a, m->id);
+    struct session *s = tcp_session(a, id);
     if (!s) {
-        failed(a, NULL, m->id, "unknown TCP session", 0);
+        failed(a, NULL, id, "unknown TCP session", 0);
         return;
     }
     if (s->u.tcp.q.len + n > SESSION_QUEUE_MAX) {
         /* the destination is not reading: fail this stream instead of stalling the others */
-        failed(a, s, m->id, "TCP send queue is full (4 MiB): destination is not reading", 0);
+        failed(a, s, id, "TCP send queue is full (4 MiB): destination is not reading", 0);
         return;
     }
     buf_put(&s->u.tcp.q, data, n);
