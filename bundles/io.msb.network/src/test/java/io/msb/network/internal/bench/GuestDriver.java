@@ -1,5 +1,6 @@
 package io.msb.network.internal.bench;
 
+import io.msb.network.internal.stack.LinkFramesForTests;
 import io.msb.network.internal.stack.Packets;
 import io.msb.network.internal.stack.StackConfig;
 import java.io.IOException;
@@ -205,12 +206,8 @@ final class GuestDriver implements AutoCloseable {
     }
 
     void send(byte[] frame) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(4 + frame.length);
-        b.putInt(frame.length).put(frame).flip();
         synchronized (link) {
-            while (b.hasRemaining()) {
-                link.write(b);
-            }
+            LinkFramesForTests.write(link, frame);
         }
     }
 

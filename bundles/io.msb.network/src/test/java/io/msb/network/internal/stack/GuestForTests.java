@@ -70,20 +70,8 @@ final class GuestForTests implements AutoCloseable {
         SocketChannel ch = channel;
         ByteBuffer len = ByteBuffer.allocate(4);
         try {
-            while (!closed) {
-                len.clear();
-                while (len.hasRemaining()) {
-                    if (ch.read(len) < 0) {
-                        return;
-                    }
-                }
-                ByteBuffer f = ByteBuffer.allocate(len.getInt(0));
-                while (f.hasRemaining()) {
-                    if (ch.read(f) < 0) {
-                        return;
-                    }
-                }
-                frames.add(parse(f.array()));
+            for (byte[] f; !closed && (f = LinkFramesForTests.read(ch, len)) != null;) {
+                frames.add(parse(f));
             }
         } catch (IOException e) {
             // the test closed the socket
@@ -135,14 +123,8 @@ final class GuestForTests implements AutoCloseable {
         }
     }
 
-    void send(byte[] frame) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(4 + frame.length);
-        b.putInt(frame.length).put(frame).flip();
-        synchronized (this) {
-            while (b.hasRemaining()) {
-                channel.write(b);
-            }
-        }
+    synchronized void send(byte[] frame) throws IOException {
+        LinkFramesForTests.write(channel, frame);
     }
 
     void tcp(int dst, int srcPort, int dstPort, int seq, int ack, int flags, int window, byte[] options, byte[] data)

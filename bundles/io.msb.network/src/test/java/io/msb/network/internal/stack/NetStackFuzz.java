@@ -118,20 +118,7 @@ public final class NetStackFuzz {
     static void drain(SocketChannel link) {
         ByteBuffer len = ByteBuffer.allocate(4);
         try {
-            while (true) {
-                len.clear();
-                while (len.hasRemaining()) {
-                    if (link.read(len) < 0) {
-                        return;
-                    }
-                }
-                ByteBuffer f = ByteBuffer.allocate(len.getInt(0));
-                while (f.hasRemaining()) {
-                    if (link.read(f) < 0) {
-                        return;
-                    }
-                }
-                byte[] b = f.array();
+            for (byte[] b; (b = LinkFramesForTests.read(link, len)) != null;) {
                 if (b.length >= 54 && Packets.u16(b, 12) == Packets.ETHERTYPE_IPV4 && b[23] == Packets.PROTO_TCP) {
                     STACK_SEQ.put(Packets.u16(b, 36), Packets.i32(b, 38));
                 }
