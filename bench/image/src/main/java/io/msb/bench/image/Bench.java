@@ -120,6 +120,23 @@ final class Bench {
         return (System.nanoTime() - t0) / 1e6;
     }
 
+    /** One run of a timed operation; {@code i} counts the runs from 0. */
+    @FunctionalInterface
+    interface Run {
+        void run(int i) throws Exception;
+    }
+
+    /** The milliseconds each of {@code n} runs of {@code run} took, in order. */
+    static List<Double> times(int n, Run run) throws Exception {
+        List<Double> ms = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            run.run(i);
+            ms.add(ms(t0));
+        }
+        return ms;
+    }
+
     static double median(List<Double> ms) {
         List<Double> sorted = new ArrayList<>(ms);
         Collections.sort(sorted);

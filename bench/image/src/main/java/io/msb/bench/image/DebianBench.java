@@ -102,20 +102,12 @@ public final class DebianBench {
             RootfsBuilder rootfs = msb.service(RootfsBuilder.class);
             ImageService images = msb.service(ImageService.class);
             ImageInfo info = images.pull(ref, PullPolicy.IF_MISSING, null);
-            List<Double> warm = new ArrayList<>();
-            List<Double> warmUpper = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                long t0 = System.nanoTime();
-                images.pull(ref, PullPolicy.IF_MISSING, null);
-                warm.add(ms(t0));
-            }
-            for (int i = 0; i < 10; i++) {
-                long t0 = System.nanoTime();
+            List<Double> warm = Bench.times(50, i -> images.pull(ref, PullPolicy.IF_MISSING, null));
+            List<Double> warmUpper = Bench.times(10, i -> {
                 ImageInfo again = images.pull(ref, PullPolicy.IF_MISSING, null);
                 rootfs.rootDisk(again);
                 rootfs.createUpper(home.resolve("upper-" + i + ".ext4"), 0);
-                warmUpper.add(ms(t0));
-            }
+            });
             print("msb warm re-pull (IF_MISSING: record, blobs, root disk)", warm, 0);
             print("msb warm pull + root disk + new 4 GiB upper", warmUpper, 0);
 

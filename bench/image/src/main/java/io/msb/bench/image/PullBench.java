@@ -46,41 +46,25 @@ public final class PullBench {
             print("msb cold pull", cold, bytes);
 
             Path home = dir.resolve("cold-0");
-            List<Double> warm = new ArrayList<>();
-            List<Double> always = new ArrayList<>();
+            List<Double> warm;
+            List<Double> always;
             try (EmbeddedMsb msb = Bench.platform(home)) {
                 ImageService images = msb.service(ImageService.class);
-                for (int i = 0; i < 50; i++) {
-                    long t0 = System.nanoTime();
-                    images.pull(ref, PullPolicy.IF_MISSING, null);
-                    warm.add(ms(t0));
-                }
-                for (int i = 0; i < 20; i++) {
-                    long t0 = System.nanoTime();
-                    images.pull(ref, PullPolicy.ALWAYS, null);
-                    always.add(ms(t0));
-                }
+                warm = Bench.times(50, i -> images.pull(ref, PullPolicy.IF_MISSING, null));
+                always = Bench.times(20, i -> images.pull(ref, PullPolicy.ALWAYS, null));
             }
             print("msb warm re-pull (IF_MISSING, cached)", warm, 0);
             print("msb re-pull ALWAYS (manifest round trip, blobs cached)", always, 0);
 
-            List<Double> fresh = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                long t0 = System.nanoTime();
+            List<Double> fresh = Bench.times(5, i -> {
                 try (EmbeddedMsb msb = Bench.platform(home)) {
                     msb.service(ImageService.class).pull(ref, PullPolicy.IF_MISSING, null);
                 }
-                fresh.add(ms(t0));
-            }
+            });
             print("msb warm re-pull incl. starting Felix, store, image", fresh, 0);
 
-            List<Double> skopeo = new ArrayList<>();
-            for (int i = 0; i < rounds; i++) {
-                long t0 = System.nanoTime();
-                Bench.sh(Bench.SKOPEO, "copy", "--quiet", "--src-tls-verify=false", "docker://" + ref.text(),
-                        "dir:" + dir.resolve("skopeo-" + i));
-                skopeo.add(ms(t0));
-            }
+            List<Double> skopeo = Bench.times(rounds, i -> Bench.sh(Bench.SKOPEO, "copy", "--quiet",
+                    "--src-tls-verify=false", "docker://" + ref.text(), "dir:" + dir.resolve("skopeo-" + i)));
             print("skopeo copy docker:// -> dir: (cold)", skopeo, bytes);
         } finally {
             Bench.sh("rm", "-rf", dir.toString());
