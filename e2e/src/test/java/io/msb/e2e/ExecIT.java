@@ -23,34 +23,20 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Exec and fs through the whole stack, on one builtin:busybox sandbox shared by the tests (each leaves it as found). */
 @ExtendWith(PlatformExtension.class)
 @Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES) // a hang guard, not a time assertion
 class ExecIT {
-    private static Platform platform;
-    private static SandboxHandle box;
-
-    @BeforeAll
-    static void boot(Platform shared) {
-        platform = shared;
-        box = platform.create("e2e-exec", false);
-    }
-
-    @AfterAll
-    static void remove() {
-        if (box != null) {
-            platform.runtime().remove(box.name(), true);
-        }
-    }
+    @RegisterExtension
+    static final SharedSandbox SANDBOX = new SharedSandbox(platform -> platform.create("e2e-exec", false));
 
     @Test
-    void echoExitCodesAndStderr() {
+    void echoExitCodesAndStderr(SandboxHandle box) {
         ExecResult r = sh(box, "echo out; echo err >&2; exit 3");
         assertEquals("out\n", r.stdoutText());
         assertEquals("err\n", r.stderrText());
@@ -69,7 +55,7 @@ class ExecIT {
     }
 
     @Test
-    void hundredMebibytesOfOutputArriveIntact() throws Exception {
+    void hundredMebibytesOfOutputArriveIntact(SandboxHandle box) throws Exception {
         long size = 100L << 20;
         ExecResult made = sh(box, "head -c " + size + " /dev/urandom > /root/big && sha256sum /root/big");
         assertTrue(made.exit().success(), made.stderrText());
@@ -99,7 +85,7 @@ class ExecIT {
     }
 
     @Test
-    void interactiveTtyFollowsResize() throws Exception {
+    void interactiveTtyFollowsResize(SandboxHandle box) throws Exception {
         StringBuffer screen = new StringBuffer();
         ExecSession s = box.execStream(ExecOptions.of("/bin/sh").tty(24, 80).build(), e -> {
             if (e instanceof ExecEvent.Stdout out) {
@@ -117,7 +103,7 @@ class ExecIT {
     }
 
     @Test
-    void metricsReportTheGuestsOwnMemory() {
+    void metricsReportTheGuestsOwnMemory(SandboxHandle box, Platform platform) {
         SandboxMetrics m = box.metrics();
         long vmBytes = (long) platform.runtime().get(box.name()).orElseThrow().spec().memoryMib() << 20;
         assertNotNull(m.guestMemory(), "the agent reports the guest's memory: " + m);
@@ -130,7 +116,7 @@ class ExecIT {
     }
 
     @Test
-    void fsWriteThenReadBack() {
+    void fsWriteThenReadBack(SandboxHandle box) {
         byte[] data = new byte[(1 << 20) + 123];
         new Random(42).nextBytes(data);
         box.fs().mkdirs("/root/fs-test/sub", 0755);

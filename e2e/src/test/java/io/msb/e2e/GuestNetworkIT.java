@@ -1,20 +1,16 @@
 package io.msb.e2e;
 
-import io.msb.api.image.ImageReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.msb.api.PullPolicy;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
-import io.msb.api.image.ImageInfo;
 import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.protocol.AgentClient;
-import io.msb.protocol.GuestBootstrap;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -23,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -49,19 +44,16 @@ class GuestNetworkIT {
 
     @Test
     void agentdConfiguresEth0AndFramesFlowThroughTheReconnectableSocket(Platform platform) throws Exception {
-        ImageInfo busybox = platform.images().pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
-        VmSpec.Disk root = platform.rootfs().rootDisk(busybox);
+        VmSpec.Disk root = NetworkedVm.busyboxRoot(platform);
         Path dir = Files.createTempDirectory(platform.home, "net");
         Path socket = dir.resolve("net.sock");
         NetworkAttachment attachment = new NetworkAttachment("stream", Map.of("path", socket.toString(),
                 "mac", "02:00:ac:10:00:06", "ipv4", "172.16.0.6/30", "gateway", "172.16.0.5", "mtu", "1400",
                 "dns", "172.16.0.5,10.0.0.53", "hosts", "db.test=172.16.0.5"));
-        GuestBootstrap bootstrap = new GuestBootstrap("nettest", List.of(), null, null, List.of(),
-                GuestBootstrap.Network.of(attachment));
-        VmHandle vm = platform.qemu().start(new VmSpec("e2e-net", dir, null, null,
-                List.of(bootstrap.kernelArgument()), List.of(root), 1, 256, false, attachment));
-        try (AgentClient agent = AgentClient.connect(vm.agentChannel(), new AgentClient.Options(
-                Duration.ofSeconds(GUARD_SECONDS), Duration.ofSeconds(GUARD_SECONDS), 16))) {
+        try (NetworkedVm guest = NetworkedVm.boot(platform, "e2e-net", "nettest", dir, root, attachment,
+                Duration.ofSeconds(GUARD_SECONDS))) {
+            AgentClient agent = guest.agent();
+            VmHandle vm = guest.vm();
             // Booted and ready with nobody on the network socket: QEMU does not wait for a client.
             assertEquals("1400\n02:00:ac:10:00:06\n", sh(agent, "cat /sys/class/net/eth0/mtu /sys/class/net/eth0/address"));
             assertTrue(sh(agent, "ip -4 addr show dev eth0").contains("inet 172.16.0.6/30"), vm.consoleTail(20)::toString);
@@ -78,8 +70,6 @@ class GuestNetworkIT {
             try (Peer peer = new Peer(socket)) {
                 pingRoundTrip(agent, peer, false);
             }
-        } finally {
-            vm.kill();
         }
     }
 

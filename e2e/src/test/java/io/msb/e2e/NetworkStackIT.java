@@ -3,11 +3,8 @@ package io.msb.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.msb.api.PullPolicy;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
-import io.msb.api.image.ImageInfo;
-import io.msb.api.image.ImageReference;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.network.Action;
 import io.msb.api.network.Destination;
@@ -18,10 +15,8 @@ import io.msb.api.network.Protocol;
 import io.msb.api.network.Rule;
 import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.spi.NetworkService;
-import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.protocol.AgentClient;
-import io.msb.protocol.GuestBootstrap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -55,8 +50,7 @@ class NetworkStackIT {
 
     @Test
     void guestToolsReachAHostServerThroughTheStack(Platform platform) throws Exception {
-        ImageInfo busybox = platform.images().pull(ImageReference.parse(Platform.IMAGE), PullPolicy.IF_MISSING, null);
-        VmSpec.Disk root = platform.rootfs().rootDisk(busybox);
+        VmSpec.Disk root = NetworkedVm.busyboxRoot(platform);
         Path dir = Files.createTempDirectory(platform.home, "ns");
         NetworkService network = platform.network(); // the platform's, with its default configuration
         try (ServerSocket host = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -67,40 +61,33 @@ class NetworkStackIT {
                     NetworkConfig.defaults().withPolicy(NetworkPolicy.profile("host").withRulesFirst(List.of(
                             Rule.egress(Destination.group(Group.HOST), Action.DENY).protocols(Protocol.TCP)
                                     .ports(PortRange.of(bait.getLocalPort()))))));
-            try {
-                GuestBootstrap bootstrap = new GuestBootstrap("netstack", List.of(), null, null, List.of(),
-                        GuestBootstrap.Network.of(attachment));
-                VmHandle vm = platform.qemu().start(new VmSpec("e2e-netstack", dir, null, null,
-                        List.of(bootstrap.kernelArgument()), List.of(root), 1, 256, false, attachment));
-                try (AgentClient agent = AgentClient.connect(vm.agentChannel(), new AgentClient.Options(
-                        Duration.ofSeconds(GUARD_SECONDS), Duration.ofSeconds(GUARD_SECONDS), 16))) {
-                    String url = "http://host.microsandbox.internal:" + host.getLocalPort() + "/file";
-                    byte[] body = new byte[4 * MIB];
-                    new Random(5).nextBytes(body);
-                    CompletableFuture<Void> http = serveOnce(host, body);
-                    ExecResult wget = sh(agent, "wget -q -O - " + url + " | md5sum");
-                    http.get(GUARD_SECONDS, TimeUnit.SECONDS);
-                    String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body));
-                    assertEquals(md5 + "  -\n", wget.stdoutText(), "wget through host.microsandbox.internal");
+            try (NetworkedVm guest = NetworkedVm.boot(platform, "e2e-netstack", "netstack", dir, root, attachment,
+                    Duration.ofSeconds(GUARD_SECONDS))) {
+                AgentClient agent = guest.agent();
+                String url = "http://host.microsandbox.internal:" + host.getLocalPort() + "/file";
+                byte[] body = new byte[4 * MIB];
+                new Random(5).nextBytes(body);
+                CompletableFuture<Void> http = serveOnce(host, body);
+                ExecResult wget = sh(agent, "wget -q -O - " + url + " | md5sum");
+                http.get(GUARD_SECONDS, TimeUnit.SECONDS);
+                String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body));
+                assertEquals(md5 + "  -\n", wget.stdoutText(), "wget through host.microsandbox.internal");
 
-                    ExecResult denied = sh(agent, "nc -w 5 host.microsandbox.internal " + bait.getLocalPort()
-                            + " </dev/null; echo exit=$?");
-                    System.out.println("denied port from the guest: " + denied.stdoutText().trim()
-                            + " " + denied.stderrText().trim());
-                    assertTrue((denied.stdoutText() + denied.stderrText()).contains("refused"),
-                            "a denied address is refused (RST), not left to time out");
-                    assertTrue(network.counters("e2e-netstack").orElseThrow().denials() >= 1, "the denial is counted");
+                ExecResult denied = sh(agent, "nc -w 5 host.microsandbox.internal " + bait.getLocalPort()
+                        + " </dev/null; echo exit=$?");
+                System.out.println("denied port from the guest: " + denied.stdoutText().trim()
+                        + " " + denied.stderrText().trim());
+                assertTrue((denied.stdoutText() + denied.stderrText()).contains("refused"),
+                        "a denied address is refused (RST), not left to time out");
+                assertTrue(network.counters("e2e-netstack").orElseThrow().denials() >= 1, "the denial is counted");
 
-                    // bench/network/README.md: -Dmsb.netbench.mib=64 for throughput figures; small by default
-                    int mib = Integer.getInteger("msb.netbench.mib", 8);
-                    // the gateway's address, not a fixed one: the platform's service may have given out other /30s
-                    String gateway = attachment.parameters().get("gateway");
-                    upload(agent, gateway, host, mib);
-                    download(agent, gateway, host, mib);
-                    System.out.println("counters: " + network.counters("e2e-netstack").orElseThrow());
-                } finally {
-                    vm.kill();
-                }
+                // bench/network/README.md: -Dmsb.netbench.mib=64 for throughput figures; small by default
+                int mib = Integer.getInteger("msb.netbench.mib", 8);
+                // the gateway's address, not a fixed one: the platform's service may have given out other /30s
+                String gateway = attachment.parameters().get("gateway");
+                upload(agent, gateway, host, mib);
+                download(agent, gateway, host, mib);
+                System.out.println("counters: " + network.counters("e2e-netstack").orElseThrow());
             } finally {
                 network.detach("e2e-netstack");
             }

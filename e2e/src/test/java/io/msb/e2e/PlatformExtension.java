@@ -16,6 +16,11 @@ public final class PlatformExtension implements ParameterResolver {
 
     @Override
     public Platform resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return platform(context);
+    }
+
+    /** The test run's platform, opened by the first caller; for other extensions, such as {@link SharedSandbox}. */
+    static Platform platform(ExtensionContext context) {
         Platform.requireHostTools();
         return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
                 .getOrComputeIfAbsent(Closing.class, k -> new Closing(Platform.open(Platform.kernelCache())), Closing.class)

@@ -21,11 +21,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The sandbox's environment is a secret of its owner (decisions 0240, 0811): it reaches the guest intact, ~200 KiB
@@ -39,29 +38,21 @@ class SecretsIT {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String TOKEN = hex(24);
     /** 50 entries of 4 KiB: ~200 KiB of env, far more than the kernel command line's 2 KiB. */
-    private static final Map<String, String> BIG = new LinkedHashMap<>();
-    private static Platform platform;
-    private static SandboxHandle box;
+    private static final Map<String, String> BIG = big();
+    @RegisterExtension
+    static final SharedSandbox SANDBOX = new SharedSandbox(platform -> platform.runtime().create(SandboxSpec
+            .builder(NAME).image(Platform.IMAGE).env("SECRET_TOKEN", TOKEN).env(BIG).replace(true).build()));
 
-    @BeforeAll
-    static void boot(Platform shared) {
-        platform = shared;
+    private static Map<String, String> big() {
+        Map<String, String> big = new LinkedHashMap<>();
         for (int i = 0; i < 50; i++) {
-            BIG.put("BIG_" + i, hex(2048));
+            big.put("BIG_" + i, hex(2048));
         }
-        box = platform.runtime().create(SandboxSpec.builder(NAME).image(Platform.IMAGE).env("SECRET_TOKEN", TOKEN)
-                .env(BIG).replace(true).build());
-    }
-
-    @AfterAll
-    static void remove() {
-        if (box != null) {
-            platform.runtime().remove(box.name(), true);
-        }
+        return big;
     }
 
     @Test
-    void theGuestSeesTheWholeEnvironment() {
+    void theGuestSeesTheWholeEnvironment(SandboxHandle box) {
         assertEquals(TOKEN, sh(box, "printf %s \"$SECRET_TOKEN\"").stdoutText());
         ExecResult env = box.exec(io.msb.api.exec.ExecOptions.of("env").build());
         assertTrue(env.exit().success(), env.stderrText());
@@ -76,7 +67,7 @@ class SecretsIT {
     }
 
     @Test
-    void noCommandLineQemuEnvironmentOrSandboxFileHoldsTheSecret() throws IOException {
+    void noCommandLineQemuEnvironmentOrSandboxFileHoldsTheSecret(Platform platform) throws IOException {
         List<String> forms = forms(TOKEN);
         long qemu = qemuPid();
         try (var procs = Files.list(Path.of("/proc"))) {

@@ -16,11 +16,10 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A stalled exec client in a real VM (issue 10, decisions 0230/0231/0310): an exec stream of several MiB whose
@@ -31,24 +30,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES) // a hang guard, not a time assertion
 class StalledExecIT {
     private static final long SIZE = 16L << 20;
-    private static Platform platform;
-    private static SandboxHandle box;
-
-    @BeforeAll
-    static void boot(Platform shared) {
-        platform = shared;
-        box = platform.create("e2e-stalled-exec", false);
-    }
-
-    @AfterAll
-    static void remove() {
-        if (box != null) {
-            platform.runtime().remove(box.name(), true);
-        }
-    }
+    @RegisterExtension
+    static final SharedSandbox SANDBOX = new SharedSandbox(platform -> platform.create("e2e-stalled-exec", false));
 
     @Test
-    void aStalledExecClientDelaysNoOtherExecAndLosesNothing() throws Exception {
+    void aStalledExecClientDelaysNoOtherExecAndLosesNothing(SandboxHandle box) throws Exception {
         ExecResult made = sh(box, "head -c " + SIZE + " /dev/urandom > /root/stall && sha256sum /root/stall");
         assertTrue(made.exit().success(), made.stderrText());
         String guestHash = made.stdoutText().split(" ")[0];
