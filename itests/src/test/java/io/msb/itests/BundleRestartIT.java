@@ -21,32 +21,20 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 
 /** Restarting bundles (an upgrade, a hot swap) loses no records and leaves the platform working. */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class BundleRestartIT {
+public class BundleRestartIT extends PlatformTestBase {
     private static final String DIGEST = "sha256:" + "ab".repeat(32);
-
-    @Inject
-    private BundleContext context;
-
-    @Configuration
-    public Option[] config() {
-        return MsbPlatform.forHome(MsbPlatform.newHome(getClass()));
-    }
 
     @Test
     public void recordsSurviveAStopAndStartOfTheStoreBundle() throws Exception {

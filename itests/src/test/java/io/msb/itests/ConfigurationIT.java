@@ -16,12 +16,9 @@ import javax.inject.Inject;
 import org.junit.After;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
@@ -30,17 +27,9 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 /** Changes made through ConfigAdmin (as the Web Console makes them) reach the running components. */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class ConfigurationIT {
-    @Inject
-    private BundleContext context;
-
+public class ConfigurationIT extends PlatformTestBase {
     @Inject
     private ConfigurationAdmin configAdmin;
-
-    @Configuration
-    public Option[] config() {
-        return MsbPlatform.forHome(MsbPlatform.newHome(getClass()));
-    }
 
     private Path home() {
         return Path.of(context.getProperty(MsbPlatform.HOME_PROPERTY));

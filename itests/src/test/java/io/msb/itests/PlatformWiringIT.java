@@ -26,16 +26,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
-import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
@@ -51,15 +47,7 @@ import org.osgi.service.metatype.ObjectClassDefinition;
 /** The msb bundles start in Felix, wire their components together and expose their services and commands. */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class PlatformWiringIT {
-    @Inject
-    private BundleContext context;
-
-    @Configuration
-    public Option[] config() {
-        return MsbPlatform.forHome(MsbPlatform.newHome(getClass()));
-    }
-
+public class PlatformWiringIT extends PlatformTestBase {
     @Test
     public void everyMsbBundleIsActive() {
         Map<String, Bundle> installed = new TreeMap<>();
@@ -123,18 +111,14 @@ public class PlatformWiringIT {
         SandboxService sandboxes = Osgi.service(context, SandboxService.class,
                 "(msb.home=" + Osgi.escape(home.toString()) + ")");
         // A live round trip through the chain store -> H2 -> runtime.
-        SandboxStore store = Osgi.service(context, SandboxStore.class);
-        store.insertSandbox(Records.stopped("wiring-core", "alpine:3.20", Map.of("team", "a")));
-        try {
+        withStoppedSandbox("wiring-core", "alpine:3.20", Map.of("team", "a"), store -> {
             SandboxInfo info = sandboxes.get("wiring-core").orElseThrow(
                     () -> new AssertionError("SandboxService does not see the stored sandbox"));
             assertEquals(SandboxStatus.STOPPED, info.status());
             assertEquals(RootfsSource.image("alpine:3.20"), info.spec().rootfs());
             assertEquals(List.of("wiring-core"), sandboxes.list(LabelSelector.parse("team=a")).stream()
                     .map(SandboxInfo::name).toList());
-        } finally {
-            store.deleteSandbox("wiring-core");
-        }
+        });
 
         List<String> backends = Osgi.services(context, SandboxBackend.class).stream()
                 .map(SandboxBackend::name).toList();
@@ -185,29 +169,21 @@ public class PlatformWiringIT {
 
     @Test
     public void msbLsListsTheSandboxesInAGogoSession() throws Exception {
-        SandboxStore store = Osgi.service(context, SandboxStore.class);
-        store.insertSandbox(Records.stopped("wiring-ls", "alpine:3.20", Map.of()));
-        try {
+        withStoppedSandbox("wiring-ls", "alpine:3.20", Map.of(), store -> {
             String out = Gogo.run(context, "msb:ls");
             assertTrue("msb:ls printed " + out, out.contains("wiring-ls"));
-        } finally {
-            store.deleteSandbox("wiring-ls");
-        }
+        });
     }
 
     @Test
     public void msbInspectAndRmWorkInAGogoSession() throws Exception {
-        SandboxStore store = Osgi.service(context, SandboxStore.class);
-        store.insertSandbox(Records.stopped("wiring-rm", "busybox:1.36", Map.of()));
-        try {
+        withStoppedSandbox("wiring-rm", "busybox:1.36", Map.of(), store -> {
             String inspect = Gogo.run(context, "msb:inspect wiring-rm");
             assertTrue("msb:inspect printed " + inspect, inspect.contains("busybox:1.36"));
 
             Gogo.run(context, "msb:rm wiring-rm");
             assertTrue("msb:rm left the record behind", store.findSandbox("wiring-rm").isEmpty());
-        } finally {
-            store.deleteSandbox("wiring-rm");
-        }
+        });
     }
 
     @Test
@@ -238,12 +214,23 @@ public class PlatformWiringIT {
     /** The configurations of the components (as SCR sees them now) whose descriptions pass {@code which}. */
     private List<ComponentConfigurationDTO> configurations(Predicate<ComponentDescriptionDTO> which) {
         ServiceComponentRuntime scr = Osgi.service(context, ServiceComponentRuntime.class);
-        List<ComponentConfigurationDTO> configurations = new ArrayList<>();
-        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
-            if (which.test(d)) {
-                configurations.addAll(scr.getComponentConfigurationDTOs(d));
-            }
+        return scr.getComponentDescriptionDTOs().stream().filter(which)
+                .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream()).toList();
+    }
+
+    /** Runs {@code body} while the store holds a stopped sandbox record {@code name}; the record is deleted after. */
+    private void withStoppedSandbox(String name, String image, Map<String, String> labels, StoreBody body)
+            throws Exception {
+        SandboxStore store = Osgi.service(context, SandboxStore.class);
+        store.insertSandbox(Records.stopped(name, image, labels));
+        try {
+            body.run(store);
+        } finally {
+            store.deleteSandbox(name);
         }
-        return configurations;
+    }
+
+    private interface StoreBody {
+        void run(SandboxStore store) throws Exception;
     }
 }
