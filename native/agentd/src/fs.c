@@ -44,6 +44,15 @@ static void respond_errno(struct agent *a, uint32_t id, const char *op, const ch
     respond(a, id, msg, NULL);
 }
 
+/* Answers an operation by its result rc: done when 0, else its error from errno. */
+static void respond_rc(struct agent *a, uint32_t id, int rc, const char *op, const char *path)
+{
+    if (rc)
+        respond_errno(a, id, op, path, errno);
+    else
+        respond(a, id, NULL, NULL);
+}
+
 static void entry_info(struct buf *b, const char *path, const struct stat *st)
 {
     const char *kind = S_ISREG(st->st_mode) ? "file" : S_ISDIR(st->st_mode) ? "dir" : S_ISLNK(st->st_mode) ? "symlink" : "other";
@@ -603,40 +612,22 @@ void fs_request(struct agent *a, struct msg *m)
         break;
     }
     case OP_SYMLINK:
-        if (symlink(p2, path))
-            respond_errno(a, id, "symlink", path, errno);
-        else
-            respond(a, id, NULL, NULL);
+        respond_rc(a, id, symlink(p2, path), "symlink", path);
         break;
     case OP_MKDIR:
-        if (mkdir_p(path) || (hmode == 0 && chmod(path, (mode_t)mode)))
-            respond_errno(a, id, "mkdir", path, errno);
-        else
-            respond(a, id, NULL, NULL);
+        respond_rc(a, id, mkdir_p(path) || (hmode == 0 && chmod(path, (mode_t)mode)), "mkdir", path);
         break;
     case OP_REMOVE:
-        if (unlink(path))
-            respond_errno(a, id, "remove", path, errno);
-        else
-            respond(a, id, NULL, NULL);
+        respond_rc(a, id, unlink(path), "remove", path);
         break;
     case OP_REMOVEDIR:
-        if (rec ? nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS) : rmdir(path))
-            respond_errno(a, id, "remove_dir", path, errno);
-        else
-            respond(a, id, NULL, NULL);
+        respond_rc(a, id, rec ? nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS) : rmdir(path), "remove_dir", path);
         break;
     case OP_COPY:
-        if (copy_file(path, p2))
-            respond_errno(a, id, "copy", path, errno);
-        else
-            respond(a, id, NULL, NULL);
+        respond_rc(a, id, copy_file(path, p2), "copy", path);
         break;
     case OP_RENAME:
-        if (rename(path, p2))
-            respond_errno(a, id, "rename", path, errno);
-        else
-            respond(a, id, NULL, NULL);
+        respond_rc(a, id, rename(path, p2), "rename", path);
         break;
     case OP_OPENFILE:
         op_open_file(a, id, &f, path);
