@@ -54,14 +54,20 @@ class HeartbeatReaderTest {
         return r.check(seconds * S, IDLE, STALE, Duration.ZERO).state();
     }
 
+    /** A reader that saw a first heartbeat (counting {@code execs} running execs) at 0 s, which is ACTIVE. */
+    private HeartbeatReader firstHeartbeat(int execs, Duration idle) throws Exception {
+        HeartbeatReader r = new HeartbeatReader(file(), 0);
+        write(1, 1, execs);
+        assertEquals(State.ACTIVE, r.check(0, idle, STALE, Duration.ZERO).state());
+        return r;
+    }
+
     /**
      * Two minutes in which the heartbeat goes on but the activity sequence stands still: the first heartbeat is
      * ACTIVE at 0 s; the decision at 120 s, after a second heartbeat, is returned.
      */
     private HeartbeatReader.Decision twoMinutesWithoutActivity(int execs, Duration idle) throws Exception {
-        HeartbeatReader r = new HeartbeatReader(file(), 0);
-        write(1, 1, execs);
-        assertEquals(State.ACTIVE, r.check(0, idle, STALE, Duration.ZERO).state());
+        HeartbeatReader r = firstHeartbeat(execs, idle);
         write(2, 1, execs);
         return r.check(120 * S, idle, STALE, Duration.ZERO);
     }
@@ -86,9 +92,7 @@ class HeartbeatReaderTest {
 
     @Test
     void activityResetsTheIdleClock() throws Exception {
-        HeartbeatReader r = new HeartbeatReader(file(), 0);
-        write(1, 1, 0);
-        stateAt(r, 0);
+        HeartbeatReader r = firstHeartbeat(0, IDLE);
         write(2, 2, 0);
         assertEquals(State.ACTIVE, stateAt(r, 59));
         write(3, 2, 0);
@@ -99,9 +103,7 @@ class HeartbeatReaderTest {
 
     @Test
     void staleHeartbeatWithRunningExecIsUnresponsiveAfterTheBudgetIsConfirmed() throws Exception {
-        HeartbeatReader r = new HeartbeatReader(file(), 0);
-        write(1, 1, 1);
-        assertEquals(State.ACTIVE, stateAt(r, 0));
+        HeartbeatReader r = firstHeartbeat(1, IDLE);
         // stale beyond the budget once: only noted
         assertEquals(State.ACTIVE, stateAt(r, 6));
         // and still stale a budget later: unresponsive
@@ -110,9 +112,7 @@ class HeartbeatReaderTest {
 
     @Test
     void freshHeartbeatClearsTheStaleConfirmation() throws Exception {
-        HeartbeatReader r = new HeartbeatReader(file(), 0);
-        write(1, 1, 0);
-        stateAt(r, 0);
+        HeartbeatReader r = firstHeartbeat(0, IDLE);
         assertEquals(State.ACTIVE, stateAt(r, 6));
         write(2, 1, 0);
         assertEquals(State.ACTIVE, stateAt(r, 7));
