@@ -154,6 +154,28 @@ static void exec_started(struct agentp *a, uint32_t id, const char *req, const c
     rmsg_free(&r);
 }
 
+/* A TCP socket listening on 127.0.0.1 at a free port, which is put in *port. */
+static int loopback_listener(unsigned *port)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    bind(ls, (struct sockaddr *)&sa, sizeof sa);
+    listen(ls, 1);
+    getsockname(ls, (struct sockaddr *)&sa, &sl);
+    *port = ntohs(sa.sin_port);
+    return ls;
+}
+
+/* Runs req, which must fail to start with that kind. */
+static void exec_fails(struct agentp *a, uint32_t id, const char *req, const char *kind, const char *what)
+{
+    struct exec_result x;
+    run(a, id, req, NULL, &x);
+    CHECK(x.failed && !strcmp(x.kind, kind), "%s (got %s)", what, x.kind);
+    exec_free(&x);
+}
+
 /* Ends a connection with core.shutdown: the agent must exit 0, which under ASan also means
  * LeakSanitizer found nothing unreachable. */
 static void finish(struct agentp *a, const char *what)
@@ -329,12 +351,8 @@ static void test_exec(void)
     CHECK(!strcmp((char *)x.out.p, "64\n"), "rlimit nofile applied (got %s)", (char *)x.out.p);
     exec_free(&x);
     /* failure kinds */
-    run(&a, 5, "{\"cmd\":\"/nonexistent/prog\"}", NULL, &x);
-    CHECK(x.failed && !strcmp(x.kind, "not_found"), "not_found (got %s)", x.kind);
-    exec_free(&x);
-    run(&a, 6, "{\"cmd\":\"true\",\"cwd\":\"/nonexistent-dir\"}", NULL, &x);
-    CHECK(x.failed && !strcmp(x.kind, "bad_cwd"), "bad_cwd (got %s)", x.kind);
-    exec_free(&x);
+    exec_fails(&a, 5, "{\"cmd\":\"/nonexistent/prog\"}", "not_found", "not_found");
+    exec_fails(&a, 6, "{\"cmd\":\"true\",\"cwd\":\"/nonexistent-dir\"}", "bad_cwd", "bad_cwd");
     char path[512];
     snprintf(path, sizeof path, "%s/noexec", tmpdir);
     FILE *f = fopen(path, "w");
@@ -344,21 +362,11 @@ static void test_exec(void)
     char req[1024];
     snprintf(req, sizeof req, "{\"cmd\":\"%s\"}", path);
     /* exec needs an execute bit even for root */
-    run(&a, 7, req, NULL, &x);
-    CHECK(x.failed && !strcmp(x.kind, "permission_denied"), "permission_denied (got %s)", x.kind);
-    exec_free(&x);
-    run(&a, 8, "{\"cmd\":\"true\",\"user\":\"no-such-user-xyz\"}", NULL, &x);
-    CHECK(x.failed && !strcmp(x.kind, "user_setup_failed"), "user_setup_failed (got %s)", x.kind);
-    exec_free(&x);
-    run(&a, 9, "{\"cmd\":\"true\",\"rlimits\":[{\"resource\":\"bogus\",\"soft\":1,\"hard\":1}]}", NULL, &x);
-    CHECK(x.failed && !strcmp(x.kind, "bad_args"), "bad_args for unknown rlimit (got %s)", x.kind);
-    exec_free(&x);
-    run(&a, 10, "{\"cmd\":\"true\",\"rlimits\":[{\"resource\":\"nofile\",\"soft\":2000000000,\"hard\":2000000000}]}", NULL, &x);
-    CHECK(x.failed && !strcmp(x.kind, "resource_limit"), "resource_limit when the limit cannot be raised (got %s)", x.kind);
-    exec_free(&x);
-    run(&a, 11, "{\"cmd\":\"true\",\"env\":[\"NOEQUALS\"]}", NULL, &x);
-    CHECK(x.failed && !strcmp(x.kind, "bad_args"), "bad_args for env without '=' (got %s)", x.kind);
-    exec_free(&x);
+    exec_fails(&a, 7, req, "permission_denied", "permission_denied");
+    exec_fails(&a, 8, "{\"cmd\":\"true\",\"user\":\"no-such-user-xyz\"}", "user_setup_failed", "user_setup_failed");
+    exec_fails(&a, 9, "{\"cmd\":\"true\",\"rlimits\":[{\"resource\":\"bogus\",\"soft\":1,\"hard\":1}]}", "bad_args", "bad_args for unknown rlimit");
+    exec_fails(&a, 10, "{\"cmd\":\"true\",\"rlimits\":[{\"resource\":\"nofile\",\"soft\":2000000000,\"hard\":2000000000}]}", "resource_limit", "resource_limit when the limit cannot be raised");
+    exec_fails(&a, 11, "{\"cmd\":\"true\",\"env\":[\"NOEQUALS\"]}", "bad_args", "bad_args for env without '='");
     /* a signal ends the process: 128+n plus the signal */
     memset(&x, 0, sizeof x);
     exec_started(&a, 12, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}", "sleep started");
@@ -515,14 +523,10 @@ static void test_backpressure(void)
     }
     CHECK(exited && total == 16777216, "all 16 MiB delivered to a slow reader (got %lld)", total);
     /* a TCP destination that never reads */
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof sa;
-    bind(ls, (struct sockaddr *)&sa, sizeof sa);
-    listen(ls, 1);
-    getsockname(ls, (struct sockaddr *)&sa, &sl);
+    unsigned port;
+    int ls = loopback_listener(&port);
     char req[128];
-    snprintf(req, sizeof req, "{\"host\":\"127.0.0.1\",\"port\":%u}", ntohs(sa.sin_port));
+    snprintf(req, sizeof req, "{\"host\":\"127.0.0.1\",\"port\":%u}", port);
     ap_send_json(&a, MT_TCP_CONNECT, 3, req);
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_CONNECTED, "connected to the stuck destination");
@@ -816,14 +820,10 @@ static void test_tcp(void)
     struct agentp a;
     struct rmsg r;
     start(&a, NULL);
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof sa;
-    bind(ls, (struct sockaddr *)&sa, sizeof sa);
-    listen(ls, 1);
-    getsockname(ls, (struct sockaddr *)&sa, &sl);
+    unsigned port;
+    int ls = loopback_listener(&port);
     char req[128];
-    snprintf(req, sizeof req, "{\"host\":\"localhost\",\"port\":%u}", ntohs(sa.sin_port));
+    snprintf(req, sizeof req, "{\"host\":\"localhost\",\"port\":%u}", port);
     ap_send_json(&a, MT_TCP_CONNECT, 1, req);
     if (recv1(&a, &r))
         CHECK(r.m.type == MT_TCP_CONNECTED && r.m.id == 1, "tcp connected");
