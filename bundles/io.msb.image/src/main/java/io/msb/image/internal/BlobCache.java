@@ -1,6 +1,7 @@
 package io.msb.image.internal;
 
 import io.msb.api.MsbException;
+import io.msb.api.spi.FileLocks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -117,7 +118,7 @@ final class BlobCache implements AutoCloseable {
         try {
             Files.createDirectories(root);
             try (FileChannel lockChannel = FileChannel.open(lockPath(digest), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock lock = lockChannel.lock()) {
+                    StandardOpenOption.WRITE); FileLock lock = FileLocks.lock(lockChannel)) {
                 if (Files.isRegularFile(target)) {
                     progress.accept(size);
                     return target; // another process finished it while we waited

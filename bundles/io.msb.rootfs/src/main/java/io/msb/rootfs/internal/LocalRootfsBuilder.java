@@ -5,6 +5,7 @@ import io.msb.api.MsbException;
 import io.msb.api.RootfsSource;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.LayerInfo;
+import io.msb.api.spi.FileLocks;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.RootfsPatch;
 import io.msb.api.spi.VmSpec;
@@ -89,7 +90,7 @@ public final class LocalRootfsBuilder implements RootfsBuilder {
         try {
             Files.createDirectories(target.getParent());
             try (FileChannel lockFile = FileChannel.open(target.resolveSibling(".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
+                    StandardOpenOption.WRITE); FileLock lock = FileLocks.lock(lockFile)) {
                 if (Files.isRegularFile(target)) {
                     return; // someone else built it while we waited
                 }
