@@ -28,6 +28,9 @@ final class GuestLink implements EventLoop.Handler {
 
         /** Room appeared in the buffer towards the guest. */
         void writable();
+
+        /** The frames of one read from the socket were all offered: a moment to send what they asked for. */
+        void batchEnd();
     }
 
     private final EventLoop loop;
@@ -140,6 +143,7 @@ final class GuestLink implements EventLoop.Handler {
             }
             in.position(in.position() + 4 + len);
         }
+        receiver.batchEnd();
         in.compact();
         interest();
     }
