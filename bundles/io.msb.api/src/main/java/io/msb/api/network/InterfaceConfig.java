@@ -13,7 +13,7 @@ import java.util.Map;
  * "ipv4_pool":"172.16.0.0/12","ipv6_address":…,"ipv6_pool":"fd42:6d73:62::/48"}}; every field optional.
  *
  * @param mac six bytes, or null for a generated one
- * @param mtu 576..65535, or null for 1500
+ * @param mtu 576..65535, or null for the network service's default (io.msb.network: 65520, decision 1180)
  */
 public record InterfaceConfig(byte[] mac, Integer mtu, Inet4Address ipv4Address, Destination.Cidr ipv4Pool,
         Inet6Address ipv6Address, Destination.Cidr ipv6Pool) {

@@ -87,9 +87,10 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
                     + " bytes (a UNIX socket limit): " + socket);
         }
         InterfaceConfig iface = network.iface();
-        int mtu = iface == null || iface.mtu() == null ? StackConfig.MTU : iface.mtu();
-        if (mtu != StackConfig.MTU) {
-            throw new InvalidConfigException("interface.mtu", "interface.mtu: only 1500 is supported, got " + mtu);
+        int mtu = iface == null || iface.mtu() == null ? StackConfig.MAX_MTU : iface.mtu();
+        if (mtu < StackConfig.MTU || mtu > StackConfig.MAX_MTU) {
+            throw new InvalidConfigException("interface.mtu", "interface.mtu must be " + StackConfig.MTU + " to "
+                    + StackConfig.MAX_MTU + ", got " + mtu);
         }
         int guest = address(sandbox, stateDir, iface);
         try {
@@ -98,7 +99,7 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
             NetworkConfig effective = withDefaults(network);
             SandboxPolicy policy = SandboxPolicy.compile(effective, List.of(NetStack.address(gateway)));
             StackConfig sc = new StackConfig(socket, mac, guest, effective.maxConnections(), effective.rateLimiter(),
-                    effective.ports(), config.flowBufferKib() * 1024, config.udpIdleSeconds() * 1000L);
+                    effective.ports(), config.flowBufferKib() * 1024, config.udpIdleSeconds() * 1000L, mtu);
             NetStack stack = NetStack.start(loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)], sc,
                     policy, policy.dns(), dialer);
             Map<String, String> p = new LinkedHashMap<>();

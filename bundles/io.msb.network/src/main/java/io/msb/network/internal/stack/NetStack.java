@@ -46,7 +46,6 @@ import java.util.function.Consumer;
 public final class NetStack implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NetStack.class.getName());
     static final int MAX_PENDING_DNS = 64;
-    static final int UDP_MAX_PAYLOAD = StackConfig.MTU - Packets.IP - Packets.UDP;
     static final int EPHEMERAL_FIRST = 49152;
 
     final EventLoop loop;
@@ -181,6 +180,11 @@ public final class NetStack implements AutoCloseable {
 
     public void policy(ConnectionPolicy newPolicy) {
         this.policy = newPolicy;
+    }
+
+    /** The largest TCP payload the guest's link carries in one frame. */
+    int mss() {
+        return config.mss();
     }
 
     public NetworkCounters counters() {
@@ -402,7 +406,7 @@ public final class NetStack implements AutoCloseable {
 
     private void dnsReply(int from, int port, byte[] reply) {
         byte[] r = reply;
-        if (r.length > UDP_MAX_PAYLOAD) {
+        if (r.length > config.udpMaxPayload()) {
             if (r.length < 12) {
                 return;
             }
@@ -454,7 +458,7 @@ public final class NetStack implements AutoCloseable {
 
         @Override
         public void ready(SelectionKey k) {
-            ByteBuffer buf = ByteBuffer.allocate(UDP_MAX_PAYLOAD);
+            ByteBuffer buf = ByteBuffer.allocate(config.udpMaxPayload());
             for (int i = 0; i < 64; i++) {
                 buf.clear();
                 int n;
@@ -678,7 +682,7 @@ public final class NetStack implements AutoCloseable {
 
         @Override
         public void ready(SelectionKey k) throws IOException {
-            ByteBuffer buf = ByteBuffer.allocate(UDP_MAX_PAYLOAD);
+            ByteBuffer buf = ByteBuffer.allocate(config.udpMaxPayload());
             for (int i = 0; i < 64; i++) {
                 buf.clear();
                 InetSocketAddress peer = (InetSocketAddress) channel.receive(buf);

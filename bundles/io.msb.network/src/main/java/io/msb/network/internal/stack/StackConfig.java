@@ -14,9 +14,15 @@ import java.util.List;
  * @param udpIdleMillis a UDP flow with no traffic for this long is closed
  */
 public record StackConfig(Path linkPath, byte[] guestMac, int guestIp, int maxConnections, RateLimiter rateLimiter,
-        List<PublishedPort> ports, int flowBuffer, long udpIdleMillis) {
+        List<PublishedPort> ports, int flowBuffer, long udpIdleMillis, int mtu) {
+    /** Ethernet's MTU: the smallest a sandbox may choose. */
     public static final int MTU = 1500;
     public static final int MSS = MTU - Packets.IP - Packets.TCP;
+    /**
+     * The guest's MTU unless the sandbox sets one (decision 1180): the largest Ethernet frame QEMU's stream framing
+     * carries, as passt does, rounded down to 32-bit words. Under TCG the guest's cost is per frame, not per byte.
+     */
+    public static final int MAX_MTU = 65520;
     /** The gateway's MAC: locally administered, "msb". */
     public static final byte[] GATEWAY_MAC = {0x02, 0x6d, 0x73, 0x62, 0x00, 0x01};
     public static final int DEFAULT_FLOW_BUFFER = 256 * 1024;
@@ -28,6 +34,25 @@ public record StackConfig(Path linkPath, byte[] guestMac, int guestIp, int maxCo
         if (flowBuffer < 4 * MSS) {
             throw new IllegalArgumentException("flowBuffer must be at least " + 4 * MSS + ": " + flowBuffer);
         }
+        if (mtu < MTU || mtu > MAX_MTU) {
+            throw new IllegalArgumentException("mtu must be " + MTU + " to " + MAX_MTU + ": " + mtu);
+        }
+    }
+
+    /** With Ethernet's MTU. */
+    public StackConfig(Path linkPath, byte[] guestMac, int guestIp, int maxConnections, RateLimiter rateLimiter,
+            List<PublishedPort> ports, int flowBuffer, long udpIdleMillis) {
+        this(linkPath, guestMac, guestIp, maxConnections, rateLimiter, ports, flowBuffer, udpIdleMillis, MTU);
+    }
+
+    /** The largest TCP payload in one frame either way. */
+    public int mss() {
+        return mtu - Packets.IP - Packets.TCP;
+    }
+
+    /** The largest UDP payload in one frame either way. */
+    public int udpMaxPayload() {
+        return mtu - Packets.IP - Packets.UDP;
     }
 
     public int gatewayIp() {

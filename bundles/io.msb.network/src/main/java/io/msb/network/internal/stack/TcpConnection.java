@@ -128,7 +128,7 @@ final class TcpConnection implements EventLoop.Handler {
                 break;
             }
             if (kind == 2 && len == 4) {
-                guestMss = Math.max(64, Math.min(StackConfig.MSS, Packets.u16(seg, i + 2)));
+                guestMss = Math.max(64, Math.min(stack.mss(), Packets.u16(seg, i + 2)));
             } else if (kind == 3 && len == 3) {
                 guestWscale = Math.min(14, seg[i + 2] & 0xff);
                 scale = true;
@@ -150,13 +150,13 @@ final class TcpConnection implements EventLoop.Handler {
     }
 
     private void sendSynAck() {
-        stack.control(frame(iss, rcvNxt, SYN | ACK, Packets.synOptions(StackConfig.MSS, guestWscale < 0 ? -1 : OUR_WSCALE),
+        stack.control(frame(iss, rcvNxt, SYN | ACK, Packets.synOptions(stack.mss(), guestWscale < 0 ? -1 : OUR_WSCALE),
                 null, 0, 0));
         arm();
     }
 
     private void sendSyn() {
-        stack.control(frame(iss, 0, SYN, Packets.synOptions(StackConfig.MSS, OUR_WSCALE), null, 0, 0));
+        stack.control(frame(iss, 0, SYN, Packets.synOptions(stack.mss(), OUR_WSCALE), null, 0, 0));
         arm();
     }
 

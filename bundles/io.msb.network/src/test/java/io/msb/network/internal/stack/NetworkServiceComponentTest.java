@@ -108,7 +108,7 @@ class NetworkServiceComponentTest {
         assertEquals(a.resolve("net.sock").toString(), p.get("path"));
         assertEquals("172.16.0.2/30", p.get("ipv4"));
         assertEquals("172.16.0.1", p.get("gateway"));
-        assertEquals("1500", p.get("mtu"));
+        assertEquals("65520", p.get("mtu"), "passt's MTU unless the sandbox sets one (decision 1180)");
         assertEquals("172.16.0.1", p.get("dns"));
         assertEquals("host.microsandbox.internal=172.16.0.1", p.get("hosts"));
         assertEquals("02:00:ac:10:00:02", p.get("mac"));
@@ -126,7 +126,7 @@ class NetworkServiceComponentTest {
     @Test
     void badInterfaceSettingsAndTakenPortsAreClearErrors() throws Exception {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> service.attach("a",
-                sandboxDir("a"), new NetworkConfig(true, new InterfaceConfig(null, 9000, null, null, null, null),
+                sandboxDir("a"), new NetworkConfig(true, new InterfaceConfig(null, 65521, null, null, null, null),
                         List.of(), null, null, null, null, 256, null, false, false)));
         assertEquals("interface.mtu", e.field());
         e = assertThrows(InvalidConfigException.class, () -> service.attach("a", sandboxDir("a"),
