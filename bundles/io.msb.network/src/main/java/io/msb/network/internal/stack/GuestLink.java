@@ -28,9 +28,6 @@ final class GuestLink implements EventLoop.Handler {
 
         /** Room appeared in the buffer towards the guest. */
         void writable();
-
-        /** The frames of one read from the socket were all offered: a moment to send what they asked for. */
-        void batchEnd();
     }
 
     private final EventLoop loop;
@@ -143,7 +140,6 @@ final class GuestLink implements EventLoop.Handler {
             }
             in.position(in.position() + 4 + len);
         }
-        receiver.batchEnd();
         in.compact();
         interest();
     }

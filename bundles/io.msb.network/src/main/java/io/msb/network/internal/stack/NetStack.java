@@ -61,8 +61,6 @@ public final class NetStack implements AutoCloseable {
     private final Map<Long, TcpConnection> tcp = new HashMap<>();
     private final Map<Long, UdpFlow> udp = new HashMap<>();
     private final Set<TcpConnection> waiting = new LinkedHashSet<>();
-    /** Flows that took in-order data from the guest in the current batch of frames and owe it an ACK. */
-    private final Set<TcpConnection> acking = new LinkedHashSet<>();
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final List<PublishedUdp> udpListeners = new ArrayList<>();
     private final TokenBucket egressBytes;
@@ -93,11 +91,6 @@ public final class NetStack implements AutoCloseable {
             @Override
             public void writable() {
                 linkWritable();
-            }
-
-            @Override
-            public void batchEnd() {
-                flushAcks();
             }
         });
         long now = System.nanoTime();
@@ -595,7 +588,6 @@ public final class NetStack implements AutoCloseable {
             counters.open = tcp.size() + udp.size();
         }
         waiting.remove(c);
-        acking.remove(c);
     }
 
     byte[] tcpFrame(int remoteIp, int remotePort, int guestPort, int seq, int ack, int flags, int window, byte[] options,
@@ -778,23 +770,6 @@ public final class NetStack implements AutoCloseable {
             counters.packetsIn++;
             counters.bytesIn += frame.length;
             link.send(frame);
-        }
-    }
-
-    /** {@code c} acknowledges once the current batch of guest frames is done ({@link #flushAcks}). */
-    void ackLater(TcpConnection c) {
-        acking.add(c);
-    }
-
-    /** One ACK per flow per batch of guest frames rather than one per segment: the guest handles far fewer frames. */
-    private void flushAcks() {
-        if (acking.isEmpty()) {
-            return;
-        }
-        List<TcpConnection> owing = new ArrayList<>(acking);
-        acking.clear();
-        for (TcpConnection c : owing) {
-            c.flushAck();
         }
     }
 

@@ -44,8 +44,6 @@ final class TcpConnection implements EventLoop.Handler {
     private boolean guestFin;
     private boolean hostOutputShut;
     private int lastWindow;
-    /** In-order data arrived that no frame of ours has acknowledged yet (sent at the end of the batch). */
-    private boolean ackPending;
 
     // host -> guest
     private final Ring toGuest;
@@ -308,15 +306,13 @@ final class TcpConnection implements EventLoop.Handler {
         acknowledged(ack, window);
         int dataLen = len - hdrLen;
         boolean needAck = false;
-        boolean inOrder = false;
         if (dataLen > 0) {
             needAck = true;
             int skip = rcvNxt - seq;
             if (skip >= 0 && skip < dataLen) {
                 int took = toHost.write(seg, off + hdrLen + skip, dataLen - skip);
                 rcvNxt += took;
-                inOrder = took == dataLen - skip;
-                if (!inOrder) {
+                if (took < dataLen - skip) {
                     flags &= ~FIN; // the FIN comes after bytes we dropped
                 }
             } else {
@@ -331,11 +327,7 @@ final class TcpConnection implements EventLoop.Handler {
             needAck = true; // a retransmitted FIN
         }
         if (needAck) {
-            if (inOrder && (flags & FIN) == 0) {
-                ackLater(); // data as expected: one ACK for the whole batch of frames
-            } else {
-                sendAck(); // before flushing: flushing may complete the close; duplicates answered at once
-            }
+            sendAck(); // before flushing: flushing may complete the close
             toHostFlush();
         }
         if (state != State.CLOSED) {
@@ -426,24 +418,7 @@ final class TcpConnection implements EventLoop.Handler {
         stack.control(frame(sndNxt, rcvNxt, ACK, null, null, 0, 0));
     }
 
-    private void ackLater() {
-        if (!ackPending) {
-            ackPending = true;
-            stack.ackLater(this);
-        }
-    }
-
-    /** The end of a batch of guest frames: the ACK owed, unless a data frame since carried it. */
-    void flushAck() {
-        if (ackPending && state != State.CLOSED) {
-            sendAck();
-        }
-    }
-
     private byte[] frame(int seq, int ack, int flags, byte[] options, byte[] data, int off, int len) {
-        if ((flags & ACK) != 0 && ack == rcvNxt) {
-            ackPending = false;
-        }
         int window = (flags & SYN) != 0 ? Math.min(toHost.free(), 0xffff) : advertised();
         return stack.tcpFrame(remoteIp, remotePort, guestPort, seq, ack, flags, window, options, data, off, len);
     }
