@@ -134,6 +134,7 @@ class NetworkCompareIT {
             if (passt != null) {
                 passt.destroy();
                 passt.waitFor(10, TimeUnit.SECONDS);
+                Files.deleteIfExists(Path.of(passtSocket(v))); // passt leaves it behind
             }
         }
         return new Figures(v, up, down, loadBefore, load());
@@ -173,7 +174,7 @@ class NetworkCompareIT {
      * nobody before it binds, and the VM's directory is root's alone.
      */
     static Process startPasst(Variant v, NetworkAttachment attachment, Path dir) throws Exception {
-        String socket = v.netdev().substring(v.netdev().indexOf("addr.path=") + "addr.path=".length());
+        String socket = passtSocket(v);
         String cidr = attachment.parameters().get("ipv4");
         Process p = new ProcessBuilder("passt", "-f", "-q", "-4", "-s", socket, "-a", cidr.substring(0, cidr.indexOf('/')),
                 "-n", cidr.substring(cidr.indexOf('/') + 1), "-g", attachment.parameters().get("gateway"),
@@ -186,6 +187,10 @@ class NetworkCompareIT {
             Thread.sleep(50);
         }
         return p;
+    }
+
+    static String passtSocket(Variant v) {
+        return v.netdev().substring(v.netdev().indexOf("addr.path=") + "addr.path=".length());
     }
 
     static String load() throws Exception {
