@@ -8,6 +8,7 @@ import static io.msb.network.internal.stack.Packets.SYN;
 
 import java.io.IOException;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ThreadLocalRandom;
@@ -310,7 +311,7 @@ final class TcpConnection implements EventLoop.Handler {
             needAck = true;
             int skip = rcvNxt - seq;
             if (skip >= 0 && skip < dataLen) {
-                int took = toHost.write(seg, off + hdrLen + skip, dataLen - skip);
+                int took = toHost(seg, off + hdrLen + skip, dataLen - skip);
                 rcvNxt += took;
                 if (took < dataLen - skip) {
                     flags &= ~FIN; // the FIN comes after bytes we dropped
@@ -335,6 +336,22 @@ final class TcpConnection implements EventLoop.Handler {
             interest();
             maybeClose();
         }
+    }
+
+    /**
+     * Takes guest data for the host: straight into the socket while nothing waits before it (no ring array to
+     * allocate, fill and drop per segment), the rest into the ring. A write error is left to the ring's flush.
+     */
+    private int toHost(byte[] b, int off, int len) {
+        int direct = 0;
+        if (!dns && toHost.size() == 0) {
+            try {
+                direct = host.write(ByteBuffer.wrap(b, off, len));
+            } catch (IOException e) {
+                direct = 0;
+            }
+        }
+        return direct + toHost.write(b, off + direct, len - direct);
     }
 
     private boolean inWindow(int seq) {
