@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Properties;
+import javax.sql.ConnectionPoolDataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.h2.mvstore.MVStoreTool;
 import org.h2.util.OsgiDataSourceFactory;
@@ -93,13 +94,14 @@ public final class H2Store implements AutoCloseable {
             throw Check.invalid("maxConnections", "must be at least 1: " + maxConnections);
         }
         Properties props = new Properties();
-        String url = url(home);
-        compact(database(home));
-        props.setProperty(DataSourceFactory.JDBC_URL, url);
+        props.setProperty(DataSourceFactory.JDBC_URL, url(home));
         props.setProperty(DataSourceFactory.JDBC_USER, "msb");
         props.setProperty(DataSourceFactory.JDBC_PASSWORD, "");
         try {
-            JdbcConnectionPool pool = JdbcConnectionPool.create(factory.createConnectionPoolDataSource(props));
+            ConnectionPoolDataSource source = factory.createConnectionPoolDataSource(props);
+            recover(source);
+            compact(database(home));
+            JdbcConnectionPool pool = JdbcConnectionPool.create(source);
             pool.setMaxConnections(maxConnections);
             return pool;
         } catch (SQLException e) {
@@ -108,9 +110,18 @@ public final class H2Store implements AutoCloseable {
     }
 
     /**
+     * Opens the database once and closes it, so that H2 rolls back (or finishes) the transactions a crash left open
+     * while their undo logs still name the right maps: a compaction copies every map under a new id, after which
+     * the rollback finds none of them and the open transactions' rows would stay, visible as if committed.
+     */
+    private static void recover(ConnectionPoolDataSource source) throws SQLException {
+        source.getPooledConnection().close(); // the last connection closing closes the database
+    }
+
+    /**
      * Rewrites the database file with its live data only, into a new file that atomically replaces it (H2's
      * MVStoreTool): what bounds the file, since chunks are never reused while it is open (decision 0108). A kill
-     * during it leaves the old file whole.
+     * during it leaves the old file whole. Only for a database closed cleanly: see {@link #recover}.
      */
     static void compact(Path database) {
         Path file = database.resolveSibling(database.getFileName() + ".mv.db"); // H2's file for the name
