@@ -65,12 +65,8 @@ class FelixResolutionTest {
             Class<?> storeType = store.loadClass("io.msb.api.store.SandboxStore");
             // the service carries its configuration, so this waits for the configured one; the component is
             // delayed, so nothing activated it on the default home before
-            ServiceTracker<Object, Object> tracker = new ServiceTracker<>(ctx, ctx.createFilter("(&(objectClass="
-                    + storeType.getName() + ")(home=" + home + "))"), null);
-            tracker.open(true);
-            try {
-                Object service = tracker.waitForService(60_000);
-                assertNotNull(service, "no SandboxStore service within 60 s");
+            withService(ctx, "(&(objectClass=" + storeType.getName() + ")(home=" + home + "))", 60_000,
+                    "no SandboxStore service within 60 s", service -> {
                 Class<?> selector = store.loadClass("io.msb.api.LabelSelector");
                 Method list = storeType.getMethod("listSandboxes", selector);
                 assertEquals(List.of(), list.invoke(service, selector.getField("ALL").get(null)));
@@ -80,20 +76,12 @@ class FelixResolutionTest {
 
                 // the image store is a service of its own on the same database
                 Class<?> imageType = store.loadClass("io.msb.api.store.ImageStore");
-                ServiceTracker<Object, Object> images = new ServiceTracker<>(ctx, ctx.createFilter("(&(objectClass="
-                        + imageType.getName() + ")(home=" + home + "))"), null);
-                images.open(true);
-                try {
-                    Object imageStore = images.waitForService(60_000);
-                    assertNotNull(imageStore, "no ImageStore service within 60 s");
+                withService(ctx, "(&(objectClass=" + imageType.getName() + ")(home=" + home + "))", 60_000,
+                        "no ImageStore service within 60 s", imageStore -> {
                     assertEquals(List.of(), imageType.getMethod("listImages").invoke(imageStore));
                     assertEquals(1, ctx.getAllServiceReferences(storeType.getName(), null).length);
-                } finally {
-                    images.close();
-                }
-            } finally {
-                tracker.close();
-            }
+                });
+            });
         } finally {
             felix.stop();
             felix.waitForStop(30_000);
@@ -104,17 +92,29 @@ class FelixResolutionTest {
     private static void configure(BundleContext ctx, Bundle configAdmin, String pid, Map<String, Object> values)
             throws Exception {
         Class<?> cmType = configAdmin.loadClass("org.osgi.service.cm.ConfigurationAdmin");
-        ServiceTracker<Object, Object> cm = new ServiceTracker<>(ctx, cmType.getName(), null);
-        cm.open(true);
-        try {
-            Object admin = cm.waitForService(30_000);
-            assertNotNull(admin, "no ConfigurationAdmin");
+        withService(ctx, "(objectClass=" + cmType.getName() + ")", 30_000, "no ConfigurationAdmin", admin -> {
             Object config = cmType.getMethod("getConfiguration", String.class, String.class)
                     .invoke(admin, pid, "?");
             Dictionary<String, Object> dict = new Hashtable<>(values);
             config.getClass().getMethod("update", Dictionary.class).invoke(config, dict);
+        });
+    }
+
+    private interface ServiceUse {
+        void accept(Object service) throws Exception;
+    }
+
+    /** Waits for a service matching filter and hands it to use while it is tracked (of any class loader). */
+    private static void withService(BundleContext ctx, String filter, long timeoutMillis, String missing,
+            ServiceUse use) throws Exception {
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(ctx, ctx.createFilter(filter), null);
+        tracker.open(true);
+        try {
+            Object service = tracker.waitForService(timeoutMillis);
+            assertNotNull(service, missing);
+            use.accept(service);
         } finally {
-            cm.close();
+            tracker.close();
         }
     }
 }

@@ -11,30 +11,18 @@ import io.msb.api.InvalidConfigException;
 import io.msb.api.store.ImageRecord;
 import io.msb.api.store.ImageStore;
 import io.msb.api.store.LayerRecord;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Image references, shared manifests and layers through {@link ImageStore}. */
-class ImageStoreTest {
-    @TempDir
-    Path home;
-    H2Store db;
+class ImageStoreTest extends WithOpenStore {
     ImageStore store;
 
     @BeforeEach
-    void open() {
-        db = H2Store.open(home, 4);
+    void images() {
         store = db.images();
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     private static LayerRecord layer(String id) {

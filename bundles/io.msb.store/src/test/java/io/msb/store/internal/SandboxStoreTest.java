@@ -21,38 +21,27 @@ import io.msb.api.TerminationReason;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Sandboxes, labels and runs through {@link SandboxStore}. */
-class SandboxStoreTest {
-    @TempDir
-    Path home;
-    H2Store db;
+class SandboxStoreTest extends WithOpenStore {
     SandboxStore store;
 
     @BeforeEach
-    void open() {
-        db = H2Store.open(home, 4);
+    void sandboxes() {
         store = db.sandboxes();
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     // sandboxes
@@ -220,55 +209,44 @@ class SandboxStoreTest {
     @Test
     void concurrentStartsOfOneSandboxOpenOneRun() throws Exception {
         store.insertSandbox(sandbox("race", Map.of()));
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Callable<RunRecord>> starts = new ArrayList<>();
-            for (int i = 1; i <= 8; i++) {
-                long pid = i;
-                starts.add(() -> store.startRun("race", pid, T0, SandboxStatus.RUNNING));
-            }
-            int ok = 0;
-            int refused = 0;
-            for (Future<RunRecord> f : pool.invokeAll(starts)) {
-                try {
-                    f.get();
-                    ok++;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    assertTrue(e.getCause() instanceof StillRunningException, e.getCause().toString());
-                    refused++;
-                }
-            }
-            assertEquals(1, ok);
-            assertEquals(7, refused);
-            assertEquals(1, store.runs("race").size());
-        } finally {
-            pool.shutdownNow();
+        List<Callable<RunRecord>> starts = new ArrayList<>();
+        for (int i = 1; i <= 8; i++) {
+            long pid = i;
+            starts.add(() -> store.startRun("race", pid, T0, SandboxStatus.RUNNING));
         }
+        assertEquals(1, succeeded(starts, StillRunningException.class), "the other 7 are refused");
+        assertEquals(1, store.runs("race").size());
     }
 
     @Test
     void concurrentInsertsOfOneNameCreateOneSandbox() throws Exception {
+        List<Callable<Boolean>> inserts = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Map<String, String> labels = Map.of("writer", Integer.toString(i));
+            inserts.add(() -> {
+                store.insertSandbox(sandbox("same", labels));
+                return true;
+            });
+        }
+        assertEquals(1, succeeded(inserts, AlreadyExistsException.class));
+        assertEquals(1, store.findSandbox("same").orElseThrow().labels().size());
+    }
+
+    /** Runs the tasks on four threads at once; how many succeeded, each other one having failed with refusal. */
+    private static <T> int succeeded(List<Callable<T>> tasks, Class<? extends Exception> refusal)
+            throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            List<Callable<Boolean>> inserts = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                Map<String, String> labels = Map.of("writer", Integer.toString(i));
-                inserts.add(() -> {
-                    store.insertSandbox(sandbox("same", labels));
-                    return true;
-                });
-            }
             int ok = 0;
-            for (Future<Boolean> f : pool.invokeAll(inserts)) {
+            for (Future<T> f : pool.invokeAll(tasks)) {
                 try {
                     f.get();
                     ok++;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    assertTrue(e.getCause() instanceof AlreadyExistsException, e.getCause().toString());
+                } catch (ExecutionException e) {
+                    assertTrue(refusal.isInstance(e.getCause()), e.getCause().toString());
                 }
             }
-            assertEquals(1, ok);
-            assertEquals(1, store.findSandbox("same").orElseThrow().labels().size());
+            return ok;
         } finally {
             pool.shutdownNow();
         }
