@@ -140,8 +140,18 @@ public class Database implements AutoCloseable {
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
-    /** Folds rows of a parent LEFT JOINed with its children into one value per parent, in row order. */
-    static <T, C> List<T> foldChildren(ResultSet rs, Row<Object> key, Row<Function<List<C>, T>> parent,
+    /**
+     * Runs a query of a parent LEFT JOINed with its children and folds its rows into one value per parent, in
+     * row order.
+     */
+    static <T, C> List<T> foldChildren(Connection c, String sql, List<?> params, Row<Object> key,
+            Row<Function<List<C>, T>> parent, Row<C> child) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
+            return foldChildren(rs, key, parent, child);
+        }
+    }
+
+    private static <T, C> List<T> foldChildren(ResultSet rs, Row<Object> key, Row<Function<List<C>, T>> parent,
             Row<C> child) throws SQLException {
         List<T> out = new ArrayList<>();
         Object currentKey = null;

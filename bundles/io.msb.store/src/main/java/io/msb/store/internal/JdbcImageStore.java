@@ -3,7 +3,6 @@ package io.msb.store.internal;
 import static io.msb.store.internal.Database.first;
 import static io.msb.store.internal.Database.foldChildren;
 import static io.msb.store.internal.Database.instant;
-import static io.msb.store.internal.Database.prepare;
 import static io.msb.store.internal.Database.query;
 import static io.msb.store.internal.Database.update;
 
@@ -13,7 +12,6 @@ import io.msb.api.store.ImageStore;
 import io.msb.api.store.LayerRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
@@ -143,16 +141,14 @@ public class JdbcImageStore implements ImageStore {
     }
 
     private static List<ImageRecord> queryImages(Connection c, String sql, List<?> params) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
-            return foldChildren(rs, r -> r.getString(1), r -> {
-                String reference = r.getString(1);
-                String manifest = r.getString(2);
-                String configDigest = r.getString(3);
-                String configJson = r.getString(4);
-                Instant created = instant(r, 5);
-                return layers -> new ImageRecord(reference, manifest, configDigest, configJson, layers, created);
-            }, r -> r.getString(6) == null ? null
-                    : new LayerRecord(r.getString(6), r.getString(7), r.getString(8), r.getLong(9)));
-        }
+        return foldChildren(c, sql, params, r -> r.getString(1), r -> {
+            String reference = r.getString(1);
+            String manifest = r.getString(2);
+            String configDigest = r.getString(3);
+            String configJson = r.getString(4);
+            Instant created = instant(r, 5);
+            return layers -> new ImageRecord(reference, manifest, configDigest, configJson, layers, created);
+        }, r -> r.getString(6) == null ? null
+                : new LayerRecord(r.getString(6), r.getString(7), r.getString(8), r.getLong(9)));
     }
 }

@@ -5,7 +5,6 @@ import static io.msb.store.internal.Database.first;
 import static io.msb.store.internal.Database.foldChildren;
 import static io.msb.store.internal.Database.generatedId;
 import static io.msb.store.internal.Database.instant;
-import static io.msb.store.internal.Database.prepare;
 import static io.msb.store.internal.Database.query;
 import static io.msb.store.internal.Database.setInteger;
 import static io.msb.store.internal.Database.update;
@@ -80,31 +79,22 @@ public class JdbcSandboxStore implements SandboxStore {
         Columns.name("name", name);
         Check.required("status", status);
         Check.required("at", at);
-        db.write("updateStatus", null, c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE sandboxes SET status = ?, updated_at = ? WHERE name = ?")) {
-                ps.setString(1, status.name());
-                ps.setObject(2, at);
-                ps.setString(3, name);
-                if (ps.executeUpdate() == 0) {
-                    throw new NotFoundException("sandbox", name);
-                }
-            }
-            return null;
-        });
+        updateNamed("updateStatus", name, "UPDATE sandboxes SET status = ?, updated_at = ? WHERE name = ?",
+                status.name(), at, name);
     }
 
     @Override
     public void updateConfig(String name, String configJson) {
         Columns.name("name", name);
         Columns.text("configJson", configJson, Columns.JSON_CHARS);
-        db.write("updateConfig", null, c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE sandboxes SET config_json = ? WHERE name = ?")) {
-                ps.setString(1, configJson);
-                ps.setString(2, name);
-                if (ps.executeUpdate() == 0) {
-                    throw new NotFoundException("sandbox", name);
-                }
+        updateNamed("updateConfig", name, "UPDATE sandboxes SET config_json = ? WHERE name = ?", configJson, name);
+    }
+
+    /** Runs one UPDATE of the named sandbox's row in a transaction of its own; NotFoundException if none. */
+    private void updateNamed(String op, String name, String sql, Object... params) {
+        db.write(op, null, c -> {
+            if (update(c, sql, params) == 0) {
+                throw new NotFoundException("sandbox", name);
             }
             return null;
         });
@@ -266,24 +256,22 @@ public class JdbcSandboxStore implements SandboxStore {
     // row mapping
 
     private static List<SandboxRecord> querySandboxes(Connection c, String sql, List<?> params) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql, params); ResultSet rs = ps.executeQuery()) {
-            return foldChildren(rs, r -> r.getLong(1), r -> {
-                String name = r.getString(2);
-                String json = r.getString(3);
-                SandboxStatus status = enumValue(SandboxStatus.class, r.getString(4), "sandboxes.status");
-                boolean ephemeral = r.getBoolean(5);
-                Instant created = instant(r, 6);
-                Instant updated = instant(r, 7);
-                return entries -> {
-                    Map<String, String> labels = new LinkedHashMap<>();
-                    entries.forEach(e -> labels.put(e.getKey(), e.getValue()));
-                    return new SandboxRecord(name, json, status, ephemeral, labels, created, updated);
-                };
-            }, r -> {
-                String key = r.getString(8);
-                return key == null ? null : Map.entry(key, r.getString(9));
-            });
-        }
+        return foldChildren(c, sql, params, r -> r.getLong(1), r -> {
+            String name = r.getString(2);
+            String json = r.getString(3);
+            SandboxStatus status = enumValue(SandboxStatus.class, r.getString(4), "sandboxes.status");
+            boolean ephemeral = r.getBoolean(5);
+            Instant created = instant(r, 6);
+            Instant updated = instant(r, 7);
+            return entries -> {
+                Map<String, String> labels = new LinkedHashMap<>();
+                entries.forEach(e -> labels.put(e.getKey(), e.getValue()));
+                return new SandboxRecord(name, json, status, ephemeral, labels, created, updated);
+            };
+        }, r -> {
+            String key = r.getString(8);
+            return key == null ? null : Map.entry(key, r.getString(9));
+        });
     }
 
     private static RunRecord run(ResultSet r) throws SQLException {
@@ -309,13 +297,7 @@ public class JdbcSandboxStore implements SandboxStore {
 
     private static void setStatus(Connection c, long sandboxId, SandboxStatus status, Instant at)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE sandboxes SET status = ?, updated_at = ? WHERE id = ?")) {
-            ps.setString(1, status.name());
-            ps.setObject(2, at);
-            ps.setLong(3, sandboxId);
-            ps.executeUpdate();
-        }
+        update(c, "UPDATE sandboxes SET status = ?, updated_at = ? WHERE id = ?", status.name(), at, sandboxId);
     }
 
     private static void insertLabels(Connection c, long sandboxId, Map<String, String> labels) throws SQLException {
