@@ -70,8 +70,12 @@ class NetStackTest {
     }
 
     void start(ConnectionPolicy policy, int maxConnections, List<PublishedPort> ports) throws IOException {
+        start(policy, config(maxConnections, ports));
+    }
+
+    void start(ConnectionPolicy policy, StackConfig config) throws IOException {
         guest = new GuestForTests(dir.resolve("net.sock"));
-        stack = NetStack.start(loop, config(maxConnections, ports), policy, dns, dialer);
+        stack = NetStack.start(loop, config, policy, dns, dialer);
         guest.accept();
     }
 
@@ -123,13 +127,11 @@ class NetStackTest {
 
     @Test
     void rateLimitedStackDelaysButDeliversEverything() throws Exception {
-        guest = new GuestForTests(dir.resolve("net.sock"));
         io.msb.api.network.DirectionLimits tight = new io.msb.api.network.DirectionLimits(
                 new io.msb.api.network.RateLimit(20_000, 100, 0), new io.msb.api.network.RateLimit(5, 100, 0));
         StackConfig limited = new StackConfig(dir.resolve("net.sock"), GuestForTests.MAC, IP, 256,
                 new RateLimiter(tight, tight), List.of(), BUFFER, 60_000);
-        stack = NetStack.start(loop, limited, new AllowListPolicyForTests(NetStack.address(GATEWAY)), dns, dialer);
-        guest.accept();
+        start(new AllowListPolicyForTests(NetStack.address(GATEWAY)), limited);
         byte[] body = new byte[1000];
         for (int i = 0; i < 30; i++) {
             guest.send(Packets.icmp(StackConfig.GATEWAY_MAC, GuestForTests.MAC, IP, GATEWAY, 8, 0, i, body, 0,
@@ -139,34 +141,26 @@ class NetStackTest {
             int seq = i;
             guest.expect("echo reply " + i, f -> f.proto() == Packets.PROTO_ICMP && f.seq() == seq);
         }
-        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
-            GuestTcpForTests c = flow(GATEWAY, server.getLocalPort(), 65535);
-            assertTrue(c.connect());
-            try (Socket s = server.accept()) {
-                byte[] down = random(100_000, 9);
-                s.getOutputStream().write(down);
-                assertArrayEquals(down, readFromStack(c, down.length), "limited, not lost");
-            }
-        }
+        overLoopback(65535, (c, s) -> {
+            byte[] down = random(100_000, 9);
+            s.getOutputStream().write(down);
+            assertArrayEquals(down, readFromStack(c, down.length), "limited, not lost");
+        });
     }
 
     @Test
     void tcpDataBothWaysThroughTheGatewayToHostLoopback() throws Exception {
         startAllowingHost();
-        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
-            GuestTcpForTests c = flow(GATEWAY, server.getLocalPort(), 65535);
-            assertTrue(c.connect());
-            try (Socket s = server.accept()) {
-                byte[] up = random(300_000, 1);
-                CompletableFuture<byte[]> got = CompletableFuture.supplyAsync(() -> readN(s, up.length));
-                c.write(up);
-                assertArrayEquals(up, got.get(30, TimeUnit.SECONDS));
-                byte[] down = random(300_000, 2);
-                s.getOutputStream().write(down);
-                byte[] received = readFromStack(c, down.length);
-                assertArrayEquals(down, received);
-            }
-        }
+        overLoopback(65535, (c, s) -> {
+            byte[] up = random(300_000, 1);
+            CompletableFuture<byte[]> got = CompletableFuture.supplyAsync(() -> readN(s, up.length));
+            c.write(up);
+            assertArrayEquals(up, got.get(30, TimeUnit.SECONDS));
+            byte[] down = random(300_000, 2);
+            s.getOutputStream().write(down);
+            byte[] received = readFromStack(c, down.length);
+            assertArrayEquals(down, received);
+        });
         assertEquals(1, stack.counters().connectionsTotal());
         assertEquals(List.of(new InetSocketAddress(LOOPBACK, dialer.asked.get(0).getPort())), dialer.asked,
                 "the gateway is the host's loopback");
@@ -175,36 +169,32 @@ class NetStackTest {
     @Test
     void slowGuestReaderGetsNothingBeyondItsWindow() throws Exception {
         startAllowingHost();
-        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
-            GuestTcpForTests c = flow(GATEWAY, server.getLocalPort(), 8192);
-            assertTrue(c.connect());
-            try (Socket s = server.accept()) {
-                byte[] down = random(1_000_000, 3);
-                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                    try {
-                        s.getOutputStream().write(down);
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                // the guest's window fills and stays shut while it reads nothing: the stack sends nothing more
-                while (c.unreadSize() < 8192) {
-                    assertTrue(c.step(10), "data arrives until the window is full");
+        overLoopback(8192, (c, s) -> {
+            byte[] down = random(1_000_000, 3);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    s.getOutputStream().write(down);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
                 }
-                while (c.step(0.3)) {
-                    assertEquals(8192, c.unreadSize(), "nothing beyond the window");
-                }
-                java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                while (all.size() < down.length && System.nanoTime() < deadline) {
-                    all.write(c.take(4096));
-                    c.step(0.2);
-                }
-                all.write(c.take(Integer.MAX_VALUE));
-                assertArrayEquals(down, all.toByteArray());
-                writer.get(10, TimeUnit.SECONDS);
+            });
+            // the guest's window fills and stays shut while it reads nothing: the stack sends nothing more
+            while (c.unreadSize() < 8192) {
+                assertTrue(c.step(10), "data arrives until the window is full");
             }
-        }
+            while (c.step(0.3)) {
+                assertEquals(8192, c.unreadSize(), "nothing beyond the window");
+            }
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (all.size() < down.length && System.nanoTime() < deadline) {
+                all.write(c.take(4096));
+                c.step(0.2);
+            }
+            all.write(c.take(Integer.MAX_VALUE));
+            assertArrayEquals(down, all.toByteArray());
+            writer.get(10, TimeUnit.SECONDS);
+        });
     }
 
     @Test
@@ -214,9 +204,7 @@ class NetStackTest {
             // small kernel buffers on both host sockets, so the stack's own bounded buffer is what fills
             server.setReceiveBufferSize(4096);
             dialer.sendBuffer = 8192;
-            GuestTcpForTests c = flow(GATEWAY, server.getLocalPort(), 65535);
-            assertTrue(c.connect());
-            try (Socket s = server.accept()) {
+            overLoopback(server, 65535, (c, s) -> {
                 byte[] up = random(2_000_000, 4);
                 CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                     try {
@@ -234,7 +222,7 @@ class NetStackTest {
                 assertFalse(writer.isDone(), "the guest is held back, nothing is buffered without bound");
                 assertArrayEquals(up, readN(s, up.length));
                 writer.get(60, TimeUnit.SECONDS);
-            }
+            });
         }
     }
 
@@ -242,9 +230,7 @@ class NetStackTest {
     void finBothWaysAndResetFromTheGuest() throws Exception {
         startAllowingHost();
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
-            GuestTcpForTests c = flow(GATEWAY, server.getLocalPort(), 65535);
-            assertTrue(c.connect());
-            try (Socket s = server.accept()) {
+            overLoopback(server, 65535, (c, s) -> {
                 c.fin();
                 assertEquals(-1, s.getInputStream().read(), "the guest's FIN half-closes the host socket");
                 s.getOutputStream().write("bye".getBytes());
@@ -253,12 +239,10 @@ class NetStackTest {
                     assertTrue(c.step(10), "the host's FIN reaches the guest");
                 }
                 assertArrayEquals("bye".getBytes(), c.take(100));
-            }
+            });
             waitFor(() -> stack.counters().connectionsOpen() == 0, "the flow is gone after both FINs");
 
-            GuestTcpForTests r = flow(GATEWAY, server.getLocalPort(), 65535);
-            assertTrue(r.connect());
-            try (Socket s = server.accept()) {
+            overLoopback(server, 65535, (r, s) -> {
                 r.rst();
                 assertThrows(IOException.class, () -> {
                     while (s.getInputStream().read() >= 0) {
@@ -266,7 +250,7 @@ class NetStackTest {
                     }
                     throw new AssertionError("read an orderly end, not a reset");
                 });
-            }
+            });
             waitFor(() -> stack.counters().connectionsOpen() == 0, "the flow is gone after the reset");
         }
     }
@@ -274,16 +258,13 @@ class NetStackTest {
     @Test
     void hostResetReachesTheGuestAsRst() throws Exception {
         startAllowingHost();
-        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
-            GuestTcpForTests c = flow(GATEWAY, server.getLocalPort(), 65535);
-            assertTrue(c.connect());
-            Socket s = server.accept();
+        overLoopback(65535, (c, s) -> {
             s.setSoLinger(true, 0);
             s.close();
             while (!c.reset) {
                 assertTrue(c.step(10), "a RST reaches the guest");
             }
-        }
+        });
     }
 
     @Test
@@ -307,11 +288,7 @@ class NetStackTest {
     @Test
     void closedHostPortIsResetNotLeftToTimeOut() throws Exception {
         startAllowingHost();
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
-            port = probe.getLocalPort();
-        }
-        GuestTcpForTests c = flow(GATEWAY, port, 65535);
+        GuestTcpForTests c = flow(GATEWAY, freeTcpPort(), 65535);
         assertFalse(c.connect());
         assertTrue(c.reset);
         waitFor(() -> stack.counters().connectionsOpen() == 0, "the refused flow is gone");
@@ -431,10 +408,7 @@ class NetStackTest {
 
     @Test
     void publishedPortReachesTheGuestPort() throws Exception {
-        int hostPort;
-        try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
-            hostPort = probe.getLocalPort();
-        }
+        int hostPort = freeTcpPort();
         start(new AllowListPolicyForTests(), 256, List.of(new PublishedPort(hostPort, 8080, null, null)));
         try (Socket client = new Socket(LOOPBACK, hostPort)) {
             GuestForTests.Seen syn = guest.expect("SYN to the guest's port",
@@ -454,10 +428,7 @@ class NetStackTest {
 
     @Test
     void publishedUdpPortRoundTrip() throws Exception {
-        int hostPort;
-        try (DatagramSocket probe = new DatagramSocket(0, LOOPBACK)) {
-            hostPort = probe.getLocalPort();
-        }
+        int hostPort = freeUdpPort();
         start(new AllowListPolicyForTests(), 256,
                 List.of(new PublishedPort(hostPort, 5353, PublishedPort.Protocol.UDP, null)));
         try (DatagramSocket client = new DatagramSocket(0, LOOPBACK)) {
@@ -487,10 +458,7 @@ class NetStackTest {
 
     @Test
     void deniedIngressNeverReachesTheGuest() throws Exception {
-        int hostPort;
-        try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
-            hostPort = probe.getLocalPort();
-        }
+        int hostPort = freeTcpPort();
         ConnectionPolicy denyAll = new AllowListPolicyForTests() {
             @Override
             public boolean allowIngress(io.msb.network.internal.Protocol p, InetAddress source, int guestPort) {
@@ -552,6 +520,43 @@ class NetStackTest {
     }
 
     // ---- helpers
+
+    interface FlowTest {
+        void run(GuestTcpForTests guest, Socket host) throws Exception;
+    }
+
+    /** {@link #overLoopback(ServerSocket, int, FlowTest)} to a server of its own. */
+    void overLoopback(int window, FlowTest test) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+            overLoopback(server, window, test);
+        }
+    }
+
+    /**
+     * Connects a guest flow with the given receive window through the gateway to server (on the host's
+     * loopback) and runs test on its two ends; the host end is closed afterwards.
+     */
+    void overLoopback(ServerSocket server, int window, FlowTest test) throws Exception {
+        GuestTcpForTests c = flow(GATEWAY, server.getLocalPort(), window);
+        assertTrue(c.connect());
+        try (Socket s = server.accept()) {
+            test.run(c, s);
+        }
+    }
+
+    /** A loopback TCP port nothing listens on (any more). */
+    static int freeTcpPort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /** A loopback UDP port nothing is bound to (any more). */
+    static int freeUdpPort() throws IOException {
+        try (DatagramSocket probe = new DatagramSocket(0, LOOPBACK)) {
+            return probe.getLocalPort();
+        }
+    }
 
     static byte[] random(int n, long seed) {
         byte[] b = new byte[n];
