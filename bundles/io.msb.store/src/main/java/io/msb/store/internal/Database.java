@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -113,7 +114,10 @@ public class Database implements AutoCloseable {
     // row helpers shared by the aggregate stores
 
     static PreparedStatement prepare(Connection c, String sql, List<?> params) throws SQLException {
-        PreparedStatement ps = c.prepareStatement(sql);
+        return bind(c.prepareStatement(sql), params);
+    }
+
+    private static PreparedStatement bind(PreparedStatement ps, List<?> params) throws SQLException {
         for (int i = 0; i < params.size(); i++) {
             ps.setObject(i + 1, params.get(i));
         }
@@ -178,12 +182,16 @@ public class Database implements AutoCloseable {
         return out;
     }
 
-    static long generatedId(PreparedStatement ps) throws SQLException {
-        try (ResultSet keys = ps.getGeneratedKeys()) {
-            if (!keys.next()) {
-                throw new SQLException("no generated key");
+    /** Runs an INSERT of one row and returns the id the database generated for it. */
+    static long insert(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = bind(c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS), List.of(params))) {
+            ps.executeUpdate();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                if (!keys.next()) {
+                    throw new SQLException("no generated key");
+                }
+                return keys.getLong(1);
             }
-            return keys.getLong(1);
         }
     }
 

@@ -40,8 +40,7 @@ public class JdbcImageStore implements ImageStore {
         checkImage(image);
         String digest = image.manifestDigest();
         db.write("saveImage", null, c -> {
-            Optional<String> previous = first(query(c, "SELECT manifest_digest FROM images WHERE reference = ?",
-                    List.of(image.reference()), rs -> rs.getString(1)));
+            Optional<String> previous = manifestOf(c, image.reference());
             try (PreparedStatement ps = c.prepareStatement(
                     "MERGE INTO manifests (digest, config_digest, config_json) KEY (digest) VALUES (?, ?, ?)")) {
                 ps.setString(1, digest);
@@ -100,8 +99,7 @@ public class JdbcImageStore implements ImageStore {
     public boolean deleteImage(String reference) {
         Check.required("reference", reference);
         return db.write("deleteImage", null, c -> {
-            Optional<String> digest = first(query(c, "SELECT manifest_digest FROM images WHERE reference = ?",
-                    List.of(reference), rs -> rs.getString(1)));
+            Optional<String> digest = manifestOf(c, reference);
             if (digest.isEmpty()) {
                 return false;
             }
@@ -109,6 +107,12 @@ public class JdbcImageStore implements ImageStore {
             collectManifest(c, digest.get());
             return true;
         });
+    }
+
+    /** The digest of the manifest the reference points to. */
+    private static Optional<String> manifestOf(Connection c, String reference) throws SQLException {
+        return first(query(c, "SELECT manifest_digest FROM images WHERE reference = ?", List.of(reference),
+                rs -> rs.getString(1)));
     }
 
     /** Drops a manifest no reference points to any more, and the layers no manifest uses. */

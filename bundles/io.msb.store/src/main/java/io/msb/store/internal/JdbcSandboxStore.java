@@ -3,7 +3,7 @@ package io.msb.store.internal;
 import static io.msb.store.internal.Database.enumValue;
 import static io.msb.store.internal.Database.first;
 import static io.msb.store.internal.Database.foldChildren;
-import static io.msb.store.internal.Database.generatedId;
+import static io.msb.store.internal.Database.insert;
 import static io.msb.store.internal.Database.instant;
 import static io.msb.store.internal.Database.query;
 import static io.msb.store.internal.Database.setInteger;
@@ -24,7 +24,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -56,19 +55,9 @@ public class JdbcSandboxStore implements SandboxStore {
     public void insertSandbox(SandboxRecord s) {
         checkSandbox(s);
         db.write("insertSandbox", () -> new AlreadyExistsException("sandbox", s.name()), c -> {
-            long id;
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO sandboxes "
+            long id = insert(c, "INSERT INTO sandboxes "
                     + "(name, config_json, status, ephemeral, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                ps.setString(1, s.name());
-                ps.setString(2, s.configJson());
-                ps.setString(3, s.status().name());
-                ps.setBoolean(4, s.ephemeral());
-                ps.setObject(5, s.createdAt());
-                ps.setObject(6, s.updatedAt());
-                ps.executeUpdate();
-                id = generatedId(ps);
-            }
+                    s.name(), s.configJson(), s.status().name(), s.ephemeral(), s.createdAt(), s.updatedAt());
             insertLabels(c, id, s.labels());
             return null;
         });
@@ -170,25 +159,11 @@ public class JdbcSandboxStore implements SandboxStore {
         return db.write("startRun", null, c -> {
             // the row lock serialises concurrent starts of one sandbox, so at most one run is open
             long id = sandboxId(c, sandbox, true);
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id FROM runs WHERE sandbox_id = ? AND terminated_at IS NULL")) {
-                ps.setLong(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        throw new StillRunningException(sandbox);
-                    }
-                }
+            if (!query(c, "SELECT id FROM runs WHERE sandbox_id = ? AND terminated_at IS NULL", List.of(id),
+                    rs -> rs.getLong(1)).isEmpty()) {
+                throw new StillRunningException(sandbox);
             }
-            long runId;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO runs (sandbox_id, pid, started_at) VALUES (?, ?, ?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                ps.setLong(1, id);
-                ps.setLong(2, pid);
-                ps.setObject(3, at);
-                ps.executeUpdate();
-                runId = generatedId(ps);
-            }
+            long runId = insert(c, "INSERT INTO runs (sandbox_id, pid, started_at) VALUES (?, ?, ?)", id, pid, at);
             setStatus(c, id, status, at);
             return new RunRecord(runId, sandbox, pid, at, null, null, null, null);
         });
@@ -283,16 +258,8 @@ public class JdbcSandboxStore implements SandboxStore {
 
     /** The sandbox's id, optionally row-locked until the transaction ends; NotFoundException if absent. */
     private static long sandboxId(Connection c, String name, boolean lock) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT id FROM sandboxes WHERE name = ?" + (lock ? " FOR UPDATE" : ""))) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new NotFoundException("sandbox", name);
-                }
-                return rs.getLong(1);
-            }
-        }
+        return first(query(c, "SELECT id FROM sandboxes WHERE name = ?" + (lock ? " FOR UPDATE" : ""), List.of(name),
+                rs -> rs.getLong(1))).orElseThrow(() -> new NotFoundException("sandbox", name));
     }
 
     private static void setStatus(Connection c, long sandboxId, SandboxStatus status, Instant at)
