@@ -6,6 +6,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -23,6 +24,20 @@ public final class EventLoop implements Executor, AutoCloseable {
 
         /** A handler threw: the loop survives, the handler's flow is torn down here. */
         void failed(Throwable error);
+
+        /**
+         * For a handler whose key reported its pending connect done: completes it, then runs connected, or
+         * refused when the connect failed (refused, unreachable, reset: the handler's reaction is the same).
+         */
+        static void finishConnect(SocketChannel channel, Runnable connected, Runnable refused) {
+            try {
+                channel.finishConnect();
+            } catch (IOException e) {
+                refused.run();
+                return;
+            }
+            connected.run();
+        }
     }
 
     /** A pending timer; {@link #cancel()} is idempotent. */

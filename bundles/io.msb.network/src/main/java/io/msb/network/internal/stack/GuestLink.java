@@ -90,13 +90,7 @@ final class GuestLink implements EventLoop.Handler {
     @Override
     public void ready(SelectionKey k) throws IOException {
         if (k.isConnectable()) {
-            try {
-                channel.finishConnect();
-            } catch (IOException e) {
-                drop();
-                return;
-            }
-            established();
+            EventLoop.Handler.finishConnect(channel, this::established, this::drop);
             return;
         }
         if (k.isWritable()) {

@@ -170,13 +170,7 @@ final class TcpConnection implements EventLoop.Handler {
     @Override
     public void ready(SelectionKey k) throws IOException {
         if (k.isConnectable()) {
-            try {
-                host.finishConnect();
-            } catch (IOException e) {
-                stack.refuseTcp(this, rcvNxt);
-                return;
-            }
-            connected();
+            EventLoop.Handler.finishConnect(host, this::connected, () -> stack.refuseTcp(this, rcvNxt));
             return;
         }
         if (k.isWritable()) {
