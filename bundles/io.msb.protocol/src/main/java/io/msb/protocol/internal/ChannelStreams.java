@@ -17,14 +17,7 @@ public final class ChannelStreams {
     }
 
     public static InputStream input(SocketChannel ch) {
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                int n = read(one, 0, 1);
-                return n < 0 ? -1 : one[0] & 0xff;
-            }
-
+        return new BlockInputStream() {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 if (len == 0) {

@@ -1,7 +1,6 @@
 package io.msb.protocol.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -11,7 +10,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * consumer: the session's {@link Flow} asks the agent to pause the source when too much is
  * buffered (decision 0310). Once the consumer closes the stream, further chunks are dropped.
  */
-public final class ChunkQueue extends InputStream {
+public final class ChunkQueue extends BlockInputStream {
     private static final Object END = new Object();
 
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -42,13 +41,6 @@ public final class ChunkQueue extends InputStream {
 
     public void fail(IOException e) {
         queue.add(e);
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
