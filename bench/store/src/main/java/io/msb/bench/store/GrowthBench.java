@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * Growth of the database file, single thread: {@code cycles} create/rm cycles (insertSandbox, startRun,
  * terminateRun, deleteSandbox, each its own committed transaction, as `msb run` then `msb rm` does), then
- * {@code updates} status updates of one sandbox, then {@code idle} seconds without writes (while the
- * store's housekeeping may compact), printing the file size as it goes and after close. Usage:
+ * {@code updates} status updates of one sandbox, then {@code idle} seconds without writes, printing the file
+ * size as it goes and after close, and the slowest cycle (writes wait while the store compacts the file). Usage:
  * {@code GrowthBench [cycles=12000] [updates=0] [idle=0]}.
  */
 public final class GrowthBench {
@@ -31,7 +31,9 @@ public final class GrowthBench {
             try (EmbeddedMsb msb = StoreBench.open(home)) {
                 SandboxStore store = msb.service(SandboxStore.class);
                 long start = System.nanoTime();
+                long slowest = 0;
                 for (int i = 1; i <= cycles; i++) {
+                    long cycleStart = System.nanoTime();
                     Instant now = Instant.now();
                     String name = "g-" + i;
                     store.insertSandbox(new SandboxRecord(name, StoreBench.CONFIG, SandboxStatus.CREATED, false,
@@ -39,12 +41,14 @@ public final class GrowthBench {
                     RunRecord run = store.startRun(name, 10_000 + i, now, SandboxStatus.RUNNING);
                     store.terminateRun(run.id(), TerminationReason.COMPLETED, 0, null, now, SandboxStatus.STOPPED);
                     store.deleteSandbox(name);
+                    slowest = Math.max(slowest, System.nanoTime() - cycleStart);
                     if (i % 2_000 == 0 || i == cycles) {
                         report(file, start, i + " cycles");
                     }
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf("  %.0f cycles/s (%d in %.1f s)%n", cycles / seconds, cycles, seconds);
+                System.out.printf("  %.0f cycles/s (%d in %.1f s), slowest cycle %.1f ms (it waited for any compaction)%n",
+                        cycles / seconds, cycles, seconds, slowest / 1e6);
                 if (updates > 0) {
                     store.insertSandbox(new SandboxRecord("u", StoreBench.CONFIG, SandboxStatus.CREATED, false,
                             Map.of(), Instant.now(), Instant.now()));

@@ -14,37 +14,39 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import javax.sql.DataSource;
 
 /**
- * The one H2 database the store services of the bundle share: pooled connections, the schema migrations
+ * The one H2 database the store services of the bundle share: its connections, the schema migrations
  * (applied on construction) and one-transaction-per-call plumbing. The aggregate stores
  * ({@link JdbcSandboxStore}, {@link JdbcImageStore}) hold the SQL; this class holds none of theirs.
  */
 public class Database implements AutoCloseable {
     private static final String SQLSTATE_DUPLICATE = "23505";
 
-    private final DataSource dataSource;
-    private final AutoCloseable closer;
+    private final Connections connections;
     private volatile boolean closed;
 
-    /**
-     * @param dataSource pooled connections to the database
-     * @param closer releases the pool; called by {@link #close()}
-     */
-    public Database(DataSource dataSource, AutoCloseable closer) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-        this.closer = Objects.requireNonNull(closer, "closer");
+    /** Where transactions get their connection; closing it closes the database. */
+    interface Connections extends AutoCloseable {
+        /** Runs work on a connection of the database, which it closes (or returns to a pool) afterwards. */
+        <T> T with(SqlWork<T> work) throws SQLException;
+
+        @Override
+        void close();
+    }
+
+    /** Applies the schema migrations; on failure closes the connections (an unusable database must not stay open). */
+    public Database(Connections connections) {
+        this.connections = Objects.requireNonNull(connections, "connections");
         try {
             write("migrate", null, c -> {
                 Migrations.apply(c);
                 return null;
             });
         } catch (RuntimeException e) {
-            // an unusable database must not stay open (and file-locked) behind a failed activation
             try {
-                closer.close();
-            } catch (Exception suppressed) {
+                connections.close();
+            } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
@@ -58,8 +60,8 @@ public class Database implements AutoCloseable {
         }
         closed = true;
         try {
-            closer.close();
-        } catch (Exception e) {
+            connections.close();
+        } catch (RuntimeException e) {
             throw new MsbException("cannot close the store: " + e.getMessage(), e);
         }
     }
@@ -92,17 +94,18 @@ public class Database implements AutoCloseable {
         if (closed) {
             throw new MsbException("store is closed (" + op + ")");
         }
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            T result;
-            try {
-                result = work.run(c);
-                c.commit();
-            } catch (SQLException | RuntimeException | Error e) {
-                c.rollback();
-                throw e;
-            }
-            return result;
+        try {
+            return connections.with(c -> {
+                c.setAutoCommit(false);
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    return result;
+                } catch (SQLException | RuntimeException | Error e) {
+                    c.rollback();
+                    throw e;
+                }
+            });
         } catch (SQLException e) {
             if (onDuplicate != null && SQLSTATE_DUPLICATE.equals(e.getSQLState())) {
                 throw onDuplicate.get();

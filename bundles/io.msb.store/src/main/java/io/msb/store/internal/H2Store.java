@@ -7,11 +7,6 @@ import io.msb.api.store.SandboxStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
-import java.util.Properties;
-import javax.sql.ConnectionPoolDataSource;
-import org.h2.jdbcx.JdbcConnectionPool;
-import org.h2.mvstore.MVStoreTool;
 import org.h2.util.OsgiDataSourceFactory;
 import org.osgi.service.jdbc.DataSourceFactory;
 
@@ -27,9 +22,9 @@ public final class H2Store implements AutoCloseable {
      * default 1 s. WRITE_DELAY=0: every commit writes its chunk before it returns and there is no background
      * writer, whose asynchronous stores let a later CHECKPOINT return before a commit reached the file
      * (docs/decisions/0104). REUSE_SPACE=FALSE: every chunk is appended; with space reuse a kill -9 lost the last
-     * acknowledged commits (0108); the file is compacted each time the store opens instead.
+     * acknowledged commits (0108); {@link H2File} compacts the file instead.
      */
-    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;REUSE_SPACE=FALSE";
+    static final String SETTINGS = ";LOCK_TIMEOUT=10000;WRITE_DELAY=0;REUSE_SPACE=FALSE;MAX_COMPACT_TIME=0";
 
     private final Database database;
     private final SandboxStore sandboxes;
@@ -43,13 +38,17 @@ public final class H2Store implements AutoCloseable {
 
     /** Opens (creating and migrating as needed) the store of the given msb home, outside OSGi. */
     public static H2Store open(Path home, int maxConnections) {
-        return open(new OsgiDataSourceFactory(org.h2.Driver.load()), home, maxConnections);
+        return open(new OsgiDataSourceFactory(org.h2.Driver.load()), home, maxConnections,
+                StoreConfig.COMPACT_ABOVE_MIB);
     }
 
-    /** Opens the store of the given msb home through a JDBC DataSourceFactory for H2. */
-    public static H2Store open(DataSourceFactory factory, Path home, int maxConnections) {
-        JdbcConnectionPool pool = pool(factory, home, maxConnections);
-        return new H2Store(new Database(pool, withHousekeeping(pool)));
+    /**
+     * Opens the store of the given msb home through a JDBC DataSourceFactory for H2.
+     *
+     * @param compactAboveMib the size above which the open database file is compacted (see {@link H2File})
+     */
+    public static H2Store open(DataSourceFactory factory, Path home, int maxConnections, int compactAboveMib) {
+        return new H2Store(new Database(H2File.open(factory, home, maxConnections, compactAboveMib)));
     }
 
     /** Sandboxes and their runs. */
@@ -66,73 +65,6 @@ public final class H2Store implements AutoCloseable {
     @Override
     public void close() {
         database.close();
-    }
-
-    /**
-     * Starts the housekeeping of the pool's database (decision 0105) and returns what closes both: housekeeping
-     * stops first, then the pool is disposed, which closes the database.
-     */
-    static AutoCloseable withHousekeeping(JdbcConnectionPool pool) {
-        Housekeeping housekeeping;
-        try {
-            housekeeping = Housekeeping.start(pool);
-        } catch (RuntimeException e) {
-            pool.dispose();
-            throw e;
-        }
-        return () -> {
-            try {
-                housekeeping.close();
-            } finally {
-                pool.dispose();
-            }
-        };
-    }
-
-    static JdbcConnectionPool pool(DataSourceFactory factory, Path home, int maxConnections) {
-        if (maxConnections < 1) {
-            throw Check.invalid("maxConnections", "must be at least 1: " + maxConnections);
-        }
-        Properties props = new Properties();
-        props.setProperty(DataSourceFactory.JDBC_URL, url(home));
-        props.setProperty(DataSourceFactory.JDBC_USER, "msb");
-        props.setProperty(DataSourceFactory.JDBC_PASSWORD, "");
-        try {
-            ConnectionPoolDataSource source = factory.createConnectionPoolDataSource(props);
-            recover(source);
-            compact(database(home));
-            JdbcConnectionPool pool = JdbcConnectionPool.create(source);
-            pool.setMaxConnections(maxConnections);
-            return pool;
-        } catch (SQLException e) {
-            throw new MsbException("cannot open the store database: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Opens the database once and closes it, so that H2 rolls back (or finishes) the transactions a crash left open
-     * while their undo logs still name the right maps: a compaction copies every map under a new id, after which
-     * the rollback finds none of them and the open transactions' rows would stay, visible as if committed.
-     */
-    private static void recover(ConnectionPoolDataSource source) throws SQLException {
-        source.getPooledConnection().close(); // the last connection closing closes the database
-    }
-
-    /**
-     * Rewrites the database file with its live data only, into a new file that atomically replaces it (H2's
-     * MVStoreTool): what bounds the file, since chunks are never reused while it is open (decision 0108). A kill
-     * during it leaves the old file whole. Only for a database closed cleanly: see {@link #recover}.
-     */
-    static void compact(Path database) {
-        Path file = database.resolveSibling(database.getFileName() + ".mv.db"); // H2's file for the name
-        if (!Files.exists(file)) {
-            return;
-        }
-        try {
-            MVStoreTool.compact(file.toString(), false);
-        } catch (RuntimeException e) {
-            throw new MsbException("cannot compact the store database " + file + ": " + e.getMessage(), e);
-        }
     }
 
     /** The database of the home, {@code $home/db/msb}, as H2 names it (without the file's extension). */

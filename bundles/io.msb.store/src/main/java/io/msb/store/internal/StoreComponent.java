@@ -8,7 +8,6 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -34,19 +33,18 @@ import org.osgi.service.metatype.annotations.Designate;
 @Component(name = "io.msb.store", configurationPid = "io.msb.store", service = {})
 @Designate(ocd = StoreConfig.class)
 public final class StoreComponent {
-    private final Database database;
+    private final H2Store store;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
 
     @Activate
     public StoreComponent(BundleContext context, Map<String, Object> properties, StoreConfig config,
             @Reference(name = "dataSourceFactory", target = "(osgi.jdbc.driver.class=org.h2.Driver)")
             DataSourceFactory factory) {
-        JdbcConnectionPool pool = H2Store.pool(factory, MsbHome.resolve(config.home()), config.maxConnections());
-        database = new Database(pool, H2Store.withHousekeeping(pool));
+        store = H2Store.open(factory, MsbHome.resolve(config.home()), config.maxConnections(),
+                config.compactAboveMib());
         Dictionary<String, Object> serviceProperties = serviceProperties(properties);
-        registrations.add(context.registerService(SandboxStore.class, new JdbcSandboxStore(database),
-                serviceProperties));
-        registrations.add(context.registerService(ImageStore.class, new JdbcImageStore(database), serviceProperties));
+        registrations.add(context.registerService(SandboxStore.class, store.sandboxes(), serviceProperties));
+        registrations.add(context.registerService(ImageStore.class, store.images(), serviceProperties));
     }
 
     /** The configuration's properties, as DS would publish them for a service of the component. */
@@ -69,6 +67,6 @@ public final class StoreComponent {
                 // the framework unregisters a stopping bundle's services itself
             }
         }
-        database.close();
+        store.close();
     }
 }

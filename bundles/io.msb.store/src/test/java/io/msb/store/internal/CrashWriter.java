@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.h2.util.OsgiDataSourceFactory;
 
 /**
  * Child process of {@link CrashDurabilityTest}: several threads create sandboxes (labels and a run), stop
@@ -15,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * returned: {@code + name}, {@code r name} (run started), {@code s name} (stopped), {@code - name}
  * (deleted). Runs until it is killed. A writer thread that fails halts the JVM (status 3) after printing its
  * error, and a thread stuck on one change for {@link #STUCK_SECONDS} prints a dump of all threads and halts it
- * (status 4), so the test fails with the cause instead of going on with fewer writers or hanging.
+ * (status 4), so the test fails with the cause instead of going on with fewer writers or hanging. With a fourth
+ * argument {@code rotating}, a thread also closes, compacts and reopens the database file all the while.
  */
 public final class CrashWriter {
     /** Far beyond a change's worst latency (LOCK_TIMEOUT is 10 s): only a hang gets here. */
@@ -25,7 +27,13 @@ public final class CrashWriter {
         Path home = Path.of(args[0]);
         String prefix = args[1];
         int threads = Integer.parseInt(args[2]);
-        SandboxStore store = H2Store.open(home, threads).sandboxes();
+        boolean rotating = args.length > 3 && args[3].equals("rotating");
+        H2File file = H2File.open(new OsgiDataSourceFactory(org.h2.Driver.load()), home, threads,
+                StoreConfig.COMPACT_ABOVE_MIB);
+        SandboxStore store = new JdbcSandboxStore(new Database(file));
+        if (rotating) {
+            rotateForever(file);
+        }
         AtomicLongArray progress = new AtomicLongArray(threads);
         for (int t = 0; t < threads; t++) {
             String tag = prefix + "-" + t + "-";
@@ -52,6 +60,27 @@ public final class CrashWriter {
                 }
             }
         }
+    }
+
+    /** Rotates the file every 50 ms (each rotation takes tens of ms), so that many kills land inside one. */
+    private static void rotateForever(H2File file) {
+        Thread rotator = new Thread(() -> {
+            while (true) {
+                file.rotate();
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rotator");
+        rotator.setDaemon(true);
+        rotator.setUncaughtExceptionHandler((thread, e) -> {
+            System.err.println("rotation failed:");
+            e.printStackTrace();
+            Runtime.getRuntime().halt(3);
+        });
+        rotator.start();
     }
 
     private static void dumpThreads(String why) {

@@ -29,7 +29,7 @@ class StoreComponentTest {
 
     @Test
     void bothStoresShareOneDatabaseAndCloseWithIt() {
-        H2Store db = H2Store.open(factory, home, 3);
+        H2Store db = H2Store.open(factory, home, 3, StoreConfig.COMPACT_ABOVE_MIB);
         SandboxStore sandboxes = db.sandboxes();
         ImageStore images = db.images();
         sandboxes.insertSandbox(StoreFixture.sandbox("c", Map.of()));
@@ -41,7 +41,7 @@ class StoreComponentTest {
         assertEquals("store is closed (listImages)",
                 assertThrows(MsbException.class, images::listImages).getMessage());
 
-        try (H2Store again = H2Store.open(factory, home, 3)) {
+        try (H2Store again = H2Store.open(factory, home, 3, StoreConfig.COMPACT_ABOVE_MIB)) {
             assertEquals("c", again.sandboxes().findSandbox("c").orElseThrow().name());
             assertEquals("alpine:3", again.images().findImage("alpine:3").orElseThrow().reference());
         }
@@ -49,7 +49,13 @@ class StoreComponentTest {
 
     @Test
     void rejectsAnEmptyPool() {
-        var e = assertThrows(InvalidConfigException.class, () -> H2Store.open(factory, home, 0));
+        var e = assertThrows(InvalidConfigException.class, () -> H2Store.open(factory, home, 0, 64));
         assertEquals("invalid config: maxConnections: must be at least 1: 0", e.getMessage());
+    }
+
+    @Test
+    void rejectsACompactionThresholdBelowOneMib() {
+        var e = assertThrows(InvalidConfigException.class, () -> H2Store.open(factory, home, 3, 0));
+        assertEquals("invalid config: compactAboveMib: must be at least 1: 0", e.getMessage());
     }
 }
