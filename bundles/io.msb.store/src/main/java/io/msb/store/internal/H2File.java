@@ -36,22 +36,19 @@ final class H2File implements Database.Connections {
     /** A cycle of a sandbox's life is ~4 transactions and ~53 KB of file: the file overshoots by ~1 MiB at most. */
     private static final int CHECK_SIZE_EVERY = 64;
 
-    private final DataSourceFactory factory;
-    private final Path home;
+    private final ConnectionPoolDataSource source;
+    private final Path file;
     private final int maxConnections;
     private final long rotateAboveBytes;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
-    // replaced only under the exclusive lock
-    private JdbcConnectionPool pool;
-    private MVStore mvStore;
-    private volatile long compactedBytes; // read outside the lock by rotateIfGrown
+    private volatile Opened opened; // replaced only under the exclusive lock; read outside it by rotateIfGrown
     private final AtomicLong transactions = new AtomicLong();
     private boolean closed;
     private Housekeeping housekeeping;
 
-    private H2File(DataSourceFactory factory, Path home, int maxConnections, long rotateAboveBytes) {
-        this.factory = factory;
-        this.home = home;
+    private H2File(ConnectionPoolDataSource source, Path file, int maxConnections, long rotateAboveBytes) {
+        this.source = source;
+        this.file = file;
         this.maxConnections = maxConnections;
         this.rotateAboveBytes = rotateAboveBytes;
     }
@@ -68,9 +65,11 @@ final class H2File implements Database.Connections {
         if (rotateAboveMib < 1) {
             throw Check.invalid("compactAboveMib", "must be at least 1: " + rotateAboveMib);
         }
-        H2File file = new H2File(factory, home, maxConnections, rotateAboveMib * MIB);
+        Path database = H2Store.database(home);
+        H2File file = new H2File(source(factory, home), database.resolveSibling(database.getFileName() + ".mv.db"),
+                maxConnections, rotateAboveMib * MIB); // H2's file for the database name
         file.recover();
-        compact(file.file());
+        compact(file.file);
         file.open();
         file.housekeeping = Housekeeping.start(file);
         return file;
@@ -83,7 +82,7 @@ final class H2File implements Database.Connections {
             if (closed) {
                 throw new SQLException("the store database is closed");
             }
-            try (Connection c = pool.getConnection()) {
+            try (Connection c = opened.pool().getConnection()) {
                 return work.run(c);
             }
         } finally {
@@ -99,7 +98,7 @@ final class H2File implements Database.Connections {
         lock.readLock().lock();
         try {
             if (!closed) {
-                mvStore.sync();
+                opened.mvStore().sync();
             }
         } finally {
             lock.readLock().unlock();
@@ -126,15 +125,15 @@ final class H2File implements Database.Connections {
                 return;
             }
             long start = System.nanoTime();
-            pool.dispose(); // no transaction holds a connection: the last one closing closes the database
+            opened.pool().dispose(); // no transaction holds a connection: the last one closing closes the database
             try {
-                compact(file());
+                compact(file);
             } catch (MsbException e) {
                 LOG.log(System.Logger.Level.WARNING, "store database not compacted, reopened as it was: " + e, e);
             }
             open();
             LOG.log(System.Logger.Level.INFO, "store database file rotated (closed, compacted, reopened): "
-                    + "{0} -> {1} KiB in {2} ms", before / 1024, compactedBytes / 1024,
+                    + "{0} -> {1} KiB in {2} ms", before / 1024, opened.compactedBytes() / 1024,
                     (System.nanoTime() - start) / 1_000_000);
         } finally {
             lock.writeLock().unlock();
@@ -142,12 +141,12 @@ final class H2File implements Database.Connections {
     }
 
     private long threshold() {
-        return Math.max(rotateAboveBytes, 2 * compactedBytes);
+        return Math.max(rotateAboveBytes, 2 * opened.compactedBytes());
     }
 
     private long size() {
         try {
-            return Files.size(file());
+            return Files.size(file);
         } catch (IOException e) {
             throw new MsbException("cannot read the size of the store database: " + e.getMessage(), e);
         }
@@ -157,7 +156,7 @@ final class H2File implements Database.Connections {
     MVStore mvStore() {
         lock.readLock().lock();
         try {
-            return mvStore;
+            return opened.mvStore();
         } finally {
             lock.readLock().unlock();
         }
@@ -171,35 +170,28 @@ final class H2File implements Database.Connections {
         try {
             if (!closed) {
                 closed = true;
-                pool.dispose();
+                opened.pool().dispose();
             }
         } finally {
             lock.writeLock().unlock();
         }
     }
 
+    /** The open database: its pool, the MVStore under it, and the file's size when it was opened (compacted). */
+    private record Opened(JdbcConnectionPool pool, MVStore mvStore, long compactedBytes) {
+    }
+
     private void open() {
-        try {
-            pool = JdbcConnectionPool.create(source());
-        } catch (SQLException e) {
-            closed = true;
-            throw new MsbException("cannot open the store database: " + e.getMessage(), e);
-        }
+        JdbcConnectionPool pool = JdbcConnectionPool.create(source);
         pool.setMaxConnections(maxConnections);
         try {
-            mvStore = mvStore(pool);
-            compactedBytes = Files.size(file());
+            opened = new Opened(pool, mvStore(pool), Files.size(file));
         } catch (IOException | RuntimeException e) {
             pool.dispose();
             closed = true;
             throw e instanceof MsbException m ? m
                     : new MsbException("cannot open the store database: " + e.getMessage(), e);
         }
-    }
-
-    private Path file() {
-        Path database = H2Store.database(home);
-        return database.resolveSibling(database.getFileName() + ".mv.db"); // H2's file for the name
     }
 
     /**
@@ -224,12 +216,16 @@ final class H2File implements Database.Connections {
         }
     }
 
-    private ConnectionPoolDataSource source() throws SQLException {
+    private static ConnectionPoolDataSource source(DataSourceFactory factory, Path home) {
         Properties props = new Properties();
         props.setProperty(DataSourceFactory.JDBC_URL, H2Store.url(home));
         props.setProperty(DataSourceFactory.JDBC_USER, "msb");
         props.setProperty(DataSourceFactory.JDBC_PASSWORD, "");
-        return factory.createConnectionPoolDataSource(props);
+        try {
+            return factory.createConnectionPoolDataSource(props);
+        } catch (SQLException e) {
+            throw new MsbException("cannot open the store database: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -240,7 +236,7 @@ final class H2File implements Database.Connections {
      */
     private void recover() {
         try {
-            source().getPooledConnection().close(); // the last connection closing closes the database
+            source.getPooledConnection().close(); // the last connection closing closes the database
         } catch (SQLException e) {
             throw new MsbException("cannot open the store database: " + e.getMessage(), e);
         }
