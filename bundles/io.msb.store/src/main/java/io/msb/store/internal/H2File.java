@@ -68,8 +68,10 @@ final class H2File implements Database.Connections {
         Path database = H2Store.database(home);
         H2File file = new H2File(source(factory, home), database.resolveSibling(database.getFileName() + ".mv.db"),
                 maxConnections, rotateAboveMib * MIB); // H2's file for the database name
-        file.recover();
-        compact(file.file);
+        if (Files.exists(file.file)) { // a new home has nothing to recover or compact
+            file.recover();
+            compact(file.file);
+        }
         file.open();
         file.housekeeping = Housekeeping.start(file);
         return file;
@@ -77,20 +79,24 @@ final class H2File implements Database.Connections {
 
     @Override
     public <T> T with(Database.SqlWork<T> work) throws SQLException {
+        T result;
         lock.readLock().lock();
         try {
             if (closed) {
                 throw new SQLException("the store database is closed");
             }
             try (Connection c = opened.pool().getConnection()) {
-                return work.run(c);
+                result = work.run(c);
             }
         } finally {
             lock.readLock().unlock();
-            if (transactions.incrementAndGet() % CHECK_SIZE_EVERY == 0) {
-                rotateIfGrown();
-            }
         }
+        // after the lock is released (a rotation takes it exclusively), and only after work that succeeded: a
+        // failure to stat the file must not hide the transaction's own exception
+        if (transactions.incrementAndGet() % CHECK_SIZE_EVERY == 0) {
+            rotateIfGrown();
+        }
+        return result;
     }
 
     /** fsyncs what the commits wrote: they are in the file (WRITE_DELAY=0) but not surely on disk. */
@@ -200,9 +206,6 @@ final class H2File implements Database.Connections {
      * file whole. A kill during it leaves the old file whole.
      */
     static void compact(Path file) {
-        if (!Files.exists(file)) {
-            return;
-        }
         try {
             MVStoreTool.compact(file.toString(), false);
             try (FileChannel written = FileChannel.open(file, StandardOpenOption.WRITE)) {
