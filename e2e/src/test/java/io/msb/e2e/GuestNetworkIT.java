@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
+import io.msb.api.spi.DaemonThreads;
 import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
@@ -232,9 +233,7 @@ class GuestNetworkIT {
 
         Peer(Path socket) throws IOException {
             channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-            reader = new Thread(this::read, "net-peer");
-            reader.setDaemon(true);
-            reader.start();
+            reader = DaemonThreads.start("net-peer", this::read);
         }
 
         private void read() {

@@ -22,6 +22,7 @@ import io.msb.api.network.PortRange;
 import io.msb.api.network.Protocol;
 import io.msb.api.network.PublishedPort;
 import io.msb.api.network.Rule;
+import io.msb.api.spi.DaemonThreads;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -90,13 +91,9 @@ class NetworkIT {
         httpPort = http.getAddress().getPort();
         dns = new DnsServerForTests(loopback);
         udpEcho = new DatagramSocket(new InetSocketAddress(loopback, 0));
-        Thread echo = new Thread(NetworkIT::echo, "udp-echo");
-        echo.setDaemon(true);
-        echo.start();
+        DaemonThreads.start("udp-echo", NetworkIT::echo);
         holder = new ServerSocket(0, 50, loopback);
-        Thread accept = new Thread(NetworkIT::hold, "tcp-holder");
-        accept.setDaemon(true);
-        accept.start();
+        DaemonThreads.start("tcp-holder", NetworkIT::hold);
         publishedPort = freePort();
 
         NetworkPolicy policy = NetworkPolicy.defaults().withRulesFirst(List.of(
@@ -299,9 +296,7 @@ class NetworkIT {
 
         DnsServerForTests(InetAddress address) throws SocketException {
             socket = new DatagramSocket(new InetSocketAddress(address, 0));
-            Thread t = new Thread(this::serve, "dns-for-tests");
-            t.setDaemon(true);
-            t.start();
+            DaemonThreads.start("dns-for-tests", this::serve);
         }
 
         int port() {

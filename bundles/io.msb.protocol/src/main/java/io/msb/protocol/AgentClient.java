@@ -8,6 +8,7 @@ import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
 import io.msb.api.exec.ExecSession;
 import io.msb.api.fs.SandboxFs;
+import io.msb.api.spi.DaemonThreads;
 import io.msb.protocol.internal.AgentFs;
 import io.msb.protocol.internal.AgentTcpStream;
 import io.msb.protocol.internal.Call;
@@ -107,11 +108,7 @@ public final class AgentClient implements AutoCloseable {
     private static AgentClient handshake(AgentTransport transport, Options options, boolean relay)
             throws IOException {
         // the watchdog closes the transport, which unblocks a handshake read that never completes
-        var watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "msb-agent-handshake");
-            t.setDaemon(true);
-            return t;
-        });
+        var watchdog = DaemonThreads.scheduler("msb-agent-handshake");
         var timedOut = new java.util.concurrent.atomic.AtomicBoolean();
         watchdog.schedule(() -> {
             timedOut.set(true);

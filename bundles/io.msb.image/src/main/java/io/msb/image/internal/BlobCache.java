@@ -1,6 +1,7 @@
 package io.msb.image.internal;
 
 import io.msb.api.MsbException;
+import io.msb.api.spi.DaemonThreads;
 import io.msb.api.spi.FileLocks;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -49,11 +49,7 @@ final class BlobCache implements AutoCloseable {
     private final int retries;
     private final long stallNanos;
     private final Map<String, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "msb-image-stall-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService watchdog = DaemonThreads.scheduler("msb-image-stall-watchdog");
 
     BlobCache(Path root, int retries, int stallTimeoutSeconds) {
         this.root = root;

@@ -9,6 +9,7 @@ import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageService;
 import io.msb.api.image.LayerInfo;
 import io.msb.api.image.PullEvent;
+import io.msb.api.spi.DaemonThreads;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.store.ImageRecord;
 import io.msb.api.store.LayerRecord;
@@ -85,12 +86,8 @@ public final class OciImageService implements ImageService, AutoCloseable {
         this.registry = new RegistryClient(settings, new Credentials(settings.credentials(), settings.dockerConfig()));
         this.platform = Manifests.Platform.parse(settings.platform());
         this.builtins = new BuiltinImages(settings.home().resolve("cache").resolve("builtin"), cache);
-        AtomicInteger n = new AtomicInteger();
-        this.downloads = Executors.newFixedThreadPool(settings.maxParallelDownloads(), r -> {
-            Thread t = new Thread(r, "msb-image-download-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.downloads = Executors.newFixedThreadPool(settings.maxParallelDownloads(),
+                DaemonThreads.numbered("msb-image-download"));
     }
 
     static ImageSettings settings(ImageServiceConfig c) {

@@ -1,5 +1,6 @@
 package io.msb.image.internal;
 
+import io.msb.api.spi.DaemonThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,9 +30,7 @@ final class ConnectionDroppingProxy implements AutoCloseable {
     ConnectionDroppingProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(this::acceptLoop, "dropping-proxy");
-        t.setDaemon(true);
-        t.start();
+        DaemonThreads.start("dropping-proxy", this::acceptLoop);
     }
 
     String host() {
@@ -64,9 +63,7 @@ final class ConnectionDroppingProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
-                Thread t = new Thread(() -> serve(client), "dropping-proxy-conn");
-                t.setDaemon(true);
-                t.start();
+                DaemonThreads.start("dropping-proxy-conn", () -> serve(client));
             } catch (IOException e) {
                 return;
             }

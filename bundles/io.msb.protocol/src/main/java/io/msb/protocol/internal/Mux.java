@@ -1,5 +1,6 @@
 package io.msb.protocol.internal;
 
+import io.msb.api.spi.DaemonThreads;
 import io.msb.protocol.AgentClosedException;
 import io.msb.protocol.AgentTransport;
 import io.msb.protocol.Core;
@@ -15,7 +16,6 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,10 +64,10 @@ public final class Mux implements AutoCloseable {
         this.idEndExclusive = idEndExclusive;
         this.nextId = new AtomicLong(idStart);
         this.name = name;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-timer"));
+        this.timer = DaemonThreads.scheduler(name + "-timer");
         // one task per session with events to hand over; idle threads go away (decision 0310)
         var pool = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
-                new java.util.concurrent.SynchronousQueue<>(), r -> daemon(r, name + "-delivery"));
+                new java.util.concurrent.SynchronousQueue<>(), DaemonThreads.named(name + "-delivery"));
         this.delivery = pool;
     }
 
@@ -95,14 +95,7 @@ public final class Mux implements AutoCloseable {
 
     /** Starts the reader; messages with no session go to {@code unsolicited}. */
     public void start(Consumer<Message> unsolicited) {
-        reader = daemon(() -> readLoop(unsolicited), name + "-reader");
-        reader.start();
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+        reader = DaemonThreads.start(name + "-reader", () -> readLoop(unsolicited));
     }
 
     public ScheduledExecutorService timer() {

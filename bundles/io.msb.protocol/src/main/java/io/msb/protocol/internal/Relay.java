@@ -1,5 +1,6 @@
 package io.msb.protocol.internal;
 
+import io.msb.api.spi.DaemonThreads;
 import io.msb.protocol.AgentRelay;
 import io.msb.protocol.AgentTimeoutException;
 import io.msb.protocol.AgentTransport;
@@ -87,11 +88,7 @@ public final class Relay implements AgentRelay {
     private final Core.Ready ready;
     private final long clientBacklog;
     /** Writes flow frames to the agent in the order they were decided, off the agent loop. */
-    private final ExecutorService flowWriter = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "msb-relay-flow");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService flowWriter = Executors.newSingleThreadExecutor(DaemonThreads.named("msb-relay-flow"));
     private final Client[] slots = new Client[MAX_CLIENTS];
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closing;
@@ -153,8 +150,8 @@ public final class Relay implements AgentRelay {
             throw new IOException("relay: cannot listen on " + listenPath + ": " + e.getMessage(), e);
         }
         Relay r = new Relay(agent, in, ready, listenPath, server, options.clientBacklog());
-        r.thread(r::agentLoop, "msb-relay-agent");
-        r.thread(r::acceptLoop, "msb-relay-accept");
+        DaemonThreads.start("msb-relay-agent", r::agentLoop);
+        DaemonThreads.start("msb-relay-accept", r::acceptLoop);
         return r;
     }
 
@@ -231,13 +228,6 @@ public final class Relay implements AgentRelay {
         });
     }
 
-    private Thread thread(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
     @Override
     public Core.Ready ready() {
         return ready;
@@ -291,8 +281,8 @@ public final class Relay implements AgentRelay {
             }
             Client c = admit(ch);
             if (c != null) {
-                c.writer = thread(c.outbox, "msb-relay-client-" + c.slot + "-writer");
-                thread(c::readLoop, "msb-relay-client-" + c.slot);
+                c.writer = DaemonThreads.start("msb-relay-client-" + c.slot + "-writer", c.outbox);
+                DaemonThreads.start("msb-relay-client-" + c.slot, c::readLoop);
             }
         }
     }

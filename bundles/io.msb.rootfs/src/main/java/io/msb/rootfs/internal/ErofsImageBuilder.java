@@ -1,6 +1,7 @@
 package io.msb.rootfs.internal;
 
 import io.msb.api.MsbException;
+import io.msb.api.spi.DaemonThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -89,11 +90,8 @@ public final class ErofsImageBuilder {
         }
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, layers.size())), r -> {
-            Thread t = new Thread(r, "msb-rootfs-layer");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, layers.size())),
+                DaemonThreads.named("msb-rootfs-layer"));
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, target.getFileName() + ".", ".tmp");

@@ -1,5 +1,6 @@
 package io.msb.rootfs.internal;
 
+import io.msb.api.spi.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -25,9 +26,7 @@ final class ReadAhead extends InputStream {
 
     ReadAhead(InputStream source, String name) {
         this.source = source;
-        this.producer = new Thread(this::produce, "msb-rootfs-inflate-" + name);
-        producer.setDaemon(true);
-        producer.start();
+        this.producer = DaemonThreads.start("msb-rootfs-inflate-" + name, this::produce);
     }
 
     // only this thread touches the source, closing included: a decompressor (native, for zstd) must not

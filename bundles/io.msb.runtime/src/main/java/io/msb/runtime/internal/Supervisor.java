@@ -1,12 +1,12 @@
 package io.msb.runtime.internal;
 
 import io.msb.api.TerminationReason;
+import io.msb.api.spi.DaemonThreads;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,11 +39,7 @@ final class Supervisor implements AutoCloseable {
 
     private final Sandboxes sandboxes;
     private final Map<String, Activity> activity = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "msb-supervisor");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = DaemonThreads.scheduler("msb-supervisor");
 
     /** {@code first} runs once on the supervisor's thread before the first check (the runtime's recovery). */
     Supervisor(Runnable first, Sandboxes sandboxes, Duration interval) {

@@ -1,6 +1,6 @@
 package io.msb.store.internal;
 
-import java.util.concurrent.Executors;
+import io.msb.api.spi.DaemonThreads;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -19,11 +19,7 @@ final class Housekeeping implements AutoCloseable {
 
     private Housekeeping(H2File file) {
         this.file = file;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "msb-store-housekeeping");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonThreads.scheduler("msb-store-housekeeping");
         timer.scheduleWithFixedDelay(this::runLogged, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
     }
 

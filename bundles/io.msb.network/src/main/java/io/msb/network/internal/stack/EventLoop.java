@@ -1,5 +1,6 @@
 package io.msb.network.internal.stack;
 
+import io.msb.api.spi.DaemonThreads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
@@ -77,9 +78,7 @@ public final class EventLoop implements Executor, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        thread = new Thread(this::run, name);
-        thread.setDaemon(true);
-        thread.start();
+        thread = DaemonThreads.start(name, this::run);
     }
 
     public boolean inLoop() {

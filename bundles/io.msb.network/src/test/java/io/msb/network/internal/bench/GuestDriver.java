@@ -1,5 +1,6 @@
 package io.msb.network.internal.bench;
 
+import io.msb.api.spi.DaemonThreads;
 import io.msb.network.internal.stack.LinkFramesForTests;
 import io.msb.network.internal.stack.Packets;
 import io.msb.network.internal.stack.StackConfig;
@@ -28,12 +29,8 @@ final class GuestDriver implements AutoCloseable {
 
     GuestDriver(SocketChannel link) {
         this.link = link;
-        reader = new Thread(this::read, "guest-driver");
-        reader.setDaemon(true);
-        reader.start();
-        Thread delayedAck = new Thread(this::delayedAcks, "guest-driver-delayed-ack");
-        delayedAck.setDaemon(true);
-        delayedAck.start();
+        reader = DaemonThreads.start("guest-driver", this::read);
+        DaemonThreads.start("guest-driver-delayed-ack", this::delayedAcks);
     }
 
     /** The delayed-ACK timer (Linux: 40 ms at most; 2 ms here, the link is local). */

@@ -8,6 +8,7 @@ import io.msb.api.network.NetworkConfig;
 import io.msb.api.network.NetworkPolicy;
 import io.msb.api.network.PortRange;
 import io.msb.api.network.Rule;
+import io.msb.api.spi.DaemonThreads;
 import io.msb.network.internal.Protocol;
 import io.msb.network.internal.policy.SandboxPolicy;
 import java.net.DatagramPacket;
@@ -186,9 +187,7 @@ public final class PolicyBench {
         volatile long answered;
 
         ReplayServer() throws Exception {
-            Thread t = new Thread(this::serve, "bench-dns");
-            t.setDaemon(true);
-            t.start();
+            DaemonThreads.start("bench-dns", this::serve);
         }
 
         InetSocketAddress address() {

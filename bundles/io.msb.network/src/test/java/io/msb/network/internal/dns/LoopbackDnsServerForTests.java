@@ -1,5 +1,6 @@
 package io.msb.network.internal.dns;
 
+import io.msb.api.spi.DaemonThreads;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -36,9 +37,7 @@ final class LoopbackDnsServerForTests implements AutoCloseable {
 
     LoopbackDnsServerForTests() throws SocketException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        thread = new Thread(this::serve, "loopback-dns-for-tests");
-        thread.setDaemon(true);
-        thread.start();
+        thread = DaemonThreads.start("loopback-dns-for-tests", this::serve);
     }
 
     InetSocketAddress address() {

@@ -4,6 +4,7 @@ import static io.msb.network.internal.stack.Packets.ETH;
 import static io.msb.network.internal.stack.Packets.i32;
 import static io.msb.network.internal.stack.Packets.u16;
 
+import io.msb.api.spi.DaemonThreads;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -55,9 +56,7 @@ final class GuestForTests implements AutoCloseable {
     /** Waits for the stack to connect (as QEMU's listening netdev would). */
     GuestForTests accept() throws IOException {
         channel = server.accept();
-        reader = new Thread(this::read, "guest-for-tests");
-        reader.setDaemon(true);
-        reader.start();
+        reader = DaemonThreads.start("guest-for-tests", this::read);
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.msb.network.internal.stack;
 import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import io.msb.api.network.RateLimiter;
+import io.msb.api.spi.DaemonThreads;
 import io.msb.network.internal.ConnectionPolicy;
 import io.msb.network.internal.DnsInterceptor;
 import io.msb.network.internal.Protocol;
@@ -92,9 +93,7 @@ public final class NetStackFuzz {
     }
 
     static void daemon(Runnable r) {
-        Thread t = new Thread(r, "fuzz-helper");
-        t.setDaemon(true);
-        t.start();
+        DaemonThreads.start("fuzz-helper", r);
     }
 
     /** The hosts the stack dials: accept, sometimes answer, keep a few open. */
