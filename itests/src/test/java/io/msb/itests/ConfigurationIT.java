@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.msb.api.LabelSelector;
 import io.msb.api.SandboxService;
+import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.SandboxStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Constants;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
@@ -111,6 +113,22 @@ public class ConfigurationIT extends PlatformTestBase {
                 .listSandboxes(LabelSelector.ALL) != null);
         assertEquals(2, ((Number) configAdmin.getConfiguration(MsbPlatform.STORE_PID, "?").getProperties()
                 .get("maxConnections")).intValue());
+    }
+
+    @Test
+    public void aQemuConfigurationChangeKeepsTheBackendRegistered() throws Exception {
+        long before = (Long) context.getServiceReference(VmmBackend.class).getProperty(Constants.SERVICE_ID);
+
+        Osgi.configure(configAdmin, "io.msb.vmm.qemu", Map.of("accel", "tcg", "edited", "by-ConfigurationIT"));
+
+        // decision 0813: the backend takes the change in place, so a create during an edit always finds one
+        Osgi.eventually("the QEMU backend shows the edited configuration", () ->
+                context.getServiceReferences(VmmBackend.class, "(&(accel=tcg)(edited=by-ConfigurationIT))").size() == 1);
+        var after = context.getServiceReferences(VmmBackend.class, null);
+        assertEquals("one VMM backend", 1, after.size());
+        assertEquals("the backend's service was re-registered", before,
+                (long) (Long) after.iterator().next().getProperty(Constants.SERVICE_ID));
+        assertTrue(Osgi.service(context, VmmBackend.class).available());
     }
 
     private static String homeFilter(Path home) {
