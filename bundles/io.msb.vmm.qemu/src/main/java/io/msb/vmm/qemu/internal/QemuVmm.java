@@ -208,12 +208,11 @@ public class QemuVmm implements VmmBackend {
     /** @param network whether the VM has a network device, whose driver is then carried too */
     public Path initramfs(byte[] init, boolean network) {
         GuestKernel k = guestKernel();
-        KernelModules modules = k.modulesDir() == null ? null : KernelModules.open(k.modulesDir());
         List<String> wanted = new ArrayList<>(Initramfs.GUEST_MODULES);
         if (network) {
             wanted.addAll(Initramfs.NETWORK_MODULES);
         }
-        return Initramfs.build(init, modules, wanted, settings.home().resolve("cache/initramfs"));
+        return Initramfs.build(init, k.modulesDir(), wanted, settings.home().resolve("cache/initramfs"));
     }
 
     /** KVM or TCG, probed once per backend instance when configured as auto. */

@@ -46,14 +46,39 @@ class InitramfsTest {
     }
 
     @Test
+    void theSameInputsFindTheirArchiveWithoutRebuildingAndAStaleReferenceIsRebuilt() throws Exception {
+        Path cache = tmp.resolve("cache");
+        byte[] init = "#!/bin/sh\n".getBytes(StandardCharsets.US_ASCII);
+        Path built = Initramfs.build(init, null, List.of(), cache);
+        Path ref = cache.resolve("inputs").resolve(Initramfs.inputKey(init, null, List.of()));
+        assertEquals(built.getFileName().toString(), Files.readString(ref));
+        // the reference is what a new backend instance follows: it names the archive, whatever that holds
+        Files.write(built, "reused, not rebuilt".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(built, Initramfs.build(init, null, List.of(), cache));
+        assertEquals("reused, not rebuilt", Files.readString(built));
+
+        byte[] other = "#!/bin/sh\nexit 1\n".getBytes(StandardCharsets.US_ASCII);
+        Path otherBuilt = Initramfs.build(other, null, List.of(), cache);
+        assertTrue(!otherBuilt.equals(built), "another init program, another archive");
+
+        Files.delete(built); // e.g. a cleaned cache: the reference is stale, the archive is built again
+        assertEquals(built, Initramfs.build(init, null, List.of(), cache));
+        assertEquals(Initramfs.sha256(Files.readAllBytes(built)) + ".cpio", built.getFileName().toString());
+
+        Files.writeString(ref, "../../etc/passwd"); // not an archive name: ignored, rebuilt, rewritten
+        assertEquals(built, Initramfs.build(init, null, List.of(), cache));
+        assertEquals(built.getFileName().toString(), Files.readString(ref));
+    }
+
+    @Test
     void initramfsCarriesInitModulesAndALoadListInDependencyOrder() throws Exception {
         GuestKernel k = TestGuest.kernel();
         assumeTrue(k.modulesDir() != null, "the kernel has no modules directory");
         KernelModules modules = KernelModules.open(k.modulesDir());
         byte[] init = "#!/bin/sh\n".getBytes(StandardCharsets.US_ASCII);
         Path cache = tmp.resolve("cache");
-        Path built = Initramfs.build(init, modules, Initramfs.GUEST_MODULES, cache);
-        assertEquals(built, Initramfs.build(init, modules, Initramfs.GUEST_MODULES, cache), "not cached by content");
+        Path built = Initramfs.build(init, k.modulesDir(), Initramfs.GUEST_MODULES, cache);
+        assertEquals(built, Initramfs.build(init, k.modulesDir(), Initramfs.GUEST_MODULES, cache), "not cached");
         assertEquals(Initramfs.sha256(Files.readAllBytes(built)) + ".cpio", built.getFileName().toString());
 
         List<Entry> entries = parse(Files.readAllBytes(built));
