@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs one of this folder's full-stack programs on e2e's class path: bench/vm/stack.sh FullStack|BootTrace [args…]
-# Needs the modules installed (mvn -q install -pl e2e -am -DskipTests).
+# Needs the modules installed (mvn -q install -pl e2e -am -DskipTests). MAVEN_REPO=<dir> uses another local
+# Maven repository.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -8,7 +9,8 @@ out="$root/bench/vm/target"
 program=$1
 shift
 mkdir -p "$out"
-(cd "$root" && mvn -q -o test-compile -pl e2e && mvn -q -o dependency:build-classpath -pl e2e \
+repo=${MAVEN_REPO:+-Dmaven.repo.local=$MAVEN_REPO}
+(cd "$root" && mvn -q -o $repo test-compile -pl e2e && mvn -q -o $repo dependency:build-classpath -pl e2e \
     -Dmdep.includeScope=test -Dmdep.outputFile="$out/e2e.classpath")
 # Private copies: other builds reinstall the snapshot jars in ~/.m2 while a long run is going.
 rm -rf "$out/lib" && mkdir -p "$out/lib/classes"
