@@ -11,11 +11,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.msb.api.MsbException;
+import io.msb.api.spi.DaemonThreads;
 
 /**
  * Finds the guest kernel: a configured path, or Debian's cloud kernel fetched by {@code fetch-kernel.sh}
@@ -24,6 +27,9 @@ import io.msb.api.MsbException;
 final class KernelLocator {
     private static final System.Logger LOG = System.getLogger(KernelLocator.class.getName());
     private static final String SCRIPT = "fetch-kernel.sh";
+    private static final long REFRESH_NANOS = TimeUnit.HOURS.toNanos(1);
+    /** When each kernel cache last asked apt for a newer package (System.nanoTime). */
+    private static final Map<Path, Long> lastRefresh = new HashMap<>();
 
     private KernelLocator() {
     }
@@ -36,19 +42,35 @@ final class KernelLocator {
         return new GuestKernel(image, modulesDir);
     }
 
-    /** Debian's {@code linux-image-cloud-amd64}, fetched once and reused from {@code kernelCache}. */
+    /**
+     * Debian's {@code linux-image-cloud-amd64}: the newest complete one in {@code kernelCache}, while a background
+     * refresh (at most once an hour per cache) fetches a newer package for later backend instances; only an empty
+     * cache waits for the fetch. Asking apt costs ~1.8 s (decision 0800), which every new backend instance (a server
+     * start, each configuration change) used to add to its first VM start.
+     */
     static synchronized GuestKernel debianCloud(Path kernelCache) {
-        Path dir;
-        try {
-            dir = fetch(kernelCache);
-        } catch (MsbException | UncheckedIOException e) {
-            // Offline, apt broken, or another process refreshing the same cache: an earlier complete fetch is
-            // still a good kernel.
-            dir = newestComplete(kernelCache).orElseThrow(() -> e);
-            LOG.log(Level.WARNING, "cannot refresh the Debian cloud kernel ({0}); using the cached {1}",
-                    e.getMessage(), dir);
+        Optional<Path> cached = newestComplete(kernelCache);
+        if (cached.isEmpty()) {
+            lastRefresh.put(kernelCache.toAbsolutePath(), System.nanoTime());
+            return unpacked(fetch(kernelCache));
         }
-        return unpacked(dir);
+        Long last = lastRefresh.get(kernelCache.toAbsolutePath());
+        if (last == null || System.nanoTime() - last > REFRESH_NANOS) {
+            lastRefresh.put(kernelCache.toAbsolutePath(), System.nanoTime());
+            DaemonThreads.start("msb-kernel-refresh", () -> refresh(kernelCache));
+        }
+        return unpacked(cached.get());
+    }
+
+    private static void refresh(Path kernelCache) {
+        try {
+            Path dir = fetch(kernelCache);
+            LOG.log(Level.DEBUG, "Debian cloud kernel up to date: {0}", dir);
+        } catch (MsbException | UncheckedIOException e) {
+            // offline, apt broken, or another process refreshing the same cache: the cached kernel stays in use
+            LOG.log(Level.WARNING, "cannot refresh the Debian cloud kernel ({0}); using the cached one",
+                    e.getMessage());
+        }
     }
 
     /** The kernel inside a directory produced by fetch-kernel.sh. */
