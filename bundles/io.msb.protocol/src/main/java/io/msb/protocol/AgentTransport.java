@@ -1,6 +1,7 @@
 package io.msb.protocol;
 
 import io.msb.protocol.internal.ChannelStreams;
+import io.msb.protocol.internal.StreamTransport;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,25 +47,6 @@ public interface AgentTransport extends Closeable {
     }
 
     static AgentTransport of(InputStream in, OutputStream out, Closeable onClose) {
-        return new AgentTransport() {
-            @Override
-            public InputStream input() {
-                return in;
-            }
-
-            @Override
-            public OutputStream output() {
-                return out;
-            }
-
-            @Override
-            public void close() {
-                try {
-                    onClose.close();
-                } catch (IOException ignored) {
-                    // closing is best effort: the peer may already be gone
-                }
-            }
-        };
+        return new StreamTransport(in, out, onClose);
     }
 }
