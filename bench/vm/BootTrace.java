@@ -15,8 +15,9 @@ import java.util.logging.Logger;
 public class BootTrace {
     public static void main(String[] args) throws Exception {
         int boots = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        // The runtime logs each boot's host-side stages at DEBUG (FINE in java.util.logging).
-        Logger stages = Logger.getLogger("io.msb.runtime.internal.VmBooter");
+        // The runtime logs each boot's host-side stages at DEBUG (FINE in java.util.logging); its loggers are named
+        // after its classes, below this one.
+        Logger stages = Logger.getLogger("io.msb.runtime");
         ConsoleHandler console = new ConsoleHandler();
         console.setLevel(Level.FINE);
         stages.setLevel(Level.FINE);
