@@ -4,6 +4,7 @@ import io.msb.api.network.NetworkPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.osgi.annotation.versioning.ProviderType;
 
 /** The sandbox API of the platform. Every read reconciles the records with the live VMs. */
@@ -43,7 +44,17 @@ public interface SandboxService {
 
     List<SandboxInfo> list(LabelSelector selector);
 
+    /**
+     * One page of {@link #list(LabelSelector)}: at most {@code limit} sandboxes whose names sort after
+     * {@code afterName} ({@link String#compareTo}; null: from the first), in name order, read page by page from
+     * the store rather than all at once.
+     */
+    List<SandboxInfo> list(LabelSelector selector, String afterName, int limit);
+
     Optional<SandboxInfo> get(String name);
+
+    /** The sandbox with that {@link SandboxInfo#id()}. */
+    Optional<SandboxInfo> getById(UUID id);
 
     /** @throws NotFoundException no sandbox has that name */
     SandboxHandle handle(String name);

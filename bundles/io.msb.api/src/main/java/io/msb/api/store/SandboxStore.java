@@ -6,6 +6,7 @@ import io.msb.api.TerminationReason;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -26,7 +27,18 @@ public interface SandboxStore {
 
     Optional<SandboxRecord> findSandbox(String name);
 
+    /** The sandbox with that public id ({@link SandboxRecord#id()}). */
+    Optional<SandboxRecord> findSandboxById(UUID id);
+
+    /** Every sandbox the selector matches, in name order. */
     List<SandboxRecord> listSandboxes(LabelSelector selector);
+
+    /**
+     * One page of {@link #listSandboxes(LabelSelector)}: at most {@code limit} sandboxes whose names sort after
+     * {@code afterName} ({@link String#compareTo}; null: from the first), in name order. A keyset query: the cost
+     * is the page's, not the number of sandboxes before it.
+     */
+    List<SandboxRecord> listSandboxes(LabelSelector selector, String afterName, int limit);
 
     /** Deletes the sandbox with its labels and runs; returns whether it existed. */
     boolean deleteSandbox(String name);

@@ -3,7 +3,7 @@
  * (sandboxes and their runs) and {@link io.msb.api.store.ImageStore} (image references, manifests, layers).
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package io.msb.api.store;
 
 import org.osgi.annotation.bundle.Export;

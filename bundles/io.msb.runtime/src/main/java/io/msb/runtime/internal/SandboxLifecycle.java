@@ -47,6 +47,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -580,8 +581,19 @@ public final class SandboxLifecycle implements SandboxBackend {
     }
 
     @Override
+    public List<SandboxInfo> list(LabelSelector selector, String afterName, int limit) {
+        return store.listSandboxes(selector == null ? LabelSelector.ALL : selector, afterName, limit).stream()
+                .map(this::reconciled).filter(Objects::nonNull).map(this::toInfo).toList();
+    }
+
+    @Override
     public Optional<SandboxInfo> get(String name) {
         return store.findSandbox(name).map(this::reconciled).map(this::toInfo);
+    }
+
+    @Override
+    public Optional<SandboxInfo> getById(UUID id) {
+        return store.findSandboxById(id).map(this::reconciled).map(this::toInfo);
     }
 
     @Override
@@ -605,8 +617,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                         + " has no network (network.enabled is false): there is no policy to change");
             }
             SandboxSpec updated = spec.toBuilder().network(spec.network().withPolicy(policy)).build();
-            SandboxRecord changed = new SandboxRecord(name, SpecJson.write(updated), record.status(),
-                    record.ephemeral(), record.labels(), record.createdAt(), record.updatedAt());
+            SandboxRecord changed = record.withConfig(SpecJson.write(updated));
             store.updateConfig(name, changed.configJson());
             NetworkService network = networks.get();
             if (network != null && record.status().expectsLiveVm()) {
@@ -779,7 +790,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         NetworkService network = networks.get();
         Optional<NetworkAddresses> addresses = network == null || !record.status().expectsLiveVm() ? Optional.empty()
                 : network.attachment(record.name()).map(SandboxLifecycle::addresses);
-        return new SandboxInfo(record.name(), record.status(), SpecJson.read(record.configJson()),
+        return new SandboxInfo(record.id(), record.name(), record.status(), SpecJson.read(record.configJson()),
                 record.createdAt(), record.updatedAt(), store.latestRun(record.name()).map(RunRecord::toInfo),
                 addresses);
     }

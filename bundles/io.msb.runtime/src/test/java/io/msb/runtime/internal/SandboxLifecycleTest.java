@@ -44,6 +44,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -147,6 +148,34 @@ class SandboxLifecycleTest {
         assertEquals(vmm.processes().get(0).pid(), run.pid());
         assertEquals(home.resolve("sandboxes/dev"), vmm.started().get(0).stateDir());
         assertTrue(Files.isDirectory(home.resolve("sandboxes/dev/logs")));
+    }
+
+    /** Pages and lookups by id reconcile like every other read, and an id is never handed to another sandbox. */
+    @Test
+    void pagesAndIdsAreReconciledReads() throws Exception {
+        Process alive = sleeper();
+        recordRunning("a-live", alive.pid(), Map.of("k", "v"));
+        recordRunning("b-dead", deadPid(), Map.of("k", "v"));
+        recordRunning("c-other", alive.pid(), Map.of());
+
+        List<SandboxInfo> first = lifecycle.list(LabelSelector.parse("k=v"), null, 1);
+        assertEquals(List.of("a-live"), first.stream().map(SandboxInfo::name).toList());
+        List<SandboxInfo> second = lifecycle.list(LabelSelector.parse("k=v"), "a-live", 5);
+        assertEquals(List.of("b-dead"), second.stream().map(SandboxInfo::name).toList());
+        assertEquals(SandboxStatus.CRASHED, second.get(0).status(), "a page reconciles what it shows");
+
+        UUID id = info("a-live").id();
+        assertEquals(store.findSandbox("a-live").orElseThrow().id(), id);
+        assertEquals("a-live", lifecycle.getById(id).orElseThrow().name());
+        assertTrue(lifecycle.getById(UUID.randomUUID()).isEmpty());
+        UUID removed = second.get(0).id();
+        lifecycle.remove("b-dead", true);
+        assertTrue(lifecycle.getById(removed).isEmpty());
+        recordRunning("b-dead", deadPid(), Map.of());
+        UUID again = info("b-dead").id();
+        assertFalse(again.equals(removed), "made again, the name has a new id");
+        assertEquals("b-dead", lifecycle.getById(again).orElseThrow().name());
+        assertTrue(lifecycle.getById(removed).isEmpty(), "the old id does not reach the new sandbox");
     }
 
     @Test

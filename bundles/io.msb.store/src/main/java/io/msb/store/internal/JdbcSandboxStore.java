@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * {@link SandboxStore} over the bundle's shared {@link Database}: sandboxes, their labels and their runs. Each
@@ -39,7 +40,9 @@ import java.util.Optional;
  */
 public class JdbcSandboxStore implements SandboxStore {
     private static final String SELECT_SANDBOX_COLUMNS = "SELECT s.id, s.name, s.config_json, s.status, "
-            + "s.ephemeral, s.created_at, s.updated_at, l.label_key, l.label_value ";
+            + "s.ephemeral, s.created_at, s.updated_at, l.label_key, l.label_value, s.public_id ";
+    private static final String FROM_SANDBOX_WITH_LABELS = "FROM sandboxes s LEFT JOIN sandbox_labels l "
+            + "ON l.owner_id = s.id ";
     private static final String SELECT_RUNS = "SELECT r.id, s.name, r.pid, r.started_at, r.terminated_at, r.reason, "
             + "r.exit_code, r.term_signal FROM runs r JOIN sandboxes s ON s.id = r.sandbox_id WHERE s.name = ? ";
 
@@ -55,9 +58,9 @@ public class JdbcSandboxStore implements SandboxStore {
     public void insertSandbox(SandboxRecord s) {
         checkSandbox(s);
         db.write("insertSandbox", () -> new AlreadyExistsException("sandbox", s.name()), c -> {
-            long id = insert(c, "INSERT INTO sandboxes "
-                    + "(name, config_json, status, ephemeral, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    s.name(), s.configJson(), s.status().name(), s.ephemeral(), s.createdAt(), s.updatedAt());
+            long id = insert(c, "INSERT INTO sandboxes (public_id, name, config_json, status, ephemeral, created_at, "
+                    + "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", s.id(), s.name(), s.configJson(), s.status().name(),
+                    s.ephemeral(), s.createdAt(), s.updatedAt());
             insertLabels(c, id, s.labels());
             return null;
         });
@@ -92,31 +95,72 @@ public class JdbcSandboxStore implements SandboxStore {
     @Override
     public Optional<SandboxRecord> findSandbox(String name) {
         Check.required("name", name);
-        return db.read("findSandbox", c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS
-                + "FROM sandboxes s LEFT JOIN sandbox_labels l ON l.owner_id = s.id "
+        return db.read("findSandbox", c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS + FROM_SANDBOX_WITH_LABELS
                 + "WHERE s.name = ? ORDER BY l.label_key", List.of(name))));
     }
 
     @Override
+    public Optional<SandboxRecord> findSandboxById(UUID id) {
+        Check.required("id", id);
+        return db.read("findSandboxById", c -> first(querySandboxes(c, SELECT_SANDBOX_COLUMNS + FROM_SANDBOX_WITH_LABELS
+                + "WHERE s.public_id = ? ORDER BY l.label_key", List.of(id))));
+    }
+
+    @Override
     public List<SandboxRecord> listSandboxes(LabelSelector selector) {
+        List<Object> params = new ArrayList<>();
+        // Ordering by id rather than name keeps H2 from choosing a full scan of the name index instead of the
+        // label index.
+        String sql = SELECT_SANDBOX_COLUMNS + "FROM " + matching(selector,
+                " LEFT JOIN sandbox_labels l ON l.owner_id = s.id", params) + " ORDER BY s.id, l.label_key";
+        List<SandboxRecord> found = db.read("listSandboxes", c -> querySandboxes(c, sql, params));
+        found.sort(Comparator.comparing(SandboxRecord::name));
+        return found;
+    }
+
+    @Override
+    public List<SandboxRecord> listSandboxes(LabelSelector selector, String afterName, int limit) {
+        if (limit < 1) {
+            throw Check.invalid("limit", "must be at least 1: " + limit);
+        }
+        // Two steps in one transaction: the page's sandbox ids by keyset on the unique name index (the label
+        // join repeats a sandbox once per label, so it cannot be limited itself), then those rows with labels.
+        List<Object> params = new ArrayList<>();
+        StringBuilder ids = new StringBuilder("SELECT s.id FROM ").append(matching(selector, "", params));
+        if (afterName != null) {
+            ids.append(" AND s.name > ?");
+            params.add(afterName);
+        }
+        ids.append(" ORDER BY s.name FETCH FIRST ? ROWS ONLY");
+        params.add(limit);
+        return db.read("listSandboxesPage", c -> {
+            List<Long> page = query(c, ids.toString(), params, rs -> rs.getLong(1));
+            if (page.isEmpty()) {
+                return List.of();
+            }
+            List<SandboxRecord> found = querySandboxes(c, SELECT_SANDBOX_COLUMNS + FROM_SANDBOX_WITH_LABELS
+                    + "WHERE s.id IN (" + "?, ".repeat(page.size() - 1) + "?) ORDER BY s.id, l.label_key", page);
+            found.sort(Comparator.comparing(SandboxRecord::name));
+            return found;
+        });
+    }
+
+    /**
+     * {@code <tables> <join> WHERE <conditions>} of the sandboxes (alias {@code s}) the selector matches, its
+     * parameters added to {@code params}. The query is driven from the label index with a key=value entry (the most
+     * selective kind); the other entries are checked per candidate with EXISTS.
+     */
+    private static String matching(LabelSelector selector, String join, List<Object> params) {
         List<Map.Entry<String, String>> required = new ArrayList<>(
                 (selector == null ? LabelSelector.ALL : selector).required().entrySet());
         if (required.size() > Columns.MAX_LABELS) {
             throw Check.invalid("selector",
                     "has too many entries: " + required.size() + " (max " + Columns.MAX_LABELS + ")");
         }
-        // Drive the query from the label index with a key=value entry (the most selective kind), check the
-        // other entries per candidate with EXISTS; ordering by id rather than name keeps H2 from choosing a
-        // full scan of the name index instead.
         required.sort(Map.Entry.comparingByValue(Comparator.comparing(String::isEmpty)));
-        StringBuilder sql = new StringBuilder(SELECT_SANDBOX_COLUMNS);
-        List<Object> params = new ArrayList<>();
-        if (required.isEmpty()) {
-            sql.append("FROM sandboxes s ");
-        } else {
-            sql.append("FROM sandbox_labels f0 JOIN sandboxes s ON s.id = f0.owner_id ");
-        }
-        sql.append("LEFT JOIN sandbox_labels l ON l.owner_id = s.id WHERE TRUE");
+        StringBuilder sql = new StringBuilder(required.isEmpty() ? "sandboxes s"
+                : "sandbox_labels f0 JOIN sandboxes s ON s.id = f0.owner_id");
+        sql.append(join).append(" WHERE TRUE");
         for (int i = 0; i < required.size(); i++) {
             String f = "f" + i;
             if (i > 0) {
@@ -133,10 +177,7 @@ public class JdbcSandboxStore implements SandboxStore {
                 sql.append(')');
             }
         }
-        sql.append(" ORDER BY s.id, l.label_key");
-        List<SandboxRecord> found = db.read("listSandboxes", c -> querySandboxes(c, sql.toString(), params));
-        found.sort(Comparator.comparing(SandboxRecord::name));
-        return found;
+        return sql.toString();
     }
 
     @Override
@@ -238,10 +279,11 @@ public class JdbcSandboxStore implements SandboxStore {
             boolean ephemeral = r.getBoolean(5);
             Instant created = instant(r, 6);
             Instant updated = instant(r, 7);
+            UUID id = r.getObject(10, UUID.class);
             return entries -> {
                 Map<String, String> labels = new LinkedHashMap<>();
                 entries.forEach(e -> labels.put(e.getKey(), e.getValue()));
-                return new SandboxRecord(name, json, status, ephemeral, labels, created, updated);
+                return new SandboxRecord(id, name, json, status, ephemeral, labels, created, updated);
             };
         }, r -> {
             String key = r.getString(8);

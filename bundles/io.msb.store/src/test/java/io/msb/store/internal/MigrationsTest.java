@@ -82,17 +82,17 @@ class MigrationsTest {
 
     @Test
     void upgradesAnExistingDatabaseKeepingItsData() throws Exception {
-        List<String> withTest = withTestScript("V3__test_upgrade.sql");
+        List<String> withTest = withTestScript("V4__test_upgrade.sql");
         try (H2Store db = H2Store.open(home, 2)) {
             SandboxStore store = db.sandboxes();
             store.insertSandbox(sandbox("old", Map.of("k", "v")));
             try (Connection c = StoreFixture.raw(home)) {
                 Migrations.apply(c, withTest);
-                assertEquals(3, Migrations.current(c));
+                assertEquals(4, Migrations.current(c));
                 // re-applying is a no-op
                 Migrations.apply(c, withTest);
             }
-            assertEquals(3, count(home, "SELECT COUNT(*) FROM schema_version"));
+            assertEquals(4, count(home, "SELECT COUNT(*) FROM schema_version"));
             assertEquals(1, count(home, "SELECT COUNT(*) FROM sandboxes WHERE test_note = 'migrated'"));
             assertEquals(sandbox("old", Map.of("k", "v")), store.findSandbox("old").orElseThrow());
         }
@@ -103,9 +103,9 @@ class MigrationsTest {
         H2Store.open(home, 2).close();
         try (Connection c = StoreFixture.raw(home)) {
             var e = assertThrows(SQLException.class,
-                    () -> Migrations.apply(c, withTestScript("V3__test_broken.sql")));
-            assertTrue(e.getMessage().startsWith("schema migration V3__test_broken.sql failed: "), e.getMessage());
-            assertEquals(2, Migrations.current(c));
+                    () -> Migrations.apply(c, withTestScript("V4__test_broken.sql")));
+            assertTrue(e.getMessage().startsWith("schema migration V4__test_broken.sql failed: "), e.getMessage());
+            assertEquals(3, Migrations.current(c));
         }
     }
 

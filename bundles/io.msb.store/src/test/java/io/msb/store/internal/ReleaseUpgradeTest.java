@@ -21,8 +21,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,13 +52,21 @@ class ReleaseUpgradeTest {
             ImageStore images = db.images();
 
             String spec = "{\"name\":\"%s\",\"image\":\"alpine:3.20\",\"cpus\":1,\"memoryMib\":256}";
+            List<SandboxRecord> upgraded = sandboxes.listSandboxes(LabelSelector.ALL);
+            // V3 gave every row a public id of its own, by which it is found
+            List<UUID> ids = upgraded.stream().map(SandboxRecord::id).toList();
+            assertEquals(3, new HashSet<>(ids).size(), "distinct ids: " + ids);
+            for (SandboxRecord r : upgraded) {
+                assertEquals(Optional.of(r), sandboxes.findSandboxById(r.id()));
+            }
             assertEquals(List.of(
-                    new SandboxRecord("idle", spec.formatted("idle"), SandboxStatus.STOPPED, false, Map.of(), T0, T0),
-                    new SandboxRecord("job", spec.formatted("job"), SandboxStatus.CRASHED, true, Map.of("team", "b"),
-                            T0, T0.plusSeconds(3)),
-                    new SandboxRecord("web", spec.formatted("web"), SandboxStatus.RUNNING, false,
+                    new SandboxRecord(ids.get(0), "idle", spec.formatted("idle"), SandboxStatus.STOPPED, false,
+                            Map.of(), T0, T0),
+                    new SandboxRecord(ids.get(1), "job", spec.formatted("job"), SandboxStatus.CRASHED, true,
+                            Map.of("team", "b"), T0, T0.plusSeconds(3)),
+                    new SandboxRecord(ids.get(2), "web", spec.formatted("web"), SandboxStatus.RUNNING, false,
                             Map.of("team", "a", "tier", "gold"), T0, T0.plusSeconds(6))),
-                    sandboxes.listSandboxes(LabelSelector.ALL));
+                    upgraded);
             assertEquals(List.of("web"), sandboxes.listSandboxes(LabelSelector.parse("tier=gold")).stream()
                     .map(SandboxRecord::name).toList());
 

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -138,6 +139,52 @@ class SandboxStoreTest extends WithOpenStore {
                     .filter(r -> s.matches(r.labels())).map(SandboxRecord::name).collect(Collectors.toList());
             assertEquals(expected, names(s), sel);
         }
+    }
+
+    @Test
+    void sandboxesAreFoundByTheirPublicId() {
+        SandboxRecord web = sandbox("web", Map.of("team", "a"));
+        store.insertSandbox(web);
+        assertEquals(Optional.of(web), store.findSandboxById(web.id()));
+        assertEquals(Optional.empty(), store.findSandboxById(UUID.randomUUID()));
+        // a sandbox made again under the same name is another sandbox: a new id, the old one finds nothing
+        store.deleteSandbox("web");
+        SandboxRecord again = new SandboxRecord("web", "{}", SandboxStatus.CREATED, false, Map.of(), T0, T0);
+        store.insertSandbox(again);
+        assertEquals(Optional.empty(), store.findSandboxById(web.id()));
+        assertEquals(again.id(), store.findSandbox("web").orElseThrow().id());
+        assertThrows(AlreadyExistsException.class, () -> store.insertSandbox(new SandboxRecord(again.id(), "other",
+                "{}", SandboxStatus.CREATED, false, Map.of(), T0, T0)), "ids are unique");
+    }
+
+    @Test
+    void pagesFollowNamesAfterTheCursorAndTheSelector() {
+        for (String name : List.of("d", "b", "e", "a", "c")) {
+            store.insertSandbox(sandbox(name, name.compareTo("c") <= 0 ? Map.of("low", "y", "k", name) : Map.of()));
+        }
+        assertEquals(List.of("a", "b"), page(LabelSelector.ALL, null, 2));
+        assertEquals(List.of("c", "d"), page(LabelSelector.ALL, "b", 2));
+        assertEquals(List.of("e"), page(LabelSelector.ALL, "d", 2));
+        assertEquals(List.of(), page(LabelSelector.ALL, "e", 2));
+        assertEquals(List.of("c", "d", "e"), page(null, "bb", 10), "the cursor need not be a name that exists");
+        assertEquals(List.of("b", "c"), page(LabelSelector.parse("low=y"), "a", 5));
+        assertEquals(List.of("c"), page(LabelSelector.parse("low=y,k=c"), null, 5));
+        // each sandbox once, with all its labels, although the label join has a row per label
+        List<SandboxRecord> labelled = store.listSandboxes(LabelSelector.parse("low"), null, 2);
+        assertEquals(List.of(sandbox("a", Map.of("low", "y", "k", "a")), sandbox("b", Map.of("low", "y", "k", "b"))),
+                labelled);
+        // page after page gives what the whole list gives
+        List<String> walked = new ArrayList<>();
+        for (List<String> p = page(null, null, 1); !p.isEmpty(); p = page(null, walked.get(walked.size() - 1), 1)) {
+            walked.addAll(p);
+        }
+        assertEquals(names(LabelSelector.ALL), walked);
+        assertEquals("limit", assertThrows(InvalidConfigException.class,
+                () -> store.listSandboxes(LabelSelector.ALL, null, 0)).field());
+    }
+
+    private List<String> page(LabelSelector selector, String after, int limit) {
+        return store.listSandboxes(selector, after, limit).stream().map(SandboxRecord::name).toList();
     }
 
     private List<String> names(LabelSelector selector) {

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 
 /** Shared helpers: records to insert and a raw JDBC connection to the store's database. */
 final class StoreFixture {
@@ -17,8 +18,14 @@ final class StoreFixture {
     private StoreFixture() {
     }
 
+    /** A row whose id follows from its name, so that a test can build the row it expects to read back. */
     static SandboxRecord sandbox(String name, Map<String, String> labels) {
-        return new SandboxRecord(name, "{\"image\":\"alpine\"}", SandboxStatus.CREATED, false, labels, T0, T0);
+        return new SandboxRecord(idOf(name), name, "{\"image\":\"alpine\"}", SandboxStatus.CREATED, false, labels,
+                T0, T0);
+    }
+
+    static UUID idOf(String name) {
+        return UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** A second connection to the same (shared, in-JVM) database, for checks and test-only DDL. */
