@@ -153,6 +153,96 @@ public class HttpApiIT {
         assertEquals(404, api("GET", "/v1/sandboxes/" + id, null).status());
     }
 
+    /**
+     * The 0.6.18 SDK's own default create body (facts §2.3; only the image is a local disk here, since nothing is
+     * pulled in this test) and the routes 0.6.18 then uses: by id for get/stop/start/delete, by name for polling.
+     * Ids are random and kept: the same name made again is a new sandbox with a new id.
+     */
+    @Test
+    public void theSdksDefaultBodyAndItsIdRoutes() throws Exception {
+        String sdkBody = "{\"name\":\"sdk\",\"image\":{\"type\":\"oci\",\"reference\":\"alpine\"},"
+                + "\"resources\":{\"vcpus\":1,\"memory_mib\":512},\"runtime\":{\"workdir\":null,\"shell\":null,"
+                + "\"scripts\":{},\"entrypoint\":null,\"cmd\":null,\"user\":null,\"log_level\":null},\"env\":[],"
+                + "\"labels\":{},\"rlimits\":[],\"mounts\":[],\"patches\":[],\"network\":{\"enabled\":true,"
+                + "\"strict\":false},\"init\":null,\"pull_policy\":\"if_missing\",\"security_profile\":\"default\","
+                + "\"lifecycle\":{\"ephemeral\":false,\"max_duration_secs\":null,\"idle_timeout_secs\":null}}";
+        String local = create("sdk", null);
+        String image = local.substring(local.indexOf("\"image\":") + 8, local.length() - 1);
+        String body = sdkBody.replace("{\"type\":\"oci\",\"reference\":\"alpine\"}", image);
+
+        Reply created = api("POST", "/v1/sandboxes?start=true&wait_for=running&wait_timeout=90", body);
+        assertEquals(created.body(), 200, created.status());
+        String id = created.json().get("id").asText();
+        try {
+            for (String field : List.of("id", "org_id", "name", "slug", "status", "ephemeral", "created_at")) {
+                assertFalse(field + " in " + created.body(), created.json().path(field).isMissingNode()
+                        || created.json().get(field).isNull());
+            }
+            assertEquals("running", created.json().get("status").asText());
+            assertEquals(512, created.json().at("/spec/resources/memory_mib").asInt());
+
+            assertEquals("sdk", api("GET", "/v1/sandboxes/" + id, null).json().get("name").asText());
+            Reply stopped = api("POST", "/v1/sandboxes/" + id + "/stop", "{}");
+            assertEquals(stopped.body(), 200, stopped.status());
+            assertEquals("stopped", api("GET", "/v1/sandboxes/by-name/sdk", null).json().get("status").asText());
+            assertFalse(api("GET", "/v1/sandboxes/by-name/sdk", null).json().get("stopped_at").isNull());
+            Reply started = api("POST", "/v1/sandboxes/" + id + "/start?wait_for=running&wait_timeout=90", "{}");
+            assertEquals(started.body(), 200, started.status());
+            assertEquals("running", started.json().get("status").asText());
+            assertEquals("wait_for: must be running",
+                    message(api("POST", "/v1/sandboxes/" + id + "/start?wait_for=stopped", "{}")));
+
+            Reply deleted = api("DELETE", "/v1/sandboxes/" + id, null);
+            assertEquals(deleted.body(), 200, deleted.status());
+            assertTrue(deleted.json().get("message").isTextual());
+            Reply gone = api("GET", "/v1/sandboxes/" + id, null);
+            assertEquals(404, gone.status());
+            assertEquals("sandbox_not_found", code(gone));
+
+            Reply again = api("POST", "/v1/sandboxes", body);
+            assertEquals(again.body(), 200, again.status());
+            assertFalse("a new sandbox under the old name has a new id", id.equals(again.json().get("id").asText()));
+            assertEquals("the old id does not reach the new sandbox", 404, api("GET", "/v1/sandboxes/" + id, null).status());
+        } finally {
+            api("DELETE", "/v1/sandboxes/by-name/sdk", null);
+        }
+    }
+
+    /** Every refusal the servlet makes before a route runs has the SDK's error body and code. */
+    @Test
+    public void refusalsBeforeARouteRunsHaveTheSdksCodes() throws Exception {
+        HttpResponse<String> put = http.send(request("PUT", "/v1/sandboxes", "{}", "Bearer " + KEY),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, put.statusCode());
+        assertEquals("GET, HEAD, POST", put.headers().firstValue("Allow").orElse(null));
+        assertEquals("invalid_request", code(new Reply(put.statusCode(), put.body())));
+        Reply stopByGet = api("GET", "/v1/sandboxes/by-name/x/stop", null);
+        assertEquals(405, stopByGet.status());
+        assertEquals("POST", stopByGet.json().at("/error/details/allow").asText());
+
+        HttpResponse<String> text = http.send(HttpRequest.newBuilder(HttpApiPlatform.uri(context, "/v1/sandboxes"))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(create("typed", null))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        Reply unsupported = new Reply(text.statusCode(), text.body());
+        assertEquals(text.body(), 415, unsupported.status());
+        assertEquals("invalid_request", code(unsupported));
+        assertEquals("Content-Type: must be application/json (got text/plain)", message(unsupported));
+        assertEquals(404, api("GET", "/v1/sandboxes/by-name/typed", null).status());
+
+        // refused on its Content-Length, before the body is sent
+        Raw big = raw("POST /v1/sandboxes HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + (2 << 20) + "\r\n\r\n");
+        assertEquals(413, big.status());
+        assertEquals(big.body(), "invalid_request", code(new Reply(big.status(), big.body())));
+
+        for (String id : List.of("not-a-uuid", java.util.UUID.randomUUID().toString())) {
+            Reply missing = api("POST", "/v1/sandboxes/" + id + "/stop", "{}");
+            assertEquals(id, 404, missing.status());
+            assertEquals(id, "sandbox_not_found", code(missing));
+        }
+    }
+
     @Test
     public void listsArePagedByCursor() throws Exception {
         for (String name : List.of("page-a", "page-b", "page-c")) {

@@ -27,11 +27,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -59,6 +60,9 @@ public final class ApiServlet extends HttpServlet {
     static final int DEFAULT_PAGE = 20;
     static final int MAX_PAGE = 100;
     static final Duration KEEPALIVE = Duration.ofSeconds(5);
+    /** A UUID in its canonical text form, the only form the API hands out. */
+    private static final Pattern UUID_TEXT = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final transient SandboxService sandboxes;
     private final transient ApiKeys keys;
@@ -114,7 +118,7 @@ public final class ApiServlet extends HttpServlet {
             switch (method) {
                 case "GET" -> send(resp, 200, list(req));
                 case "POST" -> send(resp, 200, create(req));
-                default -> throw notAllowed(method, req);
+                default -> throw notAllowed(req, "GET, HEAD, POST");
             }
             return;
         }
@@ -132,7 +136,7 @@ public final class ApiServlet extends HttpServlet {
         }
         if (rest.equals(List.of("network", "policy"))) {
             if (!method.equals("PATCH")) {
-                throw notAllowed(method, req);
+                throw notAllowed(req, "PATCH");
             }
             send(resp, 200, updatePolicy(req, name));
             return;
@@ -148,11 +152,12 @@ public final class ApiServlet extends HttpServlet {
                 sandboxes.remove(name, true); // cloud semantics: a running sandbox is stopped first
                 send(resp, 200, new Wire.Message("sandbox " + name + " removed"));
             }
-            case "POST start" -> send(resp, 200, start(name));
+            case "POST start" -> send(resp, 200, start(req, name));
             case "POST stop" -> send(resp, 200, stop(name));
             case "POST exec" -> exec(req, resp, name);
-            default -> throw action.isEmpty() || List.of("start", "stop", "exec").contains(action)
-                    ? notAllowed(method, req) : notRouted(method, req);
+            default -> throw action.isEmpty() ? notAllowed(req, "GET, HEAD, DELETE")
+                    : List.of("start", "stop", "exec").contains(action) ? notAllowed(req, "POST")
+                    : notRouted(method, req);
         }
     }
 
@@ -171,9 +176,8 @@ public final class ApiServlet extends HttpServlet {
         }
         String after = cursor(query(req, "cursor"));
         LabelSelector selector = new LabelSelector(Mapping.labelsQuery(query(req, "labels")));
-        List<SandboxInfo> page = sandboxes.list(selector).stream()
-                .filter(s -> after == null || s.name().compareTo(after) > 0)
-                .sorted(Comparator.comparing(SandboxInfo::name)).limit(limit + 1L).toList();
+        // one more than the page tells whether there is a next one; the store reads only these (a keyset query)
+        List<SandboxInfo> page = sandboxes.list(selector, after, limit + 1);
         boolean more = page.size() > limit;
         List<SandboxInfo> shown = more ? page.subList(0, limit) : page;
         String next = more ? Base64.getUrlEncoder().withoutPadding().encodeToString(
@@ -198,6 +202,17 @@ public final class ApiServlet extends HttpServlet {
             throw ApiException.invalid("start", start.equals("false")
                     ? "false is not supported yet: create boots the sandbox" : "must be true or false");
         }
+        checkWait(req);
+        Wire.CreateRequest body = body(req, Wire.CreateRequest.class);
+        // create returns once the sandbox runs, so every wait_for is already met
+        return Mapping.response(sandboxes.create(Mapping.spec(body)).info());
+    }
+
+    /**
+     * {@code wait_for=running} and {@code wait_timeout} (seconds) of create and start. Both boot before they answer,
+     * so the wait is met by construction; the parameters are checked so that a mistyped one is not ignored.
+     */
+    static void checkWait(HttpServletRequest req) {
         String waitFor = query(req, "wait_for");
         if (waitFor != null && !waitFor.equals("running")) {
             throw ApiException.invalid("wait_for", "must be running");
@@ -211,12 +226,10 @@ public final class ApiServlet extends HttpServlet {
                 throw ApiException.invalid("wait_timeout", "must be a number of seconds");
             }
         }
-        Wire.CreateRequest body = body(req, Wire.CreateRequest.class);
-        // create returns once the sandbox runs, so every wait_for is already met
-        return Mapping.response(sandboxes.create(Mapping.spec(body)).info());
     }
 
-    private Wire.SandboxResponse start(String name) {
+    private Wire.SandboxResponse start(HttpServletRequest req, String name) {
+        checkWait(req);
         SandboxInfo info = info(name);
         if (info.status().expectsLiveVm()) {
             throw invalidState(name, info, "start");
@@ -231,11 +244,8 @@ public final class ApiServlet extends HttpServlet {
         }
         sandboxes.stop(name, null);
         // an ephemeral sandbox is gone once stopped: report the last state it had
-        return sandboxes.get(name).map(Mapping::response).orElseGet(() -> {
-            Wire.SandboxResponse last = Mapping.response(info);
-            return new Wire.SandboxResponse(last.id(), last.orgId(), last.name(), last.slug(), "stopped",
-                    last.ephemeral(), last.createdAt(), last.startedAt(), last.stoppedAt(), null, last.spec());
-        });
+        return sandboxes.get(name).map(Mapping::response)
+                .orElseGet(() -> Mapping.response(info).withStatus("stopped"));
     }
 
     /**
@@ -297,10 +307,12 @@ public final class ApiServlet extends HttpServlet {
         return sandboxes.get(name).orElseThrow(() -> notFound(name));
     }
 
+    /** The name of the sandbox with that id; an id that is not a UUID names no sandbox either (404). */
     private String nameOfId(String id) {
-        return sandboxes.list(LabelSelector.ALL).stream().map(SandboxInfo::name)
-                .filter(n -> Mapping.id(n).equals(id.toLowerCase(Locale.ROOT))).findFirst()
-                .orElseThrow(() -> notFound(id));
+        if (!UUID_TEXT.matcher(id).matches()) {
+            throw notFound(id);
+        }
+        return sandboxes.getById(UUID.fromString(id)).map(SandboxInfo::name).orElseThrow(() -> notFound(id));
     }
 
     private <T> T body(HttpServletRequest req, Class<T> type) {
@@ -358,8 +370,10 @@ public final class ApiServlet extends HttpServlet {
         return new ApiException(404, "not_found", "no such route: " + req.getMethod() + " " + req.getRequestURI(), null);
     }
 
-    private static ApiException notAllowed(String method, HttpServletRequest req) {
-        return new ApiException(405, "method_not_allowed", req.getMethod() + " is not allowed on " + req.getRequestURI(), null);
+    /** 405 with the SDK's code for a request it sent wrongly; {@code details.allow} becomes the Allow header. */
+    private static ApiException notAllowed(HttpServletRequest req, String allow) {
+        return new ApiException(405, "invalid_request", req.getMethod() + " is not allowed on " + req.getRequestURI()
+                + " (allowed: " + allow + ")", Map.of("allow", allow));
     }
 
     private static List<String> segments(String pathInfo) {
@@ -376,6 +390,9 @@ public final class ApiServlet extends HttpServlet {
         }
         if (e.status() == 401) {
             resp.setHeader("WWW-Authenticate", "Bearer");
+        }
+        if (e.status() == 405 && e.details() != null && e.details().get("allow") instanceof String allow) {
+            resp.setHeader("Allow", allow);
         }
         send(resp, e.status(), new Wire.ErrorResponse(new Wire.ErrorBody(e.code(), e.getMessage(), e.details())));
     }

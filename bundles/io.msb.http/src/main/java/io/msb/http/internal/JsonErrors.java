@@ -58,12 +58,14 @@ final class JsonErrors implements Request.Handler {
         return path == null || path.isEmpty() || UNPARSED.contains(path) || path.equals("/v1") || path.startsWith("/v1/");
     }
 
-    /** Decision 0011's code for a status Jetty chose. */
+    /**
+     * Decision 0011's code for a status Jetty chose: the SDK's {@code invalid_request} for every refused request
+     * (405, 413, 415 … included) except those with a code of their own.
+     */
     static String code(int status) {
         return switch (status) {
             case 401 -> "invalid_api_key";
             case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
             case 408 -> "request_timeout";
             case 429 -> "too_many_requests";
             case 501 -> "not_supported";

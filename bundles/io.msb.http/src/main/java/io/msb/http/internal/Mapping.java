@@ -2,6 +2,7 @@ package io.msb.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.msb.api.InvalidConfigException;
+import io.msb.api.Mount;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.RunInfo;
@@ -17,8 +18,6 @@ import io.msb.http.internal.Wire.EnvVar;
 import io.msb.http.internal.Wire.ExecRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -39,7 +40,6 @@ import java.util.function.Supplier;
 final class Mapping {
     /** The one local organisation. */
     static final String ORG_ID = new UUID(0, 0).toString();
-    private static final byte[] ID_NAMESPACE = "msb sandbox id v1:".getBytes(StandardCharsets.UTF_8);
     static final int MAX_DISK_MIB = 1 << 24;
     static final int MAX_ARGS = 4096;
 
@@ -52,13 +52,15 @@ final class Mapping {
         if (r.slug() != null && !r.slug().equals(name)) {
             throw ApiException.invalid("slug", "must equal name (the slug of a local sandbox is its name)");
         }
-        unsupported(r.registry(), "registry");
-        unsupported(r.init(), "init");
-        unsupportedList(r.rlimits(), "rlimits");
-        unsupportedList(r.mounts(), "mounts");
-        unsupportedList(r.patches(), "patches");
+        registry(r.registry());
+        // the SDK always sends these, empty or null: only a value that asks for the missing feature is refused
+        unsupported(r.init(), "init", "null (no init handoff yet: agentd stays PID 1)");
+        unsupportedList(r.rlimits(), "rlimits", "[] (no guest resource limits yet)");
+        unsupportedList(r.mounts(), "mounts", "[] (no volumes or host mounts yet)");
+        unsupportedList(r.patches(), "patches", "[] (no rootfs patches yet)");
         if (r.securityProfile() != null && !r.securityProfile().equals("default")) {
-            throw ApiException.invalid("security_profile", "only \"default\" is supported");
+            throw ApiException.invalid("security_profile", r.securityProfile().equals("restricted")
+                    ? "restricted is not supported yet; only \"default\" is" : "must be default or restricted");
         }
         if (r.env() != null) {
             java.util.Set<String> seen = new java.util.HashSet<>();
@@ -106,9 +108,9 @@ final class Mapping {
             if (rt.entrypoint() != null) {
                 throw ApiException.invalid("runtime.entrypoint", "not supported yet (run commands with exec)");
             }
-            unsupported(rt.logLevel(), "runtime.log_level");
+            unsupported(rt.logLevel(), "runtime.log_level", "null (agentd's log level is fixed)");
             if (rt.scripts() != null && !rt.scripts().isEmpty()) {
-                throw ApiException.invalid("runtime.scripts", "not supported yet");
+                throw ApiException.invalid("runtime.scripts", "not supported yet; only {} is accepted");
             }
             b.user(optionalText(rt.user(), "runtime.user"));
             b.workdir(optionalText(rt.workdir(), "runtime.workdir"));
@@ -137,6 +139,35 @@ final class Mapping {
         } catch (InvalidConfigException e) {
             throw new ApiException(400, "invalid_request", e.getMessage().replaceFirst("^invalid config: ", ""),
                     e.field() == null ? null : Map.of("field", e.field()));
+        }
+    }
+
+    /**
+     * {@code registry}: {@code auto} is what every pull does (the server's configured credentials, then Docker's);
+     * the other modes would pull differently and are refused. The password is checked for presence only and never
+     * written into a message.
+     */
+    private static void registry(Wire.Registry registry) {
+        if (registry == null) {
+            return;
+        }
+        String mode = required(registry.mode(), "registry.mode");
+        switch (mode) {
+            case "auto" -> only(registry.username() == null && registry.password() == null
+                    && registry.credentialId() == null, "registry", "auto takes only mode");
+            case "anonymous" -> throw ApiException.invalid("registry.mode",
+                    "anonymous is not supported yet (pulls use the server's credentials: mode auto)");
+            case "inline" -> {
+                required(registry.username(), "registry.username");
+                if (registry.password() == null || registry.password().isEmpty()) {
+                    throw ApiException.invalid("registry.password", "is required");
+                }
+                throw ApiException.invalid("registry.mode", "inline is not supported yet (configure the registry's "
+                        + "credentials on the server: PID io.msb.image, credentials)");
+            }
+            case "specific" -> throw ApiException.invalid("registry.mode",
+                    "specific is not supported yet (the server keeps no named credentials)");
+            default -> throw ApiException.invalid("registry.mode", "must be auto, anonymous, inline or specific");
         }
     }
 
@@ -219,21 +250,39 @@ final class Mapping {
         return b.build();
     }
 
+    /** {@code SandboxResponse}; the info must carry its id (the runtime's always do). */
     static Wire.SandboxResponse response(SandboxInfo info) {
+        Objects.requireNonNull(info.id(), () -> "sandbox " + info.name() + " has no id");
         SandboxSpec s = info.spec();
         RunInfo run = info.currentRun().orElse(null);
         List<EnvVar> env = new ArrayList<>();
-        new java.util.TreeMap<>(s.env()).forEach((k, v) -> env.add(new EnvVar(k, v)));
+        new TreeMap<>(s.env()).forEach((k, v) -> env.add(new EnvVar(k, v)));
         Wire.SpecResponse spec = new Wire.SpecResponse(
                 s.rootfs() instanceof RootfsSource.OciImage oci ? oci.reference().text() : null,
                 new Wire.Resources((long) s.cpus(), (long) s.memoryMib(), s.diskSizeMib() == 0 ? null : (long) s.diskSizeMib()),
-                new Wire.RuntimeResponse(null, null, s.hostname(), s.shell(), s.user(), s.workdir()),
-                env, new java.util.TreeMap<>(s.labels()), List.of(),
-                new Wire.Lifecycle(s.ephemeral(), secs(s.idleTimeout()), secs(s.maxDuration())), List.of(),
+                new Wire.RuntimeResponse(s.workdir(), s.shell(), Map.of(), null, null, s.user(), null, s.hostname()),
+                env, new TreeMap<>(s.labels()), List.of(),
+                new Wire.Lifecycle(s.ephemeral(), secs(s.idleTimeout()), secs(s.maxDuration())),
+                s.mounts().stream().map(Mapping::mount).toList(),
                 network(s.network(), info.addresses().orElse(null)));
-        return new Wire.SandboxResponse(id(info.name()), ORG_ID, info.name(), info.name(), status(info.status()),
-                s.ephemeral(), time(info.createdAt()), run == null ? null : time(run.startedAt()),
+        return new Wire.SandboxResponse(info.id().toString(), ORG_ID, info.name(), info.name(), status(info.status()),
+                null, s.ephemeral(), time(info.createdAt()), run == null ? null : time(run.startedAt()),
                 run == null ? null : time(run.terminatedAt()), failure(info.status(), run), spec);
+    }
+
+    /** A response mount, tagged PascalCase ({@code Bind}, {@code Named}) as the cloud's responses are. */
+    static Map<String, Object> mount(Mount m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (m.kind() == Mount.Kind.BIND) {
+            out.put("type", "Bind");
+            out.put("host", m.source());
+        } else {
+            out.put("type", "Named");
+            out.put("name", m.source());
+        }
+        out.put("guest", m.guestPath());
+        out.put("options", Map.of("readonly", m.readOnly()));
+        return out;
     }
 
     /**
@@ -277,26 +326,6 @@ final class Mapping {
         }
         return run == null || run.reason() == null ? "the VM ended unexpectedly"
                 : "the VM ended unexpectedly (" + run.reason().name().toLowerCase(Locale.ROOT) + ")";
-    }
-
-    /** A stable, name-derived UUID (version 5 layout: SHA-1 of a namespace and the name). */
-    static String id(String name) {
-        try {
-            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-            sha1.update(ID_NAMESPACE);
-            byte[] h = sha1.digest(name.getBytes(StandardCharsets.UTF_8));
-            h[6] = (byte) ((h[6] & 0x0f) | 0x50);
-            h[8] = (byte) ((h[8] & 0x3f) | 0x80);
-            long msb = 0;
-            long lsb = 0;
-            for (int i = 0; i < 8; i++) {
-                msb = (msb << 8) | (h[i] & 0xff);
-                lsb = (lsb << 8) | (h[i + 8] & 0xff);
-            }
-            return new UUID(msb, lsb).toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is part of every Java platform", e);
-        }
     }
 
     /** The {@code labels} query parameter: a JSON object of strings. */
@@ -393,15 +422,16 @@ final class Mapping {
         }
     }
 
-    private static void unsupported(JsonNode node, String field) {
+    /** A field whose feature does not exist yet: accepted only absent or as its default. */
+    private static void unsupported(JsonNode node, String field, String only) {
         if (node != null && !node.isNull()) {
-            throw ApiException.invalid(field, "not supported yet");
+            throw ApiException.invalid(field, "not supported yet; only " + only + " is accepted");
         }
     }
 
-    private static void unsupportedList(List<JsonNode> list, String field) {
+    private static void unsupportedList(List<JsonNode> list, String field, String only) {
         if (list != null && !list.isEmpty()) {
-            throw ApiException.invalid(field, "not supported yet");
+            throw ApiException.invalid(field, "not supported yet; only " + only + " is accepted");
         }
     }
 }

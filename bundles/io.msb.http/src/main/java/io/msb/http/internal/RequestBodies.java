@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpException;
@@ -26,6 +27,7 @@ final class RequestBodies {
     }
 
     <T> T read(HttpServletRequest req, Class<T> type) {
+        checkContentType(req.getContentType());
         long declaredLength = req.getContentLengthLong();
         if (declaredLength > maxBytes) {
             throw Json.tooLarge(maxBytes);
@@ -46,6 +48,25 @@ final class RequestBodies {
             leave(client);
         }
         return Json.parse(body, type);
+    }
+
+    /**
+     * Bodies are JSON: announced as such, or not announced, or as the form type {@code curl -d} announces for
+     * anything (decision 1000). Any other type is 415: the client sent something else than it meant to.
+     */
+    static void checkContentType(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            return;
+        }
+        int semicolon = contentType.indexOf(';');
+        String media = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip()
+                .toLowerCase(Locale.ROOT);
+        if (media.equals("application/json") || media.startsWith("application/") && media.endsWith("+json")
+                || media.equals("application/x-www-form-urlencoded")) {
+            return;
+        }
+        throw new ApiException(415, "invalid_request", "Content-Type: must be application/json"
+                + JsonErrors.detail("got " + media), null);
     }
 
     int arriving(String client) {

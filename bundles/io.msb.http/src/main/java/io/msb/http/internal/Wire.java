@@ -12,11 +12,26 @@ final class Wire {
     private Wire() {
     }
 
-    /** {@code CloudSandboxSpec} plus the create request's {@code slug} and {@code registry}. */
+    /**
+     * {@code CloudSandboxSpec} plus the create request's {@code slug} and {@code registry}: every field the SDK can
+     * send. Those whose feature does not exist yet ({@code rlimits}, {@code mounts}, {@code patches}, {@code init})
+     * stay JSON here and are refused when they carry anything but their default.
+     */
     record CreateRequest(String name, ImageSource image, List<EnvVar> env, Map<String, String> labels,
             Lifecycle lifecycle, Resources resources, RuntimeOptions runtime, List<JsonNode> rlimits,
             String pullPolicy, Map<String, Object> network, List<JsonNode> mounts, List<JsonNode> patches, JsonNode init,
-            String securityProfile, String slug, JsonNode registry) {
+            String securityProfile, String slug, Registry registry) {
+    }
+
+    /**
+     * {@code registry}: {@code {mode:"auto"}} (the default: the server's credentials), {@code anonymous},
+     * {@code inline} with {@code username}/{@code password}, {@code specific} with {@code credential_id}.
+     */
+    record Registry(String mode, String username, String password, String credentialId) {
+        @Override
+        public String toString() {
+            return "Registry[mode=" + mode + "]"; // never the password
+        }
     }
 
     /** {@code CloudRootfsSource}: {@code oci}; msb adds {@code bind} (a host directory) and {@code disk_image}. */
@@ -41,18 +56,28 @@ final class Wire {
             String stdin) {
     }
 
-    record SandboxResponse(String id, String orgId, String name, String slug, String status, boolean ephemeral,
-            String createdAt, String startedAt, String stoppedAt, String lastFailureMessage, SpecResponse spec) {
+    /**
+     * {@code SandboxResponse} (facts §2.4); {@code status_reason} is the cloud's scheduling state while
+     * {@code starting}, which a local server never has (always null).
+     */
+    record SandboxResponse(String id, String orgId, String name, String slug, String status, String statusReason,
+            boolean ephemeral, String createdAt, String startedAt, String stoppedAt, String lastFailureMessage,
+            SpecResponse spec) {
+        SandboxResponse withStatus(String newStatus) {
+            return new SandboxResponse(id, orgId, name, slug, newStatus, null, ephemeral, createdAt, startedAt,
+                    stoppedAt, null, spec);
+        }
     }
 
     /** {@code SandboxSpecResponse}: the resolved spec as the user sees it. */
     record SpecResponse(String image, Resources resources, RuntimeResponse runtime, List<EnvVar> env,
-            Map<String, String> labels, List<Object> rlimits, Lifecycle lifecycle, List<Object> mounts,
+            Map<String, String> labels, List<Object> rlimits, Lifecycle lifecycle, List<Map<String, Object>> mounts,
             Map<String, Object> network) {
     }
 
-    record RuntimeResponse(List<String> cmd, List<String> entrypoint, String hostname, String shell, String user,
-            String workdir) {
+    /** The create body's {@code runtime}, resolved; {@code hostname} is msb's extension. */
+    record RuntimeResponse(String workdir, String shell, Map<String, String> scripts, List<String> entrypoint,
+            List<String> cmd, String user, String logLevel, String hostname) {
     }
 
     record Page(List<SandboxResponse> data, boolean hasMore, String nextCursor) {

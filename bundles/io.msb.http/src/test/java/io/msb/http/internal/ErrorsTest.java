@@ -2,6 +2,7 @@ package io.msb.http.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.InvalidConfigException;
@@ -66,11 +67,30 @@ class ErrorsTest {
         assertEquals("invalid_request", JsonErrors.code(414));
         assertEquals("invalid_request", JsonErrors.code(400));
         assertEquals("request_timeout", JsonErrors.code(408));
+        // the SDK's code for what it sent wrongly, whoever refuses it
+        assertEquals("invalid_request", JsonErrors.code(405));
+        assertEquals("invalid_request", JsonErrors.code(413));
+        assertEquals("invalid_request", JsonErrors.code(415));
+        assertEquals("invalid_api_key", JsonErrors.code(401));
         assertEquals("internal_error", JsonErrors.code(500));
         assertEquals("request headers: too large", JsonErrors.message(431, null));
         assertEquals("Bad Request (Ambiguous URI path separator)", JsonErrors.message(400, "Ambiguous URI path separator"));
         String long_ = JsonErrors.message(400, "\u0000".repeat(1000));
         assertFalse(long_.contains("\u0000"));
         assertTrue(long_.length() < JsonErrors.MAX_MESSAGE + 40, long_);
+    }
+
+    @Test
+    void bodiesAreJsonOrUnannounced() {
+        for (String ok : new String[] {null, "", "application/json", "application/json; charset=utf-8",
+            "Application/JSON", "application/merge-patch+json", "application/x-www-form-urlencoded"}) {
+            RequestBodies.checkContentType(ok);
+        }
+        ApiException text = assertThrows(ApiException.class, () -> RequestBodies.checkContentType("text/plain; charset=x"));
+        assertEquals(415, text.status());
+        assertEquals("invalid_request", text.code());
+        assertEquals("Content-Type: must be application/json (got text/plain)", text.getMessage());
+        assertEquals(415, assertThrows(ApiException.class,
+                () -> RequestBodies.checkContentType("multipart/form-data; boundary=x")).status());
     }
 }

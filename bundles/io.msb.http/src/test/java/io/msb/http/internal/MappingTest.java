@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.msb.api.InvalidConfigException;
+import io.msb.api.Mount;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.RunInfo;
@@ -161,15 +163,72 @@ class MappingTest {
         assertEquals("runtime.workdir: must not contain NUL", rejected("{" + ok + ",\"runtime\":{\"workdir\":\"/a\\u0000\"}}"));
     }
 
+    /** The 0.6.18 SDK's body for {@code Sandbox.builder("mini").image("alpine").create()}, byte for byte (facts §2.3). */
+    static final String SDK_DEFAULT_BODY = "{\"name\":\"mini\",\"image\":{\"type\":\"oci\",\"reference\":\"alpine\"},"
+            + "\"resources\":{\"vcpus\":1,\"memory_mib\":512},\"runtime\":{\"workdir\":null,\"shell\":null,"
+            + "\"scripts\":{},\"entrypoint\":null,\"cmd\":null,\"user\":null,\"log_level\":null},\"env\":[],"
+            + "\"labels\":{},\"rlimits\":[],\"mounts\":[],\"patches\":[],\"network\":{\"enabled\":true,"
+            + "\"strict\":false},\"init\":null,\"pull_policy\":\"if_missing\",\"security_profile\":\"default\","
+            + "\"lifecycle\":{\"ephemeral\":false,\"max_duration_secs\":null,\"idle_timeout_secs\":null}}";
+
     @Test
-    void fieldsThePlatformCannotHonourYetAreRefused() {
-        String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"}";
-        assertEquals("rlimits: not supported yet",
-                rejected("{" + ok + ",\"rlimits\":[{\"resource\":\"nofile\",\"soft\":1,\"hard\":1}]}"));
-        assertEquals("mounts: not supported yet", rejected("{" + ok + ",\"mounts\":[{}]}"));
-        assertEquals("runtime.cmd: not supported yet (run commands with exec)", rejected("{" + ok + ",\"runtime\":{\"cmd\":[\"sh\"]}}"));
-        assertEquals("init: not supported yet", rejected("{" + ok + ",\"init\":{\"path\":\"/sbin/init\"}}"));
-        assertEquals("security_profile: only \"default\" is supported", rejected("{" + ok + ",\"security_profile\":\"strict\"}"));
+    void theSdksDefaultBodyIsAccepted() {
+        SandboxSpec s = create(SDK_DEFAULT_BODY);
+        assertEquals("mini", s.name());
+        assertEquals(RootfsSource.image("alpine"), s.rootfs());
+        assertEquals(1, s.cpus());
+        assertEquals(512, s.memoryMib());
+        assertEquals(NetworkConfig.defaults(), s.network());
+        assertEquals(PullPolicy.IF_MISSING, s.pullPolicy());
+        assertFalse(s.ephemeral());
+        assertNull(s.idleTimeout());
+        assertNull(s.workdir());
+        assertTrue(s.mounts().isEmpty());
+        // and with registry auto, the default the server also accepts spelled out
+        assertEquals("mini", create(sdkBodyWith("{\"registry\":{\"mode\":\"auto\"}}")).name());
+    }
+
+    /** The SDK's default body with some top-level fields replaced. */
+    private static String sdkBodyWith(String fields) {
+        try {
+            ObjectNode body = (ObjectNode) Json.MAPPER.readTree(SDK_DEFAULT_BODY);
+            body.setAll((ObjectNode) Json.MAPPER.readTree(fields));
+            return Json.MAPPER.writeValueAsString(body);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Each field whose feature is missing: its default passes (above), anything else is a 400 naming it. */
+    @Test
+    void fieldsThePlatformCannotHonourYetAreRefusedOnlyWhenTheyAskForSomething() {
+        String[][] cases = {
+            {"\"rlimits\":[{\"resource\":\"nofile\",\"soft\":1,\"hard\":1}]", "rlimits: not supported yet"},
+            {"\"mounts\":[{\"type\":\"tmpfs\",\"guest\":\"/t\"}]", "mounts: not supported yet"},
+            {"\"patches\":[{\"type\":\"mkdir\",\"path\":\"/x\"}]", "patches: not supported yet"},
+            {"\"init\":{\"cmd\":\"auto\",\"args\":[],\"env\":[]}", "init: not supported yet"},
+            {"\"runtime\":{\"cmd\":[\"sh\"]}", "runtime.cmd: not supported yet (run commands with exec)"},
+            {"\"runtime\":{\"entrypoint\":[\"sh\"]}", "runtime.entrypoint: not supported yet"},
+            {"\"runtime\":{\"scripts\":{\"a\":\"echo\"}}", "runtime.scripts: not supported yet"},
+            {"\"runtime\":{\"log_level\":\"debug\"}", "runtime.log_level: not supported yet"},
+            {"\"security_profile\":\"restricted\"", "security_profile: restricted is not supported yet"},
+            {"\"security_profile\":\"strict\"", "security_profile: must be default or restricted"},
+            {"\"registry\":{\"mode\":\"anonymous\"}", "registry.mode: anonymous is not supported yet"},
+            {"\"registry\":{\"mode\":\"specific\",\"credential_id\":\"c\"}", "registry.mode: specific is not supported yet"},
+            {"\"registry\":{\"mode\":\"inline\",\"username\":\"u\"}", "registry.password: is required"},
+            {"\"registry\":{\"mode\":\"bearer\"}", "registry.mode: must be auto, anonymous, inline or specific"},
+            {"\"registry\":{\"mode\":\"auto\",\"username\":\"u\"}", "registry: auto takes only mode"},
+            {"\"registry\":{\"mode\":\"inline\",\"token\":\"t\"}", "registry.token: unknown field"},
+        };
+        for (String[] c : cases) {
+            String message = rejected(sdkBodyWith("{" + c[0] + "}"));
+            assertTrue(message.startsWith(c[1]), c[0] + " -> " + message);
+        }
+        // the inline password is checked, never repeated
+        String secret = rejected("{\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"},"
+                + "\"registry\":{\"mode\":\"inline\",\"username\":\"u\",\"password\":\"hunter2\"}}");
+        assertTrue(secret.startsWith("registry.mode: inline is not supported yet"), secret);
+        assertFalse(secret.contains("hunter2"));
     }
 
     @Test
@@ -199,16 +258,6 @@ class MappingTest {
     }
 
     @Test
-    void idsAreStableVersion5UuidsPerName() {
-        String id = Mapping.id("box");
-        assertEquals(id, Mapping.id("box"));
-        assertFalse(id.equals(Mapping.id("box2")));
-        UUID uuid = UUID.fromString(id);
-        assertEquals(5, uuid.version());
-        assertEquals(2, uuid.variant());
-    }
-
-    @Test
     void statusesFollowTheCloudNames() {
         assertEquals("running", Mapping.status(SandboxStatus.RUNNING));
         assertEquals("running", Mapping.status(SandboxStatus.PAUSED));
@@ -222,13 +271,20 @@ class MappingTest {
     @Test
     void responsesHaveTheSandboxResponseShape() {
         SandboxSpec spec = SandboxSpec.builder("box").image("alpine:3.20").cpus(2).memoryMib(256).env("A", "1")
-                .label("team", "x").idleTimeout(Duration.ofSeconds(9)).build();
+                .label("team", "x").idleTimeout(Duration.ofSeconds(9)).hostname("box")
+                .mount(new Mount("/srv/data", "/data", Mount.Kind.BIND, true)).build();
         Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
         RunInfo run = new RunInfo(1, 42, t0.plusSeconds(1), t0.plusSeconds(5), TerminationReason.INTERNAL_ERROR, null, null);
-        SandboxInfo info = new SandboxInfo("box", SandboxStatus.CRASHED, spec, t0, t0.plusSeconds(5), Optional.of(run));
+        UUID id = UUID.randomUUID();
+        SandboxInfo info = new SandboxInfo(id, "box", SandboxStatus.CRASHED, spec, t0, t0.plusSeconds(5),
+                Optional.of(run), Optional.empty());
 
         JsonNode json = Json.MAPPER.valueToTree(Mapping.response(info));
-        assertEquals(Mapping.id("box"), json.get("id").asText());
+        for (String required : List.of("id", "org_id", "name", "slug", "status", "ephemeral", "created_at")) {
+            assertFalse(json.path(required).isMissingNode() || json.get(required).isNull(), required);
+        }
+        assertEquals(id.toString(), json.get("id").asText());
+        assertTrue(json.get("status_reason").isNull(), "only the cloud's scheduler has one");
         assertEquals("00000000-0000-0000-0000-000000000000", json.get("org_id").asText());
         assertEquals("box", json.get("slug").asText());
         assertEquals("failed", json.get("status").asText());
@@ -246,8 +302,14 @@ class MappingTest {
         assertEquals("x", s.get("labels").get("team").asText());
         assertEquals(9, s.get("lifecycle").get("idle_timeout_secs").asInt());
         assertFalse(s.get("network").get("enabled").asBoolean(), "the builder's default: no network");
+        assertEquals(Json.MAPPER.valueToTree(Map.of("type", "Bind", "host", "/srv/data", "guest", "/data",
+                "options", Map.of("readonly", true))), s.get("mounts").get(0), "response tags are PascalCase");
+        assertEquals(0, s.get("rlimits").size());
+        assertTrue(s.get("runtime").get("scripts").isObject());
+        assertEquals("box", s.get("runtime").get("hostname").asText(), "hostname: msb's extension");
 
-        SandboxInfo never = new SandboxInfo("new", SandboxStatus.CREATED, spec, t0, t0, Optional.empty());
+        SandboxInfo never = new SandboxInfo(id, "new", SandboxStatus.CREATED, spec, t0, t0, Optional.empty(),
+                Optional.empty());
         JsonNode fresh = Json.MAPPER.valueToTree(Mapping.response(never));
         assertTrue(fresh.get("started_at").isNull());
         assertTrue(fresh.get("last_failure_message").isNull());
@@ -318,7 +380,7 @@ class MappingTest {
         assertEquals(List.of("127.0.0.1:5353"), n.dns().nameservers());
         assertEquals(1048576, n.rateLimiter().egress().bandwidth().size());
         // the response carries it back in the same form
-        SandboxInfo info = new SandboxInfo("b", SandboxStatus.RUNNING, full, Instant.EPOCH, Instant.EPOCH,
+        SandboxInfo info = new SandboxInfo(UUID.randomUUID(), "b", SandboxStatus.RUNNING, full, Instant.EPOCH, Instant.EPOCH,
                 Optional.empty(), Optional.of(new NetworkAddresses("172.16.0.2/30", "172.16.0.1", "02:00:ac:10:00:02",
                         1500, List.of("172.16.0.1"))));
         JsonNode net = Json.MAPPER.valueToTree(Mapping.response(info)).get("spec").get("network");
@@ -335,8 +397,9 @@ class MappingTest {
     @Test
     void theEffectivePolicyIsShownWhenNoneWasGiven() {
         SandboxSpec spec = SandboxSpec.builder("p").image("alpine").network(NetworkConfig.defaults()).build();
-        JsonNode net = Json.MAPPER.valueToTree(Mapping.response(new SandboxInfo("p", SandboxStatus.STOPPED, spec,
-                Instant.EPOCH, Instant.EPOCH, Optional.empty()))).get("spec").get("network");
+        JsonNode net = Json.MAPPER.valueToTree(Mapping.response(new SandboxInfo(UUID.randomUUID(), "p",
+                SandboxStatus.STOPPED, spec, Instant.EPOCH, Instant.EPOCH, Optional.empty(), Optional.empty())))
+                .get("spec").get("network");
         assertEquals(Json.MAPPER.valueToTree(NetworkPolicy.defaults().toMap()), net.get("policy"));
         assertTrue(net.get("addresses") == null, "no addresses while stopped");
     }
