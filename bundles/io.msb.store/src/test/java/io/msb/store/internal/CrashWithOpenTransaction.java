@@ -26,8 +26,9 @@ public final class CrashWithOpenTransaction {
     }
 
     private static void insert(Connection c, String name) throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO sandboxes (name, config_json, status, "
-                + "ephemeral, created_at, updated_at) VALUES (?, '{}', 'CREATED', FALSE, ?, ?)")) {
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO sandboxes (public_id, name, "
+                + "config_json, status, ephemeral, created_at, updated_at) "
+                + "VALUES (RANDOM_UUID(), ?, '{}', 'CREATED', FALSE, ?, ?)")) {
             insert.setString(1, name);
             insert.setObject(2, OffsetDateTime.now());
             insert.setObject(3, OffsetDateTime.now());
