@@ -59,13 +59,18 @@ final class ApiKeys {
                 byte[] random = new byte[32];
                 new SecureRandom().nextBytes(random);
                 String key = "msb_" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+                // Written aside, then linked into place (atomic, fails if it exists): a concurrent reader, such as the
+                // agent WebSocket's component activating beside the servlet, never sees the file empty.
+                Path aside = Files.createTempFile(file.getParent(), FILE, ".new", PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------")));
                 try {
-                    Files.write(Files.createFile(file, PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rw-------"))), key.getBytes(StandardCharsets.US_ASCII),
-                            StandardOpenOption.WRITE);
+                    Files.write(aside, key.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
+                    Files.createLink(file, aside);
                     return key;
                 } catch (FileAlreadyExistsException raced) {
                     // Another process made it first: use theirs.
+                } finally {
+                    Files.deleteIfExists(aside);
                 }
             }
             if (Files.size(file) > MAX_KEY_CHARS) {

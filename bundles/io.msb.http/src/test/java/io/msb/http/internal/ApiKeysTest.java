@@ -35,6 +35,29 @@ class ApiKeysTest {
         assertTrue(again.accepts("Bearer " + key));
     }
 
+    /** The servlet and the agent WebSocket filter read the key file as they activate, possibly at once. */
+    @Test
+    void componentsStartingTogetherGetTheSameKey() throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 200; round++) {
+                Path dir = home.resolve("round" + round);
+                var first = pool.submit(() -> ApiKeys.of(null, dir));
+                var second = pool.submit(() -> ApiKeys.of(null, dir));
+                ApiKeys a = first.get();
+                ApiKeys b = second.get(); // neither saw the file before its key was in it
+                String key = Files.readString(dir.resolve(ApiKeys.FILE));
+                assertTrue(a.accepts("Bearer " + key), "round " + round);
+                assertTrue(b.accepts("Bearer " + key), "round " + round);
+                try (var left = Files.list(dir)) {
+                    assertEquals(1, left.count(), "only the key file is left");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void configuredKeysReplaceTheFile() {
         ApiKeys keys = ApiKeys.of(new String[] {" k1 ", "k2", ""}, home);
