@@ -135,6 +135,8 @@ public final class MsbPlatform {
         return composite(
                 frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"),
                 frameworkProperty("org.osgi.service.http.port").value(String.valueOf(port)),
+                // Jetty's WebSocket server, which the agent WebSocket upgrades into (decision 1015)
+                frameworkProperty("org.apache.felix.jetty.websocket.enable").value("true"),
                 // Jetty 12 logs through SLF4J 2, which Pax Exam's own pax-logging-api does not export; without
                 // a logging backend pax-logging's fallback prints everything from DEBUG up.
                 systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"),
@@ -143,7 +145,8 @@ public final class MsbPlatform {
                 lib("org.apache.felix", "org.apache.felix.http.servlet-api"),
                 lib("commons-fileupload", "commons-fileupload"),
                 mavenBundle("org.apache.felix", "org.apache.felix.http.jetty12")
-                        .version(System.getProperty("msb.itests.jetty12")).startLevel(LEVEL_PLATFORM),
+                        .version(System.getProperty("msb.itests.jetty12")).classifier("with-jetty-websockets")
+                        .startLevel(LEVEL_PLATFORM),
                 seed.startLevel(LEVEL_PLATFORM),
                 msb("io.msb.http"));
     }
