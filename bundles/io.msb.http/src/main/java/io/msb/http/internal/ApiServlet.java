@@ -131,7 +131,7 @@ public final class ApiServlet extends HttpServlet {
             name = path.get(2);
             rest = path.subList(3, path.size());
         } else {
-            name = nameOfId(path.get(1));
+            name = nameOfId(sandboxes, path.get(1));
             rest = path.subList(2, path.size());
         }
         if (rest.equals(List.of("network", "policy"))) {
@@ -307,8 +307,11 @@ public final class ApiServlet extends HttpServlet {
         return sandboxes.get(name).orElseThrow(() -> notFound(name));
     }
 
-    /** The name of the sandbox with that id; an id that is not a UUID names no sandbox either (404). */
-    private String nameOfId(String id) {
+    /**
+     * The name of the sandbox with that id; an id that is not a UUID names no sandbox either (404). The agent
+     * WebSocket resolves its {@code {id}} here too.
+     */
+    static String nameOfId(SandboxService sandboxes, String id) {
         if (!UUID_TEXT.matcher(id).matches()) {
             throw notFound(id);
         }
@@ -383,7 +386,7 @@ public final class ApiServlet extends HttpServlet {
         return Arrays.stream(pathInfo.split("/", -1)).skip(1).toList();
     }
 
-    private static void fail(HttpServletResponse resp, ApiException e) throws IOException {
+    static void fail(HttpServletResponse resp, ApiException e) throws IOException {
         if (resp.isCommitted()) {
             LOG.log(Level.WARNING, "error after the response began: {0}", e.getMessage());
             return;

@@ -39,4 +39,20 @@ public @interface HttpApiConfig {
             description = "A body arriving slower is 408 (Jetty's minimum request data rate); a body that stops is 408 "
                     + "after the HTTP idle timeout (org.apache.felix.http.timeout). 0: no minimum.", min = "0")
     long minBodyBytesPerSecond() default 1024;
+
+    @AttributeDefinition(name = "Agent WebSockets per sandbox",
+            description = "Open GET /v1/sandboxes/{id}/agent connections one sandbox may have (its relay has 128 client "
+                    + "slots); a new one evicts the longest idle connection without an open session.", min = "1",
+            max = "120")
+    int agentSocketsPerSandbox() default 100;
+
+    @AttributeDefinition(name = "Agent WebSocket message limit (bytes)",
+            description = "Largest message a client may send on an agent WebSocket; larger closes it (1009). The "
+                    + "default is one agent frame of the largest size (4 MiB) plus headroom.", min = "65536")
+    int agentSocketMaxMessageBytes() default (4 << 20) + 4096;
+
+    @AttributeDefinition(name = "Agent WebSocket idle timeout (seconds)",
+            description = "An agent WebSocket client that sends nothing, not even the answer to the server's pings, "
+                    + "this long is disconnected. 0: never.", min = "0")
+    int agentSocketIdleTimeoutSecs() default 60;
 }
