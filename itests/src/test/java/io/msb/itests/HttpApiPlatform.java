@@ -30,7 +30,11 @@ final class HttpApiPlatform {
 
     /** A new home's platform with the HTTP API and the test support bundle, then {@code more}. */
     static Option[] options(Class<?> testClass, Option... more) throws IOException {
-        Path home = MsbPlatform.newHome(testClass);
+        return options(MsbPlatform.newHome(testClass), more);
+    }
+
+    /** The platform with the HTTP API in {@code home} (a short one for real VMs), then {@code more}. */
+    static Option[] options(Path home, Option... more) throws IOException {
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();

@@ -3,7 +3,6 @@ package io.msb.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assume.assumeTrue;
 
 import io.msb.api.RunInfo;
 import io.msb.api.SandboxHandle;
@@ -15,13 +14,7 @@ import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
 import io.msb.api.spi.VmmBackend;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.List;
-import java.util.stream.Stream;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -48,19 +41,9 @@ public class VmmHotSwapE2EIT {
     @Inject
     private BundleContext context;
 
-    /**
-     * Runs in the test JVM before Felix starts. The home is short and under /tmp (unix socket paths are limited to
-     * 108 bytes); its {@code kernel} links to the shared cache of the e2e tests so Debian's kernel is fetched once.
-     */
     @Configuration
     public Option[] config() throws IOException {
-        Path home = Files.createTempDirectory("msb-it-");
-        Path kernels = Path.of(System.getProperty("msb.e2e.kernelCache",
-                System.getProperty("user.home") + "/.msb/kernel"));
-        Files.createDirectories(kernels);
-        Files.createSymbolicLink(home.resolve("kernel"), kernels);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteHome(home)));
-        return MsbPlatform.forHome(home); // the qemu bundle carries agentd itself
+        return MsbPlatform.forHome(E2eHome.create()); // the qemu bundle carries agentd itself
     }
 
     /** The VM's lifetime is tied to this JVM; its handle came from the backend instance that is stopped. */
@@ -76,7 +59,7 @@ public class VmmHotSwapE2EIT {
     }
 
     private void survivesARestartOfTheQemuBundle(String name, boolean detached) throws Exception {
-        requireHostTools();
+        E2eHome.requireHostTools();
         SandboxService sandboxes = Osgi.service(context, SandboxService.class);
         long serviceId = (Long) context.getServiceReference(SandboxService.class).getProperty(Constants.SERVICE_ID);
         Bundle qemu = Osgi.bundle(context, "io.msb.vmm.qemu");
@@ -125,28 +108,5 @@ public class VmmHotSwapE2EIT {
         ExecResult r = sandbox.exec(ExecOptions.of("echo", word).build());
         assertTrue("echo " + word + " exited " + r.exit() + ", stderr: " + new String(r.stderr()), r.exit().success());
         assertEquals(word + "\n", r.stdoutText());
-    }
-
-    private void requireHostTools() {
-        for (String tool : List.of("qemu-system-x86_64", "mke2fs", "debugfs", "apt-get", "dpkg-deb")) {
-            assumeTrue("this test needs " + tool + " on PATH", onPath(tool));
-        }
-    }
-
-    private static boolean onPath(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
-        return Stream.of(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
-    }
-
-    /** Removes the home but not the shared kernel cache its link points to. */
-    private static void deleteHome(Path home) {
-        try {
-            Files.deleteIfExists(home.resolve("kernel"));
-            try (Stream<Path> walk = Files.walk(home)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + home, e);
-        }
     }
 }
