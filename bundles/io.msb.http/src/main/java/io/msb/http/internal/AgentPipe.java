@@ -126,6 +126,10 @@ public final class AgentPipe implements Session.Listener.AutoDemanding { // publ
         s.setIdleTimeout(limits.idleTimeout().multipliedBy(2));
         lastHeard = System.nanoTime();
         session = s;
+        if (closed) { // closed while the upgrade was under way (the server stopping)
+            s.close(StatusCode.SHUTDOWN, "the server stops serving agent connections", Callback.NOOP);
+            return;
+        }
         DaemonThreads.start("msb-agent-ws-" + sandbox, this::pump);
     }
 
@@ -301,9 +305,14 @@ public final class AgentPipe implements Session.Listener.AutoDemanding { // publ
         }
     }
 
-    /** Closes the relay connection and the WebSocket, with {@code code} unless it is closed already. */
+    /**
+     * Closes the relay connection and the WebSocket with {@code code}; only the first call does anything, so the
+     * pump seeing the relay connection end after an eviction does not replace the eviction's code with its own.
+     */
     void close(int code, String reason) {
-        shut();
+        if (!shut()) {
+            return;
+        }
         Session s = session;
         if (s != null && s.isOpen()) {
             s.close(code, reason.length() > MAX_CLOSE_REASON ? reason.substring(0, MAX_CLOSE_REASON) : reason,
