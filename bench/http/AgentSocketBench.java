@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The agent WebSocket ({@code GET /v1/sandboxes/{id}/agent}, decision 1015) used as microsandbox's 0.6.18 SDK uses
+ * The agent WebSocket ({@code GET /v1/sandboxes/{id}/agent}, decision 1016) used as microsandbox's 0.6.18 SDK uses
  * it: a new WebSocket for every call, never closed. Runs CALLS (default 10,000) sequential {@code exec true} calls
  * from one process against one sandbox and prints calls/s and latency percentiles; any failed call stops it.
  * Run: java -cp itests/target/test-classes bench/http/AgentSocketBench.java [CALLS] [IMAGE]

@@ -22,7 +22,7 @@ import org.osgi.framework.BundleContext;
 /**
  * The agent WebSocket against a real VM (builtin:busybox in QEMU), used as microsandbox's 0.6.18 SDK uses it: one new
  * WebSocket per call, never closed. Far more calls than the relay has client slots (128) all succeed, because the
- * server evicts the longest idle socket of a full sandbox (decision 1015). {@code -Dmsb.e2e.agentSocketCalls} sets
+ * server evicts the longest idle socket of a full sandbox (decision 1016). {@code -Dmsb.e2e.agentSocketCalls} sets
  * the number of calls (default 400; bench/http/AgentSocketBench.java runs 10,000 against a server).
  *
  * <p>End-to-end: runs only under {@code -Pe2e} (its own failsafe execution, skipped by {@code msb.e2e.skip}).

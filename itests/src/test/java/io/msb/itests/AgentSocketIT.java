@@ -37,7 +37,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
- * {@code GET /v1/sandboxes/{id}/agent} (decision 1015) on the real web stack, runtime, relay and agentd (run as the
+ * {@code GET /v1/sandboxes/{id}/agent} (decision 1016) on the real web stack, runtime, relay and agentd (run as the
  * "VM", decision 0010), driven by the JDK's WebSocket client speaking the agent protocol as microsandbox's SDK does.
  */
 @RunWith(PaxExam.class)

@@ -135,7 +135,7 @@ public final class MsbPlatform {
         return composite(
                 frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"),
                 frameworkProperty("org.osgi.service.http.port").value(String.valueOf(port)),
-                // Jetty's WebSocket server, which the agent WebSocket upgrades into (decision 1015)
+                // Jetty's WebSocket server, which the agent WebSocket upgrades into (decision 1016)
                 frameworkProperty("org.apache.felix.jetty.websocket.enable").value("true"),
                 // Jetty 12 logs through SLF4J 2, which Pax Exam's own pax-logging-api does not export; without
                 // a logging backend pax-logging's fallback prints everything from DEBUG up.
