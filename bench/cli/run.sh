@@ -20,39 +20,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ASSEMBLY=${ASSEMBLY:-$HERE/../../distribution/target/assembly}
 [ -x "$ASSEMBLY/bin/msb" ] || { echo "no assembly with bin/msb at $ASSEMBLY: mvn install -pl distribution -am" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/msb-bench-cli.XXXXXX)
-SERVER="$WORK/server"
-export MSB_HOME="$WORK/home"
+. "$HERE/../server-copy.sh" cli
 export XDG_CACHE_HOME="$WORK/cache"   # bin/msb's class-data archive: this run's own
-cleanup() {
-    "$SERVER/bin/msb-server" stop > /dev/null 2>&1 || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 40000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
-set_prop() { # FILE KEY VALUE
-    sed -i "/^[[:space:]]*$2[[:space:]]*[=:]/d" "$1"
-    echo "$2 = $3" >> "$1"
-}
-
-cp -a "$ASSEMBLY" "$SERVER"
-mkdir -p "$MSB_HOME" "$HOME/.msb/kernel"
-ln -s "$HOME/.msb/kernel" "$MSB_HOME/kernel"
-SSH_PORT=$(free_port)
-HTTP_PORT=$(free_port)
-set_prop "$SERVER/etc/org.apache.karaf.shell.cfg" sshPort "$SSH_PORT"
-set_prop "$SERVER/etc/org.apache.felix.http.cfg" org.osgi.service.http.port "$HTTP_PORT"
-set_prop "$SERVER/etc/system.properties" org.osgi.service.http.port "$HTTP_PORT"
-"$SERVER/bin/msb-server" start > /dev/null
-export MSB_API_URL="http://127.0.0.1:$HTTP_PORT"
-unset MSB_API_KEY
 KEY=$(cat "$MSB_HOME/api-key")
 MSB="$SERVER/bin/msb"
 

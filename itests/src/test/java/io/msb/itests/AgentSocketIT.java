@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +23,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import javax.inject.Inject;
+import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -42,7 +39,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class AgentSocketIT {
+public class AgentSocketIT extends HttpApiTestBase {
     private static final String KEY = HttpApiPlatform.KEY;
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Short, so that the silent-client test ends soon; clients that answer pings are never cut. */
@@ -52,14 +49,6 @@ public class AgentSocketIT {
     private static final long ID_STEP = 0xffffffffL / 128;
     private static volatile boolean prepared;
 
-    @Inject
-    private BundleContext context;
-    private final HttpClient http = HttpApiPlatform.client();
-
-    @Configuration
-    public Option[] config() throws IOException {
-        return HttpApiPlatform.options(getClass());
-    }
 
     @Before
     public void prepare() throws Exception {
@@ -97,85 +86,62 @@ public class AgentSocketIT {
             c.ping();
             assertEquals(0, c.exec("true"));
             assertEquals(3, c.exec("sh", "-c", "exit 3"));
-        } finally {
-            remove("wsp");
         }
     }
 
     @Test
     public void theUpgradeIsCheckedLikeTheOtherRoutes() throws Exception {
         String id = sandbox("wsa");
-        try {
-            assertEquals(401, refused(id, null));
-            assertEquals(401, refused(id, "wrong"));
-            assertEquals(404, refused(UUID.randomUUID().toString(), KEY));
+        assertEquals(401, refused(id, null));
+        assertEquals(401, refused(id, "wrong"));
+        assertEquals(404, refused(UUID.randomUUID().toString(), KEY));
 
-            HttpResponse<String> plain = http.send(HttpApiPlatform.request(context, "GET",
-                    "/v1/sandboxes/" + id + "/agent", null, "Bearer " + KEY), HttpResponse.BodyHandlers.ofString());
-            assertEquals(plain.body(), 400, plain.statusCode());
-            assertEquals("invalid_request", JSON.readTree(plain.body()).path("error").path("code").asText());
+        HttpResponse<String> plain = http.send(HttpApiPlatform.request(context, "GET",
+                "/v1/sandboxes/" + id + "/agent", null, "Bearer " + KEY), HttpResponse.BodyHandlers.ofString());
+        assertEquals(plain.body(), 400, plain.statusCode());
+        assertEquals("invalid_request", JSON.readTree(plain.body()).path("error").path("code").asText());
 
-            assertEquals(200, api("POST", "/v1/sandboxes/by-name/wsa/stop", "").statusCode());
-            assertEquals(409, refused(id, KEY));
-        } finally {
-            remove("wsa");
-        }
+        assertEquals(200, api("POST", "/v1/sandboxes/by-name/wsa/stop", "").statusCode());
+        assertEquals(409, refused(id, KEY));
     }
 
     @Test
     public void aFullSandboxEvictsItsLongestIdleSocket() throws Exception {
-        limits(Map.of("agentSocketsPerSandbox", SMALL_CAP), "(agentSocketsPerSandbox=" + SMALL_CAP + ")");
-        String id = sandbox("wse");
-        List<AgentSocketClient> clients = new ArrayList<>();
-        try {
-            for (int i = 0; i < SMALL_CAP; i++) {
-                AgentSocketClient c = open(id);
-                c.ping();
-                clients.add(c);
-            }
-            AgentSocketClient newest = open(id);
-            clients.add(newest);
-            String close = clients.get(0).closed().get(60, TimeUnit.SECONDS);
-            assertTrue("the longest idle socket is closed as going away: " + close, close.startsWith("1001 "));
-            for (AgentSocketClient c : clients.subList(1, clients.size())) {
-                c.ping();
-                assertEquals(0, c.exec("true"));
-            }
-        } finally {
-            clients.forEach(AgentSocketClient::close);
-            remove("wse");
-            limits(Map.of("agentSocketsPerSandbox", 100), "(agentSocketsPerSandbox=100)");
+        String id = cappedSandbox("wse");
+        for (int i = 0; i < SMALL_CAP; i++) {
+            open(id).ping();
+        }
+        open(id); // one more than the cap
+        List<AgentSocketClient> clients = List.copyOf(opened); // this test's sockets, oldest first
+        String close = clients.get(0).closed().get(60, TimeUnit.SECONDS);
+        assertTrue("the longest idle socket is closed as going away: " + close, close.startsWith("1001 "));
+        for (AgentSocketClient c : clients.subList(1, clients.size())) {
+            c.ping();
+            assertEquals(0, c.exec("true"));
         }
     }
 
     @Test
     public void socketsWithASessionOpenAreNeverEvicted() throws Exception {
-        limits(Map.of("agentSocketsPerSandbox", SMALL_CAP), "(agentSocketsPerSandbox=" + SMALL_CAP + ")");
-        String id = sandbox("wsb");
+        String id = cappedSandbox("wsb");
         List<AgentSocketClient> clients = new ArrayList<>();
-        try {
-            for (int i = 0; i < SMALL_CAP; i++) {
-                AgentSocketClient c = open(id);
-                clients.add(c);
-                c.startExec("sleep", "600");
-                AgentSocketClient.Frame started = c.next();
-                assertEquals(started.toString(), "core.exec.started", started.type());
-            }
-            assertEquals("every socket has a command running", 429, refused(id, KEY));
-            for (AgentSocketClient c : clients) {
-                c.ping(); // none was evicted
-            }
-            clients.get(0).close(); // its sleep is killed by the relay
-            Osgi.eventually("a socket is free again", () -> {
-                AgentSocketClient c = open(id);
-                clients.add(c);
-                return true;
-            });
-        } finally {
-            clients.forEach(AgentSocketClient::close);
-            remove("wsb");
-            limits(Map.of("agentSocketsPerSandbox", 100), "(agentSocketsPerSandbox=100)");
+        for (int i = 0; i < SMALL_CAP; i++) {
+            AgentSocketClient c = open(id);
+            clients.add(c);
+            c.startExec("sleep", "600");
+            AgentSocketClient.Frame started = c.next();
+            assertEquals(started.toString(), "core.exec.started", started.type());
         }
+        assertEquals("every socket has a command running", 429, refused(id, KEY));
+        for (AgentSocketClient c : clients) {
+            c.ping(); // none was evicted
+        }
+        clients.get(0).close(); // its sleep is killed by the relay
+        Osgi.eventually("a socket is free again", () -> {
+            AgentSocketClient c = open(id);
+            clients.add(c);
+            return true;
+        });
     }
 
     /** A client that reads but never answers a ping (as one that stopped polling its socket) is cut off. */
@@ -203,34 +169,28 @@ public class AgentSocketIT {
             } catch (IOException e) {
                 // a reset is a disconnect too
             }
-        } finally {
-            remove("wss");
         }
     }
 
     @Test
     public void oversizedMessagesAndNonFramesCloseTheSocket() throws Exception {
         String id = sandbox("wsl");
+        AgentSocketClient big = open(id);
         try {
-            AgentSocketClient big = open(id);
-            try {
-                big.send(new byte[MAX_MESSAGE + 1]);
-            } catch (Exception e) {
-                // the server may close while the message is still going out
-            }
-            String close = big.closed().get(60, TimeUnit.SECONDS);
-            assertTrue(close, close.startsWith("1009 "));
+            big.send(new byte[MAX_MESSAGE + 1]);
+        } catch (Exception e) {
+            // the server may close while the message is still going out
+        }
+        String close = big.closed().get(60, TimeUnit.SECONDS);
+        assertTrue(close, close.startsWith("1009 "));
 
-            AgentSocketClient garbage = open(id);
-            garbage.send(ByteBuffer.allocate(9).putInt(-1).putInt(1).put((byte) 0).array());
-            close = garbage.closed().get(60, TimeUnit.SECONDS);
-            assertTrue(close, close.startsWith("1008 "));
+        AgentSocketClient garbage = open(id);
+        garbage.send(ByteBuffer.allocate(9).putInt(-1).putInt(1).put((byte) 0).array());
+        close = garbage.closed().get(60, TimeUnit.SECONDS);
+        assertTrue(close, close.startsWith("1008 "));
 
-            try (AgentSocketClient after = open(id)) {
-                after.ping(); // the sandbox is unharmed
-            }
-        } finally {
-            remove("wsl");
+        try (AgentSocketClient after = open(id)) {
+            after.ping(); // the sandbox is unharmed
         }
     }
 
@@ -266,12 +226,13 @@ public class AgentSocketIT {
         } finally {
             pool.shutdownNow();
             leaked.forEach(AgentSocketClient::abort);
-            remove("wsm");
         }
     }
 
     private AgentSocketClient open(String id) throws Exception {
-        return AgentSocketClient.open(http, agentUri(context, id), KEY);
+        AgentSocketClient c = AgentSocketClient.open(http, agentUri(context, id), KEY);
+        opened.add(c);
+        return c;
     }
 
     private int refused(String id, String key) throws Exception {
@@ -288,7 +249,31 @@ public class AgentSocketIT {
     }
 
     /** Creates a running sandbox and returns its id. */
+    /** Closed, removed and restored after the test, whatever its outcome. */
+    private final List<AgentSocketClient> opened = new ArrayList<>();
+    private final List<String> sandboxes = new ArrayList<>();
+    private boolean capped;
+
+    @After
+    public void cleanUp() throws Exception {
+        opened.forEach(AgentSocketClient::close);
+        for (String name : sandboxes) {
+            remove(name);
+        }
+        if (capped) {
+            limits(Map.of("agentSocketsPerSandbox", 100), "(agentSocketsPerSandbox=100)");
+        }
+    }
+
+    /** A sandbox on a platform whose sandboxes take at most SMALL_CAP agent sockets (until the test ends). */
+    private String cappedSandbox(String name) throws Exception {
+        capped = true;
+        limits(Map.of("agentSocketsPerSandbox", SMALL_CAP), "(agentSocketsPerSandbox=" + SMALL_CAP + ")");
+        return sandbox(name);
+    }
+
     private String sandbox(String name) throws Exception {
+        sandboxes.add(name);
         HttpResponse<String> r = api("POST", "/v1/sandboxes", HttpApiPlatform.createBody(context, name, null));
         assertEquals(r.body(), 200, r.statusCode());
         return JSON.readTree(r.body()).get("id").asText();

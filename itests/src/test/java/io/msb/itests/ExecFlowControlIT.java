@@ -11,21 +11,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
-import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.osgi.framework.BundleContext;
 
 /**
  * Per-session flow control end to end in Felix (decisions 0230, 0310, 1010): an NDJSON exec client that stops
@@ -35,20 +30,12 @@ import org.osgi.framework.BundleContext;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class ExecFlowControlIT {
+public class ExecFlowControlIT extends HttpApiTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** seq 1 N: about 39 MB, 52 MB as NDJSON: more than the socket buffers, the event queue, the client's session
      * buffer, agentd's backlog and the pipe hold together, so the command must block until it is read. */
     private static final int LINES = 5_000_000;
 
-    @Inject
-    private BundleContext context;
-    private final HttpClient http = HttpApiPlatform.client();
-
-    @Configuration
-    public Option[] config() throws IOException {
-        return HttpApiPlatform.options(getClass());
-    }
 
     @Test
     public void aStalledExecClientDelaysNoOtherExecAndLosesNothing() throws Exception {

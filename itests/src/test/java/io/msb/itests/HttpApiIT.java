@@ -19,7 +19,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import javax.inject.Inject;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -36,7 +34,6 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -46,18 +43,16 @@ import org.osgi.service.cm.ConfigurationAdmin;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class HttpApiIT {
+public class HttpApiIT extends HttpApiTestBase {
     private static final String KEY = HttpApiPlatform.KEY;
     private static final String BACKEND = HttpApiPlatform.BACKEND;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int IDLE_TIMEOUT_MS = 10_000;
     private static volatile boolean prepared;
 
-    @Inject
-    private BundleContext context;
-    private final HttpClient http = HttpApiPlatform.client();
 
     @Configuration
+    @Override
     public Option[] config() throws IOException {
         return HttpApiPlatform.options(getClass(),
                 // a stalled request body fails after this idle time (decision 1007); the exec stream's
