@@ -49,16 +49,17 @@ final class KernelLocator {
      * start, each configuration change) used to add to its first VM start.
      */
     static synchronized GuestKernel debianCloud(Path kernelCache) {
+        Path key = kernelCache.toAbsolutePath();
         Optional<Path> cached = newestComplete(kernelCache);
+        Long last = lastRefresh.get(key);
+        if (cached.isPresent() && last != null && System.nanoTime() - last <= REFRESH_NANOS) {
+            return unpacked(cached.get());
+        }
+        lastRefresh.put(key, System.nanoTime());
         if (cached.isEmpty()) {
-            lastRefresh.put(kernelCache.toAbsolutePath(), System.nanoTime());
             return unpacked(fetch(kernelCache));
         }
-        Long last = lastRefresh.get(kernelCache.toAbsolutePath());
-        if (last == null || System.nanoTime() - last > REFRESH_NANOS) {
-            lastRefresh.put(kernelCache.toAbsolutePath(), System.nanoTime());
-            DaemonThreads.start("msb-kernel-refresh", () -> refresh(kernelCache));
-        }
+        DaemonThreads.start("msb-kernel-refresh", () -> refresh(kernelCache));
         return unpacked(cached.get());
     }
 
