@@ -35,12 +35,16 @@ public class Database implements AutoCloseable {
         void close();
     }
 
-    /** Applies the schema migrations; on failure closes the connections (an unusable database must not stay open). */
+    /**
+     * Applies the schema migrations and moves identity columns past their tables' ids ({@link Identities}); on
+     * failure closes the connections (an unusable database must not stay open).
+     */
     public Database(Connections connections) {
         this.connections = Objects.requireNonNull(connections, "connections");
         try {
             write("migrate", null, c -> {
                 Migrations.apply(c);
+                Identities.catchUp(c);
                 return null;
             });
         } catch (RuntimeException e) {
