@@ -1,5 +1,6 @@
 package io.msb.api;
 
+import io.msb.api.exec.Rlimit;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.network.NetworkPolicy;
 import java.time.Duration;
@@ -34,6 +35,8 @@ import java.util.Objects;
  * @param replace replace an existing sandbox of the same name (stopping it first)
  * @param detached the sandbox outlives the process that created it
  * @param ephemeral remove the sandbox's records and disks when it stops
+ * @param rlimits resource limits of the guest's first process, which every process in the guest inherits
+ *                (resource names as {@link Rlimit}'s, without the {@code RLIMIT_} prefix)
  */
 public record SandboxSpec(
         String name,
@@ -54,7 +57,8 @@ public record SandboxSpec(
         PullPolicy pullPolicy,
         boolean replace,
         boolean detached,
-        boolean ephemeral) {
+        boolean ephemeral,
+        List<Rlimit> rlimits) {
 
     public SandboxSpec {
         Objects.requireNonNull(name, "name");
@@ -63,6 +67,16 @@ public record SandboxSpec(
         labels = Map.copyOf(labels == null ? Map.of() : labels);
         mounts = List.copyOf(mounts == null ? List.of() : mounts);
         pullPolicy = pullPolicy == null ? PullPolicy.IF_MISSING : pullPolicy;
+        rlimits = List.copyOf(rlimits == null ? List.of() : rlimits);
+    }
+
+    /** A spec without resource limits (the form before 2.2). */
+    public SandboxSpec(String name, RootfsSource rootfs, int cpus, int memoryMib, int diskSizeMib,
+            Map<String, String> env, Map<String, String> labels, String workdir, String user, String hostname,
+            String shell, List<Mount> mounts, NetworkConfig network, Duration idleTimeout, Duration maxDuration,
+            PullPolicy pullPolicy, boolean replace, boolean detached, boolean ephemeral) {
+        this(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user, hostname, shell, mounts, network,
+                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, List.of());
     }
 
     /** Whether the sandbox gets a network interface. */
@@ -95,6 +109,7 @@ public record SandboxSpec(
         b.replace = replace;
         b.detached = detached;
         b.ephemeral = ephemeral;
+        b.rlimits.addAll(rlimits);
         return b;
     }
 
@@ -119,6 +134,7 @@ public record SandboxSpec(
         private boolean replace;
         private boolean detached;
         private boolean ephemeral;
+        private final List<Rlimit> rlimits = new ArrayList<>();
 
         private Builder(String name) {
             this.name = name;
@@ -242,10 +258,16 @@ public record SandboxSpec(
             return this;
         }
 
+        /** Adds a resource limit of the guest's processes. */
+        public Builder rlimit(Rlimit rlimit) {
+            rlimits.add(rlimit);
+            return this;
+        }
+
         public SandboxSpec build() {
             return new SandboxSpec(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user,
                     hostname, shell, mounts, network, idleTimeout, maxDuration, pullPolicy, replace, detached,
-                    ephemeral);
+                    ephemeral, rlimits);
         }
     }
 }

@@ -10,6 +10,7 @@ import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
 import io.msb.api.exec.ExecOptions;
+import io.msb.api.exec.Rlimit;
 import io.msb.api.image.ImageReference;
 import io.msb.api.network.NetworkAddresses;
 import io.msb.api.network.NetworkConfig;
@@ -30,6 +31,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Wire shapes to the platform's types and back. The runtime validates names, labels, env keys, CPUs and memory
@@ -42,6 +44,8 @@ final class Mapping {
     static final String ORG_ID = new UUID(0, 0).toString();
     static final int MAX_DISK_MIB = 1 << 24;
     static final int MAX_ARGS = 4096;
+    /** The cloud's slug rule (facts §2.3). */
+    private static final Pattern SLUG = Pattern.compile("[a-z0-9-]{3,63}");
 
     private Mapping() {
     }
@@ -49,13 +53,17 @@ final class Mapping {
     static SandboxSpec spec(CreateRequest r) {
         String name = required(r.name(), "name");
         SandboxSpec.Builder b = SandboxSpec.builder(name).rootfs(rootfs(r.image()));
-        if (r.slug() != null && !r.slug().equals(name)) {
-            throw ApiException.invalid("slug", "must equal name (the slug of a local sandbox is its name)");
+        if (r.slug() != null) {
+            if (!SLUG.matcher(r.slug()).matches()) {
+                throw ApiException.invalid("slug", "must be 3-63 characters of a-z, 0-9 and -");
+            }
+            if (!r.slug().equals(name)) {
+                throw ApiException.invalid("slug", "must equal name (the slug of a local sandbox is its name)");
+            }
         }
         registry(r.registry());
         // the SDK always sends these, empty or null: only a value that asks for the missing feature is refused
         unsupported(r.init(), "init", "null (no init handoff yet: agentd stays PID 1)");
-        unsupportedList(r.rlimits(), "rlimits", "[] (no guest resource limits yet)");
         unsupportedList(r.mounts(), "mounts", "[] (no volumes or host mounts yet)");
         unsupportedList(r.patches(), "patches", "[] (no rootfs patches yet)");
         if (r.securityProfile() != null && !r.securityProfile().equals("default")) {
@@ -80,6 +88,16 @@ final class Mapping {
                     throw ApiException.invalid(at + ".key", "duplicate key " + key);
                 }
                 b.env(key, e.value());
+            }
+        }
+        if (r.rlimits() != null) {
+            for (int i = 0; i < r.rlimits().size(); i++) {
+                Wire.Rlimit limit = r.rlimits().get(i);
+                String at = "rlimits[" + i + "]";
+                if (limit == null || limit.soft() == null || limit.hard() == null) {
+                    throw ApiException.invalid(at, "must be an object {resource, soft, hard}");
+                }
+                b.rlimit(new Rlimit(required(limit.resource(), at + ".resource"), limit.soft(), limit.hard()));
             }
         }
         if (r.labels() != null) {
@@ -261,7 +279,8 @@ final class Mapping {
                 s.rootfs() instanceof RootfsSource.OciImage oci ? oci.reference().text() : null,
                 new Wire.Resources((long) s.cpus(), (long) s.memoryMib(), s.diskSizeMib() == 0 ? null : (long) s.diskSizeMib()),
                 new Wire.RuntimeResponse(s.workdir(), s.shell(), Map.of(), null, null, s.user(), null, s.hostname()),
-                env, new TreeMap<>(s.labels()), List.of(),
+                env, new TreeMap<>(s.labels()),
+                s.rlimits().stream().map(l -> new Wire.Rlimit(l.resource(), l.soft(), l.hard())).toList(),
                 new Wire.Lifecycle(s.ephemeral(), secs(s.idleTimeout()), secs(s.maxDuration())),
                 s.mounts().stream().map(Mapping::mount).toList(),
                 network(s.network(), info.addresses().orElse(null)));

@@ -14,11 +14,11 @@ final class Wire {
 
     /**
      * {@code CloudSandboxSpec} plus the create request's {@code slug} and {@code registry}: every field the SDK can
-     * send. Those whose feature does not exist yet ({@code rlimits}, {@code mounts}, {@code patches}, {@code init})
+     * send. Those whose feature does not exist yet ({@code mounts}, {@code patches}, {@code init})
      * stay JSON here and are refused when they carry anything but their default.
      */
     record CreateRequest(String name, ImageSource image, List<EnvVar> env, Map<String, String> labels,
-            Lifecycle lifecycle, Resources resources, RuntimeOptions runtime, List<JsonNode> rlimits,
+            Lifecycle lifecycle, Resources resources, RuntimeOptions runtime, List<Rlimit> rlimits,
             String pullPolicy, Map<String, Object> network, List<JsonNode> mounts, List<JsonNode> patches, JsonNode init,
             String securityProfile, String slug, Registry registry) {
     }
@@ -39,6 +39,10 @@ final class Wire {
     }
 
     record EnvVar(String key, String value) {
+    }
+
+    /** {@code {resource, soft, hard}}: resource as microsandbox names it ({@code nofile}, {@code nproc} ...). */
+    record Rlimit(String resource, Long soft, Long hard) {
     }
 
     record Lifecycle(Boolean ephemeral, Long idleTimeoutSecs, Long maxDurationSecs) {
@@ -71,7 +75,7 @@ final class Wire {
 
     /** {@code SandboxSpecResponse}: the resolved spec as the user sees it. */
     record SpecResponse(String image, Resources resources, RuntimeResponse runtime, List<EnvVar> env,
-            Map<String, String> labels, List<Object> rlimits, Lifecycle lifecycle, List<Map<String, Object>> mounts,
+            Map<String, String> labels, List<Rlimit> rlimits, Lifecycle lifecycle, List<Map<String, Object>> mounts,
             Map<String, Object> network) {
     }
 

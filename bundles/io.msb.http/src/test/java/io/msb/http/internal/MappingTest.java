@@ -19,6 +19,7 @@ import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
 import io.msb.api.TerminationReason;
 import io.msb.api.exec.ExecOptions;
+import io.msb.api.exec.Rlimit;
 import io.msb.api.network.NetworkAddresses;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.network.NetworkPolicy;
@@ -64,7 +65,8 @@ class MappingTest {
                  "lifecycle":{"ephemeral":true,"idle_timeout_secs":30,"max_duration_secs":600},
                  "resources":{"vcpus":2,"memory_mib":256,"disk_size_mib":1024},
                  "runtime":{"user":"nobody","workdir":"/tmp","shell":"/bin/ash","cmd":null},
-                 "pull_policy":"never","network":{"enabled":false},"rlimits":[],"mounts":[],
+                 "pull_policy":"never","network":{"enabled":false},"mounts":[],
+                 "rlimits":[{"resource":"nofile","soft":512,"hard":1024}],
                  "security_profile":"default","slug":"box"}""");
         assertEquals("box", s.name());
         assertEquals(RootfsSource.image("alpine:3.20"), s.rootfs());
@@ -81,6 +83,7 @@ class MappingTest {
         assertEquals("/bin/ash", s.shell());
         assertEquals(PullPolicy.NEVER, s.pullPolicy());
         assertTrue(s.detached(), "a server's sandboxes outlive the request that made them");
+        assertEquals(List.of(new Rlimit("nofile", 512, 1024)), s.rlimits());
     }
 
     @Test
@@ -160,6 +163,9 @@ class MappingTest {
         assertEquals("labels.team: must be a string", rejected("{" + ok + ",\"labels\":{\"team\":null}}"));
         assertEquals("pull_policy: must be one of if_missing, always, never", rejected("{" + ok + ",\"pull_policy\":\"IfMissing\"}"));
         assertEquals("slug: must equal name (the slug of a local sandbox is its name)", rejected("{" + ok + ",\"slug\":\"other\"}"));
+        assertEquals("slug: must be 3-63 characters of a-z, 0-9 and -", rejected("{" + ok + ",\"slug\":\"B_x\"}"));
+        assertEquals("rlimits[0]: must be an object {resource, soft, hard}",
+                rejected("{" + ok + ",\"rlimits\":[{\"resource\":\"nofile\",\"soft\":1}]}"));
         assertEquals("runtime.workdir: must not contain NUL", rejected("{" + ok + ",\"runtime\":{\"workdir\":\"/a\\u0000\"}}"));
     }
 
@@ -203,7 +209,6 @@ class MappingTest {
     @Test
     void fieldsThePlatformCannotHonourYetAreRefusedOnlyWhenTheyAskForSomething() {
         String[][] cases = {
-            {"\"rlimits\":[{\"resource\":\"nofile\",\"soft\":1,\"hard\":1}]", "rlimits: not supported yet"},
             {"\"mounts\":[{\"type\":\"tmpfs\",\"guest\":\"/t\"}]", "mounts: not supported yet"},
             {"\"patches\":[{\"type\":\"mkdir\",\"path\":\"/x\"}]", "patches: not supported yet"},
             {"\"init\":{\"cmd\":\"auto\",\"args\":[],\"env\":[]}", "init: not supported yet"},

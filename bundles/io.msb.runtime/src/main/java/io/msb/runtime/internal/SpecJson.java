@@ -9,6 +9,7 @@ import io.msb.api.Mount;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.exec.Rlimit;
 import io.msb.api.network.NetworkConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +62,11 @@ public final class SpecJson {
         o.put("pullPolicy", spec.pullPolicy().name());
         o.put("detached", spec.detached());
         o.put("ephemeral", spec.ephemeral());
+        if (!spec.rlimits().isEmpty()) {
+            ArrayNode rlimits = o.putArray("rlimits");
+            spec.rlimits().forEach(r -> rlimits.addObject().put("resource", r.resource()).put("soft", r.soft())
+                    .put("hard", r.hard()));
+        }
         return o.toString();
     }
 
@@ -89,6 +95,9 @@ public final class SpecJson {
                 .pullPolicy(PullPolicy.valueOf(o.path("pullPolicy").asText(PullPolicy.IF_MISSING.name())))
                 .detached(o.path("detached").asBoolean())
                 .ephemeral(o.path("ephemeral").asBoolean());
+        for (JsonNode r : o.path("rlimits")) {
+            b.rlimit(new Rlimit(r.path("resource").asText(), r.path("soft").asLong(), r.path("hard").asLong()));
+        }
         for (JsonNode m : o.path("mounts")) {
             b.mount(new Mount(m.path("source").asText(), m.path("guestPath").asText(),
                     Mount.Kind.valueOf(m.path("kind").asText()), m.path("readOnly").asBoolean()));

@@ -4,13 +4,16 @@ import io.msb.api.Check;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.exec.Rlimit;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.spi.VmmCapabilities;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The platform's rules for a sandbox spec, worded as microsandbox words them. */
 final class SpecValidator {
@@ -26,6 +29,9 @@ final class SpecValidator {
     /** The kernel's MAX_ARG_STRLEN (32 pages): one KEY=VALUE string, with its NUL, must fit. */
     static final int MAX_ENV_ENTRY_BYTES = 128 * 1024 - 1;
     static final int MAX_ENV_TOTAL_BYTES = 256 * 1024;
+    /** microsandbox's rlimit resources (its {@code RlimitResource}), which agentd knows. */
+    static final List<String> RLIMIT_RESOURCES = List.of("cpu", "fsize", "data", "stack", "core", "rss", "nproc",
+            "nofile", "memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio", "rttime");
     private static final List<String> RESERVED_LABEL_PREFIXES = List.of("sandbox.", "microsandbox.", "service.");
 
     private SpecValidator() {
@@ -40,6 +46,7 @@ final class SpecValidator {
         validateResources(spec);
         validateRootfs(spec.rootfs());
         validateNetwork(spec.network());
+        validateRlimits(spec.rlimits());
         return spec.hostname() != null ? spec : spec.toBuilder().hostname(Hostnames.fromSandboxName(spec.name())).build();
     }
 
@@ -182,7 +189,34 @@ final class SpecValidator {
      * has and this platform does not do yet. They are stored as given, so a refusal names the field instead of
      * silently ignoring it.
      */
+    /** Each resource named once, from microsandbox's list, with soft at most hard. */
+    static void validateRlimits(List<Rlimit> rlimits) {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < rlimits.size(); i++) {
+            Rlimit r = rlimits.get(i);
+            String field = "rlimits[" + i + "]";
+            if (!RLIMIT_RESOURCES.contains(r.resource())) {
+                throw Check.invalid(field + ".resource", "must be one of " + String.join(", ", RLIMIT_RESOURCES)
+                        + ": got " + r.resource());
+            }
+            if (!seen.add(r.resource())) {
+                throw Check.invalid(field + ".resource", r.resource() + " is limited twice");
+            }
+            if (r.soft() < 0 || r.hard() < 0) {
+                throw Check.invalid(field, "limits must not be negative: got soft " + r.soft() + ", hard " + r.hard());
+            }
+            if (r.soft() > r.hard()) {
+                throw Check.invalid(field, "soft limit must be at most the hard limit: got soft " + r.soft()
+                        + ", hard " + r.hard());
+            }
+        }
+    }
+
     static void validateNetwork(NetworkConfig network) {
+        if (network != null && !network.enabled() && network.hasSecrets()) {
+            // a secret is only ever seen by the network's proxy: without one it would silently never apply
+            throw Check.invalid("network.secrets", "entries need a network: network.enabled is false");
+        }
         if (network == null || !network.enabled()) {
             return;
         }

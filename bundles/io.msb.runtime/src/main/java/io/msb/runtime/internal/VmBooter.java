@@ -193,7 +193,9 @@ final class VmBooter {
         env.putAll(spec.env());
         String user = spec.user() != null ? spec.user() : blankToNull(image.user());
         String cwd = spec.workdir() != null ? spec.workdir() : blankToNull(image.workingDir());
-        return new GuestBootstrap(spec.hostname(), GuestBootstrap.env(env), user, cwd, List.of(),
+        List<GuestBootstrap.Rlimit> rlimits = spec.rlimits().stream()
+                .map(r -> new GuestBootstrap.Rlimit(r.resource(), r.soft(), r.hard())).toList();
+        return new GuestBootstrap(spec.hostname(), GuestBootstrap.env(env), user, cwd, rlimits,
                 network == null ? null : GuestBootstrap.Network.of(network));
     }
 

@@ -7,6 +7,7 @@ import io.msb.api.Mount;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.exec.Rlimit;
 import io.msb.api.image.ImageReference;
 import io.msb.api.network.Action;
 import io.msb.api.network.DirectionLimits;
@@ -35,7 +36,8 @@ class SpecJsonTest {
                 .mount(new Mount("cache", "/cache", Mount.Kind.VOLUME, false))
                 .network(richNetwork())
                 .idleTimeout(Duration.ofMinutes(5)).maxDuration(Duration.ofHours(1)).pullPolicy(PullPolicy.NEVER)
-                .detached(true).ephemeral(true).build();
+                .detached(true).ephemeral(true).rlimit(new Rlimit("nofile", 512, 1024))
+                .rlimit(new Rlimit("nproc", 64, 64)).build();
         assertEquals(spec, SpecJson.read(SpecJson.write(spec)));
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
+import io.msb.api.exec.Rlimit;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.spi.VmmCapabilities;
 import java.nio.file.Files;
@@ -222,5 +223,27 @@ class SpecValidatorTest {
         // a disabled network is not checked further: nothing of it is used
         assertDoesNotThrow(() -> SpecValidator.validate(spec("n").network(NetworkConfig.fromMap(
                 Map.of("enabled", false, "strict", true))).build()));
+    }
+
+    @Test
+    void secretsWithoutANetworkAreRefusedNotDropped() {
+        InvalidConfigException e = rejected(spec("n").network(NetworkConfig.fromMap(Map.of("enabled", false,
+                "secrets", Map.of("entries", List.of(Map.of("env_var", "KEY")))))));
+        assertEquals("network.secrets", e.field());
+        assertEquals("invalid config: network.secrets: entries need a network: network.enabled is false",
+                e.getMessage());
+    }
+
+    @Test
+    void rlimitsNameAKnownResourceOnceWithSoftAtMostHard() {
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("n").rlimit(new Rlimit("nofile", 512, 1024))
+                .rlimit(new Rlimit("as", 0, Long.MAX_VALUE)).build()));
+        assertEquals("rlimits[0].resource", rejected(spec("n").rlimit(new Rlimit("files", 1, 1))).field());
+        assertEquals("rlimits[1].resource", rejected(spec("n").rlimit(new Rlimit("nofile", 1, 1))
+                .rlimit(new Rlimit("nofile", 2, 2))).field());
+        InvalidConfigException e = rejected(spec("n").rlimit(new Rlimit("nproc", 10, 5)));
+        assertEquals("invalid config: rlimits[0]: soft limit must be at most the hard limit: got soft 10, hard 5",
+                e.getMessage());
+        assertEquals("rlimits[0]", rejected(spec("n").rlimit(new Rlimit("nproc", -1, 5))).field());
     }
 }
