@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.osgi.annotation.versioning.ProviderType;
 
 /** The sandbox API of the platform. Every read reconciles the records with the live VMs. */
@@ -58,6 +59,16 @@ public interface SandboxService {
 
     /** @throws NotFoundException no sandbox has that name */
     SandboxHandle handle(String name);
+
+    /**
+     * Runs {@code action} with the name of the sandbox that has this {@link SandboxInfo#id()}, while no other
+     * create, start, stop or remove of that name can run: the action acts on that very sandbox, never on one that
+     * was created under the same name after it was removed (or renamed). Keep the action short; it holds up every
+     * other operation on the sandbox.
+     *
+     * @throws NotFoundException no sandbox has that id (now)
+     */
+    <T> T withSandbox(UUID id, Function<String, T> action);
 
     /**
      * Replaces the network policy of a sandbox: kept in its spec, and if it runs, applied to its new

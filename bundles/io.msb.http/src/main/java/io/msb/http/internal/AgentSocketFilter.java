@@ -86,7 +86,14 @@ public final class AgentSocketFilter implements Filter {
                         + "HTTP/1.1 WebSocket upgrade (Upgrade: websocket, Connection: Upgrade, Sec-WebSocket-Key, "
                         + "Sec-WebSocket-Version: 13)", null);
             }
-            upgrade(req, resp, ApiServlet.nameOfId(sandboxes, id));
+            JettyWebSocketServerContainer container = JettyWebSocketServerContainer.getContainer(req.getServletContext());
+            if (container == null) {
+                throw new ApiException(501, "not_supported", "WebSocket support is off in the HTTP server (Felix HTTP "
+                        + "needs org.apache.felix.jetty.websocket.enable=true and its with-jetty-websockets bundle)",
+                        null);
+            }
+            // the relay connection is made under the sandbox's lock: it is this id's relay, not a successor's
+            upgrade(req, resp, container, sandboxes.withSandbox(ApiServlet.uuid(id), this::openPipe));
         } catch (ApiException e) {
             ApiServlet.fail(resp, e);
         } catch (RuntimeException e) {
@@ -94,19 +101,19 @@ public final class AgentSocketFilter implements Filter {
         }
     }
 
-    private void upgrade(HttpServletRequest req, HttpServletResponse resp, String name) throws IOException {
+    /** A pipe to the relay of the running sandbox {@code name}, its handshake read. */
+    private AgentPipe openPipe(String name) {
         SandboxInfo info = sandboxes.get(name).orElseThrow(() -> new ApiException(404, "sandbox_not_found",
                 "sandbox not found: " + name, null));
         if (!info.status().expectsLiveVm()) {
             throw new ApiException(409, "invalid_state_transition", "cannot connect to the agent of sandbox " + name
                     + ": it is " + Mapping.status(info.status()), null);
         }
-        JettyWebSocketServerContainer container = JettyWebSocketServerContainer.getContainer(req.getServletContext());
-        if (container == null) {
-            throw new ApiException(501, "not_supported", "WebSocket support is off in the HTTP server (Felix HTTP needs "
-                    + "org.apache.felix.jetty.websocket.enable=true and its with-jetty-websockets bundle)", null);
-        }
-        AgentPipe pipe = pipes.open(name, relaySocket(name));
+        return pipes.open(name, relaySocket(name));
+    }
+
+    private static void upgrade(HttpServletRequest req, HttpServletResponse resp,
+            JettyWebSocketServerContainer container, AgentPipe pipe) throws IOException {
         boolean upgraded = false;
         try {
             upgraded = container.upgrade((upgradeRequest, upgradeResponse) -> pipe, req, resp);

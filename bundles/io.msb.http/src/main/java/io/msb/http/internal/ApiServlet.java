@@ -25,6 +25,7 @@ import java.lang.System.Logger.Level;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -70,6 +71,7 @@ public final class ApiServlet extends HttpServlet {
     private final long maxExecOutputBytes;
     private final int maxExecTimeoutSecs;
     private final String version;
+    private final transient Departed departed = new Departed();
 
     @Activate
     public ApiServlet(@Reference(name = "sandboxes") SandboxService sandboxes, HttpApiConfig config, BundleContext context) {
@@ -122,43 +124,91 @@ public final class ApiServlet extends HttpServlet {
             }
             return;
         }
-        String name;
-        List<String> rest;
-        if (path.get(1).equals("by-name")) {
-            if (path.size() < 3) {
-                throw notRouted(method, req);
-            }
-            name = path.get(2);
-            rest = path.subList(3, path.size());
-        } else {
-            name = nameOfId(sandboxes, path.get(1));
-            rest = path.subList(2, path.size());
+        boolean byName = path.get(1).equals("by-name");
+        if (byName && path.size() < 3) {
+            throw notRouted(method, req);
         }
+        String key = path.get(byName ? 2 : 1);
+        List<String> rest = path.subList(byName ? 3 : 2, path.size());
+        Action action = action(req, method, rest);
+        Reply reply;
+        try {
+            // by id: under the sandbox's lock, so a sandbox re-created under the same name is never the one acted on
+            reply = byName ? action.on(key) : sandboxes.withSandbox(uuid(key), action::on);
+        } catch (RuntimeException e) {
+            reply = departedOr(e, method, rest, byName, key);
+        }
+        reply.send(resp);
+    }
+
+    /** What a request asks of one sandbox, its body already read; {@link Action#on} acts, the reply writes. */
+    private interface Action {
+        Reply on(String name);
+    }
+
+    private interface Reply {
+        void send(HttpServletResponse resp) throws IOException, InterruptedException;
+    }
+
+    private Action action(HttpServletRequest req, String method, List<String> rest) {
         if (rest.equals(List.of("network", "policy"))) {
             if (!method.equals("PATCH")) {
                 throw notAllowed(req, "PATCH");
             }
-            send(resp, 200, updatePolicy(req, name));
-            return;
+            NetworkPolicy policy = policy(req);
+            return name -> json(updatePolicy(name, policy));
         }
-        String action = rest.isEmpty() ? "" : rest.get(0);
+        String verb = rest.isEmpty() ? "" : rest.get(0);
         if (rest.size() > 1) {
             throw notRouted(method, req);
         }
-        switch (method + " " + action) {
-            case "GET " -> send(resp, 200, Mapping.response(info(name)));
-            case "DELETE " -> {
+        return switch (method + " " + verb) {
+            case "GET " -> name -> json(Mapping.response(info(name)));
+            case "DELETE " -> name -> {
                 info(name);
                 sandboxes.remove(name, true); // cloud semantics: a running sandbox is stopped first
-                send(resp, 200, new Wire.Message("sandbox " + name + " removed"));
+                return json(removed(name));
+            };
+            case "POST start" -> {
+                checkWait(req);
+                yield name -> json(start(name));
             }
-            case "POST start" -> send(resp, 200, start(req, name));
-            case "POST stop" -> send(resp, 200, stop(name));
-            case "POST exec" -> exec(req, resp, name);
-            default -> throw action.isEmpty() ? notAllowed(req, "GET, HEAD, DELETE")
-                    : List.of("start", "stop", "exec").contains(action) ? notAllowed(req, "POST")
+            case "POST stop" -> name -> json(stop(name));
+            case "POST exec" -> {
+                ExecOptions options = Mapping.exec(body(req, Wire.ExecRequest.class), maxExecTimeoutSecs);
+                yield name -> exec(name, options);
+            }
+            default -> throw verb.isEmpty() ? notAllowed(req, "GET, HEAD, DELETE")
+                    : List.of("start", "stop", "exec").contains(verb) ? notAllowed(req, "POST")
                     : notRouted(method, req);
+        };
+    }
+
+    private static Reply json(Object body) {
+        return resp -> send(resp, 200, body);
+    }
+
+    private static Wire.Message removed(String name) {
+        return new Wire.Message("sandbox " + name + " removed");
+    }
+
+    /**
+     * A GET or DELETE of an ephemeral sandbox that a stop just removed answers as if it were still there, stopped
+     * (decision 1025): the SDK's stop polls for that status. Anything else rethrows {@code e}.
+     */
+    private Reply departedOr(RuntimeException e, String method, List<String> rest, boolean byName, String key) {
+        boolean notFound = e instanceof NotFoundException || e instanceof ApiException a && a.status() == 404;
+        if (notFound && rest.isEmpty() && (method.equals("GET") || method.equals("DELETE"))) {
+            var last = byName ? departed.byName(key) : departed.byId(key);
+            if (last.isPresent()) {
+                if (method.equals("GET")) {
+                    return json(last.get());
+                }
+                departed.forget(last.get().name());
+                return json(removed(last.get().name()));
+            }
         }
+        throw e;
     }
 
     private Wire.Page list(HttpServletRequest req) {
@@ -205,7 +255,9 @@ public final class ApiServlet extends HttpServlet {
         checkWait(req);
         Wire.CreateRequest body = body(req, Wire.CreateRequest.class);
         // create returns once the sandbox runs, so every wait_for is already met
-        return Mapping.response(sandboxes.create(Mapping.spec(body)).info());
+        Wire.SandboxResponse created = Mapping.response(sandboxes.create(Mapping.spec(body)).info());
+        departed.forget(created.name());
+        return created;
     }
 
     /**
@@ -228,8 +280,7 @@ public final class ApiServlet extends HttpServlet {
         }
     }
 
-    private Wire.SandboxResponse start(HttpServletRequest req, String name) {
-        checkWait(req);
+    private Wire.SandboxResponse start(String name) {
         SandboxInfo info = info(name);
         if (info.status().expectsLiveVm()) {
             throw invalidState(name, info, "start");
@@ -243,9 +294,9 @@ public final class ApiServlet extends HttpServlet {
             throw invalidState(name, info, "stop");
         }
         sandboxes.stop(name, null);
-        // an ephemeral sandbox is gone once stopped: report the last state it had
+        // an ephemeral sandbox is gone once stopped: report the last state it had, and keep reporting it a while
         return sandboxes.get(name).map(Mapping::response)
-                .orElseGet(() -> Mapping.response(info).withStatus("stopped"));
+                .orElseGet(() -> departed.add(Mapping.response(info).stopped(Instant.now())));
     }
 
     /**
@@ -253,16 +304,18 @@ public final class ApiServlet extends HttpServlet {
      * JSON form; a running sandbox's new connections follow it at once.
      */
     @SuppressWarnings("unchecked")
-    private Wire.SandboxResponse updatePolicy(HttpServletRequest req, String name) {
+    private NetworkPolicy policy(HttpServletRequest req) {
         Map<String, Object> body = body(req, Map.class);
-        NetworkPolicy policy = Mapping.fromModel(() -> NetworkPolicy.fromMap(body));
+        return Mapping.fromModel(() -> NetworkPolicy.fromMap(body));
+    }
+
+    private Wire.SandboxResponse updatePolicy(String name, NetworkPolicy policy) {
         info(name);
         return Mapping.response(sandboxes.updateNetworkPolicy(name, policy));
     }
 
-    private void exec(HttpServletRequest req, HttpServletResponse resp, String name)
-            throws IOException, InterruptedException {
-        ExecOptions options = Mapping.exec(body(req, Wire.ExecRequest.class), maxExecTimeoutSecs);
+    /** Starts the command; the reply streams it (outside the sandbox's lock: it may run for hours). */
+    private Reply exec(String name, ExecOptions options) {
         SandboxInfo info = info(name);
         if (!info.status().expectsLiveVm()) {
             throw invalidState(name, info, "exec in");
@@ -272,12 +325,14 @@ public final class ApiServlet extends HttpServlet {
         if (options.stdin() == null) {
             session.closeStdin(); // nothing more will come: a command reading stdin sees its end
         }
-        resp.setStatus(200);
-        resp.setContentType("application/x-ndjson");
-        resp.setHeader("Cache-Control", "no-store");
-        if (!stream.pump(session, resp.getOutputStream())) {
-            LOG.log(Level.INFO, "exec client of sandbox {0} went away: the command was killed", name);
-        }
+        return resp -> {
+            resp.setStatus(200);
+            resp.setContentType("application/x-ndjson");
+            resp.setHeader("Cache-Control", "no-store");
+            if (!stream.pump(session, resp.getOutputStream())) {
+                LOG.log(Level.INFO, "exec client of sandbox {0} went away: the command was killed", name);
+            }
+        };
     }
 
     /**
@@ -308,14 +363,14 @@ public final class ApiServlet extends HttpServlet {
     }
 
     /**
-     * The name of the sandbox with that id; an id that is not a UUID names no sandbox either (404). The agent
-     * WebSocket resolves its {@code {id}} here too.
+     * The id in a path; one that is not a UUID in its canonical form (the only form the API hands out) names no
+     * sandbox (404). The agent WebSocket reads its {@code {id}} here too.
      */
-    static String nameOfId(SandboxService sandboxes, String id) {
+    static UUID uuid(String id) {
         if (!UUID_TEXT.matcher(id).matches()) {
             throw notFound(id);
         }
-        return sandboxes.getById(UUID.fromString(id)).map(SandboxInfo::name).orElseThrow(() -> notFound(id));
+        return UUID.fromString(id);
     }
 
     private <T> T body(HttpServletRequest req, Class<T> type) {

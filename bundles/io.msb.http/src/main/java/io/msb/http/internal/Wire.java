@@ -67,9 +67,10 @@ final class Wire {
     record SandboxResponse(String id, String orgId, String name, String slug, String status, String statusReason,
             boolean ephemeral, String createdAt, String startedAt, String stoppedAt, String lastFailureMessage,
             SpecResponse spec) {
-        SandboxResponse withStatus(String newStatus) {
-            return new SandboxResponse(id, orgId, name, slug, newStatus, null, ephemeral, createdAt, startedAt,
-                    stoppedAt, null, spec);
+        /** This sandbox as it is once stopped at {@code at}. */
+        SandboxResponse stopped(java.time.Instant at) {
+            return new SandboxResponse(id, orgId, name, slug, "stopped", null, ephemeral, createdAt, startedAt,
+                    at.toString(), null, spec);
         }
     }
 

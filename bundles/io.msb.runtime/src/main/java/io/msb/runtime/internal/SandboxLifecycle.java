@@ -51,6 +51,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.felix.scr.component.ExtComponentContext;
@@ -594,6 +595,19 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public Optional<SandboxInfo> getById(UUID id) {
         return store.findSandboxById(id).map(this::reconciled).map(this::toInfo);
+    }
+
+    @Override
+    public <T> T withSandbox(UUID id, Function<String, T> action) {
+        String name = store.findSandboxById(id).map(SandboxRecord::name)
+                .orElseThrow(() -> new NotFoundException("sandbox", id.toString()));
+        synchronized (lockFor(name)) {
+            // every create, remove and stop of the name holds this lock: checked again under it, the id is the name's
+            if (store.findSandboxById(id).filter(r -> r.name().equals(name)).isEmpty()) {
+                throw new NotFoundException("sandbox", id.toString());
+            }
+            return action.apply(name);
+        }
     }
 
     @Override

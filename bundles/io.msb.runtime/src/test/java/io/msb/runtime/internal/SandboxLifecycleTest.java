@@ -178,6 +178,20 @@ class SandboxLifecycleTest {
         assertTrue(lifecycle.getById(removed).isEmpty(), "the old id does not reach the new sandbox");
     }
 
+    /** An id acts on its own sandbox only: once the name is made again, the old id is not found and nothing runs. */
+    @Test
+    void withSandboxActsOnTheIdsSandboxOnly() throws Exception {
+        recordRunning("named", deadPid(), Map.of());
+        UUID first = info("named").id();
+        assertEquals("named!", lifecycle.withSandbox(first, name -> name + "!"));
+        lifecycle.remove("named", true);
+        recordRunning("named", deadPid(), Map.of());
+        List<String> acted = new java.util.ArrayList<>();
+        assertThrows(NotFoundException.class, () -> lifecycle.withSandbox(first, acted::add));
+        assertEquals(List.of(), acted);
+        assertEquals("named", lifecycle.withSandbox(info("named").id(), name -> name));
+    }
+
     @Test
     void invalidSpecWritesNothing() {
         backend();
