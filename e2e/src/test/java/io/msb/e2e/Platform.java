@@ -182,7 +182,7 @@ public final class Platform implements AutoCloseable {
         msb.close();
     }
 
-    private static boolean onPath(String tool) {
+    static boolean onPath(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             if (Files.isExecutable(Path.of(dir, tool))) {
                 return true;

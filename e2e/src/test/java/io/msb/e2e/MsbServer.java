@@ -1,0 +1,146 @@
+package io.msb.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The msb server as users run it: the distribution archive unpacked into a temporary directory and started with
+ * {@code bin/msb-server start} on free loopback ports, with its own MSB_HOME whose {@code kernel} links to the shared
+ * kernel cache. {@link #close()} removes every sandbox through the API, stops the server and deletes it all.
+ */
+final class MsbServer implements AutoCloseable {
+    final Path home;
+    final String url;
+    final String apiKey;
+    private final Path work;
+    private final Path server;
+
+    private MsbServer(Path work, Path server, Path home, String url, String apiKey) {
+        this.work = work;
+        this.server = server;
+        this.home = home;
+        this.url = url;
+        this.apiKey = apiKey;
+    }
+
+    /** Unpacks {@code archive} (msb-distribution-*.tar.gz) and starts it; fails with the server's output if it cannot. */
+    static MsbServer start(Path archive, Path kernels) throws IOException, InterruptedException {
+        Path work = Files.createTempDirectory("msb-srv-"); // short: unix socket paths are limited to 108 bytes
+        Path home = work.resolve("home");
+        Files.createDirectories(home);
+        Files.createDirectories(kernels);
+        Files.createSymbolicLink(home.resolve("kernel"), kernels);
+        HostCommand.check(work, List.of("tar", "xzf", archive.toString()), Map.of()); // tar keeps bin/'s modes
+        Path server;
+        try (var top = Files.list(work)) {
+            server = top.filter(p -> p.getFileName().toString().startsWith("msb-distribution")).findFirst()
+                    .orElseThrow(() -> new IOException(archive + " has no msb-distribution-* directory"));
+        }
+        int http = freePort();
+        setProperty(server.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", freePort());
+        setProperty(server.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", http);
+        setProperty(server.resolve("etc/system.properties"), "org.osgi.service.http.port", http);
+        MsbServer msb = new MsbServer(work, server, home, "http://127.0.0.1:" + http, null);
+        String started = msb.control("start");
+        return new MsbServer(work, server, home, msb.url, readKey(home, started));
+    }
+
+    private static String readKey(Path home, String startOutput) throws IOException {
+        Path key = home.resolve("api-key");
+        if (!Files.exists(key)) {
+            throw new IOException("the server wrote no " + key + ":\n" + startOutput);
+        }
+        return Files.readString(key).trim();
+    }
+
+    /** {@code bin/msb-server verb}; its output, or an error with it when it fails. */
+    private String control(String verb) throws IOException, InterruptedException {
+        return HostCommand.check(server, List.of(server.resolve("bin/msb-server").toString(), verb), Map.of(
+                "MSB_HOME", home.toString(), "JAVA_HOME", System.getProperty("java.home"),
+                "MSB_START_TIMEOUT", "240"));
+    }
+
+    /** The end of the server's log, for a failure's message. */
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(server.resolve("data/log/karaf.log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no karaf.log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            removeSandboxes();
+            control("stop");
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            System.err.println("stopping the msb server in " + work + ": " + e);
+        } finally {
+            killLeftover();
+            try {
+                HostCommand.delete(work);
+            } catch (IOException e) {
+                System.err.println("cannot remove " + work + ": " + e);
+            }
+        }
+    }
+
+    /** Whatever a failed script left: removed through the API, so their VMs end too. */
+    private void removeSandboxes() throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        ObjectMapper json = new ObjectMapper();
+        HttpResponse<String> list = http.send(request("GET", "/v1/sandboxes?limit=100").build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (JsonNode sandbox : json.readTree(list.body()).path("data")) {
+            http.send(request("DELETE", "/v1/sandboxes/" + sandbox.path("id").asText()).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        }
+    }
+
+    private HttpRequest.Builder request(String method, String path) {
+        return HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(2))
+                .header("Authorization", "Bearer " + apiKey).method(method, HttpRequest.BodyPublishers.noBody());
+    }
+
+    private void killLeftover() {
+        try {
+            Path pid = server.resolve("karaf.pid");
+            if (Files.exists(pid)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).ifPresent(h -> {
+                    h.descendants().forEach(ProcessHandle::destroyForcibly);
+                    h.destroyForcibly();
+                });
+            }
+        } catch (IOException | NumberFormatException e) {
+            System.err.println("msb server pid: " + e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Sets {@code key} in a Karaf .cfg/.properties file, replacing an assignment there. */
+    private static void setProperty(Path file, String key, int value) throws IOException {
+        List<String> lines = Files.readAllLines(file).stream()
+                .filter(l -> !l.strip().matches(java.util.regex.Pattern.quote(key) + "\\s*[=:].*")).toList();
+        Files.write(file, java.util.stream.Stream.concat(lines.stream(), java.util.stream.Stream.of(key + " = " + value))
+                .toList());
+    }
+}
