@@ -203,6 +203,42 @@ public class HttpApiIT extends HttpApiTestBase {
         }
     }
 
+    /**
+     * An ephemeral sandbox is removed by its stop, yet the SDK's stop polls by name for {@code stopped}: for a while
+     * the API answers its last state (decision 1025); lists leave it out, and a create of the name replaces it.
+     */
+    @Test
+    public void aStoppedEphemeralSandboxAnswersStoppedUntilItsNameIsReused() throws Exception {
+        String plain = create("eph", null);
+        String body = plain.substring(0, plain.length() - 1) + ",\"lifecycle\":{\"ephemeral\":true}}";
+        Reply created = api("POST", "/v1/sandboxes", body);
+        assertEquals(created.body(), 200, created.status());
+        String id = created.json().get("id").asText();
+        try {
+            Reply stopped = api("POST", "/v1/sandboxes/" + id + "/stop", "{}");
+            assertEquals(stopped.body(), 200, stopped.status());
+            assertEquals("stopped", stopped.json().get("status").asText());
+            for (String path : List.of("/v1/sandboxes/by-name/eph", "/v1/sandboxes/" + id)) {
+                Reply polled = api("GET", path, null);
+                assertEquals(polled.body(), 200, polled.status());
+                assertEquals("stopped", polled.json().get("status").asText());
+                assertEquals(id, polled.json().get("id").asText());
+            }
+            assertFalse(api("GET", "/v1/sandboxes", null).body().contains("\"eph\""));
+            assertEquals(404, api("POST", "/v1/sandboxes/" + id + "/start", "{}").status());
+
+            Reply again = api("POST", "/v1/sandboxes", body);
+            assertEquals(again.body(), 200, again.status());
+            assertEquals("running", api("GET", "/v1/sandboxes/by-name/eph", null).json().get("status").asText());
+            assertEquals("the old id is gone once the name is reused", 404,
+                    api("GET", "/v1/sandboxes/" + id, null).status());
+        } finally {
+            api("DELETE", "/v1/sandboxes/by-name/eph", null);
+        }
+        Reply removed = api("DELETE", "/v1/sandboxes/by-name/eph", null);
+        assertEquals("removed, not stopped: nothing answers for it", 404, removed.status());
+    }
+
     /** Every refusal the servlet makes before a route runs has the SDK's error body and code. */
     @Test
     public void refusalsBeforeARouteRunsHaveTheSdksCodes() throws Exception {
