@@ -12,8 +12,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The msb server as users run it: the distribution archive unpacked into a temporary directory and started with
@@ -52,9 +54,13 @@ final class MsbServer implements AutoCloseable {
         setProperty(server.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", freePort());
         setProperty(server.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", http);
         setProperty(server.resolve("etc/system.properties"), "org.osgi.service.http.port", http);
-        MsbServer msb = new MsbServer(work, server, home, "http://127.0.0.1:" + http, null);
-        String started = msb.control("start");
-        return new MsbServer(work, server, home, msb.url, readKey(home, started));
+        try {
+            String started = control(server, home, "start");
+            return new MsbServer(work, server, home, "http://127.0.0.1:" + http, readKey(home, started));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            discard(work, server);
+            throw e;
+        }
     }
 
     private static String readKey(Path home, String startOutput) throws IOException {
@@ -66,7 +72,7 @@ final class MsbServer implements AutoCloseable {
     }
 
     /** {@code bin/msb-server verb}; its output, or an error with it when it fails. */
-    private String control(String verb) throws IOException, InterruptedException {
+    private static String control(Path server, Path home, String verb) throws IOException, InterruptedException {
         return HostCommand.check(server, List.of(server.resolve("bin/msb-server").toString(), verb), Map.of(
                 "MSB_HOME", home.toString(), "JAVA_HOME", System.getProperty("java.home"),
                 "MSB_START_TIMEOUT", "240"));
@@ -86,16 +92,21 @@ final class MsbServer implements AutoCloseable {
     public void close() {
         try {
             removeSandboxes();
-            control("stop");
+            control(server, home, "stop");
         } catch (IOException | InterruptedException | RuntimeException e) {
             System.err.println("stopping the msb server in " + work + ": " + e);
         } finally {
-            killLeftover();
-            try {
-                HostCommand.delete(work);
-            } catch (IOException e) {
-                System.err.println("cannot remove " + work + ": " + e);
-            }
+            discard(work, server);
+        }
+    }
+
+    /** Kills what is left of the server process and deletes its copy and home. */
+    private static void discard(Path work, Path server) {
+        killLeftover(server);
+        try {
+            HostCommand.delete(work);
+        } catch (IOException e) {
+            System.err.println("cannot remove " + work + ": " + e);
         }
     }
 
@@ -116,7 +127,7 @@ final class MsbServer implements AutoCloseable {
                 .header("Authorization", "Bearer " + apiKey).method(method, HttpRequest.BodyPublishers.noBody());
     }
 
-    private void killLeftover() {
+    private static void killLeftover(Path server) {
         try {
             Path pid = server.resolve("karaf.pid");
             if (Files.exists(pid)) {
@@ -138,9 +149,10 @@ final class MsbServer implements AutoCloseable {
 
     /** Sets {@code key} in a Karaf .cfg/.properties file, replacing an assignment there. */
     private static void setProperty(Path file, String key, int value) throws IOException {
-        List<String> lines = Files.readAllLines(file).stream()
-                .filter(l -> !l.strip().matches(java.util.regex.Pattern.quote(key) + "\\s*[=:].*")).toList();
-        Files.write(file, java.util.stream.Stream.concat(lines.stream(), java.util.stream.Stream.of(key + " = " + value))
-                .toList());
+        Pattern assignment = Pattern.compile(Pattern.quote(key) + "\\s*[=:].*");
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        lines.removeIf(l -> assignment.matcher(l.strip()).matches());
+        lines.add(key + " = " + value);
+        Files.write(file, lines);
     }
 }
