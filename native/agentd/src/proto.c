@@ -130,27 +130,29 @@ int msg_decode(const uint8_t *body, size_t n, struct msg *m, const char **kind, 
     m->v = v->u;
     m->tname = t->s;
     m->type = mt_parse(t->s, t->n);
+    if (m->type == MT_UNKNOWN) {
+        *kind = "unsupported_message_type";
+        snprintf(err, errlen, "field t: unknown message type '%.100s'", t->s);
+        return -1;
+    }
+    /* Flags are a fixed function of the type, compared exactly and before v or the payload are looked
+     * at, as microsandbox's agent does; unlike it, the answer does not depend on v (decision 0430). */
+    if (m->flags != mt_flags(m->type)) {
+        *kind = "invalid_flags";
+        snprintf(err, errlen, "invalid flags for %s: got %u, expected %u", mt_name(m->type), m->flags,
+                 mt_flags(m->type));
+        return -1;
+    }
     if (m->v < 1 || m->v > 255) { /* v is a u8; older generations are served */
         *kind = "unsupported_protocol_generation";
         snprintf(err, errlen, "field v: protocol generation %llu is not supported (this agent speaks %d)",
                  (unsigned long long)m->v, PROTO_VERSION);
         return -1;
     }
-    if (m->type == MT_UNKNOWN) {
-        *kind = "unsupported_message_type";
-        snprintf(err, errlen, "field t: unknown message type '%.100s'", t->s);
-        return -1;
-    }
     const uint8_t *pp = (const uint8_t *)p->s;
     size_t pn = p->n;
     if (pn > 0 && cbor_decode(pp, pn, &m->payload, err, errlen)) {
         *kind = "invalid_payload";
-        return -1;
-    }
-    if (m->flags != mt_flags(m->type)) {
-        *kind = "invalid_flags";
-        snprintf(err, errlen, "invalid flags for %s: got %u, expected %u", mt_name(m->type), m->flags,
-                 mt_flags(m->type));
         return -1;
     }
     if (payload_validate(m->type, m->payload.root, err, errlen)) {

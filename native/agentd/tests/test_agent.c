@@ -189,6 +189,80 @@ static void finish(struct agentp *a, const char *what)
     ap_kill(a);
 }
 
+/* Sends a frame with any flags and v; the payload is given as CBOR in hex. */
+static void send_frame(struct agentp *a, uint32_t id, uint8_t flags, unsigned v, const char *t, const char *payload_hex)
+{
+    char json[200];
+    snprintf(json, sizeof json, "{\"v\":%u,\"t\":\"%s\",\"p\":{\"$bytes\":\"%s\"}}", v, t, payload_hex);
+    struct buf body = J(json);
+    uint32_t len = (uint32_t)body.len + FRAME_HEADER;
+    uint8_t h[9] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len,
+                    (uint8_t)(id >> 24),  (uint8_t)(id >> 16),  (uint8_t)(id >> 8),  (uint8_t)id, flags};
+    ap_send_raw(a, h, sizeof h);
+    ap_send_raw(a, body.p, body.len);
+    buf_free(&body);
+}
+
+/* The next message must be the pong for id: nothing was sent for the frames before it. */
+static void next_is_pong(struct agentp *a, uint32_t id, const char *what)
+{
+    struct rmsg r;
+    ap_send_json(a, MT_PING, id, "{}");
+    if (recv1(a, &r))
+        CHECK(r.m.type == MT_PONG && r.m.id == id, "%s: next message is the pong on %u (got %s on %u)", what, id,
+              mt_name(r.m.type), r.m.id);
+    rmsg_free(&r);
+}
+
+/* A frame whose flags are not its type's is answered with core.error invalid_flags on its id, whatever
+ * its v and payload, and is not handled (decision 0430). */
+static void flags_refused(struct agentp *a, uint32_t id, uint8_t flags, unsigned v, const char *t, const char *payload_hex,
+                          uint8_t expected)
+{
+    struct rmsg r;
+    send_frame(a, id, flags, v, t, payload_hex);
+    if (recv1(a, &r)) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "invalid flags for %s: got %u, expected %u", t, flags, expected);
+        const struct cv *k = P(&r, "kind"), *m = P(&r, "message"), *o = P(&r, "offending_type");
+        CHECK(r.m.type == MT_ERROR && r.m.id == id && r.m.flags == FLAG_TERMINAL, "%s flags %u v %u: core.error on %u",
+              t, flags, v, id);
+        CHECK(k && !strcmp(k->s, "invalid_flags"), "%s flags %u v %u: kind invalid_flags", t, flags, v);
+        CHECK(m && !strcmp(m->s, msg), "%s flags %u v %u: message '%s'", t, flags, v, m ? m->s : "-");
+        CHECK(o && !strcmp(o->s, t), "%s flags %u v %u: offending_type", t, flags, v);
+    }
+    rmsg_free(&r);
+    next_is_pong(a, id + 1, t);
+}
+
+static void test_flags(void)
+{
+    struct agentp a;
+    start(&a, NULL);
+    flags_refused(&a, 1, FLAG_SESSION_START, 7, "core.ping", "a0", 0);
+    flags_refused(&a, 3, FLAG_SESSION_START, 1, "core.ping", "a0", 0); /* microsandbox's agent exits here */
+    flags_refused(&a, 5, FLAG_SESSION_START, 0, "core.ping", "a0", 0);
+    flags_refused(&a, 7, FLAG_SESSION_START, 7, "core.ping", "ff", 0);  /* before the payload is decoded */
+    flags_refused(&a, 9, 0, 7, "core.exec.request", "a163636d646474727565", FLAG_SESSION_START); /* {cmd:"true"} */
+    flags_refused(&a, 11, FLAG_SESSION_START | FLAG_TERMINAL, 7, "core.exec.request", "a163636d646474727565",
+                  FLAG_SESSION_START);
+    flags_refused(&a, 13, 0, 7, "core.shutdown", "f6", FLAG_SHUTDOWN);
+    flags_refused(&a, 15, FLAG_SHUTDOWN | FLAG_TERMINAL, 1, "core.shutdown", "f6", FLAG_SHUTDOWN);
+    flags_refused(&a, 17, 0, 7, "core.pong", "a0", FLAG_TERMINAL);
+    flags_refused(&a, 19, FLAG_TERMINAL, 7, "core.fs.request", "a0", FLAG_SESSION_START);
+    /* a known type the agent has no handler for is ignored: no answer at all */
+    send_frame(&a, 21, FLAG_TERMINAL, 7, "core.pong", "a0");
+    send_frame(&a, 22, FLAG_TERMINAL, 7, "core.error", "a2646b696e646d696e76616c69645f666c616773676d6573736167656178");
+    send_frame(&a, 23, 0, 7, "core.init.ack", "a0");
+    next_is_pong(&a, 24, "agent-to-host types ignored");
+    /* and the agent still serves everything: an exec, then a real shutdown */
+    struct exec_result x = {0};
+    run(&a, 25, "{\"cmd\":\"true\"}", NULL, &x);
+    CHECK(x.exited && x.code == 0, "exec after refused frames");
+    exec_free(&x);
+    finish(&a, "test_flags");
+}
+
 static void test_core(void)
 {
     struct agentp a;
@@ -208,21 +282,12 @@ static void test_core(void)
         CHECK(P(&r, "activity_seq")->u > seq1, "activity_seq advances");
     rmsg_free(&r);
     /* unknown types get core.error and the connection stays up */
-    struct buf body = J("{\"v\":7,\"t\":\"core.future.thing\",\"p\":{\"$bytes\":\"a0\"}}");
-    uint8_t h[9] = {0, 0, 0, (uint8_t)(body.len + 5), 0, 0, 0, 9, 0};
-    ap_send_raw(&a, h, 9);
-    ap_send_raw(&a, body.p, body.len);
-    buf_free(&body);
+    send_frame(&a, 9, 0, 7, "core.future.thing", "a0");
     if (recv1(&a, &r)) {
         CHECK(r.m.type == MT_ERROR && r.m.id == 9, "core.error for unknown type");
         CHECK(!strcmp(P(&r, "kind")->s, "unsupported_message_type"), "kind unsupported_message_type");
         CHECK(P(&r, "offending_type") && !strcmp(P(&r, "offending_type")->s, "core.future.thing"), "offending_type");
     }
-    rmsg_free(&r);
-    /* a message only the agent sends */
-    ap_send_json(&a, MT_PONG, 10, "{}");
-    if (recv1(&a, &r))
-        CHECK(r.m.type == MT_ERROR && !strcmp(P(&r, "kind")->s, "unsupported_message_type"), "agent-only type refused");
     rmsg_free(&r);
     ping_ok(&a, 11);
     /* unknown optional fields are ignored */
@@ -946,6 +1011,7 @@ int main(int argc, char **argv)
         return 1;
     }
     test_core();
+    test_flags();
     test_error_vectors();
     test_garbage();
     test_exec();

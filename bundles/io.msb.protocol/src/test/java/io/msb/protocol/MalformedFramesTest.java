@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -123,6 +124,43 @@ class MalformedFramesTest {
             assertEquals(Core.ErrorKind.UNSUPPORTED_MESSAGE_TYPE, e.kind());
             assertEquals("core.future.thing", e.offendingType());
             raw.assertPingWorks(78);
+        }
+    }
+
+    /** A frame of {@code type} with its payload and explicit flags and protocol generation. */
+    private static byte[] frame(MessageType type, Object payload, int id, int flags, int v) {
+        byte[] body = Codec.encode(type, id, payload).body();
+        body[3] = (byte) v; // the envelope is {"v": 7, ...}: one map head, one key byte pair, then v
+        return new Frame(id, flags, body).encode();
+    }
+
+    @Test
+    void wrongFlagsAreAnsweredWhateverTheGenerationAndTheFrameIsSkipped() throws Exception {
+        record Case(MessageType type, Object payload, int flags, int v) {
+        }
+        List<Case> cases = List.of(new Case(MessageType.PING, new Core.Ping(), Frame.SESSION_START, 7),
+                new Case(MessageType.PING, new Core.Ping(), Frame.SESSION_START, 1), // fatal to microsandbox's agent
+                new Case(MessageType.EXEC_REQUEST, new Exec.Request("true", null, null, null, null, null, null, null, null), 0, 7),
+                new Case(MessageType.SHUTDOWN, null, 0, 7),
+                new Case(MessageType.PONG, new Core.Pong(), 0, 7));
+        try (Raw raw = new Raw()) {
+            int id = 20;
+            for (Case c : cases) {
+                raw.send(frame(c.type, c.payload, id, c.flags, c.v));
+                Message reply = raw.next(id);
+                assertEquals(MessageType.CORE_ERROR, reply.type(), c.toString());
+                assertEquals(Frame.TERMINAL, reply.flags(), c.toString());
+                assertEquals(new Core.Error(Core.ErrorKind.INVALID_FLAGS, "invalid flags for " + c.type.wire() + ": got "
+                        + c.flags + ", expected " + c.type.flags(), c.type.wire()), reply.payload(Core.Error.class));
+                raw.assertPingWorks(id + 1); // nothing else came on id, and the agent still serves
+                id += 2;
+            }
+            // a known type the agent has no handler for is ignored: the next frame read is the pong
+            raw.send(Codec.encode(MessageType.PONG, id, new Core.Pong()).encode());
+            raw.send(Codec.encode(MessageType.PING, id + 1, new Core.Ping()).encode());
+            Frame next = Frame.read(raw.in);
+            assertEquals(id + 1, next.id());
+            assertEquals(MessageType.PONG, Codec.decode(next).type());
         }
     }
 
