@@ -172,8 +172,12 @@ int rlimit_resource(const char *name);
 
 /* init.c: PID 1 duties */
 int init_system(struct agent_config *cfg);
+/* With a handoff_init in the bootstrap (decision 0431): forks; PID 1 execs the init and the child returns to serve
+ * the agent. Does not return when the init cannot be run (the guest powers off, saying why on the console). */
+void init_handoff(void);
 int open_agent_port(void);
 void boot_mark(const char *stage, const char *arg);
+/* As PID 1: sync, remount / read-only, power off. After a handoff: ask the init to power off. */
 void power_off(void);
 
 #endif

@@ -102,8 +102,8 @@ int bootstrap_load(const char *file, const char *cmdline, struct cbor_doc *doc, 
     return rc;
 }
 
-int bootstrap_env_entry(const struct cv *entry, size_t i, const char **key, const char **value, char *err,
-                        size_t errlen)
+int bootstrap_env_entry(const char *field, const struct cv *entry, size_t i, const char **key, const char **value,
+                        char *err, size_t errlen)
 {
     struct fields f = {.map = entry};
     const char *rule = NULL;
@@ -117,6 +117,51 @@ int bootstrap_env_entry(const struct cv *entry, size_t i, const char **key, cons
         rule = "KEY=VALUE must be shorter than 128 KiB";
     if (!rule)
         return 0;
-    snprintf(err, errlen, "default_env[%zu] %s", i, rule);
+    snprintf(err, errlen, "%s[%zu] %s", field, i, rule);
     return -1;
+}
+
+int bootstrap_handoff(const struct cv *bs, struct handoff *h, char *err, size_t errlen)
+{
+    const struct cv *m = bs ? cv_get(bs, "handoff_init") : NULL;
+    if (cv_is_absent(m))
+        return 1;
+    memset(h, 0, sizeof *h);
+    struct fields f = {.map = m};
+    const struct cv *args = cv_get(m, "args");
+    const char *rule = NULL;
+    if (m->type != CV_MAP)
+        rule = "must be a map {cmd, args, env}";
+    else if (f_text(&f, "cmd", 1, HANDOFF_PATH_MAX, &h->cmd))
+        rule = f.err;
+    else if (h->cmd[0] != '/' && strcmp(h->cmd, HANDOFF_AUTO))
+        rule = "cmd must be an absolute path or 'auto'";
+    else if (!cv_is_absent(args) && (args->type != CV_ARRAY || args->n > HANDOFF_ARGS_MAX))
+        rule = "args must be an array of at most 1024 texts";
+    if (rule) {
+        snprintf(err, errlen, "handoff_init %s", rule);
+        return -1;
+    }
+    for (size_t i = 0; !cv_is_absent(args) && i < args->n; i++) {
+        const struct cv *a = &args->kids[i];
+        if (a->type != CV_TEXT || strlen(a->s) != a->n) {
+            snprintf(err, errlen, "handoff_init args[%zu] must be a text without NUL", i);
+            return -1;
+        }
+        h->argv[i + 1] = a->s;
+    }
+    const struct cv *env = cv_get(m, "env");
+    if (cv_is_absent(env))
+        return 0;
+    if (env->type != CV_ARRAY || env->n > BOOTSTRAP_ENV_MAX) {
+        snprintf(err, errlen, "handoff_init env must be an array of at most %d entries", BOOTSTRAP_ENV_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < env->n; i++) {
+        const char *k, *v;
+        if (bootstrap_env_entry("handoff_init.env", &env->kids[i], i, &k, &v, err, errlen))
+            return -1;
+    }
+    h->env = env;
+    return 0;
 }

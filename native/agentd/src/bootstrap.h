@@ -20,9 +20,24 @@
 int bootstrap_load(const char *file, const char *cmdline, struct cbor_doc *doc, const char **source, char *err,
                    size_t errlen);
 
-/* Checks default_env entry i: a map with text key and value, key non-empty without '=' or NUL, the entry
- * within BOOTSTRAP_ENV_ENTRY. Returns 0, or -1 with a message naming the entry and the rule. */
-int bootstrap_env_entry(const struct cv *entry, size_t i, const char **key, const char **value, char *err,
-                        size_t errlen);
+/* Checks entry i of the env list named field (default_env, handoff_init.env): a map with text key and value, key
+ * non-empty without '=' or NUL, the entry within BOOTSTRAP_ENV_ENTRY. Returns 0, or -1 with a message naming the
+ * entry and the rule. */
+int bootstrap_env_entry(const char *field, const struct cv *entry, size_t i, const char **key, const char **value,
+                        char *err, size_t errlen);
+
+/* The init that takes over PID 1 (decision 0431): handoff_init {cmd, args, env} as microsandbox names it. */
+#define HANDOFF_AUTO "auto"     /* cmd: the first executable of HANDOFF_CANDIDATES in the root */
+#define HANDOFF_ARGS_MAX 1024   /* arguments after argv[0] */
+#define HANDOFF_PATH_MAX 4096
+struct handoff {
+    const char *cmd;                           /* an absolute path, or HANDOFF_AUTO */
+    const char *argv[HANDOFF_ARGS_MAX + 2];    /* argv[0] is left for the resolved cmd; NULL-terminated */
+    const struct cv *env;                      /* checked {key, value} entries, or NULL */
+};
+
+/* Reads handoff_init from the bootstrap map bs. Returns 0 with h filled, 1 when there is none, -1 with a message
+ * naming the field and the rule. */
+int bootstrap_handoff(const struct cv *bs, struct handoff *h, char *err, size_t errlen);
 
 #endif

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,11 @@
 #define MODULES_LIST "/lib/modules/load.list"
 #define EROFS_MAGIC 0xE0F5E1E2u
 #define EXT4_MAGIC 0xEF53u
+/* systemd's SIGRTMIN+4 (start poweroff.target), numbered as systemd's glibc numbers it (SIGRTMIN 34); musl's SIGRTMIN
+ * is 35, so SIGRTMIN+4 here would be systemd's reboot signal. Another init may ignore it: see power_off. */
+#define HANDOFF_POWEROFF_SIGNAL 38
+#define HANDOFF_POWEROFF_WAIT_S 8
+static const char *const HANDOFF_CANDIDATES[] = {"/sbin/init", "/lib/systemd/systemd", "/usr/lib/systemd/systemd", NULL};
 
 extern char **environ;
 
@@ -133,6 +139,7 @@ static void load_modules(void)
 }
 
 static struct cbor_doc bootstrap;
+static const struct cv *boot_map; /* bootstrap.root once read, else NULL */
 
 /* The per-sandbox bootstrap: a file the host appends to this VM's initramfs (the shared initramfs is cached,
  * and a command line is readable by every user on the host), else the kernel command line (decision 0240). */
@@ -358,7 +365,7 @@ static void apply_defaults(const struct cv *bs, struct agent_config *cfg)
     for (size_t i = 0; env && env->type == CV_ARRAY && i < env->n && i < BOOTSTRAP_ENV_MAX; i++) {
         const char *k, *v;
         char err[300];
-        if (bootstrap_env_entry(&env->kids[i], i, &k, &v, err, sizeof err))
+        if (bootstrap_env_entry("default_env", &env->kids[i], i, &k, &v, err, sizeof err))
             fprintf(stderr, "agentd: bootstrap %s: ignored\n", err);
         else if (setenv(k, v, 1))
             warn("setenv", k);
@@ -419,7 +426,7 @@ int init_system(struct agent_config *cfg)
     mount_at("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     load_modules();
-    const struct cv *bs = load_bootstrap();
+    const struct cv *bs = boot_map = load_bootstrap();
     if (assemble_root(bs) < 0)
         rc = -1;
     mount_at("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
@@ -464,9 +471,67 @@ int open_agent_port(void)
     return fd;
 }
 
+static int executable_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+/* Power off now, from any process (CAP_SYS_BOOT is enough): the end of a guest that cannot go on. */
+static void halt_guest(void)
+{
+    sync();
+    reboot(RB_POWER_OFF);
+    _exit(1);
+}
+
+void init_handoff(void)
+{
+    static struct handoff h;
+    char err[300];
+    int rc = bootstrap_handoff(boot_map, &h, err, sizeof err);
+    if (rc == 1)
+        return;
+    const char *cmd = rc ? NULL : h.cmd;
+    for (const char *const *c = HANDOFF_CANDIDATES; rc == 0 && !strcmp(h.cmd, HANDOFF_AUTO) && (cmd = *c); c++)
+        if (executable_file(cmd))
+            break;
+    if (rc == 0 && (!cmd || !executable_file(cmd)))
+        snprintf(err, sizeof err, "%s: %s", h.cmd,
+                 cmd ? "not an executable file in the root" : "none of /sbin/init, /lib/systemd/systemd,"
+                                                              " /usr/lib/systemd/systemd is an executable file");
+    else if (rc == 0) {
+        pid_t pid = fork();
+        if (pid == 0) { /* the agent goes on here, in a session of its own that the init's signals miss */
+            setsid();
+            boot_mark("PID 1 handed to", cmd);
+            return;
+        }
+        if (pid > 0) { /* PID 1 becomes the init, with agentd's environment plus the handoff's */
+            for (size_t i = 0; h.env && i < h.env->n; i++)
+                setenv(cv_get(&h.env->kids[i], "key")->s, cv_get(&h.env->kids[i], "value")->s, 1);
+            h.argv[0] = cmd;
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, NULL);
+            execv(cmd, (char *const *)h.argv);
+        }
+        snprintf(err, sizeof err, "%s: %s", cmd, strerror(errno));
+    }
+    /* the sandbox was asked for an init and cannot have it: end the boot, so that create fails with this line */
+    fprintf(stderr, "agentd: init handoff failed: %s\n", err);
+    halt_guest();
+}
+
 void power_off(void)
 {
     sync();
+    if (getpid() != 1) { /* PID 1 is the image's init (0431): ask it; its shutdown ends this process too */
+        if (kill(1, HANDOFF_POWEROFF_SIGNAL) == 0)
+            sleep(HANDOFF_POWEROFF_WAIT_S);
+        fprintf(stderr, "agentd: the init did not power off within %d s; powering off\n", HANDOFF_POWEROFF_WAIT_S);
+        halt_guest();
+    }
     if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL))
         warn("remount read-only", "/");
     sync();

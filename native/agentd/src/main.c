@@ -112,6 +112,7 @@ int main(int argc, char **argv)
             cfg.heartbeat_path = "/.msb/heartbeat.json";
         if (init_system(&cfg))
             fputs("agentd: guest initialisation incomplete; serving anyway\n", stderr);
+        init_handoff();
     }
     cfg.init_time_ns = boottime_ns() - cfg.boot_time_ns;
     agent_init(&agent, &cfg);

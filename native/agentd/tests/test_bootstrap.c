@@ -128,29 +128,70 @@ static void env_entries_are_checked(void)
     CHECK(json_to_cbor(json, &b, err, sizeof err) == 0 && cbor_decode(b.p, b.len, &doc, err, sizeof err) == 0, "test data");
     const struct cv *env = doc.root;
     const char *k, *val;
-    CHECK(bootstrap_env_entry(&env->kids[0], 0, &k, &val, err, sizeof err) == 0 && strlen(val) == v,
+    CHECK(bootstrap_env_entry("default_env", &env->kids[0], 0, &k, &val, err, sizeof err) == 0 && strlen(val) == v,
           "KEY=VALUE of 128 KiB minus its NUL is accepted (%s)", err);
-    CHECK(bootstrap_env_entry(&env->kids[1], 1, &k, &val, err, sizeof err) == -1 && strstr(err, "default_env[1] KEY=VALUE"),
+    CHECK(bootstrap_env_entry("default_env", &env->kids[1], 1, &k, &val, err, sizeof err) == -1 && strstr(err, "default_env[1] KEY=VALUE"),
           "one byte more is refused: %s", err);
-    CHECK(bootstrap_env_entry(&env->kids[2], 2, &k, &val, err, sizeof err) == -1 && strstr(err, "non-empty"), "empty key: %s", err);
-    CHECK(bootstrap_env_entry(&env->kids[3], 3, &k, &val, err, sizeof err) == -1 && strstr(err, "'='"), "'=' in key: %s", err);
-    CHECK(bootstrap_env_entry(&env->kids[4], 4, &k, &val, err, sizeof err) == -1 && strstr(err, "field value: is required"),
+    CHECK(bootstrap_env_entry("default_env", &env->kids[2], 2, &k, &val, err, sizeof err) == -1 && strstr(err, "non-empty"), "empty key: %s", err);
+    CHECK(bootstrap_env_entry("default_env", &env->kids[3], 3, &k, &val, err, sizeof err) == -1 && strstr(err, "'='"), "'=' in key: %s", err);
+    CHECK(bootstrap_env_entry("default_env", &env->kids[4], 4, &k, &val, err, sizeof err) == -1 && strstr(err, "field value: is required"),
           "missing value: %s", err);
-    CHECK(bootstrap_env_entry(&env->kids[5], 5, &k, &val, err, sizeof err) == -1 && strstr(err, "field value: must be a text"),
+    CHECK(bootstrap_env_entry("default_env", &env->kids[5], 5, &k, &val, err, sizeof err) == -1 && strstr(err, "field value: must be a text"),
           "value not text: %s", err);
-    CHECK(bootstrap_env_entry(&env->kids[6], 6, &k, &val, err, sizeof err) == -1 && strstr(err, "default_env[6] must be a map"),
+    CHECK(bootstrap_env_entry("default_env", &env->kids[6], 6, &k, &val, err, sizeof err) == -1 && strstr(err, "default_env[6] must be a map"),
           "entry not a map: %s", err);
-    CHECK(bootstrap_env_entry(&env->kids[7], 7, &k, &val, err, sizeof err) == 0 && !strcmp(k, "SECRET_TOKEN") && !*val,
+    CHECK(bootstrap_env_entry("default_env", &env->kids[7], 7, &k, &val, err, sizeof err) == 0 && !strcmp(k, "SECRET_TOKEN") && !*val,
           "an empty value is fine (%s)", err);
     cbor_free(&doc);
     buf_free(&b);
     /* NUL inside a key: json.c cannot write one, so by hand {"key":"A\0B","value":"x"} */
     static const uint8_t nul[] = {0xa2, 0x63, 'k', 'e', 'y', 0x63, 'A', 0, 'B', 0x65, 'v', 'a', 'l', 'u', 'e', 0x61, 'x'};
     CHECK(cbor_decode(nul, sizeof nul, &doc, err, sizeof err) == 0 &&
-              bootstrap_env_entry(doc.root, 0, &k, &val, err, sizeof err) == -1 && strstr(err, "NUL"),
+              bootstrap_env_entry("default_env", doc.root, 0, &k, &val, err, sizeof err) == -1 && strstr(err, "NUL"),
           "NUL in a key: %s", err);
     cbor_free(&doc);
     free(json);
+}
+
+/* handoff_init {cmd, args, env}: 1 when absent, else checked field by field (decision 0431). */
+static void handoff_is_checked(void)
+{
+    static const struct {
+        const char *json, *err; /* err NULL: accepted */
+    } cases[] = {
+        {"{\"hostname\":\"h\"}", ""},
+        {"{\"handoff_init\":null}", ""},
+        {"{\"handoff_init\":{\"cmd\":\"auto\"}}", NULL},
+        {"{\"handoff_init\":{\"cmd\":\"/lib/systemd/systemd\",\"args\":[\"--unit=multi-user.target\"],"
+         "\"env\":[{\"key\":\"container\",\"value\":\"msb\"}]}}", NULL},
+        {"{\"handoff_init\":{\"cmd\":\"sbin/init\"}}", "handoff_init cmd must be an absolute path or 'auto'"},
+        {"{\"handoff_init\":{\"args\":[]}}", "handoff_init field cmd: is required"},
+        {"{\"handoff_init\":\"auto\"}", "handoff_init must be a map"},
+        {"{\"handoff_init\":{\"cmd\":\"auto\",\"args\":\"-v\"}}", "handoff_init args must be an array"},
+        {"{\"handoff_init\":{\"cmd\":\"auto\",\"args\":[\"a\",7]}}", "handoff_init args[1] must be a text"},
+        {"{\"handoff_init\":{\"cmd\":\"auto\",\"env\":[{\"key\":\"A=B\",\"value\":\"x\"}]}}",
+         "handoff_init.env[0] key must be non-empty"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = {0};
+        struct cbor_doc doc;
+        struct handoff h;
+        char err[300] = "";
+        CHECK(json_to_cbor(cases[i].json, &b, err, sizeof err) == 0 && cbor_decode(b.p, b.len, &doc, err, sizeof err) == 0,
+              "test data %zu", i);
+        int rc = bootstrap_handoff(doc.root, &h, err, sizeof err);
+        if (!cases[i].err)
+            CHECK(rc == 0 && h.cmd[0] && !h.argv[0], "%s accepted (%s)", cases[i].json, err);
+        else if (!*cases[i].err)
+            CHECK(rc == 1, "%s: no handoff", cases[i].json);
+        else
+            CHECK(rc == -1 && strstr(err, cases[i].err), "%s refused: %s", cases[i].json, err);
+        if (i == 3)
+            CHECK(rc == 0 && !strcmp(h.argv[1], "--unit=multi-user.target") && !h.argv[2] && h.env && h.env->n == 1,
+                  "args and env read");
+        cbor_free(&doc);
+        buf_free(&b);
+    }
 }
 
 /* The vector the Java encoder must also produce (conformance/guest-bootstrap/network.hex). */
@@ -291,6 +332,7 @@ int main(int argc, char **argv)
     file_wins_and_is_bounded();
     command_line_is_the_fallback();
     env_entries_are_checked();
+    handoff_is_checked();
     network_vector(argc > 1 ? argv[1] : "../../conformance/guest-bootstrap/network.hex");
     network_fields_are_checked();
     unlink(file);

@@ -35,11 +35,7 @@ class DebianImageIT {
     @Test
     void debianFromALocalRegistryRunsPythonThenBootsWithoutTheRegistry(Platform platform, @TempDir Path dir)
             throws Exception {
-        for (String tool : List.of("/usr/bin/docker-registry", "/usr/bin/skopeo", "/usr/bin/umoci", "/usr/bin/rsync")) {
-            assumeTrue(Files.isExecutable(Path.of(tool)), "this test needs " + tool
-                    + " (apt-get install docker-registry skopeo umoci rsync debootstrap)");
-        }
-        Path layout = debianImage(Path.of(System.getProperty("msb.e2e.imageCache", "/var/cache/msb-test")), dir);
+        Path layout = debianImage(dir, "debian-python", "python3-minimal");
         String ref;
         try (LocalRegistry registry = LocalRegistry.start(dir)) {
             ref = registry.host() + "/test/debian:bookworm";
@@ -63,18 +59,26 @@ class DebianImageIT {
         platform.runtime().remove(offline.name(), true);
     }
 
-    /** Runs the image script from the test resources: it builds the OCI layout once and prints its path. */
-    static Path debianImage(Path cache, Path dir) throws Exception {
+    /**
+     * Runs the image script from the test resources: it builds the OCI layout {@code <name>-oci} (Debian minbase, then
+     * {@code packages}) once in {@code -Dmsb.e2e.imageCache} and prints its path. Skips the test when a tool is missing.
+     */
+    static Path debianImage(Path dir, String name, String packages) throws Exception {
+        for (String tool : List.of("/usr/bin/docker-registry", "/usr/bin/skopeo", "/usr/bin/umoci", "/usr/bin/rsync")) {
+            assumeTrue(Files.isExecutable(Path.of(tool)), "this test needs " + tool
+                    + " (apt-get install docker-registry skopeo umoci rsync debootstrap)");
+        }
+        Path cache = Path.of(System.getProperty("msb.e2e.imageCache", "/var/cache/msb-test"));
         Path script = dir.resolve(SCRIPT);
         try (InputStream in = DebianImageIT.class.getResourceAsStream(SCRIPT)) {
             Files.copy(in, script);
         }
-        if (!Files.isRegularFile(cache.resolve("debian-python-oci/index.json"))) {
+        if (!Files.isRegularFile(cache.resolve(name + "-oci/index.json"))) {
             assumeTrue(Files.isExecutable(Path.of("/usr/sbin/debootstrap")) || Files.isDirectory(cache.resolve("minbase-bookworm")),
                     "building the Debian test image needs debootstrap (apt-get install debootstrap) and the Debian mirror");
         }
         Files.createDirectories(cache);
-        String out = run(dir, "sh", script.toString(), cache.toString());
+        String out = run(dir, "sh", script.toString(), cache.toString(), name, packages);
         return Path.of(out.strip().lines().reduce((a, b) -> b).orElseThrow());
     }
 

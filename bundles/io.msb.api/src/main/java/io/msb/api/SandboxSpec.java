@@ -37,6 +37,7 @@ import java.util.Objects;
  * @param ephemeral remove the sandbox's records and disks when it stops
  * @param rlimits resource limits of the guest's first process, which every process in the guest inherits
  *                (resource names as {@link Rlimit}'s, without the {@code RLIMIT_} prefix)
+ * @param init an init system to hand PID 1 of the guest to (e.g. systemd), or null for none (the agent stays PID 1)
  */
 public record SandboxSpec(
         String name,
@@ -58,7 +59,8 @@ public record SandboxSpec(
         boolean replace,
         boolean detached,
         boolean ephemeral,
-        List<Rlimit> rlimits) {
+        List<Rlimit> rlimits,
+        HandoffInit init) {
 
     public SandboxSpec {
         Objects.requireNonNull(name, "name");
@@ -70,13 +72,13 @@ public record SandboxSpec(
         rlimits = List.copyOf(rlimits == null ? List.of() : rlimits);
     }
 
-    /** A spec without resource limits (the form before 2.2). */
+    /** A spec without resource limits or an init handoff (the form before 2.2). */
     public SandboxSpec(String name, RootfsSource rootfs, int cpus, int memoryMib, int diskSizeMib,
             Map<String, String> env, Map<String, String> labels, String workdir, String user, String hostname,
             String shell, List<Mount> mounts, NetworkConfig network, Duration idleTimeout, Duration maxDuration,
             PullPolicy pullPolicy, boolean replace, boolean detached, boolean ephemeral) {
         this(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user, hostname, shell, mounts, network,
-                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, List.of());
+                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, List.of(), null);
     }
 
     /** Whether the sandbox gets a network interface. */
@@ -110,6 +112,7 @@ public record SandboxSpec(
         b.detached = detached;
         b.ephemeral = ephemeral;
         b.rlimits.addAll(rlimits);
+        b.init = init;
         return b;
     }
 
@@ -135,6 +138,7 @@ public record SandboxSpec(
         private boolean detached;
         private boolean ephemeral;
         private final List<Rlimit> rlimits = new ArrayList<>();
+        private HandoffInit init;
 
         private Builder(String name) {
             this.name = name;
@@ -264,10 +268,25 @@ public record SandboxSpec(
             return this;
         }
 
+        /** Hands PID 1 to this init system (null: none). */
+        public Builder init(HandoffInit init) {
+            this.init = init;
+            return this;
+        }
+
+        /**
+         * Hands PID 1 to {@code cmd} ({@value HandoffInit#AUTO} or an absolute path), without arguments.
+         *
+         * @throws InvalidConfigException naming {@code init.cmd} when it is neither
+         */
+        public Builder init(String cmd) {
+            return init(HandoffInit.of(cmd));
+        }
+
         public SandboxSpec build() {
             return new SandboxSpec(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user,
                     hostname, shell, mounts, network, idleTimeout, maxDuration, pullPolicy, replace, detached,
-                    ephemeral, rlimits);
+                    ephemeral, rlimits, init);
         }
     }
 }

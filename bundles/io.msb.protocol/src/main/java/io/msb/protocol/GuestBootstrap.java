@@ -23,10 +23,11 @@ import java.util.regex.Pattern;
  * @param defaultCwd default working directory of execs
  * @param rlimits limits applied to PID 1 and so inherited
  * @param network the guest's eth0, or null for a sandbox without a network (decision 0260)
+ * @param handoffInit the init agentd hands PID 1 to once the guest is ready, or null to stay PID 1 (decision 0431)
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String user, String defaultCwd,
-        List<Rlimit> rlimits, Network network) {
+        List<Rlimit> rlimits, Network network, HandoffInit handoffInit) {
 
     /** The argument's prefix. */
     public static final String ARGUMENT_PREFIX = "msb.bootstrap=";
@@ -177,6 +178,25 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
     public record Host(String name, String address) {
     }
 
+    /**
+     * microsandbox's {@code BootstrapHandoffInit}: agentd forks once the guest is ready; PID 1 executes {@code cmd}
+     * (an absolute path, or {@code auto} for the image's /sbin/init or systemd) with {@code args} after argv[0] and
+     * {@code env} over agentd's environment, and the child serves the agent. The API's {@code HandoffInit} checked
+     * the fields; agentd checks them again.
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record HandoffInit(String cmd, List<String> args, List<EnvVar> env) {
+        public HandoffInit {
+            args = args == null ? List.of() : List.copyOf(args);
+            env = env == null ? List.of() : List.copyOf(env);
+        }
+
+        /** The API's handoff as agentd reads it; null stays null. */
+        public static HandoffInit of(io.msb.api.HandoffInit init) {
+            return init == null ? null : new HandoffInit(init.cmd(), init.args(), GuestBootstrap.env(init.env()));
+        }
+    }
+
     public GuestBootstrap {
         defaultEnv = defaultEnv == null ? List.of() : List.copyOf(defaultEnv);
         rlimits = rlimits == null ? List.of() : List.copyOf(rlimits);
@@ -186,6 +206,12 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
     public GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String user, String defaultCwd,
             List<Rlimit> rlimits) {
         this(hostname, defaultEnv, user, defaultCwd, rlimits, null);
+    }
+
+    /** A bootstrap without an init handoff. */
+    public GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String user, String defaultCwd,
+            List<Rlimit> rlimits, Network network) {
+        this(hostname, defaultEnv, user, defaultCwd, rlimits, network, null);
     }
 
     /** Environment entries in the order of the map. */

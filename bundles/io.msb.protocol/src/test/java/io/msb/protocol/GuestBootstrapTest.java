@@ -47,6 +47,19 @@ class GuestBootstrapTest {
     }
 
     @Test
+    void encodesTheHandoffAsAgentdReadsIt() throws Exception {
+        GuestBootstrap.HandoffInit init = GuestBootstrap.HandoffInit.of(new io.msb.api.HandoffInit("auto",
+                List.of("--unit=multi-user.target"), Map.of("container", "msb")));
+        JsonNode map = decode(new GuestBootstrap("h", List.of(), null, null, List.of(), null, init).kernelArgument());
+        assertEquals("{\"cmd\":\"auto\",\"args\":[\"--unit=multi-user.target\"],"
+                + "\"env\":[{\"key\":\"container\",\"value\":\"msb\"}]}", map.get("handoff_init").toString());
+        JsonNode bare = decode(new GuestBootstrap("h", List.of(), null, null, List.of(), null,
+                GuestBootstrap.HandoffInit.of(io.msb.api.HandoffInit.auto())).kernelArgument());
+        assertEquals("{\"cmd\":\"auto\"}", bare.get("handoff_init").toString(), "empty args and env are left out");
+        assertFalse(decode(new GuestBootstrap("h", List.of(), null, null, List.of()).kernelArgument()).has("handoff_init"));
+    }
+
+    @Test
     void carriesLargeEnvironmentsUpToAgentdsLimit() throws Exception {
         Map<String, String> env = new LinkedHashMap<>();
         for (int i = 0; i < 8; i++) {

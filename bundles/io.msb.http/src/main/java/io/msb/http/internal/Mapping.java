@@ -1,6 +1,7 @@
 package io.msb.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.msb.api.HandoffInit;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.Mount;
 import io.msb.api.PullPolicy;
@@ -63,7 +64,7 @@ final class Mapping {
         }
         registry(r.registry());
         // the SDK always sends these, empty or null: only a value that asks for the missing feature is refused
-        unsupported(r.init(), "init", "null (no init handoff yet: agentd stays PID 1)");
+        b.init(init(r.init()));
         unsupportedList(r.mounts(), "mounts", "[] (no volumes or host mounts yet)");
         unsupportedList(r.patches(), "patches", "[] (no rootfs patches yet)");
         if (r.securityProfile() != null && !r.securityProfile().equals("default")) {
@@ -158,6 +159,21 @@ final class Mapping {
             throw new ApiException(400, "invalid_request", e.getMessage().replaceFirst("^invalid config: ", ""),
                     e.field() == null ? null : Map.of("field", e.field()));
         }
+    }
+
+    /** {@code init: {cmd, args, env: [[key, value], ...]}} or null; the API's record checks the values. */
+    private static HandoffInit init(Wire.Init init) {
+        if (init == null) {
+            return null;
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        List<List<String>> pairs = init.env() == null ? List.of() : init.env();
+        for (int i = 0; i < pairs.size(); i++) {
+            only(pairs.get(i) != null && pairs.get(i).size() == 2 && !pairs.get(i).contains(null), "init.env[" + i + "]",
+                    "must be a pair [key, value] of strings");
+            env.put(pairs.get(i).get(0), pairs.get(i).get(1));
+        }
+        return fromModel(() -> new HandoffInit(init.cmd(), init.args(), env));
     }
 
     /**

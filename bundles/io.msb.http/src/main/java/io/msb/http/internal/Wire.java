@@ -14,13 +14,17 @@ final class Wire {
 
     /**
      * {@code CloudSandboxSpec} plus the create request's {@code slug} and {@code registry}: every field the SDK can
-     * send. Those whose feature does not exist yet ({@code mounts}, {@code patches}, {@code init})
-     * stay JSON here and are refused when they carry anything but their default.
+     * send. Those whose feature does not exist yet ({@code mounts}, {@code patches}) stay JSON here and are refused
+     * when they carry anything but their default.
      */
     record CreateRequest(String name, ImageSource image, List<EnvVar> env, Map<String, String> labels,
             Lifecycle lifecycle, Resources resources, RuntimeOptions runtime, List<Rlimit> rlimits,
-            String pullPolicy, Map<String, Object> network, List<JsonNode> mounts, List<JsonNode> patches, JsonNode init,
+            String pullPolicy, Map<String, Object> network, List<JsonNode> mounts, List<JsonNode> patches, Init init,
             String securityProfile, String slug, Registry registry) {
+    }
+
+    /** {@code init}, microsandbox's {@code HandoffInit}: {@code env} is a list of {@code [key, value]} pairs. */
+    record Init(String cmd, List<String> args, List<List<String>> env) {
     }
 
     /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.msb.api.HandoffInit;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.Mount;
 import io.msb.api.PullPolicy;
@@ -211,7 +212,6 @@ class MappingTest {
         String[][] cases = {
             {"\"mounts\":[{\"type\":\"tmpfs\",\"guest\":\"/t\"}]", "mounts: not supported yet"},
             {"\"patches\":[{\"type\":\"mkdir\",\"path\":\"/x\"}]", "patches: not supported yet"},
-            {"\"init\":{\"cmd\":\"auto\",\"args\":[],\"env\":[]}", "init: not supported yet"},
             {"\"runtime\":{\"cmd\":[\"sh\"]}", "runtime.cmd: not supported yet (run commands with exec)"},
             {"\"runtime\":{\"entrypoint\":[\"sh\"]}", "runtime.entrypoint: not supported yet"},
             {"\"runtime\":{\"scripts\":{\"a\":\"echo\"}}", "runtime.scripts: not supported yet"},
@@ -234,6 +234,27 @@ class MappingTest {
                 + "\"registry\":{\"mode\":\"inline\",\"username\":\"u\",\"password\":\"hunter2\"}}");
         assertTrue(secret.startsWith("registry.mode: inline is not supported yet"), secret);
         assertFalse(secret.contains("hunter2"));
+    }
+
+    /** microsandbox's HandoffInit: {cmd, args, env: [[k, v]]}; cmd is "auto" or an absolute path. */
+    @Test
+    void initIsMappedAndItsFieldsAreChecked() {
+        assertEquals(new HandoffInit("/lib/systemd/systemd", List.of("--unit=multi-user.target"), Map.of("container", "msb")),
+                create(sdkBodyWith("{\"init\":{\"cmd\":\"/lib/systemd/systemd\",\"args\":[\"--unit=multi-user.target\"],"
+                        + "\"env\":[[\"container\",\"msb\"]]}}")).init());
+        assertEquals(HandoffInit.auto(), create(sdkBodyWith("{\"init\":{\"cmd\":\"auto\",\"args\":[],\"env\":[]}}")).init());
+        assertEquals(HandoffInit.auto(), create(sdkBodyWith("{\"init\":{\"cmd\":\"auto\"}}")).init());
+        assertNull(create(SDK_DEFAULT_BODY).init());
+        String[][] cases = {
+            {"{\"init\":{\"cmd\":\"sbin/init\"}}", "init.cmd: must be an absolute path or \"auto\""},
+            {"{\"init\":{\"args\":[]}}", "init.cmd: required"},
+            {"{\"init\":{\"cmd\":\"auto\",\"env\":[[\"A\"]]}}", "init.env[0]: must be a pair [key, value]"},
+            {"{\"init\":{\"cmd\":\"auto\",\"env\":[[\"A=B\",\"x\"]]}}", "init.env: a name must be non-empty"},
+        };
+        for (String[] c : cases) {
+            String message = rejected(sdkBodyWith(c[0]));
+            assertTrue(message.startsWith(c[1]), c[0] + " -> " + message);
+        }
     }
 
     @Test

@@ -1,10 +1,12 @@
 package io.msb.runtime.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.msb.api.HandoffInit;
 import io.msb.api.Mount;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
@@ -15,18 +17,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The stored form of a {@link SandboxSpec}: explicit JSON rather than reflective mapping, so that the
  * persisted format is a visible contract that only changes on purpose ({@code "v"} is its version).
  * Version 2 stores {@code network} in microsandbox's JSON form ({@link NetworkConfig#toMap()}); a version 1
- * record's {@code network} was a placeholder that never attached a network, so it reads as disabled.
+ * record's {@code network} was a placeholder that never attached a network, so it reads as disabled. {@code init}
+ * ({@code {cmd, args, env}}) is absent for a sandbox without an init handoff, as in records written before it.
  */
 public final class SpecJson {
     private static final int VERSION = 2;
     private static final int VERSION_WITHOUT_NETWORK = 1;
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
+    };
 
     private SpecJson() {
     }
@@ -58,6 +64,11 @@ public final class SpecJson {
         }
         if (spec.maxDuration() != null) {
             o.put("maxDurationMs", spec.maxDuration().toMillis());
+        }
+        if (spec.init() != null) {
+            ObjectNode init = o.putObject("init").put("cmd", spec.init().cmd());
+            init.set("args", MAPPER.valueToTree(spec.init().args()));
+            init.set("env", MAPPER.valueToTree(spec.init().env()));
         }
         o.put("pullPolicy", spec.pullPolicy().name());
         o.put("detached", spec.detached());
@@ -104,6 +115,11 @@ public final class SpecJson {
         }
         if (o.has("network")) {
             b.network(version == VERSION_WITHOUT_NETWORK ? NetworkConfig.disabled() : network(o.get("network")));
+        }
+        if (o.has("init")) {
+            JsonNode init = o.get("init");
+            b.init(new HandoffInit(init.path("cmd").asText(), MAPPER.convertValue(init.path("args"), STRINGS),
+                    stringMap(init.path("env"))));
         }
         if (o.has("idleTimeoutMs")) {
             b.idleTimeout(Duration.ofMillis(o.get("idleTimeoutMs").asLong()));

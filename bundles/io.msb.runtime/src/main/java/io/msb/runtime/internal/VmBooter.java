@@ -196,7 +196,7 @@ final class VmBooter {
         List<GuestBootstrap.Rlimit> rlimits = spec.rlimits().stream()
                 .map(r -> new GuestBootstrap.Rlimit(r.resource(), r.soft(), r.hard())).toList();
         return new GuestBootstrap(spec.hostname(), GuestBootstrap.env(env), user, cwd, rlimits,
-                network == null ? null : GuestBootstrap.Network.of(network));
+                network == null ? null : GuestBootstrap.Network.of(network), GuestBootstrap.HandoffInit.of(spec.init()));
     }
 
     private static void checkWorkdir(AgentClient agent, String workdir, VmHandle vm) {

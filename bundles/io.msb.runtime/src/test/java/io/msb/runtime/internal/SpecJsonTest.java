@@ -3,6 +3,7 @@ package io.msb.runtime.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.msb.api.HandoffInit;
 import io.msb.api.Mount;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
@@ -23,6 +24,7 @@ import io.msb.api.network.Rule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SpecJsonTest {
@@ -37,7 +39,9 @@ class SpecJsonTest {
                 .network(richNetwork())
                 .idleTimeout(Duration.ofMinutes(5)).maxDuration(Duration.ofHours(1)).pullPolicy(PullPolicy.NEVER)
                 .detached(true).ephemeral(true).rlimit(new Rlimit("nofile", 512, 1024))
-                .rlimit(new Rlimit("nproc", 64, 64)).build();
+                .rlimit(new Rlimit("nproc", 64, 64))
+                .init(new HandoffInit("/lib/systemd/systemd", List.of("--unit=multi-user.target"), Map.of("container", "msb")))
+                .build();
         assertEquals(spec, SpecJson.read(SpecJson.write(spec)));
     }
 
