@@ -1,6 +1,7 @@
 package io.msb.cli.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.msb.api.HandoffInit;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.image.ImageReference;
 import java.io.IOException;
@@ -48,6 +49,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "Label the sandbox.")
     List<String> labels = new ArrayList<>();
+
+    @Option(names = "--init", paramLabel = "PATH|auto",
+        description = "Hand PID 1 of the guest to this init system once the sandbox is ready, e.g. to run the image's "
+            + "systemd services (auto: the image's /sbin/init or systemd).")
+    String init;
 
     @Mixin
     ProcessOptions process = new ProcessOptions();
@@ -147,6 +153,13 @@ final class RunCommand implements Callable<Integer> {
         }
         if (net.given()) {
             spec.set("network", cli.json.valueToTree(net.network()));
+        }
+        if (init != null) {
+            try {
+                spec.putObject("init").put("cmd", HandoffInit.of(init).cmd());
+            } catch (InvalidConfigException e) {
+                throw new CliException("--init " + init + ": " + e.detail().replaceFirst("^init\\.cmd: ", ""));
+            }
         }
         if (process.workdir != null || process.user != null) {
             ObjectNode runtime = spec.putObject("runtime");

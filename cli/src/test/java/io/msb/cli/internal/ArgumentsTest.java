@@ -131,6 +131,15 @@ class ArgumentsTest {
     }
 
     @Test
+    void initIsAutoOrAnAbsolutePath() {
+        assertEquals("{\"cmd\":\"auto\"}", run("--init", "auto", "img", "true").spec().get("init").toString());
+        assertEquals("/lib/systemd/systemd", run("--init", "/lib/systemd/systemd", "-d", "img").spec().at("/init/cmd").asText());
+        assertTrue(run("img", "true").spec().get("init") == null, "no option: no handoff");
+        assertEquals("--init systemd: must be an absolute path or \"auto\", got \"systemd\"",
+            assertThrows(CliException.class, () -> run("--init", "systemd", "img", "true").spec()).getMessage());
+    }
+
+    @Test
     void theImageIsCheckedBeforeAnythingIsSent() {
         assertEquals("IMAGE: \"Foo:bar\" is not a valid image reference: invalid repository component"
                 + " 'Foo' (lowercase letters and digits, separated by '.', '_', '__' or '-')",

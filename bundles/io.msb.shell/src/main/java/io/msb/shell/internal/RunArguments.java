@@ -1,5 +1,6 @@
 package io.msb.shell.internal;
 
+import io.msb.api.HandoffInit;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
@@ -19,13 +20,14 @@ import java.util.Map;
  */
 record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
 
-    static final String USAGE = "msb:run [-n NAME] [--cpus N] [-m MIB] [-e KEY=VALUE]… [-l KEY=VALUE]… [-w DIR] "
+    static final String USAGE = "msb:run [-n NAME] [--cpus N] [-m MIB] [-e KEY=VALUE]… [-l KEY=VALUE]… [-w DIR] [--init PATH|auto] "
             + "[-p [BIND:]HOST:GUEST[/udp]]… [--no-net] [--net-profile public|private|host|none|all] "
             + "[--net-allow DEST[:PORTS]]… [--net-deny DEST[:PORTS]]… [--dns SERVER]… [--rm] [-d] IMAGE [--] [COMMAND [ARG…]]";
 
     static RunArguments parse(List<String> words) {
         String name = null;
         String workdir = null;
+        HandoffInit init = null;
         int cpus = 0;
         int memoryMib = 0;
         boolean remove = false;
@@ -50,6 +52,7 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
                 case "-e", "--env" -> env.putAll(KeyValues.parse("env", value(words, ++i, option)));
                 case "-l", "--label" -> labels.putAll(KeyValues.parse("labels", value(words, ++i, option)));
                 case "-w", "--workdir" -> workdir = value(words, ++i, option);
+                case "--init" -> init = handoff(value(words, ++i, option));
                 case "-p", "--publish" -> ports.add(value(words, ++i, option));
                 case "--no-net" -> noNet = true;
                 case "--net-profile" -> profile = value(words, ++i, option);
@@ -71,8 +74,16 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
         }
         SandboxSpec spec = SandboxSpec.builder(name != null ? name : generatedName()).network(network)
                 .rootfs(RootfsSource.parse(words.get(i))).cpus(cpus).memoryMib(memoryMib).env(env).labels(labels)
-                .workdir(workdir).detached(detach).ephemeral(remove).build();
+                .workdir(workdir).init(init).detached(detach).ephemeral(remove).build();
         return new RunArguments(spec, remove, List.copyOf(words.subList(skipSeparator(words, i + 1), words.size())));
+    }
+
+    private static HandoffInit handoff(String cmd) {
+        try {
+            return HandoffInit.of(cmd);
+        } catch (InvalidConfigException e) {
+            throw new IllegalArgumentException("msb:run: --init " + e.detail().replaceFirst("^init\\.cmd: ", ""));
+        }
     }
 
     private static int skipSeparator(List<String> words, int i) {

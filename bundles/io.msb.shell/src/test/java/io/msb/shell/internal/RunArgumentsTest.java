@@ -1,10 +1,12 @@
 package io.msb.shell.internal;
 
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.msb.api.HandoffInit;
 import io.msb.api.RootfsSource;
 import io.msb.api.network.Action;
 import io.msb.api.network.Destination;
@@ -47,6 +49,17 @@ class RunArgumentsTest {
         assertFalse(detached.remove());
         assertEquals(new RootfsSource.HostDirectory(java.nio.file.Path.of("/srv/root")),
                 RunArguments.parse(List.of("dir:/srv/root")).spec().rootfs());
+    }
+
+    @Test
+    void initHandsPid1ToAutoOrAPath() {
+        assertEquals(HandoffInit.auto(), RunArguments.parse(List.of("--init", "auto", "img")).spec().init());
+        assertEquals(HandoffInit.of("/lib/systemd/systemd"),
+                RunArguments.parse(List.of("--init", "/lib/systemd/systemd", "img")).spec().init());
+        assertEquals(null, RunArguments.parse(List.of("img")).spec().init());
+        assertEquals("msb:run: --init must be an absolute path or \"auto\", got \"init\"",
+                assertThrows(IllegalArgumentException.class, () -> RunArguments.parse(List.of("--init", "init", "img")))
+                        .getMessage());
     }
 
     @Test
