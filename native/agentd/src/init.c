@@ -26,7 +26,7 @@
 /* systemd's SIGRTMIN+4 (start poweroff.target), numbered as systemd's glibc numbers it (SIGRTMIN 34); musl's SIGRTMIN
  * is 35, so SIGRTMIN+4 here would be systemd's reboot signal. Another init may ignore it: see power_off. */
 #define HANDOFF_POWEROFF_SIGNAL 38
-#define HANDOFF_POWEROFF_WAIT_S 8
+#define HANDOFF_POWEROFF_WAIT_S 20
 static const char *const HANDOFF_CANDIDATES[] = {"/sbin/init", "/lib/systemd/systemd", "/usr/lib/systemd/systemd", NULL};
 
 extern char **environ;
