@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Init handoff (decision 0431): a Debian image with systemd (built like DebianImageIT's, cached the same way, pushed
- * to a local docker-registry) created with {@code init: auto}. systemd is PID 1 and finishes booting, the agent
+ * to a local docker-registry) created with {@code init: auto}. udev is in it as on a real server: without it the
+ * serial console's getty waits 90 s for a device unit that never appears. systemd is PID 1 and finishes booting, the agent
  * still serves exec and fs, and stop has systemd power the guest off itself. One VM boot.
  */
 @ExtendWith(PlatformExtension.class)
@@ -40,7 +41,7 @@ class InitHandoffIT {
     @Test
     void systemdIsPid1TheAgentKeepsServingAndStopPowersOffThroughSystemd(Platform platform, @TempDir Path dir)
             throws Exception {
-        Path layout = DebianImageIT.debianImage(dir, "debian-systemd", "systemd systemd-sysv");
+        Path layout = DebianImageIT.debianImage(dir, "debian-systemd", "systemd systemd-sysv udev");
         SandboxHandle box;
         try (LocalRegistry registry = LocalRegistry.start(dir)) {
             String ref = registry.host() + "/test/debian-systemd:bookworm";

@@ -250,6 +250,8 @@ class MappingTest {
             {"{\"init\":{\"args\":[]}}", "init.cmd: required"},
             {"{\"init\":{\"cmd\":\"auto\",\"env\":[[\"A\"]]}}", "init.env[0]: must be a pair [key, value]"},
             {"{\"init\":{\"cmd\":\"auto\",\"env\":[[\"A=B\",\"x\"]]}}", "init.env: a name must be non-empty"},
+            {"{\"init\":{\"cmd\":\"auto\",\"cwd\":\"/\"}}", "init.cwd: unknown field"},
+            {"{\"init\":\"auto\"}", "init"},
         };
         for (String[] c : cases) {
             String message = rejected(sdkBodyWith(c[0]));
