@@ -339,6 +339,9 @@ static void identity(const struct cv *bs)
         snprintf(hosts + l, sizeof hosts - l, "%s\t%s\n", dns->kids[0].s, alias);
     mkdir("/etc", 0755);
     write_file("/etc/hosts", hosts);
+    char name[80];
+    snprintf(name, sizeof name, "%s\n", host);
+    write_file("/etc/hostname", name); /* an init handed PID 1 (0431) sets the hostname from it, as microsandbox's does */
     char rc[1024] = "";
     if (has_net && net.nameservers) {
         net_resolv_conf(&net, rc, sizeof rc);

@@ -48,7 +48,7 @@ class InitHandoffIT {
             DebianImageIT.run(dir, "skopeo", "copy", "--quiet", "--dest-tls-verify=false",
                     "oci:" + layout + ":bookworm", "docker://" + ref);
             box = platform.runtime().create(SandboxSpec.builder(NAME).image(ref).memoryMib(512)
-                    .init(HandoffInit.auto()).replace(true).build());
+                    .hostname("handoff").init(HandoffInit.auto()).replace(true).build());
         }
         String pid1 = exec(box, "readlink", "/proc/1/exe").stdoutText(); // auto found /sbin/init, a link to systemd
         assertTrue(pid1.endsWith("/lib/systemd/systemd\n"), pid1);
@@ -57,6 +57,7 @@ class InitHandoffIT {
         assertTrue(Set.of("running\n", "degraded\n").contains(state.stdoutText()), () -> state.stdoutText()
                 + box.exec(ExecOptions.of("systemctl", "--failed", "--no-pager").build()).stdoutText()
                 + "\nconsole:\n" + read(logs.resolve("kernel.log")));
+        assertEquals("handoff\n", exec(box, "hostname").stdoutText(), "systemd set the sandbox's hostname, not the image's");
         box.fs().write("/root/handoff.txt", "agent still here".getBytes(StandardCharsets.UTF_8));
         assertEquals("agent still here", exec(box, "cat", "/root/handoff.txt").stdoutText());
         assertEquals("agent still here", new String(box.fs().readAllBytes("/root/handoff.txt"), StandardCharsets.UTF_8));
