@@ -42,7 +42,9 @@ public class QemuVmm implements VmmBackend {
      * Launches QEMU: {@code sh -c LAUNCHER msb-vm <attached|detached> <console fifo> <kernel log> <cap> qemu…}.
      * <ul>
      * <li>The serial console goes through a FIFO: a reader copies the first {@code cap} bytes to the kernel log
-     * and discards the rest, so a chatty guest cannot fill the host's disk (and never blocks on a full pipe).
+     * and discards the rest, so a chatty guest cannot fill the host's disk (and never blocks on a full pipe). The
+     * copy is dd's, which writes what each read returns at once: head -c buffers its output, which left the log
+     * empty while a quiet guest ran and so the kernel-log tail of a failed boot empty too.
      * <li>It prints QEMU's pid, waits for QEMU and exits with its status.
      * <li>Attached: stdin is a pipe only this JVM holds the write end of. A background {@code read} loop on it
      * kills QEMU at end-of-file, which the kernel delivers however the JVM ends, SIGKILL included.
@@ -55,7 +57,7 @@ public class QemuVmm implements VmmBackend {
             mode=$1 fifo=$2 log=$3 cap=$4
             shift 4
             rm -f "$fifo" && mkfifo -m 600 "$fifo" || exit 125
-            { head -c "$cap" >"$log"; exec cat >/dev/null; } <"$fifo" &
+            { dd of="$log" bs=64k count="$cap" iflag=count_bytes status=none; exec cat >/dev/null; } <"$fifo" &
             exec 3<&0 0</dev/null
             "$@" 3<&- >&2 &
             q=$!
