@@ -2,8 +2,10 @@ package io.msb.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.msb.api.BootFailedException;
 import io.msb.api.HandoffInit;
 import io.msb.api.RunInfo;
 import io.msb.api.SandboxHandle;
@@ -70,6 +72,16 @@ class InitHandoffIT {
         assertFalse(qemu.contains("terminating on signal"), "the host had to signal QEMU:\n" + qemu);
         assertEquals(TerminationReason.SHUTDOWN_REQUESTED, box.info().currentRun().map(RunInfo::reason).orElseThrow());
         platform.runtime().remove(NAME, true);
+    }
+
+    /** agentd cannot run the init it was given: it powers the guest off saying why, and the create fails with that. */
+    @Test
+    void anInitTheImageDoesNotHaveFailsTheCreateNamingIt(Platform platform) {
+        BootFailedException e = assertThrows(BootFailedException.class, () -> platform.runtime().create(
+                SandboxSpec.builder("e2e-no-init").image(Platform.IMAGE).init("/no/such/init").replace(true).build()));
+        assertTrue(String.join("\n", e.kernelLogTail()).contains("agentd: init handoff failed: /no/such/init"),
+                () -> e + "\n" + String.join("\n", e.kernelLogTail()));
+        platform.runtime().remove("e2e-no-init", true);
     }
 
     private static String read(Path file) {
