@@ -1,9 +1,13 @@
 package io.msb.api;
 
+import io.msb.api.logs.LogCursor;
+import io.msb.api.logs.LogSource;
+import io.msb.api.logs.LogStream;
 import io.msb.api.network.NetworkPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import org.osgi.annotation.versioning.ProviderType;
@@ -78,4 +82,16 @@ public interface SandboxService {
      * @throws InvalidConfigException the sandbox has no network
      */
     SandboxInfo updateNetworkPolicy(String name, NetworkPolicy policy);
+
+    /**
+     * The sandbox's stored log entries of {@code sources} after {@code from} ({@link LogCursor#EMPTY}: from the
+     * oldest kept). With {@code follow} the stream waits for new entries while the sandbox runs and ends when it
+     * stops; without, it ends at the last entry stored now.
+     *
+     * @throws NotFoundException no sandbox has that name
+     * @throws UnsupportedFeatureException the backend keeps no logs
+     */
+    default LogStream logs(String name, Set<LogSource> sources, LogCursor from, boolean follow) {
+        throw new UnsupportedFeatureException("this sandbox backend keeps no logs");
+    }
 }
