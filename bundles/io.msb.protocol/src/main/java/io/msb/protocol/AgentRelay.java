@@ -22,6 +22,12 @@ public interface AgentRelay extends AutoCloseable {
     /** Exec sessions open now across all clients (started, no terminal frame yet). */
     int openExecSessions();
 
+    /**
+     * Shows {@code observer} every exec session from now on (one observer; a later call replaces it). When the
+     * relay closes, what was queued for the observer is delivered first, for a bounded time.
+     */
+    void observe(ExecObserver observer);
+
     /** Completes when the relay stops: the agent went away or {@link #close()}. */
     CompletionStage<Void> closed();
 

@@ -6,6 +6,7 @@
  * {@link io.msb.protocol.GuestBootstrap}), their errors, the multiplexing
  * {@link io.msb.protocol.AgentClient} and the connector service contract
  * ({@link io.msb.protocol.AgentConnector}, {@link io.msb.protocol.AgentRelay},
+ * {@link io.msb.protocol.ExecObserver},
  * {@link io.msb.protocol.AgentTransport}). Codec, relay and heartbeat reading are internal.
  */
 @Export

@@ -6,6 +6,7 @@ import io.msb.protocol.AgentTimeoutException;
 import io.msb.protocol.AgentTransport;
 import io.msb.protocol.Core;
 import io.msb.protocol.Exec;
+import io.msb.protocol.ExecObserver;
 import io.msb.protocol.Frame;
 import io.msb.protocol.FrameException;
 import io.msb.protocol.Message;
@@ -92,6 +93,8 @@ public final class Relay implements AgentRelay {
     private final Client[] slots = new Client[MAX_CLIENTS];
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closing;
+    /** The exec observer's copy of the exec frames, if one observes. */
+    private volatile ExecTap tap;
 
     private Relay(AgentTransport agent, InputStream agentIn, Frame readyFrame, Path listenPath,
             ServerSocketChannel server, long clientBacklog) {
@@ -261,6 +264,23 @@ public final class Relay implements AgentRelay {
         return n;
     }
 
+    /** Most frame bytes queued for the exec observer before frames are dropped (and counted) instead. */
+    static final long OBSERVER_BACKLOG = 16L * 1024 * 1024;
+    /** How long closing waits for the exec observer to take what is queued for it. */
+    static final Duration OBSERVER_DRAIN = Duration.ofSeconds(5);
+
+    @Override
+    public void observe(ExecObserver observer) {
+        ExecTap old;
+        synchronized (this) {
+            old = tap;
+            tap = closing ? null : new ExecTap(observer, OBSERVER_BACKLOG);
+        }
+        if (old != null) {
+            old.finish(Duration.ZERO);
+        }
+    }
+
     /** Completes when the relay stops (agent gone or {@link #close()}). */
     @Override
     public CompletionStage<Void> closed() {
@@ -337,6 +357,10 @@ public final class Relay implements AgentRelay {
                 if (c == null) {
                     continue;
                 }
+                ExecTap t = tap;
+                if (t != null && c.execSessions.contains(f.id())) {
+                    t.fromAgent(f);
+                }
                 if (f.terminal()) {
                     c.execSessions.remove(f.id());
                 }
@@ -399,6 +423,10 @@ public final class Relay implements AgentRelay {
         }
         agent.close();
         flowWriter.shutdownNow();
+        ExecTap t = tap;
+        if (t != null) {
+            t.finish(OBSERVER_DRAIN); // the agent is gone: nothing more comes, what came is recorded
+        }
         try {
             Files.deleteIfExists(listenPath);
         } catch (IOException ignored) {
@@ -447,6 +475,10 @@ public final class Relay implements AgentRelay {
                     }
                     if (f.sessionStart() && isExecRequest(f)) {
                         execSessions.add(f.id());
+                        ExecTap t = tap;
+                        if (t != null) {
+                            t.request(f);
+                        }
                     }
                     if (f.terminal()) {
                         execSessions.remove(f.id());
