@@ -24,4 +24,14 @@ public @interface RuntimeConfig {
 
     @AttributeDefinition(name = "Stop grace (seconds)", description = "Time between SIGTERM and SIGKILL when stopping a VM.", min = "0")
     int stopGraceSeconds() default 10;
+
+    @AttributeDefinition(name = "Log file size (MiB)",
+            description = "A sandbox's captured log (exec output, lifecycle markers) moves to a new file past this size.",
+            min = "1")
+    int logFileMib() default 10;
+
+    @AttributeDefinition(name = "Log files kept",
+            description = "Newest log files kept per sandbox, the one being written included; older ones are deleted.",
+            min = "1")
+    int logFiles() default 4;
 }

@@ -17,6 +17,9 @@ import io.msb.api.StillRunningException;
 import io.msb.api.TerminationReason;
 import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.image.ImageService;
+import io.msb.api.logs.LogCursor;
+import io.msb.api.logs.LogSource;
+import io.msb.api.logs.LogStream;
 import io.msb.api.network.NetworkAddresses;
 import io.msb.api.network.NetworkPolicy;
 import io.msb.api.spi.NetworkAttachment;
@@ -101,6 +104,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** The network service that attaches networked sandboxes (and takes live policy updates), if one runs. */
     private final Supplier<NetworkService> networks;
     private final VmBooter booter;
+    /** Every sandbox's captured output and lifecycle markers (decision 1017). */
+    private final LogBook logs;
     /** VMs this process is connected to; the pid in the store is the fallback for the others. */
     private final ConcurrentMap<String, LiveVm> live = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Object> nameLocks = new ConcurrentHashMap<>();
@@ -118,6 +123,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.images = () -> imageService;
         this.networks = () -> networkService;
         this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder, networks);
+        this.logs = new LogBook(new LogFiles((long) config.logFileMib() << 20, config.logFiles()), settings::sandboxDir);
         publishHome(context);
         // the VMM backends are bound after this constructor: recovery runs first thing on the supervisor's thread
         supervise(Duration.ofSeconds(1), this::recover);
@@ -139,6 +145,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.images = images;
         this.networks = networks;
         this.booter = new VmBooter(settings, agents, images, rootfs, networks);
+        this.logs = new LogBook(LogFiles.DEFAULTS, settings::sandboxDir);
         recover();
     }
 
@@ -172,6 +179,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         List<LiveVm> vms = List.copyOf(live.values());
         live.clear(); // first: a relay closing below is then not taken for a crash
         vms.forEach(LiveVm::disconnect);
+        logs.closeAll();
     }
 
     /** Starts enforcing idle timeouts and maximum durations, checking every {@code interval}. */
@@ -208,6 +216,7 @@ public final class SandboxLifecycle implements SandboxBackend {
      */
     private LiveVm track(String name, LiveVm vm, SandboxSpec spec, Instant runStartedAt) {
         LiveVm tracked = vm.withLimits(LiveVm.Limits.of(spec, runStartedAt));
+        logs.capture(name, tracked.relay());
         live.put(name, tracked);
         tracked.relay().closed().thenRun(() -> {
             Supervisor s = supervisor;
@@ -260,6 +269,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             }
             // a directory without a record is what a crashed create or remove left: nothing owns it
             killUnrecordedVm(spec.name());
+            logs.forget(spec.name());
             deleteTree(settings.sandboxDir(spec.name()));
             SandboxSpec bootSpec = resolveImage(spec);
             Instant now = Instant.now();
@@ -323,9 +333,14 @@ public final class SandboxLifecycle implements SandboxBackend {
         AtomicReference<VmHandle> started = new AtomicReference<>();
         try {
             store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
+            logs.booting(name);
             vm = booter.boot(spec, vmSpec -> startJournaled(name, vmm, vmSpec, run, started));
+            logs.kernelConsole(name);
+            logs.system(name, "sandbox started");
             store.updateStatus(name, SandboxStatus.RUNNING, Instant.now());
         } catch (RuntimeException | Error e) {
+            logs.kernelConsole(name);
+            logs.system(name, "sandbox failed to start: " + e.getMessage());
             if (vm != null) {
                 vm.kill();
             } else if (started.get() != null) {
@@ -346,6 +361,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             throw e;
         } finally {
             booting.remove(name);
+            logs.wake(name);
         }
         track(name, vm, spec, run.get().startedAt());
         return handle(name);
@@ -537,11 +553,18 @@ public final class SandboxLifecycle implements SandboxBackend {
         }
         launcher.ifPresent(Processes::awaitExit); // it writes into the sandbox directory until it exits
         releaseNetwork(name);
+        // the relay delivered its exec output on closing: the marker is the last entry, before the status says stopped
+        logs.kernelConsole(name);
+        logs.system(name, "sandbox stopped (" + reason.name().toLowerCase(java.util.Locale.ROOT) + ")");
         Instant now = Instant.now();
-        if (run.isPresent()) {
-            store.terminateRun(run.get().id(), reason, null, kill ? SIGKILL : null, now, SandboxStatus.STOPPED);
-        } else {
-            store.updateStatus(name, SandboxStatus.STOPPED, now);
+        try {
+            if (run.isPresent()) {
+                store.terminateRun(run.get().id(), reason, null, kill ? SIGKILL : null, now, SandboxStatus.STOPPED);
+            } else {
+                store.updateStatus(name, SandboxStatus.STOPPED, now);
+            }
+        } finally {
+            logs.wake(name);
         }
     }
 
@@ -611,6 +634,13 @@ public final class SandboxLifecycle implements SandboxBackend {
     }
 
     @Override
+    public LogStream logs(String name, Set<LogSource> sources, LogCursor from, boolean follow) {
+        require(name);
+        return logs.open(name, sources, from, follow,
+                () -> get(name).map(info -> info.status().expectsLiveVm()).orElse(false));
+    }
+
+    @Override
     public SandboxHandle handle(String name) {
         require(name);
         return new LocalSandboxHandle(this, name, new ExecLog(settings.sandboxDir(name)));
@@ -675,6 +705,9 @@ public final class SandboxLifecycle implements SandboxBackend {
             releaseNetwork(record.name()); // a boot in progress releases its own on failure
         }
         if (run.isPresent()) {
+            logs.kernelConsole(record.name());
+            logs.system(record.name(), "sandbox crashed: its VM process is gone");
+            logs.wake(record.name());
             try {
                 store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now,
                         SandboxStatus.CRASHED);
@@ -822,6 +855,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         store.findSandbox(name)
                 .ifPresent(record -> endRunLocked(record, TerminationReason.SHUTDOWN_REQUESTED, settings.stopGrace()));
         releaseNetwork(name); // also a network a crashed create or an earlier process left attached
+        logs.forget(name);
         store.deleteSandbox(name);
         deleteTree(settings.sandboxDir(name));
     }
