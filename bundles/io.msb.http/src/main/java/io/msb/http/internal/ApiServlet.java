@@ -72,6 +72,7 @@ public final class ApiServlet extends HttpServlet {
     private final int maxExecTimeoutSecs;
     private final String version;
     private final transient Departed departed = new Departed();
+    private final transient LogEvents logs;
 
     @Activate
     public ApiServlet(@Reference(name = "sandboxes") SandboxService sandboxes, HttpApiConfig config, BundleContext context) {
@@ -85,6 +86,7 @@ public final class ApiServlet extends HttpServlet {
         this.maxExecOutputBytes = (long) config.maxExecOutputMib() << 20;
         this.maxExecTimeoutSecs = config.maxExecTimeoutSecs();
         this.version = version;
+        this.logs = new LogEvents(sandboxes, config.maxLogStreams(), KEEPALIVE);
     }
 
     @Override
@@ -157,6 +159,15 @@ public final class ApiServlet extends HttpServlet {
             }
             NetworkPolicy policy = policy(req);
             return name -> json(updatePolicy(name, policy));
+        }
+        if (rest.equals(List.of("logs"))) {
+            if (!method.equals("GET")) {
+                throw notAllowed(req, "GET");
+            }
+            return name -> {
+                info(name);
+                return resp -> logs.serve(req, resp, name); // streams after the sandbox's lock is released
+            };
         }
         String verb = rest.isEmpty() ? "" : rest.get(0);
         if (rest.size() > 1) {

@@ -55,4 +55,9 @@ public @interface HttpApiConfig {
             description = "An agent WebSocket client that sends nothing, not even the answer to the server's pings, "
                     + "this long is disconnected. 0: never.", min = "0")
     int agentSocketIdleTimeoutSecs() default 60;
+
+    @AttributeDefinition(name = "Log streams",
+            description = "GET .../logs event streams open at once (each holds a request thread while it follows); more "
+                    + "are refused with 429.", min = "1")
+    int maxLogStreams() default 32;
 }
