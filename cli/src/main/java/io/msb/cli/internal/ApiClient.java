@@ -50,6 +50,11 @@ public final class ApiClient {
         return send("POST", path, body, "application/x-ndjson");
     }
 
+    /** GETs a Server-Sent Events stream (the logs); the caller closes it. */
+    public InputStream events(String path) {
+        return send("GET", path, null, "text/event-stream");
+    }
+
     /** A path segment, percent-encoded: names are the server's to validate, not to reinterpret. */
     public static String segment(String value) {
         StringBuilder sb = new StringBuilder();

@@ -58,6 +58,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new CommandLine(new ExecCommand(cli)).setStopAtPositional(true))
             .addSubcommand(new ListCommand(cli))
             .addSubcommand(new InspectCommand(cli))
+            .addSubcommand(new LogsCommand(cli))
             .addSubcommand(new LifecycleCommand.Start(cli))
             .addSubcommand(new LifecycleCommand.Stop(cli))
             .addSubcommand(new LifecycleCommand.Remove(cli))
