@@ -636,8 +636,10 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public LogStream logs(String name, Set<LogSource> sources, LogCursor from, boolean follow) {
         require(name);
+        // the stored status, not a reconciling read: a follower polling must not race a stop in progress (whose VM
+        // is gone before its record says so); a crash is reconciled by the supervisor when the relay closes
         return logs.open(name, sources, from, follow,
-                () -> get(name).map(info -> info.status().expectsLiveVm()).orElse(false));
+                () -> store.findSandbox(name).map(r -> r.status().expectsLiveVm()).orElse(false));
     }
 
     @Override
@@ -705,12 +707,12 @@ public final class SandboxLifecycle implements SandboxBackend {
             releaseNetwork(record.name()); // a boot in progress releases its own on failure
         }
         if (run.isPresent()) {
-            logs.kernelConsole(record.name());
-            logs.system(record.name(), "sandbox crashed: its VM process is gone");
-            logs.wake(record.name());
             try {
                 store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now,
                         SandboxStatus.CRASHED);
+                logs.kernelConsole(record.name());
+                logs.system(record.name(), "sandbox crashed: its VM process is gone");
+                logs.wake(record.name());
             } catch (MsbException e) {
                 // another reader (or the recovery) reconciled the same crash first: what it wrote stands
                 if (store.latestRun(record.name()).filter(r -> r.id() == run.get().id() && r.running()).isPresent()) {
