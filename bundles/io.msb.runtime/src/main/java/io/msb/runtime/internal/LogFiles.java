@@ -1,10 +1,8 @@
 package io.msb.runtime.internal;
 
-import io.msb.api.logs.LogSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -75,7 +73,14 @@ record LogFiles(long maxFileBytes, int keepFiles) {
         return all;
     }
 
-    /** One stored line, decoded. */
-    record Line(Instant time, LogSource source, String text, Long session) {
+    /** Closes a log file's channel, if any; nothing is buffered in it, so a failure loses nothing. */
+    static void close(java.nio.channels.FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // every write went to the file already; a reader holds nothing
+            }
+        }
     }
 }

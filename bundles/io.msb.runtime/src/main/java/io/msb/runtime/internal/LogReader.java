@@ -260,13 +260,7 @@ final class LogReader implements LogStream {
     }
 
     private void closeChannel() {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // read-only
-            }
-            channel = null;
-        }
+        LogFiles.close(channel);
+        channel = null;
     }
 }

@@ -173,14 +173,8 @@ final class LogWriter implements AutoCloseable {
     }
 
     private void closeChannel() {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing buffered here: every write went to the file
-            }
-            channel = null;
-        }
+        LogFiles.close(channel);
+        channel = null;
     }
 
     @Override
