@@ -49,6 +49,22 @@ class LauncherTest {
     }
 
     @Test
+    void consoleOutputReachesTheLogWhileTheVmRuns() throws Exception {
+        String fifo = tmp.resolve("console.fifo").toString();
+        Process p = launch("attached", "exec 3>'" + fifo + "'; printf 'booted\\n' >&3; exec sleep 600", 1000);
+        long child = pid(p);
+        try {
+            for (int i = 0; i < 600 && !read(tmp.resolve("kernel.log")).equals("booted\n"); i++) {
+                Thread.sleep(50); // bounded wait for the copy, not a measured time
+            }
+            assertEquals("booted\n", read(tmp.resolve("kernel.log")), "a short line, while the console stays open");
+        } finally {
+            ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+            p.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void attachedChildDiesWhenTheOwnerPipeCloses() throws Exception {
         Process p = launch("attached", "exec sleep 600", 1000);
         long child = pid(p);
