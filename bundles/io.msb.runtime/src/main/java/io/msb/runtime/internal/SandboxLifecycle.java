@@ -205,6 +205,11 @@ public final class SandboxLifecycle implements SandboxBackend {
                     store.findSandbox(name).map(SandboxLifecycle.this::reconciled);
                 }
             }
+
+            @Override
+            public void running(String name) {
+                logs.kernelConsole(name); // what the kernel prints while it runs (an OOM kill, a warning)
+            }
         }, interval);
         return supervisor;
     }

@@ -32,6 +32,10 @@ final class Supervisor implements AutoCloseable {
         void end(String name, TerminationReason reason);
 
         void reconcile(String name);
+
+        /** Once a pass for each running VM (the runtime copies its kernel console into its log). */
+        default void running(String name) {
+        }
     }
 
     private record Activity(long seq, Instant changedAt) {
@@ -110,6 +114,7 @@ final class Supervisor implements AutoCloseable {
             sandboxes.reconcile(name);
             return;
         }
+        sandboxes.running(name);
         LiveVm.Limits limits = vm.limits();
         if (limits.maxDuration() != null && limits.runStartedAt().plus(limits.maxDuration()).isBefore(now)) {
             sandboxes.end(name, TerminationReason.MAX_DURATION_EXCEEDED);
