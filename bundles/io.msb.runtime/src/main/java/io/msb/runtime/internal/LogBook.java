@@ -105,6 +105,14 @@ final class LogBook {
         }
     }
 
+    /** The sandbox stopped: its log file is closed until it writes again. */
+    void rest(String name) {
+        Book b = books.get(name);
+        if (b != null) {
+            b.writer().rest();
+        }
+    }
+
     /** The sandbox is removed: its writer closes and its followers end. */
     void forget(String name) {
         kernelCopied.remove(name);

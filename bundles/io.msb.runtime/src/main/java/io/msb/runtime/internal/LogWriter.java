@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -59,11 +60,11 @@ final class LogWriter implements AutoCloseable {
 
     private void write(LogSource source, Long session, byte[] data) {
         String time = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
-        ByteArrayOutputStream lines = new ByteArrayOutputStream(Math.min(data.length, LogFiles.MAX_TEXT_BYTES) + 128);
+        List<byte[]> lines = new ArrayList<>();
         int at = 0;
         do {
             int end = splitPoint(data, at);
-            line(lines, time, source, session, decode(data, at, end));
+            lines.add(line(time, source, session, decode(data, at, end)));
             at = end;
         } while (at < data.length);
         synchronized (this) {
@@ -71,7 +72,7 @@ final class LogWriter implements AutoCloseable {
                 return;
             }
             try {
-                append(lines.toByteArray());
+                append(lines);
                 failed = false;
             } catch (IOException e) {
                 if (!failed) {
@@ -82,6 +83,11 @@ final class LogWriter implements AutoCloseable {
             }
         }
         appended.run();
+    }
+
+    /** Closes the file until the next write (a stopped sandbox holds no descriptor). */
+    synchronized void rest() {
+        closeChannel();
     }
 
     /** Where the entry starting at {@code from} ends: at most the bound, never inside a UTF-8 sequence. */
@@ -107,7 +113,8 @@ final class LogWriter implements AutoCloseable {
         }
     }
 
-    private static void line(ByteArrayOutputStream out, String time, LogSource source, Long session, String text) {
+    private static byte[] line(String time, LogSource source, Long session, String text) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(text.length() + 96);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("t", time);
@@ -121,20 +128,34 @@ final class LogWriter implements AutoCloseable {
             throw new IllegalStateException(e); // in memory
         }
         out.write('\n');
+        return out.toByteArray();
     }
 
-    private void append(byte[] bytes) throws IOException {
+    /** Whole lines, as few writes as the size limit allows: a line never straddles two files. */
+    private void append(List<byte[]> lines) throws IOException {
         if (channel == null) {
             open();
         }
-        if (size > 0 && size + bytes.length > limits.maxFileBytes()) {
-            rotate();
+        ByteArrayOutputStream batch = new ByteArrayOutputStream();
+        for (byte[] line : lines) {
+            if (size + batch.size() > 0 && size + batch.size() + line.length > limits.maxFileBytes()) {
+                flush(batch);
+                if (size > 0) {
+                    rotate();
+                }
+            }
+            batch.write(line, 0, line.length);
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes);
+        flush(batch);
+    }
+
+    private void flush(ByteArrayOutputStream batch) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(batch.toByteArray());
         while (b.hasRemaining()) {
             channel.write(b);
         }
-        size += bytes.length;
+        size += batch.size();
+        batch.reset();
     }
 
     /**

@@ -569,6 +569,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 store.updateStatus(name, SandboxStatus.STOPPED, now);
             }
         } finally {
+            logs.rest(name);
             logs.wake(name);
         }
     }

@@ -101,6 +101,23 @@ class LogFilesTest {
     }
 
     @Test
+    void oneLargeChunkIsSpreadOverFilesWithinTheCap() throws Exception {
+        LogFiles small = new LogFiles(LogFiles.MAX_LINE_BYTES, 100);
+        byte[] chunk = "z".repeat(4 << 20).getBytes(StandardCharsets.UTF_8); // the largest frame's worth
+        try (LogWriter w = writer(small)) {
+            w.output(LogSource.STDOUT, 1, "first\n".getBytes(StandardCharsets.UTF_8));
+            w.output(LogSource.STDOUT, 1, chunk);
+        }
+        assertTrue(LogFiles.list(dir).size() > 10);
+        for (LogFiles.Generation g : LogFiles.list(dir)) {
+            assertTrue(Files.size(g.path()) <= small.maxFileBytes(), g + ": " + Files.size(g.path()));
+        }
+        List<LogEntry> entries = all(reader(LogCursor.EMPTY));
+        assertEquals("first\n", entries.get(0).text());
+        assertEquals(4 << 20, entries.stream().skip(1).mapToInt(e -> e.text().length()).sum());
+    }
+
+    @Test
     void aCursorIntoARotatedOutFileGoesOnAtTheOldestKept() throws Exception {
         LogFiles small = new LogFiles(LogFiles.MAX_LINE_BYTES, 2);
         LogCursor early;
