@@ -26,9 +26,31 @@ final class BenchAgent implements AutoCloseable {
         this.client = client;
     }
 
+    /** With {@code --observe}: exec output bytes the relay's observer saw, and bytes it dropped for falling behind. */
+    static final long[] OBSERVED_BYTES = new long[2];
+    private static final io.msb.protocol.ExecObserver OBSERVED = new io.msb.protocol.ExecObserver() {
+        @Override
+        public void started(int session, io.msb.protocol.Exec.Request request) {
+        }
+
+        @Override
+        public void output(int session, boolean stderr, byte[] data) {
+            OBSERVED_BYTES[0] += data.length;
+        }
+
+        @Override
+        public void ended(int session) {
+        }
+
+        @Override
+        public void dropped(long bytes) {
+            OBSERVED_BYTES[1] += bytes;
+        }
+    };
+
     static BenchAgent start(String program, String[] args, int defaultIterations) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: " + program + " AGENTD [--relay] [iterations]");
+            System.err.println("usage: " + program + " AGENTD [--relay [--observe]] [iterations]");
             System.exit(2);
         }
         boolean viaRelay = Arrays.asList(args).contains("--relay");
@@ -44,9 +66,13 @@ final class BenchAgent implements AutoCloseable {
         Thread.sleep(50); // the socket file exists from bind, just before listen
         AgentClient.Options opts = new AgentClient.Options(Duration.ofSeconds(30), Duration.ofSeconds(120), 16);
         Relay relay = viaRelay ? Relay.start(sock, dir.resolve("agent.sock"), Relay.Options.DEFAULTS) : null;
+        if (relay != null && Arrays.asList(args).contains("--observe")) {
+            relay.observe(OBSERVED); // what the runtime's log capture costs the relay (decision 1017), without the disk
+        }
         AgentClient client = viaRelay ? AgentClient.connectRelay(relay.path(), opts) : AgentClient.connect(sock, opts);
-        System.out.printf("mode: agentd as a host process, %s, cores: %d, load: %.1f%n",
-                viaRelay ? "through Relay" : "direct UNIX socket", Runtime.getRuntime().availableProcessors(),
+        System.out.printf("mode: agentd as a host process, %s%s, cores: %d, load: %.1f%n",
+                viaRelay ? "through Relay" : "direct UNIX socket",
+                relay != null && Arrays.asList(args).contains("--observe") ? " with an exec observer" : "", Runtime.getRuntime().availableProcessors(),
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         return new BenchAgent(dir, n, agent, relay, client);
     }

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Host-process measurements against the real agentd over a UNIX socket (as a VM channel is):
  * ping and `exec true` round trips, exec stdout throughput, fs write/read throughput.
- * Usage: RoundTrip AGENTD [--relay] [iterations]
+ * Usage: RoundTrip AGENTD [--relay [--observe]] [iterations]
  */
 public final class RoundTrip {
     public static void main(String[] args) throws Exception {
@@ -55,6 +55,10 @@ public final class RoundTrip {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 System.out.printf("exec stdout throughput: %.0f MB/s (%d MiB in %.2f s)%n", seen.get() / secs / 1e6,
                         seen.get() >> 20, secs);
+                if (BenchAgent.OBSERVED_BYTES[0] + BenchAgent.OBSERVED_BYTES[1] > 0) {
+                    System.out.printf("  exec observer so far: %d MiB seen, %d MiB dropped%n",
+                            BenchAgent.OBSERVED_BYTES[0] >> 20, BenchAgent.OBSERVED_BYTES[1] >> 20);
+                }
             }
 
             int size = 512 << 20;
