@@ -7,7 +7,10 @@ import io.msb.protocol.AgentRelay;
 import io.msb.protocol.Exec;
 import io.msb.protocol.ExecObserver;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,12 +72,12 @@ final class LogBook {
      */
     private long copyKernelConsole(String name, long from) {
         Path file = LogFiles.dir(sandboxDir.apply(name)).resolve("kernel.log");
-        try (var ch = java.nio.channels.FileChannel.open(file)) {
+        try (FileChannel ch = FileChannel.open(file)) {
             long size = ch.size();
             if (size <= from) {
                 return size < from ? 0 : from; // shorter: a new boot's file
             }
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) Math.min(KERNEL_COPY_BYTES, size - from));
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(KERNEL_COPY_BYTES, size - from));
             ch.read(b, from);
             int end = b.position();
             byte[] bytes = b.array();
@@ -85,7 +88,7 @@ final class LogBook {
             if (lastNewline < 0) {
                 return from; // a line still being printed
             }
-            book(name).writer().console(java.util.Arrays.copyOf(bytes, lastNewline + 1));
+            book(name).writer().console(Arrays.copyOf(bytes, lastNewline + 1));
             return from + lastNewline + 1;
         } catch (IOException e) {
             return from; // no console log (another backend) or not yet

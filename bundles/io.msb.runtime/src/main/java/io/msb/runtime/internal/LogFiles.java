@@ -1,6 +1,7 @@
 package io.msb.runtime.internal;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ record LogFiles(long maxFileBytes, int keepFiles) {
     }
 
     /** Closes a log file's channel, if any; nothing is buffered in it, so a failure loses nothing. */
-    static void close(java.nio.channels.FileChannel channel) {
+    static void close(FileChannel channel) {
         if (channel != null) {
             try {
                 channel.close();

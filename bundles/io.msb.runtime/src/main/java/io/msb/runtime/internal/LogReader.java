@@ -11,11 +11,13 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -33,7 +35,7 @@ final class LogReader implements LogStream {
     /** How often a follower looks again without being told of a write (a crash or stop seen by the store). */
     static final Duration RECHECK = Duration.ofSeconds(1);
 
-    private final java.nio.file.Path dir;
+    private final Path dir;
     private final Set<LogSource> sources;
     private final boolean follow;
     private final BooleanSupplier running;
@@ -47,9 +49,11 @@ final class LogReader implements LogStream {
     private int pendingLength;
     /** The current line is too long: its bytes are dropped up to its newline. */
     private boolean skipping;
+    /** While {@link #skipping}: bytes of the too-long line passed over so far, beyond {@link #offset}. */
+    private long skipped;
     private boolean ended;
 
-    LogReader(java.nio.file.Path logDir, Set<LogSource> sources, LogCursor from, boolean follow, BooleanSupplier running,
+    LogReader(Path logDir, Set<LogSource> sources, LogCursor from, boolean follow, BooleanSupplier running,
             LogSignal signal) {
         this.dir = logDir;
         this.sources = Set.copyOf(sources);
@@ -109,7 +113,7 @@ final class LogReader implements LogStream {
                     return;
                 }
                 block.clear();
-                int n = channel.read(block, offset + pendingLength + skippedInBlock);
+                int n = channel.read(block, offset + pendingLength + skipped);
                 if (n <= 0) {
                     if (!advance()) {
                         return;
@@ -126,9 +130,6 @@ final class LogReader implements LogStream {
         }
     }
 
-    /** Bytes of a too-long line already passed over in the current file, beyond {@link #offset}. */
-    private long skippedInBlock;
-
     private void scan(List<LogEntry> out, int max) {
         while (block.hasRemaining() && out.size() < max) {
             int start = block.position();
@@ -143,11 +144,11 @@ final class LogReader implements LogStream {
             int len = end - start;
             if (!skipping && pendingLength + len > LogFiles.MAX_LINE_BYTES) {
                 skipping = true;
-                skippedInBlock = pendingLength;
+                skipped = pendingLength;
                 pendingLength = 0;
             }
             if (skipping) {
-                skippedInBlock += len;
+                skipped += len;
             } else {
                 ensure(pendingLength + len);
                 block.get(start, pending, pendingLength, len);
@@ -157,7 +158,7 @@ final class LogReader implements LogStream {
             if (nl < 0) {
                 return;
             }
-            long lineEnd = offset + (skipping ? skippedInBlock : pendingLength) + 1;
+            long lineEnd = offset + (skipping ? skipped : pendingLength) + 1;
             if (skipping) {
                 LOG.log(Level.WARNING, "skipping a log line of more than {0} bytes in {1}", LogFiles.MAX_LINE_BYTES,
                         LogFiles.path(dir, generation));
@@ -169,14 +170,14 @@ final class LogReader implements LogStream {
             }
             offset = lineEnd;
             pendingLength = 0;
-            skippedInBlock = 0;
+            skipped = 0;
             skipping = false;
         }
     }
 
     private void ensure(int size) {
         if (pending.length < size) {
-            pending = java.util.Arrays.copyOf(pending, Math.max(size, Math.min(2 * pending.length + 256,
+            pending = Arrays.copyOf(pending, Math.max(size, Math.min(2 * pending.length + 256,
                     LogFiles.MAX_LINE_BYTES)));
         }
     }
@@ -251,7 +252,7 @@ final class LogReader implements LogStream {
                 generation = g.generation();
                 offset = 0;
                 pendingLength = 0;
-                skippedInBlock = 0;
+                skipped = 0;
                 skipping = false;
                 return true;
             }
