@@ -111,6 +111,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     private final ConcurrentMap<String, Object> nameLocks = new ConcurrentHashMap<>();
     /** Sandboxes this process is booting: a Created/Starting record not in here was left by an earlier process. */
     private final Set<String> booting = ConcurrentHashMap.newKeySet();
+    /** Sandboxes whose run a stop, kill or drain is ending: their VM exits before the run's end is recorded. */
+    private final Set<String> ending = ConcurrentHashMap.newKeySet();
     private volatile Supervisor supervisor;
 
     @Activate
@@ -528,6 +530,15 @@ public final class SandboxLifecycle implements SandboxBackend {
             return;
         }
         String name = record.name();
+        ending.add(name);
+        try {
+            stopVmAndRecord(record, name, reason, grace);
+        } finally {
+            ending.remove(name);
+        }
+    }
+
+    private void stopVmAndRecord(SandboxRecord record, String name, TerminationReason reason, Duration grace) {
         Optional<RunRecord> run = store.latestRun(name).filter(RunRecord::running);
         LiveVm vm = live.remove(name);
         VmHandle process = vm != null ? vm.vm() : run.flatMap(r -> findVm(name, r)).orElse(null);
@@ -696,8 +707,8 @@ public final class SandboxLifecycle implements SandboxBackend {
                         : current.map(this::reconciled).orElse(null);
             }
         }
-        if (!record.status().expectsLiveVm()) {
-            return record;
+        if (!record.status().expectsLiveVm() || ending.contains(record.name())) {
+            return record; // a VM that a stop is ending is not a crash: the stop records how it ended
         }
         Optional<RunRecord> run = store.latestRun(record.name()).filter(RunRecord::running);
         if (run.isPresent() && Processes.alive(run.get().pid())) {

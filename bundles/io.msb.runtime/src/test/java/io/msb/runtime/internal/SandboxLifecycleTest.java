@@ -37,6 +37,8 @@ import io.msb.api.image.ImageService;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.testing.AgentdProcessVmmForTests;
 import io.msb.testing.EmbeddedMsb;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +48,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -658,6 +662,41 @@ class SandboxLifecycleTest {
             assertTrue(store.latestRun("shared").orElseThrow().running(), "still running after the command");
         }
         assertEquals(TerminationReason.IDLE_TIMEOUT, awaitEnded("shared", Duration.ofSeconds(10)).reason());
+    }
+
+    /**
+     * A read while a stop is ending the run, after the VM has exited and before the stop records it (the SDK's stop
+     * polls the sandbox every 100 ms), must not take the exit for a crash: it recorded Crashed, and the stop then
+     * failed on its already terminated run. The store wrapper makes that read at the stop's own terminateRun.
+     */
+    @Test
+    void aReadDuringAStopIsNotACrash() throws Exception {
+        backend();
+        AtomicReference<SandboxLifecycle> runtime = new AtomicReference<>();
+        AtomicReference<SandboxStatus> seenMidStop = new AtomicReference<>();
+        SandboxStore readsAtTerminate = (SandboxStore) Proxy.newProxyInstance(SandboxStore.class.getClassLoader(),
+                new Class<?>[] {SandboxStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("terminateRun") && args[1] == TerminationReason.SHUTDOWN_REQUESTED) {
+                        CompletableFuture.runAsync(() -> seenMidStop.set(runtime.get().get("polled").orElseThrow()
+                                .status())).get(10, TimeUnit.SECONDS);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        SandboxLifecycle stopping = lifecycle(readsAtTerminate);
+        runtime.set(stopping);
+        try {
+            stopping.create(spec("polled").build());
+            stopping.stop("polled", Duration.ofSeconds(2));
+            assertEquals(SandboxStatus.RUNNING, seenMidStop.get(), "the status read while the stop was recording it");
+            assertEquals(SandboxStatus.STOPPED, info("polled").status());
+            assertEquals(TerminationReason.SHUTDOWN_REQUESTED, store.latestRun("polled").orElseThrow().reason());
+        } finally {
+            stopping.deactivate();
+        }
     }
 
     /** The periodic pass reads no store: limits travel with the live VM (a counting wrapper around the H2 store). */
