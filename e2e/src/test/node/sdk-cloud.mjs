@@ -162,11 +162,32 @@ await run("sdk-cloud", async () => {
     await again.stop();
   });
 
-  // --- logs: GET /v1/sandboxes/{id}/logs (SSE) is being built separately.
-  // LOGS STEP GOES HERE: e.g. `await step("logs: ...", async () => { const stream = await configured.logStream(...); ... })`
-  // against CONFIGURED, which still runs at this point.
+  // --- logs: GET /v1/sandboxes/{id}/logs as Server-Sent Events, the way the SDK follows them (decision 1017)
+  await step("logs: exec output by source, resumed from a cursor, followed live, ended by the stop", async () => {
+    await configured.exec("sh", ["-c", "echo log-one; echo log-two >&2"]);
+    const stream = await configured.logStream({ follow: true });
+    const seen = [];
+    while (seen.at(-1)?.text() !== "log-two\n") {
+      const e = await stream.recv();
+      assert.ok(e, `the stream ended after: ${seen.map((x) => x.text())}`);
+      seen.push(e);
+    }
+    const one = seen.find((e) => e.text() === "log-one\n");
+    assert.ok(one, `entries: ${seen.map((e) => e.text())}`);
+    assert.equal(one.source, "stdout");
+    assert.equal(seen.at(-1).source, "stderr");
+    const resumed = await configured.logStream({ follow: true, fromCursor: one.cursor });
+    assert.equal((await resumed.recv()).text(), "log-two\n");
+    const follower = await configured.logStream({ follow: true, fromCursor: seen.at(-1).cursor, sources: ["stdout", "system"] });
+    await configured.exec("sh", ["-c", "echo log-three"]);
+    assert.equal((await follower.recv()).text(), "log-three\n");
+    await configured.stop();
+    const tail = [];
+    for (let e = await follower.recv(); e !== null; e = await follower.recv()) tail.push(e.text());
+    assert.ok(tail.at(-1)?.startsWith("sandbox stopped"), `after the stop: ${tail}`);
+  });
 
-  await step("remove by name: a running sandbox is stopped and removed", async () => {
+  await step("remove by name", async () => {
     await Sandbox.remove(CONFIGURED);
     await assert.rejects(Sandbox.get(CONFIGURED), SandboxNotFoundError);
     assert.deepEqual((await Sandbox.list()).sandboxes, []);
