@@ -43,9 +43,12 @@ public class QemuVmm implements VmmBackend {
      * <ul>
      * <li>The serial console goes through a FIFO: a reader copies the first {@code cap} bytes to the kernel log
      * and discards the rest, so a chatty guest cannot fill the host's disk (and never blocks on a full pipe). The
-     * copy is dd's, which writes what each read returns at once: head -c buffers its output, which left the log
-     * empty while a quiet guest ran and so the kernel-log tail of a failed boot empty too.
-     * <li>It prints QEMU's pid, waits for QEMU and exits with its status.
+     * copy is {@code head -c} with its output unbuffered ({@code stdbuf -o0} where coreutils has it): GNU head writes
+     * through stdio, which held the log in 4 KiB blocks until QEMU exited, so a running VM's kernel log read empty.
+     * Not dd: with {@code iflag=count_bytes} it stops after cap/bs reads, and a console's reads are short, so it cut
+     * the log after 16 lines or so.
+     * <li>It prints QEMU's pid, waits for QEMU, then for the reader to drain the FIFO (the runtime reads the log once
+     * the launcher is gone, and a guest's last words, "reboot: Power down", come last), and exits with QEMU's status.
      * <li>Attached: stdin is a pipe only this JVM holds the write end of. A background {@code read} loop on it
      * kills QEMU at end-of-file, which the kernel delivers however the JVM ends, SIGKILL included.
      * <li>Detached: the same pipe, until this JVM has written {@code vm.properties} and sends {@code detach}: a JVM
@@ -57,7 +60,9 @@ public class QemuVmm implements VmmBackend {
             mode=$1 fifo=$2 log=$3 cap=$4
             shift 4
             rm -f "$fifo" && mkfifo -m 600 "$fifo" || exit 125
-            { dd of="$log" bs=64k count="$cap" iflag=count_bytes status=none; exec cat >/dev/null; } <"$fifo" &
+            u=; command -v stdbuf >/dev/null && u="stdbuf -o0"
+            { $u head -c "$cap" >"$log"; exec cat >/dev/null; } <"$fifo" &
+            r=$!
             exec 3<&0 0</dev/null
             "$@" 3<&- >&2 &
             q=$!
@@ -74,6 +79,7 @@ public class QemuVmm implements VmmBackend {
             rc=$?
             [ -n "$w" ] && kill "$w" 2>/dev/null
             : 4<>"$fifo"
+            wait "$r"
             rm -f "$fifo"
             exit "$rc"
             """;

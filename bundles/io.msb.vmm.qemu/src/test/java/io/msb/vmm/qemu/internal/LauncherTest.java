@@ -48,6 +48,25 @@ class LauncherTest {
         assertFalse(Files.exists(tmp.resolve("console.fifo")), "FIFO left behind");
     }
 
+    /**
+     * The last console bytes (a guest's "reboot: Power down") are in the log once the launcher has exited: the
+     * runtime reads it then. The launcher waits for its console reader, which drains the FIFO after QEMU exits.
+     */
+    @Test
+    void theLogIsCompleteWhenTheLauncherExits() throws Exception {
+        String fifo = tmp.resolve("console.fifo").toString();
+        for (int round = 0; round < 20; round++) {
+            Files.deleteIfExists(tmp.resolve("kernel.log"));
+            Process p = launch("attached", "exec 3>'" + fifo + "'; head -c 200000 /dev/zero | tr '\\000' x >&3;"
+                    + " printf 'Power down\\n' >&3; exit 0", 1 << 20);
+            pid(p);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher did not finish");
+            String log = read(tmp.resolve("kernel.log"));
+            assertEquals(200011, log.length(), "round " + round);
+            assertTrue(log.endsWith("Power down\n"), "round " + round);
+        }
+    }
+
     @Test
     void consoleOutputReachesTheLogWhileTheVmRuns() throws Exception {
         String fifo = tmp.resolve("console.fifo").toString();
