@@ -38,7 +38,7 @@ public class AgentSocketE2EIT {
 
     @Configuration
     public Option[] config() throws IOException {
-        return HttpApiPlatform.options(E2eHome.create());
+        return HttpApiPlatform.options(E2eHome.create(AgentSocketE2EIT.class));
     }
 
     @Test

@@ -3,10 +3,8 @@ package io.msb.itests;
 import static org.junit.Assume.assumeTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -16,17 +14,15 @@ final class E2eHome {
     }
 
     /**
-     * Runs in the test JVM before Felix starts. The home is short and under /tmp (unix socket paths are limited to
-     * 108 bytes); its {@code kernel} links to the shared cache of the e2e tests so Debian's kernel is fetched once.
-     * A shutdown hook removes it, but not the cache.
+     * Runs in the test JVM before Felix starts: a home of {@link MsbPlatform#newHome} whose {@code kernel} links to
+     * the shared cache of the e2e tests, so Debian's kernel is fetched once.
      */
-    static Path create() throws IOException {
-        Path home = Files.createTempDirectory("msb-it-");
+    static Path create(Class<?> testClass) throws IOException {
+        Path home = MsbPlatform.newHome(testClass);
         Path kernels = Path.of(System.getProperty("msb.e2e.kernelCache",
                 System.getProperty("user.home") + "/.msb/kernel"));
         Files.createDirectories(kernels);
         Files.createSymbolicLink(home.resolve("kernel"), kernels);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(home)));
         return home;
     }
 
@@ -40,16 +36,5 @@ final class E2eHome {
     private static boolean onPath(String tool) {
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
         return Stream.of(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
-    }
-
-    private static void delete(Path home) {
-        try {
-            Files.deleteIfExists(home.resolve("kernel"));
-            try (Stream<Path> walk = Files.walk(home)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + home, e);
-        }
     }
 }

@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.cm.ConfigurationAdminOptions;
@@ -49,14 +51,26 @@ public final class MsbPlatform {
     private MsbPlatform() {
     }
 
-    /** A fresh home under {@code target/msb-homes}, so nothing outside the build directory is written. */
+    /**
+     * A fresh home, short and under /tmp whatever the checkout's path: a sandbox's sockets live below it and unix
+     * socket paths are limited to 108 bytes, so a long home refuses names the tests use.
+     * A shutdown hook removes it; links in it (a shared kernel cache) are removed, not followed.
+     */
     public static Path newHome(Class<?> testClass) {
-        Path base = Path.of(System.getProperty("msb.itests.target", "target"), "msb-homes").toAbsolutePath();
         try {
-            Files.createDirectories(base);
-            return Files.createTempDirectory(base, testClass.getSimpleName() + "-");
+            Path home = Files.createTempDirectory("msb-it-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(home)));
+            return home;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a test home under " + base, e);
+            throw new UncheckedIOException("cannot create a test home for " + testClass.getSimpleName(), e);
+        }
+    }
+
+    private static void delete(Path home) {
+        try (Stream<Path> walk = Files.walk(home)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + home, e);
         }
     }
 

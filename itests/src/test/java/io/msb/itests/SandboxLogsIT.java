@@ -197,8 +197,9 @@ public class SandboxLogsIT extends HttpApiTestBase {
 
     @Test
     public void badRequestsHaveTheContractsErrors() throws Exception {
-        assertEquals(200, send("POST", "/v1/sandboxes", HttpApiPlatform.createBody(context, "logs-errors", null))
-                .statusCode());
+        HttpResponse<String> created = send("POST", "/v1/sandboxes", HttpApiPlatform.createBody(context, "logs-errors",
+                null));
+        assertEquals(created.body(), 200, created.statusCode());
         try {
             HttpResponse<String> badSource = send("GET", "/v1/sandboxes/by-name/logs-errors/logs?sources=stdout,kernel",
                     null);

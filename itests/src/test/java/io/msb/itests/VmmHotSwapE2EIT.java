@@ -43,7 +43,7 @@ public class VmmHotSwapE2EIT {
 
     @Configuration
     public Option[] config() throws IOException {
-        return MsbPlatform.forHome(E2eHome.create()); // the qemu bundle carries agentd itself
+        return MsbPlatform.forHome(E2eHome.create(VmmHotSwapE2EIT.class)); // the qemu bundle carries agentd itself
     }
 
     /** The VM's lifetime is tied to this JVM; its handle came from the backend instance that is stopped. */
