@@ -104,13 +104,18 @@ public final class ApiServlet extends HttpServlet {
             }
             route(req, resp, method, path);
         } catch (ApiException e) {
-            fail(resp, e);
+            refuse(req, resp, e);
         } catch (RuntimeException e) {
-            fail(resp, translate(e));
+            refuse(req, resp, translate(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fail(resp, new ApiException(503, "internal_error", "the server is shutting down", null));
         }
+    }
+
+    private void refuse(HttpServletRequest req, HttpServletResponse resp, ApiException e) throws IOException {
+        bodies.discardUnread(req, e.status());
+        fail(resp, e);
     }
 
     private void route(HttpServletRequest req, HttpServletResponse resp, String method, List<String> path)

@@ -3,6 +3,7 @@ package io.msb.http.internal;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +18,8 @@ import org.eclipse.jetty.http.HttpException;
  */
 final class RequestBodies {
     private static final System.Logger LOG = System.getLogger(RequestBodies.class.getName());
+    /** A request attribute: its body was (or began to be) read, so it must not be read again. */
+    private static final String READ = RequestBodies.class.getName() + ".read";
     private final int maxBytes;
     private final int maxPerClient;
     private final ConcurrentHashMap<String, Integer> arriving = new ConcurrentHashMap<>();
@@ -39,6 +42,7 @@ final class RequestBodies {
         }
         byte[] body;
         try {
+            req.setAttribute(READ, Boolean.TRUE);
             body = Json.readBytes(req.getInputStream(), declaredLength, maxBytes);
         } catch (IOException | HttpException.RuntimeException e) {
             ApiException failure = failure(e);
@@ -48,6 +52,35 @@ final class RequestBodies {
             leave(client);
         }
         return Json.parse(body, type);
+    }
+
+    /**
+     * Reads and drops the body of a request refused before its body was read. The client may still be sending
+     * it, and a connection closed on unread bytes is reset, which can destroy the answer still in flight (the
+     * client then sees only "connection reset"). Not for bodies already read or failed, nor for refusals of the
+     * body's size (413) or of its sender's count (429), nor beyond the size limit.
+     */
+    void discardUnread(HttpServletRequest req, int status) {
+        long declared = req.getContentLengthLong();
+        if (status == 413 || status == 429 || req.getAttribute(READ) != null || declared == 0 || declared > maxBytes) {
+            return;
+        }
+        String client = req.getRemoteAddr();
+        if (!enter(client)) {
+            return;
+        }
+        req.setAttribute(READ, Boolean.TRUE);
+        try {
+            InputStream in = req.getInputStream();
+            byte[] buffer = new byte[8192];
+            for (long total = 0, n; total <= maxBytes && (n = in.read(buffer)) >= 0; total += n) {
+                // dropped
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "the refused request body from {0} was not read to its end: {1}", client, e.toString());
+        } finally {
+            leave(client);
+        }
     }
 
     /**
