@@ -150,6 +150,11 @@ final class GuestLink implements EventLoop.Handler {
         return channel == null ? 0 : out.free();
     }
 
+    /** Bytes queued towards the guest and not yet taken by QEMU. */
+    int queued() {
+        return channel == null ? 0 : out.size();
+    }
+
     /** Queues a frame; the caller checked {@link #room}. Frames are dropped while no QEMU is connected. */
     void send(byte[] frame) {
         if (channel == null || out.free() < frame.length + 4) {

@@ -756,6 +756,11 @@ public final class NetStack implements AutoCloseable {
         return true;
     }
 
+    /** Frames still wait on the link for QEMU to take them: a frame queued now leaves after them. */
+    boolean linkBusy() {
+        return link.queued() > 0;
+    }
+
     /** A rate-limited frame (payload data); the caller checked {@link #canSend}. */
     void data(byte[] frame) {
         long now = System.nanoTime();

@@ -396,6 +396,12 @@ final class TcpConnection implements EventLoop.Handler {
                 break;
             }
             int n = (int) Math.min(Math.min(unsent, guestMss), room);
+            if (n == unsent && n < guestMss && !hostEof && stack.linkBusy()) {
+                // corked: a short segment would only queue behind frames still on the link, and the host's
+                // next bytes can fill it; a guest under emulation pays per frame, not per byte
+                blocked = true;
+                break;
+            }
             if (!stack.canSend(Packets.ETH + Packets.IP + Packets.TCP + n)) {
                 blocked = true;
                 break;

@@ -45,6 +45,7 @@ final class GuestForTests implements AutoCloseable {
     private final BlockingQueue<Seen> frames = new LinkedBlockingQueue<>();
     private Thread reader;
     private volatile boolean closed;
+    private boolean paused;
 
     GuestForTests(Path path) throws IOException {
         this.path = path;
@@ -65,14 +66,31 @@ final class GuestForTests implements AutoCloseable {
         channel.close();
     }
 
+    /** Stops reading the link, as a busy QEMU would: frames back up in the socket, then in the stack. */
+    synchronized void pause() {
+        paused = true;
+    }
+
+    synchronized void resume() {
+        paused = false;
+        notifyAll();
+    }
+
+    private synchronized void waitWhilePaused() throws InterruptedException {
+        while (paused && !closed) {
+            wait();
+        }
+    }
+
     private void read() {
         SocketChannel ch = channel;
         ByteBuffer len = ByteBuffer.allocate(4);
         try {
             for (byte[] f; !closed && (f = LinkFramesForTests.read(ch, len)) != null;) {
                 frames.add(parse(f));
+                waitWhilePaused();
             }
-        } catch (IOException e) {
+        } catch (IOException | InterruptedException e) {
             // the test closed the socket
         }
     }
@@ -156,6 +174,7 @@ final class GuestForTests implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
+        resume();
         if (channel != null) {
             channel.close();
         }

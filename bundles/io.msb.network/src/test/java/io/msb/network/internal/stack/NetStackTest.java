@@ -227,6 +227,33 @@ class NetStackTest {
     }
 
     @Test
+    void shortWritesWaitingBehindABusyLinkLeaveAsFewerFullerSegments() throws Exception {
+        startAllowingHost();
+        overLoopback(65535, (c, s) -> {
+            int chunks = 2000;
+            byte[] down = random(chunks * 30, 5);
+            guest.pause();
+            // 30-byte writes the stack reads one by one: frames of them fill the link's socket (a few hundred
+            // fit here), then wait in the stack, where the corked rest is merged into full segments
+            for (int i = 0; i < chunks; i++) {
+                s.getOutputStream().write(down, i * 30, 30);
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+            guest.resume();
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            int segments = 0;
+            while (all.size() < down.length) {
+                int before = c.rcvNxt;
+                assertTrue(c.step(10), "data keeps coming (" + all.size() + " of " + down.length + ")");
+                segments += c.rcvNxt != before ? 1 : 0;
+                all.write(c.take(Integer.MAX_VALUE));
+            }
+            assertArrayEquals(down, all.toByteArray());
+            assertTrue(segments < chunks / 2, segments + " segments for " + chunks + " writes");
+        });
+    }
+
+    @Test
     void finBothWaysAndResetFromTheGuest() throws Exception {
         startAllowingHost();
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
