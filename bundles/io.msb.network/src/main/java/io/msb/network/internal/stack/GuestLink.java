@@ -28,6 +28,9 @@ final class GuestLink implements EventLoop.Handler {
 
         /** Room appeared in the buffer towards the guest. */
         void writable();
+
+        /** The frames of one read were handed over: what was held back for the batch goes out now. */
+        void batchDone();
     }
 
     private final EventLoop loop;
@@ -135,6 +138,7 @@ final class GuestLink implements EventLoop.Handler {
             in.position(in.position() + 4 + len);
         }
         in.compact();
+        receiver.batchDone();
         interest();
     }
 

@@ -61,6 +61,8 @@ public final class NetStack implements AutoCloseable {
     private final Map<Long, TcpConnection> tcp = new HashMap<>();
     private final Map<Long, UdpFlow> udp = new HashMap<>();
     private final Set<TcpConnection> waiting = new LinkedHashSet<>();
+    /** Flows whose guest data is acknowledged once the frames of the current read are all taken. */
+    private final Set<TcpConnection> acksDue = new LinkedHashSet<>();
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final List<PublishedUdp> udpListeners = new ArrayList<>();
     private final TokenBucket egressBytes;
@@ -91,6 +93,11 @@ public final class NetStack implements AutoCloseable {
             @Override
             public void writable() {
                 linkWritable();
+            }
+
+            @Override
+            public void batchDone() {
+                sendDueAcks();
             }
         });
         long now = System.nanoTime();
@@ -588,6 +595,23 @@ public final class NetStack implements AutoCloseable {
             counters.open = tcp.size() + udp.size();
         }
         waiting.remove(c);
+        acksDue.remove(c);
+    }
+
+    /** {@code c} acknowledges at the end of the current batch of guest frames. */
+    void ackAfterBatch(TcpConnection c) {
+        acksDue.add(c);
+    }
+
+    private void sendDueAcks() {
+        if (acksDue.isEmpty()) {
+            return;
+        }
+        List<TcpConnection> due = new ArrayList<>(acksDue);
+        acksDue.clear();
+        for (TcpConnection c : due) {
+            c.sendDueAck();
+        }
     }
 
     byte[] tcpFrame(int remoteIp, int remotePort, int guestPort, int seq, int ack, int flags, int window, byte[] options,

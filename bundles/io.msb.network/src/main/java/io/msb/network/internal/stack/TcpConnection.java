@@ -45,6 +45,8 @@ final class TcpConnection implements EventLoop.Handler {
     private boolean guestFin;
     private boolean hostOutputShut;
     private int lastWindow;
+    /** Guest data arrived that no frame of ours has acknowledged yet. */
+    private boolean ackDue;
 
     // host -> guest
     private final Ring toGuest;
@@ -321,8 +323,16 @@ final class TcpConnection implements EventLoop.Handler {
         } else if ((flags & FIN) != 0 && guestFin && seq + dataLen == rcvNxt - 1) {
             needAck = true; // a retransmitted FIN
         }
-        if (needAck) {
+        if ((flags & FIN) != 0 && needAck) {
             sendAck(); // before flushing: flushing may complete the close
+            toHostFlush();
+        } else if (needAck) {
+            // one ACK for all of this flow's segments in the read: a guest under emulation pays per frame,
+            // and a data frame sent meanwhile carries the acknowledgement anyway
+            if (!ackDue) {
+                ackDue = true;
+                stack.ackAfterBatch(this);
+            }
             toHostFlush();
         }
         if (state != State.CLOSED) {
@@ -410,7 +420,6 @@ final class TcpConnection implements EventLoop.Handler {
             toGuest.peek(sent, data, 0, n);
             stack.data(frame(sndNxt, rcvNxt, ACK | PSH, null, data, 0, n));
             sndNxt += n;
-            lastWindow = advertised();
         }
         if (!blocked && hostEof && !finSent && sndNxt - sndUna == toGuest.size()) {
             if (stack.canSend(Packets.ETH + Packets.IP + Packets.TCP)) {
@@ -431,11 +440,21 @@ final class TcpConnection implements EventLoop.Handler {
     }
 
     private void sendAck() {
-        lastWindow = advertised();
         stack.control(frame(sndNxt, rcvNxt, ACK, null, null, 0, 0));
     }
 
+    void sendDueAck() {
+        if (ackDue && state != State.CLOSED) {
+            sendAck();
+        }
+    }
+
     private byte[] frame(int seq, int ack, int flags, byte[] options, byte[] data, int off, int len) {
+        if ((flags & ACK) != 0) {
+            ackDue = false;
+        }
+        // every frame tells the guest our window, the SYN-ACK too: a first data segment is no "reopened" window
+        lastWindow = advertised();
         int window = (flags & SYN) != 0 ? Math.min(toHost.free(), 0xffff) : advertised();
         return stack.tcpFrame(remoteIp, remotePort, guestPort, seq, ack, flags, window, options, data, off, len);
     }

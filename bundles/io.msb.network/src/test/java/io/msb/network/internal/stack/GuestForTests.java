@@ -140,14 +140,19 @@ final class GuestForTests implements AutoCloseable {
         }
     }
 
-    synchronized void send(byte[] frame) throws IOException {
-        LinkFramesForTests.write(channel, frame);
+    synchronized void send(byte[]... frames) throws IOException {
+        LinkFramesForTests.write(channel, frames);
+    }
+
+    static byte[] tcpFrame(int dst, int srcPort, int dstPort, int seq, int ack, int flags, int window, byte[] options,
+            byte[] data) {
+        return Packets.tcp(StackConfig.GATEWAY_MAC, MAC, IP, dst, srcPort, dstPort, seq, ack, flags, window, options,
+                data, 0, data == null ? 0 : data.length);
     }
 
     void tcp(int dst, int srcPort, int dstPort, int seq, int ack, int flags, int window, byte[] options, byte[] data)
             throws IOException {
-        send(Packets.tcp(StackConfig.GATEWAY_MAC, MAC, IP, dst, srcPort, dstPort, seq, ack, flags, window, options,
-                data, 0, data == null ? 0 : data.length));
+        send(tcpFrame(dst, srcPort, dstPort, seq, ack, flags, window, options, data));
     }
 
     void udp(int dst, int srcPort, int dstPort, byte[] data) throws IOException {

@@ -147,6 +147,20 @@ final class GuestTcpForTests {
         }
     }
 
+    /** Sends {@code segments} data segments of {@code size} bytes in one link write; returns the bytes. */
+    byte[] burst(int segments, int size) throws IOException {
+        byte[] data = new byte[segments * size];
+        new java.util.Random(segments).nextBytes(data);
+        byte[][] frames = new byte[segments][];
+        for (int i = 0; i < segments; i++) {
+            frames[i] = GuestForTests.tcpFrame(remote, port, remotePort, sndNxt, rcvNxt, ACK, window(), null,
+                    java.util.Arrays.copyOfRange(data, i * size, (i + 1) * size));
+            sndNxt += size;
+        }
+        guest.send(frames);
+        return data;
+    }
+
     void fin() throws IOException {
         guest.tcp(remote, port, remotePort, sndNxt, rcvNxt, FIN | ACK, window(), null, null);
         sndNxt++;

@@ -20,10 +20,17 @@ public final class LinkFramesForTests {
         return fill(link, frame) ? frame.array() : null;
     }
 
-    /** Writes one frame whole; writers that share the link must hold a common lock. */
-    public static void write(WritableByteChannel link, byte[] frame) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(4 + frame.length);
-        b.putInt(frame.length).put(frame).flip();
+    /** Writes frames whole, in one write (one read for the stack); writers that share the link hold a lock. */
+    public static void write(WritableByteChannel link, byte[]... frames) throws IOException {
+        int total = 0;
+        for (byte[] f : frames) {
+            total += 4 + f.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(total);
+        for (byte[] f : frames) {
+            b.putInt(f.length).put(f);
+        }
+        b.flip();
         while (b.hasRemaining()) {
             link.write(b);
         }

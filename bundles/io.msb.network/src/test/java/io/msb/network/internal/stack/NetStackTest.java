@@ -254,6 +254,22 @@ class NetStackTest {
     }
 
     @Test
+    void segmentsArrivingInOneReadAreAcknowledgedOnce() throws Exception {
+        startAllowingHost();
+        overLoopback(65535, (c, s) -> {
+            byte[] up = c.burst(10, 1000);
+            assertArrayEquals(up, readN(s, up.length));
+            int start = c.sndNxt - up.length;
+            List<Integer> acks = new java.util.ArrayList<>();
+            while (c.sndUna != c.sndNxt) {
+                assertTrue(c.step(10), "the burst is acknowledged");
+                acks.add(c.sndUna - start);
+            }
+            assertEquals(List.of(up.length), acks, "one ACK for ten segments taken in one read");
+        });
+    }
+
+    @Test
     void finBothWaysAndResetFromTheGuest() throws Exception {
         startAllowingHost();
         try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
