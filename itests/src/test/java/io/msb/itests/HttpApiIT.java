@@ -137,6 +137,12 @@ public class HttpApiIT extends HttpApiTestBase {
         Reply started = api("POST", "/v1/sandboxes/" + id + "/start", "");
         assertEquals(started.body(), 200, started.status());
         assertEquals("running", started.json().get("status").asText());
+        Reply killed = api("POST", "/v1/sandboxes/" + id + "/kill", "");
+        assertEquals(killed.body(), 200, killed.status());
+        assertEquals("stopped", killed.json().get("status").asText());
+        assertEquals("invalid_state_transition", code(api("POST", "/v1/sandboxes/by-name/life/kill", "")));
+        Reply restarted = api("POST", "/v1/sandboxes/by-name/life/start", "");
+        assertEquals(restarted.body(), 200, restarted.status());
 
         Reply deleted = api("DELETE", "/v1/sandboxes/by-name/life", null);
         assertEquals("a running sandbox is stopped, then removed: " + deleted.body(), 200, deleted.status());

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -189,13 +190,14 @@ public final class ApiServlet extends HttpServlet {
                 checkWait(req);
                 yield name -> json(start(name));
             }
-            case "POST stop" -> name -> json(stop(name));
+            case "POST stop" -> name -> json(halt(name, "stop", n -> sandboxes.stop(n, null)));
+            case "POST kill" -> name -> json(halt(name, "kill", sandboxes::kill)); // msb's (decision 1029)
             case "POST exec" -> {
                 ExecOptions options = Mapping.exec(body(req, Wire.ExecRequest.class), maxExecTimeoutSecs);
                 yield name -> exec(name, options);
             }
             default -> throw verb.isEmpty() ? notAllowed(req, "GET, HEAD, DELETE")
-                    : List.of("start", "stop", "exec").contains(verb) ? notAllowed(req, "POST")
+                    : List.of("start", "stop", "kill", "exec").contains(verb) ? notAllowed(req, "POST")
                     : notRouted(method, req);
         };
     }
@@ -304,12 +306,13 @@ public final class ApiServlet extends HttpServlet {
         return Mapping.response(sandboxes.start(name).info());
     }
 
-    private Wire.SandboxResponse stop(String name) {
+    /** stop (the guest shuts down) and kill (the VM ends at once): {@code how} ends a sandbox that runs. */
+    private Wire.SandboxResponse halt(String name, String verb, Consumer<String> how) {
         SandboxInfo info = info(name);
         if (!info.status().expectsLiveVm()) {
-            throw invalidState(name, info, "stop");
+            throw invalidState(name, info, verb);
         }
-        sandboxes.stop(name, null);
+        how.accept(name);
         // an ephemeral sandbox is gone once stopped: report the last state it had, and keep reporting it a while
         return sandboxes.get(name).map(Mapping::response)
                 .orElseGet(() -> departed.add(Mapping.response(info).stopped(Instant.now())));
