@@ -1,5 +1,6 @@
 package io.msb.cli.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -8,8 +9,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** start, stop and rm: one request per named sandbox; like docker, a failure does not stop the others. */
+/**
+ * start, stop, kill, restart, wait and rm: one request (or a few) per named sandbox, one line printed for each;
+ * like docker, a failure does not stop the others.
+ */
 abstract class LifecycleCommand implements Callable<Integer> {
+    /** The server's statuses of a sandbox whose VM runs or is about to: what stop, kill and wait are about. */
+    static final Set<String> ACTIVE = Set.of("running", "starting", "stopping");
+
     final Cli cli;
 
     @Parameters(paramLabel = "NAME", arity = "1..*", description = "Sandbox names.")
@@ -19,15 +26,15 @@ abstract class LifecycleCommand implements Callable<Integer> {
         this.cli = cli;
     }
 
-    abstract void apply(String name);
+    /** Acts on one sandbox and returns the line to print for it (its name, unless the command says more). */
+    abstract String apply(String name);
 
     @Override
     public Integer call() {
         int status = 0;
         for (String name : names) {
             try {
-                apply(name);
-                cli.out.println(Text.cell(name));
+                cli.out.println(Text.cell(apply(name)));
             } catch (CliException e) {
                 cli.err.println("msb: " + e.getMessage());
                 status = CliException.EXIT_CLI;
@@ -36,7 +43,15 @@ abstract class LifecycleCommand implements Callable<Integer> {
         return status;
     }
 
-    /** start and stop: POST …/{action}. */
+    String status(String name) {
+        return cli.api().get(Cli.byName(name)).path("status").asText("");
+    }
+
+    void post(String name, String action) {
+        cli.api().post(Cli.byName(name) + "/" + action, cli.json.createObjectNode());
+    }
+
+    /** start, stop and kill: POST …/{action}. */
     abstract static class Transition extends LifecycleCommand {
         private final String action;
 
@@ -46,8 +61,9 @@ abstract class LifecycleCommand implements Callable<Integer> {
         }
 
         @Override
-        void apply(String name) {
-            cli.api().post(Cli.byName(name) + "/" + action, cli.json.createObjectNode());
+        String apply(String name) {
+            post(name, action);
+            return name;
         }
     }
 
@@ -65,11 +81,59 @@ abstract class LifecycleCommand implements Callable<Integer> {
         }
     }
 
+    @Command(name = "kill", mixinStandardHelpOptions = true,
+        description = "End running sandboxes at once, without letting the guest shut down (their disks are kept).")
+    static final class Kill extends Transition {
+        Kill(Cli cli) {
+            super(cli, "kill");
+        }
+    }
+
+    @Command(name = "restart", mixinStandardHelpOptions = true,
+        description = "Stop sandboxes that run, then start them (a stopped one is just started).")
+    static final class Restart extends LifecycleCommand {
+        Restart(Cli cli) {
+            super(cli);
+        }
+
+        @Override
+        String apply(String name) {
+            if (ACTIVE.contains(status(name))) {
+                post(name, "stop");
+            }
+            post(name, "start");
+            return name;
+        }
+    }
+
+    @Command(name = "wait", mixinStandardHelpOptions = true,
+        description = "Block until each sandbox no longer runs, then print the status it ended in (stopped, failed).")
+    static final class Wait extends LifecycleCommand {
+        /** How often the sandbox is asked for its status: the API has no wait route, so wait polls. */
+        static final Duration POLL = Duration.ofMillis(250);
+
+        Wait(Cli cli) {
+            super(cli);
+        }
+
+        @Override
+        String apply(String name) {
+            String status = status(name);
+            while (ACTIVE.contains(status)) {
+                try {
+                    Thread.sleep(POLL.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CliException("interrupted while waiting for sandbox " + name);
+                }
+                status = status(name);
+            }
+            return status;
+        }
+    }
+
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove sandboxes.")
     static final class Remove extends LifecycleCommand {
-        /** The server stops a running sandbox on DELETE; like docker, the CLI asks for -f first. */
-        private static final Set<String> ACTIVE = Set.of("running", "starting", "stopping");
-
         @Option(names = {"-f", "--force"}, description = "Stop a running sandbox and remove it.")
         boolean force;
 
@@ -78,14 +142,16 @@ abstract class LifecycleCommand implements Callable<Integer> {
         }
 
         @Override
-        void apply(String name) {
+        String apply(String name) {
+            // The server stops a running sandbox on DELETE; like docker, the CLI asks for -f first.
             if (!force) {
-                String status = cli.api().get(Cli.byName(name)).path("status").asText("");
+                String status = status(name);
                 if (ACTIVE.contains(status)) {
                     throw new CliException("sandbox " + name + " is " + status + ": stop it first or use rm -f");
                 }
             }
             cli.api().delete(Cli.byName(name));
+            return name;
         }
     }
 }

@@ -55,12 +55,16 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine(Cli cli) {
         CommandLine cl = new CommandLine(new Main(cli))
             .addSubcommand(new CommandLine(new RunCommand(cli)).setStopAtPositional(true))
+            .addSubcommand(new CreateCommand(cli))
             .addSubcommand(new CommandLine(new ExecCommand(cli)).setStopAtPositional(true))
             .addSubcommand(new ListCommand(cli))
             .addSubcommand(new InspectCommand(cli))
             .addSubcommand(new LogsCommand(cli))
             .addSubcommand(new LifecycleCommand.Start(cli))
             .addSubcommand(new LifecycleCommand.Stop(cli))
+            .addSubcommand(new LifecycleCommand.Kill(cli))
+            .addSubcommand(new LifecycleCommand.Restart(cli))
+            .addSubcommand(new LifecycleCommand.Wait(cli))
             .addSubcommand(new LifecycleCommand.Remove(cli))
             .addSubcommand(new VersionCommand(cli));
         cl.setOut(new PrintWriter(cli.out, true)).setErr(new PrintWriter(cli.err, true));

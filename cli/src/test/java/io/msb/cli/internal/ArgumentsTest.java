@@ -185,7 +185,8 @@ class ArgumentsTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : List.of("run", "exec", "ls", "ps", "inspect", "start", "stop", "rm", "version")) {
+        for (String command : List.of("run", "create", "exec", "ls", "ps", "inspect", "start", "stop", "kill",
+            "restart", "wait", "rm", "version")) {
             out.reset();
             assertEquals(0, Main.run(new String[] {command, "--help"}, cli), command);
             // ps is an alias: its help is ls's.

@@ -1,0 +1,117 @@
+package io.msb.cli.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** create, kill, restart and wait against a scripted server: the requests they send and what they print. */
+class LifecycleCommandTest {
+    private static final String BOX = "/v1/sandboxes/by-name/box";
+
+    private final ScriptedServer server = startServer();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Cli cli = new Cli(out, err, new ByteArrayInputStream(new byte[0]),
+        Map.of("MSB_API_URL", server.url(), "MSB_API_KEY", "msb_test"), null);
+
+    private static ScriptedServer startServer() {
+        try {
+            return new ScriptedServer();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    private int msb(String... args) {
+        return Main.run(args, cli);
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void createBootsTheSandboxOfRunsOptionsAndPrintsItsName() throws Exception {
+        server.on("POST /v1/sandboxes?wait_for=running", 200, ScriptedServer.sandbox("box", "running"));
+        assertEquals(0, msb("create", "--name", "box", "-e", "A=1", "--memory", "1G", "builtin:busybox"), stderr());
+        assertEquals("box\n", stdout());
+        assertEquals(List.of("POST /v1/sandboxes?wait_for=running"), server.lines());
+        var spec = cli.json.readTree(server.requests.get(0).body());
+        assertEquals("builtin:busybox", spec.at("/image/reference").asText());
+        assertEquals(1024, spec.at("/resources/memory_mib").asInt());
+        assertEquals("[{\"key\":\"A\",\"value\":\"1\"}]", spec.get("env").toString());
+    }
+
+    @Test
+    void createRunsNoCommand() {
+        assertEquals(125, msb("create", "builtin:busybox", "echo", "hi"));
+        assertTrue(stderr().contains("Unmatched argument"), stderr());
+        err.reset();
+        assertEquals(125, msb("create", "-i", "builtin:busybox"));
+        assertEquals("msb: --interactive: create runs no command to send stdin to (use msb exec -i)\n", stderr());
+        assertEquals(List.of(), server.lines());
+    }
+
+    @Test
+    void killPostsKillForEachNameAndReportsTheServersRefusalOnStderr() {
+        server.on("POST " + BOX + "/kill", 200, ScriptedServer.sandbox("box", "stopped"))
+            .on("POST /v1/sandboxes/by-name/idle/kill", 409,
+                "{\"error\":{\"code\":\"invalid_state_transition\",\"message\":\"cannot kill sandbox idle: it is stopped\"}}");
+        assertEquals(125, msb("kill", "idle", "box"));
+        assertEquals("box\n", stdout(), "a failure does not stop the others");
+        assertEquals("msb: cannot kill sandbox idle: it is stopped\n", stderr());
+    }
+
+    @Test
+    void restartStopsARunningSandboxThenStartsIt() {
+        server.on("GET " + BOX, 200, ScriptedServer.sandbox("box", "running"))
+            .on("POST " + BOX + "/stop", 200, ScriptedServer.sandbox("box", "stopped"))
+            .on("POST " + BOX + "/start", 200, ScriptedServer.sandbox("box", "running"));
+        assertEquals(0, msb("restart", "box"), stderr());
+        assertEquals("box\n", stdout());
+        assertEquals(List.of("GET " + BOX, "POST " + BOX + "/stop", "POST " + BOX + "/start"), server.lines());
+    }
+
+    @Test
+    void restartOnlyStartsAStoppedSandbox() {
+        server.on("GET " + BOX, 200, ScriptedServer.sandbox("box", "stopped"))
+            .on("POST " + BOX + "/start", 200, ScriptedServer.sandbox("box", "running"));
+        assertEquals(0, msb("restart", "box"), stderr());
+        assertEquals(List.of("GET " + BOX, "POST " + BOX + "/start"), server.lines());
+    }
+
+    @Test
+    void waitPollsUntilTheSandboxNoLongerRunsAndPrintsHowItEnded() {
+        server.on("GET " + BOX, 200, ScriptedServer.sandbox("box", "running"))
+            .on("GET " + BOX, 200, ScriptedServer.sandbox("box", "stopping"))
+            .on("GET " + BOX, 200, ScriptedServer.sandbox("box", "failed"));
+        assertEquals(0, msb("wait", "box"), stderr());
+        assertEquals("failed\n", stdout());
+        assertEquals(3, server.lines().size(), server.lines().toString());
+    }
+
+    @Test
+    void waitForASandboxThatDoesNotExistSaysSoAndFails() {
+        assertEquals(125, msb("wait", "gone"));
+        assertEquals("", stdout());
+        assertTrue(stderr().startsWith("msb: no route GET /v1/sandboxes/by-name/gone"), stderr());
+    }
+}
