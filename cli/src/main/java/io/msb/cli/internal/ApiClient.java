@@ -1,5 +1,6 @@
 package io.msb.cli.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -136,8 +137,11 @@ public final class ApiClient {
                 throw new CliException("the server's answer is larger than " + (MAX_JSON_BYTES >> 20) + " MiB");
             }
             return bytes.length == 0 ? json.nullNode() : json.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            // one line: Jackson's full message adds the source's position on a second one
+            throw new CliException("the server's answer is not JSON: " + Text.printable(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw new CliException("the server's answer is not JSON: " + e.getMessage());
+            throw new CliException("lost the connection to the msb server: " + Text.printable(String.valueOf(e.getMessage())));
         }
     }
 }

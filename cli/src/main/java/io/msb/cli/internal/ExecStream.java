@@ -64,7 +64,7 @@ public final class ExecStream {
                 }
             }
         }
-        throw new CliException("the exec stream ended before the command's exit was reported");
+        throw new CliException("the exec stream ended before the command's exit was reported: the server closed the connection");
     }
 
     /** The guest's exit code, or 128+signal when a signal killed it, as shells report it. */

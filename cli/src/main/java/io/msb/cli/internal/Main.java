@@ -3,6 +3,7 @@ package io.msb.cli.internal;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -87,6 +88,11 @@ public final class Main implements Callable<Integer> {
         if (e instanceof CliException c) {
             cli.err.println("msb: " + c.getMessage());
             return c.exitStatus();
+        }
+        if (e instanceof IOException) {
+            // A read of an answer under way failed: the server went away (stopped, crashed) or the network did.
+            cli.err.println("msb: lost the connection to the msb server: " + Text.printable(String.valueOf(e.getMessage())));
+            return CliException.EXIT_CLI;
         }
         cli.err.println("msb: " + e);
         return CliException.EXIT_CLI;
