@@ -2,8 +2,11 @@ package io.msb.cli.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,6 +19,9 @@ import picocli.CommandLine.Parameters;
         "Options go before IMAGE; everything after IMAGE (and an optional --) is the command."},
     footer = {"", ProcessOptions.EXIT_STATUS})
 final class RunCommand extends SandboxCommand {
+    /** How long Ctrl-C during a create waits for the server's answer before it leaves the sandbox to the user. */
+    static final Duration CREATE_ANSWER_WAIT = Duration.ofMinutes(10);
+
     @Option(names = "--rm", description = "Remove the sandbox when the command ends (also on failure or Ctrl-C).")
     boolean remove;
 
@@ -40,11 +46,21 @@ final class RunCommand extends SandboxCommand {
         }
         ObjectNode spec = spec();
         String sandbox = spec.get("name").asText();
-        // Never remove a sandbox this run did not create (a taken --name fails the create): while the
-        // create is under way, only a generated name is surely ours.
-        AtomicBoolean ours = new AtomicBoolean(name == null);
+        // Never remove a sandbox this run did not create (a taken --name fails the create): it is ours once the
+        // server's answer says so. Ctrl-C during the create (a pull, a boot) waits for that answer: the server
+        // goes on creating when the CLI goes away, and would leave a running sandbox behind.
+        AtomicBoolean ours = new AtomicBoolean();
+        CountDownLatch answered = new CountDownLatch(1);
         Thread cleanup = remove ? new Thread(() -> {
             cli.shuttingDown = true;
+            if (answered.getCount() > 0) {
+                cli.err.println("msb: removing sandbox " + sandbox + " once the server has created it");
+            }
+            try {
+                answered.await(CREATE_ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             if (ours.get()) {
                 removeQuietly(sandbox);
             }
@@ -61,6 +77,8 @@ final class RunCommand extends SandboxCommand {
                 // A 4xx or an unreachable server created nothing; a failed boot (5xx) leaves a stopped record of ours.
                 ours.set(e instanceof ApiErrorResponse a && a.status >= 500);
                 throw e;
+            } finally {
+                answered.countDown();
             }
             if (detach) {
                 cli.out.println(sandbox);

@@ -12,6 +12,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A loopback stand-in for the msb server: each {@code "METHOD /path?query"} answers the replies queued for it in
@@ -21,10 +24,12 @@ final class ScriptedServer implements AutoCloseable {
     record Request(String line, String body) {
     }
 
-    private record Reply(int status, String body) {
+    /** {@code until}: the answer waits for it (null: answers at once). */
+    private record Reply(int status, String body, CountDownLatch until) {
     }
 
     private final HttpServer http;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
     private final Map<String, Deque<Reply>> replies = new HashMap<>();
     final List<Request> requests = new ArrayList<>();
 
@@ -38,7 +43,14 @@ final class ScriptedServer implements AutoCloseable {
                 requests.add(new Request(line, body));
                 Deque<Reply> queue = replies.get(line);
                 reply = queue == null ? new Reply(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no route " + line
-                    + "\"}}") : queue.size() > 1 ? queue.poll() : queue.peek();
+                    + "\"}}", null) : queue.size() > 1 ? queue.poll() : queue.peek();
+            }
+            if (reply.until != null) {
+                try {
+                    reply.until.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             byte[] bytes = reply.body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -47,11 +59,17 @@ final class ScriptedServer implements AutoCloseable {
                 out.write(bytes);
             }
         });
+        http.setExecutor(threads); // a held answer does not hold up the others
         http.start();
     }
 
-    synchronized ScriptedServer on(String line, int status, String body) {
-        replies.computeIfAbsent(line, k -> new ArrayDeque<>()).add(new Reply(status, body));
+    ScriptedServer on(String line, int status, String body) {
+        return hold(line, null, status, body);
+    }
+
+    /** Like {@link #on}, but the answer is sent only once {@code until} is released. */
+    synchronized ScriptedServer hold(String line, CountDownLatch until, int status, String body) {
+        replies.computeIfAbsent(line, k -> new ArrayDeque<>()).add(new Reply(status, body, until));
         return this;
     }
 
@@ -71,5 +89,6 @@ final class ScriptedServer implements AutoCloseable {
     @Override
     public void close() {
         http.stop(0);
+        threads.shutdownNow();
     }
 }
