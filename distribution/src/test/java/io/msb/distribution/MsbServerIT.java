@@ -362,6 +362,33 @@ class MsbServerIT {
     }
 
     @Test
+    @Order(16)
+    void cliCreatesRestartsKillsAndWaitsForASandbox() throws Exception {
+        assumeVmTools();
+        CliResult create = msb(Map.of(), "create", "--name", "life", "builtin:busybox");
+        assertEquals(0, create.exit, create.output + create.errors);
+        assertEquals("life\n", create.output);
+        try {
+            CliResult exec = msb(Map.of(), "exec", "life", "--", "echo", "created");
+            assertEquals("created\n", exec.output, exec.errors);
+            CliResult restart = msb(Map.of(), "restart", "life");
+            assertEquals(0, restart.exit, restart.output + restart.errors);
+            assertEquals("life\n", restart.output);
+            CliResult kill = msb(Map.of(), "kill", "life");
+            assertEquals(0, kill.exit, kill.output + kill.errors);
+            CliResult waited = msb(Map.of(), "wait", "life");
+            assertEquals(0, waited.exit, waited.output + waited.errors);
+            assertEquals("stopped\n", waited.output);
+            CliResult again = msb(Map.of(), "kill", "life");
+            assertEquals(125, again.exit, again.output);
+            assertEquals("msb: cannot kill sandbox life: it is stopped\n", again.errors);
+        } finally {
+            CliResult rm = msb(Map.of(), "rm", "-f", "life");
+            assertEquals(0, rm.exit, rm.output + rm.errors);
+        }
+    }
+
+    @Test
     @Order(20)
     void stopEndsTheProcess() throws Exception {
         long pid = serverPid().orElseThrow(() -> new AssertionError("no server pid"));
