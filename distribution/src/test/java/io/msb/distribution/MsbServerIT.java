@@ -388,6 +388,32 @@ class MsbServerIT {
         }
     }
 
+    /** Ctrl-C is a real SIGINT to bin/msb's JVM (the script execs it) while the command runs in the guest. */
+    @Test
+    @Order(17)
+    void cliRunRmInterruptedByCtrlCRemovesTheSandboxAndExits130() throws Exception {
+        assumeVmTools();
+        Path err = Files.createTempFile("msb-cli-", ".err");
+        Process cli = cli(Map.of(), "run", "--rm", "--name", "interrupted", "builtin:busybox", "sleep", "600")
+            .redirectOutput(new File("/dev/null")).redirectError(err.toFile()).start();
+        try {
+            while (cli.isAlive() && !msb(Map.of(), "ls", "-q").output.contains("interrupted")) {
+                Thread.sleep(200);
+            }
+            String ignored = Files.readAllLines(Path.of("/proc/" + cli.pid() + "/status")).stream()
+                .filter(l -> l.startsWith("SigIgn:")).findFirst().orElse("SigIgn: 0").substring(7).trim();
+            assumeTrue((Long.parseLong(ignored, 16) & 2) == 0, "SIGINT is ignored in this process tree");
+            assertEquals(0, run(List.of("kill", "-INT", Long.toString(cli.pid())), Map.of()).exit);
+            assertTrue(cli.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "Ctrl-C did not end msb run");
+            assertEquals(130, cli.exitValue(), Files.readString(err));
+            assertFalse(msb(Map.of(), "ls", "-q").output.contains("interrupted"), "--rm left the sandbox after Ctrl-C");
+        } finally {
+            cli.destroyForcibly();
+            Files.deleteIfExists(err);
+            msb(Map.of(), "rm", "-f", "interrupted"); // only when the test failed is there anything to remove
+        }
+    }
+
     @Test
     @Order(20)
     void stopEndsTheProcess() throws Exception {
@@ -427,22 +453,14 @@ class MsbServerIT {
 
     /** Runs bin/msb against the test server, with stdout and stderr apart; {@code env} adds to the environment. */
     private static CliResult msb(Map<String, String> env, File stdin, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin/msb").toString()));
-        command.addAll(List.of(args));
         Path out = Files.createTempFile("msb-cli-", ".out");
         Path err = Files.createTempFile("msb-cli-", ".err");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(stdin);
-            pb.environment().remove("MSB_API_KEY");
-            pb.environment().put("MSB_HOME", msbHome.toString());
-            pb.environment().put("MSB_API_URL", "http://127.0.0.1:" + httpPort);
-            pb.environment().put("XDG_CACHE_HOME", home.getParent().resolve("cache").toString());
-            pb.environment().putAll(env);
+            ProcessBuilder pb = cli(env, args).redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(stdin);
             Process p = pb.start();
             if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError(command + " did not finish within " + COMMAND_TIMEOUT + ":\n"
+                throw new AssertionError(pb.command() + " did not finish within " + COMMAND_TIMEOUT + ":\n"
                     + Files.readString(out) + Files.readString(err));
             }
             return new CliResult(p.exitValue(), Files.readString(out), Files.readString(err));
@@ -450,6 +468,19 @@ class MsbServerIT {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    /** bin/msb with {@code args}, set up to talk to the test server; {@code env} adds to the environment. */
+    private static ProcessBuilder cli(Map<String, String> env, String... args) {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/msb").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().remove("MSB_API_KEY");
+        pb.environment().put("MSB_HOME", msbHome.toString());
+        pb.environment().put("MSB_API_URL", "http://127.0.0.1:" + httpPort);
+        pb.environment().put("XDG_CACHE_HOME", home.getParent().resolve("cache").toString());
+        pb.environment().putAll(env);
+        return pb;
     }
 
     private static HttpResponse<String> get(HttpClient http, URI uri, String user, String pw) throws Exception {
