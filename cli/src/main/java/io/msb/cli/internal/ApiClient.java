@@ -3,6 +3,7 @@ package io.msb.cli.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,8 +12,15 @@ import java.net.HttpURLConnection;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The server's HTTP API (decision 0011), as the CLI needs it: JSON in, JSON or an NDJSON stream out.
@@ -98,12 +106,48 @@ public final class ApiClient {
             }
             return c.getInputStream();
         } catch (ConnectException | NoRouteToHostException | UnknownHostException | SocketTimeoutException e) {
-            throw new CliException("cannot reach the msb server at " + config.apiUrl() + " (" + e.getMessage()
-                + "): start it with " + config.startHint() + ", or point MSB_API_URL at it (default "
-                + Config.DEFAULT_URL + ")");
+            throw unreachable(e);
         } catch (IOException e) {
             throw new CliException("talking to the msb server at " + config.apiUrl() + " failed: " + e);
         }
+    }
+
+    /**
+     * Opens {@code path} as a WebSocket (the agent channel, decision 1030) with the same URL and key as every other
+     * request. Only this path loads {@code java.net.http}: its start-up cost (decision 1023) is paid by -i/-t alone.
+     */
+    WebSocket webSocket(String path, WebSocket.Listener listener) {
+        String base = config.apiUrl().toString().replaceFirst("^http", "ws");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MILLIS)).build();
+        WebSocket.Builder builder = http.newWebSocketBuilder();
+        if (config.apiKey() != null) {
+            builder.header("Authorization", "Bearer " + config.apiKey());
+        }
+        try {
+            return builder.buildAsync(URI.create(base + path), listener).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted while connecting to the msb server");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof WebSocketHandshakeException refused) {
+                HttpResponse<?> answer = refused.getResponse();
+                Object body = answer.body();
+                byte[] bytes = body instanceof byte[] b ? b : String.valueOf(body == null ? "" : body)
+                    .getBytes(StandardCharsets.UTF_8);
+                throw error(answer.statusCode(), new ByteArrayInputStream(bytes));
+            }
+            if (cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException) {
+                throw unreachable(cause);
+            }
+            throw new CliException("talking to the msb server at " + config.apiUrl() + " failed: " + cause);
+        }
+    }
+
+    private CliException unreachable(Throwable e) {
+        return new CliException("cannot reach the msb server at " + config.apiUrl() + " (" + e.getMessage()
+            + "): start it with " + config.startHint() + ", or point MSB_API_URL at it (default "
+            + Config.DEFAULT_URL + ")");
     }
 
     private ApiErrorResponse error(int status, InputStream body) {

@@ -13,9 +13,6 @@ final class CreateCommand extends SandboxCommand {
 
     @Override
     public Integer call() {
-        if (process.interactive) {
-            throw new CliException("--interactive: create runs no command to send stdin to (use msb exec -i)");
-        }
         ObjectNode spec = spec();
         create(spec);
         cli.out.println(spec.get("name").asText());

@@ -12,13 +12,17 @@ import picocli.CommandLine.Parameters;
 @Command(name = "exec", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run COMMAND in the running sandbox NAME with its output streamed, and exit with COMMAND's "
         + "exit status (128+N when killed by signal N).",
-        "Options go before NAME; everything after NAME (and an optional --) is the command."},
+        "Options go before NAME; everything after NAME (and an optional --) is the command.",
+        "With -it: an interactive terminal; COMMAND defaults to the sandbox's shell (/bin/sh when it names none)."},
     footer = {"", ProcessOptions.EXIT_STATUS})
 final class ExecCommand implements Callable<Integer> {
     private final Cli cli;
 
     @Mixin
     ProcessOptions process = new ProcessOptions();
+
+    @Mixin
+    AttachOptions attach = new AttachOptions();
 
     @Parameters(index = "0", paramLabel = "NAME", description = "Sandbox name.")
     String name;
@@ -33,9 +37,10 @@ final class ExecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<String> cmd = ProcessOptions.withoutSeparator(command);
-        if (cmd.isEmpty()) {
-            throw new CliException("COMMAND: required after NAME");
+        if (cmd.isEmpty() && !attach.tty) {
+            throw new CliException("COMMAND: required after NAME (with -it it defaults to the sandbox's shell)");
         }
-        return process.exec(cli, name, cmd);
+        attach.check();
+        return process.exec(cli, name, cmd, attach);
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +14,6 @@ final class ProcessOptions {
     /** The help footer of run and exec, which both exit with the guest command's status. */
     static final String EXIT_STATUS = "Exit status: the command's; 125 when msb or the server failed; 126 when the "
         + "command cannot be started; 127 when it is not found.";
-    /** -i sends stdin in the exec request (the contract has no stdin stream yet): bounded. */
-    static final int MAX_STDIN = 16 << 20;
 
     @Option(names = {"-e", "--env"}, paramLabel = "KEY[=VALUE]",
         description = "Set an environment variable; KEY alone passes this shell's value (if set).")
@@ -27,10 +24,6 @@ final class ProcessOptions {
 
     @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "User in the guest (name or uid[:gid]).")
     String user;
-
-    @Option(names = {"-i", "--interactive"},
-        description = "Send this shell's stdin (read to its end, at most 16 MiB) to the command.")
-    boolean interactive;
 
     /** -e values as a map, in order; a bare KEY takes the value from {@code hostEnv} or is left out. */
     Map<String, String> env(Map<String, String> hostEnv) {
@@ -55,8 +48,14 @@ final class ProcessOptions {
         return !words.isEmpty() && words.get(0).equals("--") ? words.subList(1, words.size()) : words;
     }
 
-    /** Runs {@code command} in {@code sandbox} with its output streamed here; its exit status as msb's. */
-    int exec(Cli cli, String sandbox, List<String> command) throws IOException {
+    /**
+     * Runs {@code command} in {@code sandbox} with its output streamed here; its exit status as msb's. Attached
+     * (-i, -t) it runs over the agent WebSocket, else over the NDJSON exec (decision 1030).
+     */
+    int exec(Cli cli, String sandbox, List<String> command, AttachOptions attach) throws IOException {
+        if (attach.attached()) {
+            return AttachedExec.run(cli, sandbox, command, this, attach.tty);
+        }
         try (InputStream events = cli.api().stream(Cli.byName(sandbox) + "/exec", execBody(cli, command))) {
             return new ExecStream(cli.json).play(events, cli.stdout, cli.stderr);
         }
@@ -76,21 +75,6 @@ final class ProcessOptions {
         if (user != null) {
             body.put("user", user);
         }
-        if (interactive) {
-            body.put("stdin", Base64.getEncoder().encodeToString(readStdin(cli.stdin)));
-        }
         return body;
-    }
-
-    private static byte[] readStdin(InputStream in) {
-        try {
-            byte[] data = in.readNBytes(MAX_STDIN + 1);
-            if (data.length > MAX_STDIN) {
-                throw new CliException("--interactive: stdin is larger than " + (MAX_STDIN >> 20) + " MiB");
-            }
-            return data;
-        } catch (IOException e) {
-            throw new CliException("--interactive: cannot read stdin: " + e.getMessage());
-        }
     }
 }

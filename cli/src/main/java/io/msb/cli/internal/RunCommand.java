@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,7 +17,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Create a sandbox from IMAGE, run COMMAND in it with its output streamed, and exit with "
         + "COMMAND's exit status (128+N when killed by signal N).",
-        "Options go before IMAGE; everything after IMAGE (and an optional --) is the command."},
+        "Options go before IMAGE; everything after IMAGE (and an optional --) is the command.",
+        "With -it: an interactive terminal; COMMAND defaults to the sandbox's shell (/bin/sh when it names none)."},
     footer = {"", ProcessOptions.EXIT_STATUS})
 final class RunCommand extends SandboxCommand {
     /** How long Ctrl-C during a create waits for the server's answer before it leaves the sandbox to the user. */
@@ -28,6 +30,9 @@ final class RunCommand extends SandboxCommand {
     @Option(names = {"-d", "--detach"}, description = "Only create the sandbox, leave it running and print its name.")
     boolean detach;
 
+    @Mixin
+    AttachOptions attach = new AttachOptions();
+
     @Parameters(index = "1..*", paramLabel = "COMMAND", description = "Program and arguments to run in the sandbox.")
     List<String> command = new ArrayList<>();
 
@@ -38,12 +43,14 @@ final class RunCommand extends SandboxCommand {
     @Override
     public Integer call() throws IOException {
         List<String> cmd = command();
-        if (cmd.isEmpty() && !detach) {
-            throw new CliException("COMMAND: required after IMAGE (or --detach to leave the sandbox running)");
+        if (cmd.isEmpty() && !detach && !attach.tty) {
+            throw new CliException("COMMAND: required after IMAGE (or -it for the sandbox's shell, or --detach to leave "
+                + "the sandbox running)");
         }
-        if (detach && (remove || !cmd.isEmpty())) {
-            throw new CliException("--detach: cannot be combined with --rm or a COMMAND (use msb exec)");
+        if (detach && (remove || !cmd.isEmpty() || attach.attached())) {
+            throw new CliException("--detach: cannot be combined with --rm, -i, -t or a COMMAND (use msb exec)");
         }
+        attach.check();
         ObjectNode spec = spec();
         String sandbox = spec.get("name").asText();
         // Never remove a sandbox this run did not create (a taken --name fails the create): it is ours once the
@@ -84,7 +91,7 @@ final class RunCommand extends SandboxCommand {
                 cli.out.println(sandbox);
                 return 0;
             }
-            return process.exec(cli, sandbox, cmd);
+            return process.exec(cli, sandbox, cmd, attach);
         } finally {
             if (cleanup != null) {
                 try {

@@ -86,7 +86,9 @@ class ArgumentsTest {
         assertEquals("{\"A\":\"1\",\"B\":\"x=y\",\"FROM_HOST\":\"host value\"}", exec.get("env").toString());
         assertEquals("/tmp", exec.get("workdir").asText());
         assertEquals("nobody", exec.get("user").asText());
-        assertEquals("aW5wdXQ=", exec.get("stdin").asText());
+        // -i streams stdin over the agent WebSocket (decision 1030): never in the NDJSON exec's body
+        assertTrue(r.attach.interactive);
+        assertFalse(exec.has("stdin"));
     }
 
     @Test
@@ -95,7 +97,7 @@ class ArgumentsTest {
         JsonNode spec = r.spec();
         assertEquals(List.of("image", "name"), fieldNames(spec).stream().sorted().toList());
         assertTrue(spec.get("name").asText().matches("msb-[0-9a-f]{8}"), spec.toString());
-        assertFalse(r.process.execBody(cli, r.command()).has("stdin"));
+        assertFalse(r.attach.attached());
     }
 
     @Test
@@ -173,19 +175,44 @@ class ArgumentsTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("IMAGE"), err.toString(StandardCharsets.UTF_8));
         err.reset();
         assertEquals(125, Main.run(new String[] {"run", "img"}, cli));
-        assertEquals("msb: COMMAND: required after IMAGE (or --detach to leave the sandbox running)\n",
+        assertEquals("msb: COMMAND: required after IMAGE (or -it for the sandbox's shell, or --detach to leave the "
+            + "sandbox running)\n", err.toString(StandardCharsets.UTF_8));
+        err.reset();
+        assertEquals(125, Main.run(new String[] {"exec", "box"}, cli));
+        assertEquals("msb: COMMAND: required after NAME (with -it it defaults to the sandbox's shell)\n",
             err.toString(StandardCharsets.UTF_8));
         err.reset();
         assertEquals(125, Main.run(new String[] {"run", "-d", "--rm", "img"}, cli));
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("msb: --detach: cannot be combined"));
+        err.reset();
+        assertEquals(125, Main.run(new String[] {"run", "-d", "-it", "img"}, cli));
+        assertEquals("msb: --detach: cannot be combined with --rm, -i, -t or a COMMAND (use msb exec)\n",
+            err.toString(StandardCharsets.UTF_8));
         err.reset();
         assertEquals(125, Main.run(new String[] {"frobnicate"}, cli));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unmatched argument"), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
+    void aTerminalNeedsKeysAndATerminalOnStdin() {
+        // surefire's stdin is a pipe, as `echo x | msb exec -it box sh` has: refused like docker, before any request
+        // (the server URL is a closed port, so a request would fail differently)
+        for (String[] args : List.of(new String[] {"exec", "-it", "box", "sh"}, new String[] {"exec", "-it", "box"},
+            new String[] {"run", "-it", "--rm", "img"}, new String[] {"shell", "box"})) {
+            err.reset();
+            assertEquals(125, Main.run(args, cli), String.join(" ", args));
+            assertEquals("msb: the input device is not a TTY: --tty needs a terminal on stdin (leave out -t, and use "
+                + "-i to send piped input)\n", err.toString(StandardCharsets.UTF_8), String.join(" ", args));
+        }
+        err.reset();
+        assertEquals(125, Main.run(new String[] {"exec", "-t", "box", "sh"}, cli));
+        assertEquals("msb: --tty: use it with --interactive (-it): a terminal needs its keys\n",
+            err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void everyCommandHasHelp() {
-        for (String command : List.of("run", "create", "exec", "ls", "ps", "inspect", "start", "stop", "kill",
+        for (String command : List.of("run", "create", "exec", "shell", "ls", "ps", "inspect", "start", "stop", "kill",
             "restart", "wait", "rm", "version")) {
             out.reset();
             assertEquals(0, Main.run(new String[] {command, "--help"}, cli), command);
