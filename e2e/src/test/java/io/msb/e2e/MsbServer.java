@@ -78,6 +78,11 @@ final class MsbServer implements AutoCloseable {
                 "MSB_START_TIMEOUT", "240"));
     }
 
+    /** A program of the distribution's {@code bin/}, e.g. the CLI {@code msb}. */
+    Path bin(String program) {
+        return server.resolve("bin").resolve(program);
+    }
+
     /** The end of the server's log, for a failure's message. */
     String logTail() {
         try {
