@@ -21,6 +21,8 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The server's HTTP API (decision 0011), as the CLI needs it: JSON in, JSON or an NDJSON stream out.
@@ -33,6 +35,8 @@ public final class ApiClient {
     /** An error body carries a message, not a document. */
     static final int MAX_ERROR_BYTES = 64 << 10;
     static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    /** The server answers an upgrade after reading the relay's handshake; a sandbox's boot can hold that a while. */
+    static final Duration UPGRADE_TIMEOUT = Duration.ofMinutes(2);
 
     private final Config config;
     private final ObjectMapper json;
@@ -124,7 +128,10 @@ public final class ApiClient {
             builder.header("Authorization", "Bearer " + config.apiKey());
         }
         try {
-            return builder.buildAsync(URI.create(base + path), listener).get();
+            return builder.buildAsync(URI.create(base + path), listener).get(UPGRADE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new CliException("the msb server at " + config.apiUrl() + " did not answer the WebSocket upgrade of "
+                + path + " within " + UPGRADE_TIMEOUT.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted while connecting to the msb server");
