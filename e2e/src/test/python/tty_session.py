@@ -9,8 +9,8 @@ and the run ends with `PASSED <scenario>`; the first failure prints `FAIL <step>
 terminal showed and exits 1.
 
 Scenarios:
-  shell    echo $((6*7)) -> 42; a resize seen by `stty size`; Ctrl-C interrupts a sleep and the prompt
-           answers again with $? = 130; `exit 3` -> the CLI exits 3; the terminal's settings are restored
+  shell    a resize seen by `stty size`; Ctrl-C interrupts a sleep and the shell answers again with $? = 130;
+           echo $((6*7)) -> 42; `exit 3` -> the CLI exits 3; the terminal's settings are restored
   exit5    echo $((6*7)) -> 42; `exit 5` -> the CLI exits 5; settings restored
   sigterm  SIGTERM to the CLI while the shell waits: the CLI ends and the settings are restored
 """
@@ -113,8 +113,6 @@ def ready(s):
 
 def shell(s):
     ready(s)
-    s.type("echo $((6*7))\r")
-    s.expect("42", "echo $((6*7)) prints 42")
     s.resize(37, 123)
     os.kill(s.proc.pid, signal.SIGWINCH)
     s.type("stty size\r")
@@ -125,28 +123,30 @@ def shell(s):
     s.type(b"\x03")
     s.type("echo RC_$?\r")
     s.expect("RC_130", "Ctrl-C interrupted it and the shell answers again")
-    s.type("exit 3\r")
-    rc = s.wait_exit("exit 3 ends msb")
-    if rc != 3:
-        raise Failed(f"exit 3: msb exited {rc}")
-    s.check_restored()
+    computes_and_exits(s, 3)
 
 
 def exit5(s):
     ready(s)
+    computes_and_exits(s, 5)
+
+
+def computes_and_exits(s, status):
     s.type("echo $((6*7))\r")
     s.expect("42", "echo $((6*7)) prints 42")
-    s.type("exit 5\r")
-    rc = s.wait_exit("exit 5 ends msb")
-    if rc != 5:
-        raise Failed(f"exit 5: msb exited {rc}")
+    s.type(f"exit {status}\r")
+    rc = s.wait_exit(f"exit {status} ends msb")
+    if rc != status:
+        raise Failed(f"exit {status}: msb exited {rc}")
     s.check_restored()
 
 
 def sigterm(s):
     ready(s)
     os.kill(s.proc.pid, signal.SIGTERM)
-    s.wait_exit("SIGTERM ends msb")
+    rc = s.wait_exit("SIGTERM ends msb")
+    if rc != 128 + signal.SIGTERM:
+        raise Failed(f"SIGTERM: msb exited {rc}, not {128 + signal.SIGTERM}")
     s.check_restored()
 
 
