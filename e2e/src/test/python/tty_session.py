@@ -13,6 +13,8 @@ Scenarios:
            echo $((6*7)) -> 42; `exit 3` -> the CLI exits 3; the terminal's settings are restored
   exit5    echo $((6*7)) -> 42; `exit 5` -> the CLI exits 5; settings restored
   sigterm  SIGTERM to the CLI while the shell waits: the CLI ends and the settings are restored
+  killed   `MSB kill $TTY_KILL_SANDBOX` while the shell waits: the CLI says it lost the connection, exits 125,
+           and the settings are restored
 """
 import fcntl
 import os
@@ -150,9 +152,20 @@ def sigterm(s):
     s.check_restored()
 
 
+def killed(s):
+    ready(s)
+    sandbox = os.environ["TTY_KILL_SANDBOX"]
+    subprocess.run([s.proc.args[0], "kill", sandbox], check=True, stdin=subprocess.DEVNULL)
+    s.expect("lost the connection to the sandbox's agent", "msb says the connection ended")
+    rc = s.wait_exit("the sandbox's end ends msb")
+    if rc != 125:
+        raise Failed(f"killed: msb exited {rc}, not 125")
+    s.check_restored()
+
+
 def main():
     scenario, argv = sys.argv[1], sys.argv[2:]
-    steps = {"shell": shell, "exit5": exit5, "sigterm": sigterm}[scenario]
+    steps = {"shell": shell, "exit5": exit5, "sigterm": sigterm, "killed": killed}[scenario]
     s = Session(argv)
     try:
         steps(s)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -64,6 +65,14 @@ class TerminalIT {
         underPty("sigterm", "shell", BOX);
     }
 
+    /** The sandbox killed under a running shell: one line saying so, exit 125, the terminal restored. */
+    @Test
+    void aSandboxKilledUnderTheShellEndsTheCliCleanly() throws Exception {
+        HostCommand.Result created = msb("create", "--name", "tty-killed", "builtin:busybox");
+        assertEquals(0, created.exit(), created.output());
+        underPty("killed", Map.of("TTY_KILL_SANDBOX", "tty-killed"), "exec", "-it", "tty-killed", "sh");
+    }
+
     /** -i alone: stdin is streamed to the command and closed at its end; stdout and stderr stay apart. */
     @Test
     void interactiveWithoutTerminalStreamsStdin() throws Exception {
@@ -85,10 +94,16 @@ class TerminalIT {
     }
 
     private static void underPty(String scenario, String... args) throws Exception {
+        underPty(scenario, Map.of(), args);
+    }
+
+    private static void underPty(String scenario, Map<String, String> extraEnv, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("python3", HARNESS.toString(), scenario,
             server.bin("msb").toString()));
         command.addAll(List.of(args));
-        HostCommand.Result r = HostCommand.run(Path.of("."), command, env());
+        Map<String, String> env = new HashMap<>(env());
+        env.putAll(extraEnv);
+        HostCommand.Result r = HostCommand.run(Path.of("."), command, env);
         System.out.println(r.output());
         assertEquals(0, r.exit(), scenario + " failed:\n" + r.output() + "\n--- the server's log:\n" + server.logTail());
         assertTrue(r.output().contains("PASSED " + scenario), r.output());

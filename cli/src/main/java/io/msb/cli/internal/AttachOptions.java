@@ -23,7 +23,7 @@ final class AttachOptions {
             throw new CliException("--tty: use it with --interactive (-it): a terminal needs its keys");
         }
         if (tty) {
-            HostTerminal.requireTty();
+            HostTerminal.requireTty("--tty needs a terminal on stdin (leave out -t, and use -i to send piped input)");
         }
     }
 }

@@ -135,8 +135,9 @@ final class AttachedExec {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted while the command ran");
         } catch (RuntimeException e) {
-            // the WebSocket closed or failed under the session: the server stopped, or the sandbox did
-            throw new CliException("lost the connection to the msb server: " + Text.printable(String.valueOf(e.getMessage())));
+            // the WebSocket closed or failed under the session
+            throw new CliException("lost the connection to the sandbox's agent (the sandbox or the msb server "
+                + "stopped): " + Text.printable(String.valueOf(e.getMessage())));
         }
     }
 }

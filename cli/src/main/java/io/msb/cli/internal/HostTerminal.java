@@ -35,17 +35,22 @@ final class HostTerminal implements AutoCloseable {
         this.restoreOnExit = new Thread(this::restore, "msb-terminal-restore");
     }
 
-    /** Refuses {@code -t} as docker does when stdin is not a terminal; checked before anything is created. */
-    static void requireTty() {
+    /**
+     * Refuses, as docker does, when stdin is not a terminal; checked before anything is created or run.
+     *
+     * @param needs what needs it and what to do instead, e.g. {@code "--tty needs a terminal on stdin (…)"}
+     */
+    static void requireTty(String needs) {
         if (!PROVIDER.isSystemStream(SystemStream.Input)) {
-            throw new CliException("the input device is not a TTY: --tty needs a terminal on stdin "
-                + "(leave out -t, and use -i to send piped input)");
+            throw new CliException("the input device is not a TTY: " + needs);
         }
     }
 
-    /** Puts the terminal into raw mode: every key, Ctrl-C and Ctrl-D included, reaches the guest as bytes. */
+    /**
+     * Puts the terminal of stdin (checked by {@link #requireTty} first) into raw mode: every key, Ctrl-C and Ctrl-D
+     * included, reaches the guest as bytes.
+     */
     static HostTerminal enterRaw() throws IOException {
-        requireTty();
         // stty acts on stdin; JLine's provider asks that stdout or stderr be a terminal too
         SystemStream screen = PROVIDER.isSystemStream(SystemStream.Output) ? SystemStream.Output : SystemStream.Error;
         Pty pty;

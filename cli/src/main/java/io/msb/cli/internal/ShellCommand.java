@@ -27,7 +27,7 @@ final class ShellCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        HostTerminal.requireTty();
+        HostTerminal.requireTty("msb shell needs a terminal on stdin (for piped input: msb exec -i NAME COMMAND)");
         return AttachedExec.run(cli, name, List.of(), process, true);
     }
 }

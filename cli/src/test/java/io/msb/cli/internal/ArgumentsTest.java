@@ -198,12 +198,16 @@ class ArgumentsTest {
         // surefire's stdin is a pipe, as `echo x | msb exec -it box sh` has: refused like docker, before any request
         // (the server URL is a closed port, so a request would fail differently)
         for (String[] args : List.of(new String[] {"exec", "-it", "box", "sh"}, new String[] {"exec", "-it", "box"},
-            new String[] {"run", "-it", "--rm", "img"}, new String[] {"shell", "box"})) {
+            new String[] {"run", "-it", "--rm", "img"})) {
             err.reset();
             assertEquals(125, Main.run(args, cli), String.join(" ", args));
             assertEquals("msb: the input device is not a TTY: --tty needs a terminal on stdin (leave out -t, and use "
                 + "-i to send piped input)\n", err.toString(StandardCharsets.UTF_8), String.join(" ", args));
         }
+        err.reset();
+        assertEquals(125, Main.run(new String[] {"shell", "box"}, cli));
+        assertEquals("msb: the input device is not a TTY: msb shell needs a terminal on stdin (for piped input: msb "
+            + "exec -i NAME COMMAND)\n", err.toString(StandardCharsets.UTF_8));
         err.reset();
         assertEquals(125, Main.run(new String[] {"exec", "-t", "box", "sh"}, cli));
         assertEquals("msb: --tty: use it with --interactive (-it): a terminal needs its keys\n",
