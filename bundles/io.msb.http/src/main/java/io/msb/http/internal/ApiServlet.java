@@ -14,6 +14,7 @@ import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecSession;
 import io.msb.api.image.ImageNotFoundException;
+import io.msb.api.image.ImageService;
 import io.msb.api.image.RegistryUnreachableException;
 import io.msb.api.network.NetworkPolicy;
 import jakarta.servlet.Servlet;
@@ -39,6 +40,9 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.servlet.whiteboard.annotations.RequireHttpWhiteboard;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletName;
@@ -74,6 +78,12 @@ public final class ApiServlet extends HttpServlet {
     private final String version;
     private final transient Departed departed = new Departed();
     private final transient LogEvents logs;
+    private final transient ImageRoutes imageRoutes;
+
+    /** Optional, as for the runtime: without it the image routes are 501. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile transient ImageService images;
 
     @Activate
     public ApiServlet(@Reference(name = "sandboxes") SandboxService sandboxes, HttpApiConfig config, BundleContext context) {
@@ -88,6 +98,8 @@ public final class ApiServlet extends HttpServlet {
         this.maxExecTimeoutSecs = config.maxExecTimeoutSecs();
         this.version = version;
         this.logs = new LogEvents(sandboxes, config.maxLogStreams(), KEEPALIVE);
+        this.imageRoutes = new ImageRoutes(() -> images, bodies, new ArchiveFiles(
+                MsbHome.resolve(config.home()).resolve("tmp"), (long) config.maxImageArchiveMib() << 20), KEEPALIVE);
     }
 
     @Override
@@ -121,6 +133,10 @@ public final class ApiServlet extends HttpServlet {
 
     private void route(HttpServletRequest req, HttpServletResponse resp, String method, List<String> path)
             throws IOException, InterruptedException {
+        if (!path.isEmpty() && path.get(0).equals("images")) {
+            imageRoutes.serve(req, resp, method, path.subList(1, path.size()));
+            return;
+        }
         if (path.isEmpty() || !path.get(0).equals("sandboxes")) {
             throw notRouted(method, req);
         }
@@ -448,7 +464,7 @@ public final class ApiServlet extends HttpServlet {
     }
 
     /** 405 with the SDK's code for a request it sent wrongly; {@code details.allow} becomes the Allow header. */
-    private static ApiException notAllowed(HttpServletRequest req, String allow) {
+    static ApiException notAllowed(HttpServletRequest req, String allow) {
         return new ApiException(405, "invalid_request", req.getMethod() + " is not allowed on " + req.getRequestURI()
                 + " (allowed: " + allow + ")", Map.of("allow", allow));
     }
@@ -474,7 +490,7 @@ public final class ApiServlet extends HttpServlet {
         send(resp, e.status(), new Wire.ErrorResponse(new Wire.ErrorBody(e.code(), e.getMessage(), e.details())));
     }
 
-    private static void send(HttpServletResponse resp, int status, Object body) throws IOException {
+    static void send(HttpServletResponse resp, int status, Object body) throws IOException {
         byte[] bytes = Json.write(body);
         resp.setStatus(status);
         resp.setContentType("application/json");

@@ -30,6 +30,11 @@ public @interface HttpApiConfig {
             description = "Largest timeout_secs an exec may ask for.", min = "1")
     int maxExecTimeoutSecs() default 86_400;
 
+    @AttributeDefinition(name = "Maximum image archive (MiB)",
+            description = "Largest Docker archive or OCI layout tar POST /v1/images/load accepts; larger is refused with "
+                    + "413 and nothing of it is kept. It is streamed to <home>/tmp, not held in memory.", min = "1")
+    int maxImageArchiveMib() default 16_384;
+
     @AttributeDefinition(name = "Unfinished request bodies per client",
             description = "Requests one client address may have whose body is still arriving; more are 429 at once, so "
                     + "slow bodies cannot hold every server thread.", min = "1")

@@ -136,12 +136,7 @@ final class Mapping {
             b.shell(optionalText(rt.shell(), "runtime.shell"));
         }
         if (r.pullPolicy() != null) {
-            b.pullPolicy(switch (r.pullPolicy()) {
-                case "if_missing" -> PullPolicy.IF_MISSING;
-                case "always" -> PullPolicy.ALWAYS;
-                case "never" -> PullPolicy.NEVER;
-                default -> throw ApiException.invalid("pull_policy", "must be one of if_missing, always, never");
-            });
+            b.pullPolicy(pullPolicy(r.pullPolicy()));
         }
         // microsandbox's serde default: a create without network gets one, with the public profile
         b.network(r.network() == null ? NetworkConfig.defaults() : fromModel(() -> NetworkConfig.fromMap(r.network())));
@@ -152,6 +147,16 @@ final class Mapping {
      * Reads a field through the API's map form, whose errors already name the field's path: the same 400 as
      * this class's own checks ({@code network.ports[0].host_port: must be 1..65535, got 0}).
      */
+    /** A {@code pull_policy} field's value. */
+    static PullPolicy pullPolicy(String text) {
+        return switch (text) {
+            case "if_missing" -> PullPolicy.IF_MISSING;
+            case "always" -> PullPolicy.ALWAYS;
+            case "never" -> PullPolicy.NEVER;
+            default -> throw ApiException.invalid("pull_policy", "must be one of if_missing, always, never");
+        };
+    }
+
     static <T> T fromModel(Supplier<T> read) {
         try {
             return read.get();

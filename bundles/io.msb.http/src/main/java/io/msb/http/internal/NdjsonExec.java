@@ -94,15 +94,17 @@ final class NdjsonExec implements ExecListener {
         }
     }
 
-    /** Two fields in this order (Map.of has none). */
-    private static Map<String, Object> fields(String k1, Object v1, String k2, Object v2) {
+    /** Fields in this order (Map.of has none): key, value, key, value … */
+    static Map<String, Object> fields(Object... keysAndValues) {
         Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put(k1, v1);
-        fields.put(k2, v2);
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            fields.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
         return fields;
     }
 
-    private static void line(OutputStream out, Map<String, Object> fields, String type) throws IOException {
+    /** One NDJSON line {@code {"type": type, fields…}}; msb's pull stream writes its lines with it too. */
+    static void line(OutputStream out, Map<String, Object> fields, String type) throws IOException {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("type", type);
         event.putAll(fields);

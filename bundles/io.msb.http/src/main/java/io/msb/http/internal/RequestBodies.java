@@ -35,15 +35,27 @@ final class RequestBodies {
         if (declaredLength > maxBytes) {
             throw Json.tooLarge(maxBytes);
         }
+        return Json.parse(receive(req, in -> Json.readBytes(in, declaredLength, maxBytes)), type);
+    }
+
+    /** Reads a request body with {@code reader}: what it returns, or what its failure means (408, 400, 413). */
+    interface Reader<T> {
+        T read(InputStream body) throws IOException;
+    }
+
+    /**
+     * Reads the body of {@code req} with {@code reader} as one of its client's bodies still arriving (429 beyond
+     * {@code maxPerClient}): JSON bodies and the image archives of {@code POST /v1/images/load} alike.
+     */
+    <T> T receive(HttpServletRequest req, Reader<T> reader) {
         String client = req.getRemoteAddr();
         if (!enter(client)) {
             throw new ApiException(429, "too_many_requests", "too many requests from " + client
                     + " whose body is still arriving (at most " + maxPerClient + "); send the body, then retry", null);
         }
-        byte[] body;
         try {
             req.setAttribute(READ, Boolean.TRUE);
-            body = Json.readBytes(req.getInputStream(), declaredLength, maxBytes);
+            return reader.read(req.getInputStream());
         } catch (IOException | HttpException.RuntimeException e) {
             ApiException failure = failure(e);
             LOG.log(Level.DEBUG, "request body from {0} failed: {1}", client, failure.getMessage());
@@ -51,7 +63,6 @@ final class RequestBodies {
         } finally {
             leave(client);
         }
-        return Json.parse(body, type);
     }
 
     /**
@@ -91,15 +102,19 @@ final class RequestBodies {
         if (contentType == null || contentType.isBlank()) {
             return;
         }
-        int semicolon = contentType.indexOf(';');
-        String media = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip()
-                .toLowerCase(Locale.ROOT);
+        String media = mediaType(contentType);
         if (media.equals("application/json") || media.startsWith("application/") && media.endsWith("+json")
                 || media.equals("application/x-www-form-urlencoded")) {
             return;
         }
         throw new ApiException(415, "invalid_request", "Content-Type: must be application/json"
                 + JsonErrors.detail("got " + media), null);
+    }
+
+    /** The media type of a Content-Type value, without parameters, in lower case. */
+    static String mediaType(String contentType) {
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
     }
 
     int arriving(String client) {

@@ -92,6 +92,21 @@ final class Wire {
     record Page(List<SandboxResponse> data, boolean hasMore, String nextCursor) {
     }
 
+    /** msb's {@code POST /v1/images/pull}; {@code pull_policy} {@code if_missing} (default), {@code always}, {@code never}. */
+    record PullRequest(String reference, String pullPolicy) {
+    }
+
+    /** A cached image (decision 1040); {@code size} is the sum of the compressed layers. */
+    record ImageResponse(String reference, String manifestDigest, String configDigest, long size, String pulledAt,
+            List<io.msb.api.image.LayerInfo> layers, io.msb.api.image.ImageConfig config) {
+    }
+
+    record ImageList(List<ImageResponse> data) {
+    }
+
+    record Pruned(long bytesFreed) {
+    }
+
     record Message(String message) {
     }
 
