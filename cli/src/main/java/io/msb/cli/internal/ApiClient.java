@@ -51,21 +51,48 @@ public final class ApiClient {
     }
 
     public JsonNode post(String path, Object body) {
-        return json(send("POST", path, body, "application/json"));
+        return json(send("POST", path, jsonBody(body), "application/json"));
     }
 
     public JsonNode delete(String path) {
         return json(send("DELETE", path, null, "application/json"));
     }
 
-    /** POSTs and returns the body of a 2xx answer as a stream (the exec NDJSON); the caller closes it. */
+    /** POSTs and returns the body of a 2xx answer as a stream (the exec and pull NDJSON); the caller closes it. */
     public InputStream stream(String path, Object body) {
-        return send("POST", path, body, "application/x-ndjson");
+        return send("POST", path, jsonBody(body), "application/x-ndjson");
     }
 
     /** GETs a Server-Sent Events stream (the logs); the caller closes it. */
     public InputStream events(String path) {
         return send("GET", path, null, "text/event-stream");
+    }
+
+    /** POSTs a tar read from {@code tar} to its end, sent chunked as it is read (an image archive); JSON comes back. */
+    public JsonNode upload(String path, InputStream tar) {
+        return json(send("POST", path, new Body("application/x-tar", -1, tar::transferTo), "application/json"));
+    }
+
+    /** GETs a tar (a saved image archive) as a stream; the caller closes it. */
+    public InputStream download(String path) {
+        return send("GET", path, null, "application/x-tar");
+    }
+
+    /** A request body: its type, its length (-1: unknown, sent chunked) and what writes it. */
+    private record Body(String contentType, long length, Writer writer) {
+    }
+
+    private interface Writer {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private Body jsonBody(Object body) {
+        try {
+            byte[] bytes = json.writeValueAsBytes(body);
+            return new Body("application/json", bytes.length, out -> out.write(bytes));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write the request as JSON", e);
+        }
     }
 
     /** A path segment, percent-encoded: names are the server's to validate, not to reinterpret. */
@@ -83,7 +110,7 @@ public final class ApiClient {
         return sb.toString();
     }
 
-    private InputStream send(String method, String path, Object body, String accept) {
+    private InputStream send(String method, String path, Body body, String accept) {
         HttpURLConnection c = null;
         try {
             c = (HttpURLConnection) URI.create(config.apiUrl() + path).toURL().openConnection();
@@ -96,12 +123,22 @@ public final class ApiClient {
                 c.setRequestProperty("Authorization", "Bearer " + config.apiKey());
             }
             if (body != null) {
-                byte[] bytes = json.writeValueAsBytes(body);
                 c.setDoOutput(true);
-                c.setFixedLengthStreamingMode(bytes.length);
-                c.setRequestProperty("Content-Type", "application/json");
+                if (body.length() >= 0) {
+                    c.setFixedLengthStreamingMode(body.length());
+                } else {
+                    c.setChunkedStreamingMode(64 << 10);
+                }
+                c.setRequestProperty("Content-Type", body.contentType());
                 try (OutputStream out = c.getOutputStream()) {
-                    out.write(bytes);
+                    body.writer().writeTo(out);
+                } catch (IOException sendFailed) {
+                    // the server may have answered (413) and closed before the whole body went: its answer says why
+                    int status = answered(c);
+                    if (status / 100 == 2 || status < 0) {
+                        throw sendFailed;
+                    }
+                    throw error(status, c.getErrorStream());
                 }
             }
             int status = c.getResponseCode();
@@ -155,6 +192,14 @@ public final class ApiClient {
         return new CliException("cannot reach the msb server at " + config.apiUrl() + " (" + e.getMessage()
             + "): start it with " + config.startHint() + ", or point MSB_API_URL at it (default "
             + Config.DEFAULT_URL + ")");
+    }
+
+    private static int answered(HttpURLConnection c) {
+        try {
+            return c.getResponseCode();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     private ApiErrorResponse error(int status, InputStream body) {

@@ -31,16 +31,7 @@ abstract class LifecycleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int status = 0;
-        for (String name : names) {
-            try {
-                cli.out.println(Text.cell(apply(name)));
-            } catch (CliException e) {
-                cli.err.println("msb: " + e.getMessage());
-                status = CliException.EXIT_CLI;
-            }
-        }
-        return status;
+        return EachName.apply(cli, names, this::apply);
     }
 
     String status(String name) {

@@ -85,21 +85,7 @@ final class ListCommand implements Callable<Integer> {
             rows.add(new String[] {s.path("name").asText(), s.path("status").asText(""),
                 image(s.path("spec").path("image")), time(s.path("created_at").asText(""))});
         }
-        int[] widths = new int[4];
-        rows.forEach(r -> {
-            for (int i = 0; i < r.length; i++) {
-                r[i] = Text.cell(r[i]);
-                widths[i] = Math.max(widths[i], r[i].length());
-            }
-        });
-        StringBuilder sb = new StringBuilder();
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                sb.append(i < r.length - 1 ? String.format("%-" + (widths[i] + 3) + "s", r[i]) : r[i]);
-            }
-            sb.append('\n');
-        }
-        return sb.toString();
+        return Table.format(rows);
     }
 
     /** A response's spec carries the image as a string; a request's as {type, reference}: take either. */
@@ -108,7 +94,7 @@ final class ListCommand implements Callable<Integer> {
     }
 
     /** RFC 3339 to "2026-11-25 11:04:12": seconds are enough in a table. */
-    private static String time(String t) {
+    static String time(String t) {
         return t.length() >= 19 && t.charAt(10) == 'T' ? t.substring(0, 10) + " " + t.substring(11, 19) : t;
     }
 }

@@ -68,6 +68,8 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new LifecycleCommand.Restart(cli))
             .addSubcommand(new LifecycleCommand.Wait(cli))
             .addSubcommand(new LifecycleCommand.Remove(cli))
+            .addSubcommand(new PullCommand(cli))
+            .addSubcommand(ImageCommand.commandLine(cli))
             .addSubcommand(new VersionCommand(cli));
         cl.setOut(new PrintWriter(cli.out, true)).setErr(new PrintWriter(cli.err, true));
         cl.setParameterExceptionHandler(Main::badArguments);
