@@ -24,11 +24,6 @@ final class BarDisplay extends PullProgress {
     }
 
     @Override
-    void resolved(int layerCount, long totalBytes) {
-        out.println("Resolved: " + layerCount + " layer" + (layerCount == 1 ? "" : "s") + ", " + Sizes.bytes(totalBytes));
-    }
-
-    @Override
     void started(LayerProgress layer) {
         draw(true);
     }

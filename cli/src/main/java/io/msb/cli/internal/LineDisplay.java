@@ -11,11 +11,6 @@ final class LineDisplay extends PullProgress {
     }
 
     @Override
-    void resolved(int layerCount, long totalBytes) {
-        out.println("Resolved: " + layerCount + " layer" + (layerCount == 1 ? "" : "s") + ", " + Sizes.bytes(totalBytes));
-    }
-
-    @Override
     void started(LayerProgress layer) {
         out.println(Sizes.shortDigest(layer.digest) + ": downloading " + Sizes.bytes(layer.total));
     }

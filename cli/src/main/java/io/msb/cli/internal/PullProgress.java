@@ -60,7 +60,9 @@ abstract class PullProgress implements PullDisplay {
         }
     }
 
-    abstract void resolved(int layerCount, long totalBytes);
+    void resolved(int layerCount, long totalBytes) {
+        out.println("Resolved: " + layerCount + " layer" + (layerCount == 1 ? "" : "s") + ", " + Sizes.bytes(totalBytes));
+    }
 
     abstract void started(LayerProgress layer);
 

@@ -4,21 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** msb image ls, inspect, rm, prune, load and save against a scripted server: what they send and print. */
-class ImageCommandTest {
+class ImageCommandTest extends ScriptedCliTest {
     private static final String REF = "127.0.0.1:5000/team/app:1";
     private static final String REF_PATH = "/v1/images/127.0.0.1%3A5000/team/app%3A1";
     private static final String IMAGE = "{\"reference\":\"" + REF + "\",\"manifest_digest\":\"sha256:"
@@ -28,37 +22,6 @@ class ImageCommandTest {
 
     @TempDir
     Path dir;
-
-    private final ScriptedServer server = startServer();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private byte[] stdin = new byte[0];
-
-    private static ScriptedServer startServer() {
-        try {
-            return new ScriptedServer();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
-
-    private int msb(String... args) {
-        return Main.run(args, new Cli(out, err, new ByteArrayInputStream(stdin),
-            Map.of("MSB_API_URL", server.url(), "MSB_API_KEY", "msb_test"), null));
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
 
     @Test
     void lsPrintsAnAlignedTableTheReferencesOrTheJson() {

@@ -3,50 +3,12 @@ package io.msb.cli.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** create, kill, restart and wait against a scripted server: the requests they send and what they print. */
-class LifecycleCommandTest {
+class LifecycleCommandTest extends ScriptedCliTest {
     private static final String BOX = "/v1/sandboxes/by-name/box";
-
-    private final ScriptedServer server = startServer();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private final Cli cli = new Cli(out, err, new ByteArrayInputStream(new byte[0]),
-        Map.of("MSB_API_URL", server.url(), "MSB_API_KEY", "msb_test"), null);
-
-    private static ScriptedServer startServer() {
-        try {
-            return new ScriptedServer();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
-
-    private int msb(String... args) {
-        return Main.run(args, cli);
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
 
     @Test
     void createBootsTheSandboxOfRunsOptionsAndPrintsItsName() throws Exception {

@@ -4,17 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** msb pull against a scripted server's progress stream: plain lines, terminal bars, errors. */
-class PullCommandTest {
+class PullCommandTest extends ScriptedCliTest {
     private static final String PULL = "POST /v1/images/pull";
     private static final String A = "sha256:aaaaaaaaaaaa" + "0".repeat(52);
     private static final String B = "sha256:bbbbbbbbbbbb" + "0".repeat(52);
@@ -28,36 +25,6 @@ class PullCommandTest {
         "{\"type\":\"materializing\",\"manifest_digest\":\"sha256:cc\"}",
         "{\"type\":\"complete\",\"image\":{\"reference\":\"127.0.0.1:5000/app:1\",\"manifest_digest\":\"sha256:cc\"}}",
         "");
-
-    private final ScriptedServer server = startServer();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private static ScriptedServer startServer() {
-        try {
-            return new ScriptedServer();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
-
-    private int msb(String... args) {
-        return Main.run(args, new Cli(out, err, new ByteArrayInputStream(new byte[0]),
-            Map.of("MSB_API_URL", server.url(), "MSB_API_KEY", "msb_test"), null));
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
 
     @Test
     void plainProgressIsOneLinePerLayerStartAndFinishThenASummary() throws Exception {
