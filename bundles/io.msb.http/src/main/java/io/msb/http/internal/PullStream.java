@@ -82,6 +82,9 @@ final class PullStream {
             });
         } catch (RuntimeException e) {
             queue.add(new Failed(e));
+        } catch (Error e) {
+            queue.add(new Failed(new IllegalStateException("the pull failed: " + e, e))); // the stream must still end
+            throw e;
         }
     }
 
