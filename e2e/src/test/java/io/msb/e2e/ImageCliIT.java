@@ -72,7 +72,10 @@ class ImageCliIT {
         assertEquals(0, tty.exit(), tty.output());
         String screen = tty.output();
         assertTrue(screen.contains("\033[2A"), "the block of two bars is redrawn in place:\n" + visible(screen));
-        assertEquals(2, count(screen, Pattern.compile("\\[=+\\] 8\\.0 MiB  done in ")), visible(screen));
+        assertTrue(count(screen, Pattern.compile("\\[=*>? *\\] [0-9.]+ [KM]iB / 8\\.0 MiB  [0-9.]+ [KM]?i?B/s  ETA ")) >= 2,
+                "bars with bytes, rate and ETA while the layers arrive:\n" + visible(screen));
+        assertEquals(2, Pattern.compile("([0-9a-f]{12}) \\[=+\\] 8\\.0 MiB  done in ").matcher(screen).results()
+                .map(m -> m.group(1)).distinct().count(), "both layers end done:\n" + visible(screen));
         assertTrue(screen.contains("Pulled " + image), visible(screen));
 
         HostCommand.Result ls = msb("image", "ls");
