@@ -68,9 +68,13 @@ public final class ApiClient {
         return send("GET", path, null, "text/event-stream");
     }
 
-    /** POSTs a tar read from {@code tar} to its end, sent chunked as it is read (an image archive); JSON comes back. */
-    public JsonNode upload(String path, InputStream tar) {
-        return json(send("POST", path, new Body("application/x-tar", -1, tar::transferTo), "application/json"));
+    /**
+     * POSTs a tar read from {@code tar} to its end (an image archive); JSON comes back. With its {@code length} known
+     * (a file; -1: not known, sent chunked) the request says so and waits for the server's 100 Continue, so a server
+     * that will not take that much answers (413) before the bytes go.
+     */
+    public JsonNode upload(String path, InputStream tar, long length) {
+        return json(send("POST", path, new Body("application/x-tar", length, tar::transferTo), "application/json"));
     }
 
     /** GETs a tar (a saved image archive) as a stream; the caller closes it. */
@@ -126,6 +130,9 @@ public final class ApiClient {
                 c.setDoOutput(true);
                 if (body.length() >= 0) {
                     c.setFixedLengthStreamingMode(body.length());
+                    if (!body.contentType().equals("application/json")) {
+                        c.setRequestProperty("Expect", "100-continue"); // an archive: may be refused for its size
+                    }
                 } else {
                     c.setChunkedStreamingMode(64 << 10);
                 }
@@ -133,12 +140,17 @@ public final class ApiClient {
                 try (OutputStream out = c.getOutputStream()) {
                     body.writer().writeTo(out);
                 } catch (IOException sendFailed) {
-                    // the server may have answered (413) and closed before the whole body went: its answer says why
+                    // refused after its Expect: 100-continue (413), the server's answer says why
                     int status = answered(c);
                     if (status / 100 == 2 || status < 0) {
-                        throw sendFailed;
+                        throw new CliException("the msb server at " + config.apiUrl() + " stopped taking the request "
+                            + "body (" + sendFailed.getMessage() + "); an archive may be larger than it accepts "
+                            + "(maxImageArchiveMib)");
                     }
-                    throw error(status, c.getErrorStream());
+                    ApiErrorResponse refused = error(status, c.getErrorStream());
+                    throw status != 413 || !refused.code.equals("http_413") ? refused : new ApiErrorResponse(413,
+                        "invalid_request", "the msb server refused the request body as too large (HTTP 413; an "
+                        + "image archive's limit is maxImageArchiveMib of io.msb.http)");
                 }
             }
             int status = c.getResponseCode();

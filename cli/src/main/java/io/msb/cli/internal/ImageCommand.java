@@ -170,7 +170,7 @@ final class ImageCommand implements Callable<Integer> {
             }
             JsonNode loaded;
             try (InputStream tar = input == null ? cli.stdin : Files.newInputStream(input)) {
-                loaded = cli.api().upload("/v1/images/load", tar);
+                loaded = cli.api().upload("/v1/images/load", tar, input == null ? -1 : Files.size(input));
             }
             loaded.path("data").forEach(i -> cli.out.println("Loaded image: " + Text.cell(i.path("reference").asText())));
             return 0;
