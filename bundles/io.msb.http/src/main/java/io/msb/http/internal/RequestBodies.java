@@ -38,7 +38,7 @@ final class RequestBodies {
         return Json.parse(receive(req, in -> Json.readBytes(in, declaredLength, maxBytes)), type);
     }
 
-    /** Reads a request body with {@code reader}: what it returns, or what its failure means (408, 400, 413). */
+    /** What reads a body; its IOException becomes the client's error ({@link #failure}: 408 or 400). */
     interface Reader<T> {
         T read(InputStream body) throws IOException;
     }
