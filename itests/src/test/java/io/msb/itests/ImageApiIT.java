@@ -61,11 +61,19 @@ public class ImageApiIT extends HttpApiTestBase {
         Osgi.eventually("the API answers", () -> send("GET", "/v1/version", null).statusCode() == 200);
     }
 
+    /** Stops the registry and deletes its storage and the test image. */
     private static void stopRegistry() {
         try {
             registry.close();
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            System.err.println("cannot delete " + dir + ": " + e);
         }
     }
 
