@@ -79,6 +79,7 @@ public class ImageApiIT extends HttpApiTestBase {
 
     @Test
     public void aPullStreamsEachLayersProgressThenTheImage() throws Exception {
+        send("DELETE", "/v1/images/" + image, null); // its blobs go too: the pull fetches every layer
         HttpResponse<String> pull = send("POST", "/v1/images/pull",
                 "{\"reference\":\"" + image + "\",\"pull_policy\":\"always\"}");
         assertEquals(pull.body(), 200, pull.statusCode());
@@ -111,6 +112,20 @@ public class ImageApiIT extends HttpApiTestBase {
         }
         assertEquals(resolved.get("total_bytes").asLong(), total);
         assertEquals(total, pulled.get("size").asLong());
+    }
+
+    @Test
+    public void aClientThatGoesAwayLeavesThePullToFinish() throws Exception {
+        send("DELETE", "/v1/images/" + image, null);
+        HttpResponse<InputStream> pull = http.send(HttpApiPlatform.request(context, "POST", "/v1/images/pull",
+                "{\"reference\":\"" + image + "\"}", "Bearer " + HttpApiPlatform.KEY), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, pull.statusCode());
+        try (InputStream events = pull.body()) {
+            assertTrue(new String(events.readNBytes(20), StandardCharsets.UTF_8).startsWith("{\"type\":\"resolving\""));
+        } // gone after the first line
+        Osgi.eventually("the pull finishes without its client", () -> send("GET", "/v1/images/" + image, null)
+                .statusCode() == 200);
+        assertEquals(2, json(send("GET", "/v1/images/" + image, null), 200).get("layers").size());
     }
 
     @Test
