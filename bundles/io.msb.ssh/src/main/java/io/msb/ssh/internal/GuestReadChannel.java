@@ -1,0 +1,114 @@
+package io.msb.ssh.internal;
+
+import io.msb.api.fs.SandboxFs;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.SeekableByteChannel;
+
+/**
+ * Reads a guest file as a stream from the agent: sftp clients read ahead in order, so each read continues the open
+ * stream; a read further on skips forward, a read behind opens the file again.
+ */
+final class GuestReadChannel implements SeekableByteChannel {
+    private static final int MAX_READ = 64 * 1024;
+    private final SandboxFs guest;
+    private final String path;
+    private final long size;
+    private InputStream stream;
+    private long streamPosition;
+    private long position;
+    private boolean open = true;
+
+    /** @param size the file's size when it was opened */
+    GuestReadChannel(SandboxFs guest, String path, long size) {
+        this.guest = guest;
+        this.path = path;
+        this.size = size;
+    }
+
+    @Override
+    public synchronized int read(ByteBuffer dst) throws IOException {
+        ensureOpen();
+        if (stream == null || position < streamPosition) {
+            reopen();
+        }
+        while (streamPosition < position) {
+            long skipped = stream.skip(position - streamPosition);
+            if (skipped <= 0) {
+                if (stream.read() < 0) {
+                    return -1;
+                }
+                skipped = 1;
+            }
+            streamPosition += skipped;
+        }
+        byte[] buf = new byte[Math.min(dst.remaining(), MAX_READ)];
+        int n = stream.read(buf);
+        if (n < 0) {
+            return -1;
+        }
+        dst.put(buf, 0, n);
+        position += n;
+        streamPosition += n;
+        return n;
+    }
+
+    private void reopen() throws IOException {
+        if (stream != null) {
+            stream.close();
+        }
+        stream = GuestErrors.call(path, () -> guest.read(path));
+        streamPosition = 0;
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+        throw new NonWritableChannelException();
+    }
+
+    @Override
+    public synchronized long position() {
+        return position;
+    }
+
+    @Override
+    public synchronized SeekableByteChannel position(long newPosition) {
+        if (newPosition < 0) {
+            throw new IllegalArgumentException("position: " + newPosition + " is negative");
+        }
+        position = newPosition;
+        return this;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public SeekableByteChannel truncate(long newSize) {
+        throw new NonWritableChannelException();
+    }
+
+    @Override
+    public synchronized boolean isOpen() {
+        return open;
+    }
+
+    private void ensureOpen() throws ClosedChannelException {
+        if (!open) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        open = false;
+        if (stream != null) {
+            stream.close();
+        }
+    }
+}
