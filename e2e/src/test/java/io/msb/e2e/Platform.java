@@ -14,12 +14,15 @@ import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.VmmBackend;
 import io.msb.testing.EmbeddedMsb;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * The real platform: the msb bundles started in an embedded Felix (EmbeddedMsb, decision 0902) and used through
@@ -32,17 +35,38 @@ public final class Platform implements AutoCloseable {
     static final String IMAGE = "builtin:busybox";
     static final String QEMU_PID = "io.msb.vmm.qemu";
 
+    static final String SSH_PID = "io.msb.ssh";
+    /**
+     * The core bundles, then BouncyCastle (ed25519 keys), MINA SSHD and the SSH endpoint (SshIT), which idles until a
+     * client connects.
+     */
+    private static final List<String> BUNDLES = Stream.concat(EmbeddedMsb.CORE_BUNDLES.stream(),
+            Stream.of("bcprov", "bcutil", "bcpkix", "org.apache.sshd.osgi", "org.apache.sshd.sftp", "org.apache.sshd.scp", "io.msb.ssh")).toList();
+
     public final Path home;
+    /** The SSH endpoint's port on 127.0.0.1 (a free one when the platform started). */
+    public final int sshPort;
     private final EmbeddedMsb msb;
 
     private Platform(Path home) {
         this.home = home;
+        this.sshPort = freePort();
         this.msb = EmbeddedMsb.builder(home)
+                .bundles(BUNDLES.toArray(String[]::new))
+                .configure(SSH_PID, Map.of("home", home.toString(), "port", sshPort))
                 .configure("io.msb.image", Map.of("useDockerConfig", false)) // never the user's registry logins
                 .configure("io.msb.rootfs", Map.of("defaultUpperSizeMib", 512))
                 .configure("io.msb.runtime", Map.of("defaultMemoryMib", 256, "stopGraceSeconds", 5))
                 .start();
         runtime(); // the runtime has recovered the home once its service is there
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Skips the calling test when a host tool the platform needs is missing. */
