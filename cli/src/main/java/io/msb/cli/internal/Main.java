@@ -70,6 +70,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new LifecycleCommand.Remove(cli))
             .addSubcommand(new PullCommand(cli))
             .addSubcommand(ImageCommand.commandLine(cli))
+            .addSubcommand(new CommandLine(new SshCommand(cli)).setStopAtPositional(true))
             .addSubcommand(new VersionCommand(cli));
         cl.setOut(new PrintWriter(cli.out, true)).setErr(new PrintWriter(cli.err, true));
         cl.setParameterExceptionHandler(Main::badArguments);
