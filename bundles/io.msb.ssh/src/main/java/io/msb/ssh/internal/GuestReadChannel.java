@@ -4,7 +4,6 @@ import io.msb.api.fs.SandboxFs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 
@@ -12,20 +11,17 @@ import java.nio.channels.SeekableByteChannel;
  * Reads a guest file as a stream from the agent: sftp clients read ahead in order, so each read continues the open
  * stream; a read further on skips forward, a read behind opens the file again.
  */
-final class GuestReadChannel implements SeekableByteChannel {
+final class GuestReadChannel extends GuestChannel {
     private static final int MAX_READ = 64 * 1024;
     private final SandboxFs guest;
-    private final String path;
     private final long size;
     private InputStream stream;
     private long streamPosition;
-    private long position;
-    private boolean open = true;
 
     /** @param size the file's size when it was opened */
     GuestReadChannel(SandboxFs guest, String path, long size) {
+        super(path);
         this.guest = guest;
-        this.path = path;
         this.size = size;
     }
 
@@ -70,20 +66,6 @@ final class GuestReadChannel implements SeekableByteChannel {
     }
 
     @Override
-    public synchronized long position() {
-        return position;
-    }
-
-    @Override
-    public synchronized SeekableByteChannel position(long newPosition) {
-        if (newPosition < 0) {
-            throw new IllegalArgumentException("position: " + newPosition + " is negative");
-        }
-        position = newPosition;
-        return this;
-    }
-
-    @Override
     public long size() {
         return size;
     }
@@ -91,17 +73,6 @@ final class GuestReadChannel implements SeekableByteChannel {
     @Override
     public SeekableByteChannel truncate(long newSize) {
         throw new NonWritableChannelException();
-    }
-
-    @Override
-    public synchronized boolean isOpen() {
-        return open;
-    }
-
-    private void ensureOpen() throws ClosedChannelException {
-        if (!open) {
-            throw new ClosedChannelException();
-        }
     }
 
     @Override

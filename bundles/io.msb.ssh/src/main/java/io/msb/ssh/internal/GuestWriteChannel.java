@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -20,20 +19,17 @@ import java.util.concurrent.TimeUnit;
  * writes arrive: at most {@link #QUEUED_CHUNKS} client writes wait in memory. The guest API writes whole files, so
  * writes must come in order (sftp and scp clients send them so); a write elsewhere is refused, naming the offsets.
  */
-final class GuestWriteChannel implements SeekableByteChannel {
+final class GuestWriteChannel extends GuestChannel {
     static final int QUEUED_CHUNKS = 8;
     private static final byte[] END = new byte[0];
 
-    private final String path;
     private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
     private final CompletableFuture<Void> upload = new CompletableFuture<>();
     private long written;
-    private long position;
-    private boolean open = true;
 
     /** Starts the guest write at once, so that an empty file is created too. */
     GuestWriteChannel(SandboxFs guest, String path, int mode) {
-        this.path = path;
+        super(path);
         DaemonThreads.start("msb-ssh-upload", () -> {
             try {
                 guest.write(path, new QueueStream(), mode);
@@ -46,9 +42,7 @@ final class GuestWriteChannel implements SeekableByteChannel {
 
     @Override
     public synchronized int write(ByteBuffer src) throws IOException {
-        if (!open) {
-            throw new ClosedChannelException();
-        }
+        ensureOpen();
         if (position != written) {
             throw new IOException("write of " + path + " at offset " + position + " after " + written + " bytes: writes"
                     + " into a sandbox must be sequential (the guest file is written as one stream)");
@@ -96,20 +90,6 @@ final class GuestWriteChannel implements SeekableByteChannel {
     }
 
     @Override
-    public synchronized long position() {
-        return position;
-    }
-
-    @Override
-    public synchronized SeekableByteChannel position(long newPosition) {
-        if (newPosition < 0) {
-            throw new IllegalArgumentException("position: " + newPosition + " is negative");
-        }
-        position = newPosition;
-        return this;
-    }
-
-    @Override
     public synchronized long size() {
         return written;
     }
@@ -121,11 +101,6 @@ final class GuestWriteChannel implements SeekableByteChannel {
                     + " being written cannot shrink");
         }
         return this;
-    }
-
-    @Override
-    public synchronized boolean isOpen() {
-        return open;
     }
 
     /** Ends the stream and waits for the guest to confirm the file; its error is the close's. */

@@ -6,20 +6,15 @@ import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecSession;
 import io.msb.api.spi.DaemonThreads;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.server.Environment;
-import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.Signal;
 import org.apache.sshd.server.channel.ChannelSession;
-import org.apache.sshd.server.command.Command;
 
 /**
  * A shell or a command of an SSH session channel, run in the sandbox the user name selects through
@@ -27,7 +22,7 @@ import org.apache.sshd.server.command.Command;
  * changes resize it); without, stdout and stderr stay apart. Output is written on the exec's own delivery thread, so a
  * client that reads slowly pauses only this process (decision 1010); the exit status is the process's.
  */
-final class SandboxCommand implements Command {
+final class SandboxCommand extends ChannelCommand {
     /** What OpenSSH runs for a shell channel: the user's login shell; guests have bash or at least sh. */
     static final List<String> LOGIN_SHELL = List.of("/bin/sh", "-c",
             "if command -v bash >/dev/null 2>&1; then exec bash -l; fi; exec sh -l");
@@ -41,12 +36,7 @@ final class SandboxCommand implements Command {
 
     private final SandboxHandle sandbox;
     private final List<String> command;
-    private InputStream in;
-    private OutputStream out;
-    private OutputStream err;
-    private ExitCallback exitCallback;
     private volatile ExecSession session;
-    private final AtomicBoolean ended = new AtomicBoolean();
 
     /** @param command the guest command, e.g. {@code sh -c <the exec request>} or {@link #LOGIN_SHELL} */
     SandboxCommand(SandboxHandle sandbox, List<String> command) {
@@ -57,26 +47,6 @@ final class SandboxCommand implements Command {
     /** OpenSSH's rule for an exec request: the user's shell runs the string. */
     static List<String> shellCommand(String request) {
         return List.of("/bin/sh", "-c", request);
-    }
-
-    @Override
-    public void setInputStream(InputStream in) {
-        this.in = in;
-    }
-
-    @Override
-    public void setOutputStream(OutputStream out) {
-        this.out = out;
-    }
-
-    @Override
-    public void setErrorStream(OutputStream err) {
-        this.err = err;
-    }
-
-    @Override
-    public void setExitCallback(ExitCallback callback) {
-        this.exitCallback = callback;
     }
 
     @Override
@@ -149,25 +119,10 @@ final class SandboxCommand implements Command {
         }
     }
 
-    private void end(int code, String message) {
-        if (!ended.compareAndSet(false, true)) {
-            return;
-        }
-        if (message != null) {
-            try {
-                err.write((message + "\r\n").getBytes(StandardCharsets.UTF_8));
-                err.flush();
-            } catch (IOException e) {
-                // the client is gone; nobody to tell
-            }
-        }
-        exitCallback.onExit(code, message == null ? "" : message);
-    }
-
     /** The client closed the channel: SIGHUP as a terminal hang-up does, SIGKILL if the process outlives it. */
     private void hangUp() {
         ExecSession s = session;
-        if (s == null || ended.get()) {
+        if (s == null || ended()) {
             return;
         }
         try {
@@ -176,7 +131,7 @@ final class SandboxCommand implements Command {
             return; // already gone
         }
         CompletableFuture.delayedExecutor(HANGUP_GRACE_SECONDS, TimeUnit.SECONDS).execute(() -> {
-            if (!ended.get()) {
+            if (!ended()) {
                 try {
                     s.signal(SIGKILL);
                 } catch (RuntimeException e) {
