@@ -9,10 +9,10 @@ import java.nio.channels.SeekableByteChannel;
 
 /**
  * Reads a guest file as a stream from the agent: sftp clients read ahead in order, so each read continues the open
- * stream; a read further on skips forward, a read behind opens the file again.
+ * stream; a read further on skips forward, a read behind opens the file again. The buffer given is MINA's, bounded by
+ * its largest sftp read.
  */
 final class GuestReadChannel extends GuestChannel {
-    private static final int MAX_READ = 64 * 1024;
     private final SandboxFs guest;
     private final long size;
     private InputStream stream;
@@ -41,9 +41,11 @@ final class GuestReadChannel extends GuestChannel {
             }
             streamPosition += skipped;
         }
-        byte[] buf = new byte[Math.min(dst.remaining(), MAX_READ)];
-        int n = stream.read(buf);
-        if (n < 0) {
+        // whole requests: a short read makes sftp clients ask again for the rest, behind the reads they already
+        // sent, and every read behind opens the file again (the agent streams arrive in pieces of their own size)
+        byte[] buf = new byte[dst.remaining()];
+        int n = stream.readNBytes(buf, 0, buf.length);
+        if (n == 0 && buf.length > 0) {
             return -1;
         }
         dst.put(buf, 0, n);

@@ -24,11 +24,14 @@ import java.util.stream.Stream;
 
 /**
  * {@link SandboxFs} over a host directory standing for the guest's root, failing as the agent does (agentd's
- * "op path: strerror" texts, {@link NotFoundException} for ENOENT). Counts the reads it opens.
+ * "op path: strerror" texts, {@link NotFoundException} for ENOENT). Counts the reads it opens; its read streams can
+ * return small pieces.
  */
 final class DirectoryFs implements SandboxFs {
     final Path root;
     final AtomicInteger readsOpened = new AtomicInteger();
+    /** The most one read of a read stream returns, as the agent's streams arrive in pieces. */
+    volatile int readPiece = Integer.MAX_VALUE;
 
     DirectoryFs(Path root) {
         this.root = root;
@@ -90,7 +93,13 @@ final class DirectoryFs implements SandboxFs {
     @Override
     public InputStream read(String path) {
         readsOpened.incrementAndGet();
-        return agent("open", path, () -> Files.newInputStream(host(path)));
+        InputStream file = agent("open", path, () -> Files.newInputStream(host(path)));
+        return new java.io.FilterInputStream(file) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return super.read(b, off, Math.min(len, readPiece));
+            }
+        };
     }
 
     @Override

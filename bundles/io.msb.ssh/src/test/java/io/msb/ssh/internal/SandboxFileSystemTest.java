@@ -110,11 +110,12 @@ class SandboxFileSystemTest {
         byte[] content = new byte[10_000];
         new Random(7).nextBytes(content);
         Files.write(root.resolve("r"), content);
+        guest.readPiece = 7;
         try (SeekableByteChannel in = Files.newByteChannel(fs.getPath("/r"))) {
             assertEquals(10_000, in.size());
             ByteBuffer buf = ByteBuffer.allocate(100);
-            in.read(buf);
-            in.position(100).read(buf.clear());
+            assertEquals(100, in.read(buf), "a whole request although the stream comes in pieces of 7");
+            assertEquals(100, in.position(100).read(buf.clear()));
             assertEquals(1, guest.readsOpened.get(), "the next chunk continues the stream");
             in.position(5_000).read(buf.clear());
             assertArrayEquals(java.util.Arrays.copyOfRange(content, 5_000, 5_100), buf.array());
@@ -122,6 +123,7 @@ class SandboxFileSystemTest {
             in.position(50).read(buf.clear());
             assertArrayEquals(java.util.Arrays.copyOfRange(content, 50, 150), buf.array());
             assertEquals(2, guest.readsOpened.get(), "a read behind opens again");
+            assertEquals(50, in.position(9_950).read(buf.clear()), "short at the end only");
             assertEquals(-1, in.position(20_000).read(buf.clear()));
         }
     }
