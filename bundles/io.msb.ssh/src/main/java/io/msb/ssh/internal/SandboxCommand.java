@@ -67,10 +67,18 @@ final class SandboxCommand extends ChannelCommand {
             return;
         }
         if (tty) {
-            env.addSignalListener((ch, signal) -> session.resize(cells(vars.get(Environment.ENV_LINES), 24),
-                    cells(vars.get(Environment.ENV_COLUMNS), 80)), Signal.WINCH);
+            env.addSignalListener((ch, signal) -> resize(vars), Signal.WINCH);
         }
         DaemonThreads.start("msb-ssh-stdin-" + name, this::copyStdin);
+    }
+
+    /** window-change: MINA has put the new size into the environment. */
+    private void resize(Map<String, String> vars) {
+        try {
+            session.resize(cells(vars.get(Environment.ENV_LINES), 24), cells(vars.get(Environment.ENV_COLUMNS), 80));
+        } catch (RuntimeException e) {
+            // the process has ended; its exit closes the channel
+        }
     }
 
     /** A terminal dimension from the client, within 1..65535; what cannot be read is {@code otherwise}. */

@@ -12,21 +12,15 @@ import org.apache.sshd.common.file.util.BaseFileSystem;
  */
 final class SandboxFileSystem extends BaseFileSystem<SandboxPath> {
     private final SandboxFs guest;
-    private final String sandbox;
     private volatile boolean open = true;
 
-    SandboxFileSystem(SandboxFileSystemProvider provider, SandboxFs guest, String sandbox) {
+    SandboxFileSystem(SandboxFileSystemProvider provider, SandboxFs guest) {
         super(provider);
         this.guest = guest;
-        this.sandbox = sandbox;
     }
 
     SandboxFs guest() {
         return guest;
-    }
-
-    String sandbox() {
-        return sandbox;
     }
 
     @Override

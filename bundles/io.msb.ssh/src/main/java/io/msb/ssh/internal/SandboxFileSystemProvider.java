@@ -38,14 +38,14 @@ import java.util.Set;
 /**
  * The java.nio operations of {@link SandboxFileSystem}, each one {@link SandboxFs} call (or two: a stat first where
  * java.nio's contract needs to know whether the file exists). File systems are made per SSH session by
- * {@link #newFileSystem(SandboxFs, String)}; URIs are not supported.
+ * {@link #newFileSystem(SandboxFs)}; URIs are not supported.
  */
 final class SandboxFileSystemProvider extends FileSystemProvider {
     static final int DEFAULT_FILE_MODE = 0644;
     static final int DEFAULT_DIRECTORY_MODE = 0755;
 
-    SandboxFileSystem newFileSystem(SandboxFs guest, String sandbox) {
-        return new SandboxFileSystem(this, guest, sandbox);
+    SandboxFileSystem newFileSystem(SandboxFs guest) {
+        return new SandboxFileSystem(this, guest);
     }
 
     @Override

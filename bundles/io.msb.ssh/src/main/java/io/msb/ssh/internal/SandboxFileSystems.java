@@ -26,7 +26,7 @@ final class SandboxFileSystems implements FileSystemFactory {
     public FileSystem createFileSystem(SessionContext session) throws IOException {
         String name = session.getUsername();
         try {
-            return provider.newFileSystem(RunningSandbox.of(sandboxes, name).fs(), name);
+            return provider.newFileSystem(RunningSandbox.of(sandboxes, name).fs());
         } catch (RunningSandbox.Refused e) {
             throw new IOException(e.getMessage(), e);
         }

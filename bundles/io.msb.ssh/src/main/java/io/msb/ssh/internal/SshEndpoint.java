@@ -114,11 +114,6 @@ public final class SshEndpoint {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }
 
-    /** The port it listens on (the configured one). */
-    int port() {
-        return server.getPort();
-    }
-
     @Deactivate
     void stop() throws IOException {
         if (server != null) {

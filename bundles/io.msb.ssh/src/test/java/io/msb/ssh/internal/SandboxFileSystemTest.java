@@ -43,7 +43,7 @@ class SandboxFileSystemTest {
     @BeforeEach
     void setUp() {
         guest = new DirectoryFs(root);
-        fs = new SandboxFileSystemProvider().newFileSystem(guest, "box");
+        fs = new SandboxFileSystemProvider().newFileSystem(guest);
     }
 
     @Test
