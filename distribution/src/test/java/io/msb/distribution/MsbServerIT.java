@@ -55,6 +55,8 @@ class MsbServerIT {
     private static Path home;
     private static Path msbHome;
     private static int sshPort;
+    /** The SSH endpoint into sandboxes (feature msb-ssh, io.msb.ssh); sshPort is Karaf's console. */
+    private static int sandboxSshPort;
     private static int httpPort;
     private static String password;
     private static Result started;
@@ -73,7 +75,9 @@ class MsbServerIT {
         Runtime.getRuntime().addShutdownHook(new Thread(MsbServerIT::killServer));
 
         sshPort = freePort();
+        sandboxSshPort = freePort();
         httpPort = freePort();
+        Files.writeString(home.resolve("etc/io.msb.ssh.cfg"), "port = " + sandboxSshPort + "\n");
         setProperty(home.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", Integer.toString(sshPort));
         setProperty(home.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", Integer.toString(httpPort));
         setProperty(home.resolve("etc/system.properties"), "org.osgi.service.http.port", Integer.toString(httpPort));
@@ -173,7 +177,8 @@ class MsbServerIT {
         // Metatype makes each component's configuration editable in the Configuration page.
         HttpResponse<String> config = get(http, URI.create(base + "configMgr"), "admin", password);
         assertEquals(200, config.statusCode());
-        for (String pid : List.of("io.msb.store", "io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu", "io.msb.runtime")) {
+        for (String pid : List.of("io.msb.store", "io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu", "io.msb.runtime",
+                "io.msb.ssh")) {
             assertTrue(config.body().contains(pid), pid + " is not configurable in the Web Console");
         }
     }
@@ -183,7 +188,7 @@ class MsbServerIT {
     void listensOnLoopbackOnly() throws Exception {
         Optional<Result> ss = tryRun(List.of("ss", "-Htln"));
         assumeTrue(ss.isPresent() && ss.get().exit == 0, "ss (iproute2) is missing");
-        for (int port : new int[] {sshPort, httpPort}) {
+        for (int port : new int[] {sshPort, sandboxSshPort, httpPort}) {
             List<String> local = new ArrayList<>();
             for (String line : ss.get().output.split("\n")) {
                 String[] f = line.trim().split("\\s+");
@@ -219,7 +224,7 @@ class MsbServerIT {
         assertEquals(1, asNobody("cat", msbHome.resolve("api-key").toString()).exit);
         assertEquals(1, asNobody("cat", home.resolve("etc/users.properties").toString()).exit);
 
-        // no shutdown port: the server listens on the SSH and HTTP ports only
+        // no shutdown port: the server listens on the SSH (console and sandboxes) and HTTP ports only
         assertFalse(Files.exists(home.resolve("data/port")), "a shutdown port file exists");
         long pid = serverPid().orElseThrow();
         Optional<Result> ss = tryRun(List.of("ss", "-Htlnp"));
@@ -228,7 +233,8 @@ class MsbServerIT {
             if (line.contains("pid=" + pid + ",")) {
                 String local = line.trim().split("\\s+")[3];
                 int port = Integer.parseInt(local.substring(local.lastIndexOf(':') + 1));
-                assertTrue(port == sshPort || port == httpPort, "the server also listens on " + local);
+                assertTrue(port == sshPort || port == sandboxSshPort || port == httpPort,
+                    "the server also listens on " + local);
             }
         }
         assertEquals(0, server("status").exit, "the server is no longer up");

@@ -52,6 +52,8 @@ final class MsbServer implements AutoCloseable {
         }
         int http = freePort();
         setProperty(server.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", freePort());
+        // the SSH endpoint into sandboxes (msb-ssh) too, so that servers of parallel runs do not contend for 2222
+        Files.writeString(server.resolve("etc/io.msb.ssh.cfg"), "port = " + freePort() + "\n");
         setProperty(server.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", http);
         setProperty(server.resolve("etc/system.properties"), "org.osgi.service.http.port", http);
         try {
