@@ -129,6 +129,19 @@ class SshIT {
     }
 
     @Test
+    void aShellReadsItsCommandsWithAndWithoutATerminal() throws Exception {
+        Path script = Files.writeString(keys.resolve("shell.txt"), "echo shell-$((6 * 7))\nexit 5\n");
+        for (String tty : List.of("-T", "-tt")) { // -T: a shell request without a pty; -tt: with one
+            List<String> argv = new ArrayList<>(List.of("sh", "-c", "exec ssh \"$@\" < " + script, "ssh", tty));
+            argv.addAll(options("server"));
+            argv.addAll(List.of("-p", Integer.toString(port), NAME + "@127.0.0.1"));
+            Result r = run(argv);
+            assertEquals(5, r.exit(), tty + " " + r);
+            assertTrue(r.stdout().contains("shell-42"), tty + " " + r);
+        }
+    }
+
+    @Test
     void aTerminalIsAGuestPty() throws Exception {
         // -tt: a pty although this test has no terminal of its own; its size is the default 24x80
         Result r = ssh("server", NAME, "-tt", "tty; stty size; exit 3");
