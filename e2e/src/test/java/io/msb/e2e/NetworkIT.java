@@ -104,7 +104,7 @@ class NetworkIT {
                         .ports(PortRange.of(udpEcho.getLocalPort()))));
         open = platform.runtime().create(SandboxSpec.builder("e2e-net-open").image(Platform.IMAGE).replace(true)
                 .network(new NetworkConfig(true, null, List.of(PublishedPort.tcp(publishedPort, 80)), policy,
-                        new DnsConfig(true, List.of("127.0.0.1:" + dns.port()), 2000), null, null,
+                        new DnsConfig(true, List.of("127.0.0.1:" + dns.port()), DnsConfig.DEFAULT_QUERY_TIMEOUT_MS), null, null,
                         NetworkConfig.DEFAULT_MAX_CONNECTIONS, null, false, false)).build());
         plain = platform.runtime().create(SandboxSpec.builder("e2e-net-plain").image(Platform.IMAGE).replace(true)
                 .network(new NetworkConfig(true, List.of(), NetworkPolicy.defaults().withRulesFirst(List.of(
