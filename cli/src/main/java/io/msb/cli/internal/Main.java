@@ -71,7 +71,8 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new PullCommand(cli))
             .addSubcommand(ImageCommand.commandLine(cli))
             .addSubcommand(new CommandLine(new SshCommand(cli)).setStopAtPositional(true))
-            .addSubcommand(new VersionCommand(cli));
+            .addSubcommand(new VersionCommand(cli))
+            .addSubcommand(new CompletionCommand(cli));
         cl.setOut(new PrintWriter(cli.out, true)).setErr(new PrintWriter(cli.err, true));
         cl.setParameterExceptionHandler(Main::badArguments);
         cl.setExecutionExceptionHandler((e, command, parsed) -> failed(cli, e));
