@@ -47,6 +47,10 @@ final class TcpConnection implements EventLoop.Handler {
     private int lastWindow;
     /** Guest data arrived that no frame of ours has acknowledged yet. */
     private boolean ackDue;
+    private int ackedUpTo;
+    private EventLoop.Timer ackTimer;
+    static final int ACK_EVERY_BYTES = 64 * 1024;
+    static final long ACK_DELAY_MILLIS = 5;
 
     // host -> guest
     private final Ring toGuest;
@@ -444,14 +448,30 @@ final class TcpConnection implements EventLoop.Handler {
     }
 
     void sendDueAck() {
-        if (ackDue && state != State.CLOSED) {
+        if (!ackDue || state == State.CLOSED) {
+            return;
+        }
+        if (rcvNxt - ackedUpTo >= ACK_EVERY_BYTES) {
             sendAck();
+        } else if (ackTimer == null) {
+            // a little later, as a Linux receiver's delayed ACK: meanwhile the guest's Nagle merges its small writes
+            ackTimer = stack.loop.schedule(ACK_DELAY_MILLIS, () -> {
+                ackTimer = null;
+                if (ackDue && state != State.CLOSED) {
+                    sendAck();
+                }
+            });
         }
     }
 
     private byte[] frame(int seq, int ack, int flags, byte[] options, byte[] data, int off, int len) {
         if ((flags & ACK) != 0) {
             ackDue = false;
+            ackedUpTo = ack;
+            if (ackTimer != null) {
+                ackTimer.cancel();
+                ackTimer = null;
+            }
         }
         // every frame tells the guest our window, the SYN-ACK too: a first data segment is no "reopened" window
         lastWindow = advertised();
