@@ -7,7 +7,6 @@ import io.msb.api.exec.ExecFailedException;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecSession;
 import io.msb.protocol.AgentClient;
-import io.msb.protocol.AgentTransport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,15 +33,10 @@ final class AttachedExec {
     /** Runs {@code command} (empty: the sandbox's shell) in {@code sandbox} and returns its exit status. */
     static int run(Cli cli, String sandbox, List<String> command, ProcessOptions process, boolean tty)
             throws IOException {
-        JsonNode info = cli.api().get(Cli.byName(sandbox));
-        String id = info.path("id").asText("");
-        if (id.isEmpty()) {
-            throw new CliException("the server's answer for sandbox " + sandbox + " has no id");
-        }
+        JsonNode info = SandboxAgent.find(cli, sandbox);
         List<String> cmd = command.isEmpty() ? List.of(shell(info)) : command;
         Map<String, String> env = process.env(cli.env);
-        AgentTransport pipe = AgentSocket.open(cli.api(), "/v1/sandboxes/" + ApiClient.segment(id) + "/agent");
-        try (AgentClient agent = AgentClient.connectRelay(pipe, AgentClient.Options.DEFAULTS);
+        try (AgentClient agent = SandboxAgent.connect(cli, sandbox, info);
              HostTerminal terminal = tty ? HostTerminal.enterRaw() : null) {
             ExecOptions.Builder options = ExecOptions.of(cmd).cwd(process.workdir).user(process.user);
             env.forEach(options::env);
