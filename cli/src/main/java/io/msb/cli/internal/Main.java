@@ -59,6 +59,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new CreateCommand(cli))
             .addSubcommand(new CommandLine(new ExecCommand(cli)).setStopAtPositional(true))
             .addSubcommand(new ShellCommand(cli))
+            .addSubcommand(new CpCommand(cli))
             .addSubcommand(new ListCommand(cli))
             .addSubcommand(new InspectCommand(cli))
             .addSubcommand(new LogsCommand(cli))
