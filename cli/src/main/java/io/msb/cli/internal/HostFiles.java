@@ -51,7 +51,8 @@ final class HostFiles implements CpFiles {
         }
         Kind kind = (Boolean) a.get("isRegularFile") ? Kind.FILE : (Boolean) a.get("isDirectory") ? Kind.DIRECTORY
             : (Boolean) a.get("isSymbolicLink") ? Kind.SYMLINK : Kind.SPECIAL;
-        return new Entry(name, kind, (Integer) a.get("mode") & 07777, ((FileTime) a.get("lastModifiedTime")).toInstant());
+        Instant modified = ((FileTime) a.get("lastModifiedTime")).toInstant();
+        return new Entry(name, kind, (Integer) a.get("mode") & 07777, modified);
     }
 
     @Override

@@ -13,13 +13,13 @@ import io.msb.cli.internal.CpFiles.Entry;
 import io.msb.cli.internal.CpFiles.Kind;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,10 +139,10 @@ class TreeCopyTest {
     /** The agent's listing paths must be entries of the directory asked for. */
     @Test
     void aGuestListingOutsideTheDirectoryIsRefused() {
-        SandboxFs lying = new ListingOnly(List.of(new FileStat("/etc/passwd", FileType.FILE, 1, 0644, 0, 0, null)));
+        SandboxFs lying = listingOnly(List.of(new FileStat("/etc/passwd", FileType.FILE, 1, 0644, 0, 0, null)));
         CliException e = assertThrows(CliException.class, () -> new GuestFiles("box", lying).list("/d"));
         assertEquals("cp: the sandbox listed /etc/passwd as an entry of box:/d; refusing it", e.getMessage());
-        SandboxFs honest = new ListingOnly(List.of(new FileStat("/d/a", FileType.SYMLINK, 1, 0777, 0, 0, null)));
+        SandboxFs honest = listingOnly(List.of(new FileStat("/d/a", FileType.SYMLINK, 1, 0777, 0, 0, null)));
         assertEquals(List.of(new Entry("a", Kind.SYMLINK, 0777, null)), new GuestFiles("box", honest).list("/d"));
     }
 
@@ -211,71 +211,14 @@ class TreeCopyTest {
         }
     }
 
-    /** An agent that only lists. */
-    private record ListingOnly(List<FileStat> listing) implements SandboxFs {
-        @Override
-        public List<FileStat> list(String directory) {
-            return new ArrayList<>(listing);
-        }
-
-        @Override
-        public FileStat stat(String path) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public InputStream read(String path) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void write(String path, InputStream content, int mode) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void mkdirs(String path, int mode) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void remove(String path) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void removeRecursive(String path) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void rename(String from, String to) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void copy(String from, String to) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void symlink(String target, String link) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public String readlink(String path) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public String realpath(String path) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void setStat(String path, Integer mode, Integer uid, Integer gid, Instant modified) {
-            throw new UnsupportedOperationException();
-        }
+    /** An agent that only lists, answering {@code listing} for any directory. */
+    private static SandboxFs listingOnly(List<FileStat> listing) {
+        return (SandboxFs) Proxy.newProxyInstance(SandboxFs.class.getClassLoader(), new Class<?>[] {SandboxFs.class},
+            (proxy, method, args) -> {
+                if (!method.getName().equals("list")) {
+                    throw new UnsupportedOperationException(method.getName());
+                }
+                return listing;
+            });
     }
 }
