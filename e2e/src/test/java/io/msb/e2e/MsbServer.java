@@ -85,6 +85,18 @@ final class MsbServer implements AutoCloseable {
         return server.resolve("bin").resolve(program);
     }
 
+    /** {@code bin/msb ARGS} against this server, in the current directory. */
+    HostCommand.Result msb(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(bin("msb").toString()));
+        command.addAll(List.of(args));
+        return HostCommand.run(Path.of("."), command, cliEnv());
+    }
+
+    /** What {@code bin/msb} needs to talk to this server. */
+    Map<String, String> cliEnv() {
+        return Map.of("MSB_API_URL", url, "MSB_API_KEY", apiKey, "JAVA_HOME", System.getProperty("java.home"));
+    }
+
     /** The end of the server's log, for a failure's message. */
     String logTail() {
         try {
