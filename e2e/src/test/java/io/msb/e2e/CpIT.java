@@ -36,9 +36,7 @@ class CpIT {
     @BeforeAll
     static void start() throws Exception {
         Platform.requireHostTools();
-        Path archive = Path.of(System.getProperty("msb.e2e.distribution", ""));
-        assertTrue(Files.isRegularFile(archive), "no server archive (io.msb:msb-distribution:tar.gz): " + archive);
-        server = MsbServer.start(archive, Platform.kernelCache());
+        server = MsbServer.startBuilt();
         HostCommand.Result created = server.msb("create", "--name", BOX, "builtin:busybox");
         assertEquals(0, created.exit(), created.output() + server.logTail());
     }

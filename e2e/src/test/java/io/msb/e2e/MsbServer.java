@@ -37,6 +37,15 @@ final class MsbServer implements AutoCloseable {
         this.apiKey = apiKey;
     }
 
+    /** The archive this build made ({@code -Dmsb.e2e.distribution}), started with the shared kernel cache. */
+    static MsbServer startBuilt() throws IOException, InterruptedException {
+        Path archive = Path.of(System.getProperty("msb.e2e.distribution", ""));
+        if (!Files.isRegularFile(archive)) {
+            throw new IOException("no server archive (io.msb:msb-distribution:tar.gz): " + archive);
+        }
+        return start(archive, Platform.kernelCache());
+    }
+
     /** Unpacks {@code archive} (msb-distribution-*.tar.gz) and starts it; fails with the server's output if it cannot. */
     static MsbServer start(Path archive, Path kernels) throws IOException, InterruptedException {
         Path work = Files.createTempDirectory("msb-srv-"); // short: unix socket paths are limited to 108 bytes
