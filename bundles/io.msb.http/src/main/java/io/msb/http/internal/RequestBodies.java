@@ -76,21 +76,16 @@ final class RequestBodies {
         if (status == 413 || status == 429 || req.getAttribute(READ) != null || declared == 0 || declared > maxBytes) {
             return;
         }
-        String client = req.getRemoteAddr();
-        if (!enter(client)) {
-            return;
-        }
-        req.setAttribute(READ, Boolean.TRUE);
         try {
-            InputStream in = req.getInputStream();
-            byte[] buffer = new byte[8192];
-            for (long total = 0, n; total <= maxBytes && (n = in.read(buffer)) >= 0; total += n) {
-                // dropped
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "the refused request body from {0} was not read to its end: {1}", client, e.toString());
-        } finally {
-            leave(client);
+            receive(req, in -> {
+                byte[] buffer = new byte[8192];
+                for (long total = 0, n; total <= maxBytes && (n = in.read(buffer)) >= 0; total += n) {
+                    // dropped
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // the refusal is the answer; a body that could not be dropped (or too many arriving) changes nothing
         }
     }
 
