@@ -475,7 +475,7 @@ final class TcpConnection implements EventLoop.Handler {
         }
         // every frame tells the guest our window, the SYN-ACK too: a first data segment is no "reopened" window
         lastWindow = advertised();
-        int window = (flags & SYN) != 0 ? Math.min(toHost.free(), 0xffff) : advertised();
+        int window = (flags & SYN) != 0 ? Math.min(toHost.free(), 0xffff) : lastWindow;
         return stack.tcpFrame(remoteIp, remotePort, guestPort, seq, ack, flags, window, options, data, off, len);
     }
 
