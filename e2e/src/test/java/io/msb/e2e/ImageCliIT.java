@@ -37,8 +37,6 @@ class ImageCliIT {
                     + "skopeo util-linux)");
         }
         work = dir;
-        Path archive = Path.of(System.getProperty("msb.e2e.distribution", ""));
-        assertTrue(Files.isRegularFile(archive), "no server archive (io.msb:msb-distribution:tar.gz): " + archive);
         registry = LocalRegistry.start(Files.createDirectories(dir.resolve("registry")));
         image = registry.host() + "/e2e/layers:1";
         // two layers of 8 MiB of random bytes each: a pull long enough to report each layer several times
@@ -51,7 +49,7 @@ class ImageCliIT {
                 done
                 skopeo copy --quiet --dest-tls-verify=false oci:layout:t docker://$1
                 """, "sh", image), Map.of());
-        server = MsbServer.start(archive, Platform.kernelCache());
+        server = MsbServer.startBuilt();
     }
 
     @AfterAll

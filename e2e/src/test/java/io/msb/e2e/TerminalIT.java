@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,10 +29,8 @@ class TerminalIT {
     static void start() throws Exception {
         Platform.requireHostTools();
         assumeTrue(Platform.onPath("python3"), "the terminal tests drive a PTY with python3");
-        Path archive = Path.of(System.getProperty("msb.e2e.distribution", ""));
-        assertTrue(Files.isRegularFile(archive), "no server archive (io.msb:msb-distribution:tar.gz): " + archive);
-        server = MsbServer.start(archive, Platform.kernelCache());
-        HostCommand.Result created = msb("create", "--name", BOX, "builtin:busybox");
+        server = MsbServer.startBuilt();
+        HostCommand.Result created = server.msb("create", "--name", BOX, "builtin:busybox");
         assertEquals(0, created.exit(), created.output() + server.logTail());
     }
 
@@ -54,7 +51,7 @@ class TerminalIT {
     @Test
     void runItRmRunsTheShellAndRemovesTheSandbox() throws Exception {
         underPty("exit5", "run", "-it", "--rm", "--name", "tty-run", "builtin:busybox");
-        HostCommand.Result gone = msb("inspect", "tty-run");
+        HostCommand.Result gone = server.msb("inspect", "tty-run");
         assertEquals(125, gone.exit(), gone.output());
         assertTrue(gone.output().contains("tty-run"), gone.output());
     }
@@ -68,7 +65,7 @@ class TerminalIT {
     /** The sandbox killed under a running shell: one line saying so, exit 125, the terminal restored. */
     @Test
     void aSandboxKilledUnderTheShellEndsTheCliCleanly() throws Exception {
-        HostCommand.Result created = msb("create", "--name", "tty-killed", "builtin:busybox");
+        HostCommand.Result created = server.msb("create", "--name", "tty-killed", "builtin:busybox");
         assertEquals(0, created.exit(), created.output());
         underPty("killed", Map.of("TTY_KILL_SANDBOX", "tty-killed"), "exec", "-it", "tty-killed", "sh");
     }
@@ -109,14 +106,10 @@ class TerminalIT {
         assertTrue(r.output().contains("PASSED " + scenario), r.output());
     }
 
-    private static HostCommand.Result msb(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(server.bin("msb").toString()));
-        command.addAll(List.of(args));
-        return HostCommand.run(Path.of("."), command, env());
-    }
-
+    /** What bin/msb needs for this server, and a terminal type for the guest's shell. */
     private static Map<String, String> env() {
-        return Map.of("MSB_API_URL", server.url, "MSB_API_KEY", server.apiKey, "JAVA_HOME",
-            System.getProperty("java.home"), "TERM", "xterm");
+        Map<String, String> env = new HashMap<>(server.cliEnv());
+        env.put("TERM", "xterm");
+        return env;
     }
 }
