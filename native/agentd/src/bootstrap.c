@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -163,5 +164,86 @@ int bootstrap_handoff(const struct cv *bs, struct handoff *h, char *err, size_t 
             return -1;
     }
     h->env = env;
+    return 0;
+}
+
+/* Letters, digits and the given extra characters only, 1 to max bytes. */
+static int token(const char *s, size_t max, const char *extra)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return 0;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr(extra, *c)))
+            return 0;
+    return 1;
+}
+
+/* Absolute, not "/", no empty, "." or ".." component, no trailing slash. */
+static int normal_path(const char *p)
+{
+    if (p[0] != '/' || !p[1] || p[strlen(p) - 1] == '/')
+        return 0;
+    for (const char *c = p; *c; c++)
+        if (*c == '/' && (c[1] == '/' || (c[1] == '.' && (c[2] == '/' || !c[2] || (c[2] == '.' && (c[3] == '/' || !c[3]))))))
+            return 0;
+    return 1;
+}
+
+static int mount_entry(const struct cv *e, struct guest_mount *m, const char **rule, char *buf, size_t buflen)
+{
+    struct fields f = {.map = e};
+    const char *kind = NULL;
+    int ro = 0, noexec = 0, nosuid = 0, nodev = 0;
+    memset(m, 0, sizeof *m);
+    if (e->type != CV_MAP)
+        return *rule = "must be a map {kind, source, path, ...}", -1;
+    /* the readers return 1 for an absent optional field */
+    if (f_text(&f, "kind", 1, 16, &kind) || f_text(&f, "path", 1, MOUNT_PATH_MAX, &m->path) ||
+        f_text(&f, "source", 0, 64, &m->source) < 0 || f_text(&f, "fstype", 0, 15, &m->fstype) < 0 ||
+        f_u64(&f, "size_mib", 0, 1u << 22, &m->size_mib) < 0 || f_bool(&f, "readonly", 0, &ro) < 0 ||
+        f_bool(&f, "noexec", 0, &noexec) < 0 || f_bool(&f, "nosuid", 0, &nosuid) < 0 || f_bool(&f, "nodev", 0, &nodev) < 0) {
+        snprintf(buf, buflen, "%s", f.err);
+        return *rule = buf, -1;
+    }
+    if (!strcmp(kind, "9p"))
+        m->kind = GUEST_MOUNT_9P;
+    else if (!strcmp(kind, "disk"))
+        m->kind = GUEST_MOUNT_DISK;
+    else if (!strcmp(kind, "tmpfs"))
+        m->kind = GUEST_MOUNT_TMPFS;
+    else
+        return *rule = "kind must be 9p, disk or tmpfs", -1;
+    if (!normal_path(m->path))
+        return *rule = "path must be absolute and normalized, and not /", -1;
+    if (m->kind != GUEST_MOUNT_TMPFS && (!m->source || !token(m->source, m->kind == GUEST_MOUNT_9P ? 31 : 20, "_-")))
+        return *rule = "source must be 1 to 31 (disk: 20) letters, digits, '_' or '-'", -1;
+    if (m->kind == GUEST_MOUNT_DISK && !m->fstype)
+        m->fstype = "ext4";
+    if (m->fstype && !token(m->fstype, 15, "_"))
+        return *rule = "fstype must be 1 to 15 letters, digits or '_'", -1;
+    m->flags = (ro ? MS_RDONLY : 0) | (noexec ? MS_NOEXEC : 0) | (nosuid ? MS_NOSUID : 0) | (nodev ? MS_NODEV : 0);
+    return 0;
+}
+
+int bootstrap_mounts(const struct cv *bs, struct guest_mount *out, size_t *n, char *err, size_t errlen)
+{
+    const struct cv *ms = bs ? cv_get(bs, "mounts") : NULL;
+    *n = 0;
+    if (cv_is_absent(ms))
+        return 0;
+    if (ms->type != CV_ARRAY || ms->n > BOOTSTRAP_MOUNTS_MAX) {
+        snprintf(err, errlen, "mounts must be an array of at most %d entries", BOOTSTRAP_MOUNTS_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < ms->n; i++) {
+        const char *rule = NULL;
+        char buf[256];
+        if (mount_entry(&ms->kids[i], &out[i], &rule, buf, sizeof buf)) {
+            snprintf(err, errlen, "mounts[%zu] %s", i, rule);
+            return -1;
+        }
+    }
+    *n = ms->n;
     return 0;
 }

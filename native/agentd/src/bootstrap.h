@@ -3,6 +3,7 @@
 #define AGENTD_BOOTSTRAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cbor.h"
 
@@ -39,5 +40,23 @@ struct handoff {
 /* Reads handoff_init from the bootstrap map bs. Returns 0 with h filled, 1 when there is none, -1 with a message
  * naming the field and the rule. */
 int bootstrap_handoff(const struct cv *bs, struct handoff *h, char *err, size_t errlen);
+
+/* What agentd mounts in the new root before it serves (decision 1202): mounts [{kind, source, path, fstype, size_mib,
+ * readonly, noexec, nosuid, nodev}], parents before children. */
+#define BOOTSTRAP_MOUNTS_MAX 64
+#define MOUNT_PATH_MAX 1024
+enum guest_mount_kind { GUEST_MOUNT_9P, GUEST_MOUNT_DISK, GUEST_MOUNT_TMPFS };
+struct guest_mount {
+    enum guest_mount_kind kind;
+    const char *source;   /* 9p: the host's mount_tag; disk: the virtio-blk serial; tmpfs: NULL */
+    const char *path;     /* absolute and normalized, not "/" */
+    const char *fstype;   /* disk: ext4 unless given */
+    uint64_t size_mib;    /* tmpfs: 0 = the kernel's default */
+    unsigned long flags;  /* MS_RDONLY, MS_NOEXEC, MS_NOSUID, MS_NODEV */
+};
+
+/* Reads mounts from the bootstrap map bs into out (at most BOOTSTRAP_MOUNTS_MAX). Returns 0 with *n set (0 when
+ * there are none), or -1 with a message naming the entry and the rule. */
+int bootstrap_mounts(const struct cv *bs, struct guest_mount *out, size_t *n, char *err, size_t errlen);
 
 #endif

@@ -21,6 +21,8 @@
 
 #define MODULES_DIR "/lib/modules/"
 #define MODULES_LIST "/lib/modules/load.list"
+#define MODULES_9P_LIST "/lib/modules/9p.list" /* loaded only when the bootstrap has a 9p mount (decision 1202) */
+#define MOUNT_DISK_SERIAL "msb-mnt"              /* disks attached for mounts; never the root or its upper */
 #define EROFS_MAGIC 0xE0F5E1E2u
 #define EXT4_MAGIC 0xEF53u
 /* systemd's SIGRTMIN+4 (start poweroff.target), numbered as systemd's glibc numbers it (SIGRTMIN 34); musl's SIGRTMIN
@@ -31,6 +33,8 @@ static const char *const HANDOFF_CANDIDATES[] = {"/sbin/init", "/lib/systemd/sys
 
 extern char **environ;
 
+static void halt_guest(void);
+
 static void warn(const char *what, const char *arg)
 {
     fprintf(stderr, "agentd: %s %s: %s\n", what, arg ? arg : "", strerror(errno));
@@ -38,7 +42,7 @@ static void warn(const char *what, const char *arg)
 
 static void mkdirs(const char *path)
 {
-    char p[256];
+    char p[MOUNT_PATH_MAX + 16];
     snprintf(p, sizeof p, "%s", path);
     for (char *s = p + 1; *s; s++)
         if (*s == '/') {
@@ -96,11 +100,11 @@ static void load_group(char names[][128], size_t from, size_t to)
 /* finit_module for each file listed in load.list (names relative to /lib/modules, '#' comments), in order: the
  * initramfs builder puts dependencies first. An empty line separates groups that share no module; they load at
  * the same time, one process each, so one group's CPU work fills another's waits on the devices it probes. */
-static void load_modules(void)
+static void load_modules(const char *list)
 {
     static char names[MAX_MODULES][128];
     size_t bounds[MAX_MODULE_GROUPS + 1] = {0}, groups = 0, n = 0;
-    FILE *f = fopen(MODULES_LIST, "re");
+    FILE *f = fopen(list, "re");
     if (!f)
         return;
     char line[512];
@@ -175,6 +179,45 @@ static int disk_kind(const char *dev)
     return em == EROFS_MAGIC ? 1 : xm == EXT4_MAGIC ? 2 : 0;
 }
 
+/* /sys/block/<name>/serial (the host's serial= of virtio-blk): 1 with it in out, 0 without. */
+static int disk_serial(const char *name, char *out, size_t n)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/sys/block/%.32s/serial", name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    int ok = fgets(out, (int)n, f) != NULL;
+    fclose(f);
+    if (ok)
+        out[strcspn(out, "\n")] = 0;
+    return ok;
+}
+
+/* The /dev node of the virtio-blk disk whose serial is want; waits up to 5 s for it to appear. */
+static int disk_by_serial(const char *want, char *dev, size_t n)
+{
+    for (int tries = 0; tries < 50; tries++) {
+        DIR *d = opendir("/sys/block");
+        struct dirent *e;
+        char serial[32];
+        int found = 0;
+        while (d && !found && (e = readdir(d)))
+            if (!strncmp(e->d_name, "vd", 2) && strlen(e->d_name) <= 32 && disk_serial(e->d_name, serial, sizeof serial) &&
+                !strcmp(serial, want)) {
+                snprintf(dev, n, "/dev/%.32s", e->d_name);
+                found = 1;
+            }
+        if (d)
+            closedir(d);
+        if (found)
+            return 0;
+        usleep(100000);
+    }
+    errno = ENODEV;
+    return -1;
+}
+
 /* Finds the first virtio-blk disk of each kind; waits up to 5 s for devices to appear. */
 static void find_disks(char *lower, char *upper, size_t n)
 {
@@ -188,6 +231,9 @@ static void find_disks(char *lower, char *upper, size_t n)
             if (strlen(e->d_name) > 32)
                 continue;
             snprintf(dev, sizeof dev, "/dev/%.32s", e->d_name);
+            char serial[32];
+            if (disk_serial(e->d_name, serial, sizeof serial) && !strncmp(serial, MOUNT_DISK_SERIAL, strlen(MOUNT_DISK_SERIAL)))
+                continue; /* an ext4 image the user mounts elsewhere is not the upper */
             int k = disk_kind(dev);
             if (k == 1 && !lower[0])
                 snprintf(lower, n, "%s", dev);
@@ -406,6 +452,51 @@ static void apply_defaults(const struct cv *bs, struct agent_config *cfg)
     }
 }
 
+/* The bootstrap's mounts, in the new root, before anything runs (decision 1202). A mount that cannot be made ends the
+ * boot with a line naming the entry and the path: a sandbox without the data it asked for must not start. */
+static int guest_mounts(const struct cv *bs)
+{
+    static struct guest_mount m[BOOTSTRAP_MOUNTS_MAX];
+    size_t n = 0;
+    char err[300];
+    if (bootstrap_mounts(bs, m, &n, err, sizeof err)) {
+        fprintf(stderr, "agentd: mount failed: bootstrap %s\n", err);
+        return -1;
+    }
+    int loaded_9p = 0;
+    for (size_t i = 0; i < n; i++) {
+        char dev[64] = "", data[96] = "";
+        const char *src = dev, *type = m[i].fstype;
+        if (m[i].kind == GUEST_MOUNT_9P) {
+            if (!loaded_9p++)
+                load_modules(MODULES_9P_LIST);
+            src = m[i].source;
+            type = "9p";
+            snprintf(data, sizeof data, "trans=virtio,version=9p2000.L,msize=%d", 512 * 1024);
+        } else if (m[i].kind == GUEST_MOUNT_TMPFS) {
+            src = "tmpfs";
+            type = "tmpfs";
+            if (m[i].size_mib)
+                snprintf(data, sizeof data, "mode=1777,size=%llum", (unsigned long long)m[i].size_mib);
+            else
+                snprintf(data, sizeof data, "mode=1777");
+        } else if (disk_by_serial(m[i].source, dev, sizeof dev)) {
+            fprintf(stderr, "agentd: mount failed: mounts[%zu] %s: no disk with serial %s\n", i, m[i].path, m[i].source);
+            return -1;
+        }
+        mkdirs(m[i].path);
+        if (mount(src, m[i].path, type, m[i].flags, data[0] ? data : NULL)) {
+            int e = errno;
+            fprintf(stderr, "agentd: mount failed: mounts[%zu] %s (%s %s): %s%s\n", i, m[i].path, type, src, strerror(e),
+                    e == ENODEV && m[i].kind == GUEST_MOUNT_9P ? " (the guest kernel has no 9p modules: see"
+                                                                  " native/guest/fetch-kernel.sh)" : "");
+            return -1;
+        }
+        boot_mark("mounted", m[i].path);
+    }
+    return 0;
+}
+
 int init_system(struct agent_config *cfg)
 {
     int rc = 0;
@@ -428,7 +519,7 @@ int init_system(struct agent_config *cfg)
     boot_mark("started at", entered);
     mount_at("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-    load_modules();
+    load_modules(MODULES_LIST);
     const struct cv *bs = boot_map = load_bootstrap();
     if (assemble_root(bs) < 0)
         rc = -1;
@@ -443,6 +534,8 @@ int init_system(struct agent_config *cfg)
     mkdir("/.msb", 0700);
     identity(bs);
     apply_defaults(bs, cfg);
+    if (guest_mounts(bs))
+        halt_guest(); /* create fails with the line above in its kernel log tail */
     return rc;
 }
 

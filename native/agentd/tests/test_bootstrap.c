@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,6 +195,56 @@ static void handoff_is_checked(void)
     }
 }
 
+/* mounts [{kind, source, path, ...}]: none when absent, else every entry checked; flags from the options (1202). */
+static void mounts_are_checked(void)
+{
+    static const struct {
+        const char *json, *err; /* err NULL: accepted */
+    } cases[] = {
+        {"{\"hostname\":\"h\"}", NULL},
+        {"{\"mounts\":[{\"kind\":\"9p\",\"source\":\"msb-share0\",\"path\":\"/data\",\"readonly\":true,"
+         "\"nodev\":true},{\"kind\":\"disk\",\"source\":\"msb-mnt0\",\"path\":\"/data/img\"},"
+         "{\"kind\":\"tmpfs\",\"path\":\"/scratch\",\"size_mib\":64,\"noexec\":true,\"nosuid\":true}]}", NULL},
+        {"{\"mounts\":{}}", "mounts must be an array"},
+        {"{\"mounts\":[7]}", "mounts[0] must be a map"},
+        {"{\"mounts\":[{\"kind\":\"nfs\",\"source\":\"x\",\"path\":\"/a\"}]}", "mounts[0] kind must be"},
+        {"{\"mounts\":[{\"kind\":\"tmpfs\"}]}", "mounts[0] field path: is required"},
+        {"{\"mounts\":[{\"kind\":\"tmpfs\",\"path\":\"/\"}]}", "mounts[0] path must be absolute"},
+        {"{\"mounts\":[{\"kind\":\"tmpfs\",\"path\":\"/a/../etc\"}]}", "mounts[0] path must be absolute"},
+        {"{\"mounts\":[{\"kind\":\"tmpfs\",\"path\":\"/a//b\"}]}", "mounts[0] path must be absolute"},
+        {"{\"mounts\":[{\"kind\":\"tmpfs\",\"path\":\"a\"}]}", "mounts[0] path must be absolute"},
+        {"{\"mounts\":[{\"kind\":\"9p\",\"path\":\"/a\"}]}", "mounts[0] source must be"},
+        {"{\"mounts\":[{\"kind\":\"9p\",\"source\":\"a,b\",\"path\":\"/a\"}]}", "mounts[0] source must be"},
+        {"{\"mounts\":[{\"kind\":\"disk\",\"source\":\"d\",\"path\":\"/a\",\"fstype\":\"ext4,x\"}]}",
+         "mounts[0] fstype must be"},
+        {"{\"mounts\":[{\"kind\":\"tmpfs\",\"path\":\"/a\",\"readonly\":1}]}", "mounts[0] field readonly"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = {0};
+        struct cbor_doc doc;
+        static struct guest_mount m[BOOTSTRAP_MOUNTS_MAX];
+        size_t n = 99;
+        char err[300] = "";
+        CHECK(json_to_cbor(cases[i].json, &b, err, sizeof err) == 0 && cbor_decode(b.p, b.len, &doc, err, sizeof err) == 0,
+              "test data %zu", i);
+        int rc = bootstrap_mounts(doc.root, m, &n, err, sizeof err);
+        if (!cases[i].err)
+            CHECK(rc == 0, "%s accepted (%s)", cases[i].json, err);
+        else
+            CHECK(rc == -1 && strstr(err, cases[i].err), "%s refused: %s", cases[i].json, err);
+        if (i == 0)
+            CHECK(n == 0, "no mounts");
+        if (i == 1)
+            CHECK(n == 3 && m[0].kind == GUEST_MOUNT_9P && m[0].flags == (MS_RDONLY | MS_NODEV) &&
+                      !strcmp(m[0].source, "msb-share0") && m[1].kind == GUEST_MOUNT_DISK && !strcmp(m[1].fstype, "ext4") &&
+                      m[1].flags == 0 && m[2].kind == GUEST_MOUNT_TMPFS && m[2].size_mib == 64 &&
+                      m[2].flags == (MS_NOEXEC | MS_NOSUID) && !strcmp(m[2].path, "/scratch"),
+                  "entries read");
+        cbor_free(&doc);
+        buf_free(&b);
+    }
+}
+
 /* The vector the Java encoder must also produce (conformance/guest-bootstrap/network.hex). */
 static void network_vector(const char *path)
 {
@@ -333,6 +384,7 @@ int main(int argc, char **argv)
     command_line_is_the_fallback();
     env_entries_are_checked();
     handoff_is_checked();
+    mounts_are_checked();
     network_vector(argc > 1 ? argv[1] : "../../conformance/guest-bootstrap/network.hex");
     network_fields_are_checked();
     unlink(file);
