@@ -26,7 +26,7 @@ import java.util.Objects;
  * @param user user in the guest (name or uid[:gid]), or null for the image's
  * @param hostname guest hostname (at most 64 bytes), or null to derive it from the name
  * @param shell shell used for string commands, or null for {@code /bin/sh}
- * @param mounts host directories and volumes to mount
+ * @param mounts host directories, named volumes, tmpfs and disk images to mount (at most 64)
  * @param network the sandbox's network (microsandbox's {@code NetworkConfig}), or null for none; the runtime
  *                checks what it cannot do yet (e.g. {@code strict}, {@code secrets})
  * @param idleTimeout stop the sandbox after this much inactivity, or null for never
@@ -211,6 +211,13 @@ public record SandboxSpec(
 
         public Builder mount(Mount mount) {
             mounts.add(mount);
+            return this;
+        }
+
+        /** Replaces the mounts given so far. */
+        public Builder mounts(List<Mount> values) {
+            mounts.clear();
+            mounts.addAll(values);
             return this;
         }
 

@@ -24,10 +24,11 @@ import java.util.regex.Pattern;
  * @param rlimits limits applied to PID 1 and so inherited
  * @param network the guest's eth0, or null for a sandbox without a network (decision 0260)
  * @param handoffInit the init agentd hands PID 1 to once the guest is ready, or null to stay PID 1 (decision 0431)
+ * @param mounts what agentd mounts in the new root before anything runs, parents before children (decision 1202)
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String user, String defaultCwd,
-        List<Rlimit> rlimits, Network network, HandoffInit handoffInit) {
+        List<Rlimit> rlimits, Network network, HandoffInit handoffInit, List<Mount> mounts) {
 
     /** The argument's prefix. */
     public static final String ARGUMENT_PREFIX = "msb.bootstrap=";
@@ -197,9 +198,33 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
         }
     }
 
+    /**
+     * One mount as agentd reads it (its {@code bootstrap_mounts}; it checks the same rules again).
+     *
+     * @param kind {@value #SHARE} (source = the share's tag), {@value #DISK} (source = the disk's serial) or
+     *        {@value #TMPFS} (no source)
+     * @param path absolute, normalized, not {@code /}
+     * @param fstype a disk's file system (null: ext4)
+     * @param sizeMib a tmpfs's size (null: the kernel's default)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Mount(String kind, String source, String path, String fstype, Integer sizeMib, boolean readonly,
+            boolean noexec, boolean nosuid, boolean nodev) {
+        public static final String SHARE = "9p";
+        public static final String DISK = "disk";
+        public static final String TMPFS = "tmpfs";
+    }
+
     public GuestBootstrap {
         defaultEnv = defaultEnv == null ? List.of() : List.copyOf(defaultEnv);
         rlimits = rlimits == null ? List.of() : List.copyOf(rlimits);
+        mounts = mounts == null ? List.of() : List.copyOf(mounts);
+    }
+
+    /** A bootstrap without mounts. */
+    public GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String user, String defaultCwd,
+            List<Rlimit> rlimits, Network network, HandoffInit handoffInit) {
+        this(hostname, defaultEnv, user, defaultCwd, rlimits, network, handoffInit, List.of());
     }
 
     /** A bootstrap without a network. */

@@ -18,9 +18,41 @@ import java.util.Objects;
  * @param memoryMib guest memory
  * @param detached the VM must outlive the process that starts it
  * @param network network attachment, or null for none
+ * @param shares host directories the guest mounts by tag (virtio-9p with QEMU)
+ * @param mountDisks disk images the guest mounts; the backend gives disk {@code i} the serial
+ *        {@link #mountDiskSerial(int) mountDiskSerial(i)}, by which the guest finds it
  */
 public record VmSpec(String sandboxName, Path stateDir, Path kernel, Path initramfs, List<String> kernelArgs,
-        List<Disk> disks, int cpus, int memoryMib, boolean detached, NetworkAttachment network) {
+        List<Disk> disks, int cpus, int memoryMib, boolean detached, NetworkAttachment network, List<Share> shares,
+        List<Disk> mountDisks) {
+    /** A disk image attached for a mount carries this serial prefix; the root and its upper never do. */
+    public static final String MOUNT_DISK_SERIAL = "msb-mnt";
+
+    /**
+     * A host directory shared with the guest.
+     *
+     * @param tag what the guest mounts it by: 1 to 31 letters, digits, {@code _} or {@code -}
+     * @param path the host directory, absolute and resolved
+     * @param readOnly the backend refuses writes (the guest also mounts it read-only)
+     */
+    public record Share(String tag, Path path, boolean readOnly) {
+        public Share {
+            Objects.requireNonNull(tag, "tag");
+            Objects.requireNonNull(path, "path");
+        }
+    }
+
+    /** The serial of {@code mountDisks[i]}. */
+    public static String mountDiskSerial(int i) {
+        return MOUNT_DISK_SERIAL + i;
+    }
+
+    /** A VM without shares or mount disks (the form before 2.4). */
+    public VmSpec(String sandboxName, Path stateDir, Path kernel, Path initramfs, List<String> kernelArgs,
+            List<Disk> disks, int cpus, int memoryMib, boolean detached, NetworkAttachment network) {
+        this(sandboxName, stateDir, kernel, initramfs, kernelArgs, disks, cpus, memoryMib, detached, network, List.of(),
+                List.of());
+    }
 
     /** A block device given to the guest. */
     public record Disk(Path path, boolean readOnly, String format) {
@@ -33,5 +65,7 @@ public record VmSpec(String sandboxName, Path stateDir, Path kernel, Path initra
     public VmSpec {
         kernelArgs = List.copyOf(kernelArgs);
         disks = List.copyOf(disks);
+        shares = shares == null ? List.of() : List.copyOf(shares);
+        mountDisks = mountDisks == null ? List.of() : List.copyOf(mountDisks);
     }
 }

@@ -3,7 +3,6 @@ package io.msb.http.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.msb.api.HandoffInit;
 import io.msb.api.InvalidConfigException;
-import io.msb.api.Mount;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.RunInfo;
@@ -65,7 +64,7 @@ final class Mapping {
         registry(r.registry());
         // the SDK always sends these, empty or null: only a value that asks for the missing feature is refused
         b.init(init(r.init()));
-        unsupportedList(r.mounts(), "mounts", "[] (no volumes or host mounts yet)");
+        b.mounts(WireMounts.parse(r.mounts()));
         unsupportedList(r.patches(), "patches", "[] (no rootfs patches yet)");
         if (r.securityProfile() != null && !r.securityProfile().equals("default")) {
             throw ApiException.invalid("security_profile", r.securityProfile().equals("restricted")
@@ -303,26 +302,11 @@ final class Mapping {
                 env, new TreeMap<>(s.labels()),
                 s.rlimits().stream().map(l -> new Wire.Rlimit(l.resource(), l.soft(), l.hard())).toList(),
                 new Wire.Lifecycle(s.ephemeral(), secs(s.idleTimeout()), secs(s.maxDuration())),
-                s.mounts().stream().map(Mapping::mount).toList(),
+                s.mounts().stream().map(WireMounts::response).toList(),
                 network(s.network(), info.addresses().orElse(null)));
         return new Wire.SandboxResponse(info.id().toString(), ORG_ID, info.name(), info.name(), status(info.status()),
                 null, s.ephemeral(), time(info.createdAt()), run == null ? null : time(run.startedAt()),
                 run == null ? null : time(run.terminatedAt()), failure(info.status(), run), spec);
-    }
-
-    /** A response mount, tagged PascalCase ({@code Bind}, {@code Named}) as the cloud's responses are. */
-    static Map<String, Object> mount(Mount m) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        if (m.kind() == Mount.Kind.BIND) {
-            out.put("type", "Bind");
-            out.put("host", m.source());
-        } else {
-            out.put("type", "Named");
-            out.put("name", m.source());
-        }
-        out.put("guest", m.guestPath());
-        out.put("options", Map.of("readonly", m.readOnly()));
-        return out;
     }
 
     /**

@@ -14,8 +14,8 @@ final class Wire {
 
     /**
      * {@code CloudSandboxSpec} plus the create request's {@code slug} and {@code registry}: every field the SDK can
-     * send. Those whose feature does not exist yet ({@code mounts}, {@code patches}) stay JSON here and are refused
-     * when they carry anything but their default.
+     * send. {@code mounts} stay JSON here, read by {@link WireMounts}; {@code patches}, whose feature does not exist yet,
+     * are refused when they carry anything but their default.
      */
     record CreateRequest(String name, ImageSource image, List<EnvVar> env, Map<String, String> labels,
             Lifecycle lifecycle, Resources resources, RuntimeOptions runtime, List<Rlimit> rlimits,

@@ -210,7 +210,6 @@ class MappingTest {
     @Test
     void fieldsThePlatformCannotHonourYetAreRefusedOnlyWhenTheyAskForSomething() {
         String[][] cases = {
-            {"\"mounts\":[{\"type\":\"tmpfs\",\"guest\":\"/t\"}]", "mounts: not supported yet"},
             {"\"patches\":[{\"type\":\"mkdir\",\"path\":\"/x\"}]", "patches: not supported yet"},
             {"\"runtime\":{\"cmd\":[\"sh\"]}", "runtime.cmd: not supported yet (run commands with exec)"},
             {"\"runtime\":{\"entrypoint\":[\"sh\"]}", "runtime.entrypoint: not supported yet"},
@@ -234,6 +233,53 @@ class MappingTest {
                 + "\"registry\":{\"mode\":\"inline\",\"username\":\"u\",\"password\":\"hunter2\"}}");
         assertTrue(secret.startsWith("registry.mode: inline is not supported yet"), secret);
         assertFalse(secret.contains("hunter2"));
+    }
+
+    /** The SDK's mounts (facts §2.3): snake_case tags, options, its defaults for the fields msb has no use for. */
+    @Test
+    void mountsInTheSdksShapeAreMapped() {
+        List<Mount> m = create(sdkBodyWith("{\"mounts\":["
+                + "{\"type\":\"bind\",\"host\":\"/srv/p\",\"guest\":\"/p\",\"options\":{\"readonly\":true,\"noexec\":true,"
+                + "\"nosuid\":false,\"nodev\":true},\"stat_virtualization\":\"strict\",\"host_permissions\":\"private\","
+                + "\"quota_mib\":null},"
+                + "{\"type\":\"named\",\"name\":\"cache\",\"guest\":\"/cache\",\"options\":{\"readonly\":false,"
+                + "\"noexec\":false,\"nosuid\":false,\"nodev\":false},\"stat_virtualization\":\"strict\","
+                + "\"host_permissions\":\"private\"},"
+                + "{\"type\":\"tmpfs\",\"guest\":\"/t\",\"size_mib\":64,\"options\":{\"readonly\":false,\"noexec\":false,"
+                + "\"nosuid\":true,\"nodev\":true}},"
+                + "{\"type\":\"disk_image\",\"host\":\"/srv/d.img\",\"guest\":\"/d\",\"format\":\"qcow2\",\"fstype\":null,"
+                + "\"options\":{\"readonly\":false,\"noexec\":false,\"nosuid\":false,\"nodev\":false}}]}")).mounts();
+        assertEquals(List.of(Mount.bind("/srv/p", "/p").withOptions(true, true, false, true),
+                Mount.volume("cache", "/cache"), Mount.tmpfs("/t", 64).withOptions(false, false, true, true),
+                Mount.diskImage("/srv/d.img", "/d", "qcow2", null)), m);
+        for (Mount each : m) {
+            JsonNode r = Json.MAPPER.valueToTree(WireMounts.response(each));
+            assertEquals(each.guestPath(), r.get("guest").asText());
+            assertTrue(List.of("Bind", "Named", "Tmpfs", "DiskImage").contains(r.get("type").asText()), r.toString());
+        }
+        assertEquals("Qcow2", Json.MAPPER.valueToTree(WireMounts.response(m.get(3))).get("format").asText());
+        assertEquals(64, Json.MAPPER.valueToTree(WireMounts.response(m.get(2))).get("size_mib").asInt());
+
+        String[][] refused = {
+            {"[{\"guest\":\"/t\"}]", "mounts[0].type: is required"},
+            {"[{\"type\":\"nfs\",\"guest\":\"/t\"}]", "mounts[0].type: must be bind, named, tmpfs or disk_image"},
+            {"[{\"type\":\"tmpfs\"}]", "mounts[0].guest: is required"},
+            {"[{\"type\":\"bind\",\"guest\":\"/g\"}]", "mounts[0].host: is required"},
+            {"[{\"type\":\"tmpfs\",\"guest\":\"/t\",\"host\":\"/h\"}]", "mounts[0].host: is not a field of a tmpfs"},
+            {"[{\"type\":\"tmpfs\",\"guest\":\"/t\",\"size_mib\":0}]", "mounts[0].size_mib: must be a positive"},
+            {"[{\"type\":\"tmpfs\",\"guest\":\"/t\",\"options\":{\"ro\":true}}]", "mounts[0].options.ro: is not"},
+            {"[{\"type\":\"tmpfs\",\"guest\":\"/t\",\"options\":{\"readonly\":1}}]", "mounts[0].options.readonly: must be"},
+            {"[{\"type\":\"bind\",\"host\":\"/h\",\"guest\":\"/g\",\"host_permissions\":\"mirror\"}]",
+                "mounts[0].host_permissions: host permissions other than private"},
+            {"[{\"type\":\"bind\",\"host\":\"/h\",\"guest\":\"/g\",\"quota_mib\":5}]", "mounts[0].quota_mib:"},
+            {"[{\"type\":\"disk_image\",\"host\":\"/h\",\"guest\":\"/g\",\"format\":\"vmdk\"}]",
+                "mounts[0].format: vmdk images are not supported"},
+            {"[7]", "mounts[0]: must be an object"},
+        };
+        for (String[] c : refused) {
+            String message = rejected(sdkBodyWith("{\"mounts\":" + c[0] + "}"));
+            assertTrue(message.startsWith(c[1]), c[0] + " -> " + message);
+        }
     }
 
     /** microsandbox's HandoffInit: {cmd, args, env: [[k, v]]}; cmd is "auto" or an absolute path. */
@@ -331,7 +377,8 @@ class MappingTest {
         assertEquals(9, s.get("lifecycle").get("idle_timeout_secs").asInt());
         assertFalse(s.get("network").get("enabled").asBoolean(), "the builder's default: no network");
         assertEquals(Json.MAPPER.valueToTree(Map.of("type", "Bind", "host", "/srv/data", "guest", "/data",
-                "options", Map.of("readonly", true))), s.get("mounts").get(0), "response tags are PascalCase");
+                "options", Map.of("readonly", true, "noexec", false, "nosuid", false, "nodev", false))),
+                s.get("mounts").get(0), "response tags are PascalCase");
         assertEquals(0, s.get("rlimits").size());
         assertTrue(s.get("runtime").get("scripts").isObject());
         assertEquals("box", s.get("runtime").get("hostname").asText(), "hostname: msb's extension");

@@ -32,6 +32,7 @@ import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
+import io.msb.api.volume.VolumeService;
 import io.msb.protocol.AgentConnector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -96,6 +97,11 @@ public final class SandboxLifecycle implements SandboxBackend {
 
     private volatile NetworkService networkService;
 
+    /** Optional and dynamic: the volume bundle references SandboxService, so a mandatory reference would be a cycle. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile VolumeService volumeService;
+
     private final SandboxStore store;
     private final RuntimeSettings settings;
     private final Supplier<List<VmmBackend>> backends;
@@ -103,6 +109,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     private final Supplier<ImageService> images;
     /** The network service that attaches networked sandboxes (and takes live policy updates), if one runs. */
     private final Supplier<NetworkService> networks;
+    /** The named-volume service mounts of kind VOLUME resolve through, if one runs. */
+    private final Supplier<VolumeService> volumes;
     private final VmBooter booter;
     /** Every sandbox's captured output and lifecycle markers (decision 1017). */
     private final LogBook logs;
@@ -124,7 +132,8 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.backends = () -> vmmBackends;
         this.images = () -> imageService;
         this.networks = () -> networkService;
-        this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder, networks);
+        this.volumes = () -> volumeService;
+        this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder, networks, volumes);
         this.logs = new LogBook(new LogFiles((long) config.logFileMib() << 20, config.logFiles()), settings::sandboxDir);
         publishHome(context);
         // the VMM backends are bound after this constructor: recovery runs first thing on the supervisor's thread
@@ -141,12 +150,20 @@ public final class SandboxLifecycle implements SandboxBackend {
     public SandboxLifecycle(SandboxStore store, RuntimeSettings settings, Supplier<List<VmmBackend>> backends,
             AgentConnector agents, Supplier<ImageService> images, Supplier<RootfsBuilder> rootfs,
             Supplier<NetworkService> networks) {
+        this(store, settings, backends, agents, images, rootfs, networks, () -> null);
+    }
+
+    /** Plain-Java construction, outside OSGi, with a named-volume service. */
+    public SandboxLifecycle(SandboxStore store, RuntimeSettings settings, Supplier<List<VmmBackend>> backends,
+            AgentConnector agents, Supplier<ImageService> images, Supplier<RootfsBuilder> rootfs,
+            Supplier<NetworkService> networks, Supplier<VolumeService> volumes) {
         this.store = store;
         this.settings = settings;
         this.backends = backends;
         this.images = images;
         this.networks = networks;
-        this.booter = new VmBooter(settings, agents, images, rootfs, networks);
+        this.volumes = volumes;
+        this.booter = new VmBooter(settings, agents, images, rootfs, networks, volumes);
         this.logs = new LogBook(LogFiles.DEFAULTS, settings::sandboxDir);
         recover();
     }
@@ -263,7 +280,8 @@ public final class SandboxLifecycle implements SandboxBackend {
      */
     @Override
     public SandboxHandle create(SandboxSpec requested) {
-        SandboxSpec spec = withDefaults(SpecValidator.validate(requested));
+        SandboxSpec spec = withDefaults(SpecValidator.validateMounts(SpecValidator.validate(requested),
+                settings.home(), volumes.get()));
         SpecValidator.validateSocketPath(spec.name(), settings.home().resolve("sandboxes"));
         VmmBackend vmm = backendFor(spec); // before anything is replaced or written: a refusal changes nothing
         VmBooter.requireNetwork(spec, networks.get());

@@ -25,7 +25,9 @@ import java.util.Map;
  * persisted format is a visible contract that only changes on purpose ({@code "v"} is its version).
  * Version 2 stores {@code network} in microsandbox's JSON form ({@link NetworkConfig#toMap()}); a version 1
  * record's {@code network} was a placeholder that never attached a network, so it reads as disabled. {@code init}
- * ({@code {cmd, args, env}}) is absent for a sandbox without an init handoff, as in records written before it.
+ * ({@code {cmd, args, env}}) is absent for a sandbox without an init handoff, as in records written before it. A mount's
+ * options, {@code sizeMib}, {@code format} and {@code fstype} (decision 1200) read as false, 0 and null where a record
+ * written before them has none.
  */
 public final class SpecJson {
     private static final int VERSION = 2;
@@ -53,8 +55,15 @@ public final class SpecJson {
         putIfSet(o, "shell", spec.shell());
         ArrayNode mounts = o.putArray("mounts");
         for (Mount m : spec.mounts()) {
-            mounts.addObject().put("source", m.source()).put("guestPath", m.guestPath())
-                    .put("kind", m.kind().name()).put("readOnly", m.readOnly());
+            ObjectNode mount = mounts.addObject();
+            putIfSet(mount, "source", m.source());
+            mount.put("guestPath", m.guestPath()).put("kind", m.kind().name()).put("readOnly", m.readOnly())
+                    .put("noexec", m.noexec()).put("nosuid", m.nosuid()).put("nodev", m.nodev());
+            if (m.sizeMib() != 0) {
+                mount.put("sizeMib", m.sizeMib());
+            }
+            putIfSet(mount, "format", m.format());
+            putIfSet(mount, "fstype", m.fstype());
         }
         if (spec.network() != null) {
             o.set("network", MAPPER.valueToTree(spec.network().toMap()));
@@ -110,8 +119,9 @@ public final class SpecJson {
             b.rlimit(new Rlimit(r.path("resource").asText(), r.path("soft").asLong(), r.path("hard").asLong()));
         }
         for (JsonNode m : o.path("mounts")) {
-            b.mount(new Mount(m.path("source").asText(), m.path("guestPath").asText(),
-                    Mount.Kind.valueOf(m.path("kind").asText()), m.path("readOnly").asBoolean()));
+            b.mount(new Mount(text(m, "source"), m.path("guestPath").asText(), Mount.Kind.valueOf(m.path("kind").asText()),
+                    m.path("readOnly").asBoolean(), m.path("noexec").asBoolean(), m.path("nosuid").asBoolean(),
+                    m.path("nodev").asBoolean(), m.path("sizeMib").asInt(), text(m, "format"), text(m, "fstype")));
         }
         if (o.has("network")) {
             b.network(version == VERSION_WITHOUT_NETWORK ? NetworkConfig.disabled() : network(o.get("network")));

@@ -2,11 +2,13 @@ package io.msb.runtime.internal;
 
 import io.msb.api.Check;
 import io.msb.api.InvalidConfigException;
+import io.msb.api.Mount;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
 import io.msb.api.exec.Rlimit;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.spi.VmmCapabilities;
+import io.msb.api.volume.VolumeService;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +34,16 @@ final class SpecValidator {
     /** microsandbox's rlimit resources (its {@code RlimitResource}), which agentd knows. */
     static final List<String> RLIMIT_RESOURCES = List.of("cpu", "fsize", "data", "stack", "core", "rss", "nproc",
             "nofile", "memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio", "rttime");
+    /** At most this many mounts a sandbox (agentd's BOOTSTRAP_MOUNTS_MAX). */
+    static final int MAX_MOUNTS = 64;
+    /** The longest guest path agentd mounts at (its MOUNT_PATH_MAX). */
+    static final int MAX_GUEST_PATH_BYTES = 1024;
+    /** The guest's kernel file systems: a mount there would hide or fake them. */
+    private static final List<String> GUEST_RESERVED = List.of("/proc", "/sys", "/dev");
+    private static final Set<String> DISK_FORMATS = Set.of("raw", "qcow2");
+    private static final java.util.regex.Pattern FSTYPE = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,15}");
+    private static final java.util.regex.Pattern VOLUME_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,62}");
     private static final List<String> RESERVED_LABEL_PREFIXES = List.of("sandbox.", "microsandbox.", "service.");
 
     private SpecValidator() {
@@ -145,6 +157,11 @@ final class SpecValidator {
     static void validateLimits(SandboxSpec spec, String backend, VmmCapabilities limits) {
         inRange("cpus", spec.cpus(), limits.minCpus(), limits.maxCpus(), backend);
         inRange("memoryMib", spec.memoryMib(), limits.minMemoryMib(), limits.maxMemoryMib(), backend);
+        boolean hostMounts = spec.mounts().stream().anyMatch(m -> m.kind() != Mount.Kind.TMPFS);
+        if (hostMounts && !limits.features().contains(VmmCapabilities.Feature.VOLUMES)) {
+            throw Check.invalid("mounts", "backend " + backend + " cannot mount host directories, volumes or disk"
+                    + " images");
+        }
     }
 
     private static void inRange(String field, int value, int min, int max, String backend) {
@@ -209,6 +226,135 @@ final class SpecValidator {
                 throw Check.invalid(field, "soft limit must be at most the hard limit: got soft " + r.soft()
                         + ", hard " + r.hard());
             }
+        }
+    }
+
+    /**
+     * Mounts (decision 1200): at most {@value #MAX_MOUNTS}; guest paths absolute, normalized, unique, not {@code /}
+     * and not under /proc, /sys or /dev; host paths absolute and existing (a directory to bind, a regular file to
+     * attach), outside msb's home and not containing it, recorded resolved ({@code toRealPath}: a symbolic link is
+     * followed now, on the host, and never again); named volumes existing in {@code volumes}. Errors name the entry's
+     * field ({@code mounts[2].host}) and the rule.
+     *
+     * @param volumes the named-volume service, or null when none runs
+     * @return the spec with host paths resolved
+     */
+    static SandboxSpec validateMounts(SandboxSpec spec, Path home, VolumeService volumes) {
+        List<Mount> mounts = spec.mounts();
+        if (mounts.isEmpty()) {
+            return spec;
+        }
+        if (mounts.size() > MAX_MOUNTS) {
+            throw Check.invalid("mounts", "has " + mounts.size() + " entries (at most " + MAX_MOUNTS + ")");
+        }
+        Path realHome = realOrAbsolute(home);
+        Set<String> guests = new HashSet<>();
+        List<Mount> resolved = new java.util.ArrayList<>();
+        for (int i = 0; i < mounts.size(); i++) {
+            Mount m = mounts.get(i);
+            String field = "mounts[" + i + "]";
+            guestPath(field + ".guest", m.guestPath());
+            if (!guests.add(m.guestPath())) {
+                throw Check.invalid(field + ".guest", m.guestPath() + " is mounted twice");
+            }
+            if (m.kind() != Mount.Kind.TMPFS && m.sizeMib() != 0) {
+                throw Check.invalid(field + ".size_mib", "applies to tmpfs mounts only");
+            }
+            if (m.kind() != Mount.Kind.DISK_IMAGE && (m.format() != null || m.fstype() != null)) {
+                throw Check.invalid(field + (m.format() != null ? ".format" : ".fstype"),
+                        "applies to disk_image mounts only");
+            }
+            resolved.add(switch (m.kind()) {
+                case BIND -> m.withSource(hostPath(field + ".host", m.source(), true, realHome).toString());
+                case DISK_IMAGE -> diskImage(field, m, realHome);
+                case VOLUME -> volume(field + ".name", m, volumes);
+                case TMPFS -> {
+                    if (m.sizeMib() < 0) {
+                        throw Check.invalid(field + ".size_mib", "must not be negative: " + m.sizeMib());
+                    }
+                    yield m;
+                }
+            });
+        }
+        return spec.toBuilder().mounts(resolved).build();
+    }
+
+    private static void guestPath(String field, String path) {
+        if (!path.startsWith("/")) {
+            throw Check.invalid(field, "must be an absolute path: " + path);
+        }
+        if (path.equals("/")) {
+            throw Check.invalid(field, "must not be / (the sandbox's root)");
+        }
+        if (path.indexOf('\0') >= 0 || path.endsWith("/") || !Path.of(path).normalize().toString().equals(path)) {
+            throw Check.invalid(field, "must be normalized (no ., .., // or trailing /): " + path);
+        }
+        if (path.getBytes(StandardCharsets.UTF_8).length > MAX_GUEST_PATH_BYTES) {
+            throw Check.invalid(field, "is longer than " + MAX_GUEST_PATH_BYTES + " bytes");
+        }
+        for (String reserved : GUEST_RESERVED) {
+            if (path.equals(reserved) || path.startsWith(reserved + "/")) {
+                throw Check.invalid(field, "must not be under " + reserved + " (the guest kernel's): " + path);
+            }
+        }
+    }
+
+    /** The host path resolved; a directory ({@code directory}) or a regular file; not msb's home, in it or above it. */
+    private static Path hostPath(String field, String path, boolean directory, Path realHome) {
+        if (path == null || path.isEmpty() || !path.startsWith("/") || path.indexOf('\0') >= 0) {
+            throw Check.invalid(field, "must be an absolute host path: " + path);
+        }
+        Path real;
+        try {
+            real = Path.of(path).toRealPath();
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw Check.invalid(field, "does not exist on the host: " + path);
+        }
+        if (directory ? !Files.isDirectory(real) : !Files.isRegularFile(real)) {
+            throw Check.invalid(field, "must be " + (directory ? "a directory" : "a regular file") + " on the host: "
+                    + path + (real.toString().equals(path) ? "" : " (" + real + ")"));
+        }
+        if (real.startsWith(realHome) || realHome.startsWith(real)) {
+            throw Check.invalid(field, "must not be inside or contain msb's home " + realHome
+                    + " (its sandboxes, images, database and kernel): " + path);
+        }
+        return real;
+    }
+
+    private static Mount diskImage(String field, Mount m, Path realHome) {
+        Path real = hostPath(field + ".host", m.source(), false, realHome);
+        String format = m.format() == null ? "raw" : m.format().toLowerCase(java.util.Locale.ROOT);
+        if (!DISK_FORMATS.contains(format)) {
+            throw Check.invalid(field + ".format", "must be raw or qcow2: " + m.format());
+        }
+        if (m.fstype() != null && !FSTYPE.matcher(m.fstype()).matches()) {
+            throw Check.invalid(field + ".fstype", "must be 1 to 15 letters, digits or _: " + m.fstype());
+        }
+        return new Mount(real.toString(), m.guestPath(), m.kind(), m.readOnly(), m.noexec(), m.nosuid(), m.nodev(), 0,
+                format, m.fstype() == null ? "ext4" : m.fstype());
+    }
+
+    private static Mount volume(String field, Mount m, VolumeService volumes) {
+        if (!VOLUME_NAME.matcher(m.source()).matches()) {
+            throw Check.invalid(field, "must be a volume name (1 to 63 of letters, digits, ., _ and -, not starting"
+                    + " with . or -): " + m.source());
+        }
+        if (volumes == null) {
+            throw Check.invalid(field, "names volume " + m.source() + ", but no volume service is running"
+                    + " (install the volumes bundle)");
+        }
+        if (volumes.get(m.source()).isEmpty()) {
+            throw Check.invalid(field, "no volume named " + m.source() + " (create it first)");
+        }
+        return m;
+    }
+
+    /** The real path where it exists: a home reached through a symbolic link is still the home. */
+    private static Path realOrAbsolute(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (java.io.IOException e) {
+            return p.toAbsolutePath().normalize();
         }
     }
 

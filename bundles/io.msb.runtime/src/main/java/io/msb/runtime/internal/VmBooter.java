@@ -15,6 +15,7 @@ import io.msb.api.spi.NetworkService;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
+import io.msb.api.volume.VolumeService;
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.AgentConnector;
 import io.msb.protocol.AgentRelay;
@@ -47,14 +48,16 @@ final class VmBooter {
     private final Supplier<ImageService> images;
     private final Supplier<RootfsBuilder> rootfs;
     private final Supplier<NetworkService> networks;
+    private final Supplier<VolumeService> volumes;
 
     VmBooter(RuntimeSettings settings, AgentConnector agents, Supplier<ImageService> images,
-            Supplier<RootfsBuilder> rootfs, Supplier<NetworkService> networks) {
+            Supplier<RootfsBuilder> rootfs, Supplier<NetworkService> networks, Supplier<VolumeService> volumes) {
         this.settings = settings;
         this.agents = agents;
         this.images = images;
         this.rootfs = rootfs;
         this.networks = networks;
+        this.volumes = volumes;
     }
 
     /**
@@ -87,10 +90,12 @@ final class VmBooter {
             VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder, root.disk());
             // before the VM: QEMU listens on the attachment's socket, the stack connects to it once it exists
             NetworkAttachment attachment = network == null ? null : network.attach(spec.name(), dir, spec.network());
-            GuestBootstrap bootstrap = bootstrap(spec, root.config(), attachment);
+            GuestMounts mounts = GuestMounts.of(spec.mounts(), volumes.get());
+            GuestBootstrap bootstrap = bootstrap(spec, root.config(), attachment, mounts.bootstrap());
             long t1 = System.nanoTime();
             vm = startVm.apply(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
-                    List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), attachment));
+                    List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), attachment,
+                    mounts.shares(), mounts.disks()));
             long t2 = System.nanoTime();
             LiveVm live = connect(vm, dir);
             long t3 = System.nanoTime();
@@ -183,6 +188,12 @@ final class VmBooter {
 
     /** The spec's settings over the image's defaults, with the guest's side of {@code network} (null: none). */
     static GuestBootstrap bootstrap(SandboxSpec spec, ImageConfig image, NetworkAttachment network) {
+        return bootstrap(spec, image, network, List.of());
+    }
+
+    /** As {@link #bootstrap(SandboxSpec, ImageConfig, NetworkAttachment)}, with the guest's side of the mounts. */
+    static GuestBootstrap bootstrap(SandboxSpec spec, ImageConfig image, NetworkAttachment network,
+            List<GuestBootstrap.Mount> mounts) {
         Map<String, String> env = new LinkedHashMap<>();
         for (String entry : image.env()) {
             int eq = entry.indexOf('=');
@@ -196,7 +207,8 @@ final class VmBooter {
         List<GuestBootstrap.Rlimit> rlimits = spec.rlimits().stream()
                 .map(r -> new GuestBootstrap.Rlimit(r.resource(), r.soft(), r.hard())).toList();
         return new GuestBootstrap(spec.hostname(), GuestBootstrap.env(env), user, cwd, rlimits,
-                network == null ? null : GuestBootstrap.Network.of(network), GuestBootstrap.HandoffInit.of(spec.init()));
+                network == null ? null : GuestBootstrap.Network.of(network), GuestBootstrap.HandoffInit.of(spec.init()),
+                mounts);
     }
 
     private static void checkWorkdir(AgentClient agent, String workdir, VmHandle vm) {

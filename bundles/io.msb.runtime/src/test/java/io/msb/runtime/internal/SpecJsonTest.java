@@ -36,6 +36,9 @@ class SpecJsonTest {
                 .label("team", "infra").label("empty", "").workdir("/work").user("1000:1000").hostname("box")
                 .shell("/bin/bash").mount(new Mount("/srv/data", "/data", Mount.Kind.BIND, true))
                 .mount(new Mount("cache", "/cache", Mount.Kind.VOLUME, false))
+                .mount(Mount.tmpfs("/scratch", 64).withOptions(false, true, true, true))
+                .mount(Mount.diskImage("/srv/img.qcow2", "/img", "qcow2", "xfs").withOptions(true, false, false, false))
+                .mount(Mount.bind("/srv/p", "/p").withOptions(false, false, true, false))
                 .network(richNetwork())
                 .idleTimeout(Duration.ofMinutes(5)).maxDuration(Duration.ofHours(1)).pullPolicy(PullPolicy.NEVER)
                 .detached(true).ephemeral(true).rlimit(new Rlimit("nofile", 512, 1024))
@@ -43,6 +46,17 @@ class SpecJsonTest {
                 .init(new HandoffInit("/lib/systemd/systemd", List.of("--unit=multi-user.target"), Map.of("container", "msb")))
                 .build();
         assertEquals(spec, SpecJson.read(SpecJson.write(spec)));
+    }
+
+    /** A mount stored before options, sizes and disk images existed reads with their defaults. */
+    @Test
+    void aMountStoredBeforeItsOptionsReadsWithTheirDefaults() {
+        String stored = "{\"v\":2,\"name\":\"old\",\"rootfs\":{\"kind\":\"oci\",\"reference\":\"alpine\"},"
+                + "\"cpus\":1,\"memoryMib\":256,\"diskSizeMib\":0,\"env\":{},\"labels\":{},\"mounts\":["
+                + "{\"source\":\"/srv/data\",\"guestPath\":\"/data\",\"kind\":\"BIND\",\"readOnly\":true}],"
+                + "\"pullPolicy\":\"IF_MISSING\",\"detached\":true,\"ephemeral\":false}";
+        assertEquals(List.of(new Mount("/srv/data", "/data", Mount.Kind.BIND, true, false, false, false, 0, null, null)),
+                SpecJson.read(stored).mounts());
     }
 
     @Test

@@ -25,7 +25,11 @@ final class Initramfs {
             "erofs");
     /** Only for a VM with a network device: loading them costs every other boot time for nothing. */
     static final List<String> NETWORK_MODULES = List.of("virtio_net");
+    /** Only for a VM with shares (decision 1202), loaded by agentd when a 9p mount asks: fetch-kernel.sh builds them. */
+    static final List<String> SHARE_MODULES = List.of("9p", "9pnet_virtio");
     static final String LOAD_LIST = "lib/modules/load.list";
+    /** agentd loads these, in order, only before its first 9p mount. */
+    static final String SHARE_LOAD_LIST = "lib/modules/9p.list";
     private static final long MAX_INIT_BYTES = 64L << 20;
     /** Changes whenever {@link #archive} lays the archive out differently, so old input references go stale. */
     private static final String FORMAT = "msb-initramfs-1";
@@ -36,6 +40,14 @@ final class Initramfs {
 
     /** The archive bytes; {@code modules} may be null for a kernel with everything built in. */
     static byte[] archive(byte[] init, KernelModules modules, List<String> wanted) {
+        return archive(init, modules, wanted, List.of());
+    }
+
+    /**
+     * @param onDemand modules listed in {@value #SHARE_LOAD_LIST} instead (dependencies first, those already in
+     *        the load list left out), loaded by agentd only when a mount needs them
+     */
+    static byte[] archive(byte[] init, KernelModules modules, List<String> wanted, List<String> onDemand) {
         if (init.length == 0 || init.length > MAX_INIT_BYTES) {
             throw new MsbException("init program must have 1 to " + MAX_INIT_BYTES + " bytes, has " + init.length);
         }
@@ -61,6 +73,19 @@ final class Initramfs {
             }
         }
         cpio.file(LOAD_LIST, 0644, list.toString().getBytes(StandardCharsets.US_ASCII));
+        if (modules != null && !onDemand.isEmpty()) {
+            java.util.Set<String> loaded = new java.util.HashSet<>(modules.loadOrder(wanted));
+            StringBuilder later = new StringBuilder();
+            boolean unsigned = ModuleSignatures.optional(modules.directory());
+            for (String name : modules.loadOrder(onDemand)) {
+                if (loaded.add(name)) {
+                    byte[] ko = modules.contents(name);
+                    cpio.file("lib/modules/" + name + ".ko", 0644, unsigned ? ModuleSignatures.strip(ko) : ko);
+                    later.append(name).append(".ko\n");
+                }
+            }
+            cpio.file(SHARE_LOAD_LIST, 0644, later.toString().getBytes(StandardCharsets.US_ASCII));
+        }
         return cpio.finish();
     }
 
@@ -74,14 +99,21 @@ final class Initramfs {
      * @param modulesDir {@code lib/modules/<release>}, or null for a kernel with everything built in
      */
     static Path build(byte[] init, Path modulesDir, List<String> wanted, Path cacheDir) {
+        return build(init, modulesDir, wanted, List.of(), cacheDir);
+    }
+
+    /** As {@link #build(byte[], Path, List, Path)}, with modules agentd loads only on demand (see {@link #archive}). */
+    static Path build(byte[] init, Path modulesDir, List<String> wanted, List<String> onDemand, Path cacheDir) {
         try {
-            Path ref = cacheDir.resolve("inputs").resolve(inputKey(init, modulesDir, wanted));
+            List<String> all = new java.util.ArrayList<>(wanted);
+            onDemand.forEach(m -> all.add("ondemand:" + m));
+            Path ref = cacheDir.resolve("inputs").resolve(inputKey(init, modulesDir, all));
             Path known = known(ref, cacheDir);
             if (known != null) {
                 return known;
             }
             KernelModules modules = modulesDir == null ? null : KernelModules.open(modulesDir);
-            byte[] bytes = archive(init, modules, wanted);
+            byte[] bytes = archive(init, modules, wanted, onDemand);
             Path target = cacheDir.resolve(sha256(bytes) + ".cpio");
             if (!Files.isRegularFile(target)) {
                 // QEMU may run as another user
@@ -121,7 +153,8 @@ final class Initramfs {
         if (modulesDir != null) {
             in.append(modulesDir.toAbsolutePath()).append('\n');
             // depmod rewrites modules.dep whenever the modules change
-            for (String index : List.of("modules.dep", "modules.builtin")) {
+            // extra/ (modules built after packaging) changes without depmod
+            for (String index : List.of("modules.dep", "modules.builtin", KernelModules.EXTRA)) {
                 Path f = modulesDir.resolve(index);
                 in.append(index).append(Files.isRegularFile(f)
                         ? " " + Files.size(f) + " " + Files.getLastModifiedTime(f).toMillis() : " absent").append('\n');

@@ -29,6 +29,8 @@ import io.msb.api.MsbException;
  */
 final class KernelModules {
     private static final long MAX_MODULE_BYTES = 64L << 20;
+    /** Modules built for the kernel after it was packaged (fetch-kernel.sh's 9p), which modules.dep does not list. */
+    static final String EXTRA = "extra";
 
     private final Path dir;
     private final Map<String, Path> files = new HashMap<>();
@@ -40,8 +42,13 @@ final class KernelModules {
     private KernelModules(Path dir) throws IOException {
         this.dir = dir;
         // Followed links: a modules tree may be assembled from links to another.
-        try (Stream<Path> walk = Files.walk(dir.resolve("kernel"), java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-            walk.filter(p -> moduleName(p) != null).forEach(p -> files.put(moduleName(p), p));
+        for (String tree : List.of("kernel", EXTRA)) {
+            if (!Files.isDirectory(dir.resolve(tree))) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(dir.resolve(tree), java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+                walk.filter(p -> moduleName(p) != null).forEach(p -> files.putIfAbsent(moduleName(p), p));
+            }
         }
         Path builtinList = dir.resolve("modules.builtin");
         if (Files.isRegularFile(builtinList)) {
@@ -81,6 +88,11 @@ final class KernelModules {
     /** {@code lib/modules/<release>}. */
     Path directory() {
         return dir;
+    }
+
+    /** Whether the module exists as a file (not built in). */
+    boolean has(String name) {
+        return files.containsKey(normalize(name));
     }
 
     boolean isBuiltin(String name) {
@@ -151,8 +163,8 @@ final class KernelModules {
 
     List<String> dependencies(String name) {
         name = normalize(name);
-        if (depsFromIndex != null) {
-            return depsFromIndex.getOrDefault(name, List.of());
+        if (depsFromIndex != null && depsFromIndex.containsKey(name)) {
+            return depsFromIndex.get(name);
         }
         return depsFromModinfo.computeIfAbsent(name, this::modinfoDependencies);
     }

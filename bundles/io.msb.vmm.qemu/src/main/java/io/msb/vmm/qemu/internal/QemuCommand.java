@@ -28,6 +28,14 @@ final class QemuCommand {
     static final int MAX_SOCKET_PATH = 107;
     private static final Set<String> DISK_FORMATS = Set.of("raw", "qcow2");
     private static final Pattern KERNEL_ARG = Pattern.compile("[\\x21-\\x7e]+");
+    private static final Pattern SHARE_TAG = Pattern.compile("[A-Za-z0-9_-]{1,31}");
+    /**
+     * virtio-9p's file access (decision 1201): QEMU touches the shared files as the user it runs as (msb-qemu when
+     * the server is root, 0811) and keeps the host's owners and modes as they are; {@code none} is passthrough
+     * without the privileges passthrough's chown needs, so a guest's chown/chmod of a file QEMU does not own is
+     * ignored rather than failing the call.
+     */
+    static final String SHARE_SECURITY_MODEL = "none";
     private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
 
     /** Where a VM's files live inside its state directory. */
@@ -70,14 +78,17 @@ final class QemuCommand {
             throw invalid("kernelArgs", "make a kernel command line longer than "
                     + MAX_CMDLINE + " bytes");
         }
-        for (int i = 0; i < spec.disks().size(); i++) {
-            VmSpec.Disk d = spec.disks().get(i);
-            if (!DISK_FORMATS.contains(d.format())) {
-                throw invalid("disks[" + i + "].format", "must be raw or qcow2, is '"
-                        + d.format() + "'");
+        checkDisks("disks", spec.disks());
+        checkDisks("mountDisks", spec.mountDisks());
+        java.util.Set<String> tags = new java.util.HashSet<>();
+        for (int i = 0; i < spec.shares().size(); i++) {
+            VmSpec.Share share = spec.shares().get(i);
+            if (!SHARE_TAG.matcher(share.tag()).matches() || !tags.add(share.tag())) {
+                throw invalid("shares[" + i + "].tag", "must be 1 to 31 letters, digits, '_' or '-', unique, is '"
+                        + share.tag() + "'");
             }
-            if (!java.nio.file.Files.isRegularFile(d.path())) {
-                throw invalid("disks[" + i + "].path", "is not a regular file: " + d.path());
+            if (!share.path().isAbsolute() || !java.nio.file.Files.isDirectory(share.path())) {
+                throw invalid("shares[" + i + "].path", "is not an absolute path of a directory: " + share.path());
             }
         }
         Paths p = Paths.of(spec.stateDir());
@@ -89,6 +100,18 @@ final class QemuCommand {
         }
         if (spec.network() != null) {
             netdev(spec.network());
+        }
+    }
+
+    private static void checkDisks(String field, List<VmSpec.Disk> disks) {
+        for (int i = 0; i < disks.size(); i++) {
+            VmSpec.Disk d = disks.get(i);
+            if (!DISK_FORMATS.contains(d.format())) {
+                throw invalid(field + "[" + i + "].format", "must be raw or qcow2, is '" + d.format() + "'");
+            }
+            if (!java.nio.file.Files.isRegularFile(d.path())) {
+                throw invalid(field + "[" + i + "].path", "is not a regular file: " + d.path());
+            }
         }
     }
 
@@ -144,16 +167,29 @@ final class QemuCommand {
                 "-chardev", "socket,id=qmp,path=" + opt(p.qmpSocket().toString()) + ",server=on,wait=off",
                 "-mon", "chardev=qmp,mode=control"));
         for (int i = 0; i < spec.disks().size(); i++) {
-            VmSpec.Disk d = spec.disks().get(i);
-            a.addAll(List.of("-drive", "id=disk" + i + ",if=none,file=" + opt(d.path().toString()) + ",format="
-                    + d.format() + (d.readOnly() ? ",readonly=on" : ""),
-                    // The serial lets the guest find a disk by role whatever order the buses enumerate in.
-                    "-device", "virtio-blk-device,drive=disk" + i + ",serial=msb-disk" + i));
+            // The serial lets the guest find a disk by role whatever order the buses enumerate in.
+            a.addAll(drive("disk" + i, spec.disks().get(i), "msb-disk" + i));
+        }
+        for (int i = 0; i < spec.mountDisks().size(); i++) {
+            a.addAll(drive("mnt" + i, spec.mountDisks().get(i), VmSpec.mountDiskSerial(i)));
+        }
+        for (int i = 0; i < spec.shares().size(); i++) {
+            VmSpec.Share share = spec.shares().get(i);
+            // multidevs=remap: a share spanning file systems keeps unique inode numbers in the guest
+            a.addAll(List.of("-fsdev", "local,id=fs" + i + ",path=" + opt(share.path().toString())
+                    + ",security_model=" + SHARE_SECURITY_MODEL + ",multidevs=remap"
+                    + (share.readOnly() ? ",readonly=on" : ""),
+                    "-device", "virtio-9p-device,fsdev=fs" + i + ",mount_tag=" + share.tag()));
         }
         if (spec.network() != null) {
             a.addAll(netdev(spec.network()));
         }
         return List.copyOf(a);
+    }
+
+    private static List<String> drive(String id, VmSpec.Disk d, String serial) {
+        return List.of("-drive", "id=" + id + ",if=none,file=" + opt(d.path().toString()) + ",format=" + d.format()
+                + (d.readOnly() ? ",readonly=on" : ""), "-device", "virtio-blk-device,drive=" + id + ",serial=" + serial);
     }
 
     /**

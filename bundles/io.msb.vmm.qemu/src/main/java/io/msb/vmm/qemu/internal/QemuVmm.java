@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import io.msb.api.BootFailedException;
 import io.msb.api.MsbException;
 import io.msb.api.StillRunningException;
+import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
@@ -169,6 +170,7 @@ public class QemuVmm implements VmmBackend {
         };
         Set<Feature> features = new HashSet<>(accel);
         features.add(Feature.NETWORK);
+        features.add(Feature.VOLUMES);
         return new VmmCapabilities(1, MAX_CPUS, MIN_MEMORY_MIB, MAX_MEMORY_MIB, features);
     }
 
@@ -215,12 +217,38 @@ public class QemuVmm implements VmmBackend {
 
     /** @param network whether the VM has a network device, whose driver is then carried too */
     public Path initramfs(byte[] init, boolean network) {
+        return initramfs(init, network, false);
+    }
+
+    /**
+     * @param shares whether the VM has shares: the initramfs then carries the 9p modules, which agentd loads before
+     *        its first 9p mount (decision 1202)
+     */
+    public Path initramfs(byte[] init, boolean network, boolean shares) {
         GuestKernel k = guestKernel();
         List<String> wanted = new ArrayList<>(Initramfs.GUEST_MODULES);
         if (network) {
             wanted.addAll(Initramfs.NETWORK_MODULES);
         }
-        return Initramfs.build(init, k.modulesDir(), wanted, settings.home().resolve("cache/initramfs"));
+        List<String> onDemand = shares ? shareModules(k) : List.of();
+        return Initramfs.build(init, k.modulesDir(), wanted, onDemand, settings.home().resolve("cache/initramfs"));
+    }
+
+    /** The 9p modules, or a refusal that says where they come from when this kernel has none. */
+    private static List<String> shareModules(GuestKernel k) {
+        if (k.modulesDir() == null) {
+            return List.of(); // a configured kernel without modules: 9p must be built in, or the guest's mount says so
+        }
+        KernelModules modules = KernelModules.open(k.modulesDir());
+        for (String m : Initramfs.SHARE_MODULES) {
+            if (!modules.has(m) && !modules.isBuiltin(m)) {
+                throw new UnsupportedFeatureException("mounts: bind mounts and directory volumes need the guest"
+                        + " kernel's 9p modules, and " + k.modulesDir() + " has no " + m + " (neither in kernel/ nor"
+                        + " in " + KernelModules.EXTRA + "/): native/guest/fetch-kernel.sh builds them for Debian's cloud"
+                        + " kernel when gcc, make and apt-get are available (scripts/setup runs it; decision 1201)");
+            }
+        }
+        return Initramfs.SHARE_MODULES;
     }
 
     /** KVM or TCG, probed once per backend instance when configured as auto. */
@@ -261,7 +289,8 @@ public class QemuVmm implements VmmBackend {
     private List<String> prepare(VmSpec spec, QemuCommand.Paths paths) {
         try {
             Path kernelPath = spec.kernel() != null ? spec.kernel() : kernelImage();
-            Path initrd = spec.initramfs() != null ? spec.initramfs() : agentInitramfs(spec.network() != null);
+            Path initrd = spec.initramfs() != null ? spec.initramfs() : agentInitramfs(spec.network() != null,
+                    !spec.shares().isEmpty());
             Accel accel = accel();
             String runAs = runAs();
             Files.createDirectories(paths.kernelLog().getParent());
@@ -449,12 +478,12 @@ public class QemuVmm implements VmmBackend {
         }
     }
 
-    private Path agentInitramfs(boolean network) throws IOException {
-        String key = network + "|" + (settings.agentd() == null ? "embedded" : settings.agentd() + "|"
+    private Path agentInitramfs(boolean network, boolean shares) throws IOException {
+        String key = network + "|" + shares + "|" + (settings.agentd() == null ? "embedded" : settings.agentd() + "|"
                 + Files.size(settings.agentd()) + "|" + Files.getLastModifiedTime(settings.agentd()).toMillis());
         Path cached = agentInitramfs.get(key);
         if (cached == null || !Files.isRegularFile(cached)) {
-            cached = initramfs(agentd(), network);
+            cached = initramfs(agentd(), network, shares);
             agentInitramfs.put(key, cached);
         }
         return cached;

@@ -2,6 +2,7 @@ package io.msb.vmm.qemu.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -112,6 +113,28 @@ class InitramfsTest {
             List<String> names = cpioList(built);
             assertTrue(names.contains("lib/modules/virtio_console.ko") && names.contains("init"), names.toString());
         }
+    }
+
+    /** Decision 1202: the 9p modules (from extra/, outside modules.dep) go to 9p.list, after their dependencies. */
+    @Test
+    void shareModulesComeInAListOfTheirOwn() throws Exception {
+        GuestKernel k = TestGuest.kernel();
+        assumeTrue(k.modulesDir() != null && Files.isDirectory(k.modulesDir().resolve(KernelModules.EXTRA + "/9p")),
+                "the kernel has no 9p modules (native/guest/fetch-kernel.sh builds them)");
+        byte[] init = "#!/bin/sh\n".getBytes(StandardCharsets.US_ASCII);
+        List<Entry> entries = parse(Initramfs.archive(init, KernelModules.open(k.modulesDir()), Initramfs.GUEST_MODULES,
+                Initramfs.SHARE_MODULES));
+        String load = new String(entry(entries, Initramfs.LOAD_LIST).data, StandardCharsets.US_ASCII);
+        List<String> later = Arrays.stream(new String(entry(entries, Initramfs.SHARE_LOAD_LIST).data,
+                StandardCharsets.US_ASCII).split("\n")).toList();
+        assertTrue(later.indexOf("9pnet.ko") >= 0 && later.indexOf("9pnet.ko") < later.indexOf("9p.ko")
+                && later.indexOf("9pnet.ko") < later.indexOf("9pnet_virtio.ko") && later.contains("netfs.ko"), later.toString());
+        for (String m : later) {
+            assertFalse(load.contains(m), m + " is loaded at every boot: " + load);
+            assertTrue(entry(entries, "lib/modules/" + m).data.length > 0, m);
+        }
+        assertThrows(AssertionError.class, () -> entry(parse(Initramfs.archive(init,
+                KernelModules.open(k.modulesDir()), Initramfs.GUEST_MODULES)), Initramfs.SHARE_LOAD_LIST));
     }
 
     @Test

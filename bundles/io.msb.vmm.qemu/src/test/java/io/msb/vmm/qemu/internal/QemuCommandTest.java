@@ -59,6 +59,32 @@ class QemuCommandTest {
         assertTrue(append.startsWith("console=ttyS0 ") && append.endsWith(" tsc_early_khz=1 foo=bar"), append);
     }
 
+    /** Decision 1201: a share is a local fsdev (security model none) on virtio-9p; a mount disk carries its serial. */
+    @Test
+    void sharesAndMountDisks() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("pro,ject"));
+        Path img = Files.createFile(tmp.resolve("data.img"));
+        VmSpec s = new VmSpec("box", tmp, Path.of("/k"), Path.of("/i"), List.of(), List.of(), 1, 256, false, null,
+                List.of(new VmSpec.Share("msb0", dir, true), new VmSpec.Share("msb1", tmp, false)),
+                List.of(new VmSpec.Disk(img, false, "qcow2")));
+        QemuCommand.validate(s);
+        String line = String.join(" ", QemuCommand.build("qemu", s, Path.of("/k"), null, Accel.TCG, List.of(), null));
+        for (String part : List.of("-fsdev local,id=fs0,path=" + tmp.resolve("pro,,ject")
+                + ",security_model=none,multidevs=remap,readonly=on -device virtio-9p-device,fsdev=fs0,mount_tag=msb0",
+                "-fsdev local,id=fs1,path=" + tmp + ",security_model=none,multidevs=remap -device",
+                "file=" + img + ",format=qcow2 -device virtio-blk-device,drive=mnt0,serial=msb-mnt0")) {
+            assertTrue(line.contains(part), "missing " + part + " in " + line);
+        }
+        assertField("shares[1].tag", new VmSpec("box", tmp, null, null, List.of(), List.of(), 1, 256, false, null,
+                List.of(new VmSpec.Share("msb0", dir, true), new VmSpec.Share("msb0", tmp, false)), List.of()));
+        assertField("shares[0].tag", new VmSpec("box", tmp, null, null, List.of(), List.of(), 1, 256, false, null,
+                List.of(new VmSpec.Share("a,b", dir, true)), List.of()));
+        assertField("shares[0].path", new VmSpec("box", tmp, null, null, List.of(), List.of(), 1, 256, false, null,
+                List.of(new VmSpec.Share("msb0", img, true)), List.of()));
+        assertField("mountDisks[0].path", new VmSpec("box", tmp, null, null, List.of(), List.of(), 1, 256, false, null,
+                List.of(), List.of(new VmSpec.Disk(dir, false, "raw"))));
+    }
+
     @Test
     void streamNetworkBecomesVirtioNet() {
         VmSpec s = spec(List.of(), List.of(), 1, 256, new NetworkAttachment("stream",
@@ -78,8 +104,8 @@ class QemuCommandTest {
         assertEquals(255, tcg.maxCpus());
         assertEquals(64, tcg.minMemoryMib());
         assertEquals(1 << 20, tcg.maxMemoryMib());
-        assertEquals(Set.of(Feature.TCG, Feature.NETWORK), tcg.features());
-        assertEquals(Set.of(Feature.KVM, Feature.TCG, Feature.NETWORK),
+        assertEquals(Set.of(Feature.TCG, Feature.NETWORK, Feature.VOLUMES), tcg.features());
+        assertEquals(Set.of(Feature.KVM, Feature.TCG, Feature.NETWORK, Feature.VOLUMES),
                 new QemuVmm(QemuVmm.Settings.defaults(tmp)).capabilities().features());
     }
 
