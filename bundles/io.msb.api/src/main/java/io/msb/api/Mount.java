@@ -65,6 +65,42 @@ public record Mount(String source, String guestPath, Kind kind, boolean readOnly
         return new Mount(host, guest, Kind.DISK_IMAGE, false, false, false, false, 0, format, fstype);
     }
 
+    /**
+     * The command lines' {@code -v HOST:GUEST[:ro|:rw]} / {@code -v NAME:GUEST[:ro|:rw]}: an absolute path is a host
+     * directory, anything else a volume name.
+     *
+     * @throws InvalidConfigException naming {@code --volume} when it has another shape
+     */
+    public static Mount parseVolumeOption(String value) {
+        String[] parts = value.split(":", -1);
+        boolean ro = parts.length == 3 && parts[2].equals("ro");
+        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()
+                || (parts.length == 3 && !ro && !parts[2].equals("rw"))) {
+            throw new InvalidConfigException("--volume", "--volume " + value + ": must be HOST:GUEST or NAME:GUEST,"
+                    + " optionally followed by :ro or :rw");
+        }
+        Mount m = parts[0].startsWith("/") ? bind(parts[0], parts[1]) : volume(parts[0], parts[1]);
+        return ro ? m.asReadOnly() : m;
+    }
+
+    /**
+     * The command lines' {@code --tmpfs GUEST[:SIZE]}, SIZE in MiB or with a unit ({@code 64M}, {@code 1G}).
+     *
+     * @throws InvalidConfigException naming {@code --tmpfs} when it has another shape
+     */
+    public static Mount parseTmpfsOption(String value) {
+        int colon = value.indexOf(':');
+        String guest = colon < 0 ? value : value.substring(0, colon);
+        java.util.regex.Matcher size = java.util.regex.Pattern.compile("(\\d{1,7})\\s*(|m|mb|mib|g|gb|gib)",
+                java.util.regex.Pattern.CASE_INSENSITIVE).matcher(colon < 0 ? "0" : value.substring(colon + 1).trim());
+        if (guest.isEmpty() || !size.matches()) {
+            throw new InvalidConfigException("--tmpfs", "--tmpfs " + value + ": must be GUEST or GUEST:SIZE, SIZE in MiB"
+                    + " or with M or G (64, 64M, 1G)");
+        }
+        int n = Integer.parseInt(size.group(1));
+        return tmpfs(guest, size.group(2).toLowerCase(java.util.Locale.ROOT).startsWith("g") ? n * 1024 : n);
+    }
+
     /** This mount with microsandbox's {@code MountOptions}. */
     public Mount withOptions(boolean readOnly, boolean noexec, boolean nosuid, boolean nodev) {
         return new Mount(source, guestPath, kind, readOnly, noexec, nosuid, nodev, sizeMib, format, fstype);

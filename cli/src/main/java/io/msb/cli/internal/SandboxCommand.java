@@ -47,6 +47,9 @@ abstract class SandboxCommand implements Callable<Integer> {
     @Mixin
     NetOptions net = new NetOptions();
 
+    @Mixin
+    MountOptions mounts = new MountOptions();
+
     @Parameters(index = "0", paramLabel = "IMAGE", description = "OCI image reference, or builtin:busybox.")
     String image;
 
@@ -85,6 +88,7 @@ abstract class SandboxCommand implements Callable<Integer> {
         if (net.given()) {
             spec.set("network", cli.json.valueToTree(net.network()));
         }
+        mounts.addTo(spec);
         if (init != null) {
             try {
                 spec.putObject("init").put("cmd", HandoffInit.of(init).cmd());

@@ -132,6 +132,27 @@ class ArgumentsTest {
             assertThrows(CliException.class, () -> run("-e", "=v", "img", "true").spec()).getMessage());
     }
 
+    /** -v HOST:GUEST[:ro] (an absolute path: bind), -v NAME:GUEST (a name: a named volume), --tmpfs GUEST[:SIZE]. */
+    @Test
+    void mountOptionsBecomeTheSdksMounts() {
+        JsonNode m = run("-v", "/srv/p:/p:ro", "-v", "cache:/cache", "--tmpfs", "/t:64M", "--tmpfs", "/u", "img", "true")
+                .spec().get("mounts");
+        assertEquals("{\"type\":\"bind\",\"host\":\"/srv/p\",\"guest\":\"/p\",\"options\":{\"readonly\":true,"
+                + "\"noexec\":false,\"nosuid\":false,\"nodev\":false}}", m.get(0).toString());
+        assertEquals("named", m.get(1).get("type").asText());
+        assertEquals("cache", m.get(1).get("name").asText());
+        assertFalse(m.get(1).at("/options/readonly").asBoolean());
+        assertEquals("{\"type\":\"tmpfs\",\"guest\":\"/t\",\"size_mib\":64,\"options\":{\"readonly\":false,"
+                + "\"noexec\":false,\"nosuid\":false,\"nodev\":false}}", m.get(2).toString());
+        assertTrue(m.get(3).get("size_mib") == null, "no size: the guest's default");
+        assertTrue(run("img", "true").spec().get("mounts") == null, "no option: no mounts");
+        for (String[] bad : new String[][] {{"--volume", "/srv"}, {"--volume", "/srv:/p:rx"}, {"--volume", ":/p"}, {"--tmpfs", "/t:big"},
+            {"--tmpfs", ":5"}}) {
+            CliException e = assertThrows(CliException.class, () -> run(bad[0], bad[1], "img", "true").spec());
+            assertTrue(e.getMessage().startsWith(bad[0] + " " + bad[1] + ": "), e.getMessage());
+        }
+    }
+
     @Test
     void initIsAutoOrAnAbsolutePath() {
         assertEquals("{\"cmd\":\"auto\"}", run("--init", "auto", "img", "true").spec().get("init").toString());

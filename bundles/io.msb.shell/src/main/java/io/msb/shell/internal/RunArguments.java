@@ -2,6 +2,7 @@ package io.msb.shell.internal;
 
 import io.msb.api.HandoffInit;
 import io.msb.api.InvalidConfigException;
+import io.msb.api.Mount;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
 import io.msb.api.network.NetworkConfig;
@@ -22,7 +23,8 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
 
     static final String USAGE = "msb:run [-n NAME] [--cpus N] [-m MIB] [-e KEY=VALUE]… [-l KEY=VALUE]… [-w DIR] [--init PATH|auto] "
             + "[-p [BIND:]HOST:GUEST[/udp]]… [--no-net] [--net-profile public|private|host|none|all] "
-            + "[--net-allow DEST[:PORTS]]… [--net-deny DEST[:PORTS]]… [--dns SERVER]… [--rm] [-d] IMAGE [--] [COMMAND [ARG…]]";
+            + "[--net-allow DEST[:PORTS]]… [--net-deny DEST[:PORTS]]… [--dns SERVER]… [-v HOST|NAME:GUEST[:ro]]… "
+            + "[--tmpfs GUEST[:SIZE]]… [--rm] [-d] IMAGE [--] [COMMAND [ARG…]]";
 
     static RunArguments parse(List<String> words) {
         String name = null;
@@ -40,6 +42,7 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
         List<String> allow = new ArrayList<>();
         List<String> deny = new ArrayList<>();
         List<String> dns = new ArrayList<>();
+        List<Mount> mounts = new ArrayList<>();
         int i = 0;
         for (; i < words.size() && words.get(i).startsWith("-") && !words.get(i).equals("--"); i++) {
             String option = words.get(i);
@@ -59,6 +62,8 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
                 case "--net-allow" -> allow.add(value(words, ++i, option));
                 case "--net-deny" -> deny.add(value(words, ++i, option));
                 case "--dns" -> dns.add(value(words, ++i, option));
+                case "-v", "--volume" -> mounts.add(mount(Mount::parseVolumeOption, value(words, ++i, option)));
+                case "--tmpfs" -> mounts.add(mount(Mount::parseTmpfsOption, value(words, ++i, option)));
                 default -> throw new IllegalArgumentException("msb:run: unknown option " + option + "; usage: " + USAGE);
             }
         }
@@ -74,8 +79,16 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
         }
         SandboxSpec spec = SandboxSpec.builder(name != null ? name : generatedName()).network(network)
                 .rootfs(RootfsSource.parse(words.get(i))).cpus(cpus).memoryMib(memoryMib).env(env).labels(labels)
-                .workdir(workdir).init(init).detached(detach).ephemeral(remove).build();
+                .workdir(workdir).init(init).mounts(mounts).detached(detach).ephemeral(remove).build();
         return new RunArguments(spec, remove, List.copyOf(words.subList(skipSeparator(words, i + 1), words.size())));
+    }
+
+    private static Mount mount(java.util.function.Function<String, Mount> parse, String value) {
+        try {
+            return parse.apply(value);
+        } catch (InvalidConfigException e) {
+            throw new IllegalArgumentException("msb:run: " + e.detail());
+        }
     }
 
     private static HandoffInit handoff(String cmd) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.HandoffInit;
+import io.msb.api.Mount;
 import io.msb.api.RootfsSource;
 import io.msb.api.network.Action;
 import io.msb.api.network.Destination;
@@ -72,6 +73,21 @@ class RunArgumentsTest {
                 .getMessage().contains("-n needs a value"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> RunArguments.parse(List.of("--rm")))
                 .getMessage().startsWith("msb:run needs an image"));
+    }
+
+    /** -v and --tmpfs as the CLI's (the API's Mount.parseVolumeOption and parseTmpfsOption). */
+    @Test
+    void mountOptionsAsTheClisOnes() {
+        RunArguments run = RunArguments.parse(List.of("-v", "/srv/p:/p:ro", "--volume", "cache:/c", "--tmpfs", "/t:1G",
+                "img", "--", "ls", "-v"));
+        assertEquals(List.of(Mount.bind("/srv/p", "/p").asReadOnly(), Mount.volume("cache", "/c"),
+                Mount.tmpfs("/t", 1024)), run.spec().mounts());
+        assertEquals(List.of("ls", "-v"), run.command());
+        assertEquals("msb:run: --volume /p: must be HOST:GUEST or NAME:GUEST, optionally followed by :ro or :rw",
+                assertThrows(IllegalArgumentException.class, () -> RunArguments.parse(List.of("-v", "/p", "img")))
+                        .getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RunArguments.parse(List.of("--tmpfs", "/t:x",
+                "img"))).getMessage().startsWith("msb:run: --tmpfs /t:x: must be GUEST or GUEST:SIZE"));
     }
 
     @Test
