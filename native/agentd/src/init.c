@@ -452,6 +452,20 @@ static void apply_defaults(const struct cv *bs, struct agent_config *cfg)
     }
 }
 
+/* Whether a well-formed mount of the bootstrap is a 9p share (a malformed list fails later, in guest_mounts). */
+static int wants_9p(const struct cv *bs)
+{
+    static struct guest_mount m[BOOTSTRAP_MOUNTS_MAX];
+    size_t n = 0;
+    char err[300];
+    if (bootstrap_mounts(bs, m, &n, err, sizeof err))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].kind == GUEST_MOUNT_9P)
+            return 1;
+    return 0;
+}
+
 /* The bootstrap's mounts, in the new root, before anything runs (decision 1202). A mount that cannot be made ends the
  * boot with a line naming the entry and the path: a sandbox without the data it asked for must not start. */
 static int guest_mounts(const struct cv *bs)
@@ -463,13 +477,10 @@ static int guest_mounts(const struct cv *bs)
         fprintf(stderr, "agentd: mount failed: bootstrap %s\n", err);
         return -1;
     }
-    int loaded_9p = 0;
     for (size_t i = 0; i < n; i++) {
         char dev[64] = "", data[96] = "";
         const char *src = dev, *type = m[i].fstype;
         if (m[i].kind == GUEST_MOUNT_9P) {
-            if (!loaded_9p++)
-                load_modules(MODULES_9P_LIST);
             src = m[i].source;
             type = "9p";
             snprintf(data, sizeof data, "trans=virtio,version=9p2000.L,msize=%d", 512 * 1024);
@@ -521,6 +532,8 @@ int init_system(struct agent_config *cfg)
     mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     load_modules(MODULES_LIST);
     const struct cv *bs = boot_map = load_bootstrap();
+    if (wants_9p(bs)) /* from the initramfs, so before switch_root */
+        load_modules(MODULES_9P_LIST);
     if (assemble_root(bs) < 0)
         rc = -1;
     mount_at("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
