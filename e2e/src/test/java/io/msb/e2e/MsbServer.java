@@ -151,8 +151,19 @@ final class MsbServer implements AutoCloseable {
     }
 
     private HttpRequest.Builder request(String method, String path) {
+        return request(method, path, HttpRequest.BodyPublishers.noBody());
+    }
+
+    private HttpRequest.Builder request(String method, String path, HttpRequest.BodyPublisher body) {
         return HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(2))
-                .header("Authorization", "Bearer " + apiKey).method(method, HttpRequest.BodyPublishers.noBody());
+                .header("Authorization", "Bearer " + apiKey).method(method, body);
+    }
+
+    /** One API call with a JSON body (null: none), as the SDK makes it. */
+    HttpResponse<String> api(String method, String path, String json) throws IOException, InterruptedException {
+        HttpRequest.Builder r = json == null ? request(method, path)
+                : request(method, path, HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json");
+        return HttpClient.newHttpClient().send(r.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static void killLeftover(Path server) {
