@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs one of this folder's full-stack programs on e2e's class path: bench/vm/stack.sh FullStack|BootTrace|InitHandoff [args…]
+# Runs one of this folder's full-stack programs on e2e's class path: bench/vm/stack.sh FullStack|BootTrace|InitHandoff|Mounts [args…]
 # Needs the modules installed (mvn -q install -pl e2e -am -DskipTests). MAVEN_REPO=<dir> uses another local
 # Maven repository.
 set -eu
