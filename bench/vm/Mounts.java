@@ -30,8 +30,7 @@ public class Mounts {
         try (Platform p = Platform.open(Path.of(System.getProperty("user.home"), ".msb", "kernel"))) {
             SandboxService rt = p.runtime();
             SandboxSpec plain = SandboxSpec.builder("plain").image("builtin:busybox").replace(true).build();
-            SandboxSpec shared = plain.toBuilder().mount(Mount.bind(a.toString(), "/a"))
-                    .mount(Mount.bind(b.toString(), "/b")).build();
+            SandboxSpec shared = withShares("shares", a, b);
             for (SandboxSpec warm : List.of(plain, shared)) { // builds the image, its root and both initramfs once
                 rt.create(warm);
                 rt.remove(warm.name(), true);
@@ -51,7 +50,7 @@ public class Mounts {
             }
             System.out.printf("paired difference (2 shares - 0 shares), median %+.0f ms%n", median(diffs));
 
-            SandboxHandle box = rt.create(shared.toBuilder().name("throughput").build());
+            SandboxHandle box = rt.create(withShares("throughput", a, b));
             for (String dir : List.of("/a", "/root")) {
                 List<Double> write = new ArrayList<>();
                 List<Double> read = new ArrayList<>();
@@ -71,6 +70,11 @@ public class Mounts {
                 Files.deleteIfExists(d);
             }
         }
+    }
+
+    private static SandboxSpec withShares(String name, Path a, Path b) {
+        return SandboxSpec.builder(name).image("builtin:busybox").replace(true).mount(Mount.bind(a.toString(), "/a"))
+                .mount(Mount.bind(b.toString(), "/b")).build();
     }
 
     private static Path share(Path dir) throws Exception {

@@ -59,6 +59,25 @@ class GuestBootstrapTest {
         assertFalse(decode(new GuestBootstrap("h", List.of(), null, null, List.of()).kernelArgument()).has("handoff_init"));
     }
 
+    /** agentd's bootstrap_mounts reads these keys (decision 1202); absent optional fields stay out. */
+    @Test
+    void encodesMountsAsAgentdReadsThem() throws Exception {
+        JsonNode map = decode(new GuestBootstrap("h", List.of(), null, null, List.of(), null, null, List.of(
+                new GuestBootstrap.Mount(GuestBootstrap.Mount.SHARE, "msb0", "/work", null, null, true, false, false, true),
+                new GuestBootstrap.Mount(GuestBootstrap.Mount.TMPFS, null, "/t", null, 64, false, true, true, false)))
+                .kernelArgument());
+        JsonNode share = map.get("mounts").get(0);
+        assertEquals("9p", share.get("kind").asText());
+        assertEquals("msb0", share.get("source").asText());
+        assertEquals("/work", share.get("path").asText());
+        assertTrue(share.get("readonly").asBoolean() && share.get("nodev").asBoolean() && !share.get("noexec").asBoolean());
+        assertFalse(share.has("fstype") || share.has("size_mib"), share.toString());
+        JsonNode tmpfs = map.get("mounts").get(1);
+        assertEquals(64, tmpfs.get("size_mib").asInt());
+        assertFalse(tmpfs.has("source"), tmpfs.toString());
+        assertFalse(decode(new GuestBootstrap("h", List.of(), null, null, List.of()).kernelArgument()).has("mounts"));
+    }
+
     @Test
     void carriesLargeEnvironmentsUpToAgentdsLimit() throws Exception {
         Map<String, String> env = new LinkedHashMap<>();
