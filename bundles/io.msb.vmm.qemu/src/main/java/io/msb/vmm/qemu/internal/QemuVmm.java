@@ -293,6 +293,7 @@ public class QemuVmm implements VmmBackend {
                     !spec.shares().isEmpty());
             Accel accel = accel();
             String runAs = runAs();
+            warnUnwritableShares(spec, runAs);
             Files.createDirectories(paths.kernelLog().getParent());
             Optional<VmState> previous = VmState.read(paths.stateFile());
             if (previous.isPresent() && ProcStat.isAlive(previous.get().pid(), previous.get().startTime())) {
@@ -315,6 +316,30 @@ public class QemuVmm implements VmmBackend {
                 throw s;
             }
             throw new BootFailedException(BootFailedException.Stage.PREPARE, e.getMessage(), List.of(), e);
+        }
+    }
+
+    /**
+     * QEMU serves a share as the user it runs as (decision 1201): a read-write share that user cannot write gives the
+     * guest EACCES on every write. Said once per boot in the log; group and ACL rights are not looked at, so it is a
+     * warning, not a refusal.
+     */
+    private static void warnUnwritableShares(VmSpec spec, String runAs) throws IOException {
+        if (runAs == null) {
+            return;
+        }
+        for (VmSpec.Share share : spec.shares()) {
+            if (share.readOnly() || !Files.isDirectory(share.path())) {
+                continue;
+            }
+            Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(share.path());
+            boolean owner = Files.getOwner(share.path()).getName().equals(runAs);
+            if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)
+                    && !(owner && perms.contains(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE))) {
+                LOG.log(Level.WARNING, "{0}: {1} is shared read-write, but QEMU runs as {2}, who may not write there:"
+                        + " the guest gets EACCES on writes unless {2} may (chown/chmod/setfacl it, or mount it :ro)",
+                        spec.sandboxName(), share.path(), runAs);
+            }
         }
     }
 
