@@ -49,6 +49,12 @@ class NodeSdkIT {
         run("sdk-agent-client");
     }
 
+    /** Mounts built with the SDK's volume builder (decision 1200): bind read-write and read-only, a sized tmpfs. */
+    @Test
+    void mounts() throws Exception {
+        run("sdk-mounts");
+    }
+
     private static void run(String script) throws Exception {
         HostCommand.Result r = sdk.run(script + ".mjs", Map.of("MSB_API_URL", server.url, "MSB_API_KEY", server.apiKey,
                 "MSB_SERVER_HOME", server.home.toString()));
