@@ -24,8 +24,19 @@ public interface SandboxHandle {
 
     SandboxFs fs();
 
-    /** CPU time and memory of the running VM. */
+    /** CPU time and memory of the running VM, and its network's traffic. */
     SandboxMetrics metrics();
+
+    /**
+     * The guest's processes, read from its {@code /proc} through the agent's file service (no program in the image
+     * is needed), in pid order.
+     *
+     * @throws UnsupportedFeatureException the backend cannot list them
+     * @since 2.3
+     */
+    default java.util.List<GuestProcess> processes() {
+        throw new UnsupportedFeatureException("this sandbox backend cannot list guest processes");
+    }
 
     /** Opens a TCP connection to {@code host:port} as seen from inside the guest. */
     TcpStream connect(String host, int port);

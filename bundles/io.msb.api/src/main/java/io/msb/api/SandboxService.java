@@ -94,4 +94,14 @@ public interface SandboxService {
     default LogStream logs(String name, Set<LogSource> sources, LogCursor from, boolean follow) {
         throw new UnsupportedFeatureException("this sandbox backend keeps no logs");
     }
+
+    /**
+     * The platform's backends, limits, sandboxes by status and home.
+     *
+     * @throws UnsupportedFeatureException the backend does not describe itself
+     * @since 2.3
+     */
+    default PlatformInfo platform() {
+        throw new UnsupportedFeatureException("this sandbox backend does not describe its platform");
+    }
 }

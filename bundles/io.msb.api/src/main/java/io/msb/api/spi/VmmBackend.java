@@ -36,4 +36,23 @@ public interface VmmBackend {
     default Optional<VmHandle> find(String sandboxName, Path stateDir) {
         return Optional.empty();
     }
+
+    /**
+     * The acceleration VMs of this backend use now, {@code kvm} or {@code tcg}, if known without probing (a backend
+     * that probes at its first boot knows after it). Cheap: no VM is started.
+     *
+     * @since 2.4
+     */
+    default Optional<String> acceleration() {
+        return Optional.empty();
+    }
+
+    /**
+     * The release of the kernel its guests boot ({@code 6.1.0-28-cloud-amd64}), if known without fetching anything.
+     *
+     * @since 2.4
+     */
+    default Optional<String> guestKernelRelease() {
+        return Optional.empty();
+    }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -140,8 +141,9 @@ public class QemuVmm implements VmmBackend {
     }
 
     private final Settings settings;
-    private GuestKernel kernel;
-    private Accel resolvedAccel;
+    /** Volatile: {@link #guestKernelRelease()} and {@link #acceleration()} read them without the lock a probe holds. */
+    private volatile GuestKernel kernel;
+    private volatile Accel resolvedAccel;
     private volatile boolean qemuWorks;
     /** Set once the run-as user was found: a user does not disappear under a running server in practice. */
     private volatile boolean runAsChecked;
@@ -194,6 +196,21 @@ public class QemuVmm implements VmmBackend {
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /** KVM or TCG once known: configured, or after the probe of the first boot. */
+    @Override
+    public Optional<String> acceleration() {
+        Accel a = resolvedAccel != null ? resolvedAccel : settings.accel();
+        return a == Accel.AUTO ? Optional.empty() : Optional.of(a.name().toLowerCase(Locale.ROOT));
+    }
+
+    /** From the kernel image's header: a configured kernel, or Debian's once it was located (the first boot). */
+    @Override
+    public Optional<String> guestKernelRelease() {
+        GuestKernel k = kernel;
+        Path image = k != null ? k.image() : settings.kernel();
+        return image == null ? Optional.empty() : GuestKernel.release(image);
     }
 
     /** The guest kernel: configured, or Debian's cloud kernel (fetched on first use). */
