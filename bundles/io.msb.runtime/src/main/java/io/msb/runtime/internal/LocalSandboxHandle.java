@@ -1,5 +1,6 @@
 package io.msb.runtime.internal;
 
+import io.msb.api.GuestProcess;
 import io.msb.api.NotFoundException;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxInfo;
@@ -12,6 +13,7 @@ import io.msb.api.exec.ExecSession;
 import io.msb.api.fs.SandboxFs;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /** A handle on a local sandbox; lifecycle calls go back to the runtime, guest calls to the agent. */
 final class LocalSandboxHandle implements SandboxHandle {
@@ -62,7 +64,13 @@ final class LocalSandboxHandle implements SandboxHandle {
     @Override
     public SandboxMetrics metrics() {
         LiveVm vm = lifecycle.connection(name);
-        return ProcMetrics.read(vm.vm().pid()).withGuestMemory(GuestMemoryReader.read(vm.agent().fs()));
+        return ProcMetrics.read(vm.vm().pid()).withGuestMemory(GuestMemoryReader.read(vm.agent().fs()))
+                .withNetwork(lifecycle.networkTraffic(name));
+    }
+
+    @Override
+    public List<GuestProcess> processes() {
+        return GuestProcesses.read(lifecycle.connection(name).agent().fs());
     }
 
     @Override

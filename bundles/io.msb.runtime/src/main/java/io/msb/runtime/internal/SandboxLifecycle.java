@@ -6,10 +6,12 @@ import io.msb.api.LabelSelector;
 import io.msb.api.MsbException;
 import io.msb.api.MsbHome;
 import io.msb.api.NotFoundException;
+import io.msb.api.PlatformInfo;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxMetrics;
 import io.msb.api.SandboxService;
 import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
@@ -29,6 +31,7 @@ import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
+import io.msb.api.spi.VmmCapabilities;
 import io.msb.api.store.RunRecord;
 import io.msb.api.store.SandboxRecord;
 import io.msb.api.store.SandboxStore;
@@ -906,6 +909,37 @@ public final class SandboxLifecycle implements SandboxBackend {
             b.memoryMib(settings.defaultMemoryMib());
         }
         return b.replace(false).build();
+    }
+
+    /** The traffic of the sandbox's network, or null when it has none attached here. */
+    SandboxMetrics.Network networkTraffic(String name) {
+        NetworkService network = networks.get();
+        return network == null ? null : network.counters(name)
+                .map(c -> new SandboxMetrics.Network(c.bytesIn(), c.bytesOut(), c.packetsIn(), c.packetsOut()))
+                .orElse(null);
+    }
+
+    @Override
+    public PlatformInfo platform() {
+        VmmBackend selected = null;
+        try {
+            selected = selectBackend();
+        } catch (UnsupportedFeatureException e) {
+            // none available: every backend is listed as not selected
+        }
+        List<PlatformInfo.Backend> described = new java.util.ArrayList<>();
+        for (VmmBackend b : backends.get()) {
+            VmmCapabilities c = b.capabilities();
+            described.add(new PlatformInfo.Backend(b.name(), b.available(), b == selected,
+                    b.acceleration().orElse(null), b.guestKernelRelease().orElse(null), c.minCpus(), c.maxCpus(),
+                    c.minMemoryMib(), c.maxMemoryMib(),
+                    c.features().stream().map(Enum::name).collect(java.util.stream.Collectors.toSet())));
+        }
+        Map<SandboxStatus, Integer> counts = new java.util.EnumMap<>(SandboxStatus.class);
+        for (SandboxInfo info : list(LabelSelector.ALL)) {
+            counts.merge(info.status(), 1, Integer::sum);
+        }
+        return new PlatformInfo(settings.home(), settings.defaultBackend(), described, counts);
     }
 
     /** The backend that boots {@code spec}, whose CPUs and memory are checked against what it declares. */
