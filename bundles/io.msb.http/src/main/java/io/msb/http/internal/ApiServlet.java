@@ -137,6 +137,15 @@ public final class ApiServlet extends HttpServlet {
             imageRoutes.serve(req, resp, method, path.subList(1, path.size()));
             return;
         }
+        if (path.equals(List.of("info"))) {
+            if (!method.equals("GET")) {
+                throw notAllowed(req, "GET, HEAD");
+            }
+            ImageService imageService = images;
+            send(resp, 200, Observations.info(version, PROTOCOL, sandboxes.platform(),
+                    imageService == null ? null : imageService.list().size()));
+            return;
+        }
         if (path.isEmpty() || !path.get(0).equals("sandboxes")) {
             throw notRouted(method, req);
         }
@@ -208,12 +217,20 @@ public final class ApiServlet extends HttpServlet {
             }
             case "POST stop" -> name -> json(halt(name, "stop", n -> sandboxes.stop(n, null)));
             case "POST kill" -> name -> json(halt(name, "kill", sandboxes::kill)); // msb's (decision 1029)
+            case "GET metrics" -> name -> json(Observations.metrics(running(name, "read the metrics of"),
+                    sandboxes.handle(name).metrics())); // msb's (decision 1033)
+            case "GET processes" -> name -> { // msb's (decision 1034)
+                running(name, "list the processes of");
+                return json(new Wire.ProcessList(sandboxes.handle(name).processes().stream()
+                        .map(Observations::process).toList()));
+            };
             case "POST exec" -> {
                 ExecOptions options = Mapping.exec(body(req, Wire.ExecRequest.class), maxExecTimeoutSecs);
                 yield name -> exec(name, options);
             }
             default -> throw verb.isEmpty() ? notAllowed(req, "GET, HEAD, DELETE")
                     : List.of("start", "stop", "kill", "exec").contains(verb) ? notAllowed(req, "POST")
+                    : List.of("metrics", "processes").contains(verb) ? notAllowed(req, "GET, HEAD")
                     : notRouted(method, req);
         };
     }
@@ -350,11 +367,17 @@ public final class ApiServlet extends HttpServlet {
     }
 
     /** Starts the command; the reply streams it (outside the sandbox's lock: it may run for hours). */
-    private Reply exec(String name, ExecOptions options) {
+    /** The sandbox, which must have a live VM for {@code verb} (409 otherwise). */
+    private SandboxInfo running(String name, String verb) {
         SandboxInfo info = info(name);
         if (!info.status().expectsLiveVm()) {
-            throw invalidState(name, info, "exec in");
+            throw invalidState(name, info, verb);
         }
+        return info;
+    }
+
+    private Reply exec(String name, ExecOptions options) {
+        running(name, "exec in");
         NdjsonExec stream = new NdjsonExec(maxExecOutputBytes, KEEPALIVE);
         ExecSession session = sandboxes.handle(name).execStream(options, stream);
         if (options.stdin() == null) {

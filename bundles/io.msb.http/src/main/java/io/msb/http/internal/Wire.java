@@ -118,4 +118,33 @@ final class Wire {
 
     record ErrorBody(String code, String message, Map<String, Object> details) {
     }
+
+    /** {@code GET …/metrics} (msb's, decision 1033): the VM process as the host sees it, the guest's memory, traffic. */
+    record Metrics(String id, String name, long pid, long cpuTimeMs, long rssBytes, String sampledAt,
+            GuestMemory guestMemory, NetworkTraffic network) {
+    }
+
+    record GuestMemory(long totalBytes, long availableBytes, long usedBytes) {
+    }
+
+    /** rx: arrived in the guest; tx: sent by it. */
+    record NetworkTraffic(long rxBytes, long txBytes, long rxPackets, long txPackets) {
+    }
+
+    /** {@code GET …/processes} (decision 1034). */
+    record ProcessList(List<Process> data) {
+    }
+
+    record Process(int pid, int ppid, String user, String state, long cpuTimeMs, long elapsedMs, long rssBytes,
+            String command) {
+    }
+
+    /** {@code GET /v1/info} (decision 1035). */
+    record Info(String version, int protocol, String home, String defaultBackend, List<Backend> backends,
+            Map<String, Integer> sandboxes, Integer images) {
+    }
+
+    record Backend(String name, boolean available, boolean selected, String acceleration, String guestKernel,
+            int minCpus, int maxCpus, int minMemoryMib, int maxMemoryMib, List<String> features) {
+    }
 }
