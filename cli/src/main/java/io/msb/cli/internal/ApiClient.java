@@ -46,6 +46,11 @@ public final class ApiClient {
         this.json = json;
     }
 
+    /** The server's URL, as configured. */
+    public String baseUrl() {
+        return String.valueOf(config.apiUrl());
+    }
+
     public JsonNode get(String path) {
         return json(send("GET", path, null, "application/json"));
     }

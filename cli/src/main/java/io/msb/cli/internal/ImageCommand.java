@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -51,16 +52,28 @@ final class ImageCommand implements Callable<Integer> {
         return "/v1/images/" + String.join("/", segments);
     }
 
-    static String pretty(Cli cli, JsonNode node) throws IOException {
-        return cli.json.writerWithDefaultPrettyPrinter().writeValueAsString(node);
-    }
+    /** An image object of the API, for tables and templates (decision 1036). */
+    static final Fields<JsonNode> FIELDS = new Fields<JsonNode>()
+        .column("Reference", "REFERENCE", i -> i.path("reference").asText())
+        .column("Digest", "DIGEST", i -> Sizes.shortDigest(i.path("manifest_digest").asText()))
+        .column("Layers", "LAYERS", i -> String.valueOf(i.path("layers").size()))
+        .column("Size", "SIZE", i -> Sizes.bytes(i.path("size").asLong()))
+        .column("Pulled", "PULLED", i -> ListCommand.time(i.path("pulled_at").asText("")))
+        .extra("ManifestDigest", "MANIFEST DIGEST", i -> i.path("manifest_digest").asText())
+        .extra("ConfigDigest", "CONFIG DIGEST", i -> i.path("config_digest").asText())
+        .extra("SizeBytes", "SIZE (BYTES)", i -> i.path("size").asText())
+        .key("Reference");
 
-    @Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true, description = "List the cached images.")
+    private static final String FIELD_LIST =
+        "--format fields: .Reference .Digest .Layers .Size .Pulled .ManifestDigest .ConfigDigest .SizeBytes";
+
+    @Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true, description = "List the cached images.",
+        footer = {"", FIELD_LIST})
     static final class ListImages implements Callable<Integer> {
         private final Cli cli;
 
-        @Option(names = "--json", description = "Print the server's image objects as a JSON array.")
-        boolean json;
+        @Mixin
+        OutputOptions output = new OutputOptions();
 
         @Option(names = {"-q", "--quiet"}, description = "Print only the references.")
         boolean quiet;
@@ -75,29 +88,20 @@ final class ImageCommand implements Callable<Integer> {
             if (!images.isArray()) {
                 throw new CliException("the server's image list has no data array");
             }
-            if (json) {
-                cli.out.println(pretty(cli, images));
-            } else if (quiet) {
-                images.forEach(i -> cli.out.println(Text.cell(i.path("reference").asText())));
-            } else {
-                List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"REFERENCE", "DIGEST", "LAYERS", "SIZE", "PULLED"});
-                images.forEach(i -> rows.add(new String[] {i.path("reference").asText(),
-                    Sizes.shortDigest(i.path("manifest_digest").asText()), String.valueOf(i.path("layers").size()),
-                    Sizes.bytes(i.path("size").asLong()), ListCommand.time(i.path("pulled_at").asText(""))}));
-                cli.out.print(Table.format(rows));
-            }
+            List<JsonNode> rows = new ArrayList<>();
+            images.forEach(rows::add);
+            cli.out.print(output.list(cli, FIELDS, rows, i -> i, quiet));
             return 0;
         }
     }
 
     @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Print an image's details (layers, runtime defaults) as JSON.")
+        description = "Print an image's details (layers, runtime defaults) as JSON.", footer = {"", FIELD_LIST})
     static final class InspectImage implements Callable<Integer> {
         private final Cli cli;
 
-        @Option(names = "--json", description = "JSON (the default and only format; accepted as with image ls).")
-        boolean json;
+        @Mixin
+        OutputOptions output = new OutputOptions();
 
         @Parameters(paramLabel = "IMAGE", description = "Image reference.")
         String image;
@@ -108,7 +112,7 @@ final class ImageCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            cli.out.println(pretty(cli, cli.api().get(path(image))));
+            cli.out.print(output.one(cli, FIELDS, cli.api().get(path(image)), i -> i));
             return 0;
         }
     }

@@ -11,18 +11,31 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code msb ls} / {@code msb ps}: the sandboxes, as a table or as JSON. */
-@Command(name = "ls", aliases = "ps", mixinStandardHelpOptions = true, description = "List sandboxes.")
+/** {@code msb ls}: the sandboxes, as a table, JSON or a template (decision 1036). {@code msb ps} is {@link PsCommand}. */
+@Command(name = "ls", mixinStandardHelpOptions = true, description = "List sandboxes.",
+    footer = {"", "--format fields: .Name .Status .Image .Created .ID .Cpus .MemoryMib"})
 final class ListCommand implements Callable<Integer> {
     /** Bounds the pages followed, so a server that always says has_more cannot keep the CLI forever. */
     static final int MAX_PAGES = 10_000;
 
+    /** A sandbox object of the API, for tables and templates; inspect uses them too. */
+    static final Fields<JsonNode> FIELDS = new Fields<JsonNode>()
+        .column("Name", "NAME", s -> s.path("name").asText())
+        .column("Status", "STATUS", s -> s.path("status").asText(""))
+        .column("Image", "IMAGE", s -> image(s.path("spec").path("image")))
+        .column("Created", "CREATED", s -> time(s.path("created_at").asText("")))
+        .extra("ID", "ID", s -> s.path("id").asText(""))
+        .extra("Cpus", "CPUS", s -> s.path("spec").path("resources").path("vcpus").asText(""))
+        .extra("MemoryMib", "MEMORY (MiB)", s -> s.path("spec").path("resources").path("memory_mib").asText(""))
+        .key("Name");
+
     private final Cli cli;
 
-    @Option(names = "--json", description = "Print the server's sandbox objects as a JSON array.")
-    boolean json;
+    @Mixin
+    OutputOptions output = new OutputOptions();
 
     @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "Only sandboxes with this label (repeatable: all must match).")
     List<String> labels = new ArrayList<>();
@@ -36,18 +49,19 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ArrayNode all = fetch();
-        if (json) {
-            cli.out.println(cli.json.writerWithDefaultPrettyPrinter().writeValueAsString(all));
-        } else if (quiet) {
-            all.forEach(s -> cli.out.println(Text.cell(s.path("name").asText())));
-        } else {
-            cli.out.print(table(all));
-        }
+        print(cli, output, labels, quiet);
         return 0;
     }
 
-    private ArrayNode fetch() throws Exception {
+    /** The listing as {@code ls} prints it ({@code ps} without a NAME too). */
+    static void print(Cli cli, OutputOptions output, List<String> labels, boolean quiet) throws Exception {
+        List<JsonNode> all = new ArrayList<>();
+        fetch(cli, labels).forEach(all::add);
+        cli.out.print(output.list(cli, FIELDS, all, s -> s, quiet));
+    }
+
+    /** Every sandbox with these labels (KEY=VALUE), page after page. */
+    static ArrayNode fetch(Cli cli, List<String> labels) throws Exception {
         Map<String, String> filter = Cli.labels(labels);
         String query = filter.isEmpty() ? ""
             : "&labels=" + URLEncoder.encode(cli.json.writeValueAsString(filter), StandardCharsets.UTF_8);
@@ -79,13 +93,9 @@ final class ListCommand implements Callable<Integer> {
     }
 
     static String table(JsonNode sandboxes) {
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "STATUS", "IMAGE", "CREATED"});
-        for (JsonNode s : sandboxes) {
-            rows.add(new String[] {s.path("name").asText(), s.path("status").asText(""),
-                image(s.path("spec").path("image")), time(s.path("created_at").asText(""))});
-        }
-        return Table.format(rows);
+        List<JsonNode> rows = new ArrayList<>();
+        sandboxes.forEach(rows::add);
+        return OutputOptions.table(FIELDS, rows, Template.parse(FIELDS.defaultTable(), FIELDS));
     }
 
     /** A response's spec carries the image as a string; a request's as {type, reference}: take either. */

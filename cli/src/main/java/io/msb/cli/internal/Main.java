@@ -61,7 +61,10 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new ShellCommand(cli))
             .addSubcommand(new CpCommand(cli))
             .addSubcommand(new ListCommand(cli))
+            .addSubcommand(new PsCommand(cli))
             .addSubcommand(new InspectCommand(cli))
+            .addSubcommand(new StatsCommand(cli))
+            .addSubcommand(new TopCommand(cli))
             .addSubcommand(new LogsCommand(cli))
             .addSubcommand(new LifecycleCommand.Start(cli))
             .addSubcommand(new LifecycleCommand.Stop(cli))
@@ -72,6 +75,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new PullCommand(cli))
             .addSubcommand(ImageCommand.commandLine(cli))
             .addSubcommand(new CommandLine(new SshCommand(cli)).setStopAtPositional(true))
+            .addSubcommand(new InfoCommand(cli))
             .addSubcommand(new VersionCommand(cli))
             .addSubcommand(new CompletionCommand(cli));
         cl.setOut(new PrintWriter(cli.out, true)).setErr(new PrintWriter(cli.err, true));

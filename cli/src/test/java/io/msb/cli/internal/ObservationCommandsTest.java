@@ -1,0 +1,115 @@
+package io.msb.cli.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** msb top, ps NAME, stats --no-stream, info, and --format/--json/-q on the listings, against a scripted server. */
+class ObservationCommandsTest extends ScriptedCliTest {
+    private static final String SANDBOX = "{\"id\":\"a1\",\"name\":\"box\",\"status\":\"running\",\"created_at\":"
+        + "\"2026-12-06T12:00:01.5Z\",\"spec\":{\"image\":\"builtin:busybox\",\"resources\":{\"vcpus\":2,\"memory_mib\":512}}}";
+    private static final String PROCESSES = "{\"data\":[{\"pid\":1,\"ppid\":0,\"user\":\"root\",\"state\":\"S\","
+        + "\"cpu_time_ms\":250,\"elapsed_ms\":10000,\"rss_bytes\":2097152,\"command\":\"/init\"},"
+        + "{\"pid\":57,\"ppid\":1,\"user\":\"nobody\",\"state\":\"R\",\"cpu_time_ms\":3723000,\"elapsed_ms\":3724000,"
+        + "\"rss_bytes\":1024,\"command\":\"sleep 100\"}]}";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void topListsTheGuestProcessesWithCpuPercentAndTime() {
+        server.on("GET /v1/sandboxes/by-name/box/processes", 200, PROCESSES);
+        assertEquals(0, msb("top", "box"), stderr());
+        assertEquals("""
+            PID   USER     %CPU    TIME      RSS       STAT   COMMAND
+            1     root     2.5     0:00      2.0 MiB   S      /init
+            57    nobody   100.0   1:02:03   1.0 KiB   R      sleep 100
+            """, stdout());
+        out.reset();
+        assertEquals(0, msb("ps", "box", "-q"), stderr());
+        assertEquals("1\n57\n", stdout());
+        out.reset();
+        assertEquals(0, msb("top", "box", "--format", "{{.PID}}:{{.PPID}}:{{.Command}}"), stderr());
+        assertEquals("1:0:/init\n57:1:sleep 100\n", stdout());
+    }
+
+    @Test
+    void listingsTakeTemplatesJsonLinesAndRefuseBadFields() throws Exception {
+        server.on("GET /v1/sandboxes?limit=100", 200, "{\"data\":[" + SANDBOX + "],\"has_more\":false}");
+        assertEquals(0, msb("ls", "--format", "{{.Name}}\\t{{.Status}} {{.Cpus}}"), stderr());
+        assertEquals("box\trunning 2\n", stdout());
+        out.reset();
+        assertEquals(0, msb("ps", "--format", "table {{.Name}}\\t{{.MemoryMib}}"), stderr());
+        assertEquals("NAME   MEMORY (MiB)\nbox    512\n", stdout());
+        out.reset();
+        assertEquals(0, msb("ls", "--format", "json"), stderr());
+        assertEquals("box", JSON.readTree(stdout().strip()).get("name").asText());
+        out.reset();
+        assertEquals(125, msb("ls", "--format", "{{.Nmae}}"));
+        assertEquals("msb: --format: unknown field .Nmae at character 1 (fields: .Name, .Status, .Image, .Created, .ID, "
+            + ".Cpus, .MemoryMib)\n", stderr());
+        err.reset();
+        assertEquals(125, msb("ls", "--json", "--format", "json"));
+        assertEquals("msb: --json and --format: give one of them\n", stderr());
+    }
+
+    @Test
+    void inspectTakesATemplateOfTheListingFields() {
+        server.on("GET /v1/sandboxes/by-name/box", 200, SANDBOX);
+        assertEquals(0, msb("inspect", "--format", "{{.ID}} {{.Image}}", "box"), stderr());
+        assertEquals("a1 builtin:busybox\n", stdout());
+    }
+
+    @Test
+    void statsNoStreamPrintsOneSnapshotFromTwoSamples() throws Exception {
+        String metrics = "{\"id\":\"a1\",\"name\":\"box\",\"pid\":4242,\"cpu_time_ms\":%d,\"rss_bytes\":104857600,"
+            + "\"sampled_at\":\"%s\",\"guest_memory\":{\"total_bytes\":536870912,\"available_bytes\":402653184,"
+            + "\"used_bytes\":134217728},\"network\":{\"rx_bytes\":2048,\"tx_bytes\":1048576,\"rx_packets\":3,\"tx_packets\":4}}";
+        server.on("GET /v1/sandboxes/by-name/box/metrics", 200, String.format(metrics, 1000, "2026-12-06T12:00:00Z"))
+            .on("GET /v1/sandboxes/by-name/box/metrics", 200, String.format(metrics, 1500, "2026-12-06T12:00:01Z"));
+        assertEquals(0, msb("stats", "--no-stream", "box"), stderr());
+        assertEquals("""
+            NAME   CPU %    MEM USAGE / LIMIT       MEM %    VM RSS      NET I/O
+            box    50.00%   128.0 MiB / 512.0 MiB   25.00%   100.0 MiB   2.0 KiB / 1.0 MiB
+            """, stdout());
+        assertEquals(List.of("GET /v1/sandboxes/by-name/box/metrics", "GET /v1/sandboxes/by-name/box/metrics"),
+            server.lines());
+    }
+
+    @Test
+    void cpuPercentComparesTwoSamplesOfOneVm() throws Exception {
+        JsonNode a = JSON.readTree("{\"pid\":1,\"cpu_time_ms\":100,\"sampled_at\":\"2026-12-06T12:00:00Z\"}");
+        JsonNode b = JSON.readTree("{\"pid\":1,\"cpu_time_ms\":2100,\"sampled_at\":\"2026-12-06T12:00:01Z\"}");
+        assertEquals(200.0, StatsCommand.cpuPercent(a, b)); // two busy cores
+        assertNull(StatsCommand.cpuPercent(b, a)); // time going backwards
+        JsonNode restarted = JSON.readTree("{\"pid\":2,\"cpu_time_ms\":5,\"sampled_at\":\"2026-12-06T12:00:02Z\"}");
+        assertNull(StatsCommand.cpuPercent(b, restarted));
+        JsonNode bad = JSON.readTree("{\"pid\":1,\"cpu_time_ms\":2200,\"sampled_at\":\"yesterday\"}");
+        assertNull(StatsCommand.cpuPercent(b, bad));
+        assertEquals(0.0, TopCommand.percent(0, 0));
+        assertEquals("1:02:03", TopCommand.clock(3_723_000));
+    }
+
+    @Test
+    void infoPrintsFactsForPeopleAndFieldsForScripts() {
+        String info = "{\"version\":\"0.1.0\",\"protocol\":7,\"home\":\"/h\",\"default_backend\":\"qemu\","
+            + "\"backends\":[{\"name\":\"qemu\",\"available\":true,\"selected\":true,\"acceleration\":\"tcg\","
+            + "\"guest_kernel\":\"6.1.0-57-cloud-amd64\",\"min_cpus\":1,\"max_cpus\":255,\"min_memory_mib\":64,"
+            + "\"max_memory_mib\":1048576,\"features\":[\"NETWORK\",\"TCG\"]}],\"sandboxes\":{\"running\":2,"
+            + "\"stopped\":1},\"images\":3}";
+        server.on("GET /v1/info", 200, info).on("GET /v1/info", 200, info);
+        assertEquals(0, msb("info"), stderr());
+        String text = stdout();
+        assertTrue(text.contains("Sandboxes:       3 (running 2, stopped 1)\n"), text);
+        assertTrue(text.contains("  Acceleration:  TCG\n"), text);
+        assertTrue(text.contains("  Guest kernel:  6.1.0-57-cloud-amd64\n"), text);
+        assertTrue(text.contains("  Memory:        64-1048576 MiB\n"), text);
+        out.reset();
+        assertEquals(0, msb("info", "--format", "{{.Acceleration}} {{.Kernel}} {{.Running}}/{{.Sandboxes}} {{.Images}}"),
+            stderr());
+        assertEquals("tcg 6.1.0-57-cloud-amd64 2/3 3\n", stdout());
+    }
+}
