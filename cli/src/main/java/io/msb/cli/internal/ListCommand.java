@@ -12,7 +12,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code msb ls}: the sandboxes, as a table, JSON or a template (decision 1036). {@code msb ps} is {@link PsCommand}. */
 @Command(name = "ls", mixinStandardHelpOptions = true, description = "List sandboxes.",
@@ -35,13 +34,7 @@ final class ListCommand implements Callable<Integer> {
     private final Cli cli;
 
     @Mixin
-    OutputOptions output = new OutputOptions();
-
-    @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "Only sandboxes with this label (repeatable: all must match).")
-    List<String> labels = new ArrayList<>();
-
-    @Option(names = {"-q", "--quiet"}, description = "Print only the names.")
-    boolean quiet;
+    ListOptions options = new ListOptions();
 
     ListCommand(Cli cli) {
         this.cli = cli;
@@ -49,7 +42,7 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        print(cli, output, labels, quiet);
+        options.print(cli);
         return 0;
     }
 

@@ -1,0 +1,143 @@
+package io.msb.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code msb stats}, {@code top}/{@code ps NAME} and {@code info} (decisions 1033-1036) of the real CLI against the
+ * built server and a real sandbox: the guest's processes come from its /proc through the agent, memory from the
+ * guest's meminfo, traffic from the network stack, the backend's acceleration and kernel from the server. Also
+ * {@code bench/cli/observe.sh}, printed (never asserted).
+ */
+class ObserveIT {
+    private static final String BOX = "observe-box";
+    private static final java.nio.file.Path BENCH = java.nio.file.Path.of("../bench/cli/observe.sh").toAbsolutePath();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static MsbServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Platform.requireHostTools();
+        server = MsbServer.startBuilt();
+        HostCommand.Result created = server.msb("create", "--name", BOX, "--memory", "256", "builtin:busybox");
+        assertEquals(0, created.exit(), created.output() + server.logTail());
+        // a bounded busy loop and a sleeper that outlive their exec (their output goes nowhere, so the exec ends)
+        ok(server.msb("exec", BOX, "--", "sh", "-c", "(i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done) >/dev/null 2>&1 & "
+            + "sleep 300 >/dev/null 2>&1 & nslookup example.invalid >/dev/null 2>&1; true"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void topAndPsListTheGuestsProcessesFromItsProc() throws Exception {
+        HostCommand.Result top = ok(server.msb("top", BOX));
+        List<String> lines = top.output().lines().toList();
+        assertTrue(lines.get(0).matches("PID +USER +%CPU +TIME +RSS +STAT +COMMAND"), top.output());
+        assertTrue(Pattern.compile("(?m)^1 +root +[0-9.]+ +[0-9:]+ +[0-9.]+ [KM]iB +[A-Z] +").matcher(top.output()).find(),
+            "PID 1, the agent:\n" + top.output());
+        assertTrue(Pattern.compile("(?m)^[0-9]+ +root .* sleep 300$").matcher(top.output()).find(), top.output());
+
+        JsonNode processes = JSON.readTree(ok(server.msb("top", BOX, "--json")).output());
+        JsonNode sleeper = null;
+        for (JsonNode p : processes) {
+            if (p.path("command").asText().equals("sleep 300")) {
+                sleeper = p;
+            }
+        }
+        assertTrue(sleeper != null && sleeper.path("ppid").asInt() > 0 && sleeper.path("rss_bytes").asLong() > 0
+            && sleeper.path("state").asText().equals("S"), processes.toString());
+
+        HostCommand.Result pids = ok(server.msb("ps", BOX, "-q"));
+        assertTrue(pids.output().lines().anyMatch("1"::equals), pids.output());
+        assertTrue(pids.output().lines().allMatch(l -> l.matches("[1-9][0-9]*")), pids.output());
+        HostCommand.Result sandboxes = ok(server.msb("ps", "--format", "{{.Name}} {{.Status}}"));
+        assertTrue(sandboxes.output().lines().anyMatch((BOX + " running")::equals), sandboxes.output());
+    }
+
+    @Test
+    void statsReportsCpuGuestMemoryVmRssAndTraffic() throws Exception {
+        HostCommand.Result table = ok(server.msb("stats", "--no-stream", BOX));
+        assertTrue(table.output().startsWith("NAME "), table.output());
+        assertTrue(Pattern.compile("(?m)^" + BOX + " +[0-9.]+% +[0-9.]+ MiB / [0-9.]+ MiB +[0-9.]+% +[0-9.]+ MiB +"
+            + "[0-9.]+ [KM]?i?B / [0-9.]+ [KM]?i?B$").matcher(table.output()).find(), table.output());
+
+        JsonNode row = JSON.readTree(ok(server.msb("stats", "--no-stream", "--format", "json", BOX)).output());
+        assertEquals(BOX, row.path("name").asText());
+        assertTrue(row.path("pid").asLong() > 1 && row.path("rss_bytes").asLong() > 0, row.toString());
+        long total = row.path("guest_memory").path("total_bytes").asLong();
+        assertTrue(total > 128L << 20 && total <= 256L << 20, "the guest's MemTotal is below its 256 MiB: " + row);
+        assertTrue(row.path("guest_memory").path("used_bytes").asLong() > 0, row.toString());
+        assertTrue(row.path("cpu_percent").isNumber(), row.toString());
+        assertTrue(row.path("cpu_time_ms").asLong() > 0, "the VM has used CPU time: " + row);
+        assertTrue(row.path("network").path("tx_packets").asLong() > 0
+            && row.path("network").path("tx_bytes").asLong() > 0, "the guest sent frames (its DNS query): " + row);
+
+        // every running sandbox without NAME; none of the stats options' mistakes get past the parser
+        assertTrue(ok(server.msb("stats", "--no-stream", "--format", "{{.Name}}")).output().lines()
+            .anyMatch(BOX::equals));
+        HostCommand.Result bad = server.msb("stats", "--no-stream", "--format", "{{.Cpu}}", BOX);
+        assertEquals(125, bad.exit(), bad.output());
+        assertTrue(bad.output().startsWith("msb: --format: unknown field .Cpu at character 1 (fields: .Name, .CPUPerc"),
+            bad.output());
+    }
+
+    @Test
+    void infoNamesTheBackendItsAccelerationKernelAndLimits() throws Exception {
+        HostCommand.Result text = ok(server.msb("info"));
+        assertTrue(Pattern.compile("(?m)^Backend qemu: +available, in use$").matcher(text.output()).find(), text.output());
+        assertTrue(Pattern.compile("(?m)^  Acceleration: +(KVM|TCG)$").matcher(text.output()).find(), text.output());
+        assertTrue(Pattern.compile("(?m)^  Guest kernel: +[0-9]+\\.[0-9]+\\.[0-9]+\\S*$").matcher(text.output()).find(),
+            text.output());
+        assertTrue(Pattern.compile("(?m)^Sandboxes: +[0-9]+ \\(.*running [1-9]").matcher(text.output()).find(),
+            text.output());
+
+        JsonNode info = JSON.readTree(ok(server.msb("info", "--json")).output());
+        JsonNode qemu = info.path("backends").path(0);
+        assertEquals("qemu", qemu.path("name").asText());
+        assertEquals(255, qemu.path("max_cpus").asInt());
+        assertTrue(qemu.path("features").toString().contains("NETWORK"), info.toString());
+        assertTrue(info.path("images").isInt() && !info.path("home").asText().isEmpty(), info.toString());
+        HostCommand.Result fields = ok(server.msb("info", "--format", "{{.Backend}} {{.Acceleration}}"));
+        assertTrue(fields.output().matches("qemu (kvm|tcg)\n"), fields.output());
+    }
+
+    @Test
+    void aStoppedSandboxHasNoMetricsNorProcesses() throws Exception {
+        String name = "observe-stopped";
+        ok(server.msb("create", "--name", name, "--no-net", "builtin:busybox"));
+        ok(server.msb("stop", name));
+        HostCommand.Result stats = server.msb("stats", "--no-stream", name);
+        assertEquals(125, stats.exit(), stats.output());
+        assertEquals("msb: cannot read the metrics of sandbox " + name + ": it is stopped\n", stats.output());
+        HostCommand.Result top = server.msb("top", name);
+        assertEquals("msb: cannot list the processes of sandbox " + name + ": it is stopped\n", top.output());
+        ok(server.msb("rm", name));
+    }
+
+    /** {@code bench/cli/observe.sh}: its figures are printed, never asserted. */
+    @Test
+    void benchRuns() throws Exception {
+        HostCommand.Result r = HostCommand.run(java.nio.file.Path.of("."), List.of("sh", BENCH.toString(),
+            server.bin("msb").toString(), BOX, "5"), server.cliEnv());
+        System.out.println(r.output());
+        assertTrue(r.output().contains("msb stats --no-stream"), r.output());
+    }
+
+    private static HostCommand.Result ok(HostCommand.Result r) {
+        assertEquals(0, r.exit(), r.output());
+        return r;
+    }
+}
