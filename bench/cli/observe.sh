@@ -30,6 +30,6 @@ time_kind "msb stats --no-stream" "$msb" stats --no-stream "$box"
 if command -v curl > /dev/null; then
     auth="Authorization: Bearer $MSB_API_KEY"
     time_kind "curl /v1/info" curl -fsS -H "$auth" "$url/v1/info"
-    time_kind "curl …/processes" curl -fsS -H "$auth" "$url/v1/sandboxes/by-name/$box/processes"
-    time_kind "curl …/metrics" curl -fsS -H "$auth" "$url/v1/sandboxes/by-name/$box/metrics"
+    time_kind "curl .../processes" curl -fsS -H "$auth" "$url/v1/sandboxes/by-name/$box/processes"
+    time_kind "curl .../metrics" curl -fsS -H "$auth" "$url/v1/sandboxes/by-name/$box/metrics"
 fi

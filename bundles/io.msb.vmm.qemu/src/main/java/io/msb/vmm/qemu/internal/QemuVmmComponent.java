@@ -72,4 +72,14 @@ public final class QemuVmmComponent implements VmmBackend {
     public Optional<VmHandle> find(String sandboxName, Path stateDir) {
         return backend.find(sandboxName, stateDir);
     }
+
+    @Override
+    public Optional<String> acceleration() {
+        return backend.acceleration();
+    }
+
+    @Override
+    public Optional<String> guestKernelRelease() {
+        return backend.guestKernelRelease();
+    }
 }
