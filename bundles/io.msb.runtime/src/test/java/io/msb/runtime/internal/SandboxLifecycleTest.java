@@ -599,6 +599,29 @@ class SandboxLifecycleTest {
     }
 
     @Test
+    void processesAndThePlatformAreReadThroughTheAgentAndTheBackends() {
+        backend();
+        SandboxHandle dev = lifecycle.create(spec("procs").build());
+        // agentd runs on the host here, so the /proc it reads is the host's: the agent itself must be listed
+        long agentPid = dev.metrics().pid();
+        var processes = dev.processes();
+        var agent = processes.stream().filter(p -> p.pid() == agentPid).findFirst().orElseThrow(
+                () -> new AssertionError("agentd " + agentPid + " not in " + processes));
+        assertTrue(agent.command().contains("agentd"), agent.toString());
+        assertTrue(agent.rssBytes() > 0 && !agent.elapsed().isNegative(), agent.toString());
+        for (int i = 1; i < processes.size(); i++) {
+            assertTrue(processes.get(i - 1).pid() < processes.get(i).pid(), "in pid order");
+        }
+
+        var platform = lifecycle.platform();
+        assertEquals(home, platform.home());
+        assertEquals("qemu", platform.defaultBackend());
+        assertEquals(1, platform.backends().size());
+        assertTrue(platform.backends().get(0).selected() && platform.backends().get(0).available(), platform.toString());
+        assertEquals(Map.of(io.msb.api.SandboxStatus.RUNNING, 1), platform.sandboxes());
+    }
+
+    @Test
     void anotherRuntimeReattachesToARunningSandbox() {
         AgentdProcessVmmForTests vmm = backend();
         lifecycle.create(spec("keep").detached(true).build());
