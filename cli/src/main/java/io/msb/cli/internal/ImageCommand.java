@@ -84,6 +84,7 @@ final class ImageCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
+            output.validate(FIELDS, quiet);
             JsonNode images = cli.api().get("/v1/images").path("data");
             if (!images.isArray()) {
                 throw new CliException("the server's image list has no data array");
@@ -112,6 +113,7 @@ final class ImageCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
+            output.validate(FIELDS, false);
             cli.out.print(output.one(cli, FIELDS, cli.api().get(path(image)), i -> i));
             return 0;
         }

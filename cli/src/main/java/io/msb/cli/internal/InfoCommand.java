@@ -38,6 +38,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        output.validate(FIELDS, false);
         JsonNode info = cli.api().get("/v1/info");
         cli.out.print(output.given() ? output.one(cli, FIELDS, info, i -> i) : text(info, cli.api().baseUrl()));
         return 0;

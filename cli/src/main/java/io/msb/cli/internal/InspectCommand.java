@@ -23,6 +23,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        output.validate(ListCommand.FIELDS, false);
         cli.out.print(output.one(cli, ListCommand.FIELDS, cli.api().get(Cli.byName(name)), s -> s));
         return 0;
     }

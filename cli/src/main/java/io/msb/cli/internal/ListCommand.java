@@ -48,6 +48,7 @@ final class ListCommand implements Callable<Integer> {
 
     /** The listing as {@code ls} prints it ({@code ps} without a NAME too). */
     static void print(Cli cli, OutputOptions output, List<String> labels, boolean quiet) throws Exception {
+        output.validate(FIELDS, quiet);
         List<JsonNode> all = new ArrayList<>();
         fetch(cli, labels).forEach(all::add);
         cli.out.print(output.list(cli, FIELDS, all, s -> s, quiet));

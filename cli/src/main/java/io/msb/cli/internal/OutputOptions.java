@@ -32,11 +32,34 @@ final class OutputOptions {
     /** What a command prints with no option: a table (listings) or the JSON object (inspect). */
     enum Default { TABLE, JSON }
 
-    /** Renders a listing; {@code quiet} prints the key field of each row. */
-    <T> String list(Cli cli, Fields<T> fields, List<T> rows, Function<T, JsonNode> asJson, boolean quiet) {
+    /**
+     * Refuses options that do not go together and a template that names a field {@code fields} lacks; commands call
+     * it before asking the server anything.
+     */
+    void validate(Fields<?> fields, boolean quiet) {
         if (quiet && (json || format != null)) {
             throw new CliException("-q prints the keys only: leave out " + (json ? "--json" : "--format"));
         }
+        if (json && format != null) {
+            throw new CliException("--json and --format: give one of them");
+        }
+        String template = template();
+        if (template != null) {
+            Template.parse(template, fields);
+        }
+    }
+
+    /** The template of --format, or null for none (json, the default table). */
+    private String template() {
+        if (format == null || format.strip().equals("json") || format.strip().equals("table")) {
+            return null;
+        }
+        return format.startsWith("table ") ? format.substring("table ".length()).strip() : format;
+    }
+
+    /** Renders a listing; {@code quiet} prints the key field of each row. */
+    <T> String list(Cli cli, Fields<T> fields, List<T> rows, Function<T, JsonNode> asJson, boolean quiet) {
+        validate(fields, quiet);
         if (quiet) {
             StringBuilder sb = new StringBuilder();
             rows.forEach(r -> sb.append(Text.cell(fields.key(r))).append('\n'));
@@ -51,9 +74,7 @@ final class OutputOptions {
     }
 
     private <T> String render(Cli cli, Fields<T> fields, List<T> rows, Function<T, JsonNode> asJson, Default otherwise) {
-        if (json && format != null) {
-            throw new CliException("--json and --format: give one of them");
-        }
+        validate(fields, false);
         try {
             if (json || format == null && otherwise == Default.JSON) {
                 if (otherwise == Default.JSON) {
@@ -71,11 +92,11 @@ final class OutputOptions {
                 }
                 return sb.toString();
             }
+            String t = template();
             if (f.strip().equals("table") || f.startsWith("table ")) {
-                String rest = f.strip().equals("table") ? "" : f.substring("table ".length()).strip();
-                return table(fields, rows, Template.parse(rest.isEmpty() ? fields.defaultTable() : rest, fields));
+                return table(fields, rows, Template.parse(t == null || t.isEmpty() ? fields.defaultTable() : t, fields));
             }
-            Template template = Template.parse(f, fields);
+            Template template = Template.parse(t, fields);
             StringBuilder sb = new StringBuilder();
             rows.forEach(r -> sb.append(template.render(name -> Text.printable(fields.value(name, r)))).append('\n'));
             return sb.toString();

@@ -65,6 +65,7 @@ final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        output.validate(FIELDS, false);
         boolean stream = !noStream && PullCommand.stdoutIsTerminal();
         Map<String, JsonNode> previous = sample();
         while (true) {

@@ -54,6 +54,7 @@ final class TopCommand implements Callable<Integer> {
     }
 
     static void print(Cli cli, OutputOptions output, String name, boolean quiet) {
+        output.validate(FIELDS, quiet);
         JsonNode data = cli.api().get(Cli.byName(name) + "/processes").path("data");
         if (!data.isArray()) {
             throw new CliException("the server's process list has no data array");

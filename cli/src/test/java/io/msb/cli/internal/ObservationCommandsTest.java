@@ -57,6 +57,20 @@ class ObservationCommandsTest extends ScriptedCliTest {
     }
 
     @Test
+    void mixedOptionsAreRefusedNamingWhatToLeaveOut() {
+        assertEquals(125, msb("ps", "box", "-l", "team=infra"));
+        assertEquals("msb: --label selects sandboxes: leave it out with NAME\n", stderr());
+        err.reset();
+        assertEquals(125, msb("top", "box", "-q", "--json"));
+        assertEquals("msb: -q prints the keys only: leave out --json\n", stderr());
+        err.reset();
+        assertEquals(125, msb("stats", "--no-stream", "--format", "table {{.Name}}\\t{{.Mem}}", "box"));
+        assertEquals("msb: --format: unknown field .Mem at character 12 (fields: .Name, .CPUPerc, .MemUsage, .MemPerc, "
+            + ".RSS, .NetIO, .ID, .PID)\n", stderr());
+        assertEquals(List.of(), server.lines()); // all refused before the server is asked
+    }
+
+    @Test
     void inspectTakesATemplateOfTheListingFields() {
         server.on("GET /v1/sandboxes/by-name/box", 200, SANDBOX);
         assertEquals(0, msb("inspect", "--format", "{{.ID}} {{.Image}}", "box"), stderr());
