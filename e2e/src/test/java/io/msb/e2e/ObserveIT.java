@@ -95,6 +95,18 @@ class ObserveIT {
     }
 
     @Test
+    void statsRedrawsItsTableOnATerminalUntilInterrupted() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of(
+            "/usr/bin/script")), "/usr/bin/script is missing (util-linux)");
+        // script(1) gives the CLI a pty; timeout sends SIGINT (Ctrl-C) after 15 s, a generous bound for a first draw
+        HostCommand.Result tty = HostCommand.run(java.nio.file.Path.of("."), List.of("script", "-qfec",
+            "timeout -s INT 15 " + server.bin("msb") + " stats " + BOX, "/dev/null"), server.cliEnv());
+        String screen = tty.output();
+        assertTrue(screen.contains("\033[H\033[2J"), "the table is drawn from the top of a cleared screen:\n" + screen);
+        assertTrue(Pattern.compile("(?m)^" + BOX + " +[0-9.]+% ").matcher(screen.replace("\r", "")).find(), screen);
+    }
+
+    @Test
     void infoNamesTheBackendItsAccelerationKernelAndLimits() throws Exception {
         HostCommand.Result text = ok(server.msb("info"));
         assertTrue(Pattern.compile("(?m)^Backend qemu: +available, in use$").matcher(text.output()).find(), text.output());
