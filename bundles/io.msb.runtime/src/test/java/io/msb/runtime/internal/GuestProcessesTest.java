@@ -30,7 +30,7 @@ class GuestProcessesTest {
     void aRealEntryBecomesAProcess() {
         GuestProcess p = GuestProcesses.parse(57, stat(57, "sleep", 3, 2, 150), STATUS, cmdline("sleep", "100"),
                 GuestProcesses.uptimeTicks("12.34 20.00\n"), USERS);
-        assertEquals(new GuestProcess(57, 1, "nobody", "S", Duration.ofMillis(50), Duration.ofMillis(1084),
+        assertEquals(new GuestProcess(57, 1, "nobody", "S", Duration.ofMillis(50), Duration.ofMillis(10_840),
                 1284 * 1024, "sleep 100"), p);
     }
 
