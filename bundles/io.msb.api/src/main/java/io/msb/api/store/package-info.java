@@ -1,9 +1,9 @@
 /**
  * Durable records of the platform, one store service per aggregate: {@link io.msb.api.store.SandboxStore}
- * (sandboxes and their runs) and {@link io.msb.api.store.ImageStore} (image references, manifests, layers).
+ * (sandboxes and their runs) and {@link io.msb.api.store.ImageStore} (image references, manifests, layers), {@link io.msb.api.store.VolumeStore} (named volumes).
  */
 @Export
-@Version("2.2.0")
+@Version("2.3.0")
 package io.msb.api.store;
 
 import org.osgi.annotation.bundle.Export;

@@ -189,9 +189,10 @@ public class Database implements AutoCloseable {
         return out;
     }
 
-    /** Runs an INSERT of one row and returns the id the database generated for it. */
+    /** Runs an INSERT of one row and returns the id the database generated for it; a null parameter is SQL NULL. */
     static long insert(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement ps = bind(c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS), List.of(params))) {
+        try (PreparedStatement ps = bind(c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS),
+                java.util.Arrays.asList(params))) {
             ps.executeUpdate();
             try (ResultSet keys = ps.getGeneratedKeys()) {
                 if (!keys.next()) {

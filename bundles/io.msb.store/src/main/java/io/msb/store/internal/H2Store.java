@@ -4,6 +4,7 @@ import io.msb.api.Check;
 import io.msb.api.MsbException;
 import io.msb.api.store.ImageStore;
 import io.msb.api.store.SandboxStore;
+import io.msb.api.store.VolumeStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +30,13 @@ public final class H2Store implements AutoCloseable {
     private final Database database;
     private final SandboxStore sandboxes;
     private final ImageStore images;
+    private final VolumeStore volumes;
 
     private H2Store(Database database) {
         this.database = database;
         this.sandboxes = new JdbcSandboxStore(database);
         this.images = new JdbcImageStore(database);
+        this.volumes = new JdbcVolumeStore(database);
     }
 
     /** Opens (creating and migrating as needed) the store of the given msb home, outside OSGi. */
@@ -61,7 +64,12 @@ public final class H2Store implements AutoCloseable {
         return images;
     }
 
-    /** Stops housekeeping and closes the database; both stores refuse calls afterwards. */
+    /** Named volumes. */
+    public VolumeStore volumes() {
+        return volumes;
+    }
+
+    /** Stops housekeeping and closes the database; the stores refuse calls afterwards. */
     @Override
     public void close() {
         database.close();

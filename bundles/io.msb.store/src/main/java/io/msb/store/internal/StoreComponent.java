@@ -3,6 +3,7 @@ package io.msb.store.internal;
 import io.msb.api.MsbHome;
 import io.msb.api.store.ImageStore;
 import io.msb.api.store.SandboxStore;
+import io.msb.api.store.VolumeStore;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -20,16 +21,18 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The store bundle's one component: opens and migrates the database on activation and registers one service per
- * aggregate over it ({@link SandboxStore}, {@link ImageStore}), each with the configuration's properties (home,
- * maxConnections); on deactivation it withdraws both, then closes the pool. Registering them here rather than as
+ * aggregate over it ({@link SandboxStore}, {@link ImageStore}, {@link VolumeStore}), each with the configuration's properties (home,
+ * maxConnections); on deactivation it withdraws them, then closes the pool. Registering them here rather than as
  * components of their own keeps them tied to one open database: a reconfiguration can never leave a store of the
- * new configuration bound to the database of the old one (decision 0107). The capabilities declare the two services,
+ * new configuration bound to the database of the old one (decision 0107). The capabilities declare the services,
  * as DS would for services of its own, so resolvers (Karaf features) see that this bundle provides them.
  */
 @Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"io.msb.api.store.SandboxStore\"",
         uses = SandboxStore.class)
 @Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"io.msb.api.store.ImageStore\"",
         uses = ImageStore.class)
+@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"io.msb.api.store.VolumeStore\"",
+        uses = VolumeStore.class)
 @Component(name = "io.msb.store", configurationPid = "io.msb.store", service = {})
 @Designate(ocd = StoreConfig.class)
 public final class StoreComponent {
@@ -45,6 +48,7 @@ public final class StoreComponent {
         Dictionary<String, Object> serviceProperties = serviceProperties(properties);
         registrations.add(context.registerService(SandboxStore.class, store.sandboxes(), serviceProperties));
         registrations.add(context.registerService(ImageStore.class, store.images(), serviceProperties));
+        registrations.add(context.registerService(VolumeStore.class, store.volumes(), serviceProperties));
     }
 
     /** The configuration's properties, as DS would publish them for a service of the component. */

@@ -31,7 +31,10 @@ class MigrationsTest {
             assertEquals(1, count(home, "SELECT COUNT(*) FROM schema_version WHERE version = 1 "
                     + "AND description = 'initial'"));
             assertEquals(0, count(home, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'PUBLIC' "
-                    + "AND table_name IN ('VOLUMES', 'VOLUME_LABELS', 'SNAPSHOTS')"), "V2 dropped the unused tables");
+                    + "AND table_name = 'SNAPSHOTS'"), "V2 dropped the unused tables");
+            // V4 made the volume tables anew, with the columns the volume store writes
+            assertEquals(2, count(home, "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = 'PUBLIC' "
+                    + "AND table_name = 'VOLUMES' AND column_name IN ('PUBLIC_ID', 'CAPACITY_MIB')"));
             db.sandboxes().insertSandbox(sandbox("kept", Map.of("k", "v")));
         }
     }
@@ -82,17 +85,17 @@ class MigrationsTest {
 
     @Test
     void upgradesAnExistingDatabaseKeepingItsData() throws Exception {
-        List<String> withTest = withTestScript("V4__test_upgrade.sql");
+        List<String> withTest = withTestScript("V5__test_upgrade.sql");
         try (H2Store db = H2Store.open(home, 2)) {
             SandboxStore store = db.sandboxes();
             store.insertSandbox(sandbox("old", Map.of("k", "v")));
             try (Connection c = StoreFixture.raw(home)) {
                 Migrations.apply(c, withTest);
-                assertEquals(4, Migrations.current(c));
+                assertEquals(5, Migrations.current(c));
                 // re-applying is a no-op
                 Migrations.apply(c, withTest);
             }
-            assertEquals(4, count(home, "SELECT COUNT(*) FROM schema_version"));
+            assertEquals(5, count(home, "SELECT COUNT(*) FROM schema_version"));
             assertEquals(1, count(home, "SELECT COUNT(*) FROM sandboxes WHERE test_note = 'migrated'"));
             assertEquals(sandbox("old", Map.of("k", "v")), store.findSandbox("old").orElseThrow());
         }
@@ -103,9 +106,9 @@ class MigrationsTest {
         H2Store.open(home, 2).close();
         try (Connection c = StoreFixture.raw(home)) {
             var e = assertThrows(SQLException.class,
-                    () -> Migrations.apply(c, withTestScript("V4__test_broken.sql")));
-            assertTrue(e.getMessage().startsWith("schema migration V4__test_broken.sql failed: "), e.getMessage());
-            assertEquals(3, Migrations.current(c));
+                    () -> Migrations.apply(c, withTestScript("V5__test_broken.sql")));
+            assertTrue(e.getMessage().startsWith("schema migration V5__test_broken.sql failed: "), e.getMessage());
+            assertEquals(4, Migrations.current(c));
         }
     }
 
