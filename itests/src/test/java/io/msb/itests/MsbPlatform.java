@@ -39,7 +39,8 @@ public final class MsbPlatform {
     public static final String RUNTIME_PID = "io.msb.runtime";
     public static final String HTTP_PID = "io.msb.http";
     /** The other components that keep state under the home; each bundle's PID is its name. */
-    public static final List<String> OTHER_HOME_PIDS = List.of("io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu");
+    public static final List<String> OTHER_HOME_PIDS = List.of("io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu",
+            "io.msb.volume");
 
     /** Bundles every test needs ACTIVE. */
     public static final List<String> CORE_BUNDLES = List.of(
@@ -136,6 +137,7 @@ public final class MsbPlatform {
                 msb("io.msb.network"),
                 msb("io.msb.vmm.qemu"),
                 msb("io.msb.runtime"),
+                msb("io.msb.volume"),
                 msb("io.msb.shell"));
     }
 

@@ -56,11 +56,11 @@ import org.osgi.util.tracker.ServiceTracker;
 public final class EmbeddedMsb implements AutoCloseable {
     /** The configuration PIDs of the msb components that keep state under a home. */
     public static final List<String> HOME_PIDS = List.of("io.msb.store", "io.msb.image", "io.msb.rootfs",
-            "io.msb.vmm.qemu", "io.msb.runtime", "io.msb.http");
+            "io.msb.vmm.qemu", "io.msb.runtime", "io.msb.volume", "io.msb.http");
 
     /** The msb bundles of the core platform, in dependency order. */
     public static final List<String> CORE_BUNDLES = List.of("io.msb.protocol", "io.msb.store", "io.msb.image",
-            "io.msb.rootfs", "io.msb.network", "io.msb.vmm.qemu", "io.msb.runtime");
+            "io.msb.rootfs", "io.msb.network", "io.msb.vmm.qemu", "io.msb.runtime", "io.msb.volume");
 
     /** Libraries the msb bundles use; each is installed when it is on the class path. */
     private static final List<String> LIBRARIES = List.of("org.osgi.util.function", "org.osgi.util.promise",
