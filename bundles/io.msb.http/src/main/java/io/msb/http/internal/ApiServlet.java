@@ -17,6 +17,7 @@ import io.msb.api.image.ImageNotFoundException;
 import io.msb.api.image.ImageService;
 import io.msb.api.image.RegistryUnreachableException;
 import io.msb.api.network.NetworkPolicy;
+import io.msb.api.volume.VolumeService;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -79,11 +80,17 @@ public final class ApiServlet extends HttpServlet {
     private final transient Departed departed = new Departed();
     private final transient LogEvents logs;
     private final transient ImageRoutes imageRoutes;
+    private final transient VolumeRoutes volumeRoutes;
 
     /** Optional, as for the runtime: without it the image routes are 501. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile transient ImageService images;
+
+    /** Optional too: without it the volume routes are 501. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile transient VolumeService volumes;
 
     @Activate
     public ApiServlet(@Reference(name = "sandboxes") SandboxService sandboxes, HttpApiConfig config, BundleContext context) {
@@ -100,6 +107,7 @@ public final class ApiServlet extends HttpServlet {
         this.logs = new LogEvents(sandboxes, config.maxLogStreams(), KEEPALIVE);
         this.imageRoutes = new ImageRoutes(() -> images, bodies, new ArchiveFiles(
                 MsbHome.resolve(config.home()).resolve("tmp"), (long) config.maxImageArchiveMib() << 20), KEEPALIVE);
+        this.volumeRoutes = new VolumeRoutes(() -> volumes, bodies, (long) config.maxVolumeFileMib() << 20);
     }
 
     @Override
@@ -144,6 +152,10 @@ public final class ApiServlet extends HttpServlet {
             ImageService imageService = images;
             send(resp, 200, Observations.info(version, PROTOCOL, sandboxes.platform(),
                     imageService == null ? null : imageService.list().size()));
+            return;
+        }
+        if (!path.isEmpty() && path.get(0).equals("volumes")) {
+            volumeRoutes.serve(req, resp, method, path.subList(1, path.size()));
             return;
         }
         if (path.isEmpty() || !path.get(0).equals("sandboxes")) {

@@ -35,6 +35,12 @@ public @interface HttpApiConfig {
                     + "413 and nothing of it is kept. It is streamed to <home>/tmp, not held in memory.", min = "1")
     int maxImageArchiveMib() default 16_384;
 
+    @AttributeDefinition(name = "Maximum volume file (MiB)",
+            description = "Largest file one PUT /v1/volumes/{id}/files/content may write; larger is 413 and nothing of "
+                    + "it is kept. It is streamed into the volume, not held in memory; a volume's quota also applies.",
+            min = "1")
+    int maxVolumeFileMib() default 16_384;
+
     @AttributeDefinition(name = "Unfinished request bodies per client",
             description = "Requests one client address may have whose body is still arriving; more are 429 at once, so "
                     + "slow bodies cannot hold every server thread.", min = "1")

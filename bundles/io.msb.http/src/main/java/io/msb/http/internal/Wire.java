@@ -107,6 +107,53 @@ final class Wire {
     record Pruned(long bytesFreed) {
     }
 
+    /**
+     * {@code POST /v1/volumes}: the cloud's {@code name, labels, capacity_gib, storage}; msb adds {@code type}
+     * ({@code dir} or {@code disk}), {@code quota_mib} and {@code capacity_mib} (decision 1214).
+     */
+    record VolumeCreateRequest(String name, Map<String, String> labels, Long capacityGib, String storage, String type,
+            Long quotaMib, Long capacityMib) {
+    }
+
+    /** {@code PATCH /v1/volumes/{id}}: {@code capacity_gib} (a directory's quota) or msb's {@code quota_mib}. */
+    record VolumeUpdateRequest(Long capacityGib, Map<String, String> labels, Long quotaMib) {
+    }
+
+    /**
+     * {@code VolumeResponse} (facts §2.7) field for field, then msb's: {@code type} (dir or disk), the sizes in MiB,
+     * the host path and the sandboxes that mount it.
+     */
+    record VolumeResponse(String id, String name, String kind, String storage, String status, Long usedBytes,
+            Long capacityBytes, Map<String, String> labels, String createdAt, String updatedAt, String type,
+            Integer quotaMib, Integer capacityMib, String path, List<String> usedBy) {
+    }
+
+    /** msb's {@code POST /v1/volumes/prune}: the names of the volumes removed. */
+    record VolumesPruned(List<String> volumesDeleted) {
+    }
+
+    /** {@code FileInfo} of the volume file routes. */
+    record FileInfo(String path, String kind, long size, int mode, int uid, int gid, boolean readonly,
+            String accessedAt, String modifiedAt, String createdAt) {
+    }
+
+    record FileList(List<FileInfo> entries) {
+    }
+
+    record FileMetadata(FileInfo metadata) {
+    }
+
+    record FileExists(boolean exists) {
+    }
+
+    /** {@code POST .../files/mkdir}: a plain path. */
+    record FilePath(String path) {
+    }
+
+    /** {@code POST .../files/copy} and {@code rename}. */
+    record FileMove(String from, String to) {
+    }
+
     record Message(String message) {
     }
 
