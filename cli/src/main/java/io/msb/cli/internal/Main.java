@@ -74,6 +74,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new LifecycleCommand.Remove(cli))
             .addSubcommand(new PullCommand(cli))
             .addSubcommand(ImageCommand.commandLine(cli))
+            .addSubcommand(VolumeCommand.commandLine(cli))
             .addSubcommand(new CommandLine(new SshCommand(cli)).setStopAtPositional(true))
             .addSubcommand(new InfoCommand(cli))
             .addSubcommand(new VersionCommand(cli))
