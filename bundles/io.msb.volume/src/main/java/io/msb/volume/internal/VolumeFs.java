@@ -207,14 +207,24 @@ final class VolumeFs implements SandboxFs {
     @Override
     public void write(String path, InputStream content, int mode) {
         Target t = writable(path);
+        withinQuota("write", t, room -> store(t, content, mode, room));
+    }
+
+    /** What fills a file: given the bytes it may hold. */
+    private interface Filling {
+        Void fill(long room) throws IOException;
+    }
+
+    /** Fills {@code t}; under a quota, one filling at a time, given the room the quota leaves for it. */
+    private void withinQuota(String op, Target t, Filling filling) {
         Integer quota = quotaMib.get();
         if (quota == null) {
-            io("write", t, () -> store(t, content, mode, Long.MAX_VALUE));
+            io(op, t, () -> filling.fill(Long.MAX_VALUE));
             return;
         }
         synchronized (quotaLock) {
             long room = room(quota, t);
-            io("write", t, () -> store(t, content, mode, room));
+            io(op, t, () -> filling.fill(room));
         }
     }
 
@@ -336,15 +346,7 @@ final class VolumeFs implements SandboxFs {
         if (source.type() != FileType.FILE) {
             throw Check.invalid("from", from + " is not a regular file; copy copies files");
         }
-        Integer quota = quotaMib.get();
-        if (quota == null) {
-            io("copy", b, () -> copyFile(a, b, source, Long.MAX_VALUE));
-            return;
-        }
-        synchronized (quotaLock) {
-            long room = room(quota, b);
-            io("copy", b, () -> copyFile(a, b, source, room));
-        }
+        withinQuota("copy", b, room -> copyFile(a, b, source, room));
     }
 
     private Void copyFile(Target a, Target b, FileStat source, long room) throws IOException {
