@@ -43,6 +43,12 @@ class NodeSdkIT {
         run("sdk-cloud");
     }
 
+    /** Named volumes and their file routes through the SDK's {@code Volume} (decision 1214); no VM. */
+    @Test
+    void volumes() throws Exception {
+        run("sdk-volumes");
+    }
+
     /** The SDK's low-level {@code AgentClient} on the sandbox's relay socket under the server's home. */
     @Test
     void agentClientOnTheRelaySocket() throws Exception {
