@@ -66,7 +66,7 @@ public class VolumeApiIT extends HttpApiTestBase {
         assertTrue(names(list).contains("cache"));
         assertEquals(created, json(send("GET", "/v1/volumes/" + id, null), 200));
 
-        assertEquals("name_already_exists", code(send("POST", "/v1/volumes", "{\"name\":\"cache\"}"), 409));
+        assertEquals("volume_already_exists", code(send("POST", "/v1/volumes", "{\"name\":\"cache\"}"), 409));
         assertEquals("invalid_request", code(send("POST", "/v1/volumes", "{\"name\":\"../x\"}"), 400));
         assertEquals("invalid_request", code(send("POST", "/v1/volumes", "{\"name\":\"x\",\"bogus\":1}"), 400));
         assertEquals("volume_not_found", code(send("GET", "/v1/volumes/default", null), 404));

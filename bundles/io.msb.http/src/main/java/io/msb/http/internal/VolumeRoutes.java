@@ -52,8 +52,8 @@ final class VolumeRoutes {
         if (rest.isEmpty()) {
             switch (method) {
                 case "GET" -> ApiServlet.send(resp, 200, service().list().stream().map(VolumeRoutes::response).toList());
-                case "POST" -> ApiServlet.send(resp, 200, response(service().create(spec(bodies.read(req,
-                        Wire.VolumeCreateRequest.class)))));
+                case "POST" -> ApiServlet.send(resp, 200, response(create(bodies.read(req,
+                        Wire.VolumeCreateRequest.class))));
                 default -> throw ApiServlet.notAllowed(req, "GET, HEAD, POST");
             }
             return;
@@ -150,6 +150,19 @@ final class VolumeRoutes {
             }
         }
         return new VolumeSpec(body.name(), kind, quota, capacity, body.labels());
+    }
+
+    /**
+     * 409 {@code volume_already_exists} for a taken name: the SDK maps {@code name_already_exists} to
+     * SandboxAlreadyExists whatever the route, and an unmapped code on a 409 of this route to VolumeAlreadyExists.
+     */
+    private VolumeInfo create(Wire.VolumeCreateRequest body) {
+        VolumeSpec spec = spec(body);
+        try {
+            return service().create(spec);
+        } catch (AlreadyExistsException e) {
+            throw new ApiException(409, "volume_already_exists", e.getMessage(), null);
+        }
     }
 
     /** A size in MiB from {@code value} units of {@code unitMib}, null when absent. */
