@@ -178,7 +178,7 @@ class MsbServerIT {
         HttpResponse<String> config = get(http, URI.create(base + "configMgr"), "admin", password);
         assertEquals(200, config.statusCode());
         for (String pid : List.of("io.msb.store", "io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu", "io.msb.runtime",
-                "io.msb.ssh")) {
+                "io.msb.volume", "io.msb.ssh")) {
             assertTrue(config.body().contains(pid), pid + " is not configurable in the Web Console");
         }
     }
