@@ -12,6 +12,10 @@ import io.msb.api.Mount;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecResult;
+import io.msb.api.volume.VolumeInUseException;
+import io.msb.api.volume.VolumeKind;
+import io.msb.api.volume.VolumeService;
+import io.msb.api.volume.VolumeSpec;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +103,39 @@ class MountsIT {
         HostCommand.Result back = HostCommand.run(tmp, List.of("debugfs", "-R", "cat /hello.txt", image.toString()),
                 Map.of());
         assertTrue(back.output().contains("on the disk image\n"), back.output());
+    }
+
+    /**
+     * A named volume outlives the sandbox that wrote it: a directory volume and a disk volume written in one sandbox
+     * are read in the next after the first is removed, and the volume cannot be removed while a sandbox mounts it.
+     */
+    @Test
+    void aNamedVolumeCarriesFilesFromOneSandboxToTheNext(Platform platform) {
+        VolumeService volumes = platform.volumes();
+        volumes.create(VolumeSpec.directory("e2e-cache"));
+        volumes.create(new VolumeSpec("e2e-disk", VolumeKind.DISK, null, 32, Map.of()));
+        try {
+            SandboxHandle first = create(platform, SandboxSpec.builder("e2e-vol-1").image(Platform.IMAGE).replace(true)
+                    .mount(Mount.volume("e2e-cache", "/cache")).mount(Mount.volume("e2e-disk", "/disk")).build());
+            ok(first, "mkdir -p /cache/pip && echo kept > /cache/pip/wheel.txt && echo on disk > /disk/d.txt && sync");
+            assertThrows(VolumeInUseException.class, () -> volumes.remove("e2e-cache"));
+            platform.runtime().remove("e2e-vol-1", true);
+
+            SandboxHandle second = create(platform, SandboxSpec.builder("e2e-vol-2").image(Platform.IMAGE)
+                    .replace(true).mount(Mount.volume("e2e-cache", "/cache").asReadOnly())
+                    .mount(Mount.volume("e2e-disk", "/disk")).build());
+            assertEquals("kept\n", ok(second, "cat /cache/pip/wheel.txt"));
+            assertEquals("on disk\n", ok(second, "cat /disk/d.txt"));
+            assertNotEquals(0, Platform.sh(second, "echo x > /cache/new.txt").exit().code(), "mounted read-only");
+            platform.runtime().remove("e2e-vol-2", true);
+            // and on the host, through the volume's files
+            assertEquals("kept\n", new String(volumes.files("e2e-cache").readAllBytes("/pip/wheel.txt")));
+        } finally {
+            platform.runtime().list(io.msb.api.LabelSelector.ALL).stream().map(i -> i.name())
+                    .filter(n -> n.startsWith("e2e-vol-")).forEach(n -> platform.runtime().remove(n, true));
+            volumes.remove("e2e-cache");
+            volumes.remove("e2e-disk");
+        }
     }
 
     /** A mount that cannot be made ends the boot; the create fails with agentd's line naming the entry and path. */

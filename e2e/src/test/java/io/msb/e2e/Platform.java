@@ -9,6 +9,7 @@ import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecResult;
 import io.msb.api.image.ImageService;
+import io.msb.api.volume.VolumeService;
 import io.msb.api.spi.NetworkService;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.VmmBackend;
@@ -110,6 +111,11 @@ public final class Platform implements AutoCloseable {
 
     public ImageService images() {
         return msb.service(ImageService.class);
+    }
+
+    /** The named-volume service (io.msb.volume). */
+    public VolumeService volumes() {
+        return msb.service(VolumeService.class);
     }
 
     public RootfsBuilder rootfs() {

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -140,6 +141,9 @@ public final class LocalVolumeService implements VolumeService {
                 Path storage = VolumeLayout.storageIn(staging, spec.kind());
                 if (spec.kind() == VolumeKind.DIRECTORY) {
                     Files.createDirectory(storage);
+                    // QEMU serves a share as the user it runs as (msb-qemu under a root server, decision 1201):
+                    // the guest may write only where that user may; the volumes root keeps everyone else out
+                    Files.setPosixFilePermissions(storage, PosixFilePermissions.fromString("rwxrwxrwx"));
                 } else {
                     disks.create(storage, spec.capacityMib());
                 }

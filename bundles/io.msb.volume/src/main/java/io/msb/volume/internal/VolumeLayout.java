@@ -7,6 +7,7 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -51,7 +52,10 @@ final class VolumeLayout {
     }
 
     Path newStaging() throws IOException {
-        Files.createDirectories(root);
+        if (!Files.isDirectory(root)) {
+            // only msb's user walks in: a directory volume's data is open to all (below), its parent is not
+            Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
         return Files.createDirectory(root.resolve(CREATING + UUID.randomUUID()));
     }
 
