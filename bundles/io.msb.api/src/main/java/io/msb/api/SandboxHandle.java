@@ -46,4 +46,14 @@ public interface SandboxHandle {
     void kill();
 
     void drain();
+
+    /** {@link SandboxService#pause}. */
+    default SandboxInfo pause() {
+        throw new UnsupportedFeatureException("this sandbox backend cannot pause sandboxes");
+    }
+
+    /** {@link SandboxService#resume}. */
+    default SandboxInfo resume() {
+        throw new UnsupportedFeatureException("this sandbox backend cannot resume sandboxes");
+    }
 }

@@ -36,6 +36,27 @@ public interface SandboxService {
     /** Lets running commands finish, then stops. */
     void drain(String name);
 
+    /**
+     * Freezes a Running sandbox's VM where it stands (status Paused, persisted): its memory stays, its commands and
+     * clocks stand still, exec and file operations are refused and the idle timeout does not run. Pausing a Paused
+     * sandbox changes nothing. Local sandboxes only (decision 1220).
+     *
+     * @throws InvalidStateException if the sandbox is neither Running nor Paused
+     */
+    default SandboxInfo pause(String name) {
+        throw new UnsupportedFeatureException("this sandbox backend cannot pause sandboxes");
+    }
+
+    /**
+     * Lets a Paused sandbox run on (status Running) and steps its wall clock to the host's. Resuming a Running
+     * sandbox changes nothing.
+     *
+     * @throws InvalidStateException if the sandbox is neither Paused nor Running
+     */
+    default SandboxInfo resume(String name) {
+        throw new UnsupportedFeatureException("this sandbox backend cannot resume sandboxes");
+    }
+
     /** Waits until the sandbox is no longer running; a null timeout waits forever. */
     SandboxInfo waitFor(String name, Duration timeout) throws InterruptedException;
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
+import io.msb.api.UnsupportedFeatureException;
 import org.osgi.annotation.versioning.ProviderType;
 
 /** A VM process started (or reattached) by a {@link VmmBackend}. */
@@ -31,5 +32,23 @@ public interface VmHandle {
      */
     default List<String> consoleTail(int maxLines) {
         return List.of();
+    }
+
+    /**
+     * Freezes the VM's CPUs where it stands (memory, devices and the process stay); the guest's clocks stand still
+     * until {@link #resume()}. Idempotent. Backends that cannot freeze a VM refuse.
+     */
+    default void pause() {
+        throw new UnsupportedFeatureException("this VMM backend cannot pause a VM");
+    }
+
+    /** Lets a paused VM run on from where it stood. Idempotent. */
+    default void resume() {
+        throw new UnsupportedFeatureException("this VMM backend cannot resume a VM");
+    }
+
+    /** Whether the VM is paused, as the backend itself sees it (QEMU: {@code query-status}). */
+    default boolean paused() {
+        return false;
     }
 }
