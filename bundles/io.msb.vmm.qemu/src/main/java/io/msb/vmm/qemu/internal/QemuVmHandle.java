@@ -19,6 +19,8 @@ import io.msb.api.spi.VmHandle;
 final class QemuVmHandle implements VmHandle {
     private static final long POLL_MILLIS = 20;
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+    /** How long a pause, resume or status query may take, connection included (QEMU's main loop answers). */
+    private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
 
     private final long pid;
     private final long startTime;
@@ -100,6 +102,41 @@ final class QemuVmHandle implements VmHandle {
         }
         cleanup();
         return OptionalInt.empty();
+    }
+
+    /** QMP {@code stop}: the vCPUs halt before the answer comes, so the guest is frozen once this returns. */
+    @Override
+    public void pause() {
+        qmp("stop", Qmp::command);
+    }
+
+    /** QMP {@code cont}. */
+    @Override
+    public void resume() {
+        qmp("cont", Qmp::command);
+    }
+
+    /** QMP {@code query-status} says {@code paused}: a VM paused by an earlier process is seen as such. */
+    @Override
+    public boolean paused() {
+        return qmp("query-status", (q, c) -> q.status()).equals("paused");
+    }
+
+    private interface QmpCall {
+        String on(Qmp qmp, String command) throws IOException;
+    }
+
+    /** One short monitor session (QEMU serves one client at a time; the runtime holds the sandbox's lock). */
+    private String qmp(String command, QmpCall call) {
+        if (!alive()) {
+            throw new MsbException("QEMU process " + pid + " is gone: cannot " + command);
+        }
+        try (Qmp qmp = Qmp.connect(paths.qmpSocket(), System.nanoTime() + QMP_TIMEOUT.toNanos(), this::alive)) {
+            qmp.handshake();
+            return call.on(qmp, command);
+        } catch (IOException e) {
+            throw new MsbException("QMP " + command + " on QEMU process " + pid + " failed: " + e.getMessage(), e);
+        }
     }
 
     @Override

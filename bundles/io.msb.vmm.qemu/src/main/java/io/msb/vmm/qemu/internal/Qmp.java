@@ -13,7 +13,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Just enough of the QEMU Machine Protocol to know that QEMU is up: its monitor answers only from the main
  * loop, which starts after the machine (kernel, initramfs, devices) is fully built, so an answer to
- * {@code query-status} means every startup error is behind us, and end-of-file means QEMU gave up.
+ * {@code query-status} means every startup error is behind us, and end-of-file means QEMU gave up. Also
+ * {@code stop}/{@code cont} for pause and resume (decision 1220).
  */
 final class Qmp implements AutoCloseable {
     private static final int MAX_LINE = 64 * 1024;
@@ -55,8 +56,18 @@ final class Qmp implements AutoCloseable {
 
     /** Negotiates capabilities and returns the VM's run state, e.g. {@code running}. */
     String handshakeAndStatus() throws IOException {
+        handshake();
+        return status();
+    }
+
+    /** Reads the greeting and leaves negotiation mode: commands may follow. */
+    void handshake() throws IOException {
         readMessage(); // greeting
         command("qmp_capabilities");
+    }
+
+    /** The VM's run state from {@code query-status}: {@code running}, {@code paused} (after {@code stop}), … */
+    String status() throws IOException {
         String status = command("query-status");
         int i = status.indexOf("\"status\"");
         if (i < 0) {
