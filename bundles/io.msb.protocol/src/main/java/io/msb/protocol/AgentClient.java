@@ -198,9 +198,12 @@ public final class AgentClient implements AutoCloseable {
                 .payload(Core.Touched.class).activitySeq();
     }
 
-    /** Asks the guest to step its wall clock to {@code now}. */
+    /**
+     * Asks the guest to step its wall clock to {@code now}. Sent on this client's first id: the agent answers
+     * nothing and keeps no session for it, and a relay refuses ids outside the client's range (id 0 included).
+     */
     public void syncClock(Instant now) {
-        mux.send(MessageType.CLOCK_SYNC, 0, new Core.ClockSync(
+        mux.send(MessageType.CLOCK_SYNC, (int) idStart, new Core.ClockSync(
                 Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano())));
     }
 
