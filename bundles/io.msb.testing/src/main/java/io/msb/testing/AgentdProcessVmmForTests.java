@@ -175,5 +175,41 @@ public final class AgentdProcessVmmForTests implements VmmBackend {
             return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
         }
+
+        /** SIGSTOP stands in for QMP {@code stop}: the agent answers nothing until it is continued. */
+        @Override
+        public void pause() {
+            signal("-STOP");
+        }
+
+        @Override
+        public void resume() {
+            signal("-CONT");
+        }
+
+        /** State {@code T} (stopped) in {@code /proc/<pid>/stat}, as QEMU's {@code query-status} says paused. */
+        @Override
+        public boolean paused() {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+                return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        private void signal(String signal) {
+            try {
+                Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).start();
+                if (kill.waitFor() != 0) {
+                    throw new IllegalStateException("kill " + signal + " " + process.pid() + " failed");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 }

@@ -92,4 +92,14 @@ final class LocalSandboxHandle implements SandboxHandle {
     public void drain() {
         lifecycle.drain(name);
     }
+
+    @Override
+    public SandboxInfo pause() {
+        return lifecycle.pause(name);
+    }
+
+    @Override
+    public SandboxInfo resume() {
+        return lifecycle.resume(name);
+    }
 }

@@ -2,6 +2,7 @@ package io.msb.runtime.internal;
 
 import io.msb.api.AlreadyExistsException;
 import io.msb.api.InvalidConfigException;
+import io.msb.api.InvalidStateException;
 import io.msb.api.LabelSelector;
 import io.msb.api.MsbException;
 import io.msb.api.MsbHome;
@@ -124,6 +125,11 @@ public final class SandboxLifecycle implements SandboxBackend {
     private final Set<String> booting = ConcurrentHashMap.newKeySet();
     /** Sandboxes whose run a stop, kill or drain is ending: their VM exits before the run's end is recorded. */
     private final Set<String> ending = ConcurrentHashMap.newKeySet();
+    /**
+     * Sandboxes this process paused (decision 1220), so exec and file calls are refused without a store read; the
+     * store's status decides wherever the sandbox's lock is held.
+     */
+    private final Set<String> paused = ConcurrentHashMap.newKeySet();
     private volatile Supervisor supervisor;
 
     @Activate
@@ -231,6 +237,11 @@ public final class SandboxLifecycle implements SandboxBackend {
             @Override
             public void running(String name) {
                 logs.kernelConsole(name); // what the kernel prints while it runs (an OOM kill, a warning)
+            }
+
+            @Override
+            public boolean paused(String name) {
+                return paused.contains(name);
             }
         }, interval);
         return supervisor;
@@ -359,6 +370,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         LiveVm vm = null;
         AtomicReference<RunRecord> run = new AtomicReference<>();
         AtomicReference<VmHandle> started = new AtomicReference<>();
+        paused.remove(name);
         try {
             store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
             logs.booting(name);
@@ -420,11 +432,16 @@ public final class SandboxLifecycle implements SandboxBackend {
      */
     LiveVm connection(String name) {
         LiveVm current = live.get(name);
-        if (current != null && current.agent().isOpen() && current.vm().alive()) {
+        if (current != null && !paused.contains(name) && current.agent().isOpen() && current.vm().alive()) {
             return current; // the common case, without a store read
         }
         synchronized (lockFor(name)) {
             SandboxRecord record = requireReconciled(name);
+            if (record.status() == SandboxStatus.PAUSED) {
+                throw new InvalidStateException("sandbox " + name + " is paused: resume it first (msb resume " + name
+                        + ")");
+            }
+            paused.remove(name); // the store says it is not paused (a crash or stop since)
             if (!record.status().expectsLiveVm()) {
                 throw new MsbException("sandbox is not running: " + name + " (" + record.status() + ")");
             }
@@ -556,7 +573,118 @@ public final class SandboxLifecycle implements SandboxBackend {
             stopVmAndRecord(record, name, reason, grace);
         } finally {
             ending.remove(name);
+            paused.remove(name);
         }
+    }
+
+    /**
+     * A graceful stop of a Paused sandbox lets the guest run again so it can sync and unmount its disk (decision
+     * 1222); if the VM cannot be resumed the signals end it.
+     */
+    private static void thawForShutdown(String name, VmHandle process) {
+        try {
+            process.resume();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot resume paused sandbox " + name + " to shut it down: it is"
+                    + " terminated instead", e);
+        }
+    }
+
+    @Override
+    public SandboxInfo pause(String name) {
+        synchronized (lockFor(name)) {
+            SandboxRecord record = requireReconciled(name);
+            if (record.status() == SandboxStatus.PAUSED) {
+                return toInfo(record);
+            }
+            if (record.status() != SandboxStatus.RUNNING) {
+                throw new InvalidStateException("cannot pause sandbox " + name + ": it is " + lower(record.status())
+                        + " (only a running sandbox can be paused)");
+            }
+            VmHandle vm = vmOf(name);
+            paused.add(name); // first: exec and fs calls are refused from here on
+            try {
+                vm.pause();
+            } catch (RuntimeException e) {
+                paused.remove(name);
+                throw e;
+            }
+            Instant now = Instant.now();
+            store.updateStatus(name, SandboxStatus.PAUSED, now);
+            logs.system(name, "sandbox paused");
+            return toInfo(record.withStatus(SandboxStatus.PAUSED, now));
+        }
+    }
+
+    /**
+     * Continues the VM, then steps the guest's wall clock to the host's with {@code core.clock.sync}: while paused
+     * the guest's clocks stood still (decision 1221).
+     */
+    @Override
+    public SandboxInfo resume(String name) {
+        synchronized (lockFor(name)) {
+            SandboxRecord record = requireReconciled(name);
+            if (record.status() == SandboxStatus.RUNNING) {
+                return toInfo(record);
+            }
+            if (record.status() != SandboxStatus.PAUSED) {
+                throw new InvalidStateException("cannot resume sandbox " + name + ": it is " + lower(record.status())
+                        + " (only a paused sandbox can be resumed)");
+            }
+            vmOf(name).resume();
+            Instant now = Instant.now();
+            store.updateStatus(name, SandboxStatus.RUNNING, now);
+            paused.remove(name);
+            try {
+                connection(name).agent().syncClock(Instant.now());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "sandbox " + name + " resumed, but its clock could not be set:"
+                        + " it lags by the time it was paused", e);
+            }
+            logs.system(name, "sandbox resumed");
+            return toInfo(record.withStatus(SandboxStatus.RUNNING, now));
+        }
+    }
+
+    /** The VM process of a sandbox whose run is live: the connected one, else the one a backend recognises. */
+    private VmHandle vmOf(String name) {
+        LiveVm vm = live.get(name);
+        if (vm != null) {
+            return vm.vm();
+        }
+        RunRecord run = store.latestRun(name).filter(RunRecord::running)
+                .orElseThrow(() -> new MsbException("sandbox " + name + " has no running run"));
+        return findVm(name, run).orElseThrow(() -> new MsbException("sandbox " + name + ": no VMM backend"
+                + " recognises its VM (pid " + run.pid() + ")"));
+    }
+
+    /**
+     * After a restart, what the VM itself says wins: a VM paused by an earlier process whose record says Running
+     * (it died between the pause and the write) is Paused, and the other way round.
+     */
+    private SandboxRecord pausedAsTheVmSays(SandboxRecord record) {
+        if (record.status() != SandboxStatus.RUNNING && record.status() != SandboxStatus.PAUSED) {
+            return record;
+        }
+        boolean vmPaused;
+        try {
+            vmPaused = vmOf(record.name()).paused();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot ask the VM of sandbox " + record.name()
+                    + " whether it is paused", e);
+            return record;
+        }
+        SandboxStatus actual = vmPaused ? SandboxStatus.PAUSED : SandboxStatus.RUNNING;
+        if (actual == record.status()) {
+            return record;
+        }
+        Instant now = Instant.now();
+        store.updateStatus(record.name(), actual, now);
+        return record.withStatus(actual, now);
+    }
+
+    private static String lower(SandboxStatus status) {
+        return status.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private void stopVmAndRecord(SandboxRecord record, String name, TerminationReason reason, Duration grace) {
@@ -565,6 +693,9 @@ public final class SandboxLifecycle implements SandboxBackend {
         VmHandle process = vm != null ? vm.vm() : run.flatMap(r -> findVm(name, r)).orElse(null);
         Optional<ProcessHandle> launcher = process == null ? Optional.empty() : Processes.parentOf(process.pid());
         boolean kill = grace.isZero();
+        if (record.status() == SandboxStatus.PAUSED && process != null && !kill) {
+            thawForShutdown(name, process); // before the agent is asked anything: a frozen guest answers nothing
+        }
         if (vm == null && process != null && !kill) {
             try {
                 vm = booter.reconnect(process, settings.sandboxDir(name)); // an earlier runtime's VM: ask its agent too
@@ -831,6 +962,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                         if (r != null && r.ephemeral() && !r.status().expectsLiveVm()) {
                             discard(r.name());
                         } else if (r != null && vmRuns(r)) {
+                            pausedAsTheVmSays(r);
                             reattachNetwork(r.name(), SpecJson.read(r.configJson()));
                         }
                     } catch (RuntimeException e) { // one sandbox's failure must not leave the others unrecovered

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * every host message and every chunk of exec output, file or TCP data advances, so a sequence that moved by more
  * than our own touch means the sandbox was used. A command still running through any relay client is never idle.
  * The limits travel with the {@link LiveVm}, so the periodic pass reads no store; a VM whose agent connection
- * closes is looked at at once ({@link #agentGone}), the periodic pass being the backstop.
+ * closes is looked at at once ({@link #agentGone}), the periodic pass being the backstop. A paused VM is checked
+ * for being alive and for its maximum duration only (decision 1223).
  */
 final class Supervisor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Supervisor.class.getName());
@@ -35,6 +36,11 @@ final class Supervisor implements AutoCloseable {
 
         /** Once a pass for each running VM (the runtime copies its kernel console into its log). */
         default void running(String name) {
+        }
+
+        /** A paused VM's agent answers nothing and its idle timeout does not run (decision 1223). */
+        default boolean paused(String name) {
+            return false;
         }
     }
 
@@ -118,6 +124,10 @@ final class Supervisor implements AutoCloseable {
         LiveVm.Limits limits = vm.limits();
         if (limits.maxDuration() != null && limits.runStartedAt().plus(limits.maxDuration()).isBefore(now)) {
             sandboxes.end(name, TerminationReason.MAX_DURATION_EXCEEDED);
+            return;
+        }
+        if (sandboxes.paused(name)) {
+            activity.remove(name); // after the resume the idle time counts from the first pass
             return;
         }
         if (limits.idleTimeout() == null || !vm.agent().isOpen()) {

@@ -19,6 +19,7 @@ import io.msb.api.image.RegistryUnreachableException;
 import io.msb.api.exec.ExecResult;
 import io.msb.protocol.AgentConnector;
 import io.msb.api.InvalidConfigException;
+import io.msb.api.InvalidStateException;
 import io.msb.api.LabelSelector;
 import io.msb.api.NotFoundException;
 import io.msb.api.RunInfo;
@@ -786,5 +787,105 @@ class SandboxLifecycleTest {
         vmm.processes().get(0).destroyForcibly();
         assertEquals(TerminationReason.INTERNAL_ERROR, awaitEnded("c", Duration.ofSeconds(10)).reason());
         assertEquals(SandboxStatus.CRASHED, store.findSandbox("c").orElseThrow().status());
+    }
+
+    /** The paused state as the backend itself sees it (for the agentd stand-in: SIGSTOP, decision 1220). */
+    private boolean vmPaused(AgentdProcessVmmForTests vmm, int index) {
+        Process p = vmm.processes().get(index);
+        return vmm.reattach("", p.pid(), home).orElseThrow().paused();
+    }
+
+    @Test
+    void pauseFreezesTheVmAndRefusesGuestCallsUntilResumed() {
+        AgentdProcessVmmForTests vmm = backend();
+        SandboxHandle dev = lifecycle.create(spec("dev").build());
+
+        assertEquals(SandboxStatus.PAUSED, dev.pause().status());
+        assertEquals(SandboxStatus.PAUSED, store.findSandbox("dev").orElseThrow().status(), "persisted");
+        assertTrue(vmPaused(vmm, 0));
+        assertEquals(SandboxStatus.PAUSED, lifecycle.pause("dev").status(), "pausing a paused sandbox is a no-op");
+        InvalidStateException e = assertThrows(InvalidStateException.class, () -> dev.exec(ExecOptions.of("true").build()));
+        assertEquals("sandbox dev is paused: resume it first (msb resume dev)", e.getMessage());
+        assertThrows(InvalidStateException.class, dev::fs);
+        assertTrue(store.latestRun("dev").orElseThrow().running(), "a paused VM is not a crash");
+
+        assertEquals(SandboxStatus.RUNNING, dev.resume().status());
+        assertFalse(vmPaused(vmm, 0));
+        assertEquals(SandboxStatus.RUNNING, lifecycle.resume("dev").status(), "resuming a running sandbox is a no-op");
+        assertEquals("on\n", dev.exec(ExecOptions.of("echo", "on").build()).stdoutText());
+
+        dev.stop(Duration.ofSeconds(5));
+        assertEquals("cannot pause sandbox dev: it is stopped (only a running sandbox can be paused)",
+                assertThrows(InvalidStateException.class, dev::pause).getMessage());
+        assertEquals("cannot resume sandbox dev: it is stopped (only a paused sandbox can be resumed)",
+                assertThrows(InvalidStateException.class, dev::resume).getMessage());
+    }
+
+    @Test
+    void aGracefulStopOfAPausedSandboxLetsTheGuestShutDown() throws Exception {
+        AgentdProcessVmmForTests vmm = backend();
+        lifecycle.create(spec("frozen").build()).pause();
+        lifecycle.stop("frozen", Duration.ofSeconds(5));
+        assertEquals(0, vmm.processes().get(0).waitFor(), "the guest was resumed and shut down when asked");
+        assertEquals(SandboxStatus.STOPPED, info("frozen").status());
+        assertEquals(TerminationReason.SHUTDOWN_REQUESTED, store.latestRun("frozen").orElseThrow().reason());
+        // and started again, it is not taken for paused
+        assertEquals("up\n", lifecycle.start("frozen").exec(ExecOptions.of("echo", "up").build()).stdoutText());
+        lifecycle.create(spec("killed").build()).pause();
+        lifecycle.kill("killed");
+        assertEquals(SandboxStatus.STOPPED, info("killed").status());
+        assertFalse(vmm.processes().get(2).isAlive());
+    }
+
+    @Test
+    void theIdleTimeoutDoesNotRunWhilePaused() throws Exception {
+        backend();
+        lifecycle.supervise(Duration.ofMillis(100));
+        SandboxHandle idle = lifecycle.create(spec("idle").idleTimeout(Duration.ofMillis(800)).build());
+        idle.pause();
+        Thread.sleep(2500); // three idle timeouts
+        assertEquals(SandboxStatus.PAUSED, info("idle").status());
+        assertTrue(store.latestRun("idle").orElseThrow().running());
+        idle.resume();
+        assertEquals(TerminationReason.IDLE_TIMEOUT, awaitEnded("idle", Duration.ofSeconds(10)).reason(),
+                "idle again after the resume");
+    }
+
+    @Test
+    void theMaxDurationCountsWhilePausedAndEndsTheRunGracefully() throws Exception {
+        AgentdProcessVmmForTests vmm = backend();
+        lifecycle.supervise(Duration.ofMillis(100));
+        lifecycle.create(spec("bounded").maxDuration(Duration.ofSeconds(1)).build()).pause();
+        assertEquals(TerminationReason.MAX_DURATION_EXCEEDED, awaitEnded("bounded", Duration.ofSeconds(10)).reason());
+        assertEquals(0, vmm.processes().get(0).waitFor(), "resumed to shut down");
+    }
+
+    @Test
+    void aPausedVmThatDiesIsACrash() throws Exception {
+        AgentdProcessVmmForTests vmm = backend();
+        lifecycle.supervise(Duration.ofMillis(100));
+        lifecycle.create(spec("gone").build()).pause();
+        vmm.processes().get(0).destroyForcibly();
+        assertEquals(TerminationReason.INTERNAL_ERROR, awaitEnded("gone", Duration.ofSeconds(10)).reason());
+        assertEquals(SandboxStatus.CRASHED, info("gone").status());
+    }
+
+    @Test
+    void aRestartedRuntimeKeepsPausedAndBelievesTheVm() {
+        AgentdProcessVmmForTests vmm = backend();
+        lifecycle.create(spec("kept").detached(true).build()).pause();
+        lifecycle.create(spec("raced").detached(true).build());
+        lifecycle.deactivate();
+        // a runtime that died between freezing the VM and writing Paused: the VM's own state wins
+        vmm.reattach("raced", vmm.processes().get(1).pid(), home).orElseThrow().pause();
+
+        lifecycle = lifecycle();
+        assertEquals(SandboxStatus.PAUSED, info("kept").status());
+        assertEquals(SandboxStatus.PAUSED, info("raced").status());
+        assertThrows(InvalidStateException.class, () -> lifecycle.handle("kept").exec(ExecOptions.of("true").build()));
+        lifecycle.resume("kept");
+        assertEquals("back\n", lifecycle.handle("kept").exec(ExecOptions.of("echo", "back").build()).stdoutText());
+        lifecycle.stop("raced", Duration.ofSeconds(5));
+        assertEquals(SandboxStatus.STOPPED, info("raced").status());
     }
 }
