@@ -10,12 +10,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * start, stop, kill, restart, wait and rm: one request (or a few) per named sandbox, one line printed for each;
+ * start, stop, kill, pause, resume, restart, wait and rm: one request (or a few) per named sandbox, one line printed for each;
  * like docker, a failure does not stop the others.
  */
 abstract class LifecycleCommand implements Callable<Integer> {
     /** The server's statuses of a sandbox whose VM runs or is about to: what stop, kill and wait are about. */
-    static final Set<String> ACTIVE = Set.of("running", "starting", "stopping");
+    static final Set<String> ACTIVE = Set.of("running", "starting", "stopping", "paused");
 
     final Cli cli;
 
@@ -42,7 +42,7 @@ abstract class LifecycleCommand implements Callable<Integer> {
         cli.api().post(Cli.byName(name) + "/" + action, cli.json.createObjectNode());
     }
 
-    /** start, stop and kill: POST …/{action}. */
+    /** start, stop, kill, pause and resume: POST …/{action}. */
     abstract static class Transition extends LifecycleCommand {
         private final String action;
 
@@ -77,6 +77,22 @@ abstract class LifecycleCommand implements Callable<Integer> {
     static final class Kill extends Transition {
         Kill(Cli cli) {
             super(cli, "kill");
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+        description = "Freeze running sandboxes where they stand (memory kept; exec refused until resumed).")
+    static final class Pause extends Transition {
+        Pause(Cli cli) {
+            super(cli, "pause");
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+        description = "Let paused sandboxes run on (their clocks are set to the host's).")
+    static final class Resume extends Transition {
+        Resume(Cli cli) {
+            super(cli, "resume");
         }
     }
 

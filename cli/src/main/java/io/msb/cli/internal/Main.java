@@ -69,6 +69,8 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new LifecycleCommand.Start(cli))
             .addSubcommand(new LifecycleCommand.Stop(cli))
             .addSubcommand(new LifecycleCommand.Kill(cli))
+            .addSubcommand(new LifecycleCommand.Pause(cli))
+            .addSubcommand(new LifecycleCommand.Resume(cli))
             .addSubcommand(new LifecycleCommand.Restart(cli))
             .addSubcommand(new LifecycleCommand.Wait(cli))
             .addSubcommand(new LifecycleCommand.Remove(cli))

@@ -2,6 +2,7 @@ package io.msb.http.internal;
 
 import io.msb.api.MsbHome;
 import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxStatus;
 import io.msb.api.SandboxService;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -105,7 +106,7 @@ public final class AgentSocketFilter implements Filter {
     private AgentPipe openPipe(String name) {
         SandboxInfo info = sandboxes.get(name).orElseThrow(() -> new ApiException(404, "sandbox_not_found",
                 "sandbox not found: " + name, null));
-        if (!info.status().expectsLiveVm()) {
+        if (!info.status().expectsLiveVm() || info.status() == SandboxStatus.PAUSED) {
             throw new ApiException(409, "invalid_state_transition", "cannot connect to the agent of sandbox " + name
                     + ": it is " + Mapping.status(info.status()), null);
         }

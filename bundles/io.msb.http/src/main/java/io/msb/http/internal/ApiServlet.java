@@ -3,6 +3,7 @@ package io.msb.http.internal;
 import io.msb.api.AlreadyExistsException;
 import io.msb.api.BootFailedException;
 import io.msb.api.InvalidConfigException;
+import io.msb.api.InvalidStateException;
 import io.msb.api.LabelSelector;
 import io.msb.api.MsbException;
 import io.msb.api.MsbHome;
@@ -236,12 +237,14 @@ public final class ApiServlet extends HttpServlet {
                 return json(new Wire.ProcessList(sandboxes.handle(name).processes().stream()
                         .map(Observations::process).toList()));
             };
+            case "POST pause" -> name -> json(Mapping.response(sandboxes.pause(name))); // msb's (decision 1224)
+            case "POST resume" -> name -> json(Mapping.response(sandboxes.resume(name)));
             case "POST exec" -> {
                 ExecOptions options = Mapping.exec(body(req, Wire.ExecRequest.class), maxExecTimeoutSecs);
                 yield name -> exec(name, options);
             }
             default -> throw verb.isEmpty() ? notAllowed(req, "GET, HEAD, DELETE")
-                    : List.of("start", "stop", "kill", "exec").contains(verb) ? notAllowed(req, "POST")
+                    : List.of("start", "stop", "kill", "pause", "resume", "exec").contains(verb) ? notAllowed(req, "POST")
                     : List.of("metrics", "processes").contains(verb) ? notAllowed(req, "GET, HEAD")
                     : notRouted(method, req);
         };
@@ -465,7 +468,7 @@ public final class ApiServlet extends HttpServlet {
         if (e instanceof AlreadyExistsException) {
             return new ApiException(409, "name_already_exists", e.getMessage(), null);
         }
-        if (e instanceof StillRunningException) {
+        if (e instanceof StillRunningException || e instanceof InvalidStateException) {
             return new ApiException(409, "invalid_state_transition", e.getMessage(), null);
         }
         if (e instanceof BootFailedException b) {

@@ -332,12 +332,13 @@ final class Mapping {
         return out;
     }
 
-    /** Cloud statuses: our CRASHED is failed, DRAINING is stopping, PAUSED still runs. */
+    /** Cloud statuses: our CRASHED is failed, DRAINING is stopping; PAUSED is msb's own {@code paused} (decision 1224). */
     static String status(SandboxStatus status) {
         return switch (status) {
             case CREATED -> "created";
             case STARTING -> "starting";
-            case RUNNING, PAUSED -> "running";
+            case RUNNING -> "running";
+            case PAUSED -> "paused";
             case DRAINING -> "stopping";
             case STOPPED -> "stopped";
             case CRASHED -> "failed";

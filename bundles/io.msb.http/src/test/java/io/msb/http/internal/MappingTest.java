@@ -334,7 +334,7 @@ class MappingTest {
     @Test
     void statusesFollowTheCloudNames() {
         assertEquals("running", Mapping.status(SandboxStatus.RUNNING));
-        assertEquals("running", Mapping.status(SandboxStatus.PAUSED));
+        assertEquals("paused", Mapping.status(SandboxStatus.PAUSED));
         assertEquals("stopping", Mapping.status(SandboxStatus.DRAINING));
         assertEquals("failed", Mapping.status(SandboxStatus.CRASHED));
         assertEquals("stopped", Mapping.status(SandboxStatus.STOPPED));

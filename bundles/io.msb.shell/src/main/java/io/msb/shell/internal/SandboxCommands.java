@@ -36,6 +36,8 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=start",
     "osgi.command.function=stop",
     "osgi.command.function=kill",
+    "osgi.command.function=pause",
+    "osgi.command.function=resume",
     "osgi.command.function=rm",
     "osgi.command.function=version"})
 public final class SandboxCommands {
@@ -111,6 +113,16 @@ public final class SandboxCommands {
     @Descriptor("kills sandboxes at once (SIGKILL)")
     public void kill(@Descriptor("sandbox names") String... names) {
         forEach("msb:kill", names, sandboxes::kill);
+    }
+
+    @Descriptor("pauses running sandboxes: their VMs freeze where they stand, memory kept")
+    public void pause(@Descriptor("sandbox names") String... names) {
+        forEach("msb:pause", names, sandboxes::pause);
+    }
+
+    @Descriptor("resumes paused sandboxes (their clocks are set to the host's)")
+    public void resume(@Descriptor("sandbox names") String... names) {
+        forEach("msb:resume", names, sandboxes::resume);
     }
 
     /** Streams a command's output to this console session; reports a non-zero exit on stderr. */
