@@ -59,6 +59,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -590,17 +591,33 @@ public final class SandboxLifecycle implements SandboxBackend {
         }
     }
 
-    @Override
-    public SandboxInfo pause(String name) {
+    /**
+     * Moves a sandbox that is {@code from} to {@code to}: {@code act} changes the VM, then the store and the log
+     * follow. A sandbox that is {@code to} already is answered as it is (pause and resume are idempotent); any other
+     * state is refused, naming it.
+     */
+    private SandboxInfo transition(String name, SandboxStatus from, SandboxStatus to, String verb,
+            Consumer<SandboxRecord> act) {
         synchronized (lockFor(name)) {
             SandboxRecord record = requireReconciled(name);
-            if (record.status() == SandboxStatus.PAUSED) {
+            if (record.status() == to) {
                 return toInfo(record);
             }
-            if (record.status() != SandboxStatus.RUNNING) {
-                throw new InvalidStateException("cannot pause sandbox " + name + ": it is " + lower(record.status())
-                        + " (only a running sandbox can be paused)");
+            if (record.status() != from) {
+                throw new InvalidStateException("cannot " + verb + " sandbox " + name + ": it is "
+                        + lower(record.status()) + " (only a " + lower(from) + " sandbox can be " + verb + "d)");
             }
+            act.accept(record);
+            Instant now = Instant.now();
+            store.updateStatus(name, to, now);
+            logs.system(name, "sandbox " + verb + "d");
+            return toInfo(record.withStatus(to, now));
+        }
+    }
+
+    @Override
+    public SandboxInfo pause(String name) {
+        return transition(name, SandboxStatus.RUNNING, SandboxStatus.PAUSED, "pause", record -> {
             VmHandle vm = vmOf(name);
             paused.add(name); // first: exec and fs calls are refused from here on
             try {
@@ -609,11 +626,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 paused.remove(name);
                 throw e;
             }
-            Instant now = Instant.now();
-            store.updateStatus(name, SandboxStatus.PAUSED, now);
-            logs.system(name, "sandbox paused");
-            return toInfo(record.withStatus(SandboxStatus.PAUSED, now));
-        }
+        });
     }
 
     /**
@@ -623,26 +636,17 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public SandboxInfo resume(String name) {
         synchronized (lockFor(name)) {
-            SandboxRecord record = requireReconciled(name);
-            if (record.status() == SandboxStatus.RUNNING) {
-                return toInfo(record);
-            }
-            if (record.status() != SandboxStatus.PAUSED) {
-                throw new InvalidStateException("cannot resume sandbox " + name + ": it is " + lower(record.status())
-                        + " (only a paused sandbox can be resumed)");
-            }
-            vmOf(name).resume();
-            Instant now = Instant.now();
-            store.updateStatus(name, SandboxStatus.RUNNING, now);
-            paused.remove(name);
+            SandboxInfo info = transition(name, SandboxStatus.PAUSED, SandboxStatus.RUNNING, "resume", record -> {
+                vmOf(name).resume();
+                paused.remove(name);
+            });
             try {
                 connection(name).agent().syncClock(Instant.now());
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "sandbox " + name + " resumed, but its clock could not be set:"
                         + " it lags by the time it was paused", e);
             }
-            logs.system(name, "sandbox resumed");
-            return toInfo(record.withStatus(SandboxStatus.RUNNING, now));
+            return info;
         }
     }
 
