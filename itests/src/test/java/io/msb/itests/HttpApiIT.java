@@ -144,6 +144,21 @@ public class HttpApiIT extends HttpApiTestBase {
         Reply restarted = api("POST", "/v1/sandboxes/by-name/life/start", "");
         assertEquals(restarted.body(), 200, restarted.status());
 
+        // msb's pause/resume (decision 1224): the sandbox answers paused, guest calls are refused until resumed
+        Reply paused = api("POST", "/v1/sandboxes/" + id + "/pause", "");
+        assertEquals(paused.body(), 200, paused.status());
+        assertEquals("paused", paused.json().get("status").asText());
+        assertEquals("paused", api("POST", "/v1/sandboxes/by-name/life/pause", "").json().get("status").asText());
+        assertEquals("paused", api("GET", "/v1/sandboxes/" + id, null).json().get("status").asText());
+        Reply execPaused = api("POST", "/v1/sandboxes/by-name/life/exec", "{\"cmd\":[\"true\"]}");
+        assertEquals(execPaused.body(), 409, execPaused.status());
+        assertTrue(execPaused.body(), execPaused.body().contains("resume it first"));
+        assertEquals(405, api("GET", "/v1/sandboxes/" + id + "/resume", null).status());
+        Reply resumed = api("POST", "/v1/sandboxes/by-name/life/resume", "");
+        assertEquals(resumed.body(), 200, resumed.status());
+        assertEquals("running", resumed.json().get("status").asText());
+        assertEquals("fine", output(exec("life", "{\"cmd\":[\"echo\",\"-n\",\"fine\"]}"), "stdout"));
+
         Reply deleted = api("DELETE", "/v1/sandboxes/by-name/life", null);
         assertEquals("a running sandbox is stopped, then removed: " + deleted.body(), 200, deleted.status());
         assertTrue(deleted.json().get("message").asText().contains("life"));

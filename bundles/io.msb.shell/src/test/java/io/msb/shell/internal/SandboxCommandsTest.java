@@ -146,6 +146,15 @@ class SandboxCommandsTest {
     }
 
     @Test
+    void pauseAndResumeRefuseAStoppedSandboxWithTheRuntimesReason() {
+        assertEquals("cannot pause sandbox db: it is stopped (only a running sandbox can be paused)",
+                assertThrows(io.msb.api.InvalidStateException.class, () -> commands.pause("db")).getMessage());
+        assertEquals("cannot resume sandbox db: it is stopped (only a paused sandbox can be resumed)",
+                assertThrows(io.msb.api.InvalidStateException.class, () -> commands.resume("db")).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> commands.pause());
+    }
+
+    @Test
     void versionNamesTheBundleVersion() {
         assertEquals("msb 0.1.0.TEST", printed(commands::version));
     }
