@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs one of this folder's full-stack programs on e2e's class path: bench/vm/stack.sh FullStack|BootTrace|InitHandoff|Mounts [args…]
+# Runs one of this folder's full-stack programs on e2e's class path: bench/vm/stack.sh FullStack|BootTrace|InitHandoff|Mounts [args…],
+# or a class of e2e's tests by its name (io.msb.e2e.PauseBench); JAVA_OPTS go to that JVM.
 # Needs the modules installed (mvn -q install -pl e2e -am -DskipTests). MAVEN_REPO=<dir> uses another local
 # Maven repository.
 set -eu
@@ -16,4 +17,7 @@ repo=${MAVEN_REPO:+-Dmaven.repo.local=$MAVEN_REPO}
 rm -rf "$out/lib" && mkdir -p "$out/lib/classes"
 cp -r "$root/e2e/target/test-classes/." "$out/lib/classes/"
 cp=$(tr ':' '\n' <"$out/e2e.classpath" | while read -r jar; do cp "$jar" "$out/lib/" && printf '%s:' "$out/lib/$(basename "$jar")"; done)
-exec java -cp "$out/lib/classes:$cp" "$here/$program.java" "$@"
+case $program in
+    *.*) exec java ${JAVA_OPTS:-} -cp "$out/lib/classes:$cp" "$program" "$@" ;; # a class of e2e's tests (bench/pause)
+    *) exec java ${JAVA_OPTS:-} -cp "$out/lib/classes:$cp" "$here/$program.java" "$@" ;;
+esac

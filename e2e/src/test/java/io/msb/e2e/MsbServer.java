@@ -150,7 +150,7 @@ final class MsbServer implements AutoCloseable {
         }
     }
 
-    private HttpRequest.Builder request(String method, String path) {
+    HttpRequest.Builder request(String method, String path) {
         return request(method, path, HttpRequest.BodyPublishers.noBody());
     }
 
