@@ -41,7 +41,7 @@ class PauseIT {
         return platform.runtime().get(name).orElseThrow().status();
     }
 
-    /** Counter and uptime (seconds) read in one exec. */
+    /** Counter and uptime (seconds) read in one exec (the counter file is replaced by rename: never read empty). */
     private record Reading(long counter, double uptime) {
         static Reading of(SandboxHandle box) {
             String[] parts = sh(box, "cat /tmp/c; cut -d' ' -f1 /proc/uptime").stdoutText().trim().split("\\s+");
@@ -53,9 +53,10 @@ class PauseIT {
     void guestTimeStandsStillWhilePausedAndTheClockIsSetOnResume() throws Exception {
         SandboxHandle box = platform.create("e2e-pause", false);
         try {
-            assertTrue(sh(box, "(i=0; while :; do i=$((i+1)); echo $i > /tmp/c; sleep " + STEP_SECONDS
-                    + "; done) </dev/null >/dev/null 2>&1 &").exit().success());
-            await("the counter to run", () -> sh(box, "cat /tmp/c 2>/dev/null || echo 0").stdoutText().trim().matches("[1-9][0-9]*"));
+            assertTrue(sh(box, "(i=0; while :; do i=$((i+1)); echo $i > /tmp/c.new; mv /tmp/c.new /tmp/c; sleep "
+                    + STEP_SECONDS + "; done) </dev/null >/dev/null 2>&1 &").exit().success());
+            await("the counter to run",
+                    () -> sh(box, "cat /tmp/c 2>/dev/null || echo 0").stdoutText().trim().matches("[1-9][0-9]*"));
 
             Reading before = Reading.of(box);
             long windowStart = System.nanoTime(); // after the reading: the guest ran at most until here + the pause

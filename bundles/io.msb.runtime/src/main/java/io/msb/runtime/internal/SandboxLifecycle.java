@@ -59,7 +59,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -597,7 +596,7 @@ public final class SandboxLifecycle implements SandboxBackend {
      * state is refused, naming it.
      */
     private SandboxInfo transition(String name, SandboxStatus from, SandboxStatus to, String verb,
-            Consumer<SandboxRecord> act) {
+            Runnable act) {
         synchronized (lockFor(name)) {
             SandboxRecord record = requireReconciled(name);
             if (record.status() == to) {
@@ -607,7 +606,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 throw new InvalidStateException("cannot " + verb + " sandbox " + name + ": it is "
                         + lower(record.status()) + " (only a " + lower(from) + " sandbox can be " + verb + "d)");
             }
-            act.accept(record);
+            act.run();
             Instant now = Instant.now();
             store.updateStatus(name, to, now);
             logs.system(name, "sandbox " + verb + "d");
@@ -617,7 +616,7 @@ public final class SandboxLifecycle implements SandboxBackend {
 
     @Override
     public SandboxInfo pause(String name) {
-        return transition(name, SandboxStatus.RUNNING, SandboxStatus.PAUSED, "pause", record -> {
+        return transition(name, SandboxStatus.RUNNING, SandboxStatus.PAUSED, "pause", () -> {
             VmHandle vm = vmOf(name);
             paused.add(name); // first: exec and fs calls are refused from here on
             try {
@@ -636,7 +635,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public SandboxInfo resume(String name) {
         synchronized (lockFor(name)) {
-            SandboxInfo info = transition(name, SandboxStatus.PAUSED, SandboxStatus.RUNNING, "resume", record -> {
+            SandboxInfo info = transition(name, SandboxStatus.PAUSED, SandboxStatus.RUNNING, "resume", () -> {
                 vmOf(name).resume();
                 paused.remove(name);
             });
