@@ -178,6 +178,26 @@ class QemuVmmBootTest {
                 .flatMap(h -> ProcStat.read(h.pid())).filter(ProcStat::running).isEmpty());
     }
 
+    /** QMP stop/cont, and paused() as query-status says, also through a handle reattached by pid (decision 1220). */
+    @Test
+    void pauseAndResumeAreWhatTheMonitorReports() throws Exception {
+        VmSpec spec = TestGuest.spec("pause", initramfs, "sleep", false);
+        VmHandle vm = vmm.start(spec);
+        try {
+            assertFalse(vm.paused());
+            vm.pause();
+            vm.pause(); // idempotent, as QMP's stop is
+            assertTrue(vm.paused());
+            assertTrue(vmm.reattach("pause", vm.pid(), spec.stateDir()).orElseThrow().paused());
+            vm.resume();
+            assertFalse(vm.paused());
+            assertTrue(vm.alive());
+        } finally {
+            vm.kill();
+        }
+        assertThrows(io.msb.api.MsbException.class, vm::pause, "a gone QEMU cannot be paused");
+    }
+
     @Test
     void detachedVmOutlivesItsOwnerAndAttachedOneDiesWithIt() throws Exception {
         Path attachedDir = TestGuest.tempDir();
