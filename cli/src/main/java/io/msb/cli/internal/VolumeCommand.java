@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -107,12 +108,35 @@ final class VolumeCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true, description = "List the volumes.")
+    /** A volume object of the API, for tables and templates (decision 1036). */
+    static final Fields<JsonNode> FIELDS = new Fields<JsonNode>()
+        .column("Name", "NAME", v -> v.path("name").asText())
+        .column("Kind", "KIND", v -> v.path("type").asText("dir"))
+        .column("Used", "USED", v -> Sizes.bytes(v.path("used_bytes").asLong()))
+        .column("Limit", "LIMIT", v -> v.path("capacity_bytes").isNumber() ? Sizes.bytes(v.path("capacity_bytes").asLong()) : "-")
+        .column("UsedBy", "IN USE BY", VolumeCommand::usedBy)
+        .column("Created", "CREATED", v -> ListCommand.time(v.path("created_at").asText("")))
+        .extra("Id", "ID", v -> v.path("id").asText())
+        .extra("Path", "PATH", v -> v.path("path").asText())
+        .extra("UsedBytes", "USED (BYTES)", v -> v.path("used_bytes").asText())
+        .key("Name");
+
+    private static final String FIELD_LIST =
+        "--format fields: .Name .Kind .Used .Limit .UsedBy .Created .Id .Path .UsedBytes";
+
+    private static String usedBy(JsonNode v) {
+        List<String> names = new ArrayList<>();
+        v.path("used_by").forEach(n -> names.add(n.asText()));
+        return names.isEmpty() ? "-" : String.join(",", names);
+    }
+
+    @Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true, description = "List the volumes.",
+        footer = {"", FIELD_LIST})
     static final class ListVolumes implements Callable<Integer> {
         private final Cli cli;
 
-        @Option(names = "--json", description = "Print the server's volume objects as a JSON array.")
-        boolean json;
+        @Mixin
+        OutputOptions output = new OutputOptions();
 
         @Option(names = {"-q", "--quiet"}, description = "Print only the names.")
         boolean quiet;
@@ -123,40 +147,21 @@ final class VolumeCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            JsonNode volumes = list(cli);
-            if (json) {
-                cli.out.println(ImageCommand.pretty(cli, volumes));
-            } else if (quiet) {
-                volumes.forEach(v -> cli.out.println(Text.cell(v.path("name").asText())));
-            } else {
-                List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"NAME", "KIND", "USED", "LIMIT", "IN USE BY", "CREATED"});
-                volumes.forEach(v -> rows.add(new String[] {v.path("name").asText(), v.path("type").asText("dir"),
-                    Sizes.bytes(v.path("used_bytes").asLong()), limit(v), usedBy(v),
-                    ListCommand.time(v.path("created_at").asText(""))}));
-                cli.out.print(Table.format(rows));
-            }
+            output.validate(FIELDS, quiet);
+            List<JsonNode> rows = new ArrayList<>();
+            list(cli).forEach(rows::add);
+            cli.out.print(output.list(cli, FIELDS, rows, v -> v, quiet));
             return 0;
-        }
-
-        private static String limit(JsonNode v) {
-            JsonNode bytes = v.path("capacity_bytes");
-            return bytes.isNumber() ? Sizes.bytes(bytes.asLong()) : "-";
-        }
-
-        private static String usedBy(JsonNode v) {
-            List<String> names = new ArrayList<>();
-            v.path("used_by").forEach(n -> names.add(n.asText()));
-            return names.isEmpty() ? "-" : String.join(",", names);
         }
     }
 
-    @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Print a volume's details as JSON.")
+    @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Print a volume's details as JSON.",
+        footer = {"", FIELD_LIST})
     static final class InspectVolume implements Callable<Integer> {
         private final Cli cli;
 
-        @Option(names = "--json", description = "JSON (the default and only format; accepted as with volume ls).")
-        boolean json;
+        @Mixin
+        OutputOptions output = new OutputOptions();
 
         @Parameters(paramLabel = "NAME", description = "Volume name.")
         String name;
@@ -167,7 +172,8 @@ final class VolumeCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            cli.out.println(ImageCommand.pretty(cli, find(cli, name)));
+            output.validate(FIELDS, false);
+            cli.out.print(output.one(cli, FIELDS, find(cli, name), v -> v));
             return 0;
         }
     }
