@@ -1106,7 +1106,7 @@ public final class SandboxLifecycle implements SandboxBackend {
      * path (a launcher's last open of its FIFO, an exec log line) fails instead of writing into the tree being
      * deleted. A crash mid-way leaves a {@code .trash-} directory that {@link #recover()} deletes.
      */
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

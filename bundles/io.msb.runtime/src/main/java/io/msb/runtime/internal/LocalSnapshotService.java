@@ -1,0 +1,414 @@
+package io.msb.runtime.internal;
+
+import io.msb.api.AlreadyExistsException;
+import io.msb.api.Check;
+import io.msb.api.InvalidStateException;
+import io.msb.api.MsbHome;
+import io.msb.api.NotFoundException;
+import io.msb.api.RootfsSource;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxService;
+import io.msb.api.SandboxStatus;
+import io.msb.api.image.ImageInfo;
+import io.msb.api.image.ImageService;
+import io.msb.api.snapshot.SnapshotCorruptException;
+import io.msb.api.snapshot.SnapshotInfo;
+import io.msb.api.snapshot.SnapshotService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * Disk snapshots kept as directories under {@code $MSB_HOME/snapshots} (decisions 1230, 1231): the directory is the
+ * record, so a snapshot copied or deleted by hand is what lists. An artifact is built in {@code .creating-<uuid>/}
+ * (the upper disk, fsynced, then the manifest, fsynced) and renamed into {@code <name>/}; a killed create leaves only
+ * a staging directory, which never lists and is deleted when the service starts.
+ */
+@Component(name = "io.msb.runtime.snapshots", configurationPid = RuntimeConfig.PID, service = SnapshotService.class)
+public final class LocalSnapshotService implements SnapshotService {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,62}");
+    static final String CREATING = ".creating-";
+    private static final String TRASH = ".trash-";
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ImageService imageService;
+
+    private final Path root;
+    private final RuntimeSettings settings;
+    private final SandboxService sandboxes;
+    private final Supplier<ImageService> images;
+
+    @Activate
+    public LocalSnapshotService(@Reference(target = "(msb.backend=local)") SandboxService sandboxes,
+            RuntimeConfig config) {
+        this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
+                config.defaultMemoryMib(), config.defaultBackend(), java.time.Duration.ofSeconds(config.stopGraceSeconds()));
+        this.root = settings.home().resolve("snapshots");
+        this.sandboxes = sandboxes;
+        this.images = () -> imageService;
+        recover();
+    }
+
+    /** Plain-Java construction, outside OSGi. */
+    public LocalSnapshotService(RuntimeSettings settings, SandboxService sandboxes, Supplier<ImageService> images) {
+        this.settings = settings;
+        this.root = settings.home().resolve("snapshots");
+        this.sandboxes = sandboxes;
+        this.images = images;
+        recover();
+    }
+
+    /** Deletes what a killed create, import or remove left: staging and trash directories. */
+    private void recover() {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(root)) {
+            for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(".")).toList()) {
+                SandboxLifecycle.deleteTree(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + root, e);
+        }
+    }
+
+    /** microsandbox's name rule, as for volumes (decision 1210): one path segment that never starts with . or -. */
+    static String name(String field, String name) {
+        Check.notEmpty(field, name, 255);
+        if (!NAME.matcher(name).matches()) {
+            throw Check.invalid(field, "must be 1-63 characters of A-Z a-z 0-9 . _ - and not start with . or -, got '"
+                    + (name.length() > 64 ? name.substring(0, 64) + "…" : name) + "'");
+        }
+        return name;
+    }
+
+    private static Map<String, String> labels(Map<String, String> labels) {
+        Map<String, String> l = labels == null ? Map.of() : labels;
+        l.forEach((k, v) -> {
+            Check.notEmpty("labels", k, 256);
+            Check.maxLength("labels[" + k + "]", v, 4096);
+        });
+        Check.maxSize("labels", l.keySet(), 256);
+        return l;
+    }
+
+    @Override
+    public SnapshotInfo create(String name, String sourceSandbox, Map<String, String> labels, boolean force) {
+        name("name", name);
+        Map<String, String> l = labels(labels);
+        Check.notEmpty("sourceSandbox", sourceSandbox, 255);
+        SandboxInfo source = stopped(sourceSandbox);
+        if (!(source.spec().rootfs() instanceof RootfsSource.OciImage oci)) {
+            throw Check.invalid("sourceSandbox", "sandbox " + sourceSandbox + " has no OCI image root ("
+                    + source.spec().rootfs() + "); only an image-based sandbox can be snapshotted");
+        }
+        Path upper = settings.sandboxDir(sourceSandbox).resolve(SnapshotManifest.UPPER);
+        if (!Files.isRegularFile(upper, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidStateException("cannot snapshot sandbox " + sourceSandbox
+                    + ": it has no writable disk yet (it never booted)");
+        }
+        if (!force && exists(name)) {
+            throw new AlreadyExistsException("snapshot", name);
+        }
+        Path staging = newStaging();
+        try {
+            Path copy = staging.resolve(SnapshotManifest.UPPER);
+            DiskCopy.copy(upper, copy);
+            String upperDigest = DiskCopy.sha256(copy);
+            String imageDigest = oci.reference().digest();
+            ImageService imageService = images.get();
+            if (imageService != null) {
+                imageDigest = imageService.find(oci.reference()).map(ImageInfo::manifestDigest).orElse(imageDigest);
+            }
+            SnapshotManifest manifest = new SnapshotManifest(oci.reference().toString(), imageDigest, sourceSandbox,
+                    source.spec(), DiskCopy.size(copy), upperDigest, l, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+            writeManifest(staging, manifest.toJson());
+            SandboxInfo after = stopped(sourceSandbox);
+            if (!after.updatedAt().equals(source.updatedAt())) {
+                throw new InvalidStateException("cannot snapshot sandbox " + sourceSandbox
+                        + ": it changed status while its disk was copied; try again once it is stopped");
+            }
+            return publish(staging, name, force);
+        } finally {
+            SandboxLifecycle.deleteTree(staging);
+        }
+    }
+
+    private SandboxInfo stopped(String sandbox) {
+        SandboxInfo info = sandboxes.get(sandbox).orElseThrow(() -> new NotFoundException("sandbox", sandbox));
+        if (info.status() != SandboxStatus.STOPPED) {
+            throw new InvalidStateException("cannot snapshot sandbox " + sandbox + ": it is "
+                    + info.status().name().toLowerCase() + " (only a stopped sandbox can be snapshotted; stop it first)");
+        }
+        return info;
+    }
+
+    private boolean exists(String name) {
+        return Files.exists(root.resolve(name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private Path newStaging() {
+        try {
+            Files.createDirectories(root);
+            return Files.createDirectory(root.resolve(CREATING + UUID.randomUUID()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a staging directory under " + root, e);
+        }
+    }
+
+    private static void writeManifest(Path dir, byte[] json) {
+        Path file = dir.resolve(SnapshotManifest.FILE);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(json));
+            ch.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** Renames a complete staging directory to the snapshot's name, replacing one only when {@code force}. */
+    private synchronized SnapshotInfo publish(Path staging, String name, boolean force) {
+        Path target = root.resolve(name);
+        try {
+            if (exists(name)) {
+                if (!force) {
+                    throw new AlreadyExistsException("snapshot", name);
+                }
+                SandboxLifecycle.deleteTree(target);
+            }
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + staging + " to " + target, e);
+        }
+        return read(name).orElseThrow();
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // some file systems cannot sync a directory; the rename is still atomic
+        }
+    }
+
+    @Override
+    public Optional<SnapshotInfo> get(String name) {
+        name("name", name);
+        return read(name);
+    }
+
+    private Optional<SnapshotInfo> read(String name) {
+        Path dir = root.resolve(name);
+        byte[] json;
+        try {
+            json = Files.readAllBytes(dir.resolve(SnapshotManifest.FILE));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir.resolve(SnapshotManifest.FILE), e);
+        }
+        return Optional.of(SnapshotManifest.parse(json, "snapshot " + name).info(name, SnapshotManifest.sha256(json),
+                dir));
+    }
+
+    @Override
+    public List<SnapshotInfo> list() {
+        List<SnapshotInfo> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (Stream<Path> entries = Files.list(root)) {
+            for (String n : entries.map(p -> p.getFileName().toString()).filter(n -> NAME.matcher(n).matches())
+                    .sorted().toList()) {
+                try {
+                    read(n).ifPresent(out::add);
+                } catch (SnapshotCorruptException e) {
+                    // a directory whose manifest does not parse is not a snapshot; verify names the fault
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + root, e);
+        }
+        return out;
+    }
+
+    @Override
+    public SnapshotInfo verify(String name) {
+        SnapshotInfo info = require(name);
+        check(info.path().resolve(SnapshotManifest.UPPER), info.sizeBytes(), info.upperDigest(), "snapshot " + name);
+        return info;
+    }
+
+    static void check(Path upper, long size, String digest, String where) {
+        try {
+            long actual = Files.size(upper);
+            if (actual != size) {
+                throw new SnapshotCorruptException(where + ": " + upper.getFileName() + " has " + actual
+                        + " bytes, the manifest says " + size);
+            }
+        } catch (NoSuchFileException e) {
+            throw new SnapshotCorruptException(where + ": " + upper.getFileName() + " is missing");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + upper, e);
+        }
+        String actual = DiskCopy.sha256(upper);
+        if (!actual.equals(digest)) {
+            throw new SnapshotCorruptException(where + ": " + upper.getFileName() + " has digest " + actual
+                    + ", the manifest says " + digest);
+        }
+    }
+
+    private SnapshotInfo require(String name) {
+        return get(name).orElseThrow(() -> new NotFoundException("snapshot", name));
+    }
+
+    @Override
+    public synchronized void remove(String name) {
+        require(name);
+        SandboxLifecycle.deleteTree(root.resolve(name));
+    }
+
+    /**
+     * Copies a verified snapshot's upper disk to {@code target} (a new sandbox's writable disk), with reflink where
+     * the file system allows.
+     *
+     * @throws SnapshotCorruptException when the copy's bytes do not match the manifest
+     */
+    public SnapshotInfo copyUpperTo(String name, Path target) {
+        SnapshotInfo info = require(name);
+        DiskCopy.copy(info.path().resolve(SnapshotManifest.UPPER), target);
+        try {
+            check(target, info.sizeBytes(), info.upperDigest(), "snapshot " + name);
+        } catch (RuntimeException e) {
+            try {
+                Files.deleteIfExists(target);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        return info;
+    }
+
+    @Override
+    public void exportTo(String name, Path file) {
+        SnapshotInfo info = require(name);
+        Check.required("file", file);
+        Path tmp = file.resolveSibling(file.getFileName() + ".partial-" + UUID.randomUUID());
+        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW);
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            for (String entry : List.of(SnapshotManifest.FILE, SnapshotManifest.UPPER)) {
+                Path p = info.path().resolve(entry);
+                TarArchiveEntry e = new TarArchiveEntry(entry);
+                e.setSize(Files.size(p));
+                e.setMode(0644);
+                tar.putArchiveEntry(e);
+                Files.copy(p, tar);
+                tar.closeArchiveEntry();
+            }
+            tar.finish();
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new UncheckedIOException("cannot export snapshot " + name + " to " + file, e);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new UncheckedIOException("cannot move the export to " + file, e);
+        }
+    }
+
+    @Override
+    public SnapshotInfo importFrom(Path file, String name, boolean force) {
+        Check.required("file", file);
+        if (name != null) {
+            name("name", name);
+        }
+        Path staging = newStaging();
+        try {
+            try (InputStream in = Files.newInputStream(file); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+                TarArchiveEntry e;
+                while ((e = tar.getNextEntry()) != null) {
+                    String entry = e.getName();
+                    if (!e.isFile() || !(entry.equals(SnapshotManifest.FILE) || entry.equals(SnapshotManifest.UPPER))) {
+                        throw Check.invalid("file", file + " holds " + entry + "; a snapshot export holds only "
+                                + SnapshotManifest.FILE + " and " + SnapshotManifest.UPPER);
+                    }
+                    Path out = staging.resolve(entry);
+                    if (entry.equals(SnapshotManifest.UPPER)) {
+                        DiskCopy.writeSparse(tar, out);
+                    } else {
+                        Files.copy(tar, out);
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                throw Check.invalid("file", file + " does not exist");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+            byte[] json;
+            try {
+                json = Files.readAllBytes(staging.resolve(SnapshotManifest.FILE));
+            } catch (NoSuchFileException e) {
+                throw Check.invalid("file", file + " has no " + SnapshotManifest.FILE + "; it is not a snapshot export");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            SnapshotManifest manifest = SnapshotManifest.parse(json, file.toString());
+            check(staging.resolve(SnapshotManifest.UPPER), manifest.sizeBytes(), manifest.upperDigest(),
+                    file.toString());
+            String target = name != null ? name : name("name", String.valueOf(file.getFileName())
+                    .replaceFirst("\\.tar$", ""));
+            if (!force && exists(target)) {
+                throw new AlreadyExistsException("snapshot", target);
+            }
+            DiskCopy.fsync(staging.resolve(SnapshotManifest.UPPER));
+            return publish(staging, target, force);
+        } finally {
+            SandboxLifecycle.deleteTree(staging);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    Path root() {
+        return root;
+    }
+}
