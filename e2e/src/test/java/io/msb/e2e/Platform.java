@@ -118,6 +118,11 @@ public final class Platform implements AutoCloseable {
         return msb.service(VolumeService.class);
     }
 
+    /** The disk-snapshot service (io.msb.runtime). */
+    public io.msb.api.snapshot.SnapshotService snapshots() {
+        return msb.service(io.msb.api.snapshot.SnapshotService.class);
+    }
+
     public RootfsBuilder rootfs() {
         return msb.service(RootfsBuilder.class);
     }

@@ -16,7 +16,7 @@ import java.util.Objects;
  * rules happens in {@link SandboxService#create}, not here, so that one error names every rule precisely.
  *
  * @param name unique name, at most 128 UTF-8 bytes, safe as a path element
- * @param rootfs where the root filesystem comes from
+ * @param rootfs where the root filesystem comes from; null only with {@code fromSnapshot}, whose image it is
  * @param cpus virtual CPUs, 0 for the default
  * @param memoryMib guest memory in MiB, 0 for the default
  * @param diskSizeMib size of the writable upper disk in MiB, 0 for the default
@@ -38,6 +38,9 @@ import java.util.Objects;
  * @param rlimits resource limits of the guest's first process, which every process in the guest inherits
  *                (resource names as {@link Rlimit}'s, without the {@code RLIMIT_} prefix)
  * @param init an init system to hand PID 1 of the guest to (e.g. systemd), or null for none (the agent stays PID 1)
+ * @param fromSnapshot the disk snapshot the sandbox starts from ({@link io.msb.api.snapshot}), or null: the sandbox
+ *        boots the snapshot's image (pinned to its digest) over a copy of its writable disk, and the settings not
+ *        given here come from the snapshot's spec. A spec as stored, after create, never has one.
  */
 public record SandboxSpec(
         String name,
@@ -60,11 +63,14 @@ public record SandboxSpec(
         boolean detached,
         boolean ephemeral,
         List<Rlimit> rlimits,
-        HandoffInit init) {
+        HandoffInit init,
+        String fromSnapshot) {
 
     public SandboxSpec {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(rootfs, "rootfs");
+        if (fromSnapshot == null) {
+            Objects.requireNonNull(rootfs, "rootfs");
+        }
         env = Map.copyOf(env == null ? Map.of() : env);
         labels = Map.copyOf(labels == null ? Map.of() : labels);
         mounts = List.copyOf(mounts == null ? List.of() : mounts);
@@ -78,7 +84,17 @@ public record SandboxSpec(
             String shell, List<Mount> mounts, NetworkConfig network, Duration idleTimeout, Duration maxDuration,
             PullPolicy pullPolicy, boolean replace, boolean detached, boolean ephemeral) {
         this(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user, hostname, shell, mounts, network,
-                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, List.of(), null);
+                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, List.of(), null, null);
+    }
+
+    /** A spec without a snapshot to start from (the form before 2.4). */
+    public SandboxSpec(String name, RootfsSource rootfs, int cpus, int memoryMib, int diskSizeMib,
+            Map<String, String> env, Map<String, String> labels, String workdir, String user, String hostname,
+            String shell, List<Mount> mounts, NetworkConfig network, Duration idleTimeout, Duration maxDuration,
+            PullPolicy pullPolicy, boolean replace, boolean detached, boolean ephemeral, List<Rlimit> rlimits,
+            HandoffInit init) {
+        this(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user, hostname, shell, mounts, network,
+                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, rlimits, init, null);
     }
 
     /** Whether the sandbox gets a network interface. */
@@ -113,6 +129,7 @@ public record SandboxSpec(
         b.ephemeral = ephemeral;
         b.rlimits.addAll(rlimits);
         b.init = init;
+        b.fromSnapshot = fromSnapshot;
         return b;
     }
 
@@ -139,6 +156,7 @@ public record SandboxSpec(
         private boolean ephemeral;
         private final List<Rlimit> rlimits = new ArrayList<>();
         private HandoffInit init;
+        private String fromSnapshot;
 
         private Builder(String name) {
             this.name = name;
@@ -290,10 +308,24 @@ public record SandboxSpec(
             return init(HandoffInit.of(cmd));
         }
 
+        /**
+         * Starts the sandbox from a disk snapshot (microsandbox's {@code fromSnapshot}): its image and writable
+         * disk, and its spec's settings where this builder gives none. Cannot be combined with an image or root.
+         */
+        public Builder fromSnapshot(String snapshot) {
+            this.fromSnapshot = snapshot;
+            return this;
+        }
+
+        /** @throws InvalidConfigException naming {@code image} when both a root and a snapshot are given */
         public SandboxSpec build() {
+            if (fromSnapshot != null && rootfs != null) {
+                throw Check.invalid("image", "cannot be combined with fromSnapshot " + fromSnapshot
+                        + ": a sandbox from a snapshot boots the snapshot's image");
+            }
             return new SandboxSpec(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user,
                     hostname, shell, mounts, network, idleTimeout, maxDuration, pullPolicy, replace, detached,
-                    ephemeral, rlimits, init);
+                    ephemeral, rlimits, init, fromSnapshot);
         }
     }
 }

@@ -11,7 +11,6 @@ import io.msb.api.SandboxService;
 import io.msb.api.SandboxStatus;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageService;
-import io.msb.api.snapshot.SnapshotCorruptException;
 import io.msb.api.snapshot.SnapshotInfo;
 import io.msb.api.snapshot.SnapshotService;
 import java.io.IOException;
@@ -27,7 +26,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,7 +51,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  */
 @Component(name = "io.msb.runtime.snapshots", configurationPid = RuntimeConfig.PID, service = SnapshotService.class)
 public final class LocalSnapshotService implements SnapshotService {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,62}");
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,62}");
     static final String CREATING = ".creating-";
     private static final String TRASH = ".trash-";
 
@@ -62,6 +60,7 @@ public final class LocalSnapshotService implements SnapshotService {
     private volatile ImageService imageService;
 
     private final Path root;
+    private final SnapshotArtifacts artifacts;
     private final RuntimeSettings settings;
     private final SandboxService sandboxes;
     private final Supplier<ImageService> images;
@@ -71,7 +70,8 @@ public final class LocalSnapshotService implements SnapshotService {
             RuntimeConfig config) {
         this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
                 config.defaultMemoryMib(), config.defaultBackend(), java.time.Duration.ofSeconds(config.stopGraceSeconds()));
-        this.root = settings.home().resolve("snapshots");
+        this.artifacts = new SnapshotArtifacts(settings.home().resolve("snapshots"));
+        this.root = artifacts.root();
         this.sandboxes = sandboxes;
         this.images = () -> imageService;
         recover();
@@ -80,7 +80,8 @@ public final class LocalSnapshotService implements SnapshotService {
     /** Plain-Java construction, outside OSGi. */
     public LocalSnapshotService(RuntimeSettings settings, SandboxService sandboxes, Supplier<ImageService> images) {
         this.settings = settings;
-        this.root = settings.home().resolve("snapshots");
+        this.artifacts = new SnapshotArtifacts(settings.home().resolve("snapshots"));
+        this.root = artifacts.root();
         this.sandboxes = sandboxes;
         this.images = images;
         recover();
@@ -209,7 +210,7 @@ public final class LocalSnapshotService implements SnapshotService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + staging + " to " + target, e);
         }
-        return read(name).orElseThrow();
+        return artifacts.read(name).orElseThrow();
     }
 
     private static void fsyncDirectory(Path dir) {
@@ -220,103 +221,39 @@ public final class LocalSnapshotService implements SnapshotService {
         }
     }
 
+    /** See {@link SnapshotArtifacts#copyUpperTo}. */
+    public SnapshotInfo copyUpperTo(String name, Path target) {
+        name("name", name);
+        return artifacts.copyUpperTo(name, target);
+    }
+
     @Override
     public Optional<SnapshotInfo> get(String name) {
         name("name", name);
-        return read(name);
-    }
-
-    private Optional<SnapshotInfo> read(String name) {
-        Path dir = root.resolve(name);
-        byte[] json;
-        try {
-            json = Files.readAllBytes(dir.resolve(SnapshotManifest.FILE));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + dir.resolve(SnapshotManifest.FILE), e);
-        }
-        return Optional.of(SnapshotManifest.parse(json, "snapshot " + name).info(name, SnapshotManifest.sha256(json),
-                dir));
+        return artifacts.read(name);
     }
 
     @Override
     public List<SnapshotInfo> list() {
-        List<SnapshotInfo> out = new ArrayList<>();
-        if (!Files.isDirectory(root)) {
-            return out;
-        }
-        try (Stream<Path> entries = Files.list(root)) {
-            for (String n : entries.map(p -> p.getFileName().toString()).filter(n -> NAME.matcher(n).matches())
-                    .sorted().toList()) {
-                try {
-                    read(n).ifPresent(out::add);
-                } catch (SnapshotCorruptException e) {
-                    // a directory whose manifest does not parse is not a snapshot; verify names the fault
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + root, e);
-        }
-        return out;
+        return artifacts.list();
     }
 
     @Override
     public SnapshotInfo verify(String name) {
         SnapshotInfo info = require(name);
-        check(info.path().resolve(SnapshotManifest.UPPER), info.sizeBytes(), info.upperDigest(), "snapshot " + name);
+        SnapshotArtifacts.check(info.path().resolve(SnapshotManifest.UPPER), info.sizeBytes(), info.upperDigest(), "snapshot " + name);
         return info;
     }
 
-    static void check(Path upper, long size, String digest, String where) {
-        try {
-            long actual = Files.size(upper);
-            if (actual != size) {
-                throw new SnapshotCorruptException(where + ": " + upper.getFileName() + " has " + actual
-                        + " bytes, the manifest says " + size);
-            }
-        } catch (NoSuchFileException e) {
-            throw new SnapshotCorruptException(where + ": " + upper.getFileName() + " is missing");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + upper, e);
-        }
-        String actual = DiskCopy.sha256(upper);
-        if (!actual.equals(digest)) {
-            throw new SnapshotCorruptException(where + ": " + upper.getFileName() + " has digest " + actual
-                    + ", the manifest says " + digest);
-        }
-    }
-
     private SnapshotInfo require(String name) {
-        return get(name).orElseThrow(() -> new NotFoundException("snapshot", name));
+        name("name", name);
+        return artifacts.read(name).orElseThrow(() -> new NotFoundException("snapshot", name));
     }
 
     @Override
     public synchronized void remove(String name) {
         require(name);
         SandboxLifecycle.deleteTree(root.resolve(name));
-    }
-
-    /**
-     * Copies a verified snapshot's upper disk to {@code target} (a new sandbox's writable disk), with reflink where
-     * the file system allows.
-     *
-     * @throws SnapshotCorruptException when the copy's bytes do not match the manifest
-     */
-    public SnapshotInfo copyUpperTo(String name, Path target) {
-        SnapshotInfo info = require(name);
-        DiskCopy.copy(info.path().resolve(SnapshotManifest.UPPER), target);
-        try {
-            check(target, info.sizeBytes(), info.upperDigest(), "snapshot " + name);
-        } catch (RuntimeException e) {
-            try {
-                Files.deleteIfExists(target);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-        return info;
     }
 
     @Override
@@ -386,7 +323,7 @@ public final class LocalSnapshotService implements SnapshotService {
                 throw new UncheckedIOException(e);
             }
             SnapshotManifest manifest = SnapshotManifest.parse(json, file.toString());
-            check(staging.resolve(SnapshotManifest.UPPER), manifest.sizeBytes(), manifest.upperDigest(),
+            SnapshotArtifacts.check(staging.resolve(SnapshotManifest.UPPER), manifest.sizeBytes(), manifest.upperDigest(),
                     file.toString());
             String target = name != null ? name : name("name", String.valueOf(file.getFileName())
                     .replaceFirst("\\.tar$", ""));

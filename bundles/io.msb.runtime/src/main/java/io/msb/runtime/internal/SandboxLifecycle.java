@@ -20,6 +20,7 @@ import io.msb.api.StillRunningException;
 import io.msb.api.TerminationReason;
 import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.image.ImageService;
+import io.msb.api.snapshot.SnapshotInfo;
 import io.msb.api.logs.LogCursor;
 import io.msb.api.logs.LogSource;
 import io.msb.api.logs.LogStream;
@@ -116,6 +117,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** The named-volume service mounts of kind VOLUME resolve through, if one runs. */
     private final Supplier<VolumeService> volumes;
     private final VmBooter booter;
+    /** The disk snapshots a create may start from (decision 1235). */
+    private final SnapshotArtifacts snapshots;
     /** Every sandbox's captured output and lifecycle markers (decision 1017). */
     private final LogBook logs;
     /** VMs this process is connected to; the pid in the store is the fallback for the others. */
@@ -143,6 +146,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.networks = () -> networkService;
         this.volumes = () -> volumeService;
         this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder, networks, volumes);
+        this.snapshots = new SnapshotArtifacts(settings.home().resolve("snapshots"));
         this.logs = new LogBook(new LogFiles((long) config.logFileMib() << 20, config.logFiles()), settings::sandboxDir);
         publishHome(context);
         // the VMM backends are bound after this constructor: recovery runs first thing on the supervisor's thread
@@ -173,6 +177,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.networks = networks;
         this.volumes = volumes;
         this.booter = new VmBooter(settings, agents, images, rootfs, networks, volumes);
+        this.snapshots = new SnapshotArtifacts(settings.home().resolve("snapshots"));
         this.logs = new LogBook(LogFiles.DEFAULTS, settings::sandboxDir);
         recover();
     }
@@ -293,7 +298,9 @@ public final class SandboxLifecycle implements SandboxBackend {
      * is killed and the record and directory are removed (decision 0013).
      */
     @Override
-    public SandboxHandle create(SandboxSpec requested) {
+    public SandboxHandle create(SandboxSpec asked) {
+        SnapshotInfo snapshot = asked.fromSnapshot() == null ? null : snapshot(asked.fromSnapshot());
+        SandboxSpec requested = snapshot == null ? asked : FromSnapshot.spec(asked, snapshot);
         SandboxSpec spec = withDefaults(SpecValidator.validateMounts(SpecValidator.validate(requested),
                 settings.home(), volumes.get()));
         SpecValidator.validateSocketPath(spec.name(), settings.home().resolve("sandboxes"));
@@ -317,6 +324,9 @@ public final class SandboxLifecycle implements SandboxBackend {
                 store.insertSandbox(new SandboxRecord(spec.name(), SpecJson.write(spec), SandboxStatus.CREATED,
                         spec.ephemeral(), spec.labels(), now, now));
                 try {
+                    if (snapshot != null) {
+                        seedUpper(snapshot, settings.sandboxDir(spec.name()));
+                    }
                     return boot(bootSpec, vmm);
                 } catch (RuntimeException | Error e) {
                     try {
@@ -330,6 +340,21 @@ public final class SandboxLifecycle implements SandboxBackend {
                 booting.remove(spec.name());
             }
         }
+    }
+
+    private SnapshotInfo snapshot(String name) {
+        LocalSnapshotService.name("fromSnapshot", name);
+        return snapshots.read(name).orElseThrow(() -> new NotFoundException("snapshot", name));
+    }
+
+    /** The snapshot's disk, checked against its digest, becomes the new sandbox's writable disk before its boot. */
+    private void seedUpper(SnapshotInfo snapshot, Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        snapshots.copyUpperTo(snapshot.name(), dir.resolve(SnapshotManifest.UPPER));
     }
 
     /**
