@@ -47,8 +47,9 @@ class SnapshotIT {
         SandboxHandle box = platform.runtime().create(SandboxSpec.builder("e2e-snap-src").image(Platform.IMAGE)
                 .env("FROM_SPEC", "yes").replace(true).build());
         try {
-            assertTrue(sh(box, "echo installed > /root/installed.txt && adduser -D -H snapuser && sync")
-                    .exit().success());
+            var wrote = sh(box, "mkdir -p /root && echo installed > /root/installed.txt"
+                    + " && echo 'snapuser:x:1234:1234::/tmp:/bin/sh' >> /etc/passwd && sync");
+            assertTrue(wrote.exit().success(), wrote.stderrText());
             InvalidStateException running = assertThrows(InvalidStateException.class,
                     () -> snapshots.create("e2e-snap", "e2e-snap-src", Map.of(), false));
             assertEquals("cannot snapshot sandbox e2e-snap-src: it is running (only a stopped sandbox can be "

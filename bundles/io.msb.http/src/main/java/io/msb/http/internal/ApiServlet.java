@@ -15,6 +15,7 @@ import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.exec.ExecSession;
 import io.msb.api.image.ImageNotFoundException;
+import io.msb.api.snapshot.SnapshotService;
 import io.msb.api.image.ImageService;
 import io.msb.api.image.RegistryUnreachableException;
 import io.msb.api.network.NetworkPolicy;
@@ -82,6 +83,7 @@ public final class ApiServlet extends HttpServlet {
     private final transient LogEvents logs;
     private final transient ImageRoutes imageRoutes;
     private final transient VolumeRoutes volumeRoutes;
+    private final transient SnapshotRoutes snapshotRoutes;
 
     /** Optional, as for the runtime: without it the image routes are 501. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -92,6 +94,11 @@ public final class ApiServlet extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile transient VolumeService volumes;
+
+    /** Optional too: without it the snapshot routes are 501. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile transient SnapshotService snapshots;
 
     @Activate
     public ApiServlet(@Reference(name = "sandboxes") SandboxService sandboxes, HttpApiConfig config, BundleContext context) {
@@ -109,6 +116,7 @@ public final class ApiServlet extends HttpServlet {
         this.imageRoutes = new ImageRoutes(() -> images, bodies, new ArchiveFiles(
                 MsbHome.resolve(config.home()).resolve("tmp"), (long) config.maxImageArchiveMib() << 20), KEEPALIVE);
         this.volumeRoutes = new VolumeRoutes(() -> volumes, bodies, (long) config.maxVolumeFileMib() << 20);
+        this.snapshotRoutes = new SnapshotRoutes(() -> snapshots, sandboxes, bodies);
     }
 
     @Override
@@ -153,6 +161,10 @@ public final class ApiServlet extends HttpServlet {
             ImageService imageService = images;
             send(resp, 200, Observations.info(version, PROTOCOL, sandboxes.platform(),
                     imageService == null ? null : imageService.list().size()));
+            return;
+        }
+        if (!path.isEmpty() && path.get(0).equals("snapshots")) {
+            snapshotRoutes.serve(req, resp, method, path.subList(1, path.size()));
             return;
         }
         if (!path.isEmpty() && path.get(0).equals("volumes")) {

@@ -52,7 +52,15 @@ final class Mapping {
 
     static SandboxSpec spec(CreateRequest r) {
         String name = required(r.name(), "name");
-        SandboxSpec.Builder b = SandboxSpec.builder(name).rootfs(rootfs(r.image()));
+        SandboxSpec.Builder b = SandboxSpec.builder(name);
+        if (r.fromSnapshot() != null) { // msb's extension (decision 1236): the snapshot gives the image
+            if (r.image() != null) {
+                throw ApiException.invalid("image", "cannot be combined with from_snapshot");
+            }
+            b.fromSnapshot(r.fromSnapshot());
+        } else {
+            b.rootfs(rootfs(r.image()));
+        }
         if (r.slug() != null) {
             if (!SLUG.matcher(r.slug()).matches()) {
                 throw ApiException.invalid("slug", "must be 3-63 characters of a-z, 0-9 and -");

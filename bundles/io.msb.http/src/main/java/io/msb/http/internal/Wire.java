@@ -20,7 +20,7 @@ final class Wire {
     record CreateRequest(String name, ImageSource image, List<EnvVar> env, Map<String, String> labels,
             Lifecycle lifecycle, Resources resources, RuntimeOptions runtime, List<Rlimit> rlimits,
             String pullPolicy, Map<String, Object> network, List<JsonNode> mounts, List<JsonNode> patches, Init init,
-            String securityProfile, String slug, Registry registry) {
+            String securityProfile, String slug, Registry registry, String fromSnapshot) {
     }
 
     /** {@code init}, microsandbox's {@code HandoffInit}: {@code env} is a list of {@code [key, value]} pairs. */
@@ -126,6 +126,19 @@ final class Wire {
     record VolumeResponse(String id, String name, String kind, String storage, String status, Long usedBytes,
             Long capacityBytes, Map<String, String> labels, String createdAt, String updatedAt, String type,
             Integer quotaMib, Integer capacityMib, String path, List<String> usedBy) {
+    }
+
+    /**
+     * msb's {@code POST /v1/snapshots} (decision 1236): the source by name or by id, as the cloud contract's
+     * {@code source_sandbox_id}.
+     */
+    record SnapshotCreateRequest(String name, String sourceSandbox, String sourceSandboxId,
+            Map<String, String> labels, Boolean force) {
+    }
+
+    /** A disk snapshot: the cloud contract's {@code CloudSnapshot} fields that apply locally, then msb's. */
+    record SnapshotResponse(String name, String digest, Long sizeBytes, Map<String, String> labels, String createdAt,
+            String sourceSandbox, String imageRef, String imageManifestDigest, String upperDigest, String path) {
     }
 
     /** msb's {@code POST /v1/volumes/prune}: the names of the volumes removed. */

@@ -87,6 +87,18 @@ class MappingTest {
         assertEquals(List.of(new Rlimit("nofile", 512, 1024)), s.rlimits());
     }
 
+    /** msb's extension (decision 1236): from_snapshot instead of an image, never with one. */
+    @Test
+    void fromSnapshotTakesThePlaceOfTheImage() {
+        SandboxSpec s = create("{\"name\":\"b\",\"from_snapshot\":\"snap\",\"resources\":{\"vcpus\":2}}");
+        assertEquals("snap", s.fromSnapshot());
+        assertNull(s.rootfs());
+        assertEquals(2, s.cpus());
+        assertEquals("image: cannot be combined with from_snapshot", rejected(
+                "{\"name\":\"b\",\"from_snapshot\":\"snap\",\"image\":{\"type\":\"oci\",\"reference\":\"alpine\"}}"));
+        assertEquals("image: is required", rejected("{\"name\":\"b\"}"));
+    }
+
     @Test
     void absentFieldsTakeThePlatformsDefaults() {
         SandboxSpec s = create("{\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"builtin:busybox\"},"

@@ -1,0 +1,111 @@
+package io.msb.http.internal;
+
+import io.msb.api.NotFoundException;
+import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxService;
+import io.msb.api.snapshot.SnapshotCorruptException;
+import io.msb.api.snapshot.SnapshotInfo;
+import io.msb.api.snapshot.SnapshotService;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * msb's disk-snapshot routes (decision 1236), shaped after the cloud contract's (facts §4.3) but synchronous and by
+ * name: {@code GET|POST /v1/snapshots}, {@code GET|DELETE /v1/snapshots/{name}} (also under {@code by-name/}) and
+ * {@code POST /v1/snapshots/{name}/verify}. A sandbox starts from one with {@code from_snapshot} in the create body.
+ */
+final class SnapshotRoutes {
+    private final Supplier<SnapshotService> snapshots;
+    private final SandboxService sandboxes;
+    private final RequestBodies bodies;
+
+    SnapshotRoutes(Supplier<SnapshotService> snapshots, SandboxService sandboxes, RequestBodies bodies) {
+        this.snapshots = snapshots;
+        this.sandboxes = sandboxes;
+        this.bodies = bodies;
+    }
+
+    /** Serves {@code /v1/snapshots/<rest>}. */
+    void serve(HttpServletRequest req, HttpServletResponse resp, String method, List<String> rest) throws IOException {
+        try {
+            route(req, resp, method, rest.size() > 1 && rest.get(0).equals("by-name") ? rest.subList(1, rest.size())
+                    : rest);
+        } catch (SnapshotCorruptException e) {
+            throw new ApiException(422, "snapshot_corrupt", e.getMessage(), null);
+        } catch (NotFoundException e) {
+            throw new ApiException(404, e.getMessage().startsWith("sandbox") ? "sandbox_not_found"
+                    : "snapshot_not_found", e.getMessage(), null);
+        }
+    }
+
+    private void route(HttpServletRequest req, HttpServletResponse resp, String method, List<String> rest)
+            throws IOException {
+        if (rest.isEmpty()) {
+            switch (method) {
+                case "GET" -> ApiServlet.send(resp, 200, service().list().stream().map(SnapshotRoutes::response)
+                        .toList());
+                case "POST" -> ApiServlet.send(resp, 200, response(create(bodies.read(req,
+                        Wire.SnapshotCreateRequest.class))));
+                default -> throw ApiServlet.notAllowed(req, "GET, HEAD, POST");
+            }
+            return;
+        }
+        String name = rest.get(0);
+        if (rest.size() == 2 && rest.get(1).equals("verify")) {
+            if (!method.equals("POST")) {
+                throw ApiServlet.notAllowed(req, "POST");
+            }
+            ApiServlet.send(resp, 200, response(service().verify(name)));
+            return;
+        }
+        if (rest.size() != 1) {
+            throw new ApiException(404, "not_found", "no such route: " + req.getMethod() + " " + req.getRequestURI(),
+                    null);
+        }
+        switch (method) {
+            case "GET" -> ApiServlet.send(resp, 200, response(service().get(name)
+                    .orElseThrow(() -> new NotFoundException("snapshot", name))));
+            case "DELETE" -> {
+                service().remove(name);
+                ApiServlet.send(resp, 200, new Wire.Message("snapshot " + name + " removed"));
+            }
+            default -> throw ApiServlet.notAllowed(req, "GET, HEAD, DELETE");
+        }
+    }
+
+    private SnapshotInfo create(Wire.SnapshotCreateRequest r) {
+        if (r.name() == null) {
+            throw ApiException.invalid("name", "is required");
+        }
+        String source = r.sourceSandbox();
+        if (r.sourceSandboxId() != null) {
+            if (source != null) {
+                throw ApiException.invalid("source_sandbox_id", "give source_sandbox or source_sandbox_id, not both");
+            }
+            source = sandboxes.getById(ApiServlet.uuid(r.sourceSandboxId())).map(SandboxInfo::name)
+                    .orElseThrow(() -> new NotFoundException("sandbox", r.sourceSandboxId()));
+        }
+        if (source == null) {
+            throw ApiException.invalid("source_sandbox", "is required (or source_sandbox_id)");
+        }
+        return service().create(r.name(), source, r.labels() == null ? Map.of() : r.labels(),
+                Boolean.TRUE.equals(r.force()));
+    }
+
+    private SnapshotService service() {
+        SnapshotService service = snapshots.get();
+        if (service == null) {
+            throw new ApiException(501, "not_supported", "no SnapshotService (io.msb.runtime) is running", null);
+        }
+        return service;
+    }
+
+    static Wire.SnapshotResponse response(SnapshotInfo s) {
+        return new Wire.SnapshotResponse(s.name(), s.digest(), s.sizeBytes(), s.labels(), s.createdAt().toString(),
+                s.sourceSandbox(), s.imageRef(), s.imageManifestDigest(), s.upperDigest(), s.path().toString());
+    }
+}
