@@ -77,6 +77,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(new PullCommand(cli))
             .addSubcommand(ImageCommand.commandLine(cli))
             .addSubcommand(VolumeCommand.commandLine(cli))
+            .addSubcommand(SnapshotCommand.commandLine(cli))
             .addSubcommand(new CommandLine(new SshCommand(cli)).setStopAtPositional(true))
             .addSubcommand(new InfoCommand(cli))
             .addSubcommand(new VersionCommand(cli))

@@ -106,9 +106,20 @@ final class RunCommand extends SandboxCommand {
         }
     }
 
-    /** The command after IMAGE, without the -- that may separate it. */
+    /** The command after IMAGE (with --from-snapshot: every positional argument), without a separating --. */
     List<String> command() {
+        if (fromSnapshot != null && image != null) {
+            List<String> all = new ArrayList<>();
+            all.add(image);
+            all.addAll(command);
+            return ProcessOptions.withoutSeparator(all);
+        }
         return ProcessOptions.withoutSeparator(command);
+    }
+
+    @Override
+    boolean imageIsCommand() {
+        return true;
     }
 
     private void removeQuietly(String sandbox) {

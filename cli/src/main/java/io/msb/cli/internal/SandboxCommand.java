@@ -50,7 +50,12 @@ abstract class SandboxCommand implements Callable<Integer> {
     @Mixin
     MountOptions mounts = new MountOptions();
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "OCI image reference, or builtin:busybox.")
+    @Option(names = "--from-snapshot", paramLabel = "SNAPSHOT",
+        description = "Start from a disk snapshot: its image, its disk and its settings (unless given); no IMAGE.")
+    String fromSnapshot;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "IMAGE",
+        description = "OCI image reference, or builtin:busybox (none with --from-snapshot).")
     String image;
 
     SandboxCommand(Cli cli) {
@@ -66,7 +71,14 @@ abstract class SandboxCommand implements Callable<Integer> {
     ObjectNode spec() {
         ObjectNode spec = cli.json.createObjectNode();
         spec.put("name", name != null ? name : generatedName());
-        spec.putObject("image").put("type", "oci").put("reference", imageReference().text());
+        if (fromSnapshot != null) {
+            if (image != null && !imageIsCommand()) {
+                throw new CliException("IMAGE: cannot be combined with --from-snapshot (the snapshot's image is used)");
+            }
+            spec.put("from_snapshot", fromSnapshot);
+        } else {
+            spec.putObject("image").put("type", "oci").put("reference", imageReference().text());
+        }
         Map<String, String> env = process.env(cli.env);
         if (!env.isEmpty()) {
             var array = spec.putArray("env");
@@ -108,8 +120,16 @@ abstract class SandboxCommand implements Callable<Integer> {
         return spec;
     }
 
+    /** Whether, with --from-snapshot, the first positional argument is the command's (run) rather than an IMAGE. */
+    boolean imageIsCommand() {
+        return false;
+    }
+
     /** IMAGE checked with the platform's rules before anything is sent. */
     ImageReference imageReference() {
+        if (image == null) {
+            throw new CliException("IMAGE: required (or --from-snapshot SNAPSHOT)");
+        }
         try {
             return ImageReference.parse("IMAGE", image);
         } catch (InvalidConfigException e) {

@@ -266,6 +266,30 @@ class ArgumentsTest {
         assertEquals(1, text.lines().count(), text);
     }
 
+    /** --from-snapshot replaces IMAGE: run's positional words are then all the command's; create refuses one. */
+    @Test
+    void fromSnapshotTakesThePlaceOfImage() {
+        RunCommand r = run("--from-snapshot", "snap", "cat", "/root/installed.txt");
+        JsonNode spec = r.spec();
+        assertEquals("snap", spec.get("from_snapshot").asText());
+        assertTrue(spec.get("image") == null, "no image with a snapshot");
+        assertEquals(List.of("cat", "/root/installed.txt"), r.command());
+        assertEquals(List.of("cat", "x"), run("--from-snapshot", "snap", "--", "cat", "x").command());
+        assertEquals(List.of("true"), run("builtin:busybox", "true").command());
+
+        CommandLine cl = Main.commandLine(cli);
+        CreateCommand c = (CreateCommand) cl.parseArgs("create", "--from-snapshot", "snap").subcommand().commandSpec()
+            .userObject();
+        assertEquals("snap", c.spec().get("from_snapshot").asText());
+        CreateCommand both = (CreateCommand) cl.parseArgs("create", "--from-snapshot", "snap", "alpine").subcommand()
+            .commandSpec().userObject();
+        assertEquals("IMAGE: cannot be combined with --from-snapshot (the snapshot's image is used)",
+            assertThrows(CliException.class, both::spec).getMessage());
+        CreateCommand none = (CreateCommand) cl.parseArgs("create").subcommand().commandSpec().userObject();
+        assertEquals("IMAGE: required (or --from-snapshot SNAPSHOT)",
+            assertThrows(CliException.class, none::spec).getMessage());
+    }
+
     private static List<String> fieldNames(JsonNode node) {
         List<String> names = new java.util.ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
