@@ -1,20 +1,19 @@
 package io.msb.shell.internal;
 
+import static io.msb.shell.internal.GogoFunctions.usage;
+import static io.msb.shell.internal.GogoFunctions.value;
+import static io.msb.shell.internal.GogoFunctions.words;
+
 import io.msb.api.InvalidConfigException;
 import io.msb.api.volume.VolumeInfo;
 import io.msb.api.volume.VolumeKind;
 import io.msb.api.volume.VolumeService;
 import io.msb.api.volume.VolumeSpec;
 import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Function;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -22,8 +21,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code msb:volume-create|volume-ls|volume-inspect|volume-rm|volume-prune}; present only while a VolumeService is.
- * Gogo maps a function name to a method of the same name, which {@code volume-create} cannot be, so each command is a
- * Gogo {@link Function} registered with its name.
+ * Each is a function registered by name ({@link GogoFunctions}).
  */
 @Component(service = {}, immediate = true)
 public final class VolumeCommands {
@@ -31,42 +29,25 @@ public final class VolumeCommands {
             + "[--label KEY=VALUE]… NAME";
 
     private final VolumeService volumes;
-    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private final GogoFunctions functions = new GogoFunctions();
 
     @Activate
     public VolumeCommands(@Reference VolumeService volumes, BundleContext context) {
         this.volumes = volumes;
-        register(context, "volume-create", (s, args) -> create(words(args)));
-        register(context, "volume-ls", (s, args) -> ls(words(args)));
-        register(context, "volume-inspect", (s, args) -> inspect(words(args)));
-        register(context, "volume-rm", (s, args) -> rm(words(args)));
-        register(context, "volume-prune", (s, args) -> prune(words(args)));
+        functions.register(context, "volume-create", (s, args) -> create(words(args)));
+        functions.register(context, "volume-ls", (s, args) -> ls(words(args)));
+        functions.register(context, "volume-inspect", (s, args) -> inspect(words(args)));
+        functions.register(context, "volume-rm", (s, args) -> rm(words(args)));
+        functions.register(context, "volume-prune", (s, args) -> prune(words(args)));
     }
 
     VolumeCommands(VolumeService volumes) {
         this.volumes = volumes;
     }
 
-    private void register(BundleContext context, String name, Function function) {
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put("osgi.command.scope", "msb");
-        props.put("osgi.command.function", name);
-        registrations.add(context.registerService(Function.class, function, props));
-    }
-
     @Deactivate
     void deactivate() {
-        for (ServiceRegistration<?> r : registrations) {
-            try {
-                r.unregister();
-            } catch (IllegalStateException gone) {
-                // the framework withdrew it with the bundle
-            }
-        }
-    }
-
-    private static List<String> words(List<Object> args) {
-        return args.stream().map(String::valueOf).toList();
+        functions.unregisterAll();
     }
 
     String create(List<String> words) {
@@ -149,22 +130,11 @@ public final class VolumeCommands {
         return String.join(System.lineSeparator(), volumes.prune());
     }
 
-    private static String value(List<String> words, int i, String option) {
-        if (i >= words.size()) {
-            throw new InvalidConfigException(option, option + " needs a value");
-        }
-        return words.get(i);
-    }
-
     private static Integer number(String text, String option) {
         try {
             return Integer.valueOf(text);
         } catch (NumberFormatException e) {
             throw new InvalidConfigException(option, option + " must be a number of MiB, got " + text);
         }
-    }
-
-    private static IllegalArgumentException usage(String usage) {
-        return new IllegalArgumentException("usage: msb:" + usage);
     }
 }
