@@ -24,11 +24,12 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
     static final String USAGE = "msb:run [-n NAME] [--cpus N] [-m MIB] [-e KEY=VALUE]… [-l KEY=VALUE]… [-w DIR] [--init PATH|auto] "
             + "[-p [BIND:]HOST:GUEST[/udp]]… [--no-net] [--net-profile public|private|host|none|all] "
             + "[--net-allow DEST[:PORTS]]… [--net-deny DEST[:PORTS]]… [--dns SERVER]… [-v HOST|NAME:GUEST[:ro]]… "
-            + "[--tmpfs GUEST[:SIZE]]… [--rm] [-d] IMAGE [--] [COMMAND [ARG…]]";
+            + "[--tmpfs GUEST[:SIZE]]… [--rm] [-d] (IMAGE | --from-snapshot SNAPSHOT) [--] [COMMAND [ARG…]]";
 
     static RunArguments parse(List<String> words) {
         String name = null;
         String workdir = null;
+        String snapshot = null;
         HandoffInit init = null;
         int cpus = 0;
         int memoryMib = 0;
@@ -63,12 +64,13 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
                 case "--net-deny" -> deny.add(value(words, ++i, option));
                 case "--dns" -> dns.add(value(words, ++i, option));
                 case "-v", "--volume" -> mounts.add(mount(Mount::parseVolumeOption, value(words, ++i, option)));
+                case "--from-snapshot" -> snapshot = value(words, ++i, option);
                 case "--tmpfs" -> mounts.add(mount(Mount::parseTmpfsOption, value(words, ++i, option)));
                 default -> throw new IllegalArgumentException("msb:run: unknown option " + option + "; usage: " + USAGE);
             }
         }
         i = skipSeparator(words, i);
-        if (i >= words.size()) {
+        if (i >= words.size() && snapshot == null) {
             throw new IllegalArgumentException("msb:run needs an image; usage: " + USAGE);
         }
         NetworkConfig network;
@@ -77,8 +79,14 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
         } catch (InvalidConfigException e) {
             throw new IllegalArgumentException("msb:run: " + e.getMessage().replaceFirst("^invalid config: ", ""));
         }
-        SandboxSpec spec = SandboxSpec.builder(name != null ? name : generatedName()).network(network)
-                .rootfs(RootfsSource.parse(words.get(i))).cpus(cpus).memoryMib(memoryMib).env(env).labels(labels)
+        SandboxSpec.Builder b = SandboxSpec.builder(name != null ? name : generatedName()).network(network);
+        if (snapshot != null) {
+            b.fromSnapshot(snapshot); // every word after the options is the command's
+            i--;
+        } else {
+            b.rootfs(RootfsSource.parse(words.get(i)));
+        }
+        SandboxSpec spec = b.cpus(cpus).memoryMib(memoryMib).env(env).labels(labels)
                 .workdir(workdir).init(init).mounts(mounts).detached(detach).ephemeral(remove).build();
         return new RunArguments(spec, remove, List.copyOf(words.subList(skipSeparator(words, i + 1), words.size())));
     }

@@ -40,6 +40,18 @@ class RunArgumentsTest {
         assertEquals(List.of("ls", "-l", "-n", "--rm", "/"), run.command());
     }
 
+    /** With --from-snapshot there is no image: every word after the options is the command's (decision 1237). */
+    @Test
+    void fromSnapshotTakesThePlaceOfTheImage() {
+        RunArguments run = RunArguments.parse(List.of("--from-snapshot", "snap", "cat", "/root/x"));
+        assertEquals("snap", run.spec().fromSnapshot());
+        assertEquals(null, run.spec().rootfs());
+        assertEquals(List.of("cat", "/root/x"), run.command());
+        assertEquals(List.of("cat", "-n"), RunArguments.parse(List.of("--from-snapshot", "snap", "--", "cat", "-n"))
+                .command());
+        assertEquals(List.of(), RunArguments.parse(List.of("-d", "--from-snapshot", "snap")).command());
+    }
+
     @Test
     void theSeparatorIsOptionalAndMayAlsoPrecedeTheImage() {
         assertEquals(List.of("echo", "-n", "hi"), RunArguments.parse(List.of("img", "echo", "-n", "hi")).command());
