@@ -87,6 +87,25 @@ public final class ApiClient {
         return send("GET", path, null, "application/x-tar");
     }
 
+    /**
+     * GETs a tar into {@code output}, written aside and renamed: a failed or interrupted download leaves no partial
+     * tar under the name.
+     */
+    public void downloadTo(String path, java.nio.file.Path output) throws IOException {
+        java.nio.file.Path target = output.toAbsolutePath();
+        java.nio.file.Path partial = java.nio.file.Files.createTempFile(target.getParent(), "." + target.getFileName(),
+            ".partial");
+        try {
+            try (InputStream tar = download(path); OutputStream out = java.nio.file.Files.newOutputStream(partial)) {
+                tar.transferTo(out);
+            }
+            java.nio.file.Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            java.nio.file.Files.deleteIfExists(partial);
+        }
+    }
+
     /** A request body: its type, its length (-1: unknown, sent chunked) and what writes it. */
     private record Body(String contentType, long length, Writer writer) {
     }

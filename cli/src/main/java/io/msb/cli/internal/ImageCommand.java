@@ -3,10 +3,8 @@ package io.msb.cli.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -205,18 +203,7 @@ final class ImageCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            Path target = output.toAbsolutePath();
-            // written aside and renamed: a failed or interrupted save leaves no partial tar under the name
-            Path partial = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".partial");
-            try {
-                try (InputStream tar = cli.api().download(path(image) + "/archive?format=" + format);
-                    OutputStream out = Files.newOutputStream(partial)) {
-                    tar.transferTo(out);
-                }
-                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(partial);
-            }
+            cli.api().downloadTo(path(image) + "/archive?format=" + format, output);
             return 0;
         }
     }

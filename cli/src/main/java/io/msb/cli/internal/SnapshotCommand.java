@@ -3,6 +3,9 @@ package io.msb.cli.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,7 +36,8 @@ final class SnapshotCommand implements Callable<Integer> {
     static CommandLine commandLine(Cli cli) {
         return new CommandLine(new SnapshotCommand(cli)).addSubcommand(new CreateSnapshot(cli))
             .addSubcommand(new ListSnapshots(cli)).addSubcommand(new InspectSnapshot(cli))
-            .addSubcommand(new VerifySnapshot(cli)).addSubcommand(new RemoveSnapshots(cli));
+            .addSubcommand(new VerifySnapshot(cli)).addSubcommand(new RemoveSnapshots(cli))
+            .addSubcommand(new ExportSnapshot(cli)).addSubcommand(new ImportSnapshot(cli));
     }
 
     @Override
@@ -178,6 +182,62 @@ final class SnapshotCommand implements Callable<Integer> {
                 cli.api().delete(path(name));
                 return name;
             });
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Write a snapshot (snapshot.json and its disk) to one tar file.")
+    static final class ExportSnapshot implements Callable<Integer> {
+        private final Cli cli;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "The tar to write.")
+        Path output;
+
+        @Parameters(paramLabel = "NAME", description = "Snapshot name.")
+        String name;
+
+        ExportSnapshot(Cli cli) {
+            this.cli = cli;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            cli.api().downloadTo(path(name) + "/archive", output);
+            return 0;
+        }
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Add a snapshot from a tar msb snapshot export wrote; its disk is checked against its sha256.")
+    static final class ImportSnapshot implements Callable<Integer> {
+        private final Cli cli;
+
+        @Option(names = {"-f", "--force"}, description = "Replace a snapshot of the same name.")
+        boolean force;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "The tar to read.")
+        Path input;
+
+        @Parameters(index = "1", paramLabel = "NAME", description = "Snapshot name (default: FILE without .tar).")
+        String name;
+
+        ImportSnapshot(Cli cli) {
+            this.cli = cli;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            if (!Files.isRegularFile(input)) {
+                throw new CliException("FILE " + input + ": not a readable file");
+            }
+            String as = name != null ? name : input.getFileName().toString().replaceFirst("\\.tar$", "");
+            JsonNode imported;
+            try (InputStream tar = Files.newInputStream(input)) {
+                imported = cli.api().upload("/v1/snapshots/import?name=" + ApiClient.segment(as) + "&force=" + force,
+                    tar, Files.size(input));
+            }
+            cli.out.println(Text.cell(imported.path("name").asText(as)));
+            return 0;
         }
     }
 }

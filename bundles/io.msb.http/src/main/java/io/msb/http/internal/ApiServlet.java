@@ -113,10 +113,11 @@ public final class ApiServlet extends HttpServlet {
         this.maxExecTimeoutSecs = config.maxExecTimeoutSecs();
         this.version = version;
         this.logs = new LogEvents(sandboxes, config.maxLogStreams(), KEEPALIVE);
-        this.imageRoutes = new ImageRoutes(() -> images, bodies, new ArchiveFiles(
-                MsbHome.resolve(config.home()).resolve("tmp"), (long) config.maxImageArchiveMib() << 20), KEEPALIVE);
+        ArchiveFiles archives = new ArchiveFiles(MsbHome.resolve(config.home()).resolve("tmp"),
+                (long) config.maxImageArchiveMib() << 20);
+        this.imageRoutes = new ImageRoutes(() -> images, bodies, archives, KEEPALIVE);
         this.volumeRoutes = new VolumeRoutes(() -> volumes, bodies, (long) config.maxVolumeFileMib() << 20);
-        this.snapshotRoutes = new SnapshotRoutes(() -> snapshots, sandboxes, bodies);
+        this.snapshotRoutes = new SnapshotRoutes(() -> snapshots, sandboxes, bodies, archives);
     }
 
     @Override

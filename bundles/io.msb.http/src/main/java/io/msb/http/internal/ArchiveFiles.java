@@ -1,6 +1,7 @@
 package io.msb.http.internal;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,6 +32,26 @@ final class ArchiveFiles {
             return Files.createTempFile(dir, "archive-", ".tar");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make a temporary file in " + dir, e);
+        }
+    }
+
+    /**
+     * Sends as the 200 answer the tar {@code write} puts in a new file (a saved image, an exported snapshot), with
+     * its length; the file is deleted whatever happens.
+     */
+    void send(HttpServletResponse resp, java.util.function.Consumer<Path> write) throws IOException {
+        Path archive = create();
+        try {
+            write.accept(archive);
+            resp.setStatus(200);
+            resp.setContentType("application/x-tar");
+            resp.setContentLengthLong(Files.size(archive));
+            resp.setHeader("Cache-Control", "no-store");
+            try (OutputStream out = resp.getOutputStream()) {
+                Files.copy(archive, out);
+            }
+        } finally {
+            delete(archive);
         }
     }
 

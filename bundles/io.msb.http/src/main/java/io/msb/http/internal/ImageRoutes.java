@@ -10,8 +10,6 @@ import io.msb.api.image.ImageService.ArchiveFormat;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -134,19 +132,7 @@ final class ImageRoutes {
         }
         ImageService service = service();
         find(ref); // 404 before any file is made
-        Path archive = archives.create();
-        try {
-            service.save(ref, archive, format);
-            resp.setStatus(200);
-            resp.setContentType("application/x-tar");
-            resp.setContentLengthLong(Files.size(archive));
-            resp.setHeader("Cache-Control", "no-store");
-            try (OutputStream out = resp.getOutputStream()) {
-                Files.copy(archive, out);
-            }
-        } finally {
-            ArchiveFiles.delete(archive);
-        }
+        archives.send(resp, archive -> service.save(ref, archive, format));
     }
 
     /** An image as the API shows it: its layers and runtime defaults, the time as ISO-8601. */

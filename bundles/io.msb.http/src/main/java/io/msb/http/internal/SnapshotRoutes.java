@@ -9,6 +9,7 @@ import io.msb.api.snapshot.SnapshotService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -16,17 +17,21 @@ import java.util.function.Supplier;
 /**
  * msb's disk-snapshot routes (decision 1236), shaped after the cloud contract's (facts §4.3) but synchronous and by
  * name: {@code GET|POST /v1/snapshots}, {@code GET|DELETE /v1/snapshots/{name}} (also under {@code by-name/}) and
- * {@code POST /v1/snapshots/{name}/verify}. A sandbox starts from one with {@code from_snapshot} in the create body.
+ * {@code POST /v1/snapshots/{name}/verify}, {@code GET /v1/snapshots/{name}/archive} (the export tar) and
+ * {@code POST /v1/snapshots/import?name=&force=} (a tar as the body). A sandbox starts from one with {@code from_snapshot} in the create body.
  */
 final class SnapshotRoutes {
     private final Supplier<SnapshotService> snapshots;
     private final SandboxService sandboxes;
     private final RequestBodies bodies;
+    private final ArchiveFiles archives;
 
-    SnapshotRoutes(Supplier<SnapshotService> snapshots, SandboxService sandboxes, RequestBodies bodies) {
+    SnapshotRoutes(Supplier<SnapshotService> snapshots, SandboxService sandboxes, RequestBodies bodies,
+            ArchiveFiles archives) {
         this.snapshots = snapshots;
         this.sandboxes = sandboxes;
         this.bodies = bodies;
+        this.archives = archives;
     }
 
     /** Serves {@code /v1/snapshots/<rest>}. */
@@ -54,7 +59,34 @@ final class SnapshotRoutes {
             }
             return;
         }
+        if (rest.equals(List.of("import"))) { // no snapshot route takes POST on a name, so none is hidden
+            if (!method.equals("POST")) {
+                throw ApiServlet.notAllowed(req, "POST");
+            }
+            SnapshotService service = service();
+            String name = ApiServlet.query(req, "name");
+            if (name == null) {
+                throw ApiException.invalid("name", "is required (the query parameter: a tar holds no name)");
+            }
+            Path tar = archives.receive(req, bodies);
+            try {
+                ApiServlet.send(resp, 200, response(service.importFrom(tar, name,
+                        "true".equals(ApiServlet.query(req, "force")))));
+            } finally {
+                ArchiveFiles.delete(tar);
+            }
+            return;
+        }
         String name = rest.get(0);
+        if (rest.size() == 2 && rest.get(1).equals("archive")) {
+            if (!method.equals("GET")) {
+                throw ApiServlet.notAllowed(req, "GET, HEAD");
+            }
+            SnapshotService service = service();
+            service.get(name).orElseThrow(() -> new NotFoundException("snapshot", name)); // 404 before any file
+            archives.send(resp, tar -> service.exportTo(name, tar));
+            return;
+        }
         if (rest.size() == 2 && rest.get(1).equals("verify")) {
             if (!method.equals("POST")) {
                 throw ApiServlet.notAllowed(req, "POST");
