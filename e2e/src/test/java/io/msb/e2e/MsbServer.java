@@ -101,6 +101,16 @@ final class MsbServer implements AutoCloseable {
         return HostCommand.run(Path.of("."), command, cliEnv());
     }
 
+    /** {@link #msb}, which must exit 0: otherwise an AssertionError with its output and the server log's tail. */
+    HostCommand.Result msbOk(String... args) throws IOException, InterruptedException {
+        HostCommand.Result r = msb(args);
+        if (r.exit() != 0) {
+            throw new AssertionError(String.join(" ", args) + " exited " + r.exit() + ":\n" + r.output() + "\n"
+                    + logTail());
+        }
+        return r;
+    }
+
     /** What {@code bin/msb} needs to talk to this server. */
     Map<String, String> cliEnv() {
         return Map.of("MSB_API_URL", url, "MSB_API_KEY", apiKey, "JAVA_HOME", System.getProperty("java.home"));

@@ -218,7 +218,8 @@ final class SnapshotCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE", description = "The tar to read.")
         Path input;
 
-        @Parameters(index = "1", paramLabel = "NAME", description = "Snapshot name (default: FILE without .tar).")
+        @Parameters(index = "1", arity = "0..1", paramLabel = "NAME",
+            description = "Snapshot name (default: FILE without .tar).")
         String name;
 
         ImportSnapshot(Cli cli) {
