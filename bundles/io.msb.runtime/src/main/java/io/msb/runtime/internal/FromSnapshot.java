@@ -6,10 +6,13 @@ import io.msb.api.image.ImageReference;
 import io.msb.api.snapshot.SnapshotInfo;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * The spec a sandbox created from a snapshot boots (decision 1235): the snapshot's image, a registry reference
- * pinned to the manifest digest it recorded (a {@code builtin:} image has no digest form), and each setting the request leaves unset (0, null, empty) taken from the snapshot's spec;
+ * The spec a sandbox created from a snapshot boots (decision 1235): the snapshot's image — by its reference while
+ * the local cache holds that reference at the digest the snapshot recorded, else a registry reference pinned to that
+ * digest (a {@code builtin:} image has no digest form) — and each setting the request leaves unset (0, null, empty) taken from the snapshot's spec;
  * env and labels are the snapshot's with the request's on top. The name, hostname, replace, detached, ephemeral and
  * pull policy are the request's alone: the new sandbox is a new identity.
  */
@@ -17,11 +20,17 @@ final class FromSnapshot {
     private FromSnapshot() {
     }
 
-    static SandboxSpec spec(SandboxSpec requested, SnapshotInfo snapshot) {
+    /**
+     * @param localDigest the manifest digest of the image a reference names in the local cache, if it is there
+     */
+    static SandboxSpec spec(SandboxSpec requested, SnapshotInfo snapshot,
+            Function<ImageReference, Optional<String>> localDigest) {
         SandboxSpec base = snapshot.spec() != null ? snapshot.spec() : SandboxSpec.builder(requested.name())
                 .image(snapshot.imageRef()).build();
         ImageReference ref = ImageReference.parse(snapshot.imageRef());
-        if (snapshot.imageManifestDigest() != null && ref.digest() == null && ref.kind() == ImageReference.Kind.REGISTRY) {
+        String digest = snapshot.imageManifestDigest();
+        if (digest != null && ref.digest() == null && ref.kind() == ImageReference.Kind.REGISTRY
+                && !localDigest.apply(ref).map(digest::equals).orElse(false)) {
             ref = ImageReference.parse(snapshot.imageRef() + "@" + snapshot.imageManifestDigest());
         }
         Map<String, String> env = new LinkedHashMap<>(base.env());

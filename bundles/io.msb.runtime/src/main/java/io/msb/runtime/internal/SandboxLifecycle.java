@@ -19,6 +19,7 @@ import io.msb.api.SandboxStatus;
 import io.msb.api.StillRunningException;
 import io.msb.api.TerminationReason;
 import io.msb.api.UnsupportedFeatureException;
+import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageService;
 import io.msb.api.snapshot.SnapshotInfo;
 import io.msb.api.logs.LogCursor;
@@ -300,7 +301,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public SandboxHandle create(SandboxSpec asked) {
         SnapshotInfo snapshot = asked.fromSnapshot() == null ? null : snapshot(asked.fromSnapshot());
-        SandboxSpec requested = snapshot == null ? asked : FromSnapshot.spec(asked, snapshot);
+        SandboxSpec requested = snapshot == null ? asked : FromSnapshot.spec(asked, snapshot,
+                ref -> Optional.ofNullable(images.get()).flatMap(s -> s.find(ref)).map(ImageInfo::manifestDigest));
         SandboxSpec spec = withDefaults(SpecValidator.validateMounts(SpecValidator.validate(requested),
                 settings.home(), volumes.get()));
         SpecValidator.validateSocketPath(spec.name(), settings.home().resolve("sandboxes"));

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class FromSnapshotTest {
@@ -29,7 +30,7 @@ class FromSnapshotTest {
                 .idleTimeout(Duration.ofMinutes(5)).build();
         SandboxSpec asked = SandboxSpec.builder("new").fromSnapshot("snap").memoryMib(1024).env("B", "2").build();
 
-        SandboxSpec spec = FromSnapshot.spec(asked, snapshot(source));
+        SandboxSpec spec = FromSnapshot.spec(asked, snapshot(source), ref -> Optional.of("sha256:" + "ee".repeat(32)));
         assertEquals("new", spec.name());
         assertEquals("docker.io/library/alpine:3.20@" + IMAGE_DIGEST,
                 ((RootfsSource.OciImage) spec.rootfs()).reference().toString());
@@ -47,10 +48,18 @@ class FromSnapshotTest {
     @Test
     void aManifestWithoutSpecGivesTheImageOnly() {
         SandboxSpec spec = FromSnapshot.spec(SandboxSpec.builder("new").fromSnapshot("snap").cpus(3).build(),
-                snapshot(null));
+                snapshot(null), ref -> Optional.empty());
         assertEquals(3, spec.cpus());
         assertEquals("docker.io/library/alpine:3.20@" + IMAGE_DIGEST,
                 ((RootfsSource.OciImage) spec.rootfs()).reference().toString());
+    }
+
+    /** While the cache holds the tag at the recorded digest, the sandbox boots it by its tag (no registry needed). */
+    @Test
+    void theCachedImageAtTheSameDigestBootsByItsReference() {
+        SandboxSpec spec = FromSnapshot.spec(SandboxSpec.builder("new").fromSnapshot("snap").build(), snapshot(null),
+                ref -> Optional.of(IMAGE_DIGEST));
+        assertEquals("docker.io/library/alpine:3.20", ((RootfsSource.OciImage) spec.rootfs()).reference().toString());
     }
 
     @Test
