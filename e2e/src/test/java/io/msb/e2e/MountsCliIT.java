@@ -9,8 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,24 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Mounts through the server as users start it (decision 1200): {@code msb run -v HOST:GUEST --tmpfs GUEST:SIZE}, and
  * a create body with {@code mounts} exactly in the official SDK's shape, whose response lists them PascalCase.
  */
-class MountsCliIT {
-    private static MsbServer server;
+class MountsCliIT extends BuiltServerIT {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Platform.requireHostTools();
-        server = MsbServer.startBuilt();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void runMountsAHostDirectoryAndATmpfs() throws Exception {

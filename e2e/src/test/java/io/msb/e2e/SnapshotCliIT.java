@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,24 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
  * with real VMs — a running source refused, a stopped one captured, export, remove, import, and {@code msb run
  * --from-snapshot} reading what the source wrote.
  */
-class SnapshotCliIT {
-    private static MsbServer server;
+class SnapshotCliIT extends BuiltServerIT {
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Platform.requireHostTools();
-        server = MsbServer.startBuilt();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private static HostCommand.Result ok(String... args) throws Exception {
         return server.msbOk(args);

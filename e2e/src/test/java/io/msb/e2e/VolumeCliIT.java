@@ -10,29 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code msb volume create|ls|inspect|rm|prune} (decision 1214) as a user runs them: the distribution's
  * {@code bin/msb} against its server started with {@code bin/msb-server}. No VM is booted.
  */
-class VolumeCliIT {
+class VolumeCliIT extends BuiltServerIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static MsbServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = MsbServer.startBuilt();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private static HostCommand.Result ok(String... args) throws Exception {
         return server.msbOk(args);
