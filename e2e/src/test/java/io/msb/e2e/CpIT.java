@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,27 +24,18 @@ import org.junit.jupiter.api.io.TempDir;
  * modes, a symlink), checked inside with the guest's own stat and sha256sum; one file each way; the refusals. Also
  * {@code bench/cli/cp-throughput.sh} on 50 MiB, printed (never asserted).
  */
-class CpIT {
+class CpIT extends BuiltServerIT {
     private static final Path THROUGHPUT = Path.of("../bench/cli/cp-throughput.sh").toAbsolutePath();
     private static final String BOX = "cp-box";
-    private static MsbServer server;
 
     @TempDir
     Path tmp;
 
+    /** After {@link BuiltServerIT#startServer()}: the sandbox every test here uses. */
     @BeforeAll
-    static void start() throws Exception {
-        Platform.requireHostTools();
-        server = MsbServer.startBuilt();
+    static void createBox() throws Exception {
         HostCommand.Result created = server.msb("create", "--name", BOX, "builtin:busybox");
         assertEquals(0, created.exit(), created.output() + server.logTail());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     @Test

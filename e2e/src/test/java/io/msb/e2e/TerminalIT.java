@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,26 +18,17 @@ import org.junit.jupiter.api.Test;
  * as a person would and prints {@code ok}/{@code FAIL} per step. Also {@code -i} alone with a pipe, and the
  * keystroke round-trip of {@code bench/cli/tty-latency.py}, printed (never asserted).
  */
-class TerminalIT {
+class TerminalIT extends BuiltServerIT {
     private static final Path HARNESS = Path.of("src/test/python/tty_session.py").toAbsolutePath();
     private static final Path LATENCY = Path.of("../bench/cli/tty-latency.py").toAbsolutePath();
     private static final String BOX = "tty-box";
-    private static MsbServer server;
 
+    /** After {@link BuiltServerIT#startServer()}: the sandbox every test here uses. */
     @BeforeAll
-    static void start() throws Exception {
-        Platform.requireHostTools();
+    static void createBox() throws Exception {
         assumeTrue(Platform.onPath("python3"), "the terminal tests drive a PTY with python3");
-        server = MsbServer.startBuilt();
         HostCommand.Result created = server.msb("create", "--name", BOX, "builtin:busybox");
         assertEquals(0, created.exit(), created.output() + server.logTail());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 
     /** Typing, a resize, Ctrl-C, `exit 3` as the exit status, and the host terminal's settings restored. */
