@@ -19,10 +19,12 @@ import java.util.Objects;
  * @param sizeBytes the logical size of the captured upper disk
  * @param upperDigest {@code sha256:} of the upper disk's bytes, as recorded when it was taken
  * @param path the artifact's directory
+ * @param resumable the artifact also holds the VM's memory and device state: a sandbox created from it runs on
+ *        from where the source stood (processes, shell variables, open files) instead of booting its disk
  */
 public record SnapshotInfo(String name, String digest, String sourceSandbox, String imageRef,
         String imageManifestDigest, SandboxSpec spec, long sizeBytes, String upperDigest, Map<String, String> labels,
-        Instant createdAt, Path path) {
+        Instant createdAt, Path path, boolean resumable) {
     public SnapshotInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(digest, "digest");
@@ -30,5 +32,13 @@ public record SnapshotInfo(String name, String digest, String sourceSandbox, Str
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(path, "path");
         labels = Map.copyOf(labels);
+    }
+
+    /** A disk-only snapshot (the form of 1.0). */
+    public SnapshotInfo(String name, String digest, String sourceSandbox, String imageRef, String imageManifestDigest,
+            SandboxSpec spec, long sizeBytes, String upperDigest, Map<String, String> labels, Instant createdAt,
+            Path path) {
+        this(name, digest, sourceSandbox, imageRef, imageManifestDigest, spec, sizeBytes, upperDigest, labels,
+                createdAt, path, false);
     }
 }

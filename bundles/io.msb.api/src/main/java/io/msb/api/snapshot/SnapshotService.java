@@ -7,7 +7,7 @@ import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * Disk snapshots of stopped sandboxes. Errors: {@link io.msb.api.InvalidConfigException} (bad name or label),
+ * Disk snapshots of stopped sandboxes and resumable (memory) snapshots of running ones. Errors: {@link io.msb.api.InvalidConfigException} (bad name or label),
  * {@link io.msb.api.AlreadyExistsException}, {@link io.msb.api.NotFoundException},
  * {@link io.msb.api.InvalidStateException} (the source sandbox is not stopped),
  * {@link SnapshotCorruptException} (an artifact's bytes no longer match its manifest).
@@ -20,6 +20,27 @@ public interface SnapshotService {
      * @param force replace a snapshot of the same name
      */
     SnapshotInfo create(String name, String sourceSandbox, Map<String, String> labels, boolean force);
+
+    /**
+     * Captures a running or paused sandbox whole: its memory, CPU and device state with its writable disk, spec and
+     * image digest (microsandbox's {@code resumable} snapshot). The sandbox is paused while it is captured and then
+     * returns to the state it was in. A sandbox with bind mounts or volumes cannot be captured (their files live on
+     * the host, outside the artifact).
+     *
+     * @param force replace a snapshot of the same name
+     * @since 1.1
+     */
+    SnapshotInfo createResumable(String name, String sourceSandbox, Map<String, String> labels, boolean force);
+
+    /**
+     * Restores a resumable snapshot into one new sandbox per name: each runs on from the captured state with its own
+     * name, hostname (the name), network address and random seed. All are created or none: a failure removes the
+     * ones already made.
+     *
+     * @return the new sandboxes, in the order of {@code sandboxNames}
+     * @since 1.1
+     */
+    List<io.msb.api.SandboxInfo> branch(String name, List<String> sandboxNames);
 
     /** The snapshot as its manifest says; the upper disk's bytes are not read (see {@link #verify}). */
     Optional<SnapshotInfo> get(String name);

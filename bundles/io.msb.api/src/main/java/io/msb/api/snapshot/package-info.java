@@ -3,7 +3,7 @@
  * integrity-checked artifact under {@code $MSB_HOME/snapshots} (microsandbox's snapshot manifest, schema 1).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.msb.api.snapshot;
 
 import org.osgi.annotation.bundle.Export;

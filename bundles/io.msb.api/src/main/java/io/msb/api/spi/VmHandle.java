@@ -51,4 +51,16 @@ public interface VmHandle {
     default boolean paused() {
         return false;
     }
+
+    /**
+     * Saves the VM's whole state (memory, CPUs, devices) into {@code file} for {@link VmmBackend#restore}. The VM is
+     * paused for the save and stays paused; its disks are flushed, so a copy of them taken before it runs on matches
+     * the saved memory. Backends that cannot save a VM refuse.
+     *
+     * @return the bytes written
+     * @since 2.5
+     */
+    default long saveState(Path file) {
+        throw new UnsupportedFeatureException("this VMM backend cannot save a VM's memory");
+    }
 }

@@ -55,4 +55,15 @@ public interface VmmBackend {
     default Optional<String> guestKernelRelease() {
         return Optional.empty();
     }
+
+    /**
+     * Starts a VM from a state {@link VmHandle#saveState} wrote. {@code spec} must describe the same machine (CPUs,
+     * memory, the same devices in the same order; the disks are copies of the saved VM's disks as they were when it
+     * was saved). The VM comes up paused where the saved one stood; {@link VmHandle#resume()} lets it run on.
+     *
+     * @since 2.5
+     */
+    default VmHandle restore(VmSpec spec, Path stateFile) {
+        throw new io.msb.api.UnsupportedFeatureException("the " + name() + " backend cannot restore a saved VM");
+    }
 }

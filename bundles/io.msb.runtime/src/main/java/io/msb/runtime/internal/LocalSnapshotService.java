@@ -163,6 +163,16 @@ public final class LocalSnapshotService implements SnapshotService {
         }
     }
 
+    @Override
+    public SnapshotInfo createResumable(String name, String sourceSandbox, Map<String, String> labels, boolean force) {
+        throw new io.msb.api.UnsupportedFeatureException("resumable snapshots are being built");
+    }
+
+    @Override
+    public List<SandboxInfo> branch(String name, List<String> sandboxNames) {
+        throw new io.msb.api.UnsupportedFeatureException("branch is being built");
+    }
+
     private SandboxInfo stopped(String sandbox) {
         SandboxInfo info = sandboxes.get(sandbox).orElseThrow(() -> new NotFoundException("sandbox", sandbox));
         if (info.status() != SandboxStatus.STOPPED) {
