@@ -49,7 +49,38 @@ final class QemuCommand {
         }
     }
 
+    /**
+     * A file the launcher opens on a fixed descriptor for QEMU (decision 1246): QEMU running as another user cannot
+     * open our paths itself, and it must reopen a writable disk read-only when it saves the VM's state.
+     */
+    record Inherited(int fd, boolean writable, Path path) {
+    }
+
+    /**
+     * The descriptor of a VM state QEMU restores from ({@code -incoming fd:5}); the writable root disks follow. The
+     * launcher is POSIX sh, whose redirections name descriptors 0 to 9 only, and uses 0 to 3 itself.
+     */
+    static final int INCOMING_FD = 5;
+    private static final int FIRST_DISK_FD = 6;
+
     private QemuCommand() {
+    }
+
+    /**
+     * What the launcher opens for {@link #build}'s command line: the incoming state, then each writable root disk
+     * (the upper) twice. Mount disks stay paths: a VM with mounts is never saved (decision 1246).
+     */
+    static List<Inherited> inherited(VmSpec spec, Path incoming) {
+        List<Inherited> files = new ArrayList<>();
+        if (incoming != null) {
+            files.add(new Inherited(INCOMING_FD, false, incoming));
+        }
+        List<VmSpec.Disk> writable = spec.disks().stream().filter(d -> !d.readOnly()).toList();
+        for (int k = 0; k < writable.size(); k++) {
+            files.add(new Inherited(FIRST_DISK_FD + 2 * k, false, writable.get(k).path()));
+            files.add(new Inherited(FIRST_DISK_FD + 2 * k + 1, true, writable.get(k).path()));
+        }
+        return files;
     }
 
     /**
@@ -140,6 +171,12 @@ final class QemuCommand {
      */
     static List<String> build(String qemu, VmSpec spec, Path kernel, Path initramfs, Accel accel,
             List<String> hostArgs, String runAs) {
+        return build(qemu, spec, kernel, initramfs, accel, hostArgs, runAs, false);
+    }
+
+    /** @param incoming QEMU restores a saved state from {@link #INCOMING_FD} instead of booting */
+    static List<String> build(String qemu, VmSpec spec, Path kernel, Path initramfs, Accel accel,
+            List<String> hostArgs, String runAs, boolean incoming) {
         Paths p = Paths.of(spec.stateDir());
         List<String> a = new ArrayList<>(List.of(qemu,
                 "-name", opt(spec.sandboxName()),
@@ -166,12 +203,13 @@ final class QemuCommand {
                 "-device", "virtserialport,chardev=agent,name=agent",
                 "-chardev", "socket,id=qmp,path=" + opt(p.qmpSocket().toString()) + ",server=on,wait=off",
                 "-mon", "chardev=qmp,mode=control"));
+        int[] fdset = {0};
         for (int i = 0; i < spec.disks().size(); i++) {
             // The serial lets the guest find a disk by role whatever order the buses enumerate in.
-            a.addAll(drive("disk" + i, spec.disks().get(i), "msb-disk" + i));
+            a.addAll(drive("disk" + i, spec.disks().get(i), "msb-disk" + i, fdset));
         }
         for (int i = 0; i < spec.mountDisks().size(); i++) {
-            a.addAll(drive("mnt" + i, spec.mountDisks().get(i), VmSpec.mountDiskSerial(i)));
+            a.addAll(drive("mnt" + i, spec.mountDisks().get(i), VmSpec.mountDiskSerial(i), null));
         }
         for (int i = 0; i < spec.shares().size(); i++) {
             VmSpec.Share share = spec.shares().get(i);
@@ -184,12 +222,33 @@ final class QemuCommand {
         if (spec.network() != null) {
             a.addAll(netdev(spec.network()));
         }
+        if (incoming) {
+            a.addAll(List.of("-incoming", "fd:" + INCOMING_FD));
+        }
         return List.copyOf(a);
     }
 
-    private static List<String> drive(String id, VmSpec.Disk d, String serial) {
-        return List.of("-drive", "id=" + id + ",if=none,file=" + opt(d.path().toString()) + ",format=" + d.format()
-                + (d.readOnly() ? ",readonly=on" : ""), "-device", "virtio-blk-device,drive=" + id + ",serial=" + serial);
+    /**
+     * A disk by path, or, for a writable root disk ({@code fdset} not null), through an fd set of the two descriptors
+     * {@link #inherited} gives it (set {@code k+1} for the k-th), so that QEMU can reopen it read-only and back when
+     * it saves its state (decision 1246). Locking is off for those: the runtime gives a sandbox's disks to one VM,
+     * and QEMU's own lock bytes on the read-only descriptor would block its return to read-write.
+     */
+    private static List<String> drive(String id, VmSpec.Disk d, String serial, int[] fdset) {
+        List<String> device = List.of("-device", "virtio-blk-device,drive=" + id + ",serial=" + serial);
+        List<String> a = new ArrayList<>();
+        if (d.readOnly() || fdset == null) {
+            a.addAll(List.of("-drive", "id=" + id + ",if=none,file=" + opt(d.path().toString()) + ",format="
+                    + d.format() + (d.readOnly() ? ",readonly=on" : "")));
+        } else {
+            int set = ++fdset[0];
+            int fd = FIRST_DISK_FD + 2 * (set - 1);
+            a.addAll(List.of("-add-fd", "fd=" + fd + ",set=" + set, "-add-fd", "fd=" + (fd + 1) + ",set=" + set,
+                    "-drive", "id=" + id + ",if=none,file=/dev/fdset/" + set + ",format=" + d.format()
+                            + ",file.locking=off"));
+        }
+        a.addAll(device);
+        return a;
     }
 
     /**

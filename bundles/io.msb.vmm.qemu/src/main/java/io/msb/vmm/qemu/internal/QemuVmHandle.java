@@ -26,12 +26,15 @@ final class QemuVmHandle implements VmHandle {
     private final long startTime;
     private final Process process;
     private final QemuCommand.Paths paths;
+    /** The user QEMU runs as when it is not this process's (decision 0811), or null. */
+    private final String runAs;
 
-    QemuVmHandle(long pid, long startTime, Process process, QemuCommand.Paths paths) {
+    QemuVmHandle(long pid, long startTime, Process process, QemuCommand.Paths paths, String runAs) {
         this.pid = pid;
         this.startTime = startTime;
         this.process = process;
         this.paths = paths;
+        this.runAs = runAs;
     }
 
     @Override
@@ -116,10 +119,27 @@ final class QemuVmHandle implements VmHandle {
         qmp("cont", Qmp::command);
     }
 
-    /** QMP {@code query-status} says {@code paused}: a VM paused by an earlier process is seen as such. */
+    /**
+     * QMP {@code query-status} says {@code paused}, or {@code postmigrate} after its state was saved: a VM paused by
+     * an earlier process is seen as such.
+     */
     @Override
     public boolean paused() {
-        return qmp("query-status", (q, c) -> q.status()).equals("paused");
+        String status = qmp("query-status", (q, c) -> q.status());
+        return status.equals("paused") || status.equals("postmigrate");
+    }
+
+    /** See {@link StateSaver}: the VM stays paused afterwards. */
+    @Override
+    public long saveState(Path file) {
+        if (!alive()) {
+            throw new MsbException("QEMU process " + pid + " is gone: cannot save its state");
+        }
+        try {
+            return new StateSaver(paths.qmpSocket(), paths.stateDir(), runAs, this::alive).save(file);
+        } catch (IOException e) {
+            throw new MsbException("saving the state of QEMU process " + pid + " failed: " + e.getMessage(), e);
+        }
     }
 
     private interface QmpCall {

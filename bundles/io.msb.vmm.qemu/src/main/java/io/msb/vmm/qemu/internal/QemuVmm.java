@@ -55,12 +55,27 @@ public class QemuVmm implements VmmBackend {
      * kills QEMU at end-of-file, which the kernel delivers however the JVM ends, SIGKILL included.
      * <li>Detached: the same pipe, until this JVM has written {@code vm.properties} and sends {@code detach}: a JVM
      * that dies before (during QEMU's startup) takes the VM with it, so no VM runs that nobody has a record of.
+     * <li>First it opens the files QEMU inherits on fixed descriptors ({@code nfd} triples {@code fd r|rw path}): the
+     * writable disks and an incoming VM state (decision 1246). A file that cannot be opened ends the launcher before
+     * anything runs. QEMU keeps them; the launcher closes its copies once QEMU runs (the console reader keeps its
+     * own until it ends with QEMU).
      * </ul>
      * Opening the FIFO read-write at the end releases a reader still waiting for a QEMU that never opened it.
      */
     static final String LAUNCHER = """
-            mode=$1 fifo=$2 log=$3 cap=$4
-            shift 4
+            mode=$1 fifo=$2 log=$3 cap=$4 nfd=$5
+            shift 5
+            fds=
+            while [ "$nfd" -gt 0 ]; do
+                case $2 in
+                r) eval "exec $1<\\"\\$3\\"" ;;
+                rw) eval "exec $1<>\\"\\$3\\"" ;;
+                *) exit 125 ;;
+                esac
+                fds="$fds $1"
+                shift 3
+                nfd=$((nfd - 1))
+            done
             rm -f "$fifo" && mkfifo -m 600 "$fifo" || exit 125
             u=; command -v stdbuf >/dev/null && u="stdbuf -o0"
             { $u head -c "$cap" >"$log"; exec cat >/dev/null; } <"$fifo" &
@@ -68,6 +83,7 @@ public class QemuVmm implements VmmBackend {
             exec 3<&0 0</dev/null
             "$@" 3<&- >&2 &
             q=$!
+            for fd in $fds; do eval "exec $fd<&-"; done
             echo "$q"
             w=
             if [ "$mode" = attached ]; then
@@ -173,6 +189,7 @@ public class QemuVmm implements VmmBackend {
         Set<Feature> features = new HashSet<>(accel);
         features.add(Feature.NETWORK);
         features.add(Feature.VOLUMES);
+        features.add(Feature.SNAPSHOTS);
         return new VmmCapabilities(1, MAX_CPUS, MIN_MEMORY_MIB, MAX_MEMORY_MIB, features);
     }
 
@@ -288,10 +305,27 @@ public class QemuVmm implements VmmBackend {
 
     @Override
     public VmHandle start(VmSpec spec) {
+        return launchVm(spec, null);
+    }
+
+    /**
+     * QEMU with {@code -incoming fd:9} on the saved state (decision 1245): it loads the state, then stands paused,
+     * as the saved VM stood.
+     */
+    @Override
+    public VmHandle restore(VmSpec spec, Path stateFile) {
+        if (stateFile == null || !Files.isRegularFile(stateFile)) {
+            throw QemuCommand.invalid("stateFile", "is not a regular file: " + stateFile);
+        }
+        return launchVm(spec, stateFile);
+    }
+
+    private VmHandle launchVm(VmSpec spec, Path incoming) {
         QemuCommand.validate(spec);
         QemuCommand.Paths paths = QemuCommand.Paths.of(spec.stateDir());
         try {
-            return launch(spec, paths, prepare(spec, paths));
+            return launch(spec, paths, prepare(spec, paths, incoming != null), QemuCommand.inherited(spec, incoming),
+                    incoming != null);
         } finally {
             // QEMU has copied it into guest memory once it runs (or it failed): no secret stays on disk.
             try {
@@ -303,7 +337,7 @@ public class QemuVmm implements VmmBackend {
     }
 
     /** Everything before QEMU runs; returns its command line. */
-    private List<String> prepare(VmSpec spec, QemuCommand.Paths paths) {
+    private List<String> prepare(VmSpec spec, QemuCommand.Paths paths, boolean incoming) {
         try {
             Path kernelPath = spec.kernel() != null ? spec.kernel() : kernelImage();
             Path initrd = spec.initramfs() != null ? spec.initramfs() : agentInitramfs(spec.network() != null,
@@ -327,7 +361,7 @@ public class QemuVmm implements VmmBackend {
                 initrd = paths.initramfs();
             }
             return QemuCommand.build(settings.qemu(), spec, kernelPath, initrd, accel,
-                    accel == Accel.TCG ? HostTsc.kernelArgs() : List.of(), runAs);
+                    accel == Accel.TCG ? HostTsc.kernelArgs() : List.of(), runAs, incoming);
         } catch (IOException | RuntimeException e) {
             if (e instanceof StillRunningException s) {
                 throw s;
@@ -388,12 +422,22 @@ public class QemuVmm implements VmmBackend {
         return settings.runAs();
     }
 
+    /** The user QEMU runs as when it is not this process's, without checking that it exists. */
+    private String runAsOrNull() {
+        try {
+            return settings.runAs().isEmpty() || !isRoot() ? null : settings.runAs();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     private static boolean isRoot() throws IOException {
         // /proc/self belongs to the process's effective uid.
         return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
     }
 
-    private VmHandle launch(VmSpec spec, QemuCommand.Paths paths, List<String> argv) {
+    private VmHandle launch(VmSpec spec, QemuCommand.Paths paths, List<String> argv,
+            List<QemuCommand.Inherited> files, boolean incoming) {
         Process proc = null;
         QemuVmHandle handle = null;
         try {
@@ -401,14 +445,17 @@ public class QemuVmm implements VmmBackend {
             // caller's group (Ctrl-C) do not reach it.
             List<String> cmd = new ArrayList<>(List.of("setsid", "sh", "-c", LAUNCHER, "msb-vm",
                     spec.detached() ? "detached" : "attached", paths.consoleFifo().toString(),
-                    paths.kernelLog().toString(), Long.toString(KERNEL_LOG_CAP)));
+                    paths.kernelLog().toString(), Long.toString(KERNEL_LOG_CAP), Integer.toString(files.size())));
+            for (QemuCommand.Inherited f : files) {
+                cmd.addAll(List.of(Integer.toString(f.fd()), f.writable() ? "rw" : "r", f.path().toString()));
+            }
             cmd.addAll(argv);
             proc = new ProcessBuilder(cmd).redirectError(paths.qemuLog().toFile()).start();
             long pid = readPid(proc.getInputStream());
             long startTime = ProcStat.read(pid).map(ProcStat::startTime)
                     .orElseThrow(() -> new IOException("QEMU exited at once"));
-            handle = new QemuVmHandle(pid, startTime, proc, paths);
-            awaitRunning(proc, paths);
+            handle = new QemuVmHandle(pid, startTime, proc, paths, runAsOrNull());
+            awaitRunning(proc, paths, incoming);
             new VmState(spec.sandboxName(), pid, startTime, spec.detached()).write(paths.stateFile());
             if (spec.detached()) {
                 // recorded: from now on the VM outlives this JVM (decision 0812)
@@ -451,7 +498,7 @@ public class QemuVmm implements VmmBackend {
      * Waits until QEMU's monitor reports a running machine. The listening sockets appear early, before the
      * kernel is even loaded; only the monitor's answer proves that QEMU got through its startup.
      */
-    private static void awaitRunning(Process proc, QemuCommand.Paths paths) throws IOException {
+    private static void awaitRunning(Process proc, QemuCommand.Paths paths, boolean incoming) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STARTUP_MILLIS);
         while (!(Files.exists(paths.vmSocket()) && Files.exists(paths.qmpSocket()))) {
             if (!proc.isAlive()) {
@@ -465,14 +512,19 @@ public class QemuVmm implements VmmBackend {
         String status;
         try (Qmp qmp = Qmp.connect(paths.qmpSocket(), deadline, proc::isAlive)) {
             status = qmp.handshakeAndStatus();
+            while (incoming && status.equals("inmigrate")) { // loading the saved state
+                sleep(2);
+                status = qmp.status();
+            }
         } catch (IOException e) {
             if (!proc.isAlive() || waitBriefly(proc)) {
                 throw new IOException("QEMU exited with status " + proc.exitValue() + " during startup", e);
             }
             throw e;
         }
-        if (!status.equals("running")) {
-            throw new IOException("QEMU reports the VM as " + status + ", not running");
+        String expected = incoming ? "paused" : "running";
+        if (!status.equals(expected)) {
+            throw new IOException("QEMU reports the VM as " + status + ", not " + expected);
         }
     }
 
@@ -556,7 +608,7 @@ public class QemuVmm implements VmmBackend {
         return VmState.read(paths.stateFile())
                 .filter(s -> s.sandboxName().equals(sandboxName))
                 .filter(s -> ProcStat.isAlive(s.pid(), s.startTime()))
-                .map(s -> new QemuVmHandle(s.pid(), s.startTime(), null, paths));
+                .map(s -> new QemuVmHandle(s.pid(), s.startTime(), null, paths, runAsOrNull()));
     }
 
 }

@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
  * Just enough of the QEMU Machine Protocol to know that QEMU is up: its monitor answers only from the main
  * loop, which starts after the machine (kernel, initramfs, devices) is fully built, so an answer to
  * {@code query-status} means every startup error is behind us, and end-of-file means QEMU gave up. Also
- * {@code stop}/{@code cont} for pause and resume (decision 1220).
+ * {@code stop}/{@code cont} for pause and resume (decision 1220), and {@code migrate} for saving a VM's state
+ * (decision 1245).
  */
 final class Qmp implements AutoCloseable {
     private static final int MAX_LINE = 64 * 1024;
@@ -80,7 +81,17 @@ final class Qmp implements AutoCloseable {
 
     /** Sends a command without arguments and returns its answer, skipping asynchronous events. */
     String command(String name) throws IOException {
-        ByteBuffer out = ByteBuffer.wrap(("{\"execute\":\"" + name + "\"}\n").getBytes(StandardCharsets.US_ASCII));
+        return command(name, null);
+    }
+
+    /**
+     * Sends a command and returns its answer, skipping asynchronous events.
+     *
+     * @param arguments the JSON object of its arguments, or null for none
+     */
+    String command(String name, String arguments) throws IOException {
+        String json = "{\"execute\":\"" + name + "\"" + (arguments == null ? "" : ",\"arguments\":" + arguments) + "}\n";
+        ByteBuffer out = ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8));
         while (out.hasRemaining()) {
             ch.write(out);
         }
@@ -93,6 +104,21 @@ final class Qmp implements AutoCloseable {
                 return msg;
             }
         }
+    }
+
+    /** {@code s} as a JSON string literal. */
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
     }
 
     private String readMessage() throws IOException {

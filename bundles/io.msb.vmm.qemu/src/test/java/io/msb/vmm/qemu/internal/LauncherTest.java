@@ -25,11 +25,41 @@ class LauncherTest {
     @TempDir
     Path tmp;
 
-    private Process launch(String mode, String fakeQemu, long cap) throws Exception {
+    private Process launch(String mode, String fakeQemu, long cap, String... inherited) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", QemuVmm.LAUNCHER, "msb-vm", mode,
                 tmp.resolve("console.fifo").toString(), tmp.resolve("kernel.log").toString(), Long.toString(cap),
-                "sh", "-c", fakeQemu));
+                Integer.toString(inherited.length / 3)));
+        cmd.addAll(List.of(inherited));
+        cmd.addAll(List.of("sh", "-c", fakeQemu));
         return new ProcessBuilder(cmd).redirectError(tmp.resolve("err.log").toFile()).start();
+    }
+
+    /** Decision 1241: QEMU gets the files on the descriptors asked, read-only or read-write, quotes and all. */
+    @Test
+    void inheritedFilesAreOpenOnTheirDescriptors() throws Exception {
+        Path in = Files.writeString(tmp.resolve("state \"$x\".bin"), "saved");
+        Path disk = Files.writeString(tmp.resolve("disk"), "");
+        Process p = launch("attached", "cat <&5 >&7; exec sleep 600", 1000, "5", "r", in.toString(), "7", "rw",
+                disk.toString());
+        long child = pid(p);
+        try {
+            for (int i = 0; i < 600 && read(disk).isEmpty(); i++) {
+                Thread.sleep(50); // bounded wait for the child's copy, not a measured time
+            }
+            assertEquals("saved", read(disk));
+        } finally {
+            ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+            p.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aFileThatCannotBeOpenedEndsTheLauncherBeforeQemuRuns() throws Exception {
+        Process p = launch("attached", "echo ran >'" + tmp.resolve("ran") + "'", 1000, "9", "r",
+                tmp.resolve("missing").toString());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "launcher did not finish");
+        assertTrue(p.exitValue() != 0, "exit status " + p.exitValue());
+        assertFalse(Files.exists(tmp.resolve("ran")), "QEMU's stand-in ran");
     }
 
     private static long pid(Process p) throws Exception {

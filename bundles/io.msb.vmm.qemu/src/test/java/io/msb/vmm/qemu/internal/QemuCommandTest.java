@@ -52,6 +52,12 @@ class QemuCommandTest {
             assertTrue(line.contains(part), "missing " + part + " in " + line);
         }
         assertFalse(line.contains("upper.ext4,format=raw,readonly"), "upper disk must be writable");
+        // decision 1246: the writable upper through the launcher's descriptors 6 (read-only) and 7 (read-write)
+        assertTrue(line.contains("-add-fd fd=6,set=1 -add-fd fd=7,set=1 -drive id=disk1,if=none,file=/dev/fdset/1,"
+                + "format=raw,file.locking=off"), line);
+        assertEquals(List.of(new QemuCommand.Inherited(6, false, s.disks().get(1).path()),
+                new QemuCommand.Inherited(7, true, s.disks().get(1).path())), QemuCommand.inherited(s, null));
+        assertFalse(line.contains("-incoming"), "a boot restores nothing");
         assertFalse(line.contains("-netdev"), "no network unless attached");
         assertFalse(line.contains("-runas"), "no user switch unless asked");
         assertFalse(line.contains("pci"), "virtio-mmio only");
@@ -104,8 +110,8 @@ class QemuCommandTest {
         assertEquals(255, tcg.maxCpus());
         assertEquals(64, tcg.minMemoryMib());
         assertEquals(1 << 20, tcg.maxMemoryMib());
-        assertEquals(Set.of(Feature.TCG, Feature.NETWORK, Feature.VOLUMES), tcg.features());
-        assertEquals(Set.of(Feature.KVM, Feature.TCG, Feature.NETWORK, Feature.VOLUMES),
+        assertEquals(Set.of(Feature.TCG, Feature.NETWORK, Feature.VOLUMES, Feature.SNAPSHOTS), tcg.features());
+        assertEquals(Set.of(Feature.KVM, Feature.TCG, Feature.NETWORK, Feature.VOLUMES, Feature.SNAPSHOTS),
                 new QemuVmm(QemuVmm.Settings.defaults(tmp)).capabilities().features());
     }
 

@@ -235,6 +235,50 @@ class QemuVmmBootTest {
         assertTrue(vmm.reattach("owner-detached", detachedPid, detachedDir).isEmpty());
     }
 
+    /**
+     * Decision 1240: a VM whose guest waits for the host's line is saved (paused, its writable disk reopened through
+     * the launcher's descriptors, as it must be when QEMU runs as msb-qemu), killed, and restored from the file into
+     * another directory with a copy of its disk; the restored guest stands paused, then reads the line the new host
+     * sends and powers off, as the saved one would have.
+     */
+    @Test
+    void aSavedVmRestoresElsewhereAndRunsOn() throws Exception {
+        VmSpec base = TestGuest.spec("saved", initramfs, "agent", false);
+        Path disk = Files.write(base.stateDir().resolve("upper.img"), new byte[1 << 20]);
+        VmSpec spec = withDisk(base, base.stateDir(), disk);
+        VmHandle vm = vmm.start(spec);
+        Path state = TestGuest.tempDir().resolve("vm.state");
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(vm.agentChannel()))) {
+            assertTrue(readLine(ch, vm).startsWith("hello from "), () -> "console: " + vm.consoleTail(20));
+            assertTrue(vm.saveState(state) > 0);
+            assertTrue(vm.paused(), "a saved VM stays paused");
+        } finally {
+            vm.kill();
+        }
+        Path dir = TestGuest.tempDir();
+        VmSpec copy = withDisk(base, dir, Files.copy(disk, dir.resolve("upper.img")));
+        VmHandle restored = vmm.restore(copy, state);
+        try {
+            assertTrue(restored.paused(), "a restored VM stands where the saved one stood");
+            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(restored.agentChannel()))) {
+                restored.resume();
+                ch.write(ByteBuffer.wrap("bye\n".getBytes(StandardCharsets.US_ASCII)));
+                assertEquals(OptionalInt.of(0), restored.waitFor(GUARD), () -> "console: " + restored.consoleTail(20));
+            }
+            assertTrue(restored.consoleTail(20).contains("msbtest: got bye"), () -> "console: "
+                    + restored.consoleTail(20));
+        } finally {
+            if (restored.alive()) {
+                restored.kill();
+            }
+        }
+    }
+
+    private static VmSpec withDisk(VmSpec s, Path stateDir, Path disk) {
+        return new VmSpec(s.sandboxName(), stateDir, s.kernel(), s.initramfs(), s.kernelArgs(),
+                List.of(new VmSpec.Disk(disk, false, "raw")), s.cpus(), s.memoryMib(), s.detached(), null);
+    }
+
     private static String release() {
         String image = TestGuest.kernel().image().getFileName().toString();
         return image.substring("vmlinuz-".length());
