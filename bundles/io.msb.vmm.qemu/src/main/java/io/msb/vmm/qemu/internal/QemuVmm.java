@@ -309,7 +309,7 @@ public class QemuVmm implements VmmBackend {
     }
 
     /**
-     * QEMU with {@code -incoming fd:9} on the saved state (decision 1245): it loads the state, then stands paused,
+     * QEMU with {@code -incoming fd:5} on the saved state (decision 1245): it loads the state, then stands paused,
      * as the saved VM stood.
      */
     @Override

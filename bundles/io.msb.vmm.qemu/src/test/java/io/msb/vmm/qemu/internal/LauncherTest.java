@@ -34,7 +34,7 @@ class LauncherTest {
         return new ProcessBuilder(cmd).redirectError(tmp.resolve("err.log").toFile()).start();
     }
 
-    /** Decision 1241: QEMU gets the files on the descriptors asked, read-only or read-write, quotes and all. */
+    /** Decision 1246: QEMU gets the files on the descriptors asked, read-only or read-write, quotes and all. */
     @Test
     void inheritedFilesAreOpenOnTheirDescriptors() throws Exception {
         Path in = Files.writeString(tmp.resolve("state \"$x\".bin"), "saved");

@@ -236,7 +236,7 @@ class QemuVmmBootTest {
     }
 
     /**
-     * Decision 1240: a VM whose guest waits for the host's line is saved (paused, its writable disk reopened through
+     * Decision 1245: a VM whose guest waits for the host's line is saved (paused, its writable disk reopened through
      * the launcher's descriptors, as it must be when QEMU runs as msb-qemu), killed, and restored from the file into
      * another directory with a copy of its disk; the restored guest stands paused, then reads the line the new host
      * sends and powers off, as the saved one would have.
