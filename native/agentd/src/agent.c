@@ -148,7 +148,7 @@ void agent_drop_sessions(struct agent *a)
     fs_handles_close_range(a, 0, UINT32_MAX);
 }
 
-void agent_init(struct agent *a, const struct agent_config *cfg)
+void agent_init(struct agent *a, struct agent_config *cfg)
 {
     memset(a, 0, sizeof *a);
     a->cfg = cfg;
@@ -254,6 +254,15 @@ static void relay_disconnected(struct agent *a, struct msg *m)
     fs_handles_close_range(a, (uint32_t)start, end > UINT32_MAX ? UINT32_MAX : (uint32_t)end);
 }
 
+int clock_step(const struct agent *a, uint64_t ns)
+{
+    /* Only the guest's init owns the clock; a host-process agent must not touch the host's. */
+    if (!a->cfg->pid1)
+        return 0;
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL), .tv_nsec = (long)(ns % 1000000000ULL)};
+    return clock_settime(CLOCK_REALTIME, &ts);
+}
+
 static void clock_sync(struct agent *a, struct msg *m)
 {
     struct fields f = {.map = m->payload.root};
@@ -262,12 +271,8 @@ static void clock_sync(struct agent *a, struct msg *m)
         send_core_error(a, m->id, "invalid_payload", f.err, m->tname);
         return;
     }
-    /* Only the guest's init owns the clock; a host-process agent must not touch the host's. */
-    if (a->cfg->pid1) {
-        struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL), .tv_nsec = (long)(ns % 1000000000ULL)};
-        if (clock_settime(CLOCK_REALTIME, &ts))
-            fprintf(stderr, "agentd: clock sync failed: %s\n", strerror(errno));
-    }
+    if (clock_step(a, ns))
+        fprintf(stderr, "agentd: clock sync failed: %s\n", strerror(errno));
 }
 
 static void shutdown_all(struct agent *a)
@@ -332,6 +337,7 @@ static void handle_frame(struct agent *a, uint32_t id, uint8_t flags, const uint
     case MT_TCP_CLOSE: tcp_close(a, &m); break;
     case MT_RELAY_CLIENT_DISCONNECTED: relay_disconnected(a, &m); break;
     case MT_CLOCK_SYNC: clock_sync(a, &m); break;
+    case MT_IDENTITY_APPLY: identity_apply(a, &m); break;
     case MT_FLOW_PAUSE:
     case MT_FLOW_RESUME: {
         /* an id that already ended is no error: the host's pause crossed the session's end */

@@ -84,7 +84,7 @@ struct agent_config {
 };
 
 struct agent {
-    const struct agent_config *cfg;
+    struct agent_config *cfg; /* msb.identity.apply replaces its exec defaults */
     int in_fd, out_fd;
     struct buf in, out;
     size_t out_head; /* bytes at the front of out already written to the host */
@@ -106,7 +106,7 @@ uint64_t boottime_ns(void);
 
 /* Serves one connection until EOF or shutdown. Returns 1 if the host asked to shut down. */
 int agent_serve(struct agent *a, int in_fd, int out_fd);
-void agent_init(struct agent *a, const struct agent_config *cfg);
+void agent_init(struct agent *a, struct agent_config *cfg);
 void agent_drop_sessions(struct agent *a);
 void heartbeat_write(struct agent *a);
 
@@ -121,6 +121,9 @@ ssize_t read_data_frame(struct agent *a, enum mt t, uint32_t id, int fd, off_t o
 /* Sends {data: bytes}, the payload of every stream chunk (stdout, stderr, fs.data, tcp.data). */
 void send_data(struct agent *a, enum mt t, uint32_t id, const void *data, size_t n);
 void send_core_error(struct agent *a, uint32_t id, const char *kind, const char *message, const char *offending);
+/* Steps the wall clock to ns since the epoch when agentd is the guest's PID 1 (core.clock.sync, msb.identity.apply);
+ * a host-process agent leaves the host's clock alone (and returns 0). Returns clock_settime's result. */
+int clock_step(const struct agent *a, uint64_t ns);
 struct session *session_find(struct agent *a, uint32_t id);
 struct session *session_new(struct agent *a, enum skind kind, uint32_t id);
 int session_count(struct agent *a, enum skind kind);
@@ -170,12 +173,25 @@ int user_resolve(const char *spec, const char *root, struct user_info *u, char *
 /* rlimits shared by exec and init */
 int rlimit_resource(const char *name);
 
+/* identity.c (decision 1240): the hostname, network and /etc files agentd sets at boot, the default env, and
+ * msb.identity.apply, which gives a running guest (a restored memory snapshot) a new identity. */
+struct cv;
+void identity_boot(const struct cv *bs);
+void identity_apply(struct agent *a, struct msg *m);
+/* Sets a default_env entry in agentd's environment, which every exec inherits; the next identity_apply with
+ * default_env takes it back. Returns setenv's result. */
+int default_env_set(const char *key, const char *value);
+
 /* init.c: PID 1 duties */
 int init_system(struct agent_config *cfg);
 /* With a handoff_init in the bootstrap (decision 0431): forks; PID 1 execs the init and the child returns to serve
  * the agent. Does not return when the init cannot be run (the guest powers off, saying why on the console). */
 void init_handoff(void);
 int open_agent_port(void);
+/* Mounts one checked bootstrap mount (mkdir -p of its path first). Returns 0, or -1 with "<path> (<type> <source>):
+ * <reason>" in err. */
+struct guest_mount;
+int guest_mount(const struct guest_mount *m, char *err, size_t errlen);
 void boot_mark(const char *stage, const char *arg);
 /* As PID 1: sync, remount / read-only, power off. After a handoff: ask the init to power off. */
 void power_off(void);

@@ -122,6 +122,26 @@ int bootstrap_env_entry(const char *field, const struct cv *entry, size_t i, con
     return -1;
 }
 
+/* An optional text field of 1 to max bytes: 0 when absent or fine, -1 with the field's rule. */
+static int text_field(struct fields *f, const char *key, size_t max, const char **out, char *err, size_t errlen)
+{
+    if (f_text(f, key, 0, max, out) >= 0 && (!*out || **out))
+        return 0;
+    snprintf(err, errlen, "%s must be a text of 1 to %zu bytes without NUL", key, max);
+    *out = NULL;
+    return -1;
+}
+
+int bootstrap_exec_defaults(const struct cv *bs, const char **user, const char **cwd, char *err, size_t errlen)
+{
+    struct fields f = {.map = bs};
+    *user = *cwd = NULL;
+    if (text_field(&f, "user", BOOTSTRAP_USER_MAX, user, err, errlen) ||
+        text_field(&f, "default_cwd", BOOTSTRAP_CWD_MAX, cwd, err, errlen))
+        return -1;
+    return 0;
+}
+
 int bootstrap_handoff(const struct cv *bs, struct handoff *h, char *err, size_t errlen)
 {
     const struct cv *m = bs ? cv_get(bs, "handoff_init") : NULL;

@@ -27,6 +27,12 @@ int bootstrap_load(const char *file, const char *cmdline, struct cbor_doc *doc, 
 int bootstrap_env_entry(const char *field, const struct cv *entry, size_t i, const char **key, const char **value,
                         char *err, size_t errlen);
 
+/* user (1 to BOOTSTRAP_USER_MAX bytes) and default_cwd (1 to BOOTSTRAP_CWD_MAX bytes), the defaults of later execs,
+ * read from the bootstrap map bs. Returns 0 with each set, or NULL when absent; -1 with a message naming the field. */
+#define BOOTSTRAP_USER_MAX 255
+#define BOOTSTRAP_CWD_MAX 4096
+int bootstrap_exec_defaults(const struct cv *bs, const char **user, const char **cwd, char *err, size_t errlen);
+
 /* The init that takes over PID 1 (decision 0431): handoff_init {cmd, args, env} as microsandbox names it. */
 #define HANDOFF_AUTO "auto"     /* cmd: the first executable of HANDOFF_CANDIDATES in the root */
 #define HANDOFF_ARGS_MAX 1024   /* arguments after argv[0] */

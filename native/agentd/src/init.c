@@ -319,89 +319,6 @@ switch_root:
     return 0;
 }
 
-/* Writes path atomically, unless it already holds content: after the first boot the upper disk has it, and
- * every write on the overlay root costs a copy-up. */
-static void write_file(const char *path, const char *content)
-{
-    size_t len = strlen(content);
-    FILE *old = fopen(path, "re");
-    if (old) {
-        static char cur[8193];
-        size_t n = fread(cur, 1, sizeof cur, old);
-        fclose(old);
-        if (n == len && !memcmp(cur, content, len))
-            return;
-    }
-    char tmp[256];
-    snprintf(tmp, sizeof tmp, "%s.msb-tmp", path);
-    FILE *f = fopen(tmp, "we");
-    if (!f) {
-        warn("write", path);
-        return;
-    }
-    fputs(content, f);
-    if (fclose(f) || rename(tmp, path))
-        warn("write", path);
-}
-
-/* The bootstrap's network, when it has one: 1 with eth0 configured (or at least the files' content in c), 0
- * without. lo comes up either way, for services the sandbox runs for itself. A bad map is logged and ignored:
- * the sandbox then runs without a network rather than not at all. */
-static int network(const struct cv *bs, struct net_config *c)
-{
-    char err[200] = "", ifname[IF_NAMESIZE] = "";
-    if (net_loopback_up(err, sizeof err))
-        fprintf(stderr, "agentd: lo: %s\n", err);
-    const struct cv *m = bs ? cv_get(bs, "network") : NULL;
-    if (cv_is_absent(m))
-        return 0;
-    if (net_parse(m, c, err, sizeof err)) {
-        fprintf(stderr, "agentd: bootstrap %s: no network\n", err);
-        return 0;
-    }
-    if (net_up(c, 2000, ifname, sizeof ifname, err, sizeof err))
-        fprintf(stderr, "agentd: network: %s\n", err);
-    boot_mark("network up", ifname);
-    return 1;
-}
-
-static void identity(const struct cv *bs)
-{
-    const char *host = bs ? text(bs, "hostname", 64) : NULL;
-    const char *alias = bs ? text(bs, "host_alias", 253) : NULL;
-    if (!host)
-        host = "sandbox";
-    if (sethostname(host, strlen(host)))
-        warn("sethostname", host);
-    static struct net_config net;
-    int has_net = network(bs, &net);
-    static char hosts[8192];
-    size_t l = (size_t)snprintf(hosts, sizeof hosts,
-                                "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", host);
-    const struct cv *dns = bs ? cv_get(bs, "dns") : NULL;
-    if (has_net)
-        net_hosts_lines(&net, hosts + l, sizeof hosts - l);
-    else if (alias && dns && dns->type == CV_ARRAY && dns->n && dns->kids[0].type == CV_TEXT && dns->kids[0].n < 64)
-        snprintf(hosts + l, sizeof hosts - l, "%s\t%s\n", dns->kids[0].s, alias);
-    mkdir("/etc", 0755);
-    write_file("/etc/hosts", hosts);
-    char name[80];
-    snprintf(name, sizeof name, "%s\n", host);
-    write_file("/etc/hostname", name); /* an init handed PID 1 (0431) sets the hostname from it, as microsandbox's does */
-    char rc[1024] = "";
-    if (has_net && net.nameservers) {
-        net_resolv_conf(&net, rc, sizeof rc);
-        write_file("/etc/resolv.conf", rc);
-    } else if (dns && dns->type == CV_ARRAY && dns->n) {
-        for (size_t i = 0; i < dns->n && i < 3; i++)
-            if (dns->kids[i].type == CV_TEXT && dns->kids[i].n < 64 && strlen(dns->kids[i].s) == dns->kids[i].n) {
-                size_t rl = strlen(rc);
-                snprintf(rc + rl, sizeof rc - rl, "nameserver %s\n", dns->kids[i].s);
-            }
-        write_file("/etc/resolv.conf", rc);
-    }
-}
-
 /* Bootstrap env, rlimits, user and workdir become the defaults every exec inherits. */
 static void apply_defaults(const struct cv *bs, struct agent_config *cfg)
 {
@@ -416,7 +333,7 @@ static void apply_defaults(const struct cv *bs, struct agent_config *cfg)
         char err[300];
         if (bootstrap_env_entry("default_env", &env->kids[i], i, &k, &v, err, sizeof err))
             fprintf(stderr, "agentd: bootstrap %s: ignored\n", err);
-        else if (setenv(k, v, 1))
+        else if (default_env_set(k, v))
             warn("setenv", k);
     }
     const struct cv *rl = cv_get(bs, "rlimits");
@@ -434,8 +351,9 @@ static void apply_defaults(const struct cv *bs, struct agent_config *cfg)
         if (setrlimit(res, &lim))
             warn("setrlimit", name);
     }
-    cfg->default_user = text(bs, "user", 255);
-    cfg->default_cwd = text(bs, "default_cwd", 4096);
+    char err[300];
+    if (bootstrap_exec_defaults(bs, &cfg->default_user, &cfg->default_cwd, err, sizeof err))
+        fprintf(stderr, "agentd: bootstrap %s: ignored\n", err);
     const struct cv *tm = cv_get(bs, "tmpfs_mounts");
     for (size_t i = 0; tm && tm->type == CV_ARRAY && i < tm->n && i < 64; i++) {
         const char *path = text(&tm->kids[i], "path", 4096);
@@ -466,45 +384,53 @@ static int wants_9p(const struct cv *bs)
     return 0;
 }
 
+int guest_mount(const struct guest_mount *m, char *err, size_t errlen)
+{
+    char dev[64] = "", data[96] = "";
+    const char *src = dev, *type = m->fstype;
+    if (m->kind == GUEST_MOUNT_9P) {
+        src = m->source;
+        type = "9p";
+        snprintf(data, sizeof data, "trans=virtio,version=9p2000.L,msize=%d", 512 * 1024);
+    } else if (m->kind == GUEST_MOUNT_TMPFS) {
+        src = "tmpfs";
+        type = "tmpfs";
+        if (m->size_mib)
+            snprintf(data, sizeof data, "mode=1777,size=%llum", (unsigned long long)m->size_mib);
+        else
+            snprintf(data, sizeof data, "mode=1777");
+    } else if (disk_by_serial(m->source, dev, sizeof dev)) {
+        snprintf(err, errlen, "%s: no disk with serial %s", m->path, m->source);
+        return -1;
+    }
+    mkdirs(m->path);
+    if (mount(src, m->path, type, m->flags, data[0] ? data : NULL)) {
+        int e = errno;
+        snprintf(err, errlen, "%s (%s %s): %s%s", m->path, type, src, strerror(e),
+                 e == ENODEV && m->kind == GUEST_MOUNT_9P ? " (the guest kernel has no 9p modules: see"
+                                                            " native/guest/fetch-kernel.sh)" : "");
+        return -1;
+    }
+    boot_mark("mounted", m->path);
+    return 0;
+}
+
 /* The bootstrap's mounts, in the new root, before anything runs (decision 1202). A mount that cannot be made ends the
  * boot with a line naming the entry and the path: a sandbox without the data it asked for must not start. */
 static int guest_mounts(const struct cv *bs)
 {
     static struct guest_mount m[BOOTSTRAP_MOUNTS_MAX];
     size_t n = 0;
-    char err[300];
+    char err[400];
     if (bootstrap_mounts(bs, m, &n, err, sizeof err)) {
         fprintf(stderr, "agentd: mount failed: bootstrap %s\n", err);
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        char dev[64] = "", data[96] = "";
-        const char *src = dev, *type = m[i].fstype;
-        if (m[i].kind == GUEST_MOUNT_9P) {
-            src = m[i].source;
-            type = "9p";
-            snprintf(data, sizeof data, "trans=virtio,version=9p2000.L,msize=%d", 512 * 1024);
-        } else if (m[i].kind == GUEST_MOUNT_TMPFS) {
-            src = "tmpfs";
-            type = "tmpfs";
-            if (m[i].size_mib)
-                snprintf(data, sizeof data, "mode=1777,size=%llum", (unsigned long long)m[i].size_mib);
-            else
-                snprintf(data, sizeof data, "mode=1777");
-        } else if (disk_by_serial(m[i].source, dev, sizeof dev)) {
-            fprintf(stderr, "agentd: mount failed: mounts[%zu] %s: no disk with serial %s\n", i, m[i].path, m[i].source);
+    for (size_t i = 0; i < n; i++)
+        if (guest_mount(&m[i], err, sizeof err)) {
+            fprintf(stderr, "agentd: mount failed: mounts[%zu] %s\n", i, err);
             return -1;
         }
-        mkdirs(m[i].path);
-        if (mount(src, m[i].path, type, m[i].flags, data[0] ? data : NULL)) {
-            int e = errno;
-            fprintf(stderr, "agentd: mount failed: mounts[%zu] %s (%s %s): %s%s\n", i, m[i].path, type, src, strerror(e),
-                    e == ENODEV && m[i].kind == GUEST_MOUNT_9P ? " (the guest kernel has no 9p modules: see"
-                                                                  " native/guest/fetch-kernel.sh)" : "");
-            return -1;
-        }
-        boot_mark("mounted", m[i].path);
-    }
     return 0;
 }
 
@@ -545,7 +471,7 @@ int init_system(struct agent_config *cfg)
     mount_at("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
     mkdir("/tmp", 01777);
     mkdir("/.msb", 0700);
-    identity(bs);
+    identity_boot(bs);
     apply_defaults(bs, cfg);
     if (guest_mounts(bs))
         halt_guest(); /* create fails with the line above in its kernel log tail */

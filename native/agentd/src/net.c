@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <net/route.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -32,9 +33,7 @@ static int ipv4(const struct cv *v, uint32_t *out)
     return 0;
 }
 
-/* A DNS name as /etc/hosts can hold it: labels of 1-63 letters, digits and '-' (not first or last), dots
- * between them; nothing that could start a comment, a new field or a new line. */
-static int hostname_ok(const char *s, size_t n)
+int net_name_ok(const char *s, size_t n)
 {
     if (n == 0 || n > NET_MAX_NAME || strlen(s) != n)
         return 0;
@@ -123,7 +122,7 @@ int net_parse(const struct cv *map, struct net_config *c, char *err, size_t errl
             const struct cv *h = &hosts->kids[i], *name = h->type == CV_MAP ? cv_get(h, "name") : NULL;
             char field[40];
             snprintf(field, sizeof field, "hosts[%zu].name", i);
-            if (!name || name->type != CV_TEXT || !hostname_ok(name->s, name->n))
+            if (!name || name->type != CV_TEXT || !net_name_ok(name->s, name->n))
                 return fail(err, errlen, field, "must be a DNS name of at most 253 bytes (letters, digits, '-', '.')");
             snprintf(field, sizeof field, "hosts[%zu].address", i);
             if (ipv4(cv_get(h, "address"), &c->host[i].addr))
@@ -195,13 +194,19 @@ static int set_up(int fd, const char *name, char *err, size_t errlen)
     return req(fd, SIOCSIFFLAGS, &r, "SIOCSIFFLAGS", err, errlen);
 }
 
-int net_loopback_up(char *err, size_t errlen)
+static int inet_socket(char *err, size_t errlen)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    if (fd < 0)
         snprintf(err, errlen, "socket: %s", strerror(errno));
+    return fd;
+}
+
+int net_loopback_up(char *err, size_t errlen)
+{
+    int fd = inet_socket(err, errlen);
+    if (fd < 0)
         return -1;
-    }
     int rc = set_up(fd, "lo", err, errlen);
     close(fd);
     return rc;
@@ -238,24 +243,10 @@ static struct sockaddr inet(uint32_t a)
     return s;
 }
 
-int net_up(const struct net_config *c, int wait_ms, char *ifname, size_t ifnamelen, char *err, size_t errlen)
+/* MTU, address/prefix, up, default route via the gateway on the interface name. SIOCSIFADDR replaces the address
+ * the interface had (the kernel deletes the old one and its subnet route). */
+static int configure(int fd, const char *name, const struct net_config *c, char *err, size_t errlen)
 {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
-        return -1;
-    }
-    char name[IF_NAMESIZE];
-    /* The driver registers the device while its module loads; the wait only covers a slow probe. */
-    for (int waited = 0; find_interface(fd, c, name); waited += 20) {
-        if (waited >= wait_ms) {
-            snprintf(err, errlen, "no network interface %s appeared", c->has_mac ? "with the bootstrap's MAC" : "eth0");
-            close(fd);
-            return -1;
-        }
-        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
-    }
-    snprintf(ifname, ifnamelen, "%s", name);
     struct ifreq r = {0};
     snprintf(r.ifr_name, sizeof r.ifr_name, "%s", name);
     r.ifr_mtu = (int)c->mtu;
@@ -267,12 +258,62 @@ int net_up(const struct net_config *c, int wait_ms, char *ifname, size_t ifnamel
     rc = rc ? rc : set_up(fd, name, err, errlen);
     if (!rc) {
         struct rtentry rt = {.rt_dst = inet(0), .rt_genmask = inet(0), .rt_gateway = inet(c->gateway),
-                             .rt_flags = RTF_UP | RTF_GATEWAY, .rt_dev = name};
+                             .rt_flags = RTF_UP | RTF_GATEWAY, .rt_dev = (char *)name};
         if (ioctl(fd, SIOCADDRT, &rt) && errno != EEXIST) {
             snprintf(err, errlen, "default route via the gateway: %s", strerror(errno));
             rc = -1;
         }
     }
+    return rc;
+}
+
+int net_up(const struct net_config *c, int wait_ms, char *ifname, size_t ifnamelen, char *err, size_t errlen)
+{
+    int fd = inet_socket(err, errlen);
+    if (fd < 0)
+        return -1;
+    char name[IF_NAMESIZE];
+    /* The driver registers the device while its module loads; the wait only covers a slow probe. */
+    for (int waited = 0; find_interface(fd, c, name); waited += 20) {
+        if (waited >= wait_ms) {
+            snprintf(err, errlen, "no network interface %s appeared", c->has_mac ? "with the bootstrap's MAC" : "eth0");
+            close(fd);
+            return -1;
+        }
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    snprintf(ifname, ifnamelen, "%s", name);
+    int rc = configure(fd, name, c, err, errlen);
+    close(fd);
+    return rc;
+}
+
+int net_reconfigure(const char *ifname, const struct net_config *old, const struct net_config *c, char *err,
+                    size_t errlen)
+{
+    int fd = inet_socket(err, errlen);
+    if (fd < 0)
+        return -1;
+    /* Going down flushes the routes through the interface; the old default route is deleted first anyway, so that
+     * none survives whatever the kernel does on down. It may already be gone: that is no error. */
+    struct rtentry rt = {.rt_dst = inet(0), .rt_genmask = inet(0), .rt_gateway = inet(old->gateway),
+                         .rt_flags = RTF_UP | RTF_GATEWAY, .rt_dev = (char *)ifname};
+    int rc = 0;
+    if (ioctl(fd, SIOCDELRT, &rt) && errno != ESRCH) {
+        snprintf(err, errlen, "deleting the default route via the old gateway: %s", strerror(errno));
+        rc = -1;
+    }
+    struct ifreq r = {0};
+    snprintf(r.ifr_name, sizeof r.ifr_name, "%s", ifname);
+    rc = rc ? rc : req(fd, SIOCGIFFLAGS, &r, "SIOCGIFFLAGS", err, errlen);
+    r.ifr_flags &= ~IFF_UP;
+    rc = rc ? rc : req(fd, SIOCSIFFLAGS, &r, "SIOCSIFFLAGS (down)", err, errlen);
+    if (!rc && c->has_mac) { /* the link is down: drivers without live MAC changes accept it too */
+        r.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+        memcpy(r.ifr_hwaddr.sa_data, c->mac, 6);
+        rc = req(fd, SIOCSIFHWADDR, &r, "SIOCSIFHWADDR", err, errlen);
+    }
+    rc = rc ? rc : configure(fd, ifname, c, err, errlen);
     close(fd);
     return rc;
 }

@@ -30,6 +30,10 @@ struct net_config {
     struct net_host host[NET_MAX_HOSTS];
 };
 
+/* A DNS name as /etc/hosts can hold it: labels of 1-63 letters, digits and '-' (not first or last), dots between
+ * them, at most NET_MAX_NAME bytes; nothing that could start a comment, a new field or a new line. */
+int net_name_ok(const char *s, size_t n);
+
 /* Checks the bootstrap's network map into c. Returns 0, or -1 with a message naming the field and the rule
  * ("network.gateway must be inside 172.16.0.0/30"). */
 int net_parse(const struct cv *map, struct net_config *c, char *err, size_t errlen);
@@ -45,5 +49,11 @@ int net_loopback_up(char *err, size_t errlen);
 /* Configures the interface with c's MAC (or eth0 when c names none), waiting up to wait_ms for it to appear:
  * MTU, address/prefix, up, default route via the gateway. Returns 0, or -1 with what failed. */
 int net_up(const struct net_config *c, int wait_ms, char *ifname, size_t ifnamelen, char *err, size_t errlen);
+
+/* Moves the configured interface ifname from old to c (msb.identity.apply, decision 1240): deletes the default route via
+ * the old gateway, takes the link down, sets c's MAC if it has one, then configures it as net_up does (the new address
+ * replaces the old one). Returns 0, or -1 with what failed. */
+int net_reconfigure(const char *ifname, const struct net_config *old, const struct net_config *c, char *err,
+                    size_t errlen);
 
 #endif

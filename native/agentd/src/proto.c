@@ -11,7 +11,7 @@ static const char *const NAMES[MT_COUNT] = {
     "core.exec.failed", "core.exec.resize", "core.exec.signal", "core.fs.request",
     "core.fs.response", "core.fs.data", "core.tcp.connect", "core.tcp.connected", "core.tcp.data",
     "core.tcp.eof", "core.tcp.close", "core.tcp.closed", "core.tcp.failed", "core.bootstrap",
-    "msb.flow.pause", "msb.flow.resume",
+    "msb.flow.pause", "msb.flow.resume", "msb.identity.apply", "msb.identity.applied",
 };
 
 const char *mt_name(enum mt t)
@@ -31,7 +31,7 @@ uint8_t mt_flags(enum mt t)
 {
     switch (t) {
     case MT_PONG: case MT_TOUCHED: case MT_ERROR: case MT_EXEC_EXITED: case MT_EXEC_FAILED:
-    case MT_FS_RESPONSE: case MT_TCP_CLOSED: case MT_TCP_FAILED:
+    case MT_FS_RESPONSE: case MT_TCP_CLOSED: case MT_TCP_FAILED: case MT_IDENTITY_APPLIED:
         return FLAG_TERMINAL;
     case MT_EXEC_REQUEST: case MT_FS_REQUEST: case MT_TCP_CONNECT:
         return FLAG_SESSION_START;
@@ -301,6 +301,8 @@ static const struct fdef S_FS_REQUEST[] = {F("op", K_MAP, 1), {0}};
 static const struct fdef S_FS_RESPONSE[] = {F("ok", K_BOOL, 1), F("error", K_TEXT, 0), F("data", K_ANY, 0), {0}};
 static const struct fdef S_TCP_CONNECT[] = {F("host", K_TEXT, 1), F("port", K_U16, 1), {0}};
 static const struct fdef S_TCP_FAILED[] = {F("error", K_TEXT, 1), {0}};
+/* the bootstrap's fields, seed's length and every bound are checked by identity.c before anything is applied */
+static const struct fdef S_IDENTITY_APPLY[] = {F("bootstrap", K_MAP, 1), F("seed", K_BYTES, 0), F("unix_time_nanos", K_U64, 0), {0}};
 static const struct fdef S_EMPTY[] = {{0}};
 #undef F
 
@@ -325,6 +327,7 @@ static const struct fdef *schema(enum mt t)
     case MT_FS_RESPONSE: return S_FS_RESPONSE;
     case MT_TCP_CONNECT: return S_TCP_CONNECT;
     case MT_TCP_FAILED: return S_TCP_FAILED;
+    case MT_IDENTITY_APPLY: return S_IDENTITY_APPLY;
     case MT_BOOTSTRAP: return NULL; /* any map: bootstrap reaches us through the initramfs */
     default: return S_EMPTY;
     }

@@ -20,6 +20,7 @@ enum mt {
     MT_TCP_CONNECT, MT_TCP_CONNECTED, MT_TCP_DATA, MT_TCP_EOF, MT_TCP_CLOSE, MT_TCP_CLOSED,
     MT_TCP_FAILED, MT_BOOTSTRAP,
     MT_FLOW_PAUSE, MT_FLOW_RESUME, /* msb extension, decision 0230: per-session output pause */
+    MT_IDENTITY_APPLY, MT_IDENTITY_APPLIED, /* msb extension, decision 1240: a restored guest takes a new identity */
     MT_COUNT,
     MT_UNKNOWN = -1
 };

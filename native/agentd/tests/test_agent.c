@@ -936,6 +936,117 @@ static void test_tcp(void)
     finish(&a, "test_tcp");
 }
 
+/* {"$bytes": hex} of n bytes, for payload JSON */
+static const char *bytes_json(size_t n)
+{
+    static char j[2 * 1024 + 32];
+    size_t l = (size_t)snprintf(j, sizeof j, "{\"$bytes\":\"");
+    for (size_t i = 0; i < n && l + 3 < sizeof j; i++)
+        l += (size_t)snprintf(j + l, sizeof j - l, "%02x", (unsigned)(i * 37 + 11) & 0xff);
+    snprintf(j + l, sizeof j - l, "\"}");
+    return j;
+}
+
+/* Sends msb.identity.apply; returns its answer's type, with a core.error's message in msg. */
+static enum mt identity(struct agentp *a, uint32_t id, const char *payload, char *msg, size_t msglen)
+{
+    struct rmsg r;
+    enum mt t = MT_UNKNOWN;
+    msg[0] = 0;
+    ap_send_json(a, MT_IDENTITY_APPLY, id, payload);
+    if (recv1(a, &r)) {
+        CHECK(r.m.id == id && (r.m.flags & FLAG_TERMINAL), "identity answer is terminal on id %u", id);
+        t = r.m.type;
+        if (t == MT_ERROR) {
+            CHECK(!strcmp(P(&r, "kind")->s, "invalid_payload"), "kind invalid_payload (got %s)", P(&r, "kind")->s);
+            snprintf(msg, msglen, "%s", P(&r, "message")->s);
+        } else {
+            CHECK(r.m.payload.root && r.m.payload.root->type == CV_MAP && r.m.payload.root->n == 0, "applied is {}");
+        }
+    }
+    rmsg_free(&r);
+    return t;
+}
+
+/* The exec defaults a later exec sees: "$IDENTITY_A|$IDENTITY_B|<cwd>". */
+static void defaults_are(struct agentp *a, uint32_t id, const char *want, const char *what)
+{
+    struct exec_result x;
+    run(a, id, "{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"printf '%s|%s|%s' \\\"$IDENTITY_A\\\" \\\"$IDENTITY_B\\\" \\\"$(pwd)\\\"\"]}",
+        NULL, &x);
+    CHECK(x.exited && x.code == 0 && !strcmp((char *)x.out.p, want), "%s: got '%s', want '%s'", what, (char *)x.out.p, want);
+    exec_free(&x);
+}
+
+/* msb.identity.apply (decision 1240) in a host-process agent: the exec defaults are replaced; hostname, network, seed
+ * and clock are checked but left alone (they belong to the guest's PID 1); a bad payload is refused naming the field
+ * and the rule, with nothing applied. */
+static void test_identity(void)
+{
+    struct agentp a;
+    char msg[512], host_before[256] = "", host_after[256] = "", payload[4096];
+    gethostname(host_before, sizeof host_before);
+    start(&a, NULL);
+    snprintf(payload, sizeof payload,
+             "{\"bootstrap\":{\"hostname\":\"copy-1\",\"default_env\":[{\"key\":\"IDENTITY_A\",\"value\":\"one\"}],"
+             "\"default_cwd\":\"%s\",\"network\":{\"address\":\"172.16.0.10\",\"prefix\":30,\"gateway\":\"172.16.0.9\","
+             "\"mac\":\"02:00:ac:10:00:0a\"}},\"seed\":%s,\"unix_time_nanos\":1}", tmpdir, bytes_json(32));
+    CHECK(identity(&a, 1, payload, msg, sizeof msg) == MT_IDENTITY_APPLIED, "apply: %s", msg);
+    char want[512];
+    snprintf(want, sizeof want, "one||%s", tmpdir);
+    defaults_are(&a, 2, want, "env and cwd of the next exec");
+    gethostname(host_after, sizeof host_after);
+    CHECK(!strcmp(host_before, host_after), "a host-process agent leaves the hostname alone");
+
+    /* a second default_env replaces the first; absent fields stay */
+    CHECK(identity(&a, 3, "{\"bootstrap\":{\"default_env\":[{\"key\":\"IDENTITY_B\",\"value\":\"two\"}]}}", msg,
+                   sizeof msg) == MT_IDENTITY_APPLIED, "second apply: %s", msg);
+    snprintf(want, sizeof want, "|two|%s", tmpdir);
+    defaults_are(&a, 4, want, "default_env replaced, cwd kept");
+    CHECK(identity(&a, 5, "{\"bootstrap\":{}}", msg, sizeof msg) == MT_IDENTITY_APPLIED, "empty apply: %s", msg);
+    defaults_are(&a, 6, want, "an empty bootstrap changes nothing");
+
+    /* each bad payload would also change env and cwd: none of it may be applied */
+#define CHANGES "\"default_env\":[{\"key\":\"IDENTITY_A\",\"value\":\"bad\"}],\"default_cwd\":\"/\""
+    static const struct {
+        const char *bootstrap, *rest, *message;
+    } bad[] = {
+        {CHANGES, ",\"seed\":SHORT", "seed must be 32 to 512 bytes"},
+        {CHANGES, ",\"seed\":LONG", "seed must be 32 to 512 bytes"},
+        {CHANGES, ",\"seed\":\"text\"", "field seed: must be a byte string"},
+        {CHANGES, ",\"unix_time_nanos\":-1", "field unix_time_nanos: must be an unsigned integer"},
+        {CHANGES ",\"rlimits\":[{\"resource\":\"nofile\",\"soft\":1,\"hard\":1}]", "",
+         "bootstrap.rlimits cannot change in a running guest"},
+        {CHANGES ",\"handoff_init\":{\"cmd\":\"auto\"}", "", "bootstrap.handoff_init cannot change in a running guest"},
+        {CHANGES ",\"mounts\":[{\"kind\":\"tmpfs\",\"path\":\"/tmp/x\"},{\"kind\":\"9p\",\"source\":\"tag\",\"path\":\"/mnt\"}]",
+         "", "bootstrap.mounts[1] kind must be tmpfs"},
+        {CHANGES ",\"mounts\":[{\"kind\":\"tmpfs\",\"path\":\"relative\"}]", "", "bootstrap.mounts[0] path must be absolute"},
+        {CHANGES ",\"hostname\":\"bad host\"", "", "bootstrap.hostname must be a DNS name"},
+        {CHANGES ",\"hostname\":\"a\\nb\"", "", "bootstrap.hostname must be a DNS name"},
+        {CHANGES ",\"hostname\":\"a-name-longer-than-the-sixty-four-bytes-the-kernel-takes-for-a-host\"", "",
+         "bootstrap.hostname must be a DNS name"},
+        {"\"default_cwd\":\"/\",\"default_env\":[{\"key\":\"IDENTITY_A\",\"value\":\"bad\"},{\"key\":\"A=B\",\"value\":\"1\"}]", "",
+         "bootstrap.default_env[1] key must be non-empty"},
+        {CHANGES ",\"user\":\"no-such-user-msb\"", "", "bootstrap.user must name a user of the guest"},
+        {"\"default_env\":[{\"key\":\"IDENTITY_A\",\"value\":\"bad\"}],\"default_cwd\":\"\"", "",
+         "bootstrap.default_cwd must be a text of 1 to 4096 bytes"},
+        {CHANGES ",\"network\":{\"address\":\"172.16.0.10\",\"prefix\":30,\"gateway\":\"10.0.0.1\"}", "",
+         "bootstrap.network.gateway must be another host address"},
+    };
+#undef CHANGES
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *rest = strstr(bad[i].rest, "SHORT") ? bytes_json(31) : strstr(bad[i].rest, "LONG") ? bytes_json(513) : NULL;
+        snprintf(payload, sizeof payload, "{\"bootstrap\":{%s}%s%s}", bad[i].bootstrap, rest ? ",\"seed\":" : bad[i].rest,
+                 rest ? rest : "");
+        CHECK(identity(&a, 10 + (uint32_t)i, payload, msg, sizeof msg) == MT_ERROR && strstr(msg, bad[i].message),
+              "bad payload %zu refused with '%s' (got '%s')", i, bad[i].message, msg);
+    }
+    CHECK(identity(&a, 40, "{\"seed\":null}", msg, sizeof msg) == MT_ERROR && strstr(msg, "field bootstrap: is required"),
+          "bootstrap is required (got '%s')", msg);
+    defaults_are(&a, 41, want, "nothing of a refused apply is applied");
+    finish(&a, "test_identity");
+}
+
 static void test_heartbeat(void)
 {
     char hb[512];
@@ -1020,6 +1131,7 @@ int main(int argc, char **argv)
     test_streaming();
     test_fs();
     test_tcp();
+    test_identity();
     test_heartbeat();
     test_listen();
     char cmd[300];
