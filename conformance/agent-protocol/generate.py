@@ -129,6 +129,22 @@ ok("core-init-ack", "core.init.ack", 0, 0, {}, "host acknowledgement")
 ok("msb-flow-pause", "msb.flow.pause", 0x02000001, 0, {},
    "host asks the agent to stop reading this session's source (decision 0230); empty map, flags 0")
 ok("msb-flow-resume", "msb.flow.resume", 0x02000001, 0, {}, "undoes msb.flow.pause on the same id")
+# sent on an id of the client's range; keys in the field order of io.msb.protocol's GuestBootstrap, absent ones left out
+ok("msb-identity-apply", "msb.identity.apply", 0x02000002, 0,
+   {"bootstrap": {"hostname": "copy-2", "default_env": [{"key": "A", "value": "1"}], "default_cwd": "/srv",
+                  "network": {"address": "172.16.0.10", "prefix": 30, "gateway": "172.16.0.9", "mtu": 1500,
+                              "nameservers": ["172.16.0.9"],
+                              "hosts": [{"name": "host.microsandbox.internal", "address": "172.16.0.9"}],
+                              "mac": "02:00:ac:10:00:0a"},
+                  "mounts": [{"kind": "tmpfs", "path": "/scratch", "size_mib": 16, "readonly": False,
+                              "noexec": False, "nosuid": True, "nodev": True}]},
+    "seed": B(bytes(range(32))), "unix_time_nanos": 1700000000123456789},
+   "msb extension (decision 1240): a restored guest takes a new identity; bootstrap in GuestBootstrap's encoding,"
+   " seed 32..512 bytes, unix_time_nanos; absent fields left out")
+ok("msb-identity-apply-minimal", "msb.identity.apply", 0x02000002, 0, {"bootstrap": {}},
+   "only bootstrap is required; an empty one changes nothing")
+ok("msb-identity-applied", "msb.identity.applied", 0x02000002, T, {},
+   "the agent applied all of it (a refusal is core.error naming the field); empty map, TERMINAL")
 
 # --- exec -------------------------------------------------------------------------------
 ok("exec-request", "core.exec.request", 1, S,
@@ -287,6 +303,8 @@ bad("invalid-payload-missing-required", frame(4, S, envelope("core.exec.request"
     "invalid_payload", "cmd is required", reply="invalid_payload")
 bad("invalid-flags", frame(4, 0, envelope("core.exec.request", {"cmd": "true"})), "invalid_flags",
     "exec.request without SESSION_START", reply="invalid_flags")
+bad("invalid-flags-identity-apply", frame(4, T, envelope("msb.identity.apply", {"bootstrap": {}})), "invalid_flags",
+    "msb.identity.apply has flags 0", reply="invalid_flags")
 bad("invalid-flags-flow-pause", frame(4, T, envelope("msb.flow.pause", {})), "invalid_flags",
     "msb.flow.pause has flags 0", reply="invalid_flags")
 

@@ -203,8 +203,31 @@ public final class AgentClient implements AutoCloseable {
      * nothing and keeps no session for it, and a relay refuses ids outside the client's range (id 0 included).
      */
     public void syncClock(Instant now) {
-        mux.send(MessageType.CLOCK_SYNC, (int) idStart, new Core.ClockSync(
-                Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano())));
+        mux.send(MessageType.CLOCK_SYNC, (int) idStart, new Core.ClockSync(unixNanos(now)));
+    }
+
+    private static long unixNanos(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    }
+
+    /**
+     * Gives the running guest a new identity (msb extension {@code msb.identity.apply}, decision 1240): a sandbox
+     * restored from a memory snapshot or a warm pool is a copy of another, and must not keep its name, address, MAC,
+     * environment, random streams or clock. Blocks for the agent's answer up to the request timeout.
+     *
+     * @param bootstrap what changes; fields left absent (null, empty lists) stay as they are. Allowed: hostname, default
+     *        env (replaces the last one), user, default cwd, network (eth0 moves to the new address, gateway, MTU and
+     *        MAC) and tmpfs mounts; rlimits, handoff init and other mounts are refused
+     * @param seed {@value Core.IdentityApply#MIN_SEED} to {@value Core.IdentityApply#MAX_SEED} random bytes for the
+     *        guest's RNG (null: none)
+     * @param now the wall clock the guest steps to (null: unchanged)
+     * @throws ProtocolException {@code invalid_payload} naming the field and the rule, with nothing applied; or
+     *         {@code apply_failed} naming the step that failed in the guest
+     * @throws AgentTimeoutException if no answer comes within the request timeout
+     */
+    public void applyIdentity(GuestBootstrap bootstrap, byte[] seed, Instant now) {
+        Call.run(mux, MessageType.IDENTITY_APPLY, new Core.IdentityApply(bootstrap, seed,
+                now == null ? null : unixNanos(now)), options.requestTimeout());
     }
 
     /** Asks the agent to shut the sandbox down (sync, unmount, power off). */

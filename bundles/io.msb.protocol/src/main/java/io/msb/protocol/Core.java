@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.msb.api.Check;
+import io.msb.api.InvalidConfigException;
 
 /** Payloads of the {@code core.*} messages (field names become snake_case on the wire). */
 public final class Core {
@@ -36,6 +37,40 @@ public final class Core {
 
     /** {@code msb.flow.pause} and {@code msb.flow.resume}: empty; the id names the session. */
     public record Flow() {
+    }
+
+    /**
+     * {@code msb.identity.apply} (msb extension, decision 1240): what a running guest changes to stop being a copy of
+     * the memory image it was restored from. agentd checks every field before it applies any (a refused message changes
+     * nothing) and answers {@code core.error} ({@code invalid_payload}) naming the field and the rule.
+     *
+     * @param bootstrap the fields to change, in {@link GuestBootstrap}'s encoding: {@code hostname}, {@code default_env}
+     *        (replaces the last one), {@code user}, {@code default_cwd}, {@code network} (eth0 moves to the new address,
+     *        gateway, MTU and MAC; resolv.conf and /etc/hosts follow) and tmpfs {@code mounts}; absent or empty fields
+     *        stay as they are; {@code rlimits} and {@code handoff_init} are refused
+     * @param seed {@value #MIN_SEED} to {@value #MAX_SEED} random bytes mixed into the guest's RNG, whose CRNG then
+     *        reseeds (null: none)
+     * @param unixTimeNanos the wall clock the guest steps to, ns since the epoch (null: unchanged)
+     */
+    public record IdentityApply(GuestBootstrap bootstrap, @JsonInclude(JsonInclude.Include.NON_NULL) byte[] seed,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long unixTimeNanos) {
+        public static final int MIN_SEED = 32;
+        public static final int MAX_SEED = 512;
+
+        public IdentityApply {
+            Check.required("bootstrap", bootstrap);
+            if (seed != null && (seed.length < MIN_SEED || seed.length > MAX_SEED)) {
+                throw new InvalidConfigException("seed", "seed must be " + MIN_SEED + " to " + MAX_SEED
+                        + " bytes, is " + seed.length);
+            }
+            if (unixTimeNanos != null) {
+                Check.nonNegative("unix_time_nanos", unixTimeNanos);
+            }
+        }
+    }
+
+    /** {@code msb.identity.applied} (msb extension, decision 1240): empty; the id is the apply's. */
+    public record IdentityApplied() {
     }
 
     public record Ping() {
@@ -94,7 +129,12 @@ public final class Core {
 
     public enum ErrorKind {
         MALFORMED_MESSAGE, UNSUPPORTED_MESSAGE_TYPE, UNSUPPORTED_PROTOCOL_GENERATION, INVALID_FLAGS,
-        INVALID_PAYLOAD, INVALID_SESSION;
+        INVALID_PAYLOAD, INVALID_SESSION,
+        /**
+         * msb extension (decision 1240): a checked {@code msb.identity.apply} failed in the guest (a mount, an ioctl);
+         * the message names the step, and the steps before it stay applied.
+         */
+        APPLY_FAILED;
 
         @JsonValue
         public String wire() {

@@ -40,7 +40,14 @@ public enum MessageType {
     /** msb extension (decision 0310): stop reading this session's source; only to an agent announcing flow_control. */
     FLOW_PAUSE("msb.flow.pause", 0, 7),
     /** msb extension (decision 0310): read this session's source again. */
-    FLOW_RESUME("msb.flow.resume", 0, 7);
+    FLOW_RESUME("msb.flow.resume", 0, 7),
+    /**
+     * msb extension (decision 1240): a running guest (a restored memory snapshot) takes a new identity; sent on an id
+     * of the client's range, answered with {@link #IDENTITY_APPLIED} or {@code core.error}.
+     */
+    IDENTITY_APPLY("msb.identity.apply", 0, 7),
+    /** msb extension (decision 1240): the identity of {@link #IDENTITY_APPLY} is applied in full. */
+    IDENTITY_APPLIED("msb.identity.applied", Frame.TERMINAL, 7);
 
     /** The protocol generation this implementation speaks. */
     public static final int PROTOCOL_VERSION = 7;

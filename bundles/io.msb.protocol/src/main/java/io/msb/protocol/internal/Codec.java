@@ -102,6 +102,8 @@ public final class Codec {
         case TCP_CLOSED -> Tcp.Closed.class;
         case TCP_FAILED -> Tcp.Failed.class;
         case FLOW_PAUSE, FLOW_RESUME -> Core.Flow.class;
+        case IDENTITY_APPLY -> Core.IdentityApply.class;
+        case IDENTITY_APPLIED -> Core.IdentityApplied.class;
         };
     }
 }
