@@ -301,7 +301,7 @@ static int reseed(const uint8_t *seed, size_t n, char *err, size_t errlen)
         rc = 0;
     if (fd >= 0)
         close(fd);
-    memset(&e, 0, sizeof e); /* the seed should not linger in the stack */
+    explicit_bzero(&e, sizeof e); /* the seed should not linger on the stack */
     return rc;
 }
 
