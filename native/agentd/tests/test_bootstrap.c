@@ -195,6 +195,39 @@ static void handoff_is_checked(void)
     }
 }
 
+/* user and default_cwd, the exec defaults boot and msb.identity.apply read (decision 1240) */
+static void exec_defaults_are_checked(void)
+{
+    static const struct {
+        const char *json, *user, *cwd, *err; /* err NULL: accepted */
+    } cases[] = {
+        {"{}", NULL, NULL, NULL},
+        {"{\"user\":\"nobody\",\"default_cwd\":\"/srv\"}", "nobody", "/srv", NULL},
+        {"{\"user\":null,\"default_cwd\":\"/srv\"}", NULL, "/srv", NULL},
+        {"{\"user\":\"\"}", NULL, NULL, "user must be a text of 1 to 255 bytes without NUL"},
+        {"{\"user\":7}", NULL, NULL, "user must be a text"},
+        {"{\"default_cwd\":\"\"}", NULL, NULL, "default_cwd must be a text of 1 to 4096 bytes without NUL"},
+        {"{\"default_cwd\":[\"/\"]}", NULL, NULL, "default_cwd must be a text"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = {0};
+        struct cbor_doc doc;
+        const char *user, *cwd;
+        char err[300] = "";
+        CHECK(json_to_cbor(cases[i].json, &b, err, sizeof err) == 0 && cbor_decode(b.p, b.len, &doc, err, sizeof err) == 0,
+              "test data %zu", i);
+        int rc = bootstrap_exec_defaults(doc.root, &user, &cwd, err, sizeof err);
+        if (cases[i].err)
+            CHECK(rc == -1 && strstr(err, cases[i].err) && !user && !cwd, "%s refused: %s", cases[i].json, err);
+        else
+            CHECK(rc == 0 && (cases[i].user ? user && !strcmp(user, cases[i].user) : !user) &&
+                      (cases[i].cwd ? cwd && !strcmp(cwd, cases[i].cwd) : !cwd),
+                  "%s accepted (%s)", cases[i].json, err);
+        cbor_free(&doc);
+        buf_free(&b);
+    }
+}
+
 /* mounts [{kind, source, path, ...}]: none when absent, else every entry checked; flags from the options (1202). */
 static void mounts_are_checked(void)
 {
@@ -384,6 +417,7 @@ int main(int argc, char **argv)
     command_line_is_the_fallback();
     env_entries_are_checked();
     handoff_is_checked();
+    exec_defaults_are_checked();
     mounts_are_checked();
     network_vector(argc > 1 ? argv[1] : "../../conformance/guest-bootstrap/network.hex");
     network_fields_are_checked();
