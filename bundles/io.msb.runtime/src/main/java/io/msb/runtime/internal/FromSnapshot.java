@@ -61,6 +61,39 @@ final class FromSnapshot {
         return b.build();
     }
 
+    /**
+     * A resumable snapshot's VM runs on as it was (decision 1248): the request may not ask for another machine (CPUs,
+     * memory, network device or not) or for what only a boot applies (mounts, rlimits, init). The settings a running
+     * guest can take (hostname, env, user, workdir, network policy, limits of time) are the request's.
+     *
+     * @throws io.msb.api.InvalidConfigException naming the field that cannot differ
+     */
+    static void requireSameMachine(SandboxSpec asked, SnapshotInfo snapshot) {
+        SandboxSpec base = snapshot.spec();
+        if (base == null) {
+            throw io.msb.api.Check.invalid("fromSnapshot", "snapshot " + snapshot.name() + " is resumable but records"
+                    + " no spec, so the machine to restore is unknown");
+        }
+        String why = " a sandbox from resumable snapshot " + snapshot.name() + " runs on its saved VM";
+        if (asked.cpus() != 0 && asked.cpus() != base.cpus()) {
+            throw io.msb.api.Check.invalid("cpus", "must be " + base.cpus() + " or unset:" + why);
+        }
+        if (asked.memoryMib() != 0 && asked.memoryMib() != base.memoryMib()) {
+            throw io.msb.api.Check.invalid("memoryMib", "must be " + base.memoryMib() + " or unset:" + why);
+        }
+        if (asked.network() != null && asked.networkEnabled() != base.networkEnabled()) {
+            throw io.msb.api.Check.invalid("network.enabled", "must be " + base.networkEnabled() + ":" + why
+                    + (base.networkEnabled() ? ", which has a network device" : ", which has no network device"));
+        }
+        if (!asked.mounts().isEmpty()) {
+            throw io.msb.api.Check.invalid("mounts", "must be empty:" + why + " with the mounts it booted with");
+        }
+        if (!asked.rlimits().isEmpty() || asked.init() != null) {
+            throw io.msb.api.Check.invalid(asked.init() != null ? "init" : "rlimits", "must be unset:" + why
+                    + ", whose processes were started with the snapshot's");
+        }
+    }
+
     private static <T> T or(T given, T fallback) {
         return given != null ? given : fallback;
     }

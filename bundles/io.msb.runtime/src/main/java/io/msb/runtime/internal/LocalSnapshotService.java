@@ -53,6 +53,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 public final class LocalSnapshotService implements SnapshotService {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,62}");
     static final String CREATING = ".creating-";
+    /** The most sandboxes one branch makes: each is a whole VM. */
+    static final int MAX_BRANCHES = 64;
     private static final String TRASH = ".trash-";
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -144,11 +146,7 @@ public final class LocalSnapshotService implements SnapshotService {
             Path copy = staging.resolve(SnapshotManifest.UPPER);
             DiskCopy.copy(upper, copy);
             String upperDigest = DiskCopy.sha256(copy);
-            String imageDigest = oci.reference().digest();
-            ImageService imageService = images.get();
-            if (imageService != null) {
-                imageDigest = imageService.find(oci.reference()).map(ImageInfo::manifestDigest).orElse(imageDigest);
-            }
+            String imageDigest = imageDigest(oci);
             SnapshotManifest manifest = new SnapshotManifest(oci.reference().toString(), imageDigest, sourceSandbox,
                     source.spec(), DiskCopy.size(copy), upperDigest, l, Instant.now().truncatedTo(ChronoUnit.MILLIS));
             writeManifest(staging, manifest.toJson());
@@ -163,14 +161,86 @@ public final class LocalSnapshotService implements SnapshotService {
         }
     }
 
+    /**
+     * The runtime saves the VM into the staging directory ({@link SandboxLifecycle#capture}); the manifest then records
+     * the state's digest, and the artifact is published like a disk snapshot (decision 1247).
+     */
     @Override
     public SnapshotInfo createResumable(String name, String sourceSandbox, Map<String, String> labels, boolean force) {
-        throw new io.msb.api.UnsupportedFeatureException("resumable snapshots are being built");
+        name("name", name);
+        Map<String, String> l = labels(labels);
+        Check.notEmpty("sourceSandbox", sourceSandbox, 255);
+        if (!(sandboxes instanceof SandboxLifecycle runtime)) {
+            throw new io.msb.api.UnsupportedFeatureException("resumable snapshots need the local runtime");
+        }
+        if (!force && exists(name)) {
+            throw new AlreadyExistsException("snapshot", name);
+        }
+        Path staging = newStaging();
+        try {
+            SandboxLifecycle.Capture capture = runtime.capture(sourceSandbox, staging);
+            if (!(capture.spec().rootfs() instanceof RootfsSource.OciImage oci)) {
+                throw Check.invalid("sourceSandbox", "sandbox " + sourceSandbox + " has no OCI image root");
+            }
+            Path upper = staging.resolve(SnapshotManifest.UPPER);
+            Path memory = staging.resolve(SnapshotManifest.MEMORY);
+            SnapshotManifest.Memory state = new SnapshotManifest.Memory(DiskCopy.size(memory), DiskCopy.sha256(memory),
+                    DiskCopy.size(staging.resolve(SnapshotManifest.ROOT)), capture.backend());
+            DiskCopy.fsync(memory);
+            DiskCopy.fsync(upper);
+            SnapshotManifest manifest = new SnapshotManifest(oci.reference().toString(), imageDigest(oci),
+                    sourceSandbox, capture.spec(), DiskCopy.size(upper), DiskCopy.sha256(upper), l,
+                    Instant.now().truncatedTo(ChronoUnit.MILLIS), state);
+            writeManifest(staging, manifest.toJson());
+            return publish(staging, name, force);
+        } finally {
+            SandboxLifecycle.deleteTree(staging);
+        }
     }
 
+    /** The manifest digest of the image a sandbox runs, as the local cache knows it. */
+    private String imageDigest(RootfsSource.OciImage oci) {
+        String digest = oci.reference().digest();
+        ImageService imageService = images.get();
+        if (imageService != null) {
+            digest = imageService.find(oci.reference()).map(ImageInfo::manifestDigest).orElse(digest);
+        }
+        return digest;
+    }
+
+    /** One create from the snapshot per name; a failure removes those made before it (decision 1249). */
     @Override
     public List<SandboxInfo> branch(String name, List<String> sandboxNames) {
-        throw new io.msb.api.UnsupportedFeatureException("branch is being built");
+        SnapshotInfo snapshot = require(name);
+        if (!snapshot.resumable()) {
+            throw Check.invalid("name", "snapshot " + name + " is a disk snapshot; branch restores a resumable one"
+                    + " (create sandboxes from a disk snapshot with fromSnapshot)");
+        }
+        Check.required("sandboxNames", sandboxNames);
+        if (sandboxNames.isEmpty() || sandboxNames.size() > MAX_BRANCHES) {
+            throw Check.invalid("sandboxNames", "must hold 1 to " + MAX_BRANCHES + " names, holds "
+                    + sandboxNames.size());
+        }
+        if (new java.util.HashSet<>(sandboxNames).size() != sandboxNames.size()) {
+            throw Check.invalid("sandboxNames", "must not repeat a name");
+        }
+        List<SandboxInfo> made = new java.util.ArrayList<>();
+        try {
+            for (String sandbox : sandboxNames) {
+                sandboxes.create(io.msb.api.SandboxSpec.builder(sandbox).fromSnapshot(name).detached(true).build());
+                made.add(sandboxes.get(sandbox).orElseThrow());
+            }
+            return made;
+        } catch (RuntimeException e) {
+            for (SandboxInfo m : made) {
+                try {
+                    sandboxes.remove(m.name(), true);
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
     }
 
     private SandboxInfo stopped(String sandbox) {
@@ -251,8 +321,28 @@ public final class LocalSnapshotService implements SnapshotService {
     @Override
     public SnapshotInfo verify(String name) {
         SnapshotInfo info = require(name);
-        SnapshotArtifacts.check(info.path().resolve(SnapshotManifest.UPPER), info.sizeBytes(), info.upperDigest(), "snapshot " + name);
+        checkFiles(info.path(), artifacts.manifest(name).orElseThrow(), "snapshot " + name);
         return info;
+    }
+
+    /** Every file of an artifact against its manifest: sizes, and the digests of the upper disk and VM state. */
+    private static void checkFiles(Path dir, SnapshotManifest manifest, String where) {
+        SnapshotArtifacts.check(dir.resolve(SnapshotManifest.UPPER), manifest.sizeBytes(), manifest.upperDigest(), where);
+        SnapshotManifest.Memory memory = manifest.memory();
+        if (memory != null) {
+            SnapshotArtifacts.check(dir.resolve(SnapshotManifest.MEMORY), memory.sizeBytes(), memory.digest(), where);
+            SnapshotArtifacts.checkSize(dir.resolve(SnapshotManifest.ROOT), memory.rootSizeBytes(), where);
+            if (!Files.isRegularFile(dir.resolve(SnapshotManifest.READY))) {
+                throw new io.msb.api.snapshot.SnapshotCorruptException(where + ": " + SnapshotManifest.READY
+                        + " is missing");
+            }
+        }
+    }
+
+    /** The files of an artifact, in export order: the manifest first, so an import knows what follows. */
+    private static List<String> files(boolean resumable) {
+        return resumable ? List.of(SnapshotManifest.FILE, SnapshotManifest.UPPER, SnapshotManifest.MEMORY,
+                SnapshotManifest.ROOT, SnapshotManifest.READY) : List.of(SnapshotManifest.FILE, SnapshotManifest.UPPER);
     }
 
     private SnapshotInfo require(String name) {
@@ -274,7 +364,7 @@ public final class LocalSnapshotService implements SnapshotService {
         try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW);
                 TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            for (String entry : List.of(SnapshotManifest.FILE, SnapshotManifest.UPPER)) {
+            for (String entry : files(info.resumable())) {
                 Path p = info.path().resolve(entry);
                 TarArchiveEntry e = new TarArchiveEntry(entry);
                 e.setSize(Files.size(p));
@@ -308,12 +398,12 @@ public final class LocalSnapshotService implements SnapshotService {
                 TarArchiveEntry e;
                 while ((e = tar.getNextEntry()) != null) {
                     String entry = e.getName();
-                    if (!e.isFile() || !(entry.equals(SnapshotManifest.FILE) || entry.equals(SnapshotManifest.UPPER))) {
-                        throw Check.invalid("file", file + " holds " + entry + "; a snapshot export holds only "
-                                + SnapshotManifest.FILE + " and " + SnapshotManifest.UPPER);
+                    if (!e.isFile() || !files(true).contains(entry) || Files.exists(staging.resolve(entry))) {
+                        throw Check.invalid("file", file + " holds " + entry + "; a snapshot export holds each of "
+                                + String.join(", ", files(true)) + " at most once");
                     }
                     Path out = staging.resolve(entry);
-                    if (entry.equals(SnapshotManifest.UPPER)) {
+                    if (entry.equals(SnapshotManifest.UPPER) || entry.equals(SnapshotManifest.ROOT)) {
                         DiskCopy.writeSparse(tar, out);
                     } else {
                         Files.copy(tar, out);
@@ -333,14 +423,18 @@ public final class LocalSnapshotService implements SnapshotService {
                 throw new UncheckedIOException(e);
             }
             SnapshotManifest manifest = SnapshotManifest.parse(json, file.toString());
-            SnapshotArtifacts.check(staging.resolve(SnapshotManifest.UPPER), manifest.sizeBytes(), manifest.upperDigest(),
-                    file.toString());
+            checkFiles(staging, manifest, file.toString());
+            if (manifest.memory() == null && Files.exists(staging.resolve(SnapshotManifest.MEMORY))) {
+                throw Check.invalid("file", file + " holds a VM state but its manifest is a disk snapshot's");
+            }
             String target = name != null ? name : name("name", String.valueOf(file.getFileName())
                     .replaceFirst("\\.tar$", ""));
             if (!force && exists(target)) {
                 throw new AlreadyExistsException("snapshot", target);
             }
-            DiskCopy.fsync(staging.resolve(SnapshotManifest.UPPER));
+            for (String entry : files(manifest.memory() != null)) {
+                DiskCopy.fsync(staging.resolve(entry));
+            }
             return publish(staging, target, force);
         } finally {
             SandboxLifecycle.deleteTree(staging);

@@ -113,6 +113,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     private final Supplier<List<VmmBackend>> backends;
     /** The image service create pulls with: the DS reference, or the plain-Java constructor's supplier. */
     private final Supplier<ImageService> images;
+    /** The root disk builder, for the root a capture links (decision 1247). */
+    private final Supplier<RootfsBuilder> rootfs;
     /** The network service that attaches networked sandboxes (and takes live policy updates), if one runs. */
     private final Supplier<NetworkService> networks;
     /** The named-volume service mounts of kind VOLUME resolve through, if one runs. */
@@ -144,6 +146,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 config.defaultMemoryMib(), config.defaultBackend(), Duration.ofSeconds(config.stopGraceSeconds()));
         this.backends = () -> vmmBackends;
         this.images = () -> imageService;
+        this.rootfs = () -> rootfsBuilder;
         this.networks = () -> networkService;
         this.volumes = () -> volumeService;
         this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder, networks, volumes);
@@ -175,6 +178,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.settings = settings;
         this.backends = backends;
         this.images = images;
+        this.rootfs = rootfs;
         this.networks = networks;
         this.volumes = volumes;
         this.booter = new VmBooter(settings, agents, images, rootfs, networks, volumes);
@@ -301,6 +305,9 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public SandboxHandle create(SandboxSpec asked) {
         SnapshotInfo snapshot = asked.fromSnapshot() == null ? null : snapshot(asked.fromSnapshot());
+        if (snapshot != null && snapshot.resumable()) {
+            FromSnapshot.requireSameMachine(asked, snapshot);
+        }
         SandboxSpec requested = snapshot == null ? asked : FromSnapshot.spec(asked, snapshot,
                 ref -> Optional.ofNullable(images.get()).flatMap(s -> s.find(ref)).map(ImageInfo::manifestDigest));
         SandboxSpec spec = withDefaults(SpecValidator.validateMounts(SpecValidator.validate(requested),
@@ -329,7 +336,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                     if (snapshot != null) {
                         seedUpper(snapshot, settings.sandboxDir(spec.name()));
                     }
-                    return boot(bootSpec, vmm);
+                    return boot(bootSpec, vmm, snapshot != null && snapshot.resumable() ? snapshot : null);
                 } catch (RuntimeException | Error e) {
                     try {
                         discard(spec.name());
@@ -356,7 +363,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
-        snapshots.copyUpperTo(snapshot.name(), dir.resolve(SnapshotManifest.UPPER));
+        snapshots.copyUpperTo(snapshot.name(), dir.resolve(SnapshotManifest.UPPER), !snapshot.resumable());
     }
 
     /**
@@ -392,6 +399,11 @@ public final class SandboxLifecycle implements SandboxBackend {
      * nothing running, so nothing half-made stays behind.
      */
     private SandboxHandle boot(SandboxSpec spec, VmmBackend vmm) {
+        return boot(spec, vmm, null);
+    }
+
+    /** @param resumeFrom a resumable snapshot whose saved VM runs on instead of a boot, or null */
+    private SandboxHandle boot(SandboxSpec spec, VmmBackend vmm, SnapshotInfo resumeFrom) {
         String name = spec.name();
         booting.add(name);
         LiveVm vm = null;
@@ -401,7 +413,13 @@ public final class SandboxLifecycle implements SandboxBackend {
         try {
             store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
             logs.booting(name);
-            vm = booter.boot(spec, vmSpec -> startJournaled(name, vmm, vmSpec, run, started));
+            if (resumeFrom == null) {
+                vm = booter.boot(spec, vmSpec -> startJournaled(name, vmm::start, vmSpec, run, started));
+            } else {
+                Path state = resumeFrom.path().resolve(SnapshotManifest.MEMORY);
+                vm = booter.restore(spec, resumeFrom.path(),
+                        vmSpec -> startJournaled(name, s -> vmm.restore(s, state), vmSpec, run, started));
+            }
             logs.kernelConsole(name);
             logs.system(name, "sandbox started");
             store.updateStatus(name, SandboxStatus.RUNNING, Instant.now());
@@ -440,9 +458,9 @@ public final class SandboxLifecycle implements SandboxBackend {
      * keeps the pid's start time beside it (vm.properties), which every later signal checks. The recorded run is
      * put in {@code run}, the VM in {@code started}.
      */
-    private VmHandle startJournaled(String name, VmmBackend vmm, VmSpec spec, AtomicReference<RunRecord> run,
-            AtomicReference<VmHandle> started) {
-        VmHandle vm = vmm.start(spec);
+    private VmHandle startJournaled(String name, java.util.function.Function<VmSpec, VmHandle> start, VmSpec spec,
+            AtomicReference<RunRecord> run, AtomicReference<VmHandle> started) {
+        VmHandle vm = start.apply(spec);
         started.set(vm);
         try {
             run.set(store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.STARTING));
@@ -673,6 +691,76 @@ public final class SandboxLifecycle implements SandboxBackend {
                         + " it lags by the time it was paused", e);
             }
             return info;
+        }
+    }
+
+    /** What {@link #capture} wrote: the sandbox's spec and the backend that saved its VM. */
+    record Capture(SandboxSpec spec, String backend) {
+    }
+
+    /**
+     * Saves a running or paused sandbox's VM into {@code dir} for a resumable snapshot (decision 1247): its state
+     * ({@code memory.bin}), a copy of its writable disk taken while the VM stands paused, its root disk (a hard link
+     * to the cached image's, so the bytes the guest had open stay even if the cache is pruned) and the agent's
+     * {@code core.ready}. A running sandbox is paused for it and resumed after; a paused one stays paused.
+     */
+    Capture capture(String name, Path dir) {
+        synchronized (lockFor(name)) {
+            SandboxRecord record = requireReconciled(name);
+            if (record.status() != SandboxStatus.RUNNING && record.status() != SandboxStatus.PAUSED) {
+                throw new InvalidStateException("cannot capture sandbox " + name + ": it is " + lower(record.status())
+                        + " (a resumable snapshot needs a running or paused sandbox; a stopped one takes a disk"
+                        + " snapshot)");
+            }
+            SandboxSpec spec = SpecJson.read(record.configJson());
+            for (io.msb.api.Mount m : spec.mounts()) {
+                if (m.kind() != io.msb.api.Mount.Kind.TMPFS) {
+                    throw new InvalidStateException("cannot capture sandbox " + name + ": its mount at " + m.guestPath()
+                            + " keeps its files on the host, outside any snapshot (only tmpfs mounts can be captured)");
+                }
+            }
+            boolean running = record.status() == SandboxStatus.RUNNING;
+            if (running) {
+                pause(name);
+            }
+            try {
+                Path sandboxDir = settings.sandboxDir(name);
+                vmOf(name).saveState(dir.resolve(SnapshotManifest.MEMORY));
+                DiskCopy.copy(sandboxDir.resolve(SnapshotManifest.UPPER), dir.resolve(SnapshotManifest.UPPER));
+                linkOrCopy(rootDiskOf(spec), dir.resolve(SnapshotManifest.ROOT));
+                Files.copy(sandboxDir.resolve("agent.ready"), dir.resolve(SnapshotManifest.READY));
+                return new Capture(spec, backendFor(spec).name());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot capture sandbox " + name + " into " + dir, e);
+            } finally {
+                if (running) {
+                    resume(name);
+                }
+            }
+        }
+    }
+
+    /** The image's cached root disk, which the sandbox's VM has open. */
+    private Path rootDiskOf(SandboxSpec spec) {
+        if (!(spec.rootfs() instanceof RootfsSource.OciImage oci)) {
+            throw new InvalidStateException("sandbox " + spec.name() + " has no OCI image root (" + spec.rootfs()
+                    + "); only an image-based sandbox can be captured");
+        }
+        ImageService service = images.get();
+        RootfsBuilder builder = rootfs.get();
+        if (service == null || builder == null) {
+            throw new UnsupportedFeatureException("capturing a sandbox needs ImageService and RootfsBuilder");
+        }
+        ImageInfo image = service.find(oci.reference()).orElseThrow(() -> new InvalidStateException("the image "
+                + oci.reference() + " of sandbox " + spec.name() + " is no longer in the local cache"));
+        return builder.rootDisk(image).path();
+    }
+
+    private static void linkOrCopy(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(from, to); // another file system than the cache's
         }
     }
 

@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -73,19 +74,9 @@ final class VmBooter {
     }
 
     LiveVm boot(SandboxSpec spec, Function<VmSpec, VmHandle> startVm) {
-        Path dir = settings.sandboxDir(spec.name());
-        try {
-            Files.createDirectories(dir.resolve("logs"));
-            Files.deleteIfExists(dir.resolve("logs/boot-error.json"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare " + dir, e);
-        }
-        VmHandle vm = null;
-        NetworkService network = null;
-        try {
+        return launch(spec, (dir, network, vm) -> {
             long t0 = System.nanoTime();
             RootfsBuilder builder = require(rootfs.get(), "no RootfsBuilder service (io.msb.rootfs) is running");
-            network = requireNetwork(spec, networks.get());
             Root root = root(spec, builder);
             VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder, root.disk());
             // before the VM: QEMU listens on the attachment's socket, the stack connects to it once it exists
@@ -93,18 +84,73 @@ final class VmBooter {
             GuestMounts mounts = GuestMounts.of(spec.mounts(), volumes.get());
             GuestBootstrap bootstrap = bootstrap(spec, root.config(), attachment, mounts.bootstrap());
             long t1 = System.nanoTime();
-            vm = startVm.apply(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
+            vm.set(startVm.apply(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
                     List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), attachment,
-                    mounts.shares(), mounts.disks()));
+                    mounts.shares(), mounts.disks())));
             long t2 = System.nanoTime();
-            LiveVm live = connect(vm, dir);
+            LiveVm live = connect(vm.get(), dir);
             long t3 = System.nanoTime();
-            checkWorkdir(live.agent(), bootstrap.defaultCwd(), vm);
+            checkWorkdir(live.agent(), bootstrap.defaultCwd(), vm.get());
             LOG.log(Level.DEBUG, () -> String.format("%s boot: disks %.1f ms, VMM start %.1f ms, agent ready %.1f ms,"
                     + " workdir %.1f ms", spec.name(), (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
                     (System.nanoTime() - t3) / 1e6));
             return live;
+        });
+    }
+
+    /**
+     * Restores a resumable snapshot's VM (decision 1248) for a sandbox whose writable disk is already the snapshot's:
+     * the snapshot's own root disk, the same machine, a network attached under the new name, then the VM runs on,
+     * the relay resumes with a ping (the agent served another host before) and the guest takes the new sandbox's
+     * identity (hostname, addresses, environment, a fresh random seed, the clock).
+     *
+     * @param restoreVm starts the VM from the snapshot's saved state (paused)
+     */
+    LiveVm restore(SandboxSpec spec, Path snapshotDir, Function<VmSpec, VmHandle> restoreVm) {
+        return launch(spec, (dir, network, vm) -> {
+            ImageConfig config = imageConfig(spec);
+            VmSpec.Disk root = new VmSpec.Disk(snapshotDir.resolve(SnapshotManifest.ROOT), true, "raw");
+            VmSpec.Disk upper = new VmSpec.Disk(dir.resolve(SnapshotManifest.UPPER), false, "raw");
+            NetworkAttachment attachment = network == null ? null : network.attach(spec.name(), dir, spec.network());
+            vm.set(restoreVm.apply(new VmSpec(spec.name(), dir, null, null, List.of(), List.of(root, upper),
+                    spec.cpus(), spec.memoryMib(), spec.detached(), attachment, List.of(), List.of())));
+            try {
+                Files.copy(snapshotDir.resolve(SnapshotManifest.READY), dir.resolve(READY_FILE),
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot copy the snapshot's " + SnapshotManifest.READY, e);
+            }
+            vm.get().resume();
+            LiveVm live = reconnect(vm.get(), dir);
+            GuestBootstrap identity = bootstrap(spec, config, attachment, List.of());
+            GuestIdentity.apply(live.agent(), identity);
+            checkWorkdir(live.agent(), identity.defaultCwd(), vm.get());
+            return live;
+        });
+    }
+
+    private interface Launch {
+        /** Starts the VM (handing it to {@code vm} at once, for the cleanup) and returns it connected. */
+        LiveVm run(Path dir, NetworkService network, AtomicReference<VmHandle> vm);
+    }
+
+    /** What a boot and a restore share: the directory, the network service, and the cleanup of a failure. */
+    private LiveVm launch(SandboxSpec spec, Launch launch) {
+        Path dir = settings.sandboxDir(spec.name());
+        try {
+            Files.createDirectories(dir.resolve("logs"));
+            Files.deleteIfExists(dir.resolve("logs/boot-error.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + dir, e);
+        }
+        AtomicReference<VmHandle> started = new AtomicReference<>();
+        VmHandle vm = null;
+        NetworkService network = null;
+        try {
+            network = requireNetwork(spec, networks.get());
+            return launch.run(dir, network, started);
         } catch (RuntimeException e) {
+            vm = started.get();
             if (network != null) {
                 detach(network, spec.name(), e);
             }
@@ -160,6 +206,15 @@ final class VmBooter {
     }
 
     private record Root(VmSpec.Disk disk, ImageConfig config) {
+    }
+
+    /** The image's configuration (its default environment, user, workdir) from the local cache. */
+    private ImageConfig imageConfig(SandboxSpec spec) {
+        if (spec.rootfs() instanceof RootfsSource.OciImage oci) {
+            ImageService service = require(images.get(), "no ImageService (io.msb.image) is running");
+            return service.pull(oci.reference(), spec.pullPolicy(), event -> { }).config();
+        }
+        return new ImageConfig(null, null, null, null, null, null);
     }
 
     private Root root(SandboxSpec spec, RootfsBuilder builder) {

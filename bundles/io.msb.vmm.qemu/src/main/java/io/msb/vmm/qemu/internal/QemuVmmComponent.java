@@ -64,6 +64,11 @@ public final class QemuVmmComponent implements VmmBackend {
     }
 
     @Override
+    public VmHandle restore(VmSpec spec, Path stateFile) {
+        return backend.restore(spec, stateFile);
+    }
+
+    @Override
     public Optional<VmHandle> reattach(String sandboxName, long pid, Path stateDir) {
         return backend.reattach(sandboxName, pid, stateDir);
     }
