@@ -10,17 +10,25 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 /**
  * msb's disk-snapshot routes (decision 1236), shaped after the cloud contract's (facts §4.3) but synchronous and by
  * name: {@code GET|POST /v1/snapshots}, {@code GET|DELETE /v1/snapshots/{name}} (also under {@code by-name/}) and
  * {@code POST /v1/snapshots/{name}/verify}, {@code GET /v1/snapshots/{name}/archive} (the export tar) and
  * {@code POST /v1/snapshots/import?name=&force=} (a tar as the body). A sandbox starts from one with {@code from_snapshot} in the create body.
+ * {@code resumable: true} in the create body captures a running sandbox's memory too, and
+ * {@code POST /v1/snapshots/{name}/branch} starts sandboxes from such a snapshot (decisions 1250, 1251).
  */
 final class SnapshotRoutes {
+    /** The most sandboxes one branch request makes: each is a whole VM, and the request holds until all run. */
+    static final int MAX_BRANCH = 64;
+
     private final Supplier<SnapshotService> snapshots;
     private final SandboxService sandboxes;
     private final RequestBodies bodies;
@@ -87,6 +95,13 @@ final class SnapshotRoutes {
             archives.send(resp, tar -> service.exportTo(name, tar));
             return;
         }
+        if (rest.size() == 2 && rest.get(1).equals("branch")) {
+            if (!method.equals("POST")) {
+                throw ApiServlet.notAllowed(req, "POST");
+            }
+            ApiServlet.send(resp, 201, branch(name, bodies.read(req, Wire.BranchRequest.class)));
+            return;
+        }
         if (rest.size() == 2 && rest.get(1).equals("verify")) {
             if (!method.equals("POST")) {
                 throw ApiServlet.notAllowed(req, "POST");
@@ -109,7 +124,7 @@ final class SnapshotRoutes {
         }
     }
 
-    private SnapshotInfo create(Wire.SnapshotCreateRequest r) {
+    SnapshotInfo create(Wire.SnapshotCreateRequest r) {
         if (r.name() == null) {
             throw ApiException.invalid("name", "is required");
         }
@@ -124,8 +139,52 @@ final class SnapshotRoutes {
         if (source == null) {
             throw ApiException.invalid("source_sandbox", "is required (or source_sandbox_id)");
         }
-        return service().create(r.name(), source, r.labels() == null ? Map.of() : r.labels(),
-                Boolean.TRUE.equals(r.force()));
+        Map<String, String> labels = r.labels() == null ? Map.of() : r.labels();
+        boolean force = Boolean.TRUE.equals(r.force());
+        // record_integrity needs nothing: every snapshot records its disk's sha256 (decision 1232)
+        return Boolean.TRUE.equals(r.resumable()) ? service().createResumable(r.name(), source, labels, force)
+                : service().create(r.name(), source, labels, force);
+    }
+
+    Wire.BranchResponse branch(String snapshot, Wire.BranchRequest r) {
+        List<String> names = branchNames(snapshot, r);
+        return new Wire.BranchResponse(service().branch(snapshot, names).stream().map(Mapping::response).toList());
+    }
+
+    /** The new sandboxes' names: {@code names} as given, or {@code <name_prefix>-1…-<count>} (decision 1251). */
+    static List<String> branchNames(String snapshot, Wire.BranchRequest r) {
+        if (r.names() != null) {
+            if (r.count() != null) {
+                throw ApiException.invalid("count", "give names or count, not both");
+            }
+            if (r.namePrefix() != null) {
+                throw ApiException.invalid("name_prefix", "goes with count, not names");
+            }
+            if (r.names().isEmpty() || r.names().size() > MAX_BRANCH) {
+                throw ApiException.invalid("names", "must hold 1 to " + MAX_BRANCH + " names, got " + r.names().size());
+            }
+            Set<String> seen = new HashSet<>();
+            for (String n : r.names()) {
+                if (n == null) {
+                    throw ApiException.invalid("names", "must hold strings, not null");
+                }
+                if (!seen.add(n)) {
+                    throw ApiException.invalid("names", "holds " + n + " twice");
+                }
+            }
+            return r.names();
+        }
+        if (r.count() == null) {
+            throw ApiException.invalid("names", "is required (or count)");
+        }
+        if (r.count() < 1 || r.count() > MAX_BRANCH) {
+            throw ApiException.invalid("count", "must be in [1, " + MAX_BRANCH + "], got " + r.count());
+        }
+        String prefix = r.namePrefix() == null ? snapshot : r.namePrefix();
+        if (prefix.isEmpty()) {
+            throw ApiException.invalid("name_prefix", "must not be empty");
+        }
+        return IntStream.rangeClosed(1, r.count()).mapToObj(i -> prefix + "-" + i).toList();
     }
 
     private SnapshotService service() {
@@ -138,6 +197,7 @@ final class SnapshotRoutes {
 
     static Wire.SnapshotResponse response(SnapshotInfo s) {
         return new Wire.SnapshotResponse(s.name(), s.digest(), s.sizeBytes(), s.labels(), s.createdAt().toString(),
-                s.sourceSandbox(), s.imageRef(), s.imageManifestDigest(), s.upperDigest(), s.path().toString());
+                s.sourceSandbox(), s.imageRef(), s.imageManifestDigest(), s.upperDigest(), s.path().toString(),
+                s.resumable());
     }
 }

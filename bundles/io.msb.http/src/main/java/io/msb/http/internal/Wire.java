@@ -130,15 +130,31 @@ final class Wire {
 
     /**
      * msb's {@code POST /v1/snapshots} (decision 1236): the source by name or by id, as the cloud contract's
-     * {@code source_sandbox_id}.
+     * {@code source_sandbox_id}; the contract's {@code record_integrity} (msb always records the disk's sha256) and
+     * {@code resumable} (memory too, of a running sandbox; decision 1250).
      */
     record SnapshotCreateRequest(String name, String sourceSandbox, String sourceSandboxId,
-            Map<String, String> labels, Boolean force) {
+            Map<String, String> labels, Boolean force, Boolean recordIntegrity, Boolean resumable) {
     }
 
-    /** A disk snapshot: the cloud contract's {@code CloudSnapshot} fields that apply locally, then msb's. */
+    /**
+     * A snapshot: the cloud contract's {@code CloudSnapshot} fields that apply locally, then msb's; {@code resumable}
+     * is the manifest's {@code scope:"resumable"} (it holds the VM's memory too).
+     */
     record SnapshotResponse(String name, String digest, Long sizeBytes, Map<String, String> labels, String createdAt,
-            String sourceSandbox, String imageRef, String imageManifestDigest, String upperDigest, String path) {
+            String sourceSandbox, String imageRef, String imageManifestDigest, String upperDigest, String path,
+            boolean resumable) {
+    }
+
+    /**
+     * msb's {@code POST /v1/snapshots/{name}/branch} (decision 1251): the new sandboxes' {@code names}, or
+     * {@code count} of them named {@code <name_prefix>-1…-<count>} (the prefix defaulting to the snapshot's name).
+     */
+    record BranchRequest(List<String> names, Integer count, String namePrefix) {
+    }
+
+    /** The sandboxes a branch made, each as {@code GET /v1/sandboxes/{id}} answers it. */
+    record BranchResponse(List<SandboxResponse> sandboxes) {
     }
 
     /** msb's {@code POST /v1/volumes/prune}: the names of the volumes removed. */
