@@ -78,6 +78,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(ImageCommand.commandLine(cli))
             .addSubcommand(VolumeCommand.commandLine(cli))
             .addSubcommand(SnapshotCommand.commandLine(cli))
+            .addSubcommand(new BranchCommand(cli))
             .addSubcommand(new CommandLine(new SshCommand(cli)).setStopAtPositional(true))
             .addSubcommand(new InfoCommand(cli))
             .addSubcommand(new VersionCommand(cli))

@@ -19,9 +19,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code msb snapshot create|ls|inspect|verify|rm}: disk snapshots of stopped sandboxes on msb's snapshot routes
- * (decision 1236); {@code msb run|create --from-snapshot SNAPSHOT} starts a sandbox from one.
+ * (decision 1236), resumable ones of running sandboxes with {@code create --memory} (decision 1252);
+ * {@code msb run|create --from-snapshot SNAPSHOT} starts a sandbox from one, {@code msb branch} several.
  */
-@Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Manage disk snapshots of stopped sandboxes.")
+@Command(name = "snapshot", mixinStandardHelpOptions = true,
+    description = "Manage snapshots: of a stopped sandbox's disk, or of a running sandbox's memory too (--memory).")
 final class SnapshotCommand implements Callable<Integer> {
     private final Cli cli;
 
@@ -46,12 +48,14 @@ final class SnapshotCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String path(String name) {
+    static String path(String name) {
         return "/v1/snapshots/" + ApiClient.segment(name);
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-        description = "Snapshot the disk of a stopped sandbox (with its spec and image digest).")
+        description = {"Snapshot the disk of a stopped sandbox (with its spec and image digest).",
+            "With --memory, a running or paused sandbox whole: sandboxes made from it (msb run --from-snapshot, "
+                + "msb branch) run on from where it stood."})
     static final class CreateSnapshot implements Callable<Integer> {
         private final Cli cli;
 
@@ -61,7 +65,12 @@ final class SnapshotCommand implements Callable<Integer> {
         @Option(names = {"-f", "--force"}, description = "Replace a snapshot of the same name.")
         boolean force;
 
-        @Parameters(index = "0", paramLabel = "SANDBOX", description = "The stopped sandbox.")
+        @Option(names = "--memory", description = "Also capture the VM's memory and device state (a resumable "
+            + "snapshot); the sandbox may then be running, and is paused while it is captured.")
+        boolean memory;
+
+        @Parameters(index = "0", paramLabel = "SANDBOX", description = "The stopped sandbox (with --memory: "
+            + "running or paused).")
         String sandbox;
 
         @Parameters(index = "1", paramLabel = "NAME", description = "Snapshot name: A-Z a-z 0-9 . _ -, at most 63.")
@@ -76,6 +85,9 @@ final class SnapshotCommand implements Callable<Integer> {
             ObjectNode body = cli.json.createObjectNode().put("name", name).put("source_sandbox", sandbox)
                 .put("force", force);
             body.putPOJO("labels", Cli.labels(labels));
+            if (memory) { // only then: a server older than resumable snapshots refuses the unknown field
+                body.put("resumable", true);
+            }
             cli.out.println(Text.cell(cli.api().post("/v1/snapshots", body).path("name").asText(name)));
             return 0;
         }
@@ -87,6 +99,7 @@ final class SnapshotCommand implements Callable<Integer> {
         .column("Source", "SOURCE", s -> s.path("source_sandbox").asText("-"))
         .column("Image", "IMAGE", s -> s.path("image_ref").asText())
         .column("Size", "SIZE", s -> Sizes.bytes(s.path("size_bytes").asLong()))
+        .column("Resumable", "RESUMABLE", s -> s.path("resumable").asBoolean() ? "yes" : "no")
         .column("Created", "CREATED", s -> ListCommand.time(s.path("created_at").asText("")))
         .extra("Digest", "DIGEST", s -> s.path("digest").asText())
         .extra("ImageDigest", "IMAGE DIGEST", s -> s.path("image_manifest_digest").asText("-"))
@@ -94,7 +107,7 @@ final class SnapshotCommand implements Callable<Integer> {
         .key("Name");
 
     private static final String FIELD_LIST =
-        "--format fields: .Name .Source .Image .Size .Created .Digest .ImageDigest .Path";
+        "--format fields: .Name .Source .Image .Size .Resumable .Created .Digest .ImageDigest .Path";
 
     @Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true, description = "List the snapshots.",
         footer = {"", FIELD_LIST})
