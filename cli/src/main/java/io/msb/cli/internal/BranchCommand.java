@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code msb branch SNAPSHOT (COUNT [--name-prefix P] | --name NAME…)}: sandboxes that run on from a resumable
- * snapshot, through {@code POST /v1/snapshots/{name}/branch} (decisions 1251, 1252). Prints their names, or the
+ * snapshot, through {@code POST /v1/snapshots/{name}/branch} (decisions 1251-1253). Prints their names, or the
  * sandbox objects as {@code msb ls} does with {@code --json}/{@code --format}.
  */
 @Command(name = "branch", mixinStandardHelpOptions = true,

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code msb snapshot create|ls|inspect|verify|rm}: disk snapshots of stopped sandboxes on msb's snapshot routes
- * (decision 1236), resumable ones of running sandboxes with {@code create --memory} (decision 1252);
+ * (decision 1236), resumable ones of running sandboxes with {@code create --memory} (decision 1253);
  * {@code msb run|create --from-snapshot SNAPSHOT} starts a sandbox from one, {@code msb branch} several.
  */
 @Command(name = "snapshot", mixinStandardHelpOptions = true,

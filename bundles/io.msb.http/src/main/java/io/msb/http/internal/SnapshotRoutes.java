@@ -23,7 +23,7 @@ import java.util.stream.IntStream;
  * {@code POST /v1/snapshots/{name}/verify}, {@code GET /v1/snapshots/{name}/archive} (the export tar) and
  * {@code POST /v1/snapshots/import?name=&force=} (a tar as the body). A sandbox starts from one with {@code from_snapshot} in the create body.
  * {@code resumable: true} in the create body captures a running sandbox's memory too, and
- * {@code POST /v1/snapshots/{name}/branch} starts sandboxes from such a snapshot (decisions 1250, 1251).
+ * {@code POST /v1/snapshots/{name}/branch} starts sandboxes from such a snapshot (decisions 1250-1252).
  */
 final class SnapshotRoutes {
     /** The most sandboxes one branch request makes: each is a whole VM, and the request holds until all run. */
@@ -151,7 +151,7 @@ final class SnapshotRoutes {
         return new Wire.BranchResponse(service().branch(snapshot, names).stream().map(Mapping::response).toList());
     }
 
-    /** The new sandboxes' names: {@code names} as given, or {@code <name_prefix>-1…-<count>} (decision 1251). */
+    /** The new sandboxes' names: {@code names} as given, or {@code <name_prefix>-1…-<count>} (decision 1252). */
     static List<String> branchNames(String snapshot, Wire.BranchRequest r) {
         if (r.names() != null) {
             if (r.count() != null) {

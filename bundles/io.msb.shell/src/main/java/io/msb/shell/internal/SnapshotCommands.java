@@ -23,16 +23,16 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code msb:snapshot-create|snapshot-ls|snapshot-inspect|snapshot-verify|snapshot-rm|snapshot-export|snapshot-import}
- * (decision 1237), {@code snapshot-create --memory} and {@code msb:branch} (decisions 1250-1252); present only while
+ * (decision 1237), {@code snapshot-create --memory} and {@code msb:branch} (decisions 1250-1253); present only while
  * a SnapshotService is. Each is a function registered by name ({@link GogoFunctions}).
  */
 @Component(service = {}, immediate = true)
 public final class SnapshotCommands {
     static final String USAGE_CREATE = "snapshot-create [--force] [--memory] [--label KEY=VALUE]… SANDBOX NAME";
+    static final String USAGE_IMPORT = "snapshot-import [--force] FILE [NAME]";
     static final String USAGE_BRANCH = "branch SNAPSHOT (COUNT [--name-prefix PREFIX] | --name NAME…)";
     /** The most sandboxes one branch makes, as on HTTP (decision 1251). */
     static final int MAX_BRANCH = 64;
-    static final String USAGE_IMPORT = "snapshot-import [--force] FILE [NAME]";
 
     private final SnapshotService snapshots;
     private final GogoFunctions functions = new GogoFunctions();
