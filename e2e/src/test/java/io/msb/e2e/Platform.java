@@ -172,6 +172,15 @@ public final class Platform implements AutoCloseable {
         }
     }
 
+    /** Configures warm pool {@code name} (factory io.msb.runtime.pool), as a Karaf {@code .cfg} file would. */
+    public void configurePool(String name, Map<String, ?> configuration) {
+        msb.configureFactory("io.msb.runtime.pool", name, configuration);
+    }
+
+    public void deletePool(String name) {
+        msb.deleteFactory("io.msb.runtime.pool", name);
+    }
+
     public SandboxHandle create(String name, boolean detached) {
         return runtime().create(SandboxSpec.builder(name).image(IMAGE).detached(detached).replace(true).build());
     }

@@ -12,12 +12,38 @@ import java.util.Set;
  * @param defaultBackend the configured default VMM backend's name
  * @param backends every registered VMM backend, in the runtime's order of preference
  * @param sandboxes how many sandboxes are in each status (statuses with none left out)
+ * @param pools the warm pools configured (since 2.5)
  * @since 2.3
  */
-public record PlatformInfo(Path home, String defaultBackend, List<Backend> backends, Map<SandboxStatus, Integer> sandboxes) {
+public record PlatformInfo(Path home, String defaultBackend, List<Backend> backends, Map<SandboxStatus, Integer> sandboxes,
+        List<Pool> pools) {
     public PlatformInfo {
         backends = List.copyOf(backends);
         sandboxes = Map.copyOf(sandboxes);
+        pools = pools == null ? List.of() : List.copyOf(pools);
+    }
+
+    /** Without pools (the form of 2.3). */
+    public PlatformInfo(Path home, String defaultBackend, List<Backend> backends, Map<SandboxStatus, Integer> sandboxes) {
+        this(home, defaultBackend, backends, sandboxes, List.of());
+    }
+
+    /**
+     * A warm pool: sandboxes of one kind kept restored and paused for creates to take.
+     *
+     * @param image the image reference it serves
+     * @param cpus vCPUs of the sandboxes it serves
+     * @param memoryMib their memory
+     * @param network whether they have a network
+     * @param size how many it keeps ready
+     * @param ready how many are ready now
+     * @param taken creates it served since it started
+     * @param missed creates it would have served but had none ready for
+     * @param lastError why its last refill failed, or null
+     * @since 2.5
+     */
+    public record Pool(String image, int cpus, int memoryMib, boolean network, int size, int ready, long taken,
+            long missed, String lastError) {
     }
 
     /**

@@ -243,6 +243,21 @@ public final class EmbeddedMsb implements AutoCloseable {
         });
     }
 
+    /**
+     * Creates or replaces the factory configuration {@code name} of {@code factoryPid} (e.g. a warm pool of
+     * io.msb.runtime.pool), as the Web Console or a Karaf {@code .cfg} file does; SCR then activates a component for
+     * it. Returns once ConfigAdmin took it; what the component does with it is the caller's to wait for.
+     */
+    public void configureFactory(String factoryPid, String name, Map<String, ?> properties) {
+        withConfiguration("getFactoryConfiguration", new Object[] {factoryPid, name, "?"}, "update",
+                new Hashtable<>(properties));
+    }
+
+    /** Deletes the factory configuration {@code name} of {@code factoryPid}; its component deactivates. */
+    public void deleteFactory(String factoryPid, String name) {
+        withConfiguration("getFactoryConfiguration", new Object[] {factoryPid, name, "?"}, "delete", null);
+    }
+
     /** Stops and starts a bundle: what a restart of the server does to that part of the platform. */
     public void restart(String symbolicName) {
         Bundle bundle = bundle(symbolicName);
@@ -314,6 +329,14 @@ public final class EmbeddedMsb implements AutoCloseable {
      * so its two methods are called by reflection on the interfaces the bundle exports.
      */
     private void update(String pid, Map<String, ?> properties) {
+        withConfiguration("getConfiguration", new Object[] {pid, "?"}, "update", new Hashtable<>(properties));
+    }
+
+    /**
+     * Gets a configuration from ConfigAdmin with {@code get} (its string arguments {@code args}), then calls
+     * {@code action} on it: {@code update(Dictionary)} with {@code properties}, or {@code delete()} when null.
+     */
+    private void withConfiguration(String get, Object[] args, String action, Dictionary<String, ?> properties) {
         BundleContext context = context();
         String adminClass = "org.osgi.service.cm.ConfigurationAdmin";
         // registered asynchronously, and with classes the system bundle does not see: all references, not the one
@@ -321,15 +344,20 @@ public final class EmbeddedMsb implements AutoCloseable {
         Object admin = context.getService(ref);
         try {
             Bundle cm = ref.getBundle();
-            Method get = cm.loadClass("org.osgi.service.cm.ConfigurationAdmin")
-                    .getMethod("getConfiguration", String.class, String.class);
-            Object configuration = get.invoke(admin, pid, "?");
-            Method update = cm.loadClass("org.osgi.service.cm.Configuration").getMethod("update", Dictionary.class);
-            update.invoke(configuration, new Hashtable<>(properties));
+            Class<?>[] types = new Class<?>[args.length];
+            java.util.Arrays.fill(types, String.class);
+            Object configuration = cm.loadClass(adminClass).getMethod(get, types).invoke(admin, args);
+            Class<?> configurationClass = cm.loadClass("org.osgi.service.cm.Configuration");
+            if (properties == null) {
+                configurationClass.getMethod(action).invoke(configuration);
+            } else {
+                configurationClass.getMethod(action, Dictionary.class).invoke(configuration, properties);
+            }
         } catch (ClassNotFoundException | NoSuchMethodException | IllegalAccessException e) {
             throw new IllegalStateException("cannot use ConfigAdmin: " + e, e);
         } catch (InvocationTargetException e) {
-            throw new IllegalStateException("cannot configure " + pid + ": " + e.getCause(), e.getCause());
+            throw new IllegalStateException("cannot configure " + java.util.Arrays.toString(args) + ": "
+                    + e.getCause(), e.getCause());
         } finally {
             context.ungetService(ref);
         }

@@ -63,4 +63,25 @@ public interface VmHandle {
     default long saveState(Path file) {
         throw new UnsupportedFeatureException("this VMM backend cannot save a VM's memory");
     }
+
+    /**
+     * Lets a VM started attached ({@link VmSpec#detached()} false) outlive this process from now on: a warm-pool VM
+     * taken by a detached sandbox. Idempotent.
+     *
+     * @since 2.5
+     */
+    default void detach() {
+        throw new UnsupportedFeatureException("this VMM backend cannot detach a running VM");
+    }
+
+    /**
+     * The handle of this VM after the caller moved its state directory to {@code stateDir} for {@code sandboxName}
+     * (a warm-pool VM taken by a new sandbox); the backend updates what it keeps there so that
+     * {@link VmmBackend#find} recognises the VM under its new name. This handle is not used afterwards.
+     *
+     * @since 2.5
+     */
+    default VmHandle movedTo(String sandboxName, Path stateDir) {
+        throw new UnsupportedFeatureException("this VMM backend cannot move a running VM");
+    }
 }

@@ -19,6 +19,7 @@ import io.msb.api.SandboxStatus;
 import io.msb.api.StillRunningException;
 import io.msb.api.TerminationReason;
 import io.msb.api.UnsupportedFeatureException;
+import io.msb.api.image.ImageConfig;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageService;
 import io.msb.api.snapshot.SnapshotInfo;
@@ -137,6 +138,8 @@ public final class SandboxLifecycle implements SandboxBackend {
      */
     private final Set<String> paused = ConcurrentHashMap.newKeySet();
     private volatile Supervisor supervisor;
+    /** The warm pools configured now (decision 1260), asked in order by every create. */
+    private final List<WarmPool> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public SandboxLifecycle(@Reference(name = "store") SandboxStore store,
@@ -335,8 +338,10 @@ public final class SandboxLifecycle implements SandboxBackend {
                 try {
                     if (snapshot != null) {
                         seedUpper(snapshot, settings.sandboxDir(spec.name()));
+                        return boot(bootSpec, vmm, snapshot.resumable() ? snapshot : null);
                     }
-                    return boot(bootSpec, vmm, snapshot != null && snapshot.resumable() ? snapshot : null);
+                    Optional<WarmPool.Entry> warm = takeWarm(bootSpec);
+                    return warm.isPresent() ? adopt(bootSpec, warm.get()) : boot(bootSpec, vmm);
                 } catch (RuntimeException | Error e) {
                     try {
                         discard(spec.name());
@@ -405,6 +410,40 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** @param resumeFrom a resumable snapshot whose saved VM runs on instead of a boot, or null */
     private SandboxHandle boot(SandboxSpec spec, VmmBackend vmm, SnapshotInfo resumeFrom) {
         String name = spec.name();
+        if (resumeFrom == null) {
+            return start(spec, (run, started) -> booter.boot(spec,
+                    vmSpec -> journal(name, vmm.start(vmSpec), run, started)));
+        }
+        Path state = resumeFrom.path().resolve(SnapshotManifest.MEMORY);
+        return start(spec, (run, started) -> booter.restore(spec, resumeFrom.path(),
+                vmSpec -> journal(name, vmm.restore(vmSpec, state), run, started)));
+    }
+
+    /**
+     * Gives a warm-pool VM to the new sandbox {@code spec} (decision 1260): its directory becomes the sandbox's, then
+     * the booter hands it over (run journaled, network attached, identity taken) and it is tracked as any boot.
+     */
+    private SandboxHandle adopt(SandboxSpec spec, WarmPool.Entry entry) {
+        Path dir = settings.sandboxDir(spec.name());
+        try {
+            Files.move(entry.dir(), dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            entry.discard();
+            throw new UncheckedIOException("cannot move warm-pool VM " + entry.dir() + " to " + dir, e);
+        }
+        ImageConfig config = booter.imageConfig(spec);
+        return start(spec, (run, started) -> booter.adopt(spec, entry.vm(), config,
+                vm -> journal(spec.name(), vm, run, started)));
+    }
+
+    private interface VmStart {
+        /** Starts the sandbox's VM, journaling it through {@link #journal} with these references, and connects. */
+        LiveVm start(AtomicReference<RunRecord> run, AtomicReference<VmHandle> started);
+    }
+
+    /** What every start shares: the statuses and log lines around it, and the cleanup of a failure. */
+    private SandboxHandle start(SandboxSpec spec, VmStart start) {
+        String name = spec.name();
         booting.add(name);
         LiveVm vm = null;
         AtomicReference<RunRecord> run = new AtomicReference<>();
@@ -413,13 +452,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         try {
             store.updateStatus(name, SandboxStatus.STARTING, Instant.now());
             logs.booting(name);
-            if (resumeFrom == null) {
-                vm = booter.boot(spec, vmSpec -> startJournaled(name, vmm::start, vmSpec, run, started));
-            } else {
-                Path state = resumeFrom.path().resolve(SnapshotManifest.MEMORY);
-                vm = booter.restore(spec, resumeFrom.path(),
-                        vmSpec -> startJournaled(name, s -> vmm.restore(s, state), vmSpec, run, started));
-            }
+            vm = start.start(run, started);
             logs.kernelConsole(name);
             logs.system(name, "sandbox started");
             store.updateStatus(name, SandboxStatus.RUNNING, Instant.now());
@@ -453,14 +486,13 @@ public final class SandboxLifecycle implements SandboxBackend {
     }
 
     /**
-     * Starts the VM and records its pid as the sandbox's run the moment the VM exists (before the agent
+     * Records a started VM's pid as the sandbox's run the moment the VM exists (before the agent
      * handshake), so a runtime that dies during a boot leaves a record of the process it started. The backend
      * keeps the pid's start time beside it (vm.properties), which every later signal checks. The recorded run is
      * put in {@code run}, the VM in {@code started}.
      */
-    private VmHandle startJournaled(String name, java.util.function.Function<VmSpec, VmHandle> start, VmSpec spec,
-            AtomicReference<RunRecord> run, AtomicReference<VmHandle> started) {
-        VmHandle vm = start.apply(spec);
+    private VmHandle journal(String name, VmHandle vm, AtomicReference<RunRecord> run,
+            AtomicReference<VmHandle> started) {
         started.set(vm);
         try {
             run.set(store.startRun(name, vm.pid(), Instant.now(), SandboxStatus.STARTING));
@@ -692,6 +724,50 @@ public final class SandboxLifecycle implements SandboxBackend {
             }
             return info;
         }
+    }
+
+    RuntimeSettings settings() {
+        return settings;
+    }
+
+    /** Starts {@code pool} and offers its VMs to every create it serves until {@link #removePool}. */
+    void addPool(WarmPool pool) {
+        pools.add(pool);
+        pool.start();
+    }
+
+    /** Stops offering {@code pool}'s VMs and kills the ready ones. */
+    void removePool(WarmPool pool) {
+        pool.close(); // first: a closed pool serves no create, and it is listed until its VMs are gone
+        pools.remove(pool);
+    }
+
+    private Optional<WarmPool.Entry> takeWarm(SandboxSpec spec) {
+        for (WarmPool pool : pools) {
+            Optional<WarmPool.Entry> entry = pool.take(spec);
+            if (entry.isPresent()) {
+                return entry;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A warm-pool VM: the resumable snapshot's VM restored in {@code dir} over a copy of its upper, run until its
+     * relay answers, paused (decision 1260).
+     */
+    LiveVm warm(SnapshotInfo snapshot, String entry, Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        snapshots.copyUpperTo(snapshot.name(), dir.resolve(SnapshotManifest.UPPER), false);
+        SandboxSpec spec = snapshot.spec();
+        VmmBackend vmm = backendFor(spec);
+        Path state = snapshot.path().resolve(SnapshotManifest.MEMORY);
+        return booter.warm(entry, dir, snapshot.path(), spec.cpus(), spec.memoryMib(), spec.networkEnabled(),
+                vmSpec -> vmm.restore(vmSpec, state));
     }
 
     /** What {@link #capture} wrote: the sandbox's spec and the backend that saved its VM. */
@@ -1189,7 +1265,10 @@ public final class SandboxLifecycle implements SandboxBackend {
         for (SandboxInfo info : list(LabelSelector.ALL)) {
             counts.merge(info.status(), 1, Integer::sum);
         }
-        return new PlatformInfo(settings.home(), settings.defaultBackend(), described, counts);
+        List<PlatformInfo.Pool> warm = pools.stream().map(WarmPool::info).map(i -> new PlatformInfo.Pool(
+                i.profile().image(), i.profile().cpus(), i.profile().memoryMib(), i.profile().network(), i.size(),
+                i.ready(), i.taken(), i.missed(), i.lastError())).toList();
+        return new PlatformInfo(settings.home(), settings.defaultBackend(), described, counts, warm);
     }
 
     /** The backend that boots {@code spec}, whose CPUs and memory are checked against what it declares. */

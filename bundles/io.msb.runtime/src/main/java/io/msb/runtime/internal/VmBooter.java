@@ -43,6 +43,8 @@ final class VmBooter {
     private static final int KERNEL_LOG_LINES = 30;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String READY_FILE = "agent.ready";
+    /** Where io.msb.network's stack finds a sandbox's frame socket (its {@code attach} names it so). */
+    static final String NETWORK_SOCKET = "net.sock";
 
     private final RuntimeSettings settings;
     private final AgentConnector agents;
@@ -109,24 +111,97 @@ final class VmBooter {
     LiveVm restore(SandboxSpec spec, Path snapshotDir, Function<VmSpec, VmHandle> restoreVm) {
         return launch(spec, (dir, network, vm) -> {
             ImageConfig config = imageConfig(spec);
-            VmSpec.Disk root = new VmSpec.Disk(snapshotDir.resolve(SnapshotManifest.ROOT), true, "raw");
-            VmSpec.Disk upper = new VmSpec.Disk(dir.resolve(SnapshotManifest.UPPER), false, "raw");
             NetworkAttachment attachment = network == null ? null : network.attach(spec.name(), dir, spec.network());
-            vm.set(restoreVm.apply(new VmSpec(spec.name(), dir, null, null, List.of(), List.of(root, upper),
-                    spec.cpus(), spec.memoryMib(), spec.detached(), attachment, List.of(), List.of())));
-            try {
-                Files.copy(snapshotDir.resolve(SnapshotManifest.READY), dir.resolve(READY_FILE),
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot copy the snapshot's " + SnapshotManifest.READY, e);
-            }
-            vm.get().resume();
-            LiveVm live = reconnect(vm.get(), dir);
-            GuestBootstrap identity = bootstrap(spec, config, attachment, List.of());
-            GuestIdentity.apply(live.agent(), identity);
-            checkWorkdir(live.agent(), identity.defaultCwd(), vm.get());
+            LiveVm live = runSaved(spec.name(), dir, snapshotDir, spec.cpus(), spec.memoryMib(), spec.detached(),
+                    attachment, restoreVm, vm);
+            takeIdentity(live, spec, config, attachment);
             return live;
         });
+    }
+
+    /**
+     * A warm-pool VM (decision 1260): the snapshot's saved VM restored in {@code dir} (whose upper is the snapshot's
+     * already), run until its relay answers, then paused. It has no identity and no network stack yet: a take gives
+     * it both ({@link #adopt}). Its network device waits on {@link #NETWORK_SOCKET} in {@code dir}.
+     */
+    LiveVm warm(String entry, Path dir, Path snapshotDir, int cpus, int memoryMib, boolean networked,
+            Function<VmSpec, VmHandle> restoreVm) {
+        AtomicReference<VmHandle> vm = new AtomicReference<>();
+        try {
+            Files.createDirectories(dir.resolve("logs"));
+            NetworkAttachment attachment = networked ? new NetworkAttachment("stream",
+                    Map.of("path", dir.resolve(NETWORK_SOCKET).toString())) : null;
+            LiveVm live = runSaved(entry, dir, snapshotDir, cpus, memoryMib, false, attachment, restoreVm, vm);
+            live.vm().pause();
+            return live;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + dir, e);
+        } catch (RuntimeException e) {
+            if (vm.get() != null) {
+                vm.get().kill();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Gives a warm-pool VM, whose directory the caller already moved to the sandbox's, to the sandbox {@code spec}
+     * (decision 1260): the backend follows the move, {@code journal} records the run, the VM detaches if the sandbox
+     * is detached, the network is attached under the sandbox's name, and the VM runs on and takes the identity.
+     */
+    LiveVm adopt(SandboxSpec spec, LiveVm warm, ImageConfig config, java.util.function.UnaryOperator<VmHandle> journal) {
+        return launch(spec, (dir, network, vm) -> {
+            vm.set(warm.vm());
+            try {
+                VmHandle moved = journal.apply(warm.vm().movedTo(spec.name(), dir));
+                vm.set(moved);
+                if (spec.detached()) {
+                    moved.detach();
+                }
+                NetworkAttachment attachment = null;
+                if (network != null) {
+                    attachment = network.attach(spec.name(), dir, spec.network());
+                    if (!dir.resolve(NETWORK_SOCKET).toString().equals(attachment.parameters().get("path"))) {
+                        throw new MsbException("the network service attached " + attachment + ", not the socket "
+                                + NETWORK_SOCKET + " a warm-pool VM waits on");
+                    }
+                }
+                moved.resume();
+                LiveVm live = new LiveVm(moved, warm.relay(), warm.agent());
+                takeIdentity(live, spec, config, attachment);
+                return live;
+            } catch (RuntimeException e) {
+                warm.disconnect();
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Restores the saved VM of the snapshot in {@code snapshotDir} in {@code dir}, runs it and connects: the relay
+     * resumes with a ping on the snapshot's {@code core.ready}, since the agent served another host before.
+     */
+    private LiveVm runSaved(String name, Path dir, Path snapshotDir, int cpus, int memoryMib, boolean detached,
+            NetworkAttachment attachment, Function<VmSpec, VmHandle> restoreVm, AtomicReference<VmHandle> vm) {
+        VmSpec.Disk root = new VmSpec.Disk(snapshotDir.resolve(SnapshotManifest.ROOT), true, "raw");
+        VmSpec.Disk upper = new VmSpec.Disk(dir.resolve(SnapshotManifest.UPPER), false, "raw");
+        vm.set(restoreVm.apply(new VmSpec(name, dir, null, null, List.of(), List.of(root, upper), cpus, memoryMib,
+                detached, attachment, List.of(), List.of())));
+        try {
+            Files.copy(snapshotDir.resolve(SnapshotManifest.READY), dir.resolve(READY_FILE),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy the snapshot's " + SnapshotManifest.READY, e);
+        }
+        vm.get().resume();
+        return reconnect(vm.get(), dir);
+    }
+
+    /** The new sandbox's hostname, addresses, environment, seed and clock for a guest that ran before; workdir checked. */
+    private static void takeIdentity(LiveVm live, SandboxSpec spec, ImageConfig config, NetworkAttachment attachment) {
+        GuestBootstrap identity = bootstrap(spec, config, attachment, List.of());
+        GuestIdentity.apply(live.agent(), identity);
+        checkWorkdir(live.agent(), identity.defaultCwd(), live.vm());
     }
 
     private interface Launch {
@@ -209,7 +284,7 @@ final class VmBooter {
     }
 
     /** The image's configuration (its default environment, user, workdir) from the local cache. */
-    private ImageConfig imageConfig(SandboxSpec spec) {
+    ImageConfig imageConfig(SandboxSpec spec) {
         if (spec.rootfs() instanceof RootfsSource.OciImage oci) {
             ImageService service = require(images.get(), "no ImageService (io.msb.image) is running");
             return service.pull(oci.reference(), spec.pullPolicy(), event -> { }).config();

@@ -28,6 +28,8 @@ final class QemuVmHandle implements VmHandle {
     private final QemuCommand.Paths paths;
     /** The user QEMU runs as when it is not this process's (decision 0811), or null. */
     private final String runAs;
+    /** The launcher lets QEMU outlive this JVM; true for every VM found again by a later process. */
+    private volatile boolean detached;
 
     QemuVmHandle(long pid, long startTime, Process process, QemuCommand.Paths paths, String runAs) {
         this.pid = pid;
@@ -35,6 +37,7 @@ final class QemuVmHandle implements VmHandle {
         this.process = process;
         this.paths = paths;
         this.runAs = runAs;
+        this.detached = process == null;
     }
 
     @Override
@@ -156,6 +159,42 @@ final class QemuVmHandle implements VmHandle {
             return call.on(qmp, command);
         } catch (IOException e) {
             throw new MsbException("QMP " + command + " on QEMU process " + pid + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Tells the launcher {@code detach} (its watcher then lets QEMU outlive this JVM) and records it; a reattached
+     * VM, whose launcher this JVM does not own, was detached already.
+     */
+    @Override
+    public synchronized void detach() {
+        if (process != null && !detached) {
+            try (java.io.OutputStream pipe = process.getOutputStream()) {
+                pipe.write("detach\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                throw new MsbException("cannot detach QEMU process " + pid + ": " + e.getMessage(), e);
+            }
+        }
+        detached = true;
+        rewriteState(paths, VmState.read(paths.stateFile()).map(VmState::sandboxName).orElse(""));
+    }
+
+    /** Rewrites {@code vm.properties} in the new directory under the new name (decision 1260). */
+    @Override
+    public VmHandle movedTo(String sandboxName, Path stateDir) {
+        QemuCommand.Paths moved = QemuCommand.Paths.of(stateDir);
+        QemuVmHandle handle = new QemuVmHandle(pid, startTime, process, moved, runAs);
+        handle.detached = detached;
+        handle.rewriteState(moved, sandboxName);
+        return handle;
+    }
+
+    private void rewriteState(QemuCommand.Paths at, String sandboxName) {
+        try {
+            new VmState(sandboxName, pid, startTime, detached).write(at.stateFile());
+        } catch (IOException e) {
+            throw new MsbException("cannot record QEMU process " + pid + " in " + at.stateFile() + ": "
+                    + e.getMessage(), e);
         }
     }
 

@@ -52,7 +52,8 @@ public class QemuVmm implements VmmBackend {
      * <li>It prints QEMU's pid, waits for QEMU, then for the reader to drain the FIFO (the runtime reads the log once
      * the launcher is gone, and a guest's last words, "reboot: Power down", come last), and exits with QEMU's status.
      * <li>Attached: stdin is a pipe only this JVM holds the write end of. A background {@code read} loop on it
-     * kills QEMU at end-of-file, which the kernel delivers however the JVM ends, SIGKILL included.
+     * kills QEMU at end-of-file, which the kernel delivers however the JVM ends, SIGKILL included, unless the JVM
+     * sent {@code detach} first (a warm-pool VM taken by a detached sandbox).
      * <li>Detached: the same pipe, until this JVM has written {@code vm.properties} and sends {@code detach}: a JVM
      * that dies before (during QEMU's startup) takes the VM with it, so no VM runs that nobody has a record of.
      * <li>First it opens the files QEMU inherits on fixed descriptors ({@code nfd} triples {@code fd r|rw path}): the
@@ -87,7 +88,7 @@ public class QemuVmm implements VmmBackend {
             echo "$q"
             w=
             if [ "$mode" = attached ]; then
-                { while read -r _ <&3; do :; done; kill -KILL "$q" 2>/dev/null; } &
+                { while read -r l <&3; do [ "$l" = detach ] && exit 0; done; kill -KILL "$q" 2>/dev/null; } &
                 w=$!
             else
                 { read -r l <&3; [ "$l" = detach ] || kill -KILL "$q" 2>/dev/null; } &
@@ -456,12 +457,9 @@ public class QemuVmm implements VmmBackend {
                     .orElseThrow(() -> new IOException("QEMU exited at once"));
             handle = new QemuVmHandle(pid, startTime, proc, paths, runAsOrNull());
             awaitRunning(proc, paths, incoming);
-            new VmState(spec.sandboxName(), pid, startTime, spec.detached()).write(paths.stateFile());
+            new VmState(spec.sandboxName(), pid, startTime, false).write(paths.stateFile());
             if (spec.detached()) {
-                // recorded: from now on the VM outlives this JVM (decision 0812)
-                try (OutputStream pipe = proc.getOutputStream()) {
-                    pipe.write("detach\n".getBytes(StandardCharsets.US_ASCII));
-                }
+                handle.detach(); // recorded: from now on the VM outlives this JVM (decision 0812)
             }
             return handle;
         } catch (IOException | RuntimeException e) {

@@ -125,6 +125,22 @@ class LauncherTest {
         assertFalse(Files.exists(tmp.resolve("console.fifo")), "FIFO left behind (a QEMU that never opened it)");
     }
 
+    /** A warm-pool VM (decision 1260): started attached, detached later, it outlives its owner's pipe. */
+    @Test
+    void attachedChildOutlivesItsOwnerOnceDetachedLater() throws Exception {
+        Process p = launch("attached", "exec sleep 600", 1000);
+        long child = pid(p);
+        try {
+            p.getOutputStream().write("detach\n".getBytes(StandardCharsets.US_ASCII));
+            p.getOutputStream().close();
+            Thread.sleep(500); // gives a wrongly killing watcher its chance; the assertion below is not about time
+            assertTrue(ProcStat.read(child).filter(ProcStat::running).isPresent(), "the child was killed");
+        } finally {
+            ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+            p.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void detachedChildOutlivesItsOwnerOnceDetached() throws Exception {
         Process p = launch("detached", "exec sleep 600", 1000);
