@@ -307,6 +307,7 @@ public final class SandboxLifecycle implements SandboxBackend {
      */
     @Override
     public SandboxHandle create(SandboxSpec asked) {
+        Laps laps = new Laps(asked.name() + " create");
         SnapshotInfo snapshot = asked.fromSnapshot() == null ? null : snapshot(asked.fromSnapshot());
         if (snapshot != null && snapshot.resumable()) {
             FromSnapshot.requireSameMachine(asked, snapshot);
@@ -329,7 +330,9 @@ public final class SandboxLifecycle implements SandboxBackend {
             killUnrecordedVm(spec.name());
             logs.forget(spec.name());
             deleteTree(settings.sandboxDir(spec.name()));
+            laps.lap("checks");
             SandboxSpec bootSpec = resolveImage(spec);
+            laps.lap("image");
             Instant now = Instant.now();
             booting.add(spec.name());
             try {
@@ -340,8 +343,12 @@ public final class SandboxLifecycle implements SandboxBackend {
                         seedUpper(snapshot, settings.sandboxDir(spec.name()));
                         return boot(bootSpec, vmm, snapshot.resumable() ? snapshot : null);
                     }
+                    laps.lap("record");
                     Optional<WarmPool.Entry> warm = takeWarm(bootSpec);
-                    return warm.isPresent() ? adopt(bootSpec, warm.get()) : boot(bootSpec, vmm);
+                    SandboxHandle handle = warm.isPresent() ? adopt(bootSpec, warm.get()) : boot(bootSpec, vmm);
+                    laps.lap(warm.isPresent() ? "warm VM adopted" : "booted");
+                    laps.log();
+                    return handle;
                 } catch (RuntimeException | Error e) {
                     try {
                         discard(spec.name());
@@ -431,7 +438,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             entry.discard();
             throw new UncheckedIOException("cannot move warm-pool VM " + entry.dir() + " to " + dir, e);
         }
-        ImageConfig config = booter.imageConfig(spec);
+        ImageConfig config = booter.imageConfig(spec); // the image is in the cache: resolveImage pulled it
         return start(spec, (run, started) -> booter.adopt(spec, entry.vm(), config,
                 vm -> journal(spec.name(), vm, run, started)));
     }

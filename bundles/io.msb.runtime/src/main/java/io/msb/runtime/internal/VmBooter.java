@@ -112,9 +112,12 @@ final class VmBooter {
         return launch(spec, (dir, network, vm) -> {
             ImageConfig config = imageConfig(spec);
             NetworkAttachment attachment = network == null ? null : network.attach(spec.name(), dir, spec.network());
+            Laps laps = new Laps(spec.name() + " restore");
             LiveVm live = runSaved(spec.name(), dir, snapshotDir, spec.cpus(), spec.memoryMib(), spec.detached(),
                     attachment, restoreVm, vm);
-            takeIdentity(live, spec, config, attachment);
+            laps.lap("VM restored and reconnected");
+            takeIdentity(live, spec, config, attachment, laps);
+            laps.log();
             return live;
         });
     }
@@ -132,6 +135,7 @@ final class VmBooter {
             NetworkAttachment attachment = networked ? new NetworkAttachment("stream",
                     Map.of("path", dir.resolve(NETWORK_SOCKET).toString())) : null;
             LiveVm live = runSaved(entry, dir, snapshotDir, cpus, memoryMib, false, attachment, restoreVm, vm);
+            warmUp(live, networked);
             live.vm().pause();
             return live;
         } catch (IOException e) {
@@ -144,6 +148,21 @@ final class VmBooter {
         }
     }
 
+    /** An identity nobody has, for a warm-pool VM's rehearsal (TEST-NET-1 addresses, a locally administered MAC). */
+    private static final GuestBootstrap.Network REHEARSAL_NETWORK = new GuestBootstrap.Network("192.0.2.2", 30,
+            "192.0.2.1", GuestBootstrap.Network.DEFAULT_MTU, List.of("192.0.2.1"), List.of(), "02:00:c0:00:02:02");
+
+    /**
+     * Runs once what a take will run, so that a restored VM under TCG has the guest code of those paths translated
+     * (QEMU keeps its translations for the life of the process; a restored one starts with none): an identity apply
+     * with network, hostname, environment, seed and clock, and a shell that runs a command (decision 1260).
+     */
+    private static void warmUp(LiveVm live, boolean networked) {
+        GuestIdentity.apply(live.agent(), new GuestBootstrap("warm-pool", GuestBootstrap.env(Map.of()), null, null,
+                List.of(), networked ? REHEARSAL_NETWORK : null, null, List.of()));
+        live.agent().run(io.msb.api.exec.ExecOptions.of("/bin/sh", "-c", "echo warm").build());
+    }
+
     /**
      * Gives a warm-pool VM, whose directory the caller already moved to the sandbox's, to the sandbox {@code spec}
      * (decision 1260): the backend follows the move, {@code journal} records the run, the VM detaches if the sandbox
@@ -152,12 +171,14 @@ final class VmBooter {
     LiveVm adopt(SandboxSpec spec, LiveVm warm, ImageConfig config, java.util.function.UnaryOperator<VmHandle> journal) {
         return launch(spec, (dir, network, vm) -> {
             vm.set(warm.vm());
+            Laps laps = new Laps(spec.name() + " adopt");
             try {
                 VmHandle moved = journal.apply(warm.vm().movedTo(spec.name(), dir));
                 vm.set(moved);
                 if (spec.detached()) {
                     moved.detach();
                 }
+                laps.lap("moved and journaled");
                 NetworkAttachment attachment = null;
                 if (network != null) {
                     attachment = network.attach(spec.name(), dir, spec.network());
@@ -166,9 +187,12 @@ final class VmBooter {
                                 + NETWORK_SOCKET + " a warm-pool VM waits on");
                     }
                 }
+                laps.lap("network");
                 moved.resume();
+                laps.lap("resume");
                 LiveVm live = new LiveVm(moved, warm.relay(), warm.agent());
-                takeIdentity(live, spec, config, attachment);
+                takeIdentity(live, spec, config, attachment, laps);
+                laps.log();
                 return live;
             } catch (RuntimeException e) {
                 warm.disconnect();
@@ -198,10 +222,13 @@ final class VmBooter {
     }
 
     /** The new sandbox's hostname, addresses, environment, seed and clock for a guest that ran before; workdir checked. */
-    private static void takeIdentity(LiveVm live, SandboxSpec spec, ImageConfig config, NetworkAttachment attachment) {
+    private static void takeIdentity(LiveVm live, SandboxSpec spec, ImageConfig config, NetworkAttachment attachment,
+            Laps laps) {
         GuestBootstrap identity = bootstrap(spec, config, attachment, List.of());
         GuestIdentity.apply(live.agent(), identity);
+        laps.lap("identity");
         checkWorkdir(live.agent(), identity.defaultCwd(), live.vm());
+        laps.lap("workdir");
     }
 
     private interface Launch {

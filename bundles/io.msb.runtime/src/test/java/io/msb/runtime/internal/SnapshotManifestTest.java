@@ -70,7 +70,8 @@ class SnapshotManifestTest {
 
     @Test
     void refusesWhatSchemaOneDoesNotAllowNamingTheField() throws Exception {
-        assertEquals("t: snapshot.json field scope must be disk, got \"resumable\"", corrupt("/scope", "resumable"));
+        assertEquals("t: snapshot.json field scope must be disk or resumable, got \"memory\"", corrupt("/scope", "memory"));
+        assertEquals("t: a resumable snapshot.json has no extensions.io.msb.memory", corrupt("/scope", "resumable"));
         assertEquals("t: snapshot.json field algorithm must be sha256, got \"msb-sparse-sha256-v1\"",
                 corrupt("/state/upper/integrity/algorithm", "msb-sparse-sha256-v1"));
         assertEquals("t: state.upper.integrity.digest must be sha256:<64 hex>, got md5:00",
@@ -78,6 +79,27 @@ class SnapshotManifestTest {
         assertEquals("t: snapshot.json has no image.ref", corrupt("/image/ref", ""));
         assertTrue(assertThrows(SnapshotCorruptException.class, () -> SnapshotManifest.parse("{".getBytes(), "t"))
                 .getMessage().startsWith("t: snapshot.json is not JSON"));
+    }
+
+    /** Decision 1247: the VM state is an extension the manifest requires; an unknown requirement is refused. */
+    @Test
+    void aResumableManifestCarriesItsStateAsARequiredExtension() throws Exception {
+        SnapshotManifest disk = manifest();
+        SnapshotManifest resumable = new SnapshotManifest(disk.imageRef(), disk.imageManifestDigest(),
+                disk.sourceSandbox(), disk.spec(), disk.sizeBytes(), disk.upperDigest(), disk.labels(),
+                disk.createdAt(), new SnapshotManifest.Memory(92_000_000, "sha256:" + "ef".repeat(32), 5_000_000,
+                        "qemu"));
+        JsonNode o = MAPPER.readTree(resumable.toJson());
+        assertEquals("resumable", o.path("scope").asText());
+        assertEquals("[\"io.msb.memory\"]", o.path("requires").toString());
+        assertEquals("memory.bin", o.path("extensions").path("io.msb.memory").path("file").asText());
+        SnapshotManifest read = SnapshotManifest.parse(resumable.toJson(), "t");
+        assertEquals(resumable, read);
+        assertTrue(read.info("n", "sha256:00", java.nio.file.Path.of("/x")).resumable());
+        assertEquals("t: snapshot.json requires \"io.msb.checkpoint\", which this msb does not know",
+                assertThrows(SnapshotCorruptException.class, () -> SnapshotManifest.parse(MAPPER.writeValueAsBytes(
+                        ((ObjectNode) o).set("requires", MAPPER.readTree("[\"io.msb.checkpoint\"]"))), "t"))
+                        .getMessage());
     }
 
     private static String corrupt(String pointer, String value) throws Exception {
