@@ -42,6 +42,14 @@ public interface AgentConnector {
      */
     AgentRelay resumeRelay(Path agentSocket, Path listenPath, Path readyFile) throws IOException;
 
+    /**
+     * As {@link #resumeRelay(Path, Path, Path)} over a connection the caller opened already: a VM restored from a saved
+     * state is connected while it stands paused, so its guest never sees the channel close (decision 1248).
+     *
+     * @since 2.3
+     */
+    AgentRelay resumeRelay(AgentTransport agent, Path listenPath, Path readyFile) throws IOException;
+
     /** Configured: how long an agent may go without its first heartbeat; null: forever. */
     Duration heartbeatBootGrace();
 

@@ -124,11 +124,19 @@ public final class AgentConnectorComponent implements AgentConnector {
         if (!Files.exists(readyFile)) {
             return relay(agentSocket, listenPath, readyFile);
         }
+        return resumeRelay(AgentTransport.unix(agentSocket), listenPath, readyFile);
+    }
+
+    @Override
+    public AgentRelay resumeRelay(AgentTransport agent, Path listenPath, Path readyFile) throws IOException {
         Core.Ready ready;
         try (InputStream in = Files.newInputStream(readyFile)) {
             ready = Codec.decode(Frame.read(in)).payload(Core.Ready.class);
+        } catch (IOException | RuntimeException e) {
+            agent.close();
+            throw e;
         }
-        return Relay.resume(AgentTransport.unix(agentSocket), listenPath, ready, relayOptions);
+        return Relay.resume(agent, listenPath, ready, relayOptions);
     }
 
     /** The ready as one frame, the format runtimes have kept it in since the relay could resume (decision 0336). */

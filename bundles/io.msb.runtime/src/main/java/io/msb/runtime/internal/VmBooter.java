@@ -19,6 +19,7 @@ import io.msb.api.volume.VolumeService;
 import io.msb.protocol.AgentClient;
 import io.msb.protocol.AgentConnector;
 import io.msb.protocol.AgentRelay;
+import io.msb.protocol.AgentTransport;
 import io.msb.protocol.GuestBootstrap;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -217,8 +218,24 @@ final class VmBooter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy the snapshot's " + SnapshotManifest.READY, e);
         }
-        vm.get().resume();
-        return reconnect(vm.get(), dir);
+        AgentTransport channel;
+        try {
+            // connected while the VM stands paused: QEMU accepts at once, so the guest never sees its port close
+            // and reopen (which would cost agentd's reconnect pause)
+            channel = AgentTransport.unix(vm.get().agentChannel());
+        } catch (IOException e) {
+            throw new BootFailedException(BootFailedException.Stage.AGENT_HANDSHAKE, "cannot connect to the restored"
+                    + " VM's agent channel: " + e.getMessage(), vm.get().consoleTail(KERNEL_LOG_LINES), e);
+        }
+        try {
+            vm.get().resume();
+        } catch (RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        VmHandle restored = vm.get();
+        return connect(restored, dir,
+                () -> agents.resumeRelay(channel, dir.resolve("agent.sock"), dir.resolve(READY_FILE)));
     }
 
     /** The new sandbox's hostname, addresses, environment, seed and clock for a guest that ran before; workdir checked. */

@@ -22,7 +22,7 @@ import java.util.function.BooleanSupplier;
  * {@code exec:} needs the spawning its seccomp filter denies, so the stream comes over a socket.
  * <p>
  * QEMU may run as another user (decision 0811) who cannot reach our directories: the socket then lives in a fresh
- * temporary directory owned by that user. Another process of that user could connect first; the listener takes one
+ * temporary directory under {@code /tmp} owned by that user. Another process of that user could connect first; the listener takes one
  * connection and closes, so QEMU's own connection then fails, and a save counts only when QEMU itself reports its
  * migration completed.
  */
@@ -32,6 +32,11 @@ final class StateSaver {
     /** QEMU's own default caps a migration at 128 MiB/s, which a local file need not suffer. */
     private static final long MAX_BANDWIDTH = 1L << 40;
     private static final int BUFFER = 1 << 20;
+    /**
+     * Where the socket's directory goes when QEMU runs as another user: a short path every user can traverse. Not
+     * {@code java.io.tmpdir}, which Karaf puts under its private data directory, too deep for a socket path besides.
+     */
+    private static final Path SHARED_TMP = Path.of("/tmp");
 
     private final Path qmpSocket;
     private final Path stateDir;
@@ -50,7 +55,7 @@ final class StateSaver {
 
     /** Leaves the VM paused ({@code postmigrate}) with its disks flushed; returns the bytes written to {@code file}. */
     long save(Path file) throws IOException {
-        Path dir = runAs == null ? null : Files.createTempDirectory("msb-save-");
+        Path dir = runAs == null ? null : Files.createTempDirectory(SHARED_TMP, "msb-save-");
         try {
             Path socket = (dir != null ? dir : stateDir).resolve("mig.sock");
             Files.deleteIfExists(socket);
