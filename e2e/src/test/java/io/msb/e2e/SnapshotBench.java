@@ -15,8 +15,8 @@ import java.util.Map;
  * Disk snapshot timings (bench/snapshot/README.md): a builtin:busybox sandbox writes {@code mib} MiB of random bytes
  * to its root and stops; then {@code rounds} times each: snapshot create (copy + sha256 + manifest + rename), a
  * sandbox created from the snapshot until its agent is ready (copy + sha256 check + boot), and a cold create from the
- * image for comparison; with {@code cp} and {@code sha256sum} of the same upper on their own. Prints p50/min/max;
- * never asserts. Usage: bench/snapshot/run.sh [mib=100] [rounds=5].
+ * image for comparison; with {@code cp} and {@code sha256sum} of the same upper on their own. Prints p50/p99/min/max;
+ * never asserts. Usage: bench/snapshot/run.sh [mib=100] [rounds=5]. Its helpers also serve {@link MemorySnapshotBench}.
  */
 public final class SnapshotBench {
     private SnapshotBench() {
@@ -65,31 +65,36 @@ public final class SnapshotBench {
         System.out.println("load at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
     }
 
-    private interface Step {
+    /** One timed step of a bench. */
+    interface Step {
         void run() throws Exception;
     }
 
-    private static double time(Step step) throws Exception {
+    /** How long {@code step} took, in milliseconds. */
+    static double time(Step step) throws Exception {
         long t0 = System.nanoTime();
         step.run();
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    private static void print(String what, List<Double> ms) {
+    /** One line: {@code what}, then p50, p99 (nearest rank), min and max of {@code ms}. */
+    static void print(String what, List<Double> ms) {
         List<Double> s = new ArrayList<>(ms);
         Collections.sort(s);
-        System.out.printf("%-34s n=%d p50 %.0f ms, min %.0f ms, max %.0f ms%n", what, s.size(), s.get(s.size() / 2),
-                s.get(0), s.get(s.size() - 1));
+        double p99 = s.get((int) Math.ceil(0.99 * s.size()) - 1);
+        System.out.printf("%-38s n=%d p50 %.0f ms, p99 %.0f ms, min %.0f ms, max %.0f ms%n", what, s.size(),
+                s.get(s.size() / 2), p99, s.get(0), s.get(s.size() - 1));
     }
 
-    private static String run(String... command) throws Exception {
+    /** Runs a host program, which must succeed; its output, trimmed. */
+    static String run(String... command) throws Exception {
         Process proc = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(proc.getInputStream().readAllBytes()).trim();
         require(proc.waitFor() == 0);
         return out;
     }
 
-    private static void require(boolean ok) {
+    static void require(boolean ok) {
         if (!ok) {
             throw new IllegalStateException("a step failed");
         }
