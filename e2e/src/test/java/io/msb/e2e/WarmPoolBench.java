@@ -7,6 +7,8 @@ import io.msb.api.exec.ExecOptions;
 import io.msb.api.network.NetworkPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,8 +30,8 @@ public final class WarmPoolBench {
                 + " cold and restored");
         try (Platform p = Platform.open(Platform.kernelCache())) {
             p.configurePool("bench", Map.of("image", Platform.IMAGE, "size", 2, "detached", false));
-            Timings warmCreate = new Timings("warm create (handle returned)");
-            Timings warmExec = new Timings("warm create -> first exec output");
+            List<Double> warmCreate = new ArrayList<>();
+            List<Double> warmExec = new ArrayList<>();
             for (int i = 0; i < creates; i++) {
                 Platform.await("a ready VM", () -> pool(p).ready() > 0);
                 measure(p, "bench-warm", warmCreate, warmExec);
@@ -40,10 +42,10 @@ public final class WarmPoolBench {
             p.deletePool("bench");
             Platform.await("the pool to go", () -> p.runtime().platform().pools().isEmpty());
 
-            Timings coldCreate = new Timings("cold create (handle returned)");
-            Timings coldExec = new Timings("cold create -> first exec output");
-            Timings restoreCreate = new Timings("restore of the template (handle returned)");
-            Timings restoreExec = new Timings("restore of the template -> first exec output");
+            List<Double> coldCreate = new ArrayList<>();
+            List<Double> coldExec = new ArrayList<>();
+            List<Double> restoreCreate = new ArrayList<>();
+            List<Double> restoreExec = new ArrayList<>();
             for (int i = 0; i < coldCreates; i++) {
                 measure(p, "bench-cold", coldCreate, coldExec);
                 measure(p, SandboxSpec.builder("bench-restored").fromSnapshot(template).replace(true).build(),
@@ -52,12 +54,12 @@ public final class WarmPoolBench {
             System.out.println("template snapshot " + template + ": memory.bin "
                     + Files.size(p.snapshots().get(template).orElseThrow().path().resolve("memory.bin")) / (1 << 20)
                     + " MiB");
-            warmCreate.print();
-            warmExec.print();
-            restoreCreate.print();
-            restoreExec.print();
-            coldCreate.print();
-            coldExec.print();
+            SnapshotBench.print("warm create (handle returned)", warmCreate);
+            SnapshotBench.print("warm create -> first exec output", warmExec);
+            SnapshotBench.print("restore of the template (handle returned)", restoreCreate);
+            SnapshotBench.print("restore of the template -> first exec", restoreExec);
+            SnapshotBench.print("cold create (handle returned)", coldCreate);
+            SnapshotBench.print("cold create -> first exec output", coldExec);
         }
         System.out.println("load at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
     }
@@ -66,12 +68,12 @@ public final class WarmPoolBench {
         return p.runtime().platform().pools().stream().findFirst().orElseThrow();
     }
 
-    private static void measure(Platform p, String name, Timings create, Timings exec) throws Exception {
+    private static void measure(Platform p, String name, List<Double> create, List<Double> exec) throws Exception {
         measure(p, SandboxSpec.builder(name).image(Platform.IMAGE).networkPolicy(NetworkPolicy.defaults())
                 .env("BENCH", "1").replace(true).build(), create, exec);
     }
 
-    private static void measure(Platform p, SandboxSpec spec, Timings create, Timings exec) throws Exception {
+    private static void measure(Platform p, SandboxSpec spec, List<Double> create, List<Double> exec) throws Exception {
         long t0 = System.nanoTime();
         SandboxHandle box = p.runtime().create(spec);
         long t1 = System.nanoTime();

@@ -78,7 +78,7 @@ final class VmBooter {
 
     LiveVm boot(SandboxSpec spec, Function<VmSpec, VmHandle> startVm) {
         return launch(spec, (dir, network, vm) -> {
-            long t0 = System.nanoTime();
+            Laps laps = new Laps(spec.name() + " boot");
             RootfsBuilder builder = require(rootfs.get(), "no RootfsBuilder service (io.msb.rootfs) is running");
             Root root = root(spec, builder);
             VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder, root.disk());
@@ -86,17 +86,16 @@ final class VmBooter {
             NetworkAttachment attachment = network == null ? null : network.attach(spec.name(), dir, spec.network());
             GuestMounts mounts = GuestMounts.of(spec.mounts(), volumes.get());
             GuestBootstrap bootstrap = bootstrap(spec, root.config(), attachment, mounts.bootstrap());
-            long t1 = System.nanoTime();
+            laps.lap("disks");
             vm.set(startVm.apply(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
                     List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), attachment,
                     mounts.shares(), mounts.disks())));
-            long t2 = System.nanoTime();
+            laps.lap("VMM start");
             LiveVm live = connect(vm.get(), dir);
-            long t3 = System.nanoTime();
+            laps.lap("agent ready");
             checkWorkdir(live.agent(), bootstrap.defaultCwd(), vm.get());
-            LOG.log(Level.DEBUG, () -> String.format("%s boot: disks %.1f ms, VMM start %.1f ms, agent ready %.1f ms,"
-                    + " workdir %.1f ms", spec.name(), (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
-                    (System.nanoTime() - t3) / 1e6));
+            laps.lap("workdir");
+            laps.log();
             return live;
         });
     }
