@@ -37,8 +37,8 @@ public final class WarmPoolBench {
                 measure(p, "bench-warm", warmCreate, warmExec);
             }
             System.out.println("pool after the warm creates: " + pool(p));
-            String template = "pool-" + p.snapshots().list().stream().filter(s -> s.name().startsWith("pool-"))
-                    .findFirst().orElseThrow().name().substring(5);
+            String template = p.snapshots().list().stream().filter(s -> s.name().startsWith("pool-"))
+                    .findFirst().orElseThrow().name();
             p.deletePool("bench");
             Platform.await("the pool to go", () -> p.runtime().platform().pools().isEmpty());
 
