@@ -34,6 +34,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -67,9 +68,17 @@ public final class LocalVolumeService implements VolumeService {
     private final Object lock = new Object();
     private final Map<String, Object> quotaLocks = new ConcurrentHashMap<>();
 
+    /**
+     * The runtime, bound without being got. SCR gets a plain service field's service when it binds it, and the
+     * runtime's own activation creates this component (its greedy VolumeService reference): when the runtime's
+     * registration was already visible then, that get came while the runtime was still being created, SCR refused it
+     * as a circular reference and left the field null until the runtime registered again, so after a restart of the
+     * runtime no check could see it (decision 1213). The service is got at each check instead, when both components
+     * are built, and let go right after.
+     */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile SandboxService runtime;
+    private volatile ComponentServiceObjects<SandboxService> runtime;
 
     @Activate
     public LocalVolumeService(@Reference(name = "store") VolumeStore store, VolumeConfig config) {
@@ -85,7 +94,7 @@ public final class LocalVolumeService implements VolumeService {
         this.layout = new VolumeLayout(root);
         this.disks = new DiskImages(Check.notEmpty("mkfsExt4", mkfs, 4096));
         this.maxCapacityMib = maxCapacityMib;
-        this.sandboxes = sandboxes != null ? sandboxes : () -> runtime;
+        this.sandboxes = sandboxes;
         recover();
     }
 
@@ -267,18 +276,42 @@ public final class LocalVolumeService implements VolumeService {
 
     /** Volume name → names of the sandboxes whose spec mounts it, in name order; empty without a runtime. */
     private Map<String, List<String>> usage() {
-        SandboxService service = sandboxes.get();
-        return service == null ? Map.of() : usage(service);
+        return usageIfKnown().orElse(Map.of());
     }
 
     /** {@link #usage()}, for a decision that needs to know: refused without a runtime. */
     private Map<String, List<String>> knownUsage() {
-        SandboxService service = sandboxes.get();
-        if (service == null) {
-            throw new MsbException("cannot tell which sandboxes use volumes: no SandboxService (io.msb.runtime) is "
-                    + "running");
+        return usageIfKnown().orElseThrow(() -> new MsbException("cannot tell which sandboxes use volumes: no "
+                + "SandboxService (io.msb.runtime) is running"));
+    }
+
+    /** The usage as the runtime says it; empty without one (none bound, or it went away while asked). */
+    private Optional<Map<String, List<String>>> usageIfKnown() {
+        if (sandboxes != null) {
+            return Optional.ofNullable(sandboxes.get()).map(LocalVolumeService::usage);
         }
-        return usage(service);
+        ComponentServiceObjects<SandboxService> bound = runtime;
+        if (bound == null) {
+            return Optional.empty();
+        }
+        SandboxService service;
+        try {
+            service = bound.getService();
+        } catch (IllegalStateException gone) { // unbound between the read and the get
+            return Optional.empty();
+        }
+        if (service == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(usage(service));
+        } finally {
+            try {
+                bound.ungetService(service);
+            } catch (IllegalStateException gone) {
+                // unbound meanwhile: SCR has let go of it already
+            }
+        }
     }
 
     private static Map<String, List<String>> usage(SandboxService service) {

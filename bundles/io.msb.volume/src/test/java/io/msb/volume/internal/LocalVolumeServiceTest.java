@@ -31,6 +31,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 
 /**
  * The volume service against the real store and runtime (their bundles in an embedded Felix, decision 0902), with
@@ -88,6 +90,36 @@ class LocalVolumeServiceTest {
         VolumeInfo v = registered.create(VolumeSpec.directory("from-osgi"));
         assertEquals(home.resolve("volumes/from-osgi/data"), v.path());
         assertEquals(List.of("from-osgi"), registered.list().stream().map(VolumeInfo::name).toList());
+    }
+
+    /**
+     * The runtime references this service and this service the runtime. After each restart of the runtime, whose
+     * activation creates the volume component again when nothing else holds it (as in e2e, where PauseIT restarts
+     * the runtime before MountsIT first asks for volumes), the registered service sees the new runtime's sandboxes
+     * and refuses to remove what they mount. Released after each round, so every restart starts from that state.
+     */
+    @Test
+    void theRegisteredServiceSeesTheRuntimeAgainAfterEachRestart() {
+        sandbox("user", "kept");
+        BundleContext context = msb.context();
+        for (int i = 0; i < 25; i++) {
+            msb.restart("io.msb.runtime");
+            msb.service(SandboxService.class);
+            ServiceReference<VolumeService> ref = context.getServiceReference(VolumeService.class);
+            VolumeService registered = context.getService(ref);
+            try {
+                if (i == 0) {
+                    registered.create(VolumeSpec.directory("kept"));
+                }
+                registered.create(VolumeSpec.directory("free"));
+                assertEquals(List.of("user"), registered.get("kept").orElseThrow().usedBy(), "restart " + i);
+                assertEquals(List.of("user"), assertThrows(VolumeInUseException.class,
+                        () -> registered.remove("kept"), "restart " + i).sandboxes());
+                registered.remove("free");
+            } finally {
+                context.ungetService(ref);
+            }
+        }
     }
 
     @Test
