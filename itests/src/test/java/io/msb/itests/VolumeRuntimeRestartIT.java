@@ -33,8 +33,9 @@ import org.osgi.framework.ServiceReference;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class VolumeRuntimeRestartIT extends PlatformTestBase {
-    private static final String SPEC = "{\"v\":1,\"name\":\"user\",\"rootfs\":{\"kind\":\"oci\",\"reference\":\"alpine\"},"
-            + "\"cpus\":1,\"memoryMib\":256,\"diskSizeMib\":0,\"env\":{},\"labels\":{},\"mounts\":[{\"source\":\"kept\","
+    private static final String SPEC = "{\"v\":1,\"name\":\"user\","
+            + "\"rootfs\":{\"kind\":\"oci\",\"reference\":\"alpine\"},\"cpus\":1,\"memoryMib\":256,"
+            + "\"diskSizeMib\":0,\"env\":{},\"labels\":{},\"mounts\":[{\"source\":\"kept\","
             + "\"guestPath\":\"/data\",\"kind\":\"VOLUME\",\"readOnly\":false}],\"pullPolicy\":\"IF_MISSING\"}";
 
     @Test
