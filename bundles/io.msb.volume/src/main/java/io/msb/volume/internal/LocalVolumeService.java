@@ -70,11 +70,10 @@ public final class LocalVolumeService implements VolumeService {
 
     /**
      * The runtime, bound without being got. SCR gets a plain service field's service when it binds it, and the
-     * runtime's own activation creates this component (its greedy VolumeService reference): when the runtime's
-     * registration was already visible then, that get came while the runtime was still being created, SCR refused it
-     * as a circular reference and left the field null until the runtime registered again, so after a restart of the
-     * runtime no check could see it (decision 1213). The service is got at each check instead, when both components
-     * are built, and let go right after.
+     * runtime's own activation creates this component (its greedy VolumeService reference): after a restart of the
+     * runtime that get could come while the runtime was still being created, fail (a circular reference, or "could
+     * not get service"), and leave the field null until the runtime registered again, so no check could see it
+     * (decision 1213). The service is got at each check instead, when both components are built, and let go after.
      */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
