@@ -90,6 +90,24 @@ public final class Relay implements AgentRelay {
     private final long clientBacklog;
     /** Writes flow frames to the agent in the order they were decided, off the agent loop. */
     private final ExecutorService flowWriter = Executors.newSingleThreadExecutor(DaemonThreads.named("msb-relay-flow"));
+    /** Fences sent behind the flow frames (numbered in the order the agent reads them) and pongs received. */
+    private final Object fenceLock = new Object();
+    private long fencesSent;
+    private final java.util.concurrent.atomic.AtomicLong fencesAnswered = new java.util.concurrent.atomic.AtomicLong();
+    private final RelayOutbox.Fence fence = new RelayOutbox.Fence() {
+        @Override
+        public long request() {
+            synchronized (fenceLock) {
+                toAgentInOrder(Codec.encode(MessageType.PING, FENCE_ID, new Core.Ping()));
+                return ++fencesSent;
+            }
+        }
+
+        @Override
+        public long answered() {
+            return fencesAnswered.get();
+        }
+    };
     private final Client[] slots = new Client[MAX_CLIENTS];
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closing;
@@ -160,6 +178,8 @@ public final class Relay implements AgentRelay {
 
     /** The id of the resume handshake's ping: above every client's range, so no client can own it. */
     static final int SYNC_ID = -1;
+    /** The id of the pings that fence the relay's pauses (decision 0312): above every client's range too. */
+    static final int FENCE_ID = -2;
 
     /**
      * Pings and reads up to the pong, which may follow a partial frame of the previous connection (decision
@@ -353,6 +373,10 @@ public final class Relay implements AgentRelay {
         try {
             Frame f;
             while ((f = Frame.read(agentIn)) != null) {
+                if (f.id() == FENCE_ID) {
+                    fencesAnswered.incrementAndGet(); // the agent applied every flow frame sent before it
+                    continue;
+                }
                 Client c = clientFor(f.id());
                 if (c == null) {
                     continue;
@@ -450,7 +474,7 @@ public final class Relay implements AgentRelay {
             this.idEndExclusive = slot * ID_RANGE_STEP + ID_RANGE_STEP;
             this.transport = transport;
             this.outbox = new RelayOutbox("client " + slot, transport.output(), clientBacklog,
-                    ready.supportsFlowControl(), Relay.this::toAgentInOrder, transport::close);
+                    ready.supportsFlowControl(), Relay.this::toAgentInOrder, transport::close, fence);
         }
 
         synchronized void handshake() throws IOException {

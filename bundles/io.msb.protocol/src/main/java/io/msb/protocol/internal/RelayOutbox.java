@@ -8,7 +8,9 @@ import io.msb.protocol.ProtocolException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
@@ -25,11 +27,32 @@ import java.util.logging.Logger;
  * <p>The client may pause and resume its own sessions too: those frames are tracked, so the relay never
  * resumes what the client paused and holds back the client's resume of a session the relay paused until
  * its own resume. Every flow frame goes out through {@code toAgent}, which must keep their order.
+ *
+ * <p>A pause takes effect only once the agent has read it, and until then the agent keeps sending at full
+ * speed: under load that round trip (the relay's flow thread, QEMU's host-to-guest path, the guest's
+ * scheduler) took hundreds of milliseconds and the frames already on their way pushed a slow client past
+ * {@code limit} (decision 0312). So each pause is followed by a {@link Fence}, a ping the agent answers after
+ * it has applied the pause; the frames of a session whose pause is not yet fenced were sent before the agent
+ * knew and do not end the client. Past {@code limit}, only a session the agent has confirmed paused and that
+ * still sends (or an agent without flow control) disconnects it. An agent that never answers the fence may
+ * push at most another {@code limit} before the client is dropped, so memory stays bounded.
  */
 public final class RelayOutbox implements Runnable {
     private static final Logger LOG = Logger.getLogger(RelayOutbox.class.getName());
     /** Bodies of {@code msb.flow.*} frames are tiny ({v,t,p:{}}); larger frames are not decoded. */
     private static final int FLOW_BODY_MAX = 64;
+
+    /**
+     * Confirmation that the agent applied the flow frames sent before: {@link #request} sends, behind them and in
+     * the same order, a frame the agent answers in turn (a {@code core.ping}); {@link #answered} counts answers.
+     */
+    public interface Fence {
+        /** Sends a fence behind every flow frame sent so far; returns its number (1, 2, ...). */
+        long request();
+
+        /** How many fences the agent has answered; they are answered in order. */
+        long answered();
+    }
 
     private final String name;
     private final OutputStream out;
@@ -39,11 +62,14 @@ public final class RelayOutbox implements Runnable {
     private final boolean flowControl;
     private final Consumer<Frame> toAgent;
     private final Runnable hangUp;
+    private final Fence fence;
     private final LinkedBlockingQueue<Frame> queue = new LinkedBlockingQueue<>();
-    private final Set<Integer> pausedByRelay = new HashSet<>();
+    /** Sessions the relay paused, each with the fence that confirms the agent applied the pause. */
+    private final Map<Integer, Long> pausedByRelay = new HashMap<>();
     private final Set<Integer> pausedByClient = new HashSet<>();
     private long queued;
     private boolean overflowed;
+    private boolean pastLimitLogged;
 
     /**
      * @param out the client's socket, written only by {@link #run}
@@ -51,9 +77,10 @@ public final class RelayOutbox implements Runnable {
      * @param flowControl the agent honours {@code msb.flow.pause/resume}
      * @param toAgent sends a frame to the agent, in call order
      * @param hangUp disconnects the client (its read loop then announces the departure)
+     * @param fence confirms the agent applied the flow frames {@code toAgent} sent before (used with flow control)
      */
     public RelayOutbox(String name, OutputStream out, long limit, boolean flowControl, Consumer<Frame> toAgent,
-            Runnable hangUp) {
+            Runnable hangUp, Fence fence) {
         this.name = name;
         this.out = new BufferedOutputStream(out, 64 * 1024);
         this.limit = limit;
@@ -62,32 +89,60 @@ public final class RelayOutbox implements Runnable {
         this.flowControl = flowControl;
         this.toAgent = toAgent;
         this.hangUp = hangUp;
+        this.fence = fence;
     }
 
     /** From the agent loop: never blocks. */
     public void offer(Frame f) {
+        String why;
         synchronized (this) {
             if (overflowed) {
                 return;
             }
             queued += f.wireSize();
-            if (queued > limit) {
-                overflowed = true;
-                queue.clear();
-            } else {
-                queue.add(f);
-                if (f.terminal()) {
-                    pausedByRelay.remove(f.id());
-                    pausedByClient.remove(f.id());
-                } else if (flowControl && queued > pauseAt && pausedByRelay.add(f.id())
-                        && !pausedByClient.contains(f.id())) {
+            if (f.terminal()) {
+                pausedByRelay.remove(f.id());
+                pausedByClient.remove(f.id());
+            } else if (flowControl && queued > pauseAt && !pausedByRelay.containsKey(f.id())) {
+                if (!pausedByClient.contains(f.id())) {
                     toAgent.accept(Codec.encode(MessageType.FLOW_PAUSE, f.id(), new Core.Flow()));
                 }
+                // a client's own pause went out before, through the same ordered path: the fence confirms it too
+                pausedByRelay.put(f.id(), fence.request());
+            }
+            why = queued <= limit ? null : overflow(f);
+            if (why == null) {
+                queue.add(f);
                 return;
             }
+            overflowed = true;
+            queue.clear();
         }
-        LOG.warning("relay: " + name + " fell more than " + limit + " bytes behind, disconnecting it");
+        LOG.warning("relay: " + name + " fell more than " + limit + " bytes behind (" + why + "), disconnecting it");
         hangUp.run();
+    }
+
+    /**
+     * Past {@code limit}: null if {@code f} may still be queued because the agent sent it before it could know of
+     * the pause (the pause's fence is not answered yet), else why the client is dropped.
+     */
+    private String overflow(Frame f) {
+        if (!flowControl) {
+            return "the agent cannot pause its sessions";
+        }
+        if (queued > 2 * limit) {
+            return "the agent did not confirm the pause of its sessions";
+        }
+        Long pausedAt = pausedByRelay.get(f.id());
+        if (!f.terminal() && (pausedAt == null || fence.answered() >= pausedAt)) {
+            return "the agent kept sending on session " + Integer.toUnsignedString(f.id()) + " after pausing it";
+        }
+        if (!pastLimitLogged) {
+            pastLimitLogged = true;
+            LOG.info(() -> "relay: " + name + " is " + queued + " bytes behind with output the agent sent before its"
+                    + " pause of session " + Integer.toUnsignedString(f.id()) + " reached it; keeping the client");
+        }
+        return null;
     }
 
     /**
@@ -114,7 +169,7 @@ public final class RelayOutbox implements Runnable {
                 toAgent.accept(f);
             } else {
                 pausedByClient.remove(f.id());
-                if (!pausedByRelay.contains(f.id())) {
+                if (!pausedByRelay.containsKey(f.id())) {
                     toAgent.accept(f);
                 }
             }
@@ -150,7 +205,7 @@ public final class RelayOutbox implements Runnable {
     private synchronized void written(long n) {
         queued -= n;
         if (queued <= resumeAt && !pausedByRelay.isEmpty()) {
-            for (Integer id : pausedByRelay) {
+            for (Integer id : pausedByRelay.keySet()) {
                 if (!pausedByClient.contains(id)) {
                     toAgent.accept(Codec.encode(MessageType.FLOW_RESUME, id, new Core.Flow()));
                 }
