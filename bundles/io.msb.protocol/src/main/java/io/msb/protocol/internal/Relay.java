@@ -42,8 +42,9 @@ import java.util.logging.Logger;
  * u32 BE]} and the cached {@code core.ready} frame when it connects, and frames are routed by id
  * without decoding. When a client leaves, its running execs get SIGKILL and the agent is told
  * with {@code core.relay.client.disconnected}. Each client has its own queue and writer thread: a client that
- * does not read gets its sessions paused and, past {@link Options#clientBacklog()}, is disconnected; it never
- * delays the others (decision 0311).
+ * does not read gets its sessions paused and, past {@link Options#clientBacklog()}, is disconnected only if the
+ * agent cannot pause or goes on sending after confirming the pause; it never delays the others (decisions 0311,
+ * 0312).
  */
 public final class Relay implements AgentRelay {
     private static final Logger LOG = Logger.getLogger(Relay.class.getName());
@@ -55,11 +56,12 @@ public final class Relay implements AgentRelay {
 
     /**
      * @param readyTimeout how long to wait for the agent's {@code core.ready}
-     * @param clientBacklog most bytes queued for one client before it is disconnected; at a quarter of it the
-     *        relay pauses that client's sessions (when the agent supports {@code msb.flow.pause})
+     * @param clientBacklog most bytes queued for one client before it is disconnected, not counting output the
+     *        agent sent before a pause reached it (0312); at a quarter of it the relay pauses that client's
+     *        sessions (when the agent supports {@code msb.flow.pause})
      */
     public record Options(Duration readyTimeout, long clientBacklog) {
-        /** Default {@link #clientBacklog()}: pause at 8 MiB, far above what arrives after a pause (0311). */
+        /** Default {@link #clientBacklog()}: pause at 8 MiB (0311); what was in flight then does not count (0312). */
         public static final long DEFAULT_CLIENT_BACKLOG = 32L * 1024 * 1024;
         public static final Options DEFAULTS = new Options(Duration.ofSeconds(180));
 
