@@ -680,6 +680,43 @@ static void test_flow(void)
     finish(&a, "test_flow");
 }
 
+/* The relay's fence (decision 0312): a ping sent right behind a pause is answered after every frame of the
+ * paused session that the agent produced before applying the pause, and no output of it follows the pong
+ * until the resume. The relay counts output after the pong as misbehaviour and what came before as in flight. */
+static void test_flow_fence(void)
+{
+    const long long size = 16LL * 1024 * 1024;
+    const uint32_t fence = 0xfffffffeu;
+    struct agentp a;
+    struct rmsg r;
+    start(&a, NULL);
+    ap_send_json(&a, MT_EXEC_REQUEST, 1, "{\"cmd\":\"head\",\"args\":[\"-c\",\"16777216\",\"/dev/zero\"]}");
+    long long before = 0;
+    while (before < 3 * 1024 * 1024 && recv1(&a, &r)) { /* streaming at full speed when the pause comes */
+        if (r.m.id == 1 && r.m.type == MT_EXEC_STDOUT)
+            before += (long long)P(&r, "data")->n;
+        rmsg_free(&r);
+    }
+    ap_send_json(&a, MT_FLOW_PAUSE, 1, "{}");
+    ap_send_json(&a, MT_PING, fence, "{}");
+    int pong = 0, ended = 0;
+    while (!pong && !ended && recv1(&a, &r)) {
+        if (r.m.id == 1 && r.m.type == MT_EXEC_STDOUT)
+            before += (long long)P(&r, "data")->n;
+        pong = r.m.id == fence && r.m.type == MT_PONG;
+        ended = r.m.id == 1 && (r.m.flags & FLAG_TERMINAL);
+        rmsg_free(&r);
+    }
+    CHECK(pong && !ended && before < size, "the fence is answered while the session is paused (%lld before)", before);
+    int exited = 0;
+    long long after_pong = collect_stdout(&a, 1, 500, &exited);
+    CHECK(!exited && after_pong == 0, "no output of the paused session follows the fence's pong (%lld)", after_pong);
+    ap_send_json(&a, MT_FLOW_RESUME, 1, "{}");
+    long long rest = collect_stdout(&a, 1, 0, &exited);
+    CHECK(exited && before + rest == size, "after resume the rest arrives (%lld + %lld)", before, rest);
+    finish(&a, "test_flow_fence");
+}
+
 static void fs_req(struct agentp *a, uint32_t id, const char *op, struct rmsg *r)
 {
     ap_send_json(a, MT_FS_REQUEST, id, op);
@@ -1128,6 +1165,7 @@ int main(int argc, char **argv)
     test_exec();
     test_backpressure();
     test_flow();
+    test_flow_fence();
     test_streaming();
     test_fs();
     test_tcp();
