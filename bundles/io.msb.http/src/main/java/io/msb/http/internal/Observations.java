@@ -37,6 +37,7 @@ final class Observations {
                 platform.backends().stream().map(b -> new Wire.Backend(b.name(), b.available(), b.selected(),
                         b.acceleration(), b.guestKernel(), b.minCpus(), b.maxCpus(), b.minMemoryMib(),
                         b.maxMemoryMib(), b.features().stream().sorted().toList())).toList(),
-                counts, images);
+                counts, images, platform.pools().stream().map(p -> new Wire.Pool(p.image(), p.cpus(), p.memoryMib(),
+                        p.network(), p.size(), p.ready(), p.taken(), p.missed(), p.lastError())).toList());
     }
 }

@@ -215,9 +215,14 @@ final class Wire {
             String command) {
     }
 
-    /** {@code GET /v1/info} (decision 1035). */
+    /** {@code GET /v1/info} (decision 1035); {@code pools}: the warm pools (decision 1260), none: empty. */
     record Info(String version, int protocol, String home, String defaultBackend, List<Backend> backends,
-            Map<String, Integer> sandboxes, Integer images) {
+            Map<String, Integer> sandboxes, Integer images, List<Pool> pools) {
+    }
+
+    /** A warm pool: the kind of sandbox it serves, how many it keeps and has ready, its counts and last error. */
+    record Pool(String image, int cpus, int memoryMib, boolean network, int size, int ready, long taken, long missed,
+            String lastError) {
     }
 
     record Backend(String name, boolean available, boolean selected, String acceleration, String guestKernel,

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.msb.api.HandoffInit;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.Mount;
+import io.msb.api.PlatformInfo;
 import io.msb.api.PullPolicy;
 import io.msb.api.RootfsSource;
 import io.msb.api.RunInfo;
@@ -502,5 +503,30 @@ class MappingTest {
         assertEquals("network.bogus: unknown field", rejected("{" + ok + ",\"network\":{\"bogus\":1}}"));
         assertTrue(rejected("{" + ok + ",\"network\":{\"enabled\":\"yes\"}}").startsWith("network.enabled: "));
         assertTrue(rejected("{" + ok + ",\"network\":[]}").startsWith("network: "));
+    }
+
+    @Test
+    void infoListsTheWarmPoolsInSnakeCase() {
+        PlatformInfo platform = new PlatformInfo(Path.of("/h"), "qemu", List.of(), Map.of(SandboxStatus.RUNNING, 1),
+                List.of(new PlatformInfo.Pool("builtin:busybox", 1, 512, true, 2, 1, 3, 4, null),
+                        new PlatformInfo.Pool("python:3.12", 2, 1024, false, 1, 0, 0, 1, "no space left")));
+        JsonNode info = Json.MAPPER.valueToTree(Observations.info("0.1.0", 7, platform, 3));
+        JsonNode pools = info.get("pools");
+        assertEquals(2, pools.size());
+        JsonNode busybox = pools.get(0);
+        assertEquals("builtin:busybox", busybox.get("image").asText());
+        assertEquals(1, busybox.get("cpus").asInt());
+        assertEquals(512, busybox.get("memory_mib").asInt());
+        assertTrue(busybox.get("network").asBoolean());
+        assertEquals(List.of(2, 1, 3, 4), List.of(busybox.get("size").asInt(), busybox.get("ready").asInt(),
+                busybox.get("taken").asInt(), busybox.get("missed").asInt()));
+        assertTrue(busybox.get("last_error").isNull(), "no error: null, not left out");
+        assertEquals("no space left", pools.get(1).get("last_error").asText());
+        assertFalse(pools.get(1).get("network").asBoolean());
+        assertEquals(1, info.get("sandboxes").get("running").asInt());
+
+        JsonNode none = Json.MAPPER.valueToTree(Observations.info("0.1.0", 7,
+                new PlatformInfo(Path.of("/h"), "qemu", List.of(), Map.of()), null));
+        assertTrue(none.get("pools").isArray() && none.get("pools").isEmpty(), "no pools: an empty list");
     }
 }

@@ -14,7 +14,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
-/** {@code msb:stats}, {@code msb:top} and {@code msb:info}: the runtime's metrics, guest processes and platform. */
+/**
+ * {@code msb:stats}, {@code msb:top} and {@code msb:info}: the runtime's metrics, guest processes and platform (its
+ * warm pools too, decision 1260).
+ */
 @Component(service = ObserveCommands.class, property = {
     "osgi.command.scope=msb",
     "osgi.command.function=stats",
@@ -57,7 +60,8 @@ public final class ObserveCommands {
         System.out.println(Columns.render(rows));
     }
 
-    @Descriptor("shows the VMM backends (acceleration, guest kernel, limits), sandboxes by status and the home")
+    @Descriptor("shows the VMM backends (acceleration, guest kernel, limits), sandboxes by status, the home and the"
+            + " warm pools")
     public void info() {
         PlatformInfo info = sandboxes.platform();
         StringBuilder sb = new StringBuilder();
@@ -75,6 +79,17 @@ public final class ObserveCommands {
         sb.append("Sandboxes:");
         for (Map.Entry<SandboxStatus, Integer> e : new java.util.TreeMap<>(info.sandboxes()).entrySet()) {
             sb.append(' ').append(e.getKey().name().toLowerCase(Locale.ROOT)).append(' ').append(e.getValue());
+        }
+        sb.append(System.lineSeparator()).append("Warm pools:").append(info.pools().isEmpty() ? " none" : "");
+        for (PlatformInfo.Pool p : info.pools()) {
+            sb.append(System.lineSeparator()).append("  ").append(p.image()).append(": ").append(p.cpus())
+                    .append(p.cpus() == 1 ? " vCPU, " : " vCPUs, ").append(p.memoryMib()).append(" MiB, ")
+                    .append(p.network() ? "network" : "no network").append("; ready ").append(p.ready())
+                    .append(" of ").append(p.size()).append("; taken ").append(p.taken()).append(", missed ")
+                    .append(p.missed());
+            if (p.lastError() != null) {
+                sb.append("; last error: ").append(p.lastError());
+            }
         }
         System.out.println(sb.toString().stripTrailing());
     }
