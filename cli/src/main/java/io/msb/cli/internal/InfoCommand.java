@@ -7,11 +7,16 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code msb info}: the server, its backends (KVM or TCG, guest kernel, limits), sandboxes and images (decision 1035). */
+/**
+ * {@code msb info}: the server, its backends (KVM or TCG, guest kernel, limits), sandboxes and images (decision 1035),
+ * and its warm pools (decision 1260).
+ */
 @Command(name = "info", mixinStandardHelpOptions = true,
-    description = "Show the server's version, VMM backends (acceleration, guest kernel, limits), sandboxes and images.",
+    description = "Show the server's version, VMM backends (acceleration, guest kernel, limits), sandboxes, images"
+        + " and warm pools.",
     footer = {"", "--format fields: .Version .Home .DefaultBackend .Backend .Acceleration .Kernel .MaxCpus "
-        + ".MaxMemoryMib .Sandboxes .Running .Images"})
+        + ".MaxMemoryMib .Sandboxes .Running .Images .Pools .PoolsReady .PoolsTaken .PoolsMissed",
+        "(.Pools: how many warm pools; .PoolsReady, .PoolsTaken, .PoolsMissed: summed over them)"})
 final class InfoCommand implements Callable<Integer> {
     static final Fields<JsonNode> FIELDS = new Fields<JsonNode>()
         .column("Version", "VERSION", i -> i.path("version").asText())
@@ -25,6 +30,10 @@ final class InfoCommand implements Callable<Integer> {
         .column("Sandboxes", "SANDBOXES", i -> String.valueOf(total(i.path("sandboxes"))))
         .column("Running", "RUNNING", i -> String.valueOf(i.path("sandboxes").path("running").asLong()))
         .column("Images", "IMAGES", i -> i.path("images").asText(""))
+        .column("Pools", "POOLS", i -> String.valueOf(i.path("pools").size()))
+        .column("PoolsReady", "POOLS READY", i -> String.valueOf(sum(i.path("pools"), "ready")))
+        .column("PoolsTaken", "POOLS TAKEN", i -> String.valueOf(sum(i.path("pools"), "taken")))
+        .column("PoolsMissed", "POOLS MISSED", i -> String.valueOf(sum(i.path("pools"), "missed")))
         .key("Version");
 
     private final Cli cli;
@@ -44,7 +53,7 @@ final class InfoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** For people: one fact a line, the backends indented below. */
+    /** For people: one fact a line, the backends and warm pools indented below. */
     static String text(JsonNode info, String url) {
         List<String[]> lines = new ArrayList<>();
         lines.add(new String[] {"Server:", url + " (version " + info.path("version").asText("?") + ", agent protocol "
@@ -71,6 +80,22 @@ final class InfoCommand implements Callable<Integer> {
             b.path("features").forEach(f -> features.add(f.asText()));
             lines.add(new String[] {"  Features:", String.join(", ", features)});
         }
+        if (info.has("pools")) { // servers before warm pools send none
+            JsonNode pools = info.path("pools");
+            lines.add(new String[] {"Warm pools:", pools.isEmpty() ? "none" : String.valueOf(pools.size())});
+            for (JsonNode p : pools) {
+                int cpus = p.path("cpus").asInt();
+                lines.add(new String[] {"  Pool:", p.path("image").asText() + " (" + cpus
+                    + (cpus == 1 ? " vCPU, " : " vCPUs, ") + p.path("memory_mib").asText() + " MiB, "
+                    + (p.path("network").asBoolean() ? "network" : "no network") + ")"});
+                lines.add(new String[] {"  Ready:", p.path("ready").asText() + " of " + p.path("size").asText()});
+                lines.add(new String[] {"  Served:", p.path("taken").asText() + " taken, "
+                    + p.path("missed").asText() + " missed (none ready)"});
+                if (p.path("last_error").isTextual()) {
+                    lines.add(new String[] {"  Last error:", p.path("last_error").asText()});
+                }
+            }
+        }
         StringBuilder sb = new StringBuilder();
         int width = lines.stream().mapToInt(l -> l[0].length()).max().orElse(0) + 1;
         for (String[] l : lines) {
@@ -88,6 +113,15 @@ final class InfoCommand implements Callable<Integer> {
             }
         }
         return first;
+    }
+
+    /** {@code field} summed over {@code rows}. */
+    static long sum(JsonNode rows, String field) {
+        long n = 0;
+        for (JsonNode r : rows) {
+            n += r.path(field).asLong();
+        }
+        return n;
     }
 
     static long total(JsonNode counts) {

@@ -1,6 +1,7 @@
 package io.msb.cli.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,5 +126,47 @@ class ObservationCommandsTest extends ScriptedCliTest {
         assertEquals(0, msb("info", "--format", "{{.Acceleration}} {{.Kernel}} {{.Running}}/{{.Sandboxes}} {{.Images}}"),
             stderr());
         assertEquals("tcg 6.1.0-57-cloud-amd64 2/3 3\n", stdout());
+    }
+
+    @Test
+    void infoShowsTheWarmPools() throws Exception {
+        String info = "{\"version\":\"0.1.0\",\"protocol\":7,\"home\":\"/h\",\"default_backend\":\"qemu\","
+            + "\"backends\":[],\"sandboxes\":{},\"images\":1,\"pools\":["
+            + "{\"image\":\"builtin:busybox\",\"cpus\":1,\"memory_mib\":512,\"network\":true,\"size\":2,"
+            + "\"ready\":1,\"taken\":3,\"missed\":1,\"last_error\":null},"
+            + "{\"image\":\"python:3.12\",\"cpus\":2,\"memory_mib\":1024,\"network\":false,\"size\":1,"
+            + "\"ready\":0,\"taken\":0,\"missed\":2,\"last_error\":\"no space left on device\"}]}";
+        server.on("GET /v1/info", 200, info).on("GET /v1/info", 200, info).on("GET /v1/info", 200, info);
+        assertEquals(0, msb("info"), stderr());
+        String text = stdout();
+        assertTrue(text.contains("Warm pools:      2\n"
+            + "  Pool:          builtin:busybox (1 vCPU, 512 MiB, network)\n"
+            + "  Ready:         1 of 2\n"
+            + "  Served:        3 taken, 1 missed (none ready)\n"
+            + "  Pool:          python:3.12 (2 vCPUs, 1024 MiB, no network)\n"
+            + "  Ready:         0 of 1\n"
+            + "  Served:        0 taken, 2 missed (none ready)\n"
+            + "  Last error:    no space left on device\n"), text);
+        out.reset();
+        assertEquals(0, msb("info", "--format", "{{.Pools}} {{.PoolsReady}} {{.PoolsTaken}} {{.PoolsMissed}}"), stderr());
+        assertEquals("2 1 3 3\n", stdout());
+        out.reset();
+        assertEquals(0, msb("info", "--json"), stderr());
+        assertEquals("no space left on device", JSON.readTree(stdout()).path("pools").path(1).path("last_error").asText());
+    }
+
+    @Test
+    void infoSaysWhenThereAreNoWarmPoolsAndOlderServersSendNone() {
+        String none = "{\"version\":\"0.1.0\",\"home\":\"/h\",\"backends\":[],\"sandboxes\":{},\"pools\":[]}";
+        String older = "{\"version\":\"0.1.0\",\"home\":\"/h\",\"backends\":[],\"sandboxes\":{}}";
+        server.on("GET /v1/info", 200, none).on("GET /v1/info", 200, older).on("GET /v1/info", 200, older);
+        assertEquals(0, msb("info"), stderr());
+        assertTrue(stdout().contains("Warm pools:      none\n"), stdout());
+        out.reset();
+        assertEquals(0, msb("info"), stderr());
+        assertFalse(stdout().contains("Warm pools"), stdout());
+        out.reset();
+        assertEquals(0, msb("info", "--format", "{{.Pools}} {{.PoolsReady}}"), stderr());
+        assertEquals("0 0\n", stdout());
     }
 }
