@@ -37,6 +37,7 @@ public final class WarmPoolBench {
                 measure(p, "bench-warm", warmCreate, warmExec);
             }
             System.out.println("pool after the warm creates: " + pool(p));
+            printFailedEntry(p);
             String template = p.snapshots().list().stream().filter(s -> s.name().startsWith("pool-"))
                     .findFirst().orElseThrow().name();
             p.deletePool("bench");
@@ -62,6 +63,23 @@ public final class WarmPoolBench {
             SnapshotBench.print("cold create -> first exec output", coldExec);
         }
         System.out.println("load at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
+    }
+
+    /** The logs of the last entry that failed to warm (WarmPool keeps its directory), if one did. */
+    private static void printFailedEntry(Platform p) throws java.io.IOException {
+        Path pool = p.home.resolve("pool");
+        try (var dirs = Files.list(pool)) {
+            for (Path failed : dirs.filter(d -> d.getFileName().toString().endsWith("-failed")).toList()) {
+                for (String log : List.of("logs/qemu.log", "logs/kernel.log")) {
+                    Path file = failed.resolve(log);
+                    if (Files.exists(file)) {
+                        List<String> lines = Files.readAllLines(file);
+                        System.out.println(failed.getFileName() + "/" + log + " (last lines):");
+                        lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> System.out.println("  " + l));
+                    }
+                }
+            }
+        }
     }
 
     private static PlatformInfo.Pool pool(Platform p) {

@@ -1,6 +1,7 @@
 package io.msb.runtime.internal;
 
 import io.msb.api.AlreadyExistsException;
+import io.msb.api.BootFailedException;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.InvalidStateException;
 import io.msb.api.LabelSelector;
@@ -341,7 +342,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 try {
                     if (snapshot != null) {
                         seedUpper(snapshot, settings.sandboxDir(spec.name()));
-                        return boot(bootSpec, vmm, snapshot.resumable() ? snapshot : null);
+                        return snapshot.resumable() ? restore(bootSpec, vmm, snapshot) : boot(bootSpec, vmm, null);
                     }
                     laps.lap("record");
                     Optional<WarmPool.Entry> warm = takeWarm(bootSpec);
@@ -424,6 +425,27 @@ public final class SandboxLifecycle implements SandboxBackend {
         Path state = resumeFrom.path().resolve(SnapshotManifest.MEMORY);
         return start(spec, (run, started) -> booter.restore(spec, resumeFrom.path(),
                 vmSpec -> journal(name, vmm.restore(vmSpec, state), run, started)));
+    }
+
+    /**
+     * Restores a resumable snapshot's VM for the new sandbox {@code spec}, once more from a fresh copy of its disk if
+     * the first try fails: QEMU 7.2 under TCG sometimes dies (SIGSEGV, about 1 restore in 100 here) when a restored VM
+     * is continued, before the guest runs (decision 1248).
+     */
+    private SandboxHandle restore(SandboxSpec spec, VmmBackend vmm, SnapshotInfo snapshot) {
+        try {
+            return boot(spec, vmm, snapshot);
+        } catch (BootFailedException first) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox " + spec.name() + ": the restore of snapshot "
+                    + snapshot.name() + " failed, trying once more: " + first.getMessage());
+            seedUpper(snapshot, settings.sandboxDir(spec.name()));
+            try {
+                return boot(spec, vmm, snapshot);
+            } catch (RuntimeException second) {
+                second.addSuppressed(first);
+                throw second;
+            }
+        }
     }
 
     /**

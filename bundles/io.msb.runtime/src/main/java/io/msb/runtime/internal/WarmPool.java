@@ -87,6 +87,8 @@ final class WarmPool implements AutoCloseable {
     private final AtomicBoolean fillQueued = new AtomicBoolean();
     private final AtomicLong taken = new AtomicLong();
     private final AtomicLong missed = new AtomicLong();
+    /** Refills that failed in a row. */
+    private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
     private volatile String lastError;
 
@@ -159,7 +161,7 @@ final class WarmPool implements AutoCloseable {
                 try {
                     ready.addLast(new Entry(dir, warmer.warm(snapshot, "pool-" + id, dir)));
                 } catch (RuntimeException e) {
-                    SandboxLifecycle.deleteTree(dir);
+                    keepForDiagnosis(dir);
                     throw e;
                 }
                 if (closed) {
@@ -168,10 +170,31 @@ final class WarmPool implements AutoCloseable {
             }
             lastError = null;
         } catch (RuntimeException e) {
+            if (closed) {
+                return; // closing interrupted the refill
+            }
             lastError = String.valueOf(e.getMessage());
-            LOG.log(Level.WARNING, "warm pool " + profile + " cannot refill, trying again in " + RETRY_SECONDS
-                    + " s: " + e.getMessage(), e);
-            refill(RETRY_SECONDS);
+            // the first two failures in a row are retried at once: a restored QEMU may die when continued (decision 1248)
+            long delay = failures.incrementAndGet() < 3 ? 0 : RETRY_SECONDS;
+            LOG.log(Level.WARNING, "warm pool " + profile + " cannot refill, trying again in " + delay + " s: "
+                    + e.getMessage() + " (logs of the failed VM in " + root.resolve(profile.key() + "-failed") + ")", e);
+            refill(delay);
+            return;
+        }
+        failures.set(0);
+    }
+
+    /**
+     * A failed entry's directory (its VM gone: the warmer kills what it started) becomes {@code <key>-failed}, the
+     * last one only, so its logs ({@code logs/qemu.log}, {@code logs/kernel.log}) can be read; the next start deletes it.
+     */
+    private void keepForDiagnosis(Path dir) {
+        Path failed = root.resolve(profile.key() + "-failed");
+        SandboxLifecycle.deleteTree(failed);
+        try {
+            Files.move(dir, failed);
+        } catch (IOException e) {
+            SandboxLifecycle.deleteTree(dir);
         }
     }
 
