@@ -33,9 +33,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PlatformExtension.class)
 @Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES) // a hang guard, not a time assertion
 class MemorySnapshotIT {
-    /** A shell that keeps a variable only in its memory and counts into a file, detached from the exec session. */
+    /**
+     * A shell that keeps a variable only in its memory and counts into a file, detached from the exec session; each
+     * count replaces the file whole (rename), so a read never sees it empty or half written.
+     */
     private static final String COUNTER = "setsid sh -c 'kept=$((6 * 7)); i=0; while :; do i=$((i + 1));"
-            + " echo \"$kept $i $$\" > /tmp/counter; sleep 0.2; done' </dev/null >/dev/null 2>&1 &";
+            + " echo \"$kept $i $$\" > /tmp/counter.new && mv /tmp/counter.new /tmp/counter; sleep 0.2; done'"
+            + " </dev/null >/dev/null 2>&1 &";
 
     /** {@code [kept, count, pid]} of the counter, read twice: it must have moved on in between. */
     private static String[] counting(SandboxHandle box) throws InterruptedException {

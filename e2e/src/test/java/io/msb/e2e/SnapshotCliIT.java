@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SnapshotCliIT extends BuiltServerIT {
     /** A shell that keeps a variable only in its memory and counts into a file, detached from the exec session. */
     private static final String COUNTER = "setsid sh -c 'kept=42; i=0; while :; do i=$((i + 1));"
-            + " echo \"$kept $i\" > /tmp/counter; sleep 0.2; done' </dev/null >/dev/null 2>&1 &";
+            + " echo \"$kept $i\" > /tmp/counter.new && mv /tmp/counter.new /tmp/counter; sleep 0.2; done'"
+            + " </dev/null >/dev/null 2>&1 &";
 
     @TempDir
     Path tmp;
