@@ -15,15 +15,17 @@ import java.util.Objects;
  * @param ports published ports
  * @param policy the policy, or null for {@link NetworkPolicy#defaults()} (the public profile)
  * @param dns DNS interception settings
- * @param tls TLS interception settings in their JSON form, stored only (not supported yet), or null
- * @param secrets secret injection settings in their JSON form (local or cloud shape), stored only, or null
+ * @param tls TLS interception settings ({@link TlsConfig#DEFAULT} when null)
+ * @param secrets secrets the guest may use but not read ({@link SecretsConfig#NONE} when null); TLS interception
+ *        is on whenever there are secrets, as in microsandbox
  * @param maxConnections open flows allowed at once, 1..4096 (microsandbox's default 256)
  * @param rateLimiter bandwidth and ops limits; null means {@link RateLimiter#UNLIMITED}
  * @param trustHostCas give the guest the host's CA certificates
- * @param strict hostname allows need an inspectable authority (stored only, not supported yet)
+ * @param strict hostname-based allows need an inspectable authority (TLS SNI, HTTP Host or CONNECT target): a TCP
+ *        flow allowed only through a domain rule opens only once that authority names an allowed host
  */
 public record NetworkConfig(boolean enabled, InterfaceConfig iface, List<PublishedPort> ports, NetworkPolicy policy,
-        DnsConfig dns, Object tls, Object secrets, int maxConnections, RateLimiter rateLimiter,
+        DnsConfig dns, TlsConfig tls, SecretsConfig secrets, int maxConnections, RateLimiter rateLimiter,
         boolean trustHostCas, boolean strict) {
     public static final int DEFAULT_MAX_CONNECTIONS = 256;
     public static final int MAX_CONNECTIONS_LIMIT = 4096;
@@ -32,8 +34,8 @@ public record NetworkConfig(boolean enabled, InterfaceConfig iface, List<Publish
     public NetworkConfig {
         ports = List.copyOf(ports);
         dns = dns == null ? DnsConfig.DEFAULT : dns;
-        tls = MapReader.copy(tls, "tls", 0);
-        secrets = MapReader.copy(secrets, "secrets", 0);
+        tls = tls == null ? TlsConfig.DEFAULT : tls;
+        secrets = secrets == null ? SecretsConfig.NONE : secrets;
         if (ports.size() > MAX_PORTS) {
             throw Check.invalid("ports", "has " + ports.size() + " entries (max " + MAX_PORTS + ")");
         }
@@ -78,26 +80,34 @@ public record NetworkConfig(boolean enabled, InterfaceConfig iface, List<Publish
         return policy == null ? NetworkPolicy.defaults() : policy;
     }
 
-    /** Whether any secret entry is configured (cloud {@code entries} or local {@code secrets} list). */
+    /** Whether any secret entry is configured. */
     public boolean hasSecrets() {
-        if (secrets instanceof Map<?, ?> m) {
-            return m.get("entries") instanceof List<?> e && !e.isEmpty()
-                    || m.get("secrets") instanceof List<?> s && !s.isEmpty();
-        }
-        return secrets instanceof List<?> l && !l.isEmpty();
+        return !secrets.isEmpty();
     }
 
-    /** Whether TLS interception is asked for ({@code tls.enabled} true). */
+    /** Whether TLS is intercepted: asked for, or implied by secrets. */
     public boolean tlsEnabled() {
-        return tls instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("enabled"));
+        return tls.enabled() || hasSecrets();
     }
 
-    /** The JSON form with microsandbox's field names; absent optional fields are left out. */
+    /** The same configuration with other secrets (the runtime moves inline values into its store with this). */
+    public NetworkConfig withSecrets(SecretsConfig s) {
+        return new NetworkConfig(enabled, iface, ports, policy, dns, tls, s, maxConnections, rateLimiter,
+                trustHostCas, strict);
+    }
+
+    /** The JSON form with microsandbox's field names; absent optional fields are left out; secret values never. */
     public Map<String, Object> toMap() {
+        return toMap(false);
+    }
+
+    /** {@link #toMap()}, with secret values for a client that sends the configuration to a server. */
+    public Map<String, Object> toMap(boolean includeSecretValues) {
         return MapReader.ordered("enabled", enabled, "interface", iface == null ? null : iface.toMap(),
                 "ports", ports.stream().map(PublishedPort::toMap).toList(),
-                "policy", policy == null ? null : policy.toMap(), "dns", dns.toMap(), "tls", tls,
-                "secrets", secrets, "max_connections", maxConnections,
+                "policy", policy == null ? null : policy.toMap(), "dns", dns.toMap(),
+                "tls", tls.equals(TlsConfig.DEFAULT) ? null : tls.toMap(),
+                "secrets", secrets.isEmpty() ? null : secrets.toMap(includeSecretValues), "max_connections", maxConnections,
                 "rate_limiter", rateLimiter.equals(RateLimiter.UNLIMITED) ? null : rateLimiter.toMap(),
                 "trust_host_cas", trustHostCas, "strict", strict);
     }
@@ -113,7 +123,8 @@ public record NetworkConfig(boolean enabled, InterfaceConfig iface, List<Publish
             Long max = m.optionalLong("max_connections", 1, MAX_CONNECTIONS_LIMIT);
             return new NetworkConfig(m.bool("enabled", true), m.object("interface", InterfaceConfig::read),
                     m.list("ports", MAX_PORTS, PublishedPort::read), m.object("policy", NetworkPolicy::read),
-                    m.object("dns", DnsConfig::read), m.raw("tls"), m.raw("secrets"),
+                    m.object("dns", DnsConfig::read), m.object("tls", TlsConfig::read),
+                    m.object("secrets", SecretsConfig::read),
                     max == null ? DEFAULT_MAX_CONNECTIONS : max.intValue(), m.object("rate_limiter", RateLimiter::read),
                     m.bool("trust_host_cas", false), m.bool("strict", false));
         });

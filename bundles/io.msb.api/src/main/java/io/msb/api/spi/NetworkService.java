@@ -4,6 +4,7 @@ import io.msb.api.network.NetworkConfig;
 import io.msb.api.network.NetworkPolicy;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.osgi.annotation.versioning.ProviderType;
 
 /** Serves each sandbox's user-space network: addressing, policy, DNS, published ports, limits. */
@@ -15,7 +16,25 @@ public interface NetworkService {
      *
      * @param stateDir the sandbox's directory, where the frame socket lives
      */
-    NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig config);
+    default NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig config) {
+        return attach(sandbox, stateDir, config, reason -> { });
+    }
+
+    /**
+     * {@link #attach(String, Path, NetworkConfig)}, telling {@code terminate} when the network wants the sandbox
+     * stopped (a secret's {@code block-and-terminate} violation). The reason never contains a secret's value.
+     * Secrets reach this service with their values resolved: {@link io.msb.api.network.SecretEntry#source()} is
+     * null in every entry.
+     */
+    NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig config, Consumer<String> terminate);
+
+    /**
+     * The certificate (PEM) of the CA that intercepted TLS is signed with, created on first use; guests with TLS
+     * interception trust it. Empty if this service does not intercept TLS.
+     */
+    default Optional<String> interceptCaPem() {
+        return Optional.empty();
+    }
 
     /** Replaces the sandbox's policy; new flows follow it, open ones are left alone. */
     void update(String sandbox, NetworkPolicy policy);

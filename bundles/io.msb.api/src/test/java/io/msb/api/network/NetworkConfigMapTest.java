@@ -36,8 +36,9 @@ class NetworkConfigMapTest {
                 Map.of("direction", "egress", "destination", Map.of("group", "link-local"), "action", "deny"))));
         m.put("dns", Map.of("rebind_protection", false, "nameservers", List.of("127.0.0.1:5353", "[::1]:53", "dns.local"),
                 "query_timeout_ms", 1500));
-        m.put("tls", Map.of("enabled", false));
-        m.put("secrets", Map.of("entries", List.of(), "on_violation", Map.of("type", "block_and_log")));
+        m.put("tls", Map.of("enabled", false, "bypass", List.of("pinned.example.com")));
+        m.put("secrets", Map.of("secrets", List.of(Map.of("env_var", "API_KEY", "source",
+                Map.of("type", "store", "reference", "sandbox/x/API_KEY"), "allowed_hosts", List.of("any")))));
         m.put("max_connections", 100);
         m.put("rate_limiter", Map.of("egress", Map.of("bandwidth", Map.of("size", 1048576, "refill_time_ms", 1000)),
                 "ingress", Map.of("ops", Map.of("size", 100, "refill_time_ms", 10, "one_time_burst", 5))));
@@ -66,8 +67,9 @@ class NetworkConfigMapTest {
         assertNull(c.rateLimiter().egress().ops());
         assertTrue(c.strict());
         assertTrue(c.trustHostCas());
-        assertFalse(c.hasSecrets());
-        assertFalse(c.tlsEnabled());
+        assertTrue(c.hasSecrets());
+        assertTrue(c.tlsEnabled(), "secrets imply interception");
+        assertTrue(c.tls().bypasses("PINNED.example.com"));
 
         Map<String, Object> out = c.toMap();
         assertEquals(List.of("enabled", "interface", "ports", "policy", "dns", "tls", "secrets", "max_connections",
@@ -98,7 +100,8 @@ class NetworkConfigMapTest {
         assertEquals(off, NetworkConfig.fromMap(off.toMap()));
 
         NetworkConfig withSecret = NetworkConfig.fromMap(Map.of("secrets",
-                Map.of("entries", List.of(Map.of("env_var", "API_KEY", "placeholder", "$MSB_API_KEY")))));
+                Map.of("entries", List.of(Map.of("env_var", "API_KEY", "value", "sk-1", "placeholder", "$MSB_API_KEY",
+                        "allowed_hosts", List.of(Map.of("type", "exact", "value", "api.openai.com")))))));
         assertTrue(withSecret.hasSecrets());
     }
 

@@ -73,7 +73,8 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
     }
 
     @Override
-    public synchronized NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig network) {
+    public synchronized NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig network,
+            java.util.function.Consumer<String> terminate) {
         Attached a = attached.get(sandbox);
         if (a != null) {
             return a.attachment(); // re-attach of a running sandbox: the same addresses

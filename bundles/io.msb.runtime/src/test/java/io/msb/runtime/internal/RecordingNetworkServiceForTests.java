@@ -30,7 +30,8 @@ final class RecordingNetworkServiceForTests implements NetworkService {
     }
 
     @Override
-    public NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig config) {
+    public NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig config,
+            java.util.function.Consumer<String> terminate) {
         events.add("attach " + sandbox);
         return attached.computeIfAbsent(sandbox, s -> attachment(stateDir));
     }
