@@ -69,14 +69,18 @@ final class Qmp implements AutoCloseable {
 
     /** The VM's run state from {@code query-status}: {@code running}, {@code paused} (after {@code stop}), … */
     String status() throws IOException {
-        String status = command("query-status");
-        int i = status.indexOf("\"status\"");
+        return statusOf(command("query-status"));
+    }
+
+    /** The {@code status} string of a QMP answer ({@code query-status}, {@code query-migrate}). */
+    static String statusOf(String answer) throws IOException {
+        int i = answer.indexOf("\"status\"");
         if (i < 0) {
-            throw new IOException("unexpected QMP answer: " + status);
+            throw new IOException("unexpected QMP answer: " + answer);
         }
-        int q1 = status.indexOf('"', status.indexOf(':', i) + 1);
-        int q2 = status.indexOf('"', q1 + 1);
-        return q1 < 0 || q2 < 0 ? "" : status.substring(q1 + 1, q2);
+        int q1 = answer.indexOf('"', answer.indexOf(':', i) + 1);
+        int q2 = answer.indexOf('"', q1 + 1);
+        return q1 < 0 || q2 < 0 ? "" : answer.substring(q1 + 1, q2);
     }
 
     /** Sends a command without arguments and returns its answer, skipping asynchronous events. */

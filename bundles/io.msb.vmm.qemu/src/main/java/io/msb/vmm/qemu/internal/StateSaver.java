@@ -158,10 +158,9 @@ final class StateSaver {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
         while (true) {
             String answer = qmp.command("query-migrate");
-            for (String end : new String[] {"completed", "failed", "cancelled"}) {
-                if (answer.contains("\"status\": \"" + end + "\"") || answer.contains("\"status\":\"" + end + "\"")) {
-                    return end;
-                }
+            String status = answer.contains("\"status\"") ? Qmp.statusOf(answer) : "";
+            if (status.equals("completed") || status.equals("failed") || status.equals("cancelled")) {
+                return status;
             }
             if (System.nanoTime() > deadline) {
                 throw new IOException("QEMU's migration did not settle in " + STALL_MILLIS + " ms: " + answer);
