@@ -36,6 +36,11 @@ class NetworkServiceComponentTest {
     final RecordingDialerForTests dialer = new RecordingDialerForTests();
 
     static NetworkServiceConfig config() {
+        return config("");
+    }
+
+    /** @param tlsDir where the interception CA goes ("" = the msb home's tls/) */
+    static NetworkServiceConfig config(String tlsDir) {
         return new NetworkServiceConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -75,6 +80,16 @@ class NetworkServiceComponentTest {
             @Override
             public int udpIdleSeconds() {
                 return 60;
+            }
+
+            @Override
+            public String tlsDir() {
+                return tlsDir;
+            }
+
+            @Override
+            public String[] upstreamCaCerts() {
+                return new String[0];
             }
         };
     }
