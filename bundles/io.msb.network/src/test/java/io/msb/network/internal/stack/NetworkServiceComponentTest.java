@@ -115,6 +115,22 @@ class NetworkServiceComponentTest {
     }
 
     @Test
+    void interceptionIsWiredAtAttachWithTheCaFromTheConfiguredDirectory() throws Exception {
+        service.close();
+        Path tls = dir.resolve("tls");
+        service = new NetworkServiceComponent(config(tls.toString()), dialer);
+        service.attach("plain", sandboxDir("plain"), NetworkConfig.defaults());
+        assertFalse(Files.exists(tls), "no CA until a sandbox intercepts");
+        NetworkConfig intercepting = new NetworkConfig(true, null, List.of(), null, null,
+                io.msb.api.network.TlsConfig.intercepting(), null, 256, null, false, false);
+        service.attach("t", sandboxDir("t"), intercepting, reason -> { });
+        assertTrue(Files.isRegularFile(tls.resolve("ca.key")));
+        assertEquals(Files.readString(tls.resolve("ca.crt")), service.interceptCaPem().orElseThrow());
+        assertEquals(List.of(), service.recentDenials("t"));
+        assertEquals(0, service.counters("t").orElseThrow().denials());
+    }
+
+    @Test
     void attachGivesAStreamAttachmentAndKeepsAddressesAcrossRestarts() throws Exception {
         Path a = sandboxDir("a");
         NetworkAttachment first = service.attach("a", a, NetworkConfig.defaults());
