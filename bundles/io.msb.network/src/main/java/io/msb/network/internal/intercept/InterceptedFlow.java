@@ -11,6 +11,9 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One inspected flow, served on a proxy thread: reads what the guest says first (a TLS ClientHello, else an HTTP
@@ -22,6 +25,8 @@ final class InterceptedFlow implements RequestRewriter.Policy {
     private static final System.Logger LOG = System.getLogger(InterceptedFlow.class.getName());
     /** How long the guest may take to say its first bytes (a client that waits for the server never will). */
     static final int FIRST_BYTES_TIMEOUT_MS = 30_000;
+    /** Responses still on their way once the guest is done sending; a server that never ends is not waited for. */
+    static final long RESPONSE_LINGER_SECONDS = 120;
 
     private final Flow flow;
     private final SandboxIntercept sandbox;
@@ -31,6 +36,9 @@ final class InterceptedFlow implements RequestRewriter.Policy {
     private final Object guestWrites = new Object();
     private Socket upstream;
     private boolean denied;
+    private CompletableFuture<Void> responses = CompletableFuture.completedFuture(null);
+    /** Some response bytes went to the guest (written under {@link #guestWrites}). */
+    private boolean answered;
 
     InterceptedFlow(Flow flow, Socket guest, InterceptProxy proxy) {
         this.flow = flow;
@@ -106,9 +114,13 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         http(tlsGuest.getInputStream(), tlsGuest, name);
     }
 
-    /** Forwards the guest's requests (plain, or decrypted from {@code to}) through the secret substitution. */
+    /**
+     * Forwards the guest's requests (plain, or decrypted from {@code to}) through the secret substitution. Plain
+     * HTTP dials upstream only when the first request may go (strict policy has looked at it by then). An upstream
+     * that fails before it answered anything gets the guest a 502.
+     */
     private void http(InputStream in, Socket to, String tlsName) throws IOException {
-        OutputStream toUpstream = new OutputStream() { // plain HTTP dials on the first request it may send
+        OutputStream toUpstream = new OutputStream() {
             private OutputStream out;
 
             private OutputStream out() throws IOException {
@@ -124,48 +136,92 @@ final class InterceptedFlow implements RequestRewriter.Policy {
 
             @Override
             public void write(int b) throws IOException {
-                out().write(b);
+                write(new byte[] {(byte) b}, 0, 1);
             }
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                out().write(b, off, len);
+                try {
+                    out().write(b, off, len);
+                } catch (IOException e) {
+                    throw new UpstreamFailed(e);
+                }
             }
 
             @Override
             public void flush() throws IOException {
-                out().flush();
+                try {
+                    out().flush();
+                } catch (IOException e) {
+                    throw new UpstreamFailed(e);
+                }
             }
         };
         try {
             new RequestRewriter(sandbox.config.secrets(), tlsName, this).forward(in, toUpstream);
             halfClose(upstream);
-            responses.join();
+            awaitResponses();
         } catch (Refusal r) {
             if (flow.needsAuthority() && upstream == null && !denied) {
                 sandbox.deny(SandboxIntercept.STRICT_TCP, flow, null); // not HTTP: no authority to look at
             }
             InterceptProxy.closeQuietly(upstream); // whatever it got of this request must not complete
-            synchronized (guestWrites) {
-                to.getOutputStream().write(r.response());
-                to.getOutputStream().flush();
-            }
-        } catch (java.util.concurrent.CompletionException e) {
-            // the responses ended with an error: closing both is all there is to do
+            answer(to, r);
+        } catch (UpstreamFailed e) {
+            InterceptProxy.closeQuietly(upstream);
+            answer(to, new Refusal(502, "msb: the upstream server failed: " + e.getCause().getClass().getSimpleName()));
         }
     }
 
-    private CompletableFuture<Void> responses = CompletableFuture.completedFuture(null);
+    /** An upstream write failed (not the guest's read). */
+    private static final class UpstreamFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UpstreamFailed(IOException cause) {
+            super(cause);
+        }
+    }
+
+    /** Writes a refusal to the guest, unless it has had response bytes already (it would garble them). */
+    private void answer(Socket to, Refusal r) throws IOException {
+        synchronized (guestWrites) {
+            if (r.status() == 502 && answered) {
+                return;
+            }
+            to.getOutputStream().write(r.response());
+            to.getOutputStream().flush();
+        }
+    }
+
+    private void awaitResponses() {
+        try {
+            responses.get(RESPONSE_LINGER_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // closing both sides is all that is left
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     private void pumpResponses(Socket from, Socket to) {
         responses = new CompletableFuture<>();
         proxy.execute(() -> {
             try {
-                copy(from.getInputStream(), to.getOutputStream(), guestWrites);
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                byte[] buf = new byte[16 * 1024];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    synchronized (guestWrites) {
+                        answered = true;
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
+                }
                 halfClose(to);
-                responses.complete(null);
             } catch (IOException | RuntimeException e) {
                 InterceptProxy.closeQuietly(to); // the guest must not wait for an answer that will not come
+            } finally {
                 responses.complete(null);
             }
         });
@@ -177,25 +233,14 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         pumpResponses(upstream, guest);
         OutputStream out = upstream.getOutputStream();
         out.write(prefix);
-        copy(in, out, null);
-        halfClose(upstream);
-        responses.join();
-    }
-
-    private static void copy(InputStream in, OutputStream out, Object lock) throws IOException {
         byte[] buf = new byte[16 * 1024];
         int n;
         while ((n = in.read(buf)) >= 0) {
-            if (lock == null) {
-                out.write(buf, 0, n);
-                out.flush();
-            } else {
-                synchronized (lock) {
-                    out.write(buf, 0, n);
-                    out.flush();
-                }
-            }
+            out.write(buf, 0, n);
+            out.flush();
         }
+        halfClose(upstream);
+        awaitResponses();
     }
 
     /** Ends our side of a socket (TLS: close_notify) and lets the peer's answer still come back. */

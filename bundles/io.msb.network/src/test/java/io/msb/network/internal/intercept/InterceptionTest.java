@@ -347,6 +347,19 @@ class InterceptionTest {
         assertEquals(2, sandbox.denials());
     }
 
+    @Test
+    void anUpstreamThatCannotBeReachedIsABadGateway() throws Exception {
+        attach(onlyApiTest(), TlsConfig.DEFAULT, SecretsConfig.NONE, true);
+        int closed;
+        try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
+            closed = probe.getLocalPort();
+        }
+        try (Socket s = open(new InetSocketAddress(LOOPBACK, closed))) {
+            String r = exchange(s, "GET / HTTP/1.1\r\nHost: api.test\r\n\r\n");
+            assertTrue(r.startsWith("HTTP/1.1 502 Bad Gateway"), r);
+        }
+    }
+
     Socket open(InetSocketAddress to) throws IOException {
         SocketChannel ch = sandbox.tcp(to, LOOPBACK);
         ch.configureBlocking(true);
