@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -78,21 +79,11 @@ final class SandboxTls {
     SSLSocket connectUpstream(Socket raw, String serverName, String address, int port) throws IOException {
         String host = serverName != null ? serverName : address;
         SSLSocket s = (SSLSocket) upstreamContext.getSocketFactory().createSocket(raw, host, port, true);
-        try {
-            SSLParameters p = s.getSSLParameters();
+        s.setUseClientMode(true);
+        return handshake(s, p -> {
             p.setEndpointIdentificationAlgorithm("HTTPS");
             p.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
-            p.setApplicationProtocols(ALPN);
-            s.setSSLParameters(p);
-            s.setUseClientMode(true);
-            s.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
-            s.startHandshake();
-            s.setSoTimeout(0);
-            return s;
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
-        }
+        });
     }
 
     /**
@@ -105,8 +96,18 @@ final class SandboxTls {
                 new ByteArrayInputStream(consumed), true);
         leafKeys.add(s, leaf);
         try {
+            return handshake(s, p -> { });
+        } finally {
+            leafKeys.remove(s);
+        }
+    }
+
+    /** Sets ALPN (and what {@code more} says), then handshakes within the timeout; closes the socket on failure. */
+    private static SSLSocket handshake(SSLSocket s, Consumer<SSLParameters> more) throws IOException {
+        try {
             SSLParameters p = s.getSSLParameters();
             p.setApplicationProtocols(ALPN);
+            more.accept(p);
             s.setSSLParameters(p);
             s.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             s.startHandshake();
@@ -115,8 +116,6 @@ final class SandboxTls {
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
-        } finally {
-            leafKeys.remove(s);
         }
     }
 
