@@ -83,34 +83,33 @@ public final class RequestRewriter {
         boolean connect = head.method().equals("CONNECT");
         String host = HostNames.host(connect ? head.target() : head.host());
         policy.authority(host, connect);
-        String authority = tlsName != null ? tlsName : host;
-        if (authority == null) {
+        if (tlsName == null && host == null) {
             throw new Refusal(400, "msb: the request names no valid host");
         }
         Framing framing = Framing.of(head);
         boolean encoded = head.value("content-encoding") != null
                 && !head.value("content-encoding").equalsIgnoreCase("identity");
         List<SecretEntry> inBody = new ArrayList<>();
-        List<Use> bodyUse = new ArrayList<>();
+        List<Decision> bodyUse = new ArrayList<>();
         for (SecretEntry e : secrets.entries()) {
-            Use use = use(e, authority);
+            Decision d = decide(e, host);
             String ph = latin1(e.placeholder());
-            if (use == Use.REFUSE && head.carries(ph, e.injection().basicAuth())) {
-                refuse(e, authority);
+            if (d.use() == Use.REFUSE && head.carries(ph, e.injection().basicAuth())) {
+                refuse(e, d.host());
             }
-            if (use == Use.SUBSTITUTE) {
+            if (d.use() == Use.SUBSTITUTE) {
                 head.substitute(ph, latin1(e.value()), e);
             }
-            if (e.injection().body() && use != Use.LEAVE && framing != Framing.NONE && !encoded) {
+            if (e.injection().body() && d.use() != Use.LEAVE && framing != Framing.NONE && !encoded) {
                 inBody.add(e);
-                bodyUse.add(use);
+                bodyUse.add(d);
             }
         }
         byte[][] needles = new byte[inBody.size()][];
         byte[][] values = new byte[inBody.size()][];
         for (int i = 0; i < needles.length; i++) {
             needles[i] = inBody.get(i).placeholder().getBytes(StandardCharsets.UTF_8);
-            values[i] = bodyUse.get(i) == Use.SUBSTITUTE ? inBody.get(i).value().getBytes(StandardCharsets.UTF_8) : null;
+            values[i] = bodyUse.get(i).use() == Use.SUBSTITUTE ? inBody.get(i).value().getBytes(StandardCharsets.UTF_8) : null;
         }
         try {
             switch (framing) {
@@ -123,21 +122,31 @@ public final class RequestRewriter {
             }
         } catch (Replacer.Found f) {
             SecretEntry e = inBody.get(f.needle);
-            if (bodyUse.get(f.needle) == Use.SUBSTITUTE) {
+            if (bodyUse.get(f.needle).use() == Use.SUBSTITUTE) {
                 throw new Refusal(403, "msb: the body carries the placeholder for " + e.envVar()
                         + " but is larger than " + MAX_REWRITTEN_BODY + " bytes; the request was blocked");
             }
-            refuse(e, authority);
+            refuse(e, bodyUse.get(f.needle).host());
         }
         return connect || head.value("upgrade") != null;
     }
 
-    private Use use(SecretEntry e, String authority) {
-        boolean identified = !e.requireTlsIdentity() || tlsName != null;
-        if (identified && e.allows(authority)) {
-            return Use.SUBSTITUTE;
+    /** What to do with an entry's placeholder in a request, and the host that decided it. */
+    private record Decision(Use use, String host) {
+    }
+
+    /**
+     * Substitute only if every name the request gives is allowed: the SNI (the name upstream was verified for) and
+     * a Host header that differs from it, which a shared front end (a CDN) would route by.
+     */
+    private Decision decide(SecretEntry e, String host) {
+        String refusedAt = e.requireTlsIdentity() && tlsName == null ? host
+                : tlsName != null && !e.allows(tlsName) ? tlsName
+                : host != null && !e.allows(host) ? host : null;
+        if (refusedAt == null) {
+            return new Decision(Use.SUBSTITUTE, tlsName != null ? tlsName : host);
         }
-        return secrets.actionFor(e).passesThrough(authority) ? Use.LEAVE : Use.REFUSE;
+        return new Decision(secrets.actionFor(e).passesThrough(refusedAt) ? Use.LEAVE : Use.REFUSE, refusedAt);
     }
 
     private void refuse(SecretEntry e, String host) throws Refusal {

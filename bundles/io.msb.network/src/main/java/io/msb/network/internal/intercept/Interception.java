@@ -1,5 +1,6 @@
 package io.msb.network.internal.intercept;
 
+import io.msb.api.InvalidConfigException;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.network.TlsConfig;
 import io.msb.network.internal.policy.SandboxPolicy;
@@ -70,6 +71,13 @@ public final class Interception implements AutoCloseable {
      */
     public SandboxIntercept attach(String sandbox, NetworkConfig config, SandboxPolicy policy, Dialer direct,
             Consumer<String> terminate) {
+        List<io.msb.api.network.SecretEntry> entries = config.secrets().entries();
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).source() != null) { // the runtime resolves values before the network sees them
+                throw new InvalidConfigException("secrets[" + i + "].source", "secrets[" + i + "] ("
+                        + entries.get(i).envVar() + ") reached the network without its value resolved");
+            }
+        }
         SandboxTls tls = config.tlsEnabled() ? new SandboxTls(config.tls(), ca(config.tls()), upstreamCaFiles) : null;
         return new SandboxIntercept(sandbox, config, policy, tls, direct, proxy(), terminate);
     }

@@ -248,6 +248,14 @@ class RequestRewriterTest {
     }
 
     @Test
+    void aHostHeaderOtherThanTheAllowedServerNameIsAViolation() throws Exception {
+        String fronted = "GET / HTTP/1.1\r\nHost: evil.test\r\nX-Key: " + PH + "\r\n\r\n";
+        Refusal r = assertThrows(Refusal.class, () -> forward(secrets(entry(Injection.DEFAULT, null)), fronted));
+        assertTrue(r.getMessage().endsWith("to evil.test"), r.getMessage());
+        assertEquals(List.of("API_KEY@evil.test:BLOCK_AND_LOG"), violations);
+    }
+
+    @Test
     void requireTlsIdentityKeepsSecretsOffPlainHttp() throws Exception {
         String req = "GET / HTTP/1.1\r\nHost: api.test\r\nX-Key: " + PH + "\r\n\r\n";
         assertThrows(Refusal.class, () -> forward(secrets(entry(Injection.DEFAULT, null)), null,

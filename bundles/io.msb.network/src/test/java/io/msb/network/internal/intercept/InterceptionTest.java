@@ -393,6 +393,14 @@ class InterceptionTest {
     }
 
     @Test
+    void anUnresolvedSecretIsRefusedAtAttach() {
+        SecretsConfig unresolved = new SecretsConfig(List.of(apiKey(null).entries().get(0)
+                .withSource(io.msb.api.network.SecretSource.store("k"))), null);
+        assertThrows(io.msb.api.InvalidConfigException.class,
+                () -> attach(NetworkPolicy.allowAll(), tls(), unresolved, false));
+    }
+
+    @Test
     void theCaFileIsWhereTheServiceSaysAndItsPemIsServed() throws IOException {
         String pem = interception.installationCa().certificatePem();
         assertEquals(pem, Files.readString(dir.resolve("msb-tls").resolve(CertificateAuthority.CERT_FILE)));
