@@ -393,6 +393,49 @@ class InterceptionTest {
     }
 
     @Test
+    void manyInterceptedFlowsLeaveNoSocketsBehindAndDetachClosesOpenOnes() throws Exception {
+        attach(NetworkPolicy.allowAll(), tls(), apiKey(null), false);
+        try (SSLSocket warm = tlsOver(guestSocket(), "api.test", msbCa())) {
+            exchange(warm, "GET / HTTP/1.1\r\nHost: api.test\r\n\r\n");
+        }
+        Thread.sleep(200);
+        long before = openSockets();
+        for (int i = 0; i < 100; i++) {
+            try (SSLSocket s = tlsOver(guestSocket(), "api.test", msbCa())) {
+                assertTrue(exchange(s, "GET /" + i + " HTTP/1.1\r\nHost: api.test\r\n\r\n").contains("GET /" + i));
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (openSockets() > before + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(openSockets() <= before + 2, "sockets: " + before + " before, " + openSockets() + " after");
+        SSLSocket open = tlsOver(guestSocket(), "api.test", msbCa());
+        exchange(open, "GET / HTTP/1.1\r\nHost: api.test\r\n\r\n");
+        sandbox.close(); // the sandbox's network goes away
+        int got;
+        try {
+            got = open.getInputStream().read();
+        } catch (IOException reset) {
+            got = -1;
+        }
+        assertEquals(-1, got, "the guest's flow is closed");
+        open.close();
+    }
+
+    static long openSockets() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    @Test
     void anUnresolvedSecretIsRefusedAtAttach() {
         SecretsConfig unresolved = new SecretsConfig(List.of(apiKey(null).entries().get(0)
                 .withSource(io.msb.api.network.SecretSource.store("k"))), null);
