@@ -102,7 +102,8 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         }
         String address = flow.upstream().getAddress().getHostAddress();
         try {
-            upstream = sandbox.tls.connectUpstream(sandbox.dialUpstream(flow.upstream()), sni, address, flow.port());
+            upstream = sandbox.dialUpstream(flow.upstream()); // closed by run() if TLS on it fails
+            upstream = sandbox.tls.connectUpstream(upstream, sni, address, flow.port());
         } catch (IOException e) {
             // the guest's handshake has not been answered: closing it is the failure it sees
             LOG.log(System.Logger.Level.INFO, "network: sandbox " + sandbox.name + ": upstream TLS to "
