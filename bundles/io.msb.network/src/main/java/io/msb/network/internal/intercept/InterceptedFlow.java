@@ -159,7 +159,12 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             }
         };
         try {
-            new RequestRewriter(sandbox.config.secrets(), tlsName, this).forward(in, toUpstream);
+            new RequestRewriter(sandbox.config.secrets(), tlsName, this).forward(in, toUpstream, interim -> {
+                synchronized (guestWrites) {
+                    to.getOutputStream().write(interim);
+                    to.getOutputStream().flush();
+                }
+            });
             halfClose(upstream);
             awaitResponses();
         } catch (Refusal r) {
