@@ -35,7 +35,10 @@ final class InterceptedFlow implements RequestRewriter.Policy {
     /** Whoever writes to the guest holds this: responses and a refusal never interleave mid-write. */
     private final Object guestWrites = new Object();
     private Socket upstream;
+    /** Strict policy has refused the flow (and recorded why). */
     private boolean denied;
+    /** Strict policy has seen an allowed authority: failures from here on are not its refusals. */
+    private boolean authorized;
     private CompletableFuture<Void> responses = CompletableFuture.completedFuture(null);
     /** Some response bytes went to the guest (written under {@link #guestWrites}). */
     private boolean answered;
@@ -74,7 +77,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "network: sandbox " + sandbox.name + ": flow to "
                     + flow.target() + " ended: " + e);
-            if (flow.needsAuthority() && upstream == null && !denied) {
+            if (flow.needsAuthority() && !authorized && !denied) {
                 sandbox.deny(SandboxIntercept.STRICT_TCP, flow, null); // it never said where it was going
             }
         } finally {
@@ -95,6 +98,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             sandbox.deny(intercept ? SandboxIntercept.STRICT_TCP : SandboxIntercept.STRICT_BYPASS, flow, sni);
             return;
         }
+        authorized = true;
         guest.setSoTimeout(0);
         if (!intercept) {
             splice(consumed, in);
@@ -168,7 +172,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             halfClose(upstream);
             awaitResponses();
         } catch (Refusal r) {
-            if (flow.needsAuthority() && upstream == null && !denied) {
+            if (flow.needsAuthority() && !authorized && !denied) {
                 sandbox.deny(SandboxIntercept.STRICT_TCP, flow, null); // not HTTP: no authority to look at
             }
             InterceptProxy.closeQuietly(upstream); // whatever it got of this request must not complete
@@ -281,6 +285,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             sandbox.deny(reason, flow, host);
             throw new Refusal(403, "msb: " + reason);
         }
+        authorized = true;
     }
 
     @Override

@@ -307,6 +307,10 @@ class InterceptionTest {
             String r = exchange(s, "GET / HTTP/1.1\r\nHost: api.test\r\n\r\n");
             assertTrue(r.startsWith("HTTP/1.1 502 Bad Gateway"), r);
         }
+        try (Socket raw = open(new InetSocketAddress(LOOPBACK, closed))) {
+            assertThrows(IOException.class, () -> tlsOver(raw, "api.test", msbCa()), "spliced TLS to nobody");
+        }
+        assertEquals(0, sandbox.denials(), "allowed names whose server is away are not strict's refusals");
     }
 
     Socket open(InetSocketAddress to) throws IOException {
