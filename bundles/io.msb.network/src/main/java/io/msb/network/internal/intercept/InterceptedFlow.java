@@ -39,6 +39,8 @@ final class InterceptedFlow implements RequestRewriter.Policy {
     private boolean denied;
     /** Strict policy has seen an allowed authority: failures from here on are not its refusals. */
     private boolean authorized;
+    /** ... and it was the TLS server name, which then stands for requests that name no Host (HTTP/1.0). */
+    private boolean serverNameAuthorized;
     private CompletableFuture<Void> responses = CompletableFuture.completedFuture(null);
     /** Some response bytes went to the guest (written under {@link #guestWrites}). */
     private boolean answered;
@@ -99,6 +101,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             return;
         }
         authorized = true;
+        serverNameAuthorized = sni != null;
         guest.setSoTimeout(0);
         if (!intercept) {
             splice(consumed, in);
@@ -275,7 +278,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
 
     @Override
     public void authority(String host, boolean connect) throws Refusal {
-        if (!flow.needsAuthority()) {
+        if (!flow.needsAuthority() || host == null && serverNameAuthorized) {
             return;
         }
         String name = host == null || HostNames.isIpLiteral(host) ? null : host;

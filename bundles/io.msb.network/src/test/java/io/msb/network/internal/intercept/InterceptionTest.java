@@ -249,6 +249,9 @@ class InterceptionTest {
         attach(onlyApiTest(), tls(), SecretsConfig.NONE, true);
         try (SSLSocket s = tlsOver(guestSocket(), "api.test", msbCa())) {
             assertTrue(exchange(s, "GET / HTTP/1.1\r\nHost: api.test\r\n\r\n").startsWith("HTTP/1.1 200"));
+            assertTrue(exchange(s, "GET /old HTTP/1.0\r\n\r\n").startsWith("HTTP/1.1 200"), "the SNI stands for it");
+            String fronted = exchange(s, "GET / HTTP/1.1\r\nHost: other.test\r\n\r\n");
+            assertTrue(fronted.startsWith("HTTP/1.1 403") && fronted.contains(SandboxIntercept.STRICT_TCP), fronted);
         }
         assertEquals(1, dialer.asked.size());
         try (Socket raw = guestSocket()) {
@@ -258,7 +261,7 @@ class InterceptionTest {
             assertThrows(IOException.class, () -> tlsOver(raw, "other.test", msbCa()));
         }
         assertEquals(1, dialer.asked.size(), "refused flows are never dialled");
-        assertEquals(2, sandbox.denials());
+        assertEquals(3, sandbox.denials());
         assertTrue(sandbox.recentDenials().stream().allMatch(d -> d.startsWith(SandboxIntercept.STRICT_TCP)),
                 sandbox.recentDenials().toString());
     }
