@@ -44,6 +44,8 @@ final class InterceptedFlow implements RequestRewriter.Policy {
     private CompletableFuture<Void> responses = CompletableFuture.completedFuture(null);
     /** Some response bytes went to the guest (written under {@link #guestWrites}). */
     private boolean answered;
+    /** The guest's side was ended by {@link #end} (under {@link #guestWrites}). */
+    private boolean ended;
 
     InterceptedFlow(Flow flow, Socket guest, InterceptProxy proxy) {
         this.flow = flow;
@@ -137,7 +139,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
                         upstream = sandbox.dialUpstream(flow.upstream());
                     }
                     out = upstream.getOutputStream();
-                    pumpResponses(upstream, to);
+                    pumpResponses(upstream, to, true);
                 }
                 return out;
             }
@@ -178,11 +180,11 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             if (flow.needsAuthority() && !authorized && !denied) {
                 sandbox.deny(SandboxIntercept.STRICT_TCP, flow, null); // not HTTP: no authority to look at
             }
+            end(to, r); // first: closing upstream makes the response thread end the guest too
             InterceptProxy.closeQuietly(upstream); // whatever it got of this request must not complete
-            answer(to, r);
         } catch (UpstreamFailed e) {
+            end(to, badGateway(e.getCause()));
             InterceptProxy.closeQuietly(upstream);
-            answer(to, new Refusal(502, "msb: the upstream server failed: " + e.getCause().getClass().getSimpleName()));
         }
     }
 
@@ -195,14 +197,29 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         }
     }
 
-    /** Writes a refusal to the guest, unless it has had response bytes already (it would garble them). */
-    private void answer(Socket to, Refusal r) throws IOException {
+    private static Refusal badGateway(Throwable cause) {
+        return new Refusal(502, "msb: the upstream server failed: " + cause.getClass().getSimpleName());
+    }
+
+    /**
+     * Ends the guest's side once, whichever thread gets there first: {@code r} is its last answer (a 502 only if it
+     * has had no response bytes, which it would garble), then the connection closes.
+     */
+    private void end(Socket to, Refusal r) {
         synchronized (guestWrites) {
-            if (r.status() == 502 && answered) {
+            if (ended) {
                 return;
             }
-            to.getOutputStream().write(r.response());
-            to.getOutputStream().flush();
+            ended = true;
+            if (r != null && !(r.status() == 502 && answered)) {
+                try {
+                    to.getOutputStream().write(r.response());
+                    to.getOutputStream().flush();
+                } catch (IOException e) {
+                    // the guest has gone: nothing to tell it
+                }
+            }
+            InterceptProxy.closeQuietly(to);
         }
     }
 
@@ -216,7 +233,11 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         }
     }
 
-    private void pumpResponses(Socket from, Socket to) {
+    /**
+     * Copies the upstream's bytes to the guest on a proxy thread. If upstream fails, the guest is ended (it must not
+     * wait for an answer that will not come), with a 502 if {@code http} and it has had nothing yet.
+     */
+    private void pumpResponses(Socket from, Socket to, boolean http) {
         responses = new CompletableFuture<>();
         proxy.execute(() -> {
             try {
@@ -233,7 +254,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
                 }
                 halfClose(to);
             } catch (IOException | RuntimeException e) {
-                InterceptProxy.closeQuietly(to); // the guest must not wait for an answer that will not come
+                end(to, http ? badGateway(e) : null);
             } finally {
                 responses.complete(null);
             }
@@ -243,7 +264,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
     /** Copies the guest's bytes (those read already first) to the real destination unchanged, both ways. */
     private void splice(byte[] prefix, InputStream in) throws IOException {
         upstream = sandbox.dialUpstream(flow.upstream());
-        pumpResponses(upstream, guest);
+        pumpResponses(upstream, guest, false);
         OutputStream out = upstream.getOutputStream();
         out.write(prefix);
         byte[] buf = new byte[16 * 1024];

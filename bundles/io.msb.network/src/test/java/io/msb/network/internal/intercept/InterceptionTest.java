@@ -226,6 +226,21 @@ class InterceptionTest {
     }
 
     @Test
+    void aSandboxsOwnInterceptionCaSignsItsLeaves() throws Exception {
+        Path own = dir.resolve("own-ca");
+        CertificateAuthority ownCa = CertificateAuthority.inDirectory(own);
+        TlsConfig withOwnCa = new TlsConfig(true, List.of(upstream.port()), List.of(), true, true,
+                List.of(upstreamCaFile.toString()), List.of(), List.of(),
+                own.resolve(CertificateAuthority.CERT_FILE).toString(),
+                own.resolve(CertificateAuthority.KEY_FILE).toString(), 100, 24);
+        attach(NetworkPolicy.allowAll(), withOwnCa, SecretsConfig.NONE, false);
+        try (SSLSocket s = tlsOver(guestSocket(), "api.test", ownCa.certificate())) {
+            s.getSession().getPeerCertificates()[0].verify(ownCa.certificate().getPublicKey());
+        }
+        assertFalse(Files.exists(dir.resolve("msb-tls")), "the installation's CA is not made for it");
+    }
+
+    @Test
     void aBypassedHostSeesTheUpstreamsOwnCertificate() throws Exception {
         TlsConfig bypass = new TlsConfig(true, List.of(upstream.port()), List.of("api.test"), true, true,
                 List.of(), List.of(), List.of(), null, null, 100, 24);
