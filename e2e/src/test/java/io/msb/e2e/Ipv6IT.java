@@ -138,6 +138,14 @@ class Ipv6IT {
     }
 
     @Test
+    void dnsOverIpv6AnswersTheHostNameWithTheV6Gateway() {
+        // the query goes to the gateway's IPv6 address, port 53: the stack hands it to the DNS interceptor, which
+        // answers host.microsandbox.internal itself (A and AAAA) without asking upstream
+        ExecResult r = sh(box, "nslookup host.microsandbox.internal " + gateway6 + " 2>&1");
+        assertTrue(r.stdoutText().contains(gateway6), r.stdoutText());
+    }
+
+    @Test
     void aDestinationThePolicyDeniesIsRefusedAtOnceAndNeverDialed() {
         ExecResult r = sh(box, "nc -w 30 " + gateway6 + " " + denied.getLocalPort() + " </dev/null 2>&1; echo rc=$?");
         assertTrue(r.stdoutText().endsWith("rc=1\n"), r.stdoutText());
