@@ -365,8 +365,8 @@ static int addr6(int op, unsigned index, const uint8_t a[16], unsigned prefix, c
     nl_put(&m, NL_IFA_ADDRESS, a, 16);
     uint32_t flags = NL_IFA_F_NODAD;
     nl_put(&m, NL_IFA_FLAGS, &flags, sizeof flags);
-    return nl_talk(&m, op == NL_DELADDR ? EADDRNOTAVAIL : 0, op == NL_NEWADDR ? "IPv6 address" : "deleting the old IPv6 address",
-                   err, errlen);
+    const char *what = op == NL_NEWADDR ? "IPv6 address" : "deleting the old IPv6 address";
+    return nl_talk(&m, op == NL_DELADDR ? EADDRNOTAVAIL : 0, what, err, errlen);
 }
 
 /* The IPv6 default route via gw on the interface, replacing any. */
@@ -374,7 +374,8 @@ static int route6(unsigned index, const uint8_t gw[16], char *err, size_t errlen
 {
     struct nl_msg m = {.h = {.len = (uint32_t)(sizeof m.h + sizeof(struct nl_route)), .type = NL_NEWROUTE,
                              .flags = NL_CREATE | NL_REPLACE}};
-    struct nl_route rt = {.family = AF_INET6, .table = NL_TABLE_MAIN, .protocol = NL_PROTO_BOOT, .type = NL_RTN_UNICAST};
+    struct nl_route rt = {.family = AF_INET6, .table = NL_TABLE_MAIN, .protocol = NL_PROTO_BOOT,
+                          .type = NL_RTN_UNICAST};
     memcpy(m.body, &rt, sizeof rt);
     nl_put(&m, NL_RTA_GATEWAY, gw, 16);
     uint32_t oif = index;
@@ -390,8 +391,9 @@ static int configure6(const char *name, const struct net_config *c, char *err, s
         snprintf(err, errlen, "IPv6 on %s: %s", name, strerror(errno));
         return -1;
     }
-    return addr6(NL_NEWADDR, index, c->addr6, c->prefix6, err, errlen) || route6(index, c->gateway6, err, errlen) ? -1
-                                                                                                                 : 0;
+    if (addr6(NL_NEWADDR, index, c->addr6, c->prefix6, err, errlen))
+        return -1;
+    return route6(index, c->gateway6, err, errlen);
 }
 
 /* MTU, address/prefix, up, default route via the gateway on the interface name. SIOCSIFADDR replaces the address

@@ -92,7 +92,8 @@ class IdentityApplyIT {
             assertEquals(1, routes6.lines().filter(l -> l.startsWith("default")).count(), "one v6 default: " + routes6);
             String hosts = sh(agent, "cat /etc/hosts");
             assertTrue(hosts.contains("127.0.1.1\tcopy-2\n") && hosts.contains("10.77.0.5\t"
-                    + GuestBootstrap.Network.HOST_ALIAS + "\nfd77::5\t" + GuestBootstrap.Network.HOST_ALIAS + "\n"), hosts);
+                    + GuestBootstrap.Network.HOST_ALIAS + "\nfd77::5\t" + GuestBootstrap.Network.HOST_ALIAS + "\n"),
+                    hosts);
             assertFalse(hosts.contains("fd42:6d73:62:"), "the old IPv6 hosts line is replaced: " + hosts);
             assertFalse(hosts.contains("127.0.1.1\te2e-identity"), "the boot's name line is replaced: " + hosts);
             assertTrue(sh(agent, "grep ' /scratch ' /proc/mounts").startsWith("tmpfs /scratch tmpfs"));

@@ -92,7 +92,8 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
                     throw invalid("network.prefix6", "is required with address6 and must be 1 to 128, is " + prefix6);
                 }
                 byte[] g = ipv6("network.gateway6", gateway6);
-                if ((g[0] & 0xff) == 0xff || java.util.Arrays.equals(g, new byte[16]) || java.util.Arrays.equals(g, a)) {
+                if ((g[0] & 0xff) == 0xff || java.util.Arrays.equals(g, new byte[16])
+                        || java.util.Arrays.equals(g, a)) {
                     throw invalid("network.gateway6", "must be another unicast IPv6 address, is '" + gateway6 + "'");
                 }
             }

@@ -482,7 +482,9 @@ public final class NetStack implements AutoCloseable {
 
         @Override
         public void ready(SelectionKey k) {
-            ByteBuffer buf = ByteBuffer.allocate(config.udpMaxPayload());
+            // an IPv6 frame's header is 20 bytes longer: its datagrams are cut 20 bytes shorter to fit the MTU
+            int max = config.udpMaxPayload() - (remote6 == null ? 0 : Packets6.IP6 - Packets.IP);
+            ByteBuffer buf = ByteBuffer.allocate(max);
             for (int i = 0; i < 64; i++) {
                 buf.clear();
                 int n;

@@ -221,6 +221,10 @@ class NetStack6Test {
             assertEquals(host.getLocalPort(), u16(reply.raw(), reply.t()));
             assertEquals(40000, u16(reply.raw(), reply.t() + 2));
             assertArrayEquals("pong".getBytes(), reply.body(8));
+            // a datagram as big as IPv4's limit (MTU - 28) is cut to IPv6's (MTU - 48): the frame fits the MTU
+            host.send(new DatagramPacket(new byte[1472], 1472, p.getSocketAddress()));
+            Seen6 big = expect6("big udp reply", s -> s.next() == Packets.PROTO_UDP);
+            assertEquals(ETH + StackConfig.MTU, big.raw().length);
         }
         guest.send(udp(ELSEWHERE, 40002, 9999, "x".getBytes()));
         Seen6 refused = expect6("unreachable", s -> s.next() == Packets6.PROTO_ICMP6);

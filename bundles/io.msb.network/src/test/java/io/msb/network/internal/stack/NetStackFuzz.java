@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Jazzer target: hostile frames from the guest into one live {@link NetStack} (frame parser, ARP, IPv4, ICMP,
- * UDP, DNS framing and the TCP state machine; IPv6 with neighbour solicitations, ICMPv6, UDP and TCP). Structure-aware: each input is up to 16 frames of a chosen kind
+ * UDP, DNS framing and the TCP state machine; IPv6 with neighbour solicitations, ICMPv6, UDP and TCP).
+ * Structure-aware: each input is up to 16 frames of a chosen kind
  * with fuzzed fields, valid checksums unless the input asks to break them, and TCP acknowledgement numbers
  * that may be taken relative to the stack's own sequence numbers so established flows are reached. Allowed
  * flows are dialled to a loopback sink only. Oracle: nothing may throw out of the stack's frame handling.
