@@ -313,6 +313,45 @@ class NetStack6Test {
         assertTrue(reply.tlen() == 12);
     }
 
+    /** NetStackFuzz's oracle without Jazzer: random IPv6 frames straight into fromGuest never throw. */
+    @Test
+    void randomIpv6FramesNeverThrowOutOfTheStack() throws Exception {
+        start(new AllowListPolicyForTests(GATEWAY6.inet()));
+        Random random = new Random(61);
+        Addr6[] to = {GATEWAY6, ELSEWHERE, new Addr6(0, 0x0000_ffff_7f00_0001L), new Addr6(0xff02L << 48, 1)};
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                for (int i = 0; i < 20_000; i++) {
+                    Addr6 dst = to[random.nextInt(to.length)];
+                    byte[] body = new byte[random.nextInt(64)];
+                    random.nextBytes(body);
+                    byte[] f = switch (random.nextInt(4)) {
+                        case 0 -> Packets6.neighborSolicitation(GuestForTests.MAC, GUEST6, dst);
+                        case 1 -> icmp(GUEST6, dst, random.nextBoolean() ? Packets6.ECHO_REQUEST : random.nextInt(256),
+                                random.nextInt(), body);
+                        case 2 -> udp(dst, 40000 + random.nextInt(4), random.nextBoolean() ? 53 : 9, body);
+                        default -> Packets6.tcp(StackConfig.GATEWAY_MAC, GuestForTests.MAC, GUEST6, dst,
+                                40000 + random.nextInt(8), random.nextBoolean() ? 53 : 9, random.nextInt(),
+                                random.nextInt(), random.nextInt(0x40), random.nextInt(65536),
+                                random.nextBoolean() ? new byte[] {2, 4, 0, 1, 3, 3} : null, body, 0, body.length);
+                    };
+                    if (random.nextBoolean()) {
+                        f[ETH + random.nextInt(f.length - ETH)] ^= (byte) (1 + random.nextInt(255));
+                    }
+                    if (random.nextInt(4) == 0) {
+                        f = java.util.Arrays.copyOf(f, ETH + random.nextInt(f.length - ETH + 1));
+                    }
+                    stack.fromGuest(f, 0, f.length);
+                }
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        done.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     @Test
     void aStackWithoutIpv6IgnoresIpv6() throws Exception {
         guest = new GuestForTests(dir.resolve("net.sock"));
