@@ -23,6 +23,38 @@ static int fail(char *err, size_t errlen, const char *field, const char *rule)
     return -1;
 }
 
+/* An IPv6 literal only (inet_pton's AF_INET6 form, at most 45 characters): no names, no scope. */
+static int ipv6(const struct cv *v, uint8_t out[16])
+{
+    struct in6_addr a;
+    if (!v || v->type != CV_TEXT || v->n > 45 || strlen(v->s) != v->n || inet_pton(AF_INET6, v->s, &a) != 1)
+        return -1;
+    memcpy(out, &a, 16);
+    return 0;
+}
+
+/* The optional IPv6 half: address6, prefix6 and gateway6 all present, or none. */
+static int parse6(const struct cv *map, struct net_config *c, char *err, size_t errlen)
+{
+    struct fields f = {.map = map};
+    const struct cv *a = cv_get(map, "address6"), *g = cv_get(map, "gateway6"), *p = cv_get(map, "prefix6");
+    if (cv_is_absent(a) && cv_is_absent(g) && cv_is_absent(p))
+        return 0;
+    uint64_t prefix = 0;
+    static const uint8_t zero[16];
+    if (ipv6(a, c->addr6) || c->addr6[0] == 0xff || !memcmp(c->addr6, zero, 16) ||
+        (c->addr6[0] == 0xfe && (c->addr6[1] & 0xc0) == 0x80))
+        return fail(err, errlen, "address6", "must be a unicast IPv6 address, not link-local");
+    if (f_u64(&f, "prefix6", 1, 128, &prefix) || prefix < 1)
+        return fail(err, errlen, "prefix6", "is required with address6 and must be 1 to 128");
+    if (ipv6(g, c->gateway6) || c->gateway6[0] == 0xff || !memcmp(c->gateway6, zero, 16) ||
+        !memcmp(c->gateway6, c->addr6, 16))
+        return fail(err, errlen, "gateway6", "must be another unicast IPv6 address");
+    c->prefix6 = (unsigned)prefix;
+    c->has_ipv6 = 1;
+    return 0;
+}
+
 /* A dotted quad only (inet_pton's AF_INET form): no short forms, no hex, no names. */
 static int ipv4(const struct cv *v, uint32_t *out)
 {
@@ -131,7 +163,7 @@ int net_parse(const struct cv *map, struct net_config *c, char *err, size_t errl
         }
         c->hosts = hosts->n;
     }
-    return 0;
+    return parse6(map, c, err, errlen);
 }
 
 /* Appends "first<tab>second\n" (or "first second\n" for a nameserver line) to out[*len..n), keeping it
@@ -163,6 +195,9 @@ static size_t lines(const struct net_config *c, int hosts, char *out, size_t n)
         else
             append(out, n, &len, "nameserver", " ", dotted(c->nameserver[i], ip));
     }
+    char ip6[INET6_ADDRSTRLEN];
+    if (hosts && c->has_ipv6 && inet_ntop(AF_INET6, c->gateway6, ip6, sizeof ip6))
+        append(out, n, &len, ip6, "\t", NET_HOST_ALIAS);
     return len;
 }
 
@@ -243,6 +278,124 @@ static struct sockaddr inet(uint32_t a)
     return s;
 }
 
+/* rtnetlink for IPv6 (decision 1312): the ioctls cannot skip duplicate address detection (IFA_F_NODAD), so the
+ * address and the default route go over netlink. musl ships no kernel headers: the few stable ABI structures and
+ * constants it needs are spelled here. */
+struct nl_hdr {
+    uint32_t len;
+    uint16_t type, flags;
+    uint32_t seq, pid;
+};
+struct nl_ifaddr {
+    uint8_t family, prefixlen, flags, scope;
+    uint32_t index;
+};
+struct nl_route {
+    uint8_t family, dst_len, src_len, tos, table, protocol, scope, type;
+    uint32_t flags;
+};
+struct nl_attr {
+    uint16_t len, type;
+};
+struct nl_sockaddr {
+    sa_family_t family;
+    unsigned short pad;
+    uint32_t pid, groups;
+};
+enum {
+    NL_ROUTE = 0, NL_ERROR = 2, NL_REQUEST = 1, NL_ACK = 4, NL_REPLACE = 0x100, NL_CREATE = 0x400,
+    NL_NEWADDR = 20, NL_DELADDR = 21, NL_NEWROUTE = 24, NL_IFA_ADDRESS = 1, NL_IFA_FLAGS = 8, NL_IFA_F_NODAD = 0x02,
+    NL_RTA_OIF = 4, NL_RTA_GATEWAY = 5, NL_TABLE_MAIN = 254, NL_PROTO_BOOT = 3, NL_RTN_UNICAST = 1,
+};
+#define NL_ALIGN(n) (((n) + 3u) & ~3u)
+
+struct nl_msg {
+    struct nl_hdr h;
+    unsigned char body[128];
+};
+
+static void nl_put(struct nl_msg *m, uint16_t type, const void *data, size_t n)
+{
+    struct nl_attr a = {.len = (uint16_t)(sizeof a + n), .type = type};
+    unsigned char *at = (unsigned char *)m + NL_ALIGN(m->h.len);
+    memcpy(at, &a, sizeof a);
+    memcpy(at + sizeof a, data, n);
+    m->h.len = NL_ALIGN(m->h.len) + NL_ALIGN(a.len);
+}
+
+/* Sends m and reads the kernel's acknowledgement: 0, or -1 with what failed (an errno in ignore counts as 0). */
+static int nl_talk(struct nl_msg *m, int ignore, const char *what, char *err, size_t errlen)
+{
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NL_ROUTE);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: netlink socket: %s", what, strerror(errno));
+        return -1;
+    }
+    struct nl_sockaddr to = {.family = AF_NETLINK};
+    m->h.flags |= NL_REQUEST | NL_ACK;
+    m->h.seq = 1;
+    union {
+        struct nl_hdr h;
+        unsigned char b[512];
+    } r;
+    ssize_t n = -1;
+    if (sendto(fd, m, m->h.len, 0, (struct sockaddr *)&to, sizeof to) == (ssize_t)m->h.len)
+        n = recv(fd, &r, sizeof r, 0);
+    int e = errno;
+    close(fd);
+    if (n < (ssize_t)(sizeof r.h + sizeof(int)) || r.h.type != NL_ERROR) {
+        snprintf(err, errlen, "%s: netlink: %s", what, n < 0 ? strerror(e) : "no acknowledgement");
+        return -1;
+    }
+    int code;
+    memcpy(&code, r.b + sizeof r.h, sizeof code);
+    if (code == 0 || -code == ignore)
+        return 0;
+    snprintf(err, errlen, "%s: %s", what, strerror(-code));
+    return -1;
+}
+
+/* Adds (RTM_NEWADDR, replacing, no DAD) or deletes an IPv6 address on the interface. */
+static int addr6(int op, unsigned index, const uint8_t a[16], unsigned prefix, char *err, size_t errlen)
+{
+    struct nl_msg m = {.h = {.len = (uint32_t)(sizeof m.h + sizeof(struct nl_ifaddr)), .type = (uint16_t)op}};
+    struct nl_ifaddr ifa = {.family = AF_INET6, .prefixlen = (uint8_t)prefix, .flags = NL_IFA_F_NODAD, .index = index};
+    memcpy(m.body, &ifa, sizeof ifa);
+    m.h.flags = op == NL_NEWADDR ? NL_CREATE | NL_REPLACE : 0;
+    nl_put(&m, NL_IFA_ADDRESS, a, 16);
+    uint32_t flags = NL_IFA_F_NODAD;
+    nl_put(&m, NL_IFA_FLAGS, &flags, sizeof flags);
+    const char *what = op == NL_NEWADDR ? "IPv6 address" : "deleting the old IPv6 address";
+    return nl_talk(&m, op == NL_DELADDR ? EADDRNOTAVAIL : 0, what, err, errlen);
+}
+
+/* The IPv6 default route via gw on the interface, replacing any. */
+static int route6(unsigned index, const uint8_t gw[16], char *err, size_t errlen)
+{
+    struct nl_msg m = {.h = {.len = (uint32_t)(sizeof m.h + sizeof(struct nl_route)), .type = NL_NEWROUTE,
+                             .flags = NL_CREATE | NL_REPLACE}};
+    struct nl_route rt = {.family = AF_INET6, .table = NL_TABLE_MAIN, .protocol = NL_PROTO_BOOT,
+                          .type = NL_RTN_UNICAST};
+    memcpy(m.body, &rt, sizeof rt);
+    nl_put(&m, NL_RTA_GATEWAY, gw, 16);
+    uint32_t oif = index;
+    nl_put(&m, NL_RTA_OIF, &oif, sizeof oif);
+    return nl_talk(&m, 0, "IPv6 default route via gateway6", err, errlen);
+}
+
+/* address6/prefix6 and the default route via gateway6 on the (up) interface name. */
+static int configure6(const char *name, const struct net_config *c, char *err, size_t errlen)
+{
+    unsigned index = if_nametoindex(name);
+    if (!index) {
+        snprintf(err, errlen, "IPv6 on %s: %s", name, strerror(errno));
+        return -1;
+    }
+    if (addr6(NL_NEWADDR, index, c->addr6, c->prefix6, err, errlen))
+        return -1;
+    return route6(index, c->gateway6, err, errlen);
+}
+
 /* MTU, address/prefix, up, default route via the gateway on the interface name. SIOCSIFADDR replaces the address
  * the interface had (the kernel deletes the old one and its subnet route). */
 static int configure(int fd, const char *name, const struct net_config *c, char *err, size_t errlen)
@@ -264,7 +417,7 @@ static int configure(int fd, const char *name, const struct net_config *c, char 
             rc = -1;
         }
     }
-    return rc;
+    return rc || !c->has_ipv6 ? rc : configure6(name, c, err, errlen);
 }
 
 int net_up(const struct net_config *c, int wait_ms, char *ifname, size_t ifnamelen, char *err, size_t errlen)
@@ -308,6 +461,9 @@ int net_reconfigure(const char *ifname, const struct net_config *old, const stru
     rc = rc ? rc : req(fd, SIOCGIFFLAGS, &r, "SIOCGIFFLAGS", err, errlen);
     r.ifr_flags &= ~IFF_UP;
     rc = rc ? rc : req(fd, SIOCSIFFLAGS, &r, "SIOCSIFFLAGS (down)", err, errlen);
+    unsigned index = if_nametoindex(ifname);
+    if (!rc && old->has_ipv6 && index) /* going down may keep it (keep_addr_on_down): the new one replaces it */
+        rc = addr6(NL_DELADDR, index, old->addr6, old->prefix6, err, errlen);
     if (!rc && c->has_mac) { /* the link is down: drivers without live MAC changes accept it too */
         r.ifr_hwaddr.sa_family = ARPHRD_ETHER;
         memcpy(r.ifr_hwaddr.sa_data, c->mac, 6);

@@ -14,6 +14,7 @@
 #define NET_MAX_NAME 253 /* a DNS name */
 #define NET_MIN_MTU 68   /* IPv4's minimum */
 #define NET_MAX_MTU 65535
+#define NET_HOST_ALIAS "host.microsandbox.internal" /* what the IPv6 gateway's /etc/hosts line names */
 
 struct net_host {
     char name[NET_MAX_NAME + 1];
@@ -23,6 +24,10 @@ struct net_host {
 struct net_config {
     uint32_t addr, gateway; /* network byte order */
     unsigned prefix, mtu;
+    /* IPv6 beside IPv4 (decision 1312), only when the map has address6, prefix6 and gateway6 */
+    int has_ipv6;
+    uint8_t addr6[16], gateway6[16];
+    unsigned prefix6;
     int has_mac;
     uint8_t mac[6];
     size_t nameservers, hosts;
@@ -38,7 +43,8 @@ int net_name_ok(const char *s, size_t n);
  * ("network.gateway must be inside 172.16.0.0/30"). */
 int net_parse(const struct cv *map, struct net_config *c, char *err, size_t errlen);
 
-/* resolv.conf's text for c's nameservers ("" when it has none); the /etc/hosts lines of its host entries.
+/* resolv.conf's text for c's nameservers ("" when it has none); the /etc/hosts lines of its host entries, and with
+ * IPv6 a line naming gateway6 host.microsandbox.internal.
  * Both return the length written, truncating to fit n (always NUL-terminated). */
 size_t net_resolv_conf(const struct net_config *c, char *out, size_t n);
 size_t net_hosts_lines(const struct net_config *c, char *out, size_t n);
@@ -47,7 +53,9 @@ size_t net_hosts_lines(const struct net_config *c, char *out, size_t n);
 int net_loopback_up(char *err, size_t errlen);
 
 /* Configures the interface with c's MAC (or eth0 when c names none), waiting up to wait_ms for it to appear:
- * MTU, address/prefix, up, default route via the gateway. Returns 0, or -1 with what failed. */
+ * MTU, address/prefix, up, default route via the gateway; with IPv6 also address6/prefix6 (no duplicate address
+ * detection: usable at once) and the IPv6 default route via gateway6, over rtnetlink. Returns 0, or -1 with what
+ * failed. */
 int net_up(const struct net_config *c, int wait_ms, char *ifname, size_t ifnamelen, char *err, size_t errlen);
 
 /* Moves the configured interface ifname from old to c (msb.identity.apply, decision 1240): deletes the default route via

@@ -315,6 +315,42 @@ static void network_vector(const char *path)
     buf_free(&b);
 }
 
+/* The IPv6 vector (conformance/guest-bootstrap/network6.hex, decision 1312): the same network plus address6,
+ * prefix6 and gateway6, and the gateway's /etc/hosts line. */
+static void network6_vector(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s", path);
+    if (!f)
+        return;
+    char hex[4096];
+    size_t n = fread(hex, 1, sizeof hex - 1, f);
+    fclose(f);
+    hex[n] = 0;
+    struct buf b = {0};
+    for (size_t i = 0; i + 1 < n && hex[i] != '\n'; i += 2) {
+        unsigned v;
+        sscanf(hex + i, "%2x", &v);
+        uint8_t byte = (uint8_t)v;
+        buf_put(&b, &byte, 1);
+    }
+    struct cbor_doc doc;
+    struct net_config c;
+    char err[200] = "", text[1024], ip[INET6_ADDRSTRLEN];
+    CHECK(cbor_decode(b.p, b.len, &doc, err, sizeof err) == 0, "the v6 vector decodes: %s", err);
+    CHECK(net_parse(cv_get(doc.root, "network"), &c, err, sizeof err) == 0, "the v6 vector is valid: %s", err);
+    CHECK(c.has_ipv6 && c.prefix6 == 64 && !strcmp(inet_ntop(AF_INET6, c.addr6, ip, sizeof ip), "fd42:6d73:62:1::2"),
+          "address6/prefix6");
+    CHECK(!strcmp(inet_ntop(AF_INET6, c.gateway6, ip, sizeof ip), "fd42:6d73:62:1::1"), "gateway6");
+    CHECK(!strcmp(inet_ntop(AF_INET, &c.addr, ip, sizeof ip), "172.16.0.6") && c.prefix == 30, "IPv4 beside it");
+    net_hosts_lines(&c, text, sizeof text);
+    CHECK(!strcmp(text, "172.16.0.5\thost.microsandbox.internal\n172.16.0.5\tdb.test\n"
+                        "fd42:6d73:62:1::1\thost.microsandbox.internal\n"),
+          "hosts: %s", text);
+    cbor_free(&doc);
+    buf_free(&b);
+}
+
 /* Parses {"network": <json>} and returns net_parse's rc with its message in err. */
 static int parse_json(const char *json, struct net_config *c, char *err)
 {
@@ -376,6 +412,19 @@ static void network_fields_are_checked(void)
         {"{" NET_OK ",\"hosts\":[{\"name\":\"x#\",\"address\":\"10.0.0.1\"}]}", "network.hosts[0].name must be a DNS name"},
         {"{" NET_OK ",\"hosts\":[{\"name\":\"ok\",\"address\":\"10.0.0.256\"}]}", "network.hosts[0].address must be an IPv4"},
         {"{" NET_OK ",\"hosts\":[{\"name\":\"ok\",\"address\":\"10.0.0.1\"},\"x\"]}", "network.hosts[1].name must be a DNS name"},
+        {"{" NET_OK ",\"address6\":\"fd00::2\"}", "network.prefix6 is required with address6"},
+        {"{" NET_OK ",\"prefix6\":64,\"gateway6\":\"fd00::1\"}", "network.address6 must be a unicast IPv6"},
+        {"{" NET_OK ",\"address6\":\"fe80::2\",\"prefix6\":64,\"gateway6\":\"fe80::1\"}", "network.address6 must be"},
+        {"{" NET_OK ",\"address6\":\"ff02::2\",\"prefix6\":64,\"gateway6\":\"fd00::1\"}", "network.address6 must be"},
+        {"{" NET_OK ",\"address6\":\"::\",\"prefix6\":64,\"gateway6\":\"fd00::1\"}", "network.address6 must be"},
+        {"{" NET_OK ",\"address6\":\"10.0.0.2\",\"prefix6\":64,\"gateway6\":\"fd00::1\"}", "network.address6 must be"},
+        {"{" NET_OK ",\"address6\":\"fd00::2%eth0\",\"prefix6\":64,\"gateway6\":\"fd00::1\"}", "network.address6 must be"},
+        {"{" NET_OK ",\"address6\":\"fd00::2\",\"prefix6\":129,\"gateway6\":\"fd00::1\"}", "network.prefix6 is required"},
+        {"{" NET_OK ",\"address6\":\"fd00::2\",\"prefix6\":0,\"gateway6\":\"fd00::1\"}", "network.prefix6 is required"},
+        {"{" NET_OK ",\"address6\":\"fd00::2\",\"prefix6\":64}", "network.gateway6 must be another"},
+        {"{" NET_OK ",\"address6\":\"fd00::2\",\"prefix6\":64,\"gateway6\":\"fd00::2\"}", "network.gateway6 must be another"},
+        {"{" NET_OK ",\"address6\":\"fd00::2\",\"prefix6\":64,\"gateway6\":\"ff02::1\"}", "network.gateway6 must be another"},
+        {"{" NET_OK ",\"address6\":\"fd00::2\",\"prefix6\":64,\"gateway6\":7}", "network.gateway6 must be another"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK(parse_json(bad[i].json, &c, err) == -1 && strstr(err, bad[i].expect), "%s: got '%s', want '%s'",
@@ -404,6 +453,10 @@ static void network_fields_are_checked(void)
     CHECK(parse_json(json, &c, err) == -1 && strstr(err, "hosts[0].name"), "a 64-byte label is refused: %s", err);
     CHECK(parse_json("{" NET_OK ",\"mtu\":65535,\"future\":1}", &c, err) == 0 && c.mtu == 65535,
           "unknown fields are ignored (%s)", err);
+    CHECK(parse_json("{" NET_OK "}", &c, err) == 0 && !c.has_ipv6, "no IPv6 without address6 (%s)", err);
+    CHECK(parse_json("{" NET_OK ",\"address6\":\"2001:db8:0:0:0:0:0:2\",\"prefix6\":128,\"gateway6\":\"2001:db8::1\"}",
+                     &c, err) == 0 && c.has_ipv6 && c.prefix6 == 128 && c.addr6[15] == 2 && c.gateway6[15] == 1,
+          "a full-form address and a /128 (%s)", err);
 }
 
 int main(int argc, char **argv)
@@ -420,6 +473,7 @@ int main(int argc, char **argv)
     exec_defaults_are_checked();
     mounts_are_checked();
     network_vector(argc > 1 ? argv[1] : "../../conformance/guest-bootstrap/network.hex");
+    network6_vector(argc > 2 ? argv[2] : "../../conformance/guest-bootstrap/network6.hex");
     network_fields_are_checked();
     unlink(file);
     rmdir(dir);

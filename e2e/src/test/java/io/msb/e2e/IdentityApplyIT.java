@@ -63,9 +63,11 @@ class IdentityApplyIT {
         Path relay = platform.home.resolve("sandboxes/e2e-identity/agent.sock");
         try (AgentClient agent = AgentClient.connectRelay(relay, new AgentClient.Options(GUARD, GUARD, 16))) {
             String oldAddress = box.info().addresses().orElseThrow().ipv4();
+            String oldAddress6 = sh(agent, "ip -6 addr show dev eth0");
+            assertTrue(oldAddress6.contains("inet6 fd42:6d73:62:"), "booted with IPv6 (decision 1310): " + oldAddress6);
             GuestBootstrap.Network network = new GuestBootstrap.Network("10.77.0.6", 30, "10.77.0.5", 1500,
                     List.of("10.77.0.5"), List.of(new GuestBootstrap.Host(GuestBootstrap.Network.HOST_ALIAS,
-                            "10.77.0.5")), "02:00:0a:4d:00:06");
+                            "10.77.0.5")), "02:00:0a:4d:00:06", "fd77::6", 64, "fd77::5");
             Instant later = Instant.now().plus(Duration.ofDays(400)); // unmistakably not the host's clock
             agent.applyIdentity(new GuestBootstrap("copy-2", GuestBootstrap.env(Map.of("IDENTITY", "copy-2")), null,
                     "/tmp", null, network, null, List.of(new GuestBootstrap.Mount(GuestBootstrap.Mount.TMPFS, null,
@@ -82,9 +84,17 @@ class IdentityApplyIT {
             assertEquals(1, routes.lines().filter(l -> l.startsWith("default")).count(), "one default route: " + routes);
             assertTrue(routes.contains("10.77.0.4/30 dev eth0"), "the new subnet's route: " + routes);
             assertEquals("nameserver 10.77.0.5\n", sh(agent, "cat /etc/resolv.conf"));
+            String addr6 = sh(agent, "ip -6 addr show dev eth0");
+            assertTrue(addr6.contains("inet6 fd77::6/64"), addr6);
+            assertFalse(addr6.contains("fd42:6d73:62:"), "the old IPv6 address is gone: " + addr6);
+            String routes6 = sh(agent, "ip -6 route");
+            assertTrue(routes6.contains("default via fd77::5 dev eth0"), routes6);
+            assertEquals(1, routes6.lines().filter(l -> l.startsWith("default")).count(), "one v6 default: " + routes6);
             String hosts = sh(agent, "cat /etc/hosts");
             assertTrue(hosts.contains("127.0.1.1\tcopy-2\n") && hosts.contains("10.77.0.5\t"
-                    + GuestBootstrap.Network.HOST_ALIAS + "\n"), hosts);
+                    + GuestBootstrap.Network.HOST_ALIAS + "\nfd77::5\t" + GuestBootstrap.Network.HOST_ALIAS + "\n"),
+                    hosts);
+            assertFalse(hosts.contains("fd42:6d73:62:"), "the old IPv6 hosts line is replaced: " + hosts);
             assertFalse(hosts.contains("127.0.1.1\te2e-identity"), "the boot's name line is replaced: " + hosts);
             assertTrue(sh(agent, "grep ' /scratch ' /proc/mounts").startsWith("tmpfs /scratch tmpfs"));
             // later execs, through the relay and through the runtime's own client alike, run with the new defaults

@@ -53,10 +53,14 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
      * @param nameservers at most {@value #MAX_NAMESERVERS} IPv4 addresses, in order (may be empty)
      * @param hosts at most {@value #MAX_HOSTS} /etc/hosts entries
      * @param mac the interface's MAC (unicast), or null for eth0 whatever its address
+     * @param address6 the guest's IPv6 address beside the IPv4 one (decision 1312), or null for none; then
+     *     {@code prefix6} and {@code gateway6} are null too
+     * @param prefix6 its prefix length, 1 to 128 (the network service gives a /64)
+     * @param gateway6 the IPv6 default route's gateway; /etc/hosts names it {@value #HOST_ALIAS} too
      */
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record Network(String address, int prefix, String gateway, int mtu, List<String> nameservers,
-            List<Host> hosts, String mac) {
+            List<Host> hosts, String mac, String address6, Integer prefix6, String gateway6) {
         public static final int MAX_NAMESERVERS = 3;
         public static final int MAX_HOSTS = 16;
         public static final int MIN_MTU = 68;
@@ -70,7 +74,29 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
                 "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
         private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
 
+        /** IPv4 only. */
+        public Network(String address, int prefix, String gateway, int mtu, List<String> nameservers,
+                List<Host> hosts, String mac) {
+            this(address, prefix, gateway, mtu, nameservers, hosts, mac, null, null, null);
+        }
+
         public Network {
+            if (address6 != null || prefix6 != null || gateway6 != null) {
+                byte[] a = ipv6("network.address6", address6);
+                if ((a[0] & 0xff) == 0xff || (a[0] & 0xff) == 0xfe && (a[1] & 0xc0) == 0x80
+                        || java.util.Arrays.equals(a, new byte[16])) {
+                    throw invalid("network.address6", "must be a unicast IPv6 address, not link-local, is '"
+                            + address6 + "'");
+                }
+                if (prefix6 == null || prefix6 < 1 || prefix6 > 128) {
+                    throw invalid("network.prefix6", "is required with address6 and must be 1 to 128, is " + prefix6);
+                }
+                byte[] g = ipv6("network.gateway6", gateway6);
+                if ((g[0] & 0xff) == 0xff || java.util.Arrays.equals(g, new byte[16])
+                        || java.util.Arrays.equals(g, a)) {
+                    throw invalid("network.gateway6", "must be another unicast IPv6 address, is '" + gateway6 + "'");
+                }
+            }
             nameservers = nameservers == null ? List.of() : List.copyOf(nameservers);
             hosts = hosts == null ? List.of() : List.copyOf(hosts);
             int addr = ipv4("network.address", address);
@@ -117,8 +143,8 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
         /**
          * The guest side of a network service's attachment (kind {@code stream}; parameters {@code ipv4} =
          * address/prefix, {@code gateway}, {@code mtu} (default 1500), {@code dns} (comma-separated; default the
-         * gateway), {@code hosts} (comma-separated name=address), {@code mac}). {@value #HOST_ALIAS} always
-         * names the gateway.
+         * gateway), {@code hosts} (comma-separated name=address), {@code mac}; with IPv6 {@code ipv6} =
+         * address/prefix and {@code gateway6}). {@value #HOST_ALIAS} always names the gateway.
          *
          * @throws InvalidConfigException naming the parameter and the rule it broke
          */
@@ -150,8 +176,36 @@ public record GuestBootstrap(String hostname, List<EnvVar> defaultEnv, String us
             if (hosts.stream().noneMatch(h -> h.name().equalsIgnoreCase(HOST_ALIAS))) {
                 hosts.add(new Host(HOST_ALIAS, gateway));
             }
+            String cidr6 = p.get("ipv6");
+            String address6 = null;
+            Integer prefix6 = null;
+            if (cidr6 != null) {
+                int slash6 = cidr6.indexOf('/');
+                if (slash6 < 0 || !cidr6.substring(slash6 + 1).matches("[0-9]{1,3}")) {
+                    throw invalid("network.parameters.ipv6", "must be an address with a prefix length, e.g."
+                            + " fd42:6d73:62::2/64, is '" + cidr6 + "'");
+                }
+                address6 = cidr6.substring(0, slash6);
+                prefix6 = Integer.parseInt(cidr6.substring(slash6 + 1));
+            }
             return new Network(cidr.substring(0, slash), Integer.parseInt(cidr.substring(slash + 1)), gateway, mtu,
-                    dns, hosts, p.get("mac"));
+                    dns, hosts, p.get("mac"), address6, prefix6, cidr6 == null ? null : p.get("gateway6"));
+        }
+
+        /** An IPv6 literal's 16 bytes (never a name lookup); the field's error when it is not one. */
+        private static byte[] ipv6(String field, String value) {
+            if (value == null || value.length() > 45 || value.indexOf(':') < 0 || !value.matches("[0-9A-Fa-f:.]+")) {
+                throw invalid(field, "must be an IPv6 address, is '" + value + "'");
+            }
+            try {
+                byte[] b = java.net.InetAddress.getByName(value).getAddress();
+                if (b.length != 16) {
+                    throw invalid(field, "must be an IPv6 address, is '" + value + "'");
+                }
+                return b;
+            } catch (java.net.UnknownHostException e) {
+                throw invalid(field, "must be an IPv6 address, is '" + value + "'");
+            }
         }
 
         private static List<String> split(String list) {

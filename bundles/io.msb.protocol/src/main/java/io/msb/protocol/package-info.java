@@ -10,7 +10,7 @@
  * {@link io.msb.protocol.AgentTransport}). Codec, relay and heartbeat reading are internal.
  */
 @Export
-@Version("2.3.0")
+@Version("2.4.0")
 package io.msb.protocol;
 
 import org.osgi.annotation.bundle.Export;

@@ -119,6 +119,42 @@ class GuestBootstrapTest {
                 .has("network"), "no network, no field");
     }
 
+    /** The IPv6 vector (decision 1312): the same network with address6/prefix6/gateway6. */
+    static final Path NETWORK6_VECTOR = Path.of("../../conformance/guest-bootstrap/network6.hex");
+
+    @Test
+    void ipv6EncodingIsTheSharedVectorAndComesFromTheAttachment() throws Exception {
+        GuestBootstrap.Network n = GuestBootstrap.Network.of(new NetworkAttachment("stream", Map.of("ipv4",
+                "172.16.0.6/30", "gateway", "172.16.0.5", "mtu", "1400", "dns", "172.16.0.5,10.0.0.53", "hosts",
+                "host.microsandbox.internal=172.16.0.5,db.test=172.16.0.5", "mac", "02:00:ac:10:00:06", "ipv6",
+                "fd42:6d73:62:1::2/64", "gateway6", "fd42:6d73:62:1::1")));
+        assertEquals("fd42:6d73:62:1::2", n.address6());
+        assertEquals(64, n.prefix6());
+        assertEquals("fd42:6d73:62:1::1", n.gateway6());
+        byte[] cbor = Codec.encodePayload(new GuestBootstrap("net", List.of(), null, null, List.of(), n));
+        assertEquals(Files.readString(NETWORK6_VECTOR).trim(), HexFormat.of().formatHex(cbor),
+                "conformance/guest-bootstrap/network6.hex");
+        JsonNode net = new CBORMapper().readTree(cbor).get("network");
+        assertEquals("fd42:6d73:62:1::2", net.get("address6").asText());
+        assertEquals(64, net.get("prefix6").asInt());
+        assertEquals("fd42:6d73:62:1::1", net.get("gateway6").asText());
+        assertEquals(sampleNetwork(), GuestBootstrap.Network.of(new NetworkAttachment("stream", Map.of("ipv4",
+                "172.16.0.6/30", "gateway", "172.16.0.5", "mtu", "1400", "dns", "172.16.0.5,10.0.0.53", "hosts",
+                "host.microsandbox.internal=172.16.0.5,db.test=172.16.0.5", "mac", "02:00:ac:10:00:06"))),
+                "without ipv6 the same network as before");
+        for (String[] bad : new String[][] {{"fe80::2", "64", "fe80::1", "network.address6"},
+            {"fd00::2", "0", "fd00::1", "network.prefix6"}, {"fd00::2", "64", "fd00::2", "network.gateway6"},
+            {"fd00::2", "64", "gateway.example", "network.gateway6"}, {"example.com", "64", "fd00::1",
+                "network.address6"}, {"::ffff:10.0.0.1", "64", "fd00::1", "network.address6"}}) {
+            InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> new GuestBootstrap.Network(
+                    "172.16.0.6", 30, "172.16.0.5", 1500, null, null, null, bad[0], Integer.valueOf(bad[1]), bad[2]));
+            assertEquals(bad[3], e.field(), String.join(" ", bad));
+        }
+        assertEquals("network.parameters.ipv6", assertThrows(InvalidConfigException.class,
+                () -> GuestBootstrap.Network.of(new NetworkAttachment("stream", Map.of("ipv4", "172.16.0.6/30",
+                        "gateway", "172.16.0.5", "ipv6", "fd00::2")))).field());
+    }
+
     private static void refused(String field, String rule, Consumer<Map<String, Object>> change) {
         Map<String, Object> f = new HashMap<>(Map.of("address", "172.16.0.6", "prefix", 30, "gateway", "172.16.0.5",
                 "mtu", 1500, "nameservers", List.of(), "hosts", List.of()));

@@ -17,6 +17,7 @@ import io.msb.network.internal.stack.EventLoop;
 import io.msb.network.internal.stack.HostDialer;
 import io.msb.network.internal.stack.NetStack;
 import io.msb.network.internal.stack.Packets;
+import io.msb.network.internal.stack.Packets6.Addr6;
 import io.msb.network.internal.stack.StackConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,6 +57,8 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
 
     private final NetworkServiceConfig config;
     private final SubnetPool pool;
+    /** Where each sandbox's IPv6 /64 comes from, or null when the service gives sandboxes no IPv6. */
+    private final Ipv6Pool pool6;
     private final EventLoop[] loops;
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final Dialer dialer;
@@ -74,6 +77,7 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
         this.pool = new SubnetPool(config.subnetPool(), "subnetPool");
         this.interception = new Interception(config.tlsDir().isBlank() ? MsbHome.resolve(null).resolve("tls")
                 : Path.of(config.tlsDir()).toAbsolutePath(), Arrays.asList(config.upstreamCaCerts()));
+        this.pool6 = config.ipv6Pool().isBlank() ? null : Ipv6Pool.parse(config.ipv6Pool().trim(), "ipv6Pool");
         this.loops = new EventLoop[Math.max(1, config.selectorThreads())];
         for (int i = 0; i < loops.length; i++) {
             loops[i] = new EventLoop("msb-net-" + i);
@@ -105,10 +109,13 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
         try {
             byte[] mac = iface != null && iface.mac() != null ? iface.mac() : macFor(guest);
             int gateway = guest - 1;
+            Addr6 guest6 = address6(stateDir, iface, guest);
             NetworkConfig effective = withDefaults(network);
-            SandboxPolicy policy = SandboxPolicy.compile(effective, List.of(NetStack.address(gateway)));
+            List<java.net.InetAddress> hostGroup = guest6 == null ? List.of(NetStack.address(gateway))
+                    : List.of(NetStack.address(gateway), guest6.withInterface(1).inet());
+            SandboxPolicy policy = SandboxPolicy.compile(effective, hostGroup);
             StackConfig sc = new StackConfig(socket, mac, guest, effective.maxConnections(), effective.rateLimiter(),
-                    effective.ports(), config.flowBufferKib() * 1024, config.udpIdleSeconds() * 1000L, mtu);
+                    effective.ports(), config.flowBufferKib() * 1024, config.udpIdleSeconds() * 1000L, mtu, guest6);
             SandboxIntercept intercept = Interception.needed(effective)
                     ? interception.attach(sandbox, effective, policy, dialer, terminate) : null;
             NetStack stack;
@@ -129,8 +136,12 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
             p.put("mtu", Integer.toString(mtu));
             p.put("dns", Packets.ip(gateway));
             p.put("hosts", "host.microsandbox.internal=" + Packets.ip(gateway));
+            if (guest6 != null) {
+                p.put("ipv6", guest6 + "/64");
+                p.put("gateway6", guest6.withInterface(1).toString());
+            }
             NetworkAttachment attachment = new NetworkAttachment("stream", p);
-            remember(stateDir, guest, mac);
+            remember(stateDir, guest, guest6, mac);
             attached.put(sandbox, new Attached(stack, policy, attachment, guest, intercept));
             return attachment;
         } catch (RuntimeException e) {
@@ -169,9 +180,53 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
         return pool.allocate();
     }
 
-    private static void remember(Path stateDir, int guest, byte[] mac) {
+    /**
+     * The sandbox's IPv6 address (decision 1310): {@code interface.ipv6_address}; else the one it had before with
+     * the same IPv4 address (kept in its directory); else ::2 of the /64 its IPv4 block numbers in
+     * {@code interface.ipv6_pool} or the service's pool. Null when neither names a pool.
+     */
+    private Addr6 address6(Path stateDir, InterfaceConfig iface, int guest) {
+        if (iface != null && iface.ipv6Address() != null) {
+            return Ipv6Pool.checkGuest(iface.ipv6Address());
+        }
+        Ipv6Pool from = iface != null && iface.ipv6Pool() != null
+                ? Ipv6Pool.parse(iface.ipv6Pool().toString(), "interface.ipv6_pool") : pool6;
+        if (from == null) {
+            return null;
+        }
+        Properties saved = saved(stateDir);
+        String before = saved.getProperty("ipv6", "");
+        if (!before.isEmpty() && Packets.ip(guest).equals(saved.getProperty("ipv4")) && before.indexOf(':') >= 0) {
+            try {
+                if (java.net.InetAddress.getByName(before) instanceof java.net.Inet6Address a) {
+                    return Ipv6Pool.checkGuest(a);
+                }
+            } catch (java.net.UnknownHostException | InvalidConfigException e) {
+                // derive it again
+            }
+        }
+        return from.guest(pool.index(guest));
+    }
+
+    private static Properties saved(Path stateDir) {
+        Properties saved = new Properties();
+        Path file = stateDir.resolve(STATE);
+        if (Files.isRegularFile(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                saved.load(in);
+            } catch (IOException e) {
+                saved.clear();
+            }
+        }
+        return saved;
+    }
+
+    private static void remember(Path stateDir, int guest, Addr6 guest6, byte[] mac) {
         Properties p = new Properties();
         p.setProperty("ipv4", Packets.ip(guest));
+        if (guest6 != null) {
+            p.setProperty("ipv6", guest6.toString());
+        }
         p.setProperty("mac", mac(mac));
         try {
             Files.createDirectories(stateDir);

@@ -9,6 +9,10 @@ public @interface NetworkServiceConfig {
     @AttributeDefinition(description = "IPv4 block each sandbox's /30 is taken from (microsandbox: 172.16.0.0/12)")
     String subnetPool() default "172.16.0.0/12";
 
+    @AttributeDefinition(required = false, description = "IPv6 block each sandbox's /64 is taken from (microsandbox:"
+            + " fd42:6d73:62::/48); empty gives sandboxes no IPv6")
+    String ipv6Pool() default "fd42:6d73:62::/48";
+
     @AttributeDefinition(min = "1", max = "64", description = "Selector threads shared by all sandbox networks")
     int selectorThreads() default 2;
 

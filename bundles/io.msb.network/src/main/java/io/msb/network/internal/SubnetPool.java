@@ -57,6 +57,11 @@ final class SubnetPool {
         return Integer.compareUnsigned(guest - base, blocks * 4) < 0;
     }
 
+    /** The number of {@code guest}'s /30: from the pool's start inside the pool, else from 0.0.0.0 (decision 1310). */
+    int index(int guest) {
+        return contains(guest) ? (guest - base) >>> 2 : guest >>> 2;
+    }
+
     /** Takes {@code guest}'s block (in the pool or not) if it is laid out as .2 in its /30 and free. */
     synchronized boolean take(int guest) {
         if ((guest & 3) != 2) {

@@ -40,6 +40,8 @@ import java.util.function.Consumer;
  * One sandbox's user-space network: the gateway at {@code guest - 1} answering ARP and ping, TCP and UDP
  * terminated here and re-originated through a {@link Dialer} (the gateway means the host's 127.0.0.1), DNS
  * on port 53 of any address answered by the {@link DnsInterceptor}, published ports, limits and counters.
+ * With an IPv6 address the same over IPv6 beside it (the gateway ::1 of the guest's /64 answering neighbour
+ * solicitations and ping, and meaning the host's ::1); published ports stay IPv4.
  * Everything runs on one {@link EventLoop}; the guest is untrusted, so every field is checked and every
  * buffer is bounded.
  */
@@ -58,8 +60,12 @@ public final class NetStack implements AutoCloseable {
     private final byte[] guestMac;
     private final int guestIp;
     private final int gatewayIp;
-    private final Map<Long, TcpConnection> tcp = new HashMap<>();
-    private final Map<Long, UdpFlow> udp = new HashMap<>();
+    /** The guest's and the gateway's IPv6 addresses, or null for an IPv4-only network. */
+    private final Packets6.Addr6 guestIp6;
+    private final Packets6.Addr6 gatewayIp6;
+    /** Flows by key: a Long for IPv4 ({@link #key}), a {@link Flow6} for IPv6. */
+    private final Map<Object, TcpConnection> tcp = new HashMap<>();
+    private final Map<Object, UdpFlow> udp = new HashMap<>();
     private final Set<TcpConnection> waiting = new LinkedHashSet<>();
     /** Flows whose guest data is acknowledged once the frames of the current read are all taken. */
     private final Set<TcpConnection> acksDue = new LinkedHashSet<>();
@@ -84,6 +90,8 @@ public final class NetStack implements AutoCloseable {
         this.guestMac = config.guestMac();
         this.guestIp = config.guestIp();
         this.gatewayIp = config.gatewayIp();
+        this.guestIp6 = config.guestIp6();
+        this.gatewayIp6 = config.gatewayIp6();
         this.link = new GuestLink(loop, config.linkPath(), new GuestLink.Receiver() {
             @Override
             public long frame(byte[] buf, int off, int len) {
@@ -221,6 +229,8 @@ public final class NetStack implements AutoCloseable {
                 arp(b, off + ETH, len - ETH);
             } else if (type == Packets.ETHERTYPE_IPV4) {
                 ipv4(b, off + ETH, len - ETH);
+            } else if (type == Packets6.ETHERTYPE_IPV6 && guestIp6 != null) {
+                ipv6(b, off, off + ETH, len - ETH);
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "network: a guest frame failed", e);
@@ -303,8 +313,12 @@ public final class NetStack implements AutoCloseable {
     }
 
     private boolean allowEgress(Protocol p, int dst, int port) {
+        return allowEgress(p, address(dst), port);
+    }
+
+    private boolean allowEgress(Protocol p, InetAddress dst, int port) {
         try {
-            return policy.allowEgress(p, address(dst), port);
+            return policy.allowEgress(p, dst, port);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "network policy failed; denying", e);
             return false;
@@ -388,7 +402,7 @@ public final class NetStack implements AutoCloseable {
                 unreachable(b, ip, dst, 3);
                 return;
             }
-            flow = new UdpFlow(k, sport, dst, dport, ch);
+            flow = new UdpFlow(k, sport, dst, null, dport, ch);
             udp.put(k, flow);
             counters.open = tcp.size() + udp.size();
             counters.total++;
@@ -405,19 +419,25 @@ public final class NetStack implements AutoCloseable {
     }
 
     private void dnsReply(int from, int port, byte[] reply) {
-        byte[] r = reply;
-        if (r.length > config.udpMaxPayload()) {
-            if (r.length < 12) {
-                return;
-            }
-            // too big for one datagram: header only, truncated bit set, so the resolver retries over TCP
-            r = java.util.Arrays.copyOf(reply, 12);
-            r[2] |= 0x02;
-            java.util.Arrays.fill(r, 4, 12, (byte) 0);
-        }
-        if (canSend(Packets.ETH + Packets.IP + Packets.UDP + r.length)) {
+        byte[] r = fitDns(reply, config.udpMaxPayload());
+        if (r != null && canSend(Packets.ETH + Packets.IP + Packets.UDP + r.length)) {
             data(Packets.udp(guestMac, StackConfig.GATEWAY_MAC, from, guestIp, 53, port, r, 0, r.length));
         }
+    }
+
+    /** A DNS reply that fits {@code max} bytes: whole, or too big for one datagram its header with TC set. */
+    private static byte[] fitDns(byte[] reply, int max) {
+        if (reply.length <= max) {
+            return reply;
+        }
+        if (reply.length < 12) {
+            return null;
+        }
+        // too big for one datagram: header only, truncated bit set, so the resolver retries over TCP
+        byte[] r = java.util.Arrays.copyOf(reply, 12);
+        r[2] |= 0x02;
+        java.util.Arrays.fill(r, 4, 12, (byte) 0);
+        return r;
     }
 
     /** Asks the interceptor; the answer (or null) is handed to {@code then} on the loop thread. */
@@ -441,24 +461,30 @@ public final class NetStack implements AutoCloseable {
     }
 
     final class UdpFlow implements EventLoop.Handler {
-        final long key;
+        final Object key;
         final int guestPort;
         final int remoteIp;
+        /** The remote end of an IPv6 flow, or null for IPv4. */
+        final Packets6.Addr6 remote6;
         final int remotePort;
         final DatagramChannel channel;
         long lastActive = System.nanoTime();
 
-        UdpFlow(long key, int guestPort, int remoteIp, int remotePort, DatagramChannel channel) {
+        UdpFlow(Object key, int guestPort, int remoteIp, Packets6.Addr6 remote6, int remotePort,
+                DatagramChannel channel) {
             this.key = key;
             this.guestPort = guestPort;
             this.remoteIp = remoteIp;
+            this.remote6 = remote6;
             this.remotePort = remotePort;
             this.channel = channel;
         }
 
         @Override
         public void ready(SelectionKey k) {
-            ByteBuffer buf = ByteBuffer.allocate(config.udpMaxPayload());
+            // an IPv6 frame's header is 20 bytes longer: its datagrams are cut 20 bytes shorter to fit the MTU
+            int max = config.udpMaxPayload() - (remote6 == null ? 0 : Packets6.IP6 - Packets.IP);
+            ByteBuffer buf = ByteBuffer.allocate(max);
             for (int i = 0; i < 64; i++) {
                 buf.clear();
                 int n;
@@ -466,6 +492,11 @@ public final class NetStack implements AutoCloseable {
                     n = channel.read(buf);
                 } catch (PortUnreachableException e) {
                     // the host said nobody listens: tell the guest the same way
+                    if (remote6 != null) {
+                        unreachable6(Packets6.udp(StackConfig.GATEWAY_MAC, guestMac, guestIp6, remote6, guestPort,
+                                remotePort, new byte[0], 0, 0), ETH, remote6, 4);
+                        return;
+                    }
                     byte[] f = Packets.udp(StackConfig.GATEWAY_MAC, guestMac, guestIp, remoteIp, guestPort, remotePort,
                             new byte[0], 0, 0);
                     unreachable(f, ETH, remoteIp, 3);
@@ -478,7 +509,12 @@ public final class NetStack implements AutoCloseable {
                     return;
                 }
                 lastActive = System.nanoTime();
-                if (canSend(Packets.ETH + Packets.IP + Packets.UDP + n)) {
+                if (remote6 != null) {
+                    if (canSend(Packets.ETH + Packets6.IP6 + Packets.UDP + n)) {
+                        data(Packets6.udp(guestMac, StackConfig.GATEWAY_MAC, remote6, guestIp6, remotePort, guestPort,
+                                buf.array(), 0, n));
+                    }
+                } else if (canSend(Packets.ETH + Packets.IP + Packets.UDP + n)) {
                     data(Packets.udp(guestMac, StackConfig.GATEWAY_MAC, remoteIp, guestIp, remotePort, guestPort,
                             buf.array(), 0, n));
                 }
@@ -587,7 +623,11 @@ public final class NetStack implements AutoCloseable {
     void refuseTcp(TcpConnection c, int ack) {
         c.closeHost(true);
         remove(c);
-        rstFor(c.guestPort, c.remoteIp, c.remotePort, 0, ack, true);
+        if (c.remote6 != null) {
+            rstFor6(c.guestPort, c.remote6, c.remotePort, 0, ack, true);
+        } else {
+            rstFor(c.guestPort, c.remoteIp, c.remotePort, 0, ack, true);
+        }
     }
 
     void remove(TcpConnection c) {
@@ -757,6 +797,222 @@ public final class NetStack implements AutoCloseable {
         public void failed(Throwable error) {
             LOG.log(System.Logger.Level.WARNING, "network: a published udp port failed", error);
         }
+    }
+
+    // ---- IPv6 (decisions 1310, 1311): neighbour discovery and ping for the gateway, then the same UDP, DNS and
+    // TCP flows as IPv4, keyed by Flow6 and framed by Packets6. No extension headers: Linux sends none for these.
+
+    /** An IPv6 flow's key: the guest's port and the remote end. */
+    record Flow6(int guestPort, Packets6.Addr6 remote, int remotePort) {
+    }
+
+    private void ipv6(byte[] b, int eth, int ip, int len) throws IOException {
+        if (len < Packets6.IP6 || (b[ip] & 0xf0) != 0x60) {
+            return;
+        }
+        int plen = u16(b, ip + 4);
+        if (plen > len - Packets6.IP6) {
+            return;
+        }
+        int next = b[ip + 6] & 0xff;
+        Packets6.Addr6 src = Packets6.Addr6.of(b, ip + 8);
+        Packets6.Addr6 dst = Packets6.Addr6.of(b, ip + 24);
+        int t = ip + Packets6.IP6;
+        if (next == Packets6.PROTO_ICMP6) {
+            icmp6(b, eth, ip, t, plen, src, dst);
+            return;
+        }
+        if (!src.equals(guestIp6) || !routable6(dst)) {
+            return; // spoofed source, or a destination we do not serve
+        }
+        switch (next) {
+            case Packets.PROTO_UDP -> udp6(b, ip, t, plen, dst);
+            case Packets.PROTO_TCP -> tcp6(b, ip, t, plen, dst);
+            default -> { }
+        }
+    }
+
+    /**
+     * A destination a guest flow may go to: not the guest itself, not unspecified or multicast, and not an
+     * IPv6 spelling of an IPv4 address (mapped, compatible, NAT64): those go over IPv4, so the policy's group
+     * and the address dialed cannot differ (decision 1311).
+     */
+    private boolean routable6(Packets6.Addr6 dst) {
+        long hi = dst.hi();
+        long lo = dst.lo();
+        boolean carriesIpv4 = hi == 0 && ((lo >>> 32) == 0xffffL || (lo >>> 32) == 0 && lo != 0 && lo != 1)
+                || hi == 0x0064_ff9b_0000_0000L && (lo >>> 32) == 0;
+        return !dst.equals(guestIp6) && !dst.unspecified() && !dst.multicast() && !carriesIpv4;
+    }
+
+    private void icmp6(byte[] b, int eth, int ip, int c, int len, Packets6.Addr6 src, Packets6.Addr6 dst) {
+        if (len < 8 || Packets6.transportChecksum(b, ip, c, len, Packets6.PROTO_ICMP6) != 0) {
+            return;
+        }
+        int type = b[c] & 0xff;
+        if (type == Packets6.NEIGHBOR_SOLICITATION) {
+            // RFC 4861 7.1.1: hop limit 255, code 0, at least 24 bytes; answered for the gateway's address only,
+            // and not for duplicate address detection (unspecified source): the guest owns no gateway address
+            if ((b[ip + 7] & 0xff) != 255 || b[c + 1] != 0 || len < 24 || src.unspecified() || src.multicast()
+                    || !gatewayIp6.equalsAt(b, c + 8)) {
+                return;
+            }
+            byte[] to = java.util.Arrays.copyOfRange(b, eth + 6, eth + 12);
+            control(Packets6.neighborAdvertisement(to, StackConfig.GATEWAY_MAC, gatewayIp6, src, true));
+            return;
+        }
+        if (type != Packets6.ECHO_REQUEST || b[c + 1] != 0 || !src.equals(guestIp6) || !routable6(dst)) {
+            return; // router solicitations, MLD reports, our own advertisements echoed: nothing to answer
+        }
+        if (dst.equals(gatewayIp6)) {
+            control(Packets6.icmp(guestMac, StackConfig.GATEWAY_MAC, gatewayIp6, guestIp6, Packets6.ECHO_REPLY, 0,
+                    i32(b, c + 4), b, c + 8, len - 8));
+            return;
+        }
+        // as for IPv4: no raw sockets on the host, so a ping elsewhere is refused at once
+        if (!allowEgress(Protocol.ICMP, dst.inet(), 0)) {
+            counters.denials++;
+        }
+        unreachable6(b, ip, dst, 1);
+    }
+
+    /** ICMPv6 destination unreachable with {@code code} (1 administratively prohibited, 4 port unreachable). */
+    private void unreachable6(byte[] b, int ip, Packets6.Addr6 from, int code) {
+        int quote = Math.min(Packets6.IP6 + u16(b, ip + 4), Packets6.MAX_QUOTE);
+        control(Packets6.icmp(guestMac, StackConfig.GATEWAY_MAC, from, guestIp6, 1, code, 0, b, ip, quote));
+    }
+
+    /** Where a v6 flow to {@code dst} goes on the host: the gateway means the host's ::1. */
+    private InetSocketAddress upstream6(Packets6.Addr6 dst, int port) {
+        return new InetSocketAddress(dst.equals(gatewayIp6) ? new Packets6.Addr6(0, 1).inet() : dst.inet(), port);
+    }
+
+    private void udp6(byte[] b, int ip, int u, int len, Packets6.Addr6 dst) throws IOException {
+        if (len < Packets.UDP) {
+            return;
+        }
+        int ulen = u16(b, u + 4);
+        // the checksum is mandatory over IPv6 (RFC 8200 8.1): zero is no checksum, and dropped
+        if (ulen < Packets.UDP || ulen > len || u16(b, u + 6) == 0
+                || Packets6.transportChecksum(b, ip, u, ulen, Packets.PROTO_UDP) != 0) {
+            return;
+        }
+        int sport = u16(b, u);
+        int dport = u16(b, u + 2);
+        int dataOff = u + Packets.UDP;
+        int dataLen = ulen - Packets.UDP;
+        if (dport == 53) {
+            byte[] query = java.util.Arrays.copyOfRange(b, dataOff, dataOff + dataLen);
+            if (pendingDns >= MAX_PENDING_DNS) {
+                return;
+            }
+            pendingDns++;
+            askDns(query, Protocol.UDP, reply -> {
+                pendingDns--;
+                byte[] r = reply == null ? null : fitDns(reply, config.udpMaxPayload() - (Packets6.IP6 - Packets.IP));
+                if (r != null && canSend(Packets.ETH + Packets6.IP6 + Packets.UDP + r.length)) {
+                    data(Packets6.udp(guestMac, StackConfig.GATEWAY_MAC, dst, guestIp6, 53, sport, r, 0, r.length));
+                }
+            });
+            return;
+        }
+        Flow6 k = new Flow6(sport, dst, dport);
+        UdpFlow flow = udp.get(k);
+        if (flow == null) {
+            if (full() || !allowEgress(Protocol.UDP, dst.inet(), dport)) {
+                counters.denials++;
+                unreachable6(b, ip, dst, 1);
+                return;
+            }
+            DatagramChannel ch;
+            try {
+                ch = dialer.udp(upstream6(dst, dport));
+            } catch (IOException e) {
+                unreachable6(b, ip, dst, 4);
+                return;
+            }
+            flow = new UdpFlow(k, sport, 0, dst, dport, ch);
+            udp.put(k, flow);
+            counters.open = tcp.size() + udp.size();
+            counters.total++;
+            loop.register(ch, SelectionKey.OP_READ, flow);
+        }
+        flow.lastActive = System.nanoTime();
+        try {
+            flow.channel.write(ByteBuffer.wrap(b, dataOff, dataLen));
+        } catch (PortUnreachableException e) {
+            unreachable6(b, ip, dst, 4);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "network: udp send failed", e);
+        }
+    }
+
+    private void tcp6(byte[] b, int ip, int t, int len, Packets6.Addr6 dst) throws IOException {
+        if (len < Packets.TCP || Packets6.transportChecksum(b, ip, t, len, Packets.PROTO_TCP) != 0) {
+            return;
+        }
+        int hdr = ((b[t + 12] & 0xf0) >>> 4) * 4;
+        if (hdr < Packets.TCP || hdr > len) {
+            return;
+        }
+        int sport = u16(b, t);
+        int dport = u16(b, t + 2);
+        int seq = i32(b, t + 4);
+        int ack = i32(b, t + 8);
+        int flags = b[t + 13] & 0x3f;
+        int window = u16(b, t + 14);
+        Flow6 k = new Flow6(sport, dst, dport);
+        TcpConnection c = tcp.get(k);
+        if (c != null) {
+            c.segment(seq, ack, flags, window, b, t, hdr, len);
+            return;
+        }
+        if ((flags & RST) != 0) {
+            return;
+        }
+        int dataLen = len - hdr;
+        if ((flags & (SYN | ACK)) != SYN) {
+            if ((flags & ACK) != 0) {
+                rstFor6(sport, dst, dport, ack, 0, false);
+            } else {
+                rstFor6(sport, dst, dport, 0, seq + dataLen + ((flags & Packets.FIN) != 0 ? 1 : 0), true);
+            }
+            return;
+        }
+        boolean isDns = dport == 53;
+        if (full() || !isDns && !allowEgress(Protocol.TCP, dst.inet(), dport)) {
+            counters.denials++;
+            rstFor6(sport, dst, dport, 0, seq + 1, true);
+            return;
+        }
+        SocketChannel ch = null;
+        if (!isDns) {
+            try {
+                ch = dialer.tcp(upstream6(dst, dport), dst.inet());
+            } catch (IOException e) {
+                rstFor6(sport, dst, dport, 0, seq + 1, true);
+                return;
+            }
+        }
+        c = new TcpConnection(this, k, sport, 0, dst, dport, isDns, config.flowBuffer());
+        tcp.put(k, c);
+        counters.open = tcp.size() + udp.size();
+        counters.total++;
+        try {
+            c.guestSyn(seq, window, b, t, t + hdr, ch);
+        } catch (IOException e) {
+            c.abort();
+        }
+    }
+
+    void rstFor6(int guestPort, Packets6.Addr6 remote, int remotePort, int seq, int ack, boolean withAck) {
+        control(tcpFrame6(remote, remotePort, guestPort, seq, ack, withAck ? RST | ACK : RST, 0, null, null, 0, 0));
+    }
+
+    byte[] tcpFrame6(Packets6.Addr6 remote, int remotePort, int guestPort, int seq, int ack, int flags, int window,
+            byte[] options, byte[] data, int off, int len) {
+        return Packets6.tcp(guestMac, StackConfig.GATEWAY_MAC, remote, guestIp6, remotePort, guestPort, seq, ack, flags,
+                window, options, data, off, len);
     }
 
     // ---- frames to the guest

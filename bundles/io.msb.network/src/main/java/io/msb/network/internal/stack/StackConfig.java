@@ -12,9 +12,11 @@ import java.util.List;
  * @param guestIp the guest's address; the gateway is {@code guestIp - 1} in its /30
  * @param flowBuffer bytes buffered per TCP flow and direction (bounds memory and sets the window)
  * @param udpIdleMillis a UDP flow with no traffic for this long is closed
+ * @param guestIp6 the guest's IPv6 address, or null for an IPv4-only network; the gateway is ::1 of its /64
+ *     (decision 1310)
  */
 public record StackConfig(Path linkPath, byte[] guestMac, int guestIp, int maxConnections, RateLimiter rateLimiter,
-        List<PublishedPort> ports, int flowBuffer, long udpIdleMillis, int mtu) {
+        List<PublishedPort> ports, int flowBuffer, long udpIdleMillis, int mtu, Packets6.Addr6 guestIp6) {
     /** Ethernet's MTU: the smallest a sandbox may choose. */
     public static final int MTU = 1500;
     public static final int MSS = MTU - Packets.IP - Packets.TCP;
@@ -39,6 +41,12 @@ public record StackConfig(Path linkPath, byte[] guestMac, int guestIp, int maxCo
         }
     }
 
+    /** IPv4 only. */
+    public StackConfig(Path linkPath, byte[] guestMac, int guestIp, int maxConnections, RateLimiter rateLimiter,
+            List<PublishedPort> ports, int flowBuffer, long udpIdleMillis, int mtu) {
+        this(linkPath, guestMac, guestIp, maxConnections, rateLimiter, ports, flowBuffer, udpIdleMillis, mtu, null);
+    }
+
     /** With Ethernet's MTU. */
     public StackConfig(Path linkPath, byte[] guestMac, int guestIp, int maxConnections, RateLimiter rateLimiter,
             List<PublishedPort> ports, int flowBuffer, long udpIdleMillis) {
@@ -57,6 +65,11 @@ public record StackConfig(Path linkPath, byte[] guestMac, int guestIp, int maxCo
 
     public int gatewayIp() {
         return guestIp - 1;
+    }
+
+    /** The IPv6 gateway, ::1 in the guest's /64, or null without IPv6. */
+    public Packets6.Addr6 gatewayIp6() {
+        return guestIp6 == null ? null : guestIp6.withInterface(1);
     }
 
     @Override

@@ -30,9 +30,12 @@ final class TcpConnection implements EventLoop.Handler {
     static final int OUR_WSCALE = 4;
 
     final NetStack stack;
-    final long id;
+    /** The flow's key in the stack's table: a Long for IPv4, a {@link NetStack.Flow6} for IPv6. */
+    final Object id;
     final int guestPort;
     final int remoteIp;
+    /** The remote end of an IPv6 flow (then {@link #remoteIp} is unused), or null for IPv4. */
+    final Packets6.Addr6 remote6;
     final int remotePort;
     final boolean dns;
     State state;
@@ -70,10 +73,16 @@ final class TcpConnection implements EventLoop.Handler {
     private boolean dnsPending;
 
     TcpConnection(NetStack stack, long id, int guestPort, int remoteIp, int remotePort, boolean dns, int buffer) {
+        this(stack, id, guestPort, remoteIp, null, remotePort, dns, buffer);
+    }
+
+    TcpConnection(NetStack stack, Object id, int guestPort, int remoteIp, Packets6.Addr6 remote6, int remotePort,
+            boolean dns, int buffer) {
         this.stack = stack;
         this.id = id;
         this.guestPort = guestPort;
         this.remoteIp = remoteIp;
+        this.remote6 = remote6;
         this.remotePort = remotePort;
         this.dns = dns;
         this.toHost = new Ring(buffer);
@@ -133,7 +142,7 @@ final class TcpConnection implements EventLoop.Handler {
                 break;
             }
             if (kind == 2 && len == 4) {
-                guestMss = Math.max(64, Math.min(stack.mss(), Packets.u16(seg, i + 2)));
+                guestMss = Math.max(64, Math.min(mss(), Packets.u16(seg, i + 2)));
             } else if (kind == 3 && len == 3) {
                 guestWscale = Math.min(14, seg[i + 2] & 0xff);
                 scale = true;
@@ -142,6 +151,20 @@ final class TcpConnection implements EventLoop.Handler {
         }
         if (!scale) {
             guestWscale = -1;
+        }
+    }
+
+    /** The largest payload of one frame: IPv6's header is 20 bytes longer than IPv4's. */
+    private int mss() {
+        return remote6 == null ? stack.mss() : stack.mss() - (Packets6.IP6 - Packets.IP);
+    }
+
+    /** Resets a guest segment that acknowledged something we never sent. */
+    private void rst(int ack) {
+        if (remote6 == null) {
+            stack.rstFor(guestPort, remoteIp, remotePort, ack, 0, false);
+        } else {
+            stack.rstFor6(guestPort, remote6, remotePort, ack, 0, false);
         }
     }
 
@@ -155,13 +178,13 @@ final class TcpConnection implements EventLoop.Handler {
     }
 
     private void sendSynAck() {
-        stack.control(frame(iss, rcvNxt, SYN | ACK, Packets.synOptions(stack.mss(), guestWscale < 0 ? -1 : OUR_WSCALE),
+        stack.control(frame(iss, rcvNxt, SYN | ACK, Packets.synOptions(mss(), guestWscale < 0 ? -1 : OUR_WSCALE),
                 null, 0, 0));
         arm();
     }
 
     private void sendSyn() {
-        stack.control(frame(iss, 0, SYN, Packets.synOptions(stack.mss(), OUR_WSCALE), null, 0, 0));
+        stack.control(frame(iss, 0, SYN, Packets.synOptions(mss(), OUR_WSCALE), null, 0, 0));
         arm();
     }
 
@@ -275,7 +298,7 @@ final class TcpConnection implements EventLoop.Handler {
                 sendAck();
                 interest();
             } else if ((flags & ACK) != 0) {
-                stack.rstFor(guestPort, remoteIp, remotePort, ack, 0, false);
+                rst(ack);
             }
             return;
         }
@@ -295,7 +318,7 @@ final class TcpConnection implements EventLoop.Handler {
         }
         if (state == State.SYN_RCVD) {
             if (ack != iss + 1) {
-                stack.rstFor(guestPort, remoteIp, remotePort, ack, 0, false);
+                rst(ack);
                 return;
             }
             sndUna = ack;
@@ -476,7 +499,9 @@ final class TcpConnection implements EventLoop.Handler {
         // every frame tells the guest our window, the SYN-ACK too: a first data segment is no "reopened" window
         lastWindow = advertised();
         int window = (flags & SYN) != 0 ? Math.min(toHost.free(), 0xffff) : lastWindow;
-        return stack.tcpFrame(remoteIp, remotePort, guestPort, seq, ack, flags, window, options, data, off, len);
+        return remote6 == null
+                ? stack.tcpFrame(remoteIp, remotePort, guestPort, seq, ack, flags, window, options, data, off, len)
+                : stack.tcpFrame6(remote6, remotePort, guestPort, seq, ack, flags, window, options, data, off, len);
     }
 
     private void arm() {

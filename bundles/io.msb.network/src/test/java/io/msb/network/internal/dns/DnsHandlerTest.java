@@ -230,6 +230,22 @@ class DnsHandlerTest {
     }
 
     @Test
+    void withIpv6TheHostNameHasTheV6GatewayAndAaaaAnswersAreFilteredLikeA() throws Exception {
+        InetAddress gw6 = addr("fd42:6d73:62::1");
+        server.answers.put("rebind6.test", List.of(addr("2001:db8::7"), gw6, addr("fd00::9"), addr("fe80::1"),
+                addr("::1"), addr("fd00:ec2::254")));
+        NetworkConfig c = new NetworkConfig(true, null, List.of(), NetworkPolicy.allowAll(),
+                dns(5000, server.nameserver()), null, null, 256, null, false, false);
+        SandboxPolicy p = SandboxPolicy.compile(c, List.of(GW, gw6));
+        assertEquals(List.of("172.16.0.1"), addresses(ask(p, query("host.microsandbox.internal", Type.A))));
+        assertEquals(List.of(gw6.getHostAddress()), addresses(ask(p, query("host.microsandbox.internal",
+                Type.AAAA))));
+        assertEquals(List.of(addr("2001:db8::7").getHostAddress()), addresses(ask(p, query("rebind6.test",
+                Type.AAAA))), "only the public address survives rebinding protection");
+        assertTrue(p.allowEgress(Protocol.TCP, addr("2001:db8::7"), 443));
+    }
+
+    @Test
     void hostileAndMalformedQueriesAreAnsweredOrDroppedWithoutForwarding() throws Exception {
         SandboxPolicy p = policy(NetworkPolicy.allowAll(), dns(300, server.nameserver()));
         assertNull(p.dns().answer(null).get());

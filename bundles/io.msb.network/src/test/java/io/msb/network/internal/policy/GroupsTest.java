@@ -91,5 +91,9 @@ class GroupsTest {
         assertEquals(Group.PRIVATE, Groups.classify(mapped("10.1.2.3"), Set.of(GATEWAY)));
         assertEquals(Group.PUBLIC, Groups.classify(mapped("93.184.216.34"), Set.of(GATEWAY)));
         assertEquals(Group.PRIVATE, Groups.classify(GATEWAY, Set.of()), "without a gateway it is just private");
+        java.net.InetAddress gateway6 = addr("fd42:6d73:62::1");
+        assertEquals(Group.HOST, Groups.classify(gateway6, Set.of(GATEWAY, gateway6)), "the IPv6 gateway is host");
+        assertEquals(Group.PRIVATE, Groups.classify(addr("fd42:6d73:62::2"), Set.of(GATEWAY, gateway6)));
+        assertEquals(Group.PRIVATE, Groups.classify(gateway6, Set.of(GATEWAY)), "another sandbox's gateway: ULA");
     }
 }

@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Jazzer target: hostile frames from the guest into one live {@link NetStack} (frame parser, ARP, IPv4, ICMP,
- * UDP, DNS framing and the TCP state machine). Structure-aware: each input is up to 16 frames of a chosen kind
+ * UDP, DNS framing and the TCP state machine; IPv6 with neighbour solicitations, ICMPv6, UDP and TCP).
+ * Structure-aware: each input is up to 16 frames of a chosen kind
  * with fuzzed fields, valid checksums unless the input asks to break them, and TCP acknowledgement numbers
  * that may be taken relative to the stack's own sequence numbers so established flows are reached. Allowed
  * flows are dialled to a loopback sink only. Oracle: nothing may throw out of the stack's frame handling.
@@ -37,6 +38,9 @@ public final class NetStackFuzz {
     static final int GATEWAY = GUEST - 1;
     static final byte[] MAC = {2, 0, 0, 0, 0, 2};
     static final int[] DESTINATIONS = {GATEWAY, 0x0a000001, 0x01010101};
+    static final Packets6.Addr6 GUEST6 = new Packets6.Addr6(0xfd42_6d73_0062_0000L, 2);
+    static final Packets6.Addr6[] DESTINATIONS6 = {GUEST6.withInterface(1), new Packets6.Addr6(0xfd00L << 48, 1),
+        new Packets6.Addr6(0x2001_0db8L << 32, 1), new Packets6.Addr6(0, 0xffff_7f00_0001L)};
     static final EventLoop LOOP = new EventLoop("fuzz-net");
     static final Map<Integer, Integer> STACK_SEQ = new ConcurrentHashMap<>();
     static final NetStack STACK;
@@ -58,7 +62,8 @@ public final class NetStackFuzz {
             ConnectionPolicy policy = new ConnectionPolicy() {
                 @Override
                 public boolean allowEgress(Protocol protocol, InetAddress destination, int port) {
-                    return destination.equals(NetStack.address(GATEWAY));
+                    return destination.equals(NetStack.address(GATEWAY))
+                            || destination.equals(GUEST6.withInterface(1).inet());
                 }
 
                 @Override
@@ -80,7 +85,8 @@ public final class NetStackFuzz {
                     return host.udp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9)); // discard
                 }
             };
-            StackConfig config = new StackConfig(sock, MAC, GUEST, 32, RateLimiter.UNLIMITED, List.of(), 8192, 60_000);
+            StackConfig config = new StackConfig(sock, MAC, GUEST, 32, RateLimiter.UNLIMITED, List.of(), 8192, 60_000,
+                    StackConfig.MTU, GUEST6);
             STACK = NetStack.start(LOOP, config, policy, dns, toSink);
             SocketChannel link = qemu.accept();
             daemon(() -> drain(link));
@@ -120,6 +126,9 @@ public final class NetStackFuzz {
             for (byte[] b; (b = LinkFramesForTests.read(link, len)) != null;) {
                 if (b.length >= 54 && Packets.u16(b, 12) == Packets.ETHERTYPE_IPV4 && b[23] == Packets.PROTO_TCP) {
                     STACK_SEQ.put(Packets.u16(b, 36), Packets.i32(b, 38));
+                } else if (b.length >= 74 && Packets.u16(b, 12) == Packets6.ETHERTYPE_IPV6
+                        && b[20] == Packets.PROTO_TCP) {
+                    STACK_SEQ.put(Packets.u16(b, 56), Packets.i32(b, 58));
                 }
             }
         } catch (IOException e) {
@@ -149,7 +158,10 @@ public final class NetStackFuzz {
     }
 
     static byte[] frame(FuzzedDataProvider d) {
-        int kind = d.consumeInt(0, 5);
+        int kind = d.consumeInt(0, 9);
+        if (kind >= 6) {
+            return frame6(d, kind);
+        }
         int dst = DESTINATIONS[d.consumeInt(0, DESTINATIONS.length - 1)];
         byte[] f;
         switch (kind) {
@@ -181,6 +193,45 @@ public final class NetStackFuzz {
                         d.consumeInt(0, 65535), options, body, 0, body.length);
             }
         }
+        return broken(d, f);
+    }
+
+    /** IPv6: a neighbour solicitation, an ICMPv6 message, UDP or TCP, to one of {@link #DESTINATIONS6}. */
+    static byte[] frame6(FuzzedDataProvider d, int kind) {
+        Packets6.Addr6 dst = DESTINATIONS6[d.consumeInt(0, DESTINATIONS6.length - 1)];
+        Packets6.Addr6 src = d.consumeBoolean() ? GUEST6 : new Packets6.Addr6(0xfe80L << 48, d.consumeLong());
+        byte[] f;
+        switch (kind) {
+            case 6 -> f = Packets6.neighborSolicitation(MAC, src, d.consumeBoolean() ? GUEST6.withInterface(1) : dst);
+            case 7 -> {
+                byte[] body = d.consumeBytes(d.consumeInt(0, 1400));
+                f = Packets6.icmp(StackConfig.GATEWAY_MAC, MAC, src, dst,
+                        d.consumeBoolean() ? Packets6.ECHO_REQUEST : d.consumeInt(0, 255), d.consumeInt(0, 3),
+                        d.consumeInt(), body, 0, body.length);
+            }
+            case 8 -> {
+                byte[] body = d.consumeBytes(d.consumeInt(0, 1452));
+                f = Packets6.udp(StackConfig.GATEWAY_MAC, MAC, src, dst, d.consumeInt(40000, 40003),
+                        d.consumeBoolean() ? 53 : d.consumeInt(0, 65535), body, 0, body.length);
+            }
+            default -> {
+                int sport = d.consumeInt(40010, 40017);
+                int dport = d.consumeBoolean() ? SINK_PORT : d.consumeBoolean() ? 53 : d.consumeInt(0, 65535);
+                int flags = d.consumeInt(0, 0x3f);
+                int seq = d.consumeInt();
+                Integer theirs = STACK_SEQ.get(sport);
+                int ack = d.consumeBoolean() && theirs != null ? theirs + d.consumeInt(-2, 3000) : d.consumeInt();
+                byte[] options = d.consumeBoolean() ? d.consumeBytes(d.consumeInt(0, 40) & ~3) : null;
+                byte[] body = d.consumeBytes(d.consumeInt(0, 1440));
+                f = Packets6.tcp(StackConfig.GATEWAY_MAC, MAC, GUEST6, dst, sport, dport, seq, ack, flags,
+                        d.consumeInt(0, 65535), options, body, 0, body.length);
+            }
+        }
+        return broken(d, f);
+    }
+
+    /** Sometimes one header byte broken: lengths, version, checksums, fragment bits, hop limit. */
+    static byte[] broken(FuzzedDataProvider d, byte[] f) {
         if (d.consumeBoolean() && f.length > 14) {
             // break a header field: lengths, version, checksums, fragment bits
             int at = d.consumeInt(14, f.length - 1);

@@ -53,6 +53,11 @@ class NetworkServiceComponentTest {
             }
 
             @Override
+            public String ipv6Pool() {
+                return "fd42:6d73:62::/48";
+            }
+
+            @Override
             public int selectorThreads() {
                 return 2;
             }
@@ -143,6 +148,8 @@ class NetworkServiceComponentTest {
         assertEquals("172.16.0.1", p.get("dns"));
         assertEquals("host.microsandbox.internal=172.16.0.1", p.get("hosts"));
         assertEquals("02:00:ac:10:00:02", p.get("mac"));
+        assertEquals("fd42:6d73:62::2/64", p.get("ipv6"), "the /64 the IPv4 /30 numbers (decision 1310)");
+        assertEquals("fd42:6d73:62::1", p.get("gateway6"));
         assertSame(first, service.attach("a", a, NetworkConfig.defaults()), "re-attach: the same network");
         NetworkAttachment b = service.attach("b", sandboxDir("b"), NetworkConfig.defaults());
         assertNotEquals(p.get("ipv4"), b.parameters().get("ipv4"));
@@ -152,6 +159,69 @@ class NetworkServiceComponentTest {
         NetworkAttachment again = service.attach("b", sandboxDir("b"), NetworkConfig.defaults());
         assertEquals(b.parameters(), again.parameters(), "the same addresses after a restart");
         assertEquals("172.16.0.2/30", service.attach("a", a, NetworkConfig.defaults()).parameters().get("ipv4"));
+    }
+
+    @Test
+    void ipv6AddressesFollowTheIpv4BlockOrTheSandboxsSettingsAndSurviveRestarts() throws Exception {
+        service.attach("a", sandboxDir("a"), NetworkConfig.defaults());
+        Map<String, String> b = service.attach("b", sandboxDir("b"), NetworkConfig.defaults()).parameters();
+        assertEquals("172.16.0.6/30", b.get("ipv4"));
+        assertEquals("fd42:6d73:62:1::2/64", b.get("ipv6"));
+        assertTrue(java.nio.file.Files.readString(dir.resolve("b").resolve("network.properties"))
+                .contains("ipv6=fd42\\:6d73\\:62\\:1\\:\\:2"));
+        Map<String, String> c = service.attach("c", sandboxDir("c"), new NetworkConfig(true, new InterfaceConfig(null,
+                null, null, null, null, io.msb.api.network.Destination.Cidr.parse("fd00:abcd::/32")), List.of(), null,
+                null, null, null, 256, null, false, false)).parameters();
+        assertEquals("fd00:abcd:0:2::2/64", c.get("ipv6"), "interface.ipv6_pool: the third /30, the third /64");
+        assertEquals("fd00:abcd:0:2::1", c.get("gateway6"));
+        Map<String, String> d = service.attach("d", sandboxDir("d"), new NetworkConfig(true, new InterfaceConfig(null,
+                null, null, null, (java.net.Inet6Address) InetAddress.getByName("fd12:3456::42"), null), List.of(),
+                null, null, null, null, 256, null, false, false)).parameters();
+        assertEquals("fd12:3456::42/64", d.get("ipv6"));
+        assertEquals("fd12:3456::1", d.get("gateway6"));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> service.attach("e",
+                sandboxDir("e"), new NetworkConfig(true, new InterfaceConfig(null, null, null, null,
+                        (java.net.Inet6Address) InetAddress.getByName("fd12:3456::1"), null), List.of(), null, null,
+                        null, null, 256, null, false, false)));
+        assertEquals("interface.ipv6_address", e.field());
+
+        service.close(); // a server restart
+        service = new NetworkServiceComponent(config(), dialer);
+        assertEquals(b, service.attach("b", sandboxDir("b"), NetworkConfig.defaults()).parameters());
+    }
+
+    @Test
+    void theRealPolicyClassifiesIpv6Destinations() throws Exception {
+        Path a = sandboxDir("a");
+        Packets6.Addr6 guest6 = new Packets6.Addr6(0xfd42_6d73_0062_0000L, 2);
+        Packets6.Addr6 gateway6 = guest6.withInterface(1);
+        try (GuestForTests guest = new GuestForTests(a.resolve("net.sock"));
+                ServerSocket host = new ServerSocket(0, 50, new Packets6.Addr6(0, 1).inet())) {
+            service.attach("a", a, NetworkConfig.defaults()); // the public profile
+            guest.accept();
+            int port = host.getLocalPort();
+            Packets6.Addr6[] denied = {new Packets6.Addr6(0xfd00_0000_0000_0000L, 1), // ULA: private
+                new Packets6.Addr6(0xfe80_0000_0000_0000L, 1), // link-local
+                new Packets6.Addr6(0, 1), // loopback
+                gateway6}; // host
+            int sport = 41000;
+            for (Packets6.Addr6 to : denied) {
+                guest.send(Packets6.tcp(StackConfig.GATEWAY_MAC, GuestForTests.MAC, guest6, to, sport++, port, 1, 0,
+                        Packets.SYN, 65535, null, null, 0, 0));
+            }
+            for (int i = 0; i < denied.length; i++) {
+                guest.expect("RST", f -> f.etherType() == Packets6.ETHERTYPE_IPV6
+                        && (f.raw()[14 + 40 + 13] & Packets.RST) != 0);
+            }
+            assertEquals(List.of(), dialer.asked);
+            assertEquals(denied.length, service.counters("a").orElseThrow().denials());
+
+            service.update("a", NetworkPolicy.profile("host"));
+            guest.send(Packets6.tcp(StackConfig.GATEWAY_MAC, GuestForTests.MAC, guest6, gateway6, sport, port, 1, 0,
+                    Packets.SYN, 65535, null, null, 0, 0));
+            host.accept().close();
+            assertEquals(List.of(new java.net.InetSocketAddress(new Packets6.Addr6(0, 1).inet(), port)), dialer.asked);
+        }
     }
 
     @Test
