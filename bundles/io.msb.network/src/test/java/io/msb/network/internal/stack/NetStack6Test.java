@@ -187,6 +187,8 @@ class NetStack6Test {
             assertEquals(1001, i32(synAck.raw(), synAck.t() + 8));
             assertEquals(1440, u16(synAck.raw(), synAck.t() + 22), "MSS option: the MTU less 60 bytes of headers");
             assertEquals(List.of(new InetSocketAddress(LOOPBACK6, port)), dialer.asked);
+            assertEquals(List.of(GATEWAY6.inet()), dialer.guestDestinations,
+                    "an inspecting dialer (TLS interception, strict) learns the guest's IPv6 destination");
             int theirs = i32(synAck.raw(), synAck.t() + 4) + 1;
             guest.send(tcp(GATEWAY6, 40000, port, 1001, theirs, ACK, "hello6".getBytes()));
             try (Socket s = host.accept()) {

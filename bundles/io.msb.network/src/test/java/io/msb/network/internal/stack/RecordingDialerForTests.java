@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RecordingDialerForTests implements Dialer {
     public final List<InetSocketAddress> asked = new CopyOnWriteArrayList<>();
+    /** The guest's destination of each TCP dial, as the stack tells an inspecting dialer. */
+    public final List<java.net.InetAddress> guestDestinations = new CopyOnWriteArrayList<>();
     private final HostDialer host = new HostDialer();
     /** If set, the host sockets' send buffer, so a test can see the stack's own buffering fill. */
     volatile int sendBuffer;
@@ -26,6 +28,12 @@ public final class RecordingDialerForTests implements Dialer {
             ch.setOption(java.net.StandardSocketOptions.SO_SNDBUF, sendBuffer);
         }
         return ch;
+    }
+
+    @Override
+    public SocketChannel tcp(InetSocketAddress to, java.net.InetAddress guestDestination) throws IOException {
+        guestDestinations.add(guestDestination);
+        return tcp(to);
     }
 
     @Override
