@@ -46,6 +46,8 @@ final class InterceptedFlow implements RequestRewriter.Policy {
     private boolean answered;
     /** The guest's side was ended by {@link #end} (under {@link #guestWrites}). */
     private boolean ended;
+    /** A violation asked for the sandbox to stop: asked once the guest has had its 403 (stopping may close it). */
+    private String termination;
 
     InterceptedFlow(Flow flow, Socket guest, InterceptProxy proxy) {
         this.flow = flow;
@@ -182,6 +184,9 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             }
             end(to, r); // first: closing upstream makes the response thread end the guest too
             InterceptProxy.closeQuietly(upstream); // whatever it got of this request must not complete
+            if (termination != null) {
+                sandbox.terminate(termination);
+            }
         } catch (UpstreamFailed e) {
             end(to, badGateway(e.getCause()));
             InterceptProxy.closeQuietly(upstream);
@@ -314,6 +319,6 @@ final class InterceptedFlow implements RequestRewriter.Policy {
 
     @Override
     public void violation(SecretEntry entry, String host, ViolationAction action) {
-        sandbox.violation(entry, host, action);
+        termination = sandbox.violation(entry, host, action);
     }
 }

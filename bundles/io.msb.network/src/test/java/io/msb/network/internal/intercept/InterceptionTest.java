@@ -193,6 +193,10 @@ class InterceptionTest {
             String r = exchange(s, "GET / HTTP/1.1\r\nHost: api.test\r\nX-Key: $MSB_API_KEY\r\n\r\n");
             assertTrue(r.startsWith("HTTP/1.1 403 Forbidden") && r.contains("API_KEY") && !r.contains(SECRET), r);
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (terminations.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10); // asked for right after the guest has its answer
+        }
         assertEquals(List.of("secret violation requested sandbox termination: API_KEY to api.test"), terminations);
         assertEquals(1, sandbox.denials());
     }
