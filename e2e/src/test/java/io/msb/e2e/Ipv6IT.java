@@ -73,6 +73,9 @@ class Ipv6IT {
         guest6 = m.group(1);
         assertTrue(guest6.endsWith("::2"), guest6);
         gateway6 = guest6.substring(0, guest6.length() - 1) + "1";
+        var shown = box.info().addresses().orElseThrow();
+        assertEquals(guest6 + "/64", shown.ipv6(), "inspect shows the guest's IPv6 address");
+        assertEquals(gateway6, shown.gateway6());
     }
 
     private static void serve(ServerSocket server, boolean greet) {

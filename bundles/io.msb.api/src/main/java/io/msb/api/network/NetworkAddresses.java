@@ -11,11 +11,19 @@ import java.util.Objects;
  * @param mac the guest interface's MAC address
  * @param mtu the interface's MTU
  * @param nameservers the nameservers the guest was told to use
+ * @param ipv6 the guest's IPv6 address with its prefix, e.g. {@code fd42:6d73:62:1::2/64}, or null without IPv6
+ * @param gateway6 the IPv6 gateway (also {@code host.microsandbox.internal}), or null without IPv6
  */
-public record NetworkAddresses(String ipv4, String gateway, String mac, int mtu, List<String> nameservers) {
+public record NetworkAddresses(String ipv4, String gateway, String mac, int mtu, List<String> nameservers,
+        String ipv6, String gateway6) {
     public NetworkAddresses {
         Objects.requireNonNull(ipv4, "ipv4");
         Objects.requireNonNull(gateway, "gateway");
         nameservers = List.copyOf(nameservers);
+    }
+
+    /** IPv4 only. */
+    public NetworkAddresses(String ipv4, String gateway, String mac, int mtu, List<String> nameservers) {
+        this(ipv4, gateway, mac, mtu, nameservers, null, null);
     }
 }

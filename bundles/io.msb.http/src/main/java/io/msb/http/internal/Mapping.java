@@ -335,6 +335,10 @@ final class Mapping {
             a.put("mac", addresses.mac());
             a.put("mtu", addresses.mtu());
             a.put("nameservers", addresses.nameservers());
+            if (addresses.ipv6() != null) {
+                a.put("ipv6", addresses.ipv6());
+                a.put("gateway6", addresses.gateway6());
+            }
             out.put("addresses", a);
         }
         return out;

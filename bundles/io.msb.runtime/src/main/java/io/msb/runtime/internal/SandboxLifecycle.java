@@ -1242,7 +1242,8 @@ public final class SandboxLifecycle implements SandboxBackend {
         Map<String, String> p = attachment.parameters();
         String dns = p.getOrDefault("dns", "");
         return new NetworkAddresses(p.getOrDefault("ipv4", ""), p.getOrDefault("gateway", ""), p.get("mac"),
-                Integer.parseInt(p.getOrDefault("mtu", "1500")), dns.isEmpty() ? List.of() : List.of(dns.split(",")));
+                Integer.parseInt(p.getOrDefault("mtu", "1500")), dns.isEmpty() ? List.of() : List.of(dns.split(",")),
+                p.get("ipv6"), p.get("gateway6"));
     }
 
     /** Stops whatever still runs under the name and deletes its records and state directory. */

@@ -55,6 +55,10 @@ final class SandboxDetails {
         info.addresses().ifPresent(a -> {
             line(out, "network.ipv4", a.ipv4());
             line(out, "network.gateway", a.gateway());
+            if (a.ipv6() != null) {
+                line(out, "network.ipv6", a.ipv6());
+                line(out, "network.gateway6", a.gateway6());
+            }
             line(out, "network.mac", a.mac());
             line(out, "network.nameservers", a.nameservers());
         });
