@@ -244,4 +244,86 @@ class NetworkAttachTest {
                 RootfsSource.DiskImage.Format.RAW)).network(NetworkConfig.disabled()).build());
         assertEquals(SandboxStatus.RUNNING, runtime.get("n").orElseThrow().status());
     }
+
+    private SandboxSpec.Builder withSecret(String name) {
+        return networked(name).network(NetworkConfig.defaults().withSecrets(new io.msb.api.network.SecretsConfig(
+                List.of(SandboxSecretsTest.inline("TOKEN")), io.msb.api.network.ViolationAction.BLOCK_AND_LOG)));
+    }
+
+    @Test
+    void secretsReachTheNetworkResolvedTheGuestAsPlaceholdersAndNoRecordKeepsAValue() throws Exception {
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        SandboxLifecycle runtime = runtime(vmm(), network);
+        SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
+        runtime.secretStore(secrets);
+        List<String> installed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        runtime.booter().caInstaller((fs, pem) -> installed.add(pem));
+
+        runtime.create(withSecret("s").build());
+        var attached = network.configs.get("s").secrets().entries().get(0);
+        assertEquals(SandboxSecretsTest.VALUE, attached.value(), "the network gets the value");
+        assertNull(attached.source());
+        assertEquals(List.of(network.caPem), installed, "the guest is given the CA");
+        String json = store.findSandbox("s").orElseThrow().configJson();
+        assertFalse(json.contains(SandboxSecretsTest.VALUE), json);
+        assertTrue(json.contains("sandbox/s/TOKEN"), json);
+        assertFalse(runtime.get("s").orElseThrow().spec().network().toMap().toString()
+                .contains(SandboxSecretsTest.VALUE), "inspect holds no value");
+        SandboxSpec stored = runtime.get("s").orElseThrow().spec();
+        GuestBootstrap b = VmBooter.bootstrap(stored, new ImageConfig(null, null, null, null, null, null), null);
+        assertTrue(b.defaultEnv().contains(new GuestBootstrap.EnvVar("TOKEN", "$MSB_TOKEN")), b.defaultEnv().toString());
+        assertFalse(b.defaultEnv().toString().contains(SandboxSecretsTest.VALUE));
+        assertEquals(Map.of("sandbox/s/TOKEN", SandboxSecretsTest.VALUE), secrets.values);
+
+        // a restart resolves the reference again
+        runtime.stop("s", Duration.ofSeconds(5));
+        network.configs.clear();
+        runtime.start("s");
+        assertEquals(SandboxSecretsTest.VALUE, network.configs.get("s").secrets().entries().get(0).value());
+
+        // block-and-terminate: the network stops it, the run records why
+        network.terminators.get("s").accept("secret TOKEN was bound for evil.example, which it does not allow");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (runtime.get("s").orElseThrow().status() != SandboxStatus.STOPPED && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        var info = runtime.get("s").orElseThrow();
+        assertEquals(SandboxStatus.STOPPED, info.status());
+        assertEquals(io.msb.api.TerminationReason.SECRET_VIOLATION, info.currentRun().orElseThrow().reason());
+
+        runtime.remove("s", true);
+        assertTrue(secrets.values.isEmpty(), "remove forgets the values");
+    }
+
+    @Test
+    void aFailedCreateLeavesNoSecretBehind() {
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        SandboxLifecycle runtime = runtime(vmm("sh", "-c", "exit 1"), network);
+        SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
+        runtime.secretStore(secrets);
+        assertThrows(BootFailedException.class, () -> runtime.create(withSecret("f").build()));
+        assertTrue(runtime.get("f").isEmpty());
+        assertTrue(secrets.values.isEmpty(), secrets.values.keySet().toString());
+    }
+
+    @Test
+    void secretsWithoutAnInterceptionCaOrWithAMissingEnvVariableAreRefusedBeforeAnythingIsWritten() {
+        SandboxLifecycle runtime = runtime(vmm(), network);
+        SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
+        runtime.secretStore(secrets);
+        UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class,
+                () -> runtime.create(withSecret("n").build()));
+        assertTrue(e.getMessage().startsWith("network.tls: "), e.getMessage());
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        var fromEnv = new io.msb.api.network.SecretEntry("T", null,
+                io.msb.api.network.SecretSource.env("MSB_TEST_SURELY_UNSET_VARIABLE"), null,
+                List.of(io.msb.api.network.HostPattern.ANY), null, null, true);
+        io.msb.api.InvalidConfigException missing = assertThrows(io.msb.api.InvalidConfigException.class,
+                () -> runtime.create(networked("n").network(NetworkConfig.defaults().withSecrets(
+                        new io.msb.api.network.SecretsConfig(List.of(fromEnv), null))).build()));
+        assertEquals("network.secrets.secrets[0].source", missing.field());
+        assertTrue(runtime.get("n").isEmpty());
+        assertTrue(secrets.values.isEmpty());
+        assertTrue(network.events.isEmpty(), network.events.toString());
+    }
 }
