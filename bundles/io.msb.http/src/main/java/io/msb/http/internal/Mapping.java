@@ -327,7 +327,8 @@ final class Mapping {
         if (n.enabled()) {
             out.put("policy", n.effectivePolicy().toMap());
         }
-        out.put("secrets", List.of()); // entries are refused until secret injection exists
+        // the entries in microsandbox's local form, never a value: a stored spec holds store references only
+        out.put("secrets", n.secrets().entries().stream().map(io.msb.api.network.SecretEntry::toMap).toList());
         if (addresses != null) {
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("ipv4", addresses.ipv4());
