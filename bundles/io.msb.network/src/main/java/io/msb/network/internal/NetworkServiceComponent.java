@@ -1,6 +1,7 @@
 package io.msb.network.internal;
 
 import io.msb.api.InvalidConfigException;
+import io.msb.api.MsbHome;
 import io.msb.api.network.DnsConfig;
 import io.msb.api.network.InterfaceConfig;
 import io.msb.api.network.NetworkConfig;
@@ -8,6 +9,8 @@ import io.msb.api.network.NetworkPolicy;
 import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.spi.NetworkCounters;
 import io.msb.api.spi.NetworkService;
+import io.msb.network.internal.intercept.Interception;
+import io.msb.network.internal.intercept.SandboxIntercept;
 import io.msb.network.internal.policy.SandboxPolicy;
 import io.msb.network.internal.stack.Dialer;
 import io.msb.network.internal.stack.EventLoop;
@@ -30,6 +33,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -46,7 +50,8 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
     /** sun_path is 108 bytes with its terminating NUL. */
     static final int MAX_SOCKET_PATH = 107;
 
-    private record Attached(NetStack stack, SandboxPolicy policy, NetworkAttachment attachment, int guestIp) {
+    private record Attached(NetStack stack, SandboxPolicy policy, NetworkAttachment attachment, int guestIp,
+            SandboxIntercept intercept) {
     }
 
     private final NetworkServiceConfig config;
@@ -55,6 +60,7 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final Dialer dialer;
     private final Map<String, Attached> attached = new ConcurrentHashMap<>();
+    private final Interception interception;
 
     @Activate
     public NetworkServiceComponent(NetworkServiceConfig config) {
@@ -66,6 +72,8 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
         this.config = config;
         this.dialer = dialer;
         this.pool = new SubnetPool(config.subnetPool(), "subnetPool");
+        this.interception = new Interception(config.tlsDir().isBlank() ? MsbHome.resolve(null).resolve("tls")
+                : Path.of(config.tlsDir()).toAbsolutePath(), Arrays.asList(config.upstreamCaCerts()));
         this.loops = new EventLoop[Math.max(1, config.selectorThreads())];
         for (int i = 0; i < loops.length; i++) {
             loops[i] = new EventLoop("msb-net-" + i);
@@ -74,7 +82,7 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
 
     @Override
     public synchronized NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig network,
-            java.util.function.Consumer<String> terminate) {
+            Consumer<String> terminate) {
         Attached a = attached.get(sandbox);
         if (a != null) {
             return a.attachment(); // re-attach of a running sandbox: the same addresses
@@ -101,8 +109,18 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
             SandboxPolicy policy = SandboxPolicy.compile(effective, List.of(NetStack.address(gateway)));
             StackConfig sc = new StackConfig(socket, mac, guest, effective.maxConnections(), effective.rateLimiter(),
                     effective.ports(), config.flowBufferKib() * 1024, config.udpIdleSeconds() * 1000L, mtu);
-            NetStack stack = NetStack.start(loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)], sc,
-                    policy, policy.dns(), dialer);
+            SandboxIntercept intercept = Interception.needed(effective)
+                    ? interception.attach(sandbox, effective, policy, dialer, terminate) : null;
+            NetStack stack;
+            try {
+                stack = NetStack.start(loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)], sc, policy,
+                        policy.dns(), intercept != null ? intercept : dialer);
+            } catch (RuntimeException e) {
+                if (intercept != null) {
+                    intercept.close();
+                }
+                throw e;
+            }
             Map<String, String> p = new LinkedHashMap<>();
             p.put("path", socket.toString());
             p.put("mac", mac(mac));
@@ -113,7 +131,7 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
             p.put("hosts", "host.microsandbox.internal=" + Packets.ip(gateway));
             NetworkAttachment attachment = new NetworkAttachment("stream", p);
             remember(stateDir, guest, mac);
-            attached.put(sandbox, new Attached(stack, policy, attachment, guest));
+            attached.put(sandbox, new Attached(stack, policy, attachment, guest, intercept));
             return attachment;
         } catch (RuntimeException e) {
             pool.release(guest);
@@ -207,6 +225,9 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
         Attached a = attached.remove(sandbox);
         if (a != null) {
             a.stack().close();
+            if (a.intercept() != null) {
+                a.intercept().close();
+            }
             pool.release(a.guestIp());
         }
     }
@@ -219,7 +240,24 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
     @Override
     public Optional<NetworkCounters> counters(String sandbox) {
         Attached a = attached.get(sandbox);
-        return a == null ? Optional.empty() : Optional.of(a.stack().counters());
+        if (a == null) {
+            return Optional.empty();
+        }
+        NetworkCounters c = a.stack().counters();
+        long refusedInside = a.intercept() == null ? 0 : a.intercept().denials(); // strict's second look, secrets
+        return Optional.of(new NetworkCounters(c.bytesOut(), c.bytesIn(), c.packetsOut(), c.packetsIn(),
+                c.connectionsOpen(), c.connectionsTotal(), c.denials() + refusedInside));
+    }
+
+    /** What intercepted flows of the sandbox were refused lately, oldest first (strict policy, secret violations). */
+    public List<String> recentDenials(String sandbox) {
+        Attached a = attached.get(sandbox);
+        return a == null || a.intercept() == null ? List.of() : a.intercept().recentDenials();
+    }
+
+    @Override
+    public Optional<String> interceptCaPem() {
+        return Optional.of(interception.installationCa().certificatePem());
     }
 
     @Deactivate
@@ -231,5 +269,6 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
         for (EventLoop l : loops) {
             l.close();
         }
+        interception.close();
     }
 }

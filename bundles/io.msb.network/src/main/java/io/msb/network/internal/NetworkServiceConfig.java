@@ -29,4 +29,13 @@ public @interface NetworkServiceConfig {
 
     @AttributeDefinition(min = "1", max = "3600", description = "Seconds after which an idle UDP flow is closed")
     int udpIdleSeconds() default 60;
+
+    @AttributeDefinition(description = "Directory of the CA intercepted TLS is signed with (ca.crt, ca.key: created on"
+            + " first use, the key owner-only); empty means <msb home>/tls, the home being $MSB_HOME, else the"
+            + " msb.home property, else ~/.msb")
+    String tlsDir() default "";
+
+    @AttributeDefinition(description = "PEM files of CAs that upstream servers of intercepted TLS may be signed by,"
+            + " for every sandbox (beside the JDK's trust store and each sandbox's tls.upstream_ca_cert)")
+    String[] upstreamCaCerts() default {};
 }

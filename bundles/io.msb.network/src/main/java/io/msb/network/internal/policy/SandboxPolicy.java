@@ -36,9 +36,15 @@ public final class SandboxPolicy implements ConnectionPolicy {
     private final DnsPins pins;
     private final DnsHandler dns;
     private final AtomicLong denials = new AtomicLong();
+    private final boolean strict;
+    /** UDP ports refused while TLS is intercepted on them (QUIC), so clients fall back to TCP; empty if none. */
+    private final Set<Integer> quicBlocked;
 
     private SandboxPolicy(NetworkConfig config, Set<InetAddress> host, Forwarder upstream, LongSupplier clock) {
         this.engine = new PolicyEngine(config.effectivePolicy(), host);
+        this.strict = config.strict();
+        this.quicBlocked = config.tlsEnabled() && config.tls().blockQuicOnIntercept()
+                ? Set.copyOf(config.tls().interceptedPorts()) : Set.of();
         this.rebindProtection = config.dns().rebindProtection();
         this.pins = new DnsPins(MAX_PINS, PIN_FLOOR_MILLIS, clock);
         this.dns = new DnsHandler(new DnsPolicy(), upstream);
@@ -60,7 +66,32 @@ public final class SandboxPolicy implements ConnectionPolicy {
 
     @Override
     public boolean allowEgress(Protocol protocol, InetAddress destination, int port) {
+        if (protocol == Protocol.UDP && (quicBlocked.contains(port) || needsAuthority(protocol, destination, port))) {
+            // QUIC would bypass interception; and UDP has no authority strict policy could inspect
+            return counted(Action.DENY);
+        }
         return counted(engine.decide(Direction.EGRESS, protocol, destination, port, pins::names));
+    }
+
+    /**
+     * Whether strict policy must see the flow's authority (TLS SNI, HTTP Host, CONNECT target) before it opens:
+     * strict is on and the flow is allowed only because a domain rule matched a name pinned to the address.
+     */
+    public boolean needsAuthority(Protocol protocol, InetAddress destination, int port) {
+        PolicyEngine e = engine;
+        return strict && e.decide(Direction.EGRESS, protocol, destination, port, pins::names) == Action.ALLOW
+                && e.decide(Direction.EGRESS, protocol, destination, port, a -> List.of()) != Action.ALLOW;
+    }
+
+    /**
+     * Strict policy's second look: whether a TCP flow to {@code destination:port} whose authority is {@code name}
+     * is allowed, with the domain rules matching that name instead of the DNS pins.
+     *
+     * @param name a DNS name, or null when the flow named none (or only an IP literal)
+     */
+    public boolean allowsAuthority(InetAddress destination, int port, String name) {
+        List<String> names = name == null ? List.of() : List.of(name);
+        return engine.decide(Direction.EGRESS, Protocol.TCP, destination, port, a -> names) == Action.ALLOW;
     }
 
     @Override

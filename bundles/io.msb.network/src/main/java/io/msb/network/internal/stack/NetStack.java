@@ -561,7 +561,7 @@ public final class NetStack implements AutoCloseable {
         SocketChannel ch = null;
         if (!isDns) {
             try {
-                ch = dialer.tcp(upstream(dst, dport));
+                ch = dialer.tcp(upstream(dst, dport), address(dst));
             } catch (IOException e) {
                 rstFor(sport, dst, dport, 0, seq + 1, true);
                 return;

@@ -36,6 +36,11 @@ class NetworkServiceComponentTest {
     final RecordingDialerForTests dialer = new RecordingDialerForTests();
 
     static NetworkServiceConfig config() {
+        return config("");
+    }
+
+    /** @param tlsDir where the interception CA goes ("" = the msb home's tls/) */
+    static NetworkServiceConfig config(String tlsDir) {
         return new NetworkServiceConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -76,6 +81,16 @@ class NetworkServiceComponentTest {
             public int udpIdleSeconds() {
                 return 60;
             }
+
+            @Override
+            public String tlsDir() {
+                return tlsDir;
+            }
+
+            @Override
+            public String[] upstreamCaCerts() {
+                return new String[0];
+            }
         };
     }
 
@@ -97,6 +112,22 @@ class NetworkServiceComponentTest {
 
     Path sandboxDir(String name) throws IOException {
         return Files.createDirectories(dir.resolve(name));
+    }
+
+    @Test
+    void interceptionIsWiredAtAttachWithTheCaFromTheConfiguredDirectory() throws Exception {
+        service.close();
+        Path tls = dir.resolve("tls");
+        service = new NetworkServiceComponent(config(tls.toString()), dialer);
+        service.attach("plain", sandboxDir("plain"), NetworkConfig.defaults());
+        assertFalse(Files.exists(tls), "no CA until a sandbox intercepts");
+        NetworkConfig intercepting = new NetworkConfig(true, null, List.of(), null, null,
+                io.msb.api.network.TlsConfig.intercepting(), null, 256, null, false, false);
+        service.attach("t", sandboxDir("t"), intercepting, reason -> { });
+        assertTrue(Files.isRegularFile(tls.resolve("ca.key")));
+        assertEquals(Files.readString(tls.resolve("ca.crt")), service.interceptCaPem().orElseThrow());
+        assertEquals(List.of(), service.recentDenials("t"));
+        assertEquals(0, service.counters("t").orElseThrow().denials());
     }
 
     @Test

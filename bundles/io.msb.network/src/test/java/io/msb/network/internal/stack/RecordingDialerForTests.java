@@ -11,8 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Records every address the stack asks to dial. Dials for real only inside 127.0.0.0/8 and refuses anything
  * else, so a test can never send a packet off this host.
  */
-final class RecordingDialerForTests implements Dialer {
-    final List<InetSocketAddress> asked = new CopyOnWriteArrayList<>();
+public final class RecordingDialerForTests implements Dialer {
+    public final List<InetSocketAddress> asked = new CopyOnWriteArrayList<>();
     private final HostDialer host = new HostDialer();
     /** If set, the host sockets' send buffer, so a test can see the stack's own buffering fill. */
     volatile int sendBuffer;

@@ -1,0 +1,284 @@
+package io.msb.network.internal.intercept;
+
+import io.msb.api.network.SecretEntry;
+import io.msb.api.network.ViolationAction;
+import io.msb.network.internal.http.Refusal;
+import io.msb.network.internal.http.RequestRewriter;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One inspected flow, served on a proxy thread: reads what the guest says first (a TLS ClientHello, else an HTTP
+ * request), lets strict policy look at its authority, then splices it to the real destination, or terminates
+ * its TLS and forwards its requests through the secret substitution. Responses go back unchanged on a second
+ * thread. Any failure closes both sides; a refused request gets its answer first.
+ */
+final class InterceptedFlow implements RequestRewriter.Policy {
+    private static final System.Logger LOG = System.getLogger(InterceptedFlow.class.getName());
+    /** How long the guest may take to say its first bytes (a client that waits for the server never will). */
+    static final int FIRST_BYTES_TIMEOUT_MS = 30_000;
+    /** Responses still on their way once the guest is done sending; a server that never ends is not waited for. */
+    static final long RESPONSE_LINGER_SECONDS = 120;
+
+    private final Flow flow;
+    private final SandboxIntercept sandbox;
+    private final Socket guest;
+    private final InterceptProxy proxy;
+    /** Whoever writes to the guest holds this: responses and a refusal never interleave mid-write. */
+    private final Object guestWrites = new Object();
+    private Socket upstream;
+    private boolean denied;
+    private CompletableFuture<Void> responses = CompletableFuture.completedFuture(null);
+    /** Some response bytes went to the guest (written under {@link #guestWrites}). */
+    private boolean answered;
+
+    InterceptedFlow(Flow flow, Socket guest, InterceptProxy proxy) {
+        this.flow = flow;
+        this.sandbox = flow.sandbox();
+        this.guest = guest;
+        this.proxy = proxy;
+    }
+
+    void run() {
+        if (!sandbox.track(guest)) {
+            InterceptProxy.closeQuietly(guest);
+            return;
+        }
+        try {
+            guest.setTcpNoDelay(true);
+            guest.setSoTimeout(FIRST_BYTES_TIMEOUT_MS);
+            BufferedInputStream in = new BufferedInputStream(guest.getInputStream(), 16 * 1024);
+            in.mark(1);
+            int first = in.read();
+            if (first < 0) {
+                return;
+            }
+            in.reset();
+            if (ClientHello.startsTls(first)) {
+                tls(in);
+            } else if (flow.needsAuthority()) {
+                guest.setSoTimeout(0);
+                http(in, guest, null);
+            } else {
+                guest.setSoTimeout(0);
+                splice(new byte[0], in);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "network: sandbox " + sandbox.name + ": flow to "
+                    + flow.target() + " ended: " + e);
+            if (flow.needsAuthority() && upstream == null && !denied) {
+                sandbox.deny(SandboxIntercept.STRICT_TCP, flow, null); // it never said where it was going
+            }
+        } finally {
+            InterceptProxy.closeQuietly(upstream);
+            InterceptProxy.closeQuietly(guest);
+            sandbox.untrack(guest);
+        }
+    }
+
+    private void tls(BufferedInputStream in) throws IOException {
+        ClientHello hello = ClientHello.read(in);
+        byte[] consumed = concat(hello.bytes(), in.readNBytes(in.available()));
+        String sni = hello.serverName();
+        boolean intercept = flow.intercepted() && (sni == null || !sandbox.config.tls().bypasses(sni));
+        if (flow.needsAuthority() && (sni == null || !sandbox.policy.allowsAuthority(flow.destination(),
+                flow.port(), sni))) {
+            denied = true;
+            sandbox.deny(intercept ? SandboxIntercept.STRICT_TCP : SandboxIntercept.STRICT_BYPASS, flow, sni);
+            return;
+        }
+        guest.setSoTimeout(0);
+        if (!intercept) {
+            splice(consumed, in);
+            return;
+        }
+        String address = flow.upstream().getAddress().getHostAddress();
+        try {
+            upstream = sandbox.tls.connectUpstream(sandbox.dialUpstream(flow.upstream()), sni, address, flow.port());
+        } catch (IOException e) {
+            // the guest's handshake has not been answered: closing it is the failure it sees
+            LOG.log(System.Logger.Level.INFO, "network: sandbox " + sandbox.name + ": upstream TLS to "
+                    + (sni == null ? address : sni) + " at " + flow.target() + " failed: " + e.getMessage());
+            return;
+        }
+        String name = sni != null ? sni : flow.destination().getHostAddress();
+        Socket tlsGuest = sandbox.tls.acceptGuest(guest, consumed, name);
+        http(tlsGuest.getInputStream(), tlsGuest, name);
+    }
+
+    /**
+     * Forwards the guest's requests (plain, or decrypted from {@code to}) through the secret substitution. Plain
+     * HTTP dials upstream only when the first request may go (strict policy has looked at it by then). An upstream
+     * that fails before it answered anything gets the guest a 502.
+     */
+    private void http(InputStream in, Socket to, String tlsName) throws IOException {
+        OutputStream toUpstream = new OutputStream() {
+            private OutputStream out;
+
+            private OutputStream out() throws IOException {
+                if (out == null) {
+                    if (upstream == null) {
+                        upstream = sandbox.dialUpstream(flow.upstream());
+                    }
+                    out = upstream.getOutputStream();
+                    pumpResponses(upstream, to);
+                }
+                return out;
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                try {
+                    out().write(b, off, len);
+                } catch (IOException e) {
+                    throw new UpstreamFailed(e);
+                }
+            }
+
+            @Override
+            public void flush() throws IOException {
+                try {
+                    out().flush();
+                } catch (IOException e) {
+                    throw new UpstreamFailed(e);
+                }
+            }
+        };
+        try {
+            new RequestRewriter(sandbox.config.secrets(), tlsName, this).forward(in, toUpstream);
+            halfClose(upstream);
+            awaitResponses();
+        } catch (Refusal r) {
+            if (flow.needsAuthority() && upstream == null && !denied) {
+                sandbox.deny(SandboxIntercept.STRICT_TCP, flow, null); // not HTTP: no authority to look at
+            }
+            InterceptProxy.closeQuietly(upstream); // whatever it got of this request must not complete
+            answer(to, r);
+        } catch (UpstreamFailed e) {
+            InterceptProxy.closeQuietly(upstream);
+            answer(to, new Refusal(502, "msb: the upstream server failed: " + e.getCause().getClass().getSimpleName()));
+        }
+    }
+
+    /** An upstream write failed (not the guest's read). */
+    private static final class UpstreamFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UpstreamFailed(IOException cause) {
+            super(cause);
+        }
+    }
+
+    /** Writes a refusal to the guest, unless it has had response bytes already (it would garble them). */
+    private void answer(Socket to, Refusal r) throws IOException {
+        synchronized (guestWrites) {
+            if (r.status() == 502 && answered) {
+                return;
+            }
+            to.getOutputStream().write(r.response());
+            to.getOutputStream().flush();
+        }
+    }
+
+    private void awaitResponses() {
+        try {
+            responses.get(RESPONSE_LINGER_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // closing both sides is all that is left
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void pumpResponses(Socket from, Socket to) {
+        responses = new CompletableFuture<>();
+        proxy.execute(() -> {
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                byte[] buf = new byte[16 * 1024];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    synchronized (guestWrites) {
+                        answered = true;
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
+                }
+                halfClose(to);
+            } catch (IOException | RuntimeException e) {
+                InterceptProxy.closeQuietly(to); // the guest must not wait for an answer that will not come
+            } finally {
+                responses.complete(null);
+            }
+        });
+    }
+
+    /** Copies the guest's bytes (those read already first) to the real destination unchanged, both ways. */
+    private void splice(byte[] prefix, InputStream in) throws IOException {
+        upstream = sandbox.dialUpstream(flow.upstream());
+        pumpResponses(upstream, guest);
+        OutputStream out = upstream.getOutputStream();
+        out.write(prefix);
+        byte[] buf = new byte[16 * 1024];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            out.write(buf, 0, n);
+            out.flush();
+        }
+        halfClose(upstream);
+        awaitResponses();
+    }
+
+    /** Ends our side of a socket (TLS: close_notify) and lets the peer's answer still come back. */
+    private static void halfClose(Socket s) {
+        if (s == null) {
+            return;
+        }
+        try {
+            s.shutdownOutput();
+        } catch (IOException | UnsupportedOperationException e) {
+            // a TLS 1.2 peer cannot half-close: it gets the whole close when the flow ends
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    // ---- what the rewriter asks
+
+    @Override
+    public void authority(String host, boolean connect) throws Refusal {
+        if (!flow.needsAuthority()) {
+            return;
+        }
+        String name = host == null || HostNames.isIpLiteral(host) ? null : host;
+        if (name == null || !sandbox.policy.allowsAuthority(flow.destination(), flow.port(), name)) {
+            denied = true;
+            String reason = connect ? SandboxIntercept.STRICT_CONNECT : SandboxIntercept.STRICT_TCP;
+            sandbox.deny(reason, flow, host);
+            throw new Refusal(403, "msb: " + reason);
+        }
+    }
+
+    @Override
+    public void violation(SecretEntry entry, String host, ViolationAction action) {
+        sandbox.violation(entry, host, action);
+    }
+}
