@@ -355,6 +355,12 @@ final class Mapping {
     }
 
     private static String failure(SandboxStatus status, RunInfo run) {
+        if (status == SandboxStatus.STOPPED && run != null
+                && run.reason() == io.msb.api.TerminationReason.SECRET_VIOLATION) {
+            // stopped by the network (block-and-terminate): the sandbox's log names the secret and the host
+            return "stopped by the network: a secret's placeholder was bound for a host it does not allow"
+                    + " (secret_violation)";
+        }
         if (status != SandboxStatus.CRASHED) {
             return null;
         }

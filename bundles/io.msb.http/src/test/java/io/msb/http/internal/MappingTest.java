@@ -528,6 +528,17 @@ class MappingTest {
     }
 
     @Test
+    void aSandboxTheNetworkStoppedSaysWhy() {
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        RunInfo run = new RunInfo(1, 42, t0, t0.plusSeconds(5), TerminationReason.SECRET_VIOLATION, null, 9);
+        SandboxInfo info = new SandboxInfo(UUID.randomUUID(), "box", SandboxStatus.STOPPED,
+                SandboxSpec.builder("box").image("alpine").build(), t0, t0, Optional.of(run), Optional.empty());
+        JsonNode json = Json.MAPPER.valueToTree(Mapping.response(info));
+        assertEquals("stopped", json.get("status").asText());
+        assertTrue(json.get("last_failure_message").asText().endsWith("(secret_violation)"), json.toString());
+    }
+
+    @Test
     void secretErrorsNameTheField() {
         String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"}";
         String e = rejected("{" + ok + ",\"network\":{\"secrets\":{\"entries\":[{\"env_var\":\"K\",\"value\":\"v\","

@@ -296,6 +296,21 @@ class NetworkAttachTest {
     }
 
     @Test
+    void strictAndTlsReachTheNetworkAsGiven() {
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        SandboxLifecycle runtime = runtime(vmm(), network);
+        runtime.booter().caInstaller((fs, pem) -> { });
+        // as HTTP reads the SDK's body
+        NetworkConfig asked = NetworkConfig.fromMap(Map.of("enabled", true, "strict", true,
+                "tls", Map.of("enabled", true, "intercepted_ports", List.of(443, 8443))));
+        runtime.create(networked("st").network(asked).build());
+        NetworkConfig attached = network.configs.get("st");
+        assertTrue(attached.strict());
+        assertEquals(List.of(443, 8443), attached.tls().interceptedPorts());
+        assertTrue(runtime.get("st").orElseThrow().spec().network().strict(), "inspect shows it");
+    }
+
+    @Test
     void aFailedCreateLeavesNoSecretBehind() {
         network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
         SandboxLifecycle runtime = runtime(vmm("sh", "-c", "exit 1"), network);
