@@ -112,8 +112,6 @@ public final class SandboxLifecycle implements SandboxBackend {
     private volatile VolumeService volumeService;
 
     /** Where secret values are kept encrypted (io.msb.store); needed only by sandboxes with secrets. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
     private volatile SecretStore secretStore;
 
     private final SandboxStore store;
@@ -215,15 +213,41 @@ public final class SandboxLifecycle implements SandboxBackend {
         }
     }
 
+    /**
+     * The secret store: when it appears after the recovery (the runtime's references are bound in any order), the
+     * networks of running sandboxes with secrets, which could not be attached without it, are attached now.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindSecretStore(SecretStore store) {
+        secretStore = store;
+        Supervisor s = supervisor;
+        if (s != null) {
+            s.later(this::reattachNetworks);
+        }
+    }
+
+    void unbindSecretStore(SecretStore store) {
+        if (secretStore == store) {
+            secretStore = null;
+        }
+    }
+
     void unbindNetworkService(NetworkService service) {
         if (networkService == service) {
             networkService = null;
         }
     }
 
-    /** The secret store, for plain-Java construction (OSGi binds the service). */
+    /**
+     * The secret store, for plain-Java construction (OSGi binds the service); the networks of running sandboxes that
+     * the recovery could not attach without it are attached now.
+     */
     public void secretStore(SecretStore store) {
-        this.secretStore = store;
+        bindSecretStore(store);
+        if (supervisor == null) {
+            reattachNetworks();
+        }
     }
 
     /**

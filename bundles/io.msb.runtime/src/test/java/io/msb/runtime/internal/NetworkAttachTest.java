@@ -311,6 +311,27 @@ class NetworkAttachTest {
     }
 
     @Test
+    void aRestartedRuntimeResolvesTheSecretsOfARunningSandboxAgain() {
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        AgentdProcessVmmForTests vmm = vmm();
+        SandboxLifecycle first = runtime(vmm, network);
+        SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
+        first.secretStore(secrets);
+        first.booter().caInstaller((fs, pem) -> { });
+        first.create(withSecret("keep").detached(true).build());
+        first.deactivate();
+
+        RecordingNetworkServiceForTests restarted = new RecordingNetworkServiceForTests();
+        restarted.caPem = network.caPem;
+        SandboxLifecycle second = runtime(vmm, restarted);
+        assertTrue(restarted.events.isEmpty(), "without the secret store the values cannot be resolved yet");
+        second.secretStore(secrets); // bound after the recovery, as OSGi may
+        assertEquals(List.of("attach keep"), restarted.events);
+        assertEquals(SandboxSecretsTest.VALUE, restarted.configs.get("keep").secrets().entries().get(0).value());
+        second.stop("keep", Duration.ofSeconds(5));
+    }
+
+    @Test
     void aFailedCreateLeavesNoSecretBehind() {
         network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
         SandboxLifecycle runtime = runtime(vmm("sh", "-c", "exit 1"), network);
