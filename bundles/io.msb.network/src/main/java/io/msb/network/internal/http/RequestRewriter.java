@@ -65,10 +65,18 @@ public final class RequestRewriter {
      *         hold, whose upstream connection must then be dropped)
      */
     public void forward(InputStream guest, OutputStream upstream) throws IOException, Refusal {
+        forward(guest, upstream, null);
+    }
+
+    /**
+     * {@link #forward(InputStream, OutputStream)}, answering {@code Expect: 100-continue} itself through
+     * {@code toGuest} when it must hold a body before anything goes upstream (the server cannot ask for it then).
+     */
+    public void forward(InputStream guest, OutputStream upstream, GuestWriter toGuest) throws IOException, Refusal {
         InputStream in = new BufferedInputStream(guest, COPY);
         Head head;
         while ((head = Head.read(in)) != null) {
-            boolean raw = forward(head, in, upstream);
+            boolean raw = forward(head, in, upstream, toGuest);
             upstream.flush();
             if (raw) {
                 in.transferTo(upstream);
@@ -78,8 +86,14 @@ public final class RequestRewriter {
         }
     }
 
+    /** Writes an interim response to the guest. */
+    public interface GuestWriter {
+        void write(byte[] response) throws IOException;
+    }
+
     /** Forwards one request; true if the stream is raw from here on. */
-    private boolean forward(Head head, InputStream in, OutputStream upstream) throws IOException, Refusal {
+    private boolean forward(Head head, InputStream in, OutputStream upstream, GuestWriter toGuest)
+            throws IOException, Refusal {
         boolean connect = head.method().equals("CONNECT");
         String host = HostNames.host(connect ? head.target() : head.host());
         policy.authority(host, connect);
@@ -118,7 +132,7 @@ public final class RequestRewriter {
                     head.writeTo(upstream);
                     chunked(in, upstream, new Replacer(needles, values));
                 }
-                case LENGTH -> length(head, in, upstream, needles, values);
+                case LENGTH -> length(head, in, upstream, needles, values, toGuest);
             }
         } catch (Replacer.Found f) {
             SecretEntry e = inBody.get(f.needle);
@@ -155,14 +169,19 @@ public final class RequestRewriter {
         throw new Refusal(403, "msb: refused to send the placeholder for " + e.envVar() + " to " + host);
     }
 
-    private static void length(Head head, InputStream in, OutputStream out, byte[][] needles, byte[][] values)
-            throws IOException, Refusal, Replacer.Found {
+    private static void length(Head head, InputStream in, OutputStream out, byte[][] needles, byte[][] values,
+            GuestWriter toGuest) throws IOException, Refusal, Replacer.Found {
         long length = head.contentLength();
         Replacer r = new Replacer(needles, values);
         if (r.isEmpty()) {
             head.writeTo(out);
             copy(in, out, length, null);
         } else if (length <= MAX_REWRITTEN_BODY) {
+            String expect = head.value("expect");
+            if (toGuest != null && expect != null && expect.equalsIgnoreCase("100-continue")) {
+                head.remove("expect"); // the body is held here first: the guest hears "continue" from us
+                toGuest.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
             ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.min(length, COPY));
             copy(in, body, length, null);
             ByteArrayOutputStream rewritten = new ByteArrayOutputStream(body.size());
@@ -392,6 +411,10 @@ public final class RequestRewriter {
                 throw new Refusal(400, "msb: a bad Content-Length");
             }
             return Long.parseLong(v);
+        }
+
+        void remove(String name) {
+            headers.removeIf(h -> h[0].equalsIgnoreCase(name));
         }
 
         void set(String name, String value) {

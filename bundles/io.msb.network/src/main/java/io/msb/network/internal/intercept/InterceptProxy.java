@@ -85,6 +85,7 @@ public final class InterceptProxy implements AutoCloseable {
             } catch (IOException e) {
                 if (!server.isClosed()) {
                     LOG.log(System.Logger.Level.WARNING, "network: the interception proxy cannot accept", e);
+                    pause(); // e.g. out of descriptors: do not spin
                 }
                 continue;
             }
@@ -98,6 +99,14 @@ public final class InterceptProxy implements AutoCloseable {
             } catch (RuntimeException e) {
                 closeQuietly(s);
             }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

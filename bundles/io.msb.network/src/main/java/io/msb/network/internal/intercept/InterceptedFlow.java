@@ -102,7 +102,8 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         }
         String address = flow.upstream().getAddress().getHostAddress();
         try {
-            upstream = sandbox.tls.connectUpstream(sandbox.dialUpstream(flow.upstream()), sni, address, flow.port());
+            upstream = sandbox.dialUpstream(flow.upstream()); // closed by run() if TLS on it fails
+            upstream = sandbox.tls.connectUpstream(upstream, sni, address, flow.port());
         } catch (IOException e) {
             // the guest's handshake has not been answered: closing it is the failure it sees
             LOG.log(System.Logger.Level.INFO, "network: sandbox " + sandbox.name + ": upstream TLS to "
@@ -158,7 +159,12 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             }
         };
         try {
-            new RequestRewriter(sandbox.config.secrets(), tlsName, this).forward(in, toUpstream);
+            new RequestRewriter(sandbox.config.secrets(), tlsName, this).forward(in, toUpstream, interim -> {
+                synchronized (guestWrites) {
+                    to.getOutputStream().write(interim);
+                    to.getOutputStream().flush();
+                }
+            });
             halfClose(upstream);
             awaitResponses();
         } catch (Refusal r) {

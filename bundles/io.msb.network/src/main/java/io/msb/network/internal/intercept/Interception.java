@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The network service's interception: the installation's CA (created in {@code caDir} on first use), CAs that
@@ -39,7 +40,7 @@ public final class Interception implements AutoCloseable {
     /** The installation's CA, created on first use. */
     public synchronized CertificateAuthority installationCa() {
         if (installationCa == null) {
-            installationCa = CertificateAuthority.inDirectory(caDir);
+            installationCa = withBouncyCastle(() -> CertificateAuthority.inDirectory(caDir));
         }
         return installationCa;
     }
@@ -49,7 +50,17 @@ public final class Interception implements AutoCloseable {
             return installationCa();
         }
         return namedCas.computeIfAbsent(List.of(tls.interceptCaCertPath(), tls.interceptCaKeyPath()),
-                k -> CertificateAuthority.fromFiles(Path.of(k.get(0)), Path.of(k.get(1))));
+                k -> withBouncyCastle(() -> CertificateAuthority.fromFiles(Path.of(k.get(0)), Path.of(k.get(1)))));
+    }
+
+    /** BouncyCastle is an optional import of this bundle (decision 1301): say so if it is missing. */
+    private static <T> T withBouncyCastle(Supplier<T> task) {
+        try {
+            return task.get();
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("TLS interception needs BouncyCastle (bcprov, bcutil, bcpkix 1.83) installed"
+                    + " beside io.msb.network: " + e.getMessage(), e);
+        }
     }
 
     private synchronized InterceptProxy proxy() {

@@ -136,6 +136,22 @@ class RequestRewriterTest {
     }
 
     @Test
+    void aHeldBodyIsContinuedByUsNotByTheServer() throws Exception {
+        String body = "token=" + PH;
+        String req = "POST /t HTTP/1.1\r\nHost: api.test\r\nExpect: 100-continue\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body;
+        ByteArrayOutputStream up = new ByteArrayOutputStream();
+        List<String> interim = new ArrayList<>();
+        new RequestRewriter(secrets(entry(new Injection(true, true, false, true), null)), "api.test", policy)
+                .forward(new ByteArrayInputStream(req.getBytes(StandardCharsets.ISO_8859_1)), up,
+                        r -> interim.add(new String(r, StandardCharsets.US_ASCII)));
+        assertEquals(List.of("HTTP/1.1 100 Continue\r\n\r\n"), interim);
+        String out = up.toString(StandardCharsets.ISO_8859_1);
+        assertFalse(out.toLowerCase().contains("expect:"), out);
+        assertTrue(out.endsWith("token=" + SECRET), out);
+    }
+
+    @Test
     void bodyIsLeftAloneWithoutBodyInjectionOrWhenEncoded() throws Exception {
         String body = "token=" + PH;
         String plain = "POST /t HTTP/1.1\r\nHost: api.test\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;

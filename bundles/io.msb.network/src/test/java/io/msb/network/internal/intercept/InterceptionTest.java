@@ -19,7 +19,6 @@ import io.msb.api.network.ViolationAction;
 import io.msb.network.internal.Protocol;
 import io.msb.network.internal.policy.SandboxPolicy;
 import io.msb.network.internal.stack.RecordingDialerForTests;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -36,10 +35,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -66,9 +63,9 @@ class InterceptionTest {
     @TempDir
     Path dir;
     Interception interception;
+    TlsEchoServerForTests upstream;
     CertificateAuthority upstreamCa;
     Path upstreamCaFile;
-    SSLServerSocket upstream;
     final RecordingDialerForTests dialer = new RecordingDialerForTests();
     final List<String> terminations = new CopyOnWriteArrayList<>();
     SandboxIntercept sandbox;
@@ -76,20 +73,9 @@ class InterceptionTest {
     @BeforeEach
     void setUp() throws Exception {
         interception = new Interception(dir.resolve("msb-tls"), List.of());
-        upstreamCa = CertificateAuthority.inDirectory(dir.resolve("upstream-ca"));
-        upstreamCaFile = dir.resolve("upstream-ca").resolve(CertificateAuthority.CERT_FILE);
-        CertificateAuthority.Leaf leaf = upstreamCa.leaf("api.test", 24, 10);
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("server", leaf.key(), new char[0], leaf.chain());
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-        kmf.init(ks, new char[0]);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
-        upstream = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 50, LOOPBACK);
-        Thread t = new Thread(this::echoHeads, "upstream-echo");
-        t.setDaemon(true);
-        t.start();
+        upstream = new TlsEchoServerForTests(dir.resolve("upstream-ca"));
+        upstreamCa = upstream.ca;
+        upstreamCaFile = upstream.caFile;
     }
 
     @AfterEach
@@ -101,45 +87,8 @@ class InterceptionTest {
         upstream.close();
     }
 
-    /** Answers each request with its own head as the body (keep-alive), until the client closes. */
-    private void echoHeads() {
-        while (!upstream.isClosed()) {
-            try {
-                Socket s = upstream.accept();
-                CompletableFuture.runAsync(() -> {
-                    try (s) {
-                        InputStream in = s.getInputStream();
-                        while (true) {
-                            String head = readHead(in);
-                            if (head == null) {
-                                return;
-                            }
-                            byte[] body = head.getBytes(StandardCharsets.ISO_8859_1);
-                            s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length
-                                    + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                            s.getOutputStream().write(body);
-                            s.getOutputStream().flush();
-                        }
-                    } catch (IOException e) {
-                        // the client went away
-                    }
-                });
-            } catch (IOException e) {
-                return;
-            }
-        }
-    }
-
     static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0) {
-            b.write(c);
-            if (b.size() >= 4 && b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                return b.toString(StandardCharsets.ISO_8859_1);
-            }
-        }
-        return null;
+        return TlsEchoServerForTests.readHead(in);
     }
 
     static SecretsConfig apiKey(ViolationAction action) {
@@ -148,7 +97,7 @@ class InterceptionTest {
     }
 
     TlsConfig tls() {
-        return new TlsConfig(true, List.of(upstream.getLocalPort()), List.of(), true, true,
+        return new TlsConfig(true, List.of(upstream.port()), List.of(), true, true,
                 List.of(upstreamCaFile.toString()), List.of(), List.of(), null, null, 100, 24);
     }
 
@@ -178,7 +127,7 @@ class InterceptionTest {
 
     /** The guest's connection to the upstream server's port, as the stack would open it. */
     Socket guestSocket() throws IOException {
-        SocketChannel ch = sandbox.tcp(new InetSocketAddress(LOOPBACK, upstream.getLocalPort()), LOOPBACK);
+        SocketChannel ch = sandbox.tcp(new InetSocketAddress(LOOPBACK, upstream.port()), LOOPBACK);
         ch.configureBlocking(true);
         ch.finishConnect();
         Socket s = ch.socket();
@@ -231,7 +180,7 @@ class InterceptionTest {
             String r2 = exchange(s, "GET /two HTTP/1.1\r\nHost: api.test\r\nX-Key: $MSB_API_KEY\r\n\r\n");
             assertTrue(r2.contains("GET /two") && r2.contains("X-Key: " + SECRET), "keep-alive: " + r2);
         }
-        assertEquals(List.of(new InetSocketAddress(LOOPBACK, upstream.getLocalPort())), dialer.asked,
+        assertEquals(List.of(new InetSocketAddress(LOOPBACK, upstream.port())), dialer.asked,
                 "upstream is dialled through the sandbox's dialer");
     }
 
@@ -250,14 +199,14 @@ class InterceptionTest {
 
     @Test
     void anUpstreamFromAnUntrustedCaFailsTheGuestUnlessVerificationIsOffForIt() throws Exception {
-        TlsConfig untrusted = new TlsConfig(true, List.of(upstream.getLocalPort()), List.of(), true, true, List.of(),
+        TlsConfig untrusted = new TlsConfig(true, List.of(upstream.port()), List.of(), true, true, List.of(),
                 List.of(), List.of(), null, null, 100, 24);
         attach(NetworkPolicy.allowAll(), untrusted, SecretsConfig.NONE, false);
         try (Socket raw = guestSocket()) {
             assertThrows(IOException.class, () -> tlsOver(raw, "api.test", msbCa()), "no data, only a failure");
         }
         sandbox.close();
-        TlsConfig unverified = new TlsConfig(true, List.of(upstream.getLocalPort()), List.of(), true, true, List.of(),
+        TlsConfig unverified = new TlsConfig(true, List.of(upstream.port()), List.of(), true, true, List.of(),
                 List.of(), List.of(new TlsConfig.Scoped<>(HostPattern.exact("api.test"), false)), null, null, 100, 24);
         attach(NetworkPolicy.allowAll(), unverified, apiKey(null), false);
         try (SSLSocket s = tlsOver(guestSocket(), "api.test", msbCa())) {
@@ -267,7 +216,7 @@ class InterceptionTest {
 
     @Test
     void aScopedUpstreamCaIsTrustedForItsHostsOnly() throws Exception {
-        TlsConfig scoped = new TlsConfig(true, List.of(upstream.getLocalPort()), List.of(), true, true, List.of(),
+        TlsConfig scoped = new TlsConfig(true, List.of(upstream.port()), List.of(), true, true, List.of(),
                 List.of(new TlsConfig.Scoped<>(HostPattern.exact("api.test"), upstreamCaFile.toString())), List.of(),
                 null, null, 100, 24);
         attach(NetworkPolicy.allowAll(), scoped, SecretsConfig.NONE, false);
@@ -278,7 +227,7 @@ class InterceptionTest {
 
     @Test
     void aBypassedHostSeesTheUpstreamsOwnCertificate() throws Exception {
-        TlsConfig bypass = new TlsConfig(true, List.of(upstream.getLocalPort()), List.of("api.test"), true, true,
+        TlsConfig bypass = new TlsConfig(true, List.of(upstream.port()), List.of("api.test"), true, true,
                 List.of(), List.of(), List.of(), null, null, 100, 24);
         attach(NetworkPolicy.allowAll(), bypass, apiKey(null), false);
         try (SSLSocket s = tlsOver(guestSocket(), "api.test", upstreamCa.certificate())) {
@@ -377,6 +326,7 @@ class InterceptionTest {
         assertFalse(p.needsAuthority(Protocol.TCP, LOOPBACK, 80));
         try (ServerSocket plain = new ServerSocket(0, 50, LOOPBACK); Socket s = open(new InetSocketAddress(LOOPBACK,
                 plain.getLocalPort()))) {
+            assertTrue(s.isConnected());
             assertEquals(1, dialer.asked.size(), "dialled at once, not inspected");
         }
     }
@@ -390,6 +340,49 @@ class InterceptionTest {
         sandbox.close();
         attach(NetworkPolicy.allowAll(), TlsConfig.DEFAULT, SecretsConfig.NONE, false);
         assertTrue(sandbox.policy.allowEgress(Protocol.UDP, LOOPBACK, 443), "no interception: QUIC goes");
+    }
+
+    @Test
+    void manyInterceptedFlowsLeaveNoSocketsBehindAndDetachClosesOpenOnes() throws Exception {
+        attach(NetworkPolicy.allowAll(), tls(), apiKey(null), false);
+        try (SSLSocket warm = tlsOver(guestSocket(), "api.test", msbCa())) {
+            exchange(warm, "GET / HTTP/1.1\r\nHost: api.test\r\n\r\n");
+        }
+        Thread.sleep(200);
+        long before = openSockets();
+        for (int i = 0; i < 100; i++) {
+            try (SSLSocket s = tlsOver(guestSocket(), "api.test", msbCa())) {
+                assertTrue(exchange(s, "GET /" + i + " HTTP/1.1\r\nHost: api.test\r\n\r\n").contains("GET /" + i));
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (openSockets() > before + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(openSockets() <= before + 2, "sockets: " + before + " before, " + openSockets() + " after");
+        SSLSocket open = tlsOver(guestSocket(), "api.test", msbCa());
+        exchange(open, "GET / HTTP/1.1\r\nHost: api.test\r\n\r\n");
+        sandbox.close(); // the sandbox's network goes away
+        int got;
+        try {
+            got = open.getInputStream().read();
+        } catch (IOException reset) {
+            got = -1;
+        }
+        assertEquals(-1, got, "the guest's flow is closed");
+        open.close();
+    }
+
+    static long openSockets() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        }
     }
 
     @Test

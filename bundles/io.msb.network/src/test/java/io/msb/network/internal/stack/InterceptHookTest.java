@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.network.DnsConfig;
+import io.msb.api.network.HostPattern;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.network.NetworkPolicy;
 import io.msb.api.network.RateLimiter;
+import io.msb.api.network.SecretEntry;
 import io.msb.api.network.SecretsConfig;
 import io.msb.api.network.TlsConfig;
 import io.msb.network.internal.intercept.Interception;
 import io.msb.network.internal.intercept.SandboxIntercept;
+import io.msb.network.internal.intercept.TlsEchoServerForTests;
 import io.msb.network.internal.policy.SandboxPolicy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -60,10 +63,13 @@ class InterceptHookTest {
     }
 
     void start(int interceptedPort) throws Exception {
-        TlsConfig tls = new TlsConfig(true, List.of(interceptedPort), List.of(), true, true, List.of(), List.of(),
-                List.of(), null, null, 100, 24);
+        start(new TlsConfig(true, List.of(interceptedPort), List.of(), true, true, List.of(), List.of(), List.of(),
+                null, null, 100, 24), SecretsConfig.NONE);
+    }
+
+    void start(TlsConfig tls, SecretsConfig secrets) throws Exception {
         NetworkConfig c = new NetworkConfig(true, null, List.of(), NetworkPolicy.allowAll(),
-                new DnsConfig(false, List.of(), 1000), tls, SecretsConfig.NONE, 256, null, false, false);
+                new DnsConfig(false, List.of(), 1000), tls, secrets, 256, null, false, false);
         SandboxPolicy policy = SandboxPolicy.compile(c, List.of(NetStack.address(GATEWAY)));
         intercept = interception.attach("hook", c, policy, dialer, reason -> { });
         guest = new GuestForTests(dir.resolve("net.sock"));
@@ -91,6 +97,27 @@ class InterceptHookTest {
             assertEquals(new InetSocketAddress(LOOPBACK, direct.getLocalPort()), dialer.asked.get(1),
                     "another port is dialled at the SYN");
             direct.accept().close();
+        }
+    }
+
+    @Test
+    void aSecretReachesUpstreamFromAGuestTlsClientThroughTheStack() throws Exception {
+        try (TlsEchoServerForTests upstream = new TlsEchoServerForTests(dir.resolve("upstream-ca"))) {
+            SecretsConfig secrets = new SecretsConfig(List.of(SecretEntry.of("API_KEY", "real-secret-42",
+                    List.of(HostPattern.exact("api.test")))), null);
+            TlsConfig tls = new TlsConfig(true, List.of(upstream.port()), List.of(), true, true,
+                    List.of(upstream.caFile.toString()), List.of(), List.of(), null, null, 100, 24);
+            start(tls, secrets);
+            GuestTcpForTests tcp = new GuestTcpForTests(guest, 40002, GATEWAY, upstream.port(), 256 * 1024);
+            assertTrue(tcp.connect());
+            GuestTlsForTests client = new GuestTlsForTests(tcp, "api.test",
+                    interception.installationCa().certificate());
+            client.handshake();
+            client.write("GET /via-stack HTTP/1.1\r\nHost: api.test\r\nX-Key: $MSB_API_KEY\r\n\r\n");
+            String echoed = client.readUntil("\r\n\r\nGET /via-stack");
+            echoed += client.readUntil("\r\n\r\n");
+            assertTrue(echoed.contains("X-Key: real-secret-42\r\n"), echoed);
+            assertEquals(List.of(new InetSocketAddress(LOOPBACK, upstream.port())), dialer.asked);
         }
     }
 
