@@ -409,7 +409,6 @@ public class HttpApiIT extends HttpApiTestBase {
         }
 
         for (String[] c : new String[][] {
-            {"{\"trust_host_cas\":true}", "invalid config: network.trust_host_cas: true"},
             {"{\"secrets\":{\"entries\":[{\"env_var\":\"K\",\"value\":\"v\"}]}}", "network.secrets.entries[0]"},
             {"{\"max_connections\":4097}", "network.max_connections: "},
             {"{\"ports\":[{\"host_port\":8080}]}", "network.ports[0].guest_port: "},
@@ -419,8 +418,6 @@ public class HttpApiIT extends HttpApiTestBase {
             assertEquals(r.body(), 400, r.status());
             assertTrue(c[0] + " -> " + r.body(), message(r).startsWith(c[1]));
         }
-        assertTrue(message(api("POST", "/v1/sandboxes", withNetwork(create("netbad", null),
-                "{\"trust_host_cas\":true}"))).endsWith("is not supported yet"));
         assertEquals(404, api("GET", "/v1/sandboxes/by-name/netbad", null).status());
 
         // strict, as the 0.6.18 SDK sends it, reaches the sandbox's network (the network bundle enforces it)

@@ -390,6 +390,9 @@ public final class SandboxLifecycle implements SandboxBackend {
         VmBooter.requireNetwork(spec, networks.get());
         if (spec.networkEnabled()) {
             secrets.checkEnvironment(spec.network()); // a snapshot's env sources too, before anything is written
+            if (spec.network().trustHostCas()) {
+                GuestCa.hostBundle(); // refused now if the host has none, rather than at the boot
+            }
             if (spec.network().tlsEnabled() && networks.get().interceptCaPem().isEmpty()) {
                 throw new UnsupportedFeatureException("network.tls: sandbox " + spec.name() + " needs TLS interception"
                         + (spec.network().hasSecrets() ? " (it has secrets)" : "") + ", which the network service"

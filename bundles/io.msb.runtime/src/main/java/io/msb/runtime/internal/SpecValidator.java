@@ -366,14 +366,7 @@ final class SpecValidator {
         if (network == null || !network.enabled()) {
             return;
         }
-        // secrets, tls and strict are the network service's (decision 1316); the host's CAs are not given to guests
-        if (network.trustHostCas()) {
-            throw notYet("network.trust_host_cas", "true");
-        }
-    }
-
-    private static InvalidConfigException notYet(String field, String value) {
-        return Check.invalid(field, value + " is not supported yet");
+        // secrets, tls and strict are the network service's (decision 1316); trust_host_cas is the runtime's (1320)
     }
 
     private static boolean isAsciiAlphanumeric(int c) {

@@ -272,22 +272,35 @@ final class VmBooter {
         return network.attach(spec.name(), dir, secrets.resolve(spec.network()), terminators.apply(spec.name()));
     }
 
-    /** How the CA reaches a guest; tests whose "guests" are host processes replace it. */
-    private volatile java.util.function.BiConsumer<io.msb.api.fs.SandboxFs, String> caInstaller = GuestCa::install;
+    /** How a CA file reaches a guest ({@link GuestCa#install(io.msb.api.fs.SandboxFs, String, String)}). */
+    interface CaInstaller {
+        void install(io.msb.api.fs.SandboxFs fs, String pem, String file);
+    }
 
-    void caInstaller(java.util.function.BiConsumer<io.msb.api.fs.SandboxFs, String> installer) {
+    /** How CAs reach a guest; tests whose "guests" are host processes replace it. */
+    private volatile CaInstaller caInstaller = GuestCa::install;
+
+    void caInstaller(CaInstaller installer) {
         this.caInstaller = installer;
     }
 
-    /** With TLS interception on, the guest trusts the interception CA (decision 1317). */
+    /**
+     * With TLS interception on, the guest trusts the interception CA (decision 1317); with {@code trust_host_cas}, the
+     * host's CA certificates too (decision 1320).
+     */
     private void trustInterceptCa(LiveVm live, SandboxSpec spec, NetworkService network) {
-        if (network == null || !spec.networkEnabled() || !spec.network().tlsEnabled()) {
+        if (network == null || !spec.networkEnabled()) {
             return;
         }
-        String pem = network.interceptCaPem().orElseThrow(() -> new UnsupportedFeatureException("network.tls:"
-                + " sandbox " + spec.name() + " intercepts TLS (it has secrets, or network.tls.enabled), but the"
-                + " network service offers no interception CA"));
-        caInstaller.accept(live.agent().fs(), pem);
+        if (spec.network().tlsEnabled()) {
+            String pem = network.interceptCaPem().orElseThrow(() -> new UnsupportedFeatureException("network.tls:"
+                    + " sandbox " + spec.name() + " intercepts TLS (it has secrets, or network.tls.enabled), but the"
+                    + " network service offers no interception CA"));
+            caInstaller.install(live.agent().fs(), pem, GuestCa.FILE);
+        }
+        if (spec.network().trustHostCas()) {
+            caInstaller.install(live.agent().fs(), GuestCa.hostBundle(), GuestCa.HOST_FILE);
+        }
     }
 
     private interface Launch {

@@ -109,6 +109,18 @@ class GuestCaTest {
     }
 
     @Test
+    void aBundleOfManyCertificatesGoesInWholeUnderItsOwnFile() {
+        MemoryFs fs = new MemoryFs();
+        fs.files.put("/etc/pki/tls/certs/ca-bundle.crt", "rhel roots\n");
+        String hostCas = PEM + PEM.replace("MIIBmsbtest", "MIIBsecond");
+        GuestCa.install(fs, hostCas, GuestCa.HOST_FILE);
+        GuestCa.install(fs, hostCas, GuestCa.HOST_FILE);
+        assertEquals("rhel roots\n" + hostCas, fs.files.get("/etc/pki/tls/certs/ca-bundle.crt"));
+        assertEquals(hostCas, fs.files.get(GuestCa.HOST_FILE));
+        assertFalse(fs.files.containsKey(GuestCa.FILE));
+    }
+
+    @Test
     void anImageWithoutBundlesOnlyGetsTheCertificateFile() {
         MemoryFs fs = new MemoryFs();
         GuestCa.install(fs, PEM.strip());

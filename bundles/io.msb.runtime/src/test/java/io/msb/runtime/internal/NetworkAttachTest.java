@@ -257,7 +257,7 @@ class NetworkAttachTest {
         SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
         runtime.secretStore(secrets);
         List<String> installed = new java.util.concurrent.CopyOnWriteArrayList<>();
-        runtime.booter().caInstaller((fs, pem) -> installed.add(pem));
+        runtime.booter().caInstaller((fs, pem, file) -> installed.add(pem));
 
         runtime.create(withSecret("s").build());
         var attached = network.configs.get("s").secrets().entries().get(0);
@@ -299,7 +299,7 @@ class NetworkAttachTest {
     void strictAndTlsReachTheNetworkAsGiven() {
         network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
         SandboxLifecycle runtime = runtime(vmm(), network);
-        runtime.booter().caInstaller((fs, pem) -> { });
+        runtime.booter().caInstaller((fs, pem, file) -> { });
         // as HTTP reads the SDK's body
         NetworkConfig asked = NetworkConfig.fromMap(Map.of("enabled", true, "strict", true,
                 "tls", Map.of("enabled", true, "intercepted_ports", List.of(443, 8443))));
@@ -317,7 +317,7 @@ class NetworkAttachTest {
         SandboxLifecycle first = runtime(vmm, network);
         SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
         first.secretStore(secrets);
-        first.booter().caInstaller((fs, pem) -> { });
+        first.booter().caInstaller((fs, pem, file) -> { });
         first.create(withSecret("keep").detached(true).build());
         first.deactivate();
 
@@ -329,6 +329,17 @@ class NetworkAttachTest {
         assertEquals(List.of("attach keep"), restarted.events);
         assertEquals(SandboxSecretsTest.VALUE, restarted.configs.get("keep").secrets().entries().get(0).value());
         second.stop("keep", Duration.ofSeconds(5));
+    }
+
+    @Test
+    void trustHostCasGivesTheGuestTheHostsBundle() {
+        assumeTrue(GuestCa.HOST_BUNDLES.stream().anyMatch(b -> Files.isRegularFile(Path.of(b))), "no host CA bundle");
+        SandboxLifecycle runtime = runtime(vmm(), network);
+        Map<String, String> installed = new java.util.concurrent.ConcurrentHashMap<>();
+        runtime.booter().caInstaller((fs, pem, file) -> installed.put(file, pem));
+        runtime.create(networked("cas").network(NetworkConfig.fromMap(Map.of("trust_host_cas", true))).build());
+        assertEquals(Map.of(GuestCa.HOST_FILE, GuestCa.hostBundle()), installed, "the host's, and no interception CA");
+        assertTrue(network.configs.get("cas").trustHostCas());
     }
 
     @Test
