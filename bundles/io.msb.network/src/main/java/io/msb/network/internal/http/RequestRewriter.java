@@ -123,7 +123,8 @@ public final class RequestRewriter {
         byte[][] values = new byte[inBody.size()][];
         for (int i = 0; i < needles.length; i++) {
             needles[i] = inBody.get(i).placeholder().getBytes(StandardCharsets.UTF_8);
-            values[i] = bodyUse.get(i).use() == Use.SUBSTITUTE ? inBody.get(i).value().getBytes(StandardCharsets.UTF_8) : null;
+            values[i] = bodyUse.get(i).use() == Use.SUBSTITUTE
+                    ? inBody.get(i).value().getBytes(StandardCharsets.UTF_8) : null;
         }
         try {
             switch (framing) {
@@ -382,7 +383,7 @@ public final class RequestRewriter {
             throw new IOException("the guest ended a line early");
         }
 
-        /** The value of the one header called {@code name}; null if absent; a refusal if it is given twice with other values. */
+        /** The value of the header called {@code name}; null if absent; a refusal if given twice with other values. */
         String value(String name) throws Refusal {
             String found = null;
             for (String[] h : headers) {

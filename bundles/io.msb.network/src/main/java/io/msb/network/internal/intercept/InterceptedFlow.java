@@ -35,10 +35,19 @@ final class InterceptedFlow implements RequestRewriter.Policy {
     /** Whoever writes to the guest holds this: responses and a refusal never interleave mid-write. */
     private final Object guestWrites = new Object();
     private Socket upstream;
+    /** Strict policy has refused the flow (and recorded why). */
     private boolean denied;
+    /** Strict policy has seen an allowed authority: failures from here on are not its refusals. */
+    private boolean authorized;
+    /** ... and it was the TLS server name, which then stands for requests that name no Host (HTTP/1.0). */
+    private boolean serverNameAuthorized;
     private CompletableFuture<Void> responses = CompletableFuture.completedFuture(null);
     /** Some response bytes went to the guest (written under {@link #guestWrites}). */
     private boolean answered;
+    /** The guest's side was ended by {@link #end} (under {@link #guestWrites}). */
+    private boolean ended;
+    /** A violation asked for the sandbox to stop: asked once the guest has had its 403 (stopping may close it). */
+    private String termination;
 
     InterceptedFlow(Flow flow, Socket guest, InterceptProxy proxy) {
         this.flow = flow;
@@ -74,7 +83,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, () -> "network: sandbox " + sandbox.name + ": flow to "
                     + flow.target() + " ended: " + e);
-            if (flow.needsAuthority() && upstream == null && !denied) {
+            if (flow.needsAuthority() && !authorized && !denied) {
                 sandbox.deny(SandboxIntercept.STRICT_TCP, flow, null); // it never said where it was going
             }
         } finally {
@@ -95,6 +104,8 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             sandbox.deny(intercept ? SandboxIntercept.STRICT_TCP : SandboxIntercept.STRICT_BYPASS, flow, sni);
             return;
         }
+        authorized = true;
+        serverNameAuthorized = sni != null;
         guest.setSoTimeout(0);
         if (!intercept) {
             splice(consumed, in);
@@ -130,7 +141,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
                         upstream = sandbox.dialUpstream(flow.upstream());
                     }
                     out = upstream.getOutputStream();
-                    pumpResponses(upstream, to);
+                    pumpResponses(upstream, to, true);
                 }
                 return out;
             }
@@ -168,14 +179,17 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             halfClose(upstream);
             awaitResponses();
         } catch (Refusal r) {
-            if (flow.needsAuthority() && upstream == null && !denied) {
+            if (flow.needsAuthority() && !authorized && !denied) {
                 sandbox.deny(SandboxIntercept.STRICT_TCP, flow, null); // not HTTP: no authority to look at
             }
+            end(to, r); // first: closing upstream makes the response thread end the guest too
             InterceptProxy.closeQuietly(upstream); // whatever it got of this request must not complete
-            answer(to, r);
+            if (termination != null) {
+                sandbox.terminate(termination);
+            }
         } catch (UpstreamFailed e) {
+            end(to, badGateway(e.getCause()));
             InterceptProxy.closeQuietly(upstream);
-            answer(to, new Refusal(502, "msb: the upstream server failed: " + e.getCause().getClass().getSimpleName()));
         }
     }
 
@@ -188,14 +202,29 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         }
     }
 
-    /** Writes a refusal to the guest, unless it has had response bytes already (it would garble them). */
-    private void answer(Socket to, Refusal r) throws IOException {
+    private static Refusal badGateway(Throwable cause) {
+        return new Refusal(502, "msb: the upstream server failed: " + cause.getClass().getSimpleName());
+    }
+
+    /**
+     * Ends the guest's side once, whichever thread gets there first: {@code r} is its last answer (a 502 only if it
+     * has had no response bytes, which it would garble), then the connection closes.
+     */
+    private void end(Socket to, Refusal r) {
         synchronized (guestWrites) {
-            if (r.status() == 502 && answered) {
+            if (ended) {
                 return;
             }
-            to.getOutputStream().write(r.response());
-            to.getOutputStream().flush();
+            ended = true;
+            if (r != null && !(r.status() == 502 && answered)) {
+                try {
+                    to.getOutputStream().write(r.response());
+                    to.getOutputStream().flush();
+                } catch (IOException e) {
+                    // the guest has gone: nothing to tell it
+                }
+            }
+            InterceptProxy.closeQuietly(to);
         }
     }
 
@@ -209,7 +238,11 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         }
     }
 
-    private void pumpResponses(Socket from, Socket to) {
+    /**
+     * Copies the upstream's bytes to the guest on a proxy thread. If upstream fails, the guest is ended (it must not
+     * wait for an answer that will not come), with a 502 if {@code http} and it has had nothing yet.
+     */
+    private void pumpResponses(Socket from, Socket to, boolean http) {
         responses = new CompletableFuture<>();
         proxy.execute(() -> {
             try {
@@ -226,7 +259,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
                 }
                 halfClose(to);
             } catch (IOException | RuntimeException e) {
-                InterceptProxy.closeQuietly(to); // the guest must not wait for an answer that will not come
+                end(to, http ? badGateway(e) : null);
             } finally {
                 responses.complete(null);
             }
@@ -236,7 +269,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
     /** Copies the guest's bytes (those read already first) to the real destination unchanged, both ways. */
     private void splice(byte[] prefix, InputStream in) throws IOException {
         upstream = sandbox.dialUpstream(flow.upstream());
-        pumpResponses(upstream, guest);
+        pumpResponses(upstream, guest, false);
         OutputStream out = upstream.getOutputStream();
         out.write(prefix);
         byte[] buf = new byte[16 * 1024];
@@ -271,7 +304,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
 
     @Override
     public void authority(String host, boolean connect) throws Refusal {
-        if (!flow.needsAuthority()) {
+        if (!flow.needsAuthority() || host == null && serverNameAuthorized) {
             return;
         }
         String name = host == null || HostNames.isIpLiteral(host) ? null : host;
@@ -281,10 +314,11 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             sandbox.deny(reason, flow, host);
             throw new Refusal(403, "msb: " + reason);
         }
+        authorized = true;
     }
 
     @Override
     public void violation(SecretEntry entry, String host, ViolationAction action) {
-        sandbox.violation(entry, host, action);
+        termination = sandbox.violation(entry, host, action);
     }
 }

@@ -112,17 +112,25 @@ public final class SandboxIntercept implements Dialer, Closeable {
         record(reason + " (" + (authority == null ? "no authority" : authority) + " at " + flow.target() + ")");
     }
 
-    /** A placeholder bound for a host its entry does not allow: the action's logging and termination. */
-    void violation(SecretEntry entry, String host, ViolationAction action) {
+    /**
+     * A placeholder bound for a host its entry does not allow: counted, and logged unless the action is plain block.
+     *
+     * @return for block-and-terminate, the reason to {@link #terminate} with once the guest has its answer; else null
+     */
+    String violation(SecretEntry entry, String host, ViolationAction action) {
         String what = "secret placeholder for " + entry.envVar() + " refused to " + host;
         if (action.kind() == ViolationAction.Kind.BLOCK) {
             count(what);
-            return;
+            return null;
         }
         record(what);
-        if (action.kind() == ViolationAction.Kind.BLOCK_AND_TERMINATE) {
-            terminate.accept("secret violation requested sandbox termination: " + entry.envVar() + " to " + host);
-        }
+        return action.kind() == ViolationAction.Kind.BLOCK_AND_TERMINATE
+                ? "secret violation requested sandbox termination: " + entry.envVar() + " to " + host : null;
+    }
+
+    /** Asks for the sandbox to be stopped (whoever attached it decides how). */
+    void terminate(String reason) {
+        terminate.accept(reason);
     }
 
     private void record(String what) {

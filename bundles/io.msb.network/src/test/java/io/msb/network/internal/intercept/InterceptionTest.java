@@ -193,6 +193,10 @@ class InterceptionTest {
             String r = exchange(s, "GET / HTTP/1.1\r\nHost: api.test\r\nX-Key: $MSB_API_KEY\r\n\r\n");
             assertTrue(r.startsWith("HTTP/1.1 403 Forbidden") && r.contains("API_KEY") && !r.contains(SECRET), r);
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (terminations.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10); // asked for right after the guest has its answer
+        }
         assertEquals(List.of("secret violation requested sandbox termination: API_KEY to api.test"), terminations);
         assertEquals(1, sandbox.denials());
     }
@@ -226,6 +230,21 @@ class InterceptionTest {
     }
 
     @Test
+    void aSandboxsOwnInterceptionCaSignsItsLeaves() throws Exception {
+        Path own = dir.resolve("own-ca");
+        CertificateAuthority ownCa = CertificateAuthority.inDirectory(own);
+        TlsConfig withOwnCa = new TlsConfig(true, List.of(upstream.port()), List.of(), true, true,
+                List.of(upstreamCaFile.toString()), List.of(), List.of(),
+                own.resolve(CertificateAuthority.CERT_FILE).toString(),
+                own.resolve(CertificateAuthority.KEY_FILE).toString(), 100, 24);
+        attach(NetworkPolicy.allowAll(), withOwnCa, SecretsConfig.NONE, false);
+        try (SSLSocket s = tlsOver(guestSocket(), "api.test", ownCa.certificate())) {
+            s.getSession().getPeerCertificates()[0].verify(ownCa.certificate().getPublicKey());
+        }
+        assertFalse(Files.exists(dir.resolve("msb-tls")), "the installation's CA is not made for it");
+    }
+
+    @Test
     void aBypassedHostSeesTheUpstreamsOwnCertificate() throws Exception {
         TlsConfig bypass = new TlsConfig(true, List.of(upstream.port()), List.of("api.test"), true, true,
                 List.of(), List.of(), List.of(), null, null, 100, 24);
@@ -249,6 +268,9 @@ class InterceptionTest {
         attach(onlyApiTest(), tls(), SecretsConfig.NONE, true);
         try (SSLSocket s = tlsOver(guestSocket(), "api.test", msbCa())) {
             assertTrue(exchange(s, "GET / HTTP/1.1\r\nHost: api.test\r\n\r\n").startsWith("HTTP/1.1 200"));
+            assertTrue(exchange(s, "GET /old HTTP/1.0\r\n\r\n").startsWith("HTTP/1.1 200"), "the SNI stands for it");
+            String fronted = exchange(s, "GET / HTTP/1.1\r\nHost: other.test\r\n\r\n");
+            assertTrue(fronted.startsWith("HTTP/1.1 403") && fronted.contains(SandboxIntercept.STRICT_TCP), fronted);
         }
         assertEquals(1, dialer.asked.size());
         try (Socket raw = guestSocket()) {
@@ -258,7 +280,7 @@ class InterceptionTest {
             assertThrows(IOException.class, () -> tlsOver(raw, "other.test", msbCa()));
         }
         assertEquals(1, dialer.asked.size(), "refused flows are never dialled");
-        assertEquals(2, sandbox.denials());
+        assertEquals(3, sandbox.denials());
         assertTrue(sandbox.recentDenials().stream().allMatch(d -> d.startsWith(SandboxIntercept.STRICT_TCP)),
                 sandbox.recentDenials().toString());
     }
@@ -307,6 +329,10 @@ class InterceptionTest {
             String r = exchange(s, "GET / HTTP/1.1\r\nHost: api.test\r\n\r\n");
             assertTrue(r.startsWith("HTTP/1.1 502 Bad Gateway"), r);
         }
+        try (Socket raw = open(new InetSocketAddress(LOOPBACK, closed))) {
+            assertThrows(IOException.class, () -> tlsOver(raw, "api.test", msbCa()), "spliced TLS to nobody");
+        }
+        assertEquals(0, sandbox.denials(), "allowed names whose server is away are not strict's refusals");
     }
 
     Socket open(InetSocketAddress to) throws IOException {

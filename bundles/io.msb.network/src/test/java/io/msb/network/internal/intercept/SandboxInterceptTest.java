@@ -2,6 +2,7 @@ package io.msb.network.internal.intercept;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.network.HostPattern;
@@ -46,15 +47,17 @@ class SandboxInterceptTest {
                     new RecordingDialerForTests(), null, terminations::add);
             SecretEntry e = SecretEntry.of("API_KEY", VALUE, List.of(HostPattern.exact("api.test")));
 
-            s.violation(e, "evil.test", ViolationAction.BLOCK);
+            assertNull(s.violation(e, "evil.test", ViolationAction.BLOCK));
             assertEquals(List.of(), logged, "block: no log line");
-            s.violation(e, "evil.test", ViolationAction.BLOCK_AND_LOG);
+            assertNull(s.violation(e, "evil.test", ViolationAction.BLOCK_AND_LOG));
             assertEquals(1, logged.size());
             assertTrue(logged.get(0).contains("sb") && logged.get(0).contains("evil.test")
                     && logged.get(0).contains("API_KEY"), logged.get(0));
-            assertEquals(List.of(), terminations);
-            s.violation(e, "evil.test", ViolationAction.BLOCK_AND_TERMINATE);
-            assertEquals(List.of("secret violation requested sandbox termination: API_KEY to evil.test"), terminations);
+            String reason = s.violation(e, "evil.test", ViolationAction.BLOCK_AND_TERMINATE);
+            assertEquals("secret violation requested sandbox termination: API_KEY to evil.test", reason);
+            assertEquals(2, logged.size());
+            s.terminate(reason);
+            assertEquals(List.of(reason), terminations);
 
             assertEquals(3, s.denials());
             assertEquals(3, s.recentDenials().size());
