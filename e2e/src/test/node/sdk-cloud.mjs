@@ -11,6 +11,7 @@ setDefaultBackend(cloudBackend());
 const PLAIN = "sdk-plain";
 const CONFIGURED = "sdk-configured";
 const EPHEMERAL = "sdk-ephemeral";
+const SDK_SECRET = `sdk-secret-${Math.random().toString(36).slice(2)}`;
 
 await run("sdk-cloud", async () => {
   // --- create with the SDK's default body; the server answers once the VM runs (TCG boots take seconds)
@@ -97,8 +98,15 @@ await run("sdk-cloud", async () => {
       .rlimitRange("nofile", 512, 1024)
       .maxDuration(3600)
       .idleTimeout(1800)
-      .network((n) => n.policy(NetworkPolicy.none()))
+      .network((n) => n.policy(NetworkPolicy.none()).strict(true))
+      .secretEnv("SDK_TOKEN", SDK_SECRET, "api.example.com")
       .create());
+
+  await step("the secret reaches the guest as its placeholder only", async () => {
+    const out = await configured.shell('printf %s "$SDK_TOKEN"');
+    assert.equal(out.code, 0, out.stderr());
+    assert.equal(out.stdout(), "$MSB_SDK_TOKEN");
+  });
 
   await step("the configured sandbox has its env and rlimits", async () => {
     const out = await configured.shell('echo "$APP_MODE"; ulimit -Sn; ulimit -Hn');
@@ -117,6 +125,10 @@ await run("sdk-cloud", async () => {
     assert.equal(spec.lifecycle.max_duration_secs, 3600);
     assert.equal(spec.network.policy.default_egress, "deny");
     assert.deepEqual(spec.network.policy.rules, []);
+    assert.equal(spec.network.strict, true);
+    assert.equal(spec.network.secrets[0].env_var, "SDK_TOKEN");
+    assert.equal(spec.network.secrets[0].placeholder, "$MSB_SDK_TOKEN");
+    assert.ok(!handle.configJson.includes(SDK_SECRET), "the response holds no secret value");
   });
 
   await step("list: all, and by label", async () => {

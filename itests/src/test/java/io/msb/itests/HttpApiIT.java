@@ -409,8 +409,7 @@ public class HttpApiIT extends HttpApiTestBase {
         }
 
         for (String[] c : new String[][] {
-            {"{\"strict\":true}", "invalid config: network.strict: true"},
-            {"{\"secrets\":{\"entries\":[{\"env_var\":\"K\",\"value\":\"v\"}]}}", "invalid config: network.secrets: "},
+            {"{\"secrets\":{\"entries\":[{\"env_var\":\"K\",\"value\":\"v\"}]}}", "network.secrets.entries[0]"},
             {"{\"max_connections\":4097}", "network.max_connections: "},
             {"{\"ports\":[{\"host_port\":8080}]}", "network.ports[0].guest_port: "},
             {"{\"dns\":{\"query_timeout_ms\":0}}", "network.dns.query_timeout_ms: "},
@@ -419,9 +418,18 @@ public class HttpApiIT extends HttpApiTestBase {
             assertEquals(r.body(), 400, r.status());
             assertTrue(c[0] + " -> " + r.body(), message(r).startsWith(c[1]));
         }
-        assertTrue(message(api("POST", "/v1/sandboxes", withNetwork(create("netbad", null), "{\"strict\":true}")))
-                .endsWith("is not supported yet"));
         assertEquals(404, api("GET", "/v1/sandboxes/by-name/netbad", null).status());
+
+        // strict, as the 0.6.18 SDK sends it, reaches the sandbox's network (the network bundle enforces it)
+        Reply strict = api("POST", "/v1/sandboxes", withNetwork(create("strict", null),
+                "{\"enabled\":true,\"strict\":true}"));
+        assertEquals(strict.body(), 200, strict.status());
+        try {
+            assertTrue(strict.json().at("/spec/network/strict").asBoolean());
+            assertTrue(api("GET", "/v1/sandboxes/by-name/strict", null).json().at("/spec/network/strict").asBoolean());
+        } finally {
+            api("DELETE", "/v1/sandboxes/by-name/strict", null);
+        }
     }
 
     private static String withNetwork(String body, String network) {
@@ -503,6 +511,20 @@ public class HttpApiIT extends HttpApiTestBase {
             assertEquals(what, "invalid_request", error.path("code").asText());
             assertFalse(what, error.path("message").asText().isEmpty());
         }
+    }
+
+    /** msb's {@code GET /v1/tls/ca.pem} (decision 1318): the interception CA's certificate, never its key. */
+    @Test
+    public void theInterceptionCaIsServedAsPem() throws Exception {
+        Raw ca = raw("GET /v1/tls/ca.pem HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                + "\r\nConnection: close\r\n\r\n");
+        assertEquals(ca.toString(), 200, ca.status());
+        assertEquals("application/x-pem-file", ca.headers().get("content-type"));
+        assertTrue(ca.body(), ca.body().startsWith("-----BEGIN CERTIFICATE-----"));
+        assertFalse(ca.body(), ca.body().contains("PRIVATE KEY"));
+        assertEquals(401, raw("GET /v1/tls/ca.pem HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status());
+        assertEquals(405, raw("POST /v1/tls/ca.pem HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").status());
     }
 
     @Test

@@ -110,7 +110,11 @@ public final class MsbPlatform {
                 lib("com.github.luben", "zstd-jni"),
                 lib("org.apache.commons", "commons-compress"),
                 // io.msb.network: DNS messages; its org.slf4j import is served by Pax Exam's pax-logging-api
-                lib("dnsjava", "dnsjava"));
+                lib("dnsjava", "dnsjava"),
+                // io.msb.network: the TLS interception CA and its leaves (decision 1301)
+                lib("org.bouncycastle", "bcprov-jdk18on"),
+                lib("org.bouncycastle", "bcutil-jdk18on"),
+                lib("org.bouncycastle", "bcpkix-jdk18on"));
     }
 
     private static Option configuration(Path home) {

@@ -251,6 +251,46 @@ public record SandboxSpec(
             return this;
         }
 
+        /**
+         * A secret the guest may use but never read (networking on, keeping the configuration already given): the
+         * guest's {@code envVar} holds {@code $MSB_<envVar>}, and the network puts {@code value} in its place only in
+         * requests to {@code hosts} (names, {@code *.example.com}, or {@code *}/{@code any} for every host).
+         */
+        public Builder secret(String envVar, String value, String... hosts) {
+            return secret(io.msb.api.network.SecretEntry.of(envVar, value,
+                    java.util.Arrays.stream(hosts).map(io.msb.api.network.HostPattern::parse).toList()));
+        }
+
+        /** A secret entry with every field given (placeholder, injection, its own violation action…). */
+        public Builder secret(io.msb.api.network.SecretEntry entry) {
+            NetworkConfig base = network == null || !network.enabled() ? NetworkConfig.defaults() : network;
+            java.util.List<io.msb.api.network.SecretEntry> entries = new java.util.ArrayList<>(base.secrets().entries());
+            entries.add(entry);
+            this.network = base.withSecrets(new io.msb.api.network.SecretsConfig(entries,
+                    base.secrets().onViolation()));
+            return this;
+        }
+
+        /** What happens when a secret's placeholder goes to a host it does not allow (default block-and-log). */
+        public Builder secretsOnViolation(io.msb.api.network.ViolationAction action) {
+            NetworkConfig base = network == null || !network.enabled() ? NetworkConfig.defaults() : network;
+            this.network = base.withSecrets(new io.msb.api.network.SecretsConfig(base.secrets().entries(), action));
+            return this;
+        }
+
+        /** microsandbox's {@code strict}: hostname-based allows need an inspectable authority (SNI, Host, CONNECT). */
+        public Builder strictNetwork(boolean strict) {
+            this.network = (network == null || !network.enabled() ? NetworkConfig.defaults() : network)
+                    .withStrict(strict);
+            return this;
+        }
+
+        /** TLS interception settings (networking on, keeping the rest). */
+        public Builder tls(io.msb.api.network.TlsConfig tls) {
+            this.network = (network == null || !network.enabled() ? NetworkConfig.defaults() : network).withTls(tls);
+            return this;
+        }
+
         /** No network interface at all. */
         public Builder disableNetwork() {
             this.network = NetworkConfig.disabled();

@@ -82,6 +82,16 @@ public final class ApiClient {
         return json(send("POST", path, new Body("application/x-tar", length, tar::transferTo), "application/json"));
     }
 
+    /** GETs a text body (a PEM certificate) whole. */
+    public String text(String path, String accept) {
+        try (InputStream in = send("GET", path, null, accept)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CliException("reading " + path + " from the msb server at " + config.apiUrl() + " failed: "
+                + e.getMessage());
+        }
+    }
+
     /** GETs a tar (a saved image archive) as a stream; the caller closes it. */
     public InputStream download(String path) {
         return send("GET", path, null, "application/x-tar");

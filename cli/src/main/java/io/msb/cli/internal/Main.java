@@ -79,6 +79,7 @@ public final class Main implements Callable<Integer> {
             .addSubcommand(VolumeCommand.commandLine(cli))
             .addSubcommand(SnapshotCommand.commandLine(cli))
             .addSubcommand(new BranchCommand(cli))
+            .addSubcommand(TlsCommand.commandLine(cli))
             .addSubcommand(new CommandLine(new SshCommand(cli)).setStopAtPositional(true))
             .addSubcommand(new InfoCommand(cli))
             .addSubcommand(new VersionCommand(cli))

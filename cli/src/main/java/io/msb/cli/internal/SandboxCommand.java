@@ -98,7 +98,7 @@ abstract class SandboxCommand implements Callable<Integer> {
             }
         }
         if (net.given()) {
-            spec.set("network", cli.json.valueToTree(net.network()));
+            spec.set("network", cli.json.valueToTree(net.network(cli.env)));
         }
         mounts.addTo(spec);
         if (init != null) {

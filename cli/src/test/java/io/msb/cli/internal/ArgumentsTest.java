@@ -33,6 +33,37 @@ class ArgumentsTest {
     }
 
     @Test
+    void secretAndStrictOptionsBecomeTheNetworkObjectWithTheValues() {
+        JsonNode n = run("--secret", "API_KEY=sk-1@api.openai.com,*.openai.com", "--secret-from-env", "FROM_HOST@*",
+            "--secret-on-violation", "block-and-terminate", "--net-strict", "--tls-intercept-port", "8443",
+            "--tls-bypass", "pinned.example.com", "builtin:busybox", "true").spec().get("network");
+        assertTrue(n.get("strict").asBoolean(), "strict reaches the body");
+        assertEquals("API_KEY", n.at("/secrets/secrets/0/env_var").asText());
+        assertEquals("sk-1", n.at("/secrets/secrets/0/value").asText(), "the CLI sends the value inline");
+        assertEquals("[{\"exact\":\"api.openai.com\"},{\"wildcard\":\"*.openai.com\"}]",
+            n.at("/secrets/secrets/0/allowed_hosts").toString());
+        assertEquals("host value", n.at("/secrets/secrets/1/value").asText(), "read from the CLI's environment");
+        assertEquals("[\"any\"]", n.at("/secrets/secrets/1/allowed_hosts").toString());
+        assertEquals("block-and-terminate", n.at("/secrets/on_violation").asText());
+        assertEquals("[8443]", n.at("/tls/intercepted_ports").toString());
+        assertEquals("[\"pinned.example.com\"]", n.at("/tls/bypass").toString());
+        // what the server reads back
+        io.msb.api.network.NetworkConfig parsed = io.msb.api.network.NetworkConfig.fromMap(
+            new com.fasterxml.jackson.databind.ObjectMapper().convertValue(n, Map.class));
+        assertTrue(parsed.strict());
+        assertEquals("sk-1", parsed.secrets().entries().get(0).value());
+
+        assertTrue(run("--net-strict", "builtin:busybox", "true").spec().at("/network/strict").asBoolean());
+        CliException noHost = assertThrows(CliException.class,
+            () -> run("--secret", "K=hunter2", "builtin:busybox", "true").spec());
+        assertTrue(noHost.getMessage().startsWith("--secret: ") && !noHost.getMessage().contains("hunter2"),
+            noHost.getMessage());
+        CliException missing = assertThrows(CliException.class,
+            () -> run("--secret-from-env", "NOT_SET@x.com", "builtin:busybox", "true").spec());
+        assertEquals("--secret-from-env: the environment has no variable NOT_SET (or it is empty)", missing.getMessage());
+    }
+
+    @Test
     void networkOptionsBecomeTheNetworkObject() {
         JsonNode spec = run("-p", "8080:80", "-p", "127.0.0.2:5353:53/udp", "--net-profile", "none",
             "--net-allow", "host:8000", "--net-deny", "*.evil.example", "--dns", "127.0.0.1:5300",

@@ -96,6 +96,18 @@ public record NetworkConfig(boolean enabled, InterfaceConfig iface, List<Publish
                 trustHostCas, strict);
     }
 
+    /** The same configuration with other TLS interception settings. */
+    public NetworkConfig withTls(TlsConfig t) {
+        return new NetworkConfig(enabled, iface, ports, policy, dns, t, secrets, maxConnections, rateLimiter,
+                trustHostCas, strict);
+    }
+
+    /** The same configuration, strict or not (hostname-based allows need an inspectable authority). */
+    public NetworkConfig withStrict(boolean on) {
+        return new NetworkConfig(enabled, iface, ports, policy, dns, tls, secrets, maxConnections, rateLimiter,
+                trustHostCas, on);
+    }
+
     /** The JSON form with microsandbox's field names; absent optional fields are left out; secret values never. */
     public Map<String, Object> toMap() {
         return toMap(false);

@@ -5,7 +5,7 @@
  * {@code Map<String, Object>} form with microsandbox's JSON field names, shared by HTTP, CLI and the store.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package io.msb.api.network;
 
 import org.osgi.annotation.bundle.Export;

@@ -19,6 +19,7 @@ import io.msb.api.snapshot.SnapshotService;
 import io.msb.api.image.ImageService;
 import io.msb.api.image.RegistryUnreachableException;
 import io.msb.api.network.NetworkPolicy;
+import io.msb.api.spi.NetworkService;
 import io.msb.api.volume.VolumeService;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -100,6 +101,11 @@ public final class ApiServlet extends HttpServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile transient SnapshotService snapshots;
 
+    /** Optional too: it offers the TLS interception CA ({@code GET /v1/tls/ca.pem}, decision 1318). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile transient NetworkService networks;
+
     @Activate
     public ApiServlet(@Reference(name = "sandboxes") SandboxService sandboxes, HttpApiConfig config, BundleContext context) {
         this(sandboxes, config, context.getBundle().getVersion().toString());
@@ -162,6 +168,13 @@ public final class ApiServlet extends HttpServlet {
             ImageService imageService = images;
             send(resp, 200, Observations.info(version, PROTOCOL, sandboxes.platform(),
                     imageService == null ? null : imageService.list().size()));
+            return;
+        }
+        if (path.equals(List.of("tls", "ca.pem"))) {
+            if (!method.equals("GET")) {
+                throw notAllowed(req, "GET, HEAD");
+            }
+            sendCa(resp);
             return;
         }
         if (!path.isEmpty() && path.get(0).equals("snapshots")) {
@@ -539,6 +552,28 @@ public final class ApiServlet extends HttpServlet {
             resp.setHeader("Allow", allow);
         }
         send(resp, e.status(), new Wire.ErrorResponse(new Wire.ErrorBody(e.code(), e.getMessage(), e.details())));
+    }
+
+    /** msb's {@code GET /v1/tls/ca.pem}: the certificate guests with TLS interception trust, for users to download. */
+    private void sendCa(HttpServletResponse resp) throws IOException {
+        NetworkService network = networks;
+        if (network == null) {
+            throw new ApiException(501, "not_supported", "no network service (io.msb.network) is running, so TLS is"
+                    + " not intercepted and there is no interception CA", null);
+        }
+        String pem = network.interceptCaPem().orElseThrow(() -> new ApiException(501, "not_supported",
+                "the network service does not intercept TLS: there is no interception CA", null));
+        byte[] bytes = pem.getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(200);
+        resp.setContentType("application/x-pem-file");
+        resp.setHeader("Content-Disposition", "attachment; filename=\"msb-intercept-ca.pem\"");
+        resp.setContentLength(bytes.length);
+        resp.getOutputStream().write(bytes);
+    }
+
+    /** For tests: the network service this servlet would have bound. */
+    void networkService(NetworkService service) {
+        this.networks = service;
     }
 
     static void send(HttpServletResponse resp, int status, Object body) throws IOException {

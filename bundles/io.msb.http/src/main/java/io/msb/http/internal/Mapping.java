@@ -327,7 +327,8 @@ final class Mapping {
         if (n.enabled()) {
             out.put("policy", n.effectivePolicy().toMap());
         }
-        out.put("secrets", List.of()); // entries are refused until secret injection exists
+        // the entries in microsandbox's local form, never a value: a stored spec holds store references only
+        out.put("secrets", n.secrets().entries().stream().map(io.msb.api.network.SecretEntry::toMap).toList());
         if (addresses != null) {
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("ipv4", addresses.ipv4());
@@ -358,6 +359,12 @@ final class Mapping {
     }
 
     private static String failure(SandboxStatus status, RunInfo run) {
+        if (status == SandboxStatus.STOPPED && run != null
+                && run.reason() == io.msb.api.TerminationReason.SECRET_VIOLATION) {
+            // stopped by the network (block-and-terminate): the sandbox's log names the secret and the host
+            return "stopped by the network: a secret's placeholder was bound for a host it does not allow"
+                    + " (secret_violation)";
+        }
         if (status != SandboxStatus.CRASHED) {
             return null;
         }

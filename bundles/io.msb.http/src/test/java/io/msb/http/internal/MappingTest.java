@@ -482,6 +482,73 @@ class MappingTest {
         assertEquals("172.16.0.1", net.get("addresses").get("gateway").asText());
     }
 
+    /**
+     * The 0.6.18 SDK's create body with a secret and {@code strict(true)}, in its exact shape (microsandbox-facts §2.3:
+     * {@code entries}, {@code {"type":…}} host patterns and actions, {@code strict} always sent).
+     */
+    @Test
+    void secretsAndStrictAsTheSdkSendsThem() throws Exception {
+        String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"}";
+        SandboxSpec s = create("{" + ok + ",\"network\":{\"enabled\":true,"
+                + "\"policy\":{\"default_egress\":\"deny\",\"default_ingress\":\"allow\",\"rules\":["
+                + "{\"direction\":\"egress\",\"destination\":{\"domain\":\"api.openai.com\"},\"protocols\":[],"
+                + "\"ports\":[],\"action\":\"allow\"}]},"
+                + "\"secrets\":{\"entries\":[{\"env_var\":\"API_KEY\",\"value\":\"sk-sdk-body-secret\","
+                + "\"placeholder\":\"$MSB_API_KEY\",\"allowed_hosts\":[{\"type\":\"exact\",\"value\":\"api.openai.com\"},"
+                + "{\"type\":\"wildcard\",\"value\":\"*.openai.com\"}],\"injection\":{\"headers\":true,\"basic_auth\":true,"
+                + "\"query_params\":false,\"body\":false},\"require_tls_identity\":true},"
+                + "{\"env_var\":\"ANY\",\"value\":\"v2\",\"placeholder\":\"$MSB_ANY\",\"allowed_hosts\":[{\"type\":\"any\"}],"
+                + "\"injection\":{\"headers\":true,\"basic_auth\":true,\"query_params\":false,\"body\":false},"
+                + "\"on_violation\":{\"type\":\"block_and_terminate\"},\"require_tls_identity\":true}],"
+                + "\"on_violation\":{\"type\":\"block_and_log\"}},"
+                + "\"strict\":true,\"max_connections\":100}}");
+        NetworkConfig n = s.network();
+        assertTrue(n.strict());
+        assertTrue(n.tlsEnabled(), "secrets imply interception");
+        assertEquals(2, n.secrets().entries().size());
+        var key = n.secrets().entries().get(0);
+        assertEquals("API_KEY", key.envVar());
+        assertEquals("sk-sdk-body-secret", key.value());
+        assertEquals("$MSB_API_KEY", key.placeholder());
+        assertTrue(key.allows("api.openai.com") && key.allows("x.openai.com") && !key.allows("evil.com"));
+        assertEquals(io.msb.api.network.ViolationAction.BLOCK_AND_LOG, n.secrets().onViolation());
+        assertEquals(io.msb.api.network.ViolationAction.BLOCK_AND_TERMINATE,
+                n.secrets().actionFor(n.secrets().entries().get(1)));
+        assertTrue(n.secrets().entries().get(1).allows("anything.example"));
+
+        // a response never shows a value, even of a spec that still had one
+        SandboxInfo info = new SandboxInfo(UUID.randomUUID(), "b", SandboxStatus.RUNNING, s, Instant.EPOCH,
+                Instant.EPOCH, Optional.empty(), Optional.empty());
+        String body = new String(Json.write(Mapping.response(info)), StandardCharsets.UTF_8);
+        assertFalse(body.contains("sk-sdk-body-secret"), body);
+        JsonNode net = Json.MAPPER.readTree(body).get("spec").get("network");
+        assertTrue(net.get("strict").asBoolean());
+        assertEquals("API_KEY", net.get("secrets").get(0).get("env_var").asText());
+        assertEquals("$MSB_API_KEY", net.get("secrets").get(0).get("placeholder").asText());
+    }
+
+    @Test
+    void aSandboxTheNetworkStoppedSaysWhy() {
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        RunInfo run = new RunInfo(1, 42, t0, t0.plusSeconds(5), TerminationReason.SECRET_VIOLATION, null, 9);
+        SandboxInfo info = new SandboxInfo(UUID.randomUUID(), "box", SandboxStatus.STOPPED,
+                SandboxSpec.builder("box").image("alpine").build(), t0, t0, Optional.of(run), Optional.empty());
+        JsonNode json = Json.MAPPER.valueToTree(Mapping.response(info));
+        assertEquals("stopped", json.get("status").asText());
+        assertTrue(json.get("last_failure_message").asText().endsWith("(secret_violation)"), json.toString());
+    }
+
+    @Test
+    void secretErrorsNameTheField() {
+        String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"x\"}";
+        String e = rejected("{" + ok + ",\"network\":{\"secrets\":{\"entries\":[{\"env_var\":\"K\",\"value\":\"v\","
+                + "\"allowed_hosts\":[{\"type\":\"nowhere\"}]}]}}}");
+        assertTrue(e.startsWith("network.secrets.entries[0].allowed_hosts[0]"), e);
+        String noHosts = rejected("{" + ok + ",\"network\":{\"secrets\":{\"entries\":[{\"env_var\":\"K\",\"value\":\"v\"}]}}}");
+        assertTrue(noHosts.contains("allowed_hosts"), noHosts);
+        assertFalse(noHosts.contains("\"v\""), noHosts);
+    }
+
     @Test
     void theEffectivePolicyIsShownWhenNoneWasGiven() {
         SandboxSpec spec = SandboxSpec.builder("p").image("alpine").network(NetworkConfig.defaults()).build();

@@ -148,7 +148,8 @@ public final class LocalSnapshotService implements SnapshotService {
             String upperDigest = DiskCopy.sha256(copy);
             String imageDigest = imageDigest(oci);
             SnapshotManifest manifest = new SnapshotManifest(oci.reference().toString(), imageDigest, sourceSandbox,
-                    source.spec(), DiskCopy.size(copy), upperDigest, l, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+                    keptSpec(name, source.spec()), DiskCopy.size(copy), upperDigest, l,
+                    Instant.now().truncatedTo(ChronoUnit.MILLIS));
             writeManifest(staging, manifest.toJson());
             SandboxInfo after = stopped(sourceSandbox);
             if (!after.updatedAt().equals(source.updatedAt())) {
@@ -156,6 +157,9 @@ public final class LocalSnapshotService implements SnapshotService {
                         + ": it changed status while its disk was copied; try again once it is stopped");
             }
             return publish(staging, name, force);
+        } catch (RuntimeException | Error e) {
+            forgetSecretsUnlessPublished(name, e);
+            throw e;
         } finally {
             SandboxLifecycle.deleteTree(staging);
         }
@@ -189,12 +193,33 @@ public final class LocalSnapshotService implements SnapshotService {
             DiskCopy.fsync(memory);
             DiskCopy.fsync(upper);
             SnapshotManifest manifest = new SnapshotManifest(oci.reference().toString(), imageDigest(oci),
-                    sourceSandbox, capture.spec(), DiskCopy.size(upper), DiskCopy.sha256(upper), l,
+                    sourceSandbox, keptSpec(name, capture.spec()), DiskCopy.size(upper), DiskCopy.sha256(upper), l,
                     Instant.now().truncatedTo(ChronoUnit.MILLIS), state);
             writeManifest(staging, manifest.toJson());
             return publish(staging, name, force);
+        } catch (RuntimeException | Error e) {
+            forgetSecretsUnlessPublished(name, e);
+            throw e;
         } finally {
             SandboxLifecycle.deleteTree(staging);
+        }
+    }
+
+    /**
+     * The spec the snapshot keeps: its secrets' values copied under the snapshot's own references (decision 1316), so
+     * the manifest holds none and the snapshot outlives its sandbox.
+     */
+    private io.msb.api.SandboxSpec keptSpec(String name, io.msb.api.SandboxSpec spec) {
+        return sandboxes instanceof SandboxLifecycle runtime ? runtime.snapshotSpec(name, spec) : spec;
+    }
+
+    private void forgetSecretsUnlessPublished(String name, Throwable failure) {
+        if (sandboxes instanceof SandboxLifecycle runtime && !exists(name)) {
+            try {
+                runtime.forgetSnapshotSecrets(name);
+            } catch (RuntimeException e) {
+                failure.addSuppressed(e);
+            }
         }
     }
 
@@ -354,6 +379,9 @@ public final class LocalSnapshotService implements SnapshotService {
     public synchronized void remove(String name) {
         require(name);
         SandboxLifecycle.deleteTree(root.resolve(name));
+        if (sandboxes instanceof SandboxLifecycle runtime) {
+            runtime.forgetSnapshotSecrets(name);
+        }
     }
 
     @Override

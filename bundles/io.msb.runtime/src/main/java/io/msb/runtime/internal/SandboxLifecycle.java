@@ -32,6 +32,7 @@ import io.msb.api.network.NetworkPolicy;
 import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.spi.NetworkService;
 import io.msb.api.spi.RootfsBuilder;
+import io.msb.api.spi.SecretStore;
 import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
@@ -110,6 +111,9 @@ public final class SandboxLifecycle implements SandboxBackend {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile VolumeService volumeService;
 
+    /** Where secret values are kept encrypted (io.msb.store); needed only by sandboxes with secrets. */
+    private volatile SecretStore secretStore;
+
     private final SandboxStore store;
     private final RuntimeSettings settings;
     private final Supplier<List<VmmBackend>> backends;
@@ -122,6 +126,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** The named-volume service mounts of kind VOLUME resolve through, if one runs. */
     private final Supplier<VolumeService> volumes;
     private final VmBooter booter;
+    /** Moves secret values into the secret store at create and resolves them at attach (decision 1316). */
+    private final SandboxSecrets secrets = new SandboxSecrets(() -> secretStore, System::getenv);
     /** The disk snapshots a create may start from (decision 1235). */
     private final SnapshotArtifacts snapshots;
     /** Every sandbox's captured output and lifecycle markers (decision 1017). */
@@ -153,7 +159,8 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.rootfs = () -> rootfsBuilder;
         this.networks = () -> networkService;
         this.volumes = () -> volumeService;
-        this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder, networks, volumes);
+        this.booter = new VmBooter(settings, agents, () -> imageService, () -> rootfsBuilder, networks, volumes,
+                secrets, this::terminator);
         this.snapshots = new SnapshotArtifacts(settings.home().resolve("snapshots"));
         this.logs = new LogBook(new LogFiles((long) config.logFileMib() << 20, config.logFiles()), settings::sandboxDir);
         publishHome(context);
@@ -185,7 +192,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.rootfs = rootfs;
         this.networks = networks;
         this.volumes = volumes;
-        this.booter = new VmBooter(settings, agents, images, rootfs, networks, volumes);
+        this.booter = new VmBooter(settings, agents, images, rootfs, networks, volumes, secrets, this::terminator);
         this.snapshots = new SnapshotArtifacts(settings.home().resolve("snapshots"));
         this.logs = new LogBook(LogFiles.DEFAULTS, settings::sandboxDir);
         recover();
@@ -206,10 +213,70 @@ public final class SandboxLifecycle implements SandboxBackend {
         }
     }
 
+    /**
+     * The secret store: when it appears after the recovery (the runtime's references are bound in any order), the
+     * networks of running sandboxes with secrets, which could not be attached without it, are attached now.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindSecretStore(SecretStore store) {
+        secretStore = store;
+        Supervisor s = supervisor;
+        if (s != null) {
+            s.later(this::reattachNetworks);
+        }
+    }
+
+    void unbindSecretStore(SecretStore store) {
+        if (secretStore == store) {
+            secretStore = null;
+        }
+    }
+
     void unbindNetworkService(NetworkService service) {
         if (networkService == service) {
             networkService = null;
         }
+    }
+
+    /**
+     * The secret store, for plain-Java construction (OSGi binds the service); the networks of running sandboxes that
+     * the recovery could not attach without it are attached now.
+     */
+    public void secretStore(SecretStore store) {
+        bindSecretStore(store);
+        if (supervisor == null) {
+            reattachNetworks();
+        }
+    }
+
+    /**
+     * What the network calls to stop sandbox {@code name} (a secret's block-and-terminate violation): the sandbox is
+     * killed at once, on another thread (the network's must not wait for a VM to stop), its run ends with
+     * {@link TerminationReason#SECRET_VIOLATION} and its log keeps the network's reason, which names no value.
+     */
+    private java.util.function.Consumer<String> terminator(String name) {
+        return reason -> {
+            String why = reason == null || reason.isBlank() ? "secret violation" : reason;
+            LOG.log(System.Logger.Level.WARNING, "sandbox {0}: the network requested its termination: {1}", name, why);
+            Thread t = new Thread(() -> {
+                try {
+                    synchronized (lockFor(name)) {
+                        if (store.findSandbox(name).filter(r -> r.status().expectsLiveVm()).isEmpty()) {
+                            return;
+                        }
+                        logs.system(name, "the network requested termination: " + why);
+                    }
+                    endRun(name, TerminationReason.SECRET_VIOLATION, Duration.ZERO);
+                } catch (NotFoundException gone) {
+                    // removed meanwhile
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot terminate sandbox " + name + " for the network", e);
+                }
+            }, "msb-terminate-" + name);
+            t.setDaemon(true);
+            t.start();
+        };
     }
 
     /** Lets go of the VMs without stopping them: detached ones are found again by the next runtime. */
@@ -309,6 +376,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Override
     public SandboxHandle create(SandboxSpec asked) {
         Laps laps = new Laps(asked.name() + " create");
+        secrets.checkRequested(asked);
         SnapshotInfo snapshot = asked.fromSnapshot() == null ? null : snapshot(asked.fromSnapshot());
         if (snapshot != null && snapshot.resumable()) {
             FromSnapshot.requireSameMachine(asked, snapshot);
@@ -320,6 +388,17 @@ public final class SandboxLifecycle implements SandboxBackend {
         SpecValidator.validateSocketPath(spec.name(), settings.home().resolve("sandboxes"));
         VmmBackend vmm = backendFor(spec); // before anything is replaced or written: a refusal changes nothing
         VmBooter.requireNetwork(spec, networks.get());
+        if (spec.networkEnabled()) {
+            secrets.checkEnvironment(spec.network()); // a snapshot's env sources too, before anything is written
+            if (spec.network().trustHostCas()) {
+                GuestCa.hostBundle(); // refused now if the host has none, rather than at the boot
+            }
+            if (spec.network().tlsEnabled() && networks.get().interceptCaPem().isEmpty()) {
+                throw new UnsupportedFeatureException("network.tls: sandbox " + spec.name() + " needs TLS interception"
+                        + (spec.network().hasSecrets() ? " (it has secrets)" : "") + ", which the network service"
+                        + " does not offer");
+            }
+        }
         synchronized (lockFor(spec.name())) {
             if (store.findSandbox(spec.name()).isPresent()) {
                 if (!requested.replace()) {
@@ -332,13 +411,25 @@ public final class SandboxLifecycle implements SandboxBackend {
             logs.forget(spec.name());
             deleteTree(settings.sandboxDir(spec.name()));
             laps.lap("checks");
-            SandboxSpec bootSpec = resolveImage(spec);
+            SandboxSpec pulled = resolveImage(spec);
             laps.lap("image");
             Instant now = Instant.now();
             booting.add(spec.name());
             try {
-                store.insertSandbox(new SandboxRecord(spec.name(), SpecJson.write(spec), SandboxStatus.CREATED,
-                        spec.ephemeral(), spec.labels(), now, now));
+                try {
+                    // the values move to the secret store: the record, and all that copies it, keeps references
+                    spec = secrets.keep(spec);
+                    store.insertSandbox(new SandboxRecord(spec.name(), SpecJson.write(spec), SandboxStatus.CREATED,
+                            spec.ephemeral(), spec.labels(), now, now));
+                } catch (RuntimeException e) {
+                    try {
+                        secrets.removeAll(SandboxSecrets.prefix(spec.name()));
+                    } catch (RuntimeException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                    throw e;
+                }
+                SandboxSpec bootSpec = pulled.toBuilder().network(spec.network()).build();
                 try {
                     if (snapshot != null) {
                         seedUpper(snapshot, settings.sandboxDir(spec.name()));
@@ -585,7 +676,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             return;
         }
         try {
-            network.attach(name, settings.sandboxDir(name), spec.network());
+            booter.attach(network, spec, settings.sandboxDir(name));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot attach the network of running sandbox " + name, e);
         }
@@ -757,6 +848,31 @@ public final class SandboxLifecycle implements SandboxBackend {
 
     RuntimeSettings settings() {
         return settings;
+    }
+
+    VmBooter booter() {
+        return booter;
+    }
+
+    /**
+     * The spec snapshot {@code snapshot} keeps (decision 1316): its secrets' values copied under
+     * {@code snapshot/<name>/}, so the snapshot outlives its sandbox and still holds no value itself.
+     */
+    SandboxSpec snapshotSpec(String snapshot, SandboxSpec spec) {
+        if (spec.network() == null || !spec.network().hasSecrets()) {
+            return spec;
+        }
+        secrets.removeAll(snapshotSecrets(snapshot));
+        return spec.toBuilder().network(secrets.copyTo(spec.network(), snapshotSecrets(snapshot))).build();
+    }
+
+    /** Forgets the secret values of snapshot {@code snapshot} (removed, or its create failed). */
+    void forgetSnapshotSecrets(String snapshot) {
+        secrets.removeAll(snapshotSecrets(snapshot));
+    }
+
+    static String snapshotSecrets(String snapshot) {
+        return "snapshot/" + snapshot + "/";
     }
 
     /** Starts {@code pool} and offers its VMs to every create it serves until {@link #removePool}. */
@@ -1253,6 +1369,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         releaseNetwork(name); // also a network a crashed create or an earlier process left attached
         logs.forget(name);
         store.deleteSandbox(name);
+        secrets.removeAll(SandboxSecrets.prefix(name)); // after the record: a crash between leaves no reference dangling
         deleteTree(settings.sandboxDir(name));
     }
 

@@ -366,22 +366,7 @@ final class SpecValidator {
         if (network == null || !network.enabled()) {
             return;
         }
-        if (network.strict()) {
-            throw notYet("network.strict", "true (hostname-based allows need TLS interception)");
-        }
-        if (network.hasSecrets()) {
-            throw notYet("network.secrets", "entries (secret injection needs TLS interception)");
-        }
-        if (network.tlsEnabled()) {
-            throw notYet("network.tls", "enabled");
-        }
-        if (network.trustHostCas()) {
-            throw notYet("network.trust_host_cas", "true");
-        }
-    }
-
-    private static InvalidConfigException notYet(String field, String value) {
-        return Check.invalid(field, value + " is not supported yet");
+        // secrets, tls and strict are the network service's (decision 1316); trust_host_cas is the runtime's (1320)
     }
 
     private static boolean isAsciiAlphanumeric(int c) {

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -46,6 +47,7 @@ final class VmBooter {
     private static final String READY_FILE = "agent.ready";
     /** Where io.msb.network's stack finds a sandbox's frame socket (its {@code attach} names it so). */
     static final String NETWORK_SOCKET = "net.sock";
+    static final String NODE_EXTRA_CA_CERTS = "NODE_EXTRA_CA_CERTS";
 
     private final RuntimeSettings settings;
     private final AgentConnector agents;
@@ -53,9 +55,22 @@ final class VmBooter {
     private final Supplier<RootfsBuilder> rootfs;
     private final Supplier<NetworkService> networks;
     private final Supplier<VolumeService> volumes;
+    /** Resolves the spec's secret references for the network service (decision 1316). */
+    private final SandboxSecrets secrets;
+    /** For a sandbox's name, what stops it when its network asks (a secret's block-and-terminate violation). */
+    private final Function<String, Consumer<String>> terminators;
 
     VmBooter(RuntimeSettings settings, AgentConnector agents, Supplier<ImageService> images,
             Supplier<RootfsBuilder> rootfs, Supplier<NetworkService> networks, Supplier<VolumeService> volumes) {
+        this(settings, agents, images, rootfs, networks, volumes, new SandboxSecrets(() -> null, System::getenv),
+                name -> reason -> { });
+    }
+
+    VmBooter(RuntimeSettings settings, AgentConnector agents, Supplier<ImageService> images,
+            Supplier<RootfsBuilder> rootfs, Supplier<NetworkService> networks, Supplier<VolumeService> volumes,
+            SandboxSecrets secrets, Function<String, Consumer<String>> terminators) {
+        this.secrets = secrets;
+        this.terminators = terminators;
         this.settings = settings;
         this.agents = agents;
         this.images = images;
@@ -83,7 +98,7 @@ final class VmBooter {
             Root root = root(spec, builder);
             VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder, root.disk());
             // before the VM: QEMU listens on the attachment's socket, the stack connects to it once it exists
-            NetworkAttachment attachment = network == null ? null : network.attach(spec.name(), dir, spec.network());
+            NetworkAttachment attachment = network == null ? null : attach(network, spec, dir);
             GuestMounts mounts = GuestMounts.of(spec.mounts(), volumes.get());
             GuestBootstrap bootstrap = bootstrap(spec, root.config(), attachment, mounts.bootstrap());
             laps.lap("disks");
@@ -93,6 +108,7 @@ final class VmBooter {
             laps.lap("VMM start");
             LiveVm live = connect(vm.get(), dir);
             laps.lap("agent ready");
+            trustInterceptCa(live, spec, network);
             checkWorkdir(live.agent(), bootstrap.defaultCwd(), vm.get());
             laps.lap("workdir");
             laps.log();
@@ -111,7 +127,7 @@ final class VmBooter {
     LiveVm restore(SandboxSpec spec, Path snapshotDir, Function<VmSpec, VmHandle> restoreVm) {
         return launch(spec, (dir, network, vm) -> {
             ImageConfig config = imageConfig(spec);
-            NetworkAttachment attachment = network == null ? null : network.attach(spec.name(), dir, spec.network());
+            NetworkAttachment attachment = network == null ? null : attach(network, spec, dir);
             Laps laps = new Laps(spec.name() + " restore");
             LiveVm live = runSaved(spec.name(), dir, snapshotDir, spec.cpus(), spec.memoryMib(), spec.detached(),
                     attachment, restoreVm, vm);
@@ -181,7 +197,7 @@ final class VmBooter {
                 laps.lap("moved and journaled");
                 NetworkAttachment attachment = null;
                 if (network != null) {
-                    attachment = network.attach(spec.name(), dir, spec.network());
+                    attachment = attach(network, spec, dir);
                     if (!dir.resolve(NETWORK_SOCKET).toString().equals(attachment.parameters().get("path"))) {
                         throw new MsbException("the network service attached " + attachment + ", not the socket "
                                 + NETWORK_SOCKET + " a warm-pool VM waits on");
@@ -238,13 +254,53 @@ final class VmBooter {
     }
 
     /** The new sandbox's hostname, addresses, environment, seed and clock for a guest that ran before; workdir checked. */
-    private static void takeIdentity(LiveVm live, SandboxSpec spec, ImageConfig config, NetworkAttachment attachment,
+    private void takeIdentity(LiveVm live, SandboxSpec spec, ImageConfig config, NetworkAttachment attachment,
             Laps laps) {
         GuestBootstrap identity = bootstrap(spec, config, attachment, List.of());
         GuestIdentity.apply(live.agent(), identity);
         laps.lap("identity");
+        trustInterceptCa(live, spec, networks.get());
         checkWorkdir(live.agent(), identity.defaultCwd(), live.vm());
         laps.lap("workdir");
+    }
+
+    /**
+     * Attaches the sandbox's network with its secrets resolved (store references and server environment variables
+     * read now: decision 1316) and a way for the network to stop the sandbox.
+     */
+    NetworkAttachment attach(NetworkService network, SandboxSpec spec, Path dir) {
+        return network.attach(spec.name(), dir, secrets.resolve(spec.network()), terminators.apply(spec.name()));
+    }
+
+    /** How a CA file reaches a guest ({@link GuestCa#install(io.msb.api.fs.SandboxFs, String, String)}). */
+    interface CaInstaller {
+        void install(io.msb.api.fs.SandboxFs fs, String pem, String file);
+    }
+
+    /** How CAs reach a guest; tests whose "guests" are host processes replace it. */
+    private volatile CaInstaller caInstaller = GuestCa::install;
+
+    void caInstaller(CaInstaller installer) {
+        this.caInstaller = installer;
+    }
+
+    /**
+     * With TLS interception on, the guest trusts the interception CA (decision 1317); with {@code trust_host_cas}, the
+     * host's CA certificates too (decision 1320).
+     */
+    private void trustInterceptCa(LiveVm live, SandboxSpec spec, NetworkService network) {
+        if (network == null || !spec.networkEnabled()) {
+            return;
+        }
+        if (spec.network().tlsEnabled()) {
+            String pem = network.interceptCaPem().orElseThrow(() -> new UnsupportedFeatureException("network.tls:"
+                    + " sandbox " + spec.name() + " intercepts TLS (it has secrets, or network.tls.enabled), but the"
+                    + " network service offers no interception CA"));
+            caInstaller.install(live.agent().fs(), pem, GuestCa.FILE);
+        }
+        if (spec.network().trustHostCas()) {
+            caInstaller.install(live.agent().fs(), GuestCa.hostBundle(), GuestCa.HOST_FILE);
+        }
     }
 
     private interface Launch {
@@ -375,6 +431,13 @@ final class VmBooter {
             }
         }
         env.putAll(spec.env());
+        if (spec.networkEnabled()) {
+            // the guest sees each secret's placeholder, never its value (decision 1316)
+            spec.network().secrets().entries().forEach(e -> env.put(e.envVar(), e.placeholder()));
+            if (spec.network().tlsEnabled()) {
+                env.putIfAbsent(NODE_EXTRA_CA_CERTS, GuestCa.FILE); // Node.js keeps its own CA list (decision 1317)
+            }
+        }
         String user = spec.user() != null ? spec.user() : blankToNull(image.user());
         String cwd = spec.workdir() != null ? spec.workdir() : blankToNull(image.workingDir());
         List<GuestBootstrap.Rlimit> rlimits = spec.rlimits().stream()

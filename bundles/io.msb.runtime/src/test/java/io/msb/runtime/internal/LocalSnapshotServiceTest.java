@@ -113,6 +113,32 @@ class LocalSnapshotServiceTest {
     }
 
     @Test
+    void aSnapshotKeepsItsOwnSecretReferencesAndForgetsThemWithIt() throws Exception {
+        SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
+        sandboxes.secretStore(secrets);
+        secrets.put("sandbox/sec/TOKEN", SandboxSecretsTest.VALUE);
+        Instant now = Instant.now();
+        SandboxSpec spec = SandboxSpec.builder("sec").image("alpine:3.20").network(io.msb.api.network.NetworkConfig
+                .defaults().withSecrets(new io.msb.api.network.SecretsConfig(List.of(SandboxSecretsTest.inline("TOKEN")
+                        .withSource(io.msb.api.network.SecretSource.store("sandbox/sec/TOKEN"))), null))).build();
+        store.insertSandbox(new SandboxRecord("sec", SpecJson.write(spec), SandboxStatus.STOPPED, false, Map.of(), now,
+                now));
+        Path upper = Files.createDirectories(settings.sandboxDir("sec")).resolve("upper.ext4");
+        Files.write(upper, new byte[4096]);
+        LocalSnapshotService snapshots = service();
+        SnapshotInfo s = snapshots.create("with-secret", "sec", Map.of(), false);
+        assertEquals(io.msb.api.network.SecretSource.store("snapshot/with-secret/TOKEN"),
+                s.spec().network().secrets().entries().get(0).source());
+        assertFalse(Files.readString(s.path().resolve("snapshot.json")).contains(SandboxSecretsTest.VALUE));
+        assertEquals(SandboxSecretsTest.VALUE, secrets.values.get("snapshot/with-secret/TOKEN"));
+        sandboxes.remove("sec", true);
+        assertEquals(Map.of("snapshot/with-secret/TOKEN", SandboxSecretsTest.VALUE), secrets.values,
+                "the snapshot's copy outlives its sandbox");
+        snapshots.remove("with-secret");
+        assertTrue(secrets.values.isEmpty());
+    }
+
+    @Test
     void refusesASandboxThatIsNotStoppedNamingItsStatus() throws Exception {
         Process alive = new ProcessBuilder("sleep", "1000").start();
         strays.add(alive);

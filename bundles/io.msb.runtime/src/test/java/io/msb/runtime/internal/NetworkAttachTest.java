@@ -244,4 +244,133 @@ class NetworkAttachTest {
                 RootfsSource.DiskImage.Format.RAW)).network(NetworkConfig.disabled()).build());
         assertEquals(SandboxStatus.RUNNING, runtime.get("n").orElseThrow().status());
     }
+
+    private SandboxSpec.Builder withSecret(String name) {
+        return networked(name).network(NetworkConfig.defaults().withSecrets(new io.msb.api.network.SecretsConfig(
+                List.of(SandboxSecretsTest.inline("TOKEN")), io.msb.api.network.ViolationAction.BLOCK_AND_LOG)));
+    }
+
+    @Test
+    void secretsReachTheNetworkResolvedTheGuestAsPlaceholdersAndNoRecordKeepsAValue() throws Exception {
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        SandboxLifecycle runtime = runtime(vmm(), network);
+        SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
+        runtime.secretStore(secrets);
+        List<String> installed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        runtime.booter().caInstaller((fs, pem, file) -> installed.add(pem));
+
+        runtime.create(withSecret("s").build());
+        var attached = network.configs.get("s").secrets().entries().get(0);
+        assertEquals(SandboxSecretsTest.VALUE, attached.value(), "the network gets the value");
+        assertNull(attached.source());
+        assertEquals(List.of(network.caPem), installed, "the guest is given the CA");
+        String json = store.findSandbox("s").orElseThrow().configJson();
+        assertFalse(json.contains(SandboxSecretsTest.VALUE), json);
+        assertTrue(json.contains("sandbox/s/TOKEN"), json);
+        assertFalse(runtime.get("s").orElseThrow().spec().network().toMap().toString()
+                .contains(SandboxSecretsTest.VALUE), "inspect holds no value");
+        SandboxSpec stored = runtime.get("s").orElseThrow().spec();
+        GuestBootstrap b = VmBooter.bootstrap(stored, new ImageConfig(null, null, null, null, null, null), null);
+        assertTrue(b.defaultEnv().contains(new GuestBootstrap.EnvVar("TOKEN", "$MSB_TOKEN")), b.defaultEnv().toString());
+        assertFalse(b.defaultEnv().toString().contains(SandboxSecretsTest.VALUE));
+        assertEquals(Map.of("sandbox/s/TOKEN", SandboxSecretsTest.VALUE), secrets.values);
+
+        // a restart resolves the reference again
+        runtime.stop("s", Duration.ofSeconds(5));
+        network.configs.clear();
+        runtime.start("s");
+        assertEquals(SandboxSecretsTest.VALUE, network.configs.get("s").secrets().entries().get(0).value());
+
+        // block-and-terminate: the network stops it, the run records why
+        network.terminators.get("s").accept("secret TOKEN was bound for evil.example, which it does not allow");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (runtime.get("s").orElseThrow().status() != SandboxStatus.STOPPED && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        var info = runtime.get("s").orElseThrow();
+        assertEquals(SandboxStatus.STOPPED, info.status());
+        assertEquals(io.msb.api.TerminationReason.SECRET_VIOLATION, info.currentRun().orElseThrow().reason());
+
+        runtime.remove("s", true);
+        assertTrue(secrets.values.isEmpty(), "remove forgets the values");
+    }
+
+    @Test
+    void strictAndTlsReachTheNetworkAsGiven() {
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        SandboxLifecycle runtime = runtime(vmm(), network);
+        runtime.booter().caInstaller((fs, pem, file) -> { });
+        // as HTTP reads the SDK's body
+        NetworkConfig asked = NetworkConfig.fromMap(Map.of("enabled", true, "strict", true,
+                "tls", Map.of("enabled", true, "intercepted_ports", List.of(443, 8443))));
+        runtime.create(networked("st").network(asked).build());
+        NetworkConfig attached = network.configs.get("st");
+        assertTrue(attached.strict());
+        assertEquals(List.of(443, 8443), attached.tls().interceptedPorts());
+        assertTrue(runtime.get("st").orElseThrow().spec().network().strict(), "inspect shows it");
+    }
+
+    @Test
+    void aRestartedRuntimeResolvesTheSecretsOfARunningSandboxAgain() {
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        AgentdProcessVmmForTests vmm = vmm();
+        SandboxLifecycle first = runtime(vmm, network);
+        SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
+        first.secretStore(secrets);
+        first.booter().caInstaller((fs, pem, file) -> { });
+        first.create(withSecret("keep").detached(true).build());
+        first.deactivate();
+
+        RecordingNetworkServiceForTests restarted = new RecordingNetworkServiceForTests();
+        restarted.caPem = network.caPem;
+        SandboxLifecycle second = runtime(vmm, restarted);
+        assertTrue(restarted.events.isEmpty(), "without the secret store the values cannot be resolved yet");
+        second.secretStore(secrets); // bound after the recovery, as OSGi may
+        assertEquals(List.of("attach keep"), restarted.events);
+        assertEquals(SandboxSecretsTest.VALUE, restarted.configs.get("keep").secrets().entries().get(0).value());
+        second.stop("keep", Duration.ofSeconds(5));
+    }
+
+    @Test
+    void trustHostCasGivesTheGuestTheHostsBundle() {
+        assumeTrue(GuestCa.HOST_BUNDLES.stream().anyMatch(b -> Files.isRegularFile(Path.of(b))), "no host CA bundle");
+        SandboxLifecycle runtime = runtime(vmm(), network);
+        Map<String, String> installed = new java.util.concurrent.ConcurrentHashMap<>();
+        runtime.booter().caInstaller((fs, pem, file) -> installed.put(file, pem));
+        runtime.create(networked("cas").network(NetworkConfig.fromMap(Map.of("trust_host_cas", true))).build());
+        assertEquals(Map.of(GuestCa.HOST_FILE, GuestCa.hostBundle()), installed, "the host's, and no interception CA");
+        assertTrue(network.configs.get("cas").trustHostCas());
+    }
+
+    @Test
+    void aFailedCreateLeavesNoSecretBehind() {
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        SandboxLifecycle runtime = runtime(vmm("sh", "-c", "exit 1"), network);
+        SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
+        runtime.secretStore(secrets);
+        assertThrows(BootFailedException.class, () -> runtime.create(withSecret("f").build()));
+        assertTrue(runtime.get("f").isEmpty());
+        assertTrue(secrets.values.isEmpty(), secrets.values.keySet().toString());
+    }
+
+    @Test
+    void secretsWithoutAnInterceptionCaOrWithAMissingEnvVariableAreRefusedBeforeAnythingIsWritten() {
+        SandboxLifecycle runtime = runtime(vmm(), network);
+        SandboxSecretsTest.MemoryStore secrets = new SandboxSecretsTest.MemoryStore();
+        runtime.secretStore(secrets);
+        UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class,
+                () -> runtime.create(withSecret("n").build()));
+        assertTrue(e.getMessage().startsWith("network.tls: "), e.getMessage());
+        network.caPem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n";
+        var fromEnv = new io.msb.api.network.SecretEntry("T", null,
+                io.msb.api.network.SecretSource.env("MSB_TEST_SURELY_UNSET_VARIABLE"), null,
+                List.of(io.msb.api.network.HostPattern.ANY), null, null, true);
+        io.msb.api.InvalidConfigException missing = assertThrows(io.msb.api.InvalidConfigException.class,
+                () -> runtime.create(networked("n").network(NetworkConfig.defaults().withSecrets(
+                        new io.msb.api.network.SecretsConfig(List.of(fromEnv), null))).build()));
+        assertEquals("network.secrets.secrets[0].source", missing.field());
+        assertTrue(runtime.get("n").isEmpty());
+        assertTrue(secrets.values.isEmpty());
+        assertTrue(network.events.isEmpty(), network.events.toString());
+    }
 }

@@ -21,6 +21,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class RecordingNetworkServiceForTests implements NetworkService {
     final List<String> events = new CopyOnWriteArrayList<>();
     final Map<String, NetworkAttachment> attached = new ConcurrentHashMap<>();
+    /** The configuration each sandbox was last attached with, and how it can be stopped. */
+    final Map<String, NetworkConfig> configs = new ConcurrentHashMap<>();
+    final Map<String, java.util.function.Consumer<String>> terminators = new ConcurrentHashMap<>();
+    /** The interception CA offered, or null for none. */
+    volatile String caPem;
 
     /** What {@link #attach} hands out: the first /30 of microsandbox's pool, as the real service would. */
     static NetworkAttachment attachment(Path stateDir) {
@@ -33,7 +38,14 @@ final class RecordingNetworkServiceForTests implements NetworkService {
     public NetworkAttachment attach(String sandbox, Path stateDir, NetworkConfig config,
             java.util.function.Consumer<String> terminate) {
         events.add("attach " + sandbox);
+        configs.put(sandbox, config);
+        terminators.put(sandbox, terminate);
         return attached.computeIfAbsent(sandbox, s -> attachment(stateDir));
+    }
+
+    @Override
+    public Optional<String> interceptCaPem() {
+        return Optional.ofNullable(caPem);
     }
 
     @Override

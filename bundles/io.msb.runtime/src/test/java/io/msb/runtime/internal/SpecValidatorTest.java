@@ -195,21 +195,19 @@ class SpecValidatorTest {
     }
 
     @Test
-    void networkFieldsNotSupportedYetAreRefusedByName() {
-        Map<String, Object> cases = Map.of(
-                "network.strict", Map.of("strict", true),
-                "network.secrets", Map.of("secrets", Map.of("entries", List.of(Map.of("env_var", "KEY")),
-                        "on_violation", Map.of("type", "block_and_log"))),
-                "network.tls", Map.of("tls", Map.of("enabled", true)),
-                "network.trust_host_cas", Map.of("trust_host_cas", true));
-        cases.forEach((field, body) -> {
-            @SuppressWarnings("unchecked")
-            NetworkConfig network = NetworkConfig.fromMap((Map<String, Object>) body);
-            InvalidConfigException e = rejected(spec("n").network(network));
-            assertEquals(field, e.field());
-            assertTrue(e.getMessage().startsWith("invalid config: " + field + ": ")
-                    && e.getMessage().endsWith("is not supported yet"), e.getMessage());
-        });
+    void trustHostCasIsAccepted() {
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("n").network(NetworkConfig.fromMap(
+                Map.of("trust_host_cas", true))).build()));
+    }
+
+    @Test
+    void secretsTlsAndStrictAreAccepted() {
+        // the SDK's cloud shape: entries, {type} tags
+        assertDoesNotThrow(() -> SpecValidator.validate(spec("n").network(NetworkConfig.fromMap(Map.of(
+                "strict", true, "secrets", Map.of("entries", List.of(Map.of("env_var", "KEY", "value", "v",
+                        "allowed_hosts", List.of(Map.of("type", "exact", "value", "api.example.com")))),
+                        "on_violation", Map.of("type", "block_and_terminate")),
+                "tls", Map.of("enabled", true, "intercepted_ports", List.of(443, 8443))))).build()));
     }
 
     @Test
@@ -228,7 +226,8 @@ class SpecValidatorTest {
     @Test
     void secretsWithoutANetworkAreRefusedNotDropped() {
         InvalidConfigException e = rejected(spec("n").network(NetworkConfig.fromMap(Map.of("enabled", false,
-                "secrets", Map.of("entries", List.of(Map.of("env_var", "KEY")))))));
+                "secrets", Map.of("entries", List.of(Map.of("env_var", "KEY", "value", "v", "allowed_hosts",
+                        List.of(Map.of("type", "any")))))))));
         assertEquals("network.secrets", e.field());
         assertEquals("invalid config: network.secrets: entries need a network: network.enabled is false",
                 e.getMessage());

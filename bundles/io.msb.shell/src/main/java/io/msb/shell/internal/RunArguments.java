@@ -7,6 +7,7 @@ import io.msb.api.RootfsSource;
 import io.msb.api.SandboxSpec;
 import io.msb.api.network.NetworkConfig;
 import io.msb.api.network.NetworkOptions;
+import io.msb.api.network.SecretOptions;
 import java.util.ArrayList;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
@@ -24,9 +25,17 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
     static final String USAGE = "msb:run [-n NAME] [--cpus N] [-m MIB] [-e KEY=VALUE]… [-l KEY=VALUE]… [-w DIR] [--init PATH|auto] "
             + "[-p [BIND:]HOST:GUEST[/udp]]… [--no-net] [--net-profile public|private|host|none|all] "
             + "[--net-allow DEST[:PORTS]]… [--net-deny DEST[:PORTS]]… [--dns SERVER]… [-v HOST|NAME:GUEST[:ro]]… "
+            + "[--secret ENV=VALUE@HOST[,HOST]]… [--secret-from-env ENV@HOST[,HOST]]… "
+            + "[--secret-on-violation block|block-and-log|block-and-terminate] [--net-strict] "
+            + "[--tls-intercept-port PORT]… [--tls-bypass HOST]… "
             + "[--tmpfs GUEST[:SIZE]]… [--rm] [-d] (IMAGE | --from-snapshot SNAPSHOT) [--] [COMMAND [ARG…]]";
 
     static RunArguments parse(List<String> words) {
+        return parse(words, System::getenv);
+    }
+
+    /** @param environment where {@code --secret-from-env} reads (the Karaf JVM's environment) */
+    static RunArguments parse(List<String> words, java.util.function.Function<String, String> environment) {
         String name = null;
         String workdir = null;
         String snapshot = null;
@@ -44,6 +53,12 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
         List<String> deny = new ArrayList<>();
         List<String> dns = new ArrayList<>();
         List<Mount> mounts = new ArrayList<>();
+        List<String> secrets = new ArrayList<>();
+        List<String> secretsFromEnv = new ArrayList<>();
+        String onViolation = null;
+        boolean strict = false;
+        List<Integer> tlsPorts = new ArrayList<>();
+        List<String> tlsBypass = new ArrayList<>();
         int i = 0;
         for (; i < words.size() && words.get(i).startsWith("-") && !words.get(i).equals("--"); i++) {
             String option = words.get(i);
@@ -63,6 +78,12 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
                 case "--net-allow" -> allow.add(value(words, ++i, option));
                 case "--net-deny" -> deny.add(value(words, ++i, option));
                 case "--dns" -> dns.add(value(words, ++i, option));
+                case "--secret" -> secrets.add(value(words, ++i, option));
+                case "--secret-from-env" -> secretsFromEnv.add(value(words, ++i, option));
+                case "--secret-on-violation" -> onViolation = value(words, ++i, option);
+                case "--net-strict" -> strict = true;
+                case "--tls-intercept-port" -> tlsPorts.add(number(words, ++i, option));
+                case "--tls-bypass" -> tlsBypass.add(value(words, ++i, option));
                 case "-v", "--volume" -> mounts.add(mount(Mount::parseVolumeOption, value(words, ++i, option)));
                 case "--from-snapshot" -> snapshot = value(words, ++i, option);
                 case "--tmpfs" -> mounts.add(mount(Mount::parseTmpfsOption, value(words, ++i, option)));
@@ -75,7 +96,8 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
         }
         NetworkConfig network;
         try {
-            network = new NetworkOptions(noNet, profile, allow, deny, ports, dns).toConfig();
+            network = new SecretOptions(secrets, secretsFromEnv, onViolation, strict, tlsPorts, tlsBypass).applyTo(
+                    new NetworkOptions(noNet, profile, allow, deny, ports, dns).toConfig(), environment);
         } catch (InvalidConfigException e) {
             throw new IllegalArgumentException("msb:run: " + e.getMessage().replaceFirst("^invalid config: ", ""));
         }

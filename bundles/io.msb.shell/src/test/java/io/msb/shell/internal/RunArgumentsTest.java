@@ -120,6 +120,25 @@ class RunArgumentsTest {
     }
 
     @Test
+    void secretAndStrictOptionsAsTheClisOnes() {
+        RunArguments run = RunArguments.parse(List.of("--secret", "TOKEN=t0k@api.example.com,*.example.org",
+                "--secret-from-env", "GH@*", "--secret-on-violation", "block-and-terminate", "--net-strict",
+                "--tls-intercept-port", "8443", "img", "env"), java.util.Map.of("GH", "from-karaf")::get);
+        var n = run.spec().network();
+        assertTrue(n.strict());
+        assertEquals("t0k", n.secrets().entries().get(0).value());
+        assertEquals("$MSB_TOKEN", n.secrets().entries().get(0).placeholder());
+        assertEquals("from-karaf", n.secrets().entries().get(1).value());
+        assertEquals(io.msb.api.network.ViolationAction.BLOCK_AND_TERMINATE, n.secrets().onViolation());
+        assertEquals(List.of(8443), n.tls().interceptedPorts());
+        assertEquals(List.of("env"), run.command());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> RunArguments.parse(List.of("--secret", "TOKEN=hunter2", "img")));
+        assertTrue(bad.getMessage().startsWith("msb:run: --secret: ") && !bad.getMessage().contains("hunter2"),
+                bad.getMessage());
+    }
+
+    @Test
     void netpolicyWordsBecomeAPolicy() {
         assertEquals(NetworkPolicy.none().withRulesFirst(List.of(Rule.egress(Destination.cidr("127.0.0.1/32"), Action.ALLOW))),
                 NetPolicyArguments.parse(List.of("--net-profile", "none", "--net-allow", "127.0.0.1")));

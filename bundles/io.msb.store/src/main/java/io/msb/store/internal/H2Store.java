@@ -2,6 +2,7 @@ package io.msb.store.internal;
 
 import io.msb.api.Check;
 import io.msb.api.MsbException;
+import io.msb.api.spi.SecretStore;
 import io.msb.api.store.ImageStore;
 import io.msb.api.store.SandboxStore;
 import io.msb.api.store.VolumeStore;
@@ -31,12 +32,14 @@ public final class H2Store implements AutoCloseable {
     private final SandboxStore sandboxes;
     private final ImageStore images;
     private final VolumeStore volumes;
+    private final JdbcSecretStore secrets;
 
-    private H2Store(Database database) {
+    private H2Store(Database database, Path home) {
         this.database = database;
         this.sandboxes = new JdbcSandboxStore(database);
         this.images = new JdbcImageStore(database);
         this.volumes = new JdbcVolumeStore(database);
+        this.secrets = new JdbcSecretStore(database, home);
     }
 
     /** Opens (creating and migrating as needed) the store of the given msb home, outside OSGi. */
@@ -51,7 +54,7 @@ public final class H2Store implements AutoCloseable {
      * @param compactAboveMib the size above which the open database file is compacted (see {@link H2File})
      */
     public static H2Store open(DataSourceFactory factory, Path home, int maxConnections, int compactAboveMib) {
-        return new H2Store(new Database(H2File.open(factory, home, maxConnections, compactAboveMib)));
+        return new H2Store(new Database(H2File.open(factory, home, maxConnections, compactAboveMib)), home);
     }
 
     /** Sandboxes and their runs. */
@@ -67,6 +70,11 @@ public final class H2Store implements AutoCloseable {
     /** Named volumes. */
     public VolumeStore volumes() {
         return volumes;
+    }
+
+    /** Secret values, encrypted under the home's key (decision 1315). */
+    public SecretStore secrets() {
+        return secrets;
     }
 
     /** Stops housekeeping and closes the database; the stores refuse calls afterwards. */

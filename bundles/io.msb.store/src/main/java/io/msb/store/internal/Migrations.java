@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 final class Migrations {
     /** Every migration, in order; version n is entry n-1. */
     static final List<String> SCRIPTS = List.of("V1__initial.sql", "V2__drop_volumes_and_snapshots.sql",
-            "V3__sandbox_public_ids.sql", "V4__volumes.sql");
+            "V3__sandbox_public_ids.sql", "V4__volumes.sql", "V5__secrets.sql");
 
     private static final Pattern NAME = Pattern.compile("V(\\d+)__([a-z0-9_]+)\\.sql");
 

@@ -1,6 +1,7 @@
 package io.msb.store.internal;
 
 import io.msb.api.MsbHome;
+import io.msb.api.spi.SecretStore;
 import io.msb.api.store.ImageStore;
 import io.msb.api.store.SandboxStore;
 import io.msb.api.store.VolumeStore;
@@ -21,7 +22,7 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The store bundle's one component: opens and migrates the database on activation and registers one service per
- * aggregate over it ({@link SandboxStore}, {@link ImageStore}, {@link VolumeStore}), each with the configuration's properties (home,
+ * aggregate over it ({@link SandboxStore}, {@link ImageStore}, {@link VolumeStore}, {@link SecretStore}), each with the configuration's properties (home,
  * maxConnections); on deactivation it withdraws them, then closes the pool. Registering them here rather than as
  * components of their own keeps them tied to one open database: a reconfiguration can never leave a store of the
  * new configuration bound to the database of the old one (decision 0107). The capabilities declare the services,
@@ -33,6 +34,8 @@ import org.osgi.service.metatype.annotations.Designate;
         uses = ImageStore.class)
 @Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"io.msb.api.store.VolumeStore\"",
         uses = VolumeStore.class)
+@Capability(namespace = "osgi.service", attribute = "objectClass:List<String>=\"io.msb.api.spi.SecretStore\"",
+        uses = SecretStore.class)
 @Component(name = "io.msb.store", configurationPid = "io.msb.store", service = {})
 @Designate(ocd = StoreConfig.class)
 public final class StoreComponent {
@@ -49,6 +52,7 @@ public final class StoreComponent {
         registrations.add(context.registerService(SandboxStore.class, store.sandboxes(), serviceProperties));
         registrations.add(context.registerService(ImageStore.class, store.images(), serviceProperties));
         registrations.add(context.registerService(VolumeStore.class, store.volumes(), serviceProperties));
+        registrations.add(context.registerService(SecretStore.class, store.secrets(), serviceProperties));
     }
 
     /** The configuration's properties, as DS would publish them for a service of the component. */

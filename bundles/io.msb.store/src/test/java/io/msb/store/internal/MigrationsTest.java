@@ -85,17 +85,17 @@ class MigrationsTest {
 
     @Test
     void upgradesAnExistingDatabaseKeepingItsData() throws Exception {
-        List<String> withTest = withTestScript("V5__test_upgrade.sql");
+        List<String> withTest = withTestScript("V6__test_upgrade.sql");
         try (H2Store db = H2Store.open(home, 2)) {
             SandboxStore store = db.sandboxes();
             store.insertSandbox(sandbox("old", Map.of("k", "v")));
             try (Connection c = StoreFixture.raw(home)) {
                 Migrations.apply(c, withTest);
-                assertEquals(5, Migrations.current(c));
+                assertEquals(6, Migrations.current(c));
                 // re-applying is a no-op
                 Migrations.apply(c, withTest);
             }
-            assertEquals(5, count(home, "SELECT COUNT(*) FROM schema_version"));
+            assertEquals(6, count(home, "SELECT COUNT(*) FROM schema_version"));
             assertEquals(1, count(home, "SELECT COUNT(*) FROM sandboxes WHERE test_note = 'migrated'"));
             assertEquals(sandbox("old", Map.of("k", "v")), store.findSandbox("old").orElseThrow());
         }
@@ -106,9 +106,9 @@ class MigrationsTest {
         H2Store.open(home, 2).close();
         try (Connection c = StoreFixture.raw(home)) {
             var e = assertThrows(SQLException.class,
-                    () -> Migrations.apply(c, withTestScript("V5__test_broken.sql")));
-            assertTrue(e.getMessage().startsWith("schema migration V5__test_broken.sql failed: "), e.getMessage());
-            assertEquals(4, Migrations.current(c));
+                    () -> Migrations.apply(c, withTestScript("V6__test_broken.sql")));
+            assertTrue(e.getMessage().startsWith("schema migration V6__test_broken.sql failed: "), e.getMessage());
+            assertEquals(5, Migrations.current(c));
         }
     }
 
