@@ -11,6 +11,7 @@ import io.msb.api.network.TlsConfig;
 import io.msb.network.internal.intercept.CertificateAuthority;
 import io.msb.network.internal.intercept.Interception;
 import io.msb.network.internal.intercept.SandboxIntercept;
+import io.msb.network.internal.intercept.TlsForTests;
 import io.msb.network.internal.policy.SandboxPolicy;
 import io.msb.network.internal.stack.HostDialer;
 import java.io.IOException;
@@ -23,16 +24,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * What TLS interception and secret substitution cost (decisions 1300-1305), inside the JVM on 127.0.0.1 only: a
@@ -105,14 +102,7 @@ public final class InterceptBench {
                 raw = ch.socket();
             }
             raw.setTcpNoDelay(true);
-            KeyStore ts = KeyStore.getInstance("PKCS12");
-            ts.load(null, null);
-            ts.setCertificateEntry("ca", trusted);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-            tmf.init(ts);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "api.test", 443, true);
+            SSLSocket s = (SSLSocket) TlsForTests.trusting(trusted).getSocketFactory().createSocket(raw, "api.test", 443, true);
             s.startHandshake();
             return s;
         }
@@ -190,15 +180,7 @@ public final class InterceptBench {
         private final SSLServerSocket server;
 
         Upstream(CertificateAuthority ca) throws Exception {
-            CertificateAuthority.Leaf leaf = ca.leaf("api.test", 24, 10);
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("server", leaf.key(), new char[0], leaf.chain());
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-            kmf.init(ks, new char[0]);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
-            server = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 256, LOOPBACK);
+            server = TlsForTests.server(ca, "api.test");
             Thread t = new Thread(this::accept, "bench-upstream");
             t.setDaemon(true);
             t.start();

@@ -3,13 +3,9 @@ package io.msb.network.internal.intercept;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 
 /**
@@ -24,16 +20,7 @@ public final class TlsEchoServerForTests implements AutoCloseable {
     public TlsEchoServerForTests(Path dir) throws Exception {
         ca = CertificateAuthority.inDirectory(dir);
         caFile = dir.resolve(CertificateAuthority.CERT_FILE);
-        CertificateAuthority.Leaf leaf = ca.leaf("api.test", 24, 10);
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("server", leaf.key(), new char[0], leaf.chain());
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-        kmf.init(ks, new char[0]);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
-        server = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 50,
-                InetAddress.getLoopbackAddress());
+        server = TlsForTests.server(ca, "api.test");
         daemon(this::accept, "upstream-echo");
     }
 

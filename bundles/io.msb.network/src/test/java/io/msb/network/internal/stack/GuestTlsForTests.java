@@ -4,14 +4,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManagerFactory;
 
 /** A guest's TLS client (an SSLEngine) over the test guest's TCP: it trusts one CA and checks the server's name. */
 final class GuestTlsForTests {
@@ -22,14 +19,7 @@ final class GuestTlsForTests {
 
     GuestTlsForTests(GuestTcpForTests tcp, String serverName, X509Certificate trusted) throws Exception {
         this.tcp = tcp;
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        ts.setCertificateEntry("ca", trusted);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-        tmf.init(ts);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        engine = ctx.createSSLEngine(serverName, 443);
+        engine = io.msb.network.internal.intercept.TlsForTests.trusting(trusted).createSSLEngine(serverName, 443);
         engine.setUseClientMode(true);
         SSLParameters p = engine.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
