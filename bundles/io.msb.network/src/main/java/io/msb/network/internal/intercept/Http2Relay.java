@@ -80,6 +80,11 @@ final class Http2Relay {
     private final Set<Integer> dropped = ConcurrentHashMap.newKeySet();
     /** The server's SETTINGS_MAX_FRAME_SIZE (capped), to apply to the guest's reader and the upstream writer. */
     private volatile int serverMaxFrame = 16_384;
+    /**
+     * The highest stream whose HEADERS went upstream: the server takes any stream above it as idle, where a
+     * RST_STREAM, WINDOW_UPDATE or PRIORITY is a connection error, so the guest's for a refused stream go nowhere.
+     */
+    private int highestUpstream;
     private int appliedMaxFrame = 16_384;
     private boolean serverSettingsSeen;
     private final DefaultHttp2HeadersEncoder refusalEncoder =
@@ -192,7 +197,7 @@ final class Http2Relay {
                 throws Http2Exception {
             int flowControlled = data.readableBytes() + padding;
             RequestRewriter.BodyScan scan = open.get(streamId);
-            if (dropped.contains(streamId) || scan == null) {
+            if (end || dropped.contains(streamId) || scan == null) {
                 if (endOfStream) {
                     dropped.remove(streamId);
                 }
@@ -235,6 +240,9 @@ final class Http2Relay {
 
         private void headers(ChannelHandlerContext ctx, int streamId, Http2Headers headers, boolean priority,
                 int dependency, short weight, boolean exclusive, boolean endOfStream) throws Http2Exception {
+            if (end) {
+                return; // the flow ends: nothing more goes upstream
+            }
             if (dropped.contains(streamId)) {
                 if (endOfStream) {
                     dropped.remove(streamId);
@@ -287,6 +295,7 @@ final class Http2Relay {
             } else {
                 open.remove(streamId);
             }
+            highestUpstream = Math.max(highestUpstream, streamId);
             if (priority) {
                 writer.writeHeaders(ctx, streamId, out, dependency, weight, exclusive, 0, endOfStream,
                         ctx.newPromise());
@@ -298,7 +307,7 @@ final class Http2Relay {
         @Override
         public void onPriorityRead(ChannelHandlerContext ctx, int streamId, int streamDependency, short weight,
                 boolean exclusive) {
-            if (!dropped.contains(streamId)) {
+            if (upstreamKnows(streamId)) {
                 writer.writePriority(ctx, streamId, streamDependency, weight, exclusive, ctx.newPromise());
             }
         }
@@ -306,7 +315,7 @@ final class Http2Relay {
         @Override
         public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
             open.remove(streamId);
-            if (!dropped.remove(streamId)) {
+            if (!dropped.remove(streamId) && upstreamKnows(streamId)) {
                 writer.writeRstStream(ctx, streamId, errorCode, ctx.newPromise());
             }
         }
@@ -348,9 +357,17 @@ final class Http2Relay {
 
         @Override
         public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement) {
-            if (!dropped.contains(streamId)) {
+            if (streamId == 0 || upstreamKnows(streamId)) {
                 writer.writeWindowUpdate(ctx, streamId, windowSizeIncrement, ctx.newPromise());
             }
+        }
+
+        /**
+         * Whether a frame on the stream may go upstream: not refused, and not idle for the server (streams the server
+         * pushed, even-numbered, are its own).
+         */
+        private boolean upstreamKnows(int streamId) {
+            return !dropped.contains(streamId) && (streamId % 2 == 0 || streamId <= highestUpstream);
         }
 
         @Override

@@ -88,6 +88,10 @@ final class H2ClientForTests implements AutoCloseable {
         write(ctx -> writer.writeHeaders(ctx, stream, h, 0, end, ctx.newPromise()));
     }
 
+    void rst(int stream) throws IOException {
+        write(ctx -> writer.writeRstStream(ctx, stream, 8, ctx.newPromise())); // CANCEL
+    }
+
     void data(int stream, String body, boolean end) throws IOException {
         ByteBuf b = Unpooled.copiedBuffer(body, StandardCharsets.ISO_8859_1);
         write(ctx -> writer.writeData(ctx, stream, b, 0, end, ctx.newPromise()));

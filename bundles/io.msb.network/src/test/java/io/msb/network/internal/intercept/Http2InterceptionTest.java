@@ -2,7 +2,6 @@ package io.msb.network.internal.intercept;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.msb.api.network.DnsConfig;
@@ -360,6 +359,7 @@ class Http2InterceptionTest {
             c.headers(1, h, true);
             H2ClientForTests.Answer a = c.answer(1);
             if (action == null || !action.equals(ViolationAction.BLOCK_AND_TERMINATE)) {
+                c.rst(1); // on a stream the server never saw: it must not reach it (a connection error there)
                 c.headers(3, H2ClientForTests.get("/next"), true);
                 assertEquals("200", c.answer(3).status(), "the connection goes on");
             }
@@ -406,6 +406,23 @@ class Http2InterceptionTest {
     }
 
     @Test
+    void aStreamPastTheBoundIsRefusedAndTheConnectionGoesOn() throws Exception {
+        attach(NetworkPolicy.allowAll(), apiKey(null), false);
+        try (H2ClientForTests c = h2()) {
+            int stream = 1;
+            for (int i = 0; i < Http2Relay.MAX_STREAMS; i++, stream += 2) {
+                c.headers(stream, H2ClientForTests.get("/open" + i).method("POST"), false);
+            }
+            c.headers(stream, H2ClientForTests.get("/one-too-many"), true);
+            assertEquals(Http2Error.REFUSED_STREAM.code(), c.answer(stream).reset());
+            c.data(1, "done", true);
+            assertTrue(c.answer(1).body().endsWith("body: done"));
+            c.headers(stream + 2, H2ClientForTests.get("/room-again"), true);
+            assertEquals("200", c.answer(stream + 2).status());
+        }
+    }
+
+    @Test
     void strictRedecidesEachStreamsAuthority() throws Exception {
         attach(InterceptionTest.onlyApiTest(), SecretsConfig.NONE, true);
         try (H2ClientForTests c = h2()) {
@@ -438,7 +455,6 @@ class Http2InterceptionTest {
         assertEquals(List.of("h2", "http/1.1"), List.of(SandboxTls.upstreamAlpn(List.of("h2", "spdy/3", "http/1.1"))));
         assertEquals(List.of("http/1.1"), List.of(SandboxTls.upstreamAlpn(List.of())));
         assertEquals(List.of("http/1.1"), List.of(SandboxTls.upstreamAlpn(List.of("acme-tls/1"))));
-        assertNull(null);
         assertFalse(List.of(SandboxTls.upstreamAlpn(List.of("http/1.1"))).contains("h2"));
     }
 }
