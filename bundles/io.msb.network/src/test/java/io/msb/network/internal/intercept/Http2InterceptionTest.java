@@ -310,6 +310,19 @@ class Http2InterceptionTest {
     }
 
     @Test
+    void thePathsQueryGetsTheSecretWhenQueryParamsAreOn() throws Exception {
+        SecretsConfig query = new SecretsConfig(List.of(new SecretEntry("API_KEY", SECRET, null, null,
+                List.of(HostPattern.exact("api.test")), new io.msb.api.network.Injection(true, true, true, false), null,
+                true)), null);
+        attach(NetworkPolicy.allowAll(), query, false);
+        try (H2ClientForTests c = h2()) {
+            c.headers(1, H2ClientForTests.get("/q?key=" + PLACEHOLDER + "&x=1"), true);
+            H2ClientForTests.Answer a = c.answer(1);
+            assertTrue(a.body().contains(":path: /q?key=" + SECRET + "&x=1"), a.body());
+        }
+    }
+
+    @Test
     void aPlaceholderSplitAcrossHeadersAndContinuationIsSubstituted() throws Exception {
         attach(NetworkPolicy.allowAll(), apiKey(null), false);
         try (H2ClientForTests c = h2()) {
