@@ -103,17 +103,12 @@ public final class RequestRewriter {
         Framing framing = Framing.of(head);
         boolean encoded = head.value("content-encoding") != null
                 && !head.value("content-encoding").equalsIgnoreCase("identity");
+        List<Decision> decisions = rewriteHead(head, host);
         List<SecretEntry> inBody = new ArrayList<>();
         List<Decision> bodyUse = new ArrayList<>();
-        for (SecretEntry e : secrets.entries()) {
-            Decision d = decide(e, host);
-            String ph = latin1(e.placeholder());
-            if (d.use() == Use.REFUSE && head.carries(ph, e.injection().basicAuth())) {
-                refuse(e, d.host());
-            }
-            if (d.use() == Use.SUBSTITUTE) {
-                head.substitute(ph, latin1(e.value()), e);
-            }
+        for (int i = 0; i < decisions.size(); i++) {
+            SecretEntry e = secrets.entries().get(i);
+            Decision d = decisions.get(i);
             if (e.injection().body() && d.use() != Use.LEAVE && framing != Framing.NONE && !encoded) {
                 inBody.add(e);
                 bodyUse.add(d);
@@ -144,6 +139,130 @@ public final class RequestRewriter {
             refuse(e, bodyUse.get(f.needle).host());
         }
         return connect || head.value("upgrade") != null;
+    }
+
+    /**
+     * The part of a request both HTTP versions share: each entry's decision for {@code host}; a refusal for a
+     * placeholder bound where its entry does not allow; values put in where it does.
+     */
+    private List<Decision> rewriteHead(Head head, String host) throws Refusal {
+        List<Decision> decisions = new ArrayList<>();
+        for (SecretEntry e : secrets.entries()) {
+            Decision d = decide(e, host);
+            String ph = latin1(e.placeholder());
+            if (d.use() == Use.REFUSE && head.carries(ph, e.injection().basicAuth())) {
+                refuse(e, d.host());
+            }
+            if (d.use() == Use.SUBSTITUTE) {
+                head.substitute(ph, latin1(e.value()), e);
+            }
+            decisions.add(d);
+        }
+        return decisions;
+    }
+
+    /**
+     * One HTTP/2 request's header fields (decision 1309), rewritten in place as an HTTP/1.1 head would be: strict
+     * policy looks at its {@code :authority} (else {@code host}), placeholders are substituted or refused (the
+     * query of {@code :path} as a request target's). Fields are [name, value] as ISO-8859-1 text.
+     *
+     * @return what the stream's DATA must be looked at with
+     * @throws Refusal the stream must not go upstream
+     */
+    public BodyScan rewriteFields(List<String[]> fields) throws Refusal {
+        Head head = new Head();
+        String[] path = null;
+        String authority = null;
+        String hostField = null;
+        for (String[] f : fields) {
+            switch (f[0]) {
+                case ":path" -> path = f;
+                case ":method" -> head.method = f[1];
+                case ":authority" -> authority = f[1];
+                case "host" -> hostField = f[1];
+                default -> { }
+            }
+            if (f != path) {
+                head.headers.add(f); // the same arrays: substitution changes the fields
+            }
+        }
+        head.target = path == null ? "" : path[1];
+        if (head.method == null) {
+            throw new Refusal(400, "msb: an HTTP/2 request without :method");
+        }
+        boolean connect = head.method.equals("CONNECT");
+        String host = HostNames.host(authority != null ? authority : hostField);
+        if (authority != null && hostField != null && !authority.equalsIgnoreCase(hostField)) {
+            throw new Refusal(400, "msb: :authority and host differ");
+        }
+        policy.authority(host, connect);
+        if (tlsName == null && host == null) {
+            throw new Refusal(400, "msb: the request names no valid host");
+        }
+        List<Decision> decisions = rewriteHead(head, host);
+        if (path != null) {
+            path[1] = head.target;
+        }
+        List<SecretEntry> watched = new ArrayList<>();
+        List<Decision> uses = new ArrayList<>();
+        for (int i = 0; i < decisions.size(); i++) {
+            if (decisions.get(i).use() != Use.LEAVE) {
+                watched.add(secrets.entries().get(i));
+                uses.add(decisions.get(i));
+            }
+        }
+        return new BodyScan(host, watched, uses);
+    }
+
+    /** An HTTP/2 stream's trailers, rewritten in place as its head was, for the same host. */
+    public BodyScan rewriteTrailers(List<String[]> fields, BodyScan stream) throws Refusal {
+        Head head = new Head();
+        head.method = "";
+        head.target = "";
+        head.headers.addAll(fields);
+        rewriteHead(head, stream.host);
+        return stream;
+    }
+
+    /**
+     * Looks at an HTTP/2 stream's DATA as it passes (unchanged): a placeholder in it, whole or split across frames,
+     * refuses the stream (microsandbox: "HTTP/2 body placeholders are blocked"); a violation if its entry does not
+     * allow the request's host. At most the longest placeholder less one byte is remembered between frames.
+     */
+    public final class BodyScan {
+        private final String host;
+        private final List<SecretEntry> entries;
+        private final List<Decision> uses;
+        private final Replacer scan;
+
+        private BodyScan(String host, List<SecretEntry> entries, List<Decision> uses) {
+            this.host = host;
+            this.entries = entries;
+            this.uses = uses;
+            byte[][] needles = new byte[entries.size()][];
+            for (int i = 0; i < needles.length; i++) {
+                needles[i] = entries.get(i).placeholder().getBytes(StandardCharsets.UTF_8);
+            }
+            this.scan = new Replacer(needles, new byte[needles.length][]);
+        }
+
+        /** The next DATA bytes of the stream. */
+        public void feed(byte[] b, int off, int len) throws Refusal {
+            if (scan.isEmpty()) {
+                return;
+            }
+            try {
+                scan.feed(b, off, len, OutputStream.nullOutputStream());
+            } catch (Replacer.Found f) {
+                SecretEntry e = entries.get(f.needle);
+                if (uses.get(f.needle).use() == Use.REFUSE) {
+                    refuse(e, uses.get(f.needle).host());
+                }
+                throw new Refusal(403, "msb: HTTP/2 body placeholders are blocked (" + e.envVar() + ")");
+            } catch (IOException cannot) {
+                throw new IllegalStateException(cannot);
+            }
+        }
     }
 
     /** What to do with an entry's placeholder in a request, and the host that decided it. */

@@ -14,8 +14,9 @@ import java.nio.charset.StandardCharsets;
  *
  * @param bytes the records read, exactly as they came
  * @param serverName the SNI host name (lower case), or null if there is none or it is not a plausible name
+ * @param protocols the ALPN protocol names offered, in the guest's order (empty if it offers none)
  */
-record ClientHello(byte[] bytes, String serverName) {
+record ClientHello(byte[] bytes, String serverName, java.util.List<String> protocols) {
     static final int MAX_HELLO = 64 * 1024;
     static final int HANDSHAKE = 22;
 
@@ -55,11 +56,13 @@ record ClientHello(byte[] bytes, String serverName) {
                 }
             }
         }
-        return new ClientHello(raw.toByteArray(), serverName(handshake.toByteArray(), need));
+        byte[] h = handshake.toByteArray();
+        java.util.List<String> protocols = new java.util.ArrayList<>();
+        return new ClientHello(raw.toByteArray(), extensions(h, need, protocols), java.util.List.copyOf(protocols));
     }
 
-    /** The host_name of the server_name extension, if any. */
-    private static String serverName(byte[] h, int end) throws IOException {
+    /** The host_name of the server_name extension, if any; the ALPN names go to {@code protocols}. */
+    private static String extensions(byte[] h, int end, java.util.List<String> protocols) throws IOException {
         try {
             int p = 4 + 2 + 32; // header, client_version, random
             p += 1 + (h[p] & 0xff); // session_id
@@ -70,27 +73,38 @@ record ClientHello(byte[] bytes, String serverName) {
             }
             int extEnd = Math.min(end, p + 2 + u16(h, p));
             p += 2;
+            String serverName = null;
             while (p + 4 <= extEnd) {
                 int type = u16(h, p);
                 int len = u16(h, p + 2);
                 p += 4;
-                if (type == 0) {
+                if (type == 16) { // application_layer_protocol_negotiation: a u16 list of u8-prefixed names
+                    int listEnd = Math.min(Math.min(p + len, extEnd), p + 2 + u16(h, p));
+                    for (int q = p + 2; q < listEnd && protocols.size() < 32; ) {
+                        int n = h[q] & 0xff;
+                        if (n == 0 || q + 1 + n > listEnd) {
+                            break;
+                        }
+                        protocols.add(new String(h, q + 1, n, StandardCharsets.ISO_8859_1));
+                        q += 1 + n;
+                    }
+                } else if (type == 0 && serverName == null) {
                     int listEnd = Math.min(p + len, p + 2 + u16(h, p));
                     for (int q = p + 2; q + 3 <= listEnd; ) {
                         int nameLen = u16(h, q + 1);
                         if (h[q] == 0 && q + 3 + nameLen <= listEnd) {
                             String name = new String(h, q + 3, nameLen, StandardCharsets.US_ASCII);
                             String host = HostNames.host(name);
-                            return host != null && host.equals(name.toLowerCase(java.util.Locale.ROOT))
+                            serverName = host != null && host.equals(name.toLowerCase(java.util.Locale.ROOT))
                                     && !HostNames.isIpLiteral(host) ? host : null;
+                            break;
                         }
                         q += 3 + nameLen;
                     }
-                    return null;
                 }
                 p += len;
             }
-            return null;
+            return serverName;
         } catch (ArrayIndexOutOfBoundsException e) {
             throw new EOFException("a truncated TLS ClientHello");
         }

@@ -114,7 +114,7 @@ final class InterceptedFlow implements RequestRewriter.Policy {
         String address = flow.upstream().getAddress().getHostAddress();
         try {
             upstream = sandbox.dialUpstream(flow.upstream()); // closed by run() if TLS on it fails
-            upstream = sandbox.tls.connectUpstream(upstream, sni, address, flow.port());
+            upstream = sandbox.tls.connectUpstream(upstream, sni, address, flow.port(), hello.protocols());
         } catch (IOException e) {
             // the guest's handshake has not been answered: closing it is the failure it sees
             LOG.log(System.Logger.Level.INFO, "network: sandbox " + sandbox.name + ": upstream TLS to "
@@ -122,8 +122,53 @@ final class InterceptedFlow implements RequestRewriter.Policy {
             return;
         }
         String name = sni != null ? sni : flow.destination().getHostAddress();
-        Socket tlsGuest = sandbox.tls.acceptGuest(guest, consumed, name);
-        http(tlsGuest.getInputStream(), tlsGuest, name);
+        String chosen = ((javax.net.ssl.SSLSocket) upstream).getApplicationProtocol();
+        javax.net.ssl.SSLSocket tlsGuest = sandbox.tls.acceptGuest(guest, consumed, name, chosen);
+        if (SandboxTls.H2.equals(tlsGuest.getApplicationProtocol()) && SandboxTls.H2.equals(chosen)) {
+            h2(tlsGuest, name);
+        } else {
+            http(tlsGuest.getInputStream(), tlsGuest, name);
+        }
+    }
+
+    /**
+     * Relays HTTP/2 both ways (decision 1309): the guest's frames through the relay (header fields substituted, a
+     * refused stream answered on its own), the server's back on a proxy thread. A refusal that asks for the
+     * sandbox's termination ends the flow first.
+     */
+    private void h2(Socket to, String tlsName) throws IOException {
+        OutputStream out = to.getOutputStream();
+        Http2Relay relay = new Http2Relay(new RequestRewriter(sandbox.config.secrets(), tlsName, this), frames -> {
+            synchronized (guestWrites) {
+                if (ended) {
+                    throw new IOException("the guest's side has ended");
+                }
+                answered = true;
+                out.write(frames);
+                out.flush();
+            }
+        }, () -> termination != null);
+        Socket from = upstream;
+        responses = new CompletableFuture<>();
+        proxy.execute(() -> {
+            try {
+                relay.responses(from.getInputStream());
+                halfClose(to);
+            } catch (IOException | RuntimeException e) {
+                end(to, null);
+            } finally {
+                responses.complete(null);
+            }
+        });
+        try {
+            relay.requests(to.getInputStream(), upstream.getOutputStream());
+            halfClose(upstream);
+            awaitResponses();
+        } catch (Http2Relay.EndFlow e) {
+            end(to, null);
+            InterceptProxy.closeQuietly(upstream);
+            sandbox.terminate(termination);
+        }
     }
 
     /**

@@ -34,12 +34,33 @@ import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * One sandbox's TLS: the context the guest's TLS is terminated with (leaves minted by the CA, ALPN http/1.1 only)
+ * One sandbox's TLS: the context the guest's TLS is terminated with (leaves minted by the CA, ALPN what upstream chose)
  * and the context upstream servers are verified with (the JDK's trust store, the sandbox's and the service's
  * extra CAs, CAs scoped to host patterns, hostname verification; all of it off for hosts the sandbox says).
  */
 final class SandboxTls {
-    static final String[] ALPN = {"http/1.1"};
+    static final String HTTP_1_1 = "http/1.1";
+    static final String H2 = "h2";
+    /** HTTP/2 is offered upstream when the guest offers it (decision 1309); off, every flow speaks HTTP/1.1. */
+    static final boolean OFFER_H2 = true;
+    /**
+     * Netty's HTTP/2 codec is an optional import (bnd.bnd): without it h2 is not offered, and every intercepted flow
+     * speaks HTTP/1.1 (said once in the log).
+     */
+    static final boolean NETTY_H2 = nettyH2();
+
+    private static boolean nettyH2() {
+        try {
+            Class.forName("io.netty.handler.codec.http2.DefaultHttp2FrameReader", false,
+                    SandboxTls.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            System.getLogger(SandboxTls.class.getName()).log(System.Logger.Level.INFO, "network: HTTP/2 through TLS"
+                    + " interception needs Netty 4.2 (netty-codec-http2 and the bundles it uses); offering http/1.1"
+                    + " only");
+            return false;
+        }
+    }
     static final int HANDSHAKE_TIMEOUT_MS = 15_000;
 
     private final TlsConfig tls;
@@ -76,11 +97,12 @@ final class SandboxTls {
      *
      * @param serverName the guest's SNI (also sent upstream and verified), or null: then {@code address} is
      */
-    SSLSocket connectUpstream(Socket raw, String serverName, String address, int port) throws IOException {
+    SSLSocket connectUpstream(Socket raw, String serverName, String address, int port, List<String> offered)
+            throws IOException {
         String host = serverName != null ? serverName : address;
         SSLSocket s = (SSLSocket) upstreamContext.getSocketFactory().createSocket(raw, host, port, true);
         s.setUseClientMode(true);
-        return handshake(s, p -> {
+        return handshake(s, upstreamAlpn(offered), p -> {
             p.setEndpointIdentificationAlgorithm("HTTPS");
             p.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
         });
@@ -88,25 +110,27 @@ final class SandboxTls {
 
     /**
      * Terminates the guest's TLS on {@code guest}, whose ClientHello (and anything after it) was already read
-     * ({@code consumed}), with a leaf for {@code name}.
+     * ({@code consumed}), with a leaf for {@code name}, offering the protocol upstream chose ({@code http/1.1} if it
+     * chose none).
      */
-    SSLSocket acceptGuest(Socket guest, byte[] consumed, String name) throws IOException {
+    SSLSocket acceptGuest(Socket guest, byte[] consumed, String name, String upstreamProtocol) throws IOException {
         CertificateAuthority.Leaf leaf = ca.leaf(name, tls.cacheValidityHours(), tls.cacheCapacity());
         SSLSocket s = (SSLSocket) guestContext.getSocketFactory().createSocket(guest,
                 new ByteArrayInputStream(consumed), true);
         leafKeys.add(s, leaf);
         try {
-            return handshake(s, p -> { });
+            String protocol = upstreamProtocol == null || upstreamProtocol.isEmpty() ? HTTP_1_1 : upstreamProtocol;
+            return handshake(s, new String[] {protocol}, p -> { });
         } finally {
             leafKeys.remove(s);
         }
     }
 
     /** Sets ALPN (and what {@code more} says), then handshakes within the timeout; closes the socket on failure. */
-    private static SSLSocket handshake(SSLSocket s, Consumer<SSLParameters> more) throws IOException {
+    private static SSLSocket handshake(SSLSocket s, String[] alpn, Consumer<SSLParameters> more) throws IOException {
         try {
             SSLParameters p = s.getSSLParameters();
-            p.setApplicationProtocols(ALPN);
+            p.setApplicationProtocols(alpn);
             more.accept(p);
             s.setSSLParameters(p);
             s.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
@@ -117,6 +141,21 @@ final class SandboxTls {
             s.close();
             throw e;
         }
+    }
+
+    /**
+     * What is offered upstream: the guest's offer restricted to {@code h2} and {@code http/1.1}, in its order
+     * ({@code http/1.1} alone if that leaves nothing); h2 only if it is on and Netty is there. The guest is then
+     * offered what upstream chose, so h2 only goes where both sides speak it.
+     */
+    static String[] upstreamAlpn(List<String> guestOffer) {
+        List<String> offer = new ArrayList<>();
+        for (String p : guestOffer) {
+            if ((p.equals(HTTP_1_1) || p.equals(H2) && OFFER_H2 && NETTY_H2) && !offer.contains(p)) {
+                offer.add(p);
+            }
+        }
+        return offer.isEmpty() ? new String[] {HTTP_1_1} : offer.toArray(String[]::new);
     }
 
     private static X509ExtendedTrustManager trustManager(List<String> files, String field) {

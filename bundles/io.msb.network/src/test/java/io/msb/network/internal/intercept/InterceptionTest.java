@@ -114,7 +114,7 @@ class InterceptionTest {
                 .toWire();
     }
 
-    private static Message pinTo(Message q) {
+    static Message pinTo(Message q) {
         Message r = new Message(q.getHeader().getID());
         r.getHeader().setFlag(Flags.QR);
         r.addRecord(q.getQuestion(), Section.QUESTION);
