@@ -18,7 +18,6 @@ import io.msb.api.network.Protocol;
 import io.msb.api.network.Rule;
 import io.msb.api.spi.DaemonThreads;
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -37,8 +36,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * IPv6 beside IPv4 end to end (decisions 1310-1313) with a real VM (builtin:busybox, QEMU, io.msb.network): the
  * guest has ::2 of its /64 in fd42:6d73:62::/48 and a default route via ::1, pings the gateway over IPv6, reaches a
- * test server on the host's ::1 through the gateway's IPv6 address (the host group, as 127.0.0.1 is over IPv4),
- * and is refused at once where the policy says no. Every packet that leaves the host goes to ::1 only.
+ * test server on the host's 127.0.0.1 through the gateway's IPv6 address (the host group: the gateway means the
+ * host's loopback over either family, decision 1311), and is refused at once where the policy says no. Every packet
+ * that leaves the host goes to 127.0.0.1 only.
  */
 @ExtendWith(PlatformExtension.class)
 @Timeout(value = 20, unit = java.util.concurrent.TimeUnit.MINUTES) // a hang guard, not a time assertion
@@ -57,9 +57,9 @@ class Ipv6IT {
     static void start(Platform shared) throws Exception {
         platform = shared;
         assumeTrue(platform.networked(), "needs io.msb.network running in the platform");
-        InetAddress loopback6 = InetAddress.getByName("::1");
-        allowed = new ServerSocket(0, 50, loopback6);
-        denied = new ServerSocket(0, 50, loopback6);
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        allowed = new ServerSocket(0, 50, loopback);
+        denied = new ServerSocket(0, 50, loopback);
         DaemonThreads.start("v6-greeter", () -> serve(allowed, true));
         DaemonThreads.start("v6-denied", () -> serve(denied, false));
         NetworkPolicy policy = NetworkPolicy.defaults().withRulesFirst(List.of(
@@ -133,10 +133,10 @@ class Ipv6IT {
     }
 
     @Test
-    void tcpToTheGatewaysIpv6AddressReachesTheHostsIpv6Loopback() {
+    void tcpToTheGatewaysIpv6AddressReachesTheHostsLoopback() {
         ExecResult r = sh(box, "nc -w 30 " + gateway6 + " " + allowed.getLocalPort() + " </dev/null; echo rc=$?");
         assertEquals("hello over ipv6\nrc=0\n", r.stdoutText(), r.stderrText());
-        assertTrue(peers.stream().allMatch(a -> a instanceof Inet6Address && a.isLoopbackAddress()), peers.toString());
+        assertTrue(peers.stream().allMatch(InetAddress::isLoopbackAddress), peers.toString());
         assertTrue(!peers.isEmpty());
     }
 

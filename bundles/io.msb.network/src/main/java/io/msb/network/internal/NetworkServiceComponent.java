@@ -113,7 +113,7 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
             NetworkConfig effective = withDefaults(network);
             List<java.net.InetAddress> hostGroup = guest6 == null ? List.of(NetStack.address(gateway))
                     : List.of(NetStack.address(gateway), guest6.withInterface(1).inet());
-            SandboxPolicy policy = SandboxPolicy.compile(effective, hostGroup);
+            SandboxPolicy policy = SandboxPolicy.compile(effective, hostGroup).ipv6Egress(HostRoutes.ipv6Default());
             StackConfig sc = new StackConfig(socket, mac, guest, effective.maxConnections(), effective.rateLimiter(),
                     effective.ports(), config.flowBufferKib() * 1024, config.udpIdleSeconds() * 1000L, mtu, guest6);
             SandboxIntercept intercept = Interception.needed(effective)

@@ -33,6 +33,12 @@ public final class SandboxPolicy implements ConnectionPolicy {
 
     private volatile PolicyEngine engine;
     private final boolean rebindProtection;
+    /**
+     * False when the host has no IPv6 route out: DNS answers then carry no IPv6 address but the gateway's, because a
+     * guest that prefers IPv6 (glibc does) would try an address the host cannot reach first, and on an intercepted
+     * port, whose TCP handshake the proxy completes, it could not fall back to IPv4 (decision 1313).
+     */
+    private volatile boolean ipv6Egress = true;
     private final DnsPins pins;
     private final DnsHandler dns;
     private final AtomicLong denials = new AtomicLong();
@@ -107,6 +113,12 @@ public final class SandboxPolicy implements ConnectionPolicy {
         return false;
     }
 
+    /** Whether DNS answers may carry IPv6 addresses other than the gateway's (see {@link #ipv6Egress}). */
+    public SandboxPolicy ipv6Egress(boolean reachable) {
+        ipv6Egress = reachable;
+        return this;
+    }
+
     /** The sandbox's DNS interception. */
     public DnsInterceptor dns() {
         return dns;
@@ -145,6 +157,9 @@ public final class SandboxPolicy implements ConnectionPolicy {
         @Override
         public boolean allowsAnswer(InetAddress address) {
             PolicyEngine e = engine;
+            if (!ipv6Egress && address instanceof java.net.Inet6Address && !e.host().contains(address)) {
+                return false;
+            }
             return !rebindProtection || Groups.classify(Destination.unmapped(address), e.host())
                     == Group.PUBLIC || e.explicitlyAllows(address);
         }

@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  * terminated here and re-originated through a {@link Dialer} (the gateway means the host's 127.0.0.1), DNS
  * on port 53 of any address answered by the {@link DnsInterceptor}, published ports, limits and counters.
  * With an IPv6 address the same over IPv6 beside it (the gateway ::1 of the guest's /64 answering neighbour
- * solicitations and ping, and meaning the host's ::1); published ports stay IPv4.
+ * solicitations and ping, and meaning the host's 127.0.0.1, as the IPv4 gateway does); published ports stay IPv4.
  * Everything runs on one {@link EventLoop}; the guest is untrusted, so every field is checked and every
  * buffer is bounded.
  */
@@ -882,9 +882,13 @@ public final class NetStack implements AutoCloseable {
         control(Packets6.icmp(guestMac, StackConfig.GATEWAY_MAC, from, guestIp6, 1, code, 0, b, ip, quote));
     }
 
-    /** Where a v6 flow to {@code dst} goes on the host: the gateway means the host's ::1. */
+    /**
+     * Where a v6 flow to {@code dst} goes on the host. The gateway means the host's 127.0.0.1, as over IPv4: glibc
+     * guests prefer IPv6 for host.microsandbox.internal, and a server listening on 127.0.0.1 or 0.0.0.0 (the usual
+     * case) is not on ::1, while one on :: is on both (decision 1311).
+     */
     private InetSocketAddress upstream6(Packets6.Addr6 dst, int port) {
-        return new InetSocketAddress(dst.equals(gatewayIp6) ? new Packets6.Addr6(0, 1).inet() : dst.inet(), port);
+        return new InetSocketAddress(dst.equals(gatewayIp6) ? InetAddress.getLoopbackAddress() : dst.inet(), port);
     }
 
     private void udp6(byte[] b, int ip, int u, int len, Packets6.Addr6 dst) throws IOException {

@@ -243,6 +243,12 @@ class DnsHandlerTest {
         assertEquals(List.of(addr("2001:db8::7").getHostAddress()), addresses(ask(p, query("rebind6.test",
                 Type.AAAA))), "only the public address survives rebinding protection");
         assertTrue(p.allowEgress(Protocol.TCP, addr("2001:db8::7"), 443));
+
+        p.ipv6Egress(false); // a host without an IPv6 route out
+        assertEquals(List.of(), addresses(ask(p, query("rebind6.test", Type.AAAA))),
+                "no IPv6 address the host cannot reach: the guest uses IPv4");
+        assertEquals(List.of(gw6.getHostAddress()), addresses(ask(p, query("host.microsandbox.internal",
+                Type.AAAA))), "the gateway stays");
     }
 
     @Test

@@ -37,7 +37,8 @@ class NetStack6Test {
     static final Addr6 GUEST6 = new Addr6(0xfd42_6d73_0062_0000L, 2);
     static final Addr6 GATEWAY6 = GUEST6.withInterface(1);
     static final Addr6 ELSEWHERE = new Addr6(0x2001_0db8_0000_0000L, 5); // documentation range: never dialed
-    static final InetAddress LOOPBACK6 = new Addr6(0, 1).inet();
+    /** Where the v6 gateway leads on the host: 127.0.0.1, as the IPv4 gateway (decision 1311). */
+    static final InetAddress HOST = InetAddress.getLoopbackAddress();
 
     Path dir;
     EventLoop loop;
@@ -176,9 +177,9 @@ class NetStack6Test {
     }
 
     @Test
-    void tcpToTheGatewayIsDialedToTheHostsIpv6LoopbackAndOthersAreRefused() throws Exception {
+    void tcpToTheGatewayIsDialedToTheHostsLoopbackAndOthersAreRefused() throws Exception {
         start(new AllowListPolicyForTests(GATEWAY6.inet()));
-        try (ServerSocket host = new ServerSocket(0, 50, LOOPBACK6)) {
+        try (ServerSocket host = new ServerSocket(0, 50, HOST)) {
             int port = host.getLocalPort();
             guest.send(tcp(GATEWAY6, 40000, port, 1000, 0, SYN, null));
             Seen6 synAck = expect6("SYN-ACK", s -> s.next() == Packets.PROTO_TCP);
@@ -186,7 +187,7 @@ class NetStack6Test {
             assertEquals(GATEWAY6, synAck.src());
             assertEquals(1001, i32(synAck.raw(), synAck.t() + 8));
             assertEquals(1440, u16(synAck.raw(), synAck.t() + 22), "MSS option: the MTU less 60 bytes of headers");
-            assertEquals(List.of(new InetSocketAddress(LOOPBACK6, port)), dialer.asked);
+            assertEquals(List.of(new InetSocketAddress(HOST, port)), dialer.asked);
             assertEquals(List.of(GATEWAY6.inet()), dialer.guestDestinations,
                     "an inspecting dialer (TLS interception, strict) learns the guest's IPv6 destination");
             int theirs = i32(synAck.raw(), synAck.t() + 4) + 1;
@@ -208,15 +209,15 @@ class NetStack6Test {
     }
 
     @Test
-    void udpToTheGatewayGoesToTheHostsIpv6LoopbackBothWays() throws Exception {
+    void udpToTheGatewayGoesToTheHostsLoopbackBothWays() throws Exception {
         start(new AllowListPolicyForTests(GATEWAY6.inet()));
-        try (DatagramSocket host = new DatagramSocket(new InetSocketAddress(LOOPBACK6, 0))) {
+        try (DatagramSocket host = new DatagramSocket(new InetSocketAddress(HOST, 0))) {
             host.setSoTimeout(5000);
             guest.send(udp(GATEWAY6, 40000, host.getLocalPort(), "ping".getBytes()));
             DatagramPacket p = new DatagramPacket(new byte[100], 100);
             host.receive(p);
             assertEquals("ping", new String(p.getData(), 0, p.getLength()));
-            assertEquals(List.of(new InetSocketAddress(LOOPBACK6, host.getLocalPort())), dialer.asked);
+            assertEquals(List.of(new InetSocketAddress(HOST, host.getLocalPort())), dialer.asked);
             host.send(new DatagramPacket("pong".getBytes(), 4, p.getSocketAddress()));
             Seen6 reply = expect6("udp reply", s -> s.next() == Packets.PROTO_UDP);
             assertEquals(GATEWAY6, reply.src());
@@ -303,7 +304,7 @@ class NetStack6Test {
         }
         // a mutation the checksum does not cover (hop limit, flow label, padding) may still be a good frame
         for (InetSocketAddress a : dialer.asked) {
-            assertEquals(new InetSocketAddress(LOOPBACK6, 9), a, "only the gateway's port 9, as the frames asked");
+            assertEquals(new InetSocketAddress(HOST, 9), a, "only the gateway's port 9, as the frames asked");
         }
         // the stack is still serving
         while (guest.next(0.2) != null) {
