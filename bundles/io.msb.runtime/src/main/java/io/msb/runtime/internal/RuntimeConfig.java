@@ -34,4 +34,9 @@ public @interface RuntimeConfig {
             description = "Newest log files kept per sandbox, the one being written included; older ones are deleted.",
             min = "1")
     int logFiles() default 4;
+
+    @AttributeDefinition(name = "Environment variables secrets may read",
+            description = "Variables of the server's environment a sandbox's secret may take its value from"
+                    + " ({\"type\":\"env\"} sources): names, or prefixes ending in *. Empty: none.")
+    String[] secretEnvVariables() default {};
 }

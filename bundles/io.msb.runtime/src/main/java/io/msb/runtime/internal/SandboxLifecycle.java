@@ -127,7 +127,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     private final Supplier<VolumeService> volumes;
     private final VmBooter booter;
     /** Moves secret values into the secret store at create and resolves them at attach (decision 1316). */
-    private final SandboxSecrets secrets = new SandboxSecrets(() -> secretStore, System::getenv);
+    private final SandboxSecrets secrets;
     /** The disk snapshots a create may start from (decision 1235). */
     private final SnapshotArtifacts snapshots;
     /** Every sandbox's captured output and lifecycle markers (decision 1017). */
@@ -152,6 +152,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     public SandboxLifecycle(@Reference(name = "store") SandboxStore store,
             @Reference(name = "agents") AgentConnector agents, RuntimeConfig config, ComponentContext context) {
         this.store = store;
+        this.secrets = new SandboxSecrets(() -> secretStore,
+                SandboxSecrets.readable(config.secretEnvVariables(), System::getenv));
         this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
                 config.defaultMemoryMib(), config.defaultBackend(), Duration.ofSeconds(config.stopGraceSeconds()));
         this.backends = () -> vmmBackends;
@@ -186,6 +188,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             AgentConnector agents, Supplier<ImageService> images, Supplier<RootfsBuilder> rootfs,
             Supplier<NetworkService> networks, Supplier<VolumeService> volumes) {
         this.store = store;
+        this.secrets = new SandboxSecrets(() -> secretStore, SandboxSecrets.readable(new String[0], System::getenv));
         this.settings = settings;
         this.backends = backends;
         this.images = images;

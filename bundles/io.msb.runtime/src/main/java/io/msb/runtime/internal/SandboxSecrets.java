@@ -29,6 +29,23 @@ final class SandboxSecrets {
         this.environment = environment;
     }
 
+    /**
+     * The server's environment as sandboxes may see it: only variables named in {@code patterns} (exact names, or
+     * prefixes ending in {@code *}). Any API client could otherwise have the server send any of its variables (a cloud
+     * credential, say) to a host of the client's choosing (decision 1321).
+     */
+    static Function<String, String> readable(String[] patterns, Function<String, String> environment) {
+        List<String> allowed = List.of(patterns);
+        return name -> allowed.stream().anyMatch(p -> p.endsWith("*") ? name.startsWith(p.substring(0, p.length() - 1))
+                : name.equals(p)) ? environment.apply(name) : null;
+    }
+
+    private static io.msb.api.InvalidConfigException noVariable(int i, String name) {
+        return Check.invalid(field(i), "the server's environment has no variable " + name + " that sandboxes may read"
+                + " (an env source is read from the msb server's environment, limited to the variables the runtime's"
+                + " secretEnvVariables setting names)");
+    }
+
     /** Where a sandbox's values live in the store. */
     static String prefix(String sandbox) {
         return "sandbox/" + sandbox + "/";
@@ -67,8 +84,7 @@ final class SandboxSecrets {
             if (source != null && source.kind() == SecretSource.Kind.ENV) {
                 String value = environment.apply(source.name());
                 if (value == null || value.isEmpty()) {
-                    throw Check.invalid(field(i), "the server's environment has no variable " + source.name()
-                            + " (an env source is read from the environment of the msb server process)");
+                    throw noVariable(i, source.name());
                 }
             }
         }
@@ -143,8 +159,7 @@ final class SandboxSecrets {
             } else {
                 value = environment.apply(e.source().name());
                 if (value == null || value.isEmpty()) {
-                    throw Check.invalid(field(i), "the server's environment has no variable " + e.source().name()
-                            + " (an env source is read from the environment of the msb server process)");
+                    throw noVariable(i, e.source().name());
                 }
             }
             resolved.add(new SecretEntry(e.envVar(), value, null, e.placeholder(), e.allowedHosts(), e.injection(),

@@ -96,6 +96,23 @@ class SandboxSecretsTest {
     }
 
     @Test
+    void onlyTheVariablesTheRuntimeNamesAreReadable() {
+        Map<String, String> server = Map.of("MSB_SECRET_GH", "gh-1", "AWS_SECRET_ACCESS_KEY", "aws-1", "GH", "gh-2");
+        var readable = SandboxSecrets.readable(new String[] {"MSB_SECRET_*", "GH"}, server::get);
+        assertEquals("gh-1", readable.apply("MSB_SECRET_GH"));
+        assertEquals("gh-2", readable.apply("GH"));
+        assertNull(readable.apply("AWS_SECRET_ACCESS_KEY"), "a variable the setting does not name");
+        assertNull(SandboxSecrets.readable(new String[0], server::get).apply("GH"), "none by default");
+        SandboxSecrets limited = new SandboxSecrets(() -> store, readable);
+        SecretEntry aws = new SecretEntry("K", null, SecretSource.env("AWS_SECRET_ACCESS_KEY"), null,
+                List.of(HostPattern.ANY), null, null, true);
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> limited.checkRequested(spec("box", aws)));
+        assertTrue(e.getMessage().contains("AWS_SECRET_ACCESS_KEY that sandboxes may read")
+                && e.getMessage().contains("secretEnvVariables") && !e.getMessage().contains("aws-1"), e.getMessage());
+    }
+
+    @Test
     void aCallerCannotNameTheStore() {
         SecretEntry other = new SecretEntry("X", null, SecretSource.store("sandbox/victim/TOKEN"), null,
                 List.of(HostPattern.ANY), null, null, true);
