@@ -164,18 +164,9 @@ public final class NetworkServiceComponent implements NetworkService, AutoClosea
             }
             return want;
         }
-        Properties saved = new Properties();
-        Path file = stateDir.resolve(STATE);
-        if (Files.isRegularFile(file)) {
-            try (InputStream in = Files.newInputStream(file)) {
-                saved.load(in);
-            } catch (IOException e) {
-                saved.clear();
-            }
-            int before = SubnetPool.parse(saved.getProperty("ipv4", ""));
-            if (before != 0 && pool.contains(before) && pool.take(before)) {
-                return before;
-            }
+        int before = SubnetPool.parse(saved(stateDir).getProperty("ipv4", ""));
+        if (before != 0 && pool.contains(before) && pool.take(before)) {
+            return before;
         }
         return pool.allocate();
     }

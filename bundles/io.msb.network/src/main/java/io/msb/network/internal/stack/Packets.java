@@ -99,6 +99,14 @@ public final class Packets {
         int hdr = TCP + optLen;
         byte[] f = ipv4(dstMac, srcMac, src, dst, PROTO_TCP, hdr + dataLen);
         int t = ETH + IP;
+        tcpHeader(f, t, hdr, srcPort, dstPort, seq, ack, flags, window, options, data, dataOff, dataLen);
+        put16(f, t + 16, transportChecksum(f, t, hdr + dataLen, src, dst, PROTO_TCP));
+        return f;
+    }
+
+    /** Writes a TCP header of {@code hdr} bytes (options included) and its payload at {@code t}; the checksum is left 0. */
+    static void tcpHeader(byte[] f, int t, int hdr, int srcPort, int dstPort, int seq, int ack, int flags, int window,
+            byte[] options, byte[] data, int dataOff, int dataLen) {
         put16(f, t, srcPort);
         put16(f, t + 2, dstPort);
         put32(f, t + 4, seq);
@@ -106,14 +114,12 @@ public final class Packets {
         f[t + 12] = (byte) ((hdr / 4) << 4);
         f[t + 13] = (byte) flags;
         put16(f, t + 14, window);
-        if (optLen > 0) {
-            System.arraycopy(options, 0, f, t + TCP, optLen);
+        if (options != null && options.length > 0) {
+            System.arraycopy(options, 0, f, t + TCP, options.length);
         }
         if (dataLen > 0) {
             System.arraycopy(data, dataOff, f, t + hdr, dataLen);
         }
-        put16(f, t + 16, transportChecksum(f, t, hdr + dataLen, src, dst, PROTO_TCP));
-        return f;
     }
 
     public static byte[] udp(byte[] dstMac, byte[] srcMac, int src, int dst, int srcPort, int dstPort,

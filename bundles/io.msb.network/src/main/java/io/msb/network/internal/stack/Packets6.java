@@ -159,19 +159,7 @@ public final class Packets6 {
         int hdr = TCP + optLen;
         byte[] f = ipv6(dstMac, srcMac, src, dst, PROTO_TCP, hdr + dataLen, 64);
         int t = ETH + IP6;
-        put16(f, t, srcPort);
-        put16(f, t + 2, dstPort);
-        put32(f, t + 4, seq);
-        put32(f, t + 8, ack);
-        f[t + 12] = (byte) ((hdr / 4) << 4);
-        f[t + 13] = (byte) flags;
-        put16(f, t + 14, window);
-        if (optLen > 0) {
-            System.arraycopy(options, 0, f, t + TCP, optLen);
-        }
-        if (dataLen > 0) {
-            System.arraycopy(data, dataOff, f, t + hdr, dataLen);
-        }
+        Packets.tcpHeader(f, t, hdr, srcPort, dstPort, seq, ack, flags, window, options, data, dataOff, dataLen);
         put16(f, t + 16, transportChecksum(f, ETH, t, hdr + dataLen, PROTO_TCP));
         return f;
     }
