@@ -76,16 +76,19 @@ public final class JdbcSecretStore implements SecretStore {
     @Override
     public void removeAll(String prefix) {
         Check.required("prefix", prefix);
-        String pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
         db.write("removeSecrets", null, c -> update(c, "DELETE FROM secrets WHERE reference LIKE ? ESCAPE '\\'",
-                pattern));
+                startingWith(prefix)));
     }
 
     /** How many values are kept under {@code prefix} (tests, diagnostics). */
     int count(String prefix) {
-        String pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
         return db.read("countSecrets", c -> query(c, "SELECT COUNT(*) FROM secrets WHERE reference LIKE ? ESCAPE '\\'",
-                List.of(pattern), rs -> rs.getInt(1)).get(0));
+                List.of(startingWith(prefix)), rs -> rs.getInt(1)).get(0));
+    }
+
+    /** A LIKE pattern (escape character backslash) matching the references that start with {@code prefix}. */
+    private static String startingWith(String prefix) {
+        return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
     }
 
     private static void reference(String reference) {
