@@ -41,6 +41,9 @@ import java.util.Objects;
  * @param fromSnapshot the disk snapshot the sandbox starts from ({@link io.msb.api.snapshot}), or null: the sandbox
  *        boots the snapshot's image (pinned to its digest) over a copy of its writable disk, and the settings not
  *        given here come from the snapshot's spec. A spec as stored, after create, never has one.
+ * @param backend the backend that runs the sandbox: a VMM backend ({@code qemu}, {@code libkrun}) or a sandbox
+ *        backend ({@code cloud}), or null for the platform's default. A spec as stored, after create, names the one
+ *        chosen (decision 1700).
  */
 public record SandboxSpec(
         String name,
@@ -64,7 +67,8 @@ public record SandboxSpec(
         boolean ephemeral,
         List<Rlimit> rlimits,
         HandoffInit init,
-        String fromSnapshot) {
+        String fromSnapshot,
+        String backend) {
 
     public SandboxSpec {
         Objects.requireNonNull(name, "name");
@@ -84,7 +88,7 @@ public record SandboxSpec(
             String shell, List<Mount> mounts, NetworkConfig network, Duration idleTimeout, Duration maxDuration,
             PullPolicy pullPolicy, boolean replace, boolean detached, boolean ephemeral) {
         this(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user, hostname, shell, mounts, network,
-                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, List.of(), null, null);
+                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, List.of(), null, null, null);
     }
 
     /** A spec without a snapshot to start from (the form before 2.4). */
@@ -94,7 +98,17 @@ public record SandboxSpec(
             PullPolicy pullPolicy, boolean replace, boolean detached, boolean ephemeral, List<Rlimit> rlimits,
             HandoffInit init) {
         this(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user, hostname, shell, mounts, network,
-                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, rlimits, init, null);
+                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, rlimits, init, null, null);
+    }
+
+    /** A spec without a backend named, for the platform's default (the form before 2.7). */
+    public SandboxSpec(String name, RootfsSource rootfs, int cpus, int memoryMib, int diskSizeMib,
+            Map<String, String> env, Map<String, String> labels, String workdir, String user, String hostname,
+            String shell, List<Mount> mounts, NetworkConfig network, Duration idleTimeout, Duration maxDuration,
+            PullPolicy pullPolicy, boolean replace, boolean detached, boolean ephemeral, List<Rlimit> rlimits,
+            HandoffInit init, String fromSnapshot) {
+        this(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user, hostname, shell, mounts, network,
+                idleTimeout, maxDuration, pullPolicy, replace, detached, ephemeral, rlimits, init, fromSnapshot, null);
     }
 
     /** Whether the sandbox gets a network interface. */
@@ -130,6 +144,7 @@ public record SandboxSpec(
         b.rlimits.addAll(rlimits);
         b.init = init;
         b.fromSnapshot = fromSnapshot;
+        b.backend = backend;
         return b;
     }
 
@@ -157,6 +172,7 @@ public record SandboxSpec(
         private final List<Rlimit> rlimits = new ArrayList<>();
         private HandoffInit init;
         private String fromSnapshot;
+        private String backend;
 
         private Builder(String name) {
             this.name = name;
@@ -357,6 +373,16 @@ public record SandboxSpec(
             return this;
         }
 
+        /**
+         * The backend that runs the sandbox ({@code qemu}, {@code libkrun}, {@code cloud}, …), or null for the
+         * platform's default; checked at create, which refuses a backend that is not running or lacks a feature the
+         * sandbox needs.
+         */
+        public Builder backend(String backend) {
+            this.backend = backend;
+            return this;
+        }
+
         /** @throws InvalidConfigException naming {@code image} when both a root and a snapshot are given */
         public SandboxSpec build() {
             if (fromSnapshot != null && rootfs != null) {
@@ -365,7 +391,7 @@ public record SandboxSpec(
             }
             return new SandboxSpec(name, rootfs, cpus, memoryMib, diskSizeMib, env, labels, workdir, user,
                     hostname, shell, mounts, network, idleTimeout, maxDuration, pullPolicy, replace, detached,
-                    ephemeral, rlimits, init, fromSnapshot);
+                    ephemeral, rlimits, init, fromSnapshot, backend);
         }
     }
 }

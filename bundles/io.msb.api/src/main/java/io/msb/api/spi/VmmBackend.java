@@ -13,8 +13,19 @@ public interface VmmBackend {
     /** Short name used in configuration, e.g. {@code qemu} or {@code libkrun}. */
     String name();
 
-    /** Whether this backend can start VMs on this host now; the reason is logged when it cannot. */
+    /** Whether this backend can start VMs on this host now; {@link #unavailableReason()} says why not. */
     boolean available();
+
+    /**
+     * Why this backend cannot start VMs on this host now, in words a user can act on ({@code libkrun.so.1 not
+     * found}, {@code KVM not usable: /dev/kvm: permission denied}), or empty while {@link #available()}. A create
+     * that names this backend fails with it. Cheap: no VM is started.
+     *
+     * @since 2.7
+     */
+    default Optional<String> unavailableReason() {
+        return available() ? Optional.empty() : Optional.of("backend " + name() + " is not available on this host");
+    }
 
     /** What this backend can run; asked before every boot, so it must be cheap (no probing). */
     VmmCapabilities capabilities();

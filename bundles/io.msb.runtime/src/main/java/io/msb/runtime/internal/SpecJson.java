@@ -82,6 +82,9 @@ public final class SpecJson {
         o.put("pullPolicy", spec.pullPolicy().name());
         o.put("detached", spec.detached());
         o.put("ephemeral", spec.ephemeral());
+        if (spec.backend() != null) {
+            o.put("backend", spec.backend());
+        }
         if (!spec.rlimits().isEmpty()) {
             ArrayNode rlimits = o.putArray("rlimits");
             spec.rlimits().forEach(r -> rlimits.addObject().put("resource", r.resource()).put("soft", r.soft())
@@ -114,7 +117,8 @@ public final class SpecJson {
                 .shell(text(o, "shell"))
                 .pullPolicy(PullPolicy.valueOf(o.path("pullPolicy").asText(PullPolicy.IF_MISSING.name())))
                 .detached(o.path("detached").asBoolean())
-                .ephemeral(o.path("ephemeral").asBoolean());
+                .ephemeral(o.path("ephemeral").asBoolean())
+                .backend(text(o, "backend"));
         for (JsonNode r : o.path("rlimits")) {
             b.rlimit(new Rlimit(r.path("resource").asText(), r.path("soft").asLong(), r.path("hard").asLong()));
         }
