@@ -37,6 +37,15 @@ final class MsbServer implements AutoCloseable {
         this.apiKey = apiKey;
     }
 
+    /** {@link #startBuilt()} with these files written into the server's {@code etc/} first (name to content). */
+    static MsbServer startBuilt(Map<String, String> etc) throws IOException, InterruptedException {
+        Path archive = Path.of(System.getProperty("msb.e2e.distribution", ""));
+        if (!Files.isRegularFile(archive)) {
+            throw new IOException("no server archive (io.msb:msb-distribution:tar.gz): " + archive);
+        }
+        return start(archive, Platform.kernelCache(), etc);
+    }
+
     /** The archive this build made ({@code -Dmsb.e2e.distribution}), started with the shared kernel cache. */
     static MsbServer startBuilt() throws IOException, InterruptedException {
         Path archive = Path.of(System.getProperty("msb.e2e.distribution", ""));
@@ -48,6 +57,11 @@ final class MsbServer implements AutoCloseable {
 
     /** Unpacks {@code archive} (msb-distribution-*.tar.gz) and starts it; fails with the server's output if it cannot. */
     static MsbServer start(Path archive, Path kernels) throws IOException, InterruptedException {
+        return start(archive, kernels, Map.of());
+    }
+
+    private static MsbServer start(Path archive, Path kernels, Map<String, String> etc)
+            throws IOException, InterruptedException {
         Path work = Files.createTempDirectory("msb-srv-"); // short: unix socket paths are limited to 108 bytes
         Path home = work.resolve("home");
         Files.createDirectories(home);
@@ -65,6 +79,9 @@ final class MsbServer implements AutoCloseable {
         Files.writeString(server.resolve("etc/io.msb.ssh.cfg"), "port = " + freePort() + "\n");
         setProperty(server.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", http);
         setProperty(server.resolve("etc/system.properties"), "org.osgi.service.http.port", http);
+        for (Map.Entry<String, String> file : etc.entrySet()) {
+            Files.writeString(server.resolve("etc").resolve(file.getKey()), file.getValue());
+        }
         try {
             String started = control(server, home, "start");
             return new MsbServer(work, server, home, "http://127.0.0.1:" + http, readKey(home, started));
@@ -87,6 +104,32 @@ final class MsbServer implements AutoCloseable {
         return HostCommand.check(server, List.of(server.resolve("bin/msb-server").toString(), verb), Map.of(
                 "MSB_HOME", home.toString(), "JAVA_HOME", System.getProperty("java.home"),
                 "MSB_START_TIMEOUT", "240"));
+    }
+
+    /** {@code bin/msb-server stop}: the server ends, its detached VMs run on; {@link #restart()} brings it back. */
+    void stopServer() throws IOException, InterruptedException {
+        control(server, home, "stop");
+    }
+
+    /** {@code bin/msb-server start} after {@link #stopServer()}, on the same ports and home. */
+    void restart() throws IOException, InterruptedException {
+        control(server, home, "start");
+    }
+
+    /** A file of the server's {@code etc/}. */
+    Path etc(String name) {
+        return server.resolve("etc").resolve(name);
+    }
+
+    /** A Karaf console command through {@code bin/client}, as bin/msb-server's readiness check runs it. */
+    HostCommand.Result console(String command) throws IOException, InterruptedException {
+        String port = Files.readAllLines(etc("org.apache.karaf.shell.cfg")).stream()
+                .filter(l -> l.strip().startsWith("sshPort")).reduce((a, b) -> b)
+                .map(l -> l.replaceFirst("^\\s*sshPort\\s*[=:]\\s*", "").strip())
+                .orElseThrow(() -> new IOException("no sshPort in etc/org.apache.karaf.shell.cfg"));
+        // bin/client closes the channel at the end of its stdin: /dev/zero never ends
+        return HostCommand.run(server, List.of("sh", "-c", "exec \"$0\" \"$@\" < /dev/zero", bin("client").toString(),
+                "-h", "127.0.0.1", "-a", port, command), Map.of("JAVA_HOME", System.getProperty("java.home")));
     }
 
     /** A program of the distribution's {@code bin/}, e.g. the CLI {@code msb}. */

@@ -51,7 +51,8 @@ import org.osgi.service.metatype.annotations.Designate;
  * whether it is there ({@link #available()}) and settles creates a crash left pending.
  */
 @Component(service = SandboxBackend.class, configurationPid = CloudBackendConfig.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, property = "msb.backend=cloud")
+        configurationPolicy = ConfigurationPolicy.REQUIRE, property = "msb.backend=cloud",
+        immediate = true) // at once, not on first use: the key leaves the configuration, the health check runs
 @Designate(ocd = CloudBackendConfig.class)
 public final class CloudBackend implements SandboxBackend {
     private static final System.Logger LOG = System.getLogger(CloudBackend.class.getName());
@@ -64,6 +65,8 @@ public final class CloudBackend implements SandboxBackend {
     private final ScheduledExecutorService health;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private volatile boolean available;
+    /** Whether {@link #available} was ever set: its first value is logged either way. */
+    private volatile boolean checked;
 
     @Activate
     public CloudBackend(CloudBackendConfig config, Map<String, Object> properties,
@@ -90,7 +93,7 @@ public final class CloudBackend implements SandboxBackend {
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         health.shutdownNow();
     }
 
@@ -148,11 +151,12 @@ public final class CloudBackend implements SandboxBackend {
     }
 
     private void markAvailable(boolean now, String why) {
-        if (available != now) {
+        if (available != now || !checked) {
             LOG.log(now ? Level.INFO : Level.WARNING, now ? "backend {0}: the remote {1} answers"
                     : "backend {0}: the remote {1} cannot be used: {2}", name, remote.base(), why);
         }
         available = now;
+        checked = true;
     }
 
     /**
