@@ -5,11 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Dictionary;
 import java.util.Map;
 import org.osgi.service.cm.Configuration;
@@ -68,19 +65,7 @@ record ApiKeyFile(Path file) {
 
     void write(String key) {
         try {
-            Files.createDirectories(file.getParent());
-            Path aside = Files.createTempFile(file.getParent(), ".api-key", ".new",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                Files.writeString(aside, key + "\n", StandardCharsets.UTF_8);
-                try {
-                    Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(aside, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(aside);
-            }
+            PrivateFiles.replace(file, (key + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the API key file " + file, e);
         }

@@ -6,11 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -19,7 +16,7 @@ import java.util.stream.Stream;
 
 /**
  * The sandboxes this backend placed on its remote, one JSON file each under
- * {@code <home>/backends/<backend>/placements/}, written aside and renamed into place (decision 1722). A create
+ * {@code <home>/backends/<backend>/placements/}, written whole ({@link PrivateFiles}, decision 1722). A create
  * writes the entry {@code pending} before it asks the remote and {@code placed} once it answered, so that a crash
  * in between is settled by asking the remote on the next start. Each entry keeps the create body (without secret
  * values) and the remote's last answer, from which the sandbox is shown while the remote cannot be reached.
@@ -86,21 +83,7 @@ final class Placements {
         node.set("remote", p.remote());
         Path target = file(p.name());
         try {
-            Path aside = Files.createTempFile(dir, ".placement", ".new",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                Files.write(aside, RemoteMsb.JSON.writeValueAsBytes(node));
-                try (var channel = java.nio.channels.FileChannel.open(aside, java.nio.file.StandardOpenOption.WRITE)) {
-                    channel.force(true); // on disk before the rename makes it the entry
-                }
-                try {
-                    Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(aside, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(aside);
-            }
+            PrivateFiles.replace(target, RemoteMsb.JSON.writeValueAsBytes(node));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the placement " + target, e);
         }
