@@ -83,10 +83,13 @@ public final class AgentdProcessVmmForTests implements VmmBackend {
         processes.forEach(Process::destroyForcibly);
     }
 
-    /** The QEMU backend's limits, so that a runtime checks specs as it would for real VMs; no other features. */
+    /**
+     * The QEMU backend's limits, so that a runtime checks specs as it would for real VMs, and NETWORK: it takes a
+     * network attachment as QEMU does (its guest, a host process, has no use for it); no other features.
+     */
     @Override
     public VmmCapabilities capabilities() {
-        return new VmmCapabilities(1, 255, 64, 1 << 20, Set.of());
+        return new VmmCapabilities(1, 255, 64, 1 << 20, Set.of(VmmCapabilities.Feature.NETWORK));
     }
 
     @Override

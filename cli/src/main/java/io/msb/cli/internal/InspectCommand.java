@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code msb inspect}: one sandbox as the server describes it, in JSON. */
 @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Print a sandbox's details as JSON.",
-    footer = {"", "--format fields: those of msb ls (.Name .Status .Image .Created .ID .Cpus .MemoryMib)"})
+    footer = {"", "--format fields: those of msb ls (.Name .Status .Image .Backend .Created .ID .Cpus .MemoryMib)"})
 final class InspectCommand implements Callable<Integer> {
     private final Cli cli;
 

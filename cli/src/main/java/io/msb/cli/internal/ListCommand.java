@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 
 /** {@code msb ls}: the sandboxes, as a table, JSON or a template (decision 1036). {@code msb ps} is {@link PsCommand}. */
 @Command(name = "ls", mixinStandardHelpOptions = true, description = "List sandboxes.",
-    footer = {"", "--format fields: .Name .Status .Image .Created .ID .Cpus .MemoryMib"})
+    footer = {"", "--format fields: .Name .Status .Image .Backend .Created .ID .Cpus .MemoryMib"})
 final class ListCommand implements Callable<Integer> {
     /** Bounds the pages followed, so a server that always says has_more cannot keep the CLI forever. */
     static final int MAX_PAGES = 10_000;
@@ -23,8 +23,9 @@ final class ListCommand implements Callable<Integer> {
     /** A sandbox object of the API, for tables and templates; inspect uses them too. */
     static final Fields<JsonNode> FIELDS = new Fields<JsonNode>()
         .column("Name", "NAME", s -> s.path("name").asText())
-        .column("Status", "STATUS", s -> s.path("status").asText(""))
+        .column("Status", "STATUS", ListCommand::status)
         .column("Image", "IMAGE", s -> image(s.path("spec").path("image")))
+        .column("Backend", "BACKEND", s -> s.path("backend").asText(""))
         .column("Created", "CREATED", s -> time(s.path("created_at").asText("")))
         .extra("ID", "ID", s -> s.path("id").asText(""))
         .extra("Cpus", "CPUS", s -> s.path("spec").path("resources").path("vcpus").asText(""))
@@ -90,6 +91,15 @@ final class ListCommand implements Callable<Integer> {
         List<JsonNode> rows = new ArrayList<>();
         sandboxes.forEach(rows::add);
         return OutputOptions.table(FIELDS, rows, Template.parse(FIELDS.defaultTable(), FIELDS));
+    }
+
+    /**
+     * The status, with {@code (backend unavailable)} while the backend that runs the sandbox is away: the status is
+     * then the last one known (decision 1702). A server without the field has its backends always there.
+     */
+    static String status(JsonNode sandbox) {
+        String status = sandbox.path("status").asText("");
+        return sandbox.path("backend_available").asBoolean(true) ? status : status + " (backend unavailable)";
     }
 
     /** A response's spec carries the image as a string; a request's as {type, reference}: take either. */

@@ -50,6 +50,11 @@ abstract class SandboxCommand implements Callable<Integer> {
     @Mixin
     MountOptions mounts = new MountOptions();
 
+    @Option(names = "--backend", paramLabel = "NAME",
+        description = "The backend that runs the sandbox: a VMM backend (qemu, libkrun) or a sandbox backend (cloud)"
+            + " (default: the server's).")
+    String backend;
+
     @Option(names = "--from-snapshot", paramLabel = "SNAPSHOT",
         description = "Start from a disk snapshot: its image, its disk and its settings (unless given); no IMAGE.")
     String fromSnapshot;
@@ -101,6 +106,9 @@ abstract class SandboxCommand implements Callable<Integer> {
             spec.set("network", cli.json.valueToTree(net.network(cli.env)));
         }
         mounts.addTo(spec);
+        if (backend != null) {
+            spec.put("backend", backend); // the server checks the name and that the backend runs
+        }
         if (init != null) {
             try {
                 spec.putObject("init").put("cmd", HandoffInit.of(init).cmd());

@@ -33,6 +33,12 @@ class ArgumentsTest {
     }
 
     @Test
+    void backendIsSentAsGivenOnlyWhenGiven() {
+        assertEquals("libkrun", run("--backend", "libkrun", "builtin:busybox", "true").spec().get("backend").asText());
+        assertTrue(run("builtin:busybox", "true").spec().get("backend") == null, "no option: the server's default");
+    }
+
+    @Test
     void secretAndStrictOptionsBecomeTheNetworkObjectWithTheValues() {
         JsonNode n = run("--secret", "API_KEY=sk-1@api.openai.com,*.openai.com", "--secret-from-env", "FROM_HOST@*",
             "--secret-on-violation", "block-and-terminate", "--net-strict", "--tls-intercept-port", "8443",

@@ -50,7 +50,7 @@ class ObservationCommandsTest extends ScriptedCliTest {
         assertEquals("box", JSON.readTree(stdout().strip()).get("name").asText());
         out.reset();
         assertEquals(125, msb("ls", "--format", "{{.Nmae}}"));
-        assertEquals("msb: --format: unknown field .Nmae at character 1 (fields: .Name, .Status, .Image, .Created, .ID, "
+        assertEquals("msb: --format: unknown field .Nmae at character 1 (fields: .Name, .Status, .Image, .Backend, .Created, .ID, "
             + ".Cpus, .MemoryMib)\n", stderr());
         err.reset();
         assertEquals(125, msb("ls", "--json", "--format", "json"));

@@ -147,6 +147,7 @@ final class Mapping {
         }
         // microsandbox's serde default: a create without network gets one, with the public profile
         b.network(r.network() == null ? NetworkConfig.defaults() : fromModel(() -> NetworkConfig.fromMap(r.network())));
+        b.backend(r.backend()); // null: the platform's default; the runtime checks the name and that it runs
         return b.detached(true).build();
     }
 
@@ -314,7 +315,8 @@ final class Mapping {
                 network(s.network(), info.addresses().orElse(null)));
         return new Wire.SandboxResponse(info.id().toString(), ORG_ID, info.name(), info.name(), status(info.status()),
                 null, s.ephemeral(), time(info.createdAt()), run == null ? null : time(run.startedAt()),
-                run == null ? null : time(run.terminatedAt()), failure(info.status(), run), spec);
+                run == null ? null : time(run.terminatedAt()), failure(info.status(), run), spec, s.backend(),
+                info.backendAvailable());
     }
 
     /**

@@ -15,12 +15,13 @@ final class Wire {
     /**
      * {@code CloudSandboxSpec} plus the create request's {@code slug} and {@code registry}: every field the SDK can
      * send. {@code mounts} stay JSON here, read by {@link WireMounts}; {@code patches}, whose feature does not exist yet,
-     * are refused when they carry anything but their default.
+     * are refused when they carry anything but their default. msb's extensions: {@code from_snapshot} and
+     * {@code backend} (the backend that runs the sandbox, decision 1706).
      */
     record CreateRequest(String name, ImageSource image, List<EnvVar> env, Map<String, String> labels,
             Lifecycle lifecycle, Resources resources, RuntimeOptions runtime, List<Rlimit> rlimits,
             String pullPolicy, Map<String, Object> network, List<JsonNode> mounts, List<JsonNode> patches, Init init,
-            String securityProfile, String slug, Registry registry, String fromSnapshot) {
+            String securityProfile, String slug, Registry registry, String fromSnapshot, String backend) {
     }
 
     /** {@code init}, microsandbox's {@code HandoffInit}: {@code env} is a list of {@code [key, value]} pairs. */
@@ -66,15 +67,17 @@ final class Wire {
 
     /**
      * {@code SandboxResponse} (facts §2.4); {@code status_reason} is the cloud's scheduling state while
-     * {@code starting}, which a local server never has (always null).
+     * {@code starting}, which a local server never has (always null). msb's extensions: {@code backend}, the backend
+     * that runs it (null for a sandbox recorded before backends were), and {@code backend_available}, false while
+     * that backend is away (the status is then the last known one; decision 1706).
      */
     record SandboxResponse(String id, String orgId, String name, String slug, String status, String statusReason,
             boolean ephemeral, String createdAt, String startedAt, String stoppedAt, String lastFailureMessage,
-            SpecResponse spec) {
+            SpecResponse spec, String backend, boolean backendAvailable) {
         /** This sandbox as it is once stopped at {@code at}. */
         SandboxResponse stopped(java.time.Instant at) {
             return new SandboxResponse(id, orgId, name, slug, "stopped", null, ephemeral, createdAt, startedAt,
-                    at.toString(), null, spec);
+                    at.toString(), null, spec, backend, backendAvailable);
         }
     }
 

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class DepartedTest {
     private static Wire.SandboxResponse stopped(String name) {
         return new Wire.SandboxResponse(UUID.randomUUID().toString(), Mapping.ORG_ID, name, name, "running", null, true,
-                "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", null, null, null).stopped(Instant.EPOCH);
+                "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", null, null, null, "qemu", true).stopped(Instant.EPOCH);
     }
 
     @Test

@@ -100,6 +100,34 @@ class MappingTest {
         assertEquals("image: is required", rejected("{\"name\":\"b\"}"));
     }
 
+    /** msb's extension (decision 1706): the backend that runs the sandbox; the runtime checks the name. */
+    @Test
+    void backendNamesTheBackendThatRunsTheSandbox() {
+        String ok = "\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"alpine\"}";
+        assertEquals("libkrun", create("{" + ok + ",\"backend\":\"libkrun\"}").backend());
+        assertNull(create("{" + ok + "}").backend(), "absent: the platform's default");
+        assertNull(create("{" + ok + ",\"backend\":null}").backend());
+        assertEquals("backend: must be a string", rejected("{" + ok + ",\"backend\":7}"));
+        assertEquals("backend: must be a string", rejected("{" + ok + ",\"backend\":[\"qemu\"]}"));
+    }
+
+    @Test
+    void responsesCarryTheBackendAndWhetherItIsThere() {
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        SandboxInfo info = new SandboxInfo(UUID.randomUUID(), "box", SandboxStatus.RUNNING,
+                SandboxSpec.builder("box").image("alpine").backend("qemu").build(), t0, t0, Optional.empty(),
+                Optional.empty(), false);
+        JsonNode json = Json.MAPPER.valueToTree(Mapping.response(info));
+        assertEquals("qemu", json.get("backend").asText());
+        assertFalse(json.get("backend_available").asBoolean());
+        assertEquals("running", json.get("status").asText(), "the last known status, not a crash");
+        JsonNode old = Json.MAPPER.valueToTree(Mapping.response(new SandboxInfo(UUID.randomUUID(), "old",
+                SandboxStatus.STOPPED, SandboxSpec.builder("old").image("alpine").build(), t0, t0, Optional.empty(),
+                Optional.empty())));
+        assertTrue(old.get("backend").isNull(), "a record from before backends names none");
+        assertTrue(old.get("backend_available").asBoolean());
+    }
+
     @Test
     void absentFieldsTakeThePlatformsDefaults() {
         SandboxSpec s = create("{\"name\":\"b\",\"image\":{\"type\":\"oci\",\"reference\":\"builtin:busybox\"},"

@@ -8,6 +8,7 @@ import io.msb.api.NotFoundException;
 import io.msb.api.RootfsSource;
 import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxService;
+import io.msb.api.spi.SandboxBackend;
 import io.msb.api.SandboxStatus;
 import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageService;
@@ -68,7 +69,7 @@ public final class LocalSnapshotService implements SnapshotService {
     private final Supplier<ImageService> images;
 
     @Activate
-    public LocalSnapshotService(@Reference(target = "(msb.backend=local)") SandboxService sandboxes,
+    public LocalSnapshotService(@Reference(target = "(msb.backend=local)") SandboxBackend sandboxes,
             RuntimeConfig config) {
         this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
                 config.defaultMemoryMib(), config.defaultBackend(), java.time.Duration.ofSeconds(config.stopGraceSeconds()));

@@ -18,8 +18,11 @@ public @interface RuntimeConfig {
     @AttributeDefinition(name = "Default memory (MiB)", description = "Guest memory of sandboxes that do not ask for an amount.", min = "64")
     int defaultMemoryMib() default 512;
 
-    @AttributeDefinition(name = "Default VMM backend",
-            description = "Name of the VMM backend to use when it is available (e.g. qemu, libkrun); otherwise the highest ranked available one.")
+    @AttributeDefinition(name = "Default backend",
+            description = "The backend of creates that name none: a VMM backend (qemu, libkrun), used when it is"
+                    + " available, else the highest ranked available one; or a sandbox backend (cloud), which then"
+                    + " gets them. Changing it affects new creates only: each sandbox keeps the backend it was created"
+                    + " on.")
     String defaultBackend() default "qemu";
 
     @AttributeDefinition(name = "Stop grace (seconds)", description = "Time between SIGTERM and SIGKILL when stopping a VM.", min = "0")

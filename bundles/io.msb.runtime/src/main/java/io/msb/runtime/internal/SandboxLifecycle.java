@@ -2,6 +2,7 @@ package io.msb.runtime.internal;
 
 import io.msb.api.AlreadyExistsException;
 import io.msb.api.BootFailedException;
+import io.msb.api.Check;
 import io.msb.api.InvalidConfigException;
 import io.msb.api.InvalidStateException;
 import io.msb.api.LabelSelector;
@@ -79,22 +80,25 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * The local sandbox backend, published as the platform's {@link SandboxService}: lifecycle rules over the
- * store, reconciled with the live VM processes on every read. VMM backends are tracked dynamically (highest
- * ranking first), so a backend bundle can come and go without this component restarting.
+ * The local sandbox backend ({@code msb.backend=local}; the platform's {@link SandboxService} is the router in front
+ * of it, decision 1704): lifecycle rules over the store, reconciled with the live VM processes on every read. VMM
+ * backends are tracked dynamically (highest ranking first), so a backend bundle can come and go without this
+ * component restarting: each sandbox records the VMM backend that runs it, shows {@code backendAvailable} false
+ * while that one is away and gets a fresh handle from it when it comes back (decisions 1701-1703).
  */
 @Component(name = RuntimeConfig.PID, configurationPid = RuntimeConfig.PID, immediate = true,
-        service = {SandboxService.class, SandboxBackend.class}, property = "msb.backend=local")
+        service = SandboxBackend.class, property = "msb.backend=" + SandboxLifecycle.LOCAL)
 @Designate(ocd = RuntimeConfig.class)
 public final class SandboxLifecycle implements SandboxBackend {
     private static final System.Logger LOG = System.getLogger(SandboxLifecycle.class.getName());
     private static final int SIGKILL = 9;
     /** Prefix of directories being deleted; not a valid sandbox name (names start alphanumeric). */
     private static final String TRASH = ".trash-";
+    /** This backend's name, in {@code msb.backend}. */
+    static final String LOCAL = "local";
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile List<VmmBackend> vmmBackends = List.of();
+    /** The bound VMM backends, highest service ranking first (then the oldest registration). */
+    private final VmmBackends bound = new VmmBackends();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -156,7 +160,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 SandboxSecrets.readable(config.secretEnvVariables(), System::getenv));
         this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
                 config.defaultMemoryMib(), config.defaultBackend(), Duration.ofSeconds(config.stopGraceSeconds()));
-        this.backends = () -> vmmBackends;
+        this.backends = bound::list;
         this.images = () -> imageService;
         this.rootfs = () -> rootfsBuilder;
         this.networks = () -> networkService;
@@ -165,7 +169,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 secrets, this::terminator);
         this.snapshots = new SnapshotArtifacts(settings.home().resolve("snapshots"));
         this.logs = new LogBook(new LogFiles((long) config.logFileMib() << 20, config.logFiles()), settings::sandboxDir);
-        publishHome(context);
+        publishHome(context, settings.home());
         // the VMM backends are bound after this constructor: recovery runs first thing on the supervisor's thread
         supervise(Duration.ofSeconds(1), this::recover);
     }
@@ -213,6 +217,35 @@ public final class SandboxLifecycle implements SandboxBackend {
         Supervisor s = supervisor;
         if (s != null) {
             s.later(this::reattachNetworks);
+        }
+    }
+
+    /**
+     * A VMM backend that appears (its bundle started or updated) gives the sandboxes it runs fresh handles, on the
+     * supervisor's thread (decision 1703).
+     */
+    @Reference(name = "vmmBackends", service = VmmBackend.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindVmmBackend(VmmBackend backend, Map<String, Object> properties) {
+        bound.add(backend, properties);
+        vmmBackendAdded(backend);
+    }
+
+    /** Nothing is closed or killed: the VMs it started run on, and their handles stay usable (decision 1702). */
+    void unbindVmmBackend(VmmBackend backend) {
+        bound.remove(backend);
+    }
+
+    /**
+     * Reattaches the live sandboxes {@code backend} runs: called by OSGi when it is bound, by plain-Java callers
+     * after their backends' supplier changed.
+     */
+    public void vmmBackendAdded(VmmBackend backend) {
+        Supervisor s = supervisor;
+        if (s != null) {
+            s.later(() -> reattachTo(backend));
+        } else {
+            reattachTo(backend);
         }
     }
 
@@ -339,6 +372,11 @@ public final class SandboxLifecycle implements SandboxBackend {
     private LiveVm track(String name, LiveVm vm, SandboxSpec spec, Instant runStartedAt) {
         LiveVm tracked = vm.withLimits(LiveVm.Limits.of(spec, runStartedAt));
         logs.capture(name, tracked.relay());
+        return watch(name, tracked);
+    }
+
+    /** Makes {@code tracked} the live VM of {@code name}, looked at as soon as its agent connection closes. */
+    private LiveVm watch(String name, LiveVm tracked) {
         live.put(name, tracked);
         tracked.relay().closed().thenRun(() -> {
             Supervisor s = supervisor;
@@ -350,25 +388,69 @@ public final class SandboxLifecycle implements SandboxBackend {
     }
 
     /**
+     * Gives every sandbox whose run is live and whose recorded backend is {@code backend} (or none, a record from
+     * before 2.7) a handle from it (decision 1703): the connection to its agent stays if it is open, else a new one is
+     * made. The handle held before stays referenced (see {@link LiveVm#origin()}).
+     */
+    private void reattachTo(VmmBackend backend) {
+        for (SandboxRecord listed : store.listSandboxes(LabelSelector.ALL)) {
+            String name = listed.name();
+            synchronized (lockFor(name)) {
+                try {
+                    Optional<SandboxRecord> record = store.findSandbox(name).filter(this::vmRuns)
+                            .filter(r -> runsOn(r, backend.name()));
+                    Optional<RunRecord> run = record.flatMap(r -> store.latestRun(name)).filter(RunRecord::running);
+                    Optional<VmHandle> fresh = run.flatMap(r -> backend.reattach(name, r.pid(), settings.sandboxDir(name)));
+                    if (fresh.isEmpty()) {
+                        continue; // not its VM, or gone: a read reconciles that
+                    }
+                    LiveVm current = live.get(name);
+                    if (current != null && current.agent().isOpen()) {
+                        watch(name, current.withVm(fresh.get()));
+                    } else {
+                        if (current != null) {
+                            live.remove(name); // first: its relay closing is then not taken for a crash
+                            current.disconnect();
+                        }
+                        track(name, booter.reconnect(fresh.get(), settings.sandboxDir(name)),
+                                SpecJson.read(record.get().configJson()), run.get().startedAt());
+                    }
+                    LOG.log(System.Logger.Level.INFO, "sandbox {0}: reattached to VMM backend {1} (pid {2})", name,
+                            backend.name(), fresh.get().pid());
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "sandbox " + name + ": cannot reattach to VMM backend "
+                            + backend.name(), e);
+                }
+            }
+        }
+    }
+
+    /** Whether {@code record}'s VM is one of backend {@code vmm}'s: recorded so, or recorded before 2.7 (none). */
+    private static boolean runsOn(SandboxRecord record, String vmm) {
+        String recorded = SpecJson.read(record.configJson()).backend();
+        return recorded == null || recorded.equals(vmm);
+    }
+
+    /**
      * Adds the resolved home to the service properties, so consoles and tests see where this runtime keeps its
      * state (the configured value may be empty). DS has no portable way to add a computed service property;
      * Felix SCR, the SCR of Felix and Karaf, offers one.
      */
-    private void publishHome(ComponentContext context) {
+    static void publishHome(ComponentContext context, Path home) {
         if (context instanceof ExtComponentContext ext) {
             Dictionary<String, Object> properties = new Hashtable<>();
             for (Enumeration<String> keys = context.getProperties().keys(); keys.hasMoreElements();) {
                 String key = keys.nextElement();
                 properties.put(key, context.getProperties().get(key));
             }
-            properties.put("msb.home", settings.home().toString());
+            properties.put("msb.home", home.toString());
             ext.setServiceProperties(properties);
         }
     }
 
     @Override
     public String name() {
-        return "local";
+        return LOCAL;
     }
 
     /**
@@ -390,6 +472,10 @@ public final class SandboxLifecycle implements SandboxBackend {
                 settings.home(), volumes.get()));
         SpecValidator.validateSocketPath(spec.name(), settings.home().resolve("sandboxes"));
         VmmBackend vmm = backendFor(spec); // before anything is replaced or written: a refusal changes nothing
+        if (snapshot != null && snapshot.resumable()) {
+            requireFeature(vmm, VmmCapabilities.Feature.SNAPSHOTS, "fromSnapshot", "restore a resumable snapshot");
+        }
+        spec = spec.toBuilder().backend(vmm.name()).build(); // recorded: every later call uses this backend
         VmBooter.requireNetwork(spec, networks.get());
         if (spec.networkEnabled()) {
             secrets.checkEnvironment(spec.network()); // a snapshot's env sources too, before anything is written
@@ -497,7 +583,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 return handle(name);
             }
             SandboxSpec spec = SpecJson.read(record.configJson());
-            return boot(spec, backendFor(spec));
+            return boot(spec, backendFor(spec)); // the recorded backend, never the current default (decision 1701)
         }
     }
 
@@ -717,18 +803,26 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** The run's VM process if a backend recognises it (pid and start time); empty when it is gone. */
     private Optional<VmHandle> findVm(String name, RunRecord run) {
         Path dir = settings.sandboxDir(name);
-        for (VmmBackend backend : backends.get()) {
+        List<VmmBackend> candidates = backendsOf(name);
+        for (VmmBackend backend : candidates) {
             Optional<VmHandle> handle = backend.reattach(name, run.pid(), dir);
             if (handle.isPresent()) {
                 return handle;
             }
         }
-        if (backends.get().isEmpty() && Processes.alive(run.pid())) {
-            // without a backend nothing can tell our VM from a reused pid, and nothing can stop it either
-            throw new MsbException("sandbox " + name + ": pid " + run.pid()
-                    + " is alive and no VMM backend is running to identify or stop it");
+        if (candidates.isEmpty() && Processes.alive(run.pid())) {
+            // without its backend nothing can tell our VM from a reused pid, and nothing can stop it either
+            String recorded = store.findSandbox(name).map(r -> SpecJson.read(r.configJson()).backend()).orElse(null);
+            throw new InvalidStateException(backendAway(name, recorded, "reach the VM (pid " + run.pid() + ") of"));
         }
         return Optional.empty();
+    }
+
+    /** The bound backends that may run {@code name}'s VM: its recorded one, or all for a record that names none. */
+    private List<VmmBackend> backendsOf(String name) {
+        String recorded = store.findSandbox(name).map(r -> SpecJson.read(r.configJson()).backend()).orElse(null);
+        return recorded == null ? backends.get()
+                : backends.get().stream().filter(b -> b.name().equals(recorded)).toList();
     }
 
     @Override
@@ -806,6 +900,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 throw new InvalidStateException("cannot " + verb + " sandbox " + name + ": it is "
                         + lower(record.status()) + " (only a " + lower(from) + " sandbox can be " + verb + "d)");
             }
+            requireBackendOf(record, verb);
             act.run();
             Instant now = Instant.now();
             store.updateStatus(name, to, now);
@@ -943,6 +1038,9 @@ public final class SandboxLifecycle implements SandboxBackend {
                             + " keeps its files on the host, outside any snapshot (only tmpfs mounts can be captured)");
                 }
             }
+            requireBackendOf(record, "capture");
+            VmmBackend vmm = recordedBackend(record).orElseThrow();
+            requireFeature(vmm, VmmCapabilities.Feature.SNAPSHOTS, "sandbox", "capture a running sandbox's VM");
             boolean running = record.status() == SandboxStatus.RUNNING;
             if (running) {
                 pause(name);
@@ -953,7 +1051,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 DiskCopy.copy(sandboxDir.resolve(SnapshotManifest.UPPER), dir.resolve(SnapshotManifest.UPPER));
                 linkOrCopy(rootDiskOf(spec), dir.resolve(SnapshotManifest.ROOT));
                 Files.copy(sandboxDir.resolve("agent.ready"), dir.resolve(SnapshotManifest.READY));
-                return new Capture(spec, backendFor(spec).name());
+                return new Capture(spec, vmm.name());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot capture sandbox " + name + " into " + dir, e);
             } finally {
@@ -1338,7 +1436,7 @@ public final class SandboxLifecycle implements SandboxBackend {
      */
     private void killUnrecordedVm(String name) {
         Path dir = settings.sandboxDir(name);
-        for (VmmBackend backend : backends.get()) {
+        for (VmmBackend backend : backendsOf(name)) {
             backend.find(name, dir).ifPresent(vm -> {
                 LOG.log(System.Logger.Level.WARNING, "killing VM {0} of sandbox {1}: no running run records it"
                         + " ({2})", vm.pid(), name, store.latestRun(name).map(Object::toString).orElse("no run"));
@@ -1353,7 +1451,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 : network.attachment(record.name()).map(SandboxLifecycle::addresses);
         return new SandboxInfo(record.id(), record.name(), record.status(), SpecJson.read(record.configJson()),
                 record.createdAt(), record.updatedAt(), store.latestRun(record.name()).map(RunRecord::toInfo),
-                addresses);
+                addresses, backendAvailable(record));
     }
 
     /** The user's view of an attachment's parameters (the network service's contract: NETCONTRACT, decision 1101). */
@@ -1421,11 +1519,36 @@ public final class SandboxLifecycle implements SandboxBackend {
         return new PlatformInfo(settings.home(), settings.defaultBackend(), described, counts, warm);
     }
 
-    /** The backend that boots {@code spec}, whose CPUs and memory are checked against what it declares. */
+    /**
+     * The backend that boots {@code spec}: the one it names (a create's choice, or the one a stored sandbox recorded),
+     * else the default; its CPUs, memory and features are checked against what it declares (decision 1705).
+     */
     private VmmBackend backendFor(SandboxSpec spec) {
-        VmmBackend vmm = selectBackend();
+        VmmBackend vmm = spec.backend() != null ? namedBackend(spec.backend()) : selectBackend();
         SpecValidator.validateLimits(spec, vmm.name(), vmm.capabilities());
         return vmm;
+    }
+
+    /**
+     * The VMM backend named {@code name}, which must be running and available: a create or start that names one is
+     * never moved to another (decision 1701).
+     */
+    private VmmBackend namedBackend(String name) {
+        List<VmmBackend> running = backends.get();
+        VmmBackend vmm = running.stream().filter(b -> b.name().equals(name)).findFirst()
+                .orElseThrow(() -> Check.invalid("backend", "no VMM backend named " + name + " is running (running: "
+                        + (running.isEmpty() ? "none" : String.join(", ", vmmNames())) + ")"));
+        Optional<String> reason = vmm.unavailableReason();
+        if (reason.isPresent()) {
+            throw new UnsupportedFeatureException(reason.get().startsWith("backend " + name) ? reason.get()
+                    : "backend " + name + ": " + reason.get());
+        }
+        return vmm;
+    }
+
+    /** The names of the VMM backends bound now, in order of preference. */
+    List<String> vmmNames() {
+        return backends.get().stream().map(VmmBackend::name).distinct().toList();
     }
 
     /** The configured backend if it is available, else the first available one (highest service ranking). */
@@ -1435,6 +1558,45 @@ public final class SandboxLifecycle implements SandboxBackend {
                 .or(() -> available.stream().findFirst())
                 .orElseThrow(() -> new UnsupportedFeatureException(
                         "no VMM backend is available (install and start io.msb.vmm.qemu)"));
+    }
+
+    /** Refuses what {@code vmm} does not declare, naming the backend, the feature and what needed it. */
+    private static void requireFeature(VmmBackend vmm, VmmCapabilities.Feature feature, String field, String what) {
+        if (!vmm.capabilities().supports(feature)) {
+            throw Check.invalid(field, "backend " + vmm.name() + " does not support " + feature + " (needed to "
+                    + what + ")");
+        }
+    }
+
+    /**
+     * The bound VMM backend that runs {@code record}'s VM, or empty while it is away. A record from before 2.7 names
+     * none: any bound backend may have started it (each recognises only its own VMs).
+     */
+    private Optional<VmmBackend> recordedBackend(SandboxRecord record) {
+        String recorded = SpecJson.read(record.configJson()).backend();
+        return backends.get().stream().filter(b -> recorded == null || b.name().equals(recorded)).findFirst();
+    }
+
+    /** Whether the backend that runs {@code record} is bound and available now. */
+    private boolean backendAvailable(SandboxRecord record) {
+        return recordedBackend(record).map(VmmBackend::available).orElse(false);
+    }
+
+    /**
+     * Refuses an operation that needs the sandbox's VMM backend while that backend is away (decision 1702), naming it
+     * and how to bring it back.
+     */
+    private void requireBackendOf(SandboxRecord record, String verb) {
+        if (recordedBackend(record).isEmpty()) {
+            throw new InvalidStateException(backendAway(record.name(), SpecJson.read(record.configJson()).backend(),
+                    verb));
+        }
+    }
+
+    private static String backendAway(String name, String backend, String verb) {
+        String which = backend == null ? "no VMM backend is running" : "its VMM backend " + backend + " is not running";
+        return "cannot " + verb + " sandbox " + name + ": " + which + " (start its bundle, e.g. bundle:start"
+                + " io.msb.vmm." + (backend == null ? "qemu" : backend) + "; the sandbox runs on meanwhile)";
     }
 
     SandboxRecord require(String name) {

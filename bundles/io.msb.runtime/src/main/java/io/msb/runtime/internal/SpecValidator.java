@@ -44,6 +44,8 @@ final class SpecValidator {
     private static final java.util.regex.Pattern FSTYPE = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,15}");
     private static final java.util.regex.Pattern VOLUME_NAME =
             java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,62}");
+    /** A backend's name as configured and registered ({@code qemu}, {@code libkrun}, {@code cloud}). */
+    private static final java.util.regex.Pattern BACKEND_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9_-]{0,31}");
     private static final List<String> RESERVED_LABEL_PREFIXES = List.of("sandbox.", "microsandbox.", "service.");
 
     private SpecValidator() {
@@ -59,7 +61,19 @@ final class SpecValidator {
         validateRootfs(spec.rootfs());
         validateNetwork(spec.network());
         validateRlimits(spec.rlimits());
+        if (spec.backend() != null) {
+            backendName(spec.backend());
+        }
         return spec.hostname() != null ? spec : spec.toBuilder().hostname(Hostnames.fromSandboxName(spec.name())).build();
+    }
+
+    /** A backend name: 1-32 characters of a-z 0-9 _ -, starting with a letter. */
+    static String backendName(String name) {
+        if (!BACKEND_NAME.matcher(name).matches()) {
+            throw Check.invalid("backend", "must be 1-32 characters of a-z 0-9 _ - starting with a letter, got '"
+                    + (name.length() > 64 ? name.substring(0, 64) + "…" : name) + "'");
+        }
+        return name;
     }
 
     /** A name is 1..128 bytes of ASCII letters, digits, dots, hyphens and underscores, starting alphanumeric. */
@@ -161,6 +175,10 @@ final class SpecValidator {
         if (hostMounts && !limits.features().contains(VmmCapabilities.Feature.VOLUMES)) {
             throw Check.invalid("mounts", "backend " + backend + " cannot mount host directories, volumes or disk"
                     + " images");
+        }
+        if (spec.networkEnabled() && !limits.supports(VmmCapabilities.Feature.NETWORK)) {
+            throw Check.invalid("network", "backend " + backend + " does not support NETWORK (create the sandbox"
+                    + " without a network, or on a backend that has one)");
         }
     }
 

@@ -2,6 +2,7 @@ package io.msb.runtime.internal;
 
 import io.msb.api.Check;
 import io.msb.api.SandboxService;
+import io.msb.api.spi.SandboxBackend;
 import io.msb.api.SandboxSpec;
 import io.msb.api.UnsupportedFeatureException;
 import io.msb.api.image.ImageReference;
@@ -33,7 +34,7 @@ public final class WarmPoolComponent {
     private final WarmPool pool;
 
     @Activate
-    public WarmPoolComponent(@Reference(target = "(msb.backend=local)") SandboxService sandboxes,
+    public WarmPoolComponent(@Reference(target = "(msb.backend=local)") SandboxBackend sandboxes,
             @Reference(target = "(component.name=io.msb.runtime.snapshots)") SnapshotService snapshots,
             WarmPoolConfig config) {
         this(sandboxes, snapshots, config.image(), config.cpus(), config.memoryMib(), config.network(),

@@ -289,6 +289,150 @@ class SandboxLifecycleTest {
     }
 
     @Test
+    void eachSandboxRecordsItsBackendAndStartUsesItNotTheDefault() {
+        AgentdProcessVmmForTests qemu = backend();
+        AgentdProcessVmmForTests other = new AgentdProcessVmmForTests("other", AgentdProcessVmmForTests.AGENTD);
+        backends.add(other);
+        lifecycle.create(spec("chosen").backend("other").build());
+        lifecycle.create(spec("default").build());
+        assertEquals("other", info("chosen").spec().backend());
+        assertEquals("qemu", info("default").spec().backend(), "the default's name is recorded too");
+        assertEquals(1, other.started().size());
+
+        lifecycle.stop("chosen", Duration.ofSeconds(5));
+        lifecycle.start("chosen");
+        assertEquals(2, other.started().size());
+        assertEquals(1, qemu.started().size(), "a start uses the recorded backend, not the default");
+    }
+
+    @Test
+    void aNamedBackendThatIsNotRunningOrNotAvailableIsRefusedBeforeAnythingIsWritten() {
+        backend();
+        InvalidConfigException missing = assertThrows(InvalidConfigException.class,
+                () -> lifecycle.create(spec("x").backend("libkrun").build()));
+        assertEquals("backend", missing.field());
+        assertEquals("invalid config: backend: no VMM backend named libkrun is running (running: qemu)",
+                missing.getMessage());
+        assertEquals("backend", assertThrows(InvalidConfigException.class,
+                () -> lifecycle.create(spec("x").backend("QEMU").build())).field());
+        backends.add(new VmmBackend() {
+            public String name() {
+                return "libkrun";
+            }
+
+            public boolean available() {
+                return false;
+            }
+
+            public Optional<String> unavailableReason() {
+                return Optional.of("libkrun.so.1 not found");
+            }
+
+            public io.msb.api.spi.VmmCapabilities capabilities() {
+                throw new AssertionError("an unavailable backend was asked what it can run");
+            }
+
+            public VmHandle start(VmSpec spec) {
+                throw new AssertionError("an unavailable backend was asked to start a VM");
+            }
+
+            public Optional<VmHandle> reattach(String n, long p, Path d) {
+                return Optional.empty();
+            }
+        });
+        assertEquals("backend libkrun: libkrun.so.1 not found", assertThrows(UnsupportedFeatureException.class,
+                () -> lifecycle.create(spec("x").backend("libkrun").build())).getMessage());
+        assertTrue(lifecycle.get("x").isEmpty());
+        assertFalse(Files.exists(home.resolve("sandboxes/x")));
+    }
+
+    @Test
+    void featuresTheBackendLacksAreRefusedNamingItAndTheFeature() {
+        AgentdProcessVmmForTests vmm = backend();
+        backends.set(0, new VmmBackend() { // the same VMs, declaring nothing but its limits
+            public String name() {
+                return "bare";
+            }
+
+            public boolean available() {
+                return true;
+            }
+
+            public io.msb.api.spi.VmmCapabilities capabilities() {
+                return new io.msb.api.spi.VmmCapabilities(1, 4, 64, 4096, java.util.Set.of());
+            }
+
+            public VmHandle start(VmSpec spec) {
+                return vmm.start(spec);
+            }
+
+            public Optional<VmHandle> reattach(String n, long p, Path d) {
+                return vmm.reattach(n, p, d);
+            }
+        });
+        InvalidConfigException network = assertThrows(InvalidConfigException.class, () -> lifecycle.create(
+                spec("net").network(io.msb.api.network.NetworkConfig.defaults()).build()));
+        assertEquals("network", network.field());
+        assertTrue(network.getMessage().contains("backend bare does not support NETWORK"), network.getMessage());
+        assertTrue(lifecycle.list(LabelSelector.ALL).isEmpty());
+        assertEquals(0, vmm.started().size());
+    }
+
+    @Test
+    void aSandboxOutlivesItsBackendAndGetsAFreshHandleWhenItComesBack() throws Exception {
+        AgentdProcessVmmForTests vmm = backend();
+        lifecycle.create(spec("swap").build());
+        lifecycle.create(spec("ended").build());
+        VmHandle first = lifecycle.connection("swap").vm();
+        long pid = info("swap").currentRun().orElseThrow().pid();
+
+        backends.remove(vmm); // its bundle stopped: nothing is closed
+        SandboxInfo away = info("swap");
+        assertEquals(SandboxStatus.RUNNING, away.status());
+        assertFalse(away.backendAvailable());
+        assertFalse(lifecycle.list(LabelSelector.ALL).get(0).backendAvailable());
+        assertEquals("on\n", lifecycle.handle("swap").exec(ExecOptions.of("echo", "on").build()).stdoutText());
+        InvalidStateException pause = assertThrows(InvalidStateException.class, () -> lifecycle.pause("swap"));
+        assertEquals("cannot pause sandbox swap: its VMM backend qemu is not running (start its bundle, e.g."
+                + " bundle:start io.msb.vmm.qemu; the sandbox runs on meanwhile)", pause.getMessage());
+        lifecycle.kill("ended"); // through the handle still held: a VM can always be ended
+        assertEquals(SandboxStatus.STOPPED, info("ended").status());
+        assertFalse(vmm.processes().get(1).isAlive());
+
+        backends.add(vmm);
+        lifecycle.vmmBackendAdded(vmm);
+        LiveVm now = lifecycle.connection("swap");
+        assertTrue(now.vm() != first, "a fresh handle from the backend that came back");
+        assertTrue(now.origin() == first, "the first handle stays referenced");
+        assertEquals(pid, now.vm().pid());
+        assertTrue(info("swap").backendAvailable());
+        assertEquals(SandboxStatus.PAUSED, lifecycle.pause("swap").status());
+        assertEquals(SandboxStatus.RUNNING, lifecycle.resume("swap").status());
+        assertEquals("back\n", lifecycle.handle("swap").exec(ExecOptions.of("echo", "back").build()).stdoutText());
+    }
+
+    @Test
+    void aRestartedRuntimeWithoutTheBackendConnectsWhenItComesBack() {
+        AgentdProcessVmmForTests vmm = backend();
+        lifecycle.create(spec("later").detached(true).build());
+        lifecycle.deactivate();
+        backends.clear();
+
+        lifecycle = lifecycle();
+        SandboxInfo away = info("later");
+        assertEquals(SandboxStatus.RUNNING, away.status(), "a VM whose backend is away is not a crash");
+        assertFalse(away.backendAvailable());
+        InvalidStateException exec = assertThrows(InvalidStateException.class,
+                () -> lifecycle.handle("later").exec(ExecOptions.of("true").build()));
+        assertTrue(exec.getMessage().contains("its VMM backend qemu is not running"), exec.getMessage());
+
+        backends.add(vmm);
+        lifecycle.vmmBackendAdded(vmm);
+        assertTrue(info("later").backendAvailable());
+        assertEquals("up\n", lifecycle.handle("later").exec(ExecOptions.of("echo", "up").build()).stdoutText());
+    }
+
+    @Test
     void refusesAnExistingNameButNotALeftoverDirectory() throws Exception {
         backend();
         lifecycle.create(spec("dev").build());

@@ -28,7 +28,7 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
             + "[--secret ENV=VALUE@HOST[,HOST]]… [--secret-from-env ENV@HOST[,HOST]]… "
             + "[--secret-on-violation block|block-and-log|block-and-terminate] [--net-strict] "
             + "[--tls-intercept-port PORT]… [--tls-bypass HOST]… "
-            + "[--tmpfs GUEST[:SIZE]]… [--rm] [-d] (IMAGE | --from-snapshot SNAPSHOT) [--] [COMMAND [ARG…]]";
+            + "[--tmpfs GUEST[:SIZE]]… [--backend NAME] [--rm] [-d] (IMAGE | --from-snapshot SNAPSHOT) [--] [COMMAND [ARG…]]";
 
     static RunArguments parse(List<String> words) {
         return parse(words, System::getenv);
@@ -39,6 +39,7 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
         String name = null;
         String workdir = null;
         String snapshot = null;
+        String backend = null;
         HandoffInit init = null;
         int cpus = 0;
         int memoryMib = 0;
@@ -86,6 +87,7 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
                 case "--tls-bypass" -> tlsBypass.add(value(words, ++i, option));
                 case "-v", "--volume" -> mounts.add(mount(Mount::parseVolumeOption, value(words, ++i, option)));
                 case "--from-snapshot" -> snapshot = value(words, ++i, option);
+                case "--backend" -> backend = value(words, ++i, option);
                 case "--tmpfs" -> mounts.add(mount(Mount::parseTmpfsOption, value(words, ++i, option)));
                 default -> throw new IllegalArgumentException("msb:run: unknown option " + option + "; usage: " + USAGE);
             }
@@ -109,7 +111,7 @@ record RunArguments(SandboxSpec spec, boolean remove, List<String> command) {
             b.rootfs(RootfsSource.parse(words.get(i)));
         }
         SandboxSpec spec = b.cpus(cpus).memoryMib(memoryMib).env(env).labels(labels)
-                .workdir(workdir).init(init).mounts(mounts).detached(detach).ephemeral(remove).build();
+                .workdir(workdir).init(init).mounts(mounts).detached(detach).ephemeral(remove).backend(backend).build();
         return new RunArguments(spec, remove, List.copyOf(words.subList(skipSeparator(words, i + 1), words.size())));
     }
 

@@ -17,7 +17,8 @@ final class SandboxDetails {
         SandboxSpec spec = info.spec();
         StringBuilder out = new StringBuilder();
         line(out, "name", info.name());
-        line(out, "status", info.status().name());
+        line(out, "status", SandboxTable.status(info));
+        line(out, "backend", SandboxTable.backend(info));
         line(out, "rootfs", SandboxTable.rootfs(spec.rootfs()));
         line(out, "cpus", spec.cpus());
         line(out, "memoryMib", spec.memoryMib());

@@ -9,7 +9,8 @@ import java.util.List;
 
 /** The {@code msb:ls} table, docker-ps style: fixed columns sized to their content. */
 final class SandboxTable {
-    private static final List<String> HEADER = List.of("NAME", "STATUS", "IMAGE", "CPUS", "MEMORY", "UPTIME", "PID");
+    private static final List<String> HEADER = List.of("NAME", "STATUS", "IMAGE", "BACKEND", "CPUS", "MEMORY", "UPTIME",
+            "PID");
 
     private SandboxTable() {
     }
@@ -20,12 +21,22 @@ final class SandboxTable {
         Instant now = Instant.now();
         for (SandboxInfo s : sandboxes) {
             var run = s.currentRun().filter(r -> r.running());
-            rows.add(List.of(s.name(), s.status().name(), rootfs(s.spec().rootfs()), Integer.toString(s.spec().cpus()),
+            rows.add(List.of(s.name(), status(s), rootfs(s.spec().rootfs()), backend(s), Integer.toString(s.spec().cpus()),
                     s.spec().memoryMib() + " MiB",
                     run.map(r -> human(Duration.between(r.startedAt(), now))).orElse("-"),
                     run.map(r -> Long.toString(r.pid())).orElse("-")));
         }
         return Columns.render(rows);
+    }
+
+    /** The status, marked while the sandbox's backend is away (its status is then the last one known). */
+    static String status(SandboxInfo s) {
+        return s.backendAvailable() ? s.status().name() : s.status().name() + " (backend unavailable)";
+    }
+
+    /** The backend recorded for the sandbox; {@code -} for a record from before backends were recorded. */
+    static String backend(SandboxInfo s) {
+        return s.spec().backend() == null ? "-" : s.spec().backend();
     }
 
     static String rootfs(RootfsSource source) {

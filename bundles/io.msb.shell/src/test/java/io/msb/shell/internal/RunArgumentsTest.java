@@ -40,6 +40,17 @@ class RunArgumentsTest {
         assertEquals(List.of("ls", "-l", "-n", "--rm", "/"), run.command());
     }
 
+    @Test
+    void backendNamesTheBackendOrLeavesTheDefault() {
+        assertEquals("libkrun", RunArguments.parse(List.of("--backend", "libkrun", "alpine")).spec().backend());
+        assertEquals(null, RunArguments.parse(List.of("alpine")).spec().backend());
+        assertEquals(List.of("--backend", "x"), RunArguments.parse(List.of("alpine", "--backend", "x")).command(),
+                "after the image, the command's");
+        IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> RunArguments.parse(List.of("--backend")));
+        org.junit.jupiter.api.Assertions.assertTrue(missing.getMessage().contains("--backend"), missing.getMessage());
+    }
+
     /** With --from-snapshot there is no image: every word after the options is the command's (decision 1237). */
     @Test
     void fromSnapshotTakesThePlaceOfTheImage() {
