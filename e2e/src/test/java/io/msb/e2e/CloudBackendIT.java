@@ -3,6 +3,7 @@ package io.msb.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,9 +12,8 @@ import io.msb.api.NotFoundException;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxSpec;
 import io.msb.api.fs.FileType;
-import io.msb.backend.cloud.internal.CloudBackend;
-import io.msb.backend.cloud.internal.CloudBackendConfig;
-import java.lang.reflect.Proxy;
+import io.msb.api.spi.SandboxBackend;
+import io.msb.testing.EmbeddedMsb;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -128,14 +128,19 @@ class CloudBackendIT {
     }
 
     /**
-     * The backend's files, which go over the sandbox's exec (the HTTP API has no file route), against B: the same
-     * class A runs, here in this JVM with its own journal.
+     * The backend's files, which go over the sandbox's exec (the HTTP API has no file route), against B: the bundle
+     * A runs, here in an embedded framework of this JVM with its own home, used through its SandboxBackend service.
      */
     @Test
     @Order(3)
     void filesOfARemoteSandboxGoOverItsExec(@TempDir Path local) throws Exception {
-        CloudBackend backend = new CloudBackend(config(local), Map.of(), null);
-        try {
+        Path keyFile = local.resolve("api-key");
+        Files.writeString(keyFile, b.apiKey);
+        try (EmbeddedMsb msb = EmbeddedMsb.builder(local).bundles("io.msb.backend.cloud")
+                .configure("io.msb.backend.cloud", Map.of("url", b.url, "apiKeyFile", keyFile.toString(),
+                        "home", local.toString(), "healthIntervalSecs", 1))
+                .start()) {
+            SandboxBackend backend = msb.service(SandboxBackend.class, "(msb.backend=cloud)");
             Platform.await("the backend sees B", backend::available);
             SandboxHandle box = backend.create(SandboxSpec.builder("cloud-files").image(Platform.IMAGE).build());
             box.fs().mkdirs("/tmp/d/e", 0750);
@@ -149,15 +154,9 @@ class CloudBackendIT {
             assertEquals(List.of("/tmp/d/e", "/tmp/d/link"),
                     box.fs().list("/tmp/d").stream().map(s -> s.path()).sorted().toList());
             box.fs().removeRecursive("/tmp/d");
-            try {
-                box.fs().stat("/tmp/d");
-                throw new AssertionError("/tmp/d was not removed");
-            } catch (NotFoundException expected) {
-                // gone
-            }
+            assertThrows(NotFoundException.class, () -> box.fs().stat("/tmp/d"));
             backend.remove("cloud-files", true);
-        } finally {
-            backend.deactivate();
+            assertEquals(404, b.api("GET", "/v1/sandboxes/by-name/cloud-files", null).statusCode());
         }
     }
 
@@ -245,21 +244,5 @@ class CloudBackendIT {
         } catch (java.io.IOException e) {
             return "";
         }
-    }
-
-    /** The backend's configuration for B: its URL, the key in a file of this test's own home. */
-    private static CloudBackendConfig config(Path local) throws Exception {
-        Path keyFile = local.resolve("api-key");
-        Files.writeString(keyFile, b.apiKey);
-        Map<String, Object> values = Map.of("url", b.url, "apiKeyFile", keyFile.toString(), "home", local.toString(),
-                "healthIntervalSecs", 1);
-        return (CloudBackendConfig) Proxy.newProxyInstance(CloudBackendIT.class.getClassLoader(),
-                new Class<?>[] {CloudBackendConfig.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "annotationType" -> CloudBackendConfig.class;
-                    case "hashCode" -> 0;
-                    case "equals" -> proxy == args[0];
-                    case "toString" -> "config";
-                    default -> values.getOrDefault(method.getName(), method.getDefaultValue());
-                });
     }
 }

@@ -93,7 +93,7 @@ public final class CloudBackend implements SandboxBackend {
     }
 
     @Deactivate
-    public void deactivate() {
+    void deactivate() {
         health.shutdownNow();
     }
 
