@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The cloud backend (io.msb.backend.cloud) with two real servers on this machine, each the distribution as users
  * start it, with its own ports and home: A's etc/io.msb.backend.cloud.cfg names B's URL and key. A sandbox created
  * on A with backend cloud runs its VM on B; A's CLI and HTTP API reach it (exec, files, logs, metrics); B's VMM
- * bundle restart and B's own stop and start leave it usable from A; removing it on A removes it on B.
+ * bundle restart, B's own stop and start, and A's kill -9 and start leave it usable from A; removing it on A removes
+ * it on B.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 30, unit = TimeUnit.MINUTES) // a hang guard, not a time assertion
@@ -121,6 +122,13 @@ class CloudBackendIT {
         b.restart();
         Platform.await("exec through A after B restarted", CloudBackendIT::execWorks);
         assertFalse(listed(a).contains("unavailable"), listed(a));
+
+        // A crashes: its journal keeps the placement, so after its restart it still answers for the sandbox
+        a.kill();
+        a.restart();
+        Platform.await("A lists the sandbox again after its crash", () -> listed(a).contains(" cloud ")
+                && listed(a).contains("running") && !listed(a).contains("unavailable"));
+        assertTrue(execWorks(), "exec through A after A's crash");
 
         a.msbOk("rm", "-f", BOX);
         assertEquals(404, b.api("GET", "/v1/sandboxes/by-name/" + BOX, null).statusCode());

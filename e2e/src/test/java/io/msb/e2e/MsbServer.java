@@ -111,7 +111,12 @@ final class MsbServer implements AutoCloseable {
         control(server, home, "stop");
     }
 
-    /** {@code bin/msb-server start} after {@link #stopServer()}, on the same ports and home. */
+    /** The server process and its children end at once (SIGKILL), as in a crash; {@link #restart()} brings it back. */
+    void kill() {
+        killLeftover(server);
+    }
+
+    /** {@code bin/msb-server start} after {@link #stopServer()} or {@link #kill()}, on the same ports and home. */
     void restart() throws IOException, InterruptedException {
         control(server, home, "start");
     }
