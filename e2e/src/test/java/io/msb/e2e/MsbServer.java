@@ -28,13 +28,15 @@ final class MsbServer implements AutoCloseable {
     final String apiKey;
     private final Path work;
     private final Path server;
+    private final int sshPort;
 
-    private MsbServer(Path work, Path server, Path home, String url, String apiKey) {
+    private MsbServer(Path work, Path server, Path home, String url, String apiKey, int sshPort) {
         this.work = work;
         this.server = server;
         this.home = home;
         this.url = url;
         this.apiKey = apiKey;
+        this.sshPort = sshPort;
     }
 
     /** The archive this build made ({@code -Dmsb.e2e.distribution}), started with the shared kernel cache. */
@@ -60,14 +62,15 @@ final class MsbServer implements AutoCloseable {
                     .orElseThrow(() -> new IOException(archive + " has no msb-distribution-* directory"));
         }
         int http = freePort();
-        setProperty(server.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", freePort());
+        int ssh = freePort();
+        setProperty(server.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", ssh);
         // the SSH endpoint into sandboxes (msb-ssh) too, so that servers of parallel runs do not contend for 2222
         Files.writeString(server.resolve("etc/io.msb.ssh.cfg"), "port = " + freePort() + "\n");
         setProperty(server.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", http);
         setProperty(server.resolve("etc/system.properties"), "org.osgi.service.http.port", http);
         try {
             String started = control(server, home, "start");
-            return new MsbServer(work, server, home, "http://127.0.0.1:" + http, readKey(home, started));
+            return new MsbServer(work, server, home, "http://127.0.0.1:" + http, readKey(home, started), ssh);
         } catch (IOException | InterruptedException | RuntimeException e) {
             discard(work, server);
             throw e;
@@ -87,6 +90,30 @@ final class MsbServer implements AutoCloseable {
         return HostCommand.check(server, List.of(server.resolve("bin/msb-server").toString(), verb), Map.of(
                 "MSB_HOME", home.toString(), "JAVA_HOME", System.getProperty("java.home"),
                 "MSB_START_TIMEOUT", "240"));
+    }
+
+    /**
+     * Runs a Karaf console command ({@code bundle:stop io.msb.vmm.qemu}) through the distribution's
+     * {@code bin/client} on the server's SSH port, as an administrator would; its output, or an error with it. The
+     * client's stdin must not be at its end, or it closes the channel before the command ran.
+     */
+    String console(String command) throws IOException, InterruptedException {
+        return HostCommand.check(server, List.of("sh", "-c", "exec \"$0\" -h 127.0.0.1 -a \"$1\" \"$2\" < /dev/zero",
+                bin("client").toString(), Integer.toString(sshPort), command),
+                Map.of("JAVA_HOME", System.getProperty("java.home")));
+    }
+
+    /** Kills the server's JVM with SIGKILL (what a crash does): its detached VMs run on. */
+    void killServer() throws IOException, InterruptedException {
+        long pid = Long.parseLong(Files.readString(server.resolve("karaf.pid")).trim());
+        ProcessHandle jvm = ProcessHandle.of(pid).orElseThrow(() -> new IOException("no server process " + pid));
+        jvm.destroyForcibly();
+        jvm.onExit().join();
+    }
+
+    /** {@code bin/msb-server start} again, on the same home and ports; returns once it is ready. */
+    void startAgain() throws IOException, InterruptedException {
+        control(server, home, "start");
     }
 
     /** A program of the distribution's {@code bin/}, e.g. the CLI {@code msb}. */
