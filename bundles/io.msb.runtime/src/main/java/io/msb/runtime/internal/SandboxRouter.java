@@ -54,7 +54,8 @@ public final class SandboxRouter implements SandboxService {
     private final String defaultBackend;
 
     @Activate
-    public SandboxRouter(@Reference(target = "(msb.backend=" + SandboxLifecycle.LOCAL + ")") SandboxBackend local,
+    public SandboxRouter(@Reference(name = "local", target = "(msb.backend=" + SandboxLifecycle.LOCAL + ")")
+            SandboxBackend local,
             RuntimeConfig config, ComponentContext context) {
         this.local = local;
         this.remotes = () -> remoteBackends;
