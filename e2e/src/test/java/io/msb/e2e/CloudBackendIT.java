@@ -75,9 +75,9 @@ class CloudBackendIT {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)));
         Platform.await("A's etc/io.msb.backend.cloud.cfg without the key",
                 () -> !read(a.etc("io.msb.backend.cloud.cfg")).contains(b.apiKey));
-        HostCommand.Result services = a.console("service:list io.msb.api.spi.SandboxBackend");
-        assertTrue(services.output().contains("msb.backend = cloud"), services.output());
-        assertFalse(services.output().contains(b.apiKey), "the key is no service property");
+        String services = a.console("service:list io.msb.api.spi.SandboxBackend");
+        assertTrue(services.contains("msb.backend = cloud"), services);
+        assertFalse(services.contains(b.apiKey), "the key is no service property");
     }
 
     @Test
@@ -105,8 +105,8 @@ class CloudBackendIT {
         assertEquals(pid, metrics.path("pid").asLong(), "A's metrics are B's VM's: " + metrics);
 
         // B's VMM bundle goes away and comes back: exec from A works again, on the same VM
-        assertConsole(b, "bundle:stop " + Platform.QEMU_PID);
-        assertConsole(b, "bundle:start " + Platform.QEMU_PID);
+        b.console("bundle:stop " + Platform.QEMU_PID);
+        b.console("bundle:start " + Platform.QEMU_PID);
         Platform.await("exec through A after B's qemu bundle restarted", CloudBackendIT::execWorks);
         assertTrue(alive(pid), "the same VM runs on");
 
@@ -119,13 +119,13 @@ class CloudBackendIT {
                 && refused.output().contains("cannot be reached"), refused.output());
         assertTrue(alive(pid), "B's VM outlives B");
 
-        b.restart();
+        b.startAgain();
         Platform.await("exec through A after B restarted", CloudBackendIT::execWorks);
         assertFalse(listed(a).contains("unavailable"), listed(a));
 
         // A crashes: its journal keeps the placement, so after its restart it still answers for the sandbox
-        a.kill();
-        a.restart();
+        a.killServer();
+        a.startAgain();
         Platform.await("A lists the sandbox again after its crash", () -> listed(a).contains(" cloud ")
                 && listed(a).contains("running") && !listed(a).contains("unavailable"));
         assertTrue(execWorks(), "exec through A after A's crash");
@@ -239,11 +239,6 @@ class CloudBackendIT {
         events.stream().filter(e -> e.path("type").asText().equals("stdout")).forEach(e -> out.append(
                 new String(Base64.getDecoder().decode(e.path("data").asText()), StandardCharsets.UTF_8)));
         return out.toString();
-    }
-
-    private static void assertConsole(MsbServer server, String command) throws Exception {
-        HostCommand.Result r = server.console(command);
-        assertEquals(0, r.exit(), command + ": " + r.output());
     }
 
     private static String read(Path file) {

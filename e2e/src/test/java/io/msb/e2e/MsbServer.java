@@ -28,13 +28,20 @@ final class MsbServer implements AutoCloseable {
     final String apiKey;
     private final Path work;
     private final Path server;
+    private final int sshPort;
 
-    private MsbServer(Path work, Path server, Path home, String url, String apiKey) {
+    private MsbServer(Path work, Path server, Path home, String url, String apiKey, int sshPort) {
         this.work = work;
         this.server = server;
         this.home = home;
         this.url = url;
         this.apiKey = apiKey;
+        this.sshPort = sshPort;
+    }
+
+    /** The archive this build made ({@code -Dmsb.e2e.distribution}), started with the shared kernel cache. */
+    static MsbServer startBuilt() throws IOException, InterruptedException {
+        return startBuilt(Map.of());
     }
 
     /** {@link #startBuilt()} with these files written into the server's {@code etc/} first (name to content). */
@@ -44,15 +51,6 @@ final class MsbServer implements AutoCloseable {
             throw new IOException("no server archive (io.msb:msb-distribution:tar.gz): " + archive);
         }
         return start(archive, Platform.kernelCache(), etc);
-    }
-
-    /** The archive this build made ({@code -Dmsb.e2e.distribution}), started with the shared kernel cache. */
-    static MsbServer startBuilt() throws IOException, InterruptedException {
-        Path archive = Path.of(System.getProperty("msb.e2e.distribution", ""));
-        if (!Files.isRegularFile(archive)) {
-            throw new IOException("no server archive (io.msb:msb-distribution:tar.gz): " + archive);
-        }
-        return start(archive, Platform.kernelCache());
     }
 
     /** Unpacks {@code archive} (msb-distribution-*.tar.gz) and starts it; fails with the server's output if it cannot. */
@@ -74,7 +72,8 @@ final class MsbServer implements AutoCloseable {
                     .orElseThrow(() -> new IOException(archive + " has no msb-distribution-* directory"));
         }
         int http = freePort();
-        setProperty(server.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", freePort());
+        int ssh = freePort();
+        setProperty(server.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", ssh);
         // the SSH endpoint into sandboxes (msb-ssh) too, so that servers of parallel runs do not contend for 2222
         Files.writeString(server.resolve("etc/io.msb.ssh.cfg"), "port = " + freePort() + "\n");
         setProperty(server.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", http);
@@ -84,7 +83,7 @@ final class MsbServer implements AutoCloseable {
         }
         try {
             String started = control(server, home, "start");
-            return new MsbServer(work, server, home, "http://127.0.0.1:" + http, readKey(home, started));
+            return new MsbServer(work, server, home, "http://127.0.0.1:" + http, readKey(home, started), ssh);
         } catch (IOException | InterruptedException | RuntimeException e) {
             discard(work, server);
             throw e;
@@ -106,19 +105,28 @@ final class MsbServer implements AutoCloseable {
                 "MSB_START_TIMEOUT", "240"));
     }
 
-    /** {@code bin/msb-server stop}: the server ends, its detached VMs run on; {@link #restart()} brings it back. */
+    /**
+     * Runs a Karaf console command ({@code bundle:stop io.msb.vmm.qemu}) through the distribution's
+     * {@code bin/client} on the server's SSH port, as an administrator would; its output, or an error with it. The
+     * client's stdin must not be at its end, or it closes the channel before the command ran.
+     */
+    String console(String command) throws IOException, InterruptedException {
+        return HostCommand.check(server, List.of("sh", "-c", "exec \"$0\" -h 127.0.0.1 -a \"$1\" \"$2\" < /dev/zero",
+                bin("client").toString(), Integer.toString(sshPort), command),
+                Map.of("JAVA_HOME", System.getProperty("java.home")));
+    }
+
+    /** Kills the server's JVM with SIGKILL (what a crash does): its detached VMs run on. */
+    void killServer() throws IOException, InterruptedException {
+        long pid = Long.parseLong(Files.readString(server.resolve("karaf.pid")).trim());
+        ProcessHandle jvm = ProcessHandle.of(pid).orElseThrow(() -> new IOException("no server process " + pid));
+        jvm.destroyForcibly();
+        jvm.onExit().join();
+    }
+
+    /** {@code bin/msb-server stop}: the server ends, its detached VMs run on; {@link #startAgain()} brings it back. */
     void stopServer() throws IOException, InterruptedException {
         control(server, home, "stop");
-    }
-
-    /** The server process and its children end at once (SIGKILL), as in a crash; {@link #restart()} brings it back. */
-    void kill() {
-        killLeftover(server);
-    }
-
-    /** {@code bin/msb-server start} after {@link #stopServer()} or {@link #kill()}, on the same ports and home. */
-    void restart() throws IOException, InterruptedException {
-        control(server, home, "start");
     }
 
     /** A file of the server's {@code etc/}. */
@@ -126,15 +134,9 @@ final class MsbServer implements AutoCloseable {
         return server.resolve("etc").resolve(name);
     }
 
-    /** A Karaf console command through {@code bin/client}, as bin/msb-server's readiness check runs it. */
-    HostCommand.Result console(String command) throws IOException, InterruptedException {
-        String port = Files.readAllLines(etc("org.apache.karaf.shell.cfg")).stream()
-                .filter(l -> l.strip().startsWith("sshPort")).reduce((a, b) -> b)
-                .map(l -> l.replaceFirst("^\\s*sshPort\\s*[=:]\\s*", "").strip())
-                .orElseThrow(() -> new IOException("no sshPort in etc/org.apache.karaf.shell.cfg"));
-        // bin/client closes the channel at the end of its stdin: /dev/zero never ends
-        return HostCommand.run(server, List.of("sh", "-c", "exec \"$0\" \"$@\" < /dev/zero", bin("client").toString(),
-                "-h", "127.0.0.1", "-a", port, command), Map.of("JAVA_HOME", System.getProperty("java.home")));
+    /** {@code bin/msb-server start} again, on the same home and ports; returns once it is ready. */
+    void startAgain() throws IOException, InterruptedException {
+        control(server, home, "start");
     }
 
     /** A program of the distribution's {@code bin/}, e.g. the CLI {@code msb}. */

@@ -407,6 +407,8 @@ public final class SandboxLifecycle implements SandboxBackend {
                     LiveVm current = live.get(name);
                     if (current != null && current.agent().isOpen()) {
                         watch(name, current.withVm(fresh.get()));
+                    } else if (record.get().status() == SandboxStatus.PAUSED) {
+                        continue; // a frozen guest answers no handshake: the resume connects, as after a restart
                     } else {
                         if (current != null) {
                             live.remove(name); // first: its relay closing is then not taken for a crash

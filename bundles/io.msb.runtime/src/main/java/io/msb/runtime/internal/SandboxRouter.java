@@ -54,7 +54,8 @@ public final class SandboxRouter implements SandboxService {
     private final String defaultBackend;
 
     @Activate
-    public SandboxRouter(@Reference(target = "(msb.backend=" + SandboxLifecycle.LOCAL + ")") SandboxBackend local,
+    public SandboxRouter(@Reference(name = "local", target = "(msb.backend=" + SandboxLifecycle.LOCAL + ")")
+            SandboxBackend local,
             RuntimeConfig config, ComponentContext context) {
         this.local = local;
         this.remotes = () -> remoteBackends;
@@ -262,10 +263,16 @@ public final class SandboxRouter implements SandboxService {
         return holder(name).logs(name, sources, from, follow);
     }
 
-    /** The local platform, its default being the configured one (which may name a sandbox backend). */
+    /**
+     * The local platform, its default being the configured one; when that names a sandbox backend, no VMM backend is
+     * the one creates use.
+     */
     @Override
     public PlatformInfo platform() {
         PlatformInfo p = local.platform();
-        return new PlatformInfo(p.home(), defaultBackend, p.backends(), p.sandboxes(), p.pools());
+        List<PlatformInfo.Backend> vmms = remote(defaultBackend).isEmpty() ? p.backends() : p.backends().stream()
+                .map(b -> new PlatformInfo.Backend(b.name(), b.available(), false, b.acceleration(), b.guestKernel(),
+                        b.minCpus(), b.maxCpus(), b.minMemoryMib(), b.maxMemoryMib(), b.features())).toList();
+        return new PlatformInfo(p.home(), defaultBackend, vmms, p.sandboxes(), p.pools());
     }
 }

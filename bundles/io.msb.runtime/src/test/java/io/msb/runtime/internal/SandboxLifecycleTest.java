@@ -433,6 +433,23 @@ class SandboxLifecycleTest {
     }
 
     @Test
+    void aPausedSandboxFoundWithoutItsBackendIsConnectedByItsResume() {
+        AgentdProcessVmmForTests vmm = backend();
+        lifecycle.create(spec("frozen").detached(true).build()).pause();
+        lifecycle.deactivate();
+        backends.clear();
+
+        lifecycle = lifecycle();
+        assertEquals(SandboxStatus.PAUSED, info("frozen").status());
+        backends.add(vmm);
+        lifecycle.vmmBackendAdded(vmm); // no handshake with a frozen guest
+        assertEquals(SandboxStatus.PAUSED, info("frozen").status());
+        assertEquals(SandboxStatus.RUNNING, lifecycle.resume("frozen").status());
+        assertEquals("thawed\n", lifecycle.handle("frozen").exec(ExecOptions.of("echo", "thawed").build())
+                .stdoutText());
+    }
+
+    @Test
     void refusesAnExistingNameButNotALeftoverDirectory() throws Exception {
         backend();
         lifecycle.create(spec("dev").build());

@@ -1,6 +1,7 @@
 package io.msb.runtime.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,10 @@ import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
 import io.msb.api.store.SandboxRecord;
+import io.msb.api.spi.VmHandle;
+import io.msb.api.spi.VmSpec;
+import io.msb.api.spi.VmmBackend;
+import io.msb.api.spi.VmmCapabilities;
 import io.msb.api.store.SandboxStore;
 import io.msb.protocol.AgentConnector;
 import io.msb.testing.EmbeddedMsb;
@@ -21,6 +26,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,13 +42,35 @@ class SandboxRouterTest {
     private SandboxStore store;
     private SandboxLifecycle local;
     private final InMemorySandboxBackendForTests cloud = new InMemorySandboxBackendForTests("cloud");
+    /** A VMM backend the local runtime has, which no test here asks to start a VM. */
+    private final List<VmmBackend> vmms = List.of(new VmmBackend() {
+        public String name() {
+            return "qemu";
+        }
+
+        public boolean available() {
+            return true;
+        }
+
+        public VmmCapabilities capabilities() {
+            return new VmmCapabilities(1, 4, 64, 4096, Set.of(VmmCapabilities.Feature.TCG));
+        }
+
+        public VmHandle start(VmSpec spec) {
+            throw new AssertionError("no VM is started by the router's tests");
+        }
+
+        public Optional<VmHandle> reattach(String name, long pid, Path dir) {
+            return Optional.empty();
+        }
+    });
 
     @BeforeEach
     void open() throws Exception {
         msb = EmbeddedMsb.builder(home).bundles("io.msb.store").start();
         store = msb.service(SandboxStore.class);
         local = new SandboxLifecycle(store, new RuntimeSettings(home, 1, 256, "qemu", Duration.ofMillis(500)),
-                List::of, AgentConnector.withDefaults(), () -> null, () -> null);
+                () -> vmms, AgentConnector.withDefaults(), () -> null, () -> null);
     }
 
     @AfterEach
@@ -85,8 +114,11 @@ class SandboxRouterTest {
 
     @Test
     void theConfiguredDefaultMaySendCreatesToASandboxBackend() {
-        router("cloud").create(spec("by-default").build());
+        SandboxRouter router = router("cloud");
+        router.create(spec("by-default").build());
         assertEquals("cloud", cloud.get("by-default").orElseThrow().spec().backend());
+        assertEquals("cloud", router.platform().defaultBackend());
+        assertFalse(router.platform().backends().get(0).selected(), "creates go to cloud, not to qemu");
     }
 
     @Test
@@ -149,7 +181,7 @@ class SandboxRouterTest {
         localStopped("mine");
         SandboxRouter router = router("qemu");
         assertEquals("qemu", router.get("mine").orElseThrow().spec().backend());
-        assertTrue(router.platform().backends().isEmpty());
+        assertTrue(router.platform().backends().get(0).selected());
         assertEquals("qemu", router.platform().defaultBackend());
         router.remove("mine", false);
         assertTrue(cloud.calls().isEmpty(), cloud.calls().toString());
