@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Whether libkrun can run VMs here, as {@code krun-launcher --probe} finds it (decision 1745): it dlopens libkrun
@@ -19,14 +19,21 @@ final class HostProbe {
     static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final int MAX_MESSAGE = 1024;
 
-    private final List<String> command;
+    private final Supplier<Path> launcher;
+    private final String libkrun;
     private final Map<String, String> environment;
     private Optional<String> verdict;
     private long probedAt;
 
-    HostProbe(Path launcher, String libkrun, Map<String, String> environment) {
-        this.command = List.of(launcher.toString(), "--probe", "--libkrun", libkrun);
+    /** @param launcher the launcher binary, found (or extracted) at the first probe */
+    HostProbe(Supplier<Path> launcher, String libkrun, Map<String, String> environment) {
+        this.launcher = launcher;
+        this.libkrun = libkrun;
         this.environment = environment;
+    }
+
+    HostProbe(Path launcher, String libkrun, Map<String, String> environment) {
+        this(() -> launcher, libkrun, environment);
     }
 
     /** Empty when libkrun and KVM are usable, else why not. */
@@ -39,8 +46,14 @@ final class HostProbe {
     }
 
     private Optional<String> run() {
+        String command;
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            command = launcher.get().toString();
+        } catch (RuntimeException e) {
+            return Optional.of("no libkrun launcher: " + e.getMessage());
+        }
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command, "--probe", "--libkrun", libkrun).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().putAll(environment);
             Process p = pb.start();
             String message;
@@ -57,7 +70,7 @@ final class HostProbe {
             return Optional.of(message.isEmpty() ? "krun-launcher --probe failed with status " + p.exitValue()
                     : message.lines().findFirst().orElse(message));
         } catch (IOException e) {
-            return Optional.of("cannot run the libkrun launcher " + command.get(0) + ": " + e.getMessage());
+            return Optional.of("cannot run the libkrun launcher " + command + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted while probing libkrun");

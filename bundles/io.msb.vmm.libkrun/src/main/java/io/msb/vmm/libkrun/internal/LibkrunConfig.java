@@ -31,9 +31,11 @@ import org.osgi.service.metatype.annotations.Option;
             description = "agentd used as /init when the runtime gives no initramfs; empty = the one in this bundle.")
     String agentd() default "";
 
-    @AttributeDefinition(name = "Home", required = false, description = "Empty = $MSB_HOME, msb.home or ~/.msb.")
-    String home() default "";
-
     @AttributeDefinition(name = "libkrun log level", description = "0 off, 1 errors ... 5 trace; to logs/krun.log.")
     int logLevel() default 1;
+
+    @AttributeDefinition(name = "msb home", required = false,
+            description = "Where the bundled launcher and agent are extracted (cache/libkrun); empty = $MSB_HOME,"
+                    + " msb.home or ~/.msb.")
+    String home() default "";
 }

@@ -20,15 +20,14 @@ import io.msb.api.spi.VmHandle;
 final class LibkrunVmHandle implements VmHandle {
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
 
-    private final long pid;
-    private final long startTime;
+    /** What vm.properties records of this VM: the sandbox, the launcher's pid and its start time. */
+    private final VmRecord identity;
     private final Process process;
     private final VmFiles files;
     private boolean detached;
 
-    LibkrunVmHandle(long pid, long startTime, Process process, VmFiles files) {
-        this.pid = pid;
-        this.startTime = startTime;
+    LibkrunVmHandle(VmRecord identity, Process process, VmFiles files) {
+        this.identity = identity;
         this.process = process;
         this.files = files;
         this.detached = process == null;
@@ -36,11 +35,7 @@ final class LibkrunVmHandle implements VmHandle {
 
     @Override
     public long pid() {
-        return pid;
-    }
-
-    long startTime() {
-        return startTime;
+        return identity.pid();
     }
 
     @Override
@@ -50,54 +45,71 @@ final class LibkrunVmHandle implements VmHandle {
 
     @Override
     public boolean alive() {
-        return ProcessIdentity.alive(pid, startTime);
+        return ProcessIdentity.alive(identity.pid(), identity.startTime());
     }
 
+    /** SIGTERM (libkrun's default disposition ends the process), then SIGKILL once {@code grace} is over. */
     @Override
     public void terminate(Duration grace) {
-        signal(false);
+        running().ifPresent(ProcessHandle::destroy);
+        boolean ended = false;
         try {
-            if (waitFor(grace).isEmpty() && alive()) {
-                kill();
-            }
+            ended = awaitEnd(grace);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Thread.currentThread().interrupt(); // then no more waiting: straight to SIGKILL
+        }
+        if (!ended) {
             kill();
         }
     }
 
     @Override
     public void kill() {
-        signal(true);
+        running().ifPresent(ProcessHandle::destroyForcibly);
         try {
-            waitFor(KILL_WAIT);
+            if (awaitEnd(KILL_WAIT)) {
+                return;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (alive()) {
-            throw new MsbException("libkrun VM process " + pid + " survived SIGKILL for " + KILL_WAIT.toSeconds()
-                    + " s");
+            throw new MsbException("libkrun VM process " + identity.pid() + " outlived SIGKILL by " + KILL_WAIT.toSeconds() + " s");
         }
     }
 
+    /** The exit status only when this JVM started the launcher; a reattached VM's status goes to its parent. */
     @Override
     public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        if (process != null) {
-            if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                return OptionalInt.empty();
-            }
-            cleanup();
-            return OptionalInt.of(process.exitValue());
+        if (!awaitEnd(timeout)) {
+            return OptionalInt.empty();
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (alive()) { // not our child: its status goes to its parent
+        return process == null ? OptionalInt.empty() : OptionalInt.of(process.waitFor());
+    }
+
+    /** The process, if it is still this VM: a pid whose start time differs belongs to someone else now. */
+    private java.util.Optional<ProcessHandle> running() {
+        return alive() ? ProcessHandle.of(identity.pid()) : java.util.Optional.empty();
+    }
+
+    /** Whether the VM ended within {@code timeout}; then its socket and record are removed. */
+    private boolean awaitEnd(Duration timeout) throws InterruptedException {
+        boolean ended = process != null ? process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                : pollUntilGone(System.nanoTime() + timeout.toNanos());
+        if (ended) {
+            cleanup();
+        }
+        return ended;
+    }
+
+    private boolean pollUntilGone(long deadline) throws InterruptedException {
+        while (alive()) {
             if (System.nanoTime() >= deadline) {
-                return OptionalInt.empty();
+                return false;
             }
             Thread.sleep(20);
         }
-        cleanup();
-        return OptionalInt.empty();
+        return true;
     }
 
     /** Tells the launcher's lifetime watcher {@code detach}: from now on the VM outlives this JVM. Idempotent. */
@@ -111,7 +123,7 @@ final class LibkrunVmHandle implements VmHandle {
             pipe.write("detach\n".getBytes(StandardCharsets.US_ASCII));
             pipe.close();
         } catch (IOException e) {
-            throw new MsbException("cannot detach libkrun VM process " + pid + ": " + e.getMessage(), e);
+            throw new MsbException("cannot detach libkrun VM process " + identity.pid() + ": " + e.getMessage(), e);
         }
         detached = true;
     }
@@ -122,22 +134,9 @@ final class LibkrunVmHandle implements VmHandle {
         return LogLines.tail(files.consoleLog(), maxLines);
     }
 
-    private void signal(boolean force) {
-        if (alive()) { // checked just before: a pid with another start time belongs to someone else now
-            ProcessHandle.of(pid).ifPresent(h -> {
-                if (force) {
-                    h.destroyForcibly();
-                } else {
-                    h.destroy();
-                }
-            });
-        }
-    }
-
     /** Once the VM is gone its socket and record are stale (the logs stay), unless a newer VM owns the directory. */
     private void cleanup() {
-        if (alive() || VmRecord.read(files.record()).filter(r -> r.pid() != pid || r.startTime() != startTime)
-                .isPresent()) {
+        if (alive() || VmRecord.read(files.record()).filter(r -> !r.equals(identity)).isPresent()) {
             return;
         }
         for (Path p : List.of(files.agentSocket(), files.record())) {
@@ -151,6 +150,6 @@ final class LibkrunVmHandle implements VmHandle {
 
     @Override
     public String toString() {
-        return "libkrun[pid=" + pid + ", agent=" + files.agentSocket() + "]";
+        return "libkrun[pid=" + identity.pid() + ", agent=" + files.agentSocket() + "]";
     }
 }

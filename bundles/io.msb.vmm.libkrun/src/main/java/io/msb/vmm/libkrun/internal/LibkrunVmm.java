@@ -27,7 +27,7 @@ import io.msb.api.spi.VmmCapabilities.Feature;
  * docs/backend-spi.md). libkrun runs a VM in the process that calls {@code krun_start_enter} and never returns, so
  * each VM is a krun-launcher process (decision 1740); this class spawns it, records it and finds it again.
  */
-public final class LibkrunVmm implements VmmBackend {
+public class LibkrunVmm implements VmmBackend {
     /** libkrun takes the vCPU count as a u8. */
     static final int MAX_CPUS = 255;
     static final int MIN_MEMORY_MIB = 64;
@@ -66,11 +66,23 @@ public final class LibkrunVmm implements VmmBackend {
         }
     }
 
-    private final Settings settings;
-    private volatile HostProbe probe;
+    /** One configuration and the probe of its launcher and library, swapped together by {@link #configure}. */
+    private record Configured(Settings settings, HostProbe probe) {
+    }
+
+    private volatile Configured configured;
 
     public LibkrunVmm(Settings settings) {
-        this.settings = settings;
+        configure(settings);
+    }
+
+    /**
+     * Takes a new configuration; each call to this backend uses one configuration throughout, and running VMs keep
+     * the one they started with (they are separate processes).
+     */
+    final void configure(Settings settings) {
+        configured = new Configured(settings, new HostProbe(() -> launcher(settings), settings.libkrun(),
+                settings.launcherEnvironment()));
     }
 
     @Override
@@ -86,12 +98,12 @@ public final class LibkrunVmm implements VmmBackend {
     /** libkrun and KVM as the launcher's cached probe finds them, then a kernel to boot. */
     @Override
     public Optional<String> unavailableReason() {
-        Optional<String> host;
-        try {
-            host = probe().unavailableReason();
-        } catch (RuntimeException e) {
-            host = Optional.of(e.getMessage());
-        }
+        return unavailableReason(configured);
+    }
+
+    private static Optional<String> unavailableReason(Configured c) {
+        Settings settings = c.settings();
+        Optional<String> host = c.probe().unavailableReason();
         if (host.isPresent()) {
             return host;
         }
@@ -102,15 +114,6 @@ public final class LibkrunVmm implements VmmBackend {
             return Optional.of("guest kernel " + settings.kernel() + " is not a regular file");
         }
         return Optional.empty();
-    }
-
-    private HostProbe probe() {
-        HostProbe p = probe;
-        if (p == null) {
-            p = new HostProbe(launcher(), settings.libkrun(), settings.launcherEnvironment());
-            probe = p;
-        }
-        return p;
     }
 
     /** KVM only (libkrun has no emulation); no network, volumes or snapshots (decision 1744). */
@@ -124,12 +127,12 @@ public final class LibkrunVmm implements VmmBackend {
         return Optional.of("kvm");
     }
 
-    private Path launcher() {
+    private static Path launcher(Settings settings) {
         return settings.launcher() != null ? settings.launcher()
                 : BundledFile.extract(LAUNCHER_RESOURCE, settings.home().resolve("cache/libkrun"));
     }
 
-    private Path agentd() {
+    private static Path agentd(Settings settings) {
         return settings.agentd() != null ? settings.agentd()
                 : BundledFile.extract(AGENTD_RESOURCE, settings.home().resolve("cache/libkrun"));
     }
@@ -138,9 +141,10 @@ public final class LibkrunVmm implements VmmBackend {
     public VmHandle start(VmSpec spec) {
         LaunchCommand.validate(spec);
         VmFiles files = VmFiles.of(spec.stateDir());
+        Configured c = configured;
         List<String> argv;
         try {
-            argv = prepare(spec, files);
+            argv = prepare(spec, files, c);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(files.bootstrap());
             if (e instanceof StillRunningException s) {
@@ -149,15 +153,16 @@ public final class LibkrunVmm implements VmmBackend {
             throw new BootFailedException(BootFailedException.Stage.PREPARE, e.getMessage(), List.of(), e);
         }
         try {
-            return launch(spec, files, argv);
+            return launch(spec, files, argv, c.settings().launcherEnvironment());
         } finally {
             deleteQuietly(files.bootstrap()); // the launcher deletes it once read; this covers a launcher that failed
         }
     }
 
     /** Everything before the launcher runs; returns its command line. */
-    private List<String> prepare(VmSpec spec, VmFiles files) throws IOException {
-        Optional<String> why = unavailableReason();
+    private static List<String> prepare(VmSpec spec, VmFiles files, Configured c) throws IOException {
+        Settings settings = c.settings();
+        Optional<String> why = unavailableReason(c);
         if (spec.kernel() != null && why.filter(w -> w.startsWith("no guest kernel")).isPresent()) {
             why = Optional.empty(); // the spec brings its own kernel
         }
@@ -177,8 +182,8 @@ public final class LibkrunVmm implements VmmBackend {
             writePrivate(files.bootstrap(), bootstrap);
         }
         LaunchCommand.Host host = new LaunchCommand.Host(settings.libkrun(), settings.kernel(),
-                settings.kernelFormat(), spec.initramfs() == null ? agentd() : null, settings.logLevel());
-        return LaunchCommand.build(launcher(), host, spec, bootstrap != null);
+                settings.kernelFormat(), spec.initramfs() == null ? agentd(settings) : null, settings.logLevel());
+        return LaunchCommand.build(launcher(settings), host, spec, bootstrap != null);
     }
 
     /** The bootstrap holds the sandbox's secrets: a new file only its owner reads, never through a planted link. */
@@ -190,11 +195,11 @@ public final class LibkrunVmm implements VmmBackend {
         }
     }
 
-    private VmHandle launch(VmSpec spec, VmFiles files, List<String> argv) {
+    private static VmHandle launch(VmSpec spec, VmFiles files, List<String> argv, Map<String, String> environment) {
         Process proc = null;
         try {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectError(files.launcherLog().toFile());
-            pb.environment().putAll(settings.launcherEnvironment());
+            pb.environment().putAll(environment);
             proc = pb.start();
             String line = firstLine(proc.getInputStream());
             if (!line.equals("started " + proc.pid())) {
@@ -206,8 +211,9 @@ public final class LibkrunVmm implements VmmBackend {
             if (startTime.isEmpty()) {
                 throw new IOException("krun-launcher exited at once");
             }
-            LibkrunVmHandle handle = new LibkrunVmHandle(proc.pid(), startTime.getAsLong(), proc, files);
-            new VmRecord(spec.sandboxName(), proc.pid(), startTime.getAsLong()).write(files.record());
+            VmRecord identity = new VmRecord(spec.sandboxName(), proc.pid(), startTime.getAsLong());
+            LibkrunVmHandle handle = new LibkrunVmHandle(identity, proc, files);
+            identity.write(files.record());
             if (spec.detached()) {
                 handle.detach(); // recorded: from now on the VM outlives this JVM
             }
@@ -267,6 +273,6 @@ public final class LibkrunVmm implements VmmBackend {
         return VmRecord.read(files.record())
                 .filter(r -> r.sandboxName().equals(sandboxName))
                 .filter(r -> ProcessIdentity.alive(r.pid(), r.startTime()))
-                .map(r -> new LibkrunVmHandle(r.pid(), r.startTime(), null, files));
+                .map(r -> new LibkrunVmHandle(r, null, files));
     }
 }
