@@ -472,8 +472,6 @@ static bool pump(int from, int to)
         return true;
     if (n <= 0)
         return false;
-    if (to < 0)
-        return true; /* no client: what the guest says is dropped, as QEMU drops it without a client */
     for (ssize_t off = 0; off < n;) {
         ssize_t w = write(to, buf + off, (size_t)(n - off));
         if (w < 0 && errno == EINTR)
@@ -485,32 +483,34 @@ static bool pump(int from, int to)
     return true;
 }
 
+/*
+ * Without a client the guest's output is not read: it waits in the pipe (1 MiB) and then in the guest, and the next
+ * client gets it, as QEMU hands a new connection what it had not written to the old one (decisions 0232, 0233: the
+ * host resynchronises with a ping). The guest cannot tell a client is missing; its writes block once all is full.
+ */
 static void *agent_relay(void *arg)
 {
     struct relay *r = arg;
-    int client = -1;
     for (;;) {
-        struct pollfd p[2] = {{client >= 0 ? client : r->listener, POLLIN, 0}, {r->from_guest, POLLIN, 0}};
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
+        int client = accept4(r->listener, NULL, NULL, SOCK_CLOEXEC);
+        if (client < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
                 continue;
             return NULL;
         }
-        if (p[1].revents && !pump(r->from_guest, client)) {
-            if (client < 0)
-                return NULL; /* the guest side is gone: the VM is ending */
-            close(client);
-            client = -1;
-            continue;
+        for (;;) {
+            struct pollfd p[2] = {{client, POLLIN, 0}, {r->from_guest, POLLIN, 0}};
+            if (poll(p, 2, -1) < 0) {
+                if (errno == EINTR)
+                    continue;
+                break;
+            }
+            if (p[0].revents && !pump(client, r->to_guest))
+                break; /* the client left; the next one connects as after a server restart */
+            if (p[1].revents && !pump(r->from_guest, client))
+                break;
         }
-        if (!p[0].revents)
-            continue;
-        if (client < 0) {
-            client = accept4(r->listener, NULL, NULL, SOCK_CLOEXEC);
-        } else if (!pump(client, r->to_guest)) {
-            close(client); /* the client left; the next one connects as after a server restart */
-            client = -1;
-        }
+        close(client);
     }
 }
 
@@ -586,6 +586,7 @@ int main(int argc, char **argv)
     int console[2], to_guest[2], from_guest[2];
     if (pipe2(console, O_CLOEXEC) || pipe2(to_guest, O_CLOEXEC) || pipe2(from_guest, O_CLOEXEC))
         fail(EXIT_SETUP, "pipe: %s", strerror(errno));
+    fcntl(from_guest[0], F_SETPIPE_SZ, 1 << 20); /* room for what the guest says while no client listens */
     int log = open(c.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (log < 0)
         fail(EXIT_SETUP, "--console-log %s: %s", c.console_log, strerror(errno));
