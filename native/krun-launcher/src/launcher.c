@@ -45,6 +45,7 @@ enum {
 #define MIN_MEMORY_MIB 64
 #define MAX_MEMORY_MIB (1u << 20)
 #define MAX_BOOTSTRAP (1 << 20)
+#define MAX_INITRAMFS (1u << 30)
 #define MAX_CONSOLE_CAP (1LL << 30)
 #define KVM_API_VERSION_EXPECTED 12
 #define TEST_ONLY_SKIP_KVM "MSB_KRUN_TEST_ONLY_SKIP_KVM_CHECK"
@@ -392,8 +393,8 @@ static int build_initramfs(const struct config *c, char *path, size_t len)
     unsigned char *data;
     size_t n;
     if (c->initramfs) {
-        if (read_file(c->initramfs, SIZE_MAX / 2, &data, &n))
-            fail(EXIT_SETUP, "--initramfs %s: cannot read a regular file", c->initramfs);
+        if (read_file(c->initramfs, MAX_INITRAMFS, &data, &n))
+            fail(EXIT_SETUP, "--initramfs %s: cannot read a regular file of at most 1 GiB", c->initramfs);
         write_all(fd, data, n, "initramfs");
         write_all(fd, "\0\0\0", (4 - n % 4) % 4, "initramfs");
         free(data);

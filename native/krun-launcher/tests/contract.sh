@@ -54,6 +54,16 @@ MSB_KRUN_FAKE_RECORD=$record MSB_KRUN_TEST_ONLY_SKIP_KVM_CHECK=1 "$launcher" --l
     --console-log "$work/kernel.log" --lifetime detached <"$work/hold" >/dev/null || fail "minimal start exited with $?"
 expect_eq "empty environment" "krun_set_env ctx=7 envp=[]" "$(grep krun_set_env "$record")"
 
+# --- libkrun refusing the configuration at krun_start_enter: status 5 and its reason, after "started"
+set +e
+out=$(MSB_KRUN_FAKE_RECORD=$record MSB_KRUN_FAKE_ENTER=fail MSB_KRUN_TEST_ONLY_SKIP_KVM_CHECK=1 "$launcher" \
+    --libkrun "$fake" --cpus 1 --memory 64 --kernel "$work/vmlinux" --agent "$work/agentd" \
+    --agent-socket "$work/vm.sock" --console-log "$work/kernel.log" --lifetime detached <"$work/hold" 2>"$work/err")
+got=$?
+set -e
+[ "$got" = 5 ] && [ "$(cat "$work/err")" = "krun_start_enter failed: Invalid argument" ] \
+    || fail "krun_start_enter failing: status $got, stderr '$(cat "$work/err")'"
+
 # --- the probe: exit status and one line naming what is missing
 probe() { # EXPECTED_STATUS EXPECTED_PREFIX [env...] -- args
     want=$1 prefix=$2; shift 2

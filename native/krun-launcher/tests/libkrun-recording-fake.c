@@ -6,7 +6,8 @@
  *
  * krun_start_enter records, then behaves as libkrun does NOT: with MSB_KRUN_FAKE_ENTER=exit (the default) it exits
  * the process with status 0 at once (as libkrun would when the VM shut down); with MSB_KRUN_FAKE_ENTER=echo it
- * plays a guest: writes "fake console" to the console output and echoes the "agent" port until it is killed.
+ * plays a guest: writes "fake console" to the console output and echoes the "agent" port until it is killed; with
+ * MSB_KRUN_FAKE_ENTER=fail it returns -EINVAL, as libkrun does for a configuration it rejects.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -192,6 +193,8 @@ int32_t krun_start_enter(uint32_t ctx)
 {
     record("krun_start_enter ctx=%u", ctx);
     const char *mode = getenv("MSB_KRUN_FAKE_ENTER");
+    if (mode && !strcmp(mode, "fail"))
+        return -EINVAL;
     if (!mode || strcmp(mode, "echo"))
         exit(0);
     if (console_out >= 0 && write(console_out, "fake console\n", 13) < 0)

@@ -19,6 +19,7 @@ import io.msb.api.spi.VmHandle;
  */
 final class LibkrunVmHandle implements VmHandle {
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
+    private static final int LAUNCHER_LINES = 5;
 
     /** What vm.properties records of this VM: the sandbox, the launcher's pid and its start time. */
     private final VmRecord identity;
@@ -128,10 +129,21 @@ final class LibkrunVmHandle implements VmHandle {
         detached = true;
     }
 
-    /** The kernel log's last lines (guest output: bounded, stripped of control characters). */
+    /**
+     * The kernel log's last lines (guest output: bounded, stripped of control characters). Once the VM is gone, the
+     * launcher's own last words follow ({@code krun_start_enter failed: ...}): the launcher says "started" before
+     * libkrun has checked everything, so a VM that never ran is explained only there.
+     */
     @Override
     public List<String> consoleTail(int maxLines) {
-        return LogLines.tail(files.consoleLog(), maxLines);
+        List<String> console = LogLines.tail(files.consoleLog(), maxLines);
+        if (alive()) {
+            return console;
+        }
+        List<String> launcher = LogLines.tail(files.launcherLog(), Math.min(LAUNCHER_LINES, maxLines));
+        List<String> all = new java.util.ArrayList<>(console);
+        launcher.forEach(line -> all.add("krun-launcher: " + line));
+        return all.subList(Math.max(0, all.size() - maxLines), all.size());
     }
 
     /** Once the VM is gone its socket and record are stale (the logs stay), unless a newer VM owns the directory. */

@@ -142,6 +142,29 @@ class LibkrunContractTest {
         }
     }
 
+    /**
+     * libkrun may refuse the configuration in krun_start_enter, after the launcher said "started": the start then
+     * fails or the VM ends at once, and either way the launcher's reason reaches the boot failure report.
+     */
+    @Test
+    void libkrunRefusingTheVmIsExplainedInTheConsoleTail() throws Exception {
+        Files.writeString(tmp.resolve("vmlinux"), "kernel");
+        Files.writeString(tmp.resolve("agentd"), "#!fake-agentd\n");
+        LibkrunVmm backend = new LibkrunVmm(new LibkrunVmm.Settings(RecordingFake.launcher(),
+                RecordingFake.library().toString(), tmp.resolve("vmlinux"), "elf", tmp.resolve("agentd"),
+                tmp.resolve("home"), 1, RecordingFake.environment(tmp.resolve("calls.log"), "fail")));
+        String reason = "krun-launcher: krun_start_enter failed: Invalid argument";
+        VmHandle vm;
+        try {
+            vm = backend.start(representative(new byte[] {1}));
+        } catch (io.msb.api.BootFailedException e) {
+            assertTrue(e.getMessage().contains(reason.substring("krun-launcher: ".length())), e.getMessage());
+            return;
+        }
+        assertEquals(java.util.OptionalInt.of(5), vm.waitFor(Duration.ofSeconds(30)));
+        assertEquals(List.of(reason), vm.consoleTail(10));
+    }
+
     @Test
     void launcherFailureIsABootFailureNamingIt() throws Exception {
         LibkrunVmm backend = new LibkrunVmm(new LibkrunVmm.Settings(RecordingFake.launcher(),
