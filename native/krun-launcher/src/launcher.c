@@ -41,6 +41,8 @@ enum {
 #define MAX_ENV 64
 #define MAX_ENV_LEN 4096
 #define MAX_CMDLINE 2047
+/* libkrun appends " KRUN_* words -- args" (empty here: 10 bytes) and the environment to the kernel command line. */
+#define KRUN_CMDLINE_RESERVE 16
 #define MAX_CPUS 255
 #define MIN_MEMORY_MIB 64
 #define MAX_MEMORY_MIB (1u << 20)
@@ -191,8 +193,9 @@ static void parse_env(struct config *c, const char *s)
         if (!id_char(*p) || *p == '-')
             fail(EXIT_USAGE, "--env NAME may hold letters, digits and '_' only, is '%.*s'", (int)(eq - s), s);
     for (const char *p = s; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            fail(EXIT_USAGE, "--env %.*s: the value holds a control character", (int)(eq - s), s);
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"')
+            fail(EXIT_USAGE, "--env %.*s: the value holds a space, a quote or a control character (libkrun passes"
+                 " the environment on the kernel command line)", (int)(eq - s), s);
     c->env[c->nenv++] = s;
 }
 
@@ -263,6 +266,12 @@ static void parse(struct config *c, int argc, char **argv)
         fail(EXIT_USAGE, "--cpus, --memory, --kernel, --agent-socket, --console-log and --lifetime are required");
     if (!c->initramfs && !c->agent)
         fail(EXIT_USAGE, "give --initramfs or --agent (or both): the guest needs an /init");
+    size_t line = strlen(c->cmdline);
+    for (int i = 0; i < c->nenv; i++)
+        line += 1 + strlen(c->env[i]);
+    if (line > MAX_CMDLINE - KRUN_CMDLINE_RESERVE)
+        fail(EXIT_USAGE, "--cmdline and --env make a kernel command line of %zu bytes, more than %d (libkrun puts the"
+             " environment there too)", line, MAX_CMDLINE - KRUN_CMDLINE_RESERVE);
     if (strcmp(lifetime, "attached") && strcmp(lifetime, "detached"))
         fail(EXIT_USAGE, "--lifetime must be attached or detached, is '%s'", lifetime);
     c->detached = !strcmp(lifetime, "detached");
@@ -291,7 +300,7 @@ static void *symbol(void *lib, const char *libname, const char *name, char *why,
 {
     void *p = dlsym(lib, name);
     if (!p && !*why)
-        snprintf(why, len, "%s lacks %s (a libkrun release with the virtio-console port API is needed)", libname, name);
+        snprintf(why, len, "%s lacks %s (libkrun 1.17 or later is needed)", libname, name);
     return p;
 }
 

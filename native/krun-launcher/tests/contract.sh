@@ -84,7 +84,7 @@ else
 fi
 # A library without the entry points is named with the first one it lacks.
 set +e; msg=$(MSB_KRUN_TEST_ONLY_SKIP_KVM_CHECK=1 "$launcher" --probe --libkrun libc.so.6 2>&1); got=$?; set -e
-[ "$got" = 3 ] && [ "$msg" = "libc.so.6 lacks krun_set_log_level (a libkrun release with the virtio-console port API is needed)" ] \
+[ "$got" = 3 ] && [ "$msg" = "libc.so.6 lacks krun_set_log_level (libkrun 1.17 or later is needed)" ] \
     || fail "a library without krun_* symbols: status $got, '$msg'"
 
 # --- validation: status 2 and a message naming the option and the rule
@@ -103,6 +103,9 @@ invalid "--disk msb-disk0: format must be raw or qcow2, is 'vmdk'" --cpus 1 --me
 invalid "--disk PATH must be an absolute path" --cpus 1 --memory 64 --disk "msb-disk0,raw,ro,rel" $base
 invalid "--env must be NAME=VALUE" --cpus 1 --memory 64 --env "=x" $base
 invalid "--env NAME may hold letters, digits and '_' only" --cpus 1 --memory 64 --env "A-B=x" $base
+invalid "--env A: the value holds a space" --cpus 1 --memory 64 --env "A=x y" $base
+invalid "--cmdline and --env make a kernel command line of 2032 bytes, more than 2031" --cpus 1 --memory 64 \
+    --cmdline "$(printf '%02028d' 0)" --env A=1 $base
 invalid "--kernel-format must be raw, elf" --cpus 1 --memory 64 --kernel-format bz $base
 invalid "--lifetime must be attached or detached" --cpus 1 --memory 64 $base --lifetime forever
 invalid "--agent-socket is too long" --cpus 1 --memory 64 $base --agent-socket "/$(printf '%0120d' 0)"

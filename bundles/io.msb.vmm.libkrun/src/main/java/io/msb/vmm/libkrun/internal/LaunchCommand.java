@@ -25,7 +25,8 @@ final class LaunchCommand {
     static final String BOOTSTRAP_ARGUMENT = "msb.bootstrap=";
     /** agentd's BOOTSTRAP_MAX and the launcher's limit. */
     static final int MAX_BOOTSTRAP = 1 << 20;
-    static final int MAX_CMDLINE = 2047;
+    /** The kernel's 2047 bytes less what libkrun appends (its KRUN_* words, "--"): the launcher's limit too. */
+    static final int MAX_CMDLINE = 2031;
     /** sun_path holds 108 bytes including the terminating NUL. */
     static final int MAX_SOCKET_PATH = 107;
     static final long CONSOLE_CAP = 8L << 20;

@@ -90,7 +90,7 @@ class LaunchCommandTest {
         assertField("disks[0].path", "is not an absolute path of a regular file: " + tmp.resolve("none"),
                 spec(List.of(), List.of(new VmSpec.Disk(tmp.resolve("none"), true, "raw")), false, null, List.of(),
                         List.of()));
-        assertField("kernelArgs", "make a kernel command line longer than 2047 bytes",
+        assertField("kernelArgs", "make a kernel command line longer than 2031 bytes",
                 spec(List.of("x=" + "y".repeat(2100)), disks, false, null, List.of(), List.of()));
         Path deep = tmp.resolve("d".repeat(120));
         assertField("stateDir", "is too long for a UNIX socket path", new VmSpec("box", deep, null, null, List.of(),
