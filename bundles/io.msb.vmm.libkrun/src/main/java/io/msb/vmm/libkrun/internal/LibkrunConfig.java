@@ -12,8 +12,9 @@ import org.osgi.service.metatype.annotations.Option;
     String libkrun() default "libkrun.so.1";
 
     @AttributeDefinition(name = "Kernel", required = false,
-            description = "Guest kernel image with virtio-mmio, virtio-console, virtio-blk and ext4 built in (e.g."
-                    + " libkrunfw's vmlinux); required to boot. Empty = the backend reports itself unavailable.")
+            description = "Guest kernel image (ELF vmlinux by default) with virtio_mmio, virtio_console, virtio_blk,"
+                    + " erofs, ext4 and overlay built in: the initramfs carries no modules. Required; empty = the"
+                    + " backend reports itself unavailable.")
     String kernel() default "";
 
     @AttributeDefinition(name = "Kernel format", description = "The kernel image's format as libkrun names it.",
