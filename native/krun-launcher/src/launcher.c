@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,7 +110,6 @@ static void usage(void)
 
 static _Noreturn void fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#include <stdarg.h>
 static _Noreturn void fail(int status, const char *fmt, ...)
 {
     va_list ap;
@@ -441,28 +441,58 @@ static int build_initramfs(const struct config *c, char *path, size_t len)
 /* ---- console: the first `cap` bytes go to the log, the rest is read and dropped (the guest never blocks) ---- */
 
 struct console {
-    int in;
+    int in; /* non-blocking */
     int log;
     long long cap;
+    long long written;
+    pthread_mutex_t lock;
 };
 
-static void *console_copy(void *arg)
+static struct console con = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Copies what the pipe holds now; false once the guest side is closed. */
+static bool console_drain(struct console *c)
 {
-    struct console *c = arg;
     char buf[4096];
-    long long written = 0;
     for (;;) {
         ssize_t n = read(c->in, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            return NULL;
-        if (written < c->cap) {
-            size_t keep = (size_t)(n < c->cap - written ? n : c->cap - written);
+        if (n < 0)
+            return errno == EAGAIN;
+        if (n == 0)
+            return false;
+        if (c->written < c->cap) {
+            size_t keep = (size_t)(n < c->cap - c->written ? n : c->cap - c->written);
             if (write(c->log, buf, keep) > 0)
-                written += (long long)keep;
+                c->written += (long long)keep;
         }
     }
+}
+
+static void *console_copy(void *arg)
+{
+    struct console *c = arg;
+    for (;;) {
+        struct pollfd p = {c->in, POLLIN, 0};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return NULL;
+        pthread_mutex_lock(&c->lock);
+        bool open = console_drain(c);
+        pthread_mutex_unlock(&c->lock);
+        if (!open)
+            return NULL;
+    }
+}
+
+/*
+ * libkrun exit()s the process when the guest powers off: the guest's last words ("reboot: Power down") may still be
+ * in the pipe, so they are copied here. The lock stays held: the process is ending.
+ */
+static void console_last_words(void)
+{
+    pthread_mutex_lock(&con.lock);
+    console_drain(&con);
 }
 
 /* ---- agent relay: one client at a time on the UNIX socket, bytes to and from the guest's "agent" port ---- */
@@ -621,8 +651,11 @@ int main(int argc, char **argv)
     c.env[c.nenv] = NULL; /* never a NULL array: libkrun would pass this process's whole environment */
     call("krun_set_env", k.set_env((uint32_t)ctx, c.env));
 
-    static struct console con;
-    con = (struct console){console[0], log, c.console_cap};
+    con.in = console[0];
+    con.log = log;
+    con.cap = c.console_cap;
+    fcntl(con.in, F_SETFL, O_NONBLOCK);
+    atexit(console_last_words);
     static struct relay relay;
     relay = (struct relay){listen_unix(c.agent_socket), to_guest[1], from_guest[0]};
     detached_mode = c.detached;

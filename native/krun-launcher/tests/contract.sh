@@ -46,6 +46,8 @@ krun_set_env ctx=7 envp=[TERM=linux,MSB_SANDBOX=test]
 krun_start_enter ctx=7" "$(cat "$record")"
 [ ! -e "$work/bootstrap.cbor" ] || fail "the bootstrap file (secrets) was left on disk"
 [ -S "$work/vm.sock" ] || fail "no agent socket at $work/vm.sock"
+# the guest's last console words, written just before libkrun exits the process, reach the log
+expect_eq "console log" "fake power down" "$(cat "$work/kernel.log")"
 
 # --- no --env: an empty array, never NULL (NULL makes libkrun pass the launcher's whole environment to the guest)
 rm -f "$record"

@@ -4,8 +4,9 @@
  * and succeeds. Descriptors and /proc/self/fd paths are recorded by kind (<pipe>, <memfd>), never by number; an
  * initramfs is recorded as its cpio entries (name, mode, size, FNV-1a hash of the content).
  *
- * krun_start_enter records, then behaves as libkrun does NOT: with MSB_KRUN_FAKE_ENTER=exit (the default) it exits
- * the process with status 0 at once (as libkrun would when the VM shut down); with MSB_KRUN_FAKE_ENTER=echo it
+ * krun_start_enter records, then behaves as libkrun does NOT: with MSB_KRUN_FAKE_ENTER=exit (the default) it writes
+ * "fake power down" to the console output and exits the process with status 0 at once (as libkrun would when the VM
+ * shut down); with MSB_KRUN_FAKE_ENTER=echo it
  * plays a guest: writes "fake console" to the console output and echoes the "agent" port until it is killed; with
  * MSB_KRUN_FAKE_ENTER=fail it returns -EINVAL, as libkrun does for a configuration it rejects.
  */
@@ -195,8 +196,11 @@ int32_t krun_start_enter(uint32_t ctx)
     const char *mode = getenv("MSB_KRUN_FAKE_ENTER");
     if (mode && !strcmp(mode, "fail"))
         return -EINVAL;
-    if (!mode || strcmp(mode, "echo"))
+    if (!mode || strcmp(mode, "echo")) {
+        if (console_out >= 0 && write(console_out, "fake power down\n", 16) != 16)
+            exit(1);
         exit(0);
+    }
     if (console_out >= 0 && write(console_out, "fake console\n", 13) < 0)
         exit(1);
     char buf[4096];
