@@ -12,10 +12,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.msb.api.BootFailedException;
 import io.msb.api.StillRunningException;
+import io.msb.api.spi.DaemonThreads;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
@@ -201,7 +204,7 @@ public class LibkrunVmm implements VmmBackend {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectError(files.launcherLog().toFile());
             pb.environment().putAll(environment);
             proc = pb.start();
-            String line = firstLine(proc.getInputStream());
+            String line = firstLineWithin(proc);
             if (!line.equals("started " + proc.pid())) {
                 throw new IOException(proc.waitFor(5, TimeUnit.SECONDS)
                         ? "krun-launcher exited with status " + proc.exitValue() + " during startup"
@@ -240,7 +243,35 @@ public class LibkrunVmm implements VmmBackend {
         }
     }
 
-    /** The launcher's first line, at most 64 bytes; it comes within {@link #STARTUP_SECONDS} or never. */
+    /**
+     * The launcher's first line, or an error once {@link #STARTUP_SECONDS} passed without it: a launcher stuck in its
+     * setup (a hanging file system, a hanging libkrun) is killed, which ends the read.
+     */
+    private static String firstLineWithin(Process proc) throws IOException {
+        CountDownLatch answered = new CountDownLatch(1);
+        AtomicBoolean late = new AtomicBoolean();
+        DaemonThreads.start("libkrun-start-" + proc.pid(), () -> {
+            try {
+                if (!answered.await(STARTUP_SECONDS, TimeUnit.SECONDS)) {
+                    late.set(true);
+                    proc.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            String line = firstLine(proc.getInputStream());
+            if (late.get()) {
+                throw new IOException("krun-launcher did not start the VM within " + STARTUP_SECONDS + " s");
+            }
+            return line;
+        } finally {
+            answered.countDown();
+        }
+    }
+
+    /** The launcher's first line, at most 64 bytes. */
     private static String firstLine(InputStream in) throws IOException {
         StringBuilder sb = new StringBuilder();
         int c;
