@@ -16,7 +16,8 @@ import io.msb.api.spi.VmmBackend;
  * lists it and a create that names it fails with {@link #unavailableReason()} (decision 1745). A configuration change
  * takes effect for the next call while the service stays registered; VMs are separate processes and keep running.
  */
-@Component(configurationPid = LibkrunVmmComponent.PID, service = VmmBackend.class, property = "name=libkrun")
+@Component(configurationPid = LibkrunVmmComponent.PID, service = VmmBackend.class,
+        property = {"name=libkrun", "service.ranking:Integer=-10"})
 @Designate(ocd = LibkrunConfig.class)
 public final class LibkrunVmmComponent extends LibkrunVmm {
     static final String PID = "io.msb.vmm.libkrun";
