@@ -1,6 +1,7 @@
 package io.msb.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -117,7 +118,11 @@ class ObserveIT {
             text.output());
 
         JsonNode info = JSON.readTree(ok(server.msb("info", "--json")).output());
-        JsonNode qemu = info.path("backends").path(0);
+        JsonNode qemu = null; // by name: the distribution also lists libkrun, in service order
+        for (JsonNode b : info.path("backends")) {
+            qemu = b.path("name").asText().equals("qemu") ? b : qemu;
+        }
+        assertNotNull(qemu, info.toString());
         assertEquals("qemu", qemu.path("name").asText());
         assertEquals(255, qemu.path("max_cpus").asInt());
         assertTrue(qemu.path("features").toString().contains("NETWORK"), info.toString());
