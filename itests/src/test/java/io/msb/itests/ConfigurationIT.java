@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.msb.api.LabelSelector;
 import io.msb.api.SandboxService;
+import io.msb.api.spi.SandboxBackend;
 import io.msb.api.spi.VmmBackend;
 import io.msb.api.store.SandboxStore;
 import java.nio.file.Files;
@@ -113,6 +114,23 @@ public class ConfigurationIT extends PlatformTestBase {
                 .listSandboxes(LabelSelector.ALL) != null);
         assertEquals(2, ((Number) configAdmin.getConfiguration(MsbPlatform.STORE_PID, "?").getProperties()
                 .get("maxConnections")).intValue());
+    }
+
+    /** Decision 1707: a new default backend affects new creates only, so nothing restarts for it. */
+    @Test
+    public void aNewDefaultBackendAppliesInPlace() throws Exception {
+        long router = (Long) context.getServiceReference(SandboxService.class).getProperty(Constants.SERVICE_ID);
+        long local = (Long) context.getServiceReference(SandboxBackend.class).getProperty(Constants.SERVICE_ID);
+
+        Osgi.configure(configAdmin, MsbPlatform.RUNTIME_PID, Map.of("home", home().toString(), "defaultBackend",
+                "nosuch"));
+
+        Osgi.eventually("the platform reports the new default", () ->
+                "nosuch".equals(Osgi.service(context, SandboxService.class).platform().defaultBackend()));
+        assertEquals("the SandboxService was re-registered", router,
+                (long) (Long) context.getServiceReference(SandboxService.class).getProperty(Constants.SERVICE_ID));
+        assertEquals("the local SandboxBackend was re-registered", local,
+                (long) (Long) context.getServiceReference(SandboxBackend.class).getProperty(Constants.SERVICE_ID));
     }
 
     @Test

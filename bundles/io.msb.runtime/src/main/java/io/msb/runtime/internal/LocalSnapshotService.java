@@ -38,7 +38,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -68,9 +70,13 @@ public final class LocalSnapshotService implements SnapshotService {
     private final SandboxService sandboxes;
     private final Supplier<ImageService> images;
 
+    /** The configuration applied now (OSGi only). */
+    private volatile RuntimeConfig config;
+
     @Activate
     public LocalSnapshotService(@Reference(target = "(msb.backend=local)") SandboxBackend sandboxes,
             RuntimeConfig config) {
+        this.config = config;
         this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
                 config.defaultMemoryMib(), config.defaultBackend(), java.time.Duration.ofSeconds(config.stopGraceSeconds()));
         this.artifacts = new SnapshotArtifacts(settings.home().resolve("snapshots"));
@@ -78,6 +84,19 @@ public final class LocalSnapshotService implements SnapshotService {
         this.sandboxes = sandboxes;
         this.images = () -> imageService;
         recover();
+    }
+
+    /**
+     * The default backend is not this service's concern: a change of it alone leaves the service (and the warm pools
+     * that reference it) running; any other change restarts it (decision 1707).
+     */
+    @Modified
+    void modified(RuntimeConfig next, ComponentContext context) {
+        if (RuntimeReconfiguration.onlyTheDefaultBackend(config, next)) {
+            config = next;
+        } else {
+            RuntimeReconfiguration.restart(context);
+        }
     }
 
     /** Plain-Java construction, outside OSGi. */

@@ -73,6 +73,7 @@ import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -120,6 +121,10 @@ public final class SandboxLifecycle implements SandboxBackend {
 
     private final SandboxStore store;
     private final RuntimeSettings settings;
+    /** The configured default backend: new creates only, so a change applies at once (decision 1707). */
+    private volatile String defaultBackend;
+    /** The configuration applied now (OSGi only). */
+    private volatile RuntimeConfig config;
     private final Supplier<List<VmmBackend>> backends;
     /** The image service create pulls with: the DS reference, or the plain-Java constructor's supplier. */
     private final Supplier<ImageService> images;
@@ -160,6 +165,8 @@ public final class SandboxLifecycle implements SandboxBackend {
                 SandboxSecrets.readable(config.secretEnvVariables(), System::getenv));
         this.settings = new RuntimeSettings(MsbHome.resolve(config.home()), config.defaultCpus(),
                 config.defaultMemoryMib(), config.defaultBackend(), Duration.ofSeconds(config.stopGraceSeconds()));
+        this.defaultBackend = config.defaultBackend();
+        this.config = config;
         this.backends = bound::list;
         this.images = () -> imageService;
         this.rootfs = () -> rootfsBuilder;
@@ -194,6 +201,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         this.store = store;
         this.secrets = new SandboxSecrets(() -> secretStore, SandboxSecrets.readable(new String[0], System::getenv));
         this.settings = settings;
+        this.defaultBackend = settings.defaultBackend();
         this.backends = backends;
         this.images = images;
         this.rootfs = rootfs;
@@ -313,6 +321,22 @@ public final class SandboxLifecycle implements SandboxBackend {
             t.setDaemon(true);
             t.start();
         };
+    }
+
+    /**
+     * A new default backend applies to the next create, with every sandbox, connection and exec session left as it is;
+     * any other change restarts this component, as before (decision 1707).
+     */
+    @Modified
+    void modified(RuntimeConfig next, ComponentContext context) {
+        if (RuntimeReconfiguration.onlyTheDefaultBackend(config, next)) {
+            LOG.log(System.Logger.Level.INFO, "default backend: {0} (was {1}); running sandboxes keep theirs",
+                    next.defaultBackend(), defaultBackend);
+            defaultBackend = next.defaultBackend();
+            config = next;
+        } else {
+            RuntimeReconfiguration.restart(context);
+        }
     }
 
     /** Lets go of the VMs without stopping them: detached ones are found again by the next runtime. */
@@ -1518,7 +1542,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         List<PlatformInfo.Pool> warm = pools.stream().map(WarmPool::info).map(i -> new PlatformInfo.Pool(
                 i.profile().image(), i.profile().cpus(), i.profile().memoryMib(), i.profile().network(), i.size(),
                 i.ready(), i.taken(), i.missed(), i.lastError())).toList();
-        return new PlatformInfo(settings.home(), settings.defaultBackend(), described, counts, warm);
+        return new PlatformInfo(settings.home(), defaultBackend, described, counts, warm);
     }
 
     /**
@@ -1556,7 +1580,8 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** The configured backend if it is available, else the first available one (highest service ranking). */
     private VmmBackend selectBackend() {
         List<VmmBackend> available = backends.get().stream().filter(VmmBackend::available).toList();
-        return available.stream().filter(b -> b.name().equals(settings.defaultBackend())).findFirst()
+        String preferred = defaultBackend;
+        return available.stream().filter(b -> b.name().equals(preferred)).findFirst()
                 .or(() -> available.stream().findFirst())
                 .orElseThrow(() -> new UnsupportedFeatureException(
                         "no VMM backend is available (install and start io.msb.vmm.qemu)"));

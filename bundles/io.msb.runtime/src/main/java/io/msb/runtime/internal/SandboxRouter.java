@@ -28,6 +28,7 @@ import java.util.function.Supplier;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -51,7 +52,9 @@ public final class SandboxRouter implements SandboxService {
     private final SandboxBackend local;
     private final Supplier<List<SandboxBackend>> remotes;
     private final Supplier<List<String>> vmmNames;
-    private final String defaultBackend;
+    private volatile String defaultBackend;
+    /** The configuration applied now (OSGi only). */
+    private volatile RuntimeConfig config;
 
     @Activate
     public SandboxRouter(@Reference(name = "local", target = "(msb.backend=" + SandboxLifecycle.LOCAL + ")")
@@ -61,7 +64,19 @@ public final class SandboxRouter implements SandboxService {
         this.remotes = () -> remoteBackends;
         this.vmmNames = local instanceof SandboxLifecycle lifecycle ? lifecycle::vmmNames : List::of;
         this.defaultBackend = config.defaultBackend();
+        this.config = config;
         SandboxLifecycle.publishHome(context, MsbHome.resolve(config.home()));
+    }
+
+    /** As the local runtime does (decision 1707): a new default at once, anything else by a restart. */
+    @Modified
+    void modified(RuntimeConfig next, ComponentContext context) {
+        if (RuntimeReconfiguration.onlyTheDefaultBackend(config, next)) {
+            defaultBackend = next.defaultBackend();
+            config = next;
+        } else {
+            RuntimeReconfiguration.restart(context);
+        }
     }
 
     /**
