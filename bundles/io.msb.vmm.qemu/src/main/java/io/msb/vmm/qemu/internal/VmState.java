@@ -15,9 +15,12 @@ import java.util.Properties;
  */
 record VmState(String sandboxName, long pid, long startTime, boolean detached) {
     private static final long MAX_BYTES = 4096;
+    /** Marks the file as this backend's: another backend's VM in the same directory layout is not ours to signal. */
+    private static final String BACKEND = "qemu";
 
     void write(Path file) throws IOException {
         Properties p = new Properties();
+        p.setProperty("backend", BACKEND);
         p.setProperty("sandbox", sandboxName);
         p.setProperty("pid", Long.toString(pid));
         p.setProperty("startTime", Long.toString(startTime));
@@ -29,7 +32,10 @@ record VmState(String sandboxName, long pid, long startTime, boolean detached) {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** The recorded state, or empty when the file is missing or malformed. */
+    /**
+     * The recorded state, or empty when the file is missing, malformed, or another backend's (a file from before the
+     * mark, without one, is ours).
+     */
     static Optional<VmState> read(Path file) {
         try {
             if (!Files.isRegularFile(file) || Files.size(file) > MAX_BYTES) {
@@ -38,6 +44,9 @@ record VmState(String sandboxName, long pid, long startTime, boolean detached) {
             Properties p = new Properties();
             try (InputStream in = Files.newInputStream(file)) {
                 p.load(in);
+            }
+            if (!BACKEND.equals(p.getProperty("backend", BACKEND))) {
+                return Optional.empty();
             }
             return Optional.of(new VmState(p.getProperty("sandbox", ""), Long.parseLong(p.getProperty("pid")),
                     Long.parseLong(p.getProperty("startTime")), Boolean.parseBoolean(p.getProperty("detached"))));
