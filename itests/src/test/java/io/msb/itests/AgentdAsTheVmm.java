@@ -2,6 +2,7 @@ package io.msb.itests;
 
 import static org.junit.Assume.assumeTrue;
 
+import io.msb.api.PlatformInfo;
 import io.msb.api.SandboxService;
 import io.msb.api.spi.VmmBackend;
 import io.msb.testing.AgentdProcessVmmForTests;
@@ -39,6 +40,11 @@ final class AgentdAsTheVmm {
                 new Hashtable<>(Map.of(Constants.SERVICE_RANKING, 100)));
         Osgi.configure(Osgi.service(context, ConfigurationAdmin.class), MsbPlatform.RUNTIME_PID,
                 Map.of("defaultBackend", backend));
-        Osgi.service(context, SandboxService.class, "(defaultBackend=" + backend + ")");
+        // a new default applies in place (decision 1707): both the router and the local runtime must have taken it
+        Osgi.eventually("the runtime uses " + backend, () -> {
+            PlatformInfo platform = Osgi.service(context, SandboxService.class).platform();
+            return backend.equals(platform.defaultBackend()) && platform.backends().stream()
+                    .anyMatch(b -> b.name().equals(backend) && b.selected());
+        });
     }
 }
