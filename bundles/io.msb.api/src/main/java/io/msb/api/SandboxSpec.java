@@ -43,7 +43,7 @@ import java.util.Objects;
  *        given here come from the snapshot's spec. A spec as stored, after create, never has one.
  * @param backend the backend that runs the sandbox: a VMM backend ({@code qemu}, {@code libkrun}) or a sandbox
  *        backend ({@code cloud}), or null for the platform's default. A spec as stored, after create, names the one
- *        chosen (decision 1700).
+ *        chosen (decision 1701).
  */
 public record SandboxSpec(
         String name,
