@@ -528,6 +528,28 @@ public class HttpApiIT extends HttpApiTestBase {
     }
 
     @Test
+    public void describesItselfAtOpenApiJsonWithoutTheKey() throws Exception {
+        Raw doc = raw("GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals(doc.toString(), 200, doc.status());
+        assertTrue(doc.headers().get("content-type"), doc.headers().get("content-type").startsWith("application/json"));
+        JsonNode openApi = new ObjectMapper().readTree(doc.body());
+        assertTrue(openApi.get("openapi").asText().startsWith("3.0."));
+        assertEquals("the served document carries the bundle's version",
+                send("GET", "/v1/version", null, null).json().get("version").asText(),
+                openApi.get("info").get("version").asText());
+        assertTrue(openApi.get("paths").has("/v1/sandboxes/{id}/exec"));
+        String etag = doc.headers().get("etag");
+        assertNotNull(doc.toString(), etag);
+        Raw again = raw("GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + etag
+                + "\r\nConnection: close\r\n\r\n");
+        assertEquals(again.toString(), 304, again.status());
+        assertEquals("", again.body());
+        Raw head = raw("HEAD /v1/openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals(head.toString(), 200, head.status());
+        assertEquals(etag, head.headers().get("etag"));
+    }
+
+    @Test
     public void headAnswersWhereGetDoes() throws Exception {
         Raw version = raw("HEAD /v1/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assertEquals(version.toString(), 200, version.status());

@@ -37,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -55,7 +56,7 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 /**
  * The {@code /v1} API of decision 0011 on the Jakarta Servlet whiteboard: the sandbox routes of the
  * microsandbox cloud API v1, msb's NDJSON exec and live network policy change beside them, and an
- * unauthenticated {@code /v1/version}.
+ * unauthenticated {@code /v1/version} and {@code /v1/openapi.json}. {@link Routes} lists the routes.
  */
 @Component(service = Servlet.class, configurationPid = HttpApiConfig.PID)
 @Designate(ocd = HttpApiConfig.class)
@@ -85,6 +86,7 @@ public final class ApiServlet extends HttpServlet {
     private final transient ImageRoutes imageRoutes;
     private final transient VolumeRoutes volumeRoutes;
     private final transient SnapshotRoutes snapshotRoutes;
+    private final transient OpenApiDocument openApi;
 
     /** Optional, as for the runtime: without it the image routes are 501. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -124,6 +126,7 @@ public final class ApiServlet extends HttpServlet {
         this.imageRoutes = new ImageRoutes(() -> images, bodies, archives, KEEPALIVE);
         this.volumeRoutes = new VolumeRoutes(() -> volumes, bodies, (long) config.maxVolumeFileMib() << 20);
         this.snapshotRoutes = new SnapshotRoutes(() -> snapshots, sandboxes, bodies, archives);
+        this.openApi = new OpenApiDocument(version);
     }
 
     @Override
@@ -134,6 +137,10 @@ public final class ApiServlet extends HttpServlet {
         try {
             if (path.equals(List.of("version")) && method.equals("GET")) {
                 send(resp, 200, new Wire.Version(version, PROTOCOL));
+                return;
+            }
+            if (path.equals(List.of("openapi.json")) && method.equals("GET")) { // public, as /v1/version (decision 1841)
+                openApi.send(req, resp);
                 return;
             }
             if (!keys.accepts(req.getHeader("Authorization"))) {
@@ -157,6 +164,14 @@ public final class ApiServlet extends HttpServlet {
 
     private void route(HttpServletRequest req, HttpServletResponse resp, String method, List<String> path)
             throws IOException, InterruptedException {
+        // the routing table decides what reaches a handler: a route it lacks is one openapi.json lacks (decision 1840)
+        Set<String> methods = Routes.methods(path);
+        if (methods.isEmpty()) {
+            throw notRouted(method, req);
+        }
+        if (!methods.contains(method)) {
+            throw notAllowed(req, Routes.allow(methods));
+        }
         if (!path.isEmpty() && path.get(0).equals("images")) {
             imageRoutes.serve(req, resp, method, path.subList(1, path.size()));
             return;

@@ -10,15 +10,6 @@ import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
 import io.msb.api.snapshot.SnapshotInfo;
 import io.msb.api.snapshot.SnapshotService;
-import jakarta.servlet.ReadListener;
-import jakarta.servlet.ServletInputStream;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -127,89 +118,6 @@ class SnapshotRoutesTest {
                 () -> served.serve(get.request(), get.response(), "GET", List.of("snap", "branch")));
         assertEquals(405, e.status());
         assertEquals(Map.of("allow", "POST"), e.details());
-    }
-
-    /** One request to a route and its answer: the servlet API as far as the routes use it. */
-    private static final class Exchange {
-        final ByteArrayOutputStream body = new ByteArrayOutputStream();
-        int status;
-        private final String method;
-        private final String uri;
-        private final byte[] sent;
-
-        Exchange(String method, String uri, String json) {
-            this.method = method;
-            this.uri = uri;
-            this.sent = json.getBytes(StandardCharsets.UTF_8);
-        }
-
-        HttpServletRequest request() {
-            ByteArrayInputStream in = new ByteArrayInputStream(sent);
-            ServletInputStream stream = new ServletInputStream() {
-                @Override
-                public int read() {
-                    return in.read();
-                }
-
-                @Override
-                public boolean isFinished() {
-                    return in.available() == 0;
-                }
-
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setReadListener(ReadListener listener) {
-                    throw new UnsupportedOperationException();
-                }
-            };
-            return proxy(HttpServletRequest.class, (name, args) -> switch (name) {
-                case "getMethod" -> method;
-                case "getRequestURI" -> uri;
-                case "getContentType" -> "application/json";
-                case "getContentLengthLong" -> (long) sent.length;
-                case "getRemoteAddr" -> "127.0.0.1";
-                case "getInputStream" -> stream;
-                default -> null; // attributes, query string, headers: none
-            });
-        }
-
-        HttpServletResponse response() {
-            ServletOutputStream stream = new ServletOutputStream() {
-                @Override
-                public void write(int b) {
-                    body.write(b);
-                }
-
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setWriteListener(WriteListener listener) {
-                    throw new UnsupportedOperationException();
-                }
-            };
-            return proxy(HttpServletResponse.class, (name, args) -> {
-                if (name.equals("setStatus")) {
-                    status = (Integer) args[0];
-                }
-                return name.equals("getOutputStream") ? stream : name.equals("isCommitted") ? false : null;
-            });
-        }
-
-        private interface Answer {
-            Object answer(String method, Object[] args);
-        }
-
-        private static <T> T proxy(Class<T> type, Answer answer) {
-            return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-                    (self, m, args) -> answer.answer(m.getName(), args)));
-        }
     }
 
     /** Records the calls it gets; what create and branch return is made up from their arguments. */
