@@ -12,6 +12,7 @@ import io.msb.api.spi.SandboxAdmission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class SandboxAdmissionTest {
             }
 
             public Admission admit(SandboxSpec spec) {
-                seen.add(name + " " + spec.labels());
+                seen.add(name + " " + new TreeMap<>(spec.labels())); // sorted: the spec's map has no order
                 return decide.apply(spec);
             }
         };
