@@ -97,7 +97,7 @@ class AdmissionPolicyIT {
     private static HttpResponse<String> create(MsbServer server, String name, String image)
             throws IOException, InterruptedException {
         return server.api("POST", "/v1/sandboxes?wait_for=running", "{\"name\":\"" + name + "\",\"image\":{\"type\":"
-                + "\"oci\",\"reference\":\"" + image + "\"}}");
+                + "\"oci\",\"reference\":\"" + image + "\"},\"network\":{\"enabled\":false}}");
     }
 
     private Map<String, String> labels(MsbServer server, String name) throws IOException, InterruptedException {
