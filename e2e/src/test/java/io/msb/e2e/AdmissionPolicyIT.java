@@ -53,7 +53,7 @@ class AdmissionPolicyIT {
             HttpResponse<String> refused = createUntil(server, "outside", outside, AdmissionPolicyIT::isRefusal);
             assertEquals(400, refused.statusCode(), refused.body());
             JsonNode error = json.readTree(refused.body());
-            assertEquals("image", error.at("/details/field").asText(), refused.body());
+            assertEquals("image", error.at("/error/details/field").asText(), refused.body());
             assertTrue(error.toString().contains(REFUSED + ": " + outside + " is not in the allow-list (allowed"
                     + " prefixes: builtin:)"), refused.body());
 
