@@ -134,6 +134,11 @@ final class MsbServer implements AutoCloseable {
         return server.resolve("etc").resolve(name);
     }
 
+    /** The server's {@code deploy/}: a bundle copied there is installed and started, one deleted is uninstalled. */
+    Path deploy() {
+        return server.resolve("deploy");
+    }
+
     /** {@code bin/msb-server start} again, on the same home and ports; returns once it is ready. */
     void startAgain() throws IOException, InterruptedException {
         control(server, home, "start");

@@ -14,12 +14,14 @@ import io.msb.api.logs.LogCursor;
 import io.msb.api.logs.LogSource;
 import io.msb.api.logs.LogStream;
 import io.msb.api.network.NetworkPolicy;
+import io.msb.api.spi.SandboxAdmission;
 import io.msb.api.spi.SandboxBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -38,7 +40,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * The platform's {@link SandboxService} (decision 1704): a create goes to the sandbox backend its spec names, or the
  * configured default names ({@code cloud}), else to the local runtime, which resolves VMM backend names itself; every
  * later call goes to the backend that holds the sandbox (local first, then the others); lists merge all of them by
- * name. Names are unique across backends: a create is refused when another backend holds the name.
+ * name. Names are unique across backends: a create is refused when another backend holds the name. Before any of
+ * that, a create passes every registered {@link SandboxAdmission} (decision 1850).
  */
 @Component(name = "io.msb.runtime.router", configurationPid = RuntimeConfig.PID, immediate = true,
         service = SandboxService.class)
@@ -49,8 +52,14 @@ public final class SandboxRouter implements SandboxService {
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<SandboxBackend> remoteBackends = List.of();
 
+    /** With their properties, for the ranking order (the DS list's own order is by reference, lowest rank first). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<Map.Entry<Map<String, Object>, SandboxAdmission>> admissionServices = List.of();
+
     private final SandboxBackend local;
     private final Supplier<List<SandboxBackend>> remotes;
+    private final Admissions admissions;
     private final Supplier<List<String>> vmmNames;
     private volatile String defaultBackend;
     /** The configuration applied now (OSGi only). */
@@ -62,6 +71,7 @@ public final class SandboxRouter implements SandboxService {
             RuntimeConfig config, ComponentContext context) {
         this.local = local;
         this.remotes = () -> remoteBackends;
+        this.admissions = new Admissions(() -> Admissions.byRanking(admissionServices));
         this.vmmNames = local instanceof SandboxLifecycle lifecycle ? lifecycle::vmmNames : List::of;
         this.defaultBackend = config.defaultBackend();
         this.config = config;
@@ -88,14 +98,22 @@ public final class SandboxRouter implements SandboxService {
      */
     public SandboxRouter(SandboxBackend local, Supplier<List<SandboxBackend>> remotes, Supplier<List<String>> vmmNames,
             String defaultBackend) {
+        this(local, remotes, vmmNames, defaultBackend, List::of);
+    }
+
+    /** As above, consulting {@code admissions} (in the order given) on every create. */
+    public SandboxRouter(SandboxBackend local, Supplier<List<SandboxBackend>> remotes, Supplier<List<String>> vmmNames,
+            String defaultBackend, Supplier<List<SandboxAdmission>> admissions) {
         this.local = local;
         this.remotes = remotes;
+        this.admissions = new Admissions(admissions);
         this.vmmNames = vmmNames;
         this.defaultBackend = defaultBackend;
     }
 
     @Override
-    public SandboxHandle create(SandboxSpec spec) {
+    public SandboxHandle create(SandboxSpec asked) {
+        SandboxSpec spec = admissions.admit(asked);
         String named = spec.backend();
         if (named != null) {
             SpecValidator.backendName(named);
