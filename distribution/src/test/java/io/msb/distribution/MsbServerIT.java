@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -146,7 +147,7 @@ class MsbServerIT {
 
     @Test
     @Order(5)
-    void webConsoleNeedsTheGeneratedCredentials() throws Exception {
+    void webConsoleLogsInKarafsGeneratedUser() throws Exception {
         URI bundles = URI.create("http://127.0.0.1:" + httpPort + "/system/console/bundles");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -155,13 +156,32 @@ class MsbServerIT {
         assertEquals(401, anonymous.statusCode());
         assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"),
             "no Basic challenge: " + anonymous.headers().map());
+        assertEquals("", anonymous.body(), "a refusal tells nothing");
 
         assertEquals(401, get(http, bundles, "admin", "admin").statusCode(), "Felix's default password must not work");
-        assertEquals(401, get(http, bundles, "admin", password + "x").statusCode());
+        // the console's own user (its fallback without Karaf's JAAS) is not a login of this server
+        assertEquals(401, get(http, bundles, "admin", password).statusCode());
+        assertEquals(401, get(http, bundles, "karaf", password + "x").statusCode());
+        assertEquals(401, get(http, bundles, "karaf", "x".repeat(4096)).statusCode(), "an oversized password");
 
-        HttpResponse<String> admin = get(http, bundles, "admin", password);
-        assertEquals(200, admin.statusCode(), admin.body());
-        assertTrue(admin.body().contains("io.msb.api"), "the bundle list does not show io.msb.api");
+        HttpResponse<String> karaf = get(http, bundles, "karaf", password);
+        assertEquals(200, karaf.statusCode(), karaf.body());
+        assertTrue(karaf.body().contains("io.msb.api"), "the bundle list does not show io.msb.api");
+        assertTrue(karaf.body().contains("io.msb.webconsole.jaas"), "the JAAS login bundle is not installed");
+    }
+
+    /** A user of Karaf's realm without role admin is refused; users.properties is read at every login. */
+    @Test
+    @Order(5)
+    void webConsoleRefusesAKarafUserWithoutTheAdminRole() throws Exception {
+        URI bundles = URI.create("http://127.0.0.1:" + httpPort + "/system/console/bundles");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        String viewerPassword = randomPassword();
+        Files.writeString(home.resolve("etc/users.properties"), "\nwatcher = " + viewerPassword + ",viewer\n",
+            StandardOpenOption.APPEND);
+        HttpResponse<String> viewer = get(http, bundles, "watcher", viewerPassword);
+        assertEquals(401, viewer.statusCode(), viewer.body());
+        assertEquals("", viewer.body());
     }
 
     @Test
@@ -170,12 +190,12 @@ class MsbServerIT {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         String base = "http://127.0.0.1:" + httpPort + "/system/console/";
 
-        HttpResponse<String> components = get(http, URI.create(base + "components"), "admin", password);
+        HttpResponse<String> components = get(http, URI.create(base + "components"), "karaf", password);
         assertEquals(200, components.statusCode(), "no Components page (webconsole.plugins.ds)");
         assertTrue(components.body().contains("io.msb.runtime"), "io.msb.runtime is not among the components");
 
         // Metatype makes each component's configuration editable in the Configuration page.
-        HttpResponse<String> config = get(http, URI.create(base + "configMgr"), "admin", password);
+        HttpResponse<String> config = get(http, URI.create(base + "configMgr"), "karaf", password);
         assertEquals(200, config.statusCode());
         for (String pid : List.of("io.msb.store", "io.msb.image", "io.msb.rootfs", "io.msb.vmm.qemu", "io.msb.runtime",
                 "io.msb.volume", "io.msb.ssh")) {
