@@ -134,6 +134,25 @@ final class MsbServer implements AutoCloseable {
         return server.resolve("etc").resolve(name);
     }
 
+    /** A user name and password. */
+    record Login(String user, String password) {
+    }
+
+    /**
+     * The Web Console's login: Karaf's user {@code karaf} (decisions 1890, 1891), whose password {@code bin/msb-server}
+     * wrote into {@code etc/users.properties} on first start.
+     */
+    Login webConsoleLogin() throws IOException {
+        Pattern karaf = Pattern.compile("^\\s*karaf\\s*=\\s*([^,]*),.*");
+        for (String line : Files.readAllLines(etc("users.properties"))) {
+            var m = karaf.matcher(line);
+            if (m.matches()) {
+                return new Login("karaf", m.group(1).strip());
+            }
+        }
+        throw new IOException("no user karaf in " + etc("users.properties"));
+    }
+
     /** The server's {@code deploy/}: a bundle copied there is installed and started, one deleted is uninstalled. */
     Path deploy() {
         return server.resolve("deploy");
@@ -173,8 +192,13 @@ final class MsbServer implements AutoCloseable {
 
     /** The end of the server's log, for a failure's message. */
     String logTail() {
+        return logTail(server);
+    }
+
+    /** The end of the log of the Karaf in {@code karafHome} (this server's, or StockKarafIT's), for a failure's message. */
+    static String logTail(Path karafHome) {
         try {
-            List<String> lines = Files.readAllLines(server.resolve("data/log/karaf.log"));
+            List<String> lines = Files.readAllLines(karafHome.resolve("data/log/karaf.log"));
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         } catch (IOException e) {
             return "(no karaf.log: " + e.getMessage() + ")";
