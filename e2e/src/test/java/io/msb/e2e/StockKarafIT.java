@@ -104,10 +104,13 @@ class StockKarafIT {
             return k;
         }
 
-        /** Only what a test run needs: its ports, its users, and Maven artifacts from this build alone. */
+        /** What a test run needs (its ports, its users, Maven artifacts from this build alone) and the README's advice. */
         private void configure(Path repo) throws IOException {
             set("org.apache.karaf.shell.cfg", "sshPort", Integer.toString(sshPort));
-            set("org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1"); // as the README tells: not on all interfaces
+            // the README's two settings: Karaf's SSH not on all interfaces, and a console that waits for the JAAS login
+            set("org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1");
+            Files.writeString(etc("system.properties"), "\nfelix.webconsole.security.providers = msb-jaas\n",
+                    StandardOpenOption.APPEND);
             set("org.apache.karaf.management.cfg", "rmiRegistryPort", Integer.toString(freePort()));
             set("org.apache.karaf.management.cfg", "rmiServerPort", Integer.toString(freePort()));
             set("org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository", repo.toString());
