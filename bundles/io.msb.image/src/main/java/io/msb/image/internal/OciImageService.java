@@ -130,7 +130,9 @@ public final class OciImageService implements ImageService, AutoCloseable {
         ImageInfo info = pull(reference, policy, progress, fetched);
         Duration took = Duration.ofNanos(System.nanoTime() - began);
         long bytes = fetched[0] ? info.compressedSize() : 0;
-        PlatformObserver.tellAll(observers, o -> o.pulled(key(reference), bytes, took, !fetched[0]));
+        if (policy != PullPolicy.NEVER) { // a cache lookup (as the boot after a create's pull makes), not a pull
+            PlatformObserver.tellAll(observers, o -> o.pulled(key(reference), bytes, took, !fetched[0]));
+        }
         return info;
     }
 

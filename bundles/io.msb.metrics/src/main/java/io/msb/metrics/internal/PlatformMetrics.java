@@ -42,7 +42,7 @@ final class PlatformMetrics implements PlatformObserver {
                 .help("From a create call to the guest ready, the image pull included").unit(Unit.SECONDS)
                 .classicOnly().classicUpperBounds(CREATE_BUCKETS).withoutExemplars().labelNames("backend")
                 .register(registry);
-        exec = Histogram.builder().name("msb_exec_duration_seconds").help("Commands run in sandboxes, ask to exit")
+        exec = Histogram.builder().name("msb_exec_duration_seconds").help("Commands run in sandboxes, from the request to their exit")
                 .unit(Unit.SECONDS).classicOnly().classicUpperBounds(EXEC_BUCKETS).withoutExemplars()
                 .register(registry);
         pulls = Counter.builder().name("msb_image_pulls_total")

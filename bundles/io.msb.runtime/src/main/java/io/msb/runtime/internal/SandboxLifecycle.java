@@ -509,6 +509,11 @@ public final class SandboxLifecycle implements SandboxBackend {
         return handle;
     }
 
+    /** Sets the observers when not running under DS. */
+    public void setObservers(List<PlatformObserver> observers) {
+        this.observers = List.copyOf(observers);
+    }
+
     /** Tells the observers of an event (decision 1871): none of them can fail the work that caused it. */
     void tell(java.util.function.Consumer<PlatformObserver> event) {
         PlatformObserver.tellAll(observers, event);
