@@ -144,6 +144,60 @@ class ObserveIT {
         ok(server.msb("rm", name));
     }
 
+    /**
+     * {@code GET /metrics} (decisions 1870-1873): 401 without a key; with the server's key the Prometheus text shows
+     * the running count, the create and exec histograms moving, and the guest figures of a running sandbox.
+     */
+    @Test
+    void prometheusMetricsFollowCreatesAndExecs() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> anonymous = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(server.url + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+        assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+
+        java.util.Map<String, Double> before = scrape();
+        String name = "observe-metrics";
+        ok(server.msb("create", "--name", name, "--no-net", "builtin:busybox"));
+        java.util.Map<String, Double> created = scrape();
+        assertEquals(before.get("msb_sandboxes{status=\"running\"}") + 1, created.get("msb_sandboxes{status=\"running\"}"));
+        assertEquals(0.0, created.get("msb_sandboxes{status=\"crashed\"}"), "every status is listed, 0 included");
+        assertEquals(sum(before, "msb_sandbox_create_ready_seconds_count") + 1,
+            sum(created, "msb_sandbox_create_ready_seconds_count"));
+        ok(server.msb("exec", name, "--", "true"));
+        java.util.Map<String, Double> executed = scrape();
+        assertEquals(sum(created, "msb_exec_duration_seconds_count") + 1, sum(executed, "msb_exec_duration_seconds_count"));
+        String box = "{sandbox=\"" + name + "\"}";
+        assertTrue(executed.get("msb_sandbox_cpu_seconds_total" + box) > 0, executed.toString());
+        assertTrue(executed.get("msb_sandbox_memory_used_bytes" + box) > 0, executed.toString());
+        assertTrue(executed.get("msb_sandbox_memory_limit_bytes" + box) > executed.get("msb_sandbox_memory_used_bytes" + box));
+        assertTrue(executed.get("msb_sandbox_resident_memory_bytes" + box) > 0, executed.toString());
+        assertTrue(executed.containsKey("msb_sandbox_disk_read_bytes_total" + box), executed.toString());
+        assertTrue(executed.containsKey("jvm_memory_used_bytes{area=\"heap\"}"), "the JVM's own figures");
+        ok(server.msb("stop", name));
+        String stops = "msb_sandbox_stops_total{reason=\"shutdown_requested\"}";
+        assertEquals(sum(executed, stops) + 1, sum(scrape(), stops));
+        ok(server.msb("rm", name));
+    }
+
+    /** {@code /metrics} with the server's API key, parsed: each sample line's name and labels to its value. */
+    private static java.util.Map<String, Double> scrape() throws Exception {
+        java.net.http.HttpResponse<String> r = server.api("GET", "/metrics", null);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+            r.headers().toString());
+        java.util.Map<String, Double> samples = new java.util.HashMap<>();
+        r.body().lines().filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(l -> samples.put(
+            l.substring(0, l.lastIndexOf(' ')), Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))));
+        return samples;
+    }
+
+    /** A family's samples added up over their labels (0 when it has none yet). */
+    private static double sum(java.util.Map<String, Double> samples, String name) {
+        return samples.entrySet().stream().filter(e -> e.getKey().equals(name) || e.getKey().startsWith(name + "{"))
+            .mapToDouble(java.util.Map.Entry::getValue).sum();
+    }
+
     /** {@code bench/cli/observe.sh}: its figures are printed, never asserted. */
     @Test
     void benchRuns() throws Exception {

@@ -9,6 +9,7 @@ import io.msb.api.image.ImageInfo;
 import io.msb.api.image.ImageService;
 import io.msb.api.image.LayerInfo;
 import io.msb.api.image.PullEvent;
+import io.msb.api.spi.PlatformObserver;
 import io.msb.api.spi.DaemonThreads;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.store.ImageRecord;
@@ -22,6 +23,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,6 +74,11 @@ public final class OciImageService implements ImageService, AutoCloseable {
             policyOption = ReferencePolicyOption.GREEDY)
     volatile RootfsBuilder rootfs;
 
+    /** Told of every pull (decision 1871); any number, none needed. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile List<PlatformObserver> observers = List.of();
+
     @Activate
     public OciImageService(@Reference(name = "store") ImageStore store, ImageServiceConfig config) {
         this(store, settings(config));
@@ -118,6 +125,19 @@ public final class OciImageService implements ImageService, AutoCloseable {
 
     @Override
     public ImageInfo pull(ImageReference reference, PullPolicy policy, Consumer<PullEvent> progress) {
+        long began = System.nanoTime();
+        boolean[] fetched = {false};
+        ImageInfo info = pull(reference, policy, progress, fetched);
+        Duration took = Duration.ofNanos(System.nanoTime() - began);
+        long bytes = fetched[0] ? info.compressedSize() : 0;
+        if (policy != PullPolicy.NEVER) { // a cache lookup (as the boot after a create's pull makes), not a pull
+            PlatformObserver.tellAll(observers, o -> o.pulled(key(reference), bytes, took, !fetched[0]));
+        }
+        return info;
+    }
+
+    /** The pull; {@code fetched[0]} says whether it downloaded (else the cache or a builtin had it). */
+    private ImageInfo pull(ImageReference reference, PullPolicy policy, Consumer<PullEvent> progress, boolean[] fetched) {
         Consumer<PullEvent> events = serialized(progress == null ? e -> { } : progress);
         String key = key(reference);
         events.accept(new PullEvent.Resolving(key));
@@ -139,6 +159,7 @@ public final class OciImageService implements ImageService, AutoCloseable {
         } else {
             // a download also materializes, layer by layer as the blobs arrive
             info = fetch(reference, events, rootfs);
+            fetched[0] = true;
             events.accept(new PullEvent.Complete(info));
             return info;
         }

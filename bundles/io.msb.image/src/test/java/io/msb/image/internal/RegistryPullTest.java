@@ -57,6 +57,27 @@ class RegistryPullTest {
         return proxy.requests().stream().filter(h -> h.startsWith("GET ") && h.contains("/blobs/" + digest)).count();
     }
 
+    /** Decision 1871: observers hear of each pull, a miss with the image's size, a hit with 0; NEVER is a lookup. */
+    @Test
+    void observersHearOfPullsAndCacheHits(@TempDir Path home) throws Exception {
+        try (ImageEnv env = new ImageEnv(home)) {
+            List<String> heard = new java.util.ArrayList<>();
+            env.images.observers = List.of(new io.msb.api.spi.PlatformObserver() {
+                @Override
+                public void pulled(String reference, long bytes, java.time.Duration took, boolean cacheHit) {
+                    heard.add(reference + " " + bytes + " " + cacheHit);
+                }
+            });
+            ImageReference ref = ImageReference.parse(registry.host() + "/test/one:1");
+            ImageInfo info = env.images.pull(ref, PullPolicy.IF_MISSING, null);
+            env.images.pull(ref, PullPolicy.IF_MISSING, null);
+            env.images.pull(ref, PullPolicy.NEVER, null);
+            assertEquals(List.of(info.reference() + " " + info.compressedSize() + " false", info.reference() + " 0 true"),
+                    heard);
+            assertTrue(info.compressedSize() > 0);
+        }
+    }
+
     @Test
     void pullsOneLayerImageVerifiesAndRecordsIt(@TempDir Path home) throws Exception {
         try (ImageEnv env = new ImageEnv(home)) {

@@ -41,6 +41,7 @@ final class LocalSandboxHandle implements SandboxHandle {
     public ExecResult exec(ExecOptions options) {
         ExecResult result = lifecycle.connection(name).agent().run(options);
         log.exited(options, Instant.now().minus(result.duration()), result.exit());
+        lifecycle.tell(o -> o.execFinished(name, result.duration()));
         return result;
     }
 
@@ -51,6 +52,8 @@ final class LocalSandboxHandle implements SandboxHandle {
         session.exit().whenComplete((exit, failure) -> {
             if (exit != null) {
                 log.exited(options, started, exit);
+                Duration took = Duration.between(started, Instant.now());
+                lifecycle.tell(o -> o.execFinished(name, took));
             }
         });
         return session;

@@ -32,6 +32,7 @@ import io.msb.api.network.NetworkAddresses;
 import io.msb.api.network.NetworkPolicy;
 import io.msb.api.spi.NetworkAttachment;
 import io.msb.api.spi.NetworkService;
+import io.msb.api.spi.PlatformObserver;
 import io.msb.api.spi.RootfsBuilder;
 import io.msb.api.spi.SecretStore;
 import io.msb.api.spi.SandboxBackend;
@@ -115,6 +116,11 @@ public final class SandboxLifecycle implements SandboxBackend {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile VolumeService volumeService;
+
+    /** Told of creates, boots, stops, failures and execs (decision 1871); any number, none needed. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<PlatformObserver> observers = List.of();
 
     /** Where secret values are kept encrypted (io.msb.store); needed only by sandboxes with secrets. */
     private volatile SecretStore secretStore;
@@ -486,6 +492,34 @@ public final class SandboxLifecycle implements SandboxBackend {
      */
     @Override
     public SandboxHandle create(SandboxSpec asked) {
+        long began = System.nanoTime();
+        SandboxHandle handle;
+        try {
+            handle = createReady(asked);
+        } catch (RuntimeException | Error e) {
+            tell(o -> o.failed(asked.name(), "create", e));
+            throw e;
+        }
+        if (!observers.isEmpty()) {
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+            String backend = store.findSandbox(asked.name()).map(r -> SpecJson.read(r.configJson()).backend())
+                    .orElse(null);
+            tell(o -> o.created(asked.name(), backend, took));
+        }
+        return handle;
+    }
+
+    /** Sets the observers when not running under DS. */
+    public void setObservers(List<PlatformObserver> observers) {
+        this.observers = List.copyOf(observers);
+    }
+
+    /** Tells the observers of an event (decision 1871): none of them can fail the work that caused it. */
+    void tell(java.util.function.Consumer<PlatformObserver> event) {
+        PlatformObserver.tellAll(observers, event);
+    }
+
+    private SandboxHandle createReady(SandboxSpec asked) {
         Laps laps = new Laps(asked.name() + " create");
         secrets.checkRequested(asked);
         SnapshotInfo snapshot = asked.fromSnapshot() == null ? null : snapshot(asked.fromSnapshot());
@@ -609,7 +643,12 @@ public final class SandboxLifecycle implements SandboxBackend {
                 return handle(name);
             }
             SandboxSpec spec = SpecJson.read(record.configJson());
-            return boot(spec, backendFor(spec)); // the recorded backend, never the current default (decision 1701)
+            try {
+                return boot(spec, backendFor(spec)); // the recorded backend, never the current default (decision 1701)
+            } catch (RuntimeException | Error e) {
+                tell(o -> o.failed(name, "start", e));
+                throw e;
+            }
         }
     }
 
@@ -679,6 +718,7 @@ public final class SandboxLifecycle implements SandboxBackend {
     /** What every start shares: the statuses and log lines around it, and the cleanup of a failure. */
     private SandboxHandle start(SandboxSpec spec, VmStart start) {
         String name = spec.name();
+        long began = System.nanoTime();
         booting.add(name);
         LiveVm vm = null;
         AtomicReference<RunRecord> run = new AtomicReference<>();
@@ -717,6 +757,8 @@ public final class SandboxLifecycle implements SandboxBackend {
             logs.wake(name);
         }
         track(name, vm, spec, run.get().startedAt());
+        Duration took = Duration.ofNanos(System.nanoTime() - began);
+        tell(o -> o.started(name, spec.backend(), took));
         return handle(name);
     }
 
@@ -1194,6 +1236,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         try {
             if (run.isPresent()) {
                 store.terminateRun(run.get().id(), reason, null, kill ? SIGKILL : null, now, SandboxStatus.STOPPED);
+                tell(o -> o.stopped(name, reason));
             } else {
                 store.updateStatus(name, SandboxStatus.STOPPED, now);
             }
@@ -1345,6 +1388,7 @@ public final class SandboxLifecycle implements SandboxBackend {
             try {
                 store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now,
                         SandboxStatus.CRASHED);
+                tell(o -> o.stopped(record.name(), TerminationReason.INTERNAL_ERROR));
                 logs.kernelConsole(record.name());
                 logs.system(record.name(), "sandbox crashed: its VM process is gone");
                 logs.wake(record.name());
@@ -1411,6 +1455,7 @@ public final class SandboxLifecycle implements SandboxBackend {
         killUnrecordedVm(name); // whatever the run's pid says, no VM may outlive a record that says Crashed
         releaseNetwork(name);
         store.terminateRun(run.get().id(), TerminationReason.INTERNAL_ERROR, null, null, now, SandboxStatus.CRASHED);
+        tell(o -> o.stopped(name, TerminationReason.INTERNAL_ERROR));
         return record.withStatus(SandboxStatus.CRASHED, now);
     }
 

@@ -155,6 +155,52 @@ class SandboxLifecycleTest {
         assertTrue(Files.isDirectory(home.resolve("sandboxes/dev/logs")));
     }
 
+    /** Decision 1871: every observer hears of creates, boots, execs, stops and failures; one that throws changes nothing. */
+    @Test
+    void observersAreToldWhatHappenedAndOneThatThrowsBreaksNothing() {
+        backend();
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.msb.api.spi.PlatformObserver broken = new io.msb.api.spi.PlatformObserver() {
+            @Override
+            public void created(String sandbox, String backend, Duration took) {
+                throw new IllegalStateException("broken observer");
+            }
+        };
+        lifecycle.setObservers(List.of(broken, new io.msb.api.spi.PlatformObserver() {
+            @Override
+            public void created(String sandbox, String backend, Duration took) {
+                heard.add("created " + sandbox + " " + backend + " " + !took.isNegative());
+            }
+
+            @Override
+            public void started(String sandbox, String backend, Duration took) {
+                heard.add("started " + sandbox + " " + backend);
+            }
+
+            @Override
+            public void stopped(String sandbox, io.msb.api.TerminationReason reason) {
+                heard.add("stopped " + sandbox + " " + reason);
+            }
+
+            @Override
+            public void failed(String sandbox, String stage, Throwable cause) {
+                heard.add("failed " + sandbox + " " + stage + " " + cause.getClass().getSimpleName());
+            }
+
+            @Override
+            public void execFinished(String sandbox, Duration took) {
+                heard.add("exec " + sandbox);
+            }
+        }));
+        lifecycle.create(spec("seen").build());
+        assertEquals(SandboxStatus.RUNNING, info("seen").status(), "the throwing observer did not fail the create");
+        lifecycle.handle("seen").exec(ExecOptions.of("true").build());
+        lifecycle.stop("seen", Duration.ofSeconds(5));
+        assertThrows(InvalidConfigException.class, () -> lifecycle.create(spec("bad").hostname("h".repeat(65)).build()));
+        assertEquals(List.of("started seen qemu", "created seen qemu true", "exec seen",
+                "stopped seen SHUTDOWN_REQUESTED", "failed bad create InvalidConfigException"), heard);
+    }
+
     /** Pages and lookups by id reconcile like every other read, and an id is never handed to another sandbox. */
     @Test
     void pagesAndIdsAreReconciledReads() throws Exception {
