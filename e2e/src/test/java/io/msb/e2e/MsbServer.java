@@ -129,6 +129,30 @@ final class MsbServer implements AutoCloseable {
         control(server, home, "stop");
     }
 
+    /** The Web Console's user and password. */
+    record Login(String user, String password) {
+    }
+
+    /**
+     * The user and password the Web Console ({@code /system/console}) accepts: today the console's own user (named in
+     * its configuration, where the console keeps only a hash of the password once it ran) with the password
+     * {@code bin/msb-server} gave it on first start, the same as the Karaf user {@code karaf}'s in
+     * {@code etc/users.properties}.
+     */
+    Login webConsoleLogin() throws IOException {
+        java.util.Properties console = properties("org.apache.felix.webconsole.internal.servlet.OsgiManager.cfg");
+        String karaf = properties("users.properties").getProperty("karaf", "");
+        return new Login(console.getProperty("username", "admin").trim(), karaf.split(",", 2)[0].trim());
+    }
+
+    private java.util.Properties properties(String etcFile) throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newBufferedReader(etc(etcFile))) {
+            p.load(in);
+        }
+        return p;
+    }
+
     /** A file of the server's {@code etc/}. */
     Path etc(String name) {
         return server.resolve("etc").resolve(name);

@@ -24,18 +24,16 @@ abstract class ConsolePage extends AbstractServlet {
     final transient Csrf csrf = new Csrf();
     final transient Flash flash = new Flash();
     private final String label;
+    private final List<String> formFields;
 
-    ConsolePage(String label) {
+    /** @param formFields the form fields kept to refill the form after an error */
+    ConsolePage(String label, List<String> formFields) {
         this.label = label;
+        this.formFields = List.copyOf(formFields);
     }
 
-    /** Runs the form's action; an exception from the API becomes the page's error message. */
-    abstract Outcome act(HttpServletRequest request);
-
-    /** The form fields kept to refill the form after an error. */
-    List<String> formFields() {
-        return List.of();
-    }
+    /** Runs the form's {@code action}; an exception from the API becomes the page's error message. */
+    abstract Outcome act(String action, HttpServletRequest request);
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -46,13 +44,13 @@ abstract class ConsolePage extends AbstractServlet {
         }
         Outcome outcome;
         try {
-            outcome = act(request);
+            outcome = act(Forms.required("action", request.getParameter("action")), request);
         } catch (RuntimeException e) {
             if (!(e instanceof io.msb.api.MsbException)) {
                 LOG.log(System.Logger.Level.WARNING, "console action " + request.getParameter("action") + " failed", e);
             }
             Map<String, String> form = new LinkedHashMap<>();
-            for (String field : formFields()) {
+            for (String field : formFields) {
                 String value = request.getParameter(field);
                 if (value != null) {
                     form.put(field, value.length() > 4096 ? value.substring(0, 4096) : value);

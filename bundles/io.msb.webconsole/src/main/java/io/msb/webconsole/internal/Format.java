@@ -16,13 +16,11 @@ final class Format {
     }
 
     static String bytes(long n) {
-        double v = n;
-        int unit = 0;
-        while (v >= 1024 && unit < UNITS.length - 1) {
-            v /= 1024;
-            unit++;
+        if (n < 1024) {
+            return n + " B";
         }
-        return unit == 0 ? n + " B" : String.format(Locale.ROOT, "%.1f %s", v, UNITS[unit]);
+        int unit = Math.min(UNITS.length - 1, (63 - Long.numberOfLeadingZeros(n)) / 10); // 2^10 per unit
+        return String.format(Locale.ROOT, "%.1f %s", n / (double) (1L << (10 * unit)), UNITS[unit]);
     }
 
     static String duration(Duration d) {

@@ -49,18 +49,18 @@ final class Forms {
         try {
             int n = Integer.parseInt(text.strip());
             if (n < 0 || n > max) {
-                throw Check.invalid(field, field + " must be between 0 and " + max + ", not " + n);
+                throw Check.invalid(field, "must be between 0 and " + max + ", not " + n);
             }
             return n;
         } catch (NumberFormatException e) {
-            throw Check.invalid(field, field + " must be a whole number, not \"" + Html.cut(text.strip()) + "\"");
+            throw Check.invalid(field, "must be a whole number, not \"" + Html.cut(text.strip()) + "\"");
         }
     }
 
     /** A required text field. */
     static String required(String field, String text) {
         if (text == null || text.isBlank()) {
-            throw Check.invalid(field, field + " is required");
+            throw Check.invalid(field, "required");
         }
         return text.strip();
     }
@@ -72,6 +72,9 @@ final class Forms {
         if (e instanceof InvalidConfigException invalid) {
             field = invalid.field();
             text = invalid.detail();
+            if (field != null && text.startsWith(field + ": ")) {
+                text = text.substring(field.length() + 2); // the page shows the field beside it
+            }
         } else if (e instanceof AlreadyExistsException || e instanceof NotFoundException) {
             field = "name";
         } else if (e instanceof StillRunningException || e instanceof InvalidStateException) {

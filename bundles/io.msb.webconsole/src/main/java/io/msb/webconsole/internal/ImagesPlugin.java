@@ -38,7 +38,7 @@ public final class ImagesPlugin extends ConsolePage {
 
     @Activate
     public ImagesPlugin(@Reference ImageService images) {
-        super(LABEL);
+        super(LABEL, List.of("reference"));
         this.images = images;
         this.pulls = new Pulls(images);
     }
@@ -104,7 +104,7 @@ public final class ImagesPlugin extends ConsolePage {
             h.raw("</tbody></table>");
         }
         h.raw("<table class=\"nicetable msb-images\"><thead><tr><th>Reference</th><th>Digest</th><th>Size</th>"
-                + "<th>Layers</th><th>Pulled (last used)</th><th>Actions</th></tr></thead><tbody>");
+                + "<th>Layers</th><th>Pulled</th><th>Actions</th></tr></thead><tbody>");
         if (all.isEmpty()) {
             h.raw("<tr><td colspan=\"6\">No images cached.</td></tr>");
         }
@@ -132,13 +132,7 @@ public final class ImagesPlugin extends ConsolePage {
     }
 
     @Override
-    List<String> formFields() {
-        return List.of("reference");
-    }
-
-    @Override
-    Outcome act(HttpServletRequest request) {
-        String action = Forms.required("action", request.getParameter("action"));
+    Outcome act(String action, HttpServletRequest request) {
         switch (action) {
             case "pull" -> {
                 ImageReference ref = ImageReference.parse("reference", request.getParameter("reference"));

@@ -65,7 +65,7 @@ public final class SandboxesPlugin extends ConsolePage {
 
     @Activate
     public SandboxesPlugin(@Reference SandboxService sandboxes, Config config) {
-        super(LABEL);
+        super(LABEL, List.of("image", "name", "cpus", "memory", "labels"));
         this.sandboxes = sandboxes;
         this.pageSize = Math.max(1, Math.min(500, config.pageSize()));
     }
@@ -185,13 +185,7 @@ public final class SandboxesPlugin extends ConsolePage {
     }
 
     @Override
-    List<String> formFields() {
-        return List.of("image", "name", "cpus", "memory", "labels");
-    }
-
-    @Override
-    Outcome act(HttpServletRequest request) {
-        String action = Forms.required("action", request.getParameter("action"));
+    Outcome act(String action, HttpServletRequest request) {
         String name = Forms.required("name", request.getParameter("name"));
         String back = request.getParameter("back");
         String detail = back == null ? "" : "name=" + Html.query(name);

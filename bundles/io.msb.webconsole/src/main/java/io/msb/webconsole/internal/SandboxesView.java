@@ -179,7 +179,7 @@ record SandboxesView(String root, String token, Instant now) {
         rows.put("Backend", backend(s));
         rows.put("CPUs", Integer.toString(spec.cpus()));
         rows.put("Memory", spec.memoryMib() + " MiB");
-        rows.put("Disk", spec.diskSizeMib() + " MiB");
+        rows.put("Disk", spec.diskSizeMib() == 0 ? "default" : spec.diskSizeMib() + " MiB");
         rows.put("Network", spec.networkEnabled() ? "on" : "off");
         rows.put("Workdir", spec.workdir() == null ? "(image's)" : spec.workdir());
         rows.put("User", spec.user() == null ? "(image's)" : spec.user());
@@ -282,7 +282,7 @@ record SandboxesView(String root, String token, Instant now) {
             return "paused " + Format.duration(Duration.between(s.updatedAt(), now));
         }
         if (s.status().expectsLiveVm()) {
-            return s.spec().idleTimeout() == null ? "" : "stops after " + Format.duration(s.spec().idleTimeout());
+            return s.spec().idleTimeout() == null ? "–" : "stops after " + Format.duration(s.spec().idleTimeout());
         }
         Instant since = s.currentRun().map(RunInfo::terminatedAt).orElse(s.updatedAt());
         return Format.duration(Duration.between(since == null ? s.updatedAt() : since, now));

@@ -29,7 +29,7 @@ public final class VolumesPlugin extends ConsolePage {
 
     @Activate
     public VolumesPlugin(@Reference VolumeService volumes) {
-        super(LABEL);
+        super(LABEL, List.of("name", "kind", "quota", "capacity", "labels"));
         this.volumes = volumes;
     }
 
@@ -83,13 +83,7 @@ public final class VolumesPlugin extends ConsolePage {
     }
 
     @Override
-    List<String> formFields() {
-        return List.of("name", "kind", "quota", "capacity", "labels");
-    }
-
-    @Override
-    Outcome act(HttpServletRequest request) {
-        String action = Forms.required("action", request.getParameter("action"));
+    Outcome act(String action, HttpServletRequest request) {
         String name = Forms.required("name", request.getParameter("name"));
         switch (action) {
             case "create" -> {
