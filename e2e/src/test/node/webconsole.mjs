@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const { CONSOLE_URL, CONSOLE_USER, CONSOLE_PASSWORD, SHOTS, SANDBOX, HOSTILE } = process.env;
+const { CONSOLE_URL, CONSOLE_USER, CONSOLE_PASSWORD, SHOTS, SANDBOX, HOSTILE, PULL_REF } = process.env;
 const problems = [];
 let failed = false;
 
@@ -30,6 +30,20 @@ page.on('dialog', d => { problems.push('dialog: ' + d.message()); d.dismiss(); }
 page.on('pageerror', e => problems.push('page error: ' + e.message));
 page.on('console', m => { if (m.type() === 'error') { problems.push('console error: ' + m.text()); } });
 const base = CONSOLE_URL + '/system/console';
+
+// Waits until the text of selector's element contains what is wanted, across the page's own reloads.
+async function untilText(selector, wanted, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < end) {
+    try {
+      text = await page.locator(selector).innerText({ timeout: 2000 });
+      if (text.includes(wanted)) { return text; }
+    } catch (e) { /* between two pages */ }
+    await new Promise(r => setTimeout(r, 500));
+  }
+  throw new Error(selector + ' never showed ' + wanted + ': ' + text);
+}
 const row = name => page.locator('table.msb-sandboxes tr.msb-row').filter({ has: page.locator('a.msb-name', { hasText: name }) });
 
 try {
@@ -102,10 +116,25 @@ try {
   // a pull runs in the background; the page follows it and shows how it ended (nothing listens on port 9)
   await page.fill('form.msb-pull input[name=reference]', '127.0.0.1:9/none/such:1');
   await Promise.all([page.waitForURL(/flash=/), page.click('form.msb-pull button')]);
-  await page.waitForFunction(() => /failed: /.test(document.querySelector('table.msb-pulls')?.textContent || ''),
-    null, { timeout: 60000 });
+  await untilText('table.msb-pulls', 'failed: ', 60000);
   check('a failed pull shows its reason', (await page.locator('table.msb-pulls').innerText()).includes('127.0.0.1:9'));
-  await page.screenshot({ path: join(SHOTS, 'webconsole-images.png'), fullPage: true });
+  if (PULL_REF) {
+    // a real pull: the page follows it to the end and then lists the image; Remove and Prune act on it
+    await page.fill('form.msb-pull input[name=reference]', PULL_REF);
+    await Promise.all([page.waitForURL(/flash=/), page.click('form.msb-pull button')]);
+    await untilText('table.msb-images', PULL_REF, 60000);
+    const pulls = await page.locator('table.msb-pulls').innerText();
+    check('a pull through the page completes', pulls.includes(PULL_REF) && pulls.includes('complete'), pulls);
+    check('with its bytes counted', await page.locator('table.msb-pulls progress').first().getAttribute('value') === '100');
+    await page.screenshot({ path: join(SHOTS, 'webconsole-images.png'), fullPage: true });
+    const pulled = page.locator('table.msb-images tr', { hasText: PULL_REF });
+    await Promise.all([page.waitForURL(/flash=/), pulled.locator('button.msb-remove').click()]);
+    check('Remove removes the image', await page.locator('table.msb-images tr', { hasText: PULL_REF }).count() === 0);
+    await Promise.all([page.waitForURL(/flash=/), page.click('button.msb-prune')]);
+    check('Prune reports what it freed', /^Pruned /.test(await page.locator('.msb-msg').innerText()));
+  } else {
+    await page.screenshot({ path: join(SHOTS, 'webconsole-images.png'), fullPage: true });
+  }
   await page.goto(base + '/msb-volumes');
   await page.fill('#msb-name', 'wc-vol');
   await page.fill('#msb-labels', 'note=<b>bold</b>');

@@ -11,7 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.msb.testing.LocalRegistry;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WebConsoleIT {
     static final String CHROMIUM = "/usr/bin/chromium";
+    static final Path SKOPEO = Path.of("/usr/bin/skopeo");
     static final List<String> PACKAGES = List.of("playwright-core@1.65.1");
     private static MsbServer server;
     private static NodeSdk node;
@@ -48,7 +51,7 @@ class WebConsoleIT {
     }
 
     @Test
-    void aUserManagesSandboxesInTheBrowser() throws Exception {
+    void aUserManagesSandboxesInTheBrowser(@TempDir Path work) throws Exception {
         HttpResponse<String> hostile = server.api("POST", "/v1/sandboxes?wait_for=running", "{\"name\":\"wc-hostile\","
                 + "\"image\":{\"type\":\"oci\",\"reference\":\"" + Platform.IMAGE + "\"},"
                 + "\"resources\":{\"vcpus\":1,\"memory_mib\":256},"
@@ -58,9 +61,26 @@ class WebConsoleIT {
         Path shots = Path.of("target/webconsole").toAbsolutePath();
         Files.createDirectories(shots);
         MsbServer.Login login = server.webConsoleLogin();
-        HostCommand.Result r = node.run("webconsole.mjs", Map.of("CONSOLE_URL", server.url, "CONSOLE_USER",
-                login.user(), "CONSOLE_PASSWORD", login.password(), "SHOTS", shots.toString(),
-                "SANDBOX", "wc-form", "HOSTILE", "wc-hostile"));
+        Map<String, String> env = new HashMap<>(Map.of("CONSOLE_URL", server.url, "CONSOLE_USER", login.user(),
+                "CONSOLE_PASSWORD", login.password(), "SHOTS", shots.toString(), "SANDBOX", "wc-form",
+                "HOSTILE", "wc-hostile"));
+        HostCommand.Result r;
+        if (Files.isExecutable(LocalRegistry.BINARY) && Files.isExecutable(SKOPEO)) {
+            try (LocalRegistry registry = LocalRegistry.start(work)) {
+                // an image the page can pull for real: builtin:busybox, saved and pushed to a registry on loopback
+                String reference = registry.host() + "/e2e/console:1";
+                Path archive = work.resolve("busybox.tar");
+                server.msbOk("image", "save", Platform.IMAGE, "-o", archive.toString(), "--format", "oci");
+                HostCommand.check(work, List.of(SKOPEO.toString(), "copy", "--quiet", "--dest-tls-verify=false",
+                        "oci-archive:" + archive, "docker://" + reference), Map.of());
+                env.put("PULL_REF", reference);
+                r = node.run("webconsole.mjs", env);
+            }
+        } else {
+            System.out.println("WebConsoleIT: a pull through the Images page is not tried: it needs "
+                    + LocalRegistry.BINARY + " and " + SKOPEO + " (scripts/setup installs both)");
+            r = node.run("webconsole.mjs", env);
+        }
         System.out.println(r.output());
         String context = r.output() + "\n--- the server's log, last lines:\n" + server.logTail();
         assertEquals(0, r.exit(), "webconsole.mjs failed:\n" + context);

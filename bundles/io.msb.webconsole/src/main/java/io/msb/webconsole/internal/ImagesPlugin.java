@@ -128,7 +128,7 @@ public final class ImagesPlugin extends ConsolePage {
                 .raw("> <button type=\"submit\" class=\"ui-button\">Pull</button></form>");
         h.raw("<h3 class=\"msb-h\">Prune</h3><form method=\"post\"").attr("action", root).raw(">")
                 .hidden("action", "prune").hidden(Csrf.FIELD, token)
-                .raw("<button type=\"submit\" class=\"ui-button\">Delete unreferenced blobs</button></form>");
+                .raw("<button type=\"submit\" class=\"ui-button msb-prune\">Delete unreferenced blobs</button></form>");
     }
 
     @Override
