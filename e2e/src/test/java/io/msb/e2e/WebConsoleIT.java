@@ -93,8 +93,10 @@ class WebConsoleIT {
     void actionsNeedTheLoginAndTheFormToken() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         URI page = URI.create(server.url + "/system/console/msb");
-        assertEquals(401, http.send(HttpRequest.newBuilder(page).build(), HttpResponse.BodyHandlers.discarding())
-                .statusCode());
+        for (String path : List.of("", "/status.json", "/metrics.json?name=x")) {
+            assertEquals(401, http.send(HttpRequest.newBuilder(URI.create(page + path)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode(), path);
+        }
         MsbServer.Login login = server.webConsoleLogin();
         String basic = "Basic " + Base64.getEncoder().encodeToString((login.user() + ":" + login.password())
                 .getBytes(StandardCharsets.UTF_8));
