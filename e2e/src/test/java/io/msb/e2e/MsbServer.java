@@ -129,6 +129,7 @@ final class MsbServer implements AutoCloseable {
         control(server, home, "stop");
     }
 
+    /** The Web Console's user and password. */
     /** A file of the server's {@code etc/}. */
     Path etc(String name) {
         return server.resolve("etc").resolve(name);

@@ -39,11 +39,16 @@ final class NodeSdk {
      * (naming what is missing) when node or npm is not on PATH.
      */
     static NodeSdk install(Path work) throws IOException, InterruptedException {
+        return install(work, PACKAGES);
+    }
+
+    /** {@link #install(Path)} with another set of npm packages (e.g. playwright-core for the browser test). */
+    static NodeSdk install(Path work, List<String> npmPackages) throws IOException, InterruptedException {
         assumeTrue(Platform.onPath("node"), "the Node SDK tests need node (Node.js >= " + MIN_NODE
                 + ") on PATH; scripts/setup installs it");
         assumeTrue(Platform.onPath("npm"), "the Node SDK tests need npm on PATH; scripts/setup installs it");
         boolean oldNode = nodeMajor() < MIN_NODE;
-        List<String> packages = new ArrayList<>(PACKAGES);
+        List<String> packages = new ArrayList<>(npmPackages);
         if (oldNode) {
             packages.add(NODE_PACKAGE);
         }
