@@ -490,7 +490,20 @@ class MsbServerIT {
         }
         // This host's VMM backend: KVM, or the TCG fallback with its reason.
         assertTrue(r.output.contains("starts VMs with KVM") || r.output.contains("is usable (the first boot")
-            || r.output.contains("under TCG emulation (much slower): "), r.output);
+            || r.output.contains("under TCG emulation (much slower):"), r.output);
+    }
+
+    @Test
+    @Order(19)
+    void webConsoleShowsTheHealthChecksBehindItsLogin() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        URI page = URI.create("http://127.0.0.1:" + httpPort + "/system/console/healthcheck?tags=msb");
+        assertEquals(401, http.send(HttpRequest.newBuilder(page).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> r = get(http, page, "admin", password);
+        assertEquals(200, r.statusCode(), "no Health Check page (felix healthcheck.webconsoleplugin)");
+        for (String check : HEALTH_CHECKS) {
+            assertTrue(r.body().contains(check), check + " is not on the console's Health Check page");
+        }
     }
 
     /** GET /system/health (JSON, no login) until it answers {@code status}: results are cached for 2 s. */

@@ -87,7 +87,7 @@ public final class BackendCheck implements HealthCheck {
             return new ResultLog.Entry(Result.Status.OK, b.name() + " is available and " + kvmDevice
                     + " is usable (the first boot confirms KVM)");
         }
-        String why = noKvm.orElse("accel=tcg is configured");
+        String why = noKvm.orElse("accel=tcg is configured, or the KVM probe failed");
         return new ResultLog.Entry(Result.Status.WARN, b.name() + " starts VMs under TCG emulation (much slower): " + why);
     }
 
