@@ -440,6 +440,111 @@ class MsbServerIT {
         }
     }
 
+    /** The checks of io.msb.health, by their hc.name. */
+    private static final List<String> HEALTH_CHECKS = List.of("msb store", "msb VMM backend", "msb guest kernel and agentd",
+        "msb free disk", "msb HTTP API");
+
+    @Test
+    @Order(18)
+    void healthIsGreenAndNamesARemovedKernelFile() throws Exception {
+        // A private copy of a fetched kernel's layout in MSB_HOME, so that removing its image touches no shared file.
+        Path cache = Path.of(System.getProperty("msb.e2e.kernelCache", System.getProperty("user.home") + "/.msb/kernel"));
+        Path fetched;
+        try (Stream<Path> dirs = Files.list(cache)) {
+            fetched = dirs.filter(d -> d.getFileName().toString().startsWith("linux-image-"))
+                .filter(d -> Files.isRegularFile(d.resolve(".complete"))).findFirst().orElse(null);
+        } catch (IOException e) {
+            fetched = null;
+        }
+        assumeTrue(fetched != null, "no fetched guest kernel in " + cache + " (scripts/setup fetches one)");
+        Path shared;
+        try (Stream<Path> images = Files.list(fetched.resolve("boot"))) {
+            shared = images.filter(f -> f.getFileName().toString().startsWith("vmlinuz-")).findFirst().orElseThrow();
+        }
+        Path kernels = msbHome.resolve("kernel");
+        Path aside = msbHome.resolve("kernel.aside");
+        boolean had = Files.exists(kernels, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (had) {
+            Files.move(kernels, aside);
+        }
+        try {
+            Path dir = kernels.resolve(fetched.getFileName());
+            Files.createDirectories(dir.resolve("boot"));
+            Files.createFile(dir.resolve(".complete"));
+            Path image = Files.copy(shared, dir.resolve("boot").resolve(shared.getFileName()));
+
+            HttpResponse<String> green = health(200);
+            for (String check : HEALTH_CHECKS) {
+                assertTrue(green.body().contains("{\"name\":\"" + check + "\",\"status\":\""), check + " is not listed: " + green.body());
+            }
+            assertTrue(json(green).contains("guest kernel: " + image), green.body());
+            Result ok = server("status");
+            assertEquals(0, ok.exit, ok.output);
+
+            Path away = Files.move(image, image.resolveSibling(image.getFileName() + ".away"));
+            HttpResponse<String> red = health(503);
+            assertTrue(json(red).contains("\"name\":\"msb guest kernel and agentd\",\"status\":\"CRITICAL\""), red.body());
+            assertTrue(json(red).contains("guest kernel is missing or unreadable: " + image), red.body());
+            Result status = server("status");
+            assertEquals(4, status.exit, status.output);
+            assertTrue(status.output.contains("Overall Health Result: CRITICAL"), status.output);
+
+            Files.move(away, image);
+            assertTrue(json(health(200)).contains("guest kernel: " + image));
+        } finally {
+            deleteTree(kernels);
+            if (had) {
+                Files.move(aside, kernels);
+            }
+        }
+    }
+
+    @Test
+    @Order(19)
+    void statusPrintsEveryHealthCheck() throws Exception {
+        Result r = server("status");
+        assertTrue(r.exit == 0 || r.exit == 4, r.output);
+        assertTrue(r.output.contains("and ready") && r.output.contains("Overall Health Result: "), r.output);
+        for (String check : HEALTH_CHECKS) {
+            assertTrue(r.output.contains(check), check + " missing from: " + r.output);
+        }
+        // This host's VMM backend: KVM, or the TCG fallback with its reason.
+        assertTrue(r.output.contains("starts VMs with KVM") || r.output.contains("is usable (the first boot")
+            || r.output.contains("under TCG emulation (much slower):"), r.output);
+    }
+
+    @Test
+    @Order(19)
+    void webConsoleShowsTheHealthChecksBehindItsLogin() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        URI page = URI.create("http://127.0.0.1:" + httpPort + "/system/console/healthcheck?tags=msb");
+        assertEquals(401, http.send(HttpRequest.newBuilder(page).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> r = get(http, page, "admin", password);
+        assertEquals(200, r.statusCode(), "no Health Check page (felix healthcheck.webconsoleplugin)");
+        for (String check : HEALTH_CHECKS) {
+            assertTrue(r.body().contains(check), check + " is not on the console's Health Check page");
+        }
+    }
+
+    /** GET /system/health (JSON, no login) until it answers {@code status}: results are cached for 2 s. */
+    private static HttpResponse<String> health(int status) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/system/health")).build();
+        HttpResponse<String> r = http.send(get, HttpResponse.BodyHandlers.ofString());
+        for (int i = 0; i < 40 && r.statusCode() != status; i++) {
+            Thread.sleep(250);
+            r = http.send(get, HttpResponse.BodyHandlers.ofString());
+        }
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().map().toString());
+        return r;
+    }
+
+    /** Felix's JSON escapes '/' as '\/'. */
+    private static String json(HttpResponse<String> r) {
+        return r.body().replace("\\/", "/");
+    }
+
     @Test
     @Order(20)
     void stopEndsTheProcess() throws Exception {
@@ -449,6 +554,14 @@ class MsbServerIT {
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " still runs");
         Result status = server("status");
         assertEquals(3, status.exit, status.output);
+    }
+
+    @Test
+    @Order(21)
+    void statusOfAStoppedServerSaysSoWithoutHealth() throws Exception {
+        Result status = server("status");
+        assertEquals(3, status.exit, status.output);
+        assertEquals("msb server is not running", status.output.strip());
     }
 
     // ---- helpers
