@@ -2,6 +2,7 @@ package io.msb.webconsole.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.msb.api.LabelSelector;
+import io.msb.api.RunInfo;
 import io.msb.api.NotFoundException;
 import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxMetrics;
@@ -11,6 +12,8 @@ import io.msb.api.logs.LogCursor;
 import io.msb.api.logs.LogEntry;
 import io.msb.api.logs.LogSource;
 import io.msb.api.logs.LogStream;
+import io.msb.api.store.RunRecord;
+import io.msb.api.store.SandboxStore;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -28,6 +31,9 @@ import org.apache.felix.webconsole.servlet.ServletConstants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -48,6 +54,8 @@ public final class SandboxesPlugin extends ConsolePage {
     static final String CATEGORY = "msb";
     /** Lines of a sandbox's logs its detail shows. */
     static final int LOG_LINES = 200;
+    /** Runs a sandbox's detail lists, newest first. */
+    static final int RUNS = 20;
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final int MAX_RESOURCES = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,6 +68,10 @@ public final class SandboxesPlugin extends ConsolePage {
     }
 
     private final transient SandboxService sandboxes;
+    /** Earlier runs of local sandboxes; without it (or for a sandbox on another server) the current run only. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile transient SandboxStore store;
     private final transient CpuSampler cpu = new CpuSampler();
     private final int pageSize;
 
@@ -162,7 +174,21 @@ public final class SandboxesPlugin extends ConsolePage {
             Thread.currentThread().interrupt();
             logsError = "interrupted while reading the logs";
         }
-        view.detail(h, s, metrics, percent, metricsError, logs, logsError, message);
+        view.detail(h, s, runs(s), metrics, percent, metricsError, logs, logsError, message);
+    }
+
+    /** Its last {@link #RUNS} runs, newest first, as the store recorded them; else the one the service reports. */
+    private List<RunInfo> runs(SandboxInfo s) {
+        SandboxStore recorded = store;
+        List<RunRecord> all = recorded == null ? List.of() : recorded.runs(s.name());
+        if (all.isEmpty()) {
+            return s.currentRun().stream().toList();
+        }
+        List<RunInfo> newestFirst = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0 && newestFirst.size() < RUNS; i--) {
+            newestFirst.add(all.get(i).toInfo());
+        }
+        return newestFirst;
     }
 
     /** The last {@link #LOG_LINES} lines of the sandbox's stored logs, an entry split at its line breaks. */

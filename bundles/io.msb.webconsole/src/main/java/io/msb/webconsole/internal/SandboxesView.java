@@ -136,11 +136,13 @@ record SandboxesView(String root, String token, Instant now) {
     /**
      * One sandbox: its status and actions, spec, runs, live metrics and the end of its logs.
      *
+     * @param runs its runs, newest first (at most {@link SandboxesPlugin#RUNS})
      * @param metrics the sampled figures, or null when it does not run
      * @param cpuPercent CPU use since the previous sample, or null when unknown
      * @param logs the last lines of its logs (at most {@link SandboxesPlugin#LOG_LINES})
      */
-    void detail(Html h, SandboxInfo s, SandboxMetrics metrics, Double cpuPercent, String metricsError,
+    void detail(Html h, SandboxInfo s, List<RunInfo> runs, SandboxMetrics metrics, Double cpuPercent,
+            String metricsError,
             List<LogEntry> logs, String logsError, Flash.Message message) {
         ConsolePage.head(h, root);
         ConsolePage.message(h, message);
@@ -151,7 +153,7 @@ record SandboxesView(String root, String token, Instant now) {
         actions(h, s, true);
         h.raw("</div>");
         spec(h, s);
-        runs(h, s);
+        runs(h, runs);
         metrics(h, s.name(), metrics, cpuPercent, metricsError);
         h.raw("<h3 class=\"msb-h\">Logs (last ").text(SandboxesPlugin.LOG_LINES).raw(" lines)</h3>");
         if (logsError != null) {
@@ -203,13 +205,13 @@ record SandboxesView(String root, String token, Instant now) {
                 + (m.readOnly() ? " (ro)" : "");
     }
 
-    private static void runs(Html h, SandboxInfo s) {
+    private static void runs(Html h, List<RunInfo> runs) {
         h.raw("<table class=\"nicetable msb-runs\"><thead><tr><th>Run</th><th>PID</th><th>Started</th>"
                 + "<th>Ended</th><th>Termination reason</th><th>Exit code</th><th>Signal</th></tr></thead><tbody>");
-        if (s.currentRun().isEmpty()) {
+        if (runs.isEmpty()) {
             h.raw("<tr><td colspan=\"7\">never started</td></tr>");
         }
-        for (RunInfo r : s.currentRun().stream().toList()) {
+        for (RunInfo r : runs) {
             h.raw("<tr><td>").text(r.id()).raw("</td><td>").text(r.pid()).raw("</td><td>")
                     .text(Format.time(r.startedAt())).raw("</td><td>").text(Format.time(r.terminatedAt()))
                     .raw("</td><td>").text(r.reason() == null ? (r.running() ? "(running)" : "") : r.reason().name())

@@ -101,10 +101,21 @@ class RenderingTest {
         LogEntry line = new LogEntry(LogSource.STDERR, NOW, "boom " + SCRIPT, 1L, LogCursor.of(1, 10));
         SandboxMetrics m = new SandboxMetrics(4242, Duration.ofSeconds(3), 64L << 20, NOW,
                 new SandboxMetrics.GuestMemory(512L << 20, 384L << 20), new SandboxMetrics.Network(2048, 1024, 4, 3));
-        new SandboxesView("/c/msb", "t", NOW).detail(h, sandbox("d", SandboxStatus.RUNNING, Map.of("a", IMG)), m,
-                12.5, null, List.of(line), null, new Flash.Message(true, "name", "taken " + SCRIPT, Map.of()));
+        SandboxInfo d = sandbox("d", SandboxStatus.RUNNING, Map.of("a", IMG));
+        List<RunInfo> runs = List.of(d.currentRun().orElseThrow(),
+                new RunInfo(6, 4100, NOW.minusSeconds(5000), NOW.minusSeconds(4000), TerminationReason.IDLE_TIMEOUT,
+                        null, null),
+                new RunInfo(5, 4000, NOW.minusSeconds(8000), NOW.minusSeconds(7000), TerminationReason.COMPLETED, 3,
+                        null));
+        new SandboxesView("/c/msb", "t", NOW).detail(h, d, runs, m, 12.5, null, List.of(line), null,
+                new Flash.Message(true, "name", "taken " + SCRIPT, Map.of()));
         String html = h.toString();
         assertInert(html);
+        // every run listed, in the order given (newest first), each with its termination reason
+        int running = html.indexOf("(running)");
+        int idle = html.indexOf("IDLE_TIMEOUT");
+        int completed = html.indexOf("COMPLETED");
+        assertTrue(running > 0 && idle > running && completed > idle, html);
         assertTrue(html.contains("[stderr] boom &lt;script&gt;"), html);
         assertTrue(html.contains("TOKEN"));
         assertFalse(html.contains("s3cret-value"), "environment values may be secrets");
