@@ -95,6 +95,10 @@ class ObserveIT {
         assertEquals(row.path("guest_memory").path("used_bytes").asLong(), row.path("memory_bytes").asLong());
         assertEquals(row.path("network").path("tx_bytes").asLong(), row.path("net_tx_bytes").asLong());
         assertEquals(row.path("cpu_time_ms").asLong() * 1_000_000, row.path("vcpu_time_ns").asLong(), row.toString());
+        // the Gogo command prints the same sample's figures, one per line
+        String shown = server.console("msb:metrics " + BOX);
+        assertTrue(shown.contains("Memory limit: 256.0 MiB") && Pattern.compile("(?m)^Disk read: [0-9.]+ [KMG]?i?B")
+            .matcher(shown).find() && Pattern.compile("(?m)^CPU: [0-9.]+%").matcher(shown).find(), shown);
 
         // every running sandbox without NAME; none of the stats options' mistakes get past the parser
         assertTrue(ok(server.msb("stats", "--no-stream", "--format", "{{.Name}}")).output().lines()

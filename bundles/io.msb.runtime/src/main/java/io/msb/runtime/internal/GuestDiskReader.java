@@ -2,10 +2,6 @@ package io.msb.runtime.internal;
 
 import io.msb.api.SandboxMetrics.Disk;
 import io.msb.api.fs.SandboxFs;
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /**
@@ -16,7 +12,6 @@ import java.util.regex.Pattern;
  * malformed or implausible yields no figure rather than a wrong one.
  */
 final class GuestDiskReader {
-    private static final System.Logger LOG = System.getLogger(GuestDiskReader.class.getName());
     /** A line is about 100 bytes; a guest has a handful of disks, plus loop and ram devices. */
     static final int MAX_BYTES = 64 * 1024;
     /** Whole virtio disks (vda, vdb, …), not their partitions, whose I/O the disk already counts. */
@@ -30,12 +25,7 @@ final class GuestDiskReader {
     }
 
     static Disk read(SandboxFs fs) {
-        try (InputStream in = fs.read("/proc/diskstats")) {
-            return parse(new String(in.readNBytes(MAX_BYTES), StandardCharsets.US_ASCII));
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "guest disk I/O unavailable: {0}", e.toString());
-            return null;
-        }
+        return GuestProcFile.read(fs, "/proc/diskstats", MAX_BYTES, GuestDiskReader::parse);
     }
 
     /** Sums the virtio disks' sectors read (field 6) and written (field 10); null without any or on bad data. */
