@@ -69,11 +69,12 @@ class ObserveIT {
     }
 
     @Test
-    void statsReportsCpuGuestMemoryVmRssAndTraffic() throws Exception {
+    void statsReportsCpuGuestMemoryVmRssTrafficDiskAndLimit() throws Exception {
         HostCommand.Result table = ok(server.msb("stats", "--no-stream", BOX));
         assertTrue(table.output().startsWith("NAME "), table.output());
         assertTrue(Pattern.compile("(?m)^" + BOX + " +[0-9.]+% +[0-9.]+ MiB / [0-9.]+ MiB +[0-9.]+% +[0-9.]+ MiB +"
-            + "[0-9.]+ [KM]?i?B / [0-9.]+ [KM]?i?B$").matcher(table.output()).find(), table.output());
+            + "[0-9.]+ [KM]?i?B / [0-9.]+ [KM]?i?B +[0-9.]+ [KMG]?i?B / [0-9.]+ [KMG]?i?B +256.0 MiB$")
+            .matcher(table.output()).find(), table.output());
 
         JsonNode row = JSON.readTree(ok(server.msb("stats", "--no-stream", "--format", "json", BOX)).output());
         assertEquals(BOX, row.path("name").asText());
@@ -85,6 +86,19 @@ class ObserveIT {
         assertTrue(row.path("cpu_time_ms").asLong() > 0, "the VM has used CPU time: " + row);
         assertTrue(row.path("network").path("tx_packets").asLong() > 0
             && row.path("network").path("tx_bytes").asLong() > 0, "the guest sent frames (its DNS query): " + row);
+        // microsandbox's names for the sample (decision 1877): the guest's block I/O, the memory given, the run's age
+        assertTrue(row.path("disk_read_bytes").asLong() > 0, "the guest read its root disk: " + row);
+        assertTrue(row.path("disk_write_bytes").isIntegralNumber(), row.toString());
+        assertEquals(256L << 20, row.path("memory_limit_bytes").asLong(), row.toString());
+        assertTrue(row.path("uptime_secs").asDouble() > 0, row.toString());
+        assertEquals(row.path("rss_bytes").asLong(), row.path("memory_host_resident_bytes").asLong(), row.toString());
+        assertEquals(row.path("guest_memory").path("used_bytes").asLong(), row.path("memory_bytes").asLong());
+        assertEquals(row.path("network").path("tx_bytes").asLong(), row.path("net_tx_bytes").asLong());
+        assertEquals(row.path("cpu_time_ms").asLong() * 1_000_000, row.path("vcpu_time_ns").asLong(), row.toString());
+        // the Gogo command prints the same sample's figures, one per line
+        String shown = server.console("msb:metrics " + BOX);
+        assertTrue(shown.contains("Memory limit: 256.0 MiB") && Pattern.compile("(?m)^Disk read: [0-9.]+ [KMG]?i?B")
+            .matcher(shown).find() && Pattern.compile("(?m)^CPU: [0-9.]+%").matcher(shown).find(), shown);
 
         // every running sandbox without NAME; none of the stats options' mistakes get past the parser
         assertTrue(ok(server.msb("stats", "--no-stream", "--format", "{{.Name}}")).output().lines()

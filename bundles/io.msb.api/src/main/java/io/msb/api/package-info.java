@@ -1,5 +1,5 @@
 @Export
-@Version("2.7.0")
+@Version("2.8.0")
 package io.msb.api;
 
 import org.osgi.annotation.bundle.Export;

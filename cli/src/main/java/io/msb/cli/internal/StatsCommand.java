@@ -17,16 +17,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code msb stats}: CPU, memory and network of running sandboxes, from {@code GET …/metrics} (decision 1033). CPU %
- * is computed here from two samples: the VM's CPU time gained over the wall time between them (100% is one busy
- * core, as in docker). On a terminal the table is redrawn every second until Ctrl-C; with {@code --no-stream}, or
+ * {@code msb stats}: CPU, memory, network and disk I/O of running sandboxes, from {@code GET …/metrics} (decisions
+ * 1033, 1877). CPU % is computed here from two samples: the VM's CPU time gained over the wall time between them (100%
+ * is one busy core, as in docker). On a terminal the table is redrawn every second until Ctrl-C; with {@code --no-stream}, or
  * when stdout is not a terminal, one snapshot is printed (after two samples a second apart).
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-    description = "Show live CPU, memory and network use of sandboxes (all running ones without NAME).",
+    description = "Show live CPU, memory, network and disk use of sandboxes (all running ones without NAME).",
     footer = {"", "CPU %% is the VM's CPU time over the wall time between two samples a second apart (100%% = one core).",
         "MEM USAGE / LIMIT is the guest's own view (used / total); VM RSS is the QEMU process's resident memory.",
-        "--format fields: .Name .CPUPerc .MemUsage .MemPerc .RSS .NetIO .ID .PID"})
+        "BLOCK I/O is what the guest read from / wrote to its disks; MEM LIMIT is the memory the sandbox was given.",
+        "--format fields: .Name .CPUPerc .MemUsage .MemPerc .RSS .NetIO .BlockIO .MemLimit .ID .PID"})
 final class StatsCommand implements Callable<Integer> {
     static final Duration INTERVAL = Duration.ofSeconds(1);
     /** Home, clear screen: the redraw of a streamed table. */
@@ -44,6 +45,11 @@ final class StatsCommand implements Callable<Integer> {
         .column("NetIO", "NET I/O", r -> r.path("network").isObject()
             ? Sizes.bytes(r.path("network").path("rx_bytes").asLong()) + " / "
                 + Sizes.bytes(r.path("network").path("tx_bytes").asLong()) : "--")
+        .column("BlockIO", "BLOCK I/O", r -> r.path("disk_read_bytes").isNumber()
+            ? Sizes.bytes(r.path("disk_read_bytes").asLong()) + " / " + Sizes.bytes(r.path("disk_write_bytes").asLong())
+            : "--")
+        .column("MemLimit", "MEM LIMIT", r -> r.path("memory_limit_bytes").asLong() > 0
+            ? Sizes.bytes(r.path("memory_limit_bytes").asLong()) : "--")
         .extra("ID", "ID", r -> r.path("id").asText())
         .extra("PID", "PID", r -> r.path("pid").asText())
         .key("Name");
@@ -106,14 +112,17 @@ final class StatsCommand implements Callable<Integer> {
         return samples;
     }
 
-    /** The server's metrics object with {@code cpu_percent} (null without an earlier sample of the same VM). */
+    /**
+     * The server's metrics object with {@code cpu_percent} over the two samples; without an earlier sample of the same
+     * VM, the server's own figure (over its last window, decision 1876), else null.
+     */
     static JsonNode row(JsonNode before, JsonNode now) {
         ObjectNode row = ((ObjectNode) now).deepCopy();
         Double percent = before == null ? null : cpuPercent(before, now);
-        if (percent == null) {
-            row.putNull("cpu_percent");
-        } else {
+        if (percent != null) {
             row.put("cpu_percent", percent);
+        } else if (!now.path("cpu_percent").isNumber()) {
+            row.putNull("cpu_percent");
         }
         return row;
     }

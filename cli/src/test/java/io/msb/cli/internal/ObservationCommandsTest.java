@@ -67,7 +67,7 @@ class ObservationCommandsTest extends ScriptedCliTest {
         err.reset();
         assertEquals(125, msb("stats", "--no-stream", "--format", "table {{.Name}}\\t{{.Mem}}", "box"));
         assertEquals("msb: --format: unknown field .Mem at character 12 (fields: .Name, .CPUPerc, .MemUsage, .MemPerc, "
-            + ".RSS, .NetIO, .ID, .PID)\n", stderr());
+            + ".RSS, .NetIO, .BlockIO, .MemLimit, .ID, .PID)\n", stderr());
         assertEquals(List.of(), server.lines()); // all refused before the server is asked
     }
 
@@ -87,11 +87,44 @@ class ObservationCommandsTest extends ScriptedCliTest {
             .on("GET /v1/sandboxes/by-name/box/metrics", 200, String.format(metrics, 1500, "2026-12-06T12:00:01Z"));
         assertEquals(0, msb("stats", "--no-stream", "box"), stderr());
         assertEquals("""
-            NAME   CPU %    MEM USAGE / LIMIT       MEM %    VM RSS      NET I/O
-            box    50.00%   128.0 MiB / 512.0 MiB   25.00%   100.0 MiB   2.0 KiB / 1.0 MiB
+            NAME   CPU %    MEM USAGE / LIMIT       MEM %    VM RSS      NET I/O             BLOCK I/O   MEM LIMIT
+            box    50.00%   128.0 MiB / 512.0 MiB   25.00%   100.0 MiB   2.0 KiB / 1.0 MiB   --          --
             """, stdout());
         assertEquals(List.of("GET /v1/sandboxes/by-name/box/metrics", "GET /v1/sandboxes/by-name/box/metrics"),
             server.lines());
+    }
+
+    /** A server of decision 1877 also sends microsandbox's figures: disk I/O, the memory limit, its own CPU %. */
+    @Test
+    void statsShowsBlockIoAndTheMemoryLimitAndItsJsonCarriesMicrosandboxsFields() throws Exception {
+        String metrics = "{\"id\":\"a1\",\"name\":\"box\",\"pid\":4242,\"cpu_time_ms\":%d,\"rss_bytes\":104857600,"
+            + "\"sampled_at\":\"%s\",\"guest_memory\":null,\"network\":null,\"cpu_percent\":%s,"
+            + "\"vcpu_time_ns\":1000000000,\"memory_limit_bytes\":536870912,\"disk_read_bytes\":3145728,"
+            + "\"disk_write_bytes\":4096,\"net_rx_bytes\":0,\"net_tx_bytes\":0,\"uptime_secs\":12.5}";
+        server.on("GET /v1/sandboxes/by-name/box/metrics", 200, String.format(metrics, 1000, "2026-12-06T12:00:00Z", "8"))
+            .on("GET /v1/sandboxes/by-name/box/metrics", 200, String.format(metrics, 1250, "2026-12-06T12:00:01Z", "9"))
+            .on("GET /v1/sandboxes/by-name/box/metrics", 200, String.format(metrics, 1000, "2026-12-06T12:00:00Z", "8"))
+            .on("GET /v1/sandboxes/by-name/box/metrics", 200, String.format(metrics, 1250, "2026-12-06T12:00:01Z", "9"));
+        assertEquals(0, msb("stats", "--no-stream", "box"), stderr());
+        assertEquals("""
+            NAME   CPU %    MEM USAGE / LIMIT   MEM %   VM RSS      NET I/O   BLOCK I/O           MEM LIMIT
+            box    25.00%   --                  --      100.0 MiB   --        3.0 MiB / 4.0 KiB   512.0 MiB
+            """, stdout());
+        assertEquals(0, msb("stats", "--no-stream", "--format", "json", "box"), stderr());
+        JsonNode row = JSON.readTree(stdout().substring(stdout().indexOf("{")));
+        assertEquals(25.0, row.get("cpu_percent").asDouble(), "the two samples' figure, not the server's");
+        assertEquals(3145728, row.get("disk_read_bytes").asLong());
+        assertEquals(536870912, row.get("memory_limit_bytes").asLong());
+        assertEquals(12.5, row.get("uptime_secs").asDouble());
+    }
+
+    @Test
+    void withoutAnEarlierSampleTheServersCpuPercentStands() throws Exception {
+        JsonNode now = JSON.readTree("{\"pid\":1,\"cpu_time_ms\":100,\"sampled_at\":\"2026-12-06T12:00:00Z\","
+            + "\"cpu_percent\":7.5}");
+        assertEquals(7.5, StatsCommand.row(null, now).get("cpu_percent").asDouble());
+        JsonNode old = JSON.readTree("{\"pid\":1,\"cpu_time_ms\":100,\"sampled_at\":\"2026-12-06T12:00:00Z\"}");
+        assertTrue(StatsCommand.row(null, old).get("cpu_percent").isNull(), "an older server sends none");
     }
 
     @Test

@@ -16,10 +16,15 @@ final class Observations {
     static Wire.Metrics metrics(SandboxInfo info, SandboxMetrics m) {
         SandboxMetrics.GuestMemory g = m.guestMemory();
         SandboxMetrics.Network n = m.network();
+        SandboxMetrics.Disk d = m.disk();
         return new Wire.Metrics(info.id().toString(), info.name(), m.pid(), m.cpuTime().toMillis(), m.rssBytes(),
                 m.sampledAt().toString(),
                 g == null ? null : new Wire.GuestMemory(g.totalBytes(), g.availableBytes(), g.usedBytes()),
-                n == null ? null : new Wire.NetworkTraffic(n.rxBytes(), n.txBytes(), n.rxPackets(), n.txPackets()));
+                n == null ? null : new Wire.NetworkTraffic(n.rxBytes(), n.txBytes(), n.rxPackets(), n.txPackets()),
+                m.sampledAt().toString(), m.cpuPercent(), m.cpuTime().toNanos(), g == null ? null : g.usedBytes(),
+                g == null ? null : g.availableBytes(), m.rssBytes(), m.memoryLimitBytes(),
+                d == null ? null : d.readBytes(), d == null ? null : d.writeBytes(), n == null ? 0 : n.rxBytes(),
+                n == null ? 0 : n.txBytes(), m.uptime() == null ? null : m.uptime().toMillis() / 1000.0);
     }
 
     static Wire.Process process(GuestProcess p) {

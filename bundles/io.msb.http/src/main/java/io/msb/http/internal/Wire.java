@@ -198,9 +198,14 @@ final class Wire {
     record ErrorBody(String code, String message, Map<String, Object> details) {
     }
 
-    /** {@code GET …/metrics} (msb's, decision 1033): the VM process as the host sees it, the guest's memory, traffic. */
+    /**
+     * {@code GET …/metrics} (msb's, decision 1033): the VM process as the host sees it, the guest's memory, traffic;
+     * then the same figures under the names and units of microsandbox's {@code msb metrics --json} (decision 1877).
+     */
     record Metrics(String id, String name, long pid, long cpuTimeMs, long rssBytes, String sampledAt,
-            GuestMemory guestMemory, NetworkTraffic network) {
+            GuestMemory guestMemory, NetworkTraffic network, String timestamp, Double cpuPercent, long vcpuTimeNs,
+            Long memoryBytes, Long memoryAvailableBytes, long memoryHostResidentBytes, long memoryLimitBytes,
+            Long diskReadBytes, Long diskWriteBytes, long netRxBytes, long netTxBytes, Double uptimeSecs) {
     }
 
     record GuestMemory(long totalBytes, long availableBytes, long usedBytes) {

@@ -2,10 +2,6 @@ package io.msb.runtime.internal;
 
 import io.msb.api.SandboxMetrics.GuestMemory;
 import io.msb.api.fs.SandboxFs;
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,7 +11,6 @@ import java.util.regex.Pattern;
  * anything malformed or implausible yields no figure rather than a wrong one.
  */
 final class GuestMemoryReader {
-    private static final System.Logger LOG = System.getLogger(GuestMemoryReader.class.getName());
     /** A real meminfo is about 1.5 KiB. */
     static final int MAX_BYTES = 16 * 1024;
     /** 16 TiB in KiB: more than any VM of ours gets. */
@@ -27,12 +22,7 @@ final class GuestMemoryReader {
     }
 
     static GuestMemory read(SandboxFs fs) {
-        try (InputStream in = fs.read("/proc/meminfo")) {
-            return parse(new String(in.readNBytes(MAX_BYTES), StandardCharsets.US_ASCII));
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "guest memory unavailable: {0}", e.toString());
-            return null;
-        }
+        return GuestProcFile.read(fs, "/proc/meminfo", MAX_BYTES, GuestMemoryReader::parse);
     }
 
     static GuestMemory parse(String meminfo) {

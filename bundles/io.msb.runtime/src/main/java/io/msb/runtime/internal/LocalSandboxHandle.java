@@ -2,6 +2,7 @@ package io.msb.runtime.internal;
 
 import io.msb.api.GuestProcess;
 import io.msb.api.NotFoundException;
+import io.msb.api.RunInfo;
 import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxInfo;
 import io.msb.api.SandboxMetrics;
@@ -67,8 +68,13 @@ final class LocalSandboxHandle implements SandboxHandle {
     @Override
     public SandboxMetrics metrics() {
         LiveVm vm = lifecycle.connection(name);
-        return ProcMetrics.read(vm.vm().pid()).withGuestMemory(GuestMemoryReader.read(vm.agent().fs()))
-                .withNetwork(lifecycle.networkTraffic(name));
+        SandboxInfo info = info();
+        SandboxMetrics m = ProcMetrics.read(vm.vm().pid());
+        Instant started = info.currentRun().map(RunInfo::startedAt).orElse(vm.limits().runStartedAt());
+        Duration up = Duration.between(started, m.sampledAt());
+        return lifecycle.cpuWindows().measure(name, m.withGuestMemory(GuestMemoryReader.read(vm.agent().fs()))
+                .withNetwork(lifecycle.networkTraffic(name)).withDisk(GuestDiskReader.read(vm.agent().fs()))
+                .withRun(info.spec().memoryMib() * 1024L * 1024, up.isNegative() ? Duration.ZERO : up));
     }
 
     @Override

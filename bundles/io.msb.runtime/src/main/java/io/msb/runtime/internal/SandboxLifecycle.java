@@ -159,6 +159,7 @@ public final class SandboxLifecycle implements SandboxBackend {
      * store's status decides wherever the sandbox's lock is held.
      */
     private final Set<String> paused = ConcurrentHashMap.newKeySet();
+    private final CpuWindows cpuWindows = new CpuWindows();
     private volatile Supervisor supervisor;
     /** The warm pools configured now (decision 1260), asked in order by every create. */
     private final List<WarmPool> pools = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -1540,6 +1541,7 @@ public final class SandboxLifecycle implements SandboxBackend {
                 .ifPresent(record -> endRunLocked(record, TerminationReason.SHUTDOWN_REQUESTED, settings.stopGrace()));
         releaseNetwork(name); // also a network a crashed create or an earlier process left attached
         logs.forget(name);
+        cpuWindows.forget(name);
         store.deleteSandbox(name);
         secrets.removeAll(SandboxSecrets.prefix(name)); // after the record: a crash between leaves no reference dangling
         deleteTree(settings.sandboxDir(name));
@@ -1554,6 +1556,11 @@ public final class SandboxLifecycle implements SandboxBackend {
             b.memoryMib(settings.defaultMemoryMib());
         }
         return b.replace(false).build();
+    }
+
+    /** The sandboxes' CPU percent windows (the handles come and go, the windows must stay). */
+    CpuWindows cpuWindows() {
+        return cpuWindows;
     }
 
     /** The traffic of the sandbox's network, or null when it has none attached here. */

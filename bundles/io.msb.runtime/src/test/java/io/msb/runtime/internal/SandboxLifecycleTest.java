@@ -799,6 +799,10 @@ class SandboxLifecycleTest {
         // agentd runs on the host here, so its /proc/meminfo is the host's: still read through the agent
         assertNotNull(metrics.guestMemory(), "memory reported by the agent: " + metrics);
         assertTrue(metrics.guestMemory().totalBytes() > metrics.guestMemory().usedBytes(), metrics.toString());
+        assertEquals(info("dev").spec().memoryMib() * 1024L * 1024, metrics.memoryLimitBytes(), "the memory it was given");
+        assertTrue(metrics.memoryLimitBytes() > 0, metrics.toString());
+        assertFalse(metrics.uptime().isNegative(), metrics.toString());
+        assertNotNull(metrics.cpuPercent(), "over the run, the first sample: " + metrics);
 
         String log = Files.readString(home.resolve("sandboxes/dev/logs/exec.log"));
         assertTrue(log.contains("\"exitCode\":3"), log);

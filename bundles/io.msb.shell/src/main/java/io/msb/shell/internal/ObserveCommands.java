@@ -5,7 +5,9 @@ import io.msb.api.PlatformInfo;
 import io.msb.api.SandboxMetrics;
 import io.msb.api.SandboxService;
 import io.msb.api.SandboxStatus;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,12 +17,13 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code msb:stats}, {@code msb:top} and {@code msb:info}: the runtime's metrics, guest processes and platform (its
- * warm pools too, decision 1260).
+ * {@code msb:stats}, {@code msb:metrics}, {@code msb:top} and {@code msb:info}: the runtime's metrics, guest
+ * processes and platform (its warm pools too, decision 1260).
  */
 @Component(service = ObserveCommands.class, property = {
     "osgi.command.scope=msb",
     "osgi.command.function=stats",
+    "osgi.command.function=metrics",
     "osgi.command.function=top",
     "osgi.command.function=info"})
 public final class ObserveCommands {
@@ -31,21 +34,69 @@ public final class ObserveCommands {
         this.sandboxes = sandboxes;
     }
 
-    @Descriptor("shows CPU time, VM memory, guest memory and network traffic of running sandboxes (all without names)")
+    @Descriptor("shows CPU, VM memory, guest memory and its limit, disk I/O and network traffic of running sandboxes"
+            + " (all without names)")
     public void stats(@Descriptor("sandbox names") String... names) {
         List<String> which = names.length > 0 ? List.of(names) : sandboxes.list(null).stream()
                 .filter(s -> s.status() == SandboxStatus.RUNNING).map(s -> s.name()).toList();
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("NAME", "CPU TIME", "VM RSS", "GUEST USED / TOTAL", "NET RX / TX"));
+        rows.add(List.of("NAME", "CPU %", "CPU TIME", "VM RSS", "GUEST USED / TOTAL", "MEM LIMIT", "DISK READ / WRITTEN",
+                "NET RX / TX"));
         for (String name : which) {
-            SandboxMetrics m = sandboxes.handle(name).metrics();
-            rows.add(List.of(name, String.format(Locale.ROOT, "%.2fs", m.cpuTime().toMillis() / 1000.0),
-                    Bytes.human(m.rssBytes()), m.guestMemory() == null ? "-"
-                            : Bytes.human(m.guestMemory().usedBytes()) + " / " + Bytes.human(m.guestMemory().totalBytes()),
-                    m.network() == null ? "-"
-                            : Bytes.human(m.network().rxBytes()) + " / " + Bytes.human(m.network().txBytes())));
+            rows.add(row(name, sandboxes.handle(name).metrics()));
         }
         System.out.println(Columns.render(rows));
+    }
+
+    @Descriptor("shows every figure of one running sandbox's metrics, one per line (microsandbox's msb metrics)")
+    public void metrics(@Descriptor("sandbox name") String name) {
+        System.out.println(describe(sandboxes.handle(name).metrics()));
+    }
+
+    static List<String> row(String name, SandboxMetrics m) {
+        return List.of(name, percent(m.cpuPercent()), seconds(m.cpuTime()), Bytes.human(m.rssBytes()),
+                m.guestMemory() == null ? "-"
+                        : Bytes.human(m.guestMemory().usedBytes()) + " / " + Bytes.human(m.guestMemory().totalBytes()),
+                limit(m), m.disk() == null ? "-"
+                        : Bytes.human(m.disk().readBytes()) + " / " + Bytes.human(m.disk().writeBytes()),
+                m.network() == null ? "-"
+                        : Bytes.human(m.network().rxBytes()) + " / " + Bytes.human(m.network().txBytes()));
+    }
+
+    /** Key: value lines, the figures of {@code msb:stats} and the ones its table has no room for. */
+    static String describe(SandboxMetrics m) {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("PID", Long.toString(m.pid()));
+        f.put("Sampled at", m.sampledAt().toString());
+        f.put("Uptime", m.uptime() == null ? "-" : seconds(m.uptime()));
+        f.put("CPU", percent(m.cpuPercent()));
+        f.put("CPU time", seconds(m.cpuTime()));
+        f.put("VM RSS", Bytes.human(m.rssBytes()));
+        f.put("Memory limit", limit(m));
+        f.put("Guest memory used", m.guestMemory() == null ? "-" : Bytes.human(m.guestMemory().usedBytes()));
+        f.put("Guest memory available",
+                m.guestMemory() == null ? "-" : Bytes.human(m.guestMemory().availableBytes()));
+        f.put("Disk read", m.disk() == null ? "-" : Bytes.human(m.disk().readBytes()));
+        f.put("Disk written", m.disk() == null ? "-" : Bytes.human(m.disk().writeBytes()));
+        f.put("Net received", m.network() == null ? "-"
+                : Bytes.human(m.network().rxBytes()) + " (" + m.network().rxPackets() + " packets)");
+        f.put("Net sent", m.network() == null ? "-"
+                : Bytes.human(m.network().txBytes()) + " (" + m.network().txPackets() + " packets)");
+        StringBuilder sb = new StringBuilder();
+        f.forEach((k, v) -> sb.append(k).append(": ").append(v).append(System.lineSeparator()));
+        return sb.toString().stripTrailing();
+    }
+
+    private static String percent(Double p) {
+        return p == null ? "-" : String.format(Locale.ROOT, "%.2f%%", p);
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.2fs", d.toMillis() / 1000.0);
+    }
+
+    private static String limit(SandboxMetrics m) {
+        return m.memoryLimitBytes() == 0 ? "-" : Bytes.human(m.memoryLimitBytes());
     }
 
     @Descriptor("lists the processes running in a sandbox (read from the guest's /proc)")

@@ -1,14 +1,21 @@
 package io.msb.shell.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.msb.api.NotFoundException;
 import io.msb.api.PlatformInfo;
+import io.msb.api.SandboxMetrics;
 import io.msb.api.SandboxService;
 import io.msb.testing.EmbeddedMsb;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code msb:info} over the real runtime (its bundle in an embedded Felix, no VMM backend), with a warm pool
+ * {@code msb:stats}/{@code msb:metrics} rendering, and {@code msb:info} over the real runtime (its bundle in an embedded Felix, no VMM backend), with a warm pool
  * configured as the Web Console or a {@code .cfg} file configures one: a factory configuration of
  * {@code io.msb.runtime.pool} (decision 1260).
  */
@@ -51,6 +58,31 @@ class ObserveCommandsTest {
             System.setOut(console);
         }
         return out.toString(StandardCharsets.UTF_8).stripTrailing();
+    }
+
+    @Test
+    void statsAndMetricsShowEveryFigureAndADashForWhatIsNotKnown() {
+        SandboxMetrics known = new SandboxMetrics(42, Duration.ofMillis(1500), 300L << 20,
+                Instant.parse("2026-12-07T04:00:00Z"), new SandboxMetrics.GuestMemory(200L << 20, 150L << 20),
+                new SandboxMetrics.Network(2048, 1024, 3, 2), new SandboxMetrics.Disk(5L << 20, 1L << 20), 256L << 20,
+                Duration.ofSeconds(90), 12.5);
+        assertEquals(List.of("box", "12.50%", "1.50s", "300.0 MiB", "50.0 MiB / 200.0 MiB", "256.0 MiB",
+                "5.0 MiB / 1.0 MiB", "2.0 KiB / 1.0 KiB"), ObserveCommands.row("box", known));
+        assertEquals(String.join(System.lineSeparator(), "PID: 42", "Sampled at: 2026-12-07T04:00:00Z",
+                "Uptime: 90.00s", "CPU: 12.50%", "CPU time: 1.50s", "VM RSS: 300.0 MiB", "Memory limit: 256.0 MiB",
+                "Guest memory used: 50.0 MiB", "Guest memory available: 150.0 MiB", "Disk read: 5.0 MiB",
+                "Disk written: 1.0 MiB", "Net received: 2.0 KiB (3 packets)", "Net sent: 1.0 KiB (2 packets)"),
+                ObserveCommands.describe(known));
+
+        SandboxMetrics bare = new SandboxMetrics(42, Duration.ZERO, 1, Instant.parse("2026-12-07T04:00:00Z"));
+        assertEquals(List.of("box", "-", "0.00s", "1 B", "-", "-", "-", "-"), ObserveCommands.row("box", bare));
+        assertTrue(ObserveCommands.describe(bare).contains("Uptime: -" + System.lineSeparator() + "CPU: -"));
+    }
+
+    @Test
+    void metricsOfASandboxThatDoesNotExistSaysSo() {
+        NotFoundException e = assertThrows(NotFoundException.class, () -> commands.metrics("ghost"));
+        assertTrue(e.getMessage().contains("ghost"), e.getMessage());
     }
 
     @Test

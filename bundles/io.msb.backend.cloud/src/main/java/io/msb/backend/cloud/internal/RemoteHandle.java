@@ -83,7 +83,14 @@ final class RemoteHandle implements SandboxHandle {
                 memory.isObject() ? new SandboxMetrics.GuestMemory(memory.path("total_bytes").asLong(),
                         memory.path("available_bytes").asLong()) : null,
                 net.isObject() ? new SandboxMetrics.Network(net.path("rx_bytes").asLong(), net.path("tx_bytes").asLong(),
-                        net.path("rx_packets").asLong(), net.path("tx_packets").asLong()) : null);
+                        net.path("rx_packets").asLong(), net.path("tx_packets").asLong()) : null,
+                m.path("disk_read_bytes").isIntegralNumber() && m.path("disk_write_bytes").isIntegralNumber()
+                        ? new SandboxMetrics.Disk(m.path("disk_read_bytes").asLong(),
+                                m.path("disk_write_bytes").asLong()) : null,
+                m.path("memory_limit_bytes").asLong(), // 0 from a server before decision 1877: not known
+                m.path("uptime_secs").isNumber() ? Duration.ofMillis(Math.round(m.path("uptime_secs").asDouble() * 1000))
+                        : null,
+                m.path("cpu_percent").isNumber() ? m.path("cpu_percent").asDouble() : null);
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.msb.api.LabelSelector;
 import io.msb.api.MsbException;
 import io.msb.api.NotFoundException;
 import io.msb.api.SandboxInfo;
+import io.msb.api.SandboxMetrics;
 import io.msb.api.SandboxSpec;
 import io.msb.api.SandboxStatus;
 import io.msb.api.UnsupportedFeatureException;
@@ -28,6 +29,7 @@ import io.msb.backend.cloud.internal.Placements.Placement;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -127,6 +129,27 @@ class CloudBackendTest {
         UnsupportedFeatureException noRoute = assertThrows(UnsupportedFeatureException.class,
                 () -> backend.handle("one").processes());
         assertTrue(noRoute.getMessage().startsWith("backend cloud"), noRoute.getMessage());
+    }
+
+    /** The remote's metrics body, with microsandbox's figures (decision 1877) and without (an older server). */
+    @Test
+    void metricsReadTheNewFiguresWhenTheRemoteSendsThem() {
+        backend.create(spec("one"));
+        String base = "\"id\":\"a1\",\"name\":\"one\",\"pid\":77,\"cpu_time_ms\":1500,\"rss_bytes\":1024,"
+                + "\"sampled_at\":\"2026-12-07T04:00:00Z\",\"guest_memory\":{\"total_bytes\":100,"
+                + "\"available_bytes\":40,\"used_bytes\":60},\"network\":null";
+        remote.scripted.put("GET /v1/sandboxes/by-name/one/metrics", Map.entry(200, "{" + base + ",\"cpu_percent\":12.5,"
+                + "\"memory_limit_bytes\":268435456,\"disk_read_bytes\":4096,\"disk_write_bytes\":512,"
+                + "\"uptime_secs\":9.25}"));
+        SandboxMetrics m = backend.handle("one").metrics();
+        assertEquals(new SandboxMetrics(77, Duration.ofMillis(1500), 1024, Instant.parse("2026-12-07T04:00:00Z"),
+                new SandboxMetrics.GuestMemory(100, 40), null, new SandboxMetrics.Disk(4096, 512), 268435456L,
+                Duration.ofMillis(9250), 12.5), m);
+
+        remote.scripted.put("GET /v1/sandboxes/by-name/one/metrics", Map.entry(200, "{" + base + "}"));
+        SandboxMetrics old = backend.handle("one").metrics();
+        assertEquals(new SandboxMetrics(77, Duration.ofMillis(1500), 1024, Instant.parse("2026-12-07T04:00:00Z"),
+                new SandboxMetrics.GuestMemory(100, 40), null), old);
     }
 
     @Test
