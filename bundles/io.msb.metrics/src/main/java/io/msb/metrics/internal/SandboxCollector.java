@@ -97,17 +97,18 @@ final class SandboxCollector implements MultiCollector {
         final GaugeSnapshot.Builder used = gauge("msb_sandbox_memory_used_bytes",
                 "Memory in use inside the guest (its total less what is available)", Unit.BYTES);
         final GaugeSnapshot.Builder limit = gauge("msb_sandbox_memory_limit_bytes",
-                "Memory the guest's kernel manages (the VM's memory less what the kernel reserved)", Unit.BYTES);
+                "Memory the sandbox was given (its configured guest memory)", Unit.BYTES);
         final CounterSnapshot.Builder diskRead = CounterSnapshot.builder().name("msb_sandbox_disk_read_bytes")
-                .help("Bytes the VM process read from storage (its disks)").unit(Unit.BYTES);
+                .help("Bytes the guest read from its disks (its block devices' counters)").unit(Unit.BYTES);
         final CounterSnapshot.Builder diskWrite = CounterSnapshot.builder().name("msb_sandbox_disk_written_bytes")
-                .help("Bytes the VM process wrote to storage (its disks)").unit(Unit.BYTES);
+                .help("Bytes the guest wrote to its disks (its block devices' counters)").unit(Unit.BYTES);
         final CounterSnapshot.Builder rx = CounterSnapshot.builder().name("msb_sandbox_network_receive_bytes")
                 .help("Bytes that arrived in the guest over its network").unit(Unit.BYTES);
         final CounterSnapshot.Builder tx = CounterSnapshot.builder().name("msb_sandbox_network_transmit_bytes")
                 .help("Bytes the guest sent over its network").unit(Unit.BYTES);
         boolean anyDisk;
         boolean anyMemory;
+        boolean anyLimit;
         boolean anyNetwork;
 
         void add(SandboxInfo info, SandboxMetrics m) {
@@ -118,19 +119,23 @@ final class SandboxCollector implements MultiCollector {
             if (m.guestMemory() != null) {
                 anyMemory = true;
                 used.dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(m.guestMemory().usedBytes()).build());
-                limit.dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(m.guestMemory().totalBytes())
-                        .build());
+            }
+            if (m.memoryLimitBytes() > 0) {
+                anyLimit = true;
+                limit.dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(m.memoryLimitBytes()).build());
             }
             if (m.network() != null) {
                 anyNetwork = true;
                 rx.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(m.network().rxBytes()).build());
                 tx.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(m.network().txBytes()).build());
             }
-            ProcIo.read(m.pid(), info.name()).ifPresent(io -> {
+            if (m.disk() != null) {
                 anyDisk = true;
-                diskRead.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(io.readBytes()).build());
-                diskWrite.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(io.writeBytes()).build());
-            });
+                diskRead.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(m.disk().readBytes())
+                        .build());
+                diskWrite.dataPoint(CounterDataPointSnapshot.builder().labels(labels).value(m.disk().writeBytes())
+                        .build());
+            }
         }
 
         /** A family with no data point is left out: the text format would show only its HELP. */
@@ -142,6 +147,8 @@ final class SandboxCollector implements MultiCollector {
             }
             if (anyMemory) {
                 out.add(used.build());
+            }
+            if (anyLimit) {
                 out.add(limit.build());
             }
             if (anyDisk) {

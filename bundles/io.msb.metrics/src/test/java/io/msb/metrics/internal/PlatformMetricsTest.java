@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class PlatformMetricsTest {
@@ -95,14 +94,5 @@ class PlatformMetricsTest {
         assertTrue(loop.allows("::1", null));
         assertFalse(loop.allows("192.168.1.1", null));
         assertFalse(new ScrapeAccess(MetricsConfig.Access.API_KEYS, null, () -> null).allows("127.0.0.1", "Bearer api"));
-    }
-
-    @Test
-    void procIoGivesTheStorageCounters() {
-        String io = "rchar: 100\nwchar: 200\nsyscr: 1\nsyscw: 2\nread_bytes: 4096\nwrite_bytes: 8192\n"
-                + "cancelled_write_bytes: 0\n";
-        assertEquals(Optional.of(new ProcIo(4096, 8192)), ProcIo.parse(io));
-        assertEquals(Optional.empty(), ProcIo.parse("rchar: 1\n"));
-        assertEquals(Optional.empty(), ProcIo.read(ProcessHandle.current().pid(), "no-such-sandbox"));
     }
 }
