@@ -212,11 +212,14 @@ class ObserveIT {
             .mapToDouble(java.util.Map.Entry::getValue).sum();
     }
 
-    /** {@code bench/cli/observe.sh}: its figures are printed, never asserted. */
+    /**
+     * {@code bench/cli/observe.sh} still runs (one round: the suite checks the script, the figures come from running it
+     * on its own, see bench/cli/README.md); printed, never asserted.
+     */
     @Test
     void benchRuns() throws Exception {
         HostCommand.Result r = HostCommand.run(java.nio.file.Path.of("."), List.of("sh", BENCH.toString(),
-            server.bin("msb").toString(), BOX, "5"), server.cliEnv());
+            server.bin("msb").toString(), BOX, "1"), server.cliEnv());
         System.out.println(r.output());
         assertTrue(r.output().contains("msb stats --no-stream"), r.output());
     }
