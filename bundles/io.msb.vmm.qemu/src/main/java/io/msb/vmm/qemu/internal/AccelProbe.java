@@ -23,10 +23,10 @@ import java.util.concurrent.TimeUnit;
 final class AccelProbe {
     private static final long TIMEOUT_SECONDS = 60;
 
+    static final Path KVM = Path.of("/dev/kvm");
+
     private AccelProbe() {
     }
-
-    static final Path KVM = Path.of("/dev/kvm");
 
     /** The cached verdict or a fresh probe; {@code why} receives the reason when KVM is unusable. */
     static synchronized boolean kvmUsable(String qemu, Path kernel, Path cacheFile, StringBuilder why) {
