@@ -519,7 +519,7 @@ class MsbServerIT {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         URI page = URI.create("http://127.0.0.1:" + httpPort + "/system/console/healthcheck?tags=msb");
         assertEquals(401, http.send(HttpRequest.newBuilder(page).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
-        HttpResponse<String> r = get(http, page, "admin", password);
+        HttpResponse<String> r = get(http, page, "karaf", password);
         assertEquals(200, r.statusCode(), "no Health Check page (felix healthcheck.webconsoleplugin)");
         for (String check : HEALTH_CHECKS) {
             assertTrue(r.body().contains(check), check + " is not on the console's Health Check page");
