@@ -1,6 +1,8 @@
 package io.msb.api.spi;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -56,6 +58,56 @@ public interface VmmBackend {
      */
     default Optional<String> acceleration() {
         return Optional.empty();
+    }
+
+    /**
+     * Why VMs of this backend run without hardware acceleration (under emulation), in words a user can act on
+     * ({@code /dev/kvm is not readable and writable by this user}, {@code accel=tcg is configured}); empty when they
+     * run accelerated, or while that is not known yet. Cheap: no VM is started, nothing is fetched.
+     *
+     * @since 2.8
+     */
+    default Optional<String> accelerationReason() {
+        return Optional.empty();
+    }
+
+    /**
+     * The files a boot needs (guest kernel, agent, …) as this backend would choose them now, each with whether it is
+     * there. Cheap: no VM is started, nothing is fetched. Empty by default (a backend that does not say).
+     *
+     * @since 2.8
+     */
+    default List<BootFile> bootFiles() {
+        return List.of();
+    }
+
+    /**
+     * A file a boot needs.
+     *
+     * @param what short name, e.g. {@code guest kernel} or {@code agentd}
+     * @param location the path, or where the backend takes it from (a resource, a cache directory)
+     * @param state whether it is there
+     * @param detail what to do when it is missing, what happens when it is fetched later, or where it comes from;
+     *        may be empty
+     * @since 2.8
+     */
+    record BootFile(String what, String location, State state, String detail) {
+        /** Whether a boot would find the file. */
+        public enum State {
+            /** There and readable. */
+            PRESENT,
+            /** Not there yet; the backend fetches it itself at the first boot. */
+            FETCHED_AT_FIRST_BOOT,
+            /** A boot fails for want of it. */
+            MISSING
+        }
+
+        public BootFile {
+            Objects.requireNonNull(what, "what");
+            Objects.requireNonNull(location, "location");
+            Objects.requireNonNull(state, "state");
+            detail = detail == null ? "" : detail;
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -22,36 +23,53 @@ import java.util.concurrent.TimeUnit;
 final class AccelProbe {
     private static final long TIMEOUT_SECONDS = 60;
 
+    static final Path KVM = Path.of("/dev/kvm");
+
     private AccelProbe() {
     }
 
     /** The cached verdict or a fresh probe; {@code why} receives the reason when KVM is unusable. */
     static synchronized boolean kvmUsable(String qemu, Path kernel, Path cacheFile, StringBuilder why) {
-        Path dev = Path.of("/dev/kvm");
-        if (!Files.exists(dev)) {
-            why.append("/dev/kvm does not exist");
+        Optional<String> device = deviceProblem(KVM);
+        if (device.isPresent()) {
+            why.append(device.get());
             return false;
         }
-        if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
-            why.append("/dev/kvm is not readable and writable by this user");
-            return false;
-        }
-        String key = identity(qemu, kernel);
         Properties cache = load(cacheFile);
-        String cached = cache.getProperty(key);
-        if (cached != null) {
-            if (!cached.equals("ok")) {
-                why.append(cached).append(" (cached in ").append(cacheFile).append(')');
-            }
-            return cached.equals("ok");
+        String key = identity(qemu, kernel);
+        if (!cache.containsKey(key)) {
+            cache.setProperty(key, probe(qemu, kernel));
+            store(cache, cacheFile);
         }
-        String verdict = probe(qemu, kernel);
-        cache.setProperty(key, verdict);
-        store(cache, cacheFile);
-        if (!verdict.equals("ok")) {
-            why.append(verdict);
+        Optional<String> failed = failure(cache, key, cacheFile);
+        failed.ifPresent(why::append);
+        return failed.isEmpty();
+    }
+
+    /**
+     * Why KVM is unusable as far as is known without probing: the device, else the verdict cached for this QEMU and
+     * {@code kernel} (null: none located yet). Empty when KVM works or no probe ran yet.
+     */
+    static Optional<String> knownProblem(Path device, String qemu, Path kernel, Path cacheFile) {
+        Optional<String> problem = deviceProblem(device);
+        return problem.isPresent() || kernel == null ? problem
+                : failure(load(cacheFile), identity(qemu, kernel), cacheFile);
+    }
+
+    static Optional<String> deviceProblem(Path device) {
+        if (!Files.exists(device)) {
+            return Optional.of(device + " does not exist (no hardware virtualisation on this host)");
         }
-        return verdict.equals("ok");
+        if (!Files.isReadable(device) || !Files.isWritable(device)) {
+            return Optional.of(device + " is not readable and writable by this user (add it to the kvm group)");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> failure(Properties cache, String key, Path cacheFile) {
+        String verdict = cache.getProperty(key);
+        return verdict == null || verdict.equals("ok") ? Optional.empty()
+                : Optional.of(verdict + " (cached in " + cacheFile + ")");
     }
 
     static String identity(String qemu, Path kernel) {

@@ -76,10 +76,28 @@ final class KernelLocator {
 
     /** The kernel inside a directory produced by fetch-kernel.sh. */
     static GuestKernel unpacked(Path dir) {
-        Path image = single(dir.resolve("boot"), "vmlinuz-*");
+        Path image = image(dir);
+        if (!Files.isRegularFile(image)) {
+            throw new MsbException("guest kernel is missing: " + image + " (remove " + dir + " to have it fetched again)");
+        }
         String release = image.getFileName().toString().substring("vmlinuz-".length());
         Path modules = dir.resolve("lib/modules").resolve(release);
         return new GuestKernel(image, Files.isDirectory(modules) ? modules : null);
+    }
+
+    /**
+     * The image the newest complete fetch in {@code kernelCache} holds, whether or not it is still there; empty when
+     * nothing was fetched yet. Fetches nothing.
+     */
+    static Optional<Path> cachedImage(Path kernelCache) {
+        return newestComplete(kernelCache).map(KernelLocator::image);
+    }
+
+    /** fetch-kernel.sh unpacks {@code linux-image-<release>} version v into {@code linux-image-<release>_<v>}. */
+    private static Path image(Path dir) {
+        String name = dir.getFileName().toString();
+        String pkg = name.contains("_") ? name.substring(0, name.indexOf('_')) : name;
+        return dir.resolve("boot").resolve("vmlinuz-" + pkg.substring(Math.min(pkg.length(), "linux-image-".length())));
     }
 
     private static Path fetch(Path cache) {
@@ -136,18 +154,5 @@ final class KernelLocator {
             return Optional.empty();
         }
         return done.stream().max(Comparator.comparing(d -> d.toFile().lastModified()));
-    }
-
-    private static Path single(Path dir, String glob) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, glob)) {
-            List<Path> found = new ArrayList<>();
-            ds.forEach(found::add);
-            if (found.size() != 1) {
-                throw new MsbException("expected one " + glob + " in " + dir + ", found " + found.size());
-            }
-            return found.get(0);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
-        }
     }
 }

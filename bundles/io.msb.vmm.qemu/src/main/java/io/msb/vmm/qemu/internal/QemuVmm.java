@@ -161,6 +161,8 @@ public class QemuVmm implements VmmBackend {
     /** Volatile: {@link #guestKernelRelease()} and {@link #acceleration()} read them without the lock a probe holds. */
     private volatile GuestKernel kernel;
     private volatile Accel resolvedAccel;
+    /** Why the probe chose TCG, once it did. */
+    private volatile String tcgReason;
     private volatile boolean qemuWorks;
     /** Set once the run-as user was found: a user does not disappear under a running server in practice. */
     private volatile boolean runAsChecked;
@@ -223,6 +225,72 @@ public class QemuVmm implements VmmBackend {
         return a == Accel.AUTO ? Optional.empty() : Optional.of(a.name().toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * Configured TCG, the probe's reason once it chose TCG, else what is known without probing: the device, or a
+     * verdict cached for this QEMU and the kernel a boot would use.
+     */
+    @Override
+    public Optional<String> accelerationReason() {
+        return switch (settings.accel()) {
+            case TCG -> Optional.of("accel=tcg is configured in " + QemuVmmComponent.PID);
+            case KVM -> Optional.empty();
+            case AUTO -> resolvedAccel == Accel.TCG ? Optional.of(tcgReason)
+                    : resolvedAccel == Accel.KVM ? Optional.empty()
+                    : AccelProbe.knownProblem(AccelProbe.KVM, settings.qemu(), knownKernelImage().orElse(null),
+                            probeVerdicts());
+        };
+    }
+
+    private Path probeVerdicts() {
+        return settings.home().resolve("kernel/accel-probe.properties");
+    }
+
+    private Optional<Path> knownKernelImage() {
+        GuestKernel k = kernel;
+        return k != null ? Optional.of(k.image())
+                : settings.kernel() != null ? Optional.of(settings.kernel()) : KernelLocator.cachedImage(kernelCache());
+    }
+
+    private Path kernelCache() {
+        return settings.home().resolve("kernel");
+    }
+
+    /**
+     * The configured kernel, else the one the newest fetch in the kernel cache holds (looked at afresh: what a new
+     * backend instance boots); the configured agentd, else the embedded one.
+     */
+    @Override
+    public List<BootFile> bootFiles() {
+        BootFile kernelFile;
+        if (settings.kernel() != null) {
+            kernelFile = file("guest kernel", settings.kernel(), "kernel in " + QemuVmmComponent.PID);
+        } else {
+            Optional<Path> cached = KernelLocator.cachedImage(kernelCache());
+            kernelFile = cached.isEmpty()
+                    ? new BootFile("guest kernel", kernelCache().toString(), BootFile.State.FETCHED_AT_FIRST_BOOT,
+                            "the first sandbox fetches Debian's cloud kernel there (native/guest/fetch-kernel.sh)")
+                    : file("guest kernel", cached.get(), "remove " + cached.get().getParent().getParent()
+                            + " to have it fetched again");
+        }
+        BootFile agentdFile;
+        if (settings.agentd() != null) {
+            agentdFile = file("agentd", settings.agentd(), "agentd in " + QemuVmmComponent.PID);
+        } else if (QemuVmm.class.getClassLoader().getResource(AGENTD_RESOURCE) == null) {
+            agentdFile = new BootFile("agentd", "resource " + AGENTD_RESOURCE + " of io.msb.vmm.qemu",
+                    BootFile.State.MISSING, "build native/agentd, or configure agentd in " + QemuVmmComponent.PID);
+        } else {
+            agentdFile = new BootFile("agentd", "embedded in the qemu backend (" + AGENTD_RESOURCE + ")",
+                    BootFile.State.PRESENT, "");
+        }
+        return List.of(kernelFile, agentdFile);
+    }
+
+    private static BootFile file(String what, Path path, String remedy) {
+        boolean there = Files.isRegularFile(path) && Files.isReadable(path);
+        return new BootFile(what, path.toAbsolutePath().toString(), there ? BootFile.State.PRESENT
+                : BootFile.State.MISSING, there ? "" : remedy);
+    }
+
     /** From the kernel image's header: a configured kernel, or Debian's once it was located (the first boot). */
     @Override
     public Optional<String> guestKernelRelease() {
@@ -240,7 +308,7 @@ public class QemuVmm implements VmmBackend {
         if (kernel == null) {
             kernel = settings.kernel() != null
                     ? KernelLocator.configured(settings.kernel(), settings.kernelModules())
-                    : KernelLocator.debianCloud(settings.home().resolve("kernel"));
+                    : KernelLocator.debianCloud(kernelCache());
         }
         return kernel;
     }
@@ -293,9 +361,10 @@ public class QemuVmm implements VmmBackend {
             if (resolvedAccel == Accel.AUTO) {
                 StringBuilder why = new StringBuilder();
                 boolean kvm = AccelProbe.kvmUsable(settings.qemu(), kernelImage(),
-                        settings.home().resolve("kernel/accel-probe.properties"), why);
+                        probeVerdicts(), why);
                 resolvedAccel = kvm ? Accel.KVM : Accel.TCG;
                 if (!kvm) {
+                    tcgReason = why.toString();
                     LOG.log(Level.WARNING, "KVM is not usable here ({0}); VMs run under TCG emulation, which is "
                             + "much slower. Set accel=tcg in io.msb.vmm.qemu to skip the probe.", why);
                 }

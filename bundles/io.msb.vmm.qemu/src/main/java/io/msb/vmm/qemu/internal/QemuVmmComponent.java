@@ -1,6 +1,7 @@
 package io.msb.vmm.qemu.internal;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 import org.osgi.service.component.annotations.Activate;
@@ -86,5 +87,15 @@ public final class QemuVmmComponent implements VmmBackend {
     @Override
     public Optional<String> guestKernelRelease() {
         return backend.guestKernelRelease();
+    }
+
+    @Override
+    public Optional<String> accelerationReason() {
+        return backend.accelerationReason();
+    }
+
+    @Override
+    public List<BootFile> bootFiles() {
+        return backend.bootFiles();
     }
 }
