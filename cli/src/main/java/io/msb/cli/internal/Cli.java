@@ -67,7 +67,7 @@ final class Cli {
     /** Made when a command first talks to the server, so --help and bad arguments never read the key. */
     synchronized ApiClient api() {
         if (api == null) {
-            api = new ApiClient(config.get(), json());
+            api = new ApiClient(config.get(), this::json);
         }
         return api;
     }
