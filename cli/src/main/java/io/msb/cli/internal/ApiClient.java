@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * The server's HTTP API (decision 0011), as the CLI needs it: JSON in, JSON or an NDJSON stream out.
@@ -39,9 +40,14 @@ public final class ApiClient {
     static final Duration UPGRADE_TIMEOUT = Duration.ofMinutes(2);
 
     private final Config config;
-    private final ObjectMapper json;
+    /** Asked for only when a body is written or read: a GET goes out while Cli still makes it (decision 1962). */
+    private final Supplier<ObjectMapper> json;
 
     public ApiClient(Config config, ObjectMapper json) {
+        this(config, () -> json);
+    }
+
+    ApiClient(Config config, Supplier<ObjectMapper> json) {
         this.config = config;
         this.json = json;
     }
@@ -126,7 +132,7 @@ public final class ApiClient {
 
     private Body jsonBody(Object body) {
         try {
-            byte[] bytes = json.writeValueAsBytes(body);
+            byte[] bytes = json.get().writeValueAsBytes(body);
             return new Body("application/json", bytes.length, out -> out.write(bytes));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write the request as JSON", e);
@@ -253,7 +259,7 @@ public final class ApiClient {
         String message = "the server answered HTTP " + status;
         if (body != null) {
             try (body) {
-                JsonNode error = json.readTree(body.readNBytes(MAX_ERROR_BYTES)).path("error");
+                JsonNode error = json.get().readTree(body.readNBytes(MAX_ERROR_BYTES)).path("error");
                 if (error.path("code").isTextual()) {
                     code = error.get("code").asText();
                 }
@@ -278,7 +284,7 @@ public final class ApiClient {
             if (bytes.length > MAX_JSON_BYTES) {
                 throw new CliException("the server's answer is larger than " + (MAX_JSON_BYTES >> 20) + " MiB");
             }
-            return bytes.length == 0 ? json.nullNode() : json.readTree(bytes);
+            return bytes.length == 0 ? json.get().nullNode() : json.get().readTree(bytes);
         } catch (JsonProcessingException e) {
             // one line: Jackson's full message adds the source's position on a second one
             throw new CliException("the server's answer is not JSON: " + Text.printable(e.getOriginalMessage()));

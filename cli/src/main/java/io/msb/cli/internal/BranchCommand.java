@@ -51,7 +51,7 @@ final class BranchCommand implements Callable<Integer> {
         if ((count == null) == names.isEmpty()) {
             throw new CliException("COUNT or --name: give one of them");
         }
-        ObjectNode body = cli.json.createObjectNode();
+        ObjectNode body = cli.json().createObjectNode();
         if (count == null) {
             if (namePrefix != null) {
                 throw new CliException("--name-prefix goes with COUNT, not --name");

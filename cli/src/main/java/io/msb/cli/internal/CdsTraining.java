@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -21,18 +23,34 @@ final class CdsTraining {
     static void run() throws IOException {
         OutputStream sink = new ByteArrayOutputStream();
         Cli cli = new Cli(sink, sink, new ByteArrayInputStream(new byte[0]), Map.of(), null);
-        Main.run(new String[] {"run", "--help"}, cli);
+        Main.run(new String[] {"--help"}, cli); // the whole tree
+        Main.run(new String[] {"run", "--help"}, cli); // a one-command tree (decision 1961)
+        Main.commandLine(cli, new String[] {"exec"}).parseArgs("exec", "box", "--", "true");
+        Main.commandLine(cli, new String[] {"ls"}).parseArgs("ls", "-q");
         Main.run(new String[] {"run", "--cpus", "x", "img", "true"}, cli); // a usage error: never reaches HTTP
         RunCommand run = (RunCommand) Main.commandLine(cli).parseArgs("run", "-e", "A=1", "-m", "1G", "-c", "1", "img", "true")
             .subcommand().commandSpec().userObject();
-        byte[] body = cli.json.writeValueAsBytes(run.spec());
-        cli.json.writeValueAsBytes(run.process.execBody(cli, run.command()));
-        ListCommand.table(cli.json.readTree("[{\"name\":\"a\",\"status\":\"running\",\"spec\":{\"image\":\"b\"}}]"));
-        cli.json.writerWithDefaultPrettyPrinter().writeValueAsString(cli.json.readTree(body));
+        byte[] body = cli.json().writeValueAsBytes(run.spec());
+        cli.json().writeValueAsBytes(run.process.execBody(cli, run.command()));
+        ListCommand.table(cli.json().readTree("[{\"name\":\"a\",\"status\":\"running\",\"spec\":{\"image\":\"b\"}}]"));
+        cli.json().writerWithDefaultPrettyPrinter().writeValueAsString(cli.json().readTree(body));
         String events = "{\"type\":\"started\",\"pid\":1}\n{\"type\":\"stdout\",\"data\":\"aGk=\"}\n"
             + "{\"type\":\"exit\",\"code\":0,\"signal\":0}\n";
-        new ExecStream(cli.json).play(new ByteArrayInputStream(events.getBytes(StandardCharsets.UTF_8)), sink, sink);
-        // The HTTP classes up to the connect; port 1 on loopback refuses at once.
+        new ExecStream(cli.json()).play(new ByteArrayInputStream(events.getBytes(StandardCharsets.UTF_8)), sink, sink);
+        // Commands through ApiClient up to the connect, the key read from a file as bin/msb's users have it;
+        // port 1 on loopback refuses at once.
+        Path home = Files.createTempDirectory("msb-cds-training");
+        try {
+            Files.writeString(home.resolve("api-key"), "training");
+            Cli offline = new Cli(sink, sink, new ByteArrayInputStream(new byte[0]),
+                Map.of("MSB_API_URL", "http://127.0.0.1:1", "MSB_HOME", home.toString()), null);
+            Main.run(new String[] {"ls"}, offline);
+            Main.run(new String[] {"version"}, offline);
+            Main.run(new String[] {"exec", "box", "--", "true"}, offline);
+        } finally {
+            Files.deleteIfExists(home.resolve("api-key"));
+            Files.delete(home);
+        }
         HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:1/v1/version").toURL().openConnection();
         c.setConnectTimeout(1000);
         c.setRequestProperty("Accept", "application/json");

@@ -8,11 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
 
 /** What every command shares: the terminal's streams, the environment and the API client (made on first use). */
 final class Cli {
-    final ObjectMapper json = new ObjectMapper();
+    /**
+     * Made on a second thread from the start (decision 1962): Jackson's set-up (its date format loads the locale
+     * data) is ~50 ms that runs while the main thread builds and parses the command line.
+     */
+    private final FutureTask<ObjectMapper> json = new FutureTask<>(ObjectMapper::new);
     final OutputStream stdout;
     final OutputStream stderr;
     final InputStream stdin;
@@ -32,12 +38,36 @@ final class Cli {
         this.err = new PrintStream(stderr, true, StandardCharsets.UTF_8);
         this.env = env;
         this.config = () -> Config.fromEnvironment(env, launcher);
+        Thread maker = new Thread(json, "msb-json");
+        maker.setDaemon(true);
+        maker.start();
+    }
+
+    /** The JSON mapper, waited for if its thread is still making it. */
+    ObjectMapper json() {
+        json.run(); // a no-op once the thread has started it
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return json.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // Ctrl-C's handling interrupts; the mapper is still needed to end cleanly
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot make the JSON mapper", e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Made when a command first talks to the server, so --help and bad arguments never read the key. */
     synchronized ApiClient api() {
         if (api == null) {
-            api = new ApiClient(config.get(), json);
+            api = new ApiClient(config.get(), this::json);
         }
         return api;
     }

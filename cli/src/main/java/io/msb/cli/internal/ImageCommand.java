@@ -149,7 +149,7 @@ final class ImageCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            long freed = cli.api().post("/v1/images/prune", cli.json.createObjectNode()).path("bytes_freed").asLong();
+            long freed = cli.api().post("/v1/images/prune", cli.json().createObjectNode()).path("bytes_freed").asLong();
             cli.out.println("Reclaimed " + Sizes.bytes(freed));
             return 0;
         }

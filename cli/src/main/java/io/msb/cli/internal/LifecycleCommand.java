@@ -39,7 +39,7 @@ abstract class LifecycleCommand implements Callable<Integer> {
     }
 
     void post(String name, String action) {
-        cli.api().post(Cli.byName(name) + "/" + action, cli.json.createObjectNode());
+        cli.api().post(Cli.byName(name) + "/" + action, cli.json().createObjectNode());
     }
 
     /** start, stop, kill, pause and resume: POST …/{action}. */

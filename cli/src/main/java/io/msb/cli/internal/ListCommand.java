@@ -59,8 +59,8 @@ final class ListCommand implements Callable<Integer> {
     static ArrayNode fetch(Cli cli, List<String> labels) throws Exception {
         Map<String, String> filter = Cli.labels(labels);
         String query = filter.isEmpty() ? ""
-            : "&labels=" + URLEncoder.encode(cli.json.writeValueAsString(filter), StandardCharsets.UTF_8);
-        ArrayNode all = cli.json.createArrayNode();
+            : "&labels=" + URLEncoder.encode(cli.json().writeValueAsString(filter), StandardCharsets.UTF_8);
+        ArrayNode all = cli.json().createArrayNode();
         Set<String> cursors = new HashSet<>();
         String cursor = null;
         for (int page = 0; page < MAX_PAGES; page++) {

@@ -57,7 +57,7 @@ final class LogsCommand implements Callable<Integer> {
             path.append("&sources=").append(ApiClient.segment(String.join(",", sources)).replace("%2C", ","));
         }
         try (InputStream events = cli.api().events(path.toString())) {
-            print(events, cli.json, cli.stdout, cli.stderr, from);
+            print(events, cli.json(), cli.stdout, cli.stderr, from);
         } catch (IOException e) {
             if (!cli.shuttingDown) {
                 throw new CliException("reading the logs of " + name + " failed: " + e.getMessage());

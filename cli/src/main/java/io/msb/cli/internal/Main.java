@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,42 +49,76 @@ public final class Main implements Callable<Integer> {
         System.exit(run(args, new Cli(out, err, in, System.getenv(), System.getProperty("msb.server.launcher"))));
     }
 
+    /** The top-level commands, in the order `msb --help` lists them. */
+    static final List<String> COMMANDS = List.of("run", "create", "exec", "shell", "cp", "ls", "ps", "inspect", "stats",
+        "top", "logs", "start", "stop", "kill", "pause", "resume", "restart", "wait", "rm", "pull", "image", "volume",
+        "snapshot", "branch", "tls", "ssh", "info", "version", "completion");
+
     /** Runs one command line and returns the exit status. */
     static int run(String[] args, Cli cli) {
-        return commandLine(cli).execute(args);
+        return commandLine(cli, args).execute(args);
     }
 
+    /**
+     * The command tree that {@code args} need (decision 1961): picocli reads every command's annotations when
+     * it is added, so a command line naming one command first gets only that one under msb. Everything else (no
+     * command, top-level options, an unknown word, {@code completion}, which walks the whole tree) gets all.
+     */
+    static CommandLine commandLine(Cli cli, String[] args) {
+        if (args.length == 0 || "completion".equals(args[0])) {
+            return commandLine(cli);
+        }
+        Object only = command(args[0], cli);
+        return only == null ? commandLine(cli) : configure(new CommandLine(new Main(cli)).addSubcommand(only), cli);
+    }
+
+    /** The whole command tree. */
     static CommandLine commandLine(Cli cli) {
-        CommandLine cl = new CommandLine(new Main(cli))
-            .addSubcommand(new CommandLine(new RunCommand(cli)).setStopAtPositional(true))
-            .addSubcommand(new CreateCommand(cli))
-            .addSubcommand(new CommandLine(new ExecCommand(cli)).setStopAtPositional(true))
-            .addSubcommand(new ShellCommand(cli))
-            .addSubcommand(new CpCommand(cli))
-            .addSubcommand(new ListCommand(cli))
-            .addSubcommand(new PsCommand(cli))
-            .addSubcommand(new InspectCommand(cli))
-            .addSubcommand(new StatsCommand(cli))
-            .addSubcommand(new TopCommand(cli))
-            .addSubcommand(new LogsCommand(cli))
-            .addSubcommand(new LifecycleCommand.Start(cli))
-            .addSubcommand(new LifecycleCommand.Stop(cli))
-            .addSubcommand(new LifecycleCommand.Kill(cli))
-            .addSubcommand(new LifecycleCommand.Pause(cli))
-            .addSubcommand(new LifecycleCommand.Resume(cli))
-            .addSubcommand(new LifecycleCommand.Restart(cli))
-            .addSubcommand(new LifecycleCommand.Wait(cli))
-            .addSubcommand(new LifecycleCommand.Remove(cli))
-            .addSubcommand(new PullCommand(cli))
-            .addSubcommand(ImageCommand.commandLine(cli))
-            .addSubcommand(VolumeCommand.commandLine(cli))
-            .addSubcommand(SnapshotCommand.commandLine(cli))
-            .addSubcommand(new BranchCommand(cli))
-            .addSubcommand(TlsCommand.commandLine(cli))
-            .addSubcommand(new CommandLine(new SshCommand(cli)).setStopAtPositional(true))
-            .addSubcommand(new InfoCommand(cli))
-            .addSubcommand(new VersionCommand(cli))
-            .addSubcommand(new CompletionCommand(cli));
+        CommandLine cl = new CommandLine(new Main(cli));
+        for (String name : COMMANDS) {
+            cl.addSubcommand(command(name, cli));
+        }
+        return configure(cl, cli);
+    }
+
+    /** One top-level command (an annotated object or its CommandLine), or null when there is none of that name. */
+    static Object command(String name, Cli cli) {
+        // A switch, not a map of lambdas: no lambda is bootstrapped on the way to the one command needed.
+        switch (name) {
+            case "run": return new CommandLine(new RunCommand(cli)).setStopAtPositional(true);
+            case "create": return new CreateCommand(cli);
+            case "exec": return new CommandLine(new ExecCommand(cli)).setStopAtPositional(true);
+            case "shell": return new ShellCommand(cli);
+            case "cp": return new CpCommand(cli);
+            case "ls": return new ListCommand(cli);
+            case "ps": return new PsCommand(cli);
+            case "inspect": return new InspectCommand(cli);
+            case "stats": return new StatsCommand(cli);
+            case "top": return new TopCommand(cli);
+            case "logs": return new LogsCommand(cli);
+            case "start": return new LifecycleCommand.Start(cli);
+            case "stop": return new LifecycleCommand.Stop(cli);
+            case "kill": return new LifecycleCommand.Kill(cli);
+            case "pause": return new LifecycleCommand.Pause(cli);
+            case "resume": return new LifecycleCommand.Resume(cli);
+            case "restart": return new LifecycleCommand.Restart(cli);
+            case "wait": return new LifecycleCommand.Wait(cli);
+            case "rm": return new LifecycleCommand.Remove(cli);
+            case "pull": return new PullCommand(cli);
+            case "image": return ImageCommand.commandLine(cli);
+            case "volume": return VolumeCommand.commandLine(cli);
+            case "snapshot": return SnapshotCommand.commandLine(cli);
+            case "branch": return new BranchCommand(cli);
+            case "tls": return TlsCommand.commandLine(cli);
+            case "ssh": return new CommandLine(new SshCommand(cli)).setStopAtPositional(true);
+            case "info": return new InfoCommand(cli);
+            case "version": return new VersionCommand(cli);
+            case "completion": return new CompletionCommand(cli);
+            default: return null;
+        }
+    }
+
+    private static CommandLine configure(CommandLine cl, Cli cli) {
         cl.setOut(new PrintWriter(cli.out, true)).setErr(new PrintWriter(cli.err, true));
         cl.setParameterExceptionHandler(Main::badArguments);
         cl.setExecutionExceptionHandler((e, command, parsed) -> failed(cli, e));

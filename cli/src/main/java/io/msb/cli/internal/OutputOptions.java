@@ -78,17 +78,17 @@ final class OutputOptions {
         try {
             if (json || format == null && otherwise == Default.JSON) {
                 if (otherwise == Default.JSON) {
-                    return cli.json.writerWithDefaultPrettyPrinter().writeValueAsString(asJson.apply(rows.get(0))) + "\n";
+                    return cli.json().writerWithDefaultPrettyPrinter().writeValueAsString(asJson.apply(rows.get(0))) + "\n";
                 }
-                ArrayNode array = cli.json.createArrayNode();
+                ArrayNode array = cli.json().createArrayNode();
                 rows.forEach(r -> array.add(asJson.apply(r)));
-                return cli.json.writerWithDefaultPrettyPrinter().writeValueAsString(array) + "\n";
+                return cli.json().writerWithDefaultPrettyPrinter().writeValueAsString(array) + "\n";
             }
             String f = format == null ? "table" : format;
             if (f.strip().equals("json")) {
                 StringBuilder sb = new StringBuilder();
                 for (T r : rows) {
-                    sb.append(cli.json.writeValueAsString(asJson.apply(r))).append('\n');
+                    sb.append(cli.json().writeValueAsString(asJson.apply(r))).append('\n');
                 }
                 return sb.toString();
             }

@@ -57,13 +57,13 @@ final class ProcessOptions {
             return AttachedExec.run(cli, sandbox, command, this, attach.tty);
         }
         try (InputStream events = cli.api().stream(Cli.byName(sandbox) + "/exec", execBody(cli, command))) {
-            return new ExecStream(cli.json).play(events, cli.stdout, cli.stderr);
+            return new ExecStream(cli.json()).play(events, cli.stdout, cli.stderr);
         }
     }
 
     /** The body of POST …/exec. */
     ObjectNode execBody(Cli cli, List<String> command) {
-        ObjectNode body = cli.json.createObjectNode();
+        ObjectNode body = cli.json().createObjectNode();
         body.putPOJO("cmd", command);
         Map<String, String> vars = env(cli.env);
         if (!vars.isEmpty()) {

@@ -44,7 +44,7 @@ final class PullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ObjectNode body = cli.json.createObjectNode().put("reference", image);
+        ObjectNode body = cli.json().createObjectNode().put("reference", image);
         if (policy != null) {
             body.put("pull_policy", policy.name());
         }
@@ -94,7 +94,7 @@ final class PullCommand implements Callable<Integer> {
 
     private JsonNode event(String line, int lineNo) {
         try {
-            JsonNode event = cli.json.readTree(line);
+            JsonNode event = cli.json().readTree(line);
             if (event != null && event.isObject() && event.path("type").isTextual()) {
                 return event;
             }

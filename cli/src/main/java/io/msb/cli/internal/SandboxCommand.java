@@ -74,7 +74,7 @@ abstract class SandboxCommand implements Callable<Integer> {
 
     /** The CloudSandboxSpec body of POST /v1/sandboxes; only what was asked for, so the server's defaults apply. */
     ObjectNode spec() {
-        ObjectNode spec = cli.json.createObjectNode();
+        ObjectNode spec = cli.json().createObjectNode();
         spec.put("name", name != null ? name : generatedName());
         if (fromSnapshot != null) {
             if (image != null && !imageIsCommand()) {
@@ -103,7 +103,7 @@ abstract class SandboxCommand implements Callable<Integer> {
             }
         }
         if (net.given()) {
-            spec.set("network", cli.json.valueToTree(net.network(cli.env)));
+            spec.set("network", cli.json().valueToTree(net.network(cli.env)));
         }
         mounts.addTo(spec);
         if (backend != null) {

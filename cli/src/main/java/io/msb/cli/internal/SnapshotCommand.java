@@ -82,7 +82,7 @@ final class SnapshotCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ObjectNode body = cli.json.createObjectNode().put("name", name).put("source_sandbox", sandbox)
+            ObjectNode body = cli.json().createObjectNode().put("name", name).put("source_sandbox", sandbox)
                 .put("force", force);
             body.putPOJO("labels", Cli.labels(labels));
             if (memory) { // only then: a server older than resumable snapshots refuses the unknown field
@@ -172,7 +172,7 @@ final class SnapshotCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             return EachName.apply(cli, names, name -> {
-                cli.api().post(path(name) + "/verify", cli.json.createObjectNode());
+                cli.api().post(path(name) + "/verify", cli.json().createObjectNode());
                 return name + ": ok";
             });
         }

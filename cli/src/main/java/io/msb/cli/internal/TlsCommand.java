@@ -47,7 +47,7 @@ final class TlsCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             String pem = cli.api().text("/v1/tls/ca.pem", "application/x-pem-file");
             if (json) {
-                cli.out.print(cli.json.writeValueAsString(Map.of("pem", pem)) + "\n");
+                cli.out.print(cli.json().writeValueAsString(Map.of("pem", pem)) + "\n");
             } else {
                 cli.out.print(pem.endsWith("\n") ? pem : pem + "\n");
             }

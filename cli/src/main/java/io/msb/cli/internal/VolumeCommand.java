@@ -94,7 +94,7 @@ final class VolumeCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ObjectNode body = cli.json.createObjectNode().put("name", name).put("type", kind.name());
+            ObjectNode body = cli.json().createObjectNode().put("name", name).put("type", kind.name());
             Map<String, String> labelMap = Cli.labels(labels);
             body.putPOJO("labels", labelMap);
             if (quotaMib != null) {
@@ -222,7 +222,7 @@ final class VolumeCommand implements Callable<Integer> {
                     return 0;
                 }
             }
-            JsonNode removed = cli.api().post("/v1/volumes/prune", cli.json.createObjectNode()).path("volumes_deleted");
+            JsonNode removed = cli.api().post("/v1/volumes/prune", cli.json().createObjectNode()).path("volumes_deleted");
             removed.forEach(n -> cli.out.println(Text.cell(n.asText())));
             return 0;
         }

@@ -16,7 +16,7 @@ class LifecycleCommandTest extends ScriptedCliTest {
         assertEquals(0, msb("create", "--name", "box", "-e", "A=1", "--memory", "1G", "builtin:busybox"), stderr());
         assertEquals("box\n", stdout());
         assertEquals(List.of("POST /v1/sandboxes?wait_for=running"), server.lines());
-        var spec = cli.json.readTree(server.requests.get(0).body());
+        var spec = cli.json().readTree(server.requests.get(0).body());
         assertEquals("builtin:busybox", spec.at("/image/reference").asText());
         assertEquals(1024, spec.at("/resources/memory_mib").asInt());
         assertEquals("[{\"key\":\"A\",\"value\":\"1\"}]", spec.get("env").toString());

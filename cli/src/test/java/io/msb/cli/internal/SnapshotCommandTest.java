@@ -16,7 +16,7 @@ class SnapshotCommandTest extends ScriptedCliTest {
         + "\"size_bytes\":1024,\"created_at\":\"2026-12-06T12:00:00Z\",\"resumable\":false}";
 
     private JsonNode sentBody(int i) throws Exception {
-        return cli.json.readTree(server.requests.get(i).body());
+        return cli.json().readTree(server.requests.get(i).body());
     }
 
     private static String made(String... names) {
@@ -55,7 +55,7 @@ class SnapshotCommandTest extends ScriptedCliTest {
         assertEquals("cold no\nwarm yes\n", stdout());
         out.reset();
         assertEquals(0, msb("snapshot", "inspect", "warm"), stderr());
-        assertTrue(cli.json.readTree(stdout()).get("resumable").asBoolean(), stdout());
+        assertTrue(cli.json().readTree(stdout()).get("resumable").asBoolean(), stdout());
     }
 
     @Test
@@ -77,7 +77,7 @@ class SnapshotCommandTest extends ScriptedCliTest {
         assertEquals("{\"names\":[\"a\",\"b\"]}", sentBody(0).toString());
         out.reset();
         assertEquals(0, msb("branch", "warm", "-n", "a", "-n", "b", "--json"), stderr());
-        assertEquals("running", cli.json.readTree(stdout()).get(1).get("status").asText(), stdout());
+        assertEquals("running", cli.json().readTree(stdout()).get(1).get("status").asText(), stdout());
         out.reset();
         assertEquals(0, msb("branch", "warm", "-n", "a", "-n", "b", "--format", "{{.Name}}={{.Status}}"), stderr());
         assertEquals("a=running\nb=running\n", stdout());
