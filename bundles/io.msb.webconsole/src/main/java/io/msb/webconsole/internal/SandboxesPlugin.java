@@ -72,7 +72,6 @@ public final class SandboxesPlugin extends ConsolePage {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile transient SandboxStore store;
-    private final transient CpuSampler cpu = new CpuSampler();
     private final int pageSize;
 
     @Activate
@@ -107,7 +106,7 @@ public final class SandboxesPlugin extends ConsolePage {
                 if (info.status().expectsLiveVm()) {
                     try {
                         SandboxMetrics m = sandboxes.handle(name).metrics();
-                        body.put("metrics", SandboxesView.metricRows(m, cpu.percent(name, m)));
+                        body.put("metrics", SandboxesView.metricRows(m, m.cpuPercent()));
                     } catch (RuntimeException e) {
                         body.put("error", Forms.error(e, Map.of()).text());
                     }
@@ -159,7 +158,7 @@ public final class SandboxesPlugin extends ConsolePage {
         if (s.status().expectsLiveVm()) {
             try {
                 metrics = sandboxes.handle(s.name()).metrics();
-                percent = cpu.percent(s.name(), metrics);
+                percent = metrics.cpuPercent(); // the runtime's window (decision 1876)
             } catch (RuntimeException e) {
                 metricsError = "metrics unavailable: " + Forms.error(e, Map.of()).text();
             }

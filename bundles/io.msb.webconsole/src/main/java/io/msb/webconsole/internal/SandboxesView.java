@@ -138,7 +138,7 @@ record SandboxesView(String root, String token, Instant now) {
      *
      * @param runs its runs, newest first (at most {@link SandboxesPlugin#RUNS})
      * @param metrics the sampled figures, or null when it does not run
-     * @param cpuPercent CPU use since the previous sample, or null when unknown
+     * @param cpuPercent CPU use as the runtime measured it (decision 1876), or null when unknown
      * @param logs the last lines of its logs (at most {@link SandboxesPlugin#LOG_LINES})
      */
     void detail(Html h, SandboxInfo s, List<RunInfo> runs, SandboxMetrics metrics, Double cpuPercent,

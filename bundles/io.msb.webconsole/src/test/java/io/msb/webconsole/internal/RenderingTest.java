@@ -198,13 +198,4 @@ class RenderingTest {
         assertEquals(60, s.percent());
         assertEquals("unpacking", Pulls.next(s, new PullEvent.Materializing("sha256:m"), layers).phase());
     }
-
-    @Test
-    void cpuPercentComesFromTwoSamplesOfOneVm() {
-        CpuSampler cpu = new CpuSampler();
-        assertNull(cpu.percent("a", new SandboxMetrics(1, Duration.ofMillis(1000), 0, NOW)));
-        assertEquals(50.0, cpu.percent("a", new SandboxMetrics(1, Duration.ofMillis(1500), 0, NOW.plusSeconds(1))));
-        assertNull(cpu.percent("a", new SandboxMetrics(2, Duration.ofMillis(10), 0, NOW.plusSeconds(2))),
-                "a new VM starts over");
-    }
 }
