@@ -3,6 +3,7 @@ package io.msb.cli.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +41,7 @@ public final class ApiClient {
     static final Duration UPGRADE_TIMEOUT = Duration.ofMinutes(2);
 
     private final Config config;
-    /** Asked for only when a body is written or read: a GET goes out while Cli still makes it (decision 1962). */
+    /** Asked for only to write a body that is not a plain tree (decision 1964); answers are read without it. */
     private final Supplier<ObjectMapper> json;
 
     public ApiClient(Config config, ObjectMapper json) {
@@ -132,10 +133,13 @@ public final class ApiClient {
 
     private Body jsonBody(Object body) {
         try {
-            byte[] bytes = json.get().writeValueAsBytes(body);
+            byte[] tree = body instanceof JsonNode node ? JsonTree.write(node) : null;
+            byte[] bytes = tree != null ? tree : json.get().writeValueAsBytes(body);
             return new Body("application/json", bytes.length, out -> out.write(bytes));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write the request as JSON", e);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // into memory: cannot happen
         }
     }
 
@@ -259,7 +263,7 @@ public final class ApiClient {
         String message = "the server answered HTTP " + status;
         if (body != null) {
             try (body) {
-                JsonNode error = json.get().readTree(body.readNBytes(MAX_ERROR_BYTES)).path("error");
+                JsonNode error = JsonTree.read(body.readNBytes(MAX_ERROR_BYTES)).path("error");
                 if (error.path("code").isTextual()) {
                     code = error.get("code").asText();
                 }
@@ -284,7 +288,7 @@ public final class ApiClient {
             if (bytes.length > MAX_JSON_BYTES) {
                 throw new CliException("the server's answer is larger than " + (MAX_JSON_BYTES >> 20) + " MiB");
             }
-            return bytes.length == 0 ? json.get().nullNode() : json.get().readTree(bytes);
+            return bytes.length == 0 ? NullNode.getInstance() : JsonTree.read(bytes);
         } catch (JsonProcessingException e) {
             // one line: Jackson's full message adds the source's position on a second one
             throw new CliException("the server's answer is not JSON: " + Text.printable(e.getOriginalMessage()));

@@ -32,11 +32,12 @@ final class CdsTraining {
             .subcommand().commandSpec().userObject();
         byte[] body = cli.json().writeValueAsBytes(run.spec());
         cli.json().writeValueAsBytes(run.process.execBody(cli, run.command()));
-        ListCommand.table(cli.json().readTree("[{\"name\":\"a\",\"status\":\"running\",\"spec\":{\"image\":\"b\"}}]"));
+        ListCommand.table(JsonTree.read("[{\"name\":\"a\",\"status\":\"running\",\"spec\":{\"image\":\"b\"}}]".getBytes(StandardCharsets.UTF_8)));
+        JsonTree.write(run.process.execBody(cli, run.command()));
         cli.json().writerWithDefaultPrettyPrinter().writeValueAsString(cli.json().readTree(body));
         String events = "{\"type\":\"started\",\"pid\":1}\n{\"type\":\"stdout\",\"data\":\"aGk=\"}\n"
             + "{\"type\":\"exit\",\"code\":0,\"signal\":0}\n";
-        new ExecStream(cli.json()).play(new ByteArrayInputStream(events.getBytes(StandardCharsets.UTF_8)), sink, sink);
+        new ExecStream().play(new ByteArrayInputStream(events.getBytes(StandardCharsets.UTF_8)), sink, sink);
         // Commands through ApiClient up to the connect, the key read from a file as bin/msb's users have it;
         // port 1 on loopback refuses at once.
         Path home = Files.createTempDirectory("msb-cds-training");

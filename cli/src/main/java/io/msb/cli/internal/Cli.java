@@ -15,8 +15,9 @@ import java.util.function.Supplier;
 /** What every command shares: the terminal's streams, the environment and the API client (made on first use). */
 final class Cli {
     /**
-     * Made on a second thread from the start (decision 1962): Jackson's set-up (its date format loads the locale
-     * data) is ~50 ms that runs while the main thread builds and parses the command line.
+     * Made on a second thread while picocli parses ({@link #makeJsonAside}, decision 1962): Jackson's set-up (its
+     * date format loads the locale data) is ~50 ms. Commands run without picocli (decision 1963) need no mapper
+     * (decision 1964) and do not start it; else {@link #json} makes it on the caller's thread.
      */
     private final FutureTask<ObjectMapper> json = new FutureTask<>(ObjectMapper::new);
     final OutputStream stdout;
@@ -29,6 +30,7 @@ final class Cli {
     volatile boolean shuttingDown;
     private final Supplier<Config> config;
     private ApiClient api;
+    private Thread maker;
 
     Cli(OutputStream stdout, OutputStream stderr, InputStream stdin, Map<String, String> env, String launcher) {
         this.stdout = stdout;
@@ -38,14 +40,20 @@ final class Cli {
         this.err = new PrintStream(stderr, true, StandardCharsets.UTF_8);
         this.env = env;
         this.config = () -> Config.fromEnvironment(env, launcher);
-        Thread maker = new Thread(json, "msb-json");
-        maker.setDaemon(true);
-        maker.start();
+    }
+
+    /** Starts making the JSON mapper on a second thread (the machine has 2 cores or more), for a later json(). */
+    synchronized void makeJsonAside() {
+        if (maker == null) {
+            maker = new Thread(json, "msb-json");
+            maker.setDaemon(true);
+            maker.start();
+        }
     }
 
     /** The JSON mapper, waited for if its thread is still making it. */
     ObjectMapper json() {
-        json.run(); // a no-op once the thread has started it
+        json.run(); // a no-op once a thread has started it
         boolean interrupted = false;
         try {
             while (true) {

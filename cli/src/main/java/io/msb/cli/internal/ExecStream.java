@@ -1,7 +1,6 @@
 package io.msb.cli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,10 +20,7 @@ public final class ExecStream {
     static final int MAX_LINE = 8 << 20;
     static final int MAX_MESSAGE = 4096;
 
-    private final ObjectMapper json;
-
-    public ExecStream(ObjectMapper json) {
-        this.json = json;
+    public ExecStream() {
     }
 
     /** Reads events until the exit or error event and returns the exit status the CLI should end with. */
@@ -40,7 +36,7 @@ public final class ExecStream {
             }
             JsonNode event;
             try {
-                event = json.readTree(line.toByteArray());
+                event = JsonTree.read(line.toByteArray());
             } catch (IOException e) {
                 throw new CliException("exec stream line " + lineNo + ": not JSON");
             }

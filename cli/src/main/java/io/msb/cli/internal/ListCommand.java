@@ -2,6 +2,7 @@ package io.msb.cli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ final class ListCommand implements Callable<Integer> {
         Map<String, String> filter = Cli.labels(labels);
         String query = filter.isEmpty() ? ""
             : "&labels=" + URLEncoder.encode(cli.json().writeValueAsString(filter), StandardCharsets.UTF_8);
-        ArrayNode all = cli.json().createArrayNode();
+        ArrayNode all = JsonNodeFactory.instance.arrayNode();
         Set<String> cursors = new HashSet<>();
         String cursor = null;
         for (int page = 0; page < MAX_PAGES; page++) {

@@ -56,7 +56,44 @@ public final class Main implements Callable<Integer> {
 
     /** Runs one command line and returns the exit status. */
     static int run(String[] args, Cli cli) {
-        return commandLine(cli, args).execute(args);
+        Callable<Integer> direct = direct(cli, args);
+        if (direct == null) {
+            cli.makeJsonAside();
+            return commandLine(cli, args).execute(args);
+        }
+        try {
+            Integer status = direct.call();
+            return status == null ? 0 : status;
+        } catch (Exception e) {
+            return failed(cli, e); // what picocli's execute does with it
+        }
+    }
+
+    /**
+     * The command a command line of one of the commonest forms stands for, made without picocli (decision 1963), or
+     * null for every other line. Building even one command's picocli model is ~60 ms of a start-up (annotation
+     * proxies, type converters, reflection), more than the rest of {@code msb ls}. Only lines that picocli parses
+     * one way qualify, and give the command object picocli would: {@code ls} alone, and {@code exec NAME COMMAND…}
+     * with no option before NAME (exec stops at NAME: every later word is COMMAND's, an optional {@code --}
+     * included, as picocli leaves it). A word starting with {@code @} (picocli's argument files, expanded anywhere)
+     * goes to picocli.
+     */
+    static Callable<Integer> direct(Cli cli, String[] args) {
+        for (String a : args) {
+            if (a.startsWith("@")) {
+                return null;
+            }
+        }
+        if (args.length == 1 && args[0].equals("ls")) {
+            return new ListCommand(cli);
+        }
+        if (args.length >= 2 && args[0].equals("exec") && !args[1].startsWith("-")) {
+            ExecCommand exec = new ExecCommand(cli);
+            exec.name = args[1];
+            exec.command.addAll(List.of(args).subList(2, args.length));
+            return exec;
+        }
+        return null;
     }
 
     /**

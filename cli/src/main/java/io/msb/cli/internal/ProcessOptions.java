@@ -1,5 +1,6 @@
 package io.msb.cli.internal;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,17 +58,18 @@ final class ProcessOptions {
             return AttachedExec.run(cli, sandbox, command, this, attach.tty);
         }
         try (InputStream events = cli.api().stream(Cli.byName(sandbox) + "/exec", execBody(cli, command))) {
-            return new ExecStream(cli.json()).play(events, cli.stdout, cli.stderr);
+            return new ExecStream().play(events, cli.stdout, cli.stderr);
         }
     }
 
     /** The body of POST …/exec. */
     ObjectNode execBody(Cli cli, List<String> command) {
-        ObjectNode body = cli.json().createObjectNode();
-        body.putPOJO("cmd", command);
+        // A plain tree (no POJO): ApiClient writes it without the mapper (decision 1964).
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        command.forEach(body.putArray("cmd")::add);
         Map<String, String> vars = env(cli.env);
         if (!vars.isEmpty()) {
-            body.putPOJO("env", vars);
+            vars.forEach(body.putObject("env")::put);
         }
         if (workdir != null) {
             body.put("workdir", workdir);

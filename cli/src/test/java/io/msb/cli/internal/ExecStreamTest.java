@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,7 +20,7 @@ class ExecStreamTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int play(String ndjson) throws IOException {
-        return new ExecStream(new ObjectMapper()).play(
+        return new ExecStream().play(
             new ByteArrayInputStream(ndjson.getBytes(StandardCharsets.UTF_8)), out, err);
     }
 
@@ -62,7 +61,7 @@ class ExecStreamTest {
                 flushed.add(toString(StandardCharsets.UTF_8));
             }
         };
-        new ExecStream(new ObjectMapper()).play(new ByteArrayInputStream(("{\"type\":\"stdout\",\"data\":\"" + b64("a")
+        new ExecStream().play(new ByteArrayInputStream(("{\"type\":\"stdout\",\"data\":\"" + b64("a")
             + "\"}\n{\"type\":\"stdout\",\"data\":\"" + b64("b") + "\"}\n{\"type\":\"exit\",\"code\":0}\n")
             .getBytes(StandardCharsets.UTF_8)), recording, err);
         assertEquals(List.of("a", "ab"), flushed);
@@ -122,7 +121,7 @@ class ExecStreamTest {
         byte[] line = new byte[ExecStream.MAX_LINE + 10];
         java.util.Arrays.fill(line, (byte) 'A');
         CliException e = assertThrows(CliException.class,
-            () -> new ExecStream(new ObjectMapper()).play(new ByteArrayInputStream(line), out, err));
+            () -> new ExecStream().play(new ByteArrayInputStream(line), out, err));
         assertTrue(e.getMessage().contains("longer than 8 MiB"), e.getMessage());
     }
 
