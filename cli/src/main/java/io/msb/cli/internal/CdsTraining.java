@@ -1,14 +1,20 @@
 package io.msb.cli.internal;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -52,6 +58,7 @@ final class CdsTraining {
             Files.deleteIfExists(home.resolve("api-key"));
             Files.delete(home);
         }
+        answered(sink);
         HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:1/v1/version").toURL().openConnection();
         c.setConnectTimeout(1000);
         c.setRequestProperty("Accept", "application/json");
@@ -60,5 +67,58 @@ final class CdsTraining {
         } catch (IOException expected) {
             // nothing listens there
         }
+    }
+
+    /**
+     * {@code ls} and {@code exec} as they run without picocli (decision 1963), answered by a loopback socket the way
+     * the server answers them (a JSON body with its length; a chunked NDJSON stream), so the classes that read an
+     * answer are archived too (decision 1965).
+     */
+    private static void answered(OutputStream sink) throws IOException {
+        String list = "{\"data\":[{\"name\":\"box\",\"status\":\"running\",\"created_at\":\"2026-01-01T00:00:00.1Z\","
+            + "\"spec\":{\"image\":\"builtin:busybox\",\"resources\":{\"vcpus\":1,\"memory_mib\":512}},"
+            + "\"backend\":\"qemu\",\"backend_available\":true,\"stopped_at\":null}],\"has_more\":false}";
+        String events = "{\"type\":\"started\",\"pid\":1}\n{\"type\":\"exit\",\"code\":0,\"signal\":0}\n";
+        try (ServerSocket server = new ServerSocket(0, 2, InetAddress.getLoopbackAddress())) {
+            Thread answering = new Thread(() -> {
+                for (String answer : new String[] {json(list), ndjson(events)}) {
+                    try (Socket s = server.accept()) {
+                        BufferedReader request = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                            StandardCharsets.ISO_8859_1));
+                        int length = 0;
+                        for (String h = request.readLine(); h != null && !h.isEmpty(); h = request.readLine()) {
+                            if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                                length = Integer.parseInt(h.substring(15).strip());
+                            }
+                        }
+                        request.skip(length);
+                        s.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
+                    } catch (IOException | RuntimeException e) {
+                        try {
+                            server.close(); // a connection not yet accepted is reset: the command fails, never waits
+                        } catch (IOException ignored) {
+                            // closed already
+                        }
+                        return;
+                    }
+                }
+            }, "msb-cds-training");
+            answering.setDaemon(true);
+            answering.start();
+            Cli cli = new Cli(sink, sink, new ByteArrayInputStream(new byte[0]),
+                Map.of("MSB_API_URL", "http://127.0.0.1:" + server.getLocalPort(), "MSB_API_KEY", "training"), null);
+            Main.run(new String[] {"ls"}, cli);
+            Main.run(new String[] {"exec", "box", "--", "true"}, cli);
+        }
+    }
+
+    private static String json(String body) {
+        return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
+    }
+
+    private static String ndjson(String body) {
+        return "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + Integer.toHexString(body.getBytes(StandardCharsets.UTF_8).length) + "\r\n" + body + "\r\n0\r\n\r\n";
     }
 }
