@@ -232,6 +232,7 @@ public class FullStack {
                         (rssKib(ProcessHandle.current().pid()) - jvmBefore) / 1024.0);
                 System.out.printf("idle memory: %d sandboxes, QEMU RSS %.1f MiB and PSS %.1f MiB per sandbox%n", k,
                         rss / 1024.0 / k, pss / 1024.0 / k);
+                System.out.println("where one idle sandbox's QEMU RSS goes: " + breakdown(pids.get(0)));
             } else {
                 System.out.printf("%7d | %15.0f ms%n", k, create);
             }
@@ -245,6 +246,43 @@ public class FullStack {
         for (var info : rt.list(io.msb.api.LabelSelector.ALL)) {
             rt.remove(info.name(), true);
         }
+    }
+
+    /**
+     * One QEMU's resident memory by mapping (its smaps): the guest's RAM (the anonymous mapping of the VM's size),
+     * TCG's translation cache (the rwx one), files (QEMU's binary and libraries, shared), the rest (QEMU's heap, the
+     * kernel image QEMU keeps as a ROM blob, thread stacks).
+     */
+    static String breakdown(long pid) throws Exception {
+        long ram = 0;
+        long tcg = 0;
+        long files = 0;
+        long other = 0;
+        long size = 0;
+        String perms = "";
+        String name = "";
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f[0].matches("[0-9a-f]+-[0-9a-f]+")) {
+                String[] range = f[0].split("-");
+                size = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
+                perms = f[1];
+                name = f.length > 5 ? f[5] : "";
+            } else if (f[0].equals("Rss:")) {
+                long kib = Long.parseLong(f[1]);
+                if (name.startsWith("/")) {
+                    files += kib;
+                } else if (size == (long) MEMORY_MIB << 20) {
+                    ram += kib;
+                } else if (perms.startsWith("rwx")) {
+                    tcg += kib;
+                } else {
+                    other += kib;
+                }
+            }
+        }
+        return String.format("guest RAM %.1f MiB, TCG translation cache %.1f MiB, files %.1f MiB, other %.1f MiB",
+                ram / 1024.0, tcg / 1024.0, files / 1024.0, other / 1024.0);
     }
 
     static String loadavg() throws Exception {
