@@ -70,6 +70,7 @@ public class FullStack {
             System.out.printf("exec true round trip (debian kernel): p50 %.1f ms, p99 %.1f ms, min %.1f ms (100 runs)%n",
                     median(rtt), rtt.get(98), rtt.get(0));
             System.out.printf("exec stream: %s%n", stream(box));
+            System.out.println("memory given back: " + burst(box));
             rt.remove(box.name(), true);
 
             memory(p, rt, idle, cap, boot.get("debian")[1]);
@@ -191,6 +192,23 @@ public class FullStack {
         }
         return String.format("cat of %d MiB: %.1f s, %.1f MB/s (%.1f MiB/s)", STREAM_MB, s, bytes.get() / 1e6 / s,
                 bytes.get() / 1048576.0 / s);
+    }
+
+    /**
+     * Free page reporting (decision 1913): QEMU's RSS before, with 200 MiB in the guest's tmpfs, and 10 s after that
+     * file is removed.
+     */
+    static String burst(SandboxHandle box) throws Exception {
+        long pid = box.info().currentRun().orElseThrow().pid();
+        long before = rssKib(pid);
+        var made = box.exec(ExecOptions.of("/bin/sh", "-c", "dd if=/dev/zero of=/dev/shm/burst bs=1M count=200"
+                + " 2>/dev/null").build());
+        long full = rssKib(pid);
+        box.exec(ExecOptions.of("rm", "-f", "/dev/shm/burst").build());
+        Thread.sleep(10_000);
+        return String.format("QEMU RSS %.0f MiB, with 200 MiB in the guest's tmpfs %.0f MiB (dd %s), 10 s after its"
+                + " removal %.0f MiB", before / 1024.0, full / 1024.0, made.exit().success() ? "ok" : "failed",
+                rssKib(pid) / 1024.0);
     }
 
     /**
