@@ -1,72 +1,63 @@
 import io.msb.api.SandboxHandle;
+import io.msb.api.SandboxService;
+import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecEvent;
 import io.msb.api.exec.ExecOptions;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.e2e.Platform;
-import io.msb.api.SandboxService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
- * Full-stack VM figures (see README.md): the boot floor (same QEMU, kernel and module set, /init powers off) against
- * create-to-ready and create-to-first-exec-output of builtin:busybox sandboxes through the whole runtime; the
- * `exec true` round trip; host RSS of an idle sandbox; create time and RSS from 1 to 10 running sandboxes.
- * Usage: java -cp <e2e test class path> FullStack.java <poweroff-binary> [boots=10] [max-concurrent=10]
+ * The VM figures of issue 19 in one run (see README.md), all through the real platform (builtin:busybox, 1 vCPU,
+ * 512 MiB): for Debian's cloud kernel and, when built, the purpose-built kernel ({@code MSB_SMALL_KERNEL}): the boot
+ * floor (same QEMU command line, kernel and initramfs, whose /init powers off) against create→ready, interleaved;
+ * {@code exec true} p50/p99; exec stream MB/s ({@code cat} of a 200 MB guest file, bytes counted on the host); host
+ * RSS/PSS per idle sandbox with {@code idle} of them running; the density count (sandboxes running before a create
+ * fails or takes twice the median create→ready, capped).
+ * Usage: java -cp <e2e test class path> FullStack.java <poweroff-binary> [boots=6] [idle=10] [density-cap=20]
  */
 public class FullStack {
+    static final int MEMORY_MIB = 512;
+    static final int STREAM_MB = 200;
+
     public static void main(String[] args) throws Exception {
         Path poweroff = Path.of(args[0]);
-        int boots = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        int maxConcurrent = args.length > 2 ? Integer.parseInt(args[2]) : 10;
-        System.out.println("load at start: " + Files.readString(Path.of("/proc/loadavg")).trim()
-                + ", cpus " + Runtime.getRuntime().availableProcessors());
+        int boots = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        int idle = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        int cap = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        String small = System.getenv().getOrDefault("MSB_SMALL_KERNEL", "");
+        System.out.println("load at start: " + loadavg() + ", cpus " + Runtime.getRuntime().availableProcessors());
+        Map<String, Map<String, Object>> kernels = new LinkedHashMap<>();
+        kernels.put("debian", Map.of());
+        if (!small.isEmpty() && Files.isRegularFile(Path.of(small))) {
+            kernels.put("purpose-built", Map.of("kernel", small));
+        }
         try (Platform p = Platform.open(Path.of(System.getProperty("user.home"), ".msb", "kernel"))) {
-            SandboxService rt = p.runtime();
-            // Warm-up (not counted): builds builtin:busybox, its EROFS root and the agent initramfs once.
-            SandboxHandle warm = p.create("warm", false);
-            System.out.println("QEMU " + Platform.qemuArgs(warm.info().currentRun().orElseThrow().pid()) + ", 1 vCPU, 256 MiB");
-            rt.remove(warm.name(), true);
-            floorBoot(p, poweroff, boots); // builds the floor's initramfs once, not counted
-
-            List<Double> floor = new ArrayList<>();
-            List<Double> ready = new ArrayList<>();
-            List<Double> firstOutput = new ArrayList<>();
-            for (int i = 0; i < boots; i++) { // interleaved, so both see the same host load
-                floor.add(floorBoot(p, poweroff, i));
-                long t0 = System.nanoTime();
-                SandboxHandle box = p.create("bench-" + i, false);
-                long t1 = System.nanoTime();
-                CompletableFuture<Long> first = new CompletableFuture<>();
-                box.execStream(ExecOptions.of("echo", "hi").build(), e -> {
-                    if (e instanceof ExecEvent.Stdout) {
-                        first.complete(System.nanoTime());
-                    }
-                }).waitFor(Duration.ofMinutes(1));
-                long t2 = first.get(1, TimeUnit.MINUTES);
-                ready.add(ms(t1 - t0));
-                firstOutput.add(ms(t2 - t0));
-                System.out.printf("boot %2d: floor %7.0f ms, create→ready %7.0f ms, create→first output %7.0f ms%n",
-                        i, floor.get(i), ready.get(i), firstOutput.get(i));
-                rt.remove(box.name(), true);
+            Map<String, double[]> boot = new LinkedHashMap<>();
+            for (var k : kernels.entrySet()) {
+                boot.put(k.getKey(), boots(p, poweroff, k.getKey(), k.getValue(), boots));
             }
-            double f = median(floor);
-            System.out.printf("median floor %.0f ms | create→ready %.0f ms (%.2f× floor, overhead %+.0f%%) | "
-                    + "create→first output %.0f ms (%.2f× floor, overhead %+.0f%%)%n", f, median(ready),
-                    median(ready) / f, 100 * (median(ready) / f - 1), median(firstOutput), median(firstOutput) / f,
-                    100 * (median(firstOutput) / f - 1));
-
-            SandboxHandle box = p.create("bench-exec", false);
+            if (!kernels.containsKey("purpose-built")) {
+                System.out.println("purpose-built kernel: not measured (MSB_SMALL_KERNEL unset or no file); build it"
+                        + " with native/guest/build-kernel.sh ~/.msb/kernel (or msb-server kernel build) and rerun"
+                        + " with MSB_SMALL_KERNEL=<its bzImage>");
+            }
+            SandboxService rt = p.runtime();
+            SandboxHandle box = create(rt, "bench-exec");
             List<Double> rtt = new ArrayList<>();
-            for (int i = 0; i < 53; i++) {
+            for (int i = 0; i < 103; i++) {
                 long t0 = System.nanoTime();
                 if (!box.exec(ExecOptions.of("true").build()).exit().success()) {
                     throw new IllegalStateException("exec true failed");
@@ -76,52 +67,95 @@ public class FullStack {
                 }
             }
             Collections.sort(rtt);
-            System.out.printf("exec true round trip: median %.1f ms, p90 %.1f ms, min %.1f ms (50 runs)%n",
-                    median(rtt), rtt.get(rtt.size() * 9 / 10), rtt.get(0));
+            System.out.printf("exec true round trip (debian kernel): p50 %.1f ms, p99 %.1f ms, min %.1f ms (100 runs)%n",
+                    median(rtt), rtt.get(98), rtt.get(0));
+            System.out.printf("exec stream: %s%n", stream(box));
+            System.out.println("memory given back: " + burst(box));
             rt.remove(box.name(), true);
 
-            long jvmBefore = rssKib(ProcessHandle.current().pid());
-            System.out.println("concurrent | create of the k-th | QEMU RSS (sum) | QEMU PSS (sum) | launcher helpers RSS | JVM RSS");
-            List<Long> pids = new ArrayList<>();
-            for (int k = 1; k <= maxConcurrent; k++) {
-                long t0 = System.nanoTime();
-                SandboxHandle s = p.create("scale-" + k, false);
-                double create = ms(System.nanoTime() - t0);
-                pids.add(s.info().currentRun().orElseThrow().pid());
-                Thread.sleep(2000); // let the new guest settle to idle
-                long rss = 0;
-                long pss = 0;
-                long helpers = 0;
-                for (long pid : pids) {
-                    rss += rssKib(pid);
-                    pss += rollup(pid, "Pss:");
-                    helpers += helpersKib(pid);
-                }
-                System.out.printf("%10d | %15.0f ms | %10.1f MiB | %10.1f MiB | %16.1f MiB | %.1f MiB (+%.1f)%n", k,
-                        create, rss / 1024.0, pss / 1024.0, helpers / 1024.0,
-                        rssKib(ProcessHandle.current().pid()) / 1024.0,
-                        (rssKib(ProcessHandle.current().pid()) - jvmBefore) / 1024.0);
-            }
-            System.out.println("load at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
+            memory(p, rt, idle, cap, boot.get("debian")[1]);
+            System.out.println("--- summary (TCG, 1 vCPU, " + MEMORY_MIB + " MiB) ---");
+            boot.forEach((k, b) -> System.out.printf("%-13s floor %6.0f ms | create→ready %6.0f ms | ratio %.2f%n", k,
+                    b[0], b[1], b[1] / b[0]));
+            System.out.println("load at end: " + loadavg());
         }
     }
 
-    /** The QEMU backend, configured with /init = poweroff for this boot, builds that initramfs with its modules. */
-    private static double floorBoot(Platform p, Path poweroff, int i) throws Exception {
-        double[] millis = new double[1];
-        p.withQemu(Map.of("agentd", poweroff.toString()), () -> {
+    /** Interleaved floor and create→ready boots with one kernel: {median floor, median create→ready}. */
+    static double[] boots(Platform p, Path poweroff, String kernel, Map<String, Object> config, int boots)
+            throws Exception {
+        List<Double> floor = new ArrayList<>();
+        List<Double> ready = new ArrayList<>();
+        Runnable body = () -> {
             try {
-                millis[0] = floorBootOnce(p, i);
+                SandboxService rt = p.runtime();
+                // Warm-up (not counted): builds builtin:busybox, its EROFS root and this kernel's agent initramfs.
+                SandboxHandle warm = create(rt, "warm-" + kernel);
+                long pid = warm.info().currentRun().orElseThrow().pid();
+                System.out.println(kernel + ": QEMU " + Platform.qemuArgs(pid));
+                List<String> cmd = List.of(Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0"));
+                Path kernelImage = Path.of(cmd.get(cmd.indexOf("-kernel") + 1));
+                rt.remove(warm.name(), true);
+                Path floorInitramfs = floorInitramfs(p, poweroff);
+                floorBoot(p, kernelImage, floorInitramfs, -1); // not counted
+                for (int i = 0; i < boots; i++) { // interleaved, so both see the same host load
+                    floor.add(floorBoot(p, kernelImage, floorInitramfs, i));
+                    long t0 = System.nanoTime();
+                    SandboxHandle box = create(rt, "boot-" + kernel + "-" + i);
+                    ready.add(ms(System.nanoTime() - t0));
+                    rt.remove(box.name(), true);
+                    System.out.printf("%s boot %d: floor %6.0f ms, create→ready %6.0f ms%n", kernel, i, floor.get(i),
+                            ready.get(i));
+                }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        });
-        return millis[0];
+        };
+        if (config.isEmpty()) {
+            body.run();
+        } else {
+            p.withQemu(config, body);
+        }
+        double f = median(floor);
+        double r = median(ready);
+        System.out.printf("%s: median floor %.0f ms (%.0f–%.0f) | create→ready %.0f ms (%.0f–%.0f) | ratio %.2f%n",
+                kernel, f, Collections.min(floor), Collections.max(floor), r, Collections.min(ready),
+                Collections.max(ready), r / f);
+        return new double[] {f, r};
     }
 
-    private static double floorBootOnce(Platform p, int i) throws Exception {
+    /**
+     * The agent initramfs the backend built last (the current kernel's: its module set) with a second archive
+     * appended whose /init powers off: the kernel unpacks both, the later /init wins. Same unpacking work as a
+     * sandbox's boot, nothing after it.
+     */
+    static Path floorInitramfs(Platform p, Path poweroff) throws Exception {
+        Path agent;
+        try (Stream<Path> s = Files.list(p.home.resolve("cache/initramfs"))) {
+            agent = s.filter(f -> f.toString().endsWith(".cpio"))
+                    .max(Comparator.comparingLong(f -> f.toFile().lastModified())).orElseThrow();
+        }
+        Path dir = Files.createTempDirectory(p.home, "floor-init-");
+        Files.copy(poweroff, dir.resolve("init"));
+        dir.resolve("init").toFile().setExecutable(true, false);
+        Path extra = dir.resolve("init.cpio");
+        Process cpio = new ProcessBuilder("sh", "-c", "echo init | cpio -o -H newc -R 0:0 > init.cpio")
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        if (cpio.waitFor() != 0) {
+            throw new IllegalStateException("cpio failed: " + new String(cpio.getInputStream().readAllBytes()));
+        }
+        Path out = dir.resolve("floor.cpio");
+        Files.write(out, Files.readAllBytes(agent));
+        Files.write(out, Files.readAllBytes(extra), java.nio.file.StandardOpenOption.APPEND);
+        out.toFile().setReadable(true, false); // QEMU may run as msb-qemu
+        dir.toFile().setExecutable(true, false);
+        return out;
+    }
+
+    static double floorBoot(Platform p, Path kernel, Path initramfs, int i) throws Exception {
         Path dir = Files.createTempDirectory(p.home, "floor-");
-        VmSpec spec = new VmSpec("floor-" + i, dir, null, null, List.of(), List.of(), 1, 256, false, null);
+        VmSpec spec = new VmSpec("floor-" + i, dir, kernel, initramfs, List.of(), List.of(), 1, MEMORY_MIB, false,
+                null);
         long t0 = System.nanoTime();
         VmHandle vm = p.qemu().start(spec);
         OptionalInt status = vm.waitFor(Duration.ofMinutes(5));
@@ -131,6 +165,146 @@ public class FullStack {
             throw new IllegalStateException("floor boot " + i + " did not power off: " + vm.consoleTail(10));
         }
         return ms(t1 - t0);
+    }
+
+    static SandboxHandle create(SandboxService rt, String name) {
+        return rt.create(SandboxSpec.builder(name).image("builtin:busybox").memoryMib(MEMORY_MIB).replace(true)
+                .build());
+    }
+
+    /** A 200 MB file made in the guest (not timed), then its cat streamed to the host, bytes counted here. */
+    static String stream(SandboxHandle box) throws Exception {
+        var made = box.exec(ExecOptions.of("/bin/sh", "-c", "dd if=/dev/zero of=/root/big bs=1M count=" + STREAM_MB
+                + " 2>/dev/null && sync").build());
+        if (!made.exit().success()) {
+            throw new IllegalStateException("dd in the guest failed: " + new String(made.stderr()));
+        }
+        AtomicLong bytes = new AtomicLong();
+        long t0 = System.nanoTime();
+        var exit = box.execStream(ExecOptions.of("cat", "/root/big").build(), e -> {
+            if (e instanceof ExecEvent.Stdout out) {
+                bytes.addAndGet(out.data().length);
+            }
+        }).waitFor(Duration.ofMinutes(10));
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (exit == null || !exit.success() || bytes.get() != STREAM_MB * (1L << 20)) {
+            throw new IllegalStateException("cat streamed " + bytes.get() + " bytes, exit " + exit);
+        }
+        return String.format("cat of %d MiB: %.1f s, %.1f MB/s (%.1f MiB/s)", STREAM_MB, s, bytes.get() / 1e6 / s,
+                bytes.get() / 1048576.0 / s);
+    }
+
+    /**
+     * Free page reporting (decision 1913): QEMU's RSS before, with 200 MiB in the guest's tmpfs, and 10 s after that
+     * file is removed.
+     */
+    static String burst(SandboxHandle box) throws Exception {
+        long pid = box.info().currentRun().orElseThrow().pid();
+        long before = rssKib(pid);
+        var made = box.exec(ExecOptions.of("/bin/sh", "-c", "dd if=/dev/zero of=/dev/shm/burst bs=1M count=200"
+                + " 2>/dev/null").build());
+        long full = rssKib(pid);
+        box.exec(ExecOptions.of("rm", "-f", "/dev/shm/burst").build());
+        Thread.sleep(10_000);
+        return String.format("QEMU RSS %.0f MiB, with 200 MiB in the guest's tmpfs %.0f MiB (dd %s), 10 s after its"
+                + " removal %.0f MiB", before / 1024.0, full / 1024.0, made.exit().success() ? "ok" : "failed",
+                rssKib(pid) / 1024.0);
+    }
+
+    /**
+     * {@code idle} sandboxes created one after the other and left idle: RSS/PSS per sandbox (QEMU, and the launcher
+     * helpers). Then more, until a create fails or takes more than twice {@code readyMs}, or {@code cap} run.
+     */
+    static void memory(Platform p, SandboxService rt, int idle, int cap, double readyMs) throws Exception {
+        long jvmBefore = rssKib(ProcessHandle.current().pid());
+        List<Long> pids = new ArrayList<>();
+        System.out.println("running | create of the k-th | QEMU RSS per VM | QEMU PSS per VM | helpers RSS per VM");
+        int k = 0;
+        int density = -1;
+        String stop = "cap of " + cap + " reached";
+        while (k < idle || (density < 0 && k < cap)) {
+            long t0 = System.nanoTime();
+            SandboxHandle s;
+            try {
+                s = create(rt, "idle-" + (k + 1));
+            } catch (RuntimeException e) {
+                stop = "create " + (k + 1) + " failed: " + e.getMessage();
+                density = k;
+                break;
+            }
+            double create = ms(System.nanoTime() - t0);
+            pids.add(s.info().currentRun().orElseThrow().pid());
+            k++;
+            if (k == idle) {
+                Thread.sleep(10_000); // idle: the guests' free page reporting runs 2 s after memory is freed
+                long rss = 0;
+                long pss = 0;
+                long helpers = 0;
+                for (long pid : pids) {
+                    rss += rssKib(pid);
+                    pss += rollup(pid, "Pss:");
+                    helpers += helpersKib(pid);
+                }
+                System.out.printf("%7d | %15.0f ms | %11.1f MiB | %11.1f MiB | %14.1f MiB   (JVM RSS +%.1f MiB)%n",
+                        k, create, rss / 1024.0 / k, pss / 1024.0 / k, helpers / 1024.0 / k,
+                        (rssKib(ProcessHandle.current().pid()) - jvmBefore) / 1024.0);
+                System.out.printf("idle memory: %d sandboxes, QEMU RSS %.1f MiB and PSS %.1f MiB per sandbox%n", k,
+                        rss / 1024.0 / k, pss / 1024.0 / k);
+                System.out.println("where one idle sandbox's QEMU RSS goes: " + breakdown(pids.get(0)));
+            } else {
+                System.out.printf("%7d | %15.0f ms%n", k, create);
+            }
+            if (density < 0 && create > 2 * readyMs) {
+                stop = "create " + k + " took " + Math.round(create) + " ms, over twice " + Math.round(readyMs) + " ms";
+                density = k - 1;
+            }
+        }
+        System.out.printf("density: %d idle sandboxes running before %s (load %s)%n", density < 0 ? k : density,
+                stop, loadavg());
+        for (var info : rt.list(io.msb.api.LabelSelector.ALL)) {
+            rt.remove(info.name(), true);
+        }
+    }
+
+    /**
+     * One QEMU's resident memory by mapping (its smaps): the guest's RAM (the anonymous mapping of the VM's size),
+     * TCG's translation cache (the rwx one), files (QEMU's binary and libraries, shared), the rest (QEMU's heap, the
+     * kernel image QEMU keeps as a ROM blob, thread stacks).
+     */
+    static String breakdown(long pid) throws Exception {
+        long ram = 0;
+        long tcg = 0;
+        long files = 0;
+        long other = 0;
+        long size = 0;
+        String perms = "";
+        String name = "";
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f[0].matches("[0-9a-f]+-[0-9a-f]+")) {
+                String[] range = f[0].split("-");
+                size = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
+                perms = f[1];
+                name = f.length > 5 ? f[5] : "";
+            } else if (f[0].equals("Rss:")) {
+                long kib = Long.parseLong(f[1]);
+                if (name.startsWith("/")) {
+                    files += kib;
+                } else if (size == (long) MEMORY_MIB << 20) {
+                    ram += kib;
+                } else if (perms.startsWith("rwx")) {
+                    tcg += kib;
+                } else {
+                    other += kib;
+                }
+            }
+        }
+        return String.format("guest RAM %.1f MiB, TCG translation cache %.1f MiB, files %.1f MiB, other %.1f MiB",
+                ram / 1024.0, tcg / 1024.0, files / 1024.0, other / 1024.0);
+    }
+
+    static String loadavg() throws Exception {
+        return Files.readString(Path.of("/proc/loadavg")).trim();
     }
 
     /** Resident set of one process from /proc/pid/status, KiB. */

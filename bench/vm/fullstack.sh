@@ -1,7 +1,8 @@
 #!/bin/sh
-# Full-stack VM figures: see README.md. Usage: bench/vm/fullstack.sh [boots=10] [max-concurrent=10]
+# The VM figures of issue 19 in one run: see README.md.
+# Usage: [MSB_SMALL_KERNEL=<bzImage>] bench/vm/fullstack.sh [boots=6] [idle=10] [density-cap=20]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$here/target"
 musl-gcc -static -Os -o "$here/target/poweroff" "$here/poweroff.c"
-exec "$here/stack.sh" FullStack "$here/target/poweroff" "${1:-10}" "${2:-10}"
+exec "$here/stack.sh" FullStack "$here/target/poweroff" "${1:-6}" "${2:-10}" "${3:-20}"

@@ -96,6 +96,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
+        } else if (getpid() == 1) {
+            continue; /* as init: the kernel hands over the command-line words it does not know (nokaslr) */
         } else {
             fprintf(stderr, "agentd: unknown or incomplete argument '%s'\n", argv[i]);
             usage(stderr);

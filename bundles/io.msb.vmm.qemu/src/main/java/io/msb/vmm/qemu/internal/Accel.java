@@ -7,6 +7,9 @@ import java.util.Locale;
 public enum Accel {
     AUTO, KVM, TCG;
 
+    /** TCG's translation cache, MiB (decision 1912). */
+    static final int TCG_TB_MIB = 32;
+
     static Accel parse(String field, String value) {
         String v = value == null || value.isBlank() ? "auto" : value.trim().toLowerCase(Locale.ROOT);
         return switch (v) {
@@ -21,8 +24,10 @@ public enum Accel {
     java.util.List<String> qemuArgs() {
         return switch (this) {
             case KVM -> java.util.List.of("-accel", "kvm", "-cpu", "host");
-            // TCG cannot model "host"; "max" gives the guest every feature TCG emulates.
-            case TCG -> java.util.List.of("-accel", "tcg,thread=multi", "-cpu", "max");
+            // TCG cannot model "host"; "max" gives the guest every feature TCG emulates. The translation cache is
+            // capped (decision 1912): QEMU's default lets it grow to 1 GiB, and a booted sandbox keeps ~50 MiB of it
+            // resident for good; when full, TCG flushes it and translates again.
+            case TCG -> java.util.List.of("-accel", "tcg,thread=multi,tb-size=" + TCG_TB_MIB, "-cpu", "max");
             case AUTO -> throw new IllegalStateException("auto must be resolved before use");
         };
     }

@@ -20,9 +20,12 @@ import io.msb.api.MsbException;
  * That layout is the contract with agentd (decision 0802). Archives are cached under their SHA-256.
  */
 final class Initramfs {
-    /** What every sandbox needs from a modular kernel: the virtio-mmio transport, console, disks, filesystems. */
+    /**
+     * What every sandbox needs from a modular kernel: the virtio-mmio transport, console, disks, filesystems, and
+     * the balloon whose free page reporting gives freed guest memory back to the host (decision 1913).
+     */
     static final List<String> GUEST_MODULES = List.of("virtio_mmio", "virtio_console", "virtio_blk", "overlay",
-            "erofs");
+            "erofs", "virtio_balloon");
     /** Only for a VM with a network device: loading them costs every other boot time for nothing. */
     static final List<String> NETWORK_MODULES = List.of("virtio_net");
     /** Only for a VM with shares (decision 1202), loaded by agentd when a 9p mount asks: fetch-kernel.sh builds them. */

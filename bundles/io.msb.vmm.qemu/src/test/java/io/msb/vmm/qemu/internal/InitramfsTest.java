@@ -89,7 +89,7 @@ class InitramfsTest {
         String list = new String(entry(entries, Initramfs.LOAD_LIST).data, StandardCharsets.US_ASCII);
         List<String> load = Arrays.stream(list.split("\n")).filter(l -> !l.isEmpty()).toList();
         for (String want : List.of("virtio_mmio", "virtio_console", "virtio_blk", "overlay", "erofs", "virtio",
-                "virtio_ring")) {
+                "virtio_ring", "virtio_balloon")) {
             assertTrue(load.contains(want + ".ko"), want + " missing from " + load);
         }
         List<String> groups = Arrays.asList(list.split("\n\n"));

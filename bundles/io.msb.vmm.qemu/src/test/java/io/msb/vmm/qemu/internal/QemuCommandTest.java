@@ -44,7 +44,9 @@ class QemuCommandTest {
         assertTrue(line.startsWith("qemu -name box -M microvm,"), line);
         for (String part : List.of("-nodefaults", "-no-user-config", "-no-reboot", "-smp 2",
                 "-sandbox on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=deny",
-                "-m 512M", "-accel tcg,thread=multi -cpu max", "-kernel /k", "-initrd /i",
+                "-m 512M", "-accel tcg,thread=multi,tb-size=" + Accel.TCG_TB_MIB + " -cpu max", "-kernel /k",
+                "-initrd /i", "microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=off,pic=off",
+                "-device virtio-balloon-device,free-page-reporting=on",
                 "virtserialport,chardev=agent,name=agent", "path=" + tmp.resolve("vm.sock") + ",server=on,wait=off",
                 "-mon chardev=qmp,mode=control", "file,id=console,path=" + tmp.resolve("console.fifo"),
                 "file=" + tmp.resolve("root,,1.erofs") + ",format=raw,readonly=on",
@@ -63,6 +65,7 @@ class QemuCommandTest {
         assertFalse(line.contains("pci"), "virtio-mmio only");
         String append = a.get(a.indexOf("-append") + 1);
         assertTrue(append.startsWith("console=ttyS0 ") && append.endsWith(" tsc_early_khz=1 foo=bar"), append);
+        assertTrue(append.contains(" nokaslr tsc=reliable "), append);
     }
 
     /** Decision 1201: a share is a local fsdev (security model none) on virtio-9p; a mount disk carries its serial. */
