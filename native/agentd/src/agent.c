@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,7 +37,7 @@ void send_msg(struct agent *a, enum mt t, uint32_t id, const struct buf *p)
     a->guest_messages++;
 }
 
-size_t out_backlog(const struct agent *a) { return a->out.len - a->out_head + a->splice_left; }
+size_t out_backlog(const struct agent *a) { return a->out.len - a->out_head; }
 
 void send_data(struct agent *a, enum mt t, uint32_t id, const void *data, size_t n)
 {
@@ -73,56 +72,6 @@ ssize_t read_data_frame(struct agent *a, enum mt t, uint32_t id, int fd, off_t o
     a->out.len += pl + got;
     a->guest_messages++;
     return (ssize_t)got;
-}
-
-size_t splice_data_frame(struct agent *a, enum mt t, uint32_t id, int fd)
-{
-    int avail = 0;
-    if (a->splice_off || a->splice_left || ioctl(fd, FIONREAD, &avail) || avail < SPLICE_MIN)
-        return 0;
-    /* a dup: the frame's bytes must reach the host even if the session closes its end meanwhile */
-    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0)
-        return 0;
-    size_t n = (size_t)avail < SPLICE_MAX ? (size_t)avail : SPLICE_MAX; /* nobody else reads the pipe */
-    buf_reserve(&a->out, FRAME_PREFIX_MAX);
-    a->out.len += frame_data_prefix(a->out.p + a->out.len, t, id, n);
-    a->splice_at = a->out.len;
-    a->splice_left = n;
-    a->splice_fd = dup;
-    a->splice_src = fd;
-    a->guest_messages++;
-    return n;
-}
-
-int splice_pending_from(const struct agent *a, int fd) { return a->splice_left && a->splice_src == fd; }
-
-static void splice_end(struct agent *a)
-{
-    if (a->splice_fd >= 0)
-        close(a->splice_fd);
-    a->splice_left = 0;
-    a->splice_fd = a->splice_src = -1;
-}
-
-/* The channel refused splice (a prefix is out already): the frame's data goes through out after all. */
-static void splice_fallback(struct agent *a)
-{
-    size_t n = a->splice_left, got = 0;
-    buf_reserve(&a->out, n);
-    memmove(a->out.p + a->splice_at + n, a->out.p + a->splice_at, a->out.len - a->splice_at);
-    while (got < n) {
-        ssize_t r = read(a->splice_fd, a->out.p + a->splice_at + got, n - got);
-        if (r <= 0 && !(r < 0 && errno == EINTR))
-            break; /* cannot happen: the pipe held n bytes only we read; zeros keep the framing */
-        got += r > 0 ? (size_t)r : 0;
-    }
-    if (got < n)
-        memset(a->out.p + a->splice_at + got, 0, n - got);
-    a->out.len += n;
-    a->splice_left = 0;
-    a->splice_off = 1;
-    splice_end(a);
 }
 
 void send_core_error(struct agent *a, uint32_t id, const char *kind, const char *message, const char *offending)
@@ -203,7 +152,6 @@ void agent_init(struct agent *a, struct agent_config *cfg)
 {
     memset(a, 0, sizeof *a);
     a->cfg = cfg;
-    a->splice_fd = a->splice_src = -1;
     for (int i = 0; i < MAX_FS_HANDLES; i++)
         a->handles[i].fd = -1;
     sigset_t set;
@@ -440,34 +388,21 @@ static int process_input(struct agent *a)
 
 static void flush_out(struct agent *a)
 {
-    for (;;) {
-        size_t end = a->splice_left ? a->splice_at : a->out.len;
-        ssize_t w;
-        if (a->out_head < end) {
-            w = write(a->out_fd, a->out.p + a->out_head, end - a->out_head);
-            if (w > 0)
-                a->out_head += (size_t)w;
-        } else if (a->splice_left) {
-            w = splice(a->splice_fd, NULL, a->out_fd, NULL, a->splice_left, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
-            if (w > 0 && !(a->splice_left -= (size_t)w))
-                splice_end(a);
-            if (w == 0 || (w < 0 && errno == EINVAL)) { /* 0: the pipe lost what it held; cannot happen */
-                splice_fallback(a);
-                continue;
-            }
-        } else
-            break;
-        if (w <= 0 && !(w < 0 && errno == EINTR))
+    while (out_backlog(a)) {
+        ssize_t w = write(a->out_fd, a->out.p + a->out_head, out_backlog(a));
+        if (w > 0)
+            a->out_head += (size_t)w;
+        else if (w < 0 && errno == EINTR)
+            continue;
+        else
             break;
     }
     /* compact only when less is left than was written: each byte moves O(1) times on average */
-    size_t left = a->out.len - a->out_head;
-    if (!left)
-        a->out.len = a->out_head = a->splice_at = 0;
-    else if (a->out_head >= left) {
-        memmove(a->out.p, a->out.p + a->out_head, left);
+    if (a->out_head == a->out.len)
+        a->out.len = a->out_head = 0;
+    else if (a->out_head >= out_backlog(a)) {
+        memmove(a->out.p, a->out.p + a->out_head, out_backlog(a));
         a->out.len -= a->out_head;
-        a->splice_at -= a->splice_left ? a->out_head : 0;
         a->out_head = 0;
     }
 }
@@ -493,7 +428,6 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
     a->out_fd = out_fd;
     a->in.len = 0;
     a->out.len = a->out_head = 0;
-    splice_end(a); /* a frame cut off with the last connection */
     fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK);
     fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) | O_NONBLOCK);
     ready(a);
@@ -527,9 +461,9 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
             if (s->kind == S_EXEC) {
                 if (s->u.ex.in_fd >= 0 && (s->u.ex.in_q.len || s->u.ex.in_eof) && !s->u.ex.exited)
                     ADD(s->u.ex.in_fd, POLLOUT, s, PW_EX_IN);
-                if (s->u.ex.out_fd >= 0 && room && !s->paused && !splice_pending_from(a, s->u.ex.out_fd))
+                if (s->u.ex.out_fd >= 0 && room && !s->paused)
                     ADD(s->u.ex.out_fd, POLLIN, s, PW_EX_OUT);
-                if (s->u.ex.err_fd >= 0 && room && !s->paused && !splice_pending_from(a, s->u.ex.err_fd))
+                if (s->u.ex.err_fd >= 0 && room && !s->paused)
                     ADD(s->u.ex.err_fd, POLLIN, s, PW_EX_ERR);
                 if (s->u.ex.exited && !s->u.ex.owed) { /* owed output wakes us by itself */
                     int64_t left = s->u.ex.drain_deadline_ms - now;
@@ -603,10 +537,8 @@ int agent_serve(struct agent *a, int in_fd, int out_fd)
                 /* whole 256 KiB frames while the host keeps up; past the high-water mark every
                  * readable session still gets a turn, but only 64 KiB, to bound the backlog */
                 size_t max = out_backlog(a) < OUT_HIGH_WATER ? FRAME_DATA_MAX : IO_CHUNK;
-                enum mt t = pw[i] == PW_EX_OUT ? MT_EXEC_STDOUT : MT_EXEC_STDERR;
-                ssize_t r = s->u.ex.tty ? 0 : (ssize_t)splice_data_frame(a, t, s->id, *fdp);
-                if (!r)
-                    r = read_data_frame(a, t, s->id, *fdp, -1, max, s->u.ex.tty);
+                ssize_t r = read_data_frame(a, pw[i] == PW_EX_OUT ? MT_EXEC_STDOUT : MT_EXEC_STDERR, s->id, *fdp,
+                                            -1, max, s->u.ex.tty);
                 if (r > 0) {
                     exec_output_read(s, (size_t)r);
                     a->exec_output_bytes += (uint64_t)r;

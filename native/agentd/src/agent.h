@@ -16,8 +16,6 @@
 #define IO_CHUNK (64 * 1024)
 #define FS_CHUNK (256 * 1024)
 #define PIPE_SIZE (1024 * 1024) /* exec stdout/stderr pipes, when the kernel allows */
-#define SPLICE_MIN (32 * 1024)  /* pipe output from this size on is spliced to the host (decision 1920) */
-#define SPLICE_MAX FRAME_DATA_MAX /* ... in frames of at most this much data, as read ones */
 #define EXEC_DRAIN_MS 100       /* how long output of an exited exec is still drained */
 #define EXEC_DRAIN_MAX_MS 10000 /* ... at most for output written after the exit (background
                                   * children), not counting time the host paused the session */
@@ -90,11 +88,6 @@ struct agent {
     int in_fd, out_fd;
     struct buf in, out;
     size_t out_head; /* bytes at the front of out already written to the host */
-    /* A frame whose data goes from a pipe to the host by splice(2), without passing through out: its prefix ends
-     * out at splice_at, splice_left bytes of it are still in splice_fd (a dup of the pipe, splice_src); what is
-     * queued behind splice_at follows once they are out. splice_off: the host channel refused splice. */
-    size_t splice_at, splice_left;
-    int splice_fd, splice_src, splice_off;
     struct session *sessions;
     struct fs_handle handles[MAX_FS_HANDLES];
     uint64_t next_handle;
@@ -125,12 +118,6 @@ size_t out_backlog(const struct agent *a);
  * intermediate copy: up to max bytes, more than one read only for a pty (which hands out little per
  * read). Returns the bytes framed, 0 at EOF (nothing framed), or -1 with errno. */
 ssize_t read_data_frame(struct agent *a, enum mt t, uint32_t id, int fd, off_t off, size_t max, int tty);
-/* Frames what pipe fd holds (at least SPLICE_MIN, at most SPLICE_MAX bytes) to be spliced to the host: the kernel
- * hands the pipe's pages to the host channel with no copy through agentd. Returns the bytes framed, or 0 when
- * splicing does not apply (little buffered, a splice pending, the channel cannot splice): then read_data_frame. */
-size_t splice_data_frame(struct agent *a, enum mt t, uint32_t id, int fd);
-/* fd's data is framed for a pending splice: it must not be read until that is done. */
-int splice_pending_from(const struct agent *a, int fd);
 /* Sends {data: bytes}, the payload of every stream chunk (stdout, stderr, fs.data, tcp.data). */
 void send_data(struct agent *a, enum mt t, uint32_t id, const void *data, size_t n);
 void send_core_error(struct agent *a, uint32_t id, const char *kind, const char *message, const char *offending);

@@ -270,8 +270,8 @@ static void exec_path(const char *cmd, char *const *argv, char *const *envp)
     errno = eacces ? EACCES : ENOENT;
 }
 
-/* The child after vfork: system calls only (the user change through raw syscalls: libc's would act for all of our
- * threads, and we share memory), then exec or report the failing stage through ce and _exit. */
+/* The child after vfork: system calls only (rlimits and the user change as raw syscalls: libc's may act for all of
+ * our threads, and we share memory), then exec or report the failing stage through ce and _exit. */
 static _Noreturn void exec_child(const struct child_args *c, volatile struct child_error *ce)
 {
     sigset_t none;
@@ -297,7 +297,7 @@ static _Noreturn void exec_child(const struct child_args *c, volatile struct chi
     if (c->cwd && chdir(c->cwd))
         child_fail(ce, ST_CWD, errno);
     for (size_t i = 0; i < c->nrl; i++)
-        if (setrlimit(c->rls[i].res, &c->rls[i].lim))
+        if (syscall(SYS_prlimit64, 0, c->rls[i].res, &c->rls[i].lim, NULL))
             child_fail(ce, ST_RLIMIT, errno);
     const struct user_info *up = c->up;
     if (up) {
