@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -214,13 +215,111 @@ static char **build_env(const char **req, size_t nreq, const struct user_info *u
     return env; /* the caller frees env and ids[] after the fork */
 }
 
-static void child_fail(int fd, enum stage st, int err)
+/* What the child needs between vfork and exec; it shares our memory then, and we wait (decision 1921). */
+struct child_args {
+    int tty;
+    const char *slave;
+    unsigned short rows, cols;
+    int in, out, err; /* pipe ends for 0, 1, 2 (no tty) */
+    const char *cwd;
+    const struct rl *rls;
+    size_t nrl;
+    const struct user_info *up;
+    const char *cmd;
+    char *const *argv, *const *envp;
+};
+
+static _Noreturn void child_fail(volatile struct child_error *ce, enum stage st, int err)
 {
-    struct child_error ce = {st, err};
-    if (write(fd, &ce, sizeof ce) < 0) {
-        /* nothing more a failing child can do */
-    }
+    ce->err = err;
+    ce->stage = st; /* the parent reads it once we are gone */
     _exit(127);
+}
+
+/* execvp with envp's PATH (the request's, as the program will see it) instead of ours; like musl, no sh fallback */
+static void exec_path(const char *cmd, char *const *argv, char *const *envp)
+{
+    if (strchr(cmd, '/')) {
+        execve(cmd, argv, envp);
+        return;
+    }
+    const char *path = "/usr/local/bin:/bin:/usr/bin";
+    for (char *const *e = envp; *e; e++)
+        if (strncmp(*e, "PATH=", 5) == 0)
+            path = *e + 5;
+    size_t k = strlen(cmd);
+    int eacces = 0;
+    char b[4096 + 256];
+    for (const char *p = path;; p++) {
+        const char *z = strchrnul(p, ':');
+        size_t l = (size_t)(z - p);
+        if (l + k + 2 <= sizeof b) {
+            memcpy(b, p, l);
+            b[l] = '/';
+            memcpy(b + l + (l > 0), cmd, k + 1); /* an empty element is the working directory */
+            execve(b, argv, envp);
+            if (errno == EACCES)
+                eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR)
+                return;
+        }
+        if (!*z)
+            break;
+        p = z;
+    }
+    errno = eacces ? EACCES : ENOENT;
+}
+
+/* The child after vfork: system calls only (rlimits and the user change as raw syscalls: libc's may act for all of
+ * our threads, and we share memory), then exec or report the failing stage through ce and _exit. */
+static _Noreturn void exec_child(const struct child_args *c, volatile struct child_error *ce)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL); /* SIG_DFL: no libc state changes, only the child's disposition */
+    setsid(); /* own process group: signals reach everything it starts */
+    if (c->tty) {
+        int sfd = open(c->slave, O_RDWR);
+        struct winsize ws = {.ws_row = c->rows, .ws_col = c->cols};
+        if (sfd < 0 || ioctl(sfd, TIOCSCTTY, 0) < 0 || ioctl(sfd, TIOCSWINSZ, &ws) < 0)
+            child_fail(ce, ST_PTY, errno);
+        dup2(sfd, 0);
+        dup2(sfd, 1);
+        dup2(sfd, 2);
+        if (sfd > 2)
+            close(sfd);
+    } else {
+        dup2(c->in, 0);
+        dup2(c->out, 1);
+        dup2(c->err, 2);
+    }
+    if (c->cwd && chdir(c->cwd))
+        child_fail(ce, ST_CWD, errno);
+    for (size_t i = 0; i < c->nrl; i++)
+        if (syscall(SYS_prlimit64, 0, c->rls[i].res, &c->rls[i].lim, NULL))
+            child_fail(ce, ST_RLIMIT, errno);
+    const struct user_info *up = c->up;
+    if (up) {
+        if (geteuid() == 0) {
+            if (syscall(SYS_setgroups, (size_t)up->ngroups, up->groups) || syscall(SYS_setgid, up->gid) ||
+                syscall(SYS_setuid, up->uid))
+                child_fail(ce, ST_USER, errno);
+        } else if (up->uid != geteuid() || up->gid != getegid()) {
+            child_fail(ce, ST_USER, EPERM);
+        }
+    }
+    exec_path(c->cmd, c->argv, c->envp);
+    child_fail(ce, ST_EXEC, errno);
+}
+
+/* Apart, so that nothing of the caller's lives across vfork's two returns */
+static __attribute__((noinline)) pid_t spawn(const struct child_args *c, volatile struct child_error *ce)
+{
+    pid_t pid = vfork();
+    if (pid == 0)
+        exec_child(c, ce);
+    return pid;
 }
 
 static void set_nonblock(int fd)
@@ -278,7 +377,7 @@ void exec_request(struct agent *a, struct msg *m)
     }
     s->u.ex.in_fd = s->u.ex.out_fd = s->u.ex.err_fd = -1;
     s->u.ex.tty = tty;
-    int inp[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1}, ep[2] = {-1, -1};
+    int inp[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1};
     int master = -1;
     char slave[64] = "";
     if (tty) {
@@ -302,66 +401,20 @@ void exec_request(struct agent *a, struct msg *m)
         s->done = 1;
         goto out;
     }
-    if (pipe2(ep, O_CLOEXEC)) {
-        int e = errno;
-        send_failed(a, m->id, "resource_limit", e, "pipes", strerror(e));
-        if (master >= 0)
-            close(master);
-        for (int j = 0; j < 2; j++) {
-            if (inp[j] >= 0) close(inp[j]);
-            if (outp[j] >= 0) close(outp[j]);
-            if (errp[j] >= 0) close(errp[j]);
-        }
-        s->done = 1;
-        goto out;
-    }
     const char **argv = xcalloc(nargs + 2, sizeof *argv);
     argv[0] = cmd;
     for (size_t i = 0; i < nargs; i++)
         argv[i + 1] = args[i];
     char *ids[3];
     char **envp = build_env(env, nenv, up, ids);
-    pid_t pid = fork();
-    if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        setsid(); /* own process group: signals reach everything it starts */
-        if (tty) {
-            int sfd = open(slave, O_RDWR);
-            struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
-            if (sfd < 0 || ioctl(sfd, TIOCSCTTY, 0) < 0 || ioctl(sfd, TIOCSWINSZ, &ws) < 0)
-                child_fail(ep[1], ST_PTY, errno);
-            dup2(sfd, 0);
-            dup2(sfd, 1);
-            dup2(sfd, 2);
-            if (sfd > 2)
-                close(sfd);
-        } else {
-            dup2(inp[0], 0);
-            dup2(outp[1], 1);
-            dup2(errp[1], 2);
-        }
-        if (cwd && chdir(cwd))
-            child_fail(ep[1], ST_CWD, errno);
-        for (size_t i = 0; i < nrl; i++)
-            if (setrlimit(rls[i].res, &rls[i].lim))
-                child_fail(ep[1], ST_RLIMIT, errno);
-        if (up) {
-            if (geteuid() == 0) {
-                if (setgroups((size_t)up->ngroups, up->groups) || setgid(up->gid) || setuid(up->uid))
-                    child_fail(ep[1], ST_USER, errno);
-            } else if (up->uid != geteuid() || up->gid != getegid()) {
-                child_fail(ep[1], ST_USER, EPERM);
-            }
-        }
-        environ = envp;
-        execvp(cmd, (char *const *)argv);
-        child_fail(ep[1], ST_EXEC, errno);
-    }
+    struct child_args ca = {.tty = tty, .slave = slave, .rows = (unsigned short)rows, .cols = (unsigned short)cols,
+                            .in = inp[0], .out = outp[1], .err = errp[1], .cwd = cwd, .rls = rls, .nrl = nrl,
+                            .up = up, .cmd = cmd, .argv = (char *const *)argv, .envp = envp};
+    /* vfork: no copy of our page tables and no copy-on-write faults afterwards, which under TCG cost more than the
+     * exec itself; we are suspended until the child execs or exits, so its failure is simply in ce (1921) */
+    volatile struct child_error ce = {-1, 0};
+    pid_t pid = spawn(&ca, &ce);
     int fork_err = errno;
-    close(ep[1]);
     if (tty) {
         s->u.ex.in_fd = s->u.ex.out_fd = master;
     } else {
@@ -377,18 +430,11 @@ void exec_request(struct agent *a, struct msg *m)
     for (int i = 0; i < 3; i++)
         free(ids[i]);
     if (pid < 0) {
-        close(ep[0]);
         send_failed(a, m->id, "resource_limit", fork_err, "fork", strerror(fork_err));
         s->done = 1;
         goto out;
     }
-    struct child_error ce;
-    ssize_t r;
-    do
-        r = read(ep[0], &ce, sizeof ce); /* returns at exec (CLOEXEC) or with the failure */
-    while (r < 0 && errno == EINTR);
-    close(ep[0]);
-    if (r == (ssize_t)sizeof ce) {
+    if (ce.stage >= 0) {
         int status;
         waitpid(pid, &status, 0);
         const char *kind = "other";
@@ -403,7 +449,7 @@ void exec_request(struct agent *a, struct msg *m)
         else if (ce.err == ENOMEM) kind = "out_of_memory";
         else if (ce.err == EAGAIN || ce.err == EMFILE || ce.err == ENFILE) kind = "resource_limit";
         char msg[512];
-        const char *stage = ce.stage >= 0 && ce.stage <= ST_EXEC ? STAGE_NAMES[ce.stage] : "exec";
+        const char *stage = ce.stage <= ST_EXEC ? STAGE_NAMES[ce.stage] : "exec";
         snprintf(msg, sizeof msg, "%s %s: %s", stage, ce.stage == ST_CWD ? cwd : ce.stage == ST_USER ? user : cmd,
                  strerror(ce.err));
         send_failed(a, m->id, kind, ce.err, stage, msg);

@@ -432,6 +432,25 @@ static void test_exec(void)
     exec_fails(&a, 9, "{\"cmd\":\"true\",\"rlimits\":[{\"resource\":\"bogus\",\"soft\":1,\"hard\":1}]}", "bad_args", "bad_args for unknown rlimit");
     exec_fails(&a, 10, "{\"cmd\":\"true\",\"rlimits\":[{\"resource\":\"nofile\",\"soft\":2000000000,\"hard\":2000000000}]}", "resource_limit", "resource_limit when the limit cannot be raised");
     exec_fails(&a, 11, "{\"cmd\":\"true\",\"env\":[\"NOEQUALS\"]}", "bad_args", "bad_args for env without '='");
+    /* a bare name is looked up in the request's PATH (vfork: agentd's own environment stays as it is) */
+    char pathbin[300];
+    snprintf(pathbin, sizeof pathbin, "%s/pathbin", tmpdir);
+    mkdir(pathbin, 0755);
+    snprintf(path, sizeof path, "%s/msb-path-tool", pathbin);
+    f = fopen(path, "w");
+    fputs("#!/bin/sh\necho \"found $0\"\n", f);
+    fclose(f);
+    chmod(path, 0755);
+    snprintf(req, sizeof req, "{\"cmd\":\"msb-path-tool\",\"env\":[\"PATH=/nonexistent:%s\"]}", pathbin);
+    memset(&x, 0, sizeof x);
+    run(&a, 700, req, NULL, &x);
+    char want[600];
+    snprintf(want, sizeof want, "found %s\n", path);
+    CHECK(x.exited && x.code == 0 && x.out.p && !strcmp((char *)x.out.p, want), "request PATH searched (got %s)",
+          x.out.p ? (char *)x.out.p : "nothing");
+    exec_free(&x);
+    exec_fails(&a, 701, "{\"cmd\":\"msb-path-tool\",\"env\":[\"PATH=/nonexistent\"]}", "not_found",
+               "not_found outside the request's PATH");
     /* a signal ends the process: 128+n plus the signal */
     memset(&x, 0, sizeof x);
     exec_started(&a, 12, "{\"cmd\":\"sleep\",\"args\":[\"60\"]}", "sleep started");
