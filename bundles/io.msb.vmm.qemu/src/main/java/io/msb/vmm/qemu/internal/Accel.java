@@ -24,10 +24,12 @@ public enum Accel {
     java.util.List<String> qemuArgs() {
         return switch (this) {
             case KVM -> java.util.List.of("-accel", "kvm", "-cpu", "host");
-            // TCG cannot model "host"; "max" gives the guest every feature TCG emulates. The translation cache is
-            // capped (decision 1912): QEMU's default lets it grow to 1 GiB, and a booted sandbox keeps ~50 MiB of it
-            // resident for good; when full, TCG flushes it and translates again.
-            case TCG -> java.util.List.of("-accel", "tcg,thread=multi,tb-size=" + TCG_TB_MIB, "-cpu", "max");
+            // TCG cannot model "host"; "max" gives the guest every feature TCG emulates, less ERMS/FSRM: with them
+            // the guest kernel copies with byte-wise "rep movsb", which TCG runs one byte per step (decision 1922).
+            // The translation cache is capped (decision 1912): QEMU's default lets it grow to 1 GiB, and a booted
+            // sandbox keeps ~50 MiB of it resident for good; when full, TCG flushes it and translates again.
+            case TCG -> java.util.List.of("-accel", "tcg,thread=multi,tb-size=" + TCG_TB_MIB,
+                    "-cpu", "max,erms=off,fsrm=off");
             case AUTO -> throw new IllegalStateException("auto must be resolved before use");
         };
     }

@@ -44,7 +44,7 @@ class QemuCommandTest {
         assertTrue(line.startsWith("qemu -name box -M microvm,"), line);
         for (String part : List.of("-nodefaults", "-no-user-config", "-no-reboot", "-smp 2",
                 "-sandbox on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=deny",
-                "-m 512M", "-accel tcg,thread=multi,tb-size=" + Accel.TCG_TB_MIB + " -cpu max", "-kernel /k",
+                "-m 512M", "-accel tcg,thread=multi,tb-size=" + Accel.TCG_TB_MIB + " -cpu max,erms=off,fsrm=off", "-kernel /k",
                 "-initrd /i", "microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=off,pic=off",
                 "-device virtio-balloon-device,free-page-reporting=on",
                 "virtserialport,chardev=agent,name=agent", "path=" + tmp.resolve("vm.sock") + ",server=on,wait=off",
