@@ -73,8 +73,10 @@ class MsbKernelIT {
             ok(box, "echo guest wrote this > /shared/from-guest.txt");
             assertEquals("guest wrote this\n", Files.readString(shared.resolve("from-guest.txt")));
 
-            String eth0 = ok(box, "cat /sys/class/net/eth0/operstate; ip -4 addr show eth0");
-            assertTrue(eth0.startsWith("up\n") && eth0.contains("inet "), eth0);
+            // virtio-net configured by agentd; the carrier follows once the host's network stack has connected
+            String eth0 = ok(box, "ip -4 addr show eth0");
+            assertTrue(eth0.contains(",UP,") && eth0.contains("inet "), eth0);
+            Platform.await("eth0's carrier", () -> ok(box, "cat /sys/class/net/eth0/operstate").equals("up\n"));
 
             String disks = ok(box, "head -c 4096 /proc/diskstats");
             assertTrue(disks.contains(" vda "), "the root disk in /proc/diskstats:\n" + disks);
