@@ -338,7 +338,7 @@ public class QemuVmm implements VmmBackend {
         return knownKernelImage().flatMap(GuestKernel::release);
     }
 
-    /** The guest kernel: configured, or Debian's cloud kernel (fetched on first use). */
+    /** The guest kernel: configured, else guestKernel's pick (Debian's fetched on first use; msb's never built here). */
     public synchronized Path kernelImage() {
         return guestKernel().image();
     }
