@@ -79,6 +79,7 @@ class MsbServerIT {
         sandboxSshPort = freePort();
         httpPort = freePort();
         Files.writeString(home.resolve("etc/io.msb.ssh.cfg"), "port = " + sandboxSshPort + "\n");
+        Files.writeString(home.resolve("etc/io.msb.vmm.qemu.cfg"), "kernelBuild = manual\n"); // no kernel build (1901)
         setProperty(home.resolve("etc/org.apache.karaf.shell.cfg"), "sshPort", Integer.toString(sshPort));
         setProperty(home.resolve("etc/org.apache.felix.http.cfg"), "org.osgi.service.http.port", Integer.toString(httpPort));
         setProperty(home.resolve("etc/system.properties"), "org.osgi.service.http.port", Integer.toString(httpPort));

@@ -57,6 +57,9 @@ public final class EmbeddedMsb implements AutoCloseable {
     /** The configuration PIDs of the msb components that keep state under a home. */
     public static final List<String> HOME_PIDS = List.of("io.msb.store", "io.msb.image", "io.msb.rootfs",
             "io.msb.vmm.qemu", "io.msb.runtime", "io.msb.volume", "io.msb.http");
+    /** What every configuration gets besides {@code home}: a harness never starts a guest kernel build (1901). */
+    private static final Map<String, Map<String, Object>> HARNESS_DEFAULTS = Map.of("io.msb.vmm.qemu",
+            Map.of("kernelBuild", "manual"));
 
     /** The msb bundles of the core platform, in dependency order. */
     public static final List<String> CORE_BUNDLES = List.of("io.msb.protocol", "io.msb.store", "io.msb.image",
@@ -102,6 +105,7 @@ public final class EmbeddedMsb implements AutoCloseable {
         private Builder(Path home) {
             this.home = home.toAbsolutePath();
             HOME_PIDS.forEach(pid -> configure(pid, Map.of("home", this.home.toString())));
+            HARNESS_DEFAULTS.forEach(this::configure);
         }
 
         /** Starts exactly these msb bundles (symbolic names), in this order, instead of the core ones. */
@@ -228,6 +232,7 @@ public final class EmbeddedMsb implements AutoCloseable {
         if (HOME_PIDS.contains(pid)) {
             all.put("home", home.toString());
         }
+        all.putAll(HARNESS_DEFAULTS.getOrDefault(pid, Map.of()));
         all.putAll(properties);
         all.put(GENERATION, generation);
         // not the system bundle: it holds what service() handed the caller, who asks service() again for the new one

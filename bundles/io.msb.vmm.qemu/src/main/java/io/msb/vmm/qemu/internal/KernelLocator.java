@@ -9,6 +9,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,12 +24,18 @@ import io.msb.api.MsbException;
 import io.msb.api.spi.DaemonThreads;
 
 /**
- * Finds the guest kernel: a configured path, or Debian's cloud kernel fetched by {@code fetch-kernel.sh}
+ * Finds the guest kernel: a configured path, msb's own kernel built by {@code build-kernel.sh} from
+ * {@code msb-kernel.config} (decision 1900), or Debian's cloud kernel fetched by {@code fetch-kernel.sh}
  * ({@code apt-get download} + {@code dpkg-deb -x}, nothing installed on the host) into {@code kernelCache}.
  */
 final class KernelLocator {
     private static final System.Logger LOG = System.getLogger(KernelLocator.class.getName());
     private static final String SCRIPT = "fetch-kernel.sh";
+    static final String BUILD_SCRIPT = "build-kernel.sh";
+    static final String FRAGMENT = "msb-kernel.config";
+    /** The bzImage inside a build directory of build-kernel.sh. */
+    static final String MSB_IMAGE = "bzImage";
+    private static final long BUILD_TIMEOUT_MINUTES = 180;
     private static final long REFRESH_NANOS = TimeUnit.HOURS.toNanos(1);
     /** When each kernel cache last asked apt for a newer package (System.nanoTime). */
     private static final Map<Path, Long> lastRefresh = new HashMap<>();
@@ -100,51 +109,119 @@ final class KernelLocator {
         return dir.resolve("boot").resolve("vmlinuz-" + pkg.substring(Math.min(pkg.length(), "linux-image-".length())));
     }
 
+    /**
+     * The first 12 hex digits of sha256(fragment + build script) as this bundle carries them: build-kernel.sh names
+     * its output after the same hash, so only a build of exactly this configuration is booted.
+     */
+    static String buildHash() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(resource(FRAGMENT));
+            sha.update(resource(BUILD_SCRIPT));
+            return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The newest complete build of the current fragment in {@code kernelCache}; builds nothing. */
+    static Optional<Path> msbBuild(Path kernelCache) {
+        return newestComplete(kernelCache, "msb-*-" + buildHash());
+    }
+
+    /** The kernel of a build-kernel.sh output directory: everything built in, so no modules directory. */
+    static GuestKernel msb(Path dir) {
+        Path image = dir.resolve(MSB_IMAGE);
+        if (!Files.isRegularFile(image)) {
+            throw new MsbException("msb guest kernel is missing: " + image + " (remove " + dir
+                    + " and run `msb-server kernel build`)");
+        }
+        return new GuestKernel(image, null);
+    }
+
+    /**
+     * Builds msb's kernel into {@code kernelCache} with build-kernel.sh at {@code nice 19} (a complete build is
+     * reused) and returns its directory; a failure names the reason and the last lines of the build log.
+     */
+    static Path build(Path kernelCache) {
+        Path dir = kernelCache.resolve(".msb-build");
+        try {
+            Files.createDirectories(dir);
+            write(dir.resolve(FRAGMENT), resource(FRAGMENT));
+            Path script = dir.resolve(BUILD_SCRIPT);
+            write(script, resource(BUILD_SCRIPT));
+            return run(List.of("nice", "-n", "19", "sh", script.toString(), kernelCache.toString()), kernelCache,
+                    BUILD_TIMEOUT_MINUTES, "building the msb guest kernel", 20);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build the msb guest kernel into " + kernelCache, e);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = KernelLocator.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new MsbException("resource " + name + " is missing from the bundle");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read resource " + name, e);
+        }
+    }
+
+    /** Replaces {@code target} atomically: another process may be running the previous copy. */
+    private static void write(Path target, byte[] content) throws IOException {
+        Path tmp = Files.createTempFile(target.getParent(), ".script", ".tmp");
+        Files.write(tmp, content);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
     private static Path fetch(Path cache) {
         try {
             Files.createDirectories(cache);
             Path script = cache.resolve("." + SCRIPT);
-            try (InputStream in = KernelLocator.class.getResourceAsStream(SCRIPT)) {
-                if (in == null) {
-                    throw new MsbException("resource " + SCRIPT + " is missing from the bundle");
-                }
-                Path tmp = Files.createTempFile(cache, ".script", ".tmp");
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, script, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Path err = Files.createTempFile(cache, ".fetch", ".log");
-            try {
-                Process p = new ProcessBuilder("sh", script.toString(), cache.toString())
-                        .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                        .start();
-                String out;
-                try (InputStream in = p.getInputStream()) {
-                    out = new String(in.readNBytes(4096), StandardCharsets.UTF_8).trim();
-                }
-                if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                    p.destroyForcibly();
-                    throw new MsbException("fetching the Debian cloud kernel took more than 10 minutes");
-                }
-                if (p.exitValue() != 0) {
-                    throw new MsbException("fetching the Debian cloud kernel failed: "
-                            + String.join(" | ", LogTail.lastLines(err, 5)));
-                }
-                String[] lines = out.split("\n");
-                return Path.of(lines[lines.length - 1]);
-            } finally {
-                Files.deleteIfExists(err);
-            }
+            write(script, resource(SCRIPT));
+            return run(List.of("sh", script.toString(), cache.toString()), cache, 10,
+                    "fetching the Debian cloud kernel", 5);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fetch the Debian cloud kernel into " + cache, e);
+        }
+    }
+
+    /** Runs a kernel script that prints its result directory last; its stderr's tail is the reason it failed. */
+    private static Path run(List<String> command, Path cache, long timeoutMinutes, String what, int errorLines)
+            throws IOException {
+        Path err = Files.createTempFile(cache, ".kernel", ".log");
+        try {
+            Process p = new ProcessBuilder(command).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readNBytes(4096), StandardCharsets.UTF_8).trim();
+            }
+            if (!p.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new MsbException(what + " took more than " + timeoutMinutes + " minutes");
+            }
+            if (p.exitValue() != 0 || out.isEmpty()) {
+                throw new MsbException(what + " failed: " + String.join(" | ", LogTail.lastLines(err, errorLines)));
+            }
+            String[] lines = out.split("\n");
+            return Path.of(lines[lines.length - 1]);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MsbException("interrupted while fetching the Debian cloud kernel");
+            throw new MsbException("interrupted while " + what);
+        } finally {
+            Files.deleteIfExists(err);
         }
     }
 
     private static Optional<Path> newestComplete(Path cache) {
+        return newestComplete(cache, "linux-image-*");
+    }
+
+    private static Optional<Path> newestComplete(Path cache, String glob) {
         List<Path> done = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(cache, "linux-image-*")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(cache, glob)) {
             ds.forEach(d -> {
                 if (Files.isRegularFile(d.resolve(".complete"))) {
                     done.add(d);

@@ -11,8 +11,23 @@ import org.osgi.service.metatype.annotations.Option;
     String qemu() default "qemu-system-x86_64";
 
     @AttributeDefinition(name = "Kernel", required = false,
-            description = "Kernel image; empty = Debian's linux-image-cloud-amd64 cached under $MSB_HOME/kernel.")
+            description = "Kernel image; empty = the one guestKernel picks under $MSB_HOME/kernel.")
     String kernel() default "";
+
+    @AttributeDefinition(name = "Guest kernel",
+            description = "Used when no kernel path is set. auto = msb's own kernel (built by build-kernel.sh into"
+                    + " $MSB_HOME/kernel for this version's msb-kernel.config) when present, else Debian's cloud kernel;"
+                    + " msb = only msb's own (a start fails until `msb-server kernel build` made it); debian = Debian's.",
+            options = {@Option(value = "auto", label = "auto"), @Option(value = "msb", label = "msb's own"),
+                @Option(value = "debian", label = "Debian's cloud kernel")})
+    String guestKernel() default "auto";
+
+    @AttributeDefinition(name = "Kernel build",
+            description = "background = with guestKernel auto and no msb kernel built yet, the server builds one"
+                    + " (nice, one at a time, once per start) and boots it once complete; manual = only"
+                    + " `msb-server kernel build` does (test harnesses use this).",
+            options = {@Option(value = "background", label = "background"), @Option(value = "manual", label = "manual")})
+    String kernelBuild() default "background";
 
     @AttributeDefinition(name = "Kernel modules", required = false,
             description = "lib/modules/<release> of a configured kernel; empty = its drivers are built in.")

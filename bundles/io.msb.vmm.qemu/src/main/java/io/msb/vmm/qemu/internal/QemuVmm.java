@@ -116,9 +116,10 @@ public class QemuVmm implements VmmBackend {
      *        {@code io/msb/agentd/agentd} class path resource
      * @param runAs the user QEMU switches to when this process runs as root (decision 0811); empty = QEMU stays
      *        root
+     * @param guestKernel which kernel of {@code home/kernel} boots when no {@code kernel} is set (decision 1900)
      */
     public record Settings(String qemu, Path home, Path kernel, Path kernelModules, Accel accel, Path agentd,
-            String runAs) {
+            String runAs, GuestKernelChoice guestKernel) {
         /** The dedicated user {@code scripts/setup} creates. */
         public static final String DEFAULT_RUN_AS = "msb-qemu";
         private static final java.util.regex.Pattern USER = java.util.regex.Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
@@ -128,6 +129,7 @@ public class QemuVmm implements VmmBackend {
                 throw QemuCommand.invalid("qemu", "must name the QEMU binary");
             }
             runAs = runAs == null ? "" : runAs.trim();
+            guestKernel = guestKernel == null ? GuestKernelChoice.AUTO : guestKernel;
             if (!runAs.isEmpty() && !USER.matcher(runAs).matches()) {
                 throw QemuCommand.invalid("runAs", "must be a user name ([a-z_][a-z0-9_-]*, at most 32 characters)"
                         + " or empty, is '" + runAs + "'");
@@ -139,21 +141,33 @@ public class QemuVmm implements VmmBackend {
             this(qemu, home, kernel, kernelModules, accel, agentd, DEFAULT_RUN_AS);
         }
 
+        /** The guest kernel chosen as {@link GuestKernelChoice#AUTO}. */
+        public Settings(String qemu, Path home, Path kernel, Path kernelModules, Accel accel, Path agentd,
+                String runAs) {
+            this(qemu, home, kernel, kernelModules, accel, agentd, runAs, GuestKernelChoice.AUTO);
+        }
+
         /** Defaults: qemu-system-x86_64 on PATH, Debian cloud kernel, auto acceleration, QEMU as msb-qemu. */
         public static Settings defaults(Path home) {
             return new Settings("qemu-system-x86_64", home, null, null, Accel.AUTO, null);
         }
 
         public Settings withAccel(String accel) {
-            return new Settings(qemu, home, kernel, kernelModules, Accel.parse("accel", accel), agentd, runAs);
+            return new Settings(qemu, home, kernel, kernelModules, Accel.parse("accel", accel), agentd, runAs,
+                    guestKernel);
         }
 
         public Settings withAgentd(Path agentd) {
-            return new Settings(qemu, home, kernel, kernelModules, accel, agentd, runAs);
+            return new Settings(qemu, home, kernel, kernelModules, accel, agentd, runAs, guestKernel);
         }
 
         public Settings withRunAs(String runAs) {
-            return new Settings(qemu, home, kernel, kernelModules, accel, agentd, runAs);
+            return new Settings(qemu, home, kernel, kernelModules, accel, agentd, runAs, guestKernel);
+        }
+
+        public Settings withGuestKernel(String choice) {
+            return new Settings(qemu, home, kernel, kernelModules, accel, agentd, runAs,
+                    GuestKernelChoice.parse("guestKernel", choice));
         }
     }
 
@@ -248,7 +262,18 @@ public class QemuVmm implements VmmBackend {
     private Optional<Path> knownKernelImage() {
         GuestKernel k = kernel;
         return k != null ? Optional.of(k.image())
-                : settings.kernel() != null ? Optional.of(settings.kernel()) : KernelLocator.cachedImage(kernelCache());
+                : settings.kernel() != null ? Optional.of(settings.kernel()) : cachedKernelImage();
+    }
+
+    /** The image of the kernel cache that guestKernel picks, looked at afresh; fetches and builds nothing. */
+    private Optional<Path> cachedKernelImage() {
+        if (settings.guestKernel() != GuestKernelChoice.DEBIAN) {
+            Optional<Path> msb = KernelLocator.msbBuild(kernelCache()).map(d -> d.resolve(KernelLocator.MSB_IMAGE));
+            if (msb.isPresent() || settings.guestKernel() == GuestKernelChoice.MSB) {
+                return msb;
+            }
+        }
+        return KernelLocator.cachedImage(kernelCache());
     }
 
     private Path kernelCache() {
@@ -265,12 +290,25 @@ public class QemuVmm implements VmmBackend {
         if (settings.kernel() != null) {
             kernelFile = file("guest kernel", settings.kernel(), "kernel in " + QemuVmmComponent.PID);
         } else {
-            Optional<Path> cached = KernelLocator.cachedImage(kernelCache());
-            kernelFile = cached.isEmpty()
-                    ? new BootFile("guest kernel", kernelCache().toString(), BootFile.State.FETCHED_AT_FIRST_BOOT,
-                            "the first sandbox fetches Debian's cloud kernel there (native/guest/fetch-kernel.sh)")
-                    : file("guest kernel", cached.get(), "remove " + cached.get().getParent().getParent()
-                            + " to have it fetched again");
+            Optional<Path> cached = cachedKernelImage();
+            boolean msb = cached.map(p -> p.getFileName().toString().equals(KernelLocator.MSB_IMAGE)).orElse(false);
+            if (cached.isEmpty() && settings.guestKernel() == GuestKernelChoice.MSB) {
+                kernelFile = new BootFile("guest kernel", kernelCache().toString(), BootFile.State.MISSING,
+                        "guestKernel is msb and no msb kernel of this version is built: "
+                                + GuestKernelChoice.HOW_TO_BUILD);
+            } else if (cached.isEmpty()) {
+                kernelFile = new BootFile("guest kernel", kernelCache().toString(), BootFile.State.FETCHED_AT_FIRST_BOOT,
+                        "the first sandbox fetches Debian's cloud kernel there (native/guest/fetch-kernel.sh)");
+            } else {
+                kernelFile = file("guest kernel", cached.get(), msb
+                        ? "remove " + cached.get().getParent() + " and " + GuestKernelChoice.HOW_TO_BUILD
+                        : "remove " + cached.get().getParent().getParent() + " to have it fetched again");
+                if (kernelFile.state() == BootFile.State.PRESENT) {
+                    kernelFile = new BootFile(kernelFile.what(), kernelFile.location(), kernelFile.state(),
+                            (msb ? "msb's own kernel" : "Debian's cloud kernel")
+                                    + GuestKernel.release(cached.get()).map(r -> " " + r).orElse(""));
+                }
+            }
         }
         BootFile agentdFile;
         if (settings.agentd() != null) {
@@ -291,15 +329,16 @@ public class QemuVmm implements VmmBackend {
                 : BootFile.State.MISSING, there ? "" : remedy);
     }
 
-    /** From the kernel image's header: a configured kernel, or Debian's once it was located (the first boot). */
+    /**
+     * From the kernel image's header: the located kernel, else the configured one, else the one of the kernel cache
+     * guestKernel picks ({@code 6.1.192-msb} for msb's own, decision 1900).
+     */
     @Override
     public Optional<String> guestKernelRelease() {
-        GuestKernel k = kernel;
-        Path image = k != null ? k.image() : settings.kernel();
-        return image == null ? Optional.empty() : GuestKernel.release(image);
+        return knownKernelImage().flatMap(GuestKernel::release);
     }
 
-    /** The guest kernel: configured, or Debian's cloud kernel (fetched on first use). */
+    /** The guest kernel: configured, else guestKernel's pick (Debian's fetched on first use; msb's never built here). */
     public synchronized Path kernelImage() {
         return guestKernel().image();
     }
@@ -308,7 +347,7 @@ public class QemuVmm implements VmmBackend {
         if (kernel == null) {
             kernel = settings.kernel() != null
                     ? KernelLocator.configured(settings.kernel(), settings.kernelModules())
-                    : KernelLocator.debianCloud(kernelCache());
+                    : settings.guestKernel().locate(kernelCache());
         }
         return kernel;
     }

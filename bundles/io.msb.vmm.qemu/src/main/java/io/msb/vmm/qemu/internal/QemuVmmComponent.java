@@ -1,15 +1,19 @@
 package io.msb.vmm.qemu.internal;
 
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.Designate;
 
+import io.msb.api.MsbException;
 import io.msb.api.MsbHome;
+import io.msb.api.spi.DaemonThreads;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.api.spi.VmmBackend;
@@ -25,8 +29,12 @@ import io.msb.api.spi.VmmCapabilities;
 @Designate(ocd = QemuConfig.class)
 public final class QemuVmmComponent implements VmmBackend {
     static final String PID = "io.msb.vmm.qemu";
+    private static final System.Logger LOG = System.getLogger(QemuVmmComponent.class.getName());
+    /** One background kernel build per server start (JVM): a failed one is retried at the next start only. */
+    private static final AtomicBoolean BUILD_STARTED = new AtomicBoolean();
 
     private volatile QemuVmm backend;
+    private volatile QemuConfig config;
 
     @Activate
     public QemuVmmComponent(QemuConfig config) {
@@ -35,9 +43,45 @@ public final class QemuVmmComponent implements VmmBackend {
 
     @Modified
     void modified(QemuConfig config) {
-        backend = new QemuVmm(new QemuVmm.Settings(config.qemu().trim(), MsbHome.resolve(config.home()),
+        QemuVmm.Settings settings = new QemuVmm.Settings(config.qemu().trim(), MsbHome.resolve(config.home()),
                 path(config.kernel()), path(config.kernelModules()), Accel.parse("accel", config.accel()),
-                path(config.agentd()), config.runAs()));
+                path(config.agentd()), config.runAs(), GuestKernelChoice.parse("guestKernel", config.guestKernel()));
+        boolean background = switch (config.kernelBuild() == null ? "" : config.kernelBuild().trim()) {
+            case "background" -> true;
+            case "manual" -> false;
+            default -> throw QemuCommand.invalid("kernelBuild", "must be background or manual, is '"
+                    + config.kernelBuild() + "'");
+        };
+        this.config = config;
+        backend = new QemuVmm(settings);
+        if (background && settings.kernel() == null && settings.guestKernel() == GuestKernelChoice.AUTO
+                && KernelLocator.msbBuild(settings.home().resolve("kernel")).isEmpty()
+                && BUILD_STARTED.compareAndSet(false, true)) {
+            Path cache = settings.home().resolve("kernel");
+            DaemonThreads.start("msb-kernel-build", () -> buildInBackground(cache));
+        }
+    }
+
+    /**
+     * Builds msb's kernel (decision 1901) and, once complete, gives sandboxes started from then on a backend that
+     * boots it; VMs already running keep their kernel.
+     */
+    private void buildInBackground(Path cache) {
+        LOG.log(Level.INFO, "building msb's guest kernel into {0} in the background (nice 19); sandboxes boot"
+                + " Debian's cloud kernel until it is complete", cache);
+        try {
+            long t0 = System.nanoTime();
+            Path dir = KernelLocator.build(cache);
+            LOG.log(Level.INFO, "msb's guest kernel is built ({0} s): {1}; new sandboxes boot it",
+                    (System.nanoTime() - t0) / 1_000_000_000L, dir);
+            QemuConfig current = config;
+            if (current != null) {
+                modified(current);
+            }
+        } catch (MsbException | java.io.UncheckedIOException e) {
+            LOG.log(Level.WARNING, "building msb's guest kernel failed; sandboxes boot Debian's cloud kernel, and the"
+                    + " next server start tries again (or run `msb-server kernel build`): {0}", e.getMessage());
+        }
     }
 
     private static Path path(String value) {

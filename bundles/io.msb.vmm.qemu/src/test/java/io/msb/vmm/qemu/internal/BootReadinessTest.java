@@ -47,7 +47,7 @@ class BootReadinessTest {
         Path partial = Files.createDirectories(home.resolve("kernel/linux-image-6.9.0-1-cloud-amd64_6.9.1-1/boot"));
         Files.writeString(partial.resolve("vmlinuz-6.9.0-1-cloud-amd64"), "no .complete: still being fetched");
         BootFile k = kernelFile(qemu(home, null, Accel.AUTO, null));
-        assertEquals(new BootFile("guest kernel", image.toString(), BootFile.State.PRESENT, ""), k);
+        assertEquals(new BootFile("guest kernel", image.toString(), BootFile.State.PRESENT, "Debian's cloud kernel"), k);
         assertEquals(image, KernelLocator.unpacked(dir).image());
     }
 
