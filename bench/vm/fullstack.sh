@@ -1,6 +1,6 @@
 #!/bin/sh
 # The VM figures of issue 19 in one run: see README.md.
-# Usage: [MSB_SMALL_KERNEL=<bzImage>] bench/vm/fullstack.sh [boots=6] [idle=10] [density-cap=20]
+# Usage: bench/vm/fullstack.sh [boots=6] [idle=10] [density-cap=20]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$here/target"
