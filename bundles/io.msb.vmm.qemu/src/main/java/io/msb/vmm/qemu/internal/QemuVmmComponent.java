@@ -67,19 +67,20 @@ public final class QemuVmmComponent implements VmmBackend {
      * boots it; VMs already running keep their kernel.
      */
     private void buildInBackground(Path cache) {
-        LOG.log(Level.INFO, "building msb's guest kernel into {0} in the background (nice 19); sandboxes boot"
-                + " Debian's cloud kernel until it is complete", cache);
+        // MessageFormat patterns: a quote is written twice
+        LOG.log(Level.INFO, "building msb''s guest kernel into {0} in the background (nice 19); sandboxes boot"
+                + " Debian''s cloud kernel until it is complete", cache);
         try {
             long t0 = System.nanoTime();
             Path dir = KernelLocator.build(cache);
-            LOG.log(Level.INFO, "msb's guest kernel is built ({0} s): {1}; new sandboxes boot it",
+            LOG.log(Level.INFO, "msb''s guest kernel is built ({0} s): {1}; new sandboxes boot it",
                     (System.nanoTime() - t0) / 1_000_000_000L, dir);
             QemuConfig current = config;
             if (current != null) {
                 modified(current);
             }
         } catch (MsbException | java.io.UncheckedIOException e) {
-            LOG.log(Level.WARNING, "building msb's guest kernel failed; sandboxes boot Debian's cloud kernel, and the"
+            LOG.log(Level.WARNING, "building msb''s guest kernel failed; sandboxes boot Debian''s cloud kernel, and the"
                     + " next server start tries again (or run `msb-server kernel build`): {0}", e.getMessage());
         }
     }
