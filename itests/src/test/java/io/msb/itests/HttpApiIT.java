@@ -683,8 +683,11 @@ public class HttpApiIT extends HttpApiTestBase {
                 }
                 return code(api("POST", "/v1/sandboxes", "{}")).equals("too_many_requests");
             });
-            Reply refused = api("POST", "/v1/sandboxes", "{}");
+            Raw refused = raw("POST /v1/sandboxes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
             assertEquals(refused.body(), 429, refused.status());
+            assertEquals("a refusal that leaves the body unread ends the connection", "close",
+                    refused.headers().get("connection"));
             assertEquals("requests without a body still pass", 200, send("GET", "/v1/version", null, null).status());
         } finally {
             for (Socket s : held) {

@@ -158,7 +158,11 @@ public final class ApiServlet extends HttpServlet {
     }
 
     private void refuse(HttpServletRequest req, HttpServletResponse resp, ApiException e) throws IOException {
-        bodies.discardUnread(req, e.status());
+        if (!bodies.discardUnread(req, e.status())) {
+            // Jetty closes a connection whose body was left unread; said up front, a client does not send its next
+            // request on it (java.net.http does, and then reads only the end of the stream)
+            resp.setHeader("Connection", "close");
+        }
         fail(resp, e);
     }
 

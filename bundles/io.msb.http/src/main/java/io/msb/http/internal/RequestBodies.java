@@ -70,11 +70,17 @@ final class RequestBodies {
      * it, and a connection closed on unread bytes is reset, which can destroy the answer still in flight (the
      * client then sees only "connection reset"). Not for bodies already read or failed, nor for refusals of the
      * body's size (413) or of its sender's count (429), nor beyond the size limit.
+     *
+     * @return whether the connection is clean for another request: false when unread body bytes may remain
      */
-    void discardUnread(HttpServletRequest req, int status) {
+    boolean discardUnread(HttpServletRequest req, int status) {
         long declared = req.getContentLengthLong();
-        if (status == 413 || status == 429 || req.getAttribute(READ) != null || declared == 0 || declared > maxBytes) {
-            return;
+        boolean none = declared == 0 || declared < 0 && req.getHeader("Transfer-Encoding") == null;
+        if (none || req.getAttribute(READ) != null) {
+            return true;
+        }
+        if (status == 413 || status == 429 || declared > maxBytes) {
+            return false;
         }
         try {
             receive(req, in -> {
@@ -84,8 +90,9 @@ final class RequestBodies {
                 }
                 return null;
             });
+            return true;
         } catch (RuntimeException e) {
-            // the refusal is the answer; a body that could not be dropped (or too many arriving) changes nothing
+            return false; // the refusal is the answer; a body that could not be dropped changes nothing else
         }
     }
 
