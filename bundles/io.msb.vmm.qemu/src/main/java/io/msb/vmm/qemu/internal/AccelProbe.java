@@ -95,7 +95,7 @@ final class AccelProbe {
                     "-no-user-config", "-display", "none", "-no-reboot", "-sandbox", "on", "-smp", "1", "-m", "128M"));
             cmd.addAll(Accel.KVM.qemuArgs());
             cmd.addAll(List.of("-kernel", kernel.toString(), "-append",
-                    "console=ttyS0 reboot=k panic=-1 root=/dev/msb-no-such-root",
+                    "console=ttyS0 reboot=t panic=-1 root=/dev/msb-no-such-root", // as QemuCommand (decision 1923)
                     "-chardev", "file,id=console,path=" + QemuCommand.opt(log.toString()), "-serial", "chardev:console"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("qemu.log").toFile()).start();
