@@ -114,13 +114,22 @@ final class KernelLocator {
      * its output after the same hash, so only a build of exactly this configuration is booted.
      */
     static String buildHash() {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(resource(FRAGMENT));
-            sha.update(resource(BUILD_SCRIPT));
-            return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        return BuildHash.VALUE;
+    }
+
+    /** Computed once: the resources do not change while the bundle runs, and health checks ask every few seconds. */
+    private static final class BuildHash {
+        static final String VALUE = compute();
+
+        private static String compute() {
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                sha.update(resource(FRAGMENT));
+                sha.update(resource(BUILD_SCRIPT));
+                return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
