@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * The {@link RootfsBuilder} as plain Java (the OSGi component and the benchmark both use it). Images are
  * built once per manifest digest into {@code $MSB_HOME/cache/images/<digest>/root.erofs} from the layer
  * blobs in {@code $MSB_HOME/cache/blobs/sha256/<hex>}; concurrent builders (threads or processes) of the
- * same image wait for one another through a file lock.
+ * same image wait for one another through a file lock. Upper disks are copied from templates in
+ * {@code $MSB_HOME/cache/uppers}, one per size and root directory attributes (decision 1930).
  */
 public final class LocalRootfsBuilder implements RootfsBuilder {
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
@@ -49,7 +50,7 @@ public final class LocalRootfsBuilder implements RootfsBuilder {
         this.home = home;
         this.defaultUpperSizeMib = defaultUpperSizeMib;
         this.erofs = erofs;
-        this.uppers = new UpperDisks(mke2fs, debugfs);
+        this.uppers = new UpperDisks(mke2fs, debugfs, home.resolve("cache").resolve("uppers"));
     }
 
     /** Where the image of {@code manifestDigest} is cached. */

@@ -26,7 +26,7 @@ class UpperDisksTest {
     @BeforeEach
     void tools() {
         debugfs = Tools.require("debugfs").toString();
-        uppers = new UpperDisks(Tools.require("mke2fs").toString(), debugfs);
+        uppers = new UpperDisks(Tools.require("mke2fs").toString(), debugfs, tmp.resolve("templates"));
         Tools.require("e2fsck");
     }
 
@@ -78,6 +78,52 @@ class UpperDisksTest {
         long total = groups.lines().filter(l -> l.matches("Group [0-9]+: .*")).count();
         long zeroed = groups.lines().filter(l -> l.matches("Group [0-9]+: .*") && l.contains("ITABLE_ZEROED")).count();
         assertTrue(total > 0 && zeroed == total, zeroed + " of " + total + " groups have ITABLE_ZEROED");
+    }
+
+    /** Without a template directory each upper is formatted afresh: the same disk. */
+    @Test
+    void withoutTemplatesEachUpperIsFormatted() throws Exception {
+        UpperDisks plain = new UpperDisks(Tools.require("mke2fs").toString(), debugfs);
+        Path disk = tmp.resolve("plain/upper.ext4");
+        plain.create(disk, 64, Inode.directory(0700, 5, 6, 1_700_000_000L, 0));
+        assertTrue(allocatedBytes(disk) < (1 << 20), "a fresh upper must cost < 1 MiB of disk");
+        fsckClean(disk);
+        assertEquals("0700 5 6", stat(disk, "/upper").substring(0, 8));
+        assertEquals(List.of("upper.ext4"), List.of(disk.getParent().toFile().list()));
+        assertTrue(!Files.exists(tmp.resolve("templates")), "no template without a template directory");
+    }
+
+    /**
+     * One template per size and root directory, formatted once and copied sparsely on every create; each copy is a
+     * disk of its own (a patch to one leaves the others and the template as they were).
+     */
+    @Test
+    void uppersAreCopiedFromOneTemplatePerSizeAndRoot() throws Exception {
+        Inode root = Inode.directory(0750, 1000, 1000, 1_700_000_000L, 5);
+        uppers.create(tmp.resolve("a.ext4"), 64);
+        Path templates = tmp.resolve("templates");
+        Path template = templates.resolve(UpperDisks.templateName(64, null));
+        Object formatted = Files.readAttributes(template, "unix:ino,ctime");
+        uppers.create(tmp.resolve("b.ext4"), 64);
+        uppers.create(tmp.resolve("c.ext4"), 64, root);
+        uppers.create(tmp.resolve("d.ext4"), 32);
+        assertEquals(formatted, Files.readAttributes(template, "unix:ino,ctime"), "the template is made once");
+        assertEquals(java.util.Set.of(UpperDisks.templateName(64, null), UpperDisks.templateName(64, root),
+                UpperDisks.templateName(32, null)), java.util.Set.of(templates.toFile().list()));
+        for (String d : List.of("a", "b", "c", "d")) {
+            Path disk = tmp.resolve(d + ".ext4");
+            fsckClean(disk);
+            assertTrue(allocatedBytes(disk) < (1 << 20), d + ": a copied upper must stay sparse, costs " + allocatedBytes(disk));
+            assertTrue(ls(disk, "/").containsKey("work"), d);
+        }
+        assertEquals(32L << 20, Files.size(tmp.resolve("d.ext4")));
+        assertEquals("0750 1000 1000", stat(tmp.resolve("c.ext4"), "/upper").substring(0, 14));
+        assertEquals("0755 0 0", stat(tmp.resolve("b.ext4"), "/upper").substring(0, 8));
+
+        uppers.apply(tmp.resolve("a.ext4"), List.of(new RootfsPatch.WriteFile("/only-a", "a".getBytes(StandardCharsets.UTF_8), 0644)));
+        assertEquals("a", cat(tmp.resolve("a.ext4"), "/upper/only-a"));
+        assertTrue(!ls(tmp.resolve("b.ext4"), "/upper").containsKey("only-a"));
+        assertTrue(!ls(template, "/upper").containsKey("only-a"));
     }
 
     /** "mode uid gid mtime-hex:extra-hex" of {@code path}, read back with debugfs's stat. */
