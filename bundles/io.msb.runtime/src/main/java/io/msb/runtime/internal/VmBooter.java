@@ -96,12 +96,14 @@ final class VmBooter {
             Laps laps = new Laps(spec.name() + " boot");
             RootfsBuilder builder = require(rootfs.get(), "no RootfsBuilder service (io.msb.rootfs) is running");
             Root root = root(spec, builder);
+            laps.lap("root disk");
             VmSpec.Disk upper = upper(dir.resolve("upper.ext4"), spec, builder, root.disk());
+            laps.lap("upper disk");
             // before the VM: QEMU listens on the attachment's socket, the stack connects to it once it exists
             NetworkAttachment attachment = network == null ? null : attach(network, spec, dir);
             GuestMounts mounts = GuestMounts.of(spec.mounts(), volumes.get());
             GuestBootstrap bootstrap = bootstrap(spec, root.config(), attachment, mounts.bootstrap());
-            laps.lap("disks");
+            laps.lap("network, mounts, bootstrap");
             vm.set(startVm.apply(new VmSpec(spec.name(), dir, null, null, List.of(bootstrap.kernelArgument()),
                     List.of(root.disk(), upper), spec.cpus(), spec.memoryMib(), spec.detached(), attachment,
                     mounts.shares(), mounts.disks())));
