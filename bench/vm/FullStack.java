@@ -22,7 +22,8 @@ import java.util.stream.Stream;
 /**
  * The VM figures of issue 19 in one run (see README.md), all through the real platform (builtin:busybox, 1 vCPU,
  * 512 MiB). For Debian's cloud kernel and, when built, msb's own ({@code guestKernel} debian / msb): the boot
- * floor (same QEMU command line, kernel and initramfs, whose /init powers off) against create→ready, interleaved;
+ * floor (same QEMU command line, kernel, initramfs and disks, whose /init powers off) against create→ready,
+ * interleaved;
  * {@code exec true} p50/p99; exec stream MB/s ({@code cat} of a 200 MB guest file, bytes counted on the host). With
  * the kernel the server picks: host RSS/PSS per idle sandbox with {@code idle} of them running; the density count
  * (sandboxes running before a create fails or takes twice the median create→ready, capped).
@@ -110,11 +111,12 @@ public class FullStack {
                 System.out.println(kernel + ": QEMU " + Platform.qemuArgs(pid));
                 List<String> cmd = List.of(Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0"));
                 Path kernelImage = Path.of(cmd.get(cmd.indexOf("-kernel") + 1));
+                Path root = rootDisk(cmd);
                 rt.remove(warm.name(), true);
                 Path floorInitramfs = floorInitramfs(p, poweroff);
-                floorBoot(p, kernelImage, floorInitramfs, -1); // not counted
+                floorBoot(p, kernelImage, floorInitramfs, root, -1); // not counted
                 for (int i = 0; i < boots; i++) { // interleaved, so both see the same host load
-                    floor.add(floorBoot(p, kernelImage, floorInitramfs, i));
+                    floor.add(floorBoot(p, kernelImage, floorInitramfs, root, i));
                     long t0 = System.nanoTime();
                     SandboxHandle box = create(rt, "boot-" + kernel + "-" + i);
                     ready.add(ms(System.nanoTime() - t0));
@@ -163,10 +165,30 @@ public class FullStack {
         return out;
     }
 
-    static double floorBoot(Platform p, Path kernel, Path initramfs, int i) throws Exception {
+    /** The sandbox's read-only root disk (its EROFS image, which outlives the sandbox) from QEMU's arguments. */
+    static Path rootDisk(List<String> qemuArgs) {
+        return qemuArgs.stream().filter(a -> a.startsWith("id=disk") && a.contains(",readonly=on"))
+                .map(a -> a.replaceAll(".*,file=([^,]+),.*", "$1")).map(Path::of).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no read-only root disk in " + qemuArgs));
+    }
+
+    /**
+     * The floor VM gets the sandbox's devices: its root disk and an upper of the same size (a sparse copy of the
+     * cached template), so the kernel probes the same two virtio disks in both; the floor's /init uses neither.
+     */
+    static double floorBoot(Platform p, Path kernel, Path initramfs, Path root, int i) throws Exception {
         Path dir = Files.createTempDirectory(p.home, "floor-");
-        VmSpec spec = new VmSpec("floor-" + i, dir, kernel, initramfs, List.of(), List.of(), 1, MEMORY_MIB, false,
-                null);
+        Path upper = dir.resolve("upper.ext4");
+        Path template;
+        try (Stream<Path> s = Files.list(p.home.resolve("cache/uppers"))) {
+            template = s.filter(f -> f.toString().endsWith(".ext4")).findFirst().orElseThrow();
+        }
+        if (new ProcessBuilder("cp", "--sparse=always", template.toString(), upper.toString()).inheritIO().start()
+                .waitFor() != 0) {
+            throw new IllegalStateException("cp of the upper template " + template + " failed");
+        }
+        List<VmSpec.Disk> disks = List.of(new VmSpec.Disk(root, true, "raw"), new VmSpec.Disk(upper, false, "raw"));
+        VmSpec spec = new VmSpec("floor-" + i, dir, kernel, initramfs, List.of(), disks, 1, MEMORY_MIB, false, null);
         long t0 = System.nanoTime();
         VmHandle vm = p.qemu().start(spec);
         OptionalInt status = vm.waitFor(Duration.ofMinutes(5));
