@@ -7,8 +7,8 @@ import java.util.Locale;
 public enum Accel {
     AUTO, KVM, TCG;
 
-    /** TCG's translation cache, MiB (decision 1912). */
-    static final int TCG_TB_MIB = 32;
+    /** TCG's translation cache, MiB (decisions 1912, 1916): an idle sandbox keeps it all resident. */
+    static final int TCG_TB_MIB = 16;
 
     static Accel parse(String field, String value) {
         String v = value == null || value.isBlank() ? "auto" : value.trim().toLowerCase(Locale.ROOT);
@@ -26,8 +26,8 @@ public enum Accel {
             case KVM -> java.util.List.of("-accel", "kvm", "-cpu", "host");
             // TCG cannot model "host"; "max" gives the guest every feature TCG emulates, less ERMS/FSRM: with them
             // the guest kernel copies with byte-wise "rep movsb", which TCG runs one byte per step (decision 1922).
-            // The translation cache is capped (decision 1912): QEMU's default lets it grow to 1 GiB, and a booted
-            // sandbox keeps ~50 MiB of it resident for good; when full, TCG flushes it and translates again.
+            // The translation cache is capped (decisions 1912, 1916): QEMU's default lets it grow to 1 GiB, and a
+            // booted sandbox keeps ~50 MiB of it resident for good; when full, TCG flushes it and translates again.
             case TCG -> java.util.List.of("-accel", "tcg,thread=multi,tb-size=" + TCG_TB_MIB,
                     "-cpu", "max,erms=off,fsrm=off");
             case AUTO -> throw new IllegalStateException("auto must be resolved before use");

@@ -44,6 +44,11 @@ final class QemuCommand {
      * ignored rather than failing the call.
      */
     static final String SHARE_SECURITY_MODEL = "none";
+    /**
+     * The guest RAM backend's id: microvm's own name for its RAM block, so a VM state saved with QEMU's default
+     * backend restores into this one (QEMU matches RAM blocks by name and size).
+     */
+    static final String RAM_ID = "microvm.ram";
     private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
 
     /** Where a VM's files live inside its state directory. */
@@ -190,11 +195,14 @@ final class QemuCommand {
                 "-name", opt(spec.sandboxName()),
                 // No option ROMs and no ISA devices beyond the serial port and the RTC (the guest's wall clock): less
                 // to emulate, faster boot. Without PIT and PIC the kernel skips their calibration (decision 1910).
-                "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=off,pic=off",
+                "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=off,pic=off,memory-backend=" + RAM_ID,
                 "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
                 "-sandbox", sandbox(runAs != null),
                 "-smp", Integer.toString(spec.cpus()),
-                "-m", spec.memoryMib() + "M"));
+                "-m", spec.memoryMib() + "M",
+                // Guest RAM in a memfd rather than anonymous memory that QEMU marks MADV_HUGEPAGE: with the host's
+                // transparent huge pages each guest page touched once kept a whole 2 MiB resident (decision 1915).
+                "-object", "memory-backend-memfd,id=" + RAM_ID + ",size=" + spec.memoryMib() + "M"));
         if (runAs != null) {
             a.addAll(List.of("-runas", runAs));
         }
