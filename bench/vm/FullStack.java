@@ -321,10 +321,10 @@ public class FullStack {
                 name = f.length > 5 ? f[5] : "";
             } else if (f[0].equals("Rss:")) {
                 long kib = Long.parseLong(f[1]);
-                if (name.startsWith("/")) {
-                    files += kib;
-                } else if (size == (long) MEMORY_MIB << 20) {
+                if (size == (long) MEMORY_MIB << 20) { // by size first: a memfd's guest RAM has a name (1915)
                     ram += kib;
+                } else if (name.startsWith("/")) {
+                    files += kib;
                 } else if (perms.startsWith("rwx")) {
                     tcg += kib;
                 } else {

@@ -443,6 +443,20 @@ static int guest_mounts(const struct cv *bs)
     return 0;
 }
 
+/*
+ * Free page reporting down to single pages (decision 1918): Linux 6.1 resets the order to pageblock_order (2 MiB)
+ * when virtio_balloon registers, so it is set here, after the modules; absent without a balloon driver.
+ */
+static void report_free_pages_singly(void)
+{
+    int fd = open("/sys/module/page_reporting/parameters/page_reporting_order", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (write(fd, "0", 1) != 1)
+        warn("write", "page_reporting_order");
+    close(fd);
+}
+
 int init_system(struct agent_config *cfg)
 {
     int rc = 0;
@@ -466,6 +480,7 @@ int init_system(struct agent_config *cfg)
     mount_at("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     load_modules(MODULES_LIST);
+    report_free_pages_singly();
     const struct cv *bs = boot_map = load_bootstrap();
     boot_mark("bootstrap read", NULL);
     if (wants_9p(bs)) /* from the initramfs, so before switch_root */

@@ -84,6 +84,8 @@ class MsbKernelIT {
             for (String c : List.of("cpu", "io", "memory", "pids")) {
                 assertTrue((" " + controllers.trim() + " ").contains(" " + c + " "), controllers);
             }
+            assertEquals("0\n", ok(box, "cat /sys/module/page_reporting/parameters/page_reporting_order"),
+                    "agentd has the balloon report free pages singly (decision 1918)");
             // built without module support: nothing to load, and agentd loaded nothing
             assertEquals("no /proc/modules\n", ok(box, "[ -e /proc/modules ] || echo no /proc/modules"));
             assertEquals("", ok(box, "dmesg | grep 'agentd: loaded' || true"));
