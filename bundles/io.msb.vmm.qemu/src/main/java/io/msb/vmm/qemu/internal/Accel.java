@@ -7,8 +7,11 @@ import java.util.Locale;
 public enum Accel {
     AUTO, KVM, TCG;
 
-    /** TCG's translation cache, MiB (decisions 1912, 1916): an idle sandbox keeps it all resident. */
-    static final int TCG_TB_MIB = 16;
+    /**
+     * TCG's translation cache, MiB (decision 1912): an idle sandbox keeps it all resident. 16 would save 16 MiB per
+     * sandbox but the boot then flushes and retranslates, ~50–100 ms more per boot (decision 1916).
+     */
+    static final int TCG_TB_MIB = 32;
 
     static Accel parse(String field, String value) {
         String v = value == null || value.isBlank() ? "auto" : value.trim().toLowerCase(Locale.ROOT);
@@ -26,7 +29,7 @@ public enum Accel {
             case KVM -> java.util.List.of("-accel", "kvm", "-cpu", "host");
             // TCG cannot model "host"; "max" gives the guest every feature TCG emulates, less ERMS/FSRM: with them
             // the guest kernel copies with byte-wise "rep movsb", which TCG runs one byte per step (decision 1922).
-            // The translation cache is capped (decisions 1912, 1916): QEMU's default lets it grow to 1 GiB, and a
+            // The translation cache is capped (decision 1912): QEMU's default lets it grow to 1 GiB, and a
             // booted sandbox keeps ~50 MiB of it resident for good; when full, TCG flushes it and translates again.
             case TCG -> java.util.List.of("-accel", "tcg,thread=multi,tb-size=" + TCG_TB_MIB,
                     "-cpu", "max,erms=off,fsrm=off");
