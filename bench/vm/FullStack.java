@@ -6,6 +6,7 @@ import io.msb.api.exec.ExecOptions;
 import io.msb.api.spi.VmHandle;
 import io.msb.api.spi.VmSpec;
 import io.msb.e2e.Platform;
+import io.msb.e2e.QemuMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -299,41 +300,11 @@ public class FullStack {
         }
     }
 
-    /**
-     * One QEMU's resident memory by mapping (its smaps): the guest's RAM (the anonymous mapping of the VM's size),
-     * TCG's translation cache (the rwx one), files (QEMU's binary and libraries, shared), the rest (QEMU's heap, the
-     * kernel image QEMU keeps as a ROM blob, thread stacks).
-     */
+    /** Where one QEMU's RSS goes (QemuMemory's split of its smaps). */
     static String breakdown(long pid) throws Exception {
-        long ram = 0;
-        long tcg = 0;
-        long files = 0;
-        long other = 0;
-        long size = 0;
-        String perms = "";
-        String name = "";
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
-            String[] f = line.trim().split("\\s+");
-            if (f[0].matches("[0-9a-f]+-[0-9a-f]+")) {
-                String[] range = f[0].split("-");
-                size = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
-                perms = f[1];
-                name = f.length > 5 ? f[5] : "";
-            } else if (f[0].equals("Rss:")) {
-                long kib = Long.parseLong(f[1]);
-                if (size == (long) MEMORY_MIB << 20) { // by size first: a memfd's guest RAM has a name (1915)
-                    ram += kib;
-                } else if (name.startsWith("/")) {
-                    files += kib;
-                } else if (perms.startsWith("rwx")) {
-                    tcg += kib;
-                } else {
-                    other += kib;
-                }
-            }
-        }
+        QemuMemory m = QemuMemory.of(pid, MEMORY_MIB);
         return String.format("guest RAM %.1f MiB, TCG translation cache %.1f MiB, files %.1f MiB, other %.1f MiB",
-                ram / 1024.0, tcg / 1024.0, files / 1024.0, other / 1024.0);
+                m.guestRam(), m.tcg(), m.files(), m.anon());
     }
 
     static String loadavg() throws Exception {

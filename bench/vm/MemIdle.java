@@ -2,6 +2,7 @@ import io.msb.api.SandboxHandle;
 import io.msb.api.SandboxSpec;
 import io.msb.api.exec.ExecOptions;
 import io.msb.e2e.Platform;
+import io.msb.e2e.QemuMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,8 +10,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Where an idle sandbox's host memory goes, per guest kernel (issue 19 item 3, decisions 1915-1919): the floor first,
@@ -97,16 +96,19 @@ public class MemIdle {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
                 Thread.sleep(15_000); // boots done; free page reporting runs 2 s after memory is freed
-                System.out.println(kernel + ": QEMU alone, paused (-S):  " + Mapping.of(paused.pid()));
-                System.out.println(kernel + ": kernel + sleeping /init:  " + Mapping.of(sleeping.pid()));
+                System.out.println(kernel + ": QEMU alone, paused (-S):  "
+                        + QemuMemory.of(paused.pid(), MEMORY_MIB));
+                System.out.println(kernel + ": kernel + sleeping /init:  "
+                        + QemuMemory.of(sleeping.pid(), MEMORY_MIB));
                 double rss = 0;
                 double pss = 0;
                 for (SandboxHandle box : boxes) {
-                    Mapping m = Mapping.of(pid(box));
-                    rss += m.rss;
-                    pss += m.pss;
+                    QemuMemory m = QemuMemory.of(pid(box), MEMORY_MIB);
+                    rss += m.rss();
+                    pss += m.pss();
                 }
-                System.out.println(kernel + ": one idle sandbox:          " + Mapping.of(pid(boxes.get(0))));
+                System.out.println(kernel + ": one idle sandbox:          "
+                        + QemuMemory.of(pid(boxes.get(0)), MEMORY_MIB));
                 System.out.printf("%s: %d idle sandboxes: QEMU RSS %.1f MiB, PSS %.1f MiB per sandbox%n", kernel,
                         boxes.size(), rss / boxes.size(), pss / boxes.size());
                 var meminfo = boxes.get(0).exec(ExecOptions.of("/bin/sh", "-c", "grep -E '^(MemTotal|MemFree|Cached"
@@ -152,58 +154,6 @@ public class MemIdle {
             a.addAll(List.of("-initrd", cpio.toString()));
         }
         return a;
-    }
-
-    /** An smaps area's first line: start-end perms offset dev inode [name]. */
-    static final Pattern HEADER = Pattern.compile("([0-9a-f]+)-([0-9a-f]+) (\\S+) \\S+ \\S+ \\S+\\s*(.*)");
-
-    /** One QEMU's resident memory by mapping (its smaps), MiB; guest RAM is the mapping of the VM's size. */
-    record Mapping(double rss, double pss, double guestRam, double guestRamHuge, double tcg, double files,
-            double largestAnon, double otherAnon) {
-        static Mapping of(long pid) throws Exception {
-            double[] v = new double[8];
-            long size = 0;
-            String perms = "";
-            String name = "";
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
-                Matcher area = HEADER.matcher(line);
-                if (area.matches()) {
-                    size = Long.parseUnsignedLong(area.group(2), 16) - Long.parseUnsignedLong(area.group(1), 16);
-                    perms = area.group(3);
-                    name = area.group(4);
-                    continue;
-                }
-                String[] f = line.trim().split("\\s+");
-                double mib = f.length > 1 && f[1].matches("[0-9]+") ? Long.parseLong(f[1]) / 1024.0 : 0;
-                boolean ram = size == (long) MEMORY_MIB << 20;
-                switch (f[0]) {
-                    case "Rss:" -> {
-                        v[0] += mib;
-                        if (ram) {
-                            v[2] += mib;
-                        } else if (perms.startsWith("rwx")) {
-                            v[4] += mib;
-                        } else if (name.startsWith("/")) {
-                            v[5] += mib;
-                        } else {
-                            v[6] = Math.max(v[6], mib);
-                            v[7] += mib;
-                        }
-                    }
-                    case "Pss:" -> v[1] += mib;
-                    case "AnonHugePages:" -> v[3] += ram ? mib : 0;
-                    default -> { }
-                }
-            }
-            return new Mapping(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] - v[6]);
-        }
-
-        @Override
-        public String toString() {
-            return String.format("RSS %.1f MiB, PSS %.1f | guest RAM %.1f (in 2 MiB host pages %.1f) | TCG cache %.1f"
-                    + " | QEMU's files %.1f | largest anonymous (the kernel's fw_cfg copy) %.1f, other anonymous %.1f",
-                    rss, pss, guestRam, guestRamHuge, tcg, files, largestAnon, otherAnon);
-        }
     }
 
     static String loadavg() throws Exception {
