@@ -182,6 +182,7 @@ public class QemuVmm implements VmmBackend {
     private volatile boolean runAsChecked;
     /** The agent's initramfs per network flag and agent binary: building one reads and hashes ~1 MB. */
     private final Map<String, Path> agentInitramfs = new ConcurrentHashMap<>();
+    private final Map<Path, KernelFile> kernelFiles = new ConcurrentHashMap<>();
 
     public QemuVmm(Settings settings) {
         this.settings = settings;
@@ -445,10 +446,30 @@ public class QemuVmm implements VmmBackend {
         }
     }
 
+    /** A kernel image as of its size and modification time, and the file {@code -kernel} names for it. */
+    private record KernelFile(Path image, long size, long modified, Path file) {
+    }
+
+    /**
+     * The file QEMU boots for a kernel image: its vmlinux through PVH when it has that entry point (decision 1933),
+     * extracted once per image content; remembered per path while the image stays as it was.
+     */
+    private Path kernelFile(Path image) throws IOException {
+        long size = Files.size(image);
+        long modified = Files.getLastModifiedTime(image).toMillis();
+        KernelFile known = kernelFiles.get(image);
+        if (known != null && known.size() == size && known.modified() == modified && Files.exists(known.file())) {
+            return known.file();
+        }
+        Path file = PvhKernel.bootFile(image, settings.home().resolve("cache/vmlinux"));
+        kernelFiles.put(image, new KernelFile(image, size, modified, file));
+        return file;
+    }
+
     /** Everything before QEMU runs; returns its command line. */
     private List<String> prepare(VmSpec spec, QemuCommand.Paths paths, boolean incoming) {
         try {
-            Path kernelPath = spec.kernel() != null ? spec.kernel() : kernelImage();
+            Path kernelPath = kernelFile(spec.kernel() != null ? spec.kernel() : kernelImage());
             Path initrd = spec.initramfs() != null ? spec.initramfs() : agentInitramfs(spec.network() != null,
                     !spec.shares().isEmpty());
             Accel accel = accel();
