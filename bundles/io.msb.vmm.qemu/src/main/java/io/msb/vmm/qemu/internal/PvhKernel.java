@@ -1,11 +1,11 @@
 package io.msb.vmm.qemu.internal;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -145,44 +146,68 @@ final class PvhKernel {
             return "its payload claims " + expected + " bytes uncompressed, more than " + MAX_VMLINUX;
         }
         long input = payload.length() - (payload.format().sizeAppended() ? 4 : 0);
+        String tool = payload.format().tool();
+        Path in = Files.createTempFile(out.getParent(), ".payload", ".tmp");
         Path err = Files.createTempFile(out.getParent(), ".vmlinux", ".err");
         try {
+            try (FileChannel src = FileChannel.open(image, StandardOpenOption.READ);
+                    FileChannel dst = FileChannel.open(in, StandardOpenOption.WRITE)) {
+                for (long done = 0; done < input;) {
+                    done += src.transferTo(payload.offset() + done, input - done, dst);
+                }
+            }
             Process p;
             try {
-                p = new ProcessBuilder(payload.format().tool(), "-dc").redirectOutput(out.toFile())
-                        .redirectError(err.toFile()).start();
+                p = new ProcessBuilder(tool, "-dc").redirectInput(in.toFile()).redirectError(err.toFile()).start();
             } catch (IOException e) {
-                throw new ToolFailed(payload.format().tool() + " could not be started: " + e.getMessage());
+                throw new ToolFailed(tool + " could not be started: " + e.getMessage());
             }
-            try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ);
-                    var stdin = Channels.newChannel(p.getOutputStream())) {
-                long done = 0;
-                while (done < input) {
-                    done += ch.transferTo(payload.offset() + done, input - done, stdin);
+            CompletableFuture<Void> watchdog = CompletableFuture.runAsync(p::destroyForcibly,
+                    CompletableFuture.delayedExecutor(TOOL_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            long got;
+            try (InputStream stdout = p.getInputStream(); OutputStream o = Files.newOutputStream(out)) {
+                // Read by us, not redirected to the file: a payload that inflates beyond its trailer stops there.
+                got = copy(stdout, o, expected + 1);
+                if (got > expected) {
+                    p.destroyForcibly(); // the rest is not wanted
                 }
-            } catch (IOException e) {
-                // the tool stopped reading: its exit status and stderr say why
+            } finally {
+                p.waitFor(); // bounded by the watchdog
+                watchdog.cancel(false);
             }
-            if (!p.waitFor(TOOL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new ToolFailed(payload.format().tool() + " took more than " + TOOL_TIMEOUT_SECONDS + " s");
+            if (got > expected) {
+                return "its payload decompresses to more than the " + expected + " bytes its trailer says";
+            }
+            if (watchdog.isDone() && !watchdog.isCancelled()) {
+                throw new ToolFailed(tool + " took more than " + TOOL_TIMEOUT_SECONDS + " s");
             }
             if (p.exitValue() != 0) {
-                throw new ToolFailed(payload.format().tool() + " -dc exited with " + p.exitValue() + ": "
+                throw new ToolFailed(tool + " -dc exited with " + p.exitValue() + ": "
                         + String.join(" | ", LogTail.lastLines(err, 3)));
+            }
+            // gzip's trailer keeps the size modulo 2^32, which is the size itself below MAX_VMLINUX.
+            if (got != expected) {
+                return "its payload decompressed to " + got + " bytes, its trailer says " + expected;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ToolFailed("interrupted");
         } finally {
+            Files.deleteIfExists(in);
             Files.deleteIfExists(err);
         }
-        long got = Files.size(out);
-        // gzip's trailer keeps the size modulo 2^32, which is the size itself below MAX_VMLINUX.
-        if (got != expected) {
-            return "its payload decompressed to " + got + " bytes, its trailer says " + expected;
-        }
         return hasPvhEntry(out) ? null : "its vmlinux has no PVH entry point (CONFIG_PVH)";
+    }
+
+    /** Copies at most {@code limit} bytes; returns how many were copied. */
+    private static long copy(InputStream in, OutputStream out, long limit) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        long total = 0;
+        for (int n; total < limit && (n = in.read(buf, 0, (int) Math.min(buf.length, limit - total))) > 0;) {
+            out.write(buf, 0, n);
+            total += n;
+        }
+        return total;
     }
 
     static boolean isElf(Path file) throws IOException {

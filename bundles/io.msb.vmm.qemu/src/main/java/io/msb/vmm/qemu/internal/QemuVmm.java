@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -182,7 +183,7 @@ public class QemuVmm implements VmmBackend {
     private volatile boolean runAsChecked;
     /** The agent's initramfs per network flag and agent binary: building one reads and hashes ~1 MB. */
     private final Map<String, Path> agentInitramfs = new ConcurrentHashMap<>();
-    private final Map<Path, KernelFile> kernelFiles = new ConcurrentHashMap<>();
+    private final Map<Path, KernelFile> kernelFiles = new HashMap<>();
 
     public QemuVmm(Settings settings) {
         this.settings = settings;
@@ -447,7 +448,7 @@ public class QemuVmm implements VmmBackend {
     }
 
     /** A kernel image as of its size and modification time, and the file {@code -kernel} names for it. */
-    private record KernelFile(Path image, long size, long modified, Path file) {
+    private record KernelFile(long size, long modified, Path file) {
     }
 
     /**
@@ -457,13 +458,16 @@ public class QemuVmm implements VmmBackend {
     private Path kernelFile(Path image) throws IOException {
         long size = Files.size(image);
         long modified = Files.getLastModifiedTime(image).toMillis();
-        KernelFile known = kernelFiles.get(image);
-        if (known != null && known.size() == size && known.modified() == modified && Files.exists(known.file())) {
-            return known.file();
+        synchronized (kernelFiles) { // concurrent first creates extract once
+            KernelFile known = kernelFiles.get(image);
+            if (known != null && known.size() == size && known.modified() == modified
+                    && Files.exists(known.file())) {
+                return known.file();
+            }
+            Path file = PvhKernel.bootFile(image, settings.home().resolve("cache/vmlinux"));
+            kernelFiles.put(image, new KernelFile(size, modified, file));
+            return file;
         }
-        Path file = PvhKernel.bootFile(image, settings.home().resolve("cache/vmlinux"));
-        kernelFiles.put(image, new KernelFile(image, size, modified, file));
-        return file;
     }
 
     /** Everything before QEMU runs; returns its command line. */
