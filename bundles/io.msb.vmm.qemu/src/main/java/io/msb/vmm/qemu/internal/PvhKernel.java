@@ -7,6 +7,7 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -87,7 +89,7 @@ final class PvhKernel {
                 String why = extract(image, payload, tmp);
                 if (why != null) {
                     LOG.log(Level.INFO, "booting {0} as a bzImage: {1}", image, why);
-                    Files.write(noPvh, (why + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    Files.write(noPvh, (why + "\n").getBytes(StandardCharsets.UTF_8));
                     return image;
                 }
                 // Readable like the image it came from: QEMU may open it as its own user (runAs).
@@ -126,7 +128,7 @@ final class PvhKernel {
             ByteBuffer magic = ByteBuffer.allocate(6);
             ch.read(magic, offset);
             for (Format f : FORMATS) {
-                if (java.util.Arrays.equals(magic.array(), 0, f.magic().length, f.magic(), 0, f.magic().length)) {
+                if (Arrays.equals(magic.array(), 0, f.magic().length, f.magic(), 0, f.magic().length)) {
                     return new Payload(offset, length, f);
                 }
             }

@@ -50,13 +50,7 @@ class PvhKernelTest {
     void anLz4PayloadWithItsSizeAppendedIsDecompressedWithoutTheSize() throws Exception {
         assumeTrue(TestGuest.onPath("lz4"), "lz4 is not installed (apt-get install lz4)");
         byte[] elf = elf(true);
-        Path raw = dir.resolve("vmlinux.bin");
-        Files.write(raw, elf);
-        Process p = new ProcessBuilder("lz4", "-l", "-c", "-9", raw.toString()).redirectError(
-                ProcessBuilder.Redirect.DISCARD).start();
-        byte[] frames = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor());
-        Path boot = PvhKernel.bootFile(bzImage(concat(frames, le32(elf.length))), dir.resolve("cache"));
+        Path boot = PvhKernel.bootFile(bzImage(concat(lz4Legacy(elf), le32(elf.length))), dir.resolve("cache"));
         assertArrayEquals(elf, Files.readAllBytes(boot));
     }
 
@@ -64,13 +58,7 @@ class PvhKernelTest {
     void aPayloadInflatingBeyondItsTrailerIsCutThereAndNotUsed() throws Exception {
         assumeTrue(TestGuest.onPath("lz4"), "lz4 is not installed (apt-get install lz4)");
         byte[] big = new byte[8 << 20]; // zeros: ~32 KiB of lz4
-        Path raw = dir.resolve("big.bin");
-        Files.write(raw, big);
-        Process p = new ProcessBuilder("lz4", "-l", "-c", raw.toString()).redirectError(
-                ProcessBuilder.Redirect.DISCARD).start();
-        byte[] frames = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor());
-        Path image = bzImage(concat(frames, le32(4096)));
+        Path image = bzImage(concat(lz4Legacy(big), le32(4096)));
         Path cache = dir.resolve("cache");
         assertEquals(image, PvhKernel.bootFile(image, cache));
         try (var files = Files.list(cache)) {
@@ -178,6 +166,17 @@ class PvhKernelTest {
             b.put(i, (byte) (i * 31)); // something to compress
         }
         return b.array();
+    }
+
+    /** LZ4's legacy frame format, as the kernel's Makefile.lib makes it (lz4 -l). */
+    private byte[] lz4Legacy(byte[] data) throws Exception {
+        Path raw = Files.createTempFile(dir, "payload", ".bin");
+        Files.write(raw, data);
+        Process p = new ProcessBuilder("lz4", "-l", "-c", "-9", raw.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] frames = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        return frames;
     }
 
     private static byte[] gzip(byte[] data) throws IOException {
