@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 /**
  * One QEMU's resident memory by mapping (its smaps), MiB, for the bench/vm programs: guest RAM is the mapping of
  * the VM's size (by size, not name: a memfd's has one, decision 1915), TCG's translation cache the rwx one, files
- * QEMU's binary and libraries (shared), and the rest anonymous (heap, stacks, the kernel image QEMU keeps for fw_cfg
- * — the largest such mapping).
+ * QEMU's binary and libraries (shared; with PVH boot also the vmlinux QEMU maps, decision 1933), and the rest
+ * anonymous (heap, stacks; with a bzImage boot the largest such mapping is the kernel image QEMU keeps for fw_cfg).
  */
 public record QemuMemory(double rss, double pss, double guestRam, double guestRamHuge, double tcg, double files,
         double largestAnon, double otherAnon) {
@@ -62,7 +62,7 @@ public record QemuMemory(double rss, double pss, double guestRam, double guestRa
     @Override
     public String toString() {
         return String.format("RSS %.1f MiB, PSS %.1f | guest RAM %.1f (in 2 MiB host pages %.1f) | TCG cache %.1f"
-                + " | QEMU's files %.1f | largest anonymous (the kernel's fw_cfg copy) %.1f, other anonymous %.1f",
+                + " | QEMU's files %.1f | largest anonymous %.1f, other anonymous %.1f",
                 rss, pss, guestRam, guestRamHuge, tcg, files, largestAnon, otherAnon);
     }
 }
